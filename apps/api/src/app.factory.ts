@@ -1,0 +1,116 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { INestApplication, LoggerService, RequestMethod } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import cookieParser from 'cookie-parser';
+import * as express from 'express';
+import helmet from 'helmet';
+import { DataSource } from 'typeorm';
+import {
+  AppConfig,
+  bodyParserProblem,
+  createValidationPipe,
+  ProblemDetailsFilter,
+  requestIdMiddleware,
+  runMigrations,
+  sendProblem,
+} from '@charlotte/core';
+import { AppModule } from './app.module';
+
+export const API_PREFIX = 'api/v1';
+
+export interface CreateAppOptions {
+  logger?: LoggerService | false;
+  schedule?: boolean;
+}
+
+/**
+ * Builds the whole HTTP application (used by main.ts, the e2e tests and the
+ * benchmark alike): security headers, body limits, request ids, validation,
+ * problem+json errors, OpenAPI, the SPA, and a migrated database.
+ */
+export async function createApp(config: AppConfig, databaseUrl: string, opts: CreateAppOptions = {}): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, databaseUrl, { schedule: opts.schedule }), {
+    bodyParser: false,
+    logger: opts.logger,
+    abortOnError: false,
+  });
+  await runMigrations(app.get(DataSource));
+
+  app.set('trust proxy', config.trustProxy);
+  app.disable('x-powered-by');
+  app.use(requestIdMiddleware);
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'"],
+          styleSrc: ["'self'", "'unsafe-inline'"],
+          imgSrc: ["'self'", 'data:'],
+          connectSrc: ["'self'"],
+          frameAncestors: ["'none'"],
+          formAction: ["'self'"],
+          objectSrc: ["'none'"],
+          baseUri: ["'self'"],
+        },
+      },
+      hsts: config.publicUrl.startsWith('https:'),
+    }),
+  );
+  app.use(cookieParser());
+  // Our own JSON parser so that its errors (too large, malformed) leave as problem+json.
+  const json = express.json({ limit: config.bodyLimit, strict: true });
+  app.use((req: express.Request, res: express.Response, next: express.NextFunction) =>
+    json(req, res, (err?: unknown) => {
+      if (!err) return next();
+      const p = bodyParserProblem(err);
+      if (p) return sendProblem(res, p);
+      next(err);
+    }),
+  );
+  app.setGlobalPrefix(API_PREFIX, {
+    exclude: [
+      { path: 'health/live', method: RequestMethod.GET },
+      { path: 'health/ready', method: RequestMethod.GET },
+      { path: '.well-known/{*path}', method: RequestMethod.GET },
+    ],
+  });
+  app.useGlobalPipes(createValidationPipe());
+  app.useGlobalFilters(new ProblemDetailsFilter());
+  setupOpenApi(app);
+  serveSpa(app, config.webDistDir);
+  await app.init();
+  return app;
+}
+
+function setupOpenApi(app: INestApplication): void {
+  const doc = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Charlotte API')
+      .setDescription('e-Gov filing for Japanese labour and social-insurance procedures. Errors are application/problem+json with a stable `code`.')
+      .setVersion('1')
+      .addCookieAuth('charlotte_session')
+      .addBearerAuth()
+      .build(),
+  );
+  SwaggerModule.setup('api/docs', app, doc, { jsonDocumentUrl: 'api/docs/openapi.json', useGlobalPrefix: false });
+}
+
+/** Serves the built SPA at / with history fallback (index.html for app routes). */
+function serveSpa(app: NestExpressApplication, distDir: string): void {
+  const index = path.join(distDir, 'index.html');
+  const isApiPath = (p: string) => p.startsWith('/api/') || p === '/api' || p.startsWith('/health') || p.startsWith('/.well-known');
+  const statics = express.static(distDir, { index: false, maxAge: '1h', fallthrough: true });
+  app.use((req: express.Request, res: express.Response, next: express.NextFunction) => {
+    if ((req.method !== 'GET' && req.method !== 'HEAD') || isApiPath(req.path)) return next();
+    statics(req, res, () => {
+      if (!fs.existsSync(index)) return next();
+      res.setHeader('Cache-Control', 'no-cache');
+      res.sendFile(index);
+    });
+  });
+}

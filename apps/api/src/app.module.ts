@@ -1,0 +1,23 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { ScheduleModule } from '@nestjs/schedule';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuthModule } from '@charlotte/auth';
+import { AppConfig, ConfigModule, HealthModule } from '@charlotte/core';
+import { appDataSourceOptions } from './schema';
+
+@Module({})
+export class AppModule {
+  /** The whole application, on the database at `databaseUrl`. */
+  static forRoot(config: AppConfig, databaseUrl: string, options: { schedule?: boolean } = {}): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        TypeOrmModule.forRoot({ ...appDataSourceOptions(databaseUrl, config.databasePoolSize), retryAttempts: 3, retryDelay: 1000 }),
+        ...(options.schedule === false ? [] : [ScheduleModule.forRoot()]),
+        HealthModule,
+        AuthModule,
+      ],
+    };
+  }
+}

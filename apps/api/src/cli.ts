@@ -1,0 +1,78 @@
+import 'reflect-metadata';
+import * as path from 'node:path';
+import { NestFactory } from '@nestjs/core';
+import { DataSource } from 'typeorm';
+import { ConfigError, DomainError, loadConfig, openDatabase, runMigrations } from '@charlotte/core';
+import { AppModule } from './app.module';
+import { parseArgs, UsageError } from './cli/args';
+import { CommandResult, migrationGenerate, migrationRevert, migrationRun, seedDemo, tenantCreate, userCreate } from './cli/commands';
+import { createAppDataSource } from './schema';
+
+const USAGE = `Charlotte operations CLI: npm run cli -- <command> [--json]
+  tenant:create --code CODE --name NAME --admin-email EMAIL --admin-password PASSWORD [--admin-name NAME]
+  user:create --tenant CODE --email EMAIL --password PASSWORD --role admin|member [--name NAME]
+  seed:demo
+  migration:run | migration:revert | migration:generate --name Name
+Works against DATABASE_URL, or the embedded database in DATA_DIR (running or not).`;
+
+async function main(argv: string[]): Promise<number> {
+  const { command, flags } = parseArgs(argv);
+  const asJson = flags.json === true;
+  if (!command || command === 'help' || flags.help) {
+    process.stdout.write(USAGE + '\n');
+    return command ? 0 : 2;
+  }
+  const config = loadConfig();
+  const db = await openDatabase(config);
+  let result: CommandResult;
+  try {
+    if (command.startsWith('migration:')) {
+      const ds = createAppDataSource(db.url, 2, 'charlotte-cli');
+      await ds.initialize();
+      try {
+        if (command === 'migration:run') result = await migrationRun(ds);
+        else if (command === 'migration:revert') result = await migrationRevert(ds);
+        else if (command === 'migration:generate') {
+          await runMigrations(ds);
+          result = await migrationGenerate(ds, flags, path.resolve(__dirname, '../../../../..'));
+        } else throw new UsageError(`unknown command ${command}`);
+      } finally {
+        await ds.destroy();
+      }
+    } else {
+      const ctx = await NestFactory.createApplicationContext(AppModule.forRoot(config, db.url, { schedule: false }), { logger: false, abortOnError: false });
+      try {
+        await runMigrations(ctx.get(DataSource));
+        if (command === 'tenant:create') result = await tenantCreate(ctx, flags);
+        else if (command === 'user:create') result = await userCreate(ctx, flags);
+        else if (command === 'seed:demo') result = await seedDemo(ctx);
+        else throw new UsageError(`unknown command ${command}`);
+      } finally {
+        await ctx.close();
+      }
+    }
+  } finally {
+    await db.stop();
+  }
+  for (const line of result.lines) process.stdout.write(line + '\n');
+  if (asJson) process.stdout.write(JSON.stringify({ ok: true, ...result.json }) + '\n');
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    const asJson = process.argv.includes('--json');
+    let message: string;
+    let code = 'error';
+    if (e instanceof UsageError) message = `${e.message}\n\n${USAGE}`;
+    else if (e instanceof ConfigError) message = e.message;
+    else if (e instanceof DomainError) {
+      code = e.code;
+      message = [e.detail ?? e.title, ...(e.errors ?? []).map((x) => `  ${x.field}: ${x.message}`)].join('\n');
+    } else message = e instanceof Error ? (e.stack ?? e.message) : String(e);
+    process.stderr.write(`error: ${message}\n`);
+    if (asJson) process.stdout.write(JSON.stringify({ ok: false, code, message: e instanceof Error ? e.message : String(e) }) + '\n');
+    process.exit(e instanceof UsageError ? 2 : 1);
+  },
+);

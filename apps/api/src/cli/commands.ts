@@ -1,0 +1,128 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { INestApplicationContext } from '@nestjs/common';
+import { plainToInstance } from 'class-transformer';
+import { validate } from 'class-validator';
+import { DataSource } from 'typeorm';
+import { CreateUserDto, PasswordService, TenantsService, UsersService } from '@charlotte/auth';
+import { DomainError, runMigrations, ValidationFailedError } from '@charlotte/core';
+import { requireFlag, UsageError } from './args';
+
+type Flags = Record<string, string | true>;
+export interface CommandResult {
+  lines: string[];
+  json: Record<string, unknown>;
+}
+
+async function validUser(input: { email: string; displayName: string; role: string; password?: string }): Promise<void> {
+  // Same DTO rules as the REST API, so the CLI cannot create what the API would refuse.
+  const dto = plainToInstance(CreateUserDto, input);
+  const errors = await validate(dto, { whitelist: true, forbidNonWhitelisted: true });
+  if (errors.length) {
+    throw new ValidationFailedError(errors.flatMap((e) => Object.values(e.constraints ?? {}).map((message) => ({ field: e.property, message }))));
+  }
+}
+
+export async function tenantCreate(ctx: INestApplicationContext, flags: Flags): Promise<CommandResult> {
+  const code = requireFlag(flags, 'code');
+  const name = requireFlag(flags, 'name');
+  const email = requireFlag(flags, 'admin-email');
+  const password = requireFlag(flags, 'admin-password');
+  const displayName = typeof flags['admin-name'] === 'string' ? flags['admin-name'] : 'Administrator';
+  await validUser({ email, displayName, role: 'admin', password });
+  const tenants = ctx.get(TenantsService);
+  const tenant = await tenants.create(code, name);
+  try {
+    const { user } = await ctx.get(UsersService).create(tenant.id, { email, displayName, role: 'admin', password });
+    return {
+      lines: [`tenant ${tenant.code} created (${tenant.id})`, `admin ${user.email} created (${user.id})`],
+      json: { tenant: { id: tenant.id, code: tenant.code, name: tenant.name }, admin: { id: user.id, email: user.email } },
+    };
+  } catch (e) {
+    await ctx.get(DataSource).query('DELETE FROM tenants WHERE id = $1', [tenant.id]);
+    throw e;
+  }
+}
+
+export async function userCreate(ctx: INestApplicationContext, flags: Flags): Promise<CommandResult> {
+  const code = requireFlag(flags, 'tenant');
+  const email = requireFlag(flags, 'email');
+  const password = requireFlag(flags, 'password');
+  const role = requireFlag(flags, 'role');
+  const displayName = typeof flags.name === 'string' ? flags.name : email.split('@')[0];
+  if (role !== 'admin' && role !== 'member') throw new UsageError('--role must be admin or member');
+  await validUser({ email, displayName, role, password });
+  const tenant = await ctx.get(TenantsService).findByCode(code);
+  if (!tenant) throw new DomainError(404, 'not_found', 'Not found', `No tenant with code "${code}".`);
+  const { user } = await ctx.get(UsersService).create(tenant.id, { email, displayName, role, password });
+  return { lines: [`user ${user.email} (${user.role}) created in ${tenant.code} (${user.id})`], json: { user: { id: user.id, email: user.email, role: user.role, tenant: tenant.code } } };
+}
+
+function demoPassword(): string {
+  return `Demo-${randomBytes(9).toString('base64url')}`;
+}
+
+/** Creates (or refreshes) the demo tenant with an admin and a member and prints their credentials. */
+export async function seedDemo(ctx: INestApplicationContext): Promise<CommandResult> {
+  const ds = ctx.get(DataSource);
+  const tenants = ctx.get(TenantsService);
+  const users = ctx.get(UsersService);
+  const tenant = (await tenants.findByCode('demo')) ?? (await tenants.create('demo', 'デモ株式会社'));
+  const accounts = [
+    { email: 'admin@demo.example', displayName: '管理 花子', role: 'admin' as const },
+    { email: 'member@demo.example', displayName: '一般 太郎', role: 'member' as const },
+  ];
+  const out: Array<{ email: string; password: string; role: string }> = [];
+  for (const a of accounts) {
+    const password = demoPassword();
+    const existing: Array<{ id: string }> = await ds.query('SELECT id FROM users WHERE tenant_id = $1 AND email = $2', [tenant.id, a.email]);
+    if (existing[0]) {
+      const hash = await ctx.get(PasswordService).hash(password);
+      await ds.query(`UPDATE users SET password_hash = $2, status = 'active', locked_until = NULL, failed_login_count = 0 WHERE id = $1`, [existing[0].id, hash]);
+    } else {
+      await users.create(tenant.id, { ...a, password });
+    }
+    out.push({ email: a.email, password, role: a.role });
+  }
+  return {
+    lines: [
+      `demo tenant: code "${tenant.code}" (${tenant.name})`,
+      ...out.map((o) => `  ${o.role.padEnd(6)} ${o.email}  password: ${o.password}`),
+      'Log in at the SPA with 契約コード "demo".',
+    ],
+    json: { tenant: tenant.code, users: out },
+  };
+}
+
+export async function migrationRun(ds: DataSource): Promise<CommandResult> {
+  const done = await runMigrations(ds);
+  return { lines: done.length ? done.map((n) => `applied ${n}`) : ['no pending migrations'], json: { applied: done } };
+}
+
+export async function migrationRevert(ds: DataSource): Promise<CommandResult> {
+  const before: Array<{ name: string }> = await ds.query('SELECT name FROM schema_migrations ORDER BY id DESC LIMIT 1');
+  await ds.undoLastMigration({ transaction: 'each' });
+  return { lines: [before[0] ? `reverted ${before[0].name}` : 'nothing to revert'], json: { reverted: before[0]?.name ?? null } };
+}
+
+/**
+ * Writes a new migration with the SQL that brings the database schema to the
+ * entities (what `typeorm migration:generate` does), into apps/api/src/migrations.
+ */
+export async function migrationGenerate(ds: DataSource, flags: Flags, repoRoot: string): Promise<CommandResult> {
+  const name = requireFlag(flags, 'name');
+  if (!/^[A-Za-z][A-Za-z0-9]*$/.test(name)) throw new UsageError('--name must be alphanumeric, e.g. AddOffices');
+  const sql = await ds.driver.createSchemaBuilder().log();
+  if (sql.upQueries.length === 0) return { lines: ['schema is up to date: nothing to generate'], json: { file: null } };
+  const ts = Date.now();
+  const cls = `${name}${ts}`;
+  const esc = (q: string) => q.replace(/\\/g, '\\\\').replace(/`/g, '\\`').replace(/\$\{/g, '\\${');
+  const up = sql.upQueries.map((q) => `    await q.query(\`${esc(q.query)}\`);`).join('\n');
+  const down = sql.downQueries.reverse().map((q) => `    await q.query(\`${esc(q.query)}\`);`).join('\n');
+  const body = `import { MigrationInterface, QueryRunner } from 'typeorm';\n\nexport class ${cls} implements MigrationInterface {\n  name = '${cls}';\n\n  async up(q: QueryRunner): Promise<void> {\n${up}\n  }\n\n  async down(q: QueryRunner): Promise<void> {\n${down}\n  }\n}\n`;
+  const dir = path.join(repoRoot, 'apps/api/src/migrations');
+  const file = path.join(dir, `${ts}-${name}.ts`);
+  fs.writeFileSync(file, body);
+  return { lines: [`wrote ${path.relative(repoRoot, file)}; add ${cls} to apps/api/src/migrations/index.ts and review the SQL`], json: { file } };
+}

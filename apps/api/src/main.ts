@@ -1,0 +1,53 @@
+import 'reflect-metadata';
+import type { Server } from 'node:http';
+import { OperatorBootstrapService } from '@charlotte/auth';
+import { ConfigError, createNestLogger, createWinstonLogger, loadConfig, openDatabase } from '@charlotte/core';
+import { createApp } from './app.factory';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`Charlotte cannot start.\n${e.message}\nSee README.md, "Configuration".\n`);
+      process.exit(78); // EX_CONFIG
+    }
+    throw e;
+  }
+  const winston = createWinstonLogger({ level: config.logLevel, stdout: config.logToStdout });
+  const logger = createNestLogger(winston);
+  const db = await openDatabase(config, (m) => winston.debug(m.trim()));
+  if (db.owned) winston.info({ message: 'embedded PostgreSQL started', dataDir: config.dataDir });
+
+  const app = await createApp(config, db.url, { logger });
+  await app.get(OperatorBootstrapService).ensureFirstOperator();
+  await app.listen(config.port, config.host);
+  const server = app.getHttpServer() as Server;
+  winston.info({ message: 'Charlotte is listening', url: config.publicUrl, port: config.port });
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    winston.info({ message: 'shutting down', signal });
+    // 1. Stop accepting connections and let in-flight requests finish (Node closes idle
+    //    keep-alive sockets); after the timeout, cut what is left.
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    const timer = setTimeout(() => server.closeAllConnections(), config.shutdownTimeoutMs);
+    await closed;
+    clearTimeout(timer);
+    // 2. Then the modules (database pool, schedulers), 3. then the embedded database.
+    await app.close();
+    await db.stop();
+    winston.info({ message: 'stopped' });
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`Charlotte failed to start: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  process.exit(1);
+});

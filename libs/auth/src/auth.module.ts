@@ -1,0 +1,54 @@
+import { Module } from '@nestjs/common';
+import { APP_GUARD, Reflector } from '@nestjs/core';
+import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
+import { APP_CONFIG, AppConfig } from '@charlotte/core';
+import { LOGIN_THROTTLE } from './guards/principal';
+import { RolesGuard } from './guards/roles.guard';
+import { SessionAuthGuard } from './guards/session-auth.guard';
+import { AuthController } from './login/auth.controller';
+import { AuthService } from './login/auth.service';
+import { OperatorBootstrapService } from './operators/operator-bootstrap.service';
+import { PasswordService } from './password/password.service';
+import { SessionCleanupJob } from './sessions/session-cleanup.job';
+import { SessionsService } from './sessions/sessions.service';
+import { TenantsService } from './tenants/tenants.service';
+import { UsersController } from './users/users.controller';
+import { UsersService } from './users/users.service';
+
+const reflector = new Reflector();
+
+@Module({
+  imports: [
+    ThrottlerModule.forRootAsync({
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig) => ({
+        // Per-IP limits (req.ip; set TRUST_PROXY behind a load balancer). Kept in
+        // memory per instance: N instances allow N times the limit.
+        throttlers: [
+          { name: 'api', ttl: 60_000, limit: config.rateLimitApiPerMinute },
+          {
+            name: 'login',
+            ttl: 60_000,
+            limit: config.rateLimitLoginPerMinute,
+            skipIf: (ctx) => !reflector.get<boolean>(LOGIN_THROTTLE, ctx.getHandler()),
+          },
+        ],
+      }),
+    }),
+  ],
+  controllers: [AuthController, UsersController],
+  providers: [
+    PasswordService,
+    SessionsService,
+    TenantsService,
+    UsersService,
+    AuthService,
+    OperatorBootstrapService,
+    SessionCleanupJob,
+    { provide: APP_GUARD, useClass: ThrottlerGuard },
+    { provide: APP_GUARD, useClass: SessionAuthGuard },
+    { provide: APP_GUARD, useClass: RolesGuard },
+  ],
+  exports: [PasswordService, SessionsService, TenantsService, UsersService, AuthService, OperatorBootstrapService],
+})
+export class AuthModule {}

@@ -1,0 +1,44 @@
+import { timingSafeEqual } from 'node:crypto';
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { DomainError, IS_PUBLIC, requestContext, UnauthenticatedError } from '@charlotte/core';
+import { SESSION_COOKIE, SessionsService } from '../sessions/sessions.service';
+import { AuthedRequest } from './principal';
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+function sameToken(a: string | undefined, b: string): boolean {
+  if (!a) return false;
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/**
+ * Global guard: every route needs a live session unless marked @Public().
+ * Unsafe methods must also carry X-CSRF-Token equal to the session's token
+ * (synchroniser token; SameSite=Strict alone does not cover every browser or
+ * a compromised sibling subdomain).
+ */
+@Injectable()
+export class SessionAuthGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly sessions: SessionsService,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()]);
+    if (isPublic) return true;
+    const req = context.switchToHttp().getRequest<AuthedRequest>();
+    const token = (req.cookies as Record<string, string> | undefined)?.[SESSION_COOKIE];
+    const session = await this.sessions.resolve(token);
+    if (!session) throw new UnauthenticatedError('Log in first, or your session has expired.');
+    if (!SAFE_METHODS.has(req.method) && !sameToken(req.header('x-csrf-token'), session.csrfToken)) {
+      throw new DomainError(403, 'csrf_invalid', 'CSRF check failed', 'The X-CSRF-Token header is missing or wrong.');
+    }
+    req.principal = { kind: 'session', ...session };
+    requestContext.assign({ tenantId: session.tenantId, userId: session.userId, principal: `user:${session.userId}` });
+    return true;
+  }
+}

@@ -1,0 +1,18 @@
+import { Session } from './sessions/session.entity';
+import { Tenant } from './tenants/tenant.entity';
+import { User } from './users/user.entity';
+
+export * from './auth.module';
+export * from './guards/principal';
+export * from './login/auth.service';
+export * from './operators/operator-bootstrap.service';
+export * from './password/password.service';
+export * from './sessions/sessions.service';
+export * from './tenants/tenants.service';
+export * from './users/users.service';
+export * from './users/dto/user.dto';
+export { Session, Tenant, User };
+export type { UserRole, UserStatus } from './users/user.entity';
+
+/** Entities owned by libs/auth, for the app's DataSource. */
+export const AUTH_ENTITIES = [Tenant, User, Session];

@@ -1,0 +1,94 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { APP_CONFIG, AppConfig } from '@charlotte/core';
+import type { UserRole } from '../users/user.entity';
+
+export const SESSION_COOKIE = 'charlotte_session';
+
+export interface ResolvedSession {
+  sessionId: string;
+  userId: string;
+  tenantId: string | null;
+  role: UserRole;
+  csrfToken: string;
+}
+
+function sha256(token: string): Buffer {
+  return createHash('sha256').update(token).digest();
+}
+
+// How often last_seen_at is written: often enough for a 30-minute idle timeout,
+// rarely enough that reads do not turn into writes on every request.
+const TOUCH_INTERVAL_MS = 60_000;
+
+@Injectable()
+export class SessionsService {
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /** Starts a new session (always a new id and token: no fixation). */
+  async create(user: { id: string; tenantId: string | null }, ip?: string, userAgent?: string): Promise<{ token: string; csrfToken: string; sessionId: string; expiresAt: Date }> {
+    const token = randomBytes(32).toString('base64url');
+    const csrfToken = randomBytes(32).toString('base64url');
+    const expiresAt = new Date(Date.now() + this.config.sessionAbsoluteHours * 3600_000);
+    const rows: Array<{ id: string }> = await this.ds.query(
+      `INSERT INTO sessions (token_hash, user_id, tenant_id, csrf_token, last_seen_at, expires_at, ip, user_agent)
+       VALUES ($1, $2, $3, $4, now(), $5, $6, $7) RETURNING id`,
+      [sha256(token), user.id, user.tenantId, csrfToken, expiresAt, ip ?? null, userAgent?.slice(0, 256) ?? null],
+    );
+    return { token, csrfToken, sessionId: rows[0].id, expiresAt };
+  }
+
+  /**
+   * Finds the live session for a cookie token: not revoked, within the idle and
+   * absolute limits, its user active and its tenant active.
+   */
+  async resolve(token: string | undefined): Promise<ResolvedSession | undefined> {
+    if (!token || token.length > 100) return undefined;
+    const rows: Array<{ id: string; user_id: string; tenant_id: string | null; role: UserRole; csrf_token: string; last_seen_at: Date }> = await this.ds.query(
+      `SELECT s.id, s.user_id, s.tenant_id, u.role, s.csrf_token, s.last_seen_at
+         FROM sessions s
+         JOIN users u ON u.id = s.user_id
+         LEFT JOIN tenants t ON t.id = u.tenant_id
+        WHERE s.token_hash = $1
+          AND s.revoked_at IS NULL
+          AND s.expires_at > now()
+          AND s.last_seen_at > now() - make_interval(mins => $2)
+          AND u.status = 'active'
+          AND (u.tenant_id IS NULL OR t.status = 'active')`,
+      [sha256(token), this.config.sessionIdleMinutes],
+    );
+    const s = rows[0];
+    if (!s) return undefined;
+    if (Date.now() - new Date(s.last_seen_at).getTime() > TOUCH_INTERVAL_MS) {
+      await this.ds.query('UPDATE sessions SET last_seen_at = now() WHERE id = $1', [s.id]);
+    }
+    return { sessionId: s.id, userId: s.user_id, tenantId: s.tenant_id, role: s.role, csrfToken: s.csrf_token };
+  }
+
+  async revoke(sessionId: string): Promise<void> {
+    await this.ds.query('UPDATE sessions SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL', [sessionId]);
+  }
+
+  /** Ends every session of a user (disabled, role changed, password reset). */
+  async revokeAllForUser(tenantId: string | null, userId: string): Promise<number> {
+    const r: [unknown[], number] = await this.ds.query(
+      'UPDATE sessions SET revoked_at = now() WHERE user_id = $1 AND tenant_id IS NOT DISTINCT FROM $2 AND revoked_at IS NULL',
+      [userId, tenantId],
+    );
+    return r[1];
+  }
+
+  /** Removes sessions that can no longer be used (called by a scheduled job). */
+  async purgeExpired(): Promise<number> {
+    const r: [unknown[], number] = await this.ds.query(
+      `DELETE FROM sessions WHERE expires_at < now() - interval '1 day' OR revoked_at < now() - interval '1 day'
+          OR last_seen_at < now() - interval '2 days'`,
+    );
+    return r[1];
+  }
+}

@@ -1,0 +1,37 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { ConflictError, ValidationFailedError } from '@charlotte/core';
+import { Tenant } from './tenant.entity';
+
+/** Reserved: the login "tenant" of platform operators. */
+export const PLATFORM_TENANT_CODE = 'platform';
+export const TENANT_CODE_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/;
+
+@Injectable()
+export class TenantsService {
+  constructor(@InjectDataSource() private readonly ds: DataSource) {}
+
+  async create(code: string, name: string): Promise<Tenant> {
+    const normalized = code.trim().toLowerCase();
+    const errors = [];
+    if (!TENANT_CODE_PATTERN.test(normalized) || normalized === PLATFORM_TENANT_CODE) {
+      errors.push({ field: 'code', message: 'code must be 1-32 lowercase letters, digits or hyphens and not reserved' });
+    }
+    if (!name.trim() || name.length > 200) errors.push({ field: 'name', message: 'name must be 1-200 characters' });
+    if (errors.length) throw new ValidationFailedError(errors);
+    const repo = this.ds.getRepository(Tenant);
+    if (await repo.exists({ where: { code: normalized } })) {
+      throw new ConflictError('tenant_code_taken', `A tenant with code "${normalized}" exists.`);
+    }
+    return repo.save(repo.create({ code: normalized, name: name.trim(), status: 'active' }));
+  }
+
+  findByCode(code: string): Promise<Tenant | null> {
+    return this.ds.getRepository(Tenant).findOne({ where: { code: code.trim().toLowerCase() } });
+  }
+
+  findById(id: string): Promise<Tenant | null> {
+    return this.ds.getRepository(Tenant).findOne({ where: { id } });
+  }
+}

@@ -1,0 +1,184 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { APP_CONFIG, AppConfig, ConflictError, decodeCursor, DomainError, encodeCursor, NotFoundError, Page } from '@charlotte/core';
+import { PasswordService } from '../password/password.service';
+import { SessionsService } from '../sessions/sessions.service';
+import { User, UserRole } from './user.entity';
+import { CreateUserDto, UpdateUserDto } from './dto/user.dto';
+
+export interface Invitation {
+  token: string;
+  url: string;
+  expiresAt: Date;
+}
+
+const hashToken = (t: string) => createHash('sha256').update(t).digest('hex');
+
+/** Users of one tenant. Every method takes the tenant first and filters by it. */
+@Injectable()
+export class UsersService {
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly passwords: PasswordService,
+    private readonly sessions: SessionsService,
+  ) {}
+
+  async list(tenantId: string, opts: { limit?: number; cursor?: string; q?: string }): Promise<Page<User>> {
+    const limit = opts.limit ?? 50;
+    const after = decodeCursor(opts.cursor, ['c', 'i'] as const);
+    const qb = this.ds
+      .getRepository(User)
+      .createQueryBuilder('u')
+      .where('u.tenant_id = :tenantId', { tenantId })
+      .orderBy('u.created_at', 'ASC')
+      .addOrderBy('u.id', 'ASC')
+      .limit(limit + 1);
+    if (after) qb.andWhere('(u.created_at, u.id) > (:c::timestamptz, :i::uuid)', { c: after.c, i: after.i });
+    if (opts.q) qb.andWhere('u.email LIKE :q', { q: `${opts.q.toLowerCase().replace(/[\\%_]/g, (m) => `\\${m}`)}%` });
+    const rows = await qb.getMany();
+    const items = rows.slice(0, limit);
+    const last = items[items.length - 1];
+    return {
+      items,
+      // created_at has microseconds in PostgreSQL; keep them in the cursor via the raw text form.
+      nextCursor: rows.length > limit && last ? encodeCursor({ c: await this.createdAtText(last.id), i: last.id }) : null,
+    };
+  }
+
+  private async createdAtText(id: string): Promise<string> {
+    const r: Array<{ c: string }> = await this.ds.query(`SELECT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS c FROM users WHERE id = $1`, [id]);
+    return r[0].c;
+  }
+
+  async get(tenantId: string, id: string): Promise<User> {
+    const u = await this.ds.getRepository(User).findOne({ where: { id, tenantId } });
+    if (!u) throw new NotFoundError('user');
+    return u;
+  }
+
+  /** Creates an active user (with a password) or an invited one (without). */
+  async create(tenantId: string, dto: CreateUserDto): Promise<{ user: User; invitation?: Invitation }> {
+    const email = dto.email.toLowerCase();
+    const passwordHash = dto.password ? await this.passwords.hash(dto.password) : null;
+    const invitation = dto.password ? undefined : this.newInvitation();
+    try {
+      const user = await this.ds.getRepository(User).save({
+        tenantId,
+        email,
+        displayName: dto.displayName,
+        role: dto.role,
+        status: dto.password ? 'active' : 'invited',
+        passwordHash,
+        invitationTokenHash: invitation ? hashToken(invitation.token) : null,
+        invitationExpiresAt: invitation?.expiresAt ?? null,
+      });
+      return { user: await this.get(tenantId, user.id), invitation };
+    } catch (e) {
+      throw this.mapUniqueViolation(e);
+    }
+  }
+
+  /** Creates a platform operator (no tenant). */
+  async createOperator(email: string, password: string | undefined): Promise<{ user: User; invitation?: Invitation }> {
+    const invitation = password ? undefined : this.newInvitation();
+    try {
+      const saved = await this.ds.getRepository(User).save({
+        tenantId: null,
+        email: email.toLowerCase(),
+        displayName: 'Platform operator',
+        role: 'operator' as UserRole,
+        status: password ? 'active' : 'invited',
+        passwordHash: password ? await this.passwords.hash(password) : null,
+        invitationTokenHash: invitation ? hashToken(invitation.token) : null,
+        invitationExpiresAt: invitation?.expiresAt ?? null,
+      });
+      return { user: saved as User, invitation };
+    } catch (e) {
+      throw this.mapUniqueViolation(e);
+    }
+  }
+
+  /**
+   * Changes display name, role or status. Refuses changes that would leave the
+   * tenant without an active administrator (nobody could manage it any more).
+   */
+  async update(tenantId: string, id: string, dto: UpdateUserDto): Promise<User> {
+    return this.ds.transaction(async (em) => {
+      // Lock the tenant's admins so two concurrent demotions cannot both pass the check.
+      await em.query(`SELECT id FROM users WHERE tenant_id = $1 AND role = 'admin' FOR UPDATE`, [tenantId]);
+      const user = await em.getRepository(User).findOne({ where: { id, tenantId } });
+      if (!user) throw new NotFoundError('user');
+      if (dto.status === 'active' && user.status === 'invited') {
+        throw new DomainError(409, 'user_invited', 'Conflict', 'An invited user becomes active by accepting the invitation.');
+      }
+      const losesAdmin = user.role === 'admin' && user.status === 'active' && ((dto.role && dto.role !== 'admin') || dto.status === 'disabled');
+      if (losesAdmin && (await this.activeAdminCount(em, tenantId)) <= 1) {
+        throw new ConflictError('last_admin', 'The tenant must keep at least one active administrator.');
+      }
+      const roleChanged = dto.role !== undefined && dto.role !== user.role;
+      const disabled = dto.status === 'disabled' && user.status !== 'disabled';
+      if (dto.displayName !== undefined) user.displayName = dto.displayName;
+      if (dto.role !== undefined) user.role = dto.role;
+      if (dto.status !== undefined) user.status = dto.status;
+      if (dto.status === 'active') {
+        user.lockedUntil = null;
+        user.failedLoginCount = 0;
+      }
+      await em.getRepository(User).save(user);
+      if (disabled || roleChanged) {
+        // A disabled user must lose access at once; a role change takes effect on a fresh login.
+        await em.query('UPDATE sessions SET revoked_at = now() WHERE user_id = $1 AND tenant_id = $2 AND revoked_at IS NULL', [id, tenantId]);
+      }
+      return (await em.getRepository(User).findOne({ where: { id, tenantId } })) as User;
+    });
+  }
+
+  private async activeAdminCount(em: EntityManager, tenantId: string): Promise<number> {
+    const r: Array<{ n: number }> = await em.query(`SELECT count(*)::int AS n FROM users WHERE tenant_id = $1 AND role = 'admin' AND status = 'active'`, [tenantId]);
+    return r[0].n;
+  }
+
+  /** Issues a new one-time invitation link for an invited user (the old one stops working). */
+  async invite(tenantId: string, id: string): Promise<Invitation> {
+    const user = await this.get(tenantId, id);
+    if (user.status !== 'invited') {
+      throw new DomainError(409, 'user_not_invited', 'Conflict', 'Only invited users can receive an invitation link.');
+    }
+    const invitation = this.newInvitation();
+    await this.ds.getRepository(User).update({ id, tenantId }, { invitationTokenHash: hashToken(invitation.token), invitationExpiresAt: invitation.expiresAt });
+    return invitation;
+  }
+
+  /** Sets the password of an invited user from a valid one-time token and activates them. */
+  async acceptInvitation(token: string, password: string): Promise<User> {
+    const passwordHash = await this.passwords.hash(password);
+    const rows: [Array<{ id: string }>, number] = await this.ds.query(
+      `UPDATE users SET password_hash = $2, status = 'active', invitation_token_hash = NULL, invitation_expires_at = NULL,
+              failed_login_count = 0, locked_until = NULL, updated_at = now()
+        WHERE invitation_token_hash = $1 AND invitation_expires_at > now() AND status = 'invited'
+        RETURNING id`,
+      [hashToken(token), passwordHash],
+    );
+    const id = rows[0][0]?.id;
+    if (!id) throw new DomainError(400, 'invitation_invalid', 'Invalid invitation', 'The invitation link is invalid, used or expired.');
+    return (await this.ds.getRepository(User).findOne({ where: { id } })) as User;
+  }
+
+  private newInvitation(): Invitation {
+    const token = randomBytes(32).toString('base64url');
+    return { token, url: `${this.config.publicUrl}/invite/${token}`, expiresAt: new Date(Date.now() + this.config.invitationTtlHours * 3600_000) };
+  }
+
+  private mapUniqueViolation(e: unknown): unknown {
+    if ((e as { code?: string }).code === '23505') return new ConflictError('email_taken', 'A user with this e-mail address exists in this tenant.');
+    return e;
+  }
+
+  /** Session revocation for other modules (key revocation, password reset). */
+  revokeSessions(tenantId: string | null, userId: string): Promise<number> {
+    return this.sessions.revokeAllForUser(tenantId, userId);
+  }
+}

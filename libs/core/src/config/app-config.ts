@@ -1,0 +1,159 @@
+import * as path from 'node:path';
+
+/**
+ * Typed configuration, read once from the environment at boot.
+ * Feature code receives `AppConfig` through DI and never reads `process.env`.
+ */
+export interface AppConfig {
+  nodeEnv: 'development' | 'production' | 'test';
+  port: number;
+  host: string;
+  dataDir: string;
+  /** External PostgreSQL; undefined means "start the embedded server in DATA_DIR". */
+  databaseUrl: string | undefined;
+  databasePoolSize: number;
+  embeddedPgPort: number;
+  publicUrl: string;
+  logLevel: 'error' | 'warn' | 'info' | 'http' | 'verbose' | 'debug';
+  logToStdout: boolean;
+  bodyLimit: string;
+  trustProxy: boolean;
+  cookieSecure: boolean;
+  sessionIdleMinutes: number;
+  sessionAbsoluteHours: number;
+  loginMaxFailures: number;
+  loginFailureWindowMinutes: number;
+  loginLockMinutes: number;
+  rateLimitLoginPerMinute: number;
+  rateLimitApiPerMinute: number;
+  argon2MemoryKib: number;
+  argon2Iterations: number;
+  invitationTtlHours: number;
+  shutdownTimeoutMs: number;
+  webDistDir: string;
+  operatorEmail: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Collects every problem first so that one boot names all bad variables at once. */
+class EnvReader {
+  readonly problems: string[] = [];
+  constructor(private readonly env: Env) {}
+
+  private raw(name: string): string | undefined {
+    const v = this.env[name];
+    return v === undefined || v.trim() === '' ? undefined : v.trim();
+  }
+
+  string(name: string, def: string): string {
+    return this.raw(name) ?? def;
+  }
+
+  optionalString(name: string): string | undefined {
+    return this.raw(name);
+  }
+
+  int(name: string, def: number, min: number, max: number): number {
+    const v = this.raw(name);
+    if (v === undefined) return def;
+    if (!/^-?\d+$/.test(v)) {
+      this.problems.push(`${name} must be an integer, got "${v}"`);
+      return def;
+    }
+    const n = Number(v);
+    if (n < min || n > max) this.problems.push(`${name} must be between ${min} and ${max}, got ${n}`);
+    return n;
+  }
+
+  bool(name: string, def: boolean): boolean {
+    const v = this.raw(name);
+    if (v === undefined) return def;
+    if (/^(1|true|yes|on)$/i.test(v)) return true;
+    if (/^(0|false|no|off)$/i.test(v)) return false;
+    this.problems.push(`${name} must be true or false, got "${v}"`);
+    return def;
+  }
+
+  oneOf<T extends string>(name: string, def: T, allowed: readonly T[]): T {
+    const v = this.raw(name);
+    if (v === undefined) return def;
+    if (!(allowed as readonly string[]).includes(v)) {
+      this.problems.push(`${name} must be one of ${allowed.join('|')}, got "${v}"`);
+      return def;
+    }
+    return v as T;
+  }
+
+  url(name: string, protocols: string[]): string | undefined {
+    const v = this.raw(name);
+    if (v === undefined) return undefined;
+    try {
+      const u = new URL(v);
+      if (!protocols.includes(u.protocol)) {
+        this.problems.push(`${name} must use ${protocols.join(' or ')}, got "${u.protocol}"`);
+      }
+    } catch {
+      // The value may carry a password: never echo it.
+      this.problems.push(`${name} is not a valid URL`);
+    }
+    return v;
+  }
+}
+
+/** Reads and validates the environment; throws ConfigError naming every bad variable. */
+export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConfig {
+  const r = new EnvReader(env);
+  const nodeEnv = r.oneOf('NODE_ENV', 'development', ['development', 'production', 'test'] as const);
+  const port = r.int('PORT', 3000, 0, 65535);
+  const host = r.string('HOST', '127.0.0.1');
+  const dataDir = path.resolve(cwd, r.string('DATA_DIR', './data'));
+  const databaseUrl = r.url('DATABASE_URL', ['postgres:', 'postgresql:']);
+  const publicUrl = r.url('PUBLIC_URL', ['http:', 'https:']) ?? `http://${host}:${port}`;
+  const bodyLimit = r.string('BODY_LIMIT', '1mb');
+  if (!/^\d+(b|kb|mb)$/i.test(bodyLimit)) r.problems.push(`BODY_LIMIT must look like 100kb or 1mb, got "${bodyLimit}"`);
+  const operatorEmail = r.string('OPERATOR_EMAIL', 'operator@charlotte.local');
+  if (!/^[^\s@]+@[^\s@]+$/.test(operatorEmail)) r.problems.push('OPERATOR_EMAIL must be an e-mail address');
+
+  const config: AppConfig = {
+    nodeEnv,
+    port,
+    host,
+    dataDir,
+    databaseUrl,
+    databasePoolSize: r.int('DATABASE_POOL_SIZE', 10, 1, 200),
+    embeddedPgPort: r.int('EMBEDDED_PG_PORT', 0, 0, 65535),
+    publicUrl: publicUrl.replace(/\/+$/, ''),
+    logLevel: r.oneOf('LOG_LEVEL', 'info', ['error', 'warn', 'info', 'http', 'verbose', 'debug'] as const),
+    logToStdout: r.bool('LOG_STDOUT', true),
+    bodyLimit,
+    trustProxy: r.bool('TRUST_PROXY', false),
+    cookieSecure: r.bool('COOKIE_SECURE', publicUrl.startsWith('https:')),
+    sessionIdleMinutes: r.int('SESSION_IDLE_MINUTES', 30, 1, 24 * 60),
+    sessionAbsoluteHours: r.int('SESSION_ABSOLUTE_HOURS', 12, 1, 24 * 7),
+    loginMaxFailures: r.int('LOGIN_MAX_FAILURES', 10, 1, 1000),
+    loginFailureWindowMinutes: r.int('LOGIN_FAILURE_WINDOW_MINUTES', 15, 1, 24 * 60),
+    loginLockMinutes: r.int('LOGIN_LOCK_MINUTES', 15, 1, 24 * 60),
+    rateLimitLoginPerMinute: r.int('RATE_LIMIT_LOGIN_PER_MINUTE', 30, 1, 1_000_000),
+    rateLimitApiPerMinute: r.int('RATE_LIMIT_API_PER_MINUTE', 600, 1, 10_000_000),
+    // OWASP Password Storage Cheat Sheet minimum for argon2id: m=19 MiB, t=2, p=1.
+    argon2MemoryKib: r.int('ARGON2_MEMORY_KIB', 19456, 8192, 1048576),
+    argon2Iterations: r.int('ARGON2_ITERATIONS', 2, 1, 10),
+    invitationTtlHours: r.int('INVITATION_TTL_HOURS', 72, 1, 24 * 30),
+    shutdownTimeoutMs: r.int('SHUTDOWN_TIMEOUT_MS', 10000, 0, 600000),
+    webDistDir: path.resolve(cwd, r.string('WEB_DIST_DIR', './apps/web/dist')),
+    operatorEmail: operatorEmail.toLowerCase(),
+  };
+  if (r.problems.length > 0) throw new ConfigError(r.problems);
+  return config;
+}
+
+/** Injection token for the typed configuration. */
+export const APP_CONFIG = Symbol('APP_CONFIG');

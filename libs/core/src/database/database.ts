@@ -1,0 +1,49 @@
+import { DataSource, DataSourceOptions, MixedList } from 'typeorm';
+
+export interface DataSourceParts {
+  url: string;
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+  entities: MixedList<Function | string>;
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+  migrations: MixedList<Function | string>;
+  poolSize?: number;
+  applicationName?: string;
+}
+
+/** TypeORM options shared by the app, the CLI and the tests. Schema by migrations only. */
+export function dataSourceOptions(parts: DataSourceParts): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url: parts.url,
+    entities: parts.entities,
+    migrations: parts.migrations,
+    migrationsTableName: 'schema_migrations',
+    synchronize: false,
+    migrationsRun: false,
+    logging: false,
+    extra: {
+      max: parts.poolSize ?? 10,
+      application_name: parts.applicationName ?? 'charlotte',
+      // Every session runs in UTC so that timestamps never depend on the host.
+      options: '-c TimeZone=UTC',
+    },
+  };
+}
+
+// Arbitrary but fixed: the key of the advisory lock that serialises migrations
+// when several instances (or the CLI) start at once.
+const MIGRATION_LOCK_KEY = 774_211_001;
+
+/** Runs pending migrations under a PostgreSQL advisory lock; returns their names. */
+export async function runMigrations(ds: DataSource): Promise<string[]> {
+  const runner = ds.createQueryRunner();
+  await runner.connect();
+  try {
+    await runner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    const done = await ds.runMigrations({ transaction: 'each' });
+    return done.map((m) => m.name);
+  } finally {
+    await runner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
+    await runner.release();
+  }
+}

@@ -1,0 +1,66 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { DomainError } from './domain-error';
+import { bodyParserProblem, Problem, problem, sendProblem } from './problem';
+import { requestContext } from '../http/request-context';
+
+/** Hook for later modules (audit) to record unhandled errors. */
+export type UnhandledErrorHook = (err: unknown, req: Request) => void | Promise<void>;
+
+const STATUS_CODES: Record<number, [string, string]> = {
+  400: ['bad_request', 'Bad request'],
+  401: ['unauthenticated', 'Unauthenticated'],
+  403: ['forbidden', 'Forbidden'],
+  404: ['not_found', 'Not found'],
+  405: ['method_not_allowed', 'Method not allowed'],
+  406: ['not_acceptable', 'Not acceptable'],
+  409: ['conflict', 'Conflict'],
+  413: ['payload_too_large', 'Payload too large'],
+  415: ['unsupported_media_type', 'Unsupported media type'],
+  422: ['unprocessable', 'Unprocessable'],
+  429: ['rate_limited', 'Too many requests'],
+};
+
+/**
+ * The single exception filter: every error leaves as application/problem+json
+ * with a stable `code`. Unknown errors become 500 `internal_error` (never a 4xx,
+ * never a stack trace in the answer) and are logged with their stack.
+ */
+@Catch()
+export class ProblemDetailsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Errors');
+
+  constructor(private readonly onUnhandled?: UnhandledErrorHook) {}
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const ctx = host.switchToHttp();
+    const res = ctx.getResponse<Response>();
+    const req = ctx.getRequest<Request>();
+    const { p, headers } = this.toProblem(exception, req);
+    p.requestId = requestContext.get()?.requestId;
+    sendProblem(res, p, headers);
+  }
+
+  private toProblem(exception: unknown, req: Request): { p: Problem; headers?: Record<string, string> } {
+    if (exception instanceof DomainError) {
+      return { p: problem(exception.status, exception.code, exception.title, exception.detail, exception.errors), headers: exception.headers };
+    }
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      if (status === HttpStatus.TOO_MANY_REQUESTS) {
+        return { p: problem(429, 'rate_limited', 'Too many requests', 'Too many requests; try again later.') };
+      }
+      if (status < 500) {
+        const [code, title] = STATUS_CODES[status] ?? ['bad_request', 'Bad request'];
+        const detail = status === 404 ? `No route for ${req.method} ${req.path}` : exception.message;
+        return { p: problem(status, code, title, detail) };
+      }
+    }
+    const bodyProblem = bodyParserProblem(exception);
+    if (bodyProblem) return { p: bodyProblem };
+
+    this.logger.error({ message: 'unhandled error', method: req.method, path: req.path, err: exception instanceof Error ? exception.stack : String(exception) });
+    void Promise.resolve(this.onUnhandled?.(exception, req)).catch(() => undefined);
+    return { p: problem(500, 'internal_error', 'Internal error', 'An unexpected error occurred. Quote the request id when contacting support.') };
+  }
+}

@@ -1,0 +1,30 @@
+import { Controller, Get } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { HealthCheck, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { Public } from '../http/public.decorator';
+import { HealthRegistry } from './health.registry';
+
+@ApiTags('health')
+@Controller('health')
+export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly db: TypeOrmHealthIndicator,
+    private readonly registry: HealthRegistry,
+  ) {}
+
+  @Public()
+  @Get('live')
+  @ApiOperation({ summary: 'Liveness: the process answers.' })
+  live(): { status: 'ok' } {
+    return { status: 'ok' };
+  }
+
+  @Public()
+  @Get('ready')
+  @HealthCheck()
+  @ApiOperation({ summary: 'Readiness: the database and every registered dependency answer.' })
+  ready() {
+    return this.health.check([() => this.db.pingCheck('database', { timeout: 2000 }), ...this.registry.all()]);
+  }
+}

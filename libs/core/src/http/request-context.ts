@@ -1,0 +1,30 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+
+/**
+ * Per-request context carried through async calls: the request id for log
+ * lines, and the authenticated principal once a guard has resolved it.
+ */
+export interface RequestContext {
+  requestId: string;
+  ip?: string;
+  userAgent?: string;
+  tenantId?: string | null;
+  userId?: string;
+  principal?: string; // e.g. "user:<uuid>"; never an e-mail or a name
+}
+
+const storage = new AsyncLocalStorage<RequestContext>();
+
+export const requestContext = {
+  run<T>(ctx: RequestContext, fn: () => T): T {
+    return storage.run(ctx, fn);
+  },
+  get(): RequestContext | undefined {
+    return storage.getStore();
+  },
+  /** Adds fields to the current context (no-op outside a request). */
+  assign(fields: Partial<RequestContext>): void {
+    const ctx = storage.getStore();
+    if (ctx) Object.assign(ctx, fields);
+  },
+};
