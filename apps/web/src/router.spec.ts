@@ -1,0 +1,84 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { createMemoryHistory } from 'vue-router';
+import { createPinia, setActivePinia } from 'pinia';
+import { createAppRouter, safeRedirect } from '@/router';
+import { useFlashStore } from '@/stores/flash';
+import { useSessionStore } from '@/stores/session';
+import { api } from '@/api/client';
+import { TENANT, jsonResponse, makeUser, problem, stubApi } from '@/testing/helpers';
+
+function sessionAnswer(role: 'admin' | 'member') {
+  return () => jsonResponse(200, { user: makeUser({ role }), tenant: TENANT, csrfToken: 'csrf-session' });
+}
+
+describe('router guard', () => {
+  beforeEach(() => {
+    setActivePinia(createPinia());
+    api.setCsrfToken(null);
+  });
+
+  it('redirects to /login with the requested path when /auth/session answers 401', async () => {
+    const fetchMock = stubApi({ 'GET /auth/session': () => problem(401, 'unauthenticated') });
+    const sut = createAppRouter(createMemoryHistory());
+
+    await sut.push('/users?q=yamada');
+
+    expect(sut.currentRoute.value.name).toBe('login');
+    expect(sut.currentRoute.value.query.redirect).toBe('/users?q=yamada');
+    expect(fetchMock).toHaveBeenCalledTimes(1);
+  });
+
+  it('asks for the session once, then lets an admin into /users', async () => {
+    const fetchMock = stubApi({ 'GET /auth/session': sessionAnswer('admin') });
+    const sut = createAppRouter(createMemoryHistory());
+
+    await sut.push('/');
+    await sut.push('/users');
+
+    expect(sut.currentRoute.value.name).toBe('users');
+    expect(fetchMock).toHaveBeenCalledTimes(1);
+    expect(useSessionStore().tenant?.name).toBe(TENANT.name);
+    expect(api.getCsrfToken()).toBe('csrf-session');
+  });
+
+  it('sends a member who asks for /users home with a "no permission" message', async () => {
+    stubApi({ 'GET /auth/session': sessionAnswer('member') });
+    const sut = createAppRouter(createMemoryHistory());
+
+    await sut.push('/users');
+
+    expect(sut.currentRoute.value.name).toBe('home');
+    expect(useFlashStore().message).toMatchObject({ key: 'home.forbidden', path: '/' });
+  });
+
+  it('sends a logged-in user away from /login to the redirect target', async () => {
+    stubApi({ 'GET /auth/session': sessionAnswer('admin') });
+    const sut = createAppRouter(createMemoryHistory());
+
+    await sut.push('/login?redirect=/users');
+
+    expect(sut.currentRoute.value.fullPath).toBe('/users');
+  });
+
+  it('leaves public pages open without a session', async () => {
+    stubApi({ 'GET /auth/session': () => problem(401, 'unauthenticated') });
+    const sut = createAppRouter(createMemoryHistory());
+
+    await sut.push('/invite/abc');
+    expect(sut.currentRoute.value.name).toBe('invite');
+    await sut.push('/no/such/page');
+    expect(sut.currentRoute.value.name).toBe('not-found');
+  });
+});
+
+describe(safeRedirect.name, () => {
+  it('keeps in-app paths and refuses anything that leaves the app', () => {
+    expect(safeRedirect('/users?q=a')).toBe('/users?q=a');
+    expect(safeRedirect('https://evil.example/')).toBe('/');
+    expect(safeRedirect('//evil.example/')).toBe('/');
+    expect(safeRedirect('/\\evil.example')).toBe('/');
+    expect(safeRedirect('/login?redirect=/x')).toBe('/');
+    expect(safeRedirect(['/users'])).toBe('/');
+    expect(safeRedirect(undefined)).toBe('/');
+  });
+});

@@ -1,0 +1,104 @@
+import {
+  createRouter,
+  createWebHistory,
+  type RouteLocationNormalized,
+  type RouteLocationRaw,
+  type RouterHistory,
+} from 'vue-router';
+import { useSessionStore } from '@/stores/session';
+import { useFlashStore } from '@/stores/flash';
+
+declare module 'vue-router' {
+  interface RouteMeta {
+    /** Reachable without a session. */
+    public?: boolean;
+    /** Only for guests: a logged-in user is sent on. */
+    guestOnly?: boolean;
+    /** Tenant administrators only. */
+    requiresAdmin?: boolean;
+    /** i18n key of the document title. */
+    titleKey?: string;
+  }
+}
+
+/**
+ * Accepts only a path inside this SPA as a post-login target, so that
+ * `/login?redirect=https://evil.example` cannot turn the login page into an
+ * open redirect.
+ */
+export function safeRedirect(value: unknown): string {
+  if (typeof value !== 'string') return '/';
+  if (!value.startsWith('/') || value.startsWith('//') || value.startsWith('/\\')) return '/';
+  if (value === '/login' || value.startsWith('/login?') || value.startsWith('/login/')) return '/';
+  return value;
+}
+
+export function createAppRouter(history: RouterHistory = createWebHistory(import.meta.env.BASE_URL)) {
+  const router = createRouter({
+    history,
+    routes: [
+      {
+        path: '/login',
+        name: 'login',
+        component: () => import('@/views/LoginView.vue'),
+        meta: { public: true, guestOnly: true, titleKey: 'login.title' },
+      },
+      {
+        path: '/invite/:token',
+        name: 'invite',
+        component: () => import('@/views/InviteAcceptView.vue'),
+        props: true,
+        meta: { public: true, titleKey: 'invite.title' },
+      },
+      {
+        path: '/',
+        component: () => import('@/components/AppShell.vue'),
+        children: [
+          {
+            path: '',
+            name: 'home',
+            component: () => import('@/views/HomeView.vue'),
+            meta: { titleKey: 'home.title' },
+          },
+          {
+            path: 'users',
+            name: 'users',
+            component: () => import('@/views/UsersView.vue'),
+            meta: { requiresAdmin: true, titleKey: 'users.title' },
+          },
+        ],
+      },
+      {
+        path: '/:pathMatch(.*)*',
+        name: 'not-found',
+        component: () => import('@/views/NotFoundView.vue'),
+        meta: { public: true, titleKey: 'notFound.title' },
+      },
+    ],
+  });
+
+  router.beforeEach(async (to: RouteLocationNormalized): Promise<true | RouteLocationRaw> => {
+    const session = useSessionStore();
+    try {
+      await session.ensureLoaded();
+    } catch {
+      // The server could not be asked (network or 5xx). Public pages still
+      // work; protected ones go to the login page, which reports the problem.
+    }
+
+    if (to.meta.public) {
+      if (to.meta.guestOnly && session.isAuthenticated) return safeRedirect(to.query.redirect);
+      return true;
+    }
+    if (!session.isAuthenticated) {
+      return { name: 'login', query: to.fullPath === '/' ? {} : { redirect: to.fullPath } };
+    }
+    if (to.meta.requiresAdmin && !session.isAdmin) {
+      useFlashStore().show('home.forbidden', '/', 'error');
+      return { name: 'home' };
+    }
+    return true;
+  });
+
+  return router;
+}

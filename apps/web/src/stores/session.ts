@@ -1,0 +1,85 @@
+import { computed, ref } from 'vue';
+import { defineStore } from 'pinia';
+import { api, ApiError, type LoginRequest, type LoginResponse, type Tenant, type User } from '@/api/client';
+
+/**
+ * Who is logged in. The session itself lives in an HttpOnly cookie the SPA
+ * cannot read; this store keeps what /auth/session tells about it and hands the
+ * CSRF token to the API client.
+ */
+export const useSessionStore = defineStore('session', () => {
+  const user = ref<User | null>(null);
+  const tenant = ref<Tenant | null>(null);
+  /** true once /auth/session has answered (with a session or with 401). */
+  const loaded = ref(false);
+  let pending: Promise<void> | null = null;
+
+  const isAuthenticated = computed(() => user.value !== null);
+  const isAdmin = computed(() => user.value?.role === 'admin');
+
+  function apply(next: { user: User; tenant?: Tenant | null; csrfToken: string }): void {
+    user.value = next.user;
+    if (next.tenant !== undefined) tenant.value = next.tenant;
+    api.setCsrfToken(next.csrfToken);
+    loaded.value = true;
+  }
+
+  function clear(): void {
+    user.value = null;
+    tenant.value = null;
+    api.setCsrfToken(null);
+  }
+
+  async function refresh(): Promise<void> {
+    try {
+      apply(await api.getSession());
+    } catch (error) {
+      clear();
+      // 401 means "not logged in" and is a definite answer. Anything else
+      // (network down, 5xx) is not: leave `loaded` false so the next
+      // navigation asks again.
+      if (error instanceof ApiError && error.status === 401) {
+        loaded.value = true;
+        return;
+      }
+      throw error;
+    }
+  }
+
+  /** Fetches the session once; later calls reuse the answer. */
+  function ensureLoaded(): Promise<void> {
+    if (loaded.value) return Promise.resolve();
+    pending ??= refresh().finally(() => {
+      pending = null;
+    });
+    return pending;
+  }
+
+  /**
+   * Password step. Answers the server's response so that the login view can
+   * continue with further steps (key file) when the server asks for one.
+   */
+  async function login(credentials: LoginRequest): Promise<LoginResponse> {
+    const result = await api.login(credentials);
+    if (result.step === 'done') {
+      apply(result);
+      // The key-file step answers without the tenant; ask for the full session.
+      if (result.tenant === undefined) await refresh();
+    }
+    return result;
+  }
+
+  async function logout(): Promise<void> {
+    try {
+      await api.logout();
+    } catch (error) {
+      // An expired session is already logged out. Anything else (network
+      // down) is reported and the local state kept: the cookie may still be valid.
+      if (!(error instanceof ApiError && error.status === 401)) throw error;
+    }
+    clear();
+    loaded.value = true;
+  }
+
+  return { user, tenant, loaded, isAuthenticated, isAdmin, ensureLoaded, refresh, login, logout, clear };
+});

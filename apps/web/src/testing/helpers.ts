@@ -1,0 +1,58 @@
+// Test helpers (not shipped: only *.spec.ts files import them).
+import { vi } from 'vitest';
+import type { User } from '@/api/client';
+
+export function jsonResponse(status: number, body: unknown, contentType = 'application/json'): Response {
+  return new Response(JSON.stringify(body), { status, headers: { 'Content-Type': contentType } });
+}
+
+export function problem(status: number, code: string, extra: Record<string, unknown> = {}): Response {
+  return jsonResponse(
+    status,
+    { type: 'about:blank', title: code, status, detail: `detail of ${code}`, code, ...extra },
+    'application/problem+json',
+  );
+}
+
+export type Handler = (request: { url: URL; init: RequestInit; body: unknown }) => Response | Promise<Response>;
+
+/**
+ * Stubs global fetch with a table of handlers keyed by "METHOD /path" (path
+ * after /api/v1, without the query). An unexpected call fails the test.
+ */
+export function stubApi(handlers: Record<string, Handler>) {
+  const fetchMock = vi.fn(async (input: RequestInfo | URL, init: RequestInit = {}) => {
+    const url = new URL(String(input), 'http://localhost');
+    const path = url.pathname.replace(/^\/api\/v1/, '');
+    const key = `${init.method ?? 'GET'} ${path}`;
+    const handler = handlers[key];
+    if (!handler) throw new Error(`unexpected request ${key}`);
+    const body = typeof init.body === 'string' ? (JSON.parse(init.body) as unknown) : undefined;
+    return handler({ url, init, body });
+  });
+  vi.stubGlobal('fetch', fetchMock);
+  return fetchMock;
+}
+
+/** Headers of the n-th fetch call, as a plain record. */
+export function headersOf(fetchMock: ReturnType<typeof stubApi>, call = 0): Record<string, string> {
+  const headers = (fetchMock.mock.calls[call]?.[1]?.headers ?? {}) as Record<string, string>;
+  return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
+}
+
+export function makeUser(overrides: Partial<User> = {}): User {
+  return {
+    id: '00000000-0000-4000-8000-000000000001',
+    email: 'admin@example.com',
+    displayName: '管理 太郎',
+    role: 'admin',
+    status: 'active',
+    lockedUntil: null,
+    lastLoginAt: '2025-01-06T00:30:00.000Z',
+    createdAt: '2025-01-01T00:00:00.000Z',
+    updatedAt: '2025-01-01T00:00:00.000Z',
+    ...overrides,
+  };
+}
+
+export const TENANT = { id: '00000000-0000-4000-8000-0000000000aa', code: 'acme', name: '株式会社アクメ' };

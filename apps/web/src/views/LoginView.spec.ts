@@ -1,0 +1,107 @@
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { flushPromises, mount } from '@vue/test-utils';
+import { createMemoryHistory } from 'vue-router';
+import { createPinia, setActivePinia } from 'pinia';
+import LoginView from '@/views/LoginView.vue';
+import { createAppRouter } from '@/router';
+import { createAppI18n } from '@/i18n';
+import { api } from '@/api/client';
+import { useSessionStore } from '@/stores/session';
+import { TENANT, jsonResponse, makeUser, problem, stubApi, type Handler } from '@/testing/helpers';
+
+async function mountLogin(path: string, login: Handler, locale: 'ja' | 'en' = 'ja') {
+  const fetchMock = stubApi({
+    'GET /auth/session': () => problem(401, 'unauthenticated'),
+    'POST /auth/login': login,
+    'GET /users': () => jsonResponse(200, { items: [], nextCursor: null }),
+  });
+  const pinia = createPinia();
+  setActivePinia(pinia);
+  const router = createAppRouter(createMemoryHistory());
+  await router.push(path);
+  const wrapper = mount(LoginView, { global: { plugins: [pinia, router, createAppI18n(locale)] } });
+  return { wrapper, router, fetchMock };
+}
+
+async function fillAndSubmit(wrapper: Awaited<ReturnType<typeof mountLogin>>['wrapper']) {
+  await wrapper.get('[data-testid="login-tenant"]').setValue('acme');
+  await wrapper.get('[data-testid="login-email"]').setValue('admin@example.com');
+  await wrapper.get('[data-testid="login-password"]').setValue('wrong password');
+  await wrapper.get('form').trigger('submit');
+  await flushPromises();
+}
+
+describe('LoginView', () => {
+  beforeEach(() => api.setCsrfToken(null));
+
+  it('shows the Japanese invalid_credentials message on a 401', async () => {
+    const { wrapper, router } = await mountLogin('/login', () => problem(401, 'invalid_credentials'));
+
+    await fillAndSubmit(wrapper);
+
+    const alert = wrapper.get('[role="alert"]');
+    expect(alert.text()).toBe('契約コード、メールアドレスまたはパスワードが正しくありません。');
+    expect(router.currentRoute.value.name).toBe('login');
+    // The password is not kept after a failure.
+    expect((wrapper.get('[data-testid="login-password"]').element as HTMLInputElement).value).toBe('');
+  });
+
+  it('shows the account_locked message in English when English is chosen', async () => {
+    const { wrapper } = await mountLogin('/login', () => problem(423, 'account_locked'), 'en');
+
+    await fillAndSubmit(wrapper);
+
+    expect(wrapper.get('[role="alert"]').text()).toContain('Your account is locked');
+  });
+
+  it('falls back to a generic message naming an unknown code', async () => {
+    const { wrapper } = await mountLogin('/login', () => problem(400, 'something_new'));
+
+    await fillAndSubmit(wrapper);
+
+    expect(wrapper.get('[role="alert"]').text()).toContain('エラーコード: something_new');
+  });
+
+  it('logs in, keeps the CSRF token and goes to the requested page', async () => {
+    const { wrapper, router, fetchMock } = await mountLogin('/login?redirect=/users', ({ body }) => {
+      expect(body).toEqual({ tenant: 'acme', email: 'admin@example.com', password: 'wrong password' });
+      return jsonResponse(200, { step: 'done', user: makeUser(), tenant: TENANT, csrfToken: 'csrf-login' });
+    });
+
+    await fillAndSubmit(wrapper);
+
+    // The target view is loaded lazily: wait for the navigation to finish.
+    await vi.waitFor(() => expect(router.currentRoute.value.fullPath).toBe('/users'));
+    expect(useSessionStore().user?.email).toBe('admin@example.com');
+    expect(api.getCsrfToken()).toBe('csrf-login');
+    expect(wrapper.find('[role="alert"]').exists()).toBe(false);
+    expect(fetchMock.mock.calls.some(([url]) => String(url).includes('/auth/login'))).toBe(true);
+  });
+
+  it('says that a further login step is not supported yet', async () => {
+    const { wrapper, router } = await mountLogin('/login', () =>
+      jsonResponse(200, { step: 'keyfile', challenge: 'abc', expiresAt: '2030-01-01T00:00:00Z' }),
+    );
+
+    await fillAndSubmit(wrapper);
+
+    expect(wrapper.get('[role="alert"]').text()).toContain('Charlotteキー');
+    expect(router.currentRoute.value.name).toBe('login');
+    expect(useSessionStore().isAuthenticated).toBe(false);
+  });
+
+  it('pre-fills tenant and email from the query and labels every input', async () => {
+    const { wrapper } = await mountLogin('/login?tenant=acme&email=new%40example.com', () =>
+      problem(401, 'invalid_credentials'),
+    );
+
+    expect((wrapper.get('[data-testid="login-tenant"]').element as HTMLInputElement).value).toBe('acme');
+    expect((wrapper.get('[data-testid="login-email"]').element as HTMLInputElement).value).toBe('new@example.com');
+    for (const input of wrapper.findAll('input')) {
+      const id = input.attributes('id');
+      expect(wrapper.find(`label[for="${id}"]`).exists()).toBe(true);
+    }
+    expect(wrapper.get('label[for="login-tenant"]').text()).toBe('契約コード');
+    expect(wrapper.get('[data-testid="login-submit"]').text()).toBe('ログイン');
+  });
+});

@@ -1,0 +1,126 @@
+import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+/**
+ * The built server and CLI as a newcomer runs them: no DATABASE_URL, so the
+ * embedded PostgreSQL in DATA_DIR; the CLI works while the server runs and
+ * after it stopped; SIGTERM lets an in-flight request finish.
+ * Needs `npm run build` first (the test command does it).
+ */
+const root = path.resolve(__dirname, '../..');
+const mainJs = path.join(root, 'dist/apps/api/apps/api/src/main.js');
+const cliJs = path.join(root, 'dist/apps/api/apps/api/src/cli.js');
+
+/** Distinct free ports (all held open until every one is chosen). */
+async function freePorts(n: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from({ length: n }, () => new Promise<net.Server>((resolve) => {
+      const s = net.createServer().listen(0, '127.0.0.1', () => resolve(s));
+    })),
+  );
+  const ports = servers.map((s) => (s.address() as net.AddressInfo).port);
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  return ports;
+}
+
+describe('Built server and CLI on the embedded default database', () => {
+  let dataDir: string;
+  let port: number;
+  let server: ChildProcess;
+  let serverOut = '';
+  let env: NodeJS.ProcessEnv;
+
+  const cli = (...args: string[]) => {
+    const r = spawnSync(process.execPath, [cliJs, ...args, '--json'], { env, encoding: 'utf8', timeout: 60_000 });
+    const lines = r.stdout.trim().split('\n');
+    return { status: r.status, json: JSON.parse(lines[lines.length - 1]) as Record<string, unknown>, stderr: r.stderr };
+  };
+
+  beforeAll(async () => {
+    expect(fs.existsSync(mainJs)).toBe(true);
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'charlotte-proc-'));
+    const [httpPort, pgPort] = await freePorts(2);
+    port = httpPort;
+    env = { ...process.env, DATA_DIR: dataDir, PORT: String(port), EMBEDDED_PG_PORT: String(pgPort), LOG_LEVEL: 'info', DATABASE_URL: '', NODE_ENV: 'production' };
+    server = spawn(process.execPath, [mainJs], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    server.stdout?.on('data', (d: Buffer) => (serverOut += d.toString()));
+    server.stderr?.on('data', (d: Buffer) => (serverOut += d.toString()));
+    const deadline = Date.now() + 45_000;
+    for (;;) {
+      const ok = await fetch(`http://127.0.0.1:${port}/health/ready`).then((r) => r.ok, () => false);
+      if (ok) break;
+      if (Date.now() > deadline || server.exitCode !== null) throw new Error(`server did not start:\n${serverOut}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  });
+
+  afterAll(async () => {
+    if (server.exitCode === null) {
+      server.kill('SIGTERM');
+      await new Promise((r) => server.once('exit', r));
+    }
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('prints the first operator’s one-time setup link on first start', () => {
+    expect(serverOut).toMatch(/Charlotte first start/);
+    expect(serverOut).toMatch(/\/invite\/[A-Za-z0-9_-]{43}/);
+    expect(fs.existsSync(path.join(dataDir, 'pg', 'PG_VERSION'))).toBe(true);
+  });
+
+  it('creates a tenant with the CLI while the server runs, and the admin logs in over HTTP', async () => {
+    const r = cli('tenant:create', '--code', 'acme', '--name', 'ACME 株式会社', '--admin-email', 'admin@acme.example', '--admin-password', 'correct horse battery');
+    expect(r.status).toBe(0);
+    expect(r.json).toMatchObject({ ok: true, tenant: { code: 'acme' }, admin: { email: 'admin@acme.example' } });
+    const res = await fetch(`http://127.0.0.1:${port}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ tenant: 'acme', email: 'admin@acme.example', password: 'correct horse battery' }),
+    });
+    expect(res.status).toBe(200);
+  });
+
+  it('exits non-zero with a JSON error on bad CLI input, creating nothing', () => {
+    const dup = cli('tenant:create', '--code', 'acme', '--name', 'x', '--admin-email', 'b@acme.example', '--admin-password', 'correct horse battery');
+    expect(dup.status).toBe(1);
+    expect(dup.json).toMatchObject({ ok: false, code: 'tenant_code_taken' });
+    const weak = cli('user:create', '--tenant', 'acme', '--email', 'weak@acme.example', '--password', 'short', '--role', 'member');
+    expect(weak.status).toBe(1);
+    expect(weak.json).toMatchObject({ ok: false, code: 'validation_failed' });
+    const usage = cli('user:create', '--tenant', 'acme');
+    expect(usage.status).toBe(2);
+  });
+
+  it('on SIGTERM finishes the in-flight request, then stops the server and the embedded database', async () => {
+    const inFlight = fetch(`http://127.0.0.1:${port}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ tenant: 'acme', email: 'admin@acme.example', password: 'correct horse battery' }),
+    });
+    await new Promise((r) => setTimeout(r, 15)); // the request is now inside argon2 verification
+    server.kill('SIGTERM');
+    const res = await inFlight;
+    if (res.status !== 200) throw new Error(`${res.status} ${await res.text()}\n${serverOut.slice(-3000)}`);
+    const code = await new Promise<number | null>((r) => server.once('exit', (c) => r(c)));
+    expect(code).toBe(0);
+    expect(serverOut).toContain('"message":"stopped"');
+    expect(fs.existsSync(path.join(dataDir, 'pg', 'postmaster.pid'))).toBe(false);
+  });
+
+  it('works with the server stopped: the CLI starts the embedded database itself, then stops it', () => {
+    const r = cli('user:create', '--tenant', 'acme', '--email', 'member@acme.example', '--password', 'correct horse battery', '--role', 'member');
+    expect(r.status).toBe(0);
+    expect(r.json).toMatchObject({ ok: true, user: { email: 'member@acme.example', role: 'member', tenant: 'acme' } });
+    expect(fs.existsSync(path.join(dataDir, 'pg', 'postmaster.pid'))).toBe(false);
+  });
+
+  it('refuses to boot on bad configuration, naming the variable', () => {
+    const r = spawnSync(process.execPath, [mainJs], { env: { ...env, PORT: 'eighty', SESSION_IDLE_MINUTES: '-1' }, encoding: 'utf8', timeout: 20_000 });
+    expect(r.status).toBe(78);
+    expect(r.stderr).toContain('PORT must be an integer');
+    expect(r.stderr).toContain('SESSION_IDLE_MINUTES');
+  });
+});
