@@ -12,8 +12,15 @@ describe('Password login (POST /api/v1/auth/login)', () => {
   afterAll(() => t.close());
 
   it('logs an admin in with a hardened session cookie and answers the session', async () => {
-    const res = await request(t.http).post('/api/v1/auth/login').send({ tenant: 'acme', email: 'ADMIN@acme.example', password: PASSWORD }).expect(200);
-    expect(res.body).toMatchObject({ step: 'done', user: { email: 'admin@acme.example', role: 'admin', status: 'active' }, tenant: { code: 'acme' } });
+    const res = await request(t.http)
+      .post('/api/v1/auth/login')
+      .send({ tenant: 'acme', email: 'ADMIN@acme.example', password: PASSWORD })
+      .expect(200);
+    expect(res.body).toMatchObject({
+      step: 'done',
+      user: { email: 'admin@acme.example', role: 'admin', status: 'active' },
+      tenant: { code: 'acme' },
+    });
     expect(res.body.user.passwordHash).toBeUndefined();
     expect(typeof res.body.csrfToken).toBe('string');
     const cookie = ([] as string[]).concat(res.headers['set-cookie'])[0];
@@ -56,7 +63,13 @@ describe('Password login (POST /api/v1/auth/login)', () => {
       expect(requestId).toBeDefined();
       bodies.push(rest);
     }
-    expect(bodies[0]).toEqual({ type: 'urn:charlotte:problem:invalid_credentials', title: 'Invalid credentials', status: 401, detail: expect.any(String), code: 'invalid_credentials' });
+    expect(bodies[0]).toEqual({
+      type: 'urn:charlotte:problem:invalid_credentials',
+      title: 'Invalid credentials',
+      status: 401,
+      detail: expect.any(String),
+      code: 'invalid_credentials',
+    });
     expect(bodies[1]).toEqual(bodies[0]);
     expect(bodies[2]).toEqual(bodies[0]);
     // reset the member's failure counter for later tests
@@ -67,7 +80,12 @@ describe('Password login (POST /api/v1/auth/login)', () => {
     const s = await login(t, 'acme', acme.adminEmail);
     const noHeader = await request(t.http).post('/api/v1/auth/logout').set('Cookie', s.cookie).expect(403);
     expect(noHeader.body.code).toBe('csrf_invalid');
-    const wrong = await request(t.http).post('/api/v1/users').set('Cookie', s.cookie).set('X-CSRF-Token', 'x'.repeat(43)).send({ email: 'x@acme.example', displayName: 'x', role: 'member' }).expect(403);
+    const wrong = await request(t.http)
+      .post('/api/v1/users')
+      .set('Cookie', s.cookie)
+      .set('X-CSRF-Token', 'x'.repeat(43))
+      .send({ email: 'x@acme.example', displayName: 'x', role: 'member' })
+      .expect(403);
     expect(wrong.body.code).toBe('csrf_invalid');
     const count = await t.ds.query(`SELECT count(*)::int AS n FROM users WHERE email = 'x@acme.example'`);
     expect(count[0].n).toBe(0);
@@ -81,12 +99,17 @@ describe('Password login (POST /api/v1/auth/login)', () => {
     const u = await seedTenant(t, 'lockco');
     const statuses: number[] = [];
     for (let i = 0; i < 10; i++) {
-      const r = await request(t.http).post('/api/v1/auth/login').send({ tenant: 'lockco', email: u.memberEmail, password: `wrong-${i}-password` });
+      const r = await request(t.http)
+        .post('/api/v1/auth/login')
+        .send({ tenant: 'lockco', email: u.memberEmail, password: `wrong-${i}-password` });
       statuses.push(r.status);
     }
     expect(statuses.slice(0, 9)).toEqual(Array(9).fill(401));
     expect(statuses[9]).toBe(423);
-    const res = await request(t.http).post('/api/v1/auth/login').send({ tenant: 'lockco', email: u.memberEmail, password: PASSWORD }).expect(423);
+    const res = await request(t.http)
+      .post('/api/v1/auth/login')
+      .send({ tenant: 'lockco', email: u.memberEmail, password: PASSWORD })
+      .expect(423);
     expect(res.body.code).toBe('account_locked');
     expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
     // other users of the tenant are not affected
@@ -100,10 +123,16 @@ describe('Password login (POST /api/v1/auth/login)', () => {
   it('counts failures only inside the window', async () => {
     const u = await seedTenant(t, 'windowco');
     for (let i = 0; i < 9; i++) {
-      await request(t.http).post('/api/v1/auth/login').send({ tenant: 'windowco', email: u.memberEmail, password: 'wrong password!' }).expect(401);
+      await request(t.http)
+        .post('/api/v1/auth/login')
+        .send({ tenant: 'windowco', email: u.memberEmail, password: 'wrong password!' })
+        .expect(401);
     }
     await t.ds.query(`UPDATE users SET failed_window_start = now() - interval '16 minutes' WHERE id = $1`, [u.memberId]);
-    await request(t.http).post('/api/v1/auth/login').send({ tenant: 'windowco', email: u.memberEmail, password: 'wrong password!' }).expect(401);
+    await request(t.http)
+      .post('/api/v1/auth/login')
+      .send({ tenant: 'windowco', email: u.memberEmail, password: 'wrong password!' })
+      .expect(401);
     await login(t, 'windowco', u.memberEmail);
   });
 
@@ -125,15 +154,28 @@ describe('Password login (POST /api/v1/auth/login)', () => {
     await admin.agent.patch(`/api/v1/users/${u.memberId}`).set('X-CSRF-Token', admin.csrf).send({ status: 'disabled' }).expect(200);
     // the disabled user's live session ends at once
     await request(t.http).get('/api/v1/auth/session').set('Cookie', memberSession.cookie).expect(401);
-    const r = await request(t.http).post('/api/v1/auth/login').send({ tenant: 'statusco', email: u.memberEmail, password: PASSWORD }).expect(401);
+    const r = await request(t.http)
+      .post('/api/v1/auth/login')
+      .send({ tenant: 'statusco', email: u.memberEmail, password: PASSWORD })
+      .expect(401);
     expect(r.body.code).toBe('invalid_credentials');
-    const invited = await admin.agent.post('/api/v1/users').set('X-CSRF-Token', admin.csrf).send({ email: 'new@statusco.example', displayName: '新人', role: 'member' }).expect(201);
+    const invited = await admin.agent
+      .post('/api/v1/users')
+      .set('X-CSRF-Token', admin.csrf)
+      .send({ email: 'new@statusco.example', displayName: '新人', role: 'member' })
+      .expect(201);
     expect(invited.body.status).toBe('invited');
-    await request(t.http).post('/api/v1/auth/login').send({ tenant: 'statusco', email: 'new@statusco.example', password: PASSWORD }).expect(401);
+    await request(t.http)
+      .post('/api/v1/auth/login')
+      .send({ tenant: 'statusco', email: 'new@statusco.example', password: PASSWORD })
+      .expect(401);
   });
 
   it('refuses a session cookie that was never issued', async () => {
-    await request(t.http).get('/api/v1/auth/session').set('Cookie', 'charlotte_session=' + 'A'.repeat(43)).expect(401);
+    await request(t.http)
+      .get('/api/v1/auth/session')
+      .set('Cookie', 'charlotte_session=' + 'A'.repeat(43))
+      .expect(401);
     await request(t.http).get('/api/v1/users').expect(401);
   });
 });

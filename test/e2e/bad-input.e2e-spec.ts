@@ -12,7 +12,8 @@ describe('Bad input', () => {
     t = await startTestApp();
     acme = await seedTenant(t, 'acme');
     admin = await login(t, 'acme', acme.adminEmail);
-    snapshot = async () => JSON.stringify(await t.ds.query('SELECT id, email, display_name, role, status, password_hash FROM users ORDER BY id'));
+    snapshot = async () =>
+      JSON.stringify(await t.ds.query('SELECT id, email, display_name, role, status, password_hash FROM users ORDER BY id'));
   });
   afterAll(() => t.close());
 

@@ -30,7 +30,17 @@ describe('Platform: health, OpenAPI, SPA hosting, security headers, first start'
   it('publishes an OpenAPI document generated from the controllers and DTOs', async () => {
     const doc = (await request(t.http).get('/api/docs/openapi.json').expect(200)).body;
     expect(doc.openapi).toMatch(/^3\./);
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/v1/auth/login', '/api/v1/auth/session', '/api/v1/auth/logout', '/api/v1/users', '/api/v1/users/{id}', '/api/v1/users/{id}/invite', '/health/ready']));
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining([
+        '/api/v1/auth/login',
+        '/api/v1/auth/session',
+        '/api/v1/auth/logout',
+        '/api/v1/users',
+        '/api/v1/users/{id}',
+        '/api/v1/users/{id}/invite',
+        '/health/ready',
+      ]),
+    );
     expect(doc.components.schemas.LoginDto.required).toEqual(expect.arrayContaining(['tenant', 'email', 'password']));
     expect(doc.components.schemas.CreateUserDto.properties.role.enum).toEqual(['admin', 'member']);
     const ui = await request(t.http).get('/api/docs').redirects(1);
@@ -78,7 +88,10 @@ describe('Platform: health, OpenAPI, SPA hosting, security headers, first start'
     expect(fs.statSync(path.join(t.config.dataDir, 'setup-secret')).mode & 0o777).toBe(0o600);
     const token = (url as string).split('/').pop();
     await request(t.http).post('/api/v1/auth/invitations/accept').send({ token, password: 'operator password 123' }).expect(200);
-    const res = await request(t.http).post('/api/v1/auth/login').send({ tenant: 'platform', email: t.config.operatorEmail, password: 'operator password 123' }).expect(200);
+    const res = await request(t.http)
+      .post('/api/v1/auth/login')
+      .send({ tenant: 'platform', email: t.config.operatorEmail, password: 'operator password 123' })
+      .expect(200);
     expect(res.body.user.role).toBe('operator');
   });
 });

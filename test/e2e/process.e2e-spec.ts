@@ -17,9 +17,13 @@ const cliJs = path.join(root, 'dist/apps/api/apps/api/src/cli.js');
 /** Distinct free ports (all held open until every one is chosen). */
 async function freePorts(n: number): Promise<number[]> {
   const servers = await Promise.all(
-    Array.from({ length: n }, () => new Promise<net.Server>((resolve) => {
-      const s = net.createServer().listen(0, '127.0.0.1', () => resolve(s));
-    })),
+    Array.from(
+      { length: n },
+      () =>
+        new Promise<net.Server>((resolve) => {
+          const s = net.createServer().listen(0, '127.0.0.1', () => resolve(s));
+        }),
+    ),
   );
   const ports = servers.map((s) => (s.address() as net.AddressInfo).port);
   await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
@@ -44,13 +48,24 @@ describe('Built server and CLI on the embedded default database', () => {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'charlotte-proc-'));
     const [httpPort, pgPort] = await freePorts(2);
     port = httpPort;
-    env = { ...process.env, DATA_DIR: dataDir, PORT: String(port), EMBEDDED_PG_PORT: String(pgPort), LOG_LEVEL: 'info', DATABASE_URL: '', NODE_ENV: 'production' };
+    env = {
+      ...process.env,
+      DATA_DIR: dataDir,
+      PORT: String(port),
+      EMBEDDED_PG_PORT: String(pgPort),
+      LOG_LEVEL: 'info',
+      DATABASE_URL: '',
+      NODE_ENV: 'production',
+    };
     server = spawn(process.execPath, [mainJs], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     server.stdout?.on('data', (d: Buffer) => (serverOut += d.toString()));
     server.stderr?.on('data', (d: Buffer) => (serverOut += d.toString()));
     const deadline = Date.now() + 45_000;
     for (;;) {
-      const ok = await fetch(`http://127.0.0.1:${port}/health/ready`).then((r) => r.ok, () => false);
+      const ok = await fetch(`http://127.0.0.1:${port}/health/ready`).then(
+        (r) => r.ok,
+        () => false,
+      );
       if (ok) break;
       if (Date.now() > deadline || server.exitCode !== null) throw new Error(`server did not start:\n${serverOut}`);
       await new Promise((r) => setTimeout(r, 250));
@@ -72,7 +87,17 @@ describe('Built server and CLI on the embedded default database', () => {
   });
 
   it('creates a tenant with the CLI while the server runs, and the admin logs in over HTTP', async () => {
-    const r = cli('tenant:create', '--code', 'acme', '--name', 'ACME 株式会社', '--admin-email', 'admin@acme.example', '--admin-password', 'correct horse battery');
+    const r = cli(
+      'tenant:create',
+      '--code',
+      'acme',
+      '--name',
+      'ACME 株式会社',
+      '--admin-email',
+      'admin@acme.example',
+      '--admin-password',
+      'correct horse battery',
+    );
     expect(r.status).toBe(0);
     expect(r.json).toMatchObject({ ok: true, tenant: { code: 'acme' }, admin: { email: 'admin@acme.example' } });
     const res = await fetch(`http://127.0.0.1:${port}/api/v1/auth/login`, {
@@ -84,7 +109,17 @@ describe('Built server and CLI on the embedded default database', () => {
   });
 
   it('exits non-zero with a JSON error on bad CLI input, creating nothing', () => {
-    const dup = cli('tenant:create', '--code', 'acme', '--name', 'x', '--admin-email', 'b@acme.example', '--admin-password', 'correct horse battery');
+    const dup = cli(
+      'tenant:create',
+      '--code',
+      'acme',
+      '--name',
+      'x',
+      '--admin-email',
+      'b@acme.example',
+      '--admin-password',
+      'correct horse battery',
+    );
     expect(dup.status).toBe(1);
     expect(dup.json).toMatchObject({ ok: false, code: 'tenant_code_taken' });
     const weak = cli('user:create', '--tenant', 'acme', '--email', 'weak@acme.example', '--password', 'short', '--role', 'member');
@@ -111,14 +146,28 @@ describe('Built server and CLI on the embedded default database', () => {
   });
 
   it('works with the server stopped: the CLI starts the embedded database itself, then stops it', () => {
-    const r = cli('user:create', '--tenant', 'acme', '--email', 'member@acme.example', '--password', 'correct horse battery', '--role', 'member');
+    const r = cli(
+      'user:create',
+      '--tenant',
+      'acme',
+      '--email',
+      'member@acme.example',
+      '--password',
+      'correct horse battery',
+      '--role',
+      'member',
+    );
     expect(r.status).toBe(0);
     expect(r.json).toMatchObject({ ok: true, user: { email: 'member@acme.example', role: 'member', tenant: 'acme' } });
     expect(fs.existsSync(path.join(dataDir, 'pg', 'postmaster.pid'))).toBe(false);
   });
 
   it('refuses to boot on bad configuration, naming the variable', () => {
-    const r = spawnSync(process.execPath, [mainJs], { env: { ...env, PORT: 'eighty', SESSION_IDLE_MINUTES: '-1' }, encoding: 'utf8', timeout: 20_000 });
+    const r = spawnSync(process.execPath, [mainJs], {
+      env: { ...env, PORT: 'eighty', SESSION_IDLE_MINUTES: '-1' },
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
     expect(r.status).toBe(78);
     expect(r.stderr).toContain('PORT must be an integer');
     expect(r.stderr).toContain('SESSION_IDLE_MINUTES');

@@ -26,7 +26,12 @@ describe('Users admin API (/api/v1/users)', () => {
   });
 
   it('creates an active user with a password, who can then log in', async () => {
-    const res = await post(adminA, '/api/v1/users', { email: 'Hanako@Tenant-A.example', displayName: '山田 花子', role: 'member', password: PASSWORD }).expect(201);
+    const res = await post(adminA, '/api/v1/users', {
+      email: 'Hanako@Tenant-A.example',
+      displayName: '山田 花子',
+      role: 'member',
+      password: PASSWORD,
+    }).expect(201);
     expect(res.body).toMatchObject({ email: 'hanako@tenant-a.example', displayName: '山田 花子', role: 'member', status: 'active' });
     expect(res.body.invitation).toBeUndefined();
     await login(t, 'tenant-a', 'hanako@tenant-a.example');
@@ -36,11 +41,18 @@ describe('Users admin API (/api/v1/users)', () => {
     const res = await post(adminA, '/api/v1/users', { email: 'HANAKO@tenant-a.example', displayName: 'dup', role: 'member' }).expect(409);
     expect(res.body.code).toBe('email_taken');
     const adminB = await login(t, 'tenant-b', b.adminEmail);
-    await post(adminB, '/api/v1/users', { email: 'hanako@tenant-a.example', displayName: '別テナント', role: 'member', password: PASSWORD }).expect(201);
+    await post(adminB, '/api/v1/users', {
+      email: 'hanako@tenant-a.example',
+      displayName: '別テナント',
+      role: 'member',
+      password: PASSWORD,
+    }).expect(201);
   });
 
   it('invites a user without a password; the one-time link sets the password once', async () => {
-    const res = await post(adminA, '/api/v1/users', { email: 'invitee@tenant-a.example', displayName: '招待 次郎', role: 'member' }).expect(201);
+    const res = await post(adminA, '/api/v1/users', { email: 'invitee@tenant-a.example', displayName: '招待 次郎', role: 'member' }).expect(
+      201,
+    );
     expect(res.body.status).toBe('invited');
     const token = new URL(res.body.invitation.url).pathname.split('/').pop() as string;
     // re-issuing invalidates the first link
@@ -108,11 +120,15 @@ describe('Users admin API (/api/v1/users)', () => {
   it('pages with an opaque cursor and filters by e-mail prefix', async () => {
     const p = await seedTenant(t, 'pager');
     const s = await login(t, 'pager', p.adminEmail);
-    for (let i = 0; i < 5; i++) await post(s, '/api/v1/users', { email: `u${i}@pager.example`, displayName: `u${i}`, role: 'member' }).expect(201);
+    for (let i = 0; i < 5; i++)
+      await post(s, '/api/v1/users', { email: `u${i}@pager.example`, displayName: `u${i}`, role: 'member' }).expect(201);
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const res: request.Response = await s.agent.get('/api/v1/users').query({ limit: 3, ...(cursor ? { cursor } : {}) }).expect(200);
+      const res: request.Response = await s.agent
+        .get('/api/v1/users')
+        .query({ limit: 3, ...(cursor ? { cursor } : {}) })
+        .expect(200);
       expect(res.body.items.length).toBeLessThanOrEqual(3);
       seen.push(...res.body.items.map((u: { id: string }) => u.id));
       cursor = res.body.nextCursor;

@@ -64,8 +64,20 @@ export async function seedTenant(t: TestApp, code: string): Promise<Seeded> {
   const tenant = await t.app.get(TenantsService).create(code, `${code} 株式会社`);
   const users = t.app.get(UsersService);
   const admin = await users.create(tenant.id, { email: `admin@${code}.example`, displayName: '管理者', role: 'admin', password: PASSWORD });
-  const member = await users.create(tenant.id, { email: `member@${code}.example`, displayName: '一般', role: 'member', password: PASSWORD });
-  return { tenantId: tenant.id, code, adminId: admin.user.id, adminEmail: admin.user.email, memberId: member.user.id, memberEmail: member.user.email };
+  const member = await users.create(tenant.id, {
+    email: `member@${code}.example`,
+    displayName: '一般',
+    role: 'member',
+    password: PASSWORD,
+  });
+  return {
+    tenantId: tenant.id,
+    code,
+    adminId: admin.user.id,
+    adminEmail: admin.user.email,
+    memberId: member.user.id,
+    memberEmail: member.user.email,
+  };
 }
 
 export interface LoggedIn {

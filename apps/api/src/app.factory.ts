@@ -91,7 +91,9 @@ function setupOpenApi(app: INestApplication): void {
     app,
     new DocumentBuilder()
       .setTitle('Charlotte API')
-      .setDescription('e-Gov filing for Japanese labour and social-insurance procedures. Errors are application/problem+json with a stable `code`.')
+      .setDescription(
+        'e-Gov filing for Japanese labour and social-insurance procedures. Errors are application/problem+json with a stable `code`.',
+      )
       .setVersion('1')
       .addCookieAuth('charlotte_session')
       .addBearerAuth()

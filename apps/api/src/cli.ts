@@ -40,7 +40,10 @@ async function main(argv: string[]): Promise<number> {
         await ds.destroy();
       }
     } else {
-      const ctx = await NestFactory.createApplicationContext(AppModule.forRoot(config, db.url, { schedule: false }), { logger: false, abortOnError: false });
+      const ctx = await NestFactory.createApplicationContext(AppModule.forRoot(config, db.url, { schedule: false }), {
+        logger: false,
+        abortOnError: false,
+      });
       try {
         await runMigrations(ctx.get(DataSource));
         if (command === 'tenant:create') result = await tenantCreate(ctx, flags);

@@ -1,10 +1,4 @@
-import {
-  createRouter,
-  createWebHistory,
-  type RouteLocationNormalized,
-  type RouteLocationRaw,
-  type RouterHistory,
-} from 'vue-router';
+import { createRouter, createWebHistory, type RouteLocationNormalized, type RouteLocationRaw, type RouterHistory } from 'vue-router';
 import { useSessionStore } from '@/stores/session';
 import { useFlashStore } from '@/stores/flash';
 

@@ -20,7 +20,9 @@ async function validUser(input: { email: string; displayName: string; role: stri
   const dto = plainToInstance(CreateUserDto, input);
   const errors = await validate(dto, { whitelist: true, forbidNonWhitelisted: true });
   if (errors.length) {
-    throw new ValidationFailedError(errors.flatMap((e) => Object.values(e.constraints ?? {}).map((message) => ({ field: e.property, message }))));
+    throw new ValidationFailedError(
+      errors.flatMap((e) => Object.values(e.constraints ?? {}).map((message) => ({ field: e.property, message }))),
+    );
   }
 }
 
@@ -56,7 +58,10 @@ export async function userCreate(ctx: INestApplicationContext, flags: Flags): Pr
   const tenant = await ctx.get(TenantsService).findByCode(code);
   if (!tenant) throw new DomainError(404, 'not_found', 'Not found', `No tenant with code "${code}".`);
   const { user } = await ctx.get(UsersService).create(tenant.id, { email, displayName, role, password });
-  return { lines: [`user ${user.email} (${user.role}) created in ${tenant.code} (${user.id})`], json: { user: { id: user.id, email: user.email, role: user.role, tenant: tenant.code } } };
+  return {
+    lines: [`user ${user.email} (${user.role}) created in ${tenant.code} (${user.id})`],
+    json: { user: { id: user.id, email: user.email, role: user.role, tenant: tenant.code } },
+  };
 }
 
 function demoPassword(): string {
@@ -76,10 +81,16 @@ export async function seedDemo(ctx: INestApplicationContext): Promise<CommandRes
   const out: Array<{ email: string; password: string; role: string }> = [];
   for (const a of accounts) {
     const password = demoPassword();
-    const existing: Array<{ id: string }> = await ds.query('SELECT id FROM users WHERE tenant_id = $1 AND email = $2', [tenant.id, a.email]);
+    const existing: Array<{ id: string }> = await ds.query('SELECT id FROM users WHERE tenant_id = $1 AND email = $2', [
+      tenant.id,
+      a.email,
+    ]);
     if (existing[0]) {
       const hash = await ctx.get(PasswordService).hash(password);
-      await ds.query(`UPDATE users SET password_hash = $2, status = 'active', locked_until = NULL, failed_login_count = 0 WHERE id = $1`, [existing[0].id, hash]);
+      await ds.query(`UPDATE users SET password_hash = $2, status = 'active', locked_until = NULL, failed_login_count = 0 WHERE id = $1`, [
+        existing[0].id,
+        hash,
+      ]);
     } else {
       await users.create(tenant.id, { ...a, password });
     }
@@ -119,10 +130,16 @@ export async function migrationGenerate(ds: DataSource, flags: Flags, repoRoot: 
   const cls = `${name}${ts}`;
   const esc = (q: string) => q.replace(/\\/g, '\\\\').replace(/`/g, '\\`').replace(/\$\{/g, '\\${');
   const up = sql.upQueries.map((q) => `    await q.query(\`${esc(q.query)}\`);`).join('\n');
-  const down = sql.downQueries.reverse().map((q) => `    await q.query(\`${esc(q.query)}\`);`).join('\n');
+  const down = sql.downQueries
+    .reverse()
+    .map((q) => `    await q.query(\`${esc(q.query)}\`);`)
+    .join('\n');
   const body = `import { MigrationInterface, QueryRunner } from 'typeorm';\n\nexport class ${cls} implements MigrationInterface {\n  name = '${cls}';\n\n  async up(q: QueryRunner): Promise<void> {\n${up}\n  }\n\n  async down(q: QueryRunner): Promise<void> {\n${down}\n  }\n}\n`;
   const dir = path.join(repoRoot, 'apps/api/src/migrations');
   const file = path.join(dir, `${ts}-${name}.ts`);
   fs.writeFileSync(file, body);
-  return { lines: [`wrote ${path.relative(repoRoot, file)}; add ${cls} to apps/api/src/migrations/index.ts and review the SQL`], json: { file } };
+  return {
+    lines: [`wrote ${path.relative(repoRoot, file)}; add ${cls} to apps/api/src/migrations/index.ts and review the SQL`],
+    json: { file },
+  };
 }

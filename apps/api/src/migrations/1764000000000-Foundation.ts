@@ -38,7 +38,9 @@ export class Foundation1764000000000 implements MigrationInterface {
     await q.query(`CREATE UNIQUE INDEX users_tenant_email_key ON users (tenant_id, lower(email)) WHERE tenant_id IS NOT NULL`);
     await q.query(`CREATE UNIQUE INDEX users_operator_email_key ON users (lower(email)) WHERE tenant_id IS NULL`);
     await q.query(`CREATE INDEX users_tenant_created_idx ON users (tenant_id, created_at, id)`);
-    await q.query(`CREATE UNIQUE INDEX users_invitation_token_key ON users (invitation_token_hash) WHERE invitation_token_hash IS NOT NULL`);
+    await q.query(
+      `CREATE UNIQUE INDEX users_invitation_token_key ON users (invitation_token_hash) WHERE invitation_token_hash IS NOT NULL`,
+    );
     await q.query(`
       CREATE TABLE sessions (
         id uuid PRIMARY KEY DEFAULT gen_random_uuid(),

@@ -44,13 +44,9 @@ describe(ApiClient.name, () => {
     const fetchMock = stubApi({ 'POST /auth/login': () => problem(401, 'invalid_credentials') });
     const sut = new ApiClient();
 
-    await expect(sut.login({ tenant: 'acme', email: 'a@example.com', password: 'x' })).rejects.toBeInstanceOf(
-      ApiError,
-    );
+    await expect(sut.login({ tenant: 'acme', email: 'a@example.com', password: 'x' })).rejects.toBeInstanceOf(ApiError);
     expect(headersOf(fetchMock)['x-csrf-token']).toBeUndefined();
-    expect(fetchMock.mock.calls[0]?.[1]?.body).toBe(
-      JSON.stringify({ tenant: 'acme', email: 'a@example.com', password: 'x' }),
-    );
+    expect(fetchMock.mock.calls[0]?.[1]?.body).toBe(JSON.stringify({ tenant: 'acme', email: 'a@example.com', password: 'x' }));
   });
 
   it('turns a problem+json answer into an ApiError with code, status and errors', async () => {
@@ -66,9 +62,7 @@ describe(ApiClient.name, () => {
     const sut = new ApiClient();
     sut.setCsrfToken('t');
 
-    const error = await sut
-      .createUser({ email: 'bad', displayName: 'B', role: 'member', password: 'short' })
-      .catch((e: unknown) => e);
+    const error = await sut.createUser({ email: 'bad', displayName: 'B', role: 'member', password: 'short' }).catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(ApiError);
     const apiError = error as ApiError;

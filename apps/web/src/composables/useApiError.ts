@@ -18,8 +18,7 @@ export function useApiError() {
   const { t, te } = useI18n({ useScope: 'global' });
 
   function messageFor(error: unknown): string {
-    const code =
-      error instanceof ApiError ? error.code : error instanceof TypeError ? NETWORK_ERROR : UNEXPECTED_RESPONSE;
+    const code = error instanceof ApiError ? error.code : error instanceof TypeError ? NETWORK_ERROR : UNEXPECTED_RESPONSE;
     const key = `errors.${code}`;
     // Only simple codes become keys: a code with dots would address a nested key.
     if (/^[a-z0-9_]+$/.test(code) && te(key)) return t(key);

@@ -94,7 +94,7 @@ const en: MessageSchema = {
       intro:
         'With an initial password the user can log in right away. Without one, an invitation link is issued and the user sets a password themselves.',
       email: 'Email address',
-      emailPlaceholder: 'jane.doe{\'@\'}example.com',
+      emailPlaceholder: "jane.doe{'@'}example.com",
       displayName: 'Display name',
       role: 'Role',
       password: 'Initial password (optional)',
@@ -107,8 +107,7 @@ const en: MessageSchema = {
     },
     invitation: {
       title: 'Invitation link',
-      once:
-        'This link is shown only once, on this screen. Copy it now and pass it to the user through a secure channel; it cannot be displayed again.',
+      once: 'This link is shown only once, on this screen. Copy it now and pass it to the user through a secure channel; it cannot be displayed again.',
       forUser: 'For {email}',
       link: 'Invitation link',
       expires: 'Expires: {date}',
@@ -141,8 +140,7 @@ const en: MessageSchema = {
   errors: {
     generic: 'Something went wrong. Please try again later. (Error code: {code})',
     invalid_credentials: 'The contract code, email address or password is incorrect.',
-    account_locked:
-      'Your account is locked after repeated failed logins. Please try again later or contact your administrator.',
+    account_locked: 'Your account is locked after repeated failed logins. Please try again later or contact your administrator.',
     rate_limited: 'Too many requests. Please try again later.',
     csrf_invalid: 'The security check failed. Please reload the page and try again.',
     forbidden: 'You do not have permission to do this.',

@@ -81,8 +81,7 @@ const ja = {
     disabled: '{name} さんを無効にしました。',
     enabled: '{name} さんを有効にしました。',
     confirmDisableTitle: 'ユーザーを無効にしますか？',
-    confirmDisable:
-      '{name} さん（{email}）を無効にします。無効にしたユーザーはログインできなくなります。よろしいですか？',
+    confirmDisable: '{name} さん（{email}）を無効にします。無効にしたユーザーはログインできなくなります。よろしいですか？',
     confirmEnableTitle: 'ユーザーを有効にしますか？',
     confirmEnable: '{name} さん（{email}）を有効にし、再びログインできるようにします。よろしいですか？',
     cancel: 'キャンセル',
@@ -93,7 +92,7 @@ const ja = {
       intro:
         '初期パスワードを入力すると、すぐにログインできるユーザーを作成します。入力しない場合は招待リンクを発行し、ご本人にパスワードを設定していただきます。',
       email: 'メールアドレス',
-      emailPlaceholder: 'taro.yamada{\'@\'}example.co.jp',
+      emailPlaceholder: "taro.yamada{'@'}example.co.jp",
       displayName: '表示名',
       role: '権限',
       password: '初期パスワード（任意）',
@@ -106,8 +105,7 @@ const ja = {
     },
     invitation: {
       title: '招待リンク',
-      once:
-        'このリンクはこの画面で一度だけ表示されます。画面を閉じると再表示できませんので、今すぐコピーしてご本人に安全な方法でお伝えください。',
+      once: 'このリンクはこの画面で一度だけ表示されます。画面を閉じると再表示できませんので、今すぐコピーしてご本人に安全な方法でお伝えください。',
       forUser: '{email} さん宛て',
       link: '招待リンク',
       expires: '有効期限: {date}',

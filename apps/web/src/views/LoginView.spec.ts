@@ -91,9 +91,7 @@ describe('LoginView', () => {
   });
 
   it('pre-fills tenant and email from the query and labels every input', async () => {
-    const { wrapper } = await mountLogin('/login?tenant=acme&email=new%40example.com', () =>
-      problem(401, 'invalid_credentials'),
-    );
+    const { wrapper } = await mountLogin('/login?tenant=acme&email=new%40example.com', () => problem(401, 'invalid_credentials'));
 
     expect((wrapper.get('[data-testid="login-tenant"]').element as HTMLInputElement).value).toBe('acme');
     expect((wrapper.get('[data-testid="login-email"]').element as HTMLInputElement).value).toBe('new@example.com');

@@ -153,8 +153,7 @@ describe('UsersView', () => {
   it('shows validation errors next to their fields', async () => {
     const { wrapper } = mountAs(admin, {
       'GET /users': () => jsonResponse(200, { items: [admin], nextCursor: null }),
-      'POST /users': () =>
-        problem(400, 'validation_failed', { errors: [{ field: 'password', message: 'password is too short' }] }),
+      'POST /users': () => problem(400, 'validation_failed', { errors: [{ field: 'password', message: 'password is too short' }] }),
     });
     await flushPromises();
 
@@ -165,9 +164,7 @@ describe('UsersView', () => {
     await wrapper.get('[data-testid="create-user-submit"]').trigger('submit');
     await flushPromises();
 
-    expect(wrapper.get('[data-testid="create-user-error"]').text()).toBe(
-      '入力内容に誤りがあります。各項目をご確認ください。',
-    );
+    expect(wrapper.get('[data-testid="create-user-error"]').text()).toBe('入力内容に誤りがあります。各項目をご確認ください。');
     const password = wrapper.get('[data-testid="create-user-password"]');
     expect(password.attributes('aria-invalid')).toBe('true');
     expect(wrapper.get('#create-user-password-error').text()).toBe('password is too short');
@@ -205,8 +202,7 @@ describe('UsersView', () => {
     let answer: 'ok' | 'refuse' = 'refuse';
     const { wrapper } = mountAs(admin, {
       'GET /users': () => jsonResponse(200, { items: [admin, member], nextCursor: null }),
-      [`PATCH /users/${member.id}`]: () =>
-        answer === 'ok' ? jsonResponse(200, { ...member, role: 'admin' }) : problem(403, 'forbidden'),
+      [`PATCH /users/${member.id}`]: () => (answer === 'ok' ? jsonResponse(200, { ...member, role: 'admin' }) : problem(403, 'forbidden')),
     });
     await flushPromises();
     const select = () => rows(wrapper)[1]!.get('[data-testid="user-role"]');

@@ -31,7 +31,11 @@ export class SessionsService {
   ) {}
 
   /** Starts a new session (always a new id and token: no fixation). */
-  async create(user: { id: string; tenantId: string | null }, ip?: string, userAgent?: string): Promise<{ token: string; csrfToken: string; sessionId: string; expiresAt: Date }> {
+  async create(
+    user: { id: string; tenantId: string | null },
+    ip?: string,
+    userAgent?: string,
+  ): Promise<{ token: string; csrfToken: string; sessionId: string; expiresAt: Date }> {
     const token = randomBytes(32).toString('base64url');
     const csrfToken = randomBytes(32).toString('base64url');
     const expiresAt = new Date(Date.now() + this.config.sessionAbsoluteHours * 3600_000);
@@ -49,8 +53,9 @@ export class SessionsService {
    */
   async resolve(token: string | undefined): Promise<ResolvedSession | undefined> {
     if (!token || token.length > 100) return undefined;
-    const rows: Array<{ id: string; user_id: string; tenant_id: string | null; role: UserRole; csrf_token: string; last_seen_at: Date }> = await this.ds.query(
-      `SELECT s.id, s.user_id, s.tenant_id, u.role, s.csrf_token, s.last_seen_at
+    const rows: Array<{ id: string; user_id: string; tenant_id: string | null; role: UserRole; csrf_token: string; last_seen_at: Date }> =
+      await this.ds.query(
+        `SELECT s.id, s.user_id, s.tenant_id, u.role, s.csrf_token, s.last_seen_at
          FROM sessions s
          JOIN users u ON u.id = s.user_id
          LEFT JOIN tenants t ON t.id = u.tenant_id
@@ -60,8 +65,8 @@ export class SessionsService {
           AND s.last_seen_at > now() - make_interval(mins => $2)
           AND u.status = 'active'
           AND (u.tenant_id IS NULL OR t.status = 'active')`,
-      [sha256(token), this.config.sessionIdleMinutes],
-    );
+        [sha256(token), this.config.sessionIdleMinutes],
+      );
     const s = rows[0];
     if (!s) return undefined;
     if (Date.now() - new Date(s.last_seen_at).getTime() > TOUCH_INTERVAL_MS) {

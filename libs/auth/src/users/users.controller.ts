@@ -1,7 +1,16 @@
 import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiCookieAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, Principal, Roles } from '../guards/principal';
-import { CreatedUserView, CreateUserDto, InvitationView, ListUsersQuery, UpdateUserDto, UserIdParam, UserPage, UserView } from './dto/user.dto';
+import {
+  CreatedUserView,
+  CreateUserDto,
+  InvitationView,
+  ListUsersQuery,
+  UpdateUserDto,
+  UserIdParam,
+  UserPage,
+  UserView,
+} from './dto/user.dto';
 import { UsersService } from './users.service';
 
 /** Tenant administrators manage the users of their own tenant. */
@@ -23,7 +32,10 @@ export class UsersController {
   @ApiCreatedResponse({ type: CreatedUserView })
   async create(@CurrentPrincipal() p: Principal, @Body() dto: CreateUserDto): Promise<CreatedUserView> {
     const { user, invitation } = await this.users.create(p.tenantId as string, dto);
-    return { ...UserView.of(user), ...(invitation ? { invitation: { url: invitation.url, expiresAt: invitation.expiresAt.toISOString() } } : {}) };
+    return {
+      ...UserView.of(user),
+      ...(invitation ? { invitation: { url: invitation.url, expiresAt: invitation.expiresAt.toISOString() } } : {}),
+    };
   }
 
   @Get(':id')

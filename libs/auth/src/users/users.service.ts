@@ -49,7 +49,10 @@ export class UsersService {
   }
 
   private async createdAtText(id: string): Promise<string> {
-    const r: Array<{ c: string }> = await this.ds.query(`SELECT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS c FROM users WHERE id = $1`, [id]);
+    const r: Array<{ c: string }> = await this.ds.query(
+      `SELECT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS c FROM users WHERE id = $1`,
+      [id],
+    );
     return r[0].c;
   }
 
@@ -114,7 +117,8 @@ export class UsersService {
       if (dto.status === 'active' && user.status === 'invited') {
         throw new DomainError(409, 'user_invited', 'Conflict', 'An invited user becomes active by accepting the invitation.');
       }
-      const losesAdmin = user.role === 'admin' && user.status === 'active' && ((dto.role && dto.role !== 'admin') || dto.status === 'disabled');
+      const losesAdmin =
+        user.role === 'admin' && user.status === 'active' && ((dto.role && dto.role !== 'admin') || dto.status === 'disabled');
       if (losesAdmin && (await this.activeAdminCount(em, tenantId)) <= 1) {
         throw new ConflictError('last_admin', 'The tenant must keep at least one active administrator.');
       }
@@ -130,14 +134,20 @@ export class UsersService {
       await em.getRepository(User).save(user);
       if (disabled || roleChanged) {
         // A disabled user must lose access at once; a role change takes effect on a fresh login.
-        await em.query('UPDATE sessions SET revoked_at = now() WHERE user_id = $1 AND tenant_id = $2 AND revoked_at IS NULL', [id, tenantId]);
+        await em.query('UPDATE sessions SET revoked_at = now() WHERE user_id = $1 AND tenant_id = $2 AND revoked_at IS NULL', [
+          id,
+          tenantId,
+        ]);
       }
       return (await em.getRepository(User).findOne({ where: { id, tenantId } })) as User;
     });
   }
 
   private async activeAdminCount(em: EntityManager, tenantId: string): Promise<number> {
-    const r: Array<{ n: number }> = await em.query(`SELECT count(*)::int AS n FROM users WHERE tenant_id = $1 AND role = 'admin' AND status = 'active'`, [tenantId]);
+    const r: Array<{ n: number }> = await em.query(
+      `SELECT count(*)::int AS n FROM users WHERE tenant_id = $1 AND role = 'admin' AND status = 'active'`,
+      [tenantId],
+    );
     return r[0].n;
   }
 
@@ -148,7 +158,9 @@ export class UsersService {
       throw new DomainError(409, 'user_not_invited', 'Conflict', 'Only invited users can receive an invitation link.');
     }
     const invitation = this.newInvitation();
-    await this.ds.getRepository(User).update({ id, tenantId }, { invitationTokenHash: hashToken(invitation.token), invitationExpiresAt: invitation.expiresAt });
+    await this.ds
+      .getRepository(User)
+      .update({ id, tenantId }, { invitationTokenHash: hashToken(invitation.token), invitationExpiresAt: invitation.expiresAt });
     return invitation;
   }
 
@@ -169,11 +181,16 @@ export class UsersService {
 
   private newInvitation(): Invitation {
     const token = randomBytes(32).toString('base64url');
-    return { token, url: `${this.config.publicUrl}/invite/${token}`, expiresAt: new Date(Date.now() + this.config.invitationTtlHours * 3600_000) };
+    return {
+      token,
+      url: `${this.config.publicUrl}/invite/${token}`,
+      expiresAt: new Date(Date.now() + this.config.invitationTtlHours * 3600_000),
+    };
   }
 
   private mapUniqueViolation(e: unknown): unknown {
-    if ((e as { code?: string }).code === '23505') return new ConflictError('email_taken', 'A user with this e-mail address exists in this tenant.');
+    if ((e as { code?: string }).code === '23505')
+      return new ConflictError('email_taken', 'A user with this e-mail address exists in this tenant.');
     return e;
   }
 

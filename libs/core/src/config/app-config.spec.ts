@@ -27,7 +27,14 @@ describe(loadConfig.name, () => {
   it('refuses bad values and names every bad variable at once', () => {
     let err: unknown;
     try {
-      loadConfig({ PORT: 'eighty', DATABASE_URL: 'mysql://x', SESSION_IDLE_MINUTES: '0', COOKIE_SECURE: 'maybe', LOG_LEVEL: 'loud', BODY_LIMIT: 'huge' });
+      loadConfig({
+        PORT: 'eighty',
+        DATABASE_URL: 'mysql://x',
+        SESSION_IDLE_MINUTES: '0',
+        COOKIE_SECURE: 'maybe',
+        LOG_LEVEL: 'loud',
+        BODY_LIMIT: 'huge',
+      });
     } catch (e) {
       err = e;
     }

@@ -2,6 +2,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
+import { Client } from 'pg';
 
 /**
  * The embedded default database: a real PostgreSQL server (binaries shipped in
@@ -154,8 +155,6 @@ export async function openEmbeddedDatabase(opts: EmbeddedOptions): Promise<Datab
 }
 
 async function ensureDatabase(url: string, database: string): Promise<void> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { Client } = require('pg') as typeof import('pg');
   const admin = new URL(url);
   admin.pathname = '/postgres';
   const client = new Client({ connectionString: admin.toString() });
@@ -169,7 +168,10 @@ async function ensureDatabase(url: string, database: string): Promise<void> {
 }
 
 /** DATABASE_URL when given, the embedded server otherwise. */
-export async function openDatabase(cfg: { databaseUrl?: string; dataDir: string; embeddedPgPort: number }, log?: (m: string) => void): Promise<DatabaseHandle> {
+export async function openDatabase(
+  cfg: { databaseUrl?: string; dataDir: string; embeddedPgPort: number },
+  log?: (m: string) => void,
+): Promise<DatabaseHandle> {
   if (cfg.databaseUrl) return { url: cfg.databaseUrl, owned: false, stop: async () => undefined };
   return openEmbeddedDatabase({ dataDir: cfg.dataDir, port: cfg.embeddedPgPort, log });
 }

@@ -43,7 +43,10 @@ export class ProblemDetailsFilter implements ExceptionFilter {
 
   private toProblem(exception: unknown, req: Request): { p: Problem; headers?: Record<string, string> } {
     if (exception instanceof DomainError) {
-      return { p: problem(exception.status, exception.code, exception.title, exception.detail, exception.errors), headers: exception.headers };
+      return {
+        p: problem(exception.status, exception.code, exception.title, exception.detail, exception.errors),
+        headers: exception.headers,
+      };
     }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
@@ -59,8 +62,15 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const bodyProblem = bodyParserProblem(exception);
     if (bodyProblem) return { p: bodyProblem };
 
-    this.logger.error({ message: 'unhandled error', method: req.method, path: req.path, err: exception instanceof Error ? exception.stack : String(exception) });
+    this.logger.error({
+      message: 'unhandled error',
+      method: req.method,
+      path: req.path,
+      err: exception instanceof Error ? exception.stack : String(exception),
+    });
     void Promise.resolve(this.onUnhandled?.(exception, req)).catch(() => undefined);
-    return { p: problem(500, 'internal_error', 'Internal error', 'An unexpected error occurred. Quote the request id when contacting support.') };
+    return {
+      p: problem(500, 'internal_error', 'Internal error', 'An unexpected error occurred. Quote the request id when contacting support.'),
+    };
   }
 }

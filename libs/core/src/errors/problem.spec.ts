@@ -15,6 +15,12 @@ describe(bodyParserProblem.name, () => {
   });
 
   it('builds RFC 9457 documents with our stable code', () => {
-    expect(problem(404, 'not_found', 'Not found')).toEqual({ type: 'urn:charlotte:problem:not_found', title: 'Not found', status: 404, detail: undefined, code: 'not_found' });
+    expect(problem(404, 'not_found', 'Not found')).toEqual({
+      type: 'urn:charlotte:problem:not_found',
+      title: 'Not found',
+      status: 404,
+      detail: undefined,
+      code: 'not_found',
+    });
   });
 });

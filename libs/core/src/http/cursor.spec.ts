@@ -11,7 +11,10 @@ describe('cursor', () => {
     expect(decodeCursor(undefined, ['c'] as const)).toBeUndefined();
   });
 
-  it.each(['garbage', Buffer.from('{"c":1}').toString('base64url'), Buffer.from('[]').toString('base64url')])('refuses a tampered cursor %s with validation_failed', (bad) => {
-    expect(() => decodeCursor(bad, ['c', 'i'] as const)).toThrow(ValidationFailedError);
-  });
+  it.each(['garbage', Buffer.from('{"c":1}').toString('base64url'), Buffer.from('[]').toString('base64url')])(
+    'refuses a tampered cursor %s with validation_failed',
+    (bad) => {
+      expect(() => decodeCursor(bad, ['c', 'i'] as const)).toThrow(ValidationFailedError);
+    },
+  );
 });

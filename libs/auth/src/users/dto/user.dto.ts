@@ -23,7 +23,9 @@ export class CreateUserDto {
   @IsIn(['admin', 'member'])
   role: 'admin' | 'member';
 
-  @ApiPropertyOptional({ description: `With a password the user is active at once; without, the user is invited (one-time link). ${PASSWORD_MIN_LENGTH}-${PASSWORD_MAX_LENGTH} characters.` })
+  @ApiPropertyOptional({
+    description: `With a password the user is active at once; without, the user is invited (one-time link). ${PASSWORD_MIN_LENGTH}-${PASSWORD_MAX_LENGTH} characters.`,
+  })
   @IsOptional()
   @IsString()
   @Length(PASSWORD_MIN_LENGTH, PASSWORD_MAX_LENGTH)

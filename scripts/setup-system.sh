@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs what npm cannot bring, from Debian's packages, when it is missing.
+# Used by `npm test` (and .ci/run). Needs root for apt-get; as another user it
+# only reports what is missing.
+#   chromium  - the real browser for the SPA tests (driven by playwright-core)
+# Later modules add ClamAV (clamav-daemon) and SoftHSM (softhsm2) here.
+set -euo pipefail
+
+need=()
+have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
+have chromium || [ -x /usr/bin/chromium ] || need+=(chromium)
+# Japanese glyphs for the browser (screenshots) and, later, PDFs
+have fonts-ipaexfont-gothic || need+=(fonts-ipaexfont-gothic)
+
+if [ ${#need[@]} -eq 0 ]; then
+  exit 0
+fi
+if [ "$(id -u)" != "0" ]; then
+  echo "setup-system: missing Debian packages: ${need[*]} (run as root, or: sudo apt-get install ${need[*]})" >&2
+  exit 1
+fi
+echo "setup-system: installing ${need[*]} from Debian's packages"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null

@@ -1,0 +1,82 @@
+import type { AddressInfo } from 'node:net';
+import type { Browser, Page } from 'playwright-core';
+import { PASSWORD, seedTenant, Seeded, startTestApp, TestApp } from '../support/app';
+import { launchChromium, WEB_DIST } from '../support/browser';
+
+/** The SPA in a real Chromium against the real API and database. */
+describe('SPA: password login and users page', () => {
+  let t: TestApp;
+  let acme: Seeded;
+  let browser: Browser;
+  let base: string;
+  let page: Page;
+
+  beforeAll(async () => {
+    t = await startTestApp({ WEB_DIST_DIR: WEB_DIST });
+    await t.app.listen(0, '127.0.0.1');
+    base = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
+    acme = await seedTenant(t, 'acme');
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await t?.close();
+  });
+  beforeEach(async () => {
+    page = await browser.newPage({ locale: 'ja-JP' });
+  });
+  afterEach(() => page.close());
+
+  async function logIn(email: string, password = PASSWORD) {
+    await page.goto(`${base}/users`);
+    await page.waitForURL(/\/login/);
+    await page.getByTestId('login-tenant').fill('acme');
+    await page.getByTestId('login-email').fill(email);
+    await page.getByTestId('login-password').fill(password);
+    await page.getByTestId('login-submit').click();
+  }
+
+  it('shows the Japanese error for a wrong password and stays on the login page', async () => {
+    await logIn(acme.adminEmail, 'wrong password!!');
+    await page.getByTestId('login-error').waitFor();
+    expect(await page.getByTestId('login-error').textContent()).toContain('正しくありません');
+    expect(page.url()).toContain('/login');
+    expect((await page.context().cookies()).find((c) => c.name === 'charlotte_session')).toBeUndefined();
+  });
+
+  it('logs an admin in, lands on the users page, creates a user, and logs out', async () => {
+    await logIn(acme.adminEmail);
+    await page.waitForURL(/\/users$/);
+    await page.getByTestId('users-table').waitFor();
+    await page.getByTestId('user-row').nth(1).waitFor();
+    const emails = await page.getByTestId('user-email').allTextContents();
+    expect(emails.sort()).toEqual([acme.adminEmail, acme.memberEmail].sort());
+    expect(await page.getByTestId('shell-tenant').textContent()).toContain('acme 株式会社');
+    const cookie = (await page.context().cookies()).find((c) => c.name === 'charlotte_session');
+    expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict' });
+
+    await page.getByTestId('create-user-open').click();
+    await page.getByTestId('create-user-email').fill('hanako@acme.example');
+    await page.getByTestId('create-user-display-name').fill('山田 花子');
+    await page.getByTestId('create-user-role').selectOption('member');
+    await page.getByTestId('create-user-password').fill(PASSWORD);
+    await page.getByTestId('create-user-submit').click();
+    await page.getByTestId('user-row').filter({ hasText: 'hanako@acme.example' }).waitFor();
+    const rows = await t.ds.query(`SELECT display_name, role, status FROM users WHERE email = 'hanako@acme.example'`);
+    expect(rows).toEqual([{ display_name: '山田 花子', role: 'member', status: 'active' }]);
+
+    await page.getByTestId('logout').click();
+    await page.waitForURL(/\/login/);
+    const live = await t.ds.query(`SELECT count(*)::int AS n FROM sessions WHERE user_id = $1 AND revoked_at IS NULL`, [acme.adminId]);
+    expect(live[0].n).toBe(0);
+  });
+
+  it('keeps members out of the users page', async () => {
+    await logIn(acme.memberEmail);
+    await page.waitForURL((u) => !u.pathname.startsWith('/login'));
+    expect(await page.getByTestId('nav-users').count()).toBe(0);
+    await page.goto(`${base}/users`);
+    await page.waitForLoadState('networkidle');
+    expect(await page.getByTestId('users-table').count()).toBe(0);
+  });
+});
