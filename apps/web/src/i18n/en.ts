@@ -60,7 +60,7 @@ const en: MessageSchema = {
     title: 'Users',
     intro: 'Add users to your contract and manage their roles and status.',
     search: 'Search',
-    searchLabel: 'Search by display name or email address',
+    searchLabel: 'Search by email address (beginning)',
     searchSubmit: 'Search',
     tableCaption: 'Users',
     displayName: 'Display name',

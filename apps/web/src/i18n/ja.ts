@@ -58,7 +58,7 @@ const ja = {
     title: 'ユーザー管理',
     intro: 'ご契約内のユーザーを追加し、権限や利用状態を管理します。',
     search: '検索',
-    searchLabel: '表示名またはメールアドレスで検索',
+    searchLabel: 'メールアドレス（前方一致）で検索',
     searchSubmit: '検索',
     tableCaption: 'ユーザー一覧',
     displayName: '表示名',
