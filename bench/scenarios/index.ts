@@ -1,0 +1,11 @@
+import type { Scenario } from '../lib/types';
+import { authSession } from './auth-session';
+import { healthLive } from './health-live';
+import { usersList } from './users-list';
+
+/**
+ * Every scenario, measured one after another in this order. To add a row, write
+ * `scenarios/<name>.ts` exporting a `Scenario` (see lib/types.ts; HTTP ones can use
+ * lib/http-load.ts) and append it here.
+ */
+export const SCENARIOS: Scenario[] = [healthLive, authSession, usersList];
