@@ -84,7 +84,7 @@ export async function startEnvironment(log: (m: string) => void): Promise<BenchE
       log(`embedded PostgreSQL started in ${Date.now() - t0} ms`);
     }
 
-    const app = await createApp(config, db.url, { logger: false, schedule: false });
+    const app = await createApp(config, db.url, { nestLogs: false, schedule: false });
     cleanups.push({
       what: 'close the app',
       run: async () => {

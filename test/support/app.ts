@@ -33,7 +33,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     RATE_LIMIT_API_PER_MINUTE: '100000',
     ...env,
   });
-  const app = await createApp(config, db.url, { logger: false, schedule: false });
+  const app = await createApp(config, db.url, { nestLogs: false, schedule: false });
   return {
     app,
     http: app.getHttpServer(),

@@ -8,9 +8,11 @@ import cookieParser from 'cookie-parser';
 import * as express from 'express';
 import helmet from 'helmet';
 import { DataSource } from 'typeorm';
+import { accessLogMiddleware, AuditService, createLogging, Logging } from '@charlotte/audit';
 import {
   AppConfig,
   bodyParserProblem,
+  createNestLogger,
   createValidationPipe,
   ProblemDetailsFilter,
   requestIdMiddleware,
@@ -22,7 +24,10 @@ import { AppModule } from './app.module';
 export const API_PREFIX = 'api/v1';
 
 export interface CreateAppOptions {
-  logger?: LoggerService | false;
+  /** Process logging (app + access logs); created from the config when absent and closed with the app. */
+  logging?: Logging;
+  /** false: no Nest bootstrap log lines (tests, bench). */
+  nestLogs?: boolean;
   schedule?: boolean;
 }
 
@@ -32,16 +37,28 @@ export interface CreateAppOptions {
  * problem+json errors, OpenAPI, the SPA, and a migrated database.
  */
 export async function createApp(config: AppConfig, databaseUrl: string, opts: CreateAppOptions = {}): Promise<NestExpressApplication> {
+  const logging = opts.logging ?? createLogging(config);
+  const logger: LoggerService | false = opts.nestLogs === false ? false : createNestLogger(logging.app);
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, databaseUrl, { schedule: opts.schedule }), {
     bodyParser: false,
-    logger: opts.logger,
+    logger,
     abortOnError: false,
   });
+  if (opts.nestLogs === false) app.useLogger(createNestLogger(logging.app));
+  if (!opts.logging) {
+    const close = app.close.bind(app);
+    app.close = async () => {
+      await close();
+      await logging.close();
+    };
+  }
   await runMigrations(app.get(DataSource));
+  const audit = app.get(AuditService);
 
   app.set('trust proxy', config.trustProxy);
   app.disable('x-powered-by');
   app.use(requestIdMiddleware);
+  app.use(accessLogMiddleware(logging.access));
   app.use(
     helmet({
       contentSecurityPolicy: {
@@ -79,7 +96,21 @@ export async function createApp(config: AppConfig, databaseUrl: string, opts: Cr
     ],
   });
   app.useGlobalPipes(createValidationPipe());
-  app.useGlobalFilters(new ProblemDetailsFilter());
+  app.useGlobalFilters(
+    new ProblemDetailsFilter((err, req) =>
+      audit.recordQuietly({
+        category: 'system',
+        action: 'system.error',
+        outcome: 'failure',
+        actor: { type: 'system' },
+        details: {
+          errorClass: err instanceof Error ? err.name : typeof err,
+          method: req.method,
+          route: (req.route as { path?: string } | undefined)?.path ?? 'unknown',
+        },
+      }),
+    ),
+  );
   setupOpenApi(app);
   serveSpa(app, config.webDistDir);
   await app.init();

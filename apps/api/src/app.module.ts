@@ -1,8 +1,10 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuditModule } from '@charlotte/audit';
 import { AuthModule } from '@charlotte/auth';
 import { AppConfig, ConfigModule, HealthModule } from '@charlotte/core';
+import { CryptoModule } from '@charlotte/crypto';
 import { appDataSourceOptions } from './schema';
 
 @Module({})
@@ -16,6 +18,8 @@ export class AppModule {
         TypeOrmModule.forRoot({ ...appDataSourceOptions(databaseUrl, config.databasePoolSize), retryAttempts: 3, retryDelay: 1000 }),
         ...(options.schedule === false ? [] : [ScheduleModule.forRoot()]),
         HealthModule,
+        CryptoModule,
+        AuditModule,
         AuthModule,
       ],
     };

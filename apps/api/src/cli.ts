@@ -2,16 +2,29 @@ import 'reflect-metadata';
 import * as path from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import { DataSource } from 'typeorm';
+import { AuditService } from '@charlotte/audit';
 import { ConfigError, DomainError, loadConfig, openDatabase, runMigrations } from '@charlotte/core';
 import { AppModule } from './app.module';
 import { parseArgs, UsageError } from './cli/args';
-import { CommandResult, migrationGenerate, migrationRevert, migrationRun, seedDemo, tenantCreate, userCreate } from './cli/commands';
+import {
+  auditCheckpoint,
+  auditVerify,
+  CommandResult,
+  migrationGenerate,
+  migrationRevert,
+  migrationRun,
+  seedDemo,
+  tenantCreate,
+  userCreate,
+} from './cli/commands';
 import { createAppDataSource } from './schema';
 
 const USAGE = `Charlotte operations CLI: npm run cli -- <command> [--json]
   tenant:create --code CODE --name NAME --admin-email EMAIL --admin-password PASSWORD [--admin-name NAME]
   user:create --tenant CODE --email EMAIL --password PASSWORD --role admin|member [--name NAME]
   seed:demo
+  audit:verify [--tenant CODE]      (exits 1 when a chain does not verify)
+  audit:checkpoint                  (signs the head of every chain that moved, now)
   migration:run | migration:revert | migration:generate --name Name
 Works against DATABASE_URL, or the embedded database in DATA_DIR (running or not).`;
 
@@ -49,6 +62,8 @@ async function main(argv: string[]): Promise<number> {
         if (command === 'tenant:create') result = await tenantCreate(ctx, flags);
         else if (command === 'user:create') result = await userCreate(ctx, flags);
         else if (command === 'seed:demo') result = await seedDemo(ctx);
+        else if (command === 'audit:verify') result = await auditVerify(ctx.get(AuditService), ctx.get(DataSource), flags);
+        else if (command === 'audit:checkpoint') result = await auditCheckpoint(ctx.get(AuditService));
         else throw new UsageError(`unknown command ${command}`);
       } finally {
         await ctx.close();
@@ -58,8 +73,9 @@ async function main(argv: string[]): Promise<number> {
     await db.stop();
   }
   for (const line of result.lines) process.stdout.write(line + '\n');
-  if (asJson) process.stdout.write(JSON.stringify({ ok: true, ...result.json }) + '\n');
-  return 0;
+  const ok = result.ok !== false;
+  if (asJson) process.stdout.write(JSON.stringify({ ok, ...result.json }) + '\n');
+  return ok ? 0 : 1;
 }
 
 main(process.argv.slice(2)).then(

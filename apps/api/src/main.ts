@@ -1,7 +1,8 @@
 import 'reflect-metadata';
 import type { Server } from 'node:http';
 import { OperatorBootstrapService } from '@charlotte/auth';
-import { ConfigError, createNestLogger, createWinstonLogger, loadConfig, openDatabase } from '@charlotte/core';
+import { createLogging } from '@charlotte/audit';
+import { ConfigError, loadConfig, openDatabase } from '@charlotte/core';
 import { createApp } from './app.factory';
 
 async function main(): Promise<void> {
@@ -15,12 +16,12 @@ async function main(): Promise<void> {
     }
     throw e;
   }
-  const winston = createWinstonLogger({ level: config.logLevel, stdout: config.logToStdout });
-  const logger = createNestLogger(winston);
+  const logging = createLogging(config);
+  const winston = logging.app;
   const db = await openDatabase(config, (m) => winston.debug(m.trim()));
   if (db.owned) winston.info({ message: 'embedded PostgreSQL started', dataDir: config.dataDir });
 
-  const app = await createApp(config, db.url, { logger });
+  const app = await createApp(config, db.url, { logging });
   await app.get(OperatorBootstrapService).ensureFirstOperator();
   await app.listen(config.port, config.host);
   const server = app.getHttpServer() as Server;
@@ -41,6 +42,7 @@ async function main(): Promise<void> {
     await app.close();
     await db.stop();
     winston.info({ message: 'stopped' });
+    await logging.close();
     process.exit(0);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));

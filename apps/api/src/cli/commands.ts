@@ -5,6 +5,7 @@ import { INestApplicationContext } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import { DataSource } from 'typeorm';
+import { AuditService } from '@charlotte/audit';
 import { CreateUserDto, PasswordService, TenantsService, UsersService } from '@charlotte/auth';
 import { DomainError, runMigrations, ValidationFailedError } from '@charlotte/core';
 import { requireFlag, UsageError } from './args';
@@ -13,6 +14,8 @@ type Flags = Record<string, string | true>;
 export interface CommandResult {
   lines: string[];
   json: Record<string, unknown>;
+  /** false: the command ran but found a problem (exit code 1). */
+  ok?: boolean;
 }
 
 async function validUser(input: { email: string; displayName: string; role: string; password?: string }): Promise<void> {
@@ -142,4 +145,38 @@ export async function migrationGenerate(ds: DataSource, flags: Flags, repoRoot: 
     lines: [`wrote ${path.relative(repoRoot, file)}; add ${cls} to apps/api/src/migrations/index.ts and review the SQL`],
     json: { file },
   };
+}
+
+/** Recomputes the audit chains (one tenant, or every chain) and their signed checkpoints. */
+export async function auditVerify(audit: AuditService, ds: DataSource, flags: Flags): Promise<CommandResult> {
+  let chains: string[];
+  const codes = new Map<string, string>();
+  if (typeof flags.tenant === 'string') {
+    const t: Array<{ id: string; code: string }> = await ds.query('SELECT id, code FROM tenants WHERE code = $1', [
+      flags.tenant.toLowerCase(),
+    ]);
+    if (!t[0]) throw new DomainError(404, 'not_found', 'Not found', `No tenant with code "${flags.tenant}".`);
+    chains = [t[0].id];
+  } else {
+    chains = await audit.chains();
+  }
+  for (const r of (await ds.query('SELECT id, code FROM tenants')) as Array<{ id: string; code: string }>) codes.set(r.id, r.code);
+  const results = [];
+  for (const chain of chains)
+    results.push({ chain, tenant: codes.get(chain) ?? (chain === 'platform' ? 'platform' : null), ...(await audit.verify(chain)) });
+  const ok = results.every((r) => r.ok);
+  return {
+    ok,
+    lines: results.map((r) =>
+      r.ok
+        ? `ok      ${r.tenant ?? r.chain}: ${r.checked} events, head ${r.head?.seq ?? 0}, ${r.checkpoints.checked} checkpoints`
+        : `BROKEN  ${r.tenant ?? r.chain}: first broken seq ${r.firstBrokenSeq} (${r.reason}), ${r.checked} events verified before it`,
+    ),
+    json: { chains: results },
+  };
+}
+
+export async function auditCheckpoint(audit: AuditService): Promise<CommandResult> {
+  const n = await audit.checkpointAll();
+  return { lines: [`signed ${n} chain head(s)`], json: { signed: n } };
 }

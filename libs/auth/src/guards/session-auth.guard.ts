@@ -1,11 +1,18 @@
 import { timingSafeEqual } from 'node:crypto';
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import { AuditService } from '@charlotte/audit';
 import { DomainError, IS_PUBLIC, requestContext, UnauthenticatedError } from '@charlotte/core';
 import { SESSION_COOKIE, SessionsService } from '../sessions/sessions.service';
 import { AuthedRequest } from './principal';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** The route pattern (`/api/v1/users/:id`), not the concrete path: no ids or tokens in the trail. */
+export function routeOf(context: ExecutionContext): string {
+  const req = context.switchToHttp().getRequest<{ route?: { path?: string }; baseUrl?: string }>();
+  return `${req.baseUrl ?? ''}${req.route?.path ?? ''}` || 'unknown';
+}
 
 function sameToken(a: string | undefined, b: string): boolean {
   if (!a) return false;
@@ -25,6 +32,7 @@ export class SessionAuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly sessions: SessionsService,
+    private readonly audit: AuditService,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -35,6 +43,14 @@ export class SessionAuthGuard implements CanActivate {
     const session = await this.sessions.resolve(token);
     if (!session) throw new UnauthenticatedError('Log in first, or your session has expired.');
     if (!SAFE_METHODS.has(req.method) && !sameToken(req.header('x-csrf-token'), session.csrfToken)) {
+      await this.audit.record({
+        category: 'security',
+        action: 'http.csrf_rejected',
+        outcome: 'denied',
+        tenantId: session.tenantId,
+        actor: { type: 'user', id: session.userId },
+        details: { method: req.method, route: routeOf(context), header: req.header('x-csrf-token') ? 'mismatch' : 'missing' },
+      });
       throw new DomainError(403, 'csrf_invalid', 'CSRF check failed', 'The X-CSRF-Token header is missing or wrong.');
     }
     req.principal = { kind: 'session', ...session };

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { AuditService } from '@charlotte/audit';
 import { APP_CONFIG, AppConfig, DomainError } from '@charlotte/core';
 import { PasswordService } from '../password/password.service';
 import { SessionsService } from '../sessions/sessions.service';
@@ -41,7 +42,21 @@ export class AuthService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly passwords: PasswordService,
     private readonly sessions: SessionsService,
+    private readonly audit: AuditService,
   ) {}
+
+  /** Security event for a refused login step; ids and reason codes only. */
+  private refused(tenantId: string | null, reason: string, userId?: string, outcome: 'failure' | 'denied' = 'failure') {
+    return this.audit.record({
+      category: 'security',
+      action: 'auth.login',
+      outcome,
+      tenantId,
+      actor: { type: 'anonymous' },
+      target: userId ? { type: 'user', id: userId } : undefined,
+      details: { step: 'password', reason },
+    });
+  }
 
   async login(dto: LoginDto, ip?: string, userAgent?: string): Promise<LoginOutcome> {
     const code = dto.tenant.trim().toLowerCase();
@@ -50,6 +65,7 @@ export class AuthService {
       tenant = await this.ds.getRepository(Tenant).findOne({ where: { code } });
       if (!tenant) {
         await this.passwords.verify(null, dto.password);
+        await this.refused(null, 'unknown_tenant');
         throw invalidCredentials();
       }
     }
@@ -62,20 +78,42 @@ export class AuthService {
     const row = rows[0];
     if (!row) {
       await this.passwords.verify(null, dto.password);
+      await this.refused(tenantId, 'unknown_user');
       throw invalidCredentials();
     }
     if (row.locked_until && new Date(row.locked_until).getTime() > Date.now()) {
       // Locked accounts are refused before the password is checked, so guessing goes nowhere.
+      await this.refused(tenantId, 'account_locked', row.id, 'denied');
       throw accountLocked(new Date(row.locked_until));
     }
     const ok = await this.passwords.verify(row.password_hash, dto.password);
     if (!ok) {
       const lockedUntil = await this.registerFailure(row.id);
-      if (lockedUntil) throw accountLocked(lockedUntil);
+      await this.refused(tenantId, row.password_hash ? 'invalid_password' : 'no_password', row.id);
+      if (lockedUntil) {
+        await this.audit.record({
+          category: 'security',
+          action: 'auth.account_locked',
+          outcome: 'success',
+          tenantId,
+          actor: { type: 'system' },
+          target: { type: 'user', id: row.id },
+          details: {
+            failures: this.config.loginMaxFailures,
+            windowMinutes: this.config.loginFailureWindowMinutes,
+            lockMinutes: this.config.loginLockMinutes,
+          },
+        });
+        throw accountLocked(lockedUntil);
+      }
       throw invalidCredentials();
     }
-    if (row.status !== 'active') throw invalidCredentials();
+    if (row.status !== 'active') {
+      await this.refused(tenantId, `user_${row.status}`, row.id);
+      throw invalidCredentials();
+    }
     if (tenant && tenant.status !== 'active') {
+      await this.refused(tenantId, 'tenant_inactive', row.id, 'denied');
       throw new DomainError(403, 'tenant_inactive', 'Tenant inactive', 'This contract is not active.');
     }
     await this.ds.query(
@@ -83,6 +121,15 @@ export class AuthService {
       [row.id],
     );
     const session = await this.sessions.create({ id: row.id, tenantId }, ip, userAgent);
+    await this.audit.record({
+      category: 'access',
+      action: 'auth.login',
+      outcome: 'success',
+      tenantId,
+      actor: { type: 'user', id: row.id },
+      target: { type: 'session', id: session.sessionId },
+      details: { step: 'password', method: 'password' },
+    });
     const view = await this.sessionView(row.id, tenantId, session.csrfToken);
     return { view: { step: 'done', ...view }, token: session.token, expiresAt: session.expiresAt };
   }
@@ -121,7 +168,8 @@ export class AuthService {
     return { user: UserView.of(user), tenant, csrfToken };
   }
 
-  logout(sessionId: string): Promise<void> {
-    return this.sessions.revoke(sessionId);
+  async logout(sessionId: string): Promise<void> {
+    await this.sessions.revoke(sessionId);
+    await this.audit.record({ category: 'access', action: 'auth.logout', outcome: 'success', target: { type: 'session', id: sessionId } });
   }
 }

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { AuditService } from '@charlotte/audit';
 import { APP_CONFIG, AppConfig } from '@charlotte/core';
 import type { UserRole } from '../users/user.entity';
 
@@ -28,6 +29,7 @@ export class SessionsService {
   constructor(
     @InjectDataSource() private readonly ds: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly audit: AuditService,
   ) {}
 
   /** Starts a new session (always a new id and token: no fixation). */
@@ -68,11 +70,40 @@ export class SessionsService {
         [sha256(token), this.config.sessionIdleMinutes],
       );
     const s = rows[0];
-    if (!s) return undefined;
+    if (!s) {
+      await this.endExpired(token);
+      return undefined;
+    }
     if (Date.now() - new Date(s.last_seen_at).getTime() > TOUCH_INTERVAL_MS) {
       await this.ds.query('UPDATE sessions SET last_seen_at = now() WHERE id = $1', [s.id]);
     }
     return { sessionId: s.id, userId: s.user_id, tenantId: s.tenant_id, role: s.role, csrfToken: s.csrf_token };
+  }
+
+  /**
+   * A cookie whose session ran out: end it once and record the expiry (the
+   * first request after the timeout), so the trail shows why the user was sent
+   * back to the login page.
+   */
+  private async endExpired(token: string): Promise<void> {
+    const r: [Array<{ id: string; user_id: string; tenant_id: string | null; absolute: boolean }>, number] = await this.ds.query(
+      `UPDATE sessions SET revoked_at = now()
+        WHERE token_hash = $1 AND revoked_at IS NULL
+          AND (expires_at <= now() OR last_seen_at <= now() - make_interval(mins => $2))
+        RETURNING id, user_id, tenant_id, (expires_at <= now()) AS absolute`,
+      [sha256(token), this.config.sessionIdleMinutes],
+    );
+    const row = r[0][0];
+    if (!row) return;
+    await this.audit.record({
+      category: 'access',
+      action: 'auth.session_expired',
+      outcome: 'success',
+      tenantId: row.tenant_id,
+      actor: { type: 'system' },
+      target: { type: 'session', id: row.id },
+      details: { userId: row.user_id, reason: row.absolute ? 'absolute_timeout' : 'idle_timeout' },
+    });
   }
 
   async revoke(sessionId: string): Promise<void> {

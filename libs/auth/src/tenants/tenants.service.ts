@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { AuditService } from '@charlotte/audit';
 import { ConflictError, ValidationFailedError } from '@charlotte/core';
 import { Tenant } from './tenant.entity';
 
@@ -10,7 +11,10 @@ export const TENANT_CODE_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/;
 
 @Injectable()
 export class TenantsService {
-  constructor(@InjectDataSource() private readonly ds: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    private readonly audit: AuditService,
+  ) {}
 
   async create(code: string, name: string): Promise<Tenant> {
     const normalized = code.trim().toLowerCase();
@@ -24,7 +28,15 @@ export class TenantsService {
     if (await repo.exists({ where: { code: normalized } })) {
       throw new ConflictError('tenant_code_taken', `A tenant with code "${normalized}" exists.`);
     }
-    return repo.save(repo.create({ code: normalized, name: name.trim(), status: 'active' }));
+    const tenant = await repo.save(repo.create({ code: normalized, name: name.trim(), status: 'active' }));
+    await this.audit.record({
+      category: 'operation',
+      action: 'tenant.created',
+      outcome: 'success',
+      tenantId: null,
+      target: { type: 'tenant', id: tenant.id },
+    });
+    return tenant;
   }
 
   findByCode(code: string): Promise<Tenant | null> {

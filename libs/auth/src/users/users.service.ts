@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { AuditService } from '@charlotte/audit';
 import { APP_CONFIG, AppConfig, ConflictError, decodeCursor, DomainError, encodeCursor, NotFoundError, Page } from '@charlotte/core';
 import { PasswordService } from '../password/password.service';
 import { SessionsService } from '../sessions/sessions.service';
@@ -24,6 +25,7 @@ export class UsersService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly passwords: PasswordService,
     private readonly sessions: SessionsService,
+    private readonly audit: AuditService,
   ) {}
 
   async list(tenantId: string, opts: { limit?: number; cursor?: string; q?: string }): Promise<Page<User>> {
@@ -78,6 +80,14 @@ export class UsersService {
         invitationTokenHash: invitation ? hashToken(invitation.token) : null,
         invitationExpiresAt: invitation?.expiresAt ?? null,
       });
+      await this.audit.record({
+        category: 'operation',
+        action: 'user.created',
+        outcome: 'success',
+        tenantId,
+        target: { type: 'user', id: user.id },
+        details: { role: dto.role, status: dto.password ? 'active' : 'invited' },
+      });
       return { user: await this.get(tenantId, user.id), invitation };
     } catch (e) {
       throw this.mapUniqueViolation(e);
@@ -98,6 +108,14 @@ export class UsersService {
         invitationTokenHash: invitation ? hashToken(invitation.token) : null,
         invitationExpiresAt: invitation?.expiresAt ?? null,
       });
+      await this.audit.record({
+        category: 'operation',
+        action: 'operator.created',
+        outcome: 'success',
+        tenantId: null,
+        target: { type: 'user', id: saved.id },
+        details: { status: saved.status as string },
+      });
       return { user: saved as User, invitation };
     } catch (e) {
       throw this.mapUniqueViolation(e);
@@ -109,7 +127,8 @@ export class UsersService {
    * tenant without an active administrator (nobody could manage it any more).
    */
   async update(tenantId: string, id: string, dto: UpdateUserDto): Promise<User> {
-    return this.ds.transaction(async (em) => {
+    const changes: string[] = [];
+    const updated = await this.ds.transaction(async (em) => {
       // Lock the tenant's admins so two concurrent demotions cannot both pass the check.
       await em.query(`SELECT id FROM users WHERE tenant_id = $1 AND role = 'admin' FOR UPDATE`, [tenantId]);
       const user = await em.getRepository(User).findOne({ where: { id, tenantId } });
@@ -124,6 +143,9 @@ export class UsersService {
       }
       const roleChanged = dto.role !== undefined && dto.role !== user.role;
       const disabled = dto.status === 'disabled' && user.status !== 'disabled';
+      if (dto.displayName !== undefined && dto.displayName !== user.displayName) changes.push('displayName');
+      if (roleChanged) changes.push('role');
+      if (dto.status !== undefined && dto.status !== user.status) changes.push('status');
       if (dto.displayName !== undefined) user.displayName = dto.displayName;
       if (dto.role !== undefined) user.role = dto.role;
       if (dto.status !== undefined) user.status = dto.status;
@@ -141,6 +163,17 @@ export class UsersService {
       }
       return (await em.getRepository(User).findOne({ where: { id, tenantId } })) as User;
     });
+    if (changes.length) {
+      await this.audit.record({
+        category: 'operation',
+        action: changes.includes('role') ? 'user.role_changed' : changes.includes('status') ? 'user.status_changed' : 'user.updated',
+        outcome: 'success',
+        tenantId,
+        target: { type: 'user', id },
+        details: { changes, role: updated.role, status: updated.status },
+      });
+    }
+    return updated;
   }
 
   private async activeAdminCount(em: EntityManager, tenantId: string): Promise<number> {
@@ -161,6 +194,7 @@ export class UsersService {
     await this.ds
       .getRepository(User)
       .update({ id, tenantId }, { invitationTokenHash: hashToken(invitation.token), invitationExpiresAt: invitation.expiresAt });
+    await this.audit.record({ category: 'operation', action: 'user.invited', outcome: 'success', tenantId, target: { type: 'user', id } });
     return invitation;
   }
 
@@ -175,8 +209,27 @@ export class UsersService {
       [hashToken(token), passwordHash],
     );
     const id = rows[0][0]?.id;
-    if (!id) throw new DomainError(400, 'invitation_invalid', 'Invalid invitation', 'The invitation link is invalid, used or expired.');
-    return (await this.ds.getRepository(User).findOne({ where: { id } })) as User;
+    if (!id) {
+      await this.audit.record({
+        category: 'security',
+        action: 'user.invitation_accepted',
+        outcome: 'failure',
+        tenantId: null,
+        actor: { type: 'anonymous' },
+        details: { reason: 'invitation_invalid' },
+      });
+      throw new DomainError(400, 'invitation_invalid', 'Invalid invitation', 'The invitation link is invalid, used or expired.');
+    }
+    const user = (await this.ds.getRepository(User).findOne({ where: { id } })) as User;
+    await this.audit.record({
+      category: 'operation',
+      action: 'user.invitation_accepted',
+      outcome: 'success',
+      tenantId: user.tenantId,
+      actor: { type: 'user', id },
+      target: { type: 'user', id },
+    });
+    return user;
   }
 
   private newInvitation(): Invitation {

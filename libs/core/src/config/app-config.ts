@@ -32,6 +32,15 @@ export interface AppConfig {
   shutdownTimeoutMs: number;
   webDistDir: string;
   operatorEmail: string;
+  /** Ed25519 PEM for audit checkpoints; default DATA_DIR/keys/signing-ed25519.pem. */
+  signingKeyFile: string | undefined;
+  /** Where access, application and error logs are written (daily files). */
+  logDir: string;
+  logFiles: boolean;
+  logRetentionDays: number;
+  auditRetentionDays: number;
+  auditCheckpointCron: string;
+  clockSyncRequired: boolean;
 }
 
 export class ConfigError extends Error {
@@ -150,7 +159,17 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
     shutdownTimeoutMs: r.int('SHUTDOWN_TIMEOUT_MS', 10000, 0, 600000),
     webDistDir: path.resolve(cwd, r.string('WEB_DIST_DIR', './apps/web/dist')),
     operatorEmail: operatorEmail.toLowerCase(),
+    signingKeyFile: r.optionalString('SIGNING_KEY_FILE') ? path.resolve(cwd, r.optionalString('SIGNING_KEY_FILE') as string) : undefined,
+    logDir: path.resolve(cwd, r.string('LOG_DIR', path.join(dataDir, 'logs'))),
+    logFiles: r.bool('LOG_FILES', true),
+    // 5 years (+1 day for a leap day) unless the contract says otherwise.
+    logRetentionDays: r.int('LOG_RETENTION_DAYS', 1827, 1, 36500),
+    auditRetentionDays: r.int('AUDIT_RETENTION_DAYS', 1827, 1, 36500),
+    auditCheckpointCron: r.string('AUDIT_CHECKPOINT_CRON', '0 * * * *'),
+    clockSyncRequired: r.bool('CLOCK_SYNC_REQUIRED', false),
   };
+  if (!/^(\S+\s+){4,5}\S+$/.test(config.auditCheckpointCron))
+    r.problems.push(`AUDIT_CHECKPOINT_CRON must be a cron expression, got "${config.auditCheckpointCron}"`);
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return config;
 }

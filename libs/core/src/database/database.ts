@@ -47,3 +47,24 @@ export async function runMigrations(ds: DataSource): Promise<string[]> {
     await runner.release();
   }
 }
+
+/**
+ * Runs `fn` only if this instance wins the PostgreSQL advisory lock `key`, so a
+ * scheduled job runs once across N instances. Returns undefined when another
+ * instance holds it.
+ */
+export async function withAdvisoryLock<T>(ds: DataSource, key: number, fn: () => Promise<T>): Promise<T | undefined> {
+  const runner = ds.createQueryRunner();
+  await runner.connect();
+  try {
+    const got: Array<{ ok: boolean }> = await runner.query('SELECT pg_try_advisory_lock($1) AS ok', [key]);
+    if (!got[0].ok) return undefined;
+    try {
+      return await fn();
+    } finally {
+      await runner.query('SELECT pg_advisory_unlock($1)', [key]);
+    }
+  } finally {
+    await runner.release();
+  }
+}

@@ -8,6 +8,6 @@ import { HealthRegistry } from './health.registry';
   imports: [TerminusModule.forRoot({ logger: false, errorLogStyle: 'json' })],
   controllers: [HealthController],
   providers: [HealthRegistry],
-  exports: [HealthRegistry],
+  exports: [HealthRegistry, TerminusModule],
 })
 export class HealthModule {}

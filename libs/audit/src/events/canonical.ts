@@ -1,0 +1,58 @@
+import { createHash } from 'node:crypto';
+
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [k: string]: JsonValue };
+
+/**
+ * Canonical JSON: object keys sorted by code unit, no whitespace, integers only
+ * (RFC 8785 for the values we allow). The same function runs in the standalone
+ * verifier (tools/verify-audit-export.mjs), so both sides hash identical bytes.
+ */
+export function canonicalJson(value: JsonValue): string {
+  if (value === null || typeof value === 'boolean' || typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'number') {
+    if (!Number.isSafeInteger(value)) throw new TypeError('canonical JSON allows safe integers only');
+    return String(value);
+  }
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  const keys = Object.keys(value).sort();
+  return `{${keys
+    .filter((k) => value[k] !== undefined)
+    .map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k])}`)
+    .join(',')}}`;
+}
+
+export const GENESIS_HASH = Buffer.alloc(32);
+
+/** hash = SHA-256(prev_hash ‖ canonical JSON of the event). */
+export function chainHash(prevHash: Buffer, canonical: string): Buffer {
+  return createHash('sha256').update(prevHash).update(canonical, 'utf8').digest();
+}
+
+/** The hashed form of one event: every column that carries meaning, in one object. */
+export interface HashedEvent {
+  chain: string;
+  seq: number;
+  id: string;
+  occurredAt: string; // ISO 8601 UTC with microseconds
+  category: string;
+  action: string;
+  outcome: string;
+  tenantId: string | null;
+  actorType: string;
+  actorId: string | null;
+  targetType: string | null;
+  targetId: string | null;
+  requestId: string | null;
+  ip: string | null;
+  userAgent: string | null;
+  details: { [k: string]: JsonValue };
+}
+
+export function eventCanonical(e: HashedEvent): string {
+  return canonicalJson(e as unknown as JsonValue);
+}
+
+/** The signed statement of a checkpoint (head or purge). */
+export function checkpointMessage(c: { chain: string; kind: string; seq: number; hash: string; createdAt: string; keyId: string }): string {
+  return canonicalJson({ type: 'charlotte-audit-checkpoint', version: 1, ...c });
+}

@@ -1,0 +1,71 @@
+import { Readable } from 'node:stream';
+import { Controller, Get, Param, Query, Res } from '@nestjs/common';
+import { ApiCookieAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { CurrentPrincipal, NotFoundError, Principal, Public, Roles, tenantOf } from '@charlotte/core';
+import { PublicJwk, SigningKeyService } from '@charlotte/crypto';
+import { AuditService } from '../events/audit.service';
+import { exportChain } from '../events/audit-export';
+import { AuditEventDto, AuditEventIdParam, AuditExportQueryDto, AuditPageDto, AuditQueryDto, VerifyResultDto } from './audit.dto';
+
+/** Tenant administrators read, verify and export their tenant's audit trail. */
+@ApiTags('audit')
+@ApiCookieAuth()
+@Roles('admin')
+@Controller('audit-events')
+export class AuditController {
+  constructor(private readonly audit: AuditService) {}
+
+  @Get()
+  @ApiOkResponse({ type: AuditPageDto })
+  list(@CurrentPrincipal() p: Principal, @Query() q: AuditQueryDto): Promise<AuditPageDto> {
+    return this.audit.list(tenantOf(p), { ...q, from: q.from ? new Date(q.from) : undefined, to: q.to ? new Date(q.to) : undefined });
+  }
+
+  @Get('verify')
+  @ApiOperation({ summary: 'Recomputes the hash chain and checks the signed checkpoints.' })
+  @ApiOkResponse({ type: VerifyResultDto })
+  verify(@CurrentPrincipal() p: Principal): Promise<VerifyResultDto> {
+    return this.audit.verify(tenantOf(p));
+  }
+
+  @Get('export')
+  @ApiOperation({ summary: 'The whole chain with hashes and checkpoints (jsonl verifies offline with the public key).' })
+  @ApiProduces('application/x-ndjson', 'text/csv')
+  async export(@CurrentPrincipal() p: Principal, @Query() q: AuditExportQueryDto, @Res() res: Response): Promise<void> {
+    const tenantId = tenantOf(p);
+    await this.audit.record({
+      category: 'access',
+      action: 'audit.exported',
+      outcome: 'success',
+      target: { type: 'audit_chain', id: tenantId },
+      details: { format: q.format },
+    });
+    const stamp = new Date().toISOString().slice(0, 10);
+    res.setHeader('Content-Type', q.format === 'jsonl' ? 'application/x-ndjson; charset=utf-8' : 'text/csv; charset=utf-8');
+    res.setHeader('Content-Disposition', `attachment; filename="audit-${stamp}.${q.format}"`);
+    res.setHeader('Cache-Control', 'no-store');
+    Readable.from(exportChain(this.audit, tenantId, q.format, this.audit.signingKey())).pipe(res);
+  }
+
+  @Get(':id')
+  @ApiOkResponse({ type: AuditEventDto })
+  async get(@CurrentPrincipal() p: Principal, @Param() { id }: AuditEventIdParam): Promise<AuditEventDto> {
+    const e = await this.audit.get(tenantOf(p), id);
+    if (!e) throw new NotFoundError('audit event');
+    return e;
+  }
+}
+
+/** The public key that verifies checkpoints (and later deletion certificates), as a JWK Set. */
+@ApiTags('audit')
+@Controller('.well-known')
+export class WellKnownController {
+  constructor(private readonly signing: SigningKeyService) {}
+
+  @Public()
+  @Get('charlotte-signing-key.json')
+  key(): { keys: PublicJwk[] } {
+    return { keys: [this.signing.publicJwk()] };
+  }
+}

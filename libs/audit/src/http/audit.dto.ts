@@ -1,0 +1,90 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { IsDateString, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+
+export class AuditQueryDto {
+  @ApiPropertyOptional({ enum: ['operation', 'access', 'security', 'system'] })
+  @IsOptional()
+  @IsIn(['operation', 'access', 'security', 'system'])
+  category?: string;
+
+  @ApiPropertyOptional({ example: 'auth.login' })
+  @IsOptional()
+  @Matches(/^[a-z][a-z0-9_.]{0,99}$/, { message: 'action must be a dotted lowercase name' })
+  action?: string;
+
+  @ApiPropertyOptional({ description: 'Actor id (user or API token id).' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  actor?: string;
+
+  @ApiPropertyOptional({ description: 'Inclusive lower bound, ISO 8601.' })
+  @IsOptional()
+  @IsDateString({ strict: true })
+  from?: string;
+
+  @ApiPropertyOptional({ description: 'Exclusive upper bound, ISO 8601.' })
+  @IsOptional()
+  @IsDateString({ strict: true })
+  to?: string;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 50 })
+  @IsOptional()
+  @Transform(({ value }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value))
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  limit?: number;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  cursor?: string;
+}
+
+export class AuditExportQueryDto {
+  @ApiProperty({ enum: ['jsonl', 'csv'] })
+  @IsIn(['jsonl', 'csv'])
+  format: 'jsonl' | 'csv';
+}
+
+export class AuditEventIdParam {
+  @Matches(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, { message: 'id must be a UUID' })
+  id: string;
+}
+
+export class AuditEventDto {
+  @ApiProperty() id: string;
+  @ApiProperty() chain: string;
+  @ApiProperty() seq: number;
+  @ApiProperty({ description: 'UTC, microseconds' }) occurredAt: string;
+  @ApiProperty({ enum: ['operation', 'access', 'security', 'system'] }) category: string;
+  @ApiProperty() action: string;
+  @ApiProperty({ enum: ['success', 'failure', 'denied'] }) outcome: string;
+  @ApiProperty({ type: String, nullable: true }) tenantId: string | null;
+  @ApiProperty({ type: 'object', properties: { type: { type: 'string' }, id: { type: 'string', nullable: true } } }) actor: object;
+  @ApiProperty({ type: 'object', nullable: true, properties: { type: { type: 'string' }, id: { type: 'string', nullable: true } } })
+  target: object | null;
+  @ApiProperty({ type: String, nullable: true }) requestId: string | null;
+  @ApiProperty({ type: String, nullable: true }) ip: string | null;
+  @ApiProperty({ type: String, nullable: true }) userAgent: string | null;
+  @ApiProperty({ type: 'object', additionalProperties: true, description: 'ids and reason codes only' }) details: object;
+  @ApiProperty({ description: 'hex SHA-256 of the previous event' }) prevHash: string;
+  @ApiProperty({ description: 'hex SHA-256(prevHash ‖ canonical JSON)' }) hash: string;
+}
+
+export class AuditPageDto {
+  @ApiProperty({ type: [AuditEventDto] }) items: AuditEventDto[];
+  @ApiProperty({ type: String, nullable: true }) nextCursor: string | null;
+}
+
+export class VerifyResultDto {
+  @ApiProperty() ok: boolean;
+  @ApiProperty() checked: number;
+  @ApiProperty({ type: Number, nullable: true }) firstBrokenSeq: number | null;
+  @ApiProperty({ type: 'object', nullable: true, properties: { seq: { type: 'number' }, hash: { type: 'string' } } }) head: object | null;
+  @ApiProperty({ type: 'object', properties: { checked: { type: 'number' }, invalid: { type: 'number' } } }) checkpoints: object;
+  @ApiPropertyOptional({ description: 'why verification stopped: gap, link, hash, checkpoint_mismatch, …' }) reason?: string;
+}
