@@ -198,7 +198,7 @@ describe(AuditService.name, () => {
     // the backdating itself is tampering; re-hash to model events that really are old
     const { chainHash, eventCanonical, GENESIS_HASH } = await import('./canonical');
     const { rowToHashed } = await import('./audit.service');
-    let prev = GENESIS_HASH;
+    let prev: Buffer = GENESIS_HASH;
     for await (const rows of sut.events(t)) {
       for (const r of rows) {
         const h = chainHash(prev, eventCanonical(rowToHashed(r)));
