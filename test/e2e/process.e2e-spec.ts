@@ -129,6 +129,35 @@ describe('Built server and CLI on the embedded default database', () => {
     expect(usage.status).toBe(2);
   });
 
+  it('verifies the audit chains with the CLI, and exits 1 naming the first broken event after tampering', async () => {
+    const ok = cli('audit:verify', '--tenant', 'acme');
+    expect(ok.status).toBe(0);
+    const acme = (ok.json.chains as Array<Record<string, unknown>>)[0];
+    expect(acme).toMatchObject({ tenant: 'acme', ok: true, firstBrokenSeq: null });
+    expect(acme.checked).toBe(2); // user.created (by the CLI) and auth.login; tenant.created is on the platform chain
+    expect(cli('audit:checkpoint').json).toMatchObject({ ok: true });
+
+    // an attacker with database access edits event 2 of acme's chain, triggers disabled
+    const creds = JSON.parse(fs.readFileSync(path.join(dataDir, 'pg-credentials.json'), 'utf8'));
+    const pgPort = Number(fs.readFileSync(path.join(dataDir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[3]);
+    const { Client } = await import('pg');
+    const c = new Client({ host: '127.0.0.1', port: pgPort, user: creds.user, password: creds.password, database: creds.database });
+    await c.connect();
+    await c.query('BEGIN');
+    await c.query('SET LOCAL session_replication_role = replica');
+    await c.query(
+      `UPDATE audit_events SET outcome = 'failure' WHERE seq = 2 AND chain_key = (SELECT id::text FROM tenants WHERE code = 'acme')`,
+    );
+    await c.query('COMMIT');
+    await c.end();
+
+    const broken = cli('audit:verify');
+    expect(broken.status).toBe(1);
+    const chains = broken.json.chains as Array<Record<string, unknown>>;
+    expect(chains.find((x) => x.tenant === 'acme')).toMatchObject({ ok: false, firstBrokenSeq: 2, reason: 'hash' });
+    expect(chains.find((x) => x.tenant === 'platform')).toMatchObject({ ok: true });
+  });
+
   it('on SIGTERM finishes the in-flight request, then stops the server and the embedded database', async () => {
     const inFlight = fetch(`http://127.0.0.1:${port}/api/v1/auth/login`, {
       method: 'POST',

@@ -92,6 +92,7 @@ export function accessLogMiddleware(access: winston.Logger) {
       if (logged) return;
       logged = true;
       access.info({
+        message: 'access',
         type: 'access',
         method: req.method,
         path: loggablePath(req.originalUrl),

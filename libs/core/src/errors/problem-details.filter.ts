@@ -32,16 +32,20 @@ export class ProblemDetailsFilter implements ExceptionFilter {
 
   constructor(private readonly onUnhandled?: UnhandledErrorHook) {}
 
-  catch(exception: unknown, host: ArgumentsHost): void {
+  async catch(exception: unknown, host: ArgumentsHost): Promise<void> {
     const ctx = host.switchToHttp();
     const res = ctx.getResponse<Response>();
     const req = ctx.getRequest<Request>();
-    const { p, headers } = this.toProblem(exception, req);
+    const { p, headers, unhandled } = this.toProblem(exception, req);
     p.requestId = requestContext.get()?.requestId;
+    if (unhandled) {
+      // Recorded before answering, so the event exists when the client sees the 500.
+      await Promise.resolve(this.onUnhandled?.(exception, req)).catch(() => undefined);
+    }
     sendProblem(res, p, headers);
   }
 
-  private toProblem(exception: unknown, req: Request): { p: Problem; headers?: Record<string, string> } {
+  private toProblem(exception: unknown, req: Request): { p: Problem; headers?: Record<string, string>; unhandled?: boolean } {
     if (exception instanceof DomainError) {
       return {
         p: problem(exception.status, exception.code, exception.title, exception.detail, exception.errors),
@@ -68,9 +72,9 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       path: req.path,
       err: exception instanceof Error ? exception.stack : String(exception),
     });
-    void Promise.resolve(this.onUnhandled?.(exception, req)).catch(() => undefined);
     return {
       p: problem(500, 'internal_error', 'Internal error', 'An unexpected error occurred. Quote the request id when contacting support.'),
+      unhandled: true,
     };
   }
 }
