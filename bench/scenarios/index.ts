@@ -1,4 +1,5 @@
 import type { Scenario } from '../lib/types';
+import { auditScenarios } from './audit';
 import { authSession } from './auth-session';
 import { healthLive } from './health-live';
 import { usersList } from './users-list';
@@ -8,4 +9,4 @@ import { usersList } from './users-list';
  * `scenarios/<name>.ts` exporting a `Scenario` (see lib/types.ts; HTTP ones can use
  * lib/http-load.ts) and append it here.
  */
-export const SCENARIOS: Scenario[] = [healthLive, authSession, usersList];
+export const SCENARIOS: Scenario[] = [healthLive, authSession, usersList, ...auditScenarios];

@@ -51,6 +51,23 @@ describe('router guard', () => {
     expect(useFlashStore().message).toMatchObject({ key: 'home.forbidden', path: '/' });
   });
 
+  it('sends a member who asks for /audit home with the same message, and lets an admin in', async () => {
+    stubApi({ 'GET /auth/session': sessionAnswer('member') });
+    const sut = createAppRouter(createMemoryHistory());
+
+    await sut.push('/audit?category=security');
+
+    expect(sut.currentRoute.value.name).toBe('home');
+    expect(useFlashStore().message).toMatchObject({ key: 'home.forbidden', path: '/' });
+
+    setActivePinia(createPinia());
+    stubApi({ 'GET /auth/session': sessionAnswer('admin') });
+    const forAdmin = createAppRouter(createMemoryHistory());
+    await forAdmin.push('/audit?category=security');
+    expect(forAdmin.currentRoute.value.name).toBe('audit');
+    expect(forAdmin.currentRoute.value.query.category).toBe('security');
+  });
+
   it('sends a logged-in user away from /login to the redirect target', async () => {
     stubApi({ 'GET /auth/session': sessionAnswer('admin') });
     const sut = createAppRouter(createMemoryHistory());

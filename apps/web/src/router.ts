@@ -60,6 +60,12 @@ export function createAppRouter(history: RouterHistory = createWebHistory(import
             component: () => import('@/views/UsersView.vue'),
             meta: { requiresAdmin: true, titleKey: 'users.title' },
           },
+          {
+            path: 'audit',
+            name: 'audit',
+            component: () => import('@/views/AuditView.vue'),
+            meta: { requiresAdmin: true, titleKey: 'audit.title' },
+          },
         ],
       },
       {

@@ -96,6 +96,58 @@ export interface UpdateUserRequest {
   status?: Exclude<UserStatus, 'invited'>;
 }
 
+export type AuditCategory = 'operation' | 'access' | 'security' | 'system';
+export type AuditOutcome = 'success' | 'failure' | 'denied';
+export type AuditActorType = 'user' | 'api_token' | 'anonymous' | 'system';
+export type AuditExportFormat = 'jsonl' | 'csv';
+
+/** One entry of the tenant's tamper-evident audit trail (hash chain). */
+export interface AuditEvent {
+  id: string;
+  chain: string;
+  seq: number;
+  /** ISO 8601 in UTC with microseconds, e.g. 2026-11-26T05:04:03.123456Z */
+  occurredAt: string;
+  category: AuditCategory;
+  /** Dotted verb, e.g. `auth.login`. */
+  action: string;
+  outcome: AuditOutcome;
+  tenantId: string | null;
+  actor: { type: AuditActorType; id: string | null };
+  target: { type: string; id: string | null } | null;
+  requestId: string | null;
+  ip: string | null;
+  userAgent: string | null;
+  /** Ids and reason codes only, never personal data. */
+  details: Record<string, unknown>;
+  /** Hex SHA-256 of the previous event. */
+  prevHash: string;
+  hash: string;
+}
+
+export interface ListAuditEventsQuery {
+  category?: AuditCategory;
+  action?: string;
+  /** Actor id (user or API token). */
+  actor?: string;
+  /** Inclusive lower bound, ISO 8601. */
+  from?: string;
+  /** Exclusive upper bound, ISO 8601. */
+  to?: string;
+  limit?: number;
+  cursor?: string | null;
+}
+
+export interface AuditVerifyResult {
+  ok: boolean;
+  checked: number;
+  firstBrokenSeq: number | null;
+  head: { seq: number; hash: string } | null;
+  checkpoints: { checked: number; invalid: number };
+  /** Why verification stopped: gap, link, hash, checkpoint_mismatch, … */
+  reason?: string;
+}
+
 export interface FieldError {
   field: string;
   message: string;
@@ -265,6 +317,39 @@ export class ApiClient {
 
   reissueInvitation(id: string): Promise<Invitation> {
     return this.request('POST', `/users/${encodeURIComponent(id)}/invite`);
+  }
+
+  // --- audit trail (tenant admin) -------------------------------------------
+
+  listAuditEvents(query: ListAuditEventsQuery = {}): Promise<Page<AuditEvent>> {
+    return this.request('GET', '/audit-events', {
+      query: {
+        category: query.category,
+        action: query.action,
+        actor: query.actor,
+        from: query.from,
+        to: query.to,
+        limit: query.limit ?? 50,
+        cursor: query.cursor,
+      },
+    });
+  }
+
+  getAuditEvent(id: string): Promise<AuditEvent> {
+    return this.request('GET', `/audit-events/${encodeURIComponent(id)}`);
+  }
+
+  verifyAuditEvents(): Promise<AuditVerifyResult> {
+    return this.request('GET', '/audit-events/verify');
+  }
+
+  /**
+   * Where the browser downloads the whole chain from. A plain link (not fetch):
+   * the same-origin session cookie goes along and the server's
+   * Content-Disposition turns the answer into a file.
+   */
+  auditExportUrl(format: AuditExportFormat): string {
+    return `${this.baseUrl}/audit-events/export${buildQuery({ format })}`;
   }
 }
 

@@ -12,6 +12,7 @@ async function mountAppAs(role: 'admin' | 'member', path: string) {
   const fetchMock = stubApi({
     'GET /auth/session': () => jsonResponse(200, { user: makeUser({ role }), tenant: TENANT, csrfToken: 'csrf-s' }),
     'GET /users': () => jsonResponse(200, { items: [], nextCursor: null }),
+    'GET /audit-events': () => jsonResponse(200, { items: [], nextCursor: null }),
     'POST /auth/logout': () => new Response(null, { status: 204 }),
   });
   const pinia = createPinia();
@@ -32,6 +33,10 @@ describe('AppShell', () => {
     expect(wrapper.get('[data-testid="shell-user"]').text()).toBe('管理 太郎');
     expect(wrapper.get('[data-testid="shell-role"]').text()).toBe('管理者');
     expect(wrapper.get('[data-testid="nav-users"]').text()).toBe('ユーザー管理');
+    expect(wrapper.get('[data-testid="nav-audit"]').text()).toBe('監査ログ');
+    // The audit link comes right after the users link.
+    const links = wrapper.findAll('.shell-nav a').map((a) => a.attributes('data-testid'));
+    expect(links.indexOf('nav-audit')).toBe(links.indexOf('nav-users') + 1);
   });
 
   it('hides the users link from members and tells them when they were turned away', async () => {
@@ -39,6 +44,14 @@ describe('AppShell', () => {
 
     expect(router.currentRoute.value.name).toBe('home');
     expect(wrapper.find('[data-testid="nav-users"]').exists()).toBe(false);
+    expect(wrapper.get('[data-testid="flash"]').text()).toContain('権限がありません');
+  });
+
+  it('hides the audit link from members and turns them away from /audit', async () => {
+    const { wrapper, router } = await mountAppAs('member', '/audit');
+
+    expect(router.currentRoute.value.name).toBe('home');
+    expect(wrapper.find('[data-testid="nav-audit"]').exists()).toBe(false);
     expect(wrapper.get('[data-testid="flash"]').text()).toContain('権限がありません');
   });
 

@@ -1,12 +1,20 @@
 import { useI18n } from 'vue-i18n';
 
 const TIME_ZONE = 'Asia/Tokyo';
+/** Japan has had no daylight saving time since 1951: JST is always UTC+9. */
+const JST_OFFSET_MS = 9 * 60 * 60 * 1000;
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+export interface DateTimeFormatOptions {
+  /** Show seconds too (audit trail). */
+  seconds?: boolean;
+}
 
 /**
  * Formats an ISO 8601 instant in Japan time (JST), whatever the browser's
  * time zone: every date in Charlotte refers to Japanese business days.
  */
-export function formatDateTime(iso: string | null | undefined, locale: string): string {
+export function formatDateTime(iso: string | null | undefined, locale: string, options: DateTimeFormatOptions = {}): string {
   if (!iso) return '';
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return '';
@@ -18,14 +26,32 @@ export function formatDateTime(iso: string | null | undefined, locale: string): 
     day: '2-digit',
     hour: '2-digit',
     minute: '2-digit',
+    ...(options.seconds ? { second: '2-digit' } : {}),
     hourCycle: 'h23',
   }).format(date);
   return `${formatted} JST`;
 }
 
+/**
+ * The instant a Japanese calendar day (`YYYY-MM-DD`, as a date input gives
+ * it) starts, 00:00 JST, as ISO 8601 in UTC; `offsetDays` moves to a later
+ * day (1 = the start of the next day, an exclusive upper bound). null for
+ * anything that is not a real date.
+ */
+export function jstDayStartIso(day: string, offsetDays = 0): string | null {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day);
+  if (!match) return null;
+  const [year, month, date] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  const utcMidnight = Date.UTC(year, month - 1, date);
+  const check = new Date(utcMidnight);
+  // Date.UTC rolls 2026-02-31 over into March: refuse such days.
+  if (check.getUTCFullYear() !== year || check.getUTCMonth() !== month - 1 || check.getUTCDate() !== date) return null;
+  return new Date(utcMidnight - JST_OFFSET_MS + offsetDays * DAY_MS).toISOString();
+}
+
 export function useDateFormat() {
   const { locale } = useI18n({ useScope: 'global' });
   return {
-    formatDateTime: (iso: string | null | undefined) => formatDateTime(iso, locale.value),
+    formatDateTime: (iso: string | null | undefined, options?: DateTimeFormatOptions) => formatDateTime(iso, locale.value, options),
   };
 }

@@ -1,6 +1,6 @@
 // Test helpers (not shipped: only *.spec.ts files import them).
 import { vi } from 'vitest';
-import type { User } from '@/api/client';
+import type { AuditEvent, User } from '@/api/client';
 
 export function jsonResponse(status: number, body: unknown, contentType = 'application/json'): Response {
   return new Response(JSON.stringify(body), { status, headers: { 'Content-Type': contentType } });
@@ -56,3 +56,25 @@ export function makeUser(overrides: Partial<User> = {}): User {
 }
 
 export const TENANT = { id: '00000000-0000-4000-8000-0000000000aa', code: 'acme', name: '株式会社アクメ' };
+
+export function makeAuditEvent(overrides: Partial<AuditEvent> = {}): AuditEvent {
+  return {
+    id: '10000000-0000-4000-8000-000000000001',
+    chain: TENANT.id,
+    seq: 1,
+    occurredAt: '2026-11-26T05:04:03.123456Z',
+    category: 'security',
+    action: 'auth.login',
+    outcome: 'success',
+    tenantId: TENANT.id,
+    actor: { type: 'user', id: '00000000-0000-4000-8000-000000000001' },
+    target: null,
+    requestId: 'req-0001',
+    ip: '203.0.113.7',
+    userAgent: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64)',
+    details: {},
+    prevHash: '0'.repeat(64),
+    hash: 'a1'.repeat(32),
+    ...overrides,
+  };
+}

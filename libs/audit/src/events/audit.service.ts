@@ -8,7 +8,20 @@ import { chainHash, checkpointMessage, eventCanonical, GENESIS_HASH, HashedEvent
 import { assertNoPersonalData } from './personal-data';
 import { AuditEventView, AuditRecord, PLATFORM_CHAIN, VerifyResult } from './audit.types';
 
-const TS = `to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+// Locks the chain heads of a batch, in key order, and reads the database clock once
+// the locks are held (UTC, microseconds): every event of the batch gets that time.
+const HEADS_SQL = `SELECT chain_key, head_seq, head_hash, to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS ts
+  FROM audit_chains WHERE chain_key = ANY($1::text[]) ORDER BY chain_key FOR UPDATE`;
+
+// Microseconds since the epoch: exact, and cheaper for the server than to_char on every row.
+const TS = `(extract(epoch FROM occurred_at) * 1000000)::bigint::text`;
+
+/** ISO 8601 UTC with microseconds from epoch microseconds (the hashed form of occurred_at). */
+export function isoMicros(epochMicros: string): string {
+  const us = Number(epochMicros);
+  const ms = Math.floor(us / 1000);
+  return `${new Date(ms).toISOString().slice(0, -1)}${String(us - ms * 1000).padStart(3, '0')}Z`;
+}
 const EVENT_COLUMNS = `chain_key, seq, id, ${TS} AS occurred_at, category, action, outcome, tenant_id, actor_type, actor_id,
   target_type, target_id, request_id, ip, user_agent, details, prev_hash, hash`;
 
@@ -43,12 +56,18 @@ export interface CheckpointRow {
   signature: string;
 }
 
+interface Pending {
+  event: Omit<HashedEvent, 'seq' | 'occurredAt'>;
+  resolve: () => void;
+  reject: (e: unknown) => void;
+}
+
 export function rowToHashed(r: EventRow): HashedEvent {
   return {
     chain: r.chain_key,
     seq: Number(r.seq),
     id: r.id,
-    occurredAt: r.occurred_at,
+    occurredAt: isoMicros(r.occurred_at),
     category: r.category,
     action: r.action,
     outcome: r.outcome,
@@ -69,7 +88,7 @@ function toView(r: EventRow): AuditEventView {
     id: r.id,
     chain: r.chain_key,
     seq: Number(r.seq),
-    occurredAt: r.occurred_at,
+    occurredAt: isoMicros(r.occurred_at),
     category: r.category as AuditEventView['category'],
     action: r.action,
     outcome: r.outcome as AuditEventView['outcome'],
@@ -123,58 +142,181 @@ export class AuditService {
     const actor =
       r.actor ??
       (ctx?.userId ? { type: 'user' as const, id: ctx.userId } : ctx ? { type: 'anonymous' as const } : { type: 'system' as const });
+    const pending: Omit<HashedEvent, 'seq' | 'occurredAt'> = {
+      chain,
+      id: randomUUID(),
+      category: r.category,
+      action: r.action,
+      outcome: r.outcome,
+      tenantId,
+      actorType: actor.type,
+      actorId: actor.id ?? null,
+      targetType: r.target?.type ?? null,
+      targetId: r.target?.id ?? null,
+      requestId: ctx?.requestId ?? null,
+      ip: ctx?.ip ?? null,
+      userAgent: ctx?.userAgent ?? null,
+      details,
+    };
+    await new Promise<void>((resolve, reject) => {
+      this.queue.push({ event: pending, resolve, reject });
+      void this.drain();
+    });
+  }
+
+  private readonly queue: Pending[] = [];
+  private draining = false;
+  /** Chains whose head another transaction holds: each drains on its own, waiting for the lock. */
+  private readonly waiting = new Map<string, Pending[]>();
+
+  /**
+   * Group commit: the events that arrive while a batch is being written go into
+   * the next batch, appended in one transaction. record() resolves only after
+   * its batch committed, so an acknowledged event is durable.
+   */
+  private async drain(): Promise<void> {
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      while (this.queue.length) {
+        const taken = this.queue.splice(0, 500);
+        const batch = taken.filter((b) => !this.toWaiting(b));
+        if (!batch.length) continue;
+        try {
+          const skipped = await this.appendBatch(
+            batch.map((b) => b.event),
+            true,
+          );
+          for (const b of batch) if (!skipped.has(b.event.chain)) b.resolve();
+          for (const b of batch) if (skipped.has(b.event.chain)) this.toWaiting(b, true);
+        } catch (e) {
+          if (batch.length === 1) {
+            batch[0].reject(e);
+            continue;
+          }
+          // one bad event must not fail the others: retry them one by one
+          for (const b of batch) {
+            try {
+              await this.appendBatch([b.event], false);
+              b.resolve();
+            } catch (err) {
+              b.reject(err);
+            }
+          }
+        }
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  /**
+   * Routes an event of a chain that is busy elsewhere to that chain's own
+   * waiting queue (so it neither blocks other chains nor overtakes its chain).
+   */
+  private toWaiting(b: Pending, force = false): boolean {
+    const q = this.waiting.get(b.event.chain);
+    if (q) {
+      q.push(b);
+      return true;
+    }
+    if (!force) return false;
+    const list = [b];
+    this.waiting.set(b.event.chain, list);
+    void (async () => {
+      while (list.length) {
+        const part = list.splice(0, 500);
+        try {
+          await this.appendBatch(
+            part.map((x) => x.event),
+            false,
+          );
+          part.forEach((x) => x.resolve());
+        } catch (e) {
+          part.forEach((x) => x.reject(e));
+        }
+      }
+      this.waiting.delete(b.event.chain);
+    })();
+    return true;
+  }
+
+  /**
+   * Appends events to their chains in one transaction. The chains' head rows are
+   * locked (FOR UPDATE, in key order so that instances never deadlock): writers
+   * to one chain, in this or another instance, queue up and never fork or skip a
+   * number, while chains not in the batch are untouched.
+   */
+  private async appendBatch(events: Array<Omit<HashedEvent, 'seq' | 'occurredAt'>>, skipLocked: boolean): Promise<Set<string>> {
+    const sqlHeads = skipLocked ? `${HEADS_SQL} SKIP LOCKED` : HEADS_SQL;
+    const chains = [...new Set(events.map((e) => e.chain))].sort();
+    const tenantOfChain = new Map(events.map((e) => [e.chain, e.tenantId]));
     const qr = this.ds.createQueryRunner();
     await qr.connect();
     try {
       await qr.startTransaction();
-      const head = await this.advanceHead(qr, chain, tenantId);
-      const event: HashedEvent = {
-        chain,
-        seq: head.seq,
-        id: randomUUID(),
-        occurredAt: head.ts,
-        category: r.category,
-        action: r.action,
-        outcome: r.outcome,
-        tenantId,
-        actorType: actor.type,
-        actorId: actor.id ?? null,
-        targetType: r.target?.type ?? null,
-        targetId: r.target?.id ?? null,
-        requestId: ctx?.requestId ?? null,
-        ip: ctx?.ip ?? null,
-        userAgent: ctx?.userAgent ?? null,
-        details,
-      };
-      const hash = chainHash(head.hash, eventCanonical(event));
-      await qr.query(
-        `WITH ins AS (
-           INSERT INTO audit_events (chain_key, seq, id, occurred_at, category, action, outcome, tenant_id, actor_type, actor_id,
-                                     target_type, target_id, request_id, ip, user_agent, details, prev_hash, hash)
-           VALUES ($1, $2, $3, $4::timestamptz, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16::jsonb, $17, $18))
-         UPDATE audit_chains SET head_hash = $18 WHERE chain_key = $1`,
-        [
-          chain,
-          event.seq,
-          event.id,
-          event.occurredAt,
-          event.category,
-          event.action,
-          event.outcome,
-          tenantId,
-          event.actorType,
-          event.actorId,
-          event.targetType,
-          event.targetId,
-          event.requestId,
-          event.ip,
-          event.userAgent,
-          JSON.stringify(details),
+      let heads: Array<{ chain_key: string; head_seq: string; head_hash: Buffer; ts: string }> = await qr.query(sqlHeads, [chains]);
+      if (heads.length < chains.length) {
+        const missing = chains.filter((c) => !heads.some((h) => h.chain_key === c));
+        await qr.query(
+          `INSERT INTO audit_chains (chain_key, tenant_id) SELECT * FROM unnest($1::text[], $2::uuid[]) ON CONFLICT (chain_key) DO NOTHING`,
+          [missing, missing.map((c) => tenantOfChain.get(c) ?? null)],
+        );
+        heads = await qr.query(sqlHeads, [chains]);
+      }
+      // Chains locked by another transaction (another instance, a purge): not in this batch.
+      const skipped = new Set(chains.filter((c) => !heads.some((h) => h.chain_key === c)));
+      events = events.filter((e) => !skipped.has(e.chain));
+      if (!events.length) {
+        await qr.rollbackTransaction();
+        return skipped;
+      }
+      const state = new Map(heads.map((h) => [h.chain_key, { seq: Number(h.head_seq), hash: h.head_hash, ts: h.ts }]));
+      const cols: unknown[][] = Array.from({ length: 18 }, () => []);
+      for (const p of events) {
+        const head = state.get(p.chain)!;
+        const e: HashedEvent = { ...p, seq: head.seq + 1, occurredAt: head.ts };
+        const hash = chainHash(head.hash, eventCanonical(e));
+        const row = [
+          e.chain,
+          e.seq,
+          e.id,
+          e.occurredAt,
+          e.category,
+          e.action,
+          e.outcome,
+          e.tenantId,
+          e.actorType,
+          e.actorId,
+          e.targetType,
+          e.targetId,
+          e.requestId,
+          e.ip,
+          e.userAgent,
+          JSON.stringify(e.details),
           head.hash,
           hash,
-        ],
+        ];
+        row.forEach((v, i) => cols[i].push(v));
+        head.seq = e.seq;
+        head.hash = hash;
+      }
+      await qr.query(
+        `INSERT INTO audit_events (chain_key, seq, id, occurred_at, category, action, outcome, tenant_id, actor_type, actor_id,
+                                   target_type, target_id, request_id, ip, user_agent, details, prev_hash, hash)
+         SELECT c, s, i, o::timestamptz, cat, act, outc, t, at, ai, tt, ti, rq, ip, ua, d::jsonb, ph, h
+           FROM unnest($1::text[], $2::bigint[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::uuid[], $9::text[], $10::text[],
+                       $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::bytea[], $18::bytea[])
+             AS x(c, s, i, o, cat, act, outc, t, at, ai, tt, ti, rq, ip, ua, d, ph, h)`,
+        cols,
+      );
+      const keys = [...state.keys()];
+      await qr.query(
+        `UPDATE audit_chains c SET head_seq = x.s, head_hash = x.h FROM unnest($1::text[], $2::bigint[], $3::bytea[]) AS x(k, s, h) WHERE c.chain_key = x.k`,
+        [keys, keys.map((k) => state.get(k)!.seq), keys.map((k) => state.get(k)!.hash)],
       );
       await qr.commitTransaction();
+      return skipped;
     } catch (e) {
       if (qr.isTransactionActive) await qr.rollbackTransaction();
       throw e;
@@ -190,21 +332,6 @@ export class AuditService {
     } catch (e) {
       this.logger.error({ message: 'audit record failed', action: r.action, err: e instanceof Error ? e.message : String(e) });
     }
-  }
-
-  private async advanceHead(qr: QueryRunner, chain: string, tenantId: string | null): Promise<{ seq: number; hash: Buffer; ts: string }> {
-    const sql = `UPDATE audit_chains SET head_seq = head_seq + 1 WHERE chain_key = $1
-                 RETURNING head_seq, head_hash, to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS ts`;
-    let res = await qr.query(sql, [chain], true);
-    if (res.records.length === 0) {
-      await qr.query(`INSERT INTO audit_chains (chain_key, tenant_id) VALUES ($1, $2) ON CONFLICT (chain_key) DO NOTHING`, [
-        chain,
-        tenantId,
-      ]);
-      res = await qr.query(sql, [chain], true);
-    }
-    const row = res.records[0] as { head_seq: string; head_hash: Buffer; ts: string };
-    return { seq: Number(row.head_seq), hash: row.head_hash, ts: row.ts };
   }
 
   /** Newest first, within one tenant's chain. */
@@ -248,16 +375,21 @@ export class AuditService {
   }
 
   /** Streams one chain in order, in batches (bounded memory for millions of events). */
-  async *events(chain: string, batch = 5000): AsyncGenerator<EventRow[]> {
-    let after = 0;
+  async *events(chain: string, batch = 10000): AsyncGenerator<EventRow[]> {
+    const fetch = (after: number): Promise<EventRow[]> =>
+      this.ds.query(`SELECT ${EVENT_COLUMNS} FROM audit_events WHERE chain_key = $1 AND seq > $2 ORDER BY seq LIMIT $3`, [
+        chain,
+        after,
+        batch,
+      ]);
+    let next = fetch(0);
     for (;;) {
-      const rows: EventRow[] = await this.ds.query(
-        `SELECT ${EVENT_COLUMNS} FROM audit_events WHERE chain_key = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
-        [chain, after, batch],
-      );
+      const rows = await next;
       if (rows.length === 0) return;
+      // Fetch the next batch while the caller hashes this one (the database and
+      // the hashing then use both cores).
+      next = rows.length < batch ? Promise.resolve([]) : fetch(Number(rows[rows.length - 1].seq));
       yield rows;
-      after = Number(rows[rows.length - 1].seq);
     }
   }
 

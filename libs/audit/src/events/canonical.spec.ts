@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { canonicalJson, chainHash, GENESIS_HASH } from './canonical';
+import { canonicalJson, chainHash, eventCanonical, GENESIS_HASH, HashedEvent } from './canonical';
 
 describe(canonicalJson.name, () => {
   it('sorts keys at every depth and drops whitespace', () => {
@@ -30,5 +30,33 @@ describe(chainHash.name, () => {
   it('changes when the previous hash changes (the link)', () => {
     const h = chainHash(GENESIS_HASH, '{}');
     expect(chainHash(h, '{}').equals(h)).toBe(false);
+  });
+});
+
+describe(eventCanonical.name, () => {
+  const e: HashedEvent = {
+    chain: 'c1',
+    seq: 42,
+    id: 'i',
+    occurredAt: '2026-11-26T01:02:03.456789Z',
+    category: 'security',
+    action: 'auth.login',
+    outcome: 'failure',
+    tenantId: null,
+    actorType: 'anonymous',
+    actorId: null,
+    targetType: 'user',
+    targetId: 't"x',
+    requestId: 'r',
+    ip: '::1',
+    userAgent: 'Mozilla/5.0 "日本語"',
+    details: { z: 1, a: ['x', { b: true }] },
+  };
+
+  it('writes exactly what the generic canonical JSON writes', () => {
+    expect(eventCanonical(e)).toBe(canonicalJson(e as never));
+    expect(eventCanonical({ ...e, tenantId: 'tt', actorId: 'aa', ip: null, details: {} })).toBe(
+      canonicalJson({ ...e, tenantId: 'tt', actorId: 'aa', ip: null, details: {} } as never),
+    );
   });
 });
