@@ -1,5 +1,6 @@
 import request from 'supertest';
-import { login, PASSWORD, seedTenant, Seeded, startTestApp, TestApp } from '../support/app';
+import { login, PASSWORD, seedTenant, Seeded, startTestApp, TestApp, testKeys } from '../support/app';
+import { signChallenge } from '../support/keys';
 
 describe('Password login (POST /api/v1/auth/login)', () => {
   let t: TestApp;
@@ -11,10 +12,22 @@ describe('Password login (POST /api/v1/auth/login)', () => {
   });
   afterAll(() => t.close());
 
-  it('logs an admin in with a hardened session cookie and answers the session', async () => {
-    const res = await request(t.http)
+  it('logs an admin in with password then key file, with a hardened session cookie', async () => {
+    const first = await request(t.http)
       .post('/api/v1/auth/login')
       .send({ tenant: 'acme', email: 'ADMIN@acme.example', password: PASSWORD })
+      .expect(200);
+    expect(first.body).toEqual({ step: 'keyfile', challenge: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/), expiresAt: expect.any(String) });
+    const pending = ([] as string[]).concat(first.headers['set-cookie'])[0].split(';')[0];
+    // the pending session grants nothing
+    await request(t.http).get('/api/v1/auth/session').set('Cookie', pending).expect(401);
+    await request(t.http).get('/api/v1/users').set('Cookie', pending).expect(401);
+
+    const key = testKeys.get(`acme/${acme.adminEmail}`)!;
+    const res = await request(t.http)
+      .post('/api/v1/auth/keyfile')
+      .set('Cookie', pending)
+      .send({ keyId: key.keyId, signature: signChallenge(key.privateKey, first.body.challenge) })
       .expect(200);
     expect(res.body).toMatchObject({
       step: 'done',
@@ -27,6 +40,7 @@ describe('Password login (POST /api/v1/auth/login)', () => {
     expect(cookie).toMatch(/^charlotte_session=[A-Za-z0-9_-]{43};/);
     expect(cookie).toMatch(/HttpOnly/);
     expect(cookie).toMatch(/SameSite=Strict/);
+    expect(cookie.split(';')[0]).not.toBe(pending); // a new session id after the second step
 
     const session = await request(t.http).get('/api/v1/auth/session').set('Cookie', cookie.split(';')[0]).expect(200);
     expect(session.body).toMatchObject({ user: { id: acme.adminId }, tenant: { code: 'acme' }, csrfToken: res.body.csrfToken });

@@ -92,6 +92,10 @@ describe('Platform: health, OpenAPI, SPA hosting, security headers, first start'
       .post('/api/v1/auth/login')
       .send({ tenant: 'platform', email: t.config.operatorEmail, password: 'operator password 123' })
       .expect(200);
-    expect(res.body.user.role).toBe('operator');
+    // the operator has no key yet: the first login enrols one (the setup secret opened that door once)
+    expect(res.body.step).toBe('enroll_keyfile');
+    const { login } = await import('../support/app');
+    const op = await login(t, 'platform', t.config.operatorEmail, 'operator password 123');
+    expect((await op.agent.get('/api/v1/auth/session').expect(200)).body.user.role).toBe('operator');
   });
 });

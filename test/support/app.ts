@@ -4,10 +4,11 @@ import * as path from 'node:path';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
-import { TenantsService, UsersService } from '@charlotte/auth';
+import { KeyfilesService, TenantsService, UsersService } from '@charlotte/auth';
 import { AppConfig, loadConfig } from '@charlotte/core';
 import { createApp } from '../../apps/api/src/app.factory';
 import { createTestDatabase, TestDatabase } from './db';
+import { newTestKey, signChallenge, TestKey } from './keys';
 
 export interface TestApp {
   app: NestExpressApplication;
@@ -50,6 +51,17 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
 
 export const PASSWORD = 'correct horse battery staple';
 
+/** Keys registered by the tests, by "tenant/email" (the browser-side key file of each user). */
+export const testKeys = new Map<string, TestKey>();
+
+/** Registers a node:crypto key for a user (as if the user had enrolled it). */
+export async function giveKey(t: TestApp, tenantCode: string, tenantId: string | null, userId: string, email: string): Promise<TestKey> {
+  const key = newTestKey();
+  await t.app.get(KeyfilesService).add(tenantId, userId, key.publicJwk, 'test key', 'self', userId);
+  testKeys.set(`${tenantCode}/${email}`, key);
+  return key;
+}
+
 export interface Seeded {
   tenantId: string;
   code: string;
@@ -70,6 +82,8 @@ export async function seedTenant(t: TestApp, code: string): Promise<Seeded> {
     role: 'member',
     password: PASSWORD,
   });
+  await giveKey(t, code, tenant.id, admin.user.id, admin.user.email);
+  await giveKey(t, code, tenant.id, member.user.id, member.user.email);
   return {
     tenantId: tenant.id,
     code,
@@ -86,11 +100,29 @@ export interface LoggedIn {
   agent: request.Agent;
 }
 
-/** Logs in with a password and returns an agent that carries the session cookie. */
+/**
+ * Logs in as the SPA does: password step, then the key-file step signed with the
+ * user's test key (or enrolment of a new key when the server asks for it).
+ */
 export async function login(t: TestApp, tenant: string, email: string, password = PASSWORD): Promise<LoggedIn> {
   const agent = request.agent(t.http);
-  const res = await agent.post('/api/v1/auth/login').send({ tenant, email, password });
-  if (res.status !== 200) throw new Error(`login failed: ${res.status} ${JSON.stringify(res.body)}`);
+  const first = await agent.post('/api/v1/auth/login').send({ tenant, email, password });
+  if (first.status !== 200) throw new Error(`login failed: ${first.status} ${JSON.stringify(first.body)}`);
+  let res: request.Response;
+  if (first.body.step === 'keyfile') {
+    const key = testKeys.get(`${tenant}/${email.toLowerCase()}`);
+    if (!key) throw new Error(`no test key for ${tenant}/${email}`);
+    res = await agent
+      .post('/api/v1/auth/keyfile')
+      .send({ keyId: key.keyId, signature: signChallenge(key.privateKey, first.body.challenge) });
+  } else if (first.body.step === 'enroll_keyfile') {
+    const key = newTestKey();
+    res = await agent
+      .post('/api/v1/auth/keyfile/enroll')
+      .send({ publicKeyJwk: key.publicJwk, label: 'test', signature: signChallenge(key.privateKey, first.body.challenge) });
+    testKeys.set(`${tenant}/${email.toLowerCase()}`, key);
+  } else throw new Error(`unexpected step ${JSON.stringify(first.body)}`);
+  if (res.status !== 200 || res.body.step !== 'done') throw new Error(`key step failed: ${res.status} ${JSON.stringify(res.body)}`);
   const setCookie = ([] as string[]).concat(res.headers['set-cookie'] ?? []);
   return { cookie: setCookie.map((c) => c.split(';')[0]).join('; '), csrf: res.body.csrfToken as string, agent };
 }

@@ -15,6 +15,10 @@ import { SessionsService } from './sessions/sessions.service';
 import { TenantsService } from './tenants/tenants.service';
 import { UsersController } from './users/users.controller';
 import { UsersService } from './users/users.service';
+import { MyKeyfilesController, UserKeyfilesController } from './keyfile/keyfiles.controller';
+import { KeyfilesService } from './keyfile/keyfiles.service';
+import { TokensController } from './tokens/tokens.controller';
+import { TokensService } from './tokens/tokens.service';
 
 const reflector = new Reflector();
 
@@ -37,7 +41,7 @@ const reflector = new Reflector();
       }),
     }),
   ],
-  controllers: [AuthController, UsersController],
+  controllers: [AuthController, UsersController, MyKeyfilesController, UserKeyfilesController, TokensController],
   providers: [
     PasswordService,
     SessionsService,
@@ -46,10 +50,21 @@ const reflector = new Reflector();
     AuthService,
     OperatorBootstrapService,
     SessionCleanupJob,
+    KeyfilesService,
+    TokensService,
     { provide: APP_GUARD, useClass: AuditedThrottlerGuard },
     { provide: APP_GUARD, useClass: SessionAuthGuard },
     { provide: APP_GUARD, useClass: RolesGuard },
   ],
-  exports: [PasswordService, SessionsService, TenantsService, UsersService, AuthService, OperatorBootstrapService],
+  exports: [
+    PasswordService,
+    SessionsService,
+    TenantsService,
+    UsersService,
+    AuthService,
+    OperatorBootstrapService,
+    KeyfilesService,
+    TokensService,
+  ],
 })
 export class AuthModule {}

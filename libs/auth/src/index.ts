@@ -4,6 +4,9 @@ import { User } from './users/user.entity';
 
 export * from './auth.module';
 export * from './guards/principal';
+export * from './keyfile/keyfile-crypto';
+export * from './keyfile/keyfiles.service';
+export * from './tokens/tokens.service';
 export * from './login/auth.service';
 export * from './operators/operator-bootstrap.service';
 export * from './password/password.service';

@@ -1,5 +1,6 @@
 import { Foundation1764000000000 } from './1764000000000-Foundation';
 import { AuditTrail1764100000000 } from './1764100000000-AuditTrail';
+import { KeyFilesAndTokens1764200000000 } from './1764200000000-KeyFilesAndTokens';
 
 /** Every migration, in order. `npm run migration:generate` appends new files here. */
-export const MIGRATIONS = [Foundation1764000000000, AuditTrail1764100000000];
+export const MIGRATIONS = [Foundation1764000000000, AuditTrail1764100000000, KeyFilesAndTokens1764200000000];

@@ -141,7 +141,13 @@ export class AuditService {
     const chain = tenantId ?? PLATFORM_CHAIN;
     const actor =
       r.actor ??
-      (ctx?.userId ? { type: 'user' as const, id: ctx.userId } : ctx ? { type: 'anonymous' as const } : { type: 'system' as const });
+      (ctx?.userId
+        ? { type: 'user' as const, id: ctx.userId }
+        : ctx?.tokenId
+          ? { type: 'api_token' as const, id: ctx.tokenId }
+          : ctx
+            ? { type: 'anonymous' as const }
+            : { type: 'system' as const });
     const pending: Omit<HashedEvent, 'seq' | 'occurredAt'> = {
       chain,
       id: randomUUID(),

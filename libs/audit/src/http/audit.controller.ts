@@ -2,37 +2,38 @@ import { Readable } from 'node:stream';
 import { Controller, Get, Param, Query, Res } from '@nestjs/common';
 import { ApiCookieAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { CurrentPrincipal, NotFoundError, Principal, Public, Roles, tenantOf } from '@charlotte/core';
+import { Caller, CurrentCaller, NotFoundError, Public, Roles, Scopes, tenantOf } from '@charlotte/core';
 import { PublicJwk, SigningKeyService } from '@charlotte/crypto';
 import { AuditService } from '../events/audit.service';
 import { exportChain } from '../events/audit-export';
 import { AuditEventDto, AuditEventIdParam, AuditExportQueryDto, AuditPageDto, AuditQueryDto, VerifyResultDto } from './audit.dto';
 
-/** Tenant administrators read, verify and export their tenant's audit trail. */
+/** Tenant administrators (or API tokens with audit:read) read, verify and export their tenant's audit trail. */
 @ApiTags('audit')
 @ApiCookieAuth()
 @Roles('admin')
+@Scopes('audit:read')
 @Controller('audit-events')
 export class AuditController {
   constructor(private readonly audit: AuditService) {}
 
   @Get()
   @ApiOkResponse({ type: AuditPageDto })
-  list(@CurrentPrincipal() p: Principal, @Query() q: AuditQueryDto): Promise<AuditPageDto> {
+  list(@CurrentCaller() p: Caller, @Query() q: AuditQueryDto): Promise<AuditPageDto> {
     return this.audit.list(tenantOf(p), { ...q, from: q.from ? new Date(q.from) : undefined, to: q.to ? new Date(q.to) : undefined });
   }
 
   @Get('verify')
   @ApiOperation({ summary: 'Recomputes the hash chain and checks the signed checkpoints.' })
   @ApiOkResponse({ type: VerifyResultDto })
-  verify(@CurrentPrincipal() p: Principal): Promise<VerifyResultDto> {
+  verify(@CurrentCaller() p: Caller): Promise<VerifyResultDto> {
     return this.audit.verify(tenantOf(p));
   }
 
   @Get('export')
   @ApiOperation({ summary: 'The whole chain with hashes and checkpoints (jsonl verifies offline with the public key).' })
   @ApiProduces('application/x-ndjson', 'text/csv')
-  async export(@CurrentPrincipal() p: Principal, @Query() q: AuditExportQueryDto, @Res() res: Response): Promise<void> {
+  async export(@CurrentCaller() p: Caller, @Query() q: AuditExportQueryDto, @Res() res: Response): Promise<void> {
     const tenantId = tenantOf(p);
     await this.audit.record({
       category: 'access',
@@ -50,7 +51,7 @@ export class AuditController {
 
   @Get(':id')
   @ApiOkResponse({ type: AuditEventDto })
-  async get(@CurrentPrincipal() p: Principal, @Param() { id }: AuditEventIdParam): Promise<AuditEventDto> {
+  async get(@CurrentCaller() p: Caller, @Param() { id }: AuditEventIdParam): Promise<AuditEventDto> {
     const e = await this.audit.get(tenantOf(p), id);
     if (!e) throw new NotFoundError('audit event');
     return e;

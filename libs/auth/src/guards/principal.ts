@@ -1,7 +1,7 @@
 import { SetMetadata } from '@nestjs/common';
 
-export type { AuthedRequest, Principal } from '@charlotte/core';
-export { CurrentPrincipal, ROLES, Roles } from '@charlotte/core';
+export type { ApiScope, AuthedRequest, Caller, Principal, TokenPrincipal } from '@charlotte/core';
+export { API_SCOPES, CurrentCaller, CurrentPrincipal, ROLES, Roles, SCOPES, Scopes } from '@charlotte/core';
 
 /** Marks routes whose per-IP limit is the (stricter) login limit. */
 export const LOGIN_THROTTLE = 'charlotte:loginThrottle';

@@ -4,6 +4,7 @@ import { Reflector } from '@nestjs/core';
 import { AuditService } from '@charlotte/audit';
 import { DomainError, IS_PUBLIC, requestContext, UnauthenticatedError } from '@charlotte/core';
 import { SESSION_COOKIE, SessionsService } from '../sessions/sessions.service';
+import { TokensService } from '../tokens/tokens.service';
 import { AuthedRequest } from './principal';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -33,12 +34,27 @@ export class SessionAuthGuard implements CanActivate {
     private readonly reflector: Reflector,
     private readonly sessions: SessionsService,
     private readonly audit: AuditService,
+    private readonly tokens: TokensService,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()]);
     if (isPublic) return true;
     const req = context.switchToHttp().getRequest<AuthedRequest>();
+    const auth = req.header('authorization');
+    if (auth !== undefined) {
+      // Integrators: a bearer token instead of a cookie. No CSRF check (no ambient
+      // credential a browser would attach); RolesGuard then demands @Scopes.
+      const m = /^Bearer ([A-Za-z0-9_-]{1,100})$/.exec(auth);
+      const principal = m ? await this.tokens.resolve(m[1]) : undefined;
+      if (!principal)
+        throw new DomainError(401, 'token_invalid', 'Invalid token', 'The API token is unknown, expired or revoked.', undefined, {
+          'WWW-Authenticate': 'Bearer',
+        });
+      req.principal = principal;
+      requestContext.assign({ tenantId: principal.tenantId, principal: `token:${principal.tokenId}`, tokenId: principal.tokenId });
+      return true;
+    }
     const token = (req.cookies as Record<string, string> | undefined)?.[SESSION_COOKIE];
     const session = await this.sessions.resolve(token);
     if (!session) throw new UnauthenticatedError('Log in first, or your session has expired.');

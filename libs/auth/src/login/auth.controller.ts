@@ -6,7 +6,17 @@ import { CurrentPrincipal, LoginThrottle, Principal } from '../guards/principal'
 import { SESSION_COOKIE } from '../sessions/sessions.service';
 import { UsersService } from '../users/users.service';
 import { AuthService } from './auth.service';
-import { AcceptInvitationDto, AcceptInvitationResult, LoginDto, LoginResult, ProblemView, SessionView } from './dto/login.dto';
+import {
+  AcceptInvitationDto,
+  AcceptInvitationResult,
+  EnrollResult,
+  EnrollStepDto,
+  KeyfileStepDto,
+  LoginDto,
+  LoginResult,
+  ProblemView,
+  SessionView,
+} from './dto/login.dto';
 
 @ApiTags('auth')
 @Controller('auth')
@@ -28,14 +38,48 @@ export class AuthController {
   @ApiResponse({ status: 429, type: ProblemView, description: 'rate_limited' })
   async login(@Body() dto: LoginDto, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<LoginResult> {
     const out = await this.auth.login(dto, req.ip, req.header('user-agent'));
-    res.cookie(SESSION_COOKIE, out.token, {
-      httpOnly: true,
-      sameSite: 'strict',
-      secure: this.config.cookieSecure,
-      path: '/',
-      expires: out.expiresAt,
-    });
-    return out.view;
+    this.setCookie(res, out.token, out.expiresAt);
+    return out.view as LoginResult;
+  }
+
+  @Public()
+  @LoginThrottle()
+  @Post('keyfile')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Key-file step: the ES256 signature over the challenge of the pending login.' })
+  @ApiOkResponse({ type: LoginResult })
+  @ApiResponse({ status: 401, type: ProblemView, description: 'keyfile_invalid, challenge_expired' })
+  async keyfile(@Body() dto: KeyfileStepDto, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<LoginResult> {
+    const out = await this.auth.keyfileStep(this.cookieOf(req), dto.keyId, dto.signature, req.ip, req.header('user-agent'));
+    this.setCookie(res, out.token, out.expiresAt);
+    return out.view as LoginResult;
+  }
+
+  @Public()
+  @LoginThrottle()
+  @Post('keyfile/enroll')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'First login: registers the public key generated in the browser.' })
+  @ApiOkResponse({ type: EnrollResult })
+  async enroll(@Body() dto: EnrollStepDto, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<EnrollResult> {
+    const out = await this.auth.enrollStep(
+      this.cookieOf(req),
+      dto.publicKeyJwk,
+      dto.label,
+      dto.signature,
+      req.ip,
+      req.header('user-agent'),
+    );
+    this.setCookie(res, out.token, out.expiresAt);
+    return { ...(out.view as EnrollResult), keyId: out.keyId };
+  }
+
+  private cookieOf(req: Request): string | undefined {
+    return (req.cookies as Record<string, string> | undefined)?.[SESSION_COOKIE];
+  }
+
+  private setCookie(res: Response, token: string, expires: Date): void {
+    res.cookie(SESSION_COOKIE, token, { httpOnly: true, sameSite: 'strict', secure: this.config.cookieSecure, path: '/', expires });
   }
 
   @Get('session')

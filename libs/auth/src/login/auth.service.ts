@@ -2,7 +2,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AuditService } from '@charlotte/audit';
-import { APP_CONFIG, AppConfig, DomainError } from '@charlotte/core';
+import { APP_CONFIG, AppConfig, DomainError, ValidationFailedError } from '@charlotte/core';
+import { parsePublicJwk, verifyChallengeSignature } from '../keyfile/keyfile-crypto';
+import { KeyfilesService } from '../keyfile/keyfiles.service';
 import { PasswordService } from '../password/password.service';
 import { SessionsService } from '../sessions/sessions.service';
 import { PLATFORM_TENANT_CODE } from '../tenants/tenants.service';
@@ -12,6 +14,7 @@ import { UserView } from '../users/dto/user.dto';
 import { LoginDto, SessionView, TenantView } from './dto/login.dto';
 
 interface LoginRow {
+  key_enrolment_allowed: boolean;
   id: string;
   tenant_id: string | null;
   status: string;
@@ -29,8 +32,13 @@ const accountLocked = (until: Date) =>
     'Retry-After': String(Math.max(1, Math.ceil((until.getTime() - Date.now()) / 1000))),
   });
 
+const keyfileInvalid = () =>
+  new DomainError(401, 'keyfile_invalid', 'Key file invalid', "The key file was not accepted (wrong, revoked, or another user's key).");
+
+export type LoginStepView = (SessionView & { step: 'done' }) | { step: 'keyfile' | 'enroll_keyfile'; challenge: string; expiresAt: string };
+
 export interface LoginOutcome {
-  view: SessionView & { step: 'done' };
+  view: LoginStepView;
   token: string;
   expiresAt: Date;
 }
@@ -43,6 +51,7 @@ export class AuthService {
     private readonly passwords: PasswordService,
     private readonly sessions: SessionsService,
     private readonly audit: AuditService,
+    private readonly keyfiles: KeyfilesService,
   ) {}
 
   /** Security event for a refused login step; ids and reason codes only. */
@@ -71,7 +80,7 @@ export class AuthService {
     }
     const tenantId = tenant?.id ?? null;
     const rows: LoginRow[] = await this.ds.query(
-      `SELECT id, tenant_id, status, password_hash, locked_until FROM users
+      `SELECT id, tenant_id, status, password_hash, locked_until, key_enrolment_allowed FROM users
         WHERE tenant_id IS NOT DISTINCT FROM $1 AND email = lower($2) AND ((role = 'operator') = ($1::uuid IS NULL))`,
       [tenantId, dto.email.trim()],
     );
@@ -87,27 +96,7 @@ export class AuthService {
       throw accountLocked(new Date(row.locked_until));
     }
     const ok = await this.passwords.verify(row.password_hash, dto.password);
-    if (!ok) {
-      const lockedUntil = await this.registerFailure(row.id);
-      await this.refused(tenantId, row.password_hash ? 'invalid_password' : 'no_password', row.id);
-      if (lockedUntil) {
-        await this.audit.record({
-          category: 'security',
-          action: 'auth.account_locked',
-          outcome: 'success',
-          tenantId,
-          actor: { type: 'system' },
-          target: { type: 'user', id: row.id },
-          details: {
-            failures: this.config.loginMaxFailures,
-            windowMinutes: this.config.loginFailureWindowMinutes,
-            lockMinutes: this.config.loginLockMinutes,
-          },
-        });
-        throw accountLocked(lockedUntil);
-      }
-      throw invalidCredentials();
-    }
+    if (!ok) await this.failedAttempt(tenantId, row.id, 'password', row.password_hash ? 'invalid_password' : 'no_password');
     if (row.status !== 'active') {
       await this.refused(tenantId, `user_${row.status}`, row.id);
       throw invalidCredentials();
@@ -116,22 +105,198 @@ export class AuthService {
       await this.refused(tenantId, 'tenant_inactive', row.id, 'denied');
       throw new DomainError(403, 'tenant_inactive', 'Tenant inactive', 'This contract is not active.');
     }
-    await this.ds.query(
-      'UPDATE users SET failed_login_count = 0, failed_window_start = NULL, locked_until = NULL, last_login_at = now() WHERE id = $1',
-      [row.id],
-    );
-    const session = await this.sessions.create({ id: row.id, tenantId }, ip, userAgent);
-    await this.audit.record({
+    // Password right: the second factor is still to come. Nothing is granted yet.
+    if ((await this.keyfiles.activeCount(row.id)) > 0) {
+      const p = await this.sessions.createPending({ id: row.id, tenantId }, 'keyfile', ip, userAgent);
+      await this.stepAudit(tenantId, row.id, 'keyfile');
+      return {
+        view: { step: 'keyfile', challenge: p.challenge, expiresAt: p.expiresAt.toISOString() },
+        token: p.token,
+        expiresAt: p.expiresAt,
+      };
+    }
+    if (row.key_enrolment_allowed) {
+      const p = await this.sessions.createPending({ id: row.id, tenantId }, 'enroll', ip, userAgent);
+      await this.stepAudit(tenantId, row.id, 'enroll_keyfile');
+      return {
+        view: { step: 'enroll_keyfile', challenge: p.challenge, expiresAt: p.expiresAt.toISOString() },
+        token: p.token,
+        expiresAt: p.expiresAt,
+      };
+    }
+    await this.refused(tenantId, 'keyfile_required', row.id, 'denied');
+    throw new DomainError(403, 'keyfile_required', 'Key file required', 'This account has no key file. Ask an administrator to issue one.');
+  }
+
+  private stepAudit(tenantId: string | null, userId: string, next: string) {
+    return this.audit.record({
       category: 'access',
       action: 'auth.login',
       outcome: 'success',
       tenantId,
-      actor: { type: 'user', id: row.id },
-      target: { type: 'session', id: session.sessionId },
-      details: { step: 'password', method: 'password' },
+      actor: { type: 'user', id: userId },
+      details: { step: 'password', next },
     });
-    const view = await this.sessionView(row.id, tenantId, session.csrfToken);
+  }
+
+  /**
+   * Second step: the signature over the pending session's challenge by one of
+   * the user's active keys. The challenge is consumed first (single use), so a
+   * failure or a replay needs a new password step. Failed signatures count
+   * towards the lockout like wrong passwords.
+   */
+  async keyfileStep(
+    pendingToken: string | undefined,
+    keyId: string,
+    signature: string,
+    ip?: string,
+    userAgent?: string,
+  ): Promise<LoginOutcome> {
+    const pending = await this.pendingFor(pendingToken, 'keyfile');
+    await this.assertNotLocked(pending.tenantId, pending.userId);
+    const jwk = await this.keyfiles.activeKey(pending.tenantId, pending.userId, keyId);
+    if (!jwk || !verifyChallengeSignature(jwk, pending.challenge, signature)) {
+      await this.failedAttempt(
+        pending.tenantId,
+        pending.userId,
+        'keyfile',
+        jwk ? 'bad_signature' : 'unknown_or_revoked_key',
+        keyfileInvalid,
+      );
+    }
+    await this.keyfiles.touch(pending.userId, keyId);
+    return this.complete(pending, keyId, 'keyfile', ip, userAgent);
+  }
+
+  /** First login of an invited (or reset) user: registers the public key made in the browser. */
+  async enrollStep(
+    pendingToken: string | undefined,
+    publicKeyJwk: unknown,
+    label: string,
+    signature: string,
+    ip?: string,
+    userAgent?: string,
+  ): Promise<LoginOutcome & { keyId: string }> {
+    const pending = await this.pendingFor(pendingToken, 'enroll');
+    await this.assertNotLocked(pending.tenantId, pending.userId);
+    const jwk = parsePublicJwk(publicKeyJwk);
+    if (!jwk)
+      throw new ValidationFailedError([
+        { field: 'publicKeyJwk', message: 'publicKeyJwk must be a public EC P-256 JWK (kty, crv, x, y; no d)' },
+      ]);
+    if (!verifyChallengeSignature(jwk, pending.challenge, signature)) {
+      await this.failedAttempt(pending.tenantId, pending.userId, 'enroll', 'bad_signature', keyfileInvalid);
+    }
+    // Enrolment is only for users who hold no key and were allowed to enrol.
+    const allowed: Array<{ ok: boolean }> = await this.ds.query(
+      `SELECT (key_enrolment_allowed AND NOT EXISTS (SELECT 1 FROM user_keys k WHERE k.user_id = u.id AND k.revoked_at IS NULL)) AS ok FROM users u WHERE id = $1`,
+      [pending.userId],
+    );
+    if (!allowed[0]?.ok)
+      throw new DomainError(403, 'enrolment_not_allowed', 'Enrolment not allowed', 'This account cannot register a key itself.');
+    const keyId = await this.keyfiles.add(pending.tenantId, pending.userId, jwk, label, 'self', pending.userId);
+    const out = await this.complete(pending, keyId, 'enroll', ip, userAgent);
+    return { ...out, keyId };
+  }
+
+  private async pendingFor(token: string | undefined, kind: 'keyfile' | 'enroll') {
+    const pending = await this.sessions.consumeChallenge(token);
+    if (pending === 'expired' || pending.kind !== kind) {
+      await this.audit.record({
+        category: 'security',
+        action: 'auth.login',
+        outcome: 'failure',
+        tenantId: null,
+        actor: { type: 'anonymous' },
+        details: { step: kind, reason: 'challenge_expired_or_used' },
+      });
+      throw new DomainError(
+        401,
+        'challenge_expired',
+        'Challenge expired',
+        'The login challenge expired or was already used. Log in again.',
+      );
+    }
+    return pending;
+  }
+
+  private async assertNotLocked(tenantId: string | null, userId: string): Promise<void> {
+    const r: Array<{ locked_until: Date | null; status: string }> = await this.ds.query(
+      'SELECT locked_until, status FROM users WHERE id = $1',
+      [userId],
+    );
+    const until = r[0]?.locked_until;
+    if (until && new Date(until).getTime() > Date.now()) {
+      await this.refused(tenantId, 'account_locked', userId, 'denied');
+      throw accountLocked(new Date(until));
+    }
+    if (r[0]?.status !== 'active') {
+      await this.refused(tenantId, 'user_not_active', userId);
+      throw invalidCredentials();
+    }
+  }
+
+  /** Full session with a new id (the pending one is already ended). */
+  private async complete(
+    pending: { userId: string; tenantId: string | null },
+    keyId: string,
+    step: string,
+    ip?: string,
+    userAgent?: string,
+  ): Promise<LoginOutcome> {
+    await this.ds.query(
+      'UPDATE users SET failed_login_count = 0, failed_window_start = NULL, locked_until = NULL, last_login_at = now() WHERE id = $1',
+      [pending.userId],
+    );
+    const session = await this.sessions.create({ id: pending.userId, tenantId: pending.tenantId }, ip, userAgent, keyId);
+    await this.audit.record({
+      category: 'access',
+      action: 'auth.login',
+      outcome: 'success',
+      tenantId: pending.tenantId,
+      actor: { type: 'user', id: pending.userId },
+      target: { type: 'session', id: session.sessionId },
+      details: { step, keyId },
+    });
+    const view = await this.sessionView(pending.userId, pending.tenantId, session.csrfToken);
     return { view: { step: 'done', ...view }, token: session.token, expiresAt: session.expiresAt };
+  }
+
+  /** A failed login attempt at any step: counted, audited, maybe locking; always throws. */
+  private async failedAttempt(
+    tenantId: string | null,
+    userId: string,
+    step: string,
+    reason: string,
+    error: () => DomainError = invalidCredentials,
+  ): Promise<never> {
+    const lockedUntil = await this.registerFailure(userId);
+    await this.audit.record({
+      category: 'security',
+      action: 'auth.login',
+      outcome: 'failure',
+      tenantId,
+      actor: { type: 'anonymous' },
+      target: { type: 'user', id: userId },
+      details: { step, reason },
+    });
+    if (lockedUntil) {
+      await this.audit.record({
+        category: 'security',
+        action: 'auth.account_locked',
+        outcome: 'success',
+        tenantId,
+        actor: { type: 'system' },
+        target: { type: 'user', id: userId },
+        details: {
+          failures: this.config.loginMaxFailures,
+          windowMinutes: this.config.loginFailureWindowMinutes,
+          lockMinutes: this.config.loginLockMinutes,
+        },
+      });
+      throw accountLocked(lockedUntil);
+    }
+    throw error();
   }
 
   /**

@@ -33,6 +33,23 @@ export class Session {
   @Column({ name: 'revoked_at', type: 'timestamptz', nullable: true })
   revokedAt: Date | null;
 
+  /** 'pending' after the password step: grants nothing but the key-file step. */
+  @Column({ type: 'text', default: 'full' })
+  stage: 'pending' | 'full';
+
+  @Column({ name: 'pending_kind', type: 'text', nullable: true })
+  pendingKind: 'keyfile' | 'enroll' | null;
+
+  @Column({ type: 'text', nullable: true })
+  challenge: string | null;
+
+  @Column({ name: 'challenge_expires_at', type: 'timestamptz', nullable: true })
+  challengeExpiresAt: Date | null;
+
+  /** The key that opened this session (revoking it ends the session). */
+  @Column({ name: 'key_id', type: 'text', nullable: true })
+  keyId: string | null;
+
   @Column({ type: 'text', nullable: true })
   ip: string | null;
 

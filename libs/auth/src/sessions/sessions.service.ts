@@ -23,6 +23,7 @@ function sha256(token: string): Buffer {
 // How often last_seen_at is written: often enough for a 30-minute idle timeout,
 // rarely enough that reads do not turn into writes on every request.
 const TOUCH_INTERVAL_MS = 60_000;
+const CHALLENGE_TTL_MS = 2 * 60_000;
 
 @Injectable()
 export class SessionsService {
@@ -37,14 +38,15 @@ export class SessionsService {
     user: { id: string; tenantId: string | null },
     ip?: string,
     userAgent?: string,
+    keyId?: string,
   ): Promise<{ token: string; csrfToken: string; sessionId: string; expiresAt: Date }> {
     const token = randomBytes(32).toString('base64url');
     const csrfToken = randomBytes(32).toString('base64url');
     const expiresAt = new Date(Date.now() + this.config.sessionAbsoluteHours * 3600_000);
     const rows: Array<{ id: string }> = await this.ds.query(
-      `INSERT INTO sessions (token_hash, user_id, tenant_id, csrf_token, last_seen_at, expires_at, ip, user_agent)
-       VALUES ($1, $2, $3, $4, now(), $5, $6, $7) RETURNING id`,
-      [sha256(token), user.id, user.tenantId, csrfToken, expiresAt, ip ?? null, userAgent?.slice(0, 256) ?? null],
+      `INSERT INTO sessions (token_hash, user_id, tenant_id, csrf_token, last_seen_at, expires_at, ip, user_agent, key_id)
+       VALUES ($1, $2, $3, $4, now(), $5, $6, $7, $8) RETURNING id`,
+      [sha256(token), user.id, user.tenantId, csrfToken, expiresAt, ip ?? null, userAgent?.slice(0, 256) ?? null, keyId ?? null],
     );
     return { token, csrfToken, sessionId: rows[0].id, expiresAt };
   }
@@ -62,6 +64,7 @@ export class SessionsService {
          JOIN users u ON u.id = s.user_id
          LEFT JOIN tenants t ON t.id = u.tenant_id
         WHERE s.token_hash = $1
+          AND s.stage = 'full'
           AND s.revoked_at IS NULL
           AND s.expires_at > now()
           AND s.last_seen_at > now() - make_interval(mins => $2)
@@ -88,7 +91,7 @@ export class SessionsService {
   private async endExpired(token: string): Promise<void> {
     const r: [Array<{ id: string; user_id: string; tenant_id: string | null; absolute: boolean }>, number] = await this.ds.query(
       `UPDATE sessions SET revoked_at = now()
-        WHERE token_hash = $1 AND revoked_at IS NULL
+        WHERE token_hash = $1 AND stage = 'full' AND revoked_at IS NULL
           AND (expires_at <= now() OR last_seen_at <= now() - make_interval(mins => $2))
         RETURNING id, user_id, tenant_id, (expires_at <= now()) AS absolute`,
       [sha256(token), this.config.sessionIdleMinutes],
@@ -104,6 +107,79 @@ export class SessionsService {
       target: { type: 'session', id: row.id },
       details: { userId: row.user_id, reason: row.absolute ? 'absolute_timeout' : 'idle_timeout' },
     });
+  }
+
+  /**
+   * After the password step: a pending session that grants nothing but the
+   * key-file step, with a single-use 32-byte challenge valid for 2 minutes.
+   */
+  async createPending(
+    user: { id: string; tenantId: string | null },
+    kind: 'keyfile' | 'enroll',
+    ip?: string,
+    userAgent?: string,
+  ): Promise<{ token: string; challenge: string; expiresAt: Date }> {
+    const token = randomBytes(32).toString('base64url');
+    const challenge = randomBytes(32).toString('base64url');
+    const expiresAt = new Date(Date.now() + CHALLENGE_TTL_MS);
+    await this.ds.query(
+      `INSERT INTO sessions (token_hash, user_id, tenant_id, csrf_token, last_seen_at, expires_at, ip, user_agent, stage, pending_kind, challenge, challenge_expires_at)
+       VALUES ($1, $2, $3, $4, now(), $5, $6, $7, 'pending', $8, $9, $5)`,
+      [
+        sha256(token),
+        user.id,
+        user.tenantId,
+        randomBytes(16).toString('base64url'),
+        expiresAt,
+        ip ?? null,
+        userAgent?.slice(0, 256) ?? null,
+        kind,
+        challenge,
+      ],
+    );
+    return { token, challenge, expiresAt };
+  }
+
+  /**
+   * Takes the challenge of a pending session, once: it is cleared (and the
+   * pending session ended) in the same statement, so a captured signature can
+   * never be replayed and a failed attempt needs a new password step.
+   * 'expired' when the challenge was used or is older than 2 minutes.
+   */
+  async consumeChallenge(
+    token: string | undefined,
+  ): Promise<{ sessionId: string; userId: string; tenantId: string | null; kind: 'keyfile' | 'enroll'; challenge: string } | 'expired'> {
+    if (!token || token.length > 100) return 'expired';
+    const r: [
+      Array<{
+        id: string;
+        user_id: string;
+        tenant_id: string | null;
+        pending_kind: 'keyfile' | 'enroll';
+        challenge: string;
+        fresh: boolean;
+      }>,
+      number,
+    ] = await this.ds.query(
+      `UPDATE sessions s SET challenge = NULL, revoked_at = now()
+           FROM (SELECT id, challenge AS old_challenge FROM sessions
+                  WHERE token_hash = $1 AND stage = 'pending' AND revoked_at IS NULL AND challenge IS NOT NULL FOR UPDATE) o
+          WHERE s.id = o.id
+          RETURNING s.id, s.user_id, s.tenant_id, s.pending_kind, o.old_challenge AS challenge, s.challenge_expires_at > now() AS fresh`,
+      [sha256(token)],
+    );
+    const row = r[0][0];
+    if (!row || !row.fresh) return 'expired';
+    return { sessionId: row.id, userId: row.user_id, tenantId: row.tenant_id, kind: row.pending_kind, challenge: row.challenge };
+  }
+
+  /** Ends the sessions a key opened (the key was revoked). */
+  async revokeForKey(userId: string, keyId: string): Promise<number> {
+    const r: [unknown[], number] = await this.ds.query(
+      'UPDATE sessions SET revoked_at = now() WHERE user_id = $1 AND key_id = $2 AND revoked_at IS NULL',
+      [userId, keyId],
+    );
+    return r[1];
   }
 
   async revoke(sessionId: string): Promise<void> {

@@ -49,6 +49,10 @@ export class User {
   @Column({ name: 'invitation_expires_at', type: 'timestamptz', nullable: true })
   invitationExpiresAt: Date | null;
 
+  /** May create their own key file at login (invited/created and never had one, or reset by an admin). */
+  @Column({ name: 'key_enrolment_allowed', type: 'boolean', default: true })
+  keyEnrolmentAllowed: boolean;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 

@@ -41,6 +41,7 @@ export interface AppConfig {
   auditRetentionDays: number;
   auditCheckpointCron: string;
   clockSyncRequired: boolean;
+  keyfilePbkdf2Iterations: number;
 }
 
 export class ConfigError extends Error {
@@ -167,6 +168,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
     auditRetentionDays: r.int('AUDIT_RETENTION_DAYS', 1827, 1, 36500),
     auditCheckpointCron: r.string('AUDIT_CHECKPOINT_CRON', '0 * * * *'),
     clockSyncRequired: r.bool('CLOCK_SYNC_REQUIRED', false),
+    // OWASP 2023: PBKDF2-HMAC-SHA256 needs at least 600,000 iterations.
+    keyfilePbkdf2Iterations: r.int('KEYFILE_PBKDF2_ITERATIONS', 600000, 600000, 10000000),
   };
   if (!/^(\S+\s+){4,5}\S+$/.test(config.auditCheckpointCron))
     r.problems.push(`AUDIT_CHECKPOINT_CRON must be a cron expression, got "${config.auditCheckpointCron}"`);

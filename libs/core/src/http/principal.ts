@@ -18,17 +18,45 @@ export interface Principal {
   csrfToken: string;
 }
 
-export type AuthedRequest = Request & { principal?: Principal };
+export type ApiScope = 'applications:read' | 'applications:write' | 'documents:read' | 'audit:read';
+export const API_SCOPES: readonly ApiScope[] = ['applications:read', 'applications:write', 'documents:read', 'audit:read'];
+
+/** An integrator calling with `Authorization: Bearer <api token>`. */
+export interface TokenPrincipal {
+  kind: 'token';
+  tokenId: string;
+  tenantId: string;
+  scopes: ApiScope[];
+}
+
+export type Caller = Principal | TokenPrincipal;
+
+export type AuthedRequest = Request & { principal?: Caller };
+
+export const SCOPES = 'charlotte:scopes';
+
+/**
+ * Opens a route to API tokens that carry every listed scope. Routes without it
+ * refuse tokens (default deny): user, key and token management stay session-only.
+ */
+export const Scopes = (...scopes: ApiScope[]): MethodDecorator & ClassDecorator => SetMetadata(SCOPES, scopes);
 
 export const ROLES = 'charlotte:roles';
 
 /** Restricts a route to these roles; checked by the roles guard after authentication. Default: any authenticated user. */
 export const Roles = (...roles: PrincipalRole[]): MethodDecorator & ClassDecorator => SetMetadata(ROLES, roles);
 
-/** Injects the authenticated principal. */
+/** Injects the session principal (session-only routes: tokens never reach them). */
 export const CurrentPrincipal = createParamDecorator((_: unknown, ctx: ExecutionContext): Principal => {
   const req = ctx.switchToHttp().getRequest<AuthedRequest>();
-  if (!req.principal) throw new Error('CurrentPrincipal used on a route without authentication');
+  if (!req.principal || req.principal.kind !== 'session') throw new Error('CurrentPrincipal used on a route without a session');
+  return req.principal;
+});
+
+/** Injects the caller, session or API token (routes marked with @Scopes). */
+export const CurrentCaller = createParamDecorator((_: unknown, ctx: ExecutionContext): Caller => {
+  const req = ctx.switchToHttp().getRequest<AuthedRequest>();
+  if (!req.principal) throw new Error('CurrentCaller used on a route without authentication');
   return req.principal;
 });
 
@@ -36,7 +64,7 @@ export const CurrentPrincipal = createParamDecorator((_: unknown, ctx: Execution
  * The tenant of a tenant-scoped route. Operators have none: they never reach
  * tenant content (architecture: "operators never see tenant content").
  */
-export function tenantOf(p: Principal): string {
+export function tenantOf(p: Caller): string {
   if (!p.tenantId) throw new Error('tenant route reached without a tenant principal');
   return p.tenantId;
 }

@@ -10,6 +10,7 @@ export interface RequestContext {
   userAgent?: string;
   tenantId?: string | null;
   userId?: string;
+  tokenId?: string;
   principal?: string; // e.g. "user:<uuid>"; never an e-mail or a name
 }
 

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsString, Length } from 'class-validator';
+import { IsObject, IsString, Length, Matches } from 'class-validator';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../../password/password.service';
 import { UserView } from '../../users/dto/user.dto';
 
@@ -44,8 +44,47 @@ export class SessionView {
   @ApiProperty({ description: 'Send as X-CSRF-Token on unsafe methods.' }) csrfToken: string;
 }
 
-export class LoginResult extends SessionView {
+export class LoginResult {
+  @ApiProperty({
+    enum: ['keyfile', 'enroll_keyfile', 'done'],
+    description: 'keyfile: sign the challenge with your key file; enroll_keyfile: first login, register a key',
+  })
+  step: 'keyfile' | 'enroll_keyfile' | 'done';
+  @ApiPropertyOptional({ description: '32 random bytes, base64url; sign "charlotte-login:v1:" + challenge with ES256' }) challenge?: string;
+  @ApiPropertyOptional({ description: 'the challenge expires after 2 minutes' }) expiresAt?: string;
+  @ApiPropertyOptional({ type: UserView }) user?: UserView;
+  @ApiPropertyOptional({ type: TenantView, nullable: true }) tenant?: TenantView | null;
+  @ApiPropertyOptional() csrfToken?: string;
+}
+
+export class KeyfileStepDto {
+  @ApiProperty({ description: 'RFC 7638 thumbprint of the public key (base64url SHA-256)' })
+  @Matches(/^[A-Za-z0-9_-]{43}$/, { message: 'keyId must be a base64url SHA-256 thumbprint' })
+  keyId: string;
+
+  @ApiProperty({ description: 'ES256 raw r‖s (64 bytes), base64url without padding' })
+  @Matches(/^[A-Za-z0-9_-]{86}$/, { message: 'signature must be 64 bytes in base64url' })
+  signature: string;
+}
+
+export class EnrollStepDto {
+  @ApiProperty({ description: 'public EC P-256 JWK {kty, crv, x, y}' })
+  @IsObject()
+  publicKeyJwk: Record<string, unknown>;
+
+  @ApiProperty({ example: 'ノートPC' })
+  @IsString()
+  @Length(1, 100)
+  label: string;
+
+  @ApiProperty({ description: 'signature over the same challenge by the new key (ES256, raw r‖s, base64url)' })
+  @Matches(/^[A-Za-z0-9_-]{86}$/, { message: 'signature must be 64 bytes in base64url' })
+  signature: string;
+}
+
+export class EnrollResult extends SessionView {
   @ApiProperty({ enum: ['done'] }) step: 'done';
+  @ApiProperty() keyId: string;
 }
 
 export class AcceptInvitationResult {

@@ -1,0 +1,45 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { IsOptional, IsString, Length, Matches } from 'class-validator';
+
+export class IssueKeyfileDto {
+  @ApiProperty({ example: '事務所PC' })
+  @Transform(({ value }) => (typeof value === 'string' ? value.trim() : value))
+  @IsString()
+  @Length(1, 100)
+  label: string;
+
+  @ApiPropertyOptional({
+    description: 'Encrypts the private key inside the file (PBKDF2-SHA256 ≥ 600,000 iterations → AES-256-GCM). 8-200 characters.',
+  })
+  @IsOptional()
+  @IsString()
+  @Length(8, 200)
+  passphrase?: string;
+}
+
+export class KeyParams {
+  @Matches(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, { message: 'id must be a UUID' })
+  id: string;
+
+  @Matches(/^[A-Za-z0-9_-]{43}$/, { message: 'keyId must be a key thumbprint' })
+  keyId: string;
+}
+
+export class OwnKeyParam {
+  @Matches(/^[A-Za-z0-9_-]{43}$/, { message: 'keyId must be a key thumbprint' })
+  keyId: string;
+}
+
+export class KeyDto {
+  @ApiProperty() keyId: string;
+  @ApiProperty() label: string;
+  @ApiProperty() createdAt: string;
+  @ApiProperty({ type: String, nullable: true }) lastUsedAt: string | null;
+  @ApiProperty({ type: String, nullable: true }) revokedAt: string | null;
+  @ApiProperty({ enum: ['self', 'admin'] }) issuedBy: 'self' | 'admin';
+}
+
+export class KeyListDto {
+  @ApiProperty({ type: [KeyDto] }) items: KeyDto[];
+}

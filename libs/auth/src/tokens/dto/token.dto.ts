@@ -1,0 +1,47 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsDateString, IsIn, IsOptional, IsString, Length, Matches } from 'class-validator';
+import { API_SCOPES, ApiScope } from '@charlotte/core';
+
+export class CreateTokenDto {
+  @ApiProperty({ example: '給与システム連携' })
+  @Transform(({ value }) => (typeof value === 'string' ? value.trim() : value))
+  @IsString()
+  @Length(1, 100)
+  name: string;
+
+  @ApiProperty({ enum: API_SCOPES, isArray: true })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(API_SCOPES.length)
+  @IsIn(API_SCOPES, { each: true })
+  scopes: ApiScope[];
+
+  @ApiPropertyOptional({ description: 'ISO 8601; default 90 days, at most one year ahead.' })
+  @IsOptional()
+  @IsDateString({ strict: true })
+  expiresAt?: string;
+}
+
+export class TokenIdParam {
+  @Matches(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, { message: 'id must be a UUID' })
+  id: string;
+}
+
+export class ApiTokenDto {
+  @ApiProperty() id: string;
+  @ApiProperty() name: string;
+  @ApiProperty({ enum: API_SCOPES, isArray: true }) scopes: ApiScope[];
+  @ApiProperty() createdAt: string;
+  @ApiProperty() expiresAt: string;
+  @ApiProperty({ type: String, nullable: true }) lastUsedAt: string | null;
+  @ApiProperty({ type: String, nullable: true }) revokedAt: string | null;
+}
+
+export class CreatedTokenDto extends ApiTokenDto {
+  @ApiProperty({ description: 'Shown once; send as Authorization: Bearer <token>.' }) token: string;
+}
+
+export class TokenListDto {
+  @ApiProperty({ type: [ApiTokenDto] }) items: ApiTokenDto[];
+}
