@@ -106,6 +106,38 @@ describe('Built server and CLI on the embedded default database', () => {
       body: JSON.stringify({ tenant: 'acme', email: 'admin@acme.example', password: 'correct horse battery' }),
     });
     expect(res.status).toBe(200);
+    // created without a key: the first login enrols one
+    expect((await res.json()).step).toBe('enroll_keyfile');
+  });
+
+  it('issues a key file with the CLI that logs the admin in', async () => {
+    const out = path.join(dataDir, 'admin.charlotte-key.json');
+    const r = cli('keyfile:issue', '--tenant', 'acme', '--email', 'admin@acme.example', '--out', out);
+    expect(r.status).toBe(0);
+    expect(fs.statSync(out).mode & 0o777).toBe(0o600);
+    const file = JSON.parse(fs.readFileSync(out, 'utf8'));
+    expect(r.json).toMatchObject({ ok: true, keyId: file.keyId, encrypted: false });
+    expect(JSON.stringify(r.json)).not.toContain(file.privateKeyJwk.d);
+    expect(cli('keyfile:issue', '--tenant', 'acme', '--email', 'admin@acme.example', '--out', out).status).toBe(2); // never overwrites
+    const first = await fetch(`http://127.0.0.1:${port}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ tenant: 'acme', email: 'admin@acme.example', password: 'correct horse battery' }),
+    });
+    const { step, challenge } = await first.json();
+    expect(step).toBe('keyfile');
+    const { createPrivateKey, sign } = await import('node:crypto');
+    const sig = sign('sha256', Buffer.from(`charlotte-login:v1:${challenge}`), {
+      key: createPrivateKey({ key: file.privateKeyJwk, format: 'jwk' }),
+      dsaEncoding: 'ieee-p1363',
+    });
+    const second = await fetch(`http://127.0.0.1:${port}/api/v1/auth/keyfile`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie: (first.headers.get('set-cookie') ?? '').split(';')[0] },
+      body: JSON.stringify({ keyId: file.keyId, signature: sig.toString('base64url') }),
+    });
+    expect(second.status).toBe(200);
+    expect((await second.json()).step).toBe('done');
   });
 
   it('exits non-zero with a JSON error on bad CLI input, creating nothing', () => {
@@ -134,7 +166,7 @@ describe('Built server and CLI on the embedded default database', () => {
     expect(ok.status).toBe(0);
     const acme = (ok.json.chains as Array<Record<string, unknown>>)[0];
     expect(acme).toMatchObject({ tenant: 'acme', ok: true, firstBrokenSeq: null });
-    expect(acme.checked).toBe(2); // user.created (by the CLI) and auth.login; tenant.created is on the platform chain
+    expect(acme.checked).toBeGreaterThanOrEqual(5); // user.created, logins, keyfile.issued, …; tenant.created is on the platform chain
     expect(cli('audit:checkpoint').json).toMatchObject({ ok: true });
 
     // an attacker with database access edits event 2 of acme's chain, triggers disabled

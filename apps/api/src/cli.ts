@@ -10,6 +10,7 @@ import {
   auditCheckpoint,
   auditVerify,
   CommandResult,
+  keyfileIssue,
   migrationGenerate,
   migrationRevert,
   migrationRun,
@@ -22,6 +23,7 @@ import { createAppDataSource } from './schema';
 const USAGE = `Charlotte operations CLI: npm run cli -- <command> [--json]
   tenant:create --code CODE --name NAME --admin-email EMAIL --admin-password PASSWORD [--admin-name NAME]
   user:create --tenant CODE --email EMAIL --password PASSWORD --role admin|member [--name NAME]
+  keyfile:issue --tenant CODE --email EMAIL --out FILE [--label LABEL] [--passphrase P]   (tenant "platform" for operators)
   seed:demo
   audit:verify [--tenant CODE]      (exits 1 when a chain does not verify)
   audit:checkpoint                  (signs the head of every chain that moved, now)
@@ -61,7 +63,8 @@ async function main(argv: string[]): Promise<number> {
         await runMigrations(ctx.get(DataSource));
         if (command === 'tenant:create') result = await tenantCreate(ctx, flags);
         else if (command === 'user:create') result = await userCreate(ctx, flags);
-        else if (command === 'seed:demo') result = await seedDemo(ctx);
+        else if (command === 'seed:demo') result = await seedDemo(ctx, config.dataDir);
+        else if (command === 'keyfile:issue') result = await keyfileIssue(ctx, flags);
         else if (command === 'audit:verify') result = await auditVerify(ctx.get(AuditService), ctx.get(DataSource), flags);
         else if (command === 'audit:checkpoint') result = await auditCheckpoint(ctx.get(AuditService));
         else throw new UsageError(`unknown command ${command}`);

@@ -6,7 +6,7 @@ import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import { DataSource } from 'typeorm';
 import { AuditService } from '@charlotte/audit';
-import { CreateUserDto, PasswordService, TenantsService, UsersService } from '@charlotte/auth';
+import { CreateUserDto, KeyfilesService, PasswordService, PLATFORM_TENANT_CODE, TenantsService, UsersService } from '@charlotte/auth';
 import { DomainError, runMigrations, ValidationFailedError } from '@charlotte/core';
 import { requireFlag, UsageError } from './args';
 
@@ -72,7 +72,7 @@ function demoPassword(): string {
 }
 
 /** Creates (or refreshes) the demo tenant with an admin and a member and prints their credentials. */
-export async function seedDemo(ctx: INestApplicationContext): Promise<CommandResult> {
+export async function seedDemo(ctx: INestApplicationContext, dataDir: string): Promise<CommandResult> {
   const ds = ctx.get(DataSource);
   const tenants = ctx.get(TenantsService);
   const users = ctx.get(UsersService);
@@ -81,7 +81,8 @@ export async function seedDemo(ctx: INestApplicationContext): Promise<CommandRes
     { email: 'admin@demo.example', displayName: '管理 花子', role: 'admin' as const },
     { email: 'member@demo.example', displayName: '一般 太郎', role: 'member' as const },
   ];
-  const out: Array<{ email: string; password: string; role: string }> = [];
+  const out: Array<{ email: string; password: string; role: string; keyFile: string }> = [];
+  const keyDir = path.join(dataDir, 'demo-keys');
   for (const a of accounts) {
     const password = demoPassword();
     const existing: Array<{ id: string }> = await ds.query('SELECT id FROM users WHERE tenant_id = $1 AND email = $2', [
@@ -97,13 +98,15 @@ export async function seedDemo(ctx: INestApplicationContext): Promise<CommandRes
     } else {
       await users.create(tenant.id, { ...a, password });
     }
-    out.push({ email: a.email, password, role: a.role });
+    const id: string = (await ds.query('SELECT id FROM users WHERE tenant_id = $1 AND email = $2', [tenant.id, a.email]))[0].id;
+    const keyFile = await writeKeyFile(ctx, tenant.id, id, path.join(keyDir, `demo-${a.email}.charlotte-key.json`), 'demo', undefined);
+    out.push({ email: a.email, password, role: a.role, keyFile });
   }
   return {
     lines: [
       `demo tenant: code "${tenant.code}" (${tenant.name})`,
-      ...out.map((o) => `  ${o.role.padEnd(6)} ${o.email}  password: ${o.password}`),
-      'Log in at the SPA with 契約コード "demo".',
+      ...out.map((o) => `  ${o.role.padEnd(6)} ${o.email}  password: ${o.password}  key file: ${o.keyFile}`),
+      'Log in at the SPA with 契約コード "demo", then choose the key file.',
     ],
     json: { tenant: tenant.code, users: out },
   };
@@ -179,4 +182,49 @@ export async function auditVerify(audit: AuditService, ds: DataSource, flags: Fl
 export async function auditCheckpoint(audit: AuditService): Promise<CommandResult> {
   const n = await audit.checkpointAll();
   return { lines: [`signed ${n} chain head(s)`], json: { signed: n } };
+}
+
+/** Issues a key file (as an administrator would) and writes it with 0600 permissions. */
+async function writeKeyFile(
+  ctx: INestApplicationContext,
+  tenantId: string | null,
+  userId: string,
+  out: string,
+  label: string,
+  passphrase: string | undefined,
+): Promise<string> {
+  const file = await ctx.get(KeyfilesService).issue(tenantId, userId, label, passphrase, null);
+  fs.mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
+  fs.writeFileSync(out, JSON.stringify(file, null, 2) + '\n', { mode: 0o600 });
+  return path.resolve(out);
+}
+
+/** keyfile:issue --tenant CODE --email EMAIL --out FILE [--label L] [--passphrase P]; tenant "platform" for operators. */
+export async function keyfileIssue(ctx: INestApplicationContext, flags: Flags): Promise<CommandResult> {
+  const code = requireFlag(flags, 'tenant').toLowerCase();
+  const email = requireFlag(flags, 'email').toLowerCase();
+  const out = requireFlag(flags, 'out');
+  const label = typeof flags.label === 'string' ? flags.label : 'CLI';
+  const passphrase = typeof flags.passphrase === 'string' ? flags.passphrase : undefined;
+  if (passphrase !== undefined && passphrase.length < 8) throw new UsageError('--passphrase must have at least 8 characters');
+  if (fs.existsSync(out)) throw new UsageError(`${out} exists; refusing to overwrite a key file`);
+  const ds = ctx.get(DataSource);
+  let tenantId: string | null = null;
+  if (code !== PLATFORM_TENANT_CODE) {
+    const t = await ctx.get(TenantsService).findByCode(code);
+    if (!t) throw new DomainError(404, 'not_found', 'Not found', `No tenant with code "${code}".`);
+    tenantId = t.id;
+  }
+  const u: Array<{ id: string }> = await ds.query('SELECT id FROM users WHERE tenant_id IS NOT DISTINCT FROM $1 AND email = $2', [
+    tenantId,
+    email,
+  ]);
+  if (!u[0]) throw new DomainError(404, 'not_found', 'Not found', `No user ${email} in ${code}.`);
+  const file = await writeKeyFile(ctx, tenantId, u[0].id, out, label, passphrase);
+  // The key material is in the file only; the output names the file and the key id.
+  const keyId = (JSON.parse(fs.readFileSync(file, 'utf8')) as { keyId: string }).keyId;
+  return {
+    lines: [`key file for ${email} (${code}) written to ${file}`, `key id ${keyId}`],
+    json: { file, keyId, encrypted: passphrase !== undefined },
+  };
 }
