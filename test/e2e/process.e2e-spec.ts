@@ -107,7 +107,7 @@ describe('Built server and CLI on the embedded default database', () => {
     });
     expect(res.status).toBe(200);
     // created without a key: the first login enrols one
-    expect((await res.json()).step).toBe('enroll_keyfile');
+    expect(((await res.json()) as { step: string }).step).toBe('enroll_keyfile');
   });
 
   it('issues a key file with the CLI that logs the admin in', async () => {
@@ -124,7 +124,7 @@ describe('Built server and CLI on the embedded default database', () => {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ tenant: 'acme', email: 'admin@acme.example', password: 'correct horse battery' }),
     });
-    const { step, challenge } = await first.json();
+    const { step, challenge } = (await first.json()) as { step: string; challenge: string };
     expect(step).toBe('keyfile');
     const { createPrivateKey, sign } = await import('node:crypto');
     const sig = sign('sha256', Buffer.from(`charlotte-login:v1:${challenge}`), {
@@ -137,7 +137,7 @@ describe('Built server and CLI on the embedded default database', () => {
       body: JSON.stringify({ keyId: file.keyId, signature: sig.toString('base64url') }),
     });
     expect(second.status).toBe(200);
-    expect((await second.json()).step).toBe('done');
+    expect(((await second.json()) as { step: string }).step).toBe('done');
   });
 
   it('exits non-zero with a JSON error on bad CLI input, creating nothing', () => {

@@ -61,6 +61,18 @@ export function createAppRouter(history: RouterHistory = createWebHistory(import
             meta: { requiresAdmin: true, titleKey: 'users.title' },
           },
           {
+            path: 'keys',
+            name: 'keys',
+            component: () => import('@/views/KeysView.vue'),
+            meta: { titleKey: 'keys.title' },
+          },
+          {
+            path: 'api-tokens',
+            name: 'api-tokens',
+            component: () => import('@/views/ApiTokensView.vue'),
+            meta: { requiresAdmin: true, titleKey: 'apiTokens.title' },
+          },
+          {
             path: 'audit',
             name: 'audit',
             component: () => import('@/views/AuditView.vue'),

@@ -48,6 +48,10 @@ export interface LoginDone {
   tenant?: Tenant | null;
   csrfToken: string;
 }
+/** Answer of the key-file enrolment: the session plus the new key's id. */
+export interface KeyfileEnrollDone extends LoginDone {
+  keyId: string;
+}
 export interface LoginKeyfileStep {
   step: 'keyfile';
   challenge: string;
@@ -56,8 +60,64 @@ export interface LoginKeyfileStep {
 export interface LoginEnrollKeyfileStep {
   step: 'enroll_keyfile';
   challenge: string;
+  expiresAt?: string;
 }
 export type LoginResponse = LoginDone | LoginKeyfileStep | LoginEnrollKeyfileStep;
+
+export interface KeyfileLoginRequest {
+  keyId: string;
+  /** ES256 raw r‖s over `charlotte-login:v1:<challenge>`, base64url. */
+  signature: string;
+}
+
+export interface KeyfileEnrollRequest {
+  publicKeyJwk: { kty: 'EC'; crv: 'P-256'; x: string; y: string };
+  label: string;
+  signature: string;
+}
+
+/** A registered key file (Charlotteキー); the server keeps the public key only. */
+export interface KeyfileInfo {
+  keyId: string;
+  label: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+  issuedBy: 'self' | 'admin';
+}
+
+export interface IssueKeyfileRequest {
+  label: string;
+  passphrase?: string;
+}
+
+export const API_TOKEN_SCOPES = ['applications:read', 'applications:write', 'documents:read', 'audit:read'] as const;
+export type ApiTokenScope = (typeof API_TOKEN_SCOPES)[number];
+
+export interface ApiToken {
+  id: string;
+  name: string;
+  scopes: string[];
+  createdAt: string;
+  expiresAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
+export interface CreateApiTokenRequest {
+  name: string;
+  scopes: ApiTokenScope[];
+  expiresAt?: string;
+}
+
+/** The token itself is in this answer only. */
+export interface CreatedApiToken {
+  id: string;
+  name: string;
+  token: string;
+  scopes: string[];
+  expiresAt: string;
+}
 
 export interface AcceptInvitationResponse {
   ok: true;
@@ -299,6 +359,25 @@ export class ApiClient {
     return this.request('POST', '/auth/invitations/accept', { body });
   }
 
+  /** Second factor: the signed challenge (pending-session cookie, no CSRF token yet). */
+  loginWithKeyfile(body: KeyfileLoginRequest): Promise<LoginDone> {
+    return this.request('POST', '/auth/keyfile', { body });
+  }
+
+  enrollKeyfile(body: KeyfileEnrollRequest): Promise<KeyfileEnrollDone> {
+    return this.request('POST', '/auth/keyfile/enroll', { body });
+  }
+
+  // --- own key files -----------------------------------------------------------
+
+  listMyKeyfiles(): Promise<{ items: KeyfileInfo[] }> {
+    return this.request('GET', '/me/keyfiles');
+  }
+
+  revokeMyKeyfile(keyId: string): Promise<void> {
+    return this.request('DELETE', `/me/keyfiles/${encodeURIComponent(keyId)}`);
+  }
+
   // --- users (tenant admin) -------------------------------------------------
 
   listUsers(query: ListUsersQuery = {}): Promise<Page<User>> {
@@ -317,6 +396,38 @@ export class ApiClient {
 
   reissueInvitation(id: string): Promise<Invitation> {
     return this.request('POST', `/users/${encodeURIComponent(id)}/invite`);
+  }
+
+  listUserKeyfiles(userId: string): Promise<{ items: KeyfileInfo[] }> {
+    return this.request('GET', `/users/${encodeURIComponent(userId)}/keyfiles`);
+  }
+
+  /** Answers the key file itself, once: the server forgets the private key. */
+  issueUserKeyfile(userId: string, body: IssueKeyfileRequest): Promise<unknown> {
+    return this.request('POST', `/users/${encodeURIComponent(userId)}/keyfiles`, { body });
+  }
+
+  revokeUserKeyfile(userId: string, keyId: string): Promise<void> {
+    return this.request('DELETE', `/users/${encodeURIComponent(userId)}/keyfiles/${encodeURIComponent(keyId)}`);
+  }
+
+  /** Revokes every key of the user and lets them enrol a new one at next login. */
+  resetUserKeyfiles(userId: string): Promise<{ ok: true }> {
+    return this.request('POST', `/users/${encodeURIComponent(userId)}/keyfile-reset`);
+  }
+
+  // --- API tokens (tenant admin) ------------------------------------------------
+
+  listApiTokens(): Promise<{ items: ApiToken[] }> {
+    return this.request('GET', '/api-tokens');
+  }
+
+  createApiToken(body: CreateApiTokenRequest): Promise<CreatedApiToken> {
+    return this.request('POST', '/api-tokens', { body });
+  }
+
+  revokeApiToken(id: string): Promise<void> {
+    return this.request('DELETE', `/api-tokens/${encodeURIComponent(id)}`);
   }
 
   // --- audit trail (tenant admin) -------------------------------------------

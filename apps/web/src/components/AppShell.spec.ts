@@ -37,6 +37,8 @@ describe('AppShell', () => {
     // The audit link comes right after the users link.
     const links = wrapper.findAll('.shell-nav a').map((a) => a.attributes('data-testid'));
     expect(links.indexOf('nav-audit')).toBe(links.indexOf('nav-users') + 1);
+    expect(wrapper.get('[data-testid="nav-api-tokens"]').text()).toBe('APIトークン');
+    expect(wrapper.get('[data-testid="nav-keys"]').text()).toBe('キーファイル');
   });
 
   it('hides the users link from members and tells them when they were turned away', async () => {
@@ -44,6 +46,9 @@ describe('AppShell', () => {
 
     expect(router.currentRoute.value.name).toBe('home');
     expect(wrapper.find('[data-testid="nav-users"]').exists()).toBe(false);
+    expect(wrapper.find('[data-testid="nav-api-tokens"]').exists()).toBe(false);
+    // Every user manages their own key files.
+    expect(wrapper.get('[data-testid="nav-keys"]').text()).toBe('キーファイル');
     expect(wrapper.get('[data-testid="flash"]').text()).toContain('権限がありません');
   });
 

@@ -1,6 +1,6 @@
 import { computed, ref } from 'vue';
 import { defineStore } from 'pinia';
-import { api, ApiError, type LoginRequest, type LoginResponse, type Tenant, type User } from '@/api/client';
+import { api, ApiError, type LoginDone, type LoginRequest, type LoginResponse, type Tenant, type User } from '@/api/client';
 
 /**
  * Who is logged in. The session itself lives in an HttpOnly cookie the SPA
@@ -61,12 +61,18 @@ export const useSessionStore = defineStore('session', () => {
    */
   async function login(credentials: LoginRequest): Promise<LoginResponse> {
     const result = await api.login(credentials);
-    if (result.step === 'done') {
-      apply(result);
-      // The key-file step answers without the tenant; ask for the full session.
-      if (result.tenant === undefined) await refresh();
-    }
+    if (result.step === 'done') await complete(result);
     return result;
+  }
+
+  /**
+   * Takes over the session a final login step (password, key file, key-file
+   * enrolment) answered with.
+   */
+  async function complete(result: LoginDone): Promise<void> {
+    apply(result);
+    // The key-file step may answer without the tenant; ask for the full session.
+    if (result.tenant === undefined) await refresh();
   }
 
   async function logout(): Promise<void> {
@@ -81,5 +87,5 @@ export const useSessionStore = defineStore('session', () => {
     loaded.value = true;
   }
 
-  return { user, tenant, loaded, isAuthenticated, isAdmin, ensureLoaded, refresh, login, logout, clear };
+  return { user, tenant, loaded, isAuthenticated, isAdmin, ensureLoaded, refresh, login, complete, logout, clear };
 });

@@ -78,18 +78,6 @@ describe('LoginView', () => {
     expect(fetchMock.mock.calls.some(([url]) => String(url).includes('/auth/login'))).toBe(true);
   });
 
-  it('says that a further login step is not supported yet', async () => {
-    const { wrapper, router } = await mountLogin('/login', () =>
-      jsonResponse(200, { step: 'keyfile', challenge: 'abc', expiresAt: '2030-01-01T00:00:00Z' }),
-    );
-
-    await fillAndSubmit(wrapper);
-
-    expect(wrapper.get('[role="alert"]').text()).toContain('Charlotteキー');
-    expect(router.currentRoute.value.name).toBe('login');
-    expect(useSessionStore().isAuthenticated).toBe(false);
-  });
-
   it('pre-fills tenant and email from the query and labels every input', async () => {
     const { wrapper } = await mountLogin('/login?tenant=acme&email=new%40example.com', () => problem(401, 'invalid_credentials'));
 

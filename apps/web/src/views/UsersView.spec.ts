@@ -1,9 +1,9 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { flushPromises, mount, type VueWrapper } from '@vue/test-utils';
 import { createPinia, setActivePinia } from 'pinia';
 import UsersView from '@/views/UsersView.vue';
 import { createAppI18n } from '@/i18n';
-import { api, type User } from '@/api/client';
+import { api, type KeyfileInfo, type User } from '@/api/client';
 import { useSessionStore } from '@/stores/session';
 import { TENANT, headersOf, jsonResponse, makeUser, problem, stubApi, type Handler } from '@/testing/helpers';
 
@@ -217,5 +217,70 @@ describe('UsersView', () => {
     await flushPromises();
     expect((select().element as HTMLSelectElement).value).toBe('admin');
     expect(wrapper.get('[data-testid="users-notice"]').text()).toContain('「管理者」に変更しました');
+  });
+
+  it('opens the key files of a user, issues one for download, and allows a new registration after confirmation', async () => {
+    const key: KeyfileInfo = {
+      keyId: 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
+      label: 'ブラウザ (2026-01-05)',
+      createdAt: '2026-01-05T00:00:00.000Z',
+      lastUsedAt: null,
+      revokedAt: null,
+      issuedBy: 'self',
+    };
+    let keys: KeyfileInfo[] = [key];
+    const blobs: Blob[] = [];
+    vi.spyOn(URL, 'createObjectURL').mockImplementation((blob) => {
+      blobs.push(blob as Blob);
+      return 'blob:issued';
+    });
+    vi.spyOn(URL, 'revokeObjectURL').mockImplementation(() => undefined);
+    vi.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(() => undefined);
+    const { wrapper, fetchMock } = mountAs(admin, {
+      'GET /users': () => jsonResponse(200, { items: [admin, member], nextCursor: null }),
+      [`GET /users/${member.id}/keyfiles`]: () => jsonResponse(200, { items: keys }),
+      [`POST /users/${member.id}/keyfiles`]: ({ body }) => {
+        expect(body).toEqual({ label: 'USBメモリ', passphrase: 'a long passphrase' });
+        keys = [...keys, { ...key, keyId: 'B'.repeat(43), label: 'USBメモリ', issuedBy: 'admin' }];
+        return jsonResponse(201, { type: 'charlotte-keyfile', version: 1, tenant: 'acme', email: member.email, keyId: 'B'.repeat(43) });
+      },
+      [`POST /users/${member.id}/keyfile-reset`]: () => {
+        keys = keys.map((k) => ({ ...k, revokedAt: '2026-01-07T00:00:00.000Z' }));
+        return jsonResponse(200, { ok: true });
+      },
+    });
+    await flushPromises();
+
+    await rows(wrapper)[1]!.get('[data-testid="user-keys"]').trigger('click');
+    await flushPromises();
+    const panel = () => wrapper.get('[data-testid="user-keys-panel"]');
+    expect(panel().text()).toContain('一般 花子 さんのキーファイル');
+    expect(panel().findAll('[data-testid="user-key-row"]')).toHaveLength(1);
+
+    await panel().get('[data-testid="user-key-label"]').setValue('USBメモリ');
+    await panel().get('[data-testid="user-key-passphrase"]').setValue('a long passphrase');
+    await panel().get('[data-testid="user-key-issue"]').trigger('submit');
+    await flushPromises();
+
+    expect(JSON.parse(await blobs[0]!.text())).toMatchObject({ type: 'charlotte-keyfile', keyId: 'B'.repeat(43) });
+    expect(panel().get('[data-testid="user-key-download"]').attributes('download')).toBe('acme-member@example.com.charlotte-key.json');
+    expect(panel().findAll('[data-testid="user-key-row"]')).toHaveLength(2);
+
+    const before = fetchMock.mock.calls.length;
+    await panel().get('[data-testid="user-key-reset"]').trigger('click');
+    expect(fetchMock.mock.calls.length).toBe(before);
+    const dialogs = wrapper.findAll('[data-testid="confirm-dialog"]').filter((d) => (d.element as HTMLDialogElement).open);
+    expect(dialogs).toHaveLength(1);
+    expect(dialogs[0]!.text()).toContain('次回ログイン時に新しいキーファイルを作成できる');
+    await dialogs[0]!.get('[data-testid="confirm-ok"]').trigger('click');
+    await flushPromises();
+
+    expect(headersOf(fetchMock, before)['x-csrf-token']).toBe('csrf-admin');
+    expect(
+      panel()
+        .findAll('[data-testid="user-key-status"]')
+        .map((s) => s.text()),
+    ).toEqual(['失効', '失効']);
+    expect(panel().find('[data-testid="user-key-revoke"]').exists()).toBe(false);
   });
 });

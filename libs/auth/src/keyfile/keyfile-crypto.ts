@@ -94,7 +94,7 @@ export function encryptPrivateKey(
 ): NonNullable<KeyFile['encryptedPrivateKey']> {
   const salt = randomBytes(16);
   const iv = randomBytes(12);
-  const key = pbkdf2Sync(passphrase.normalize('NFC'), salt, iterations, 32, 'sha256');
+  const key = pbkdf2Sync(passphrase, salt, iterations, 32, 'sha256');
   const cipher = createCipheriv('aes-256-gcm', key, iv);
   const ct = Buffer.concat([cipher.update(JSON.stringify(privateJwk), 'utf8'), cipher.final(), cipher.getAuthTag()]);
   key.fill(0);
@@ -109,7 +109,7 @@ export function encryptPrivateKey(
 }
 
 export function decryptPrivateKey(enc: NonNullable<KeyFile['encryptedPrivateKey']>, passphrase: string): JsonWebKey {
-  const key = pbkdf2Sync(passphrase.normalize('NFC'), Buffer.from(enc.salt, 'base64url'), enc.iterations, 32, 'sha256');
+  const key = pbkdf2Sync(passphrase, Buffer.from(enc.salt, 'base64url'), enc.iterations, 32, 'sha256');
   const data = Buffer.from(enc.ciphertext, 'base64url');
   const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(enc.iv, 'base64url'));
   decipher.setAuthTag(data.subarray(data.length - 16));
