@@ -1,7 +1,10 @@
 import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
-import { PASSWORD, seedTenant, Seeded, startTestApp, TestApp } from '../support/app';
-import { launchChromium, WEB_DIST } from '../support/browser';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { PASSWORD, seedTenant, Seeded, startTestApp, TestApp, testKeys } from '../support/app';
+import { launchChromium, WEB_DIST, writeKeyFile } from '../support/browser';
 
 /** The audit log page in a real Chromium: the admin sees the trail and verifies it. */
 describe('SPA: audit log page', () => {
@@ -33,6 +36,10 @@ describe('SPA: audit log page', () => {
     await page.getByTestId('login-error').waitFor();
     await page.getByTestId('login-password').fill(PASSWORD);
     await page.getByTestId('login-submit').click();
+    const keyDir = fs.mkdtempSync(path.join(os.tmpdir(), 'charlotte-keys-'));
+    await page
+      .getByTestId('keyfile-input')
+      .setInputFiles(writeKeyFile(keyDir, 'acme', acme.adminEmail, acme.adminId, testKeys.get(`acme/${acme.adminEmail}`)!));
     await page.waitForURL((u) => !u.pathname.startsWith('/login'));
 
     await page.getByTestId('nav-audit').click();
@@ -58,7 +65,10 @@ describe('SPA: audit log page', () => {
   it('shows a detected tampering', async () => {
     await t.ds.transaction(async (em) => {
       await em.query('SET LOCAL session_replication_role = replica');
-      await em.query(`UPDATE audit_events SET outcome = 'success' WHERE chain_key = $1 AND seq = 3`, [acme.tenantId]);
+      await em.query(
+        `UPDATE audit_events SET outcome = CASE WHEN outcome = 'denied' THEN 'success' ELSE 'denied' END WHERE chain_key = $1 AND seq = 3`,
+        [acme.tenantId],
+      );
     });
     await page.getByTestId('audit-verify').click();
     await page.getByTestId('audit-verify-result').filter({ hasText: '改ざんを検出しました' }).waitFor();

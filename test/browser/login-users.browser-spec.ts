@@ -1,7 +1,10 @@
 import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
-import { PASSWORD, seedTenant, Seeded, startTestApp, TestApp } from '../support/app';
-import { launchChromium, WEB_DIST } from '../support/browser';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { PASSWORD, seedTenant, Seeded, startTestApp, TestApp, testKeys } from '../support/app';
+import { launchChromium, WEB_DIST, writeKeyFile } from '../support/browser';
 
 /** The SPA in a real Chromium against the real API and database. */
 describe('SPA: password login and users page', () => {
@@ -10,6 +13,7 @@ describe('SPA: password login and users page', () => {
   let browser: Browser;
   let base: string;
   let page: Page;
+  const keyDir = fs.mkdtempSync(path.join(os.tmpdir(), 'charlotte-keys-'));
 
   beforeAll(async () => {
     t = await startTestApp({ WEB_DIST_DIR: WEB_DIST });
@@ -27,6 +31,7 @@ describe('SPA: password login and users page', () => {
   });
   afterEach(() => page.close());
 
+  /** Password step, then (when the password is right) the real key file chosen in the file input. */
   async function logIn(email: string, password = PASSWORD) {
     await page.goto(`${base}/users`);
     await page.waitForURL(/\/login/);
@@ -34,6 +39,9 @@ describe('SPA: password login and users page', () => {
     await page.getByTestId('login-email').fill(email);
     await page.getByTestId('login-password').fill(password);
     await page.getByTestId('login-submit').click();
+    if (password !== PASSWORD) return;
+    const userId = email === acme.adminEmail ? acme.adminId : acme.memberId;
+    await page.getByTestId('keyfile-input').setInputFiles(writeKeyFile(keyDir, 'acme', email, userId, testKeys.get(`acme/${email}`)!));
   }
 
   it('shows the Japanese error for a wrong password and stays on the login page', async () => {

@@ -23,3 +23,26 @@ export async function launchChromium(): Promise<Browser> {
     ],
   });
 }
+
+/** Writes a user's test key as a Charlotte key file (what the user keeps on disk). */
+export function writeKeyFile(
+  dir: string,
+  tenant: string,
+  email: string,
+  userId: string,
+  key: { privateKey: import('node:crypto').KeyObject; keyId: string },
+): string {
+  const file = path.join(dir, `${tenant}-${email}.charlotte-key.json`);
+  const json = {
+    type: 'charlotte-keyfile',
+    version: 1,
+    tenant,
+    userId,
+    email,
+    keyId: key.keyId,
+    createdAt: new Date().toISOString(),
+    privateKeyJwk: key.privateKey.export({ format: 'jwk' }),
+  };
+  fs.writeFileSync(file, JSON.stringify(json));
+  return file;
+}
