@@ -90,7 +90,7 @@ async function main(): Promise<number> {
     const t0 = Date.now();
     const seeded = await seedTenant(env.app, MEMBERS);
     log(`seeded tenant ${seeded.tenantCode}: 1 admin + ${seeded.members} members in ${Date.now() - t0} ms`);
-    const session = await login(env.baseUrl, seeded.tenantCode, seeded.adminEmail, seeded.adminPassword);
+    const session = await login(env.baseUrl, seeded.tenantCode, seeded.adminEmail, seeded.adminPassword, seeded.adminKey);
 
     const ctx: BenchContext = {
       baseUrl: env.baseUrl,
@@ -99,6 +99,7 @@ async function main(): Promise<number> {
       adminCsrf: session.csrf,
       tenantCode: seeded.tenantCode,
       tenantId: seeded.tenantId,
+      admin: { email: seeded.adminEmail, password: seeded.adminPassword, key: seeded.adminKey },
       load,
     };
     const results: ScenarioResult[] = [];

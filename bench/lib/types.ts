@@ -11,6 +11,8 @@ export interface BenchContext {
   adminCsrf: string;
   tenantCode: string;
   tenantId: string;
+  /** The seeded admin's credentials, for scenarios that log in themselves. */
+  admin: { email: string; password: string; key: { keyId: string; privateKeyJwk: import('node:crypto').JsonWebKey } };
   /** Load settings (BENCH_CONNECTIONS, BENCH_DURATION, BENCH_WORKERS). */
   load: LoadSettings;
 }

@@ -2,6 +2,7 @@ import type { Scenario } from '../lib/types';
 import { auditScenarios } from './audit';
 import { authSession } from './auth-session';
 import { healthLive } from './health-live';
+import { loginScenarios } from './login';
 import { usersList } from './users-list';
 
 /**
@@ -9,4 +10,4 @@ import { usersList } from './users-list';
  * `scenarios/<name>.ts` exporting a `Scenario` (see lib/types.ts; HTTP ones can use
  * lib/http-load.ts) and append it here.
  */
-export const SCENARIOS: Scenario[] = [healthLive, authSession, usersList, ...auditScenarios];
+export const SCENARIOS: Scenario[] = [healthLive, authSession, usersList, ...loginScenarios, ...auditScenarios];
