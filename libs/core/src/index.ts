@@ -9,6 +9,7 @@ export * from './errors/validation';
 export * from './health/health.module';
 export * from './health/health.registry';
 export * from './http/cursor';
+export * from './http/id-param';
 export * from './http/principal';
 export * from './http/public.decorator';
 export * from './http/request-context';

@@ -1,3 +1,4 @@
+import { IdParam } from '@charlotte/core';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsDateString, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
@@ -50,10 +51,8 @@ export class AuditExportQueryDto {
   format: 'jsonl' | 'csv';
 }
 
-export class AuditEventIdParam {
-  @Matches(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, { message: 'id must be a UUID' })
-  id: string;
-}
+/** The `:id` of this resource (a UUID). */
+export class AuditEventIdParam extends IdParam {}
 
 export class AuditEventDto {
   @ApiProperty() id: string;

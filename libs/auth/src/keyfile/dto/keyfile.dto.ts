@@ -1,3 +1,4 @@
+import { IdParam } from '@charlotte/core';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsOptional, IsString, Length, Matches } from 'class-validator';
@@ -18,10 +19,7 @@ export class IssueKeyfileDto {
   passphrase?: string;
 }
 
-export class KeyParams {
-  @Matches(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, { message: 'id must be a UUID' })
-  id: string;
-
+export class KeyParams extends IdParam {
   @Matches(/^[A-Za-z0-9_-]{43}$/, { message: 'keyId must be a key thumbprint' })
   keyId: string;
 }

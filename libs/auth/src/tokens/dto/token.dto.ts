@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsDateString, IsIn, IsOptional, IsString, Length, Matches } from 'class-validator';
-import { API_SCOPES, ApiScope } from '@charlotte/core';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsDateString, IsIn, IsOptional, IsString, Length } from 'class-validator';
+import { API_SCOPES, ApiScope, IdParam } from '@charlotte/core';
 
 export class CreateTokenDto {
   @ApiProperty({ example: '給与システム連携' })
@@ -23,10 +23,8 @@ export class CreateTokenDto {
   expiresAt?: string;
 }
 
-export class TokenIdParam {
-  @Matches(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, { message: 'id must be a UUID' })
-  id: string;
-}
+/** The `:id` of this resource (a UUID). */
+export class TokenIdParam extends IdParam {}
 
 export class ApiTokenDto {
   @ApiProperty() id: string;

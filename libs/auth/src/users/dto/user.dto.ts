@@ -1,6 +1,7 @@
+import { IdParam } from '@charlotte/core';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsEmail, IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsEmail, IsIn, IsInt, IsOptional, IsString, Length, Max, MaxLength, Min } from 'class-validator';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../../password/password.service';
 import type { User, UserRole, UserStatus } from '../user.entity';
 
@@ -73,10 +74,8 @@ export class ListUsersQuery {
   q?: string;
 }
 
-export class UserIdParam {
-  @Matches(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, { message: 'id must be a UUID' })
-  id: string;
-}
+/** The `:id` of this resource (a UUID). */
+export class UserIdParam extends IdParam {}
 
 export class UserView {
   @ApiProperty() id: string;
