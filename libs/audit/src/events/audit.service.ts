@@ -437,12 +437,13 @@ export class AuditService {
     let prev = purge ? purge.hash : GENESIS_HASH;
     const headCps = new Map(valid.filter((c) => c.kind === 'head').map((c) => [Number(c.seq), c.hash]));
     let checked = 0;
-    let last: { seq: number; hash: string } | null = null;
+    // the last verified event (hex only when reported: hot loop)
+    const lastOf = () => (checked ? { seq: expectedSeq - 1, hash: prev.toString('hex') } : null);
     const broken = (seq: number, reason: string): VerifyResult => ({
       ok: false,
       checked,
       firstBrokenSeq: seq,
-      head: last,
+      head: lastOf(),
       checkpoints: { checked: cps.length, invalid: invalid.length },
       reason,
     });
@@ -461,7 +462,6 @@ export class AuditService {
         prev = h;
         expectedSeq++;
         checked++;
-        last = { seq, hash: h.toString('hex') };
       }
     }
     const lastCp = Math.max(0, ...headCps.keys());
@@ -473,7 +473,7 @@ export class AuditService {
     if (head[0] && (Number(head[0].head_seq) !== expectedSeq - 1 || !head[0].head_hash.equals(prev))) {
       return broken(expectedSeq, 'head_mismatch');
     }
-    return { ok: true, checked, firstBrokenSeq: null, head: last, checkpoints: { checked: cps.length, invalid: 0 } };
+    return { ok: true, checked, firstBrokenSeq: null, head: lastOf(), checkpoints: { checked: cps.length, invalid: 0 } };
   }
 
   /** Signs the head of every chain that moved since its last checkpoint. Returns how many were signed. */
