@@ -11,7 +11,7 @@ import { PLATFORM_TENANT_CODE } from '../tenants/tenants.service';
 import { Tenant } from '../tenants/tenant.entity';
 import { User } from '../users/user.entity';
 import { UserView } from '../users/dto/user.dto';
-import { LoginDto, SessionView, TenantView } from './dto/login.dto';
+import { LoginDto, SessionView } from './dto/login.dto';
 
 interface LoginRow {
   key_enrolment_allowed: boolean;
@@ -323,14 +323,16 @@ export class AuthService {
     return until ? new Date(until) : undefined;
   }
 
+  /** The session answer (user, tenant, CSRF token) in one query: it is on the path of every SPA start. */
   async sessionView(userId: string, tenantId: string | null, csrfToken: string): Promise<SessionView> {
-    const user = await this.ds.getRepository(User).findOneOrFail({ where: { id: userId } });
-    let tenant: TenantView | null = null;
-    if (tenantId) {
-      const t = await this.ds.getRepository(Tenant).findOneOrFail({ where: { id: tenantId } });
-      tenant = { id: t.id, code: t.code, name: t.name };
-    }
-    return { user: UserView.of(user), tenant, csrfToken };
+    const user = await this.ds
+      .getRepository(User)
+      .createQueryBuilder('u')
+      .leftJoinAndMapOne('u.tenant', Tenant, 't', 't.id = u.tenant_id')
+      .where('u.id = :userId AND u.tenant_id IS NOT DISTINCT FROM :tenantId', { userId, tenantId })
+      .getOneOrFail();
+    const t = (user as User & { tenant?: Tenant | null }).tenant;
+    return { user: UserView.of(user), tenant: t ? { id: t.id, code: t.code, name: t.name } : null, csrfToken };
   }
 
   async logout(sessionId: string): Promise<void> {
