@@ -3,12 +3,15 @@
 # Used by `npm test` (and .ci/run). Needs root for apt-get; as another user it
 # only reports what is missing.
 #   chromium  - the real browser for the SPA tests (driven by playwright-core)
+#   openssl   - self-signed IdP certificates in the SAML tests
 # Later modules add ClamAV (clamav-daemon) and SoftHSM (softhsm2) here.
 set -euo pipefail
 
 need=()
 have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
 have chromium || [ -x /usr/bin/chromium ] || need+=(chromium)
+# test IdP certificates for the SAML tests
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
 # Japanese glyphs for the browser (screenshots) and, later, PDFs
 have fonts-ipaexfont-gothic || need+=(fonts-ipaexfont-gothic)
 

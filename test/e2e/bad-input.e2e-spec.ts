@@ -107,6 +107,11 @@ describe('Bad input', () => {
     expectProblem(await admin.agent.delete(`/api/v1/users/${acme.memberId}`).set('X-CSRF-Token', admin.csrf), 404, 'not_found');
   });
 
+  it('an XML body outside the metadata import is refused as invalid, never a 500', async () => {
+    const res = await request(t.http).post('/api/v1/auth/login').set('Content-Type', 'application/xml').send('<login tenant="acme"/>');
+    expectProblem(res, 400, 'validation_failed');
+  });
+
   it('a non-JSON content type is not parsed and fails validation', async () => {
     const res = await request(t.http).post('/api/v1/auth/login').set('Content-Type', 'text/plain').send('tenant=acme');
     expectProblem(res, 400, 'validation_failed');

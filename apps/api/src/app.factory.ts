@@ -80,8 +80,10 @@ export async function createApp(config: AppConfig, databaseUrl: string, opts: Cr
   app.use(cookieParser());
   // Our own JSON parser so that its errors (too large, malformed) leave as problem+json.
   const json = express.json({ limit: config.bodyLimit, strict: true });
+  // XML bodies (IdP metadata import) as text; parsed only by the route that expects them.
+  const xml = express.text({ limit: '256kb', type: ['application/xml', 'text/xml', 'application/samlmetadata+xml'] });
   app.use((req: express.Request, res: express.Response, next: express.NextFunction) =>
-    json(req, res, (err?: unknown) => {
+    (req.is(['application/xml', 'text/xml', 'application/samlmetadata+xml']) ? xml : json)(req, res, (err?: unknown) => {
       if (!err) return next();
       const p = bodyParserProblem(err);
       if (p) return sendProblem(res, p);

@@ -17,6 +17,9 @@ import { UsersController } from './users/users.controller';
 import { UsersService } from './users/users.service';
 import { MyKeyfilesController, UserKeyfilesController } from './keyfile/keyfiles.controller';
 import { KeyfilesService } from './keyfile/keyfiles.service';
+import { SamlMetadataController, SsoSettingsController } from './saml/sso.controller';
+import { SpMetadataService } from './saml/sp-metadata.service';
+import { SsoSettingsService } from './saml/sso-settings.service';
 import { TokensController } from './tokens/tokens.controller';
 import { TokensService } from './tokens/tokens.service';
 
@@ -41,7 +44,15 @@ const reflector = new Reflector();
       }),
     }),
   ],
-  controllers: [AuthController, UsersController, MyKeyfilesController, UserKeyfilesController, TokensController],
+  controllers: [
+    AuthController,
+    UsersController,
+    MyKeyfilesController,
+    UserKeyfilesController,
+    TokensController,
+    SsoSettingsController,
+    SamlMetadataController,
+  ],
   providers: [
     PasswordService,
     SessionsService,
@@ -52,6 +63,8 @@ const reflector = new Reflector();
     SessionCleanupJob,
     KeyfilesService,
     TokensService,
+    SsoSettingsService,
+    SpMetadataService,
     { provide: APP_GUARD, useClass: AuditedThrottlerGuard },
     { provide: APP_GUARD, useClass: SessionAuthGuard },
     { provide: APP_GUARD, useClass: RolesGuard },
@@ -65,6 +78,8 @@ const reflector = new Reflector();
     OperatorBootstrapService,
     KeyfilesService,
     TokensService,
+    SsoSettingsService,
+    SpMetadataService,
   ],
 })
 export class AuthModule {}

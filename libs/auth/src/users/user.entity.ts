@@ -53,6 +53,13 @@ export class User {
   @Column({ name: 'key_enrolment_allowed', type: 'boolean', default: true })
   keyEnrolmentAllowed: boolean;
 
+  /** SAML identity: the IdP entity id and NameID that log this user in (unique per tenant). */
+  @Column({ name: 'sso_idp_entity_id', type: 'text', nullable: true, select: false })
+  ssoIdpEntityId: string | null;
+
+  @Column({ name: 'sso_name_id', type: 'text', nullable: true, select: false })
+  ssoNameId: string | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 

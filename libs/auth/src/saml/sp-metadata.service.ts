@@ -1,0 +1,37 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { SAML } from '@node-saml/node-saml';
+import { DataSource } from 'typeorm';
+import { TENANT_CODE_PATTERN } from '../tenants/tenants.service';
+import { SsoSettingsService } from './sso-settings.service';
+
+/** Builds the SP side with node-saml (never hand-written XML): metadata now, login and ACS next. */
+@Injectable()
+export class SpMetadataService {
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    private readonly sso: SsoSettingsService,
+  ) {}
+
+  /** The tenant's SP metadata, or undefined when the tenant has no active SSO configuration. */
+  async metadata(tenantCode: string): Promise<string | undefined> {
+    const code = tenantCode.toLowerCase();
+    if (!TENANT_CODE_PATTERN.test(code)) return undefined;
+    const t: Array<{ id: string }> = await this.ds.query(`SELECT id FROM tenants WHERE code = $1 AND status = 'active'`, [code]);
+    if (!t[0]) return undefined;
+    const s = await this.sso.find(t[0].id);
+    if (!s) return undefined;
+    const urls = this.sso.spUrls(code);
+    const saml = new SAML({
+      issuer: urls.spEntityId,
+      callbackUrl: urls.acsUrl,
+      entryPoint: s.sso_url,
+      idpCert: s.certificates,
+      identifierFormat: s.name_id_format,
+      wantAssertionsSigned: true,
+      signatureAlgorithm: 'sha256',
+      digestAlgorithm: 'sha256',
+    });
+    return saml.generateServiceProviderMetadata(null, null);
+  }
+}
