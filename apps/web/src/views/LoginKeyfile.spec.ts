@@ -103,7 +103,7 @@ describe('LoginView: key file step', () => {
     expect(wrapper.find('[data-testid="keyfile-submit"]').exists()).toBe(false);
 
     await chooseFile(wrapper, await keyFileText(jwk));
-    await vi.waitFor(() => expect(router.currentRoute.value.fullPath).toBe('/users'));
+    await vi.waitFor(() => expect(router.currentRoute.value.fullPath).toBe('/users'), { timeout: 10_000 });
 
     expect(calls(fetchMock, 'POST /auth/keyfile')).toBe(1);
     const body = sent as { keyId: string; signature: string };
@@ -160,13 +160,13 @@ describe('LoginView: key file step', () => {
 
     await wrapper.get('[data-testid="keyfile-passphrase"]').setValue('not the passphrase');
     await wrapper.get('[data-testid="keyfile-submit"]').trigger('submit');
-    await vi.waitFor(() => expect(wrapper.find('[data-testid="keyfile-error"]').exists()).toBe(true));
+    await vi.waitFor(() => expect(wrapper.find('[data-testid="keyfile-error"]').exists()).toBe(true), { timeout: 10_000 });
     expect(wrapper.get('[data-testid="keyfile-error"]').text()).toBe('パスフレーズが正しくありません。');
     expect(calls(fetchMock, 'POST /auth/keyfile')).toBe(0);
 
     await wrapper.get('[data-testid="keyfile-passphrase"]').setValue('my secret passphrase');
     await wrapper.get('[data-testid="keyfile-submit"]').trigger('submit');
-    await vi.waitFor(() => expect(router.currentRoute.value.fullPath).toBe('/users'));
+    await vi.waitFor(() => expect(router.currentRoute.value.fullPath).toBe('/users'), { timeout: 10_000 });
     expect(verifies(jwk, sent!.signature)).toBe(true);
   });
 
@@ -178,7 +178,7 @@ describe('LoginView: key file step', () => {
     await passwordStep(wrapper);
 
     await chooseFile(wrapper, await keyFileText(nodeKey()));
-    await vi.waitFor(() => expect(wrapper.find('[data-testid="keyfile-error"]').exists()).toBe(true));
+    await vi.waitFor(() => expect(wrapper.find('[data-testid="keyfile-error"]').exists()).toBe(true), { timeout: 10_000 });
 
     expect(wrapper.get('[data-testid="keyfile-error"]').text()).toBe('キーファイルが無効です（失効済み、または別のユーザーのキーです）。');
     expect(wrapper.find('[data-testid="keyfile-input"]').exists()).toBe(true);
@@ -193,7 +193,7 @@ describe('LoginView: key file step', () => {
     await passwordStep(wrapper);
 
     await chooseFile(wrapper, await keyFileText(nodeKey()));
-    await vi.waitFor(() => expect(wrapper.find('[data-testid="login-password"]').exists()).toBe(true));
+    await vi.waitFor(() => expect(wrapper.find('[data-testid="login-password"]').exists()).toBe(true), { timeout: 10_000 });
 
     expect(wrapper.get('[data-testid="keyfile-error"]').text()).toBe('確認の有効期限が切れました。もう一度ログインしてください。');
     expect(wrapper.find('[data-testid="keyfile-step"]').exists()).toBe(false);
@@ -244,7 +244,7 @@ describe('LoginView: key file enrolment', () => {
     await wrapper.get('[data-testid="enroll-label"]').setValue('事務所のPC');
 
     await wrapper.get('[data-testid="enroll-submit"]').trigger('submit');
-    await vi.waitFor(() => expect(wrapper.find('[data-testid="enroll-continue"]').exists()).toBe(true));
+    await vi.waitFor(() => expect(wrapper.find('[data-testid="enroll-continue"]').exists()).toBe(true), { timeout: 10_000 });
 
     // The public key only, with a signature by the new key.
     expect(sent!.label).toBe('事務所のPC');
@@ -265,7 +265,7 @@ describe('LoginView: key file enrolment', () => {
     // Not in the app until the user says the file is saved.
     expect(router.currentRoute.value.name).toBe('login');
     await wrapper.get('[data-testid="enroll-continue"]').trigger('click');
-    await vi.waitFor(() => expect(router.currentRoute.value.fullPath).toBe('/users'));
+    await vi.waitFor(() => expect(router.currentRoute.value.fullPath).toBe('/users'), { timeout: 10_000 });
     expect(api.getCsrfToken()).toBe('csrf-enrolled');
   });
 

@@ -71,7 +71,7 @@ describe('LoginView', () => {
     await fillAndSubmit(wrapper);
 
     // The target view is loaded lazily: wait for the navigation to finish.
-    await vi.waitFor(() => expect(router.currentRoute.value.fullPath).toBe('/users'));
+    await vi.waitFor(() => expect(router.currentRoute.value.fullPath).toBe('/users'), { timeout: 10_000 });
     expect(useSessionStore().user?.email).toBe('admin@example.com');
     expect(api.getCsrfToken()).toBe('csrf-login');
     expect(wrapper.find('[role="alert"]').exists()).toBe(false);
