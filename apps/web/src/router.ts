@@ -73,6 +73,12 @@ export function createAppRouter(history: RouterHistory = createWebHistory(import
             meta: { requiresAdmin: true, titleKey: 'apiTokens.title' },
           },
           {
+            path: 'settings/sso',
+            name: 'sso-settings',
+            component: () => import('@/views/SsoSettingsView.vue'),
+            meta: { requiresAdmin: true, titleKey: 'sso.title' },
+          },
+          {
             path: 'audit',
             name: 'audit',
             component: () => import('@/views/AuditView.vue'),

@@ -208,6 +208,57 @@ export interface AuditVerifyResult {
   reason?: string;
 }
 
+export const SSO_NAME_ID_FORMATS = [
+  'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress',
+  'urn:oasis:names:tc:SAML:2.0:nameid-format:persistent',
+  'urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified',
+] as const;
+export type SsoNameIdFormat = (typeof SSO_NAME_ID_FORMATS)[number];
+
+/** SAML attribute names the IdP sends; adminValues of the role attribute make a user an admin. */
+export interface SsoAttributeMapping {
+  email?: string;
+  displayName?: string;
+  role?: string;
+  adminValues?: string[];
+}
+
+/** What the server read from one registered IdP signing certificate. */
+export interface SsoCertificateInfo {
+  subject: string;
+  issuer: string;
+  validFrom: string;
+  validTo: string;
+  fingerprint256: string;
+}
+
+/** The fields of the tenant's SAML single sign-on settings an admin can change. */
+export interface UpdateSsoSettingsRequest {
+  idpEntityId: string;
+  ssoUrl: string;
+  /** PEM; two during a certificate rollover. */
+  certificates: string[];
+  nameIdFormat: string;
+  attributeMapping: SsoAttributeMapping;
+  jitEnabled: boolean;
+  jitDefaultRole: Exclude<Role, 'operator'>;
+  allowIdpInitiated: boolean;
+  ssoRequired: boolean;
+  requireKeyfile: boolean;
+  /** User ids of the admins who may still log in with a password when SSO is required. */
+  breakGlassAdminIds: string[];
+}
+
+export interface SsoSettingsView extends UpdateSsoSettingsRequest {
+  configured: boolean;
+  certificateInfo: SsoCertificateInfo[];
+  /** When an admin last completed an SSO login with these settings; null if never. */
+  testedAt: string | null;
+  spEntityId: string;
+  acsUrl: string;
+  spMetadataUrl: string;
+}
+
 export interface FieldError {
   field: string;
   message: string;
@@ -428,6 +479,21 @@ export class ApiClient {
 
   revokeApiToken(id: string): Promise<void> {
     return this.request('DELETE', `/api-tokens/${encodeURIComponent(id)}`);
+  }
+
+  // --- single sign-on (tenant admin) -----------------------------------------
+
+  getSsoSettings(): Promise<SsoSettingsView> {
+    return this.request('GET', '/tenant/sso');
+  }
+
+  updateSsoSettings(body: UpdateSsoSettingsRequest): Promise<SsoSettingsView> {
+    return this.request('PUT', '/tenant/sso', { body });
+  }
+
+  /** Takes the entity id, SSO URL and certificates from the IdP's metadata XML. */
+  importSsoMetadata(xml: string): Promise<SsoSettingsView> {
+    return this.request('PUT', '/tenant/sso/metadata', { body: { xml } });
   }
 
   // --- audit trail (tenant admin) -------------------------------------------

@@ -21,7 +21,7 @@ async function mountAppAs(role: 'admin' | 'member', path: string) {
   const router = createAppRouter(createMemoryHistory());
   await router.push(path);
   const wrapper = mount(App, { global: { plugins: [pinia, router, createAppI18n('ja')] } });
-  await vi.waitFor(() => expect(wrapper.find('[data-testid="logout"]').exists()).toBe(true));
+  await vi.waitFor(() => expect(wrapper.find('[data-testid="logout"]').exists()).toBe(true), { timeout: 10_000 });
   return { wrapper, router, fetchMock };
 }
 
@@ -38,6 +38,8 @@ describe('AppShell', () => {
     const links = wrapper.findAll('.shell-nav a').map((a) => a.attributes('data-testid'));
     expect(links.indexOf('nav-audit')).toBe(links.indexOf('nav-users') + 1);
     expect(wrapper.get('[data-testid="nav-api-tokens"]').text()).toBe('APIトークン');
+    expect(wrapper.get('[data-testid="nav-sso"]').text()).toBe('SSO設定');
+    expect(wrapper.get('[data-testid="nav-sso"]').attributes('href')).toBe('/settings/sso');
     expect(wrapper.get('[data-testid="nav-keys"]').text()).toBe('キーファイル');
   });
 
@@ -49,6 +51,14 @@ describe('AppShell', () => {
     expect(wrapper.find('[data-testid="nav-api-tokens"]').exists()).toBe(false);
     // Every user manages their own key files.
     expect(wrapper.get('[data-testid="nav-keys"]').text()).toBe('キーファイル');
+    expect(wrapper.get('[data-testid="flash"]').text()).toContain('権限がありません');
+  });
+
+  it('hides the SSO settings link from members and turns them away from /settings/sso', async () => {
+    const { wrapper, router } = await mountAppAs('member', '/settings/sso');
+
+    expect(router.currentRoute.value.name).toBe('home');
+    expect(wrapper.find('[data-testid="nav-sso"]').exists()).toBe(false);
     expect(wrapper.get('[data-testid="flash"]').text()).toContain('権限がありません');
   });
 
@@ -65,7 +75,7 @@ describe('AppShell', () => {
 
     await wrapper.get('[data-testid="logout"]').trigger('click');
     await flushPromises();
-    await vi.waitFor(() => expect(router.currentRoute.value.name).toBe('login'));
+    await vi.waitFor(() => expect(router.currentRoute.value.name).toBe('login'), { timeout: 10_000 });
 
     const call = fetchMock.mock.calls.findIndex(([, init]) => init?.method === 'POST');
     expect(String(fetchMock.mock.calls[call]?.[0])).toBe('/api/v1/auth/logout');
