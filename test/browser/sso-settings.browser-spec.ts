@@ -1,10 +1,7 @@
-import * as fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { PASSWORD, seedTenant, Seeded, startTestApp, TestApp, testKeys } from '../support/app';
-import { launchChromium, WEB_DIST, writeKeyFile } from '../support/browser';
+import { launchChromium, loginThroughSpa, WEB_DIST } from '../support/browser';
 import { idpMetadataXml, makeIdpCert } from '../support/saml-idp';
 
 /** The SSO settings page in Chromium: import IdP metadata, see the certificate, try to enforce too early. */
@@ -30,16 +27,13 @@ describe('SPA: SSO settings page', () => {
   });
 
   it('imports IdP metadata and refuses to require SSO before a tested login', async () => {
-    await page.goto(`${base}/login`);
-    await page.getByTestId('login-tenant').fill('acme');
-    await page.getByTestId('login-email').fill(acme.adminEmail);
-    await page.getByTestId('login-password').fill(PASSWORD);
-    await page.getByTestId('login-submit').click();
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'charlotte-keys-'));
-    await page
-      .getByTestId('keyfile-input')
-      .setInputFiles(writeKeyFile(dir, 'acme', acme.adminEmail, acme.adminId, testKeys.get(`acme/${acme.adminEmail}`)!));
-    await page.waitForURL((u) => !u.pathname.startsWith('/login'));
+    await loginThroughSpa(page, base, {
+      tenant: 'acme',
+      email: acme.adminEmail,
+      password: PASSWORD,
+      userId: acme.adminId,
+      key: testKeys.get(`acme/${acme.adminEmail}`)!,
+    });
 
     await page.getByTestId('nav-sso').click();
     await page.getByTestId('sso-acs-url').waitFor();

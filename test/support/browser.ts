@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { Browser, chromium } from 'playwright-core';
 
@@ -45,4 +46,26 @@ export function writeKeyFile(
   };
   fs.writeFileSync(file, JSON.stringify(json));
   return file;
+}
+
+/** Logs in through the SPA as a person would: password, then the user's key file in the file input. */
+export async function loginThroughSpa(
+  page: import('playwright-core').Page,
+  base: string,
+  user: {
+    tenant: string;
+    email: string;
+    password: string;
+    userId: string;
+    key: { privateKey: import('node:crypto').KeyObject; keyId: string };
+  },
+): Promise<void> {
+  await page.goto(`${base}/login`);
+  await page.getByTestId('login-tenant').fill(user.tenant);
+  await page.getByTestId('login-email').fill(user.email);
+  await page.getByTestId('login-password').fill(user.password);
+  await page.getByTestId('login-submit').click();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'charlotte-keys-'));
+  await page.getByTestId('keyfile-input').setInputFiles(writeKeyFile(dir, user.tenant, user.email, user.userId, user.key));
+  await page.waitForURL((u) => !u.pathname.startsWith('/login'));
 }
