@@ -1,5 +1,6 @@
 import type { AuditService } from './audit.service';
 import { rowToHashed } from './audit.service';
+import { eventValues } from './canonical';
 import type { PublicJwk } from '@charlotte/crypto';
 
 const CSV_COLUMNS = [
@@ -58,33 +59,8 @@ export async function* exportChain(audit: AuditService, chain: string, format: '
         out += JSON.stringify({ type: 'event', ...e, prevHash: r.prev_hash.toString('hex'), hash: r.hash.toString('hex') }) + '\n';
       } else {
         out +=
-          [
-            'event',
-            e.chain,
-            e.seq,
-            e.id,
-            e.occurredAt,
-            e.category,
-            e.action,
-            e.outcome,
-            e.tenantId,
-            e.actorType,
-            e.actorId,
-            e.targetType,
-            e.targetId,
-            e.requestId,
-            e.ip,
-            e.userAgent,
-            e.details,
-            r.prev_hash.toString('hex'),
-            r.hash.toString('hex'),
-            null,
-            null,
-            null,
-            null,
-          ]
-            .map(csvCell)
-            .join(',') + '\r\n';
+          ['event', ...eventValues(e), r.prev_hash.toString('hex'), r.hash.toString('hex'), null, null, null, null].map(csvCell).join(',') +
+          '\r\n';
       }
     }
     yield out;

@@ -4,7 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, QueryRunner } from 'typeorm';
 import { APP_CONFIG, AppConfig, decodeCursor, encodeCursor, Page, requestContext } from '@charlotte/core';
 import { SigningKeyService } from '@charlotte/crypto';
-import { chainHash, checkpointMessage, eventCanonical, GENESIS_HASH, HashedEvent, JsonValue } from './canonical';
+import { chainHash, checkpointMessage, eventCanonical, eventValues, GENESIS_HASH, HashedEvent, JsonValue } from './canonical';
 import { assertNoPersonalData } from './personal-data';
 import { AuditEventView, AuditRecord, PLATFORM_CHAIN, VerifyResult } from './audit.types';
 
@@ -283,26 +283,8 @@ export class AuditService {
         const head = state.get(p.chain)!;
         const e: HashedEvent = { ...p, seq: head.seq + 1, occurredAt: head.ts };
         const hash = chainHash(head.hash, eventCanonical(e));
-        const row = [
-          e.chain,
-          e.seq,
-          e.id,
-          e.occurredAt,
-          e.category,
-          e.action,
-          e.outcome,
-          e.tenantId,
-          e.actorType,
-          e.actorId,
-          e.targetType,
-          e.targetId,
-          e.requestId,
-          e.ip,
-          e.userAgent,
-          JSON.stringify(e.details),
-          head.hash,
-          hash,
-        ];
+        // the columns of audit_events; details go to jsonb as text
+        const row = [...eventValues(e).slice(0, -1), JSON.stringify(e.details), head.hash, hash];
         row.forEach((v, i) => cols[i].push(v));
         head.seq = e.seq;
         head.hash = hash;

@@ -54,6 +54,28 @@ const str = (v: string | null) => (v === null ? 'null' : JSON.stringify(v));
  * canonicalJson(e) for the fixed shape of an event, written key by key in sorted
  * order (the hot path of verification; a unit test keeps it equal to canonicalJson).
  */
+/** The event's fields in column order (audit_events, CSV export): chain … details. */
+export function eventValues(e: HashedEvent): Array<string | number | null | HashedEvent['details']> {
+  return [
+    e.chain,
+    e.seq,
+    e.id,
+    e.occurredAt,
+    e.category,
+    e.action,
+    e.outcome,
+    e.tenantId,
+    e.actorType,
+    e.actorId,
+    e.targetType,
+    e.targetId,
+    e.requestId,
+    e.ip,
+    e.userAgent,
+    e.details,
+  ];
+}
+
 export function eventCanonical(e: HashedEvent): string {
   if (!Number.isSafeInteger(e.seq)) throw new TypeError('seq must be a safe integer');
   return (
