@@ -82,8 +82,17 @@ export async function createApp(config: AppConfig, databaseUrl: string, opts: Cr
   const json = express.json({ limit: config.bodyLimit, strict: true });
   // XML bodies (IdP metadata import) as text; parsed only by the route that expects them.
   const xml = express.text({ limit: '256kb', type: ['application/xml', 'text/xml', 'application/samlmetadata+xml'] });
+  // HTML forms only where a browser posts one: the SAML ACS (HTTP-POST binding).
+  const form = express.urlencoded({ extended: false, limit: '512kb', parameterLimit: 10 });
+  const acsPath = new RegExp(`^/${API_PREFIX}/auth/saml/[^/]+/acs$`);
+  const parserFor = (req: express.Request) =>
+    req.is(['application/xml', 'text/xml', 'application/samlmetadata+xml'])
+      ? xml
+      : req.is('application/x-www-form-urlencoded') && acsPath.test(req.path)
+        ? form
+        : json;
   app.use((req: express.Request, res: express.Response, next: express.NextFunction) =>
-    (req.is(['application/xml', 'text/xml', 'application/samlmetadata+xml']) ? xml : json)(req, res, (err?: unknown) => {
+    parserFor(req)(req, res, (err?: unknown) => {
       if (!err) return next();
       const p = bodyParserProblem(err);
       if (p) return sendProblem(res, p);

@@ -20,6 +20,9 @@ import { KeyfilesService } from './keyfile/keyfiles.service';
 import { SamlMetadataController, SsoSettingsController } from './saml/sso.controller';
 import { SpMetadataService } from './saml/sp-metadata.service';
 import { SsoSettingsService } from './saml/sso-settings.service';
+import { SamlLoginController, SamlRejectionFilter } from './saml/saml.controller';
+import { SamlLoginService } from './saml/saml-login.service';
+import { SamlAcsGuard, SamlStrategy } from './saml/saml.strategy';
 import { TokensController } from './tokens/tokens.controller';
 import { TokensService } from './tokens/tokens.service';
 
@@ -52,6 +55,7 @@ const reflector = new Reflector();
     TokensController,
     SsoSettingsController,
     SamlMetadataController,
+    SamlLoginController,
   ],
   providers: [
     PasswordService,
@@ -65,6 +69,10 @@ const reflector = new Reflector();
     TokensService,
     SsoSettingsService,
     SpMetadataService,
+    SamlLoginService,
+    SamlStrategy,
+    SamlAcsGuard,
+    SamlRejectionFilter,
     { provide: APP_GUARD, useClass: AuditedThrottlerGuard },
     { provide: APP_GUARD, useClass: SessionAuthGuard },
     { provide: APP_GUARD, useClass: RolesGuard },

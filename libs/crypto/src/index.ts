@@ -1,2 +1,3 @@
 export * from './crypto.module';
+export * from './mac/mac-key.service';
 export * from './signing/signing-key.service';

@@ -2,6 +2,13 @@ import { Foundation1764000000000 } from './1764000000000-Foundation';
 import { AuditTrail1764100000000 } from './1764100000000-AuditTrail';
 import { KeyFilesAndTokens1764200000000 } from './1764200000000-KeyFilesAndTokens';
 import { TenantSso1764300000000 } from './1764300000000-TenantSso';
+import { SamlLogin1764400000000 } from './1764400000000-SamlLogin';
 
 /** Every migration, in order. `npm run migration:generate` appends new files here. */
-export const MIGRATIONS = [Foundation1764000000000, AuditTrail1764100000000, KeyFilesAndTokens1764200000000, TenantSso1764300000000];
+export const MIGRATIONS = [
+  Foundation1764000000000,
+  AuditTrail1764100000000,
+  KeyFilesAndTokens1764200000000,
+  TenantSso1764300000000,
+  SamlLogin1764400000000,
+];

@@ -1,9 +1,9 @@
 import { Body, Controller, Get, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
 import { ApiCookieAuth, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { APP_CONFIG, AppConfig, Public } from '@charlotte/core';
+import { APP_CONFIG, AppConfig, DomainError, Public } from '@charlotte/core';
 import { CurrentPrincipal, LoginThrottle, Principal } from '../guards/principal';
-import { SESSION_COOKIE } from '../sessions/sessions.service';
+import { SESSION_COOKIE, sessionCookieOptions, SessionsService } from '../sessions/sessions.service';
 import { UsersService } from '../users/users.service';
 import { AuthService } from './auth.service';
 import {
@@ -14,6 +14,7 @@ import {
   KeyfileStepDto,
   LoginDto,
   LoginResult,
+  PendingStepView,
   ProblemView,
   SessionView,
 } from './dto/login.dto';
@@ -24,6 +25,7 @@ export class AuthController {
   constructor(
     private readonly auth: AuthService,
     private readonly users: UsersService,
+    private readonly sessions: SessionsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -79,7 +81,24 @@ export class AuthController {
   }
 
   private setCookie(res: Response, token: string, expires: Date): void {
-    res.cookie(SESSION_COOKIE, token, { httpOnly: true, sameSite: 'strict', secure: this.config.cookieSecure, path: '/', expires });
+    res.cookie(SESSION_COOKIE, token, sessionCookieOptions(this.config, expires));
+  }
+
+  @Public()
+  @Get('login/pending')
+  @ApiOperation({ summary: 'The open step of a pending login (after an SSO login that also needs the key file).' })
+  @ApiOkResponse({ type: PendingStepView })
+  @ApiResponse({ status: 401, type: ProblemView, description: 'no_pending_login' })
+  async pending(@Req() req: Request): Promise<PendingStepView> {
+    const p = await this.sessions.pendingStep(this.cookieOf(req));
+    if (!p) throw new DomainError(401, 'no_pending_login', 'No pending login', 'There is no login waiting for a key file. Log in again.');
+    return {
+      step: p.kind === 'keyfile' ? 'keyfile' : 'enroll_keyfile',
+      challenge: p.challenge,
+      expiresAt: p.expiresAt.toISOString(),
+      tenant: p.tenantCode ?? '',
+      email: p.email,
+    };
   }
 
   @Get('session')
@@ -95,7 +114,7 @@ export class AuthController {
   @ApiCookieAuth()
   async logout(@CurrentPrincipal() p: Principal, @Res({ passthrough: true }) res: Response): Promise<void> {
     await this.auth.logout(p.sessionId);
-    res.clearCookie(SESSION_COOKIE, { httpOnly: true, sameSite: 'strict', secure: this.config.cookieSecure, path: '/' });
+    res.clearCookie(SESSION_COOKIE, sessionCookieOptions(this.config));
   }
 
   @Public()

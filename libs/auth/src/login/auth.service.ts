@@ -85,6 +85,7 @@ export class AuthService {
       [tenantId, dto.email.trim()],
     );
     const row = rows[0];
+    if (tenant) await this.assertPasswordLoginAllowed(tenant.id, row?.id, dto.password);
     if (!row) {
       await this.passwords.verify(null, dto.password);
       await this.refused(tenantId, 'unknown_user');
@@ -126,6 +127,28 @@ export class AuthService {
     }
     await this.refused(tenantId, 'keyfile_required', row.id, 'denied');
     throw new DomainError(403, 'keyfile_required', 'Key file required', 'This account has no key file. Ask an administrator to issue one.');
+  }
+
+  /**
+   * With SSO enforced, only the tenant's break-glass administrators may use the
+   * password step. Everyone else (known or not, right password or not) gets the
+   * same 403 after the same amount of work, so the answer says nothing about
+   * the account or its password.
+   */
+  private async assertPasswordLoginAllowed(tenantId: string, userId: string | undefined, password: string): Promise<void> {
+    const r: Array<{ sso_required: boolean; break_glass_admin_ids: string[] }> = await this.ds.query(
+      'SELECT sso_required, break_glass_admin_ids FROM tenant_sso_settings WHERE tenant_id = $1',
+      [tenantId],
+    );
+    if (!r[0]?.sso_required || (userId && r[0].break_glass_admin_ids.includes(userId))) return;
+    await this.passwords.verify(null, password);
+    await this.refused(tenantId, 'sso_required', userId, 'denied');
+    throw new DomainError(
+      403,
+      'sso_required',
+      'SSO required',
+      'This contract requires single sign-on: use "Log in with SSO" (SSOでログイン).',
+    );
   }
 
   private stepAudit(tenantId: string | null, userId: string, next: string) {

@@ -8,6 +8,11 @@ import type { UserRole } from '../users/user.entity';
 
 export const SESSION_COOKIE = 'charlotte_session';
 
+/** The session cookie: HttpOnly, SameSite=Strict, Secure behind HTTPS. */
+export function sessionCookieOptions(config: AppConfig, expires?: Date) {
+  return { httpOnly: true, sameSite: 'strict' as const, secure: config.cookieSecure, path: '/', ...(expires ? { expires } : {}) };
+}
+
 export interface ResolvedSession {
   sessionId: string;
   userId: string;
@@ -138,6 +143,38 @@ export class SessionsService {
       ],
     );
     return { token, challenge, expiresAt };
+  }
+
+  /**
+   * The open step of a pending login without consuming it (after an SSO
+   * redirect the SPA asks which step comes next and signs this challenge).
+   */
+  async pendingStep(
+    token: string | undefined,
+  ): Promise<{ kind: 'keyfile' | 'enroll'; challenge: string; expiresAt: Date; tenantCode: string | null; email: string } | undefined> {
+    if (!token || token.length > 100) return undefined;
+    const r: Array<{
+      pending_kind: 'keyfile' | 'enroll';
+      challenge: string;
+      challenge_expires_at: Date;
+      code: string | null;
+      email: string;
+    }> = await this.ds.query(
+      `SELECT s.pending_kind, s.challenge, s.challenge_expires_at, t.code, u.email
+           FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN tenants t ON t.id = s.tenant_id
+          WHERE s.token_hash = $1 AND s.stage = 'pending' AND s.revoked_at IS NULL AND s.challenge IS NOT NULL AND s.challenge_expires_at > now()`,
+      [sha256(token)],
+    );
+    const row = r[0];
+    return row
+      ? {
+          kind: row.pending_kind,
+          challenge: row.challenge,
+          expiresAt: new Date(row.challenge_expires_at),
+          tenantCode: row.code,
+          email: row.email,
+        }
+      : undefined;
   }
 
   /**

@@ -42,6 +42,12 @@ export interface AppConfig {
   auditCheckpointCron: string;
   clockSyncRequired: boolean;
   keyfilePbkdf2Iterations: number;
+  /** 32-byte HMAC key for values we hand out and take back (SAML RelayState); default DATA_DIR/keys/mac.key. */
+  macKeyFile: string | undefined;
+  /** Clock skew accepted on SAML assertion times (NotBefore, NotOnOrAfter). */
+  samlClockSkewSeconds: number;
+  /** How long an SP-initiated SAML login may take at the IdP before its request id is refused. */
+  samlRequestTtlMinutes: number;
 }
 
 export class ConfigError extends Error {
@@ -170,6 +176,9 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
     clockSyncRequired: r.bool('CLOCK_SYNC_REQUIRED', false),
     // OWASP 2023: PBKDF2-HMAC-SHA256 needs at least 600,000 iterations.
     keyfilePbkdf2Iterations: r.int('KEYFILE_PBKDF2_ITERATIONS', 600000, 600000, 10000000),
+    macKeyFile: r.optionalString('MAC_KEY_FILE') ? path.resolve(cwd, r.optionalString('MAC_KEY_FILE') as string) : undefined,
+    samlClockSkewSeconds: r.int('SAML_CLOCK_SKEW_SECONDS', 60, 0, 300),
+    samlRequestTtlMinutes: r.int('SAML_REQUEST_TTL_MINUTES', 10, 1, 60),
   };
   if (!/^(\S+\s+){4,5}\S+$/.test(config.auditCheckpointCron))
     r.problems.push(`AUDIT_CHECKPOINT_CRON must be a cron expression, got "${config.auditCheckpointCron}"`);

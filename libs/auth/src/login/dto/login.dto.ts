@@ -57,6 +57,14 @@ export class LoginResult {
   @ApiPropertyOptional() csrfToken?: string;
 }
 
+export class PendingStepView {
+  @ApiProperty({ enum: ['keyfile', 'enroll_keyfile'] }) step: 'keyfile' | 'enroll_keyfile';
+  @ApiProperty({ description: '32 random bytes, base64url; sign "charlotte-login:v1:" + challenge with ES256' }) challenge: string;
+  @ApiProperty({ description: 'the challenge expires 2 minutes after the SSO login' }) expiresAt: string;
+  @ApiProperty({ description: 'contract code of the user logging in (the key file names it)' }) tenant: string;
+  @ApiProperty({ description: 'e-mail address of the user logging in (the key file names it)' }) email: string;
+}
+
 export class KeyfileStepDto {
   @ApiProperty({ description: 'RFC 7638 thumbprint of the public key (base64url SHA-256)' })
   @Matches(/^[A-Za-z0-9_-]{43}$/, { message: 'keyId must be a base64url SHA-256 thumbprint' })

@@ -1,0 +1,417 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { CacheProvider, Profile, SAML, SamlConfig, ValidateInResponseTo } from '@node-saml/node-saml';
+import type { Request } from 'express';
+import { DataSource } from 'typeorm';
+import { AuditService } from '@charlotte/audit';
+import { APP_CONFIG, AppConfig } from '@charlotte/core';
+import { MacKeyService } from '@charlotte/crypto';
+import { KeyfilesService } from '../keyfile/keyfiles.service';
+import { SessionsService } from '../sessions/sessions.service';
+import { TENANT_CODE_PATTERN } from '../tenants/tenants.service';
+import { postcheckAssertion, precheckResponse, SamlReason, SamlRejection } from './saml-checks';
+import { SsoSettingsService } from './sso-settings.service';
+
+type Settings = NonNullable<Awaited<ReturnType<SsoSettingsService['find']>>>;
+
+/** What the ACS learnt before node-saml ran; kept per request. */
+interface AcsContext {
+  tenantId: string;
+  tenantCode: string;
+  settings: Settings;
+  spEntityId: string;
+  acsUrl: string;
+  inResponseTo: string | null;
+  cache: ConsumingRequestCache;
+}
+
+/** A finished SSO login: where to send the browser, with which session cookie. */
+export interface SamlLoginResult {
+  tenantId: string;
+  userId: string;
+  token: string;
+  expiresAt: Date;
+  redirectTo: string;
+}
+
+/** Errors that are not about the SAML message (database down…): they must stay 500s, not become refusals. */
+export class SamlInternalError extends Error {
+  constructor(readonly original: unknown) {
+    super('SAML login failed internally');
+    this.name = 'SamlInternalError';
+  }
+}
+
+const RELAY_PURPOSE = 'saml-relay-state';
+const RELAY_TAG_BYTES = 16;
+const MAX_RESPONSE_CHARS = 400_000;
+const RETURN_TO = /^\/(?![/\\])[^\s\\]{0,500}$/;
+
+/**
+ * node-saml's InResponseTo cache, backed by PostgreSQL and bound to one tenant:
+ * the first lookup deletes the row (so a request id is good for one response,
+ * on any instance), later lookups in the same validation see the remembered
+ * row. node-saml looks twice (Response and SubjectConfirmationData).
+ */
+class ConsumingRequestCache implements CacheProvider {
+  consumed?: { requestId: string; relayId: string; returnTo: string; createdAt: Date };
+
+  constructor(
+    private readonly ds: DataSource,
+    private readonly tenantId: string,
+  ) {}
+
+  saveAsync(): Promise<null> {
+    return Promise.reject(new Error('the ACS never issues requests'));
+  }
+
+  async getAsync(key: string): Promise<string | null> {
+    if (this.consumed) return this.consumed.requestId === key ? this.consumed.createdAt.toISOString() : null;
+    if (key.length > 200) return null;
+    const r: [Array<{ relay_id: string; return_to: string; created_at: Date }>, number] = await this.ds.query(
+      `DELETE FROM saml_requests WHERE request_id = $1 AND tenant_id = $2 AND expires_at > now() RETURNING relay_id, return_to, created_at`,
+      [key, this.tenantId],
+    );
+    const row = r[0][0];
+    if (!row) return null;
+    this.consumed = { requestId: key, relayId: row.relay_id, returnTo: row.return_to, createdAt: new Date(row.created_at) };
+    return this.consumed.createdAt.toISOString();
+  }
+
+  removeAsync(): Promise<null> {
+    return Promise.resolve(null);
+  }
+}
+
+/**
+ * SP side of SAML 2.0 Web SSO for one tenant at a time, on node-saml (never our
+ * own XML signature code): SP-initiated login, then the ACS checks of
+ * saml-checks.ts around node-saml's validation, single use of request and
+ * assertion ids in PostgreSQL, and the user and session that result.
+ */
+@Injectable()
+export class SamlLoginService {
+  private readonly contexts = new WeakMap<Request, AcsContext>();
+
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly sso: SsoSettingsService,
+    private readonly sessions: SessionsService,
+    private readonly keyfiles: KeyfilesService,
+    private readonly audit: AuditService,
+    private readonly mac: MacKeyService,
+  ) {}
+
+  private get skewMs(): number {
+    return this.config.samlClockSkewSeconds * 1000;
+  }
+
+  private async tenant(code: string): Promise<{ id: string; code: string; settings: Settings }> {
+    const c = code.toLowerCase();
+    if (!TENANT_CODE_PATTERN.test(c)) throw new SamlRejection('sso_not_configured');
+    const t: Array<{ id: string; status: string }> = await this.ds.query(`SELECT id, status FROM tenants WHERE code = $1`, [c]);
+    if (!t[0]) throw new SamlRejection('sso_not_configured');
+    if (t[0].status !== 'active') throw new SamlRejection('tenant_inactive');
+    const settings = await this.sso.find(t[0].id);
+    if (!settings) throw new SamlRejection('sso_not_configured');
+    return { id: t[0].id, code: c, settings };
+  }
+
+  private samlConfig(settings: Settings, urls: { spEntityId: string; acsUrl: string }, extra: Partial<SamlConfig> = {}): SamlConfig {
+    return {
+      issuer: urls.spEntityId,
+      audience: urls.spEntityId,
+      callbackUrl: urls.acsUrl,
+      entryPoint: settings.sso_url,
+      idpCert: settings.certificates,
+      idpIssuer: settings.idp_entity_id,
+      identifierFormat: settings.name_id_format,
+      wantAssertionsSigned: true,
+      // The assertion must be signed; a signature over the whole Response as well is welcome but not required.
+      wantAuthnResponseSigned: false,
+      signatureAlgorithm: 'sha256',
+      digestAlgorithm: 'sha256',
+      acceptedClockSkewMs: this.skewMs,
+      requestIdExpirationPeriodMs: this.config.samlRequestTtlMinutes * 60_000,
+      // IdPs differ in the authentication context they use (MFA, Kerberos…); the IdP decides.
+      disableRequestedAuthnContext: true,
+      ...extra,
+    };
+  }
+
+  /**
+   * SP-initiated login: an AuthnRequest whose id we store (with the opaque,
+   * MAC-tagged RelayState and where to go afterwards) for one use.
+   */
+  async startLogin(tenantCode: string, returnTo: string | undefined): Promise<string> {
+    const t = await this.tenant(tenantCode);
+    const urls = this.sso.spUrls(t.code);
+    const requestId = `_${randomUUID().replace(/-/g, '')}`;
+    const relayId = randomBytes(16).toString('base64url');
+    // RelayState is at most 80 bytes (SAML bindings 3.4.3): 22 + 1 + 22.
+    const relayState = `${relayId}.${this.mac.tag(RELAY_PURPOSE, `${t.id}|${relayId}`, RELAY_TAG_BYTES)}`;
+    const target = returnTo && RETURN_TO.test(returnTo) ? returnTo : '/';
+    await this.ds.query(
+      `INSERT INTO saml_requests (request_id, tenant_id, relay_id, return_to, expires_at) VALUES ($1, $2, $3, $4, now() + make_interval(mins => $5))`,
+      [requestId, t.id, relayId, target, this.config.samlRequestTtlMinutes],
+    );
+    const saml = new SAML(
+      this.samlConfig(t.settings, urls, {
+        generateUniqueId: () => requestId,
+        validateInResponseTo: ValidateInResponseTo.never,
+      }),
+    );
+    return saml.getAuthorizeUrlAsync(relayState, undefined, {});
+  }
+
+  /** node-saml options for this ACS request, after the structural pre-checks. */
+  async acsOptions(req: Request): Promise<Partial<SamlConfig>> {
+    try {
+      const body = (req.body ?? {}) as Record<string, unknown>;
+      const t = await this.tenant(String(req.params.tenant ?? ''));
+      const urls = this.sso.spUrls(t.code);
+      const fail = (reason: SamlReason, details?: Record<string, string | number | boolean>) => new SamlRejection(reason, details, t.id);
+      if (typeof body.SAMLResponse !== 'string' || body.SAMLResponse.length === 0) throw fail('missing_response');
+      if (body.SAMLResponse.length > MAX_RESPONSE_CHARS) throw fail('too_large');
+      const xml = Buffer.from(body.SAMLResponse, 'base64').toString('utf8');
+      let pre: { inResponseTo: string | null };
+      try {
+        pre = precheckResponse(xml, { acsUrl: urls.acsUrl, idpEntityId: t.settings.idp_entity_id });
+      } catch (e) {
+        if (e instanceof SamlRejection) throw fail(e.reason, e.details);
+        throw e;
+      }
+      if (!pre.inResponseTo && !t.settings.allow_idp_initiated) throw fail('idp_initiated_disabled');
+      const cache = new ConsumingRequestCache(this.ds, t.id);
+      this.contexts.set(req, {
+        tenantId: t.id,
+        tenantCode: t.code,
+        settings: t.settings,
+        spEntityId: urls.spEntityId,
+        acsUrl: urls.acsUrl,
+        inResponseTo: pre.inResponseTo,
+        cache,
+      });
+      return this.samlConfig(t.settings, urls, {
+        validateInResponseTo: t.settings.allow_idp_initiated ? ValidateInResponseTo.ifPresent : ValidateInResponseTo.always,
+        cacheProvider: cache,
+      });
+    } catch (e) {
+      throw e instanceof SamlRejection ? e : new SamlInternalError(e);
+    }
+  }
+
+  /** After node-saml accepted the signature: our checks, single use, the user and the session. */
+  async complete(req: Request, profile: Profile | null): Promise<SamlLoginResult> {
+    const ctx = this.contexts.get(req);
+    try {
+      if (!ctx) throw new SamlRejection('invalid_response');
+      if (!profile) throw new SamlRejection('status_not_success');
+      const checked = postcheckAssertion(profile.getAssertionXml?.() ?? '', {
+        acsUrl: ctx.acsUrl,
+        idpEntityId: ctx.settings.idp_entity_id,
+        inResponseTo: ctx.inResponseTo,
+        skewMs: this.skewMs,
+      });
+      let returnTo = '/';
+      if (ctx.inResponseTo) {
+        // SP-initiated: the request row was consumed by node-saml's lookup; the
+        // RelayState must be the one we issued with it.
+        const row = ctx.cache.consumed;
+        if (!row || row.requestId !== ctx.inResponseTo) throw new SamlRejection('unknown_in_response_to');
+        const relay = String((req.body as Record<string, unknown>).RelayState ?? '');
+        const [relayId, tag] = relay.split('.');
+        if (
+          !relayId ||
+          !tag ||
+          relayId !== row.relayId ||
+          !this.mac.check(RELAY_PURPOSE, `${ctx.tenantId}|${relayId}`, tag, RELAY_TAG_BYTES)
+        )
+          throw new SamlRejection('relay_state_invalid');
+        returnTo = row.returnTo;
+      }
+      await this.rememberAssertion(ctx.tenantId, checked.assertionId, checked.rememberUntil);
+      return await this.signIn(req, ctx, checked.nameId, profile, returnTo);
+    } catch (e) {
+      if (e instanceof SamlRejection) {
+        e.tenantId ??= ctx?.tenantId;
+        throw e;
+      }
+      throw new SamlInternalError(e);
+    }
+  }
+
+  /** Refuses an assertion id seen before (until it expires), on every instance. */
+  private async rememberAssertion(tenantId: string, assertionId: string, until: Date): Promise<void> {
+    if (assertionId.length > 200) throw new SamlRejection('invalid_response');
+    await this.ds.query(`DELETE FROM saml_assertion_ids WHERE expires_at < now()`);
+    const r: Array<{ assertion_id: string }> = await this.ds.query(
+      `INSERT INTO saml_assertion_ids (tenant_id, assertion_id, expires_at) VALUES ($1, $2, $3)
+       ON CONFLICT (tenant_id, assertion_id) DO NOTHING RETURNING assertion_id`,
+      [tenantId, assertionId, until],
+    );
+    if (r.length === 0) throw new SamlRejection('replayed_assertion');
+  }
+
+  private attribute(profile: Profile, name: string | undefined): string[] {
+    if (!name) return [];
+    const attrs = (profile.attributes ?? {}) as Record<string, unknown>;
+    const v = attrs[name];
+    const list = Array.isArray(v) ? v : v === undefined || v === null ? [] : [v];
+    return list.filter((x): x is string => typeof x === 'string').map((x) => x.trim());
+  }
+
+  private async signIn(req: Request, ctx: AcsContext, nameId: string, profile: Profile, returnTo: string): Promise<SamlLoginResult> {
+    const s = ctx.settings;
+    const idp = s.idp_entity_id;
+    const mapping = s.attribute_mapping ?? {};
+    const emailFromNameId = /emailAddress$/.test(profile.nameIDFormat ?? s.name_id_format) ? nameId : undefined;
+    const emailRaw = (this.attribute(profile, mapping.email)[0] ?? emailFromNameId ?? '').toLowerCase();
+    const email = /^[^\s@]{1,200}@[^\s@]{1,200}$/.test(emailRaw) ? emailRaw : undefined;
+
+    type U = { id: string; status: string; role: string; sso_name_id: string | null };
+    let user: U | undefined = (
+      (await this.ds.query(
+        `SELECT id, status, role, sso_name_id FROM users WHERE tenant_id = $1 AND sso_idp_entity_id = $2 AND sso_name_id = $3`,
+        [ctx.tenantId, idp, nameId],
+      )) as U[]
+    )[0];
+    let provisioning: 'existing' | 'linked' | 'jit' = 'existing';
+    if (!user && email) {
+      // First SSO login of a user the admin created or invited: the tenant's own
+      // IdP vouches for the e-mail inside this tenant only.
+      const byEmail = (
+        (await this.ds.query(`SELECT id, status, role, sso_name_id FROM users WHERE tenant_id = $1 AND email = $2`, [
+          ctx.tenantId,
+          email,
+        ])) as U[]
+      )[0];
+      if (byEmail) {
+        if (byEmail.sso_name_id !== null) throw new SamlRejection('identity_conflict');
+        if (byEmail.status === 'disabled') throw new SamlRejection('user_disabled');
+        await this.ds.query(
+          `UPDATE users SET sso_idp_entity_id = $2, sso_name_id = $3, status = 'active', invitation_token_hash = NULL, invitation_expires_at = NULL
+            WHERE id = $1 AND sso_name_id IS NULL`,
+          [byEmail.id, idp, nameId],
+        );
+        user = { ...byEmail, status: 'active' };
+        provisioning = 'linked';
+      }
+    }
+    if (!user) {
+      if (!s.jit_enabled) throw new SamlRejection('user_unknown', { jit: false });
+      if (!email) throw new SamlRejection('user_unknown', { jit: true, email: false });
+      const adminValues = new Set(mapping.adminValues ?? []);
+      const role = mapping.role
+        ? this.attribute(profile, mapping.role).some((v) => adminValues.has(v))
+          ? 'admin'
+          : 'member'
+        : s.jit_default_role;
+      const displayName = (this.attribute(profile, mapping.displayName)[0] ?? email.split('@')[0]).slice(0, 200);
+      try {
+        const rows: U[] = await this.ds.query(
+          `INSERT INTO users (tenant_id, email, display_name, role, status, sso_idp_entity_id, sso_name_id)
+           VALUES ($1, $2, $3, $4, 'active', $5, $6) RETURNING id, status, role, sso_name_id`,
+          [ctx.tenantId, email, displayName, role, idp, nameId],
+        );
+        user = rows[0];
+      } catch (e) {
+        if ((e as { code?: string }).code === '23505') throw new SamlRejection('identity_conflict');
+        throw e;
+      }
+      provisioning = 'jit';
+      await this.audit.record({
+        category: 'operation',
+        action: 'user.created',
+        outcome: 'success',
+        tenantId: ctx.tenantId,
+        actor: { type: 'system' },
+        target: { type: 'user', id: user.id },
+        details: { role, status: 'active', source: 'sso_jit' },
+      });
+    }
+    if (user.status === 'disabled') throw new SamlRejection('user_disabled');
+    if (provisioning === 'linked')
+      await this.audit.record({
+        category: 'security',
+        action: 'sso.user_linked',
+        outcome: 'success',
+        tenantId: ctx.tenantId,
+        actor: { type: 'system' },
+        target: { type: 'user', id: user.id },
+      });
+
+    const ip = req.ip;
+    const ua = req.header('user-agent');
+    if (s.require_keyfile) {
+      // "SSO plus key file": the IdP stands in for the password step only.
+      const kind = (await this.keyfiles.activeCount(user.id)) > 0 ? 'keyfile' : await this.enrolKind(user.id);
+      if (!kind) throw new SamlRejection('keyfile_required');
+      const p = await this.sessions.createPending({ id: user.id, tenantId: ctx.tenantId }, kind, ip, ua);
+      await this.loginAudit(ctx.tenantId, user.id, undefined, { next: kind === 'keyfile' ? 'keyfile' : 'enroll_keyfile', provisioning });
+      return {
+        tenantId: ctx.tenantId,
+        userId: user.id,
+        token: p.token,
+        expiresAt: p.expiresAt,
+        redirectTo: returnTo === '/' ? '/login?sso=keyfile' : `/login?sso=keyfile&redirect=${encodeURIComponent(returnTo)}`,
+      };
+    }
+    await this.ds.query(
+      'UPDATE users SET failed_login_count = 0, failed_window_start = NULL, locked_until = NULL, last_login_at = now() WHERE id = $1',
+      [user.id],
+    );
+    const session = await this.sessions.create({ id: user.id, tenantId: ctx.tenantId }, ip, ua);
+    const adminTest = user.role === 'admin';
+    if (adminTest) {
+      // An administrator got in through this IdP configuration: enforcement may now be switched on.
+      await this.ds.query(`UPDATE tenant_sso_settings SET tested_at = now(), tested_by = $2 WHERE tenant_id = $1 AND idp_entity_id = $3`, [
+        ctx.tenantId,
+        user.id,
+        idp,
+      ]);
+    }
+    await this.loginAudit(ctx.tenantId, user.id, session.sessionId, { provisioning, adminTest });
+    return { tenantId: ctx.tenantId, userId: user.id, token: session.token, expiresAt: session.expiresAt, redirectTo: returnTo };
+  }
+
+  private async enrolKind(userId: string): Promise<'enroll' | undefined> {
+    const r: Array<{ key_enrolment_allowed: boolean }> = await this.ds.query('SELECT key_enrolment_allowed FROM users WHERE id = $1', [
+      userId,
+    ]);
+    return r[0]?.key_enrolment_allowed ? 'enroll' : undefined;
+  }
+
+  private loginAudit(tenantId: string, userId: string, sessionId: string | undefined, details: Record<string, string | boolean>) {
+    return this.audit.record({
+      category: 'access',
+      action: 'auth.login',
+      outcome: 'success',
+      tenantId,
+      actor: { type: 'user', id: userId },
+      target: sessionId ? { type: 'session', id: sessionId } : undefined,
+      details: { step: 'saml', ...details },
+    });
+  }
+
+  /** Security event for a refused SSO response: reason codes only. */
+  refusalAudit(req: Request, rejection: SamlRejection): Promise<void> {
+    return this.audit.record({
+      category: 'security',
+      action: 'auth.sso_login',
+      outcome: 'failure',
+      tenantId: rejection.tenantId ?? this.contexts.get(req)?.tenantId ?? null,
+      actor: { type: 'anonymous' },
+      details: { reason: rejection.reason, ...rejection.details },
+    });
+  }
+
+  /** Drops request ids nobody came back for (scheduled). */
+  async purgeExpired(): Promise<number> {
+    const a: [unknown[], number] = await this.ds.query(`DELETE FROM saml_requests WHERE expires_at < now()`);
+    const b: [unknown[], number] = await this.ds.query(`DELETE FROM saml_assertion_ids WHERE expires_at < now()`);
+    return a[1] + b[1];
+  }
+}

@@ -1,0 +1,101 @@
+import {
+  ArgumentsHost,
+  Catch,
+  Controller,
+  ExceptionFilter,
+  Get,
+  HttpCode,
+  Inject,
+  Injectable,
+  Param,
+  Post,
+  Query,
+  Req,
+  Res,
+  UseFilters,
+  UseGuards,
+} from '@nestjs/common';
+import { ApiExcludeEndpoint, ApiFoundResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { APP_CONFIG, AppConfig, Public, requestContext } from '@charlotte/core';
+import { LoginThrottle } from '../guards/principal';
+import { SESSION_COOKIE, sessionCookieOptions } from '../sessions/sessions.service';
+import { SamlRejection } from './saml-checks';
+import { SamlLoginResult, SamlLoginService } from './saml-login.service';
+import { SamlAcsGuard } from './saml.strategy';
+
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/**
+ * The page a browser gets when SSO fails: the same generic text for every
+ * cause, plus the reason code and request id for the administrator. Static
+ * HTML without script or inline style (the CSP allows neither).
+ */
+export function refusalPage(reason: string, requestId: string | undefined): string {
+  return `<!doctype html>
+<html lang="ja"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>SSOでログインできませんでした / SSO login failed</title></head>
+<body><main>
+<h1>SSOでログインできませんでした</h1>
+<p>シングルサインオンの応答を受け付けられませんでした。もう一度お試しいただき、解決しない場合は次のコードをシステム管理者にお伝えください。</p>
+<p lang="en">Charlotte could not accept the single sign-on response. Try again; if it keeps failing, give your administrator the code below.</p>
+<dl><dt>理由コード / Reason</dt><dd><code id="reason">${escapeHtml(reason)}</code></dd>
+<dt>リクエストID / Request ID</dt><dd><code id="request-id">${escapeHtml(requestId ?? '-')}</code></dd></dl>
+<p><a href="/login">ログイン画面に戻る / Back to the login page</a></p>
+</main></body></html>
+`;
+}
+
+/** Every SSO refusal: a `security` audit event with the reason, then the generic page (no session is set). */
+@Injectable()
+@Catch(SamlRejection)
+export class SamlRejectionFilter implements ExceptionFilter {
+  constructor(private readonly login: SamlLoginService) {}
+
+  async catch(e: SamlRejection, host: ArgumentsHost): Promise<void> {
+    const req = host.switchToHttp().getRequest<Request>();
+    const res = host.switchToHttp().getResponse<Response>();
+    if (e.reason !== 'sso_not_configured') await this.login.refusalAudit(req, e);
+    res
+      .status(e.reason === 'sso_not_configured' ? 404 : e.reason === 'tenant_inactive' ? 403 : 401)
+      .setHeader('Cache-Control', 'no-store')
+      .type('html')
+      .send(refusalPage(e.reason, requestContext.get()?.requestId));
+  }
+}
+
+/** Browser endpoints of SAML Web SSO (HTTP-Redirect to the IdP, HTTP-POST back). */
+@ApiTags('sso')
+@Controller('auth/saml')
+@UseFilters(SamlRejectionFilter)
+export class SamlLoginController {
+  constructor(
+    private readonly login: SamlLoginService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  @Public()
+  @LoginThrottle()
+  @Get(':tenant/login')
+  @ApiOperation({ summary: "SP-initiated SSO: redirects the browser to the tenant's IdP." })
+  @ApiQuery({ name: 'returnTo', required: false, description: 'same-origin path to open after the login (default /)' })
+  @ApiFoundResponse({ description: 'to the IdP with a SAMLRequest and an opaque RelayState' })
+  async start(@Param('tenant') tenant: string, @Query('returnTo') returnTo: string | undefined, @Res() res: Response): Promise<void> {
+    const url = await this.login.startLogin(tenant, typeof returnTo === 'string' ? returnTo : undefined);
+    res.setHeader('Cache-Control', 'no-store');
+    res.redirect(302, url);
+  }
+
+  @Public()
+  @LoginThrottle()
+  @Post(':tenant/acs')
+  @HttpCode(303)
+  @UseGuards(SamlAcsGuard)
+  @ApiExcludeEndpoint()
+  acs(@Req() req: Request & { user?: SamlLoginResult }, @Res() res: Response): void {
+    const result = req.user as SamlLoginResult;
+    res.cookie(SESSION_COOKIE, result.token, sessionCookieOptions(this.config, result.expiresAt));
+    res.setHeader('Cache-Control', 'no-store');
+    res.redirect(303, result.redirectTo);
+  }
+}
