@@ -32,7 +32,9 @@ describe('SPA: SAML SSO login through a test IdP', () => {
   async function freshPage(): Promise<Page> {
     const c = await browser.newContext({ locale: 'ja-JP' });
     contexts.push(c);
-    return c.newPage();
+    const page = await c.newPage();
+    page.setDefaultTimeout(10_000);
+    return page;
   }
 
   /** At the IdP: type the user and sign in; the IdP posts back to our ACS. */
@@ -98,9 +100,15 @@ describe('SPA: SAML SSO login through a test IdP', () => {
   });
 
   it('logs a new user in with "SSOでログイン" and creates them just in time', async () => {
-    await t.app
-      .get(SsoSettingsService)
-      .put(acme.tenantId, { ...(await t.app.get(SsoSettingsService).get(acme.tenantId)), jitEnabled: true }, acme.adminId);
+    await t.app.get(SsoSettingsService).put(
+      acme.tenantId,
+      {
+        ...(await t.app.get(SsoSettingsService).get(acme.tenantId)),
+        jitEnabled: true,
+        attributeMapping: { email: 'mail', displayName: 'displayName' },
+      },
+      acme.adminId,
+    );
     const page = await freshPage();
     await page.goto(`${base}/login`);
     await page.getByTestId('login-tenant').fill('acme');

@@ -114,4 +114,23 @@ describe(ApiClient.name, () => {
     await expect(sut.listUsers()).rejects.toMatchObject({ status: 401, code: 'unauthenticated' });
     expect(onUnauthenticated).toHaveBeenCalledTimes(1);
   });
+
+  it('builds the SAML login URL from a normalised contract code and an encoded returnTo', () => {
+    const sut = new ApiClient();
+    expect(sut.samlLoginUrl(' ACME ')).toBe('/api/v1/auth/saml/acme/login');
+    expect(sut.samlLoginUrl('acme', '/settings/sso?tested=1')).toBe('/api/v1/auth/saml/acme/login?returnTo=%2Fsettings%2Fsso%3Ftested%3D1');
+    expect(sut.samlLoginUrl('a/b?c')).toBe('/api/v1/auth/saml/a%2Fb%3Fc/login');
+  });
+
+  it('asks for the pending SSO login without signalling the 401 of "nothing pending"', async () => {
+    const fetchMock = stubApi({ 'GET /auth/login/pending': () => problem(401, 'no_pending_login') });
+    const sut = new ApiClient();
+    sut.setCsrfToken('csrf-123');
+    const onUnauthenticated = vi.fn();
+    sut.onUnauthenticated = onUnauthenticated;
+
+    await expect(sut.getPendingLogin()).rejects.toMatchObject({ status: 401, code: 'no_pending_login' });
+    expect(onUnauthenticated).not.toHaveBeenCalled();
+    expect(headersOf(fetchMock)['x-csrf-token']).toBeUndefined();
+  });
 });

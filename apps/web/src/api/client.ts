@@ -63,6 +63,8 @@ export interface LoginEnrollKeyfileStep {
   expiresAt?: string;
 }
 export type LoginResponse = LoginDone | LoginKeyfileStep | LoginEnrollKeyfileStep;
+/** The key-file step an SSO login (SSO plus key file) is waiting for, and whose login it is. */
+export type PendingLogin = (LoginKeyfileStep | LoginEnrollKeyfileStep) & { tenant?: string; email?: string };
 
 export interface KeyfileLoginRequest {
   keyId: string;
@@ -408,6 +410,25 @@ export class ApiClient {
 
   acceptInvitation(body: { token: string; password: string }): Promise<AcceptInvitationResponse> {
     return this.request('POST', '/auth/invitations/accept', { body });
+  }
+
+  /**
+   * The key-file step of an SSO login that is waiting for it (pending-session
+   * cookie set by the SAML ACS); 401 `no_pending_login` when there is none.
+   */
+  getPendingLogin(): Promise<PendingLogin> {
+    return this.request('GET', '/auth/login/pending');
+  }
+
+  /**
+   * Where the browser starts a SAML login. A navigation, not fetch: the server
+   * answers with a redirect to the tenant's IdP. `returnTo` is a path of this
+   * SPA the server sends the browser back to afterwards (it checks it again).
+   */
+  samlLoginUrl(tenantCode: string, returnTo?: string): string {
+    const code = encodeURIComponent(tenantCode.trim().toLowerCase());
+    const query = returnTo ? `?returnTo=${encodeURIComponent(returnTo)}` : '';
+    return `${this.baseUrl}/auth/saml/${code}/login${query}`;
   }
 
   /** Second factor: the signed challenge (pending-session cookie, no CSRF token yet). */

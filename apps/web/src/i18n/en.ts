@@ -47,6 +47,13 @@ const en: MessageSchema = {
     password: 'Password',
     submit: 'Log in',
     submitting: 'Logging in…',
+    sso: {
+      button: 'Log in with SSO',
+      tenantRequired: 'Enter your contract code to log in with SSO.',
+      required: 'Your contract requires logging in with SSO. Please use “Log in with SSO”.',
+      expired: 'Your SSO login has expired. Please log in again.',
+      resuming: 'Checking your SSO login…',
+    },
     keyfile: {
       title: 'Confirm with your Charlotte key',
       intro: 'Select your key file',
@@ -395,6 +402,7 @@ const en: MessageSchema = {
     notConfigured: 'SSO is not configured yet.',
     saved: 'The SSO settings were saved.',
     imported: 'The IdP metadata was imported: the entity ID, SSO URL and certificates were updated.',
+    testSucceeded: 'The SSO test login succeeded.',
     sp: {
       title: 'This service (SP)',
       intro: 'Give the following to your IdP administrator.',
@@ -466,6 +474,10 @@ const en: MessageSchema = {
       testedAt: 'SSO login check',
       testedAtValue: 'Checked on {date}',
       untested: 'Not tested',
+      test: 'Test SSO',
+      testHint:
+        'Logs in through your IdP with the saved settings and comes back to this page. SSO can only be required after a successful test login.',
+      testUnavailable: 'Save the SSO settings to be able to test them.',
       save: 'Save',
       saving: 'Saving…',
     },

@@ -45,6 +45,13 @@ const ja = {
     password: 'パスワード',
     submit: 'ログイン',
     submitting: 'ログインしています…',
+    sso: {
+      button: 'SSOでログイン',
+      tenantRequired: 'SSOでログインするには、契約コードを入力してください。',
+      required: 'この契約ではSSOでのログインが必須です。「SSOでログイン」を使ってください。',
+      expired: 'SSOのログインが期限切れです。もう一度ログインしてください。',
+      resuming: 'SSOでのログインを確認しています…',
+    },
     keyfile: {
       title: 'Charlotteキーによる確認',
       intro: 'キーファイルを選択してください',
@@ -393,6 +400,7 @@ const ja = {
     notConfigured: 'SSOはまだ設定されていません。',
     saved: 'SSO設定を保存しました。',
     imported: 'IdPメタデータを読み込みました。エンティティID、SSO URL、証明書を更新しました。',
+    testSucceeded: 'SSOのテストログインに成功しました。',
     sp: {
       title: 'このサービス（SP）の情報',
       intro: 'IdP の管理者に次の情報をお伝えください。',
@@ -464,6 +472,10 @@ const ja = {
       testedAt: 'SSOログインの確認',
       testedAtValue: '{date} に確認済み',
       untested: '未テスト',
+      test: 'SSOをテスト',
+      testHint:
+        '保存済みの設定で、IdP を経由したテストログインを行います。成功するとこの画面に戻ります。SSOを必須にするには、テストログインの成功が必要です。',
+      testUnavailable: 'SSO設定を保存すると、テストできるようになります。',
       save: '保存する',
       saving: '保存しています…',
     },

@@ -40,7 +40,7 @@ async function keyFileText(jwk: PrivateKeyJwk, overrides: { tenant?: string; ema
   return JSON.stringify(file);
 }
 
-async function mountLogin(handlers: Record<string, Handler>) {
+async function mountLogin(handlers: Record<string, Handler>, path = '/login?redirect=/users') {
   const fetchMock = stubApi({
     'GET /auth/session': () => problem(401, 'unauthenticated'),
     'GET /users': () => jsonResponse(200, { items: [], nextCursor: null }),
@@ -49,7 +49,7 @@ async function mountLogin(handlers: Record<string, Handler>) {
   const pinia = createPinia();
   setActivePinia(pinia);
   const router = createAppRouter(createMemoryHistory());
-  await router.push('/login?redirect=/users');
+  await router.push(path);
   const wrapper = mount(LoginView, { global: { plugins: [pinia, router, createAppI18n('ja')] } });
   return { wrapper, router, fetchMock };
 }
@@ -301,5 +301,84 @@ describe('LoginView: key file enrolment', () => {
     expect(text).not.toContain('"d"');
     expect(file.keyId).toBe('server-key-id');
     expect((await privateKeyOf(file, 'long enough passphrase')).kty).toBe('EC');
+  });
+});
+
+describe('LoginView: key file step after SSO (?sso=keyfile)', () => {
+  beforeEach(() => api.setCsrfToken(null));
+
+  it('fetches the pending step and goes straight to the key file, then logs in', async () => {
+    const jwk = nodeKey();
+    let sent: { keyId: string; signature: string } | null = null;
+    const { wrapper, router, fetchMock } = await mountLogin(
+      {
+        'GET /auth/login/pending': keyfileStep,
+        'POST /auth/keyfile': ({ body }) => {
+          sent = body as typeof sent;
+          return done();
+        },
+      },
+      '/login?sso=keyfile',
+    );
+
+    await vi.waitFor(() => expect(wrapper.find('[data-testid="keyfile-step"]').exists()).toBe(true), { timeout: 10_000 });
+    expect(calls(fetchMock, 'GET /auth/login/pending')).toBe(1);
+    expect(calls(fetchMock, 'POST /auth/login')).toBe(0);
+    expect(wrapper.find('[data-testid="login-password"]').exists()).toBe(false);
+    expect(wrapper.find('[data-testid="login-sso-resuming"]').exists()).toBe(false);
+
+    // The SPA does not know who logged in at the IdP: the server checks the key.
+    await chooseFile(wrapper, await keyFileText(jwk, { email: 'sso-user@example.com' }));
+    await vi.waitFor(() => expect(router.currentRoute.value.fullPath).toBe('/'), { timeout: 10_000 });
+
+    expect(calls(fetchMock, 'POST /auth/keyfile')).toBe(1);
+    expect(sent!.keyId).toBe(await jwkThumbprint(jwk));
+    expect(verifies(jwk, sent!.signature)).toBe(true);
+    expect(api.getCsrfToken()).toBe('csrf-key');
+    expect(useSessionStore().isAuthenticated).toBe(true);
+  });
+
+  it('goes to the enrolment step when the pending login has no key yet', async () => {
+    const { wrapper } = await mountLogin(
+      {
+        'GET /auth/login/pending': () =>
+          jsonResponse(200, { step: 'enroll_keyfile', challenge: CHALLENGE, expiresAt: '2030-01-01T00:00:00Z' }),
+      },
+      '/login?sso=keyfile',
+    );
+
+    await vi.waitFor(() => expect(wrapper.find('[data-testid="enroll-step"]').exists()).toBe(true), { timeout: 10_000 });
+    expect(wrapper.find('[data-testid="login-password"]').exists()).toBe(false);
+  });
+
+  it('says the SSO login expired and shows the login form when nothing is pending', async () => {
+    const { wrapper, fetchMock } = await mountLogin(
+      { 'GET /auth/login/pending': () => problem(401, 'no_pending_login') },
+      '/login?sso=keyfile',
+    );
+
+    await vi.waitFor(() => expect(wrapper.find('[data-testid="login-password"]').exists()).toBe(true), { timeout: 10_000 });
+    const notice = wrapper.get('[data-testid="login-notice"]');
+    expect(notice.text()).toBe('SSOのログインが期限切れです。もう一度ログインしてください。');
+    expect(notice.attributes('role')).toBe('status');
+    expect(wrapper.find('[data-testid="keyfile-step"]').exists()).toBe(false);
+    expect(wrapper.find('[data-testid="login-sso"]').exists()).toBe(true);
+    expect(calls(fetchMock, 'GET /auth/login/pending')).toBe(1);
+  });
+
+  it('reports another failure of the pending request as an error', async () => {
+    const { wrapper } = await mountLogin({ 'GET /auth/login/pending': () => problem(429, 'rate_limited') }, '/login?sso=keyfile');
+
+    await vi.waitFor(() => expect(wrapper.find('[data-testid="login-error"]').exists()).toBe(true), { timeout: 10_000 });
+    expect(wrapper.get('[data-testid="login-error"]').text()).toBe('リクエストが多すぎます。しばらくしてからお試しください。');
+    expect(wrapper.find('[data-testid="login-password"]').exists()).toBe(true);
+  });
+
+  it('does not ask for a pending login on a plain /login', async () => {
+    const { wrapper, fetchMock } = await mountLogin({});
+    await flushPromises();
+
+    expect(calls(fetchMock, 'GET /auth/login/pending')).toBe(0);
+    expect(wrapper.find('[data-testid="login-password"]').exists()).toBe(true);
   });
 });

@@ -1,5 +1,5 @@
-import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { flushPromises, mount } from '@vue/test-utils';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { flushPromises, mount, type VueWrapper } from '@vue/test-utils';
 import { createMemoryHistory } from 'vue-router';
 import { createPinia, setActivePinia } from 'pinia';
 import LoginView from '@/views/LoginView.vue';
@@ -7,7 +7,17 @@ import { createAppRouter } from '@/router';
 import { createAppI18n } from '@/i18n';
 import { api } from '@/api/client';
 import { useSessionStore } from '@/stores/session';
+import { navigateTo } from '@/utils/navigate';
 import { TENANT, jsonResponse, makeUser, problem, stubApi, type Handler } from '@/testing/helpers';
+
+// The test DOM cannot navigate: record where the page would send the browser.
+vi.mock('@/utils/navigate', () => ({ navigateTo: vi.fn() }));
+
+/** Attached to the document (focus is checked); unmounted after each test. */
+const mounted: VueWrapper[] = [];
+afterEach(() => {
+  for (const wrapper of mounted.splice(0)) wrapper.unmount();
+});
 
 async function mountLogin(path: string, login: Handler, locale: 'ja' | 'en' = 'ja') {
   const fetchMock = stubApi({
@@ -19,7 +29,8 @@ async function mountLogin(path: string, login: Handler, locale: 'ja' | 'en' = 'j
   setActivePinia(pinia);
   const router = createAppRouter(createMemoryHistory());
   await router.push(path);
-  const wrapper = mount(LoginView, { global: { plugins: [pinia, router, createAppI18n(locale)] } });
+  const wrapper = mount(LoginView, { global: { plugins: [pinia, router, createAppI18n(locale)] }, attachTo: document.body });
+  mounted.push(wrapper);
   return { wrapper, router, fetchMock };
 }
 
@@ -89,5 +100,89 @@ describe('LoginView', () => {
     }
     expect(wrapper.get('label[for="login-tenant"]').text()).toBe('契約コード');
     expect(wrapper.get('[data-testid="login-submit"]').text()).toBe('ログイン');
+  });
+});
+
+describe('LoginView: SSO', () => {
+  beforeEach(() => {
+    api.setCsrfToken(null);
+    vi.mocked(navigateTo).mockClear();
+  });
+
+  const noPassword: Handler = () => {
+    throw new Error('the password login must not be called');
+  };
+
+  it('asks for the contract code before starting SSO', async () => {
+    const { wrapper, fetchMock } = await mountLogin('/login', noPassword);
+
+    const button = wrapper.get('[data-testid="login-sso"]');
+    expect(button.text()).toBe('SSOでログイン');
+    expect(button.attributes('type')).toBe('button');
+    await wrapper.get('[data-testid="login-tenant"]').setValue('   ');
+    await button.trigger('click');
+    await flushPromises();
+
+    expect(navigateTo).not.toHaveBeenCalled();
+    expect(wrapper.get('[data-testid="login-tenant-error"]').text()).toBe('SSOでログインするには、契約コードを入力してください。');
+    const tenant = wrapper.get('[data-testid="login-tenant"]');
+    expect(tenant.attributes('aria-invalid')).toBe('true');
+    expect(tenant.attributes('aria-describedby')).toContain('login-tenant-error');
+    expect(document.activeElement).toBe(tenant.element);
+    expect(fetchMock.mock.calls.some(([url]) => String(url).includes('/auth/login'))).toBe(false);
+
+    // Typing a code clears the error.
+    await tenant.setValue('acme');
+    expect(wrapper.get('[data-testid="login-tenant-error"]').text()).toBe('');
+    expect(tenant.attributes('aria-invalid')).toBeUndefined();
+  });
+
+  it('sends the browser to the SAML login of the typed code, lower-cased', async () => {
+    const { wrapper } = await mountLogin('/login', noPassword);
+
+    await wrapper.get('[data-testid="login-tenant"]').setValue('  ACME ');
+    await wrapper.get('[data-testid="login-sso"]').trigger('click');
+
+    expect(navigateTo).toHaveBeenCalledTimes(1);
+    expect(navigateTo).toHaveBeenCalledWith('/api/v1/auth/saml/acme/login');
+  });
+
+  it('passes the requested page on as returnTo, but only a path of this SPA', async () => {
+    const first = await mountLogin('/login?redirect=%2Fusers%3Fq%3Dyamada', noPassword);
+    await first.wrapper.get('[data-testid="login-tenant"]').setValue('acme');
+    await first.wrapper.get('[data-testid="login-sso"]').trigger('click');
+    expect(navigateTo).toHaveBeenLastCalledWith('/api/v1/auth/saml/acme/login?returnTo=%2Fusers%3Fq%3Dyamada');
+
+    const evil = await mountLogin('/login?redirect=%2F%2Fevil.example%2Fx', noPassword);
+    await evil.wrapper.get('[data-testid="login-tenant"]').setValue('a/b');
+    await evil.wrapper.get('[data-testid="login-sso"]').trigger('click');
+    expect(navigateTo).toHaveBeenLastCalledWith('/api/v1/auth/saml/a%2Fb/login');
+  });
+
+  it('says that SSO is required and offers the SSO button for the typed code', async () => {
+    const { wrapper } = await mountLogin('/login', () => problem(403, 'sso_required'));
+
+    await fillAndSubmit(wrapper);
+
+    const alert = wrapper.get('[data-testid="login-error"]');
+    expect(alert.attributes('role')).toBe('alert');
+    expect(alert.text()).toBe('この契約ではSSOでのログインが必須です。「SSOでログイン」を使ってください。');
+    const button = wrapper.get('[data-testid="login-sso"]');
+    expect(button.classes()).toContain('button-primary');
+    expect(document.activeElement).toBe(button.element);
+
+    await button.trigger('click');
+    expect(navigateTo).toHaveBeenCalledWith('/api/v1/auth/saml/acme/login');
+  });
+
+  it('says that SSO is required in English', async () => {
+    const { wrapper } = await mountLogin('/login', () => problem(403, 'sso_required'), 'en');
+
+    await fillAndSubmit(wrapper);
+
+    expect(wrapper.get('[data-testid="login-error"]').text()).toBe(
+      'Your contract requires logging in with SSO. Please use “Log in with SSO”.',
+    );
+    expect(wrapper.get('[data-testid="login-sso"]').text()).toBe('Log in with SSO');
   });
 });

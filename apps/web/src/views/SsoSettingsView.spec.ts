@@ -1,11 +1,16 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { flushPromises, mount, type VueWrapper } from '@vue/test-utils';
+import { createMemoryHistory, createRouter } from 'vue-router';
 import { createPinia, setActivePinia } from 'pinia';
 import SsoSettingsView from '@/views/SsoSettingsView.vue';
 import { createAppI18n } from '@/i18n';
 import { api, type SsoSettingsView as SsoSettings, type User } from '@/api/client';
 import { useSessionStore } from '@/stores/session';
+import { navigateTo } from '@/utils/navigate';
 import { TENANT, headersOf, jsonResponse, makeUser, problem, stubApi, type Handler } from '@/testing/helpers';
+
+// The test DOM cannot navigate: record where the page would send the browser.
+vi.mock('@/utils/navigate', () => ({ navigateTo: vi.fn() }));
 
 const CERT = '-----BEGIN CERTIFICATE-----\nMIIC…old\n-----END CERTIFICATE-----';
 
@@ -45,7 +50,7 @@ const users: User[] = [admin, otherAdmin, disabledAdmin, member];
 
 let wrapper: VueWrapper | null = null;
 
-function mountAs(role: 'admin' | 'member', handlers: Record<string, Handler>) {
+async function mountAs(role: 'admin' | 'member', handlers: Record<string, Handler>, path = '/settings/sso') {
   const fetchMock = stubApi({
     'GET /tenant/sso': () => jsonResponse(200, saved),
     'GET /users': () => jsonResponse(200, { items: users, nextCursor: null }),
@@ -56,7 +61,12 @@ function mountAs(role: 'admin' | 'member', handlers: Record<string, Handler>) {
   useSessionStore().user = makeUser({ role });
   useSessionStore().tenant = TENANT;
   api.setCsrfToken('csrf-admin');
-  wrapper = mount(SsoSettingsView, { global: { plugins: [pinia, createAppI18n('ja')] }, attachTo: document.body });
+  const router = createRouter({
+    history: createMemoryHistory(),
+    routes: [{ path: '/settings/sso', name: 'sso-settings', component: SsoSettingsView }],
+  });
+  await router.push(path);
+  wrapper = mount(SsoSettingsView, { global: { plugins: [pinia, router, createAppI18n('ja')] }, attachTo: document.body });
   return { wrapper, fetchMock };
 }
 
@@ -65,13 +75,14 @@ function callIndex(fetchMock: ReturnType<typeof stubApi>, method: string, path: 
 }
 
 describe('SsoSettingsView', () => {
+  beforeEach(() => vi.mocked(navigateTo).mockClear());
   afterEach(() => {
     wrapper?.unmount();
     wrapper = null;
   });
 
   it('loads the settings and shows what the IdP administrator needs', async () => {
-    const { wrapper, fetchMock } = mountAs('admin', {});
+    const { wrapper, fetchMock } = await mountAs('admin', {});
     await flushPromises();
 
     expect(wrapper.get('[data-testid="sso-sp-entity-id"]').text()).toBe(saved.spEntityId);
@@ -96,7 +107,7 @@ describe('SsoSettingsView', () => {
 
   it('saves with the CSRF header and the edited settings', async () => {
     let sent: Record<string, unknown> | null = null;
-    const { wrapper, fetchMock } = mountAs('admin', {
+    const { wrapper, fetchMock } = await mountAs('admin', {
       'PUT /tenant/sso': ({ body }) => {
         sent = body as Record<string, unknown>;
         return jsonResponse(200, { ...saved, ...sent, testedAt: '2026-11-20T01:00:00.000Z' });
@@ -136,7 +147,7 @@ describe('SsoSettingsView', () => {
   });
 
   it('shows a certificate error under that certificate', async () => {
-    const { wrapper } = mountAs('admin', {
+    const { wrapper } = await mountAs('admin', {
       'PUT /tenant/sso': () =>
         problem(400, 'validation_failed', {
           errors: [
@@ -159,7 +170,7 @@ describe('SsoSettingsView', () => {
   });
 
   it('explains in Japanese why SSO cannot be required yet', async () => {
-    const { wrapper } = mountAs('admin', {
+    const { wrapper } = await mountAs('admin', {
       'PUT /tenant/sso': () => problem(409, 'sso_not_tested'),
     });
     await flushPromises();
@@ -176,7 +187,7 @@ describe('SsoSettingsView', () => {
   it('imports IdP metadata and fills the form from the answer', async () => {
     let sent: unknown = null;
     const xml = '<EntityDescriptor entityID="https://idp.example.jp/"></EntityDescriptor>';
-    const { wrapper, fetchMock } = mountAs('admin', {
+    const { wrapper, fetchMock } = await mountAs('admin', {
       'PUT /tenant/sso/metadata': ({ body }) => {
         sent = body;
         return jsonResponse(200, { ...saved, idpEntityId: 'https://idp.example.jp/', ssoUrl: 'https://idp.example.jp/sso' });
@@ -194,8 +205,61 @@ describe('SsoSettingsView', () => {
     expect((wrapper.get('[data-testid="sso-url"]').element as HTMLInputElement).value).toBe('https://idp.example.jp/sso');
   });
 
+  it('starts a test login for the tenant of the session with the saved settings', async () => {
+    const { wrapper } = await mountAs('admin', {});
+    await flushPromises();
+
+    const button = wrapper.get('[data-testid="sso-test"]');
+    expect(button.text()).toBe('SSOをテスト');
+    expect(button.attributes('disabled')).toBeUndefined();
+    expect(wrapper.get('[data-testid="sso-test-hint"]').text()).toContain('SSOを必須にするには、テストログインの成功が必要です。');
+
+    await button.trigger('click');
+
+    expect(navigateTo).toHaveBeenCalledTimes(1);
+    expect(navigateTo).toHaveBeenCalledWith('/api/v1/auth/saml/acme/login?returnTo=%2Fsettings%2Fsso%3Ftested%3D1');
+    const target = new URL(vi.mocked(navigateTo).mock.calls[0]![0], 'http://localhost');
+    expect(target.pathname).toBe(`/api/v1/auth/saml/${TENANT.code}/login`);
+    expect(target.searchParams.get('returnTo')).toBe('/settings/sso?tested=1');
+    expect(wrapper.find('[data-testid="sso-test-succeeded"]').exists()).toBe(false);
+  });
+
+  it('cannot test settings that were never saved', async () => {
+    const { wrapper } = await mountAs('admin', {
+      'GET /tenant/sso': () => jsonResponse(200, { ...saved, configured: false, idpEntityId: '', ssoUrl: '', certificates: [] }),
+    });
+    await flushPromises();
+
+    const button = wrapper.get('[data-testid="sso-test"]');
+    expect(button.attributes('disabled')).toBeDefined();
+    expect(wrapper.get('[data-testid="sso-test-hint"]').text()).toBe('SSO設定を保存すると、テストできるようになります。');
+    await button.trigger('click');
+    expect(navigateTo).not.toHaveBeenCalled();
+  });
+
+  it('reports a successful test login when it comes back with ?tested=1', async () => {
+    const { wrapper } = await mountAs(
+      'admin',
+      { 'GET /tenant/sso': () => jsonResponse(200, { ...saved, testedAt: '2026-11-20T01:00:00.000Z' }) },
+      '/settings/sso?tested=1',
+    );
+    await flushPromises();
+
+    expect(wrapper.get('[data-testid="sso-test-succeeded"]').text()).toBe('SSOのテストログインに成功しました。');
+    expect(wrapper.get('[data-testid="sso-notice"]').attributes('role')).toBe('status');
+    expect(wrapper.get('[data-testid="sso-tested-at"]').text()).not.toBe('未テスト');
+  });
+
+  it('does not claim success on ?tested=1 when the server recorded no test login', async () => {
+    const { wrapper } = await mountAs('admin', {}, '/settings/sso?tested=1');
+    await flushPromises();
+
+    expect(wrapper.find('[data-testid="sso-test-succeeded"]').exists()).toBe(false);
+    expect(wrapper.get('[data-testid="sso-tested-at"]').text()).toBe('未テスト');
+  });
+
   it('refuses members without asking the server', async () => {
-    const { wrapper, fetchMock } = mountAs('member', {});
+    const { wrapper, fetchMock } = await mountAs('member', {});
     await flushPromises();
     expect(fetchMock).not.toHaveBeenCalled();
     expect(wrapper.get('[data-testid="sso-forbidden"]').text()).toBe('権限がありません。SSO設定は管理者のみご利用いただけます。');
