@@ -128,7 +128,7 @@ describe('SAML SSO login (/api/v1/auth/saml/:tenant/login and /acs)', () => {
       // RelayState: opaque (random id + MAC), nothing readable, under the 80 bytes SAML allows.
       expect(req.relayState).toMatch(/^[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{22}$/);
 
-      const res = await post('sso-a', signA(responseFor('sso-a', req)), req.relayState).expect(303);
+      const res = await post('sso-a', signA(responseFor('sso-a', req)), req.relayState).expect(302);
       expect(res.headers.location).toBe('/settings/sso?tested=1');
       const cookie = sessionCookie(res)!;
       expect(cookie).toMatch(/HttpOnly/);
@@ -152,13 +152,13 @@ describe('SAML SSO login (/api/v1/auth/saml/:tenant/login and /acs)', () => {
 
     it('accepts a response signed on both the Response and the Assertion', async () => {
       const req = await start();
-      await post('sso-a', signResponse(signA(responseFor('sso-a', req)), idpA), req.relayState).expect(303);
+      await post('sso-a', signResponse(signA(responseFor('sso-a', req)), idpA), req.relayState).expect(302);
     });
 
     it('never sends the browser off-site: a returnTo that is not a local path falls back to /', async () => {
       for (const bad of ['https://evil.example/', '//evil.example/x', '/\\evil.example']) {
         const req = await start('sso-a', bad);
-        const res = await post('sso-a', signA(responseFor('sso-a', req)), req.relayState).expect(303);
+        const res = await post('sso-a', signA(responseFor('sso-a', req)), req.relayState).expect(302);
         expect(res.headers.location).toBe('/');
       }
     });
@@ -175,7 +175,7 @@ describe('SAML SSO login (/api/v1/auth/saml/:tenant/login and /acs)', () => {
           }),
         ),
         req.relayState,
-      ).expect(303);
+      ).expect(302);
       const me = await request(t.http).get('/api/v1/auth/session').set('Cookie', sessionCookie(res)!.split(';')[0]).expect(200);
       expect(me.body.user).toMatchObject({ email: nameId, displayName: '新入 太郎', role: 'admin', status: 'active' });
       const ev = await t.ds.query(`SELECT details FROM audit_events WHERE chain_key = $1 AND action = 'user.created' AND target_id = $2`, [
@@ -189,7 +189,7 @@ describe('SAML SSO login (/api/v1/auth/saml/:tenant/login and /acs)', () => {
         'sso-a',
         signA(responseFor('sso-a', again, { nameId, attributes: { mail: nameId } })),
         again.relayState,
-      ).expect(303);
+      ).expect(302);
       const me2 = await request(t.http).get('/api/v1/auth/session').set('Cookie', sessionCookie(res2)!.split(';')[0]).expect(200);
       expect(me2.body.user.id).toBe(me.body.user.id);
     });
@@ -233,7 +233,7 @@ describe('SAML SSO login (/api/v1/auth/saml/:tenant/login and /acs)', () => {
         'sso-b',
         signAssertion(responseFor('sso-b', req, { nameId: a.adminEmail, attributes: { mail: a.adminEmail } }), idpB),
         req.relayState,
-      ).expect(303);
+      ).expect(302);
       const me = await request(t.http).get('/api/v1/auth/session').set('Cookie', sessionCookie(res)!.split(';')[0]).expect(200);
       expect(me.body.tenant.code).toBe('sso-b');
       expect(me.body.user.id).not.toBe(a.adminId);
@@ -243,7 +243,7 @@ describe('SAML SSO login (/api/v1/auth/saml/:tenant/login and /acs)', () => {
       await configure(a, { requireKeyfile: true });
       try {
         const req = await start();
-        const res = await post('sso-a', signA(responseFor('sso-a', req)), req.relayState).expect(303);
+        const res = await post('sso-a', signA(responseFor('sso-a', req)), req.relayState).expect(302);
         expect(res.headers.location).toBe('/login?sso=keyfile');
         const agent = request.agent(t.http);
         const pendingCookie = sessionCookie(res)!.split(';')[0];
@@ -394,14 +394,14 @@ describe('SAML SSO login (/api/v1/auth/saml/:tenant/login and /acs)', () => {
     it('refuses a second response to the same request (reused InResponseTo), and the same response posted twice', async () => {
       const req = await start();
       const first = signA(responseFor('sso-a', req));
-      await post('sso-a', first, req.relayState).expect(303);
+      await post('sso-a', first, req.relayState).expect(302);
       await expectRefused(await post('sso-a', first, req.relayState), 'unknown_in_response_to');
       await expectRefused(await post('sso-a', signA(responseFor('sso-a', req)), req.relayState), 'unknown_in_response_to');
     });
 
     it('refuses a replayed assertion even where IdP-initiated login is allowed', async () => {
       const xml = signAssertion(responseFor('sso-b', null, { nameId: b.adminEmail, attributes: { mail: b.adminEmail } }), idpB);
-      await post('sso-b', xml).expect(303);
+      await post('sso-b', xml).expect(302);
       await expectRefused(await post('sso-b', xml), 'replayed_assertion', b.tenantId);
     });
 
@@ -428,13 +428,13 @@ describe('SAML SSO login (/api/v1/auth/saml/:tenant/login and /acs)', () => {
       await configure(a, { certificates: [idpA.certPem, idpANext.certPem] });
       for (const key of [idpA, idpANext]) {
         const req = await start();
-        await post('sso-a', signAssertion(responseFor('sso-a', req), key), req.relayState).expect(303);
+        await post('sso-a', signAssertion(responseFor('sso-a', req), key), req.relayState).expect(302);
       }
       await configure(a, { certificates: [idpANext.certPem] });
       const req = await start();
       await expectRefused(await post('sso-a', signA(responseFor('sso-a', req)), req.relayState), 'invalid_signature');
       const req2 = await start();
-      await post('sso-a', signAssertion(responseFor('sso-a', req2), idpANext), req2.relayState).expect(303);
+      await post('sso-a', signAssertion(responseFor('sso-a', req2), idpANext), req2.relayState).expect(302);
       await configure(a, {});
     });
   });
@@ -487,7 +487,7 @@ describe('SAML SSO login (/api/v1/auth/saml/:tenant/login and /acs)', () => {
         'sso-a',
         signA(responseFor('sso-a', req, { nameId: a.memberEmail, attributes: { mail: a.memberEmail } })),
         req.relayState,
-      ).expect(303);
+      ).expect(302);
     });
 
     it('leaves other tenants alone', async () => {

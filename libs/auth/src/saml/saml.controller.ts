@@ -15,7 +15,7 @@ import {
   UseFilters,
   UseGuards,
 } from '@nestjs/common';
-import { ApiExcludeEndpoint, ApiFoundResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiConsumes, ApiFoundResponse, ApiOperation, ApiQuery, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { APP_CONFIG, AppConfig, Public, requestContext } from '@charlotte/core';
 import { LoginThrottle } from '../guards/principal';
@@ -89,13 +89,18 @@ export class SamlLoginController {
   @Public()
   @LoginThrottle()
   @Post(':tenant/acs')
-  @HttpCode(303)
+  @HttpCode(302)
   @UseGuards(SamlAcsGuard)
-  @ApiExcludeEndpoint()
+  @ApiOperation({ summary: "Assertion consumer service (HTTP-POST binding): the browser posts the IdP's SAMLResponse here." })
+  @ApiConsumes('application/x-www-form-urlencoded')
+  @ApiFoundResponse({
+    description: 'to the SPA (returnTo) with a session cookie, or to /login?sso=keyfile when the key file is also required',
+  })
+  @ApiUnauthorizedResponse({ description: 'text/html page with the reason code; a `security` audit event records it' })
   acs(@Req() req: Request & { user?: SamlLoginResult }, @Res() res: Response): void {
     const result = req.user as SamlLoginResult;
     res.cookie(SESSION_COOKIE, result.token, sessionCookieOptions(this.config, result.expiresAt));
     res.setHeader('Cache-Control', 'no-store');
-    res.redirect(303, result.redirectTo);
+    res.redirect(302, result.redirectTo);
   }
 }
