@@ -4,7 +4,8 @@
 # only reports what is missing.
 #   chromium  - the real browser for the SPA tests (driven by playwright-core)
 #   openssl   - self-signed IdP certificates in the SAML tests
-# Later modules add ClamAV (clamav-daemon) and SoftHSM (softhsm2) here.
+#   softhsm2  - the PKCS#11 HSM the pkcs11 key provider is tested against
+# Later modules add ClamAV (clamav-daemon) here.
 set -euo pipefail
 
 need=()
@@ -12,6 +13,8 @@ have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok ins
 have chromium || [ -x /usr/bin/chromium ] || need+=(chromium)
 # test IdP certificates for the SAML tests
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
+# SoftHSM: softhsm2-util (scripts/softhsm-init.sh) and libsofthsm2.so (the key provider tests)
+have softhsm2 || { command -v softhsm2-util >/dev/null 2>&1 && [ -e /usr/lib/softhsm/libsofthsm2.so ]; } || need+=(softhsm2)
 # Japanese glyphs for the browser (screenshots) and, later, PDFs
 have fonts-ipaexfont-gothic || need+=(fonts-ipaexfont-gothic)
 
