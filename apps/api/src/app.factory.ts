@@ -19,6 +19,8 @@ import {
   runMigrations,
   sendProblem,
 } from '@charlotte/core';
+import { UserNamesService } from '@charlotte/auth';
+import { TenantKeysService } from '@charlotte/crypto';
 import { AppModule } from './app.module';
 
 export const API_PREFIX = 'api/v1';
@@ -53,6 +55,10 @@ export async function createApp(config: AppConfig, databaseUrl: string, opts: Cr
     };
   }
   await runMigrations(app.get(DataSource));
+  // Tenants created before encryption existed get their data key now.
+  await app.get(TenantKeysService).ensureAllTenants();
+  // …and rows written before encryption are sealed (SQL migrations cannot reach the key provider).
+  await app.get(UserNamesService).sealPlaintextNames();
   const audit = app.get(AuditService);
 
   app.set('trust proxy', config.trustProxy);

@@ -3,7 +3,9 @@ import * as path from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import { DataSource } from 'typeorm';
 import { AuditService } from '@charlotte/audit';
+import { UserNamesService } from '@charlotte/auth';
 import { ConfigError, DomainError, loadConfig, openDatabase, runMigrations } from '@charlotte/core';
+import { TenantKeysService } from '@charlotte/crypto';
 import { AppModule } from './app.module';
 import { parseArgs, UsageError } from './cli/args';
 import {
@@ -11,6 +13,8 @@ import {
   auditVerify,
   CommandResult,
   keyfileIssue,
+  keysRotateKek,
+  keysRotateTenant,
   migrationGenerate,
   migrationRevert,
   migrationRun,
@@ -27,6 +31,8 @@ const USAGE = `Charlotte operations CLI: npm run cli -- <command> [--json]
   seed:demo
   audit:verify [--tenant CODE]      (exits 1 when a chain does not verify)
   audit:checkpoint                  (signs the head of every chain that moved, now)
+  keys:rotate-kek                   (new KEK version; re-wraps every tenant key, data untouched)
+  keys:rotate-tenant --tenant CODE [--resume]  (new data-key version; re-encrypts older values, resumable)
   migration:run | migration:revert | migration:generate --name Name
 Works against DATABASE_URL, or the embedded database in DATA_DIR (running or not).`;
 
@@ -61,12 +67,16 @@ async function main(argv: string[]): Promise<number> {
       });
       try {
         await runMigrations(ctx.get(DataSource));
+        await ctx.get(TenantKeysService).ensureAllTenants();
+        await ctx.get(UserNamesService).sealPlaintextNames();
         if (command === 'tenant:create') result = await tenantCreate(ctx, flags);
         else if (command === 'user:create') result = await userCreate(ctx, flags);
         else if (command === 'seed:demo') result = await seedDemo(ctx, config.dataDir);
         else if (command === 'keyfile:issue') result = await keyfileIssue(ctx, flags);
         else if (command === 'audit:verify') result = await auditVerify(ctx.get(AuditService), ctx.get(DataSource), flags);
         else if (command === 'audit:checkpoint') result = await auditCheckpoint(ctx.get(AuditService));
+        else if (command === 'keys:rotate-kek') result = await keysRotateKek(ctx);
+        else if (command === 'keys:rotate-tenant') result = await keysRotateTenant(ctx, flags);
         else throw new UsageError(`unknown command ${command}`);
       } finally {
         await ctx.close();

@@ -15,6 +15,7 @@ import { SessionsService } from './sessions/sessions.service';
 import { TenantsService } from './tenants/tenants.service';
 import { UsersController } from './users/users.controller';
 import { UsersService } from './users/users.service';
+import { UserNamesService } from './users/user-names.service';
 import { MyKeyfilesController, UserKeyfilesController } from './keyfile/keyfiles.controller';
 import { KeyfilesService } from './keyfile/keyfiles.service';
 import { SamlMetadataController, SsoSettingsController } from './saml/sso.controller';
@@ -62,6 +63,7 @@ const reflector = new Reflector();
     SessionsService,
     TenantsService,
     UsersService,
+    UserNamesService,
     AuthService,
     OperatorBootstrapService,
     SessionCleanupJob,
@@ -82,6 +84,7 @@ const reflector = new Reflector();
     SessionsService,
     TenantsService,
     UsersService,
+    UserNamesService,
     AuthService,
     OperatorBootstrapService,
     KeyfilesService,

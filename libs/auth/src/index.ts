@@ -13,6 +13,7 @@ export * from './password/password.service';
 export * from './sessions/sessions.service';
 export * from './tenants/tenants.service';
 export * from './users/users.service';
+export * from './users/user-names.service';
 export * from './saml/sso-settings.service';
 export * from './users/dto/user.dto';
 export { Session, Tenant, User };

@@ -1,3 +1,12 @@
 export * from './crypto.module';
+export * from './envelope';
+export * from './keys/errors';
+export type { KeyProvider, WrappedKey } from './keys/key-provider';
+export { LocalKeyProvider, type LocalKeyProviderOptions } from './keys/local-key-provider';
+export { Pkcs11KeyProvider, type Pkcs11KeyProviderOptions } from './keys/pkcs11-key-provider';
 export * from './mac/mac-key.service';
+export * from './sealing/sealing.service';
 export * from './signing/signing-key.service';
+export * from './tenant-keys/tenant-keys.service';
+export * from './tenant-keys/key-provider.token';
+export * from './rotation/key-rotation.service';

@@ -8,6 +8,7 @@ import { DataSource } from 'typeorm';
 import { AuditService } from '@charlotte/audit';
 import { CreateUserDto, KeyfilesService, PasswordService, PLATFORM_TENANT_CODE, TenantsService, UsersService } from '@charlotte/auth';
 import { DomainError, runMigrations, ValidationFailedError } from '@charlotte/core';
+import { KeyRotationService, TenantKeysService } from '@charlotte/crypto';
 import { requireFlag, UsageError } from './args';
 
 type Flags = Record<string, string | true>;
@@ -226,5 +227,72 @@ export async function keyfileIssue(ctx: INestApplicationContext, flags: Flags): 
   return {
     lines: [`key file for ${email} (${code}) written to ${file}`, `key id ${keyId}`],
     json: { file, keyId, encrypted: passphrase !== undefined },
+  };
+}
+
+/**
+ * keys:rotate-kek: a new KEK version in the key provider, then every tenant
+ * key re-wrapped under it (data untouched). Prints versions and counts only,
+ * never key material. Audited as a `system` event.
+ */
+export async function keysRotateKek(ctx: INestApplicationContext): Promise<CommandResult> {
+  const keys = ctx.get(TenantKeysService);
+  const out = await keys.rotateKek();
+  await ctx.get(AuditService).record({
+    category: 'system',
+    action: 'keys.kek_rotated',
+    outcome: 'success',
+    tenantId: null,
+    actor: { type: 'system' },
+    details: { kekVersion: out.kekVersion, rewrapped: out.rewrapped },
+  });
+  return { lines: [`KEK version ${out.kekVersion} is current; ${out.rewrapped} tenant key(s) re-wrapped`], json: out };
+}
+
+/**
+ * keys:rotate-tenant --tenant CODE [--resume]: a new data-key version for the
+ * tenant's new writes, then the re-encryption of older values in batches with
+ * progress lines. Interrupted (Ctrl-C, crash), it continues with --resume (or
+ * by itself: the app resumes unfinished rotations every minute).
+ */
+export async function keysRotateTenant(ctx: INestApplicationContext, flags: Flags): Promise<CommandResult> {
+  const code = requireFlag(flags, 'tenant').toLowerCase();
+  const tenant = await ctx.get(TenantsService).findByCode(code);
+  if (!tenant) throw new DomainError(404, 'not_found', 'Not found', `tenant ${code} not found`);
+  const rotation = ctx.get(KeyRotationService);
+  const audit = ctx.get(AuditService);
+  let job;
+  if (flags.resume === true) {
+    job = (await rotation.unfinished(tenant.id))[0];
+    if (!job) return { lines: [`tenant ${code}: no unfinished rotation`], json: { tenant: code, resumed: false } };
+  } else {
+    job = await rotation.start(tenant.id);
+    await audit.record({
+      category: 'system',
+      action: 'keys.tenant_key_rotated',
+      outcome: 'success',
+      tenantId: tenant.id,
+      actor: { type: 'system' },
+      details: { version: job.targetVersion, job: job.id },
+    });
+  }
+  const lines = [
+    `tenant ${code}: data-key version ${job.targetVersion} is current for new writes; re-encrypting older values (job ${job.id})`,
+  ];
+  const done = await rotation.run(job.id, {
+    onProgress: (j) => process.stderr.write(`  ${j.processed} value(s) checked, ${j.reencrypted} re-encrypted\n`),
+  });
+  await audit.record({
+    category: 'system',
+    action: 'keys.reencryption_finished',
+    outcome: 'success',
+    tenantId: tenant.id,
+    actor: { type: 'system' },
+    details: { version: done.targetVersion, job: done.id, processed: done.processed, reencrypted: done.reencrypted },
+  });
+  lines.push(`done: ${done.processed} value(s) checked, ${done.reencrypted} re-encrypted`);
+  return {
+    lines,
+    json: { tenant: code, version: done.targetVersion, job: done.id, processed: done.processed, reencrypted: done.reencrypted },
   };
 }

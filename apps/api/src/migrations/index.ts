@@ -3,6 +3,8 @@ import { AuditTrail1764100000000 } from './1764100000000-AuditTrail';
 import { KeyFilesAndTokens1764200000000 } from './1764200000000-KeyFilesAndTokens';
 import { TenantSso1764300000000 } from './1764300000000-TenantSso';
 import { SamlLogin1764400000000 } from './1764400000000-SamlLogin';
+import { TenantKeys1764500000000 } from './1764500000000-TenantKeys';
+import { SealedDisplayNames1764600000000 } from './1764600000000-SealedDisplayNames';
 
 /** Every migration, in order. `npm run migration:generate` appends new files here. */
 export const MIGRATIONS = [
@@ -11,4 +13,6 @@ export const MIGRATIONS = [
   KeyFilesAndTokens1764200000000,
   TenantSso1764300000000,
   SamlLogin1764400000000,
+  TenantKeys1764500000000,
+  SealedDisplayNames1764600000000,
 ];

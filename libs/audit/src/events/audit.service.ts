@@ -479,7 +479,7 @@ export class AuditService {
       `SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS ts`,
     );
     const createdAt = ts[0].ts;
-    const signature = this.signing.sign(
+    const signature = await this.signing.sign(
       checkpointMessage({ chain, kind, seq, hash: hash.toString('hex'), createdAt, keyId: this.signing.keyId }),
     );
     await runner.query(

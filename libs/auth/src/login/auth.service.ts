@@ -11,6 +11,7 @@ import { PLATFORM_TENANT_CODE } from '../tenants/tenants.service';
 import { Tenant } from '../tenants/tenant.entity';
 import { User } from '../users/user.entity';
 import { UserView } from '../users/dto/user.dto';
+import { UserNamesService } from '../users/user-names.service';
 import { LoginDto, SessionView } from './dto/login.dto';
 
 interface LoginRow {
@@ -52,6 +53,7 @@ export class AuthService {
     private readonly sessions: SessionsService,
     private readonly audit: AuditService,
     private readonly keyfiles: KeyfilesService,
+    private readonly names: UserNamesService,
   ) {}
 
   /** Security event for a refused login step; ids and reason codes only. */
@@ -354,6 +356,7 @@ export class AuthService {
       .leftJoinAndMapOne('u.tenant', Tenant, 't', 't.id = u.tenant_id')
       .where('u.id = :userId AND u.tenant_id IS NOT DISTINCT FROM :tenantId', { userId, tenantId })
       .getOneOrFail();
+    await this.names.reveal(user);
     const t = (user as User & { tenant?: Tenant | null }).tenant;
     return { user: UserView.of(user), tenant: t ? { id: t.id, code: t.code, name: t.name } : null, csrfToken };
   }

@@ -9,6 +9,7 @@ import { APP_CONFIG, AppConfig } from '@charlotte/core';
 import { MacKeyService } from '@charlotte/crypto';
 import { KeyfilesService } from '../keyfile/keyfiles.service';
 import { SessionsService } from '../sessions/sessions.service';
+import { UserNamesService } from '../users/user-names.service';
 import { TENANT_CODE_PATTERN } from '../tenants/tenants.service';
 import { postcheckAssertion, precheckResponse, SamlReason, SamlRejection } from './saml-checks';
 import { SsoSettingsService } from './sso-settings.service';
@@ -102,6 +103,7 @@ export class SamlLoginService {
     private readonly keyfiles: KeyfilesService,
     private readonly audit: AuditService,
     private readonly mac: MacKeyService,
+    private readonly names: UserNamesService,
   ) {}
 
   private get skewMs(): number {
@@ -311,10 +313,11 @@ export class SamlLoginService {
         : s.jit_default_role;
       const displayName = (this.attribute(profile, mapping.displayName)[0] ?? email.split('@')[0]).slice(0, 200);
       try {
+        const id = randomUUID();
         const rows: U[] = await this.ds.query(
-          `INSERT INTO users (tenant_id, email, display_name, role, status, sso_idp_entity_id, sso_name_id)
-           VALUES ($1, $2, $3, $4, 'active', $5, $6) RETURNING id, status, role, sso_name_id`,
-          [ctx.tenantId, email, displayName, role, idp, nameId],
+          `INSERT INTO users (id, tenant_id, email, display_name_sealed, role, status, sso_idp_entity_id, sso_name_id)
+           VALUES ($1, $2, $3, $4, $5, 'active', $6, $7) RETURNING id, status, role, sso_name_id`,
+          [id, ctx.tenantId, email, await this.names.seal(ctx.tenantId, id, displayName), role, idp, nameId],
         );
         user = rows[0];
       } catch (e) {

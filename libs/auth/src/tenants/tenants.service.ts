@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AuditService } from '@charlotte/audit';
 import { ConflictError, ValidationFailedError } from '@charlotte/core';
+import { TenantKeysService } from '@charlotte/crypto';
 import { Tenant } from './tenant.entity';
 
 /** Reserved: the login "tenant" of platform operators. */
@@ -14,6 +15,7 @@ export class TenantsService {
   constructor(
     @InjectDataSource() private readonly ds: DataSource,
     private readonly audit: AuditService,
+    private readonly keys: TenantKeysService,
   ) {}
 
   async create(code: string, name: string): Promise<Tenant> {
@@ -28,7 +30,13 @@ export class TenantsService {
     if (await repo.exists({ where: { code: normalized } })) {
       throw new ConflictError('tenant_code_taken', `A tenant with code "${normalized}" exists.`);
     }
-    const tenant = await repo.save(repo.create({ code: normalized, name: name.trim(), status: 'active' }));
+    // The tenant and its first data key exist together or not at all.
+    const tenant = await this.ds.transaction(async (m) => {
+      const r = m.getRepository(Tenant);
+      const t = await r.save(r.create({ code: normalized, name: name.trim(), status: 'active' }));
+      await this.keys.createFor(t.id, m);
+      return t;
+    });
     await this.audit.record({
       category: 'operation',
       action: 'tenant.created',

@@ -19,7 +19,15 @@ export class User {
   @Column({ type: 'text' })
   email: string;
 
-  @Column({ name: 'display_name', type: 'text' })
+  /** Operators only: a tenant user's name is never stored in plain text. */
+  @Column({ name: 'display_name', type: 'text', nullable: true })
+  displayNamePlain: string | null;
+
+  /** The tenant user's display name, sealed with the tenant's data key (purpose user.display_name, record = id). */
+  @Column({ name: 'display_name_sealed', type: 'bytea', nullable: true })
+  displayNameSealed: Buffer | null;
+
+  /** Not a column: filled by UserNamesService.reveal() from one of the two above. */
   displayName: string;
 
   @Column({ type: 'text' })

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
@@ -7,6 +7,7 @@ import { APP_CONFIG, AppConfig, ConflictError, decodeCursor, DomainError, encode
 import { PasswordService } from '../password/password.service';
 import { SessionsService } from '../sessions/sessions.service';
 import { User, UserRole } from './user.entity';
+import { UserNamesService } from './user-names.service';
 import { CreateUserDto, UpdateUserDto } from './dto/user.dto';
 
 export interface Invitation {
@@ -26,6 +27,7 @@ export class UsersService {
     private readonly passwords: PasswordService,
     private readonly sessions: SessionsService,
     private readonly audit: AuditService,
+    private readonly names: UserNamesService,
   ) {}
 
   async list(tenantId: string, opts: { limit?: number; cursor?: string; q?: string }): Promise<Page<User>> {
@@ -41,7 +43,7 @@ export class UsersService {
     if (after) qb.andWhere('(u.created_at, u.id) > (:c::timestamptz, :i::uuid)', { c: after.c, i: after.i });
     if (opts.q) qb.andWhere('u.email LIKE :q', { q: `${opts.q.toLowerCase().replace(/[\\%_]/g, (m) => `\\${m}`)}%` });
     const rows = await qb.getMany();
-    const items = rows.slice(0, limit);
+    const items = await this.names.revealAll(rows.slice(0, limit));
     const last = items[items.length - 1];
     return {
       items,
@@ -61,7 +63,7 @@ export class UsersService {
   async get(tenantId: string, id: string): Promise<User> {
     const u = await this.ds.getRepository(User).findOne({ where: { id, tenantId } });
     if (!u) throw new NotFoundError('user');
-    return u;
+    return this.names.reveal(u);
   }
 
   /** Creates an active user (with a password) or an invited one (without). */
@@ -70,10 +72,13 @@ export class UsersService {
     const passwordHash = dto.password ? await this.passwords.hash(dto.password) : null;
     const invitation = dto.password ? undefined : this.newInvitation();
     try {
+      const id = randomUUID();
       const user = await this.ds.getRepository(User).save({
+        id,
         tenantId,
         email,
-        displayName: dto.displayName,
+        displayNamePlain: null,
+        displayNameSealed: await this.names.seal(tenantId, id, dto.displayName),
         role: dto.role,
         status: dto.password ? 'active' : 'invited',
         passwordHash,
@@ -101,7 +106,7 @@ export class UsersService {
       const saved = await this.ds.getRepository(User).save({
         tenantId: null,
         email: email.toLowerCase(),
-        displayName: 'Platform operator',
+        displayNamePlain: 'Platform operator',
         role: 'operator' as UserRole,
         status: password ? 'active' : 'invited',
         passwordHash: password ? await this.passwords.hash(password) : null,
@@ -116,7 +121,7 @@ export class UsersService {
         target: { type: 'user', id: saved.id },
         details: { status: saved.status as string },
       });
-      return { user: saved as User, invitation };
+      return { user: await this.names.reveal(saved as User), invitation };
     } catch (e) {
       throw this.mapUniqueViolation(e);
     }
@@ -131,7 +136,7 @@ export class UsersService {
     const updated = await this.ds.transaction(async (em) => {
       // Lock the tenant's admins so two concurrent demotions cannot both pass the check.
       await em.query(`SELECT id FROM users WHERE tenant_id = $1 AND role = 'admin' FOR UPDATE`, [tenantId]);
-      const user = await em.getRepository(User).findOne({ where: { id, tenantId } });
+      const user = await this.names.reveal(await em.getRepository(User).findOne({ where: { id, tenantId } }));
       if (!user) throw new NotFoundError('user');
       if (dto.status === 'active' && user.status === 'invited') {
         throw new DomainError(409, 'user_invited', 'Conflict', 'An invited user becomes active by accepting the invitation.');
@@ -146,7 +151,10 @@ export class UsersService {
       if (dto.displayName !== undefined && dto.displayName !== user.displayName) changes.push('displayName');
       if (roleChanged) changes.push('role');
       if (dto.status !== undefined && dto.status !== user.status) changes.push('status');
-      if (dto.displayName !== undefined) user.displayName = dto.displayName;
+      if (dto.displayName !== undefined && dto.displayName !== user.displayName) {
+        user.displayNameSealed = await this.names.seal(tenantId, id, dto.displayName);
+        user.displayNamePlain = null;
+      }
       if (dto.role !== undefined) user.role = dto.role;
       if (dto.status !== undefined) user.status = dto.status;
       if (dto.status === 'active') {
@@ -161,7 +169,7 @@ export class UsersService {
           tenantId,
         ]);
       }
-      return (await em.getRepository(User).findOne({ where: { id, tenantId } })) as User;
+      return this.names.reveal((await em.getRepository(User).findOne({ where: { id, tenantId } })) as User);
     });
     if (changes.length) {
       await this.audit.record({
@@ -220,7 +228,7 @@ export class UsersService {
       });
       throw new DomainError(400, 'invitation_invalid', 'Invalid invitation', 'The invitation link is invalid, used or expired.');
     }
-    const user = (await this.ds.getRepository(User).findOne({ where: { id } })) as User;
+    const user = await this.names.reveal((await this.ds.getRepository(User).findOne({ where: { id } })) as User);
     await this.audit.record({
       category: 'operation',
       action: 'user.invitation_accepted',

@@ -48,6 +48,16 @@ export interface AppConfig {
   samlClockSkewSeconds: number;
   /** How long an SP-initiated SAML login may take at the IdP before its request id is refused. */
   samlRequestTtlMinutes: number;
+  /** Where the KEK lives: a master key file (embedded default) or an HSM through PKCS#11. */
+  keyProvider: 'local' | 'pkcs11';
+  /** Master key file of the local provider; default DATA_DIR/keys/master.json. */
+  masterKeyFile: string | undefined;
+  pkcs11Library: string;
+  pkcs11TokenLabel: string;
+  pkcs11Pin: string | undefined;
+  /** How long an unwrapped tenant key stays in memory, and how many at most. */
+  keyCacheTtlSeconds: number;
+  keyCacheMax: number;
 }
 
 export class ConfigError extends Error {
@@ -179,9 +189,17 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
     macKeyFile: r.optionalString('MAC_KEY_FILE') ? path.resolve(cwd, r.optionalString('MAC_KEY_FILE') as string) : undefined,
     samlClockSkewSeconds: r.int('SAML_CLOCK_SKEW_SECONDS', 60, 0, 300),
     samlRequestTtlMinutes: r.int('SAML_REQUEST_TTL_MINUTES', 10, 1, 60),
+    keyProvider: r.oneOf('KEY_PROVIDER', 'local', ['local', 'pkcs11'] as const),
+    masterKeyFile: r.optionalString('MASTER_KEY_FILE') ? path.resolve(cwd, r.optionalString('MASTER_KEY_FILE') as string) : undefined,
+    pkcs11Library: r.string('PKCS11_LIBRARY', '/usr/lib/softhsm/libsofthsm2.so'),
+    pkcs11TokenLabel: r.string('PKCS11_TOKEN_LABEL', 'charlotte'),
+    pkcs11Pin: r.optionalString('PKCS11_PIN'),
+    keyCacheTtlSeconds: r.int('KEY_CACHE_TTL_SECONDS', 300, 0, 86400),
+    keyCacheMax: r.int('KEY_CACHE_MAX', 1000, 1, 1_000_000),
   };
   if (!/^(\S+\s+){4,5}\S+$/.test(config.auditCheckpointCron))
     r.problems.push(`AUDIT_CHECKPOINT_CRON must be a cron expression, got "${config.auditCheckpointCron}"`);
+  if (config.keyProvider === 'pkcs11' && !config.pkcs11Pin) r.problems.push('PKCS11_PIN is required with KEY_PROVIDER=pkcs11');
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return config;
 }

@@ -1,0 +1,265 @@
+import { execFile, execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+import { Client } from 'pg';
+import request from 'supertest';
+import { UserNamesService, UsersService } from '@charlotte/auth';
+import { KeyRotationService, SealedIntegrityError, SealedTruncatedError, SealingService, TenantKeysService } from '@charlotte/crypto';
+import { login, LoggedIn, seedTenant, Seeded, startTestApp, TestApp } from '../support/app';
+
+const run = promisify(execFile);
+const root = path.resolve(__dirname, '../..');
+const cliJs = path.join(root, 'dist/apps/api/apps/api/src/cli.js');
+
+/** Distinctive strings that must never be found in plain text outside a request of their tenant. */
+const CANARY = {
+  created: 'カナリア作成XQ7Z-created',
+  renamed: 'カナリア変更XQ7Z-renamed',
+  service: 'Canary-XQ7Z-service',
+};
+
+/**
+ * Envelope encryption end to end on the local key provider: sealed display
+ * names, ciphertexts bound to their row and tenant, KEK and tenant-key
+ * rotation (interrupted and resumed through the CLI), crypto-shredding, and
+ * the proof test: a pg_dump of the whole database, the log files and the data
+ * directory hold none of the canaries.
+ */
+describe('Envelope encryption (local key provider)', () => {
+  let t: TestApp;
+  let a: Seeded;
+  let b: Seeded;
+  let adminA: LoggedIn;
+  let sealing: SealingService;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    a = await seedTenant(t, 'enc-a');
+    b = await seedTenant(t, 'enc-b');
+    adminA = await login(t, 'enc-a', a.adminEmail);
+    sealing = t.app.get(SealingService);
+  });
+  afterAll(() => t.close());
+
+  const cli = async (...args: string[]) => {
+    const env = { ...process.env, DATA_DIR: t.config.dataDir, DATABASE_URL: t.db.url, LOG_STDOUT: 'false', NODE_ENV: 'test' };
+    const r = await run(process.execPath, [cliJs, ...args, '--json'], { env, timeout: 120_000 });
+    const lines = r.stdout.trim().split('\n');
+    return { stdout: r.stdout, stderr: r.stderr, json: JSON.parse(lines[lines.length - 1]) as Record<string, unknown> };
+  };
+
+  it('stores display names only sealed; the tenant reads them through the API', async () => {
+    const created = await adminA.agent
+      .post('/api/v1/users')
+      .set('X-CSRF-Token', adminA.csrf)
+      .send({ email: 'canary@enc-a.example', displayName: CANARY.created, role: 'member' })
+      .expect(201);
+    const id = created.body.user?.id ?? created.body.id;
+    expect(created.body.user?.displayName ?? created.body.displayName).toBe(CANARY.created);
+    await adminA.agent.patch(`/api/v1/users/${id}`).set('X-CSRF-Token', adminA.csrf).send({ displayName: CANARY.renamed }).expect(200);
+    const row = await t.ds.query(`SELECT display_name, display_name_sealed FROM users WHERE id = $1`, [id]);
+    expect(row[0].display_name).toBeNull();
+    expect(Buffer.isBuffer(row[0].display_name_sealed)).toBe(true);
+    expect(row[0].display_name_sealed.includes(Buffer.from(CANARY.renamed))).toBe(false);
+    const list = await adminA.agent.get('/api/v1/users').expect(200);
+    expect(list.body.items.map((u: { displayName: string }) => u.displayName)).toContain(CANARY.renamed);
+    await t.app.get(UsersService).create(b.tenantId, { email: 'svc@enc-b.example', displayName: CANARY.service, role: 'member' });
+  });
+
+  it('refuses a sealed value moved to another user, purpose or tenant, and any flipped byte, with a typed error', async () => {
+    const sealed = await sealing.seal(a.tenantId, 'user.display_name', a.memberId, 'value');
+    expect((await sealing.open(a.tenantId, 'user.display_name', a.memberId, sealed)).toString()).toBe('value');
+    await expect(sealing.open(a.tenantId, 'user.display_name', a.adminId, sealed)).rejects.toBeInstanceOf(SealedIntegrityError);
+    await expect(sealing.open(a.tenantId, 'application.title', a.memberId, sealed)).rejects.toBeInstanceOf(SealedIntegrityError);
+    await expect(sealing.open(b.tenantId, 'user.display_name', a.memberId, sealed)).rejects.toBeInstanceOf(SealedIntegrityError);
+    const flipped = Buffer.from(sealed);
+    flipped[flipped.length - 3] ^= 0x01;
+    await expect(sealing.open(a.tenantId, 'user.display_name', a.memberId, flipped)).rejects.toBeInstanceOf(SealedIntegrityError);
+    // The same at the row level: a name copied into another user's row does not open as theirs.
+    await t.ds.query(`UPDATE users SET display_name_sealed = (SELECT display_name_sealed FROM users WHERE id = $1) WHERE id = $2`, [
+      a.adminId,
+      a.memberId,
+    ]);
+    await expect(t.app.get(UsersService).get(a.tenantId, a.memberId)).rejects.toBeInstanceOf(SealedIntegrityError);
+    await t.ds.query(`UPDATE users SET display_name_sealed = $2 WHERE id = $1`, [
+      a.memberId,
+      await t.app.get(UserNamesService).seal(a.tenantId, a.memberId, '一般'),
+    ]);
+  });
+
+  it('seals streams in chunks; a cut-short stream fails to open', async () => {
+    const data = Buffer.alloc(3 * 1024 * 1024 + 17, 7);
+    const sealer = await sealing.sealStream(a.tenantId, 'attachment', 'rec-1');
+    const chunks: Buffer[] = [];
+    sealer.on('data', (c: Buffer) => chunks.push(c));
+    await new Promise<void>((resolve, reject) => {
+      sealer.on('end', resolve).on('error', reject);
+      sealer.end(data);
+    });
+    const sealed = Buffer.concat(chunks);
+    const openAll = (bytes: Buffer) =>
+      new Promise<Buffer>((resolve, reject) => {
+        const o = sealing.openStream(a.tenantId, 'attachment', 'rec-1');
+        const out: Buffer[] = [];
+        o.on('data', (c: Buffer) => out.push(c))
+          .on('end', () => resolve(Buffer.concat(out)))
+          .on('error', reject);
+        o.end(bytes);
+      });
+    expect((await openAll(sealed)).equals(data)).toBe(true);
+    await expect(openAll(sealed.subarray(0, sealed.length - 100))).rejects.toBeInstanceOf(SealedTruncatedError);
+  });
+
+  it('keys:rotate-kek re-wraps every tenant key under a new KEK, prints no key material, and everything still opens', async () => {
+    const before: Array<{ kek_version: number }> = await t.ds.query(`SELECT DISTINCT kek_version FROM tenant_keys`);
+    expect(before).toEqual([{ kek_version: 1 }]);
+    const out = await cli('keys:rotate-kek');
+    expect(out.json).toMatchObject({ ok: true, kekVersion: 2 });
+    expect(out.json.rewrapped).toBeGreaterThanOrEqual(2);
+    const master = JSON.parse(fs.readFileSync(path.join(t.config.dataDir, 'keys', 'master.json'), 'utf8')) as {
+      keks: Array<{ key: string }>;
+    };
+    for (const k of master.keks) expect(out.stdout + out.stderr).not.toContain(k.key);
+    expect(await t.ds.query(`SELECT DISTINCT kek_version FROM tenant_keys`)).toEqual([{ kek_version: 2 }]);
+    t.app.get(TenantKeysService).clearCache();
+    const list = await adminA.agent.get('/api/v1/users').expect(200);
+    expect(list.body.items.map((u: { displayName: string }) => u.displayName)).toContain(CANARY.renamed);
+    const ev = await t.ds.query(`SELECT details FROM audit_events WHERE action = 'keys.kek_rotated'`);
+    expect(ev[0].details).toMatchObject({ kekVersion: 2 });
+  });
+
+  it('keys:rotate-tenant: new writes use the new version; an interrupted re-encryption resumes and finishes', async () => {
+    const users = t.app.get(UsersService);
+    for (let i = 0; i < 230; i++)
+      await users.create(a.tenantId, { email: `bulk${i}@enc-a.example`, displayName: `利用者 ${i}`, role: 'member' });
+    const rotation = t.app.get(KeyRotationService);
+    const job = await rotation.start(a.tenantId);
+    expect(job.targetVersion).toBe(2);
+    // Interrupted after one batch of 100.
+    const partial = await rotation.run(job.id, { maxBatches: 1 });
+    expect(partial).toMatchObject({ state: 'running', processed: 100 });
+    const mixed = await rotation.versionCounts(a.tenantId);
+    expect(mixed[1]).toBeGreaterThan(0);
+    expect(mixed[2]).toBeGreaterThan(0);
+    // A write in between already uses version 2.
+    const { user } = await users.create(a.tenantId, { email: 'during@enc-a.example', displayName: '途中 太郎', role: 'member' });
+    const row = await t.ds.query(`SELECT display_name_sealed FROM users WHERE id = $1`, [user.id]);
+    expect(sealing.keyVersionOf(row[0].display_name_sealed)).toBe(2);
+
+    const out = await cli('keys:rotate-tenant', '--tenant', 'enc-a', '--resume');
+    expect(out.json).toMatchObject({ ok: true, version: 2 });
+    expect(out.json.processed).toBeGreaterThanOrEqual(233); // cumulative over both runs
+    expect(out.stderr).toMatch(/re-encrypted/);
+    expect(await rotation.versionCounts(a.tenantId)).toEqual({ 2: expect.any(Number) });
+    expect((await rotation.unfinished(a.tenantId)).length).toBe(0);
+    t.app.get(TenantKeysService).clearCache();
+    const list = await adminA.agent.get('/api/v1/users').query({ limit: 100 }).expect(200);
+    expect(list.body.items.map((u: { displayName: string }) => u.displayName)).toEqual(
+      expect.arrayContaining([CANARY.renamed, '利用者 0']),
+    );
+    // Tenant B was not touched.
+    expect(Object.keys(await rotation.versionCounts(b.tenantId))).toEqual(['1']);
+  });
+
+  it('destroyTenantKeys makes every open for that tenant fail with tenant_keys_destroyed', async () => {
+    const c = await seedTenant(t, 'enc-c');
+    const adminC = await login(t, 'enc-c', c.adminEmail);
+    const sealed = await sealing.seal(c.tenantId, 'note', 'x', 'secret');
+    await t.app.get(TenantKeysService).destroyTenantKeys(c.tenantId);
+    await expect(sealing.open(c.tenantId, 'note', 'x', sealed)).rejects.toMatchObject({ code: 'tenant_keys_destroyed' });
+    await expect(sealing.seal(c.tenantId, 'note', 'y', 'new')).rejects.toMatchObject({ code: 'tenant_keys_destroyed' });
+    const res = await adminC.agent.get('/api/v1/users').expect(410);
+    expect(res.body.code).toBe('tenant_keys_destroyed');
+    expect(await t.ds.query(`SELECT 1 FROM tenant_keys WHERE tenant_id = $1`, [c.tenantId])).toEqual([]);
+    // Other tenants are unaffected.
+    expect(
+      (
+        await sealing.open(
+          a.tenantId,
+          'user.display_name',
+          a.memberId,
+          await sealing.seal(a.tenantId, 'user.display_name', a.memberId, 'ok'),
+        )
+      ).toString(),
+    ).toBe('ok');
+  });
+
+  describe('proof test: no canary in a database dump, the logs or the data directory', () => {
+    /** pg_dump of the whole test database when the client can dump this server; else every table read in SQL (the same bytes). */
+    async function dumpDatabase(): Promise<{ text: string; how: string }> {
+      const c = new Client({ connectionString: t.db.url });
+      await c.connect();
+      try {
+        const server = Number((await c.query('SHOW server_version_num')).rows[0].server_version_num) / 10000;
+        let client = 0;
+        try {
+          client = Number(/(\d+)/.exec(execFileSync('pg_dump', ['--version'], { encoding: 'utf8' }))?.[1] ?? 0);
+        } catch {
+          client = 0;
+        }
+        if (client >= Math.floor(server)) {
+          return {
+            text: execFileSync('pg_dump', ['--dbname', t.db.url], { encoding: 'utf8', maxBuffer: 512 * 1024 * 1024 }),
+            how: 'pg_dump',
+          };
+        }
+        const tables = (
+          await c.query(`SELECT schemaname, tablename FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema')`)
+        ).rows;
+        let text = '';
+        for (const r of tables) text += JSON.stringify((await c.query(`SELECT * FROM "${r.schemaname}"."${r.tablename}"`)).rows) + '\n';
+        return { text, how: 'sql' };
+      } finally {
+        await c.end();
+      }
+    }
+
+    function filesUnder(dir: string): string[] {
+      const out: string[] = [];
+      for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+        const p = path.join(dir, e.name);
+        if (e.isDirectory()) out.push(...filesUnder(p));
+        else if (e.isFile()) out.push(p);
+      }
+      return out;
+    }
+
+    it('finds the canaries through the API, and nowhere at rest', async () => {
+      // The canaries are really there (a scan that cannot fail would prove nothing).
+      const list = await adminA.agent.get('/api/v1/users').query({ limit: 100 }).expect(200);
+      expect(JSON.stringify(list.body)).toContain(CANARY.renamed);
+
+      const dump = await dumpDatabase();
+      expect(dump.text).toContain(a.adminEmail); // a real dump of this database (e-mail addresses are not sealed)
+      const needles = Object.values(CANARY).flatMap((s) => [s, Buffer.from(s).toString('hex'), Buffer.from(s).toString('base64')]);
+      for (const n of needles) expect(dump.text.includes(n)).toBe(false);
+
+      const files = filesUnder(t.config.dataDir);
+      expect(files.some((f) => f.includes(`${path.sep}logs${path.sep}`))).toBe(true);
+      for (const f of files) {
+        const bytes = fs.readFileSync(f);
+        for (const s of Object.values(CANARY)) {
+          expect({ file: f, hit: bytes.includes(Buffer.from(s)) }).toEqual({ file: f, hit: false });
+          expect({ file: f, hit: bytes.includes(Buffer.from(s, 'utf16le')) }).toEqual({ file: f, hit: false });
+        }
+      }
+      process.stdout.write(`[proof] scanned ${dump.how} dump (${dump.text.length} chars) and ${files.length} files: no canary\n`);
+    });
+  });
+
+  it('a plain name left from before encryption is sealed by the start-up step', async () => {
+    await t.ds.query(`UPDATE users SET display_name = 'Old Plain Name', display_name_sealed = NULL WHERE id = $1`, [b.memberId]);
+    expect(await t.app.get(UserNamesService).sealPlaintextNames()).toBe(1);
+    const r = await t.ds.query(`SELECT display_name, display_name_sealed FROM users WHERE id = $1`, [b.memberId]);
+    expect(r[0].display_name).toBeNull();
+    expect((await t.app.get(UsersService).get(b.tenantId, b.memberId)).displayName).toBe('Old Plain Name');
+  });
+
+  it("never shows tenant A's names to tenant B, nor to anyone without a session", async () => {
+    const adminB = await login(t, 'enc-b', b.adminEmail);
+    const res = await adminB.agent.get('/api/v1/users').expect(200);
+    expect(JSON.stringify(res.body)).not.toContain(CANARY.renamed);
+    await request(t.http).get('/api/v1/users').expect(401);
+  });
+});
