@@ -248,6 +248,15 @@ describe('Envelope encryption (local key provider)', () => {
     });
   });
 
+  it('gives a tenant made before encryption existed its data key at start-up', async () => {
+    const r = await t.ds.query(`INSERT INTO tenants (code, name, status) VALUES ('enc-old', 'Old', 'active') RETURNING id`);
+    const keys = t.app.get(TenantKeysService);
+    expect(await keys.ensureAllTenants()).toBe(1);
+    expect(await keys.ensureAllTenants()).toBe(0);
+    const sealed = await sealing.seal(r[0].id, 'note', 'n', 'x');
+    expect((await sealing.open(r[0].id, 'note', 'n', sealed)).toString()).toBe('x');
+  });
+
   it('a plain name left from before encryption is sealed by the start-up step', async () => {
     await t.ds.query(`UPDATE users SET display_name = 'Old Plain Name', display_name_sealed = NULL WHERE id = $1`, [b.memberId]);
     expect(await t.app.get(UserNamesService).sealPlaintextNames()).toBe(1);

@@ -6,6 +6,14 @@ import { APP_CONFIG, AppConfig, DomainError } from '@charlotte/core';
 import type { KeyProvider } from '../keys/key-provider';
 import { KEY_PROVIDER } from './key-provider.token';
 
+/**
+ * The key store. Data backups (per-tenant archives, remote copies) must never
+ * read these tables: a backup that carried its own wrapped keys would survive
+ * crypto-shredding. The key store has its own backup, rewritten when a tenant
+ * is deleted (architecture.md, "Encryption at rest").
+ */
+export const KEY_STORE_TABLES: readonly string[] = ['tenant_keys', 'tenant_key_status', 'key_rotation_jobs'];
+
 /** Every open for a tenant whose keys were destroyed (contract end): the data is gone for good. */
 export class TenantKeysDestroyedError extends DomainError {
   constructor() {
