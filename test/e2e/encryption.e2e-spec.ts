@@ -6,6 +6,7 @@ import { Client } from 'pg';
 import request from 'supertest';
 import { UserNamesService, UsersService } from '@charlotte/auth';
 import { KeyRotationService, SealedIntegrityError, SealedTruncatedError, SealingService, TenantKeysService } from '@charlotte/crypto';
+import { KeyRotationJob } from '../../apps/api/src/jobs/key-rotation.job';
 import { login, LoggedIn, seedTenant, Seeded, startTestApp, TestApp } from '../support/app';
 
 const run = promisify(execFile);
@@ -160,6 +161,19 @@ describe('Envelope encryption (local key provider)', () => {
     );
     // Tenant B was not touched.
     expect(Object.keys(await rotation.versionCounts(b.tenantId))).toEqual(['1']);
+  });
+
+  it('the scheduled job resumes an interrupted rotation by itself and audits it', async () => {
+    const rotation = t.app.get(KeyRotationService);
+    const job = await rotation.start(b.tenantId);
+    await rotation.run(job.id, { maxBatches: 0 }); // "crashed" before the first batch
+    expect(await t.app.get(KeyRotationJob).run()).toBe(1);
+    expect(await rotation.unfinished(b.tenantId)).toEqual([]);
+    expect(await rotation.versionCounts(b.tenantId)).toEqual({ [job.targetVersion]: expect.any(Number) });
+    const ev = await t.ds.query(`SELECT details FROM audit_events WHERE chain_key = $1 AND action = 'keys.reencryption_finished'`, [
+      b.tenantId,
+    ]);
+    expect(ev[0].details).toMatchObject({ job: job.id, resumed: true });
   });
 
   it('destroyTenantKeys makes every open for that tenant fail with tenant_keys_destroyed', async () => {

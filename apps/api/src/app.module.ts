@@ -5,6 +5,7 @@ import { AuditModule } from '@charlotte/audit';
 import { AuthModule } from '@charlotte/auth';
 import { AppConfig, ConfigModule, HealthModule } from '@charlotte/core';
 import { CryptoModule } from '@charlotte/crypto';
+import { KeyRotationJob } from './jobs/key-rotation.job';
 import { appDataSourceOptions } from './schema';
 
 @Module({})
@@ -22,6 +23,7 @@ export class AppModule {
         AuditModule,
         AuthModule,
       ],
+      providers: [KeyRotationJob],
     };
   }
 }

@@ -1,10 +1,10 @@
+import * as path from 'node:path';
 import { Global, Module } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@charlotte/core';
 import type { KeyProvider } from './keys/key-provider';
 import { LocalKeyProvider } from './keys/local-key-provider';
 import { Pkcs11KeyProvider } from './keys/pkcs11-key-provider';
 import { MacKeyService } from './mac/mac-key.service';
-import { KeyRotationJob } from './rotation/key-rotation.job';
 import { KeyRotationService } from './rotation/key-rotation.service';
 import { SealingService } from './sealing/sealing.service';
 import { SigningKeyService } from './signing/signing-key.service';
@@ -21,7 +21,11 @@ export async function createKeyProvider(config: AppConfig): Promise<KeyProvider>
           pin: config.pkcs11Pin ?? '',
           signingKey: {},
         })
-      : new LocalKeyProvider({ file: config.masterKeyFile, dataDir: config.dataDir });
+      : new LocalKeyProvider({
+          file: config.masterKeyFile,
+          dataDir: config.dataDir,
+          signingKeyFile: config.signingKeyFile ?? path.join(config.dataDir, 'keys', 'signing-ed25519.pem'),
+        });
   await provider.init();
   return provider;
 }
@@ -35,7 +39,6 @@ export async function createKeyProvider(config: AppConfig): Promise<KeyProvider>
     TenantKeysService,
     SealingService,
     KeyRotationService,
-    KeyRotationJob,
   ],
   exports: [KEY_PROVIDER, SigningKeyService, MacKeyService, TenantKeysService, SealingService, KeyRotationService],
 })

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createPublicKey, randomBytes, verify } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -12,7 +12,7 @@ describe(LocalKeyProvider.name, () => {
   const aadA = Buffer.from('tenant-a|1');
   const aadB = Buffer.from('tenant-b|1');
 
-  async function make(options: { dataDir?: string; file?: string } = { dataDir: dir }): Promise<LocalKeyProvider> {
+  async function make(options: { dataDir?: string; file?: string; signingKeyFile?: string } = { dataDir: dir }): Promise<LocalKeyProvider> {
     const sut = new LocalKeyProvider(options);
     await sut.init();
     open.push(sut);
@@ -196,5 +196,20 @@ describe(LocalKeyProvider.name, () => {
     await expect(sut.wrap(randomBytes(DEK_BYTES), Buffer.alloc(0))).rejects.toBeInstanceOf(TypeError);
     const w = await sut.wrap(randomBytes(DEK_BYTES), aadA);
     await expect(sut.unwrap(w, Buffer.alloc(0))).rejects.toBeInstanceOf(TypeError);
+  });
+
+  it('signs with an Ed25519 key file it creates with 0600 and keeps across restarts', async () => {
+    const signingKeyFile = path.join(dir, 'keys', 'signing-ed25519.pem');
+    const first = await make({ dataDir: dir, signingKeyFile });
+    expect(fs.statSync(signingKeyFile).mode & 0o777).toBe(0o600);
+    const raw = first.ed25519PublicKeyRaw();
+    const sig = await first.signEd25519(Buffer.from('checkpoint'));
+    const pub = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: raw.toString('base64url') }, format: 'jwk' });
+    expect(verify(null, Buffer.from('checkpoint'), pub, sig)).toBe(true);
+    expect(verify(null, Buffer.from('checkpoinT'), pub, sig)).toBe(false);
+    const again = await make({ dataDir: dir, signingKeyFile });
+    expect(again.ed25519PublicKeyRaw().equals(raw)).toBe(true);
+    const none = await make({ dataDir: dir });
+    await expect(none.signEd25519(Buffer.from('x'))).rejects.toBeInstanceOf(KeyUnavailableError);
   });
 });

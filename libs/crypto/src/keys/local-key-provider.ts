@@ -1,4 +1,13 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  KeyObject,
+  randomBytes,
+  sign,
+} from 'node:crypto';
 import { constants as fsConstants, promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { KeyIntegrityError, KeyUnavailableError } from './errors';
@@ -24,6 +33,12 @@ export interface LocalKeyProviderOptions {
   file?: string;
   /** Used when `file` is not given. */
   dataDir?: string;
+  /**
+   * The service's Ed25519 signing key (audit checkpoints): a PKCS#8 PEM file,
+   * created with 0600 on first start when missing. Without it the provider
+   * cannot sign.
+   */
+  signingKeyFile?: string;
 }
 
 /** On disk (mode 0600, directory 0700). Keys are base64 of 32 random bytes. */
@@ -53,8 +68,11 @@ export class LocalKeyProvider implements KeyProvider {
   private current = 0;
   private state: 'new' | 'open' | 'closed' = 'new';
   private readonly queue = new SerialQueue();
+  private readonly signingKeyFile?: string;
+  private signingKey?: KeyObject;
 
   constructor(options: LocalKeyProviderOptions) {
+    this.signingKeyFile = options.signingKeyFile ? path.resolve(options.signingKeyFile) : undefined;
     if (options.file) this.file = path.resolve(options.file);
     else if (options.dataDir) this.file = path.resolve(options.dataDir, 'keys', 'master.json');
     else throw new TypeError('LocalKeyProvider needs a master key file or a data directory');
@@ -67,6 +85,7 @@ export class LocalKeyProvider implements KeyProvider {
       await fsp.mkdir(path.dirname(this.file), { recursive: true, mode: 0o700 });
       if (!(await exists(this.file))) await this.createFirst();
       await this.load();
+      if (this.signingKeyFile) this.signingKey = await loadOrCreateEd25519(this.signingKeyFile);
       this.state = 'open';
     });
   }
@@ -123,6 +142,18 @@ export class LocalKeyProvider implements KeyProvider {
         return version;
       }),
     );
+  }
+
+  async signEd25519(message: Buffer): Promise<Buffer> {
+    this.assertOpen();
+    if (!this.signingKey) throw new KeyUnavailableError('this provider has no signing key');
+    return sign(null, message, this.signingKey);
+  }
+
+  ed25519PublicKeyRaw(): Buffer {
+    this.assertOpen();
+    if (!this.signingKey) throw new KeyUnavailableError('this provider has no signing key');
+    return Buffer.from((createPublicKey(this.signingKey).export({ format: 'jwk' }) as { x: string }).x, 'base64url');
   }
 
   async close(): Promise<void> {
@@ -325,4 +356,25 @@ async function syncDir(dir: string): Promise<void> {
   } finally {
     await h.close();
   }
+}
+
+/** The Ed25519 PEM (PKCS#8), created with 0600 when missing; 'wx' never overwrites a key another process just wrote. */
+async function loadOrCreateEd25519(file: string): Promise<KeyObject> {
+  if (!(await exists(file))) {
+    await fsp.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+    const { privateKey } = generateKeyPairSync('ed25519');
+    try {
+      await fsp.writeFile(file, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600, flag: 'wx' });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+  }
+  let key: KeyObject;
+  try {
+    key = createPrivateKey(await fsp.readFile(file));
+  } catch (e) {
+    throw new KeyUnavailableError(`${file} is not a private key in PEM form`, { cause: e });
+  }
+  if (key.asymmetricKeyType !== 'ed25519') throw new KeyUnavailableError(`${file} is not an Ed25519 private key`);
+  return key;
 }

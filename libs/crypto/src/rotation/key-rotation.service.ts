@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { openValueAsync, peekKeyVersion, sealValue } from '../envelope';
@@ -39,7 +39,6 @@ const BATCH = 100;
  */
 @Injectable()
 export class KeyRotationService {
-  private readonly logger = new Logger(KeyRotationService.name);
   private readonly columns: SealedColumn[] = [];
 
   constructor(
@@ -168,15 +167,5 @@ export class KeyRotationService {
       }
     }
     return out;
-  }
-
-  /** Resumes every unfinished job (scheduled; the caller holds an advisory lock). */
-  async resumeAll(): Promise<number> {
-    const jobs = await this.unfinished();
-    for (const j of jobs) {
-      const done = await this.run(j.id);
-      this.logger.log({ message: 'key rotation job finished', job: j.id, processed: done.processed, reencrypted: done.reencrypted });
-    }
-    return jobs.length;
   }
 }

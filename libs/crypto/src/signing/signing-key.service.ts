@@ -1,8 +1,5 @@
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, KeyObject, sign, verify } from 'node:crypto';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import { createHash, createPublicKey, KeyObject, verify } from 'node:crypto';
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
-import { APP_CONFIG, AppConfig } from '@charlotte/core';
 import type { KeyProvider } from '../keys/key-provider';
 import { KEY_PROVIDER } from '../tenant-keys/key-provider.token';
 
@@ -25,47 +22,22 @@ export function okpThumbprint(x: string): string {
 /**
  * The service's Ed25519 signing key (audit checkpoints, later deletion
  * certificates), kept outside the database so that someone who can rewrite the
- * database cannot re-sign a forged history. With KEY_PROVIDER=pkcs11 the key
- * pair lives in the HSM (never extractable) and signing happens there;
- * otherwise it is a PEM file (SIGNING_KEY_FILE, or
+ * database cannot re-sign a forged history. It lives behind the KeyProvider:
+ * with `pkcs11` a key pair inside the HSM (never extractable, signing happens
+ * there); with `local` a PEM file (SIGNING_KEY_FILE, or
  * DATA_DIR/keys/signing-ed25519.pem created with 0600 on first start).
  */
 @Injectable()
 export class SigningKeyService implements OnModuleInit {
-  private privateKey?: KeyObject;
   private publicKey: KeyObject;
   private jwk: PublicJwk;
 
-  constructor(
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
-    @Inject(KEY_PROVIDER) private readonly provider: KeyProvider,
-  ) {}
-
-  private get inProvider(): boolean {
-    return this.config.keyProvider === 'pkcs11' && !!this.provider.signEd25519 && !!this.provider.ed25519PublicKeyRaw;
-  }
+  constructor(@Inject(KEY_PROVIDER) private readonly provider: KeyProvider) {}
 
   onModuleInit(): void {
-    if (this.inProvider) {
-      const x = this.provider.ed25519PublicKeyRaw!().toString('base64url');
-      this.publicKey = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x }, format: 'jwk' });
-    } else {
-      const file = this.config.signingKeyFile ?? path.join(this.config.dataDir, 'keys', 'signing-ed25519.pem');
-      if (!fs.existsSync(file)) {
-        fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-        const { privateKey } = generateKeyPairSync('ed25519');
-        // 'wx': never overwrite a key another process has just written.
-        try {
-          fs.writeFileSync(file, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600, flag: 'wx' });
-        } catch (e) {
-          if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-        }
-      }
-      this.privateKey = createPrivateKey(fs.readFileSync(file));
-      if (this.privateKey.asymmetricKeyType !== 'ed25519') throw new Error(`${file} is not an Ed25519 private key`);
-      this.publicKey = createPublicKey(this.privateKey);
-    }
-    const x = (this.publicKey.export({ format: 'jwk' }) as { x: string }).x;
+    if (!this.provider.signEd25519 || !this.provider.ed25519PublicKeyRaw) throw new Error('the key provider cannot sign');
+    const x = this.provider.ed25519PublicKeyRaw().toString('base64url');
+    this.publicKey = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x }, format: 'jwk' });
     this.jwk = { kty: 'OKP', crv: 'Ed25519', x, kid: okpThumbprint(x), use: 'sig', alg: 'EdDSA' };
   }
 
@@ -73,9 +45,9 @@ export class SigningKeyService implements OnModuleInit {
     return this.jwk.kid;
   }
 
-  /** Where the private key is: 'pkcs11' (HSM) or 'file'. */
-  get location(): 'pkcs11' | 'file' {
-    return this.privateKey ? 'file' : 'pkcs11';
+  /** Where the private key is: in the HSM ('pkcs11') or in a file ('local'). */
+  get location(): 'pkcs11' | 'local' {
+    return this.provider.kind;
   }
 
   publicJwk(): PublicJwk {
@@ -84,9 +56,7 @@ export class SigningKeyService implements OnModuleInit {
 
   /** Ed25519 signature (base64url) over the UTF-8 bytes of `message`. */
   async sign(message: string): Promise<string> {
-    const data = Buffer.from(message, 'utf8');
-    if (this.privateKey) return sign(null, data, this.privateKey).toString('base64url');
-    return (await this.provider.signEd25519!(data)).toString('base64url');
+    return (await this.provider.signEd25519!(Buffer.from(message, 'utf8'))).toString('base64url');
   }
 
   verify(message: string, signature: string): boolean {
