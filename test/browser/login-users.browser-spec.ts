@@ -3,6 +3,7 @@ import type { Browser, Page } from 'playwright-core';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { UsersService } from '@charlotte/auth';
 import { PASSWORD, seedTenant, Seeded, startTestApp, TestApp, testKeys } from '../support/app';
 import { launchChromium, WEB_DIST, writeKeyFile } from '../support/browser';
 
@@ -70,8 +71,12 @@ describe('SPA: password login and users page', () => {
     await page.getByTestId('create-user-password').fill(PASSWORD);
     await page.getByTestId('create-user-submit').click();
     await page.getByTestId('user-row').filter({ hasText: 'hanako@acme.example' }).waitFor();
-    const rows = await t.ds.query(`SELECT display_name, role, status FROM users WHERE email = 'hanako@acme.example'`);
-    expect(rows).toEqual([{ display_name: '山田 花子', role: 'member', status: 'active' }]);
+    const rows = await t.ds.query(
+      `SELECT id, tenant_id, display_name, display_name_sealed IS NOT NULL AS sealed, role, status FROM users WHERE email = 'hanako@acme.example'`,
+    );
+    // The name is stored only sealed with the tenant's key; the service opens it.
+    expect(rows).toEqual([expect.objectContaining({ display_name: null, sealed: true, role: 'member', status: 'active' })]);
+    expect((await t.app.get(UsersService).get(rows[0].tenant_id, rows[0].id)).displayName).toBe('山田 花子');
 
     await page.getByTestId('logout').click();
     await page.waitForURL(/\/login/);

@@ -13,7 +13,9 @@ describe('Bad input', () => {
     acme = await seedTenant(t, 'acme');
     admin = await login(t, 'acme', acme.adminEmail);
     snapshot = async () =>
-      JSON.stringify(await t.ds.query('SELECT id, email, display_name, role, status, password_hash FROM users ORDER BY id'));
+      JSON.stringify(
+        await t.ds.query('SELECT id, email, display_name, display_name_sealed, role, status, password_hash FROM users ORDER BY id'),
+      );
   });
   afterAll(() => t.close());
 

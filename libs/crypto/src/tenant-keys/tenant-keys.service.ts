@@ -26,6 +26,8 @@ export class TenantKeysDestroyedError extends DomainError {
   }
 }
 
+class AlreadyCreated extends Error {}
+
 interface CacheEntry {
   dek: Buffer;
   expires: number;
@@ -124,8 +126,24 @@ export class TenantKeysService implements OnModuleDestroy {
     const missing: Array<{ id: string }> = await this.ds.query(
       `SELECT t.id FROM tenants t WHERE NOT EXISTS (SELECT 1 FROM tenant_key_status s WHERE s.tenant_id = t.id)`,
     );
-    for (const t of missing) await this.ds.transaction((m) => this.createFor(t.id, m));
-    return missing.length;
+    let created = 0;
+    for (const t of missing) {
+      // Several instances may start at once: the first to insert the status row wins, the others roll back.
+      await this.ds
+        .transaction(async (m) => {
+          const r: Array<{ tenant_id: string }> = await m.query(
+            `INSERT INTO tenant_key_status (tenant_id, current_version) VALUES ($1, 1) ON CONFLICT (tenant_id) DO NOTHING RETURNING tenant_id`,
+            [t.id],
+          );
+          if (r.length === 0) throw new AlreadyCreated();
+          await this.insertVersion(m, t.id, 1);
+          created++;
+        })
+        .catch((e: unknown) => {
+          if (!(e instanceof AlreadyCreated)) throw e;
+        });
+    }
+    return created;
   }
 
   private async status(tenantId: string): Promise<{ current_version: number; destroyed_at: Date | null }> {
