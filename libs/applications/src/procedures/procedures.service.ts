@@ -1,0 +1,51 @@
+import { Injectable } from '@nestjs/common';
+import { NotFoundError } from '@charlotte/core';
+import type { ProcedureDefinition } from './definition';
+import { toJsonSchema } from './json-schema';
+import { maskSensitive } from './mask';
+import { normalizeForm } from './normalize';
+import { ProcedureRegistry } from './registry';
+import { FieldError, validateForm, ValidationMode } from './validate';
+
+/**
+ * The procedures (form definitions) as a Nest provider: loaded once at start
+ * from the definition files (a broken file stops the boot), served as JSON
+ * Schema, and used to validate on the server with the same definitions the
+ * SPA renders.
+ */
+@Injectable()
+export class ProceduresService {
+  private readonly registry = ProcedureRegistry.load();
+
+  list(): ProcedureDefinition[] {
+    return this.registry.list();
+  }
+
+  has(code: string): boolean {
+    return this.registry.has(code);
+  }
+
+  /** A definition, or 404 (an application keeps the version it was created with). */
+  get(code: string, version?: number): ProcedureDefinition {
+    const def = this.registry.get(code, version);
+    if (!def) throw new NotFoundError(`procedure ${code}${version ? ` v${version}` : ''}`);
+    return def;
+  }
+
+  schema(def: ProcedureDefinition) {
+    return toJsonSchema(def);
+  }
+
+  validate(def: ProcedureDefinition, form: Record<string, unknown>, mode: ValidationMode): FieldError[] {
+    return validateForm(def, form, mode);
+  }
+
+  /** Hyphens stripped from numbers, empty values dropped: what is stored. */
+  normalize(def: ProcedureDefinition, form: Record<string, unknown>): Record<string, unknown> {
+    return normalizeForm(def, form);
+  }
+
+  mask(def: ProcedureDefinition, form: Record<string, unknown>): Record<string, unknown> {
+    return maskSensitive(def, form);
+  }
+}
