@@ -5,7 +5,10 @@
 #   chromium  - the real browser for the SPA tests (driven by playwright-core)
 #   openssl   - self-signed IdP certificates in the SAML tests
 #   softhsm2  - the PKCS#11 HSM the pkcs11 key provider is tested against
-# Later modules add ClamAV (clamav-daemon) here.
+#   clamav-daemon - clamd, the malware scanner for uploads (dev/CI: scripts/clamd-start.sh
+#               runs its own clamd with offline signatures; the package's own clamd and
+#               freshclam services are not used: on systemd machines clamd's service
+#               is skipped until an official database exists; freshclam retries in the background)
 set -euo pipefail
 
 need=()
@@ -17,6 +20,8 @@ command -v openssl >/dev/null 2>&1 || need+=(openssl)
 have softhsm2 || { command -v softhsm2-util >/dev/null 2>&1 && [ -e /usr/lib/softhsm/libsofthsm2.so ]; } || need+=(softhsm2)
 # Japanese glyphs for the browser (screenshots) and, later, PDFs
 have fonts-ipaexfont-gothic || need+=(fonts-ipaexfont-gothic)
+# ClamAV: clamd, started by scripts/clamd-start.sh for dev and tests
+have clamav-daemon || [ -x /usr/sbin/clamd ] || need+=(clamav-daemon)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
