@@ -6,6 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/setup-system.sh
+echo "== clamd (offline development signatures)"
+eval "$(bash scripts/clamd-start.sh | grep '^CLAMD_SOCKET=' | sed 's/^/export /')"
 echo "== build (SPA + API)"
 npm run -s build
 echo "== lint"

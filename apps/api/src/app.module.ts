@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { ApplicationsModule } from '@charlotte/applications';
 import { AuditModule } from '@charlotte/audit';
 import { AuthModule } from '@charlotte/auth';
 import { AppConfig, ConfigModule, HealthModule } from '@charlotte/core';
@@ -22,6 +23,7 @@ export class AppModule {
         CryptoModule,
         AuditModule,
         AuthModule,
+        ApplicationsModule,
       ],
       providers: [KeyRotationJob],
     };

@@ -5,6 +5,7 @@ import { TenantSso1764300000000 } from './1764300000000-TenantSso';
 import { SamlLogin1764400000000 } from './1764400000000-SamlLogin';
 import { TenantKeys1764500000000 } from './1764500000000-TenantKeys';
 import { SealedDisplayNames1764600000000 } from './1764600000000-SealedDisplayNames';
+import { Applications1764700000000 } from './1764700000000-Applications';
 
 /** Every migration, in order. `npm run migration:generate` appends new files here. */
 export const MIGRATIONS = [
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   SamlLogin1764400000000,
   TenantKeys1764500000000,
   SealedDisplayNames1764600000000,
+  Applications1764700000000,
 ];

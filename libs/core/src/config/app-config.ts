@@ -58,6 +58,22 @@ export interface AppConfig {
   /** How long an unwrapped tenant key stays in memory, and how many at most. */
   keyCacheTtlSeconds: number;
   keyCacheMax: number;
+  /** Uploads: largest attachment accepted (bytes). */
+  attachmentMaxBytes: number;
+  /** ClamAV: clamd's Unix socket, or host and port (CLAMD_HOST wins when set). */
+  clamdSocket: string;
+  clamdHost: string | undefined;
+  clamdPort: number;
+  clamdTimeoutMs: number;
+  /** Where blobs (attachments, documents) go: DATA_DIR/blobs, or an S3-compatible bucket. */
+  blobStore: 'fs' | 's3';
+  blobDir: string;
+  s3Endpoint: string | undefined;
+  s3Region: string;
+  s3Bucket: string | undefined;
+  s3AccessKeyId: string | undefined;
+  s3SecretAccessKey: string | undefined;
+  s3ForcePathStyle: boolean;
 }
 
 export class ConfigError extends Error {
@@ -196,9 +212,25 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
     pkcs11Pin: r.optionalString('PKCS11_PIN'),
     keyCacheTtlSeconds: r.int('KEY_CACHE_TTL_SECONDS', 300, 0, 86400),
     keyCacheMax: r.int('KEY_CACHE_MAX', 1000, 1, 1_000_000),
+    // At most clamd's StreamMaxLength (64M in scripts/clamd-start.sh): above it clamd answers an error, not a verdict.
+    attachmentMaxBytes: r.int('ATTACHMENT_MAX_BYTES', 20 * 1024 * 1024, 1024, 64 * 1024 * 1024),
+    clamdSocket: r.string('CLAMD_SOCKET', '/tmp/charlotte-clamd/clamd.sock'),
+    clamdHost: r.optionalString('CLAMD_HOST'),
+    clamdPort: r.int('CLAMD_PORT', 3310, 1, 65535),
+    clamdTimeoutMs: r.int('CLAMD_TIMEOUT_MS', 60000, 100, 600000),
+    blobStore: r.oneOf('BLOB_STORE', 'fs', ['fs', 's3'] as const),
+    blobDir: path.resolve(cwd, r.string('BLOB_DIR', path.join(dataDir, 'blobs'))),
+    s3Endpoint: r.optionalString('S3_ENDPOINT'),
+    s3Region: r.string('S3_REGION', 'ap-northeast-1'),
+    s3Bucket: r.optionalString('S3_BUCKET'),
+    s3AccessKeyId: r.optionalString('S3_ACCESS_KEY_ID'),
+    s3SecretAccessKey: r.optionalString('S3_SECRET_ACCESS_KEY'),
+    s3ForcePathStyle: r.bool('S3_FORCE_PATH_STYLE', false),
   };
   if (!/^(\S+\s+){4,5}\S+$/.test(config.auditCheckpointCron))
     r.problems.push(`AUDIT_CHECKPOINT_CRON must be a cron expression, got "${config.auditCheckpointCron}"`);
+  if (config.blobStore === 's3' && (!config.s3Bucket || !config.s3AccessKeyId || !config.s3SecretAccessKey))
+    r.problems.push('BLOB_STORE=s3 needs S3_BUCKET, S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY');
   if (config.keyProvider === 'pkcs11' && !config.pkcs11Pin) r.problems.push('PKCS11_PIN is required with KEY_PROVIDER=pkcs11');
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return config;

@@ -2,6 +2,8 @@
 export interface FieldError {
   field: string;
   message: string;
+  /** A stable machine code for the rule broken (form validation), when there is one. */
+  code?: string;
 }
 
 /**

@@ -57,6 +57,19 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       if (status === HttpStatus.TOO_MANY_REQUESTS) {
         return { p: problem(429, 'rate_limited', 'Too many requests', 'Too many requests; try again later.') };
       }
+      if (status === HttpStatus.SERVICE_UNAVAILABLE) {
+        // Readiness (terminus): name the dependencies that are down, nothing else of their details.
+        const body = exception.getResponse() as { error?: Record<string, unknown> } | string;
+        const down = typeof body === 'object' && body.error ? Object.keys(body.error) : [];
+        return {
+          p: problem(
+            503,
+            'not_ready',
+            'Service unavailable',
+            down.length ? `Not ready: ${down.join(', ')} down.` : 'The service is not ready.',
+          ),
+        };
+      }
       if (status < 500) {
         const [code, title] = STATUS_CODES[status] ?? ['bad_request', 'Bad request'];
         const detail = status === 404 ? `No route for ${req.method} ${req.path}` : exception.message;

@@ -1,0 +1,322 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { pipeline, Readable } from 'node:stream';
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import busboy from 'busboy';
+import type { Request, Response } from 'express';
+import { DataSource } from 'typeorm';
+import { AuditService } from '@charlotte/audit';
+import { APP_CONFIG, AppConfig, Caller, ConflictError, DomainError, NotFoundError, ValidationFailedError } from '@charlotte/core';
+import { SealingService } from '@charlotte/crypto';
+import { actorOf, ApplicationsService } from '../applications/applications.service';
+import { AttachmentView } from '../applications/dto/application.dto';
+import type { BlobStore } from '../blobs/blob-store';
+import { scanWhileStreaming } from '../scanning/clamd-scanner';
+import { MalwareScanner, ScannerUnavailableError } from '../scanning/scanner';
+import { SNIFF_BYTES, sniffType } from '../scanning/sniff';
+
+export const BLOB_STORE = Symbol('BLOB_STORE');
+export const MALWARE_SCANNER = Symbol('MALWARE_SCANNER');
+
+const CONTENT = 'attachment';
+const NAME = 'attachment.name';
+
+/** The name as the user gave it, without any path and control characters (it is only ever shown and sent back). */
+export function cleanFileName(raw: string | undefined): string {
+  const base = (raw ?? '').split(/[\\/]/).pop() ?? '';
+  const clean = base
+    // eslint-disable-next-line no-control-regex
+    .replace(/[\u0000-\u001f\u007f]/g, '')
+    .trim()
+    .slice(0, 255);
+  return clean || 'file';
+}
+
+/**
+ * Content-Disposition for a download (RFC 6266 with RFC 5987 `filename*`): an
+ * ASCII fallback for old clients and the exact UTF-8 name for the rest, so a
+ * Japanese name survives and no quote or CRLF can break the header.
+ */
+export function contentDisposition(fileName: string): string {
+  const fallback = fileName.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_') || 'file';
+  const encoded = encodeURIComponent(fileName).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return `attachment; filename="${fallback}"; filename*=UTF-8''${encoded}`;
+}
+
+const tooLarge = (max: number) =>
+  new DomainError(413, 'payload_too_large', 'Payload too large', `The file is larger than ${Math.floor(max / 1024 / 1024)} MB.`);
+const unsupported = () =>
+  new DomainError(
+    415,
+    'unsupported_file_type',
+    'Unsupported file type',
+    'Only PDF, JPEG, PNG, XML and CSV files are accepted (checked by content).',
+  );
+
+interface Row {
+  id: string;
+  name_sealed: Buffer;
+  content_type: string;
+  size: string;
+  sha256: Buffer;
+  blob_key: string;
+  created_at: Date;
+}
+
+/**
+ * Attachments: every upload is streamed through ClamAV and, at the same time,
+ * sealed into the BlobStore; only a clean verdict makes it an attachment. An
+ * infected or unscannable file leaves nothing (the sealed copy is deleted, no
+ * row is written). Downloads stream from the store and are opened on the fly.
+ */
+@Injectable()
+export class AttachmentsService {
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(BLOB_STORE) private readonly blobs: BlobStore,
+    @Inject(MALWARE_SCANNER) private readonly scanner: MalwareScanner,
+    private readonly sealing: SealingService,
+    private readonly applications: ApplicationsService,
+    private readonly audit: AuditService,
+  ) {}
+
+  private refused(tenantId: string, applicationId: string, reason: string, details: Record<string, string | number> = {}) {
+    return this.audit.record({
+      category: reason === 'malware_detected' ? 'security' : 'operation',
+      action: reason === 'malware_detected' ? 'attachment.malware_detected' : 'attachment.refused',
+      outcome: 'denied',
+      tenantId,
+      target: { type: 'application', id: applicationId },
+      details: { reason, ...details },
+    });
+  }
+
+  /** multipart/form-data with one field `file`; answers once the file is scanned, sealed and stored. */
+  async upload(tenantId: string, caller: Caller, applicationId: string, req: Request): Promise<AttachmentView> {
+    await this.applications.assertEditable(tenantId, applicationId);
+    if (!req.is('multipart/form-data'))
+      throw new ValidationFailedError([{ field: 'file', message: 'send the file as multipart/form-data in the field "file"' }]);
+    const max = this.config.attachmentMaxBytes;
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > max + 64 * 1024) {
+      await this.refused(tenantId, applicationId, 'payload_too_large', { size: declared });
+      req.resume();
+      throw tooLarge(max);
+    }
+    return new Promise<AttachmentView>((resolve, reject) => {
+      let handled = false;
+      const bb = busboy({ headers: req.headers, limits: { files: 1, fileSize: max, fields: 0, parts: 2 }, defParamCharset: 'utf8' });
+      bb.on('file', (field, file, info) => {
+        if (field !== 'file' || handled) {
+          file.resume();
+          return;
+        }
+        handled = true;
+        this.store(tenantId, caller, applicationId, file, cleanFileName(info.filename)).then(resolve, (e: unknown) => {
+          file.resume();
+          reject(e);
+        });
+      });
+      bb.on('error', (e) => reject(e instanceof Error ? new ValidationFailedError([{ field: 'file', message: e.message }]) : e));
+      bb.on('close', () => {
+        if (!handled) reject(new ValidationFailedError([{ field: 'file', message: 'no file in the field "file"' }]));
+      });
+      req.pipe(bb);
+    });
+  }
+
+  private async store(
+    tenantId: string,
+    caller: Caller,
+    applicationId: string,
+    file: Readable & { truncated?: boolean },
+    fileName: string,
+  ): Promise<AttachmentView> {
+    const max = this.config.attachmentMaxBytes;
+    // The head decides the type by content (and the name's extension must agree).
+    const it = file[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+    let head = Buffer.alloc(0);
+    let ended = false;
+    while (head.length < SNIFF_BYTES) {
+      const n = await it.next();
+      if (n.done) {
+        ended = true;
+        break;
+      }
+      head = Buffer.concat([head, n.value]);
+    }
+    const type = sniffType(head.subarray(0, SNIFF_BYTES), fileName);
+    if (!type) {
+      await this.refused(tenantId, applicationId, 'unsupported_file_type');
+      throw unsupported();
+    }
+    const hash = createHash('sha256');
+    let size = 0;
+    async function* body(): AsyncGenerator<Buffer> {
+      const count = (b: Buffer) => {
+        size += b.length;
+        hash.update(b);
+        return b;
+      };
+      if (head.length) yield count(head);
+      if (!ended)
+        for (;;) {
+          const n = await it.next();
+          if (n.done) break;
+          yield count(n.value);
+        }
+      // busboy stops at the size limit and marks the stream: the file is refused, not cut.
+      if (file.truncated) throw tooLarge(max);
+    }
+
+    const id = randomUUID();
+    const key = `tenants/${tenantId}/attachments/${id}`;
+    let result;
+    try {
+      result = await scanWhileStreaming(this.scanner, body(), {
+        write: async (copy, signal) => {
+          const sealer = await this.sealing.sealStream(tenantId, CONTENT, id);
+          // The scan may already have failed while the key was being fetched: the abort event is then gone.
+          if (signal.aborted) {
+            sealer.destroy();
+            throw new Error('upload aborted');
+          }
+          const onAbort = () => sealer.destroy(new Error('upload aborted'));
+          signal.addEventListener('abort', onAbort, { once: true });
+          pipeline(copy, sealer, () => undefined);
+          try {
+            await this.blobs.put(key, sealer);
+          } finally {
+            signal.removeEventListener('abort', onAbort);
+          }
+          return key;
+        },
+        discard: (k) => this.blobs.delete(k),
+      });
+    } catch (caught) {
+      // A scan that stopped without a reason (a stream torn down without an
+      // error) is still no verdict: fail closed like an unreachable scanner.
+      const e = caught ?? new ScannerUnavailableError('the scan stopped without a verdict');
+      if (e instanceof DomainError && e.code === 'payload_too_large') await this.refused(tenantId, applicationId, 'payload_too_large');
+      else if (e instanceof ScannerUnavailableError) await this.refused(tenantId, applicationId, 'scanner_unavailable');
+      throw e;
+    }
+    if (!result.verdict.clean) {
+      await this.blobs.delete(key);
+      await this.refused(tenantId, applicationId, 'malware_detected', { signature: result.verdict.signature.slice(0, 200), size });
+      throw new DomainError(
+        422,
+        'malware_detected',
+        'Malware detected',
+        `The file was refused: the malware scanner found ${result.verdict.signature}. Nothing was stored.`,
+      );
+    }
+    const sha256 = hash.digest();
+    try {
+      const name = await this.sealing.seal(tenantId, NAME, id, fileName);
+      await this.ds.transaction(async (m) => {
+        // The application may have been submitted or deleted while the file was uploading.
+        const app: Array<{ status: string }> = await m.query(
+          `SELECT status FROM applications WHERE tenant_id = $1 AND id = $2 FOR UPDATE`,
+          [tenantId, applicationId],
+        );
+        if (!app[0]) throw new NotFoundError('application');
+        if (!['draft', 'ready'].includes(app[0].status))
+          throw new ConflictError('not_editable', `An application in status ${app[0].status} can no longer be changed.`);
+        await m.query(
+          `INSERT INTO attachments (id, tenant_id, application_id, name_sealed, content_type, size, sha256, blob_key, scan, created_by)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'clean', $9)`,
+          [id, tenantId, applicationId, name, type.mime, size, sha256, key, actorOf(caller)],
+        );
+        await m.query(
+          `INSERT INTO application_events (tenant_id, application_id, kind, actor, details) VALUES ($1, $2, 'attachment_added', $3, $4)`,
+          [tenantId, applicationId, actorOf(caller), JSON.stringify({ attachmentId: id, size, type: type.type })],
+        );
+      });
+    } catch (e) {
+      await this.blobs.delete(key);
+      throw e;
+    }
+    await this.audit.record({
+      category: 'operation',
+      action: 'attachment.uploaded',
+      outcome: 'success',
+      tenantId,
+      target: { type: 'attachment', id },
+      details: { applicationId, size, type: type.type, scan: 'clean' },
+    });
+    return {
+      id,
+      fileName,
+      contentType: type.mime,
+      size,
+      sha256: sha256.toString('hex'),
+      scan: 'clean' as const,
+      createdAt: new Date().toISOString(),
+    };
+  }
+
+  private async row(tenantId: string, applicationId: string, id: string): Promise<Row> {
+    const r: Row[] = await this.ds.query(
+      `SELECT id, name_sealed, content_type, size, sha256, blob_key, created_at FROM attachments WHERE tenant_id = $1 AND application_id = $2 AND id = $3`,
+      [tenantId, applicationId, id],
+    );
+    if (!r[0]) throw new NotFoundError('attachment');
+    return r[0];
+  }
+
+  /** Streams the file: read from the store, opened on the fly; an `access` audit event. */
+  async download(tenantId: string, applicationId: string, id: string, res: Response): Promise<void> {
+    const r = await this.row(tenantId, applicationId, id);
+    const fileName = await this.sealing.openString(tenantId, NAME, id, r.name_sealed);
+    const stored = await this.blobs.get(r.blob_key);
+    await this.audit.record({
+      category: 'access',
+      action: 'attachment.downloaded',
+      outcome: 'success',
+      tenantId,
+      target: { type: 'attachment', id },
+      details: { applicationId, size: Number(r.size) },
+    });
+    res.status(200);
+    res.setHeader('Content-Type', r.content_type);
+    res.setHeader('Content-Length', String(r.size));
+    res.setHeader('Content-Disposition', contentDisposition(fileName));
+    res.setHeader('Cache-Control', 'private, no-store');
+    await new Promise<void>((resolve) => {
+      // On a failure mid-stream (tampered blob) the response is cut: the client never gets unauthenticated bytes as a whole file.
+      pipeline(stored as Readable, this.sealing.openStream(tenantId, CONTENT, id), res, (err) => {
+        if (err) res.destroy(err);
+        resolve();
+      });
+    });
+  }
+
+  async remove(tenantId: string, caller: Caller, applicationId: string, id: string): Promise<void> {
+    await this.applications.assertEditable(tenantId, applicationId);
+    const r = await this.row(tenantId, applicationId, id);
+    await this.ds.transaction(async (m) => {
+      await m.query(`DELETE FROM attachments WHERE tenant_id = $1 AND id = $2`, [tenantId, id]);
+      await m.query(
+        `INSERT INTO application_events (tenant_id, application_id, kind, actor, details) VALUES ($1, $2, 'attachment_removed', $3, $4)`,
+        [tenantId, applicationId, actorOf(caller), JSON.stringify({ attachmentId: id })],
+      );
+    });
+    await this.blobs.delete(r.blob_key);
+    await this.audit.record({
+      category: 'operation',
+      action: 'attachment.deleted',
+      outcome: 'success',
+      tenantId,
+      target: { type: 'attachment', id },
+      details: { applicationId },
+    });
+  }
+
+  /** Deletes an application (draft or ready) and the stored files of its attachments. */
+  async deleteApplication(tenantId: string, id: string, version?: number): Promise<void> {
+    const { blobKeys } = await this.applications.delete(tenantId, id, version);
+    for (const k of blobKeys) await this.blobs.delete(k);
+  }
+}

@@ -1,0 +1,13 @@
+export * from './applications.module';
+export * from './applications/applications.service';
+export * from './applications/dto/application.dto';
+export * from './attachments/attachments.service';
+export * from './blobs';
+export * from './offices/offices.service';
+export * from './offices/dto/office.dto';
+export * from './procedures/procedures.service';
+export type { ProcedureDefinition } from './procedures/definition';
+export { toEra, fromEra } from './procedures/era';
+export * from './scanning/scanner';
+export { ClamdScanner, scanWhileStreaming } from './scanning/clamd-scanner';
+export { sniffType } from './scanning/sniff';

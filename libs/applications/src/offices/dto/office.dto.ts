@@ -1,0 +1,63 @@
+import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
+import { IsInt, IsOptional, IsString, Length, Min } from 'class-validator';
+
+export class CreateOfficeDto {
+  @ApiProperty({ description: '事業所名', maxLength: 200 })
+  @IsString()
+  @Length(1, 200)
+  name: string;
+
+  @ApiPropertyOptional({ description: '所在地', maxLength: 300 })
+  @IsOptional()
+  @IsString()
+  @Length(0, 300)
+  address?: string;
+
+  @ApiPropertyOptional({ description: '事業所整理記号 (e.g. 01-イロハ)' })
+  @IsOptional()
+  @IsString()
+  @Length(0, 20)
+  pensionOfficeCode?: string;
+
+  @ApiPropertyOptional({ description: '事業所番号 (up to 5 digits)' })
+  @IsOptional()
+  @IsString()
+  @Length(0, 10)
+  pensionOfficeNumber?: string;
+
+  @ApiPropertyOptional({ description: '雇用保険事業所番号 (4-6-1 digits)' })
+  @IsOptional()
+  @IsString()
+  @Length(0, 20)
+  employmentOfficeNumber?: string;
+
+  @ApiPropertyOptional({ description: '労働保険番号 (14 digits, 2-1-2-6-3)' })
+  @IsOptional()
+  @IsString()
+  @Length(0, 20)
+  laborInsuranceNumber?: string;
+}
+
+export class UpdateOfficeDto extends PartialType(CreateOfficeDto) {
+  @ApiProperty({ description: 'the version read (optimistic concurrency: a stale one answers 409 version_conflict)' })
+  @IsInt()
+  @Min(1)
+  version: number;
+}
+
+export class OfficeView {
+  @ApiProperty() id: string;
+  @ApiProperty() name: string;
+  @ApiPropertyOptional({ nullable: true }) address: string | null;
+  @ApiPropertyOptional({ nullable: true }) pensionOfficeCode: string | null;
+  @ApiPropertyOptional({ nullable: true }) pensionOfficeNumber: string | null;
+  @ApiPropertyOptional({ nullable: true }) employmentOfficeNumber: string | null;
+  @ApiPropertyOptional({ nullable: true }) laborInsuranceNumber: string | null;
+  @ApiProperty() version: number;
+  @ApiProperty() createdAt: string;
+  @ApiProperty() updatedAt: string;
+}
+
+export class OfficeListView {
+  @ApiProperty({ type: [OfficeView] }) items: OfficeView[];
+}

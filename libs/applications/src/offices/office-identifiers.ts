@@ -1,0 +1,37 @@
+/**
+ * Office identifiers (domain.md "Who files what"). Each is optional; when
+ * given it is checked by its format and stored normalised (digits without
+ * hyphens, except 事業所整理記号 which keeps its カナ part).
+ *
+ * Unsure (to verify against the pension service's and the labour ministry's
+ * current specifications): 事業所整理記号 is taken as 2 digits (郡市区符号) and
+ * up to 4 characters (カナ, 英字 or digits), written with or without a hyphen.
+ */
+export const OFFICE_ID_FORMATS = {
+  /** 事業所整理記号: e.g. 01-イロハ. */
+  pensionOfficeCode: /^(\d{2})[-－]?([\p{Script=Katakana}ーA-Z0-9]{1,4})$/u,
+  /** 事業所番号 (年金事務所): up to 5 digits. */
+  pensionOfficeNumber: /^\d{1,5}$/,
+  /** 雇用保険事業所番号: 4-6-1 digits. */
+  employmentOfficeNumber: /^(\d{4})-?(\d{6})-?(\d)$/,
+  /** 労働保険番号: 2+1+2+6+3 = 14 digits (都道府県, 所掌, 管轄, 基幹番号, 枝番号). */
+  laborInsuranceNumber: /^(\d{2})-?(\d)-?(\d{2})-?(\d{6})-?(\d{3})$/,
+} as const;
+
+export type OfficeIdField = keyof typeof OFFICE_ID_FORMATS;
+
+export const OFFICE_ID_MESSAGES: Record<OfficeIdField, string> = {
+  pensionOfficeCode: '事業所整理記号は数字2桁とカナ・英数字4文字以内（例: 01-イロハ）で入力してください',
+  pensionOfficeNumber: '事業所番号は数字5桁以内で入力してください',
+  employmentOfficeNumber: '雇用保険事業所番号は4桁-6桁-1桁の数字で入力してください',
+  laborInsuranceNumber: '労働保険番号は14桁の数字（2-1-2-6-3）で入力してください',
+};
+
+/** The normalised form, or undefined when the value does not match its format. */
+export function normaliseOfficeId(field: OfficeIdField, value: string): string | undefined {
+  const v = value.normalize('NFKC').trim().toUpperCase();
+  const m = OFFICE_ID_FORMATS[field].exec(field === 'pensionOfficeCode' ? value.trim() : v);
+  if (!m) return undefined;
+  if (field === 'pensionOfficeCode') return `${m[1]}-${m[2]}`;
+  return m.slice(1).join('') || m[0];
+}

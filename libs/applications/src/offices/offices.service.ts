@@ -1,0 +1,143 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { AuditService } from '@charlotte/audit';
+import { ConflictError, FieldError, NotFoundError, ValidationFailedError } from '@charlotte/core';
+import { SealingService } from '@charlotte/crypto';
+import { CreateOfficeDto, OfficeView, UpdateOfficeDto } from './dto/office.dto';
+import { normaliseOfficeId, OFFICE_ID_MESSAGES, OfficeIdField } from './office-identifiers';
+
+const PURPOSE = 'office';
+const ID_FIELDS: OfficeIdField[] = ['pensionOfficeCode', 'pensionOfficeNumber', 'employmentOfficeNumber', 'laborInsuranceNumber'];
+
+interface OfficeData {
+  name: string;
+  address: string | null;
+  pensionOfficeCode: string | null;
+  pensionOfficeNumber: string | null;
+  employmentOfficeNumber: string | null;
+  laborInsuranceNumber: string | null;
+}
+
+interface Row {
+  id: string;
+  data_sealed: Buffer;
+  version: number;
+  created_at: Date;
+  updated_at: Date;
+}
+
+/**
+ * Offices (事業所) of a tenant: a company's own, or a sharoushi office's 顧問先.
+ * Name, address and identifiers are sealed together (customer content); only
+ * ids, version and timestamps are plain.
+ */
+@Injectable()
+export class OfficesService {
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    private readonly sealing: SealingService,
+    private readonly audit: AuditService,
+  ) {}
+
+  private normalise(dto: CreateOfficeDto): OfficeData {
+    const errors: FieldError[] = [];
+    const out: OfficeData = {
+      name: dto.name.trim(),
+      address: dto.address?.trim() || null,
+      pensionOfficeCode: null,
+      pensionOfficeNumber: null,
+      employmentOfficeNumber: null,
+      laborInsuranceNumber: null,
+    };
+    if (!out.name) errors.push({ field: 'name', message: '事業所名を入力してください' });
+    for (const f of ID_FIELDS) {
+      const v = dto[f]?.trim();
+      if (!v) continue;
+      const n = normaliseOfficeId(f, v);
+      if (n === undefined) errors.push({ field: f, message: OFFICE_ID_MESSAGES[f] });
+      else out[f] = n;
+    }
+    if (errors.length) throw new ValidationFailedError(errors, 'The office was not saved.');
+    return out;
+  }
+
+  private async view(tenantId: string, r: Row): Promise<OfficeView> {
+    const d = JSON.parse(await this.sealing.openString(tenantId, PURPOSE, r.id, r.data_sealed)) as OfficeData;
+    return {
+      id: r.id,
+      ...d,
+      version: r.version,
+      createdAt: new Date(r.created_at).toISOString(),
+      updatedAt: new Date(r.updated_at).toISOString(),
+    };
+  }
+
+  async list(tenantId: string): Promise<OfficeView[]> {
+    const rows: Row[] = await this.ds.query(
+      `SELECT id, data_sealed, version, created_at, updated_at FROM offices WHERE tenant_id = $1 AND deleted_at IS NULL ORDER BY created_at, id`,
+      [tenantId],
+    );
+    const items: OfficeView[] = [];
+    for (const r of rows) items.push(await this.view(tenantId, r));
+    return items.sort((a, b) => a.name.localeCompare(b.name, 'ja'));
+  }
+
+  async get(tenantId: string, id: string): Promise<OfficeView> {
+    const rows: Row[] = await this.ds.query(
+      `SELECT id, data_sealed, version, created_at, updated_at FROM offices WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL`,
+      [tenantId, id],
+    );
+    if (!rows[0]) throw new NotFoundError('office');
+    return this.view(tenantId, rows[0]);
+  }
+
+  /** Throws 404 unless the office belongs to the tenant (used before linking an application to it). */
+  async assertExists(tenantId: string, id: string): Promise<void> {
+    const r = await this.ds.query(`SELECT 1 FROM offices WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL`, [tenantId, id]);
+    if (!r[0]) throw new NotFoundError('office');
+  }
+
+  async create(tenantId: string, dto: CreateOfficeDto): Promise<OfficeView> {
+    const data = this.normalise(dto);
+    const id = randomUUID();
+    const sealed = await this.sealing.seal(tenantId, PURPOSE, id, JSON.stringify(data));
+    await this.ds.query(`INSERT INTO offices (id, tenant_id, data_sealed) VALUES ($1, $2, $3)`, [id, tenantId, sealed]);
+    await this.audit.record({
+      category: 'operation',
+      action: 'office.created',
+      outcome: 'success',
+      tenantId,
+      target: { type: 'office', id },
+      details: { identifiers: ID_FIELDS.filter((f) => data[f] !== null).length },
+    });
+    return this.get(tenantId, id);
+  }
+
+  async update(tenantId: string, id: string, dto: UpdateOfficeDto): Promise<OfficeView> {
+    const current = await this.get(tenantId, id);
+    const merged: CreateOfficeDto = {
+      name: dto.name ?? current.name,
+      address: dto.address !== undefined ? dto.address : (current.address ?? undefined),
+    };
+    for (const f of ID_FIELDS) merged[f] = dto[f] !== undefined ? dto[f] : (current[f] ?? undefined);
+    const data = this.normalise(merged);
+    const sealed = await this.sealing.seal(tenantId, PURPOSE, id, JSON.stringify(data));
+    const r: [unknown[], number] = await this.ds.query(
+      `UPDATE offices SET data_sealed = $3, version = version + 1, updated_at = now() WHERE tenant_id = $1 AND id = $2 AND version = $4 AND deleted_at IS NULL`,
+      [tenantId, id, sealed, dto.version],
+    );
+    if (r[1] === 0) throw new ConflictError('version_conflict', 'The office was changed by someone else; reload it and try again.');
+    const changed = (Object.keys(data) as Array<keyof OfficeData>).filter((k) => data[k] !== current[k]);
+    await this.audit.record({
+      category: 'operation',
+      action: 'office.updated',
+      outcome: 'success',
+      tenantId,
+      target: { type: 'office', id },
+      details: { changes: changed },
+    });
+    return this.get(tenantId, id);
+  }
+}

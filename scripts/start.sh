@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# `npm start`: the whole product on the embedded defaults. Installs what npm
+# cannot bring (ClamAV, when missing and run as root), starts a local clamd with
+# the offline development signatures (scripts/clamd-start.sh) unless CLAMD_HOST
+# or CLAMD_SOCKET point at one, builds, and runs the API (which serves the SPA).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/setup-system.sh || echo "start: some Debian packages are missing (see above); uploads need clamd" >&2
+if [ -z "${CLAMD_HOST:-}" ] && [ -z "${CLAMD_SOCKET:-}" ]; then
+  eval "$(bash scripts/clamd-start.sh | grep '^CLAMD_SOCKET=' | sed 's/^/export /')" || echo "start: clamd did not start; uploads will answer 503 until it runs" >&2
+fi
+npm run -s build
+exec node dist/apps/api/apps/api/src/main.js
