@@ -68,6 +68,19 @@ describe('router guard', () => {
     expect(forAdmin.currentRoute.value.query.category).toBe('security');
   });
 
+  it('lets a member into applications, the editor of one and offices', async () => {
+    stubApi({ 'GET /auth/session': sessionAnswer('member') });
+    const sut = createAppRouter(createMemoryHistory());
+
+    await sut.push('/applications?status=draft');
+    expect(sut.currentRoute.value.name).toBe('applications');
+    await sut.push('/applications/40000000-0000-4000-8000-000000000001');
+    expect(sut.currentRoute.value.name).toBe('application');
+    expect(sut.currentRoute.value.params.id).toBe('40000000-0000-4000-8000-000000000001');
+    await sut.push('/offices');
+    expect(sut.currentRoute.value.name).toBe('offices');
+  });
+
   it('sends a logged-in user away from /login to the redirect target', async () => {
     stubApi({ 'GET /auth/session': sessionAnswer('admin') });
     const sut = createAppRouter(createMemoryHistory());

@@ -55,6 +55,25 @@ export function createAppRouter(history: RouterHistory = createWebHistory(import
             meta: { titleKey: 'home.title' },
           },
           {
+            path: 'applications',
+            name: 'applications',
+            component: () => import('@/views/ApplicationsView.vue'),
+            meta: { titleKey: 'applications.title' },
+          },
+          {
+            path: 'applications/:id',
+            name: 'application',
+            component: () => import('@/views/ApplicationEditorView.vue'),
+            props: true,
+            meta: { titleKey: 'editor.title' },
+          },
+          {
+            path: 'offices',
+            name: 'offices',
+            component: () => import('@/views/OfficesView.vue'),
+            meta: { titleKey: 'offices.title' },
+          },
+          {
             path: 'users',
             name: 'users',
             component: () => import('@/views/UsersView.vue'),

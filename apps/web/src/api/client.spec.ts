@@ -133,4 +133,88 @@ describe(ApiClient.name, () => {
     expect(onUnauthenticated).not.toHaveBeenCalled();
     expect(headersOf(fetchMock)['x-csrf-token']).toBeUndefined();
   });
+  it('asks for the unmasked form only when told, and sends the version with a delete', async () => {
+    const fetchMock = stubApi({
+      'GET /applications/a1': () => jsonResponse(200, { id: 'a1' }),
+      'DELETE /applications/a1': () => new Response(null, { status: 204 }),
+      'POST /applications/a1/validate': () => jsonResponse(200, { valid: true, errors: [], status: 'ready', version: 2 }),
+    });
+    const sut = new ApiClient();
+    sut.setCsrfToken('csrf-123');
+
+    await sut.getApplication('a1');
+    await sut.getApplication('a1', { unmask: true });
+    await sut.deleteApplication('a1', 7);
+    await sut.validateApplication('a1');
+
+    const urls = fetchMock.mock.calls.map(([input]) => String(input));
+    expect(urls).toEqual([
+      '/api/v1/applications/a1',
+      '/api/v1/applications/a1?unmask=sensitive',
+      '/api/v1/applications/a1?version=7',
+      '/api/v1/applications/a1/validate',
+    ]);
+    expect(headersOf(fetchMock, 2)['x-csrf-token']).toBe('csrf-123');
+    expect(headersOf(fetchMock, 3)['x-csrf-token']).toBe('csrf-123');
+  });
+
+  it('uploads with XMLHttpRequest: CSRF header, progress, problem+json errors and 401', async () => {
+    const sent: { headers: Record<string, string>; url: string }[] = [];
+    let answer: { status: number; body: string; type: string } = { status: 201, body: '{"id":"f1"}', type: 'application/json' };
+    class Xhr {
+      status = 0;
+      statusText = '';
+      responseText = '';
+      upload = {
+        onprogress: null as ((e: unknown) => void) | null,
+        addEventListener: (_: string, fn: (e: unknown) => void) => (this.upload.onprogress = fn),
+      };
+      private headers: Record<string, string> = {};
+      private url = '';
+      private handlers: Record<string, () => void> = {};
+      open(_method: string, url: string) {
+        this.url = url;
+      }
+      setRequestHeader(name: string, value: string) {
+        this.headers[name] = value;
+      }
+      addEventListener(type: string, fn: () => void) {
+        this.handlers[type] = fn;
+      }
+      getResponseHeader() {
+        return answer.type;
+      }
+      send() {
+        sent.push({ headers: this.headers, url: this.url });
+        this.upload.onprogress?.({ lengthComputable: true, loaded: 5, total: 10 });
+        this.status = answer.status;
+        this.responseText = answer.body;
+        this.handlers[answer.status === 0 ? 'error' : 'load']?.();
+      }
+      abort() {}
+    }
+    vi.stubGlobal('XMLHttpRequest', Xhr);
+    const sut = new ApiClient();
+    sut.setCsrfToken('csrf-123');
+    const onUnauthenticated = vi.fn();
+    sut.onUnauthenticated = onUnauthenticated;
+    const onProgress = vi.fn();
+
+    await expect(sut.uploadAttachment('a 1', new File(['x'], 'x.pdf'), { onProgress })).resolves.toEqual({ id: 'f1' });
+    expect(sent[0]).toEqual({
+      url: '/api/v1/applications/a%201/attachments',
+      headers: { Accept: 'application/json', 'X-CSRF-Token': 'csrf-123' },
+    });
+    expect(onProgress).toHaveBeenCalledWith(5, 10);
+
+    answer = { status: 413, body: JSON.stringify({ code: 'payload_too_large', detail: 'max 20 MB' }), type: 'application/problem+json' };
+    await expect(sut.uploadAttachment('a1', new File(['x'], 'x.pdf'))).rejects.toMatchObject({ status: 413, code: 'payload_too_large' });
+
+    answer = { status: 401, body: '', type: 'text/plain' };
+    await expect(sut.uploadAttachment('a1', new File(['x'], 'x.pdf'))).rejects.toMatchObject({ status: 401, code: 'unauthenticated' });
+    expect(onUnauthenticated).toHaveBeenCalledTimes(1);
+
+    answer = { status: 0, body: '', type: '' };
+    await expect(sut.uploadAttachment('a1', new File(['x'], 'x.pdf'))).rejects.toMatchObject({ status: 0, code: 'network_error' });
+  });
 });

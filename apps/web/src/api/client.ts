@@ -261,9 +261,255 @@ export interface SsoSettingsView extends UpdateSsoSettingsRequest {
   spMetadataUrl: string;
 }
 
+// --- offices (事業所) ---------------------------------------------------------
+
+/** An office of the tenant with its filing identifiers (stored normalised by the server). */
+export interface Office {
+  id: string;
+  name: string;
+  address: string | null;
+  /** 事業所整理記号, e.g. 01-イロハ. */
+  pensionOfficeCode: string | null;
+  /** 事業所番号 (pension), up to 5 digits. */
+  pensionOfficeNumber: string | null;
+  /** 雇用保険事業所番号, 11 digits (4-6-1). */
+  employmentOfficeNumber: string | null;
+  /** 労働保険番号, 14 digits (2-1-2-6-3). */
+  laborInsuranceNumber: string | null;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export const OFFICE_FIELDS = [
+  'name',
+  'address',
+  'pensionOfficeCode',
+  'pensionOfficeNumber',
+  'employmentOfficeNumber',
+  'laborInsuranceNumber',
+] as const;
+export type OfficeField = (typeof OFFICE_FIELDS)[number];
+
+export interface CreateOfficeRequest {
+  name: string;
+  address?: string;
+  pensionOfficeCode?: string;
+  pensionOfficeNumber?: string;
+  employmentOfficeNumber?: string;
+  laborInsuranceNumber?: string;
+}
+
+/** An empty string clears an optional field. */
+export type UpdateOfficeRequest = Partial<CreateOfficeRequest> & { version: number };
+
+// --- procedures (form schemas) ---------------------------------------------------
+
+export type ConditionValue = string | number | boolean;
+
+/**
+ * A condition on the form's values, as the procedure schema states it
+ * (`x-required-if`). "present" means the field has a value (not undefined,
+ * null or '').
+ */
+export type SchemaCondition =
+  | { field: string; equals: ConditionValue }
+  | { field: string; in: ConditionValue[] }
+  | { field: string; present: boolean }
+  | { all: SchemaCondition[] }
+  | { any: SchemaCondition[] }
+  | { not: SchemaCondition };
+
+export interface SchemaCode {
+  value: string;
+  label: string;
+  labelEn: string;
+}
+
+/** One field of a procedure's JSON Schema, with Charlotte's `x-` extensions. */
+export interface SchemaField {
+  type: 'string' | 'integer' | 'boolean';
+  /** Japanese label. */
+  title: string;
+  /** Help text. */
+  description?: string;
+  /** English label and help text, when the definition has them. */
+  'x-title-en'?: string;
+  'x-description-en'?: string;
+  enum?: ConditionValue[];
+  'x-codes'?: SchemaCode[];
+  pattern?: string;
+  /** 'date' for ISO dates (YYYY-MM-DD). */
+  format?: string;
+  minLength?: number;
+  maxLength?: number;
+  minimum?: number;
+  maximum?: number;
+  'x-section': string;
+  'x-order': number;
+  /** Shown in 和暦 next to the date. */
+  'x-era-date'?: boolean;
+  /** 個人番号: hidden while typed, masked outside the editor. */
+  'x-sensitive'?: boolean;
+  'x-required-if'?: SchemaCondition;
+}
+
+export interface SchemaSection {
+  id: string;
+  title: string;
+  titleEn: string;
+}
+
+/** A cross-field rule: shown to the user, checked by the server only. */
+export interface SchemaRule {
+  kind?: string;
+  message?: string;
+  messageEn?: string;
+  [key: string]: unknown;
+}
+
+export interface ProcedureSchema {
+  type?: 'object';
+  properties: Record<string, SchemaField>;
+  required?: string[];
+  'x-sections': SchemaSection[];
+  'x-rules'?: SchemaRule[];
+  /** Filing deadline, e.g. 事実発生から5日以内. */
+  'x-due-rule'?: string;
+  'x-due-rule-en'?: string;
+}
+
+/** A procedure in its latest version (GET /procedures lists one version per code). */
+export interface Procedure {
+  code: string;
+  /** Official Japanese name. */
+  name: string;
+  nameEn?: string;
+  version: number;
+  dueRule?: string;
+  schema: ProcedureSchema;
+}
+
+// --- applications (申請) ---------------------------------------------------------
+
+export const APPLICATION_STATUSES = [
+  'draft',
+  'ready',
+  'submitting',
+  'arrived',
+  'under_review',
+  'correction_requested',
+  'review_finished',
+  'completed',
+  'withdrawn',
+  'failed',
+] as const;
+export type ApplicationStatus = (typeof APPLICATION_STATUSES)[number];
+
+/** Statuses in which the form may still be changed (an edit moves ready back to draft). */
+export const EDITABLE_STATUSES: readonly ApplicationStatus[] = ['draft', 'ready'];
+
+export function isApplicationStatus(value: unknown): value is ApplicationStatus {
+  return typeof value === 'string' && (APPLICATION_STATUSES as readonly string[]).includes(value);
+}
+
+export type FormValue = string | number | boolean | null;
+export type ApplicationForm = Record<string, FormValue>;
+
+export interface ApplicationSummary {
+  id: string;
+  title: string;
+  procedureCode: string;
+  procedureVersion: number;
+  officeId: string;
+  status: ApplicationStatus;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface TimelineEntry {
+  at: string;
+  /** created, updated, validated, status, … */
+  kind: string;
+  fromStatus: string | null;
+  toStatus: string | null;
+  /** `user:<id>` or `token:<id>`. */
+  actor: string | null;
+  details: Record<string, unknown>;
+}
+
+export interface Attachment {
+  id: string;
+  fileName: string;
+  contentType: string;
+  size: number;
+  /** Hex SHA-256 of the file. */
+  sha256: string;
+  scan: 'clean';
+  createdAt: string;
+}
+
+export interface ApplicationDetail extends ApplicationSummary {
+  /** 個人番号 masked (********1234) unless loaded with `unmask: true`. */
+  form: ApplicationForm;
+  masked: boolean;
+  timeline: TimelineEntry[];
+  attachments: Attachment[];
+}
+
+export interface ListApplicationsQuery {
+  status?: ApplicationStatus;
+  officeId?: string;
+  procedure?: string;
+  /** Created on or after this JST day (YYYY-MM-DD). */
+  from?: string;
+  /** Created on or before this JST day (YYYY-MM-DD). */
+  to?: string;
+  limit?: number;
+  cursor?: string | null;
+}
+
+export interface CreateApplicationRequest {
+  procedureCode: string;
+  officeId: string;
+  title: string;
+  form?: ApplicationForm;
+}
+
+export interface UpdateApplicationRequest {
+  version: number;
+  title?: string;
+  officeId?: string;
+  /** The whole form: it replaces the stored one. */
+  form?: ApplicationForm;
+}
+
+export interface ValidationIssue {
+  /** The form field (plain name or `form.<name>`). */
+  field: string;
+  code: string;
+  message: string;
+  messageEn: string;
+}
+
+export interface ValidationResult {
+  valid: boolean;
+  errors: ValidationIssue[];
+  status: ApplicationStatus;
+  version: number;
+}
+
+export interface UploadOptions {
+  /** Called with bytes sent so far and the total while the request body goes up. */
+  onProgress?: (loaded: number, total: number) => void;
+  signal?: AbortSignal;
+}
+
 export interface FieldError {
   field: string;
   message: string;
+  code?: string;
 }
 
 /** RFC 9457 problem details as the API sends them. */
@@ -549,6 +795,137 @@ export class ApiClient {
   auditExportUrl(format: AuditExportFormat): string {
     return `${this.baseUrl}/audit-events/export${buildQuery({ format })}`;
   }
+  // --- offices -------------------------------------------------------------------
+
+  listOffices(): Promise<{ items: Office[] }> {
+    return this.request('GET', '/offices');
+  }
+
+  createOffice(body: CreateOfficeRequest): Promise<Office> {
+    return this.request('POST', '/offices', { body });
+  }
+
+  getOffice(id: string): Promise<Office> {
+    return this.request('GET', `/offices/${encodeURIComponent(id)}`);
+  }
+
+  /** 409 `version_conflict` when someone changed the office since `version` was read. */
+  updateOffice(id: string, body: UpdateOfficeRequest): Promise<Office> {
+    return this.request('PATCH', `/offices/${encodeURIComponent(id)}`, { body });
+  }
+
+  // --- procedures ------------------------------------------------------------------
+
+  listProcedures(): Promise<{ items: Procedure[] }> {
+    return this.request('GET', '/procedures');
+  }
+
+  // --- applications ----------------------------------------------------------------
+
+  listApplications(query: ListApplicationsQuery = {}): Promise<Page<ApplicationSummary>> {
+    return this.request('GET', '/applications', {
+      query: {
+        status: query.status,
+        officeId: query.officeId,
+        procedure: query.procedure,
+        from: query.from,
+        to: query.to,
+        limit: query.limit ?? 50,
+        cursor: query.cursor,
+      },
+    });
+  }
+
+  createApplication(body: CreateApplicationRequest): Promise<ApplicationDetail> {
+    return this.request('POST', '/applications', { body });
+  }
+
+  /**
+   * `unmask: true` answers the 個人番号 in clear (the form editor only; the
+   * server audits it). Everywhere else the masked form is enough.
+   */
+  getApplication(id: string, options: { unmask?: boolean } = {}): Promise<ApplicationDetail> {
+    return this.request('GET', `/applications/${encodeURIComponent(id)}`, {
+      query: { unmask: options.unmask ? 'sensitive' : undefined },
+    });
+  }
+
+  /** 409 `version_conflict` (changed meanwhile) or `not_editable`; 400 with `form.<field>` errors. */
+  updateApplication(id: string, body: UpdateApplicationRequest): Promise<ApplicationDetail> {
+    return this.request('PATCH', `/applications/${encodeURIComponent(id)}`, { body });
+  }
+
+  /** Drafts and ready applications only. With `version`, a stale one answers 409. */
+  deleteApplication(id: string, version?: number): Promise<void> {
+    return this.request('DELETE', `/applications/${encodeURIComponent(id)}`, { query: { version } });
+  }
+
+  validateApplication(id: string): Promise<ValidationResult> {
+    return this.request('POST', `/applications/${encodeURIComponent(id)}/validate`);
+  }
+
+  /**
+   * Uploads one file (multipart field `file`). XMLHttpRequest rather than
+   * fetch: fetch cannot report upload progress. Same rules as
+   * {@link ApiClient.request}: session cookie, X-CSRF-Token, problem+json
+   * answers become an {@link ApiError} (422 malware_detected, 413
+   * payload_too_large, 415 unsupported_file_type, 503 scanner_unavailable).
+   */
+  uploadAttachment(applicationId: string, file: File, options: UploadOptions = {}): Promise<Attachment> {
+    const path = `/applications/${encodeURIComponent(applicationId)}/attachments`;
+    return new Promise<Attachment>((resolve, reject) => {
+      const xhr = new XMLHttpRequest();
+      xhr.open('POST', this.baseUrl + path);
+      xhr.setRequestHeader('Accept', 'application/json');
+      // The same second CSRF defence as every other unsafe request.
+      if (this.csrfToken) xhr.setRequestHeader('X-CSRF-Token', this.csrfToken);
+      // No Content-Type: the browser sets multipart/form-data with its boundary.
+
+      const onAbort = (): void => xhr.abort();
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+      const done = (): void => options.signal?.removeEventListener('abort', onAbort);
+
+      xhr.upload.addEventListener('progress', (event: ProgressEvent) => {
+        if (event.lengthComputable) options.onProgress?.(event.loaded, event.total);
+      });
+      xhr.addEventListener('load', () => {
+        done();
+        const text = typeof xhr.responseText === 'string' ? xhr.responseText : '';
+        if (xhr.status >= 200 && xhr.status < 300) {
+          try {
+            resolve(JSON.parse(text) as Attachment);
+          } catch {
+            reject(new ApiError(xhr.status, { code: UNEXPECTED_RESPONSE, detail: 'The server answered with a body that is not JSON.' }));
+          }
+          return;
+        }
+        const error = new ApiError(xhr.status, problemOf(xhr.status, xhr.getResponseHeader('Content-Type') ?? '', text, xhr.statusText));
+        if (xhr.status === 401) this.onUnauthenticated?.(error);
+        reject(error);
+      });
+      xhr.addEventListener('error', () => {
+        done();
+        reject(new ApiError(0, { code: NETWORK_ERROR, detail: 'The upload failed before the server answered.' }));
+      });
+      xhr.addEventListener('abort', () => {
+        done();
+        reject(new ApiError(0, { code: 'aborted', detail: 'The upload was cancelled.' }));
+      });
+
+      const body = new FormData();
+      body.append('file', file, file.name);
+      xhr.send(body);
+    });
+  }
+
+  /** Where the browser downloads an attachment from (a plain link with `download`). */
+  attachmentUrl(applicationId: string, attachmentId: string): string {
+    return `${this.baseUrl}/applications/${encodeURIComponent(applicationId)}/attachments/${encodeURIComponent(attachmentId)}`;
+  }
+
+  deleteAttachment(applicationId: string, attachmentId: string): Promise<void> {
+    return this.request('DELETE', `/applications/${encodeURIComponent(applicationId)}/attachments/${encodeURIComponent(attachmentId)}`);
+  }
 }
 
 function buildQuery(query: RequestOptions['query']): string {
@@ -576,6 +953,19 @@ async function readProblem(response: Response): Promise<ProblemDetails> {
     }
   }
   return { status: response.status, title: response.statusText || undefined };
+}
+
+/** The problem details of an XMLHttpRequest answer (same rules as {@link readProblem}). */
+function problemOf(status: number, contentType: string, text: string, statusText: string): ProblemDetails {
+  if (contentType.includes('json')) {
+    try {
+      const parsed: unknown = JSON.parse(text);
+      if (parsed && typeof parsed === 'object') return { status, ...(parsed as ProblemDetails) };
+    } catch {
+      // A proxy error page that claims JSON: fall through to the generic problem.
+    }
+  }
+  return { status, title: statusText || undefined };
 }
 
 /** The application's client; tests build their own instances. */

@@ -41,6 +41,10 @@ describe('AppShell', () => {
     expect(wrapper.get('[data-testid="nav-sso"]').text()).toBe('SSO設定');
     expect(wrapper.get('[data-testid="nav-sso"]').attributes('href')).toBe('/settings/sso');
     expect(wrapper.get('[data-testid="nav-keys"]').text()).toBe('キーファイル');
+    expect(wrapper.get('[data-testid="nav-applications"]').text()).toBe('申請');
+    expect(wrapper.get('[data-testid="nav-applications"]').attributes('href')).toBe('/applications');
+    expect(wrapper.get('[data-testid="nav-offices"]').text()).toBe('事業所');
+    expect(wrapper.get('[data-testid="nav-offices"]').attributes('href')).toBe('/offices');
   });
 
   it('hides the users link from members and tells them when they were turned away', async () => {
@@ -49,8 +53,10 @@ describe('AppShell', () => {
     expect(router.currentRoute.value.name).toBe('home');
     expect(wrapper.find('[data-testid="nav-users"]').exists()).toBe(false);
     expect(wrapper.find('[data-testid="nav-api-tokens"]').exists()).toBe(false);
-    // Every user manages their own key files.
+    // Every user manages their own key files, and files applications.
     expect(wrapper.get('[data-testid="nav-keys"]').text()).toBe('キーファイル');
+    expect(wrapper.get('[data-testid="nav-applications"]').text()).toBe('申請');
+    expect(wrapper.get('[data-testid="nav-offices"]').text()).toBe('事業所');
     expect(wrapper.get('[data-testid="flash"]').text()).toContain('権限がありません');
   });
 

@@ -1,0 +1,440 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { flushPromises, mount, type VueWrapper } from '@vue/test-utils';
+import { h } from 'vue';
+import { RouterView, createMemoryHistory, createRouter, type Router } from 'vue-router';
+import { createPinia, setActivePinia } from 'pinia';
+import ApplicationEditorView from '@/views/ApplicationEditorView.vue';
+import { createAppI18n } from '@/i18n';
+import { api, type ApplicationDetail } from '@/api/client';
+import { useSessionStore } from '@/stores/session';
+import { TENANT, headersOf, jsonResponse, makeUser, problem, stubApi, type Handler } from '@/testing/helpers';
+import { APP_ID, OFFICE, OFFICE_2, SHAHO_SHUTOKU, makeApplication } from '@/testing/applications';
+
+const USER = makeUser({ role: 'member' });
+const WAIT = { timeout: 10_000 };
+
+let wrapper: VueWrapper | null = null;
+
+interface Mounted {
+  wrapper: VueWrapper;
+  router: Router;
+  fetchMock: ReturnType<typeof stubApi>;
+}
+
+async function mountEditor(
+  handlers: Record<string, Handler> = {},
+  detail: ApplicationDetail = makeApplication(),
+  locale: 'ja' | 'en' = 'ja',
+): Promise<Mounted> {
+  const fetchMock = stubApi({
+    'GET /procedures': () => jsonResponse(200, { items: [SHAHO_SHUTOKU] }),
+    'GET /offices': () => jsonResponse(200, { items: [OFFICE, OFFICE_2] }),
+    [`GET /applications/${APP_ID}`]: () => jsonResponse(200, detail),
+    ...handlers,
+  });
+  const pinia = createPinia();
+  setActivePinia(pinia);
+  const session = useSessionStore();
+  session.user = USER;
+  session.tenant = TENANT;
+  session.loaded = true;
+  api.setCsrfToken('csrf-member');
+  const router = createRouter({
+    history: createMemoryHistory(),
+    routes: [
+      { path: '/applications', name: 'applications', component: { render: () => h('p', { 'data-testid': 'list-page' }, 'list') } },
+      { path: '/applications/:id', name: 'application', component: ApplicationEditorView, props: true },
+    ],
+  });
+  await router.push(`/applications/${APP_ID}`);
+  wrapper = mount(
+    { render: () => h(RouterView) },
+    { global: { plugins: [pinia, router, createAppI18n(locale)] }, attachTo: document.body },
+  );
+  await vi.waitFor(() => expect(wrapper!.find('[data-testid="procedure-form"]').exists()).toBe(true), WAIT);
+  return { wrapper, router, fetchMock };
+}
+
+function calls(fetchMock: ReturnType<typeof stubApi>, method: string, path: string) {
+  return fetchMock.mock.calls
+    .map(([input, init], index) => ({ url: new URL(String(input), 'http://localhost'), init: init ?? {}, index }))
+    .filter(({ url, init }) => (init.method ?? 'GET') === method && url.pathname === `/api/v1${path}`)
+    .map(({ url, init, index }) => ({
+      url,
+      index,
+      body: typeof init.body === 'string' ? (JSON.parse(init.body) as Record<string, unknown>) : undefined,
+    }));
+}
+
+/** The PATCH answer: the server's detail, with the form masked as it sends it. */
+function patched(current: ApplicationDetail, body: Record<string, unknown>): ApplicationDetail {
+  const form = { ...(body.form as Record<string, unknown>) };
+  if (typeof form.myNumber === 'string') form.myNumber = `********${form.myNumber.slice(-4)}`;
+  return {
+    ...current,
+    version: (body.version as number) + 1,
+    status: current.status === 'ready' ? 'draft' : current.status,
+    form: form as ApplicationDetail['form'],
+    masked: true,
+    timeline: [
+      ...current.timeline,
+      { at: '2026-04-01T02:00:00.000Z', kind: 'updated', fromStatus: null, toStatus: null, actor: `user:${USER.id}`, details: {} },
+    ],
+  };
+}
+
+function input(w: VueWrapper, name: string): HTMLInputElement {
+  return w.get(`[data-testid="field-${name}"]`).element as HTMLInputElement;
+}
+
+describe('ApplicationEditorView', () => {
+  beforeEach(() => {
+    document.body.innerHTML = '';
+  });
+  afterEach(() => {
+    wrapper?.unmount();
+    wrapper = null;
+    vi.useRealTimers();
+  });
+
+  it('renders the sections, labels, help texts and code lists of the schema', async () => {
+    const { wrapper, fetchMock } = await mountEditor();
+
+    // The editor alone asks for the 個人番号 in clear.
+    expect(calls(fetchMock, 'GET', `/applications/${APP_ID}`)[0]!.url.searchParams.get('unmask')).toBe('sensitive');
+
+    const sections = wrapper.findAll('fieldset.form-section');
+    expect(sections.map((s) => s.get('legend').text())).toEqual(['被保険者', '資格取得', '住所']);
+    expect(sections[0]!.findAll('[data-field]').map((f) => f.attributes('data-field'))).toEqual([
+      'nameKana',
+      'nameKanji',
+      'birthDate',
+      'gender',
+      'myNumber',
+      'basicPensionNumber',
+    ]);
+
+    // Labels are the schema's titles, tied to their inputs; help texts describe them.
+    expect(wrapper.get('label[for="field-nameKana"]').text()).toContain('氏名（カナ）');
+    expect(input(wrapper, 'nameKana').value).toBe('ヤマダ　タロウ');
+    const describedBy = input(wrapper, 'nameKana').getAttribute('aria-describedby')!.split(' ');
+    expect(describedBy).toContain('field-nameKana-help');
+    expect(describedBy).toContain('field-nameKana-error');
+    expect(wrapper.get('#field-nameKana-help').text()).toBe('全角カタカナで入力し、姓と名の間に全角スペースを入れてください。');
+    for (const control of wrapper.findAll('.procedure-form input, .procedure-form select')) {
+      expect(wrapper.find(`label[for="${control.attributes('id')}"]`).exists()).toBe(true);
+    }
+
+    // Code list: a select with the labels of x-codes.
+    const gender = wrapper.get('[data-testid="field-gender"]');
+    expect(gender.element.tagName).toBe('SELECT');
+    expect(gender.findAll('option').map((o) => o.text())).toEqual(['選択してください', '1 男', '2 女', '3 坑内員']);
+    expect((gender.element as HTMLSelectElement).value).toBe('1');
+
+    // Dates: a date input, with 和暦 and 西暦 next to x-era-date fields.
+    expect(input(wrapper, 'birthDate').type).toBe('date');
+    expect(wrapper.get('[data-testid="field-era-birthDate"]').text()).toContain('平成2年4月1日');
+    expect(wrapper.get('[data-testid="field-era-birthDate"]').text()).toContain('1990年4月1日');
+    expect(input(wrapper, 'over70').type).toBe('checkbox');
+    expect(input(wrapper, 'monthlyPayCurrency').getAttribute('inputmode')).toBe('numeric');
+
+    // 個人番号: hidden while typed, shown on request.
+    expect(input(wrapper, 'myNumber').type).toBe('password');
+    expect(input(wrapper, 'myNumber').value).toBe('123456789018');
+    const toggle = wrapper.get('[data-testid="field-toggle-myNumber"]');
+    expect(toggle.attributes('aria-label')).toBe('個人番号を表示');
+    await toggle.trigger('click');
+    expect(input(wrapper, 'myNumber').type).toBe('text');
+    expect(toggle.attributes('aria-pressed')).toBe('true');
+
+    // Required markers: `required`, and x-required-if evaluated on the current values.
+    expect(wrapper.find('[data-testid="field-required-nameKana"]').exists()).toBe(true);
+    expect(input(wrapper, 'nameKana').getAttribute('aria-required')).toBe('true');
+    expect(wrapper.find('[data-testid="field-required-nameKanji"]').exists()).toBe(false);
+    expect(wrapper.find('[data-testid="field-required-basicPensionNumber"]').exists()).toBe(false);
+    expect(wrapper.find('[data-testid="field-required-address"]').exists()).toBe(false);
+    await wrapper.get('[data-testid="field-myNumber"]').setValue('');
+    expect(wrapper.find('[data-testid="field-required-basicPensionNumber"]').exists()).toBe(true);
+    expect(wrapper.find('[data-testid="field-required-address"]').exists()).toBe(true);
+
+    // Cross-field rules are shown, not checked.
+    expect(wrapper.get('[data-testid="form-rules"]').text()).toContain('個人番号と基礎年金番号は、どちらか一方を記入してください。');
+    // Basics, status and history.
+    expect(wrapper.get('[data-testid="app-status"]').text()).toBe('下書き');
+    expect(wrapper.get('[data-testid="app-due-rule"]').text()).toBe('事実発生から5日以内');
+    expect(wrapper.get('[data-testid="app-procedure"]').text()).toContain('被保険者資格取得届');
+    expect((wrapper.get('[data-testid="app-office"]').element as HTMLSelectElement).value).toBe(OFFICE.id);
+    const entry = wrapper.get('[data-testid="timeline-entry"]');
+    expect(entry.text()).toContain('2026/04/01 09:00 JST');
+    expect(entry.text()).toContain('作成');
+    expect(entry.text()).toContain('あなた');
+  });
+
+  it('shows the era of the date being typed', async () => {
+    const { wrapper } = await mountEditor({
+      [`PATCH /applications/${APP_ID}`]: ({ body }) => jsonResponse(200, patched(makeApplication(), body as Record<string, unknown>)),
+    });
+
+    await wrapper.get('[data-testid="field-acquisitionDate"]').setValue('2019-05-01');
+    expect(wrapper.get('[data-testid="field-era-acquisitionDate"]').text()).toContain('令和元年5月1日');
+    expect(wrapper.get('[data-testid="field-era-acquisitionDate"]').text()).toContain('2019年5月1日');
+    await wrapper.get('[data-testid="field-acquisitionDate"]').setValue('2019-04-30');
+    expect(wrapper.get('[data-testid="field-era-acquisitionDate"]').text()).toContain('平成31年4月30日');
+    await wrapper.get('[data-testid="field-acquisitionDate"]').setValue('');
+    expect(wrapper.get('[data-testid="field-era-acquisitionDate"]').text()).toBe('');
+  });
+
+  it('autosaves 2 s after the last change with the current version, and stops on a version conflict', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    let current = makeApplication();
+    let conflict = false;
+    const { wrapper, fetchMock } = await mountEditor({
+      [`PATCH /applications/${APP_ID}`]: ({ body }) => {
+        const b = body as Record<string, unknown>;
+        if (conflict) return problem(409, 'version_conflict');
+        current = patched(current, b);
+        return jsonResponse(200, current);
+      },
+      [`GET /applications/${APP_ID}`]: () =>
+        jsonResponse(200, { ...current, masked: false, form: { ...current.form, myNumber: '123456789018' } }),
+    });
+    const status = () => wrapper.get('[data-testid="autosave-status"]');
+    expect(status().text()).toBe('保存済み');
+    expect(status().attributes('aria-live')).toBe('polite');
+
+    await wrapper.get('[data-testid="field-nameKanji"]').setValue('山田');
+    await vi.advanceTimersByTimeAsync(1500);
+    await wrapper.get('[data-testid="field-nameKanji"]').setValue('山田　太郎');
+    expect(status().text()).toBe('未保存の変更があります');
+    await vi.advanceTimersByTimeAsync(1999);
+    expect(calls(fetchMock, 'PATCH', `/applications/${APP_ID}`)).toHaveLength(0);
+
+    await vi.advanceTimersByTimeAsync(1);
+    await flushPromises();
+    const first = calls(fetchMock, 'PATCH', `/applications/${APP_ID}`);
+    expect(first).toHaveLength(1);
+    expect(first[0]!.body).toEqual({
+      version: 3,
+      title: '山田太郎 資格取得届',
+      officeId: OFFICE.id,
+      form: { nameKana: 'ヤマダ　タロウ', birthDate: '1990-04-01', gender: '1', myNumber: '123456789018', nameKanji: '山田　太郎' },
+    });
+    expect(headersOf(fetchMock, first[0]!.index)['x-csrf-token']).toBe('csrf-member');
+    await vi.waitFor(() => expect(status().text()).toBe('保存済み'), WAIT);
+    // The answer's masked 個人番号 does not replace what the editor shows.
+    expect(input(wrapper, 'myNumber').value).toBe('123456789018');
+    expect(wrapper.findAll('[data-testid="timeline-entry"]')).toHaveLength(2);
+
+    // The next save carries the version of the last answer.
+    await wrapper.get('[data-testid="field-gender"]').setValue('2');
+    await vi.advanceTimersByTimeAsync(2000);
+    await flushPromises();
+    const second = calls(fetchMock, 'PATCH', `/applications/${APP_ID}`);
+    expect(second).toHaveLength(2);
+    expect(second[1]!.body).toMatchObject({ version: 4, form: { gender: '2', myNumber: '123456789018' } });
+
+    // Someone else saves: 409 stops autosaving and offers a reload.
+    conflict = true;
+    current = { ...current, version: 9, form: { ...current.form, nameKanji: '山田　次郎' } };
+    await wrapper.get('[data-testid="field-nameKana"]').setValue('ヤマダ　ジロウ');
+    await vi.advanceTimersByTimeAsync(2000);
+    await flushPromises();
+    expect(calls(fetchMock, 'PATCH', `/applications/${APP_ID}`)).toHaveLength(3);
+    const alert = wrapper.get('[data-testid="autosave-conflict"]');
+    expect(alert.attributes('role')).toBe('alert');
+    expect(alert.text()).toContain('他の人がこの申請を更新したため、自動保存を停止しました');
+    expect(status().text()).toBe('自動保存を停止しました');
+    expect(input(wrapper, 'nameKana').disabled).toBe(true);
+    await vi.advanceTimersByTimeAsync(10_000);
+    await flushPromises();
+    expect(calls(fetchMock, 'PATCH', `/applications/${APP_ID}`)).toHaveLength(3);
+
+    conflict = false;
+    await wrapper.get('[data-testid="reload"]').trigger('click');
+    await flushPromises();
+    expect(wrapper.find('[data-testid="autosave-conflict"]').exists()).toBe(false);
+    expect(input(wrapper, 'nameKanji').value).toBe('山田　次郎');
+    expect(input(wrapper, 'nameKana').disabled).toBe(false);
+    expect(status().text()).toBe('保存済み');
+    await wrapper.get('[data-testid="field-nameKana"]').setValue('ヤマダ　タロウ');
+    await vi.advanceTimersByTimeAsync(2000);
+    await flushPromises();
+    expect(calls(fetchMock, 'PATCH', `/applications/${APP_ID}`)[3]!.body).toMatchObject({ version: 9 });
+  });
+
+  it('shows a refused draft save at its field and keeps the change', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const { wrapper } = await mountEditor({
+      [`PATCH /applications/${APP_ID}`]: () =>
+        problem(400, 'validation_failed', {
+          errors: [{ field: 'form.monthlyPayCurrency', message: '整数で入力してください', code: 'type' }],
+        }),
+    });
+
+    await wrapper.get('[data-testid="field-monthlyPayCurrency"]').setValue('20万');
+    await vi.advanceTimersByTimeAsync(2000);
+    await flushPromises();
+
+    expect(wrapper.get('[data-testid="autosave-status"]').text()).toBe('保存できませんでした');
+    expect(wrapper.get('[data-testid="field-error-monthlyPayCurrency"]').text()).toBe('整数で入力してください');
+    expect(input(wrapper, 'monthlyPayCurrency').getAttribute('aria-invalid')).toBe('true');
+    expect(input(wrapper, 'monthlyPayCurrency').value).toBe('20万');
+    expect(wrapper.find('[data-testid="save-now"]').exists()).toBe(true);
+  });
+
+  it('checks the form and shows every error at its field, with a summary linking to each', async () => {
+    let valid = false;
+    const { wrapper, fetchMock } = await mountEditor({
+      [`PATCH /applications/${APP_ID}`]: ({ body }) => jsonResponse(200, patched(makeApplication(), body as Record<string, unknown>)),
+      [`POST /applications/${APP_ID}/validate`]: () =>
+        jsonResponse(
+          200,
+          valid
+            ? { valid: true, errors: [], status: 'ready', version: 5 }
+            : {
+                valid: false,
+                status: 'draft',
+                version: 4,
+                errors: [
+                  { field: 'acquisitionDate', code: 'required', message: '資格取得年月日を入力してください', messageEn: 'Enter the date' },
+                  { field: 'nameKana', code: 'not_katakana', message: '全角カタカナで入力してください', messageEn: 'Use katakana' },
+                  {
+                    field: 'legacyField',
+                    code: 'unknown_field',
+                    message: '「legacyField」はこの様式にない項目です。',
+                    messageEn: 'Unknown',
+                  },
+                  {
+                    field: 'form.basicPensionNumber',
+                    code: 'one_of',
+                    message: '個人番号と基礎年金番号は、どちらか一方を記入してください。',
+                    messageEn: 'Either one',
+                  },
+                ],
+              },
+        ),
+    });
+
+    // A change not saved yet is saved before the check.
+    await wrapper.get('[data-testid="field-nameKana"]').setValue('やまだ');
+    await wrapper.get('[data-testid="validate"]').trigger('click');
+    await flushPromises();
+    const patch = calls(fetchMock, 'PATCH', `/applications/${APP_ID}`);
+    const check = calls(fetchMock, 'POST', `/applications/${APP_ID}/validate`);
+    expect(patch).toHaveLength(1);
+    expect(check).toHaveLength(1);
+    expect(patch[0]!.index).toBeLessThan(check[0]!.index);
+
+    expect(wrapper.get('[data-testid="field-error-acquisitionDate"]').text()).toBe('資格取得年月日を入力してください');
+    expect(wrapper.get('[data-testid="field-error-nameKana"]').text()).toBe('全角カタカナで入力してください');
+    expect(wrapper.get('[data-testid="field-error-basicPensionNumber"]').text()).toBe(
+      '個人番号と基礎年金番号は、どちらか一方を記入してください。',
+    );
+    expect(input(wrapper, 'acquisitionDate').getAttribute('aria-invalid')).toBe('true');
+    expect(input(wrapper, 'gender').getAttribute('aria-invalid')).toBeNull();
+
+    const summary = wrapper.get('[data-testid="validation-summary"]');
+    expect(summary.attributes('role')).toBe('alert');
+    expect(document.activeElement).toBe(summary.element);
+    expect(summary.text()).toContain('4 件の誤り');
+    // An error without a field on this page is listed, without a link.
+    expect(summary.get('[data-testid="validation-item"]').text()).toBe('legacyField: 「legacyField」はこの様式にない項目です。');
+    const links = summary.findAll('[data-testid="validation-link"]');
+    expect(links.map((l) => l.text())).toEqual([
+      '資格取得年月日: 資格取得年月日を入力してください',
+      '氏名（カナ）: 全角カタカナで入力してください',
+      '基礎年金番号: 個人番号と基礎年金番号は、どちらか一方を記入してください。',
+    ]);
+    expect(links[0]!.attributes('href')).toBe('#field-acquisitionDate');
+    await links[1]!.trigger('click');
+    expect(document.activeElement).toBe(input(wrapper, 'nameKana'));
+    await links[0]!.trigger('click');
+    expect(document.activeElement).toBe(input(wrapper, 'acquisitionDate'));
+
+    // Fixing a field clears its message.
+    await wrapper.get('[data-testid="field-acquisitionDate"]').setValue('2026-04-01');
+    expect(wrapper.get('[data-testid="field-error-acquisitionDate"]').text()).toBe('');
+
+    valid = true;
+    await wrapper.get('[data-testid="validate"]').trigger('click');
+    await flushPromises();
+    expect(wrapper.find('[data-testid="validation-summary"]').exists()).toBe(false);
+    expect(wrapper.get('[data-testid="field-error-nameKana"]').text()).toBe('');
+    expect(wrapper.get('[data-testid="app-status"]').text()).toBe('提出準備完了');
+    expect(wrapper.get('[data-testid="validation-ok"]').text()).toContain('「提出準備完了」');
+  });
+
+  it('guards unsaved changes: saves them on leaving, asks when it cannot', async () => {
+    let refuse = false;
+    const { wrapper, router, fetchMock } = await mountEditor({
+      [`PATCH /applications/${APP_ID}`]: ({ body }) =>
+        refuse ? problem(409, 'version_conflict') : jsonResponse(200, patched(makeApplication(), body as Record<string, unknown>)),
+    });
+    const beforeUnload = () => {
+      const event = new Event('beforeunload', { cancelable: true });
+      window.dispatchEvent(event);
+      return event.defaultPrevented;
+    };
+    expect(beforeUnload()).toBe(false);
+
+    // A pending change is saved on the way out.
+    await wrapper.get('[data-testid="field-nameKanji"]').setValue('山田　太郎');
+    expect(beforeUnload()).toBe(true);
+    await router.push('/applications');
+    await flushPromises();
+    expect(calls(fetchMock, 'PATCH', `/applications/${APP_ID}`)).toHaveLength(1);
+    expect(router.currentRoute.value.name).toBe('applications');
+
+    // Back in the editor; this time the save is refused.
+    await router.push(`/applications/${APP_ID}`);
+    await vi.waitFor(() => expect(wrapper.find('[data-testid="procedure-form"]').exists()).toBe(true), WAIT);
+    refuse = true;
+    await wrapper.get('[data-testid="field-nameKanji"]').setValue('山田　花子');
+    const leaving = router.push('/applications');
+    await vi.waitFor(() => expect((wrapper.get('[data-testid="leave-dialog"]').element as HTMLDialogElement).open).toBe(true), WAIT);
+    expect(wrapper.get('[data-testid="leave-dialog"]').text()).toContain('保存されていない変更があります');
+    await wrapper.get('[data-testid="leave-dialog"] [data-testid="confirm-cancel"]').trigger('click');
+    await leaving;
+    expect(router.currentRoute.value.name).toBe('application');
+    expect(beforeUnload()).toBe(true);
+
+    const again = router.push('/applications');
+    await vi.waitFor(() => expect((wrapper.get('[data-testid="leave-dialog"]').element as HTMLDialogElement).open).toBe(true), WAIT);
+    await wrapper.get('[data-testid="leave-dialog"] [data-testid="confirm-ok"]').trigger('click');
+    await again;
+    await flushPromises();
+    expect(router.currentRoute.value.name).toBe('applications');
+    expect(wrapper.find('[data-testid="list-page"]').exists()).toBe(true);
+    expect(beforeUnload()).toBe(false);
+  });
+
+  it('uses the English labels of the schema when the page is in English', async () => {
+    const { wrapper } = await mountEditor({}, makeApplication({ form: { birthDate: '2019-05-01', gender: '2' } }), 'en');
+
+    expect(wrapper.findAll('fieldset.form-section legend').map((l) => l.text())).toEqual(['Insured person', 'Acquisition', 'Address']);
+    expect(wrapper.get('label[for="field-nameKana"]').text()).toContain('Name (katakana)');
+    expect(wrapper.get('#field-nameKana-help').text()).toContain('Full-width katakana');
+    // No English label in the schema: the Japanese one stays.
+    expect(wrapper.get('label[for="field-nameKanji"]').text()).toContain('氏名（漢字）');
+    expect(
+      wrapper
+        .get('[data-testid="field-gender"]')
+        .findAll('option')
+        .map((o) => o.text()),
+    ).toEqual(['Please choose', '1 Male', '2 Female', '3 Mine worker']);
+    expect(wrapper.get('[data-testid="field-era-birthDate"]').text()).toContain('May 1, Reiwa 1');
+    expect(wrapper.get('[data-testid="app-due-rule"]').text()).toBe('Within 5 days of the event');
+    expect(wrapper.get('[data-testid="app-status"]').text()).toBe('Draft');
+  });
+
+  it('is read-only once submitted', async () => {
+    const { wrapper } = await mountEditor({}, makeApplication({ status: 'under_review' }));
+    expect(wrapper.get('[data-testid="app-status"]').text()).toBe('審査中');
+    expect(wrapper.get('[data-testid="editor-read-only"]').text()).toContain('「審査中」');
+    expect(input(wrapper, 'nameKana').disabled).toBe(true);
+    expect(wrapper.find('[data-testid="validate"]').exists()).toBe(false);
+    expect(wrapper.find('[data-testid="autosave-status"]').exists()).toBe(false);
+    expect(wrapper.find('[data-testid="attachment-input"]').exists()).toBe(false);
+    expect(wrapper.find('[data-testid="app-delete"]').exists()).toBe(false);
+  });
+});
