@@ -18,6 +18,14 @@ const CANARY = {
   created: 'カナリア作成XQ7Z-created',
   renamed: 'カナリア変更XQ7Z-renamed',
   service: 'Canary-XQ7Z-service',
+  // issue 7: offices, applications, attachments
+  officeName: 'カナリア事業所XQ7Z',
+  officeAddress: 'カナリア住所XQ7Z-1-2-3',
+  appTitle: 'カナリア申請XQ7Z',
+  formName: 'カナリア氏名XQ7Z',
+  myNumber: '123456789018',
+  fileName: 'カナリア添付XQ7Z.pdf',
+  fileContent: 'CanaryContentXQ7Z-inside-the-pdf',
 };
 
 /**
@@ -240,9 +248,36 @@ describe('Envelope encryption (local key provider)', () => {
     }
 
     it('finds the canaries through the API, and nowhere at rest', async () => {
+      // Every encrypted field gets a canary (later issues add theirs here).
+      const office = await adminA.agent
+        .post('/api/v1/offices')
+        .set('X-CSRF-Token', adminA.csrf)
+        .send({ name: CANARY.officeName, address: CANARY.officeAddress })
+        .expect(201);
+      const app = await adminA.agent
+        .post('/api/v1/applications')
+        .set('X-CSRF-Token', adminA.csrf)
+        .send({
+          procedureCode: 'shaho-shutoku',
+          officeId: office.body.id,
+          title: CANARY.appTitle,
+          form: { familyName: CANARY.formName, myNumber: CANARY.myNumber },
+        })
+        .expect(201);
+      const pdf = Buffer.from(`%PDF-1.4\n% ${CANARY.fileContent}\n%%EOF\n`, 'latin1');
+      await adminA.agent
+        .post(`/api/v1/applications/${app.body.id}/attachments`)
+        .set('X-CSRF-Token', adminA.csrf)
+        .attach('file', pdf, { filename: CANARY.fileName })
+        .expect(201);
+
       // The canaries are really there (a scan that cannot fail would prove nothing).
       const list = await adminA.agent.get('/api/v1/users').query({ limit: 100 }).expect(200);
       expect(JSON.stringify(list.body)).toContain(CANARY.renamed);
+      const detail = await adminA.agent.get(`/api/v1/applications/${app.body.id}`).query({ unmask: 'sensitive' }).expect(200);
+      expect(JSON.stringify(detail.body)).toContain(CANARY.formName);
+      expect(JSON.stringify(detail.body)).toContain(CANARY.myNumber);
+      expect(JSON.stringify(detail.body)).toContain(CANARY.fileName);
 
       const dump = await dumpDatabase();
       expect(dump.text).toContain(a.adminEmail); // a real dump of this database (e-mail addresses are not sealed)
