@@ -4,7 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '@charlotte/audit';
 import { Caller, ConflictError, decodeCursor, DomainError, encodeCursor, NotFoundError, ValidationFailedError } from '@charlotte/core';
-import { SealingService } from '@charlotte/crypto';
+import { KeyRotationService, SealingService } from '@charlotte/crypto';
 import { OfficesService } from '../offices/offices.service';
 import { ProceduresService } from '../procedures/procedures.service';
 import {
@@ -53,7 +53,14 @@ export class ApplicationsService {
     private readonly procedures: ProceduresService,
     private readonly offices: OfficesService,
     private readonly audit: AuditService,
-  ) {}
+    rotation: KeyRotationService,
+  ) {
+    // A tenant key rotation re-encrypts these too (attachment blobs: see the note on issue 7).
+    rotation.register({ table: 'applications', column: 'title_sealed', purpose: TITLE });
+    rotation.register({ table: 'applications', column: 'form_sealed', purpose: FORM });
+    rotation.register({ table: 'offices', column: 'data_sealed', purpose: 'office' });
+    rotation.register({ table: 'attachments', column: 'name_sealed', purpose: 'attachment.name' });
+  }
 
   private async summary(tenantId: string, r: Row): Promise<ApplicationSummary> {
     return {
