@@ -98,6 +98,12 @@ export function createAppRouter(history: RouterHistory = createWebHistory(import
             meta: { requiresAdmin: true, titleKey: 'sso.title' },
           },
           {
+            path: 'settings/egov',
+            name: 'egov-settings',
+            component: () => import('@/views/EgovSettingsView.vue'),
+            meta: { requiresAdmin: true, titleKey: 'egov.title' },
+          },
+          {
             path: 'audit',
             name: 'audit',
             component: () => import('@/views/AuditView.vue'),

@@ -458,6 +458,58 @@ export interface ApplicationDetail extends ApplicationSummary {
   attachments: Attachment[];
 }
 
+/** 202 answer of POST /applications/:id/submit. */
+export interface SubmitResult {
+  status: ApplicationStatus;
+  submissionId: string;
+}
+
+/** A 公文書 (official document) the government issued for an application. */
+export interface ApplicationDocument {
+  id: string;
+  title: string;
+  fileName: string;
+  contentType: string;
+  size: number;
+  /** Hex SHA-256 of the file. */
+  sha256: string;
+  fetchedAt: string;
+  acknowledgedAt: string | null;
+}
+
+// --- e-Gov account and notices ---------------------------------------------------
+
+/** Whether the tenant's e-Gov account is linked (GET /egov/account). */
+export interface EgovAccount {
+  linked: boolean;
+  linkedAt: string | null;
+}
+
+export const NOTICE_KINDS = [
+  'arrived',
+  'correction_requested',
+  'review_finished',
+  'completed',
+  'withdrawn',
+  'failed',
+  'document_received',
+] as const;
+export type NoticeKind = (typeof NOTICE_KINDS)[number];
+
+export interface Notice {
+  id: string;
+  /** One of {@link NOTICE_KINDS}; a newer server may send others. */
+  kind: string;
+  applicationId: string | null;
+  createdAt: string;
+  readAt: string | null;
+}
+
+export interface NoticeList {
+  items: Notice[];
+  unread: number;
+}
+
 export interface ListApplicationsQuery {
   status?: ApplicationStatus;
   officeId?: string;
@@ -563,6 +615,8 @@ const UNSAFE: ReadonlySet<Method> = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 export interface RequestOptions {
   body?: unknown;
   query?: Record<string, string | number | null | undefined>;
+  /** Extra request headers (e.g. Idempotency-Key). */
+  headers?: Record<string, string>;
 }
 
 export interface ApiClientOptions {
@@ -591,7 +645,7 @@ export class ApiClient {
   }
 
   async request<T>(method: Method, path: string, options: RequestOptions = {}): Promise<T> {
-    const headers: Record<string, string> = { Accept: 'application/json' };
+    const headers: Record<string, string> = { ...options.headers, Accept: 'application/json' };
     let body: string | undefined;
     if (options.body !== undefined) {
       headers['Content-Type'] = 'application/json';
@@ -916,6 +970,53 @@ export class ApiClient {
       body.append('file', file, file.name);
       xhr.send(body);
     });
+  }
+
+  /**
+   * Sends a ready application to e-Gov (202, status `submitting`). The same
+   * `idempotencyKey` on a retry makes a second submission impossible.
+   * 409 `egov_not_linked`, `not_ready`, `already_submitted`; 422 `package_invalid`.
+   */
+  submitApplication(id: string, idempotencyKey: string): Promise<SubmitResult> {
+    return this.request('POST', `/applications/${encodeURIComponent(id)}/submit`, {
+      headers: { 'Idempotency-Key': idempotencyKey },
+    });
+  }
+
+  listDocuments(applicationId: string): Promise<{ items: ApplicationDocument[] }> {
+    return this.request('GET', `/applications/${encodeURIComponent(applicationId)}/documents`);
+  }
+
+  /** Where the browser downloads a 公文書 from; `inline` shows a PDF in the browser instead. */
+  documentUrl(applicationId: string, documentId: string, options: { inline?: boolean } = {}): string {
+    const path = `${this.baseUrl}/applications/${encodeURIComponent(applicationId)}/documents/${encodeURIComponent(documentId)}`;
+    return options.inline ? `${path}?inline=1` : path;
+  }
+
+  // --- e-Gov account ---------------------------------------------------------------
+
+  getEgovAccount(): Promise<EgovAccount> {
+    return this.request('GET', '/egov/account');
+  }
+
+  /** Admins: where to send the browser for the e-Gov login that links the account. */
+  linkEgov(): Promise<{ authorizeUrl: string }> {
+    return this.request('POST', '/egov/link');
+  }
+
+  /** Admins: unlinks the tenant's e-Gov account (204). */
+  unlinkEgov(): Promise<void> {
+    return this.request('DELETE', '/egov/account');
+  }
+
+  // --- notices ---------------------------------------------------------------------
+
+  listNotices(): Promise<NoticeList> {
+    return this.request('GET', '/notices');
+  }
+
+  markNoticeRead(id: string): Promise<void> {
+    return this.request('POST', `/notices/${encodeURIComponent(id)}/read`);
   }
 
   /** Where the browser downloads an attachment from (a plain link with `download`). */

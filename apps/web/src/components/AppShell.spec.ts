@@ -14,6 +14,7 @@ async function mountAppAs(role: 'admin' | 'member', path: string) {
     'GET /users': () => jsonResponse(200, { items: [], nextCursor: null }),
     'GET /audit-events': () => jsonResponse(200, { items: [], nextCursor: null }),
     'POST /auth/logout': () => new Response(null, { status: 204 }),
+    'GET /notices': () => jsonResponse(200, { items: [], unread: 0 }),
   });
   const pinia = createPinia();
   setActivePinia(pinia);
@@ -40,6 +41,11 @@ describe('AppShell', () => {
     expect(wrapper.get('[data-testid="nav-api-tokens"]').text()).toBe('APIトークン');
     expect(wrapper.get('[data-testid="nav-sso"]').text()).toBe('SSO設定');
     expect(wrapper.get('[data-testid="nav-sso"]').attributes('href')).toBe('/settings/sso');
+    // e-Gov link settings come right after the SSO settings.
+    expect(wrapper.get('[data-testid="nav-egov"]').text()).toBe('e-Gov連携');
+    expect(wrapper.get('[data-testid="nav-egov"]').attributes('href')).toBe('/settings/egov');
+    expect(links.indexOf('nav-egov')).toBe(links.indexOf('nav-sso') + 1);
+    expect(wrapper.get('[data-testid="notices-bell"]').attributes('aria-label')).toBe('お知らせ');
     expect(wrapper.get('[data-testid="nav-keys"]').text()).toBe('キーファイル');
     expect(wrapper.get('[data-testid="nav-applications"]').text()).toBe('申請');
     expect(wrapper.get('[data-testid="nav-applications"]').attributes('href')).toBe('/applications');
@@ -65,6 +71,16 @@ describe('AppShell', () => {
 
     expect(router.currentRoute.value.name).toBe('home');
     expect(wrapper.find('[data-testid="nav-sso"]').exists()).toBe(false);
+    expect(wrapper.get('[data-testid="flash"]').text()).toContain('権限がありません');
+  });
+
+  it('hides the e-Gov settings link from members and turns them away from /settings/egov', async () => {
+    const { wrapper, router } = await mountAppAs('member', '/settings/egov');
+
+    expect(router.currentRoute.value.name).toBe('home');
+    expect(wrapper.find('[data-testid="nav-egov"]').exists()).toBe(false);
+    // Members get the notices too.
+    expect(wrapper.find('[data-testid="notices-bell"]').exists()).toBe(true);
     expect(wrapper.get('[data-testid="flash"]').text()).toContain('権限がありません');
   });
 

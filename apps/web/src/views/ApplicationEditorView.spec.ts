@@ -30,6 +30,7 @@ async function mountEditor(
     'GET /procedures': () => jsonResponse(200, { items: [SHAHO_SHUTOKU] }),
     'GET /offices': () => jsonResponse(200, { items: [OFFICE, OFFICE_2] }),
     [`GET /applications/${APP_ID}`]: () => jsonResponse(200, detail),
+    [`GET /applications/${APP_ID}/documents`]: () => jsonResponse(200, { items: [] }),
     ...handlers,
   });
   const pinia = createPinia();
@@ -436,5 +437,215 @@ describe('ApplicationEditorView', () => {
     expect(wrapper.find('[data-testid="autosave-status"]').exists()).toBe(false);
     expect(wrapper.find('[data-testid="attachment-input"]').exists()).toBe(false);
     expect(wrapper.find('[data-testid="app-delete"]').exists()).toBe(false);
+  });
+});
+
+describe('ApplicationEditorView: e-Gov submission and 公文書', () => {
+  const KEY_PATTERN = /^[A-Za-z0-9_.:-]{8,100}$/;
+  const ATTACHMENT = {
+    id: '50000000-0000-4000-8000-000000000001',
+    fileName: '雇用契約書.pdf',
+    contentType: 'application/pdf',
+    size: 2048,
+    sha256: 'ab'.repeat(32),
+    scan: 'clean' as const,
+    createdAt: '2026-04-01T00:30:00.000Z',
+  };
+
+  beforeEach(() => {
+    document.body.innerHTML = '';
+  });
+  afterEach(() => {
+    wrapper?.unmount();
+    wrapper = null;
+  });
+
+  function submitCalls(fetchMock: ReturnType<typeof stubApi>) {
+    return fetchMock.mock.calls
+      .map((call, index) => ({ url: String(call[0]), index }))
+      .filter(({ url, index }) => url === `/api/v1/applications/${APP_ID}/submit` && fetchMock.mock.calls[index]?.[1]?.method === 'POST')
+      .map(({ index }) => headersOf(fetchMock, index));
+  }
+
+  async function confirmSubmit(w: VueWrapper): Promise<void> {
+    await w.get('[data-testid="submit-egov"]').trigger('click');
+    await vi.waitFor(() => expect((w.get('[data-testid="submit-dialog"]').element as HTMLDialogElement).open).toBe(true), WAIT);
+    await w.get('[data-testid="submit-confirm"]').trigger('click');
+  }
+
+  it('asks first, then submits with an Idempotency-Key that a retry after a network error reuses', async () => {
+    let current = makeApplication({ status: 'ready', attachments: [ATTACHMENT] });
+    let attempts = 0;
+    const { wrapper, fetchMock } = await mountEditor(
+      {
+        [`GET /applications/${APP_ID}`]: () => jsonResponse(200, current),
+        [`POST /applications/${APP_ID}/submit`]: () => {
+          attempts += 1;
+          if (attempts === 1) throw new TypeError('Failed to fetch');
+          current = { ...current, status: 'submitting', version: current.version + 1 };
+          return jsonResponse(202, { status: 'submitting', submissionId: 'sub-1' });
+        },
+      },
+      current,
+    );
+
+    // The dialog says what is sent.
+    await wrapper.get('[data-testid="submit-egov"]').trigger('click');
+    const dialog = wrapper.get('[data-testid="submit-dialog"]');
+    await vi.waitFor(() => expect((dialog.element as HTMLDialogElement).open).toBe(true), WAIT);
+    expect(dialog.get('[data-testid="submit-procedure"]').text()).toBe(SHAHO_SHUTOKU.name);
+    expect(dialog.get('[data-testid="submit-title"]').text()).toBe('山田太郎 資格取得届');
+    expect(dialog.get('[data-testid="submit-office"]').text()).toBe(OFFICE.name);
+    expect(dialog.get('[data-testid="submit-attachments"]').text()).toBe('1 件');
+    expect(dialog.get('[data-testid="submit-confirm"]').text()).toBe('提出する');
+    // Cancel sends nothing.
+    await dialog.get('[data-testid="submit-cancel"]').trigger('click');
+    expect(submitCalls(fetchMock)).toHaveLength(0);
+
+    await confirmSubmit(wrapper);
+    await vi.waitFor(() => expect(wrapper.find('[data-testid="submit-error"]').exists()).toBe(true), WAIT);
+    expect(wrapper.find('[data-testid="submit-retry-hint"]').exists()).toBe(true);
+    expect(wrapper.get('[data-testid="app-status"]').text()).toBe('提出準備完了');
+
+    await confirmSubmit(wrapper);
+    await vi.waitFor(() => expect(wrapper.get('[data-testid="app-status"]').text()).toBe('送信中'), WAIT);
+    expect(wrapper.find('[data-testid="submit-error"]').exists()).toBe(false);
+    expect(wrapper.get('[data-testid="submit-accepted"]').text()).toContain('送信中');
+    expect(wrapper.find('[data-testid="submit-egov"]').exists()).toBe(false);
+    expect(wrapper.get('[data-testid="editor-read-only"]').text()).toContain('「送信中」');
+    expect(input(wrapper, 'nameKana').disabled).toBe(true);
+
+    const sent = submitCalls(fetchMock);
+    expect(sent).toHaveLength(2);
+    expect(sent[0]!['idempotency-key']).toMatch(KEY_PATTERN);
+    expect(sent[1]!['idempotency-key']).toBe(sent[0]!['idempotency-key']);
+    expect(sent[1]!['x-csrf-token']).toBe('csrf-member');
+  });
+
+  it('says the e-Gov account is not linked, and uses a new key after such a definite answer', async () => {
+    const { wrapper, fetchMock } = await mountEditor(
+      { [`POST /applications/${APP_ID}/submit`]: () => problem(409, 'egov_not_linked') },
+      makeApplication({ status: 'ready' }),
+    );
+
+    await confirmSubmit(wrapper);
+    await vi.waitFor(() => expect(wrapper.find('[data-testid="submit-error"]').exists()).toBe(true), WAIT);
+    const error = wrapper.get('[data-testid="submit-error"]');
+    expect(error.attributes('role')).toBe('alert');
+    expect(error.text()).toContain('e-Govアカウントが連携されていません。管理者に設定を依頼してください。');
+    expect(wrapper.find('[data-testid="submit-retry-hint"]').exists()).toBe(false);
+
+    await confirmSubmit(wrapper);
+    await vi.waitFor(() => expect(submitCalls(fetchMock)).toHaveLength(2), WAIT);
+    const [first, second] = submitCalls(fetchMock);
+    expect(second!['idempotency-key']).not.toBe(first!['idempotency-key']);
+  });
+
+  it('shows what a refused package lacks', async () => {
+    const { wrapper } = await mountEditor(
+      {
+        [`POST /applications/${APP_ID}/submit`]: () =>
+          problem(422, 'package_invalid', {
+            detail: '事業所の事業所整理記号が登録されていません。',
+            errors: [{ field: 'office.pensionOfficeCode', message: '事業所整理記号を登録してください。' }],
+          }),
+      },
+      makeApplication({ status: 'ready' }),
+    );
+
+    await confirmSubmit(wrapper);
+    await vi.waitFor(() => expect(wrapper.find('[data-testid="submit-error"]').exists()).toBe(true), WAIT);
+    expect(wrapper.get('[data-testid="submit-error-detail"]').text()).toBe('事業所の事業所整理記号が登録されていません。');
+    const item = wrapper.get('[data-testid="submit-error-item"]');
+    expect(item.attributes('data-field')).toBe('office.pensionOfficeCode');
+    expect(item.text()).toContain('事業所整理記号を登録してください。');
+  });
+
+  it('hides the submit button unless the application is ready, and shows why it failed', async () => {
+    const { wrapper } = await mountEditor(
+      {},
+      makeApplication({
+        status: 'failed',
+        timeline: [
+          ...makeApplication().timeline,
+          {
+            at: '2026-04-02T00:00:00.000Z',
+            kind: 'status',
+            fromStatus: 'submitting',
+            toStatus: 'failed',
+            actor: null,
+            details: { reason: '電子署名の検証に失敗しました。' },
+          },
+        ],
+      }),
+    );
+    expect(wrapper.find('[data-testid="submit-egov"]').exists()).toBe(false);
+    expect(wrapper.get('[data-testid="app-status"]').text()).toBe('失敗');
+    expect(wrapper.get('[data-testid="failed-reason"]').text()).toContain('電子署名の検証に失敗しました。');
+  });
+
+  it('lists the 公文書 with downloads, a preview for PDFs only, and the e-Gov status in the history', async () => {
+    const docs = [
+      {
+        id: 'd1',
+        title: '資格取得確認通知書',
+        fileName: 'kakunin.pdf',
+        contentType: 'application/pdf',
+        size: 153_600,
+        sha256: 'cd'.repeat(32),
+        fetchedAt: '2026-04-02T01:00:00.000Z',
+        acknowledgedAt: null,
+      },
+      {
+        id: 'd2',
+        title: '通知書（XML）',
+        fileName: 'tsuchi.xml',
+        contentType: 'application/xml',
+        size: 900,
+        sha256: 'ef'.repeat(32),
+        fetchedAt: '2026-04-02T01:00:00.000Z',
+        acknowledgedAt: null,
+      },
+    ];
+    const { wrapper } = await mountEditor(
+      { [`GET /applications/${APP_ID}/documents`]: () => jsonResponse(200, { items: docs }) },
+      makeApplication({
+        status: 'completed',
+        timeline: [
+          ...makeApplication().timeline,
+          {
+            at: '2026-04-02T00:00:00.000Z',
+            kind: 'status',
+            fromStatus: 'arrived',
+            toStatus: 'under_review',
+            actor: null,
+            details: { egovStatus: '審査中' },
+          },
+        ],
+      }),
+    );
+
+    await vi.waitFor(() => expect(wrapper.findAll('[data-testid="document-row"]')).toHaveLength(2), WAIT);
+    const [pdf, xml] = wrapper.findAll('[data-testid="document-row"]');
+    expect(pdf!.text()).toContain('資格取得確認通知書');
+    expect(pdf!.text()).toContain('kakunin.pdf');
+    expect(pdf!.text()).toContain('150 KB');
+    expect(pdf!.text()).toContain('2026/04/02 10:00 JST');
+    const download = pdf!.get('[data-testid="document-download"]');
+    expect(download.attributes('href')).toBe(`/api/v1/applications/${APP_ID}/documents/d1`);
+    expect(download.attributes('aria-label')).toBe('資格取得確認通知書 をダウンロード');
+    const preview = pdf!.get('[data-testid="document-preview"]');
+    expect(preview.attributes('href')).toBe(`/api/v1/applications/${APP_ID}/documents/d1?inline=1`);
+    expect(preview.attributes('target')).toBe('_blank');
+    expect(preview.attributes('rel')).toContain('noopener');
+    expect(xml!.find('[data-testid="document-download"]').exists()).toBe(true);
+    expect(xml!.find('[data-testid="document-preview"]').exists()).toBe(false);
+
+    expect(wrapper.get('[data-testid="timeline-egov-status"]').text()).toBe('e-Gov: 審査中');
+  });
+
+  it('has no 公文書 panel while the application is still a draft', async () => {
+    const { wrapper } = await mountEditor();
+    expect(wrapper.find('[data-testid="documents-panel"]').exists()).toBe(false);
   });
 });

@@ -1,0 +1,117 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { flushPromises, mount, type VueWrapper } from '@vue/test-utils';
+import { h } from 'vue';
+import { createMemoryHistory, createRouter } from 'vue-router';
+import { createPinia, setActivePinia } from 'pinia';
+import NoticesBell from '@/components/NoticesBell.vue';
+import { createAppI18n } from '@/i18n';
+import { api, type Notice } from '@/api/client';
+import { useSessionStore } from '@/stores/session';
+import { TENANT, headersOf, jsonResponse, makeUser, stubApi, type Handler } from '@/testing/helpers';
+
+const WAIT = { timeout: 10_000 };
+const APP = '40000000-0000-4000-8000-000000000001';
+
+const NOTICES: Notice[] = [
+  { id: 'n1', kind: 'arrived', applicationId: APP, createdAt: '2026-04-02T00:00:00.000Z', readAt: null },
+  { id: 'n2', kind: 'document_received', applicationId: APP, createdAt: '2026-04-02T01:00:00.000Z', readAt: null },
+  { id: 'n3', kind: 'completed', applicationId: null, createdAt: '2026-04-01T00:00:00.000Z', readAt: '2026-04-01T02:00:00.000Z' },
+];
+
+let wrapper: VueWrapper | null = null;
+
+async function mountBell(handlers: Record<string, Handler> = {}) {
+  let unread = 2;
+  const fetchMock = stubApi({
+    'GET /notices': () => jsonResponse(200, { items: NOTICES, unread }),
+    'POST /notices/n1/read': () => {
+      unread = 1;
+      return new Response(null, { status: 204 });
+    },
+    ...handlers,
+  });
+  const pinia = createPinia();
+  setActivePinia(pinia);
+  const session = useSessionStore();
+  session.user = makeUser({ role: 'member' });
+  session.tenant = TENANT;
+  api.setCsrfToken('csrf-member');
+  const router = createRouter({
+    history: createMemoryHistory(),
+    routes: [
+      { path: '/', name: 'home', component: { render: () => h('p', 'home') } },
+      { path: '/applications/:id', name: 'application', component: { render: () => h('p', 'editor') } },
+    ],
+  });
+  await router.push('/');
+  wrapper = mount(NoticesBell, { global: { plugins: [pinia, router, createAppI18n('ja')] }, attachTo: document.body });
+  return { wrapper, router, fetchMock, session };
+}
+
+function noticeGets(fetchMock: ReturnType<typeof stubApi>): number {
+  return fetchMock.mock.calls.filter(([input, init]) => String(input) === '/api/v1/notices' && (init?.method ?? 'GET') === 'GET').length;
+}
+
+describe('NoticesBell', () => {
+  beforeEach(() => {
+    document.body.innerHTML = '';
+  });
+  afterEach(() => {
+    wrapper?.unmount();
+    wrapper = null;
+    vi.useRealTimers();
+  });
+
+  it('shows the unread count, lists the notices in Japanese and marks one read when opened', async () => {
+    const { wrapper, router, fetchMock } = await mountBell();
+
+    await vi.waitFor(() => expect(wrapper.get('[data-testid="notices-count"]').text()).toBe('2'), WAIT);
+    const bell = wrapper.get('[data-testid="notices-bell"]');
+    expect(bell.attributes('aria-label')).toBe('お知らせ（未読 2 件）');
+    expect(bell.attributes('aria-expanded')).toBe('false');
+
+    await bell.trigger('click');
+    expect(bell.attributes('aria-expanded')).toBe('true');
+    const items = wrapper.findAll('[data-testid="notice-item"]');
+    expect(items.map((i) => i.get('.notice-text').text())).toEqual(['申請が到達しました', '公文書が届きました', '手続が終了しました']);
+    expect(items[0]!.get('time').text()).toBe('2026/04/02 09:00 JST');
+    expect(items[0]!.get('a').attributes('href')).toBe(`/applications/${APP}`);
+    expect(items[2]!.attributes('data-read')).toBe('true');
+
+    await items[0]!.get('a').trigger('click');
+    await vi.waitFor(() => expect(wrapper.get('[data-testid="notices-count"]').text()).toBe('1'), WAIT);
+    await vi.waitFor(() => expect(router.currentRoute.value.fullPath).toBe(`/applications/${APP}`), WAIT);
+    const read = fetchMock.mock.calls.findIndex(([input, init]) => String(input) === '/api/v1/notices/n1/read' && init?.method === 'POST');
+    expect(read).toBeGreaterThanOrEqual(0);
+    expect(headersOf(fetchMock, read)['x-csrf-token']).toBe('csrf-member');
+    expect(wrapper.get('[data-testid="notices-bell"]').attributes('aria-label')).toBe('お知らせ（未読 1 件）');
+  });
+
+  it('has no badge without unread notices', async () => {
+    const { wrapper, fetchMock } = await mountBell({ 'GET /notices': () => jsonResponse(200, { items: [], unread: 0 }) });
+    await vi.waitFor(() => expect(noticeGets(fetchMock)).toBe(1), WAIT);
+    await flushPromises();
+    expect(wrapper.find('[data-testid="notices-count"]').exists()).toBe(false);
+    expect(wrapper.get('[data-testid="notices-bell"]').attributes('aria-label')).toBe('お知らせ');
+  });
+
+  it('asks again every 60 s and stops when logged out', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    const { fetchMock, session } = await mountBell();
+    await flushPromises();
+    expect(noticeGets(fetchMock)).toBe(1);
+
+    vi.advanceTimersByTime(59_000);
+    await flushPromises();
+    expect(noticeGets(fetchMock)).toBe(1);
+    vi.advanceTimersByTime(1_000);
+    await flushPromises();
+    expect(noticeGets(fetchMock)).toBe(2);
+
+    session.clear();
+    await flushPromises();
+    vi.advanceTimersByTime(120_000);
+    await flushPromises();
+    expect(noticeGets(fetchMock)).toBe(2);
+  });
+});

@@ -1,0 +1,115 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { mount, type VueWrapper } from '@vue/test-utils';
+import { createMemoryHistory, createRouter } from 'vue-router';
+import { createPinia, setActivePinia } from 'pinia';
+import EgovSettingsView from '@/views/EgovSettingsView.vue';
+import { createAppI18n } from '@/i18n';
+import { api } from '@/api/client';
+import { useSessionStore } from '@/stores/session';
+import { navigateTo } from '@/utils/navigate';
+import { TENANT, headersOf, jsonResponse, makeUser, problem, stubApi, type Handler } from '@/testing/helpers';
+
+// The test DOM cannot navigate: record where the page would send the browser.
+vi.mock('@/utils/navigate', () => ({ navigateTo: vi.fn() }));
+
+const WAIT = { timeout: 10_000 };
+const AUTHORIZE_URL = 'https://account.e-gov.go.jp/auth/authorize?client_id=charlotte&state=s1';
+
+let wrapper: VueWrapper | null = null;
+
+async function mountSettings(handlers: Record<string, Handler>, path = '/settings/egov') {
+  const fetchMock = stubApi(handlers);
+  const pinia = createPinia();
+  setActivePinia(pinia);
+  useSessionStore().user = makeUser({ role: 'admin' });
+  useSessionStore().tenant = TENANT;
+  api.setCsrfToken('csrf-admin');
+  const router = createRouter({
+    history: createMemoryHistory(),
+    routes: [{ path: '/settings/egov', name: 'egov-settings', component: EgovSettingsView }],
+  });
+  await router.push(path);
+  wrapper = mount(EgovSettingsView, { global: { plugins: [pinia, router, createAppI18n('ja')] }, attachTo: document.body });
+  await vi.waitFor(() => expect(wrapper!.find('[data-testid="egov-status"]').exists()).toBe(true), WAIT);
+  return { wrapper, fetchMock };
+}
+
+function callIndex(fetchMock: ReturnType<typeof stubApi>, method: string, path: string): number {
+  return fetchMock.mock.calls.findIndex(([input, init]) => (init?.method ?? 'GET') === method && String(input) === `/api/v1${path}`);
+}
+
+describe('EgovSettingsView', () => {
+  beforeEach(() => {
+    document.body.innerHTML = '';
+    vi.mocked(navigateTo).mockClear();
+  });
+  afterEach(() => {
+    wrapper?.unmount();
+    wrapper = null;
+  });
+
+  it('shows an unlinked account and sends the browser to the e-Gov login to link it', async () => {
+    const { wrapper, fetchMock } = await mountSettings({
+      'GET /egov/account': () => jsonResponse(200, { linked: false, linkedAt: null }),
+      'POST /egov/link': () => jsonResponse(200, { authorizeUrl: AUTHORIZE_URL }),
+    });
+
+    expect(wrapper.get('[data-testid="egov-status"]').text()).toBe('未連携');
+    expect(wrapper.find('[data-testid="egov-unlink"]').exists()).toBe(false);
+    const link = wrapper.get('[data-testid="egov-link"]');
+    expect(link.text()).toBe('e-Govアカウントを連携');
+
+    await link.trigger('click');
+    await vi.waitFor(() => expect(navigateTo).toHaveBeenCalledWith(AUTHORIZE_URL), WAIT);
+    expect(headersOf(fetchMock, callIndex(fetchMock, 'POST', '/egov/link'))['x-csrf-token']).toBe('csrf-admin');
+  });
+
+  it('shows when the account was linked (JST) and unlinks it after confirmation', async () => {
+    const { wrapper, fetchMock } = await mountSettings({
+      'GET /egov/account': () => jsonResponse(200, { linked: true, linkedAt: '2026-04-01T03:04:00.000Z' }),
+      'DELETE /egov/account': () => new Response(null, { status: 204 }),
+    });
+
+    expect(wrapper.get('[data-testid="egov-status"]').text()).toBe('連携済み');
+    expect(wrapper.get('[data-testid="egov-linked-at"]').text()).toBe('2026/04/01 12:04 JST');
+
+    await wrapper.get('[data-testid="egov-unlink"]').trigger('click');
+    const dialog = wrapper.get('[data-testid="egov-unlink-dialog"]');
+    await vi.waitFor(() => expect((dialog.element as HTMLDialogElement).open).toBe(true), WAIT);
+    expect(callIndex(fetchMock, 'DELETE', '/egov/account')).toBe(-1);
+    await dialog.get('[data-testid="confirm-ok"]').trigger('click');
+
+    await vi.waitFor(() => expect(wrapper.get('[data-testid="egov-status"]').text()).toBe('未連携'), WAIT);
+    expect(wrapper.get('[data-testid="egov-unlinked-notice"]').text()).toContain('連携を解除しました');
+    expect(headersOf(fetchMock, callIndex(fetchMock, 'DELETE', '/egov/account'))['x-csrf-token']).toBe('csrf-admin');
+  });
+
+  it('reports the outcome of the e-Gov login it came back from', async () => {
+    const ok = await mountSettings(
+      { 'GET /egov/account': () => jsonResponse(200, { linked: true, linkedAt: '2026-04-01T03:04:00.000Z' }) },
+      '/settings/egov?linked=1',
+    );
+    expect(ok.wrapper.get('[data-testid="egov-linked-notice"]').text()).toBe('e-Govアカウントを連携しました。');
+    ok.wrapper.unmount();
+
+    const failed = await mountSettings(
+      { 'GET /egov/account': () => jsonResponse(200, { linked: false, linkedAt: null }) },
+      '/settings/egov?error=access_denied',
+    );
+    expect(failed.wrapper.find('[data-testid="egov-linked-notice"]').exists()).toBe(false);
+    const error = failed.wrapper.get('[data-testid="egov-link-error"]');
+    expect(error.attributes('role')).toBe('alert');
+    expect(error.text()).toContain('e-Govアカウントを連携できませんでした');
+    expect(error.text()).toContain('access_denied');
+  });
+
+  it('shows a refused link request', async () => {
+    const { wrapper } = await mountSettings({
+      'GET /egov/account': () => jsonResponse(200, { linked: false, linkedAt: null }),
+      'POST /egov/link': () => problem(403, 'forbidden'),
+    });
+    await wrapper.get('[data-testid="egov-link"]').trigger('click');
+    await vi.waitFor(() => expect(wrapper.get('[data-testid="egov-action-error"]').text()).toBe('この操作を行う権限がありません。'), WAIT);
+    expect(navigateTo).not.toHaveBeenCalled();
+  });
+});
