@@ -1,0 +1,284 @@
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import * as yazl from 'yazl';
+import { EgovPackageError } from './errors';
+import { isSafeFileName, uniqueSafeFileNames } from './file-names';
+import { buildFormXml, formFileName } from './form-xml';
+import { buildKouseiXml, KOUSEI_FILE_NAME } from './kousei-xml';
+import { resolveProcId } from './procedure-ids';
+import type {
+  AttachmentFileInfo,
+  AttachmentSource,
+  BuildPackageOptions,
+  EgovPackage,
+  PackageAttachment,
+  PackageFile,
+  PackageInput,
+} from './types';
+
+/**
+ * Builds the ZIP that e-Gov's `POST /apply` takes (base64 in `send_file.file_data`):
+ *
+ *   kousei.xml            構成管理 (kousei-xml.ts), with each attachment's size and SHA-256
+ *   <code>_01.xml         the 申請書 XML (form-xml.ts)
+ *   <attachments>         flat, safe, unique names (file-names.ts), UTF-8 flag set
+ *
+ * Memory. e-Gov takes the package inline as base64 JSON, so the whole ZIP has
+ * to be in memory once anyway; the builder holds nothing more than that:
+ * - Without a signer, attachments are never buffered. They are read twice
+ *   through `open()`: first to hash them for kousei.xml (constant memory),
+ *   then streamed into the ZIP; the second read is hashed again and must match
+ *   the first, or the build fails (`egov_package_attachment_invalid`), so
+ *   kousei.xml never describes bytes other than those zipped. Peak ≈ the ZIP
+ *   itself ≈ the sum of attachment sizes (PDF/JPEG barely deflate) plus a few
+ *   KB of XML, bounded by `maxTotalBytes` (default 50 MiB; each attachment
+ *   ≤ `maxAttachmentBytes`, default 20 MiB = our upload limit).
+ * - With a signer, every file is handed over as a Buffer, so attachments are
+ *   read once into memory: peak ≈ 2 × the total (the files and the ZIP).
+ * The caller's base64 string adds 4/3 × the ZIP on top. Sizes are checked
+ * against the declared ones before anything is read, and a stream yielding
+ * more than declared is cut off at the first byte too many, so a lying source
+ * cannot push memory past the bound.
+ *
+ * Signing (not implemented: the slot is `options.signer`). When the tenant
+ * files with an electronic certificate, the intended XML-DSig placement, to be
+ * confirmed against e-Gov's 申請データ仕様 in the sandbox, is:
+ * - one `<ds:Signature>` in kousei.xml (in its own block after 申請書属性情報),
+ *   SignatureMethod rsa-sha256, CanonicalizationMethod C14N
+ *   (http://www.w3.org/TR/2001/REC-xml-c14n-20010315);
+ * - one `<ds:Reference>` per file of the package, URI = its ZIP entry name,
+ *   DigestMethod SHA-256 over the file's bytes (the XML files canonicalised),
+ *   plus one over kousei.xml's own content (enveloped-signature transform);
+ * - `<ds:KeyInfo><ds:X509Data>` with the tenant's certificate (and chain).
+ * The signer therefore sees every file with its final name and bytes and
+ * returns them with kousei.xml replaced by the signed copy (it may also add a
+ * file, should e-Gov want the signature separate). What it returns is what is
+ * zipped, in its order, after checks: names safe and unique, every input file
+ * still there, attachments byte-identical (kousei.xml lists their hashes).
+ * A sharoushi's 提出代行証明書 is an ordinary attachment and is signed like
+ * the others.
+ */
+export const DEFAULT_MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024;
+export const DEFAULT_MAX_TOTAL_BYTES = 50 * 1024 * 1024;
+
+const sha256Hex = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
+
+/** One file to zip: bytes in hand, or an attachment to stream (checked against what kousei.xml says). */
+type ZipEntry =
+  { name: string; data: Buffer } | { name: string; attachment: PackageAttachment; expected: AttachmentFileInfo; path: string };
+
+function attachmentError(path: string, what: string): EgovPackageError {
+  return new EgovPackageError('egov_package_attachment_invalid', `${path} ${what}`, path);
+}
+
+/**
+ * Reads an attachment's bytes, counting and hashing them. Refuses string
+ * chunks (a stream not in binary mode would corrupt the file), more bytes than
+ * declared (stops at once), fewer than declared, and, when `expectedSha256` is
+ * given, bytes that differ from the first read. Breaking out of the loop
+ * closes the source (a Node stream is destroyed by its iterator's return()).
+ */
+async function* checkedChunks(source: AttachmentSource, size: number, path: string, expectedSha256?: string): AsyncGenerator<Buffer> {
+  const hash = createHash('sha256');
+  let read = 0;
+  for await (const chunk of source as AsyncIterable<unknown>) {
+    if (!(chunk instanceof Uint8Array)) throw attachmentError(path, 'yielded a string or object, not bytes');
+    const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    read += bytes.length;
+    if (read > size) throw attachmentError(path, `has more bytes than its declared size (${size})`);
+    hash.update(bytes);
+    yield bytes;
+  }
+  if (read !== size) throw attachmentError(path, `has ${read} bytes, its declared size is ${size}`);
+  if (expectedSha256 !== undefined && hash.digest('hex') !== expectedSha256) {
+    throw attachmentError(path, 'changed between the read that hashed it and the read that zipped it');
+  }
+}
+
+function openAttachment(a: PackageAttachment, path: string): AttachmentSource {
+  const source = a.open();
+  if (source === null || typeof source !== 'object' || !(Symbol.asyncIterator in source))
+    throw attachmentError(path, 'open() did not return a stream');
+  return source;
+}
+
+/** Reads an attachment whole (for the signer), bounded by its declared size. */
+async function readAttachment(a: PackageAttachment, path: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of checkedChunks(openAttachment(a, path), a.size, path)) chunks.push(chunk);
+  return Buffer.concat(chunks, a.size);
+}
+
+/** Hashes an attachment in constant memory. */
+async function digestAttachment(a: PackageAttachment, path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of checkedChunks(openAttachment(a, path), a.size, path)) hash.update(chunk);
+  return hash.digest('hex');
+}
+
+/** Declared metadata and limits, checked before anything is read. */
+function checkDeclared(attachments: readonly PackageAttachment[], maxAttachmentBytes: number, maxTotalBytes: number): void {
+  let total = 0;
+  attachments.forEach((a, i) => {
+    const path = `attachments[${i}]`;
+    if (typeof a.fileName !== 'string') throw new EgovPackageError('egov_package_invalid_input', `${path}.fileName must be a string`, path);
+    if (typeof a.contentType !== 'string' || a.contentType === '') {
+      throw new EgovPackageError('egov_package_invalid_input', `${path}.contentType is required`, path);
+    }
+    if (typeof a.open !== 'function') throw new EgovPackageError('egov_package_invalid_input', `${path}.open must be a function`, path);
+    if (!Number.isSafeInteger(a.size) || a.size < 0)
+      throw new EgovPackageError('egov_package_invalid_input', `${path}.size must be a byte count`, path);
+    if (a.size > maxAttachmentBytes) {
+      throw new EgovPackageError('egov_package_too_large', `${path} is ${a.size} bytes, the limit is ${maxAttachmentBytes}`, path);
+    }
+    total += a.size;
+  });
+  if (total > maxTotalBytes) {
+    throw new EgovPackageError(
+      'egov_package_too_large',
+      `the attachments total ${total} bytes, the limit is ${maxTotalBytes}`,
+      'attachments',
+    );
+  }
+}
+
+/**
+ * What the signer returned must still be a package kousei.xml describes:
+ * names a ZIP can safely carry and unique (ignoring case), every file it was
+ * given still present, attachments byte-identical.
+ */
+function checkSignerOutput(output: unknown, input: readonly PackageFile[], attachments: readonly AttachmentFileInfo[]): PackageFile[] {
+  const fail = (what: string): EgovPackageError =>
+    new EgovPackageError('egov_package_signer_output_invalid', `the signer ${what}`, 'signer');
+  if (!Array.isArray(output)) throw fail('did not return a list of files');
+  const byName = new Map<string, PackageFile>();
+  const keys = new Set<string>();
+  for (const f of output as unknown[]) {
+    if (typeof f !== 'object' || f === null) throw fail('returned something that is not a file');
+    const { name, data } = f as Partial<PackageFile>;
+    if (typeof name !== 'string' || !isSafeFileName(name)) throw fail('returned a file whose name is not a safe flat file name');
+    if (!Buffer.isBuffer(data)) throw fail(`returned ${name} without a Buffer`);
+    if (keys.has(name.toLowerCase())) throw fail(`returned ${name} twice`);
+    keys.add(name.toLowerCase());
+    byName.set(name, { name, data });
+  }
+  for (const f of input) if (!byName.has(f.name)) throw fail(`dropped ${f.name}`);
+  for (const a of attachments) {
+    const out = byName.get(a.fileName)!;
+    if (out.data.length !== a.size || sha256Hex(out.data) !== a.sha256) throw fail(`changed the attachment ${a.fileName}`);
+  }
+  return [...byName.values()];
+}
+
+/** Writes the entries in order and collects the ZIP. Rejects on the first error of any source. */
+function writeZip(entries: readonly ZipEntry[], mtime: Date): Promise<Buffer> {
+  const zip = new yazl.ZipFile();
+  const out = zip.outputStream as Readable;
+  const result = new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    const fail = (err: unknown): void => {
+      out.destroy();
+      reject(err);
+    };
+    zip.on('error', fail);
+    out.on('error', fail);
+    out.on('data', (chunk: Buffer) => chunks.push(chunk));
+    out.on('end', () => resolve(Buffer.concat(chunks)));
+  });
+  for (const entry of entries) {
+    if ('data' in entry) {
+      zip.addBuffer(entry.data, entry.name, { mtime });
+      continue;
+    }
+    const { attachment, expected, path } = entry;
+    // Lazy: yazl opens one attachment at a time, when its turn in the ZIP comes.
+    zip.addReadStreamLazy(entry.name, { mtime, size: expected.size }, (cb) => {
+      let stream: Readable;
+      try {
+        stream = Readable.from(checkedChunks(openAttachment(attachment, path), expected.size, path, expected.sha256), {
+          objectMode: false,
+        });
+      } catch (err) {
+        cb(err, Readable.from([]));
+        return;
+      }
+      // yazl does not listen for errors on the streams it is given: without this a failing source would be an uncaught 'error'.
+      stream.on('error', (err) => zip.emit('error', err));
+      cb(null, stream);
+    });
+  }
+  zip.end();
+  return result;
+}
+
+/** `YYYYMMDDHHmmss` in UTC. */
+function compactUtc(date: Date): string {
+  return date.toISOString().replace(/\D/g, '').slice(0, 14);
+}
+
+/**
+ * Builds the e-Gov package of one application (see the module comment for
+ * layout, memory bound and the signing slot). The form must already be
+ * validated (`complete`) and normalised; the builder refuses rather than
+ * repairs. Throws EgovPackageError (codes in errors.ts); a source's own error
+ * (e.g. the blob store failing) is passed through unchanged.
+ */
+export async function buildPackage(input: PackageInput, options: BuildPackageOptions = {}): Promise<EgovPackage> {
+  const createdAt = options.createdAt ?? new Date();
+  const maxAttachmentBytes = options.maxAttachmentBytes ?? DEFAULT_MAX_ATTACHMENT_BYTES;
+  const maxTotalBytes = options.maxTotalBytes ?? DEFAULT_MAX_TOTAL_BYTES;
+  const procId = resolveProcId(input);
+  checkDeclared(input.attachments, maxAttachmentBytes, maxTotalBytes);
+
+  // Built before any attachment is read: a bad form fails fast and cheaply.
+  const formName = formFileName(input.procedure, 1);
+  const formXml = Buffer.from(buildFormXml(input), 'utf8');
+  const names = uniqueSafeFileNames(
+    input.attachments.map((a) => a.fileName),
+    [KOUSEI_FILE_NAME, formName],
+  );
+
+  // Sequential on purpose: one attachment open at a time keeps memory and blob-store connections bounded.
+  const infos: AttachmentFileInfo[] = [];
+  const buffers: Buffer[] = [];
+  for (const [i, a] of input.attachments.entries()) {
+    const path = `attachments[${i}]`;
+    let sha256: string;
+    if (options.signer) {
+      const data = await readAttachment(a, path);
+      buffers.push(data);
+      sha256 = sha256Hex(data);
+    } else {
+      sha256 = await digestAttachment(a, path);
+    }
+    infos.push({ fileName: names[i], contentType: a.contentType, size: a.size, sha256 });
+  }
+
+  const kousei = Buffer.from(buildKouseiXml(input, { forms: [{ fileName: formName }], attachments: infos }), 'utf8');
+
+  let entries: ZipEntry[];
+  if (options.signer) {
+    const files: PackageFile[] = [
+      { name: KOUSEI_FILE_NAME, data: kousei },
+      { name: formName, data: formXml },
+      ...infos.map((info, i) => ({ name: info.fileName, data: buffers[i] })),
+    ];
+    const signed = await options.signer.sign(files.map((f) => ({ ...f })));
+    entries = checkSignerOutput(signed, files, infos);
+  } else {
+    entries = [
+      { name: KOUSEI_FILE_NAME, data: kousei },
+      { name: formName, data: formXml },
+      ...infos.map((info, i) => ({ name: info.fileName, attachment: input.attachments[i], expected: info, path: `attachments[${i}]` })),
+    ];
+  }
+
+  const zip = await writeZip(entries, createdAt);
+  return {
+    zip,
+    fileName: `${procId}_${compactUtc(createdAt)}.zip`,
+    sha256: sha256Hex(zip),
+    files: entries.map((e) => e.name),
+    procId,
+  };
+}
