@@ -18,6 +18,7 @@ module.exports = {
     { ...common, displayName: 'int', testMatch: ['<rootDir>/{apps/api,libs}/**/*.int-spec.ts'] },
     { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'] },
     { ...common, displayName: 'browser', testMatch: ['<rootDir>/test/browser/**/*.browser-spec.ts'] },
+    { ...common, displayName: 'sim', testMatch: ['<rootDir>/apps/egov-sim/**/*.spec.ts'] },
   ],
   testTimeout: 60000,
 };

@@ -2,7 +2,8 @@
 # `npm start`: the whole product on the embedded defaults. Installs what npm
 # cannot bring (ClamAV, when missing and run as root), starts a local clamd with
 # the offline development signatures (scripts/clamd-start.sh) unless CLAMD_HOST
-# or CLAMD_SOCKET point at one, builds, and runs the API (which serves the SPA).
+# or CLAMD_SOCKET point at one, builds, starts the e-Gov simulator on port 3100
+# (unless EGOV_API_BASE is set), and runs the API (which serves the SPA).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,4 +12,11 @@ if [ -z "${CLAMD_HOST:-}" ] && [ -z "${CLAMD_SOCKET:-}" ]; then
   eval "$(bash scripts/clamd-start.sh | grep '^CLAMD_SOCKET=' | sed 's/^/export /')" || echo "start: clamd did not start; uploads will answer 503 until it runs" >&2
 fi
 npm run -s build
-exec node dist/apps/api/apps/api/src/main.js
+# The e-Gov simulator (apps/egov-sim) stands in for e-Gov unless EGOV_API_BASE points elsewhere.
+if [ -z "${EGOV_API_BASE:-}" ]; then
+  npx tsc -p apps/egov-sim/tsconfig.build.json
+  node dist/egov-sim/apps/egov-sim/src/main.js &
+  sim=$!
+  trap 'kill "$sim" 2>/dev/null || true' EXIT
+fi
+node dist/apps/api/apps/api/src/main.js

@@ -1,4 +1,4 @@
-import { Module, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Module, OnModuleInit } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import { APP_CONFIG, AppConfig, HealthRegistry } from '@charlotte/core';
 import { ApplicationsController } from './applications/applications.controller';
@@ -7,6 +7,14 @@ import { AttachmentsController } from './attachments/attachments.controller';
 import { AttachmentsService, BLOB_STORE, MALWARE_SCANNER } from './attachments/attachments.service';
 import type { BlobStore } from './blobs/blob-store';
 import { FsBlobStore } from './blobs/fs-blob-store';
+import { DocumentsService } from './egov/documents.service';
+import { EgovAccountsService } from './egov/egov-accounts.service';
+import { EgovClient } from './egov/egov-client';
+import { EgovController, FilingController, NoticesController } from './egov/egov.controller';
+import { EgovJobs } from './egov/egov.jobs';
+import { NoticesService } from './egov/notices.service';
+import { StatusTrackerService } from './egov/status-tracker.service';
+import { SubmissionsService } from './egov/submissions.service';
 import { S3BlobStore } from './blobs/s3-blob-store';
 import { OfficesController } from './offices/offices.controller';
 import { OfficesService } from './offices/offices.service';
@@ -14,7 +22,6 @@ import { ProceduresController } from './procedures/procedures.controller';
 import { ProceduresService } from './procedures/procedures.service';
 import { ClamdScanner } from './scanning/clamd-scanner';
 import type { MalwareScanner } from './scanning/scanner';
-import { Inject, Injectable } from '@nestjs/common';
 
 export function createBlobStore(config: AppConfig): BlobStore {
   if (config.blobStore === 's3')
@@ -68,7 +75,15 @@ class ApplicationsReadiness implements OnModuleInit {
 }
 
 @Module({
-  controllers: [OfficesController, ProceduresController, ApplicationsController, AttachmentsController],
+  controllers: [
+    OfficesController,
+    ProceduresController,
+    ApplicationsController,
+    AttachmentsController,
+    EgovController,
+    FilingController,
+    NoticesController,
+  ],
   providers: [
     { provide: BLOB_STORE, inject: [APP_CONFIG], useFactory: createBlobStore },
     { provide: MALWARE_SCANNER, inject: [APP_CONFIG], useFactory: createScanner },
@@ -77,7 +92,26 @@ class ApplicationsReadiness implements OnModuleInit {
     ApplicationsService,
     AttachmentsService,
     ApplicationsReadiness,
+    EgovClient,
+    EgovAccountsService,
+    NoticesService,
+    SubmissionsService,
+    StatusTrackerService,
+    DocumentsService,
+    EgovJobs,
   ],
-  exports: [BLOB_STORE, MALWARE_SCANNER, OfficesService, ProceduresService, ApplicationsService, AttachmentsService],
+  exports: [
+    BLOB_STORE,
+    MALWARE_SCANNER,
+    OfficesService,
+    ProceduresService,
+    ApplicationsService,
+    AttachmentsService,
+    EgovAccountsService,
+    SubmissionsService,
+    StatusTrackerService,
+    NoticesService,
+    EgovJobs,
+  ],
 })
 export class ApplicationsModule {}

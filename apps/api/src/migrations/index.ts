@@ -6,6 +6,7 @@ import { SamlLogin1764400000000 } from './1764400000000-SamlLogin';
 import { TenantKeys1764500000000 } from './1764500000000-TenantKeys';
 import { SealedDisplayNames1764600000000 } from './1764600000000-SealedDisplayNames';
 import { Applications1764700000000 } from './1764700000000-Applications';
+import { Egov1764800000000 } from './1764800000000-Egov';
 
 /** Every migration, in order. `npm run migration:generate` appends new files here. */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   TenantKeys1764500000000,
   SealedDisplayNames1764600000000,
   Applications1764700000000,
+  Egov1764800000000,
 ];

@@ -74,6 +74,16 @@ export interface AppConfig {
   s3AccessKeyId: string | undefined;
   s3SecretAccessKey: string | undefined;
   s3ForcePathStyle: boolean;
+  /** e-Gov API v2 (the simulator by default): API base, account server, software id and API key. */
+  egovApiBase: string;
+  egovAuthBase: string;
+  egovClientId: string;
+  egovClientSecret: string;
+  egovTimeoutMs: number;
+  /** How often the status of filed applications is polled. */
+  egovPollCron: string;
+  /** Whether `npm start` also starts the simulator (apps/egov-sim) on the embedded default. */
+  egovSimPort: number;
 }
 
 export class ConfigError extends Error {
@@ -226,6 +236,13 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
     s3AccessKeyId: r.optionalString('S3_ACCESS_KEY_ID'),
     s3SecretAccessKey: r.optionalString('S3_SECRET_ACCESS_KEY'),
     s3ForcePathStyle: r.bool('S3_FORCE_PATH_STYLE', false),
+    egovApiBase: r.string('EGOV_API_BASE', 'http://127.0.0.1:3100/api/v2').replace(/\/+$/, ''),
+    egovAuthBase: r.string('EGOV_AUTH_BASE', 'http://127.0.0.1:3100/auth').replace(/\/+$/, ''),
+    egovClientId: r.string('EGOV_CLIENT_ID', 'charlotte-dev'),
+    egovClientSecret: r.string('EGOV_CLIENT_SECRET', 'charlotte-dev-secret'),
+    egovTimeoutMs: r.int('EGOV_TIMEOUT_MS', 30000, 100, 600000),
+    egovPollCron: r.string('EGOV_POLL_CRON', '*/10 * * * *'),
+    egovSimPort: r.int('EGOV_SIM_PORT', 3100, 1, 65535),
   };
   if (!/^(\S+\s+){4,5}\S+$/.test(config.auditCheckpointCron))
     r.problems.push(`AUDIT_CHECKPOINT_CRON must be a cron expression, got "${config.auditCheckpointCron}"`);

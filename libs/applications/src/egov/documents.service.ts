@@ -1,0 +1,99 @@
+import { pipeline, Readable } from 'node:stream';
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { Response } from 'express';
+import { DataSource } from 'typeorm';
+import { AuditService } from '@charlotte/audit';
+import { NotFoundError } from '@charlotte/core';
+import { SealingService } from '@charlotte/crypto';
+import { BLOB_STORE, contentDisposition } from '../attachments/attachments.service';
+import type { BlobStore } from '../blobs/blob-store';
+
+export interface DocumentView {
+  id: string;
+  title: string;
+  fileName: string;
+  contentType: string;
+  size: number;
+  sha256: string;
+  fetchedAt: string;
+  acknowledgedAt: string | null;
+}
+
+/** Official documents (公文書) of an application: kept on our side, sealed; every download is an `access` audit event. */
+@Injectable()
+export class DocumentsService {
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    @Inject(BLOB_STORE) private readonly blobs: BlobStore,
+    private readonly sealing: SealingService,
+    private readonly audit: AuditService,
+  ) {}
+
+  async list(tenantId: string, applicationId: string): Promise<DocumentView[]> {
+    const app = await this.ds.query(`SELECT 1 FROM applications WHERE tenant_id = $1 AND id = $2`, [tenantId, applicationId]);
+    if (!app[0]) throw new NotFoundError('application');
+    const rows: Array<{
+      id: string;
+      title_sealed: Buffer;
+      file_name_sealed: Buffer;
+      content_type: string;
+      size: string;
+      sha256: Buffer;
+      fetched_at: Date;
+      acknowledged_at: Date | null;
+    }> = await this.ds.query(
+      `SELECT id, title_sealed, file_name_sealed, content_type, size, sha256, fetched_at, acknowledged_at FROM official_documents
+          WHERE tenant_id = $1 AND application_id = $2 ORDER BY fetched_at, notice_sub_id, entry_index`,
+      [tenantId, applicationId],
+    );
+    const out: DocumentView[] = [];
+    for (const r of rows)
+      out.push({
+        id: r.id,
+        title: await this.sealing.openString(tenantId, 'document.title', r.id, r.title_sealed),
+        fileName: await this.sealing.openString(tenantId, 'document.name', r.id, r.file_name_sealed),
+        contentType: r.content_type,
+        size: Number(r.size),
+        sha256: r.sha256.toString('hex'),
+        fetchedAt: new Date(r.fetched_at).toISOString(),
+        acknowledgedAt: r.acknowledged_at ? new Date(r.acknowledged_at).toISOString() : null,
+      });
+    return out;
+  }
+
+  /** `inline` for the PDF preview, `attachment` otherwise. */
+  async download(tenantId: string, applicationId: string, id: string, res: Response, inline: boolean): Promise<void> {
+    const rows: Array<{ file_name_sealed: Buffer; content_type: string; size: string; blob_key: string }> = await this.ds.query(
+      `SELECT file_name_sealed, content_type, size, blob_key FROM official_documents WHERE tenant_id = $1 AND application_id = $2 AND id = $3`,
+      [tenantId, applicationId, id],
+    );
+    const r = rows[0];
+    if (!r) throw new NotFoundError('document');
+    const fileName = await this.sealing.openString(tenantId, 'document.name', id, r.file_name_sealed);
+    const stored = await this.blobs.get(r.blob_key);
+    await this.audit.record({
+      category: 'access',
+      action: 'document.downloaded',
+      outcome: 'success',
+      tenantId,
+      target: { type: 'document', id },
+      details: { applicationId, size: Number(r.size), inline: inline && r.content_type === 'application/pdf' },
+    });
+    res.status(200);
+    res.setHeader('Content-Type', r.content_type);
+    res.setHeader('Content-Length', String(r.size));
+    const disposition = contentDisposition(fileName);
+    res.setHeader(
+      'Content-Disposition',
+      inline && r.content_type === 'application/pdf' ? disposition.replace(/^attachment/, 'inline') : disposition,
+    );
+    res.setHeader('Cache-Control', 'private, no-store');
+    await new Promise<void>((resolve) => {
+      pipeline(stored as Readable, this.sealing.openStream(tenantId, 'document', id), res, (err) => {
+        if (err) res.destroy(err);
+        resolve();
+      });
+    });
+  }
+}

@@ -1,0 +1,123 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { AuditService } from '@charlotte/audit';
+import { APP_CONFIG, AppConfig, DomainError } from '@charlotte/core';
+import { SealingService } from '@charlotte/crypto';
+import { EgovClient, EgovError, EgovTokens } from './egov-client';
+
+const TOKENS = 'egov.tokens';
+const VERIFIER = 'egov.pkce_verifier';
+const sha256 = (s: string) => createHash('sha256').update(s).digest();
+
+export const egovNotLinked = () =>
+  new DomainError(409, 'egov_not_linked', 'e-Gov account not linked', 'An administrator must link an e-Gov account in the settings first.');
+
+/**
+ * The tenant's e-Gov account: linked by an administrator through the e-Gov
+ * login (authorization code + PKCE), tokens kept sealed with the tenant key and
+ * refreshed automatically (under a row lock, so two instances never spend the
+ * same refresh token).
+ */
+@Injectable()
+export class EgovAccountsService {
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly client: EgovClient,
+    private readonly sealing: SealingService,
+    private readonly audit: AuditService,
+  ) {}
+
+  redirectUri(): string {
+    return `${this.config.publicUrl}/api/v1/egov/link/callback`;
+  }
+
+  async status(tenantId: string): Promise<{ linked: boolean; linkedAt: string | null }> {
+    const r: Array<{ linked_at: Date }> = await this.ds.query(`SELECT linked_at FROM egov_accounts WHERE tenant_id = $1`, [tenantId]);
+    return { linked: !!r[0], linkedAt: r[0] ? new Date(r[0].linked_at).toISOString() : null };
+  }
+
+  /** The e-Gov login URL; the state is single use and binds the answer to this tenant and admin. */
+  async startLink(tenantId: string, userId: string): Promise<string> {
+    const state = randomBytes(24).toString('base64url');
+    const verifier = randomBytes(48).toString('base64url');
+    const challenge = createHash('sha256').update(verifier).digest('base64url');
+    await this.ds.query(`DELETE FROM egov_link_requests WHERE expires_at < now()`);
+    await this.ds.query(
+      `INSERT INTO egov_link_requests (state_hash, tenant_id, user_id, verifier_sealed, expires_at) VALUES ($1, $2, $3, $4, now() + interval '10 minutes')`,
+      [sha256(state), tenantId, userId, await this.sealing.seal(tenantId, VERIFIER, state, verifier)],
+    );
+    return this.client.authorizeUrl(state, challenge, this.redirectUri());
+  }
+
+  /** Back from the e-Gov login: exchange the code (with the PKCE verifier) and keep the tokens sealed. */
+  async finishLink(tenantId: string, state: string, code: string): Promise<void> {
+    const r: [Array<{ user_id: string; verifier_sealed: Buffer }>, number] = await this.ds.query(
+      `DELETE FROM egov_link_requests WHERE state_hash = $1 AND tenant_id = $2 AND expires_at > now() RETURNING user_id, verifier_sealed`,
+      [sha256(state), tenantId],
+    );
+    const row = r[0][0];
+    if (!row)
+      throw new DomainError(
+        400,
+        'egov_link_invalid',
+        'Invalid e-Gov link',
+        'The e-Gov login expired or was not started here. Start again.',
+      );
+    const verifier = await this.sealing.openString(tenantId, VERIFIER, state, row.verifier_sealed);
+    const tokens = await this.client.exchangeCode(code, verifier, this.redirectUri());
+    const id = randomUUID();
+    const sealed = await this.sealing.seal(tenantId, TOKENS, tenantId, JSON.stringify(tokens));
+    await this.ds.query(
+      `INSERT INTO egov_accounts (id, tenant_id, tokens_sealed, linked_by) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (tenant_id) DO UPDATE SET tokens_sealed = $3, linked_by = $4, linked_at = now(), updated_at = now()`,
+      [id, tenantId, sealed, row.user_id],
+    );
+    await this.audit.record({
+      category: 'security',
+      action: 'egov.account_linked',
+      outcome: 'success',
+      tenantId,
+      target: { type: 'tenant', id: tenantId },
+    });
+  }
+
+  async unlink(tenantId: string): Promise<void> {
+    const r: [unknown[], number] = await this.ds.query(`DELETE FROM egov_accounts WHERE tenant_id = $1`, [tenantId]);
+    if (r[1] > 0)
+      await this.audit.record({
+        category: 'security',
+        action: 'egov.account_unlinked',
+        outcome: 'success',
+        tenantId,
+        target: { type: 'tenant', id: tenantId },
+      });
+  }
+
+  /** A valid access token for the tenant, refreshed when it expires within a minute. */
+  async accessToken(tenantId: string): Promise<string> {
+    return this.ds.transaction(async (m) => {
+      const r: Array<{ tokens_sealed: Buffer }> = await m.query(`SELECT tokens_sealed FROM egov_accounts WHERE tenant_id = $1 FOR UPDATE`, [
+        tenantId,
+      ]);
+      if (!r[0]) throw egovNotLinked();
+      const tokens = JSON.parse(await this.sealing.openString(tenantId, TOKENS, tenantId, r[0].tokens_sealed)) as EgovTokens;
+      if (tokens.expiresAt - Date.now() > 60_000) return tokens.accessToken;
+      let fresh: EgovTokens;
+      try {
+        fresh = await this.client.refresh(tokens.refreshToken);
+      } catch (e) {
+        if (e instanceof EgovError && e.kind === 'permanent')
+          throw new EgovError('auth', 'the e-Gov refresh token was refused: link the account again');
+        throw e;
+      }
+      await m.query(`UPDATE egov_accounts SET tokens_sealed = $2, updated_at = now() WHERE tenant_id = $1`, [
+        tenantId,
+        await this.sealing.seal(tenantId, TOKENS, tenantId, JSON.stringify(fresh)),
+      ]);
+      return fresh.accessToken;
+    });
+  }
+}

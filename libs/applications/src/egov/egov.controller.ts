@@ -1,0 +1,117 @@
+import { Controller, Delete, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiCookieAuth, ApiHeader, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Matches } from 'class-validator';
+import type { Response } from 'express';
+import { Caller, CurrentCaller, CurrentPrincipal, IdParam, Principal, Roles, Scopes, tenantOf, UUID_PATTERN } from '@charlotte/core';
+import { DocumentsService, DocumentView } from './documents.service';
+import { EgovAccountsService } from './egov-accounts.service';
+import { NoticesService } from './notices.service';
+import { SubmissionsService } from './submissions.service';
+
+class DocParams {
+  @Matches(UUID_PATTERN, { message: 'id must be a UUID' }) id: string;
+  @Matches(UUID_PATTERN, { message: 'did must be a UUID' }) did: string;
+}
+
+/** The tenant's e-Gov account: linked by an administrator through the e-Gov login (session only). */
+@ApiTags('egov')
+@ApiCookieAuth()
+@Roles('admin')
+@Controller('egov')
+export class EgovController {
+  constructor(private readonly accounts: EgovAccountsService) {}
+
+  @Get('account')
+  @Roles('admin', 'member')
+  status(@CurrentPrincipal() p: Principal) {
+    return this.accounts.status(tenantOf(p));
+  }
+
+  @Post('link')
+  @HttpCode(200)
+  async start(@CurrentPrincipal() p: Principal): Promise<{ authorizeUrl: string }> {
+    return { authorizeUrl: await this.accounts.startLink(tenantOf(p), p.userId) };
+  }
+
+  /** The e-Gov login redirects here (a browser navigation with the admin's session cookie). */
+  @Get('link/callback')
+  async callback(
+    @CurrentPrincipal() p: Principal,
+    @Query('state') state: string,
+    @Query('code') code: string,
+    @Res() res: Response,
+  ): Promise<void> {
+    try {
+      await this.accounts.finishLink(tenantOf(p), String(state ?? ''), String(code ?? ''));
+      res.redirect(302, '/settings/egov?linked=1');
+    } catch (e) {
+      res.redirect(302, `/settings/egov?error=${encodeURIComponent((e as { code?: string }).code ?? 'egov_link_failed')}`);
+    }
+  }
+
+  @Delete('account')
+  @HttpCode(204)
+  unlink(@CurrentPrincipal() p: Principal): Promise<void> {
+    return this.accounts.unlink(tenantOf(p));
+  }
+}
+
+/** Submission, official documents. */
+@ApiTags('applications')
+@ApiCookieAuth()
+@ApiBearerAuth()
+@Roles('admin', 'member')
+@Controller('applications/:id')
+export class FilingController {
+  constructor(
+    private readonly submissions: SubmissionsService,
+    private readonly documents: DocumentsService,
+  ) {}
+
+  @Post('submit')
+  @HttpCode(202)
+  @Scopes('applications:write')
+  @ApiHeader({ name: 'Idempotency-Key', required: true, description: 'the same key returns the same submission' })
+  @ApiAcceptedResponse({ description: '{status: "submitting", submissionId}' })
+  submit(@CurrentCaller() c: Caller, @Param() { id }: IdParam, @Headers('idempotency-key') key?: string) {
+    return this.submissions.submit(tenantOf(c), c, id, key);
+  }
+
+  @Get('documents')
+  @Scopes('documents:read')
+  async list(@CurrentCaller() c: Caller, @Param() { id }: IdParam): Promise<{ items: DocumentView[] }> {
+    return { items: await this.documents.list(tenantOf(c), id) };
+  }
+
+  @Get('documents/:did')
+  @Scopes('documents:read')
+  @ApiOkResponse({ description: 'the document; ?inline=1 previews a PDF in the browser' })
+  async download(
+    @CurrentCaller() c: Caller,
+    @Param() p: DocParams,
+    @Query('inline') inline: string | undefined,
+    @Res() res: Response,
+  ): Promise<void> {
+    await this.documents.download(tenantOf(c), p.id, p.did, res, inline === '1');
+  }
+}
+
+/** お知らせ of the logged-in user. */
+@ApiTags('notices')
+@ApiCookieAuth()
+@Roles('admin', 'member')
+@Controller('notices')
+export class NoticesController {
+  constructor(private readonly notices: NoticesService) {}
+
+  @Get()
+  list(@CurrentPrincipal() p: Principal) {
+    return this.notices.list(tenantOf(p), p.userId);
+  }
+
+  @Post(':id/read')
+  @HttpCode(204)
+  read(@CurrentPrincipal() p: Principal, @Param() { id }: IdParam): Promise<void> {
+    return this.notices.markRead(tenantOf(p), p.userId, id);
+  }
+}

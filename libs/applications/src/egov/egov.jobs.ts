@@ -1,0 +1,55 @@
+import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy, Optional } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { CronJob } from 'cron';
+import { DataSource } from 'typeorm';
+import { APP_CONFIG, AppConfig, withAdvisoryLock } from '@charlotte/core';
+import { StatusTrackerService } from './status-tracker.service';
+import { SubmissionsService } from './submissions.service';
+
+const POLL_LOCK = 774_211_030;
+
+/**
+ * The e-Gov jobs when scheduling is on: the submission worker every few
+ * seconds (rows are claimed with SKIP LOCKED, so every instance may run it) and
+ * the status poll on EGOV_POLL_CRON under an advisory lock (one instance).
+ */
+@Injectable()
+export class EgovJobs implements OnApplicationBootstrap, OnModuleDestroy {
+  private timer?: NodeJS.Timeout;
+  private running = false;
+
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly submissions: SubmissionsService,
+    private readonly tracker: StatusTrackerService,
+    @Optional() private readonly scheduler?: SchedulerRegistry,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (!this.scheduler) return;
+    this.timer = setInterval(() => void this.work(), 5000);
+    this.timer.unref();
+    const job = CronJob.from({ cronTime: this.config.egovPollCron, onTick: () => void this.poll(), start: true, timeZone: 'Asia/Tokyo' });
+    this.scheduler.addCronJob('egov-poll', job);
+  }
+
+  onModuleDestroy(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  async work(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    try {
+      await this.submissions.runDue();
+    } finally {
+      this.running = false;
+    }
+  }
+
+  poll(): Promise<number | undefined> {
+    return withAdvisoryLock(this.ds, POLL_LOCK, () => this.tracker.pollAll());
+  }
+}

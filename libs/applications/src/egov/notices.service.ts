@@ -1,0 +1,81 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { NotFoundError } from '@charlotte/core';
+
+export const NOTICE_KINDS = [
+  'arrived',
+  'correction_requested',
+  'review_finished',
+  'completed',
+  'withdrawn',
+  'failed',
+  'document_received',
+] as const;
+export type NoticeKind = (typeof NOTICE_KINDS)[number];
+
+export interface NoticeView {
+  id: string;
+  kind: NoticeKind;
+  applicationId: string | null;
+  createdAt: string;
+  readAt: string | null;
+}
+
+/**
+ * お知らせ for users: a kind and the application it is about (the SPA words
+ * it in Japanese or English; no content is stored here). Addressed to the user
+ * who submitted, or to the whole tenant when nobody is known.
+ */
+@Injectable()
+export class NoticesService {
+  constructor(@InjectDataSource() private readonly ds: DataSource) {}
+
+  async add(
+    m: EntityManager | DataSource,
+    tenantId: string,
+    actor: string | null,
+    applicationId: string | null,
+    kind: NoticeKind,
+  ): Promise<void> {
+    const userId = actor?.startsWith('user:') ? actor.slice(5) : null;
+    await m.query(`INSERT INTO notices (tenant_id, user_id, application_id, kind) VALUES ($1, $2, $3, $4)`, [
+      tenantId,
+      userId,
+      applicationId,
+      kind,
+    ]);
+  }
+
+  async list(tenantId: string, userId: string, limit = 50): Promise<{ items: NoticeView[]; unread: number }> {
+    const rows: Array<{ id: string; kind: NoticeKind; application_id: string | null; created_at: Date; read_at: Date | null }> =
+      await this.ds.query(
+        `SELECT id, kind, application_id, created_at, read_at FROM notices
+        WHERE tenant_id = $1 AND (user_id = $2 OR user_id IS NULL)
+        ORDER BY (read_at IS NULL) DESC, created_at DESC LIMIT $3`,
+        [tenantId, userId, limit],
+      );
+    const unread: Array<{ n: number }> = await this.ds.query(
+      `SELECT count(*)::int AS n FROM notices WHERE tenant_id = $1 AND (user_id = $2 OR user_id IS NULL) AND read_at IS NULL`,
+      [tenantId, userId],
+    );
+    return {
+      items: rows.map((r) => ({
+        id: r.id,
+        kind: r.kind,
+        applicationId: r.application_id,
+        createdAt: new Date(r.created_at).toISOString(),
+        readAt: r.read_at ? new Date(r.read_at).toISOString() : null,
+      })),
+      unread: unread[0].n,
+    };
+  }
+
+  async markRead(tenantId: string, userId: string, id: string): Promise<void> {
+    const r: [unknown[], number] = await this.ds.query(
+      `UPDATE notices SET read_at = COALESCE(read_at, now()) WHERE tenant_id = $1 AND id = $2 AND (user_id = $3 OR user_id IS NULL)`,
+      [tenantId, id, userId],
+    );
+    if (r[1] === 0) throw new NotFoundError('notice');
+  }
+}

@@ -1,0 +1,224 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import * as yauzl from 'yauzl';
+import { AuditService } from '@charlotte/audit';
+import { SealingService } from '@charlotte/crypto';
+import { ApplicationStatus } from '../applications/dto/application.dto';
+import { BLOB_STORE } from '../attachments/attachments.service';
+import type { BlobStore } from '../blobs/blob-store';
+import { EgovAccountsService } from './egov-accounts.service';
+import { EgovCase, EgovClient, EgovError } from './egov-client';
+import { NoticeKind, NoticesService } from './notices.service';
+
+/** The government's status strings → our state machine (domain.md). Unknown strings keep the current state. */
+export function mapEgovStatus(s: string): ApplicationStatus | undefined {
+  const v = s.trim();
+  if (v.includes('取下')) return 'withdrawn';
+  if (v === '到達') return 'arrived';
+  if (v.startsWith('審査中') && v.includes('補正')) return 'correction_requested';
+  if (v === '審査中') return 'under_review';
+  if (v === '審査終了') return 'review_finished';
+  if (v === '手続終了') return 'completed';
+  return undefined;
+}
+
+const NOTIFY: Partial<Record<ApplicationStatus, NoticeKind>> = {
+  correction_requested: 'correction_requested',
+  review_finished: 'review_finished',
+  completed: 'completed',
+  withdrawn: 'withdrawn',
+};
+
+const MIME: Record<string, string> = {
+  pdf: 'application/pdf',
+  xml: 'application/xml',
+  csv: 'text/csv',
+  png: 'image/png',
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+};
+
+function unzip(zip: Buffer): Promise<Array<{ name: string; data: Buffer }>> {
+  return new Promise((resolve, reject) => {
+    yauzl.fromBuffer(zip, { lazyEntries: true, decodeStrings: true, validateEntrySizes: true }, (err, zf) => {
+      if (err || !zf) return reject(err ?? new Error('not a ZIP'));
+      const out: Array<{ name: string; data: Buffer }> = [];
+      zf.on('entry', (entry: yauzl.Entry) => {
+        if (/\/$/.test(entry.fileName)) return zf.readEntry();
+        if (entry.uncompressedSize > 64 * 1024 * 1024) return reject(new Error('official document entry too large'));
+        zf.openReadStream(entry, (e, stream) => {
+          if (e || !stream) return reject(e ?? new Error('unreadable entry'));
+          const chunks: Buffer[] = [];
+          stream.on('data', (c: Buffer) => chunks.push(c));
+          stream.on('end', () => {
+            out.push({ name: entry.fileName.split('/').pop() as string, data: Buffer.concat(chunks) });
+            zf.readEntry();
+          });
+          stream.on('error', reject);
+        });
+      });
+      zf.on('end', () => resolve(out));
+      zf.on('error', reject);
+      zf.readEntry();
+    });
+  });
+}
+
+/**
+ * Follows filed applications on e-Gov (scheduled, one instance at a time):
+ * maps the status into our state machine with a timeline entry and a notice,
+ * and fetches official documents as soon as they are offered: sealed into the
+ * BlobStore (kept after e-Gov deletes the case), then acknowledged so the case
+ * can reach 手続終了.
+ */
+@Injectable()
+export class StatusTrackerService {
+  private readonly logger = new Logger(StatusTrackerService.name);
+
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    @Inject(BLOB_STORE) private readonly blobs: BlobStore,
+    private readonly sealing: SealingService,
+    private readonly accounts: EgovAccountsService,
+    private readonly client: EgovClient,
+    private readonly notices: NoticesService,
+    private readonly audit: AuditService,
+  ) {}
+
+  async pollAll(): Promise<number> {
+    const apps: Array<{ id: string; tenant_id: string; arrive_id: string; status: ApplicationStatus }> = await this.ds.query(
+      `SELECT id, tenant_id, arrive_id, status FROM applications
+        WHERE arrive_id IS NOT NULL AND status NOT IN ('completed', 'withdrawn', 'failed') ORDER BY updated_at LIMIT 500`,
+    );
+    let changed = 0;
+    for (const a of apps) {
+      try {
+        if (await this.pollOne(a)) changed++;
+      } catch (e) {
+        // One tenant's unlinked account or an e-Gov hiccup must not stop the others.
+        this.logger.warn({
+          message: 'e-Gov status poll failed',
+          application: a.id,
+          kind: e instanceof EgovError ? e.kind : 'internal',
+          error: (e as Error).message,
+        });
+      }
+    }
+    return changed;
+  }
+
+  private async submitter(tenantId: string, applicationId: string): Promise<string | null> {
+    const r: Array<{ submitted_by: string | null }> = await this.ds.query(
+      `SELECT submitted_by FROM submissions WHERE tenant_id = $1 AND application_id = $2`,
+      [tenantId, applicationId],
+    );
+    return r[0]?.submitted_by ?? null;
+  }
+
+  private async pollOne(a: { id: string; tenant_id: string; arrive_id: string; status: ApplicationStatus }): Promise<boolean> {
+    const token = await this.accounts.accessToken(a.tenant_id);
+    const c: EgovCase = await this.client.getCase(token, a.arrive_id);
+    await this.fetchDocuments(a, token, c);
+    const next = mapEgovStatus(c.status);
+    const who = await this.submitter(a.tenant_id, a.id);
+    if (!next || next === a.status) {
+      await this.ds.query(`UPDATE applications SET egov_status = $3 WHERE tenant_id = $1 AND id = $2`, [
+        a.tenant_id,
+        a.id,
+        c.status.slice(0, 100),
+      ]);
+      return false;
+    }
+    await this.ds.transaction(async (m) => {
+      const r: [unknown[], number] = await m.query(
+        `UPDATE applications SET status = $3, egov_status = $4, version = version + 1, updated_at = now() WHERE tenant_id = $1 AND id = $2 AND status = $5`,
+        [a.tenant_id, a.id, next, c.status.slice(0, 100), a.status],
+      );
+      if (r[1] === 0) return;
+      await m.query(
+        `INSERT INTO application_events (tenant_id, application_id, kind, from_status, to_status, actor, details) VALUES ($1, $2, 'status', $3, $4, 'system', $5)`,
+        [a.tenant_id, a.id, a.status, next, JSON.stringify({ egovStatus: c.status.slice(0, 100) })],
+      );
+      const kind = NOTIFY[next];
+      if (kind) await this.notices.add(m, a.tenant_id, who, a.id, kind);
+    });
+    await this.audit.record({
+      category: 'operation',
+      action: 'application.status_changed',
+      outcome: 'success',
+      tenantId: a.tenant_id,
+      actor: { type: 'system' },
+      target: { type: 'application', id: a.id },
+      details: { from: a.status, to: next },
+    });
+    return true;
+  }
+
+  private async fetchDocuments(a: { id: string; tenant_id: string; arrive_id: string }, token: string, c: EgovCase): Promise<void> {
+    for (const doc of c.official_list ?? []) {
+      const have: Array<{ n: number; acked: number }> = await this.ds.query(
+        `SELECT count(*)::int AS n, count(acknowledged_at)::int AS acked FROM official_documents WHERE tenant_id = $1 AND application_id = $2 AND notice_sub_id = $3`,
+        [a.tenant_id, a.id, doc.notice_sub_id],
+      );
+      if (have[0].n === 0) {
+        const got = await this.client.officialDocument(token, a.arrive_id, doc.notice_sub_id);
+        const entries =
+          got.fileName.toLowerCase().endsWith('.zip') || got.data.subarray(0, 2).toString('latin1') === 'PK'
+            ? await unzip(got.data)
+            : [{ name: got.fileName, data: got.data }];
+        let i = 0;
+        for (const e of entries) {
+          const id = randomUUID();
+          const key = `tenants/${a.tenant_id}/documents/${id}`;
+          const sealer = await this.sealing.sealStream(a.tenant_id, 'document', id);
+          Readable.from([e.data]).pipe(sealer);
+          await this.blobs.put(key, sealer);
+          const ext = (e.name.split('.').pop() ?? '').toLowerCase();
+          try {
+            await this.ds.query(
+              `INSERT INTO official_documents (id, tenant_id, application_id, notice_sub_id, entry_index, title_sealed, file_name_sealed, content_type, size, sha256, blob_key)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+              [
+                id,
+                a.tenant_id,
+                a.id,
+                doc.notice_sub_id,
+                i++,
+                await this.sealing.seal(a.tenant_id, 'document.title', id, (doc.doc_title ?? '公文書').slice(0, 300)),
+                await this.sealing.seal(a.tenant_id, 'document.name', id, e.name.slice(0, 255)),
+                MIME[ext] ?? 'application/octet-stream',
+                e.data.length,
+                createHash('sha256').update(e.data).digest(),
+                key,
+              ],
+            );
+          } catch (err) {
+            await this.blobs.delete(key);
+            throw err;
+          }
+        }
+        await this.audit.record({
+          category: 'operation',
+          action: 'document.received',
+          outcome: 'success',
+          tenantId: a.tenant_id,
+          actor: { type: 'system' },
+          target: { type: 'application', id: a.id },
+          details: { files: entries.length },
+        });
+        await this.notices.add(this.ds, a.tenant_id, await this.submitter(a.tenant_id, a.id), a.id, 'document_received');
+      }
+      if (have[0].acked === 0 && !doc.downloaded) {
+        // Stored first, acknowledged after: a crash in between re-acknowledges, never loses the document.
+        await this.client.acknowledgeOfficialDocument(token, a.arrive_id, doc.notice_sub_id);
+        await this.ds.query(
+          `UPDATE official_documents SET acknowledged_at = now() WHERE tenant_id = $1 AND application_id = $2 AND notice_sub_id = $3`,
+          [a.tenant_id, a.id, doc.notice_sub_id],
+        );
+      }
+    }
+  }
+}

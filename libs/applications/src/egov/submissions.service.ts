@@ -1,0 +1,327 @@
+import { randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { AuditService } from '@charlotte/audit';
+import { Caller, ConflictError, DomainError, NotFoundError, ValidationFailedError } from '@charlotte/core';
+import { SealingService } from '@charlotte/crypto';
+import { actorOf } from '../applications/applications.service';
+import { BLOB_STORE } from '../attachments/attachments.service';
+import type { BlobStore } from '../blobs/blob-store';
+import { OfficesService } from '../offices/offices.service';
+import { ProceduresService } from '../procedures/procedures.service';
+import { EgovAccountsService, egovNotLinked } from './egov-accounts.service';
+import { EgovClient, EgovError } from './egov-client';
+import { NoticesService } from './notices.service';
+import { buildPackage } from './package/package';
+import { EgovPackageError } from './package/errors';
+import { EGOV_PROCEDURES } from './package/procedure-ids';
+
+/** Attempts before a transient failure becomes permanent (about a day with the backoff below). */
+const MAX_ATTEMPTS = 10;
+/** While one worker sends, the row is leased; a crashed worker's lease runs out and another resumes. */
+const LEASE_MS = 5 * 60_000;
+const backoffMs = (attempt: number) => Math.min(6 * 3600_000, 30_000 * 2 ** Math.max(0, attempt - 1));
+
+interface Claimed {
+  id: string;
+  tenant_id: string;
+  application_id: string;
+  attempts: number;
+  sending_started_at: Date | null;
+  submitted_by: string | null;
+}
+
+/**
+ * Submission to e-Gov as a durable job: `submit` records the intent (one row
+ * per application: a unique index, so retries, double clicks and several
+ * instances can never create a second filing) and answers 202; the worker
+ * claims due rows with FOR UPDATE SKIP LOCKED under a lease, builds the
+ * package, sends it, and stores the arrive_id. A crash between "e-Gov
+ * accepted" and "we stored arrive_id" is resolved on the next attempt by
+ * looking for a case of this procedure that arrived after the first attempt
+ * and belongs to none of our applications, before sending again.
+ */
+@Injectable()
+export class SubmissionsService {
+  private readonly logger = new Logger(SubmissionsService.name);
+
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    @Inject(BLOB_STORE) private readonly blobs: BlobStore,
+    private readonly sealing: SealingService,
+    private readonly procedures: ProceduresService,
+    private readonly offices: OfficesService,
+    private readonly accounts: EgovAccountsService,
+    private readonly client: EgovClient,
+    private readonly notices: NoticesService,
+    private readonly audit: AuditService,
+  ) {}
+
+  private event(
+    m: EntityManager | DataSource,
+    tenantId: string,
+    appId: string,
+    kind: string,
+    actor: string | null,
+    from?: string,
+    to?: string,
+    details = {},
+  ) {
+    return m.query(
+      `INSERT INTO application_events (tenant_id, application_id, kind, from_status, to_status, actor, details) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+      [tenantId, appId, kind, from ?? null, to ?? null, actor, JSON.stringify(details)],
+    );
+  }
+
+  /** Idempotent by key: the same key answers the same submission; another key for a submitted application is 409. */
+  async submit(tenantId: string, caller: Caller, applicationId: string, idempotencyKey: string | undefined) {
+    if (!idempotencyKey || !/^[A-Za-z0-9_.:-]{8,100}$/.test(idempotencyKey))
+      throw new ValidationFailedError([
+        { field: 'Idempotency-Key', message: 'send an Idempotency-Key header (8-100 characters: letters, digits, _ . : -)' },
+      ]);
+    if (!(await this.accounts.status(tenantId)).linked) throw egovNotLinked();
+    await this.dryRun(tenantId, applicationId);
+    const actor = actorOf(caller);
+    const out = await this.ds.transaction(async (m) => {
+      const app: Array<{ status: string }> = await m.query(`SELECT status FROM applications WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, [
+        tenantId,
+        applicationId,
+      ]);
+      if (!app[0]) throw new NotFoundError('application');
+      const existing: Array<{ id: string; idempotency_key: string }> = await m.query(
+        `SELECT id, idempotency_key FROM submissions WHERE tenant_id = $1 AND application_id = $2`,
+        [tenantId, applicationId],
+      );
+      if (existing[0]) {
+        if (existing[0].idempotency_key === idempotencyKey) return { submissionId: existing[0].id, status: app[0].status, replay: true };
+        throw new ConflictError('already_submitted', 'This application was already submitted.');
+      }
+      if (app[0].status !== 'ready')
+        throw new ConflictError('not_ready', 'Only an application that passed the input check (status ready) can be submitted.');
+      const id = randomUUID();
+      await m.query(`INSERT INTO submissions (id, tenant_id, application_id, idempotency_key, submitted_by) VALUES ($1, $2, $3, $4, $5)`, [
+        id,
+        tenantId,
+        applicationId,
+        idempotencyKey,
+        actor,
+      ]);
+      await m.query(
+        `UPDATE applications SET status = 'submitting', version = version + 1, updated_at = now() WHERE tenant_id = $1 AND id = $2`,
+        [tenantId, applicationId],
+      );
+      await this.event(m, tenantId, applicationId, 'status', actor, 'ready', 'submitting');
+      return { submissionId: id, status: 'submitting', replay: false };
+    });
+    if (!out.replay)
+      await this.audit.record({
+        category: 'operation',
+        action: 'application.submitted',
+        outcome: 'success',
+        tenantId,
+        target: { type: 'application', id: applicationId },
+        details: { submission: out.submissionId },
+      });
+    return { status: out.status, submissionId: out.submissionId };
+  }
+
+  /** Builds the package without attachments first, so what the user must fix (e.g. the office's 事業所整理記号) is a 422 now, not a failed filing later. */
+  private async dryRun(tenantId: string, applicationId: string): Promise<void> {
+    const rows: Array<{ id: string; office_id: string; procedure_code: string; procedure_version: number; form_sealed: Buffer }> =
+      await this.ds.query(
+        `SELECT id, office_id, procedure_code, procedure_version, form_sealed FROM applications WHERE tenant_id = $1 AND id = $2`,
+        [tenantId, applicationId],
+      );
+    if (!rows[0]) throw new NotFoundError('application');
+    try {
+      await buildPackage(await this.packageInput(tenantId, rows[0], false));
+    } catch (e) {
+      if (e instanceof EgovPackageError)
+        throw new DomainError(
+          422,
+          'package_invalid',
+          'Cannot build the e-Gov package',
+          e.message,
+          e.path ? [{ field: e.path, message: e.message }] : undefined,
+        );
+      throw e;
+    }
+  }
+
+  private async claim(): Promise<Claimed | undefined> {
+    const r: [Claimed[], number] = await this.ds.query(
+      `UPDATE submissions SET state = 'sending', attempts = attempts + 1, sending_started_at = COALESCE(sending_started_at, now()),
+              next_attempt_at = now() + make_interval(secs => $1), updated_at = now()
+        WHERE id = (SELECT id FROM submissions WHERE state IN ('pending', 'sending') AND next_attempt_at <= now()
+                     ORDER BY next_attempt_at FOR UPDATE SKIP LOCKED LIMIT 1)
+        RETURNING id, tenant_id, application_id, attempts, sending_started_at, submitted_by`,
+      [LEASE_MS / 1000],
+    );
+    return r[0][0];
+  }
+
+  /** Works through every due submission (scheduled; tests call it directly). Returns how many were handled. */
+  async runDue(): Promise<number> {
+    let n = 0;
+    for (;;) {
+      const job = await this.claim();
+      if (!job) return n;
+      n++;
+      try {
+        await this.send(job);
+      } catch (e) {
+        await this.failed(job, e);
+      }
+    }
+  }
+
+  private async send(job: Claimed): Promise<void> {
+    const t = job.tenant_id;
+    const [app] = (await this.ds.query(
+      `SELECT id, office_id, procedure_code, procedure_version, form_sealed FROM applications WHERE tenant_id = $1 AND id = $2`,
+      [t, job.application_id],
+    )) as Array<{ id: string; office_id: string; procedure_code: string; procedure_version: number; form_sealed: Buffer }>;
+    const token = await this.accounts.accessToken(t);
+    const def = this.procedures.get(app.procedure_code, app.procedure_version);
+    // A second attempt may follow a send whose answer we never stored: adopt that case instead of filing twice.
+    if (job.attempts > 1 && job.sending_started_at) {
+      const adopted = await this.adoptOrphan(t, token, job, def.code);
+      if (adopted) return this.arrived(job, adopted, undefined, true);
+    }
+    const pkg = await buildPackage(await this.packageInput(t, app, true));
+    const res = await this.client.apply(token, pkg.procId, pkg.fileName, pkg.zip);
+    await this.arrived(job, res.arriveId, res.arriveDate, false);
+  }
+
+  /** What the package is built from; without attachments for the dry run at submit time. */
+  private async packageInput(
+    t: string,
+    app: { id: string; office_id: string; procedure_code: string; procedure_version: number; form_sealed: Buffer },
+    withAttachments: boolean,
+  ) {
+    const def = this.procedures.get(app.procedure_code, app.procedure_version);
+    const form = JSON.parse(await this.sealing.openString(t, 'application.form', app.id, app.form_sealed)) as Record<string, unknown>;
+    const office = await this.offices.get(t, app.office_id);
+    const files: Array<{ id: string; name_sealed: Buffer; content_type: string; size: string; blob_key: string }> = withAttachments
+      ? await this.ds.query(
+          `SELECT id, name_sealed, content_type, size, blob_key FROM attachments WHERE tenant_id = $1 AND application_id = $2 ORDER BY created_at, id`,
+          [t, app.id],
+        )
+      : [];
+    const attachments = [];
+    for (const f of files)
+      attachments.push({
+        fileName: await this.sealing.openString(t, 'attachment.name', f.id, f.name_sealed),
+        contentType: f.content_type,
+        size: Number(f.size),
+        open: () => {
+          const opener = this.sealing.openStream(t, 'attachment', f.id);
+          void this.blobs.get(f.blob_key).then(
+            (st) => (st as Readable).pipe(opener),
+            (e: unknown) => opener.destroy(e as Error),
+          );
+          return opener;
+        },
+      });
+    return {
+      procedure: def,
+      form,
+      office: {
+        name: office.name,
+        address: office.address ?? undefined,
+        pensionOfficeCode: office.pensionOfficeCode ?? undefined,
+        pensionOfficeNumber: office.pensionOfficeNumber ?? undefined,
+        employmentOfficeNumber: office.employmentOfficeNumber ?? undefined,
+        laborInsuranceNumber: office.laborInsuranceNumber ?? undefined,
+      },
+      // 申請者連絡先情報: the office for now (the sharoushi's own contact details are a follow-up).
+      applicant: { name: office.name, address: office.address ?? undefined },
+      attachments,
+    };
+  }
+
+  /** A case of this procedure that reached e-Gov after our first attempt and belongs to none of our applications. */
+  private async adoptOrphan(tenantId: string, token: string, job: Claimed, procedureCode: string): Promise<string | undefined> {
+    const from = new Date((job.sending_started_at as Date).getTime() - 60_000).toISOString().slice(0, 10);
+    const to = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+    const cases = await this.client.listCases(token, from, to);
+    const ours: Array<{ arrive_id: string }> = await this.ds.query(
+      `SELECT arrive_id FROM applications WHERE arrive_id IS NOT NULL AND arrive_id = ANY($1)`,
+      [cases.map((c) => c.arrive_id)],
+    );
+    const known = new Set(ours.map((o) => o.arrive_id));
+    const procId = EGOV_PROCEDURES[procedureCode]?.procId;
+    const candidates = cases.filter(
+      (c) =>
+        !known.has(c.arrive_id) &&
+        (!procId || !c.proc_id || c.proc_id === procId) &&
+        (!c.arrive_date || new Date(c.arrive_date).getTime() >= (job.sending_started_at as Date).getTime() - 60_000),
+    );
+    this.logger.warn({
+      message: 'e-Gov submission retried after an unknown outcome',
+      submission: job.id,
+      tenant: tenantId,
+      candidates: candidates.length,
+    });
+    return candidates.length === 1 ? candidates[0].arrive_id : undefined;
+  }
+
+  private async arrived(job: Claimed, arriveId: string, arriveDate: string | undefined, adopted: boolean): Promise<void> {
+    await this.ds.transaction(async (m) => {
+      await m.query(`UPDATE submissions SET state = 'sent', last_error = NULL, updated_at = now() WHERE id = $1`, [job.id]);
+      await m.query(
+        `UPDATE applications SET status = 'arrived', arrive_id = $3, egov_status = '到達', version = version + 1, updated_at = now() WHERE tenant_id = $1 AND id = $2`,
+        [job.tenant_id, job.application_id, arriveId],
+      );
+      await this.event(m, job.tenant_id, job.application_id, 'status', 'system', 'submitting', 'arrived', {
+        arriveId,
+        arriveDate,
+        adopted,
+      });
+      await this.notices.add(m, job.tenant_id, job.submitted_by, job.application_id, 'arrived');
+    });
+    await this.audit.record({
+      category: 'operation',
+      action: 'application.arrived',
+      outcome: 'success',
+      tenantId: job.tenant_id,
+      actor: { type: 'system' },
+      target: { type: 'application', id: job.application_id },
+      details: { arriveId, attempts: job.attempts, adopted },
+    });
+  }
+
+  private async failed(job: Claimed, e: unknown): Promise<void> {
+    const transient = e instanceof EgovError ? e.kind === 'transient' : !(e instanceof DomainError || e instanceof EgovPackageError);
+    const reason = e instanceof Error ? e.message.slice(0, 500) : 'unknown error';
+    if (transient && job.attempts < MAX_ATTEMPTS) {
+      const wait = e instanceof EgovError && e.retryAfterMs ? Math.max(e.retryAfterMs, 1000) : backoffMs(job.attempts);
+      await this.ds.query(
+        `UPDATE submissions SET state = 'pending', last_error = $2, next_attempt_at = now() + make_interval(secs => $3), updated_at = now() WHERE id = $1`,
+        [job.id, reason, wait / 1000],
+      );
+      this.logger.warn({ message: 'e-Gov submission will be retried', submission: job.id, attempt: job.attempts, waitMs: wait });
+      return;
+    }
+    await this.ds.transaction(async (m) => {
+      await m.query(`UPDATE submissions SET state = 'failed', last_error = $2, updated_at = now() WHERE id = $1`, [job.id, reason]);
+      await m.query(
+        `UPDATE applications SET status = 'failed', failure_reason = $3, version = version + 1, updated_at = now() WHERE tenant_id = $1 AND id = $2`,
+        [job.tenant_id, job.application_id, reason],
+      );
+      await this.event(m, job.tenant_id, job.application_id, 'status', 'system', 'submitting', 'failed', { reason });
+      await this.notices.add(m, job.tenant_id, job.submitted_by, job.application_id, 'failed');
+    });
+    await this.audit.record({
+      category: 'operation',
+      action: 'application.submission_failed',
+      outcome: 'failure',
+      tenantId: job.tenant_id,
+      actor: { type: 'system' },
+      target: { type: 'application', id: job.application_id },
+      details: { attempts: job.attempts, kind: e instanceof EgovError ? e.kind : 'internal' },
+    });
+  }
+}

@@ -1,0 +1,252 @@
+import request from 'supertest';
+import { StatusTrackerService, SubmissionsService, EgovClient, EgovAccountsService } from '@charlotte/applications';
+import { EgovSim, startEgovSim } from '../../apps/egov-sim/src/server';
+import { login, LoggedIn, seedTenant, Seeded, startTestApp, TestApp } from '../support/app';
+
+const VALID_FORM = {
+  familyName: '山田',
+  givenName: '太郎',
+  familyNameKana: 'ヤマダ',
+  givenNameKana: 'タロウ',
+  birthDate: '1990-04-01',
+  insuredType: '1',
+  acquisitionType: '1',
+  basicPensionNumber: '1234-567890',
+  acquisitionDate: '2026-04-01',
+  hasDependents: '0',
+  remunerationCash: 250000,
+  remunerationTotal: 250000,
+  postalCode: '100-0013',
+  address: '東京都千代田区霞が関1-2-2',
+};
+
+/**
+ * Filing against apps/egov-sim (a real HTTP server speaking the e-Gov v2
+ * subset): linking the e-Gov account (authorization code + PKCE), submission
+ * as a durable, idempotent job with retries, status tracking into our state
+ * machine, official documents stored sealed and acknowledged, and notices.
+ */
+describe('Filing with e-Gov (simulator)', () => {
+  let sim: EgovSim;
+  let now = Date.now();
+  let t: TestApp;
+  let a: Seeded;
+  let admin: LoggedIn;
+  let officeId: string;
+
+  beforeAll(async () => {
+    sim = await startEgovSim({
+      clientId: 'charlotte-test',
+      clientSecret: 'test-secret',
+      now: () => now,
+      clock: { arriveToReviewMs: 1000, reviewToFinishMs: 1000 },
+    });
+    t = await startTestApp({
+      EGOV_API_BASE: sim.url,
+      EGOV_AUTH_BASE: sim.authUrl,
+      EGOV_CLIENT_ID: 'charlotte-test',
+      EGOV_CLIENT_SECRET: 'test-secret',
+      CLAMD_SOCKET: process.env.CLAMD_SOCKET ?? '/tmp/charlotte-clamd/clamd.sock',
+    });
+    a = await seedTenant(t, 'file-a');
+    admin = await login(t, 'file-a', a.adminEmail);
+    officeId = (
+      await admin.agent
+        .post('/api/v1/offices')
+        .set('X-CSRF-Token', admin.csrf)
+        .send({ name: '本社', pensionOfficeCode: '01-イロハ', pensionOfficeNumber: '12345' })
+        .expect(201)
+    ).body.id;
+  });
+  afterAll(async () => {
+    await t?.close();
+    await sim?.close();
+  });
+
+  async function readyApplication(title: string): Promise<string> {
+    const app = await admin.agent
+      .post('/api/v1/applications')
+      .set('X-CSRF-Token', admin.csrf)
+      .send({ procedureCode: 'shaho-shutoku', officeId, title, form: VALID_FORM })
+      .expect(201);
+    const v = await admin.agent.post(`/api/v1/applications/${app.body.id}/validate`).set('X-CSRF-Token', admin.csrf).expect(200);
+    expect(v.body).toMatchObject({ valid: true, status: 'ready' });
+    return app.body.id;
+  }
+  const submit = (id: string, key?: string) => {
+    const r = admin.agent.post(`/api/v1/applications/${id}/submit`).set('X-CSRF-Token', admin.csrf);
+    return key ? r.set('Idempotency-Key', key) : r;
+  };
+  const status = async (id: string) => (await admin.agent.get(`/api/v1/applications/${id}`).expect(200)).body;
+
+  it('refuses to submit before an e-Gov account is linked', async () => {
+    const id = await readyApplication('未連携');
+    const res = await submit(id, 'key-unlinked-0001').expect(409);
+    expect(res.body.code).toBe('egov_not_linked');
+  });
+
+  it('links the e-Gov account with the authorization code + PKCE flow; tokens are stored sealed', async () => {
+    const start = await admin.agent.post('/api/v1/egov/link').set('X-CSRF-Token', admin.csrf).expect(200);
+    const authorize = new URL(start.body.authorizeUrl);
+    expect(authorize.searchParams.get('code_challenge_method')).toBe('S256');
+    const page = await fetch(authorize);
+    const html = await page.text();
+    const requestId = /name="request_id" value="([^"]+)"/.exec(html)![1];
+    const login = await fetch(`${sim.authUrl}/authorize`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ request_id: requestId, account_id: 'sharoushi-001', action: 'login' }).toString(),
+      redirect: 'manual',
+    });
+    const back = new URL(login.headers.get('location')!);
+    expect(back.pathname).toBe('/api/v1/egov/link/callback');
+    const cb = await admin.agent.get(`${back.pathname}${back.search}`).expect(302);
+    expect(cb.headers.location).toBe('/settings/egov?linked=1');
+    expect((await admin.agent.get('/api/v1/egov/account').expect(200)).body.linked).toBe(true);
+    const row = await t.ds.query(`SELECT tokens_sealed FROM egov_accounts WHERE tenant_id = $1`, [a.tenantId]);
+    expect(row[0].tokens_sealed.includes(Buffer.from('access'))).toBe(false);
+    // The state is single use.
+    await admin.agent
+      .get(`${back.pathname}${back.search}`)
+      .expect(302)
+      .expect('Location', /error=egov_link_invalid/);
+  });
+
+  it('submits once per application: Idempotency-Key required, replays answer the same, another key is 409', async () => {
+    const id = await readyApplication('資格取得 1');
+    await submit(id).expect(400);
+    const first = await submit(id, 'key-aaaa-0001').expect(202);
+    expect(first.body.status).toBe('submitting');
+    const again = await submit(id, 'key-aaaa-0001').expect(202);
+    expect(again.body.submissionId).toBe(first.body.submissionId);
+    expect((await submit(id, 'key-bbbb-0002').expect(409)).body.code).toBe('already_submitted');
+    expect(await t.ds.query(`SELECT count(*)::int AS n FROM submissions WHERE application_id = $1`, [id])).toEqual([{ n: 1 }]);
+  });
+
+  it('answers 422 package_invalid at submit time when the office lacks what the form needs, and creates nothing', async () => {
+    const bare = (await admin.agent.post('/api/v1/offices').set('X-CSRF-Token', admin.csrf).send({ name: '支店' }).expect(201)).body.id;
+    const app = await admin.agent
+      .post('/api/v1/applications')
+      .set('X-CSRF-Token', admin.csrf)
+      .send({ procedureCode: 'shaho-shutoku', officeId: bare, title: '支店', form: VALID_FORM })
+      .expect(201);
+    await admin.agent.post(`/api/v1/applications/${app.body.id}/validate`).set('X-CSRF-Token', admin.csrf).expect(200);
+    const res = await submit(app.body.id, 'key-gggg-0007').expect(422);
+    expect(res.body.code).toBe('package_invalid');
+    expect(await t.ds.query(`SELECT 1 FROM submissions WHERE application_id = $1`, [app.body.id])).toEqual([]);
+    expect((await status(app.body.id)).status).toBe('ready');
+  });
+
+  it('sends through the durable job, then follows the case to 手続終了 with the official documents stored and acknowledged', async () => {
+    const id = await readyApplication('資格取得 2');
+    await submit(id, 'key-cccc-0003').expect(202);
+    expect(await t.app.get(SubmissionsService).runDue()).toBeGreaterThanOrEqual(1);
+    let s = await status(id);
+    expect(s.status).toBe('arrived');
+    const arriveId = (await t.ds.query(`SELECT arrive_id FROM applications WHERE id = $1`, [id]))[0].arrive_id;
+    expect(sim.state.cases.get(arriveId)).toBeDefined();
+
+    const tracker = t.app.get(StatusTrackerService);
+    now += 1500;
+    await tracker.pollAll();
+    expect((await status(id)).status).toBe('under_review');
+    now += 1500;
+    await tracker.pollAll(); // 審査終了: the documents are fetched, stored and acknowledged
+    now += 10;
+    await tracker.pollAll(); // 手続終了 after the acknowledgement
+    s = await status(id);
+    expect(s.status).toBe('completed');
+    expect(s.timeline.map((e: { toStatus: string | null }) => e.toStatus).filter(Boolean)).toEqual(
+      expect.arrayContaining(['submitting', 'arrived', 'under_review', 'completed']),
+    );
+
+    const docs = await admin.agent.get(`/api/v1/applications/${id}/documents`).expect(200);
+    expect(docs.body.items.length).toBeGreaterThanOrEqual(2);
+    const pdf = docs.body.items.find((d: { contentType: string }) => d.contentType === 'application/pdf');
+    expect(pdf.acknowledgedAt).not.toBeNull();
+    const dl = await admin.agent
+      .get(`/api/v1/applications/${id}/documents/${pdf.id}`)
+      .query({ inline: '1' })
+      .buffer(true)
+      .parse((r, cb) => {
+        const chunks: Buffer[] = [];
+        r.on('data', (c: Buffer) => chunks.push(c));
+        r.on('end', () => cb(null, Buffer.concat(chunks)));
+      })
+      .expect(200);
+    expect((dl.body as Buffer).subarray(0, 5).toString('latin1')).toBe('%PDF-');
+    expect(dl.headers['content-disposition']).toMatch(/^inline;/);
+    const stored = await t.ds.query(`SELECT blob_key FROM official_documents WHERE id = $1`, [pdf.id]);
+    expect(stored[0].blob_key).toMatch(/^tenants\//);
+
+    const notices = await admin.agent.get('/api/v1/notices').expect(200);
+    expect(notices.body.items.map((n: { kind: string }) => n.kind)).toEqual(
+      expect.arrayContaining(['arrived', 'completed', 'document_received']),
+    );
+    expect(notices.body.unread).toBeGreaterThan(0);
+    await admin.agent.post(`/api/v1/notices/${notices.body.items[0].id}/read`).set('X-CSRF-Token', admin.csrf).expect(204);
+    expect((await admin.agent.get('/api/v1/notices').expect(200)).body.unread).toBe(notices.body.unread - 1);
+  });
+
+  it('retries a 503 from e-Gov later, then files once', async () => {
+    const id = await readyApplication('資格取得 3');
+    await submit(id, 'key-dddd-0004').expect(202);
+    sim.state.setFailurePlan([{ path: '/apply', times: 1, kind: '503' }]);
+    const before = sim.state.cases.size;
+    await t.app.get(SubmissionsService).runDue();
+    expect((await status(id)).status).toBe('submitting');
+    const sub = await t.ds.query(`SELECT state, attempts, last_error FROM submissions WHERE application_id = $1`, [id]);
+    expect(sub[0]).toMatchObject({ state: 'pending', attempts: 1 });
+    await t.ds.query(`UPDATE submissions SET next_attempt_at = now() WHERE application_id = $1`, [id]);
+    await t.app.get(SubmissionsService).runDue();
+    expect((await status(id)).status).toBe('arrived');
+    expect(sim.state.cases.size).toBe(before + 1);
+  });
+
+  it('after a crash between "e-Gov accepted" and "arrive_id stored", adopts the case instead of filing twice', async () => {
+    const id = await readyApplication('資格取得 4');
+    await submit(id, 'key-eeee-0005').expect(202);
+    // The first attempt reached e-Gov, then the process died before storing the answer:
+    const token = await t.app.get(EgovAccountsService).accessToken(a.tenantId);
+    const { arriveId } = await t.app.get(EgovClient).apply(token, '999X000000000001', 'package.zip', await samplePackage());
+    await t.ds.query(
+      `UPDATE submissions SET state = 'sending', attempts = 1, sending_started_at = now() - interval '1 minute', next_attempt_at = now() WHERE application_id = $1`,
+      [id],
+    );
+    const before = sim.state.cases.size;
+    await t.app.get(SubmissionsService).runDue();
+    const s = await t.ds.query(`SELECT status, arrive_id FROM applications WHERE id = $1`, [id]);
+    expect(s[0]).toEqual({ status: 'arrived', arrive_id: arriveId });
+    expect(sim.state.cases.size).toBe(before);
+  });
+
+  it('keeps filings to their tenant', async () => {
+    const b = await seedTenant(t, 'file-b');
+    const adminB = await login(t, 'file-b', b.adminEmail);
+    const mine = await admin.agent.get('/api/v1/applications').expect(200);
+    const someId = mine.body.items[0].id;
+    await adminB.agent
+      .post(`/api/v1/applications/${someId}/submit`)
+      .set('X-CSRF-Token', adminB.csrf)
+      .set('Idempotency-Key', 'key-ffff-0006')
+      .expect(409); // not linked comes first
+    await adminB.agent.get(`/api/v1/applications/${someId}/documents`).expect(404);
+    expect((await adminB.agent.get('/api/v1/notices').expect(200)).body.items).toEqual([]);
+    await request(t.http).get('/api/v1/notices').expect(401);
+  });
+
+  /** A minimal valid package for the simulator (kousei.xml with the 手続番号, and a form XML). */
+  async function samplePackage(): Promise<Buffer> {
+    const { buildPackage } = await import('../../libs/applications/src/egov/package/package');
+    const { ProcedureRegistry } = await import('../../libs/applications/src/procedures/registry');
+    const def = ProcedureRegistry.load().get('shaho-shutoku')!;
+    const pkg = await buildPackage({
+      procedure: def,
+      form: VALID_FORM,
+      office: { name: '本社', pensionOfficeCode: '01-イロハ', pensionOfficeNumber: '12345' },
+      applicant: { name: '本社' },
+      attachments: [],
+    });
+    return pkg.zip;
+  }
+});
