@@ -1,3 +1,5 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import request from 'supertest';
 import { StatusTrackerService, SubmissionsService, EgovClient, EgovAccountsService } from '@charlotte/applications';
 import { EgovSim, startEgovSim } from '../../apps/egov-sim/src/server';
@@ -186,6 +188,23 @@ describe('Filing with e-Gov (simulator)', () => {
     expect(notices.body.unread).toBeGreaterThan(0);
     await admin.agent.post(`/api/v1/notices/${notices.body.items[0].id}/read`).set('X-CSRF-Token', admin.csrf).expect(204);
     expect((await admin.agent.get('/api/v1/notices').expect(200)).body.unread).toBe(notices.body.unread - 1);
+  });
+
+  it('keeps e-Gov tokens and official documents sealed at rest (proof test for this issue)', async () => {
+    const tokens = [...sim.state.tokens.keys()];
+    expect(tokens.length).toBeGreaterThan(0);
+    const tables: Array<{ tablename: string }> = await t.ds.query(`SELECT tablename FROM pg_tables WHERE schemaname = 'public'`);
+    let dump = '';
+    for (const { tablename } of tables) dump += JSON.stringify(await t.ds.query(`SELECT * FROM "${tablename}"`)) + '\n';
+    expect(dump).toContain(a.adminEmail); // the scan reads real data
+    for (const tok of tokens) expect(dump.includes(tok)).toBe(false);
+    const docs: Array<{ blob_key: string }> = await t.ds.query(`SELECT blob_key FROM official_documents`);
+    expect(docs.length).toBeGreaterThan(0);
+    for (const d of docs) {
+      const bytes = fs.readFileSync(path.join(t.config.blobDir, d.blob_key));
+      expect(bytes.includes(Buffer.from('%PDF'))).toBe(false);
+      expect(bytes.includes(Buffer.from('<?xml'))).toBe(false);
+    }
   });
 
   it('retries a 503 from e-Gov later, then files once', async () => {
