@@ -27,6 +27,7 @@ describe('Applications (/api/v1/offices, /procedures, /applications)', () => {
   let t: TestApp;
   let a: Seeded;
   let b: Seeded;
+  let adminA: LoggedIn;
   let memberA: LoggedIn;
   let adminB: LoggedIn;
   let officeId: string;
@@ -41,6 +42,7 @@ describe('Applications (/api/v1/offices, /procedures, /applications)', () => {
     t = await startTestApp({ CLAMD_SOCKET: clamdSocket, ATTACHMENT_MAX_BYTES: String(2 * 1024 * 1024) });
     a = await seedTenant(t, 'app-a');
     b = await seedTenant(t, 'app-b');
+    adminA = await login(t, 'app-a', a.adminEmail);
     memberA = await login(t, 'app-a', a.memberEmail);
     adminB = await login(t, 'app-b', b.adminEmail);
   });
@@ -143,6 +145,19 @@ describe('Applications (/api/v1/offices, /procedures, /applications)', () => {
         [appId],
       );
       expect(ev[0].n).toBe(1);
+      // An API token (an integration, not a person in the editor) never gets it unmasked.
+      const tok = await post(adminA, '/api/v1/api-tokens', { name: 'integration', scopes: ['applications:read'] }).expect(201);
+      const viaToken = await request(t.http)
+        .get(`/api/v1/applications/${appId}`)
+        .query({ unmask: 'sensitive' })
+        .set('Authorization', `Bearer ${tok.body.token}`)
+        .expect(403);
+      expect(viaToken.body.code).toBe('unmask_not_allowed');
+      const masked = await request(t.http)
+        .get(`/api/v1/applications/${appId}`)
+        .set('Authorization', `Bearer ${tok.body.token}`)
+        .expect(200);
+      expect(masked.body.form[sensitiveField()]).not.toBe(MY_NUMBER);
       // The number itself is in no audit event.
       const all = await t.ds.query(`SELECT details::text AS d FROM audit_events`);
       expect(all.some((r: { d: string }) => r.d.includes(MY_NUMBER))).toBe(false);

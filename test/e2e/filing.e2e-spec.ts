@@ -242,6 +242,19 @@ describe('Filing with e-Gov (simulator)', () => {
   it('keeps filings to their tenant', async () => {
     const b = await seedTenant(t, 'file-b');
     const adminB = await login(t, 'file-b', b.adminEmail);
+    // A link started by tenant A cannot be finished in tenant B's session (the state is bound to its tenant).
+    const startA = await admin.agent.post('/api/v1/egov/link').set('X-CSRF-Token', admin.csrf).expect(200);
+    const stateA = new URL(startA.body.authorizeUrl).searchParams.get('state')!;
+    await adminB.agent
+      .get('/api/v1/egov/link/callback')
+      .query({ state: stateA, code: 'anything' })
+      .expect(302)
+      .expect('Location', /error=egov_link_invalid/);
+    expect((await adminB.agent.get('/api/v1/egov/account').expect(200)).body.linked).toBe(false);
+    // A member cannot link or unlink.
+    const member = await login(t, 'file-a', a.memberEmail);
+    await member.agent.post('/api/v1/egov/link').set('X-CSRF-Token', member.csrf).expect(403);
+    await member.agent.delete('/api/v1/egov/account').set('X-CSRF-Token', member.csrf).expect(403);
     const mine = await admin.agent.get('/api/v1/applications').expect(200);
     const someId = mine.body.items[0].id;
     await adminB.agent

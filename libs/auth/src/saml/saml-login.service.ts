@@ -248,7 +248,6 @@ export class SamlLoginService {
   /** Refuses an assertion id seen before (until it expires), on every instance. */
   private async rememberAssertion(tenantId: string, assertionId: string, until: Date): Promise<void> {
     if (assertionId.length > 200) throw new SamlRejection('invalid_response');
-    await this.ds.query(`DELETE FROM saml_assertion_ids WHERE expires_at < now()`);
     const r: Array<{ assertion_id: string }> = await this.ds.query(
       `INSERT INTO saml_assertion_ids (tenant_id, assertion_id, expires_at) VALUES ($1, $2, $3)
        ON CONFLICT (tenant_id, assertion_id) DO NOTHING RETURNING assertion_id`,
