@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import request from 'supertest';
-import { StatusTrackerService, SubmissionsService, EgovClient, EgovAccountsService } from '@charlotte/applications';
+import { EgovActionsService, StatusTrackerService, SubmissionsService, EgovClient, EgovAccountsService } from '@charlotte/applications';
 import { EgovSim, startEgovSim } from '../../apps/egov-sim/src/server';
 import { login, LoggedIn, seedTenant, Seeded, startTestApp, TestApp } from '../support/app';
 
@@ -265,6 +265,217 @@ describe('Filing with e-Gov (simulator)', () => {
     await adminB.agent.get(`/api/v1/applications/${someId}/documents`).expect(404);
     expect((await adminB.agent.get('/api/v1/notices').expect(200)).body.items).toEqual([]);
     await request(t.http).get('/api/v1/notices').expect(401);
+  });
+
+  const action = (id: string, kind: 'amend' | 'withdraw', key: string | undefined, body: Record<string, unknown>) => {
+    const r = admin.agent.post(`/api/v1/applications/${id}/${kind}`).set('X-CSRF-Token', admin.csrf).send(body);
+    return key ? r.set('Idempotency-Key', key) : r;
+  };
+  async function arrived(title: string): Promise<{ id: string; arriveId: string }> {
+    const id = await readyApplication(title);
+    await submit(id, `key-${id}`).expect(202);
+    await t.app.get(SubmissionsService).runDue();
+    const s = await status(id);
+    expect(s.status).toBe('arrived');
+    return { id, arriveId: s.arriveId };
+  }
+
+  it('correction (補正): the notice is shown, the form is editable again, one amendment reaches e-Gov, and the case finishes', async () => {
+    sim.state.setFailurePlan([{ correctionFor: 'next' }]);
+    const { id, arriveId } = await arrived('補正あり');
+    expect(arriveId).toMatch(/^\d{16}$/);
+    const tracker = t.app.get(StatusTrackerService);
+    now += 1500;
+    await tracker.pollAll();
+    now += 1500;
+    await tracker.pollAll();
+    let s = await status(id);
+    expect(s).toMatchObject({ status: 'correction_requested', egovStatus: '審査中（補正待ち）', lastAction: null });
+    const correction = s.egovNotices.find((n: { type: string }) => n.type === '補正');
+    expect(correction.body).toContain('補正申請');
+    expect((await admin.agent.get('/api/v1/notices').expect(200)).body.items.map((n: { kind: string }) => n.kind)).toContain(
+      'correction_requested',
+    );
+    // The notice text is the government's wording about the case: sealed at rest.
+    const stored = await t.ds.query(`SELECT title_sealed, body_sealed FROM egov_case_notices WHERE application_id = $1`, [id]);
+    expect(stored.length).toBeGreaterThan(0);
+    for (const r of stored) expect(Buffer.concat([r.title_sealed, r.body_sealed]).includes(Buffer.from('補正'))).toBe(false);
+
+    // Editable again, except the office.
+    const other = (await admin.agent.post('/api/v1/offices').set('X-CSRF-Token', admin.csrf).send({ name: '別事業所' }).expect(201)).body
+      .id;
+    const locked = await admin.agent
+      .patch(`/api/v1/applications/${id}`)
+      .set('X-CSRF-Token', admin.csrf)
+      .send({ version: s.version, officeId: other })
+      .expect(409);
+    expect(locked.body.code).toBe('office_locked');
+    const edited = await admin.agent
+      .patch(`/api/v1/applications/${id}`)
+      .set('X-CSRF-Token', admin.csrf)
+      .send({ version: s.version, form: { ...VALID_FORM, address: '東京都千代田区霞が関1-2-3' } })
+      .expect(200);
+    expect(edited.body.status).toBe('correction_requested');
+
+    // Amend: key required, the version the user saw, an incomplete form is refused with every rule.
+    expect((await action(id, 'amend', undefined, { version: edited.body.version }).expect(400)).body.code).toBe('validation_failed');
+    expect((await action(id, 'amend', 'amend-key-stale', { version: s.version }).expect(409)).body.code).toBe('version_conflict');
+    const broken = await admin.agent
+      .patch(`/api/v1/applications/${id}`)
+      .set('X-CSRF-Token', admin.csrf)
+      .send({ version: edited.body.version, form: { ...VALID_FORM, familyName: undefined } })
+      .expect(200);
+    const incomplete = await action(id, 'amend', 'amend-key-incomplete', { version: broken.body.version }).expect(422);
+    expect(incomplete.body.code).toBe('validation_failed');
+    expect(incomplete.body.errors.map((e: { field: string }) => e.field)).toContain('form.familyName');
+    const fixed = await admin.agent
+      .patch(`/api/v1/applications/${id}`)
+      .set('X-CSRF-Token', admin.csrf)
+      .send({ version: broken.body.version, form: { ...VALID_FORM, address: '東京都千代田区霞が関1-2-3' } })
+      .expect(200);
+    expect(await t.ds.query(`SELECT count(*)::int AS n FROM egov_actions WHERE application_id = $1`, [id])).toEqual([{ n: 0 }]);
+
+    const first = await action(id, 'amend', 'amend-key-0001', { version: fixed.body.version }).expect(202);
+    expect(first.body).toMatchObject({ kind: 'amend', state: 'pending', status: 'correction_requested' });
+    expect((await action(id, 'amend', 'amend-key-0001', { version: fixed.body.version }).expect(202)).body.actionId).toBe(
+      first.body.actionId,
+    );
+    expect((await action(id, 'amend', 'amend-key-0002', { version: fixed.body.version }).expect(409)).body.code).toBe('action_in_progress');
+    // While the 補正 is on its way the form stays as it is being sent.
+    const busy = await admin.agent
+      .patch(`/api/v1/applications/${id}`)
+      .set('X-CSRF-Token', admin.csrf)
+      .send({ version: fixed.body.version, title: 'x' })
+      .expect(409);
+    expect(busy.body.code).toBe('action_in_progress');
+
+    expect(await t.app.get(EgovActionsService).runDue()).toBe(1);
+    s = await status(id);
+    expect(s).toMatchObject({
+      status: 'under_review',
+      egovStatus: '審査中',
+      lastAction: { kind: 'amend', state: 'done', lastError: null },
+    });
+    const simCase = sim.state.cases.get(arriveId)!;
+    expect(simCase.packages).toHaveLength(2);
+    expect(
+      s.timeline.some((e: { toStatus: string; details: { amended?: boolean } }) => e.toStatus === 'under_review' && e.details.amended),
+    ).toBe(true);
+    expect((await admin.agent.get('/api/v1/notices').expect(200)).body.items.map((n: { kind: string }) => n.kind)).toContain('amended');
+    expect((await action(id, 'amend', 'amend-key-0003', { version: s.version }).expect(409)).body.code).toBe('not_correctable');
+    const audit = await t.ds.query(`SELECT action FROM audit_events WHERE target_id = $1 ORDER BY seq`, [id]);
+    expect(audit.map((r: { action: string }) => r.action)).toEqual(
+      expect.arrayContaining(['application.amend_requested', 'application.amended']),
+    );
+
+    now += 1500;
+    await tracker.pollAll();
+    now += 10;
+    await tracker.pollAll();
+    expect((await status(id)).status).toBe('completed');
+  });
+
+  it('an amendment whose answer was lost is not sent twice: the retry sees the case under review again', async () => {
+    sim.state.setFailurePlan([{ correctionFor: 'next' }]);
+    const { id, arriveId } = await arrived('補正 応答消失');
+    const tracker = t.app.get(StatusTrackerService);
+    now += 1500;
+    await tracker.pollAll();
+    now += 1500;
+    await tracker.pollAll();
+    const s = await status(id);
+    expect(s.status).toBe('correction_requested');
+    await action(id, 'amend', 'amend-lost-0001', { version: s.version }).expect(202);
+    // The first attempt reached e-Gov, then the process died before storing the answer:
+    const token = await t.app.get(EgovAccountsService).accessToken(a.tenantId);
+    await t.app.get(EgovClient).amend(token, arriveId, sim.state.cases.get(arriveId)!.proc_id, 'package.zip', await samplePackage());
+    await t.ds.query(
+      `UPDATE egov_actions SET state = 'sending', attempts = 1, sending_started_at = now(), next_attempt_at = now() WHERE application_id = $1`,
+      [id],
+    );
+    await t.app.get(EgovActionsService).runDue();
+    expect((await status(id)).status).toBe('under_review');
+    expect(sim.state.cases.get(arriveId)!.packages).toHaveLength(2);
+  });
+
+  it("withdrawal (取下げ): a reason is required and sent once (sealed here), the application ends withdrawn with e-Gov's receipt", async () => {
+    const { id, arriveId } = await arrived('取下げ');
+    const reason = '取下げ理由カナリア-7c1e 被保険者の資格取得日の誤り';
+    expect((await action(id, 'withdraw', 'wd-key-0001', {}).expect(400)).body.code).toBe('validation_failed');
+    expect((await action(id, 'withdraw', 'wd-key-0001', { reason: 'x'.repeat(1001) }).expect(400)).body.code).toBe('validation_failed');
+    expect((await action(id, 'withdraw', undefined, { reason }).expect(400)).body.code).toBe('validation_failed');
+    const first = await action(id, 'withdraw', 'wd-key-0001', { reason }).expect(202);
+    expect(first.body).toMatchObject({ kind: 'withdraw', state: 'pending', status: 'arrived' });
+    expect((await action(id, 'amend', 'wd-key-0001', { version: 1 }).expect(409)).body.code).toBe('idempotency_key_reused');
+    const row = await t.ds.query(`SELECT reason_sealed FROM egov_actions WHERE id = $1`, [first.body.actionId]);
+    expect(row[0].reason_sealed.includes(Buffer.from('カナリア'))).toBe(false);
+
+    expect(await t.app.get(EgovActionsService).runDue()).toBe(1);
+    const s = await status(id);
+    expect(s).toMatchObject({ status: 'withdrawn', lastAction: { kind: 'withdraw', state: 'done' } });
+    expect(sim.state.cases.get(arriveId)!.withdrawn?.reason).toBe(reason);
+    expect(s.egovNotices.map((n: { type: string }) => n.type)).toContain('取下げ');
+    expect((await admin.agent.get('/api/v1/notices').expect(200)).body.items.map((n: { kind: string }) => n.kind)).toContain('withdrawn');
+    // A replay answers the same; a new request is refused; the poll leaves a withdrawn application alone.
+    expect((await action(id, 'withdraw', 'wd-key-0001', { reason }).expect(202)).body).toMatchObject({
+      actionId: first.body.actionId,
+      state: 'done',
+      status: 'withdrawn',
+    });
+    expect((await action(id, 'withdraw', 'wd-key-0002', { reason }).expect(409)).body.code).toBe('not_withdrawable');
+    now += 5000;
+    await t.app.get(StatusTrackerService).pollAll();
+    expect((await status(id)).status).toBe('withdrawn');
+    // The reason is in no table in plain form.
+    const tables: Array<{ tablename: string }> = await t.ds.query(`SELECT tablename FROM pg_tables WHERE schemaname = 'public'`);
+    for (const { tablename } of tables)
+      expect(JSON.stringify(await t.ds.query(`SELECT * FROM "${tablename}"`)).includes('カナリア-7c1e')).toBe(false);
+  });
+
+  it("a withdrawal e-Gov refuses (review already finished there) fails with the government's reason and keeps the status", async () => {
+    const { id } = await arrived('取下げ 不可');
+    now += 5000; // at e-Gov the review has finished; our poll has not run yet
+    const res = await action(id, 'withdraw', 'wd-late-0001', { reason: '重複申請のため' }).expect(202);
+    expect(await t.app.get(EgovActionsService).runDue()).toBe(1);
+    const s = await status(id);
+    expect(s.status).toBe('arrived');
+    expect(s.lastAction).toMatchObject({ id: res.body.actionId, state: 'failed' });
+    expect(s.lastAction.lastError).toContain('取り下げられません');
+    expect((await admin.agent.get('/api/v1/notices').expect(200)).body.items.map((n: { kind: string }) => n.kind)).toContain(
+      'withdraw_failed',
+    );
+    expect(
+      (await t.ds.query(`SELECT outcome FROM audit_events WHERE target_id = $1 AND action = 'application.withdraw_failed'`, [id])).length,
+    ).toBe(1);
+    // Not at e-Gov any more as a withdrawable case; the poll catches up with the real state.
+    await t.app.get(StatusTrackerService).pollAll();
+    expect(['review_finished', 'completed']).toContain((await status(id)).status);
+  });
+
+  it('keeps 補正 and 取下げ to their tenant and their states', async () => {
+    const { id } = await arrived('他テナント');
+    const c = await seedTenant(t, 'file-c');
+    const adminC = await login(t, 'file-c', c.adminEmail);
+    for (const kind of ['amend', 'withdraw'] as const)
+      await adminC.agent
+        .post(`/api/v1/applications/${id}/${kind}`)
+        .set('X-CSRF-Token', adminC.csrf)
+        .set('Idempotency-Key', 'other-tenant-1')
+        .send(kind === 'amend' ? { version: 1 } : { reason: 'x' })
+        .expect(404);
+    // Amend is only for a case waiting for correction; withdraw only while at e-Gov.
+    expect((await action(id, 'amend', 'amend-arrived-1', { version: (await status(id)).version }).expect(409)).body.code).toBe(
+      'not_correctable',
+    );
+    const draft = await admin.agent
+      .post('/api/v1/applications')
+      .set('X-CSRF-Token', admin.csrf)
+      .send({ procedureCode: 'shaho-shutoku', officeId, title: '下書き', form: {} })
+      .expect(201);
+    expect((await action(draft.body.id, 'withdraw', 'wd-draft-0001', { reason: 'x' }).expect(409)).body.code).toBe('not_withdrawable');
+    expect(await t.ds.query(`SELECT count(*)::int AS n FROM egov_actions WHERE application_id = ANY($1)`, [[id, draft.body.id]])).toEqual([
+      { n: 0 },
+    ]);
   });
 
   /** A minimal valid package for the simulator (kousei.xml with the 手続番号, and a form XML). */

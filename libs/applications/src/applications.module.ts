@@ -7,7 +7,9 @@ import { AttachmentsController } from './attachments/attachments.controller';
 import { AttachmentsService, BLOB_STORE, MALWARE_SCANNER } from './attachments/attachments.service';
 import type { BlobStore } from './blobs/blob-store';
 import { FsBlobStore } from './blobs/fs-blob-store';
+import { CaseNoticesService } from './egov/case-notices.service';
 import { DocumentsService } from './egov/documents.service';
+import { EgovActionsService } from './egov/egov-actions.service';
 import { EgovAccountsService } from './egov/egov-accounts.service';
 import { EgovClient } from './egov/egov-client';
 import { EgovController, FilingController, NoticesController } from './egov/egov.controller';
@@ -96,6 +98,8 @@ class ApplicationsReadiness implements OnModuleInit {
     EgovAccountsService,
     NoticesService,
     SubmissionsService,
+    EgovActionsService,
+    CaseNoticesService,
     StatusTrackerService,
     DocumentsService,
     EgovJobs,
@@ -109,6 +113,7 @@ class ApplicationsReadiness implements OnModuleInit {
     AttachmentsService,
     EgovAccountsService,
     SubmissionsService,
+    EgovActionsService,
     StatusTrackerService,
     NoticesService,
     EgovJobs,

@@ -14,6 +14,8 @@ export { sniffType } from './scanning/sniff';
 export * from './egov/egov-client';
 export * from './egov/egov-accounts.service';
 export * from './egov/submissions.service';
+export * from './egov/egov-actions.service';
+export * from './egov/case-notices.service';
 export * from './egov/status-tracker.service';
 export * from './egov/notices.service';
 export * from './egov/documents.service';

@@ -7,6 +7,7 @@ import { TenantKeys1764500000000 } from './1764500000000-TenantKeys';
 import { SealedDisplayNames1764600000000 } from './1764600000000-SealedDisplayNames';
 import { Applications1764700000000 } from './1764700000000-Applications';
 import { Egov1764800000000 } from './1764800000000-Egov';
+import { EgovActions1764900000000 } from './1764900000000-EgovActions';
 
 /** Every migration, in order. `npm run migration:generate` appends new files here. */
 export const MIGRATIONS = [
@@ -19,4 +20,5 @@ export const MIGRATIONS = [
   SealedDisplayNames1764600000000,
   Applications1764700000000,
   Egov1764800000000,
+  EgovActions1764900000000,
 ];

@@ -5,6 +5,8 @@ import { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '@charlotte/audit';
 import { Caller, ConflictError, decodeCursor, DomainError, encodeCursor, NotFoundError, ValidationFailedError } from '@charlotte/core';
 import { KeyRotationService, SealingService } from '@charlotte/crypto';
+import { CaseNoticesService } from '../egov/case-notices.service';
+import { EgovActionsService } from '../egov/egov-actions.service';
 import { OfficesService } from '../offices/offices.service';
 import { ProceduresService } from '../procedures/procedures.service';
 import {
@@ -18,11 +20,14 @@ import {
   UpdateApplicationDto,
   ValidationResultView,
 } from './dto/application.dto';
+import { actorOf } from './actor';
 
 const TITLE = 'application.title';
 const FORM = 'application.form';
 /** Before submission the user may still change or delete an application. */
 const EDITABLE: ApplicationStatus[] = ['draft', 'ready'];
+/** When e-Gov asks for a correction (補正), form, title and attachments are editable again, until the 補正 is sent. */
+const CORRECTABLE: ApplicationStatus[] = [...EDITABLE, 'correction_requested'];
 
 interface Row {
   id: string;
@@ -35,9 +40,12 @@ interface Row {
   version: number;
   created_at: Date;
   updated_at: Date;
+  arrive_id?: string | null;
+  egov_status?: string | null;
+  failure_reason?: string | null;
 }
 
-export const actorOf = (c: Caller): string => (c.kind === 'token' ? `token:${c.tokenId}` : `user:${c.userId}`);
+export { actorOf };
 
 /**
  * Applications (申請) of a tenant: drafts edited until valid (`ready`), with
@@ -53,6 +61,8 @@ export class ApplicationsService {
     private readonly procedures: ProceduresService,
     private readonly offices: OfficesService,
     private readonly audit: AuditService,
+    private readonly caseNotices: CaseNoticesService,
+    private readonly actions: EgovActionsService,
     rotation: KeyRotationService,
   ) {
     // A tenant key rotation re-encrypts these too (attachment blobs: see the note on issue 7).
@@ -171,7 +181,8 @@ export class ApplicationsService {
 
   private async row(m: EntityManager | DataSource, tenantId: string, id: string, lock = false): Promise<Row> {
     const rows: Row[] = await m.query(
-      `SELECT id, office_id, procedure_code, procedure_version, status, title_sealed, form_sealed, version, created_at, updated_at
+      `SELECT id, office_id, procedure_code, procedure_version, status, title_sealed, form_sealed, version, created_at, updated_at,
+              arrive_id, egov_status, failure_reason
          FROM applications WHERE tenant_id = $1 AND id = $2${lock ? ' FOR UPDATE' : ''}`,
       [tenantId, id],
     );
@@ -179,11 +190,29 @@ export class ApplicationsService {
     return rows[0];
   }
 
-  /** 404 for another tenant's or an unknown id; 409 not_editable once submitted. */
-  async assertEditable(tenantId: string, id: string): Promise<void> {
-    const r = await this.row(this.ds, tenantId, id);
-    if (!EDITABLE.includes(r.status))
+  /**
+   * 404 for another tenant's or an unknown id; 409 not_editable once
+   * submitted, except while e-Gov waits for a correction (補正) that is not on
+   * its way yet (409 action_in_progress then).
+   */
+  async assertEditable(
+    tenantId: string,
+    id: string,
+    m: EntityManager | DataSource = this.ds,
+    r?: { status: ApplicationStatus },
+  ): Promise<void> {
+    r ??= await this.row(m, tenantId, id);
+    if (!CORRECTABLE.includes(r.status))
       throw new ConflictError('not_editable', `An application in status ${r.status} can no longer be changed.`);
+    if (r.status === 'correction_requested') {
+      // egov_actions belongs to the e-Gov part of this lib; read here so that edits and the 補正 being sent exclude each other.
+      const busy: unknown[] = await m.query(
+        `SELECT 1 FROM egov_actions WHERE tenant_id = $1 AND application_id = $2 AND state IN ('pending', 'sending')`,
+        [tenantId, id],
+      );
+      if (busy.length)
+        throw new ConflictError('action_in_progress', 'A 補正 or 取下げ of this application is on its way to e-Gov; wait for its outcome.');
+    }
   }
 
   async get(tenantId: string, caller: Caller, id: string, unmask: boolean): Promise<ApplicationDetail> {
@@ -244,6 +273,11 @@ export class ApplicationsService {
       });
     return {
       ...(await this.summary(tenantId, r)),
+      arriveId: r.arrive_id ?? null,
+      egovStatus: r.egov_status ?? null,
+      failureReason: r.failure_reason ?? null,
+      egovNotices: r.arrive_id ? await this.caseNotices.list(tenantId, id) : [],
+      lastAction: r.arrive_id ? await this.actions.latest(tenantId, id) : null,
       form: unmask ? form : this.procedures.mask(def, form),
       masked: !unmask,
       timeline,
@@ -258,8 +292,9 @@ export class ApplicationsService {
       const r = await this.row(m, tenantId, id, true);
       if (r.version !== dto.version)
         throw new ConflictError('version_conflict', 'The application was changed by someone else; reload it and try again.');
-      if (!EDITABLE.includes(r.status))
-        throw new ConflictError('not_editable', `An application in status ${r.status} can no longer be changed.`);
+      await this.assertEditable(tenantId, id, m, r);
+      if (r.status === 'correction_requested' && dto.officeId !== undefined && dto.officeId !== r.office_id)
+        throw new ConflictError('office_locked', 'The office (事業所) of a filed application cannot change; a 補正 corrects the form.');
       const sets: string[] = [];
       const params: unknown[] = [tenantId, id];
       const set = (col: string, v: unknown) => {

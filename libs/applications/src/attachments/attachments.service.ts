@@ -15,8 +15,9 @@ import { scanWhileStreaming } from '../scanning/clamd-scanner';
 import { MalwareScanner, ScannerUnavailableError } from '../scanning/scanner';
 import { SNIFF_BYTES, sniffType } from '../scanning/sniff';
 
-export const BLOB_STORE = Symbol('BLOB_STORE');
-export const MALWARE_SCANNER = Symbol('MALWARE_SCANNER');
+import { BLOB_STORE, MALWARE_SCANNER } from '../tokens';
+
+export { BLOB_STORE, MALWARE_SCANNER };
 
 const CONTENT = 'attachment';
 const NAME = 'attachment.name';

@@ -29,6 +29,14 @@ export interface EgovCase {
   official_list?: Array<{ notice_sub_id: string; doc_title?: string; doc_download_expired_date?: string; downloaded?: boolean }>;
 }
 
+export interface EgovNotice {
+  notice_sub_id: string;
+  notice_type: string;
+  title: string;
+  body: string;
+  date?: string;
+}
+
 /**
  * The one client for the e-Gov API v2 (the simulator and the real service
  * alike): OAuth 2.0 authorization code + PKCE against the account server,
@@ -163,6 +171,36 @@ export class EgovClient {
     };
     if (!b.file_data) throw new EgovError('transient', 'e-Gov official document answer has no data');
     return { fileName: b.file_name ?? `${arriveId}-${noticeSubId}.zip`, data: Buffer.from(b.file_data, 'base64') };
+  }
+
+  /** 補正: the corrected package for a case waiting for correction (審査中（補正待ち）). */
+  async amend(token: string, arriveId: string, procId: string, fileName: string, zip: Buffer): Promise<{ status?: string }> {
+    const b = (await this.api(token, 'POST', '/apply/amend', {
+      arrive_id: arriveId,
+      proc_id: procId,
+      send_file: { file_name: fileName, file_data: zip.toString('base64') },
+    })) as { status?: string };
+    return { status: typeof b.status === 'string' ? b.status : undefined };
+  }
+
+  /** 取下げ, with the applicant's reason. */
+  async withdraw(token: string, arriveId: string, reason: string): Promise<{ status?: string }> {
+    const b = (await this.api(token, 'POST', '/apply/withdraw', { arrive_id: arriveId, reason })) as { status?: string };
+    return { status: typeof b.status === 'string' ? b.status : undefined };
+  }
+
+  /** One notice (お知らせ, 補正, 取下げ) of a case, with its text. */
+  async notice(token: string, arriveId: string, noticeSubId: string): Promise<EgovNotice> {
+    const b = (await this.api(token, 'GET', `/notice/${encodeURIComponent(arriveId)}/${encodeURIComponent(noticeSubId)}`)) as Partial<
+      Record<keyof EgovNotice, unknown>
+    >;
+    return {
+      notice_sub_id: String(b.notice_sub_id ?? noticeSubId),
+      notice_type: typeof b.notice_type === 'string' ? b.notice_type : '',
+      title: typeof b.title === 'string' ? b.title : '',
+      body: typeof b.body === 'string' ? b.body : '',
+      date: typeof b.date === 'string' ? b.date : undefined,
+    };
   }
 
   async acknowledgeOfficialDocument(token: string, arriveId: string, noticeSubId: string): Promise<void> {

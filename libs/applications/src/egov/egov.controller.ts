@@ -1,9 +1,11 @@
-import { Controller, Delete, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiCookieAuth, ApiHeader, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Matches } from 'class-validator';
 import type { Response } from 'express';
 import { Caller, CurrentCaller, CurrentPrincipal, IdParam, Principal, Roles, Scopes, tenantOf, UUID_PATTERN } from '@charlotte/core';
+import { AmendApplicationDto, EgovActionAcceptedView, WithdrawApplicationDto } from '../applications/dto/application.dto';
 import { DocumentsService, DocumentView } from './documents.service';
+import { EgovActionsService } from './egov-actions.service';
 import { EgovAccountsService } from './egov-accounts.service';
 import { NoticesService } from './notices.service';
 import { SubmissionsService } from './submissions.service';
@@ -56,7 +58,7 @@ export class EgovController {
   }
 }
 
-/** Submission, official documents. */
+/** Submission, 補正 and 取下げ, official documents. */
 @ApiTags('applications')
 @ApiCookieAuth()
 @ApiBearerAuth()
@@ -65,6 +67,7 @@ export class EgovController {
 export class FilingController {
   constructor(
     private readonly submissions: SubmissionsService,
+    private readonly actions: EgovActionsService,
     private readonly documents: DocumentsService,
   ) {}
 
@@ -75,6 +78,37 @@ export class FilingController {
   @ApiAcceptedResponse({ description: '{status: "submitting", submissionId}' })
   submit(@CurrentCaller() c: Caller, @Param() { id }: IdParam, @Headers('idempotency-key') key?: string) {
     return this.submissions.submit(tenantOf(c), c, id, key);
+  }
+
+  @Post('amend')
+  @HttpCode(202)
+  @Scopes('applications:write')
+  @ApiHeader({ name: 'Idempotency-Key', required: true, description: 'the same key returns the same request' })
+  @ApiAcceptedResponse({
+    type: EgovActionAcceptedView,
+    description:
+      '補正: sends the form as edited since e-Gov asked for the correction (status correction_requested). 409 not_correctable, action_in_progress, version_conflict; 422 validation_failed, package_invalid. Once e-Gov accepts it the status is under_review.',
+  })
+  amend(@CurrentCaller() c: Caller, @Param() { id }: IdParam, @Body() dto: AmendApplicationDto, @Headers('idempotency-key') key?: string) {
+    return this.actions.amend(tenantOf(c), c, id, key, dto.version);
+  }
+
+  @Post('withdraw')
+  @HttpCode(202)
+  @Scopes('applications:write')
+  @ApiHeader({ name: 'Idempotency-Key', required: true, description: 'the same key returns the same request' })
+  @ApiAcceptedResponse({
+    type: EgovActionAcceptedView,
+    description:
+      '取下げ with a reason, while the case is arrived, under_review or correction_requested. 409 not_withdrawable, action_in_progress. Once e-Gov accepts it the status is withdrawn.',
+  })
+  withdraw(
+    @CurrentCaller() c: Caller,
+    @Param() { id }: IdParam,
+    @Body() dto: WithdrawApplicationDto,
+    @Headers('idempotency-key') key?: string,
+  ) {
+    return this.actions.withdraw(tenantOf(c), c, id, key, dto.reason);
   }
 
   @Get('documents')

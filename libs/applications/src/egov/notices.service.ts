@@ -11,6 +11,9 @@ export const NOTICE_KINDS = [
   'withdrawn',
   'failed',
   'document_received',
+  'amended',
+  'amend_failed',
+  'withdraw_failed',
 ] as const;
 export type NoticeKind = (typeof NOTICE_KINDS)[number];
 

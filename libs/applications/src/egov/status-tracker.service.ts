@@ -7,15 +7,21 @@ import * as yauzl from 'yauzl';
 import { AuditService } from '@charlotte/audit';
 import { SealingService } from '@charlotte/crypto';
 import { ApplicationStatus } from '../applications/dto/application.dto';
-import { BLOB_STORE } from '../attachments/attachments.service';
+import { BLOB_STORE } from '../tokens';
 import type { BlobStore } from '../blobs/blob-store';
+import { CaseNoticesService } from './case-notices.service';
 import { EgovAccountsService } from './egov-accounts.service';
 import { EgovCase, EgovClient, EgovError } from './egov-client';
 import { NoticeKind, NoticesService } from './notices.service';
 
-/** The government's status strings → our state machine (domain.md). Unknown strings keep the current state. */
-export function mapEgovStatus(s: string): ApplicationStatus | undefined {
+/**
+ * The government's status strings → our state machine (domain.md). Unknown
+ * strings keep the current state. A case withdrawn (取下げ) ends as 手続終了
+ * at e-Gov; its 取下げ notice tells it apart from a completed one.
+ */
+export function mapEgovStatus(s: string, noticeTypes: string[] = []): ApplicationStatus | undefined {
   const v = s.trim();
+  if (v === '手続終了' && noticeTypes.some((t) => t.includes('取下'))) return 'withdrawn';
   if (v.includes('取下')) return 'withdrawn';
   if (v === '到達') return 'arrived';
   if (v.startsWith('審査中') && v.includes('補正')) return 'correction_requested';
@@ -85,6 +91,7 @@ export class StatusTrackerService {
     private readonly accounts: EgovAccountsService,
     private readonly client: EgovClient,
     private readonly notices: NoticesService,
+    private readonly caseNotices: CaseNoticesService,
     private readonly audit: AuditService,
   ) {}
 
@@ -122,7 +129,12 @@ export class StatusTrackerService {
     const token = await this.accounts.accessToken(a.tenant_id);
     const c: EgovCase = await this.client.getCase(token, a.arrive_id);
     await this.fetchDocuments(a, token, c);
-    const next = mapEgovStatus(c.status);
+    // Before the status: a user told "correction requested" finds what to correct.
+    await this.caseNotices.sync(a.tenant_id, a.id, token, c);
+    const next = mapEgovStatus(
+      c.status,
+      (c.notice_list ?? []).map((n) => n.notice_type ?? ''),
+    );
     const who = await this.submitter(a.tenant_id, a.id);
     if (!next || next === a.status) {
       await this.ds.query(`UPDATE applications SET egov_status = $3 WHERE tenant_id = $1 AND id = $2`, [

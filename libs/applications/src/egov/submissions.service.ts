@@ -6,8 +6,8 @@ import { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '@charlotte/audit';
 import { Caller, ConflictError, DomainError, NotFoundError, ValidationFailedError } from '@charlotte/core';
 import { SealingService } from '@charlotte/crypto';
-import { actorOf } from '../applications/applications.service';
-import { BLOB_STORE } from '../attachments/attachments.service';
+import { actorOf } from '../applications/actor';
+import { BLOB_STORE } from '../tokens';
 import type { BlobStore } from '../blobs/blob-store';
 import { OfficesService } from '../offices/offices.service';
 import { ProceduresService } from '../procedures/procedures.service';
@@ -19,10 +19,10 @@ import { EgovPackageError } from './package/errors';
 import { EGOV_PROCEDURES } from './package/procedure-ids';
 
 /** Attempts before a transient failure becomes permanent (about a day with the backoff below). */
-const MAX_ATTEMPTS = 10;
+export const MAX_ATTEMPTS = 10;
 /** While one worker sends, the row is leased; a crashed worker's lease runs out and another resumes. */
-const LEASE_MS = 5 * 60_000;
-const backoffMs = (attempt: number) => Math.min(6 * 3600_000, 30_000 * 2 ** Math.max(0, attempt - 1));
+export const LEASE_MS = 5 * 60_000;
+export const backoffMs = (attempt: number) => Math.min(6 * 3600_000, 30_000 * 2 ** Math.max(0, attempt - 1));
 
 interface Claimed {
   id: string;
@@ -128,7 +128,7 @@ export class SubmissionsService {
   }
 
   /** Builds the package without attachments first, so what the user must fix (e.g. the office's 事業所整理記号) is a 422 now, not a failed filing later. */
-  private async dryRun(tenantId: string, applicationId: string): Promise<void> {
+  async dryRun(tenantId: string, applicationId: string): Promise<void> {
     const rows: Array<{ id: string; office_id: string; procedure_code: string; procedure_version: number; form_sealed: Buffer }> =
       await this.ds.query(
         `SELECT id, office_id, procedure_code, procedure_version, form_sealed FROM applications WHERE tenant_id = $1 AND id = $2`,
@@ -190,9 +190,19 @@ export class SubmissionsService {
       const adopted = await this.adoptOrphan(t, token, job, def.code);
       if (adopted) return this.arrived(job, adopted, undefined, true);
     }
-    const pkg = await buildPackage(await this.packageInput(t, app, true));
+    const pkg = await this.buildFor(t, app.id);
     const res = await this.client.apply(token, pkg.procId, pkg.fileName, pkg.zip);
     await this.arrived(job, res.arriveId, res.arriveDate, false);
+  }
+
+  /** The package to send for an application as it is now (form, office, attachments): the submission and a 補正 alike. */
+  async buildFor(tenantId: string, applicationId: string) {
+    const [app] = (await this.ds.query(
+      `SELECT id, office_id, procedure_code, procedure_version, form_sealed FROM applications WHERE tenant_id = $1 AND id = $2`,
+      [tenantId, applicationId],
+    )) as Array<{ id: string; office_id: string; procedure_code: string; procedure_version: number; form_sealed: Buffer }>;
+    if (!app) throw new NotFoundError('application');
+    return buildPackage(await this.packageInput(tenantId, app, true));
   }
 
   /** What the package is built from; without attachments for the dry run at submit time. */

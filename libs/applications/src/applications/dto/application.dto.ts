@@ -149,7 +149,36 @@ export class AttachmentView {
   @ApiProperty() createdAt: string;
 }
 
+export class EgovCaseNoticeDto {
+  @ApiProperty() noticeSubId: string;
+  @ApiProperty({ description: "the government's notice type: 補正, 取下げ, お知らせ, …" }) type: string;
+  @ApiProperty() title: string;
+  @ApiProperty({ description: 'for 補正: what to correct' }) body: string;
+  @ApiPropertyOptional({ nullable: true }) date: string | null;
+}
+
+export class EgovActionDto {
+  @ApiProperty() id: string;
+  @ApiProperty({ enum: ['amend', 'withdraw'] }) kind: 'amend' | 'withdraw';
+  @ApiProperty({ enum: ['pending', 'sending', 'done', 'failed'] }) state: 'pending' | 'sending' | 'done' | 'failed';
+  @ApiPropertyOptional({
+    nullable: true,
+    description: "why e-Gov refused it (the government's wording), or the last transient error while retrying",
+  })
+  lastError: string | null;
+  @ApiProperty() createdAt: string;
+  @ApiProperty() updatedAt: string;
+}
+
 export class ApplicationDetail extends ApplicationSummary {
+  @ApiPropertyOptional({ nullable: true, description: '到達番号 once e-Gov accepted the filing' }) arriveId: string | null;
+  @ApiPropertyOptional({ nullable: true, description: "e-Gov's own status string (到達, 審査中, 審査中（補正待ち）, …)" })
+  egovStatus: string | null;
+  @ApiPropertyOptional({ nullable: true, description: 'why the submission failed (status failed)' }) failureReason: string | null;
+  @ApiProperty({ type: [EgovCaseNoticeDto], description: 'notices e-Gov sent about this case (sealed at rest)' })
+  egovNotices: EgovCaseNoticeDto[];
+  @ApiPropertyOptional({ type: EgovActionDto, nullable: true, description: 'the latest 補正 (amend) or 取下げ (withdraw) request' })
+  lastAction: EgovActionDto | null;
   @ApiProperty({ type: 'object', additionalProperties: true, description: '個人番号 masked unless ?unmask=sensitive' })
   form: Record<string, unknown>;
   @ApiProperty() masked: boolean;
@@ -169,4 +198,26 @@ export class ValidationResultView {
   @ApiProperty({ type: [FieldErrorView] }) errors: FieldErrorView[];
   @ApiProperty({ enum: APPLICATION_STATUSES }) status: ApplicationStatus;
   @ApiProperty() version: number;
+}
+
+export class AmendApplicationDto {
+  @ApiProperty({ description: 'the version the user saw (a stale one answers 409 version_conflict)' })
+  @IsInt()
+  @Min(1)
+  version: number;
+}
+
+export class WithdrawApplicationDto {
+  @ApiProperty({ description: '取下げ理由 (sent to e-Gov; sealed at rest)', minLength: 1, maxLength: 1000 })
+  @IsString()
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value))
+  @Length(1, 1000)
+  reason: string;
+}
+
+export class EgovActionAcceptedView {
+  @ApiProperty() actionId: string;
+  @ApiProperty({ enum: ['amend', 'withdraw'] }) kind: 'amend' | 'withdraw';
+  @ApiProperty({ enum: ['pending', 'sending', 'done', 'failed'] }) state: 'pending' | 'sending' | 'done' | 'failed';
+  @ApiProperty({ enum: APPLICATION_STATUSES }) status: ApplicationStatus;
 }

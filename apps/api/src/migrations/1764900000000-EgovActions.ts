@@ -1,0 +1,51 @@
+import { MigrationInterface, QueryRunner } from 'typeorm';
+
+/**
+ * 補正 (amend) and 取下げ (withdraw) as durable jobs, and the notices e-Gov
+ * sends about a case (補正の内容, 取下げの受付, …) kept sealed on our side.
+ */
+export class EgovActions1764900000000 implements MigrationInterface {
+  name = 'EgovActions1764900000000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`
+      CREATE TABLE egov_actions (
+        id uuid PRIMARY KEY,
+        tenant_id uuid NOT NULL REFERENCES tenants(id),
+        application_id uuid NOT NULL REFERENCES applications(id) ON DELETE CASCADE,
+        kind text NOT NULL CHECK (kind IN ('amend', 'withdraw')),
+        idempotency_key text NOT NULL,
+        state text NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'sending', 'done', 'failed')),
+        attempts int NOT NULL DEFAULT 0,
+        next_attempt_at timestamptz NOT NULL DEFAULT now(),
+        sending_started_at timestamptz,
+        last_error text,
+        reason_sealed bytea,
+        requested_by text,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        updated_at timestamptz NOT NULL DEFAULT now()
+      )`);
+    await q.query(`CREATE UNIQUE INDEX egov_actions_idempotency_key ON egov_actions (tenant_id, application_id, idempotency_key)`);
+    // At most one 補正 or 取下げ on its way to e-Gov per application, whatever the instances.
+    await q.query(`CREATE UNIQUE INDEX egov_actions_in_flight ON egov_actions (application_id) WHERE state IN ('pending', 'sending')`);
+    await q.query(`CREATE INDEX egov_actions_due_idx ON egov_actions (next_attempt_at) WHERE state IN ('pending', 'sending')`);
+    await q.query(`
+      CREATE TABLE egov_case_notices (
+        id uuid PRIMARY KEY,
+        tenant_id uuid NOT NULL REFERENCES tenants(id),
+        application_id uuid NOT NULL REFERENCES applications(id) ON DELETE CASCADE,
+        notice_sub_id text NOT NULL,
+        notice_type text NOT NULL,
+        title_sealed bytea NOT NULL,
+        body_sealed bytea NOT NULL,
+        notice_date text,
+        fetched_at timestamptz NOT NULL DEFAULT now()
+      )`);
+    await q.query(`CREATE UNIQUE INDEX egov_case_notices_key ON egov_case_notices (application_id, notice_sub_id)`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP TABLE egov_case_notices`);
+    await q.query(`DROP TABLE egov_actions`);
+  }
+}

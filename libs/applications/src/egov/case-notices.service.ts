@@ -1,0 +1,96 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { KeyRotationService, SealingService } from '@charlotte/crypto';
+import { EgovCase, EgovClient } from './egov-client';
+
+const TITLE = 'egov_notice.title';
+const BODY = 'egov_notice.body';
+
+export interface EgovCaseNoticeView {
+  noticeSubId: string;
+  /** The government's own type: 補正, 取下げ, お知らせ, … */
+  type: string;
+  title: string;
+  body: string;
+  date: string | null;
+}
+
+/**
+ * The notices e-Gov sends about a case (what to correct for 補正, the receipt
+ * of a 取下げ, …). Their text is the government's wording about the
+ * applicant's case, so title and body are sealed like the form; they are kept
+ * after e-Gov deletes the case.
+ */
+@Injectable()
+export class CaseNoticesService {
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    private readonly sealing: SealingService,
+    private readonly client: EgovClient,
+    rotation: KeyRotationService,
+  ) {
+    rotation.register({ table: 'egov_case_notices', column: 'title_sealed', purpose: TITLE });
+    rotation.register({ table: 'egov_case_notices', column: 'body_sealed', purpose: BODY });
+  }
+
+  /** Fetches and stores the notices of `c` not stored yet. Returns the types of those new ones. */
+  async sync(tenantId: string, applicationId: string, token: string, c: EgovCase): Promise<string[]> {
+    const listed = (c.notice_list ?? []).map((n) => String(n.notice_sub_id));
+    if (listed.length === 0) return [];
+    const have: Array<{ notice_sub_id: string }> = await this.ds.query(
+      `SELECT notice_sub_id FROM egov_case_notices WHERE tenant_id = $1 AND application_id = $2`,
+      [tenantId, applicationId],
+    );
+    const known = new Set(have.map((h) => h.notice_sub_id));
+    const added: string[] = [];
+    for (const subId of listed) {
+      if (known.has(subId)) continue;
+      const n = await this.client.notice(token, c.arrive_id, subId);
+      const id = randomUUID();
+      const inserted: unknown[] = await this.ds.query(
+        `INSERT INTO egov_case_notices (id, tenant_id, application_id, notice_sub_id, notice_type, title_sealed, body_sealed, notice_date)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (application_id, notice_sub_id) DO NOTHING RETURNING id`,
+        [
+          id,
+          tenantId,
+          applicationId,
+          subId,
+          n.notice_type.slice(0, 50),
+          await this.sealing.seal(tenantId, TITLE, id, n.title.slice(0, 500)),
+          await this.sealing.seal(tenantId, BODY, id, n.body.slice(0, 20_000)),
+          n.date?.slice(0, 40) ?? null,
+        ],
+      );
+      if (inserted.length === 0) continue; // another poll stored it meanwhile
+      added.push(n.notice_type);
+    }
+    return added;
+  }
+
+  async list(tenantId: string, applicationId: string): Promise<EgovCaseNoticeView[]> {
+    const rows: Array<{
+      id: string;
+      notice_sub_id: string;
+      notice_type: string;
+      title_sealed: Buffer;
+      body_sealed: Buffer;
+      notice_date: string | null;
+    }> = await this.ds.query(
+      `SELECT id, notice_sub_id, notice_type, title_sealed, body_sealed, notice_date FROM egov_case_notices
+        WHERE tenant_id = $1 AND application_id = $2 ORDER BY fetched_at, notice_sub_id`,
+      [tenantId, applicationId],
+    );
+    const out: EgovCaseNoticeView[] = [];
+    for (const r of rows)
+      out.push({
+        noticeSubId: r.notice_sub_id,
+        type: r.notice_type,
+        title: await this.sealing.openString(tenantId, TITLE, r.id, r.title_sealed),
+        body: await this.sealing.openString(tenantId, BODY, r.id, r.body_sealed),
+        date: r.notice_date,
+      });
+    return out;
+  }
+}

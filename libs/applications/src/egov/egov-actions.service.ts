@@ -1,0 +1,400 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { AuditService } from '@charlotte/audit';
+import { Caller, ConflictError, DomainError, NotFoundError, ValidationFailedError } from '@charlotte/core';
+import { KeyRotationService, SealingService } from '@charlotte/crypto';
+import { actorOf } from '../applications/actor';
+import type { ApplicationStatus } from '../applications/dto/application.dto';
+import { ProceduresService } from '../procedures/procedures.service';
+import { CaseNoticesService } from './case-notices.service';
+import { EgovAccountsService, egovNotLinked } from './egov-accounts.service';
+import { EgovClient, EgovError } from './egov-client';
+import { NoticeKind, NoticesService } from './notices.service';
+import { EgovPackageError } from './package/errors';
+import { backoffMs, LEASE_MS, MAX_ATTEMPTS, SubmissionsService } from './submissions.service';
+import { mapEgovStatus } from './status-tracker.service';
+
+export type EgovActionKind = 'amend' | 'withdraw';
+export type EgovActionState = 'pending' | 'sending' | 'done' | 'failed';
+
+export interface EgovActionView {
+  id: string;
+  kind: EgovActionKind;
+  state: EgovActionState;
+  /** The government's reason when e-Gov refused it (no user data of ours). */
+  lastError: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface EgovActionAccepted {
+  actionId: string;
+  kind: EgovActionKind;
+  state: EgovActionState;
+  status: ApplicationStatus;
+}
+
+/** Where a 取下げ may be asked for: the case is at e-Gov and review has not ended. */
+export const WITHDRAWABLE: ApplicationStatus[] = ['arrived', 'under_review', 'correction_requested'];
+const REASON = 'egov_action.reason';
+const KEY_PATTERN = /^[A-Za-z0-9_.:-]{8,100}$/;
+
+interface Claimed {
+  id: string;
+  tenant_id: string;
+  application_id: string;
+  kind: EgovActionKind;
+  attempts: number;
+  sending_started_at: Date | null;
+  requested_by: string | null;
+  reason_sealed: Buffer | null;
+}
+
+const FAILED_NOTICE: Record<EgovActionKind, NoticeKind> = { amend: 'amend_failed', withdraw: 'withdraw_failed' };
+
+/**
+ * 補正 (amend) and 取下げ (withdraw) of a filed application, as durable jobs
+ * like the submission: the request is recorded with its Idempotency-Key (202),
+ * at most one is on its way per application (a partial unique index), and the
+ * worker sends it under a lease with retries. Neither call is idempotent at
+ * e-Gov, so a retry after an unknown outcome first reads the case: a case no
+ * longer waiting for correction, or already withdrawn, means the earlier
+ * attempt got through.
+ */
+@Injectable()
+export class EgovActionsService {
+  private readonly logger = new Logger(EgovActionsService.name);
+
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    private readonly sealing: SealingService,
+    private readonly procedures: ProceduresService,
+    private readonly submissions: SubmissionsService,
+    private readonly accounts: EgovAccountsService,
+    private readonly client: EgovClient,
+    private readonly notices: NoticesService,
+    private readonly caseNotices: CaseNoticesService,
+    private readonly audit: AuditService,
+    rotation: KeyRotationService,
+  ) {
+    rotation.register({ table: 'egov_actions', column: 'reason_sealed', purpose: REASON });
+  }
+
+  private event(m: EntityManager | DataSource, tenantId: string, appId: string, kind: string, actor: string | null, details = {}) {
+    return m.query(
+      `INSERT INTO application_events (tenant_id, application_id, kind, from_status, to_status, actor, details) VALUES ($1, $2, $3, NULL, NULL, $4, $5)`,
+      [tenantId, appId, kind, actor, JSON.stringify(details)],
+    );
+  }
+
+  private static checkKey(key: string | undefined): string {
+    if (!key || !KEY_PATTERN.test(key))
+      throw new ValidationFailedError([
+        { field: 'Idempotency-Key', message: 'send an Idempotency-Key header (8-100 characters: letters, digits, _ . : -)' },
+      ]);
+    return key;
+  }
+
+  /** 補正: sends the application as it is now (edited since the correction request) for the case waiting for correction. */
+  async amend(
+    tenantId: string,
+    caller: Caller,
+    applicationId: string,
+    key: string | undefined,
+    version: number,
+  ): Promise<EgovActionAccepted> {
+    const idempotencyKey = EgovActionsService.checkKey(key);
+    const replay = await this.replay(tenantId, applicationId, idempotencyKey, 'amend');
+    if (replay) return replay;
+    const app = await this.current(tenantId, applicationId);
+    if (!(await this.accounts.status(tenantId)).linked) throw egovNotLinked();
+    if (app.status !== 'correction_requested')
+      throw new ConflictError('not_correctable', 'Only an application for which e-Gov asked a correction (補正) can be amended.');
+    // Every rule at once, as POST /validate answers them; then the package as e-Gov will get it (without attachments).
+    const def = this.procedures.get(app.procedure_code, app.procedure_version);
+    const form = JSON.parse(await this.sealing.openString(tenantId, 'application.form', applicationId, app.form_sealed)) as Record<
+      string,
+      unknown
+    >;
+    const errors = this.procedures.validate(def, form, 'complete');
+    if (errors.length)
+      throw new DomainError(
+        422,
+        'validation_failed',
+        'The form is not complete',
+        'Correct the form before sending the 補正.',
+        errors.map((e) => ({ field: `form.${e.field}`, message: e.message, code: e.code })),
+      );
+    await this.submissions.dryRun(tenantId, applicationId);
+    return this.record(tenantId, caller, applicationId, 'amend', idempotencyKey, null, (status, v) => {
+      if (status !== 'correction_requested')
+        throw new ConflictError('not_correctable', 'Only an application for which e-Gov asked a correction (補正) can be amended.');
+      if (v !== version)
+        throw new ConflictError('version_conflict', 'The application was changed by someone else; reload it and try again.');
+    });
+  }
+
+  /** 取下げ with the applicant's reason (sealed: it may name the insured person). */
+  async withdraw(
+    tenantId: string,
+    caller: Caller,
+    applicationId: string,
+    key: string | undefined,
+    reason: string,
+  ): Promise<EgovActionAccepted> {
+    const idempotencyKey = EgovActionsService.checkKey(key);
+    const replay = await this.replay(tenantId, applicationId, idempotencyKey, 'withdraw');
+    if (replay) return replay;
+    await this.current(tenantId, applicationId);
+    if (!(await this.accounts.status(tenantId)).linked) throw egovNotLinked();
+    return this.record(tenantId, caller, applicationId, 'withdraw', idempotencyKey, reason.trim(), (status) => {
+      if (!WITHDRAWABLE.includes(status))
+        throw new ConflictError(
+          'not_withdrawable',
+          `An application can be withdrawn while it is at e-Gov and under review (arrived, under_review, correction_requested); this one is ${status}.`,
+        );
+    });
+  }
+
+  private async current(tenantId: string, applicationId: string) {
+    const rows: Array<{ status: ApplicationStatus; procedure_code: string; procedure_version: number; form_sealed: Buffer }> =
+      await this.ds.query(
+        `SELECT status, procedure_code, procedure_version, form_sealed FROM applications WHERE tenant_id = $1 AND id = $2`,
+        [tenantId, applicationId],
+      );
+    if (!rows[0]) throw new NotFoundError('application');
+    return rows[0];
+  }
+
+  /** The same key answers the same action (with its state now); the key of the other kind is a client bug. */
+  private async replay(
+    tenantId: string,
+    applicationId: string,
+    key: string,
+    kind: EgovActionKind,
+  ): Promise<EgovActionAccepted | undefined> {
+    const rows: Array<{ id: string; kind: EgovActionKind; state: EgovActionState; status: ApplicationStatus }> = await this.ds.query(
+      `SELECT x.id, x.kind, x.state, a.status FROM egov_actions x JOIN applications a ON a.id = x.application_id AND a.tenant_id = x.tenant_id
+        WHERE x.tenant_id = $1 AND x.application_id = $2 AND x.idempotency_key = $3`,
+      [tenantId, applicationId, key],
+    );
+    const r = rows[0];
+    if (!r) return undefined;
+    if (r.kind !== kind) throw new ConflictError('idempotency_key_reused', `This Idempotency-Key was used for a ${r.kind} request.`);
+    return { actionId: r.id, kind: r.kind, state: r.state, status: r.status };
+  }
+
+  private async record(
+    tenantId: string,
+    caller: Caller,
+    applicationId: string,
+    kind: EgovActionKind,
+    key: string,
+    reason: string | null,
+    check: (status: ApplicationStatus, version: number) => void,
+  ): Promise<EgovActionAccepted> {
+    const actor = actorOf(caller);
+    const id = randomUUID();
+    const reasonSealed = reason === null ? null : await this.sealing.seal(tenantId, REASON, id, reason);
+    const out = await this.ds.transaction(async (m) => {
+      const app: Array<{ status: ApplicationStatus; version: number }> = await m.query(
+        `SELECT status, version FROM applications WHERE tenant_id = $1 AND id = $2 FOR UPDATE`,
+        [tenantId, applicationId],
+      );
+      if (!app[0]) throw new NotFoundError('application');
+      // Under the row lock: a concurrent request with the same key lands here second and replays.
+      const same = await this.replay(tenantId, applicationId, key, kind);
+      if (same) return { ...same, replayed: true };
+      check(app[0].status, app[0].version);
+      const busy: Array<{ kind: EgovActionKind }> = await m.query(
+        `SELECT kind FROM egov_actions WHERE tenant_id = $1 AND application_id = $2 AND state IN ('pending', 'sending')`,
+        [tenantId, applicationId],
+      );
+      if (busy[0])
+        throw new ConflictError(
+          'action_in_progress',
+          `A ${busy[0].kind} of this application is on its way to e-Gov; wait for its outcome.`,
+        );
+      await m.query(
+        `INSERT INTO egov_actions (id, tenant_id, application_id, kind, idempotency_key, reason_sealed, requested_by) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+        [id, tenantId, applicationId, kind, key, reasonSealed, actor],
+      );
+      await this.event(m, tenantId, applicationId, `${kind}_requested`, actor, { action: id });
+      return { actionId: id, kind, state: 'pending' as const, status: app[0].status, replayed: false };
+    });
+    if (!out.replayed)
+      await this.audit.record({
+        category: 'operation',
+        action: kind === 'amend' ? 'application.amend_requested' : 'application.withdraw_requested',
+        outcome: 'success',
+        tenantId,
+        target: { type: 'application', id: applicationId },
+        details: { action: out.actionId },
+      });
+    return { actionId: out.actionId, kind: out.kind, state: out.state, status: out.status };
+  }
+
+  /** The latest 補正/取下げ of an application, for its detail view. */
+  async latest(tenantId: string, applicationId: string): Promise<EgovActionView | null> {
+    const rows: Array<{
+      id: string;
+      kind: EgovActionKind;
+      state: EgovActionState;
+      last_error: string | null;
+      created_at: Date;
+      updated_at: Date;
+    }> = await this.ds.query(
+      `SELECT id, kind, state, last_error, created_at, updated_at FROM egov_actions WHERE tenant_id = $1 AND application_id = $2
+          ORDER BY created_at DESC, id DESC LIMIT 1`,
+      [tenantId, applicationId],
+    );
+    const r = rows[0];
+    if (!r) return null;
+    return {
+      id: r.id,
+      kind: r.kind,
+      state: r.state,
+      lastError: r.state === 'failed' || r.state === 'pending' ? r.last_error : null,
+      createdAt: new Date(r.created_at).toISOString(),
+      updatedAt: new Date(r.updated_at).toISOString(),
+    };
+  }
+
+  /** True while a 補正 or 取下げ is on its way: the form stays as it is being sent. */
+  async inFlight(m: EntityManager | DataSource, tenantId: string, applicationId: string): Promise<boolean> {
+    const rows: unknown[] = await m.query(
+      `SELECT 1 FROM egov_actions WHERE tenant_id = $1 AND application_id = $2 AND state IN ('pending', 'sending')`,
+      [tenantId, applicationId],
+    );
+    return rows.length > 0;
+  }
+
+  private async claim(): Promise<Claimed | undefined> {
+    const r: [Claimed[], number] = await this.ds.query(
+      `UPDATE egov_actions SET state = 'sending', attempts = attempts + 1, sending_started_at = COALESCE(sending_started_at, now()),
+              next_attempt_at = now() + make_interval(secs => $1), updated_at = now()
+        WHERE id = (SELECT id FROM egov_actions WHERE state IN ('pending', 'sending') AND next_attempt_at <= now()
+                     ORDER BY next_attempt_at FOR UPDATE SKIP LOCKED LIMIT 1)
+        RETURNING id, tenant_id, application_id, kind, attempts, sending_started_at, requested_by, reason_sealed`,
+      [LEASE_MS / 1000],
+    );
+    return r[0][0];
+  }
+
+  /** Works through every due 補正/取下げ (scheduled with the submission worker; tests call it directly). */
+  async runDue(): Promise<number> {
+    let n = 0;
+    for (;;) {
+      const job = await this.claim();
+      if (!job) return n;
+      n++;
+      try {
+        await this.send(job);
+      } catch (e) {
+        await this.failed(job, e);
+      }
+    }
+  }
+
+  private async send(job: Claimed): Promise<void> {
+    const t = job.tenant_id;
+    const rows: Array<{ arrive_id: string | null }> = await this.ds.query(
+      `SELECT arrive_id FROM applications WHERE tenant_id = $1 AND id = $2`,
+      [t, job.application_id],
+    );
+    const arriveId = rows[0]?.arrive_id;
+    if (!arriveId) throw new DomainError(409, 'not_filed', 'Not filed', 'The application has no e-Gov case.');
+    const token = await this.accounts.accessToken(t);
+    if (job.attempts > 1) {
+      // The earlier attempt may have reached e-Gov without us storing the answer.
+      const c = await this.client.getCase(token, arriveId);
+      const now = mapEgovStatus(c.status);
+      const through =
+        job.kind === 'amend'
+          ? now !== undefined && now !== 'correction_requested'
+          : (c.notice_list ?? []).some((n) => (n.notice_type ?? '').includes('取下'));
+      if (through) return this.done(job, arriveId, token, c.status);
+    }
+    if (job.kind === 'amend') {
+      const pkg = await this.submissions.buildFor(t, job.application_id);
+      const res = await this.client.amend(token, arriveId, pkg.procId, pkg.fileName, pkg.zip);
+      return this.done(job, arriveId, token, res.status ?? '審査中');
+    }
+    const reason = await this.sealing.openString(t, REASON, job.id, job.reason_sealed as Buffer);
+    const res = await this.client.withdraw(token, arriveId, reason);
+    return this.done(job, arriveId, token, res.status ?? null);
+  }
+
+  private async done(job: Claimed, arriveId: string, token: string, egovStatus: string | null): Promise<void> {
+    const t = job.tenant_id;
+    const to: ApplicationStatus = job.kind === 'amend' ? 'under_review' : 'withdrawn';
+    const from: ApplicationStatus[] = job.kind === 'amend' ? ['correction_requested'] : WITHDRAWABLE;
+    const moved = await this.ds.transaction(async (m) => {
+      await m.query(`UPDATE egov_actions SET state = 'done', last_error = NULL, updated_at = now() WHERE id = $1`, [job.id]);
+      const cur: Array<{ status: ApplicationStatus }> = await m.query(
+        `SELECT status FROM applications WHERE tenant_id = $1 AND id = $2 FOR UPDATE`,
+        [t, job.application_id],
+      );
+      // The status poll may have moved it meanwhile (e.g. to withdrawn): then only the event is recorded.
+      const prev = cur[0] && from.includes(cur[0].status) ? cur[0].status : undefined;
+      if (prev)
+        await m.query(
+          `UPDATE applications SET status = $3, egov_status = COALESCE($4, egov_status), version = version + 1, updated_at = now() WHERE tenant_id = $1 AND id = $2`,
+          [t, job.application_id, to, egovStatus?.slice(0, 100) ?? null],
+        );
+      const flag = job.kind === 'amend' ? 'amended' : 'withdrawn';
+      await m.query(
+        `INSERT INTO application_events (tenant_id, application_id, kind, from_status, to_status, actor, details) VALUES ($1, $2, $3, $4, $5, 'system', $6)`,
+        [t, job.application_id, prev ? 'status' : flag, prev ?? null, prev ? to : null, JSON.stringify({ action: job.id, [flag]: true })],
+      );
+      await this.notices.add(m, t, job.requested_by, job.application_id, job.kind === 'amend' ? 'amended' : 'withdrawn');
+      return !!prev;
+    });
+    await this.audit.record({
+      category: 'operation',
+      action: job.kind === 'amend' ? 'application.amended' : 'application.withdrawn',
+      outcome: 'success',
+      tenantId: t,
+      actor: { type: 'system' },
+      target: { type: 'application', id: job.application_id },
+      details: { action: job.id, attempts: job.attempts, statusChanged: moved },
+    });
+    // The receipt of a 取下げ (and any other new notice) is kept with the application; best effort.
+    try {
+      const c = await this.client.getCase(token, arriveId);
+      await this.caseNotices.sync(t, job.application_id, token, c);
+    } catch (e) {
+      this.logger.warn({ message: 'e-Gov notices not fetched after an action', action: job.id, error: (e as Error).message });
+    }
+  }
+
+  private async failed(job: Claimed, e: unknown): Promise<void> {
+    const transient = e instanceof EgovError ? e.kind === 'transient' : !(e instanceof DomainError || e instanceof EgovPackageError);
+    const reason = e instanceof Error ? e.message.slice(0, 500) : 'unknown error';
+    if (transient && job.attempts < MAX_ATTEMPTS) {
+      const wait = e instanceof EgovError && e.retryAfterMs ? Math.max(e.retryAfterMs, 1000) : backoffMs(job.attempts);
+      await this.ds.query(
+        `UPDATE egov_actions SET state = 'pending', last_error = $2, next_attempt_at = now() + make_interval(secs => $3), updated_at = now() WHERE id = $1`,
+        [job.id, reason, wait / 1000],
+      );
+      this.logger.warn({ message: `e-Gov ${job.kind} will be retried`, action: job.id, attempt: job.attempts, waitMs: wait });
+      return;
+    }
+    await this.ds.transaction(async (m) => {
+      await m.query(`UPDATE egov_actions SET state = 'failed', last_error = $2, updated_at = now() WHERE id = $1`, [job.id, reason]);
+      await this.event(m, job.tenant_id, job.application_id, `${job.kind}_failed`, 'system', { action: job.id, reason });
+      await this.notices.add(m, job.tenant_id, job.requested_by, job.application_id, FAILED_NOTICE[job.kind]);
+    });
+    await this.audit.record({
+      category: 'operation',
+      action: job.kind === 'amend' ? 'application.amend_failed' : 'application.withdraw_failed',
+      outcome: 'failure',
+      tenantId: job.tenant_id,
+      actor: { type: 'system' },
+      target: { type: 'application', id: job.application_id },
+      details: { action: job.id, attempts: job.attempts, kind: e instanceof EgovError ? e.kind : 'internal' },
+    });
+  }
+}
