@@ -334,6 +334,12 @@ describe('Filing with e-Gov (simulator)', () => {
       .send({ version: broken.body.version, form: { ...VALID_FORM, address: '東京都千代田区霞が関1-2-3' } })
       .expect(200);
     expect(await t.ds.query(`SELECT count(*)::int AS n FROM egov_actions WHERE application_id = $1`, [id])).toEqual([{ n: 0 }]);
+    // A 補正 often needs a document: attachments can be added again too (scanned as always).
+    await admin.agent
+      .post(`/api/v1/applications/${id}/attachments`)
+      .set('X-CSRF-Token', admin.csrf)
+      .attach('file', Buffer.from('%PDF-1.4\n% 補正資料\n%%EOF\n'), { filename: 'hosei.pdf' })
+      .expect(201);
 
     const first = await action(id, 'amend', 'amend-key-0001', { version: fixed.body.version }).expect(202);
     expect(first.body).toMatchObject({ kind: 'amend', state: 'pending', status: 'correction_requested' });
@@ -358,6 +364,8 @@ describe('Filing with e-Gov (simulator)', () => {
     });
     const simCase = sim.state.cases.get(arriveId)!;
     expect(simCase.packages).toHaveLength(2);
+    expect(simCase.packages[1].entries.some((e) => e.endsWith('hosei.pdf'))).toBe(true);
+    expect(simCase.packages[0].entries.some((e) => e.endsWith('hosei.pdf'))).toBe(false);
     expect(
       s.timeline.some((e: { toStatus: string; details: { amended?: boolean } }) => e.toStatus === 'under_review' && e.details.amended),
     ).toBe(true);
@@ -450,6 +458,24 @@ describe('Filing with e-Gov (simulator)', () => {
     // Not at e-Gov any more as a withdrawable case; the poll catches up with the real state.
     await t.app.get(StatusTrackerService).pollAll();
     expect(['review_finished', 'completed']).toContain((await status(id)).status);
+  });
+
+  it("shows a user the notices addressed to them or to the whole tenant, never another user's", async () => {
+    const member = await login(t, 'file-a', a.memberEmail);
+    const mine: Array<{ kind: string; applicationId: string }> = (await member.agent.get('/api/v1/notices').expect(200)).body.items;
+    // Everything so far was submitted by the admin: none of it is addressed to the member.
+    const adminIds = new Set(((await admin.agent.get('/api/v1/notices').expect(200)).body.items as Array<{ id: string }>).map((n) => n.id));
+    expect(adminIds.size).toBeGreaterThan(0);
+    expect(mine.filter((n: { kind: string; applicationId: string } & { id?: string }) => adminIds.has(n.id as string))).toEqual([]);
+    const adminNotice = [...adminIds][0];
+    await member.agent.post(`/api/v1/notices/${adminNotice}/read`).set('X-CSRF-Token', member.csrf).expect(404);
+    expect((await t.ds.query(`SELECT read_at FROM notices WHERE id = $1`, [adminNotice]))[0].read_at).toBeNull();
+    // A notice for the whole tenant (no known submitter) reaches both.
+    const app = (await member.agent.get('/api/v1/applications').expect(200)).body.items[0].id;
+    await t.ds.query(`INSERT INTO notices (tenant_id, user_id, application_id, kind) VALUES ($1, NULL, $2, 'failed')`, [a.tenantId, app]);
+    const both = await Promise.all([member, admin].map(async (u) => (await u.agent.get('/api/v1/notices').expect(200)).body.items));
+    for (const items of both)
+      expect(items.some((n: { kind: string; applicationId: string }) => n.kind === 'failed' && n.applicationId === app)).toBe(true);
   });
 
   it('keeps 補正 and 取下げ to their tenant and their states', async () => {

@@ -4,12 +4,12 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import busboy from 'busboy';
 import type { Request, Response } from 'express';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '@charlotte/audit';
-import { APP_CONFIG, AppConfig, Caller, ConflictError, DomainError, NotFoundError, ValidationFailedError } from '@charlotte/core';
+import { APP_CONFIG, AppConfig, Caller, DomainError, NotFoundError, ValidationFailedError } from '@charlotte/core';
 import { SealingService } from '@charlotte/crypto';
 import { actorOf, ApplicationsService } from '../applications/applications.service';
-import { AttachmentView } from '../applications/dto/application.dto';
+import { ApplicationStatus, AttachmentView } from '../applications/dto/application.dto';
 import type { BlobStore } from '../blobs/blob-store';
 import { scanWhileStreaming } from '../scanning/clamd-scanner';
 import { MalwareScanner, ScannerUnavailableError } from '../scanning/scanner';
@@ -218,13 +218,7 @@ export class AttachmentsService {
       const name = await this.sealing.seal(tenantId, NAME, id, fileName);
       await this.ds.transaction(async (m) => {
         // The application may have been submitted or deleted while the file was uploading.
-        const app: Array<{ status: string }> = await m.query(
-          `SELECT status FROM applications WHERE tenant_id = $1 AND id = $2 FOR UPDATE`,
-          [tenantId, applicationId],
-        );
-        if (!app[0]) throw new NotFoundError('application');
-        if (!['draft', 'ready'].includes(app[0].status))
-          throw new ConflictError('not_editable', `An application in status ${app[0].status} can no longer be changed.`);
+        await this.lockEditable(m, tenantId, applicationId);
         await m.query(
           `INSERT INTO attachments (id, tenant_id, application_id, name_sealed, content_type, size, sha256, blob_key, scan, created_by)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'clean', $9)`,
@@ -294,10 +288,21 @@ export class AttachmentsService {
     });
   }
 
+  /** Under the application's row lock: it may have been submitted, deleted or its 補正 sent meanwhile. */
+  private async lockEditable(m: EntityManager, tenantId: string, applicationId: string): Promise<void> {
+    const app: Array<{ status: ApplicationStatus }> = await m.query(
+      `SELECT status FROM applications WHERE tenant_id = $1 AND id = $2 FOR UPDATE`,
+      [tenantId, applicationId],
+    );
+    if (!app[0]) throw new NotFoundError('application');
+    await this.applications.assertEditable(tenantId, applicationId, m, app[0]);
+  }
+
   async remove(tenantId: string, caller: Caller, applicationId: string, id: string): Promise<void> {
     await this.applications.assertEditable(tenantId, applicationId);
     const r = await this.row(tenantId, applicationId, id);
     await this.ds.transaction(async (m) => {
+      await this.lockEditable(m, tenantId, applicationId);
       await m.query(`DELETE FROM attachments WHERE tenant_id = $1 AND id = $2`, [tenantId, id]);
       await m.query(
         `INSERT INTO application_events (tenant_id, application_id, kind, actor, details) VALUES ($1, $2, 'attachment_removed', $3, $4)`,
