@@ -478,6 +478,22 @@ describe('Filing with e-Gov (simulator)', () => {
       expect(items.some((n: { kind: string; applicationId: string }) => n.kind === 'failed' && n.applicationId === app)).toBe(true);
   });
 
+  it('one poll run reaches every open case, in batches, least recently polled first', async () => {
+    const ids = [];
+    for (const n of [1, 2, 3]) ids.push((await arrived(`一括ポーリング ${n}`)).id);
+    now += 1500;
+    const before = await t.ds.query(
+      `SELECT count(*)::int AS n FROM applications WHERE arrive_id IS NOT NULL AND status NOT IN ('completed', 'withdrawn', 'failed')`,
+    );
+    expect(before[0].n).toBeGreaterThan(3);
+    await t.app.get(StatusTrackerService).pollAll({ batch: 1, concurrency: 1 });
+    for (const id of ids) expect((await status(id)).status).toBe('under_review');
+    const polled = await t.ds.query(
+      `SELECT count(*)::int AS n FROM applications WHERE arrive_id IS NOT NULL AND egov_polled_at IS NULL AND status NOT IN ('completed', 'withdrawn', 'failed')`,
+    );
+    expect(polled[0].n).toBe(0);
+  });
+
   it('keeps 補正 and 取下げ to their tenant and their states', async () => {
     const { id } = await arrived('他テナント');
     const c = await seedTenant(t, 'file-c');

@@ -1,8 +1,9 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * 補正 (amend) and 取下げ (withdraw) as durable jobs, and the notices e-Gov
- * sends about a case (補正の内容, 取下げの受付, …) kept sealed on our side.
+ * 補正 (amend) and 取下げ (withdraw) as durable jobs, the notices e-Gov
+ * sends about a case (補正の内容, 取下げの受付, …) kept sealed on our side, and
+ * when each open case was last polled.
  */
 export class EgovActions1764900000000 implements MigrationInterface {
   name = 'EgovActions1764900000000';
@@ -42,9 +43,17 @@ export class EgovActions1764900000000 implements MigrationInterface {
         fetched_at timestamptz NOT NULL DEFAULT now()
       )`);
     await q.query(`CREATE UNIQUE INDEX egov_case_notices_key ON egov_case_notices (application_id, notice_sub_id)`);
+    // The status poll walks every open case once per run, least recently polled first.
+    await q.query(`ALTER TABLE applications ADD COLUMN egov_polled_at timestamptz`);
+    await q.query(
+      `CREATE INDEX applications_egov_poll_idx ON applications (egov_polled_at NULLS FIRST)
+        WHERE arrive_id IS NOT NULL AND status NOT IN ('completed', 'withdrawn', 'failed')`,
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP INDEX applications_egov_poll_idx`);
+    await q.query(`ALTER TABLE applications DROP COLUMN egov_polled_at`);
     await q.query(`DROP TABLE egov_case_notices`);
     await q.query(`DROP TABLE egov_actions`);
   }

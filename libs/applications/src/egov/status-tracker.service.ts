@@ -95,26 +95,45 @@ export class StatusTrackerService {
     private readonly audit: AuditService,
   ) {}
 
-  async pollAll(): Promise<number> {
-    const apps: Array<{ id: string; tenant_id: string; arrive_id: string; status: ApplicationStatus }> = await this.ds.query(
-      `SELECT id, tenant_id, arrive_id, status FROM applications
-        WHERE arrive_id IS NOT NULL AND status NOT IN ('completed', 'withdrawn', 'failed') ORDER BY updated_at LIMIT 500`,
-    );
+  /**
+   * One run: every open case once, least recently polled first, a few at a
+   * time (so 10,000 open cases are all seen in one run, not the same first
+   * batch again and again). Returns how many changed status.
+   */
+  async pollAll(opts: { concurrency?: number; batch?: number } = {}): Promise<number> {
+    const concurrency = Math.max(1, opts.concurrency ?? 4);
+    const [{ t: started }]: Array<{ t: Date }> = await this.ds.query(`SELECT now() AS t`);
     let changed = 0;
-    for (const a of apps) {
-      try {
-        if (await this.pollOne(a)) changed++;
-      } catch (e) {
-        // One tenant's unlinked account or an e-Gov hiccup must not stop the others.
-        this.logger.warn({
-          message: 'e-Gov status poll failed',
-          application: a.id,
-          kind: e instanceof EgovError ? e.kind : 'internal',
-          error: (e as Error).message,
-        });
-      }
+    for (;;) {
+      const apps: Array<{ id: string; tenant_id: string; arrive_id: string; status: ApplicationStatus }> = await this.ds.query(
+        `SELECT id, tenant_id, arrive_id, status FROM applications
+          WHERE arrive_id IS NOT NULL AND status NOT IN ('completed', 'withdrawn', 'failed')
+            AND (egov_polled_at IS NULL OR egov_polled_at < $1)
+          ORDER BY egov_polled_at NULLS FIRST, id LIMIT $2`,
+        [started, opts.batch ?? 200],
+      );
+      if (apps.length === 0) return changed;
+      let next = 0;
+      const worker = async () => {
+        while (next < apps.length) {
+          const a = apps[next++];
+          try {
+            if (await this.pollOne(a)) changed++;
+          } catch (e) {
+            // One tenant's unlinked account or an e-Gov hiccup must not stop the others.
+            this.logger.warn({
+              message: 'e-Gov status poll failed',
+              application: a.id,
+              kind: e instanceof EgovError ? e.kind : 'internal',
+              error: (e as Error).message,
+            });
+          }
+          // Marked even after a failure, so that the run moves on; the next run tries again.
+          await this.ds.query(`UPDATE applications SET egov_polled_at = now() WHERE tenant_id = $1 AND id = $2`, [a.tenant_id, a.id]);
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(concurrency, apps.length) }, worker));
     }
-    return changed;
   }
 
   private async submitter(tenantId: string, applicationId: string): Promise<string | null> {
@@ -135,7 +154,6 @@ export class StatusTrackerService {
       c.status,
       (c.notice_list ?? []).map((n) => n.notice_type ?? ''),
     );
-    const who = await this.submitter(a.tenant_id, a.id);
     if (!next || next === a.status) {
       await this.ds.query(`UPDATE applications SET egov_status = $3 WHERE tenant_id = $1 AND id = $2`, [
         a.tenant_id,
@@ -155,7 +173,7 @@ export class StatusTrackerService {
         [a.tenant_id, a.id, a.status, next, JSON.stringify({ egovStatus: c.status.slice(0, 100) })],
       );
       const kind = NOTIFY[next];
-      if (kind) await this.notices.add(m, a.tenant_id, who, a.id, kind);
+      if (kind) await this.notices.add(m, a.tenant_id, await this.submitter(a.tenant_id, a.id), a.id, kind);
     });
     await this.audit.record({
       category: 'operation',
