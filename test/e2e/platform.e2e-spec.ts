@@ -39,7 +39,19 @@ describe('Platform: health, OpenAPI, SPA hosting, security headers, first start'
         '/api/v1/users/{id}',
         '/api/v1/users/{id}/invite',
         '/health/ready',
+        '/api/v1/applications/{id}/submit',
+        '/api/v1/applications/{id}/amend',
+        '/api/v1/applications/{id}/withdraw',
+        '/api/v1/applications/{id}/documents',
+        '/api/v1/notices',
       ]),
+    );
+    const amend = doc.paths['/api/v1/applications/{id}/amend'].post;
+    expect(amend.parameters.map((p: { name: string }) => p.name)).toContain('Idempotency-Key');
+    expect(Object.keys(amend.responses)).toContain('202');
+    expect(doc.components.schemas.WithdrawApplicationDto.required).toEqual(['reason']);
+    expect(Object.keys(doc.components.schemas.ApplicationDetail.properties)).toEqual(
+      expect.arrayContaining(['arriveId', 'egovStatus', 'failureReason', 'egovNotices', 'lastAction']),
     );
     expect(doc.components.schemas.LoginDto.required).toEqual(expect.arrayContaining(['tenant', 'email', 'password']));
     expect(doc.components.schemas.CreateUserDto.properties.role.enum).toEqual(['admin', 'member']);
