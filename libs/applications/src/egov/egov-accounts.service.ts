@@ -96,6 +96,21 @@ export class EgovAccountsService {
       });
   }
 
+  /** After e-Gov refused an access token it thought valid (revoked there): the next call refreshes it. */
+  async expireAccessToken(tenantId: string): Promise<void> {
+    await this.ds.transaction(async (m) => {
+      const r: Array<{ tokens_sealed: Buffer }> = await m.query(`SELECT tokens_sealed FROM egov_accounts WHERE tenant_id = $1 FOR UPDATE`, [
+        tenantId,
+      ]);
+      if (!r[0]) return;
+      const tokens = JSON.parse(await this.sealing.openString(tenantId, TOKENS, tenantId, r[0].tokens_sealed)) as EgovTokens;
+      await m.query(`UPDATE egov_accounts SET tokens_sealed = $2, updated_at = now() WHERE tenant_id = $1`, [
+        tenantId,
+        await this.sealing.seal(tenantId, TOKENS, tenantId, JSON.stringify({ ...tokens, expiresAt: 0 })),
+      ]);
+    });
+  }
+
   /** A valid access token for the tenant, refreshed when it expires within a minute. */
   async accessToken(tenantId: string): Promise<string> {
     return this.ds.transaction(async (m) => {

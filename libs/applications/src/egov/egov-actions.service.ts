@@ -12,8 +12,7 @@ import { CaseNoticesService } from './case-notices.service';
 import { EgovAccountsService, egovNotLinked } from './egov-accounts.service';
 import { EgovClient, EgovError } from './egov-client';
 import { NoticeKind, NoticesService } from './notices.service';
-import { EgovPackageError } from './package/errors';
-import { backoffMs, LEASE_MS, MAX_ATTEMPTS, SubmissionsService } from './submissions.service';
+import { backoffMs, LEASE_MS, MAX_ATTEMPTS, retryable, SubmissionsService } from './submissions.service';
 import { mapEgovStatus } from './status-tracker.service';
 
 export type EgovActionKind = 'amend' | 'withdraw';
@@ -371,9 +370,9 @@ export class EgovActionsService {
   }
 
   private async failed(job: Claimed, e: unknown): Promise<void> {
-    const transient = e instanceof EgovError ? e.kind === 'transient' : !(e instanceof DomainError || e instanceof EgovPackageError);
     const reason = e instanceof Error ? e.message.slice(0, 500) : 'unknown error';
-    if (transient && job.attempts < MAX_ATTEMPTS) {
+    if (e instanceof EgovError && e.kind === 'auth') await this.accounts.expireAccessToken(job.tenant_id).catch(() => undefined);
+    if (retryable(e) && job.attempts < MAX_ATTEMPTS) {
       const wait = e instanceof EgovError && e.retryAfterMs ? Math.max(e.retryAfterMs, 1000) : backoffMs(job.attempts);
       await this.ds.query(
         `UPDATE egov_actions SET state = 'pending', last_error = $2, next_attempt_at = now() + make_interval(secs => $3), updated_at = now() WHERE id = $1`,

@@ -24,6 +24,19 @@ export const MAX_ATTEMPTS = 10;
 export const LEASE_MS = 5 * 60_000;
 export const backoffMs = (attempt: number) => Math.min(6 * 3600_000, 30_000 * 2 ** Math.max(0, attempt - 1));
 
+/**
+ * Whether a failed send may succeed later: e-Gov's transient errors, and an
+ * account an administrator must (re)link (unlinked meanwhile, or its tokens
+ * refused): the filing waits for the relink, within the attempts, rather than
+ * failing at once. Anything unexpected is retried too; a package we cannot
+ * build or a 4xx from e-Gov is final.
+ */
+export function retryable(e: unknown): boolean {
+  if (e instanceof EgovError) return e.kind !== 'permanent';
+  if (e instanceof DomainError) return e.code === 'egov_not_linked';
+  return !(e instanceof EgovPackageError);
+}
+
 interface Claimed {
   id: string;
   tenant_id: string;
@@ -304,9 +317,9 @@ export class SubmissionsService {
   }
 
   private async failed(job: Claimed, e: unknown): Promise<void> {
-    const transient = e instanceof EgovError ? e.kind === 'transient' : !(e instanceof DomainError || e instanceof EgovPackageError);
     const reason = e instanceof Error ? e.message.slice(0, 500) : 'unknown error';
-    if (transient && job.attempts < MAX_ATTEMPTS) {
+    if (e instanceof EgovError && e.kind === 'auth') await this.accounts.expireAccessToken(job.tenant_id).catch(() => undefined);
+    if (retryable(e) && job.attempts < MAX_ATTEMPTS) {
       const wait = e instanceof EgovError && e.retryAfterMs ? Math.max(e.retryAfterMs, 1000) : backoffMs(job.attempts);
       await this.ds.query(
         `UPDATE submissions SET state = 'pending', last_error = $2, next_attempt_at = now() + make_interval(secs => $3), updated_at = now() WHERE id = $1`,
