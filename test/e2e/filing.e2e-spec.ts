@@ -4,23 +4,7 @@ import request from 'supertest';
 import { EgovActionsService, StatusTrackerService, SubmissionsService, EgovClient, EgovAccountsService } from '@charlotte/applications';
 import { EgovSim, startEgovSim } from '../../apps/egov-sim/src/server';
 import { login, LoggedIn, seedTenant, Seeded, startTestApp, TestApp } from '../support/app';
-
-const VALID_FORM = {
-  familyName: '山田',
-  givenName: '太郎',
-  familyNameKana: 'ヤマダ',
-  givenNameKana: 'タロウ',
-  birthDate: '1990-04-01',
-  insuredType: '1',
-  acquisitionType: '1',
-  basicPensionNumber: '1234-567890',
-  acquisitionDate: '2026-04-01',
-  hasDependents: '0',
-  remunerationCash: 250000,
-  remunerationTotal: 250000,
-  postalCode: '100-0013',
-  address: '東京都千代田区霞が関1-2-2',
-};
+import { VALID_FORM } from '../support/egov';
 
 /**
  * Filing against apps/egov-sim (a real HTTP server speaking the e-Gov v2
@@ -102,13 +86,16 @@ describe('Filing with e-Gov (simulator)', () => {
     });
     const back = new URL(login.headers.get('location')!);
     expect(back.pathname).toBe('/api/v1/egov/link/callback');
-    const cb = await admin.agent.get(`${back.pathname}${back.search}`).expect(302);
+    // The redirect comes from e-Gov's site: the SameSite=Strict session cookie is not sent, the state alone carries it.
+    const cb = await request(t.http).get(`${back.pathname}${back.search}`).expect(302);
     expect(cb.headers.location).toBe('/settings/egov?linked=1');
     expect((await admin.agent.get('/api/v1/egov/account').expect(200)).body.linked).toBe(true);
     const row = await t.ds.query(`SELECT tokens_sealed FROM egov_accounts WHERE tenant_id = $1`, [a.tenantId]);
     expect(row[0].tokens_sealed.includes(Buffer.from('access'))).toBe(false);
+    const linked = await t.ds.query(`SELECT linked_by FROM egov_accounts WHERE tenant_id = $1`, [a.tenantId]);
+    expect(linked[0].linked_by).toBe(a.adminId);
     // The state is single use.
-    await admin.agent
+    await request(t.http)
       .get(`${back.pathname}${back.search}`)
       .expect(302)
       .expect('Location', /error=egov_link_invalid/);
@@ -229,7 +216,8 @@ describe('Filing with e-Gov (simulator)', () => {
     const token = await t.app.get(EgovAccountsService).accessToken(a.tenantId);
     const { arriveId } = await t.app.get(EgovClient).apply(token, '999X000000000001', 'package.zip', await samplePackage());
     await t.ds.query(
-      `UPDATE submissions SET state = 'sending', attempts = 1, sending_started_at = now() - interval '1 minute', next_attempt_at = now() WHERE application_id = $1`,
+      `UPDATE submissions SET state = 'sending', attempts = 1, sending_started_at = now() - interval '1 minute',
+              outcome_unknown_since = now() - interval '1 minute', next_attempt_at = now() WHERE application_id = $1`,
       [id],
     );
     const before = sim.state.cases.size;
@@ -242,15 +230,23 @@ describe('Filing with e-Gov (simulator)', () => {
   it('keeps filings to their tenant', async () => {
     const b = await seedTenant(t, 'file-b');
     const adminB = await login(t, 'file-b', b.adminEmail);
-    // A link started by tenant A cannot be finished in tenant B's session (the state is bound to its tenant).
+    // A link started by tenant A can only ever link tenant A (the state is bound to its tenant), whoever's browser ends it.
     const startA = await admin.agent.post('/api/v1/egov/link').set('X-CSRF-Token', admin.csrf).expect(200);
     const stateA = new URL(startA.body.authorizeUrl).searchParams.get('state')!;
+    const before = await t.ds.query(`SELECT tokens_sealed, linked_at FROM egov_accounts WHERE tenant_id = $1`, [a.tenantId]);
     await adminB.agent
       .get('/api/v1/egov/link/callback')
       .query({ state: stateA, code: 'anything' })
       .expect(302)
-      .expect('Location', /error=egov_link_invalid/);
+      .expect('Location', /error=egov_link_failed/);
     expect((await adminB.agent.get('/api/v1/egov/account').expect(200)).body.linked).toBe(false);
+    // Tenant A's link is untouched, and its state is spent.
+    expect(await t.ds.query(`SELECT tokens_sealed, linked_at FROM egov_accounts WHERE tenant_id = $1`, [a.tenantId])).toEqual(before);
+    await request(t.http)
+      .get('/api/v1/egov/link/callback')
+      .query({ state: stateA, code: 'anything' })
+      .expect(302)
+      .expect('Location', /error=egov_link_invalid/);
     // A member cannot link or unlink.
     const member = await login(t, 'file-a', a.memberEmail);
     await member.agent.post('/api/v1/egov/link').set('X-CSRF-Token', member.csrf).expect(403);

@@ -43,6 +43,8 @@ export class EgovActions1764900000000 implements MigrationInterface {
         fetched_at timestamptz NOT NULL DEFAULT now()
       )`);
     await q.query(`CREATE UNIQUE INDEX egov_case_notices_key ON egov_case_notices (application_id, notice_sub_id)`);
+    // Set while a POST /apply may have reached e-Gov without us knowing the answer: only then may a retry adopt a case.
+    await q.query(`ALTER TABLE submissions ADD COLUMN outcome_unknown_since timestamptz`);
     // The status poll walks every open case once per run, least recently polled first.
     await q.query(`ALTER TABLE applications ADD COLUMN egov_polled_at timestamptz`);
     await q.query(
@@ -52,6 +54,7 @@ export class EgovActions1764900000000 implements MigrationInterface {
   }
 
   async down(q: QueryRunner): Promise<void> {
+    await q.query(`ALTER TABLE submissions DROP COLUMN outcome_unknown_since`);
     await q.query(`DROP INDEX applications_egov_poll_idx`);
     await q.query(`ALTER TABLE applications DROP COLUMN egov_polled_at`);
     await q.query(`DROP TABLE egov_case_notices`);

@@ -52,11 +52,18 @@ export class EgovAccountsService {
     return this.client.authorizeUrl(state, challenge, this.redirectUri());
   }
 
-  /** Back from the e-Gov login: exchange the code (with the PKCE verifier) and keep the tokens sealed. */
-  async finishLink(tenantId: string, state: string, code: string): Promise<void> {
-    const r: [Array<{ user_id: string; verifier_sealed: Buffer }>, number] = await this.ds.query(
-      `DELETE FROM egov_link_requests WHERE state_hash = $1 AND tenant_id = $2 AND expires_at > now() RETURNING user_id, verifier_sealed`,
-      [sha256(state), tenantId],
+  /**
+   * Back from the e-Gov login: exchange the code (with the PKCE verifier) and
+   * keep the tokens sealed. The state alone says which tenant and admin
+   * started the link: it is 192 random bits, stored hashed, single use, ten
+   * minutes, and only ever shown to that admin's browser. The callback cannot
+   * rely on the session cookie: it is SameSite=Strict, and the redirect comes
+   * from e-Gov's site.
+   */
+  async finishLink(state: string, code: string): Promise<{ tenantId: string }> {
+    const r: [Array<{ tenant_id: string; user_id: string; verifier_sealed: Buffer }>, number] = await this.ds.query(
+      `DELETE FROM egov_link_requests WHERE state_hash = $1 AND expires_at > now() RETURNING tenant_id, user_id, verifier_sealed`,
+      [sha256(state)],
     );
     const row = r[0][0];
     if (!row)
@@ -66,6 +73,7 @@ export class EgovAccountsService {
         'Invalid e-Gov link',
         'The e-Gov login expired or was not started here. Start again.',
       );
+    const tenantId = row.tenant_id;
     const verifier = await this.sealing.openString(tenantId, VERIFIER, state, row.verifier_sealed);
     const tokens = await this.client.exchangeCode(code, verifier, this.redirectUri());
     const id = randomUUID();
@@ -80,8 +88,10 @@ export class EgovAccountsService {
       action: 'egov.account_linked',
       outcome: 'success',
       tenantId,
+      actor: { type: 'user', id: row.user_id },
       target: { type: 'tenant', id: tenantId },
     });
+    return { tenantId };
   }
 
   async unlink(tenantId: string): Promise<void> {

@@ -1,17 +1,34 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@charlotte/core';
 
-/** How a call to e-Gov failed: retry later (`transient`), never (`permanent`), or the token is bad (`auth`). */
+/**
+ * How a call to e-Gov failed: retry later (`transient`), never (`permanent`),
+ * or the token is bad (`auth`). `maybeProcessed` is true when e-Gov may have
+ * acted on the request even though we got no usable answer (a timeout, a
+ * dropped connection, a 2xx we could not read): a retry of a non-idempotent
+ * call must then first look at what e-Gov has. An error answer (4xx, 5xx,
+ * 429) means it did not act.
+ */
 export class EgovError extends Error {
   constructor(
     readonly kind: 'transient' | 'permanent' | 'auth',
     message: string,
     readonly status?: number,
     readonly retryAfterMs?: number,
+    readonly maybeProcessed = false,
   ) {
     super(message);
     this.name = 'EgovError';
   }
+}
+
+/** Retry-After as delay-seconds or an HTTP-date (RFC 9110 §10.2.3); undefined when absent or unreadable. */
+export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
+  if (!value) return undefined;
+  const v = value.trim();
+  if (/^\d+$/.test(v)) return Number(v) > 0 ? Number(v) * 1000 : undefined;
+  const at = Date.parse(v);
+  return Number.isFinite(at) && at > now ? at - now : undefined;
 }
 
 export interface EgovTokens {
@@ -71,20 +88,31 @@ export class EgovClient {
     try {
       res = await fetch(url, { ...init, signal: AbortSignal.timeout(this.config.egovTimeoutMs) });
     } catch (e) {
-      throw new EgovError('transient', `e-Gov unreachable or too slow: ${(e as Error).name}`);
+      // A refused connection never reached e-Gov; a timeout or a reset may have.
+      const code = ((e as { cause?: { code?: string } }).cause ?? {}).code;
+      throw new EgovError(
+        'transient',
+        `e-Gov unreachable or too slow: ${(e as Error).name}`,
+        undefined,
+        undefined,
+        code !== 'ECONNREFUSED',
+      );
     }
-    const text = await res.text().catch(() => '');
-    if (res.status === 429) {
-      const ra = Number(res.headers.get('retry-after'));
-      throw new EgovError('transient', 'e-Gov rate limit', 429, Number.isFinite(ra) && ra > 0 ? ra * 1000 : undefined);
+    let text: string;
+    try {
+      text = await res.text();
+    } catch (e) {
+      throw new EgovError('transient', `e-Gov answer cut off: ${(e as Error).name}`, res.status, undefined, res.status < 400);
     }
-    if (res.status >= 500) throw new EgovError('transient', `e-Gov answered ${res.status}`, res.status);
+    if (res.status === 429) throw new EgovError('transient', 'e-Gov rate limit', 429, parseRetryAfter(res.headers.get('retry-after')));
+    if (res.status >= 500)
+      throw new EgovError('transient', `e-Gov answered ${res.status}`, res.status, parseRetryAfter(res.headers.get('retry-after')));
     if (res.status === 401) throw new EgovError('auth', 'e-Gov refused the token', 401);
     let body: unknown;
     try {
       body = text ? JSON.parse(text) : {};
     } catch {
-      throw new EgovError('transient', 'e-Gov answered something that is not JSON', res.status);
+      throw new EgovError('transient', 'e-Gov answered something that is not JSON', res.status, undefined, res.status < 400);
     }
     if (res.status >= 400) {
       const b = body as { detail?: string; title?: string; error?: string; error_description?: string };
@@ -142,7 +170,7 @@ export class EgovClient {
       arrive_id?: string;
       arrive_date?: string;
     };
-    if (!b.arrive_id) throw new EgovError('transient', 'e-Gov accepted the filing without an arrive_id');
+    if (!b.arrive_id) throw new EgovError('transient', 'e-Gov accepted the filing without an arrive_id', undefined, undefined, true);
     return { arriveId: b.arrive_id, arriveDate: b.arrive_date };
   }
 

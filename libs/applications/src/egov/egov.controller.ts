@@ -2,7 +2,18 @@ import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Query, R
 import { ApiAcceptedResponse, ApiBearerAuth, ApiCookieAuth, ApiHeader, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Matches } from 'class-validator';
 import type { Response } from 'express';
-import { Caller, CurrentCaller, CurrentPrincipal, IdParam, Principal, Roles, Scopes, tenantOf, UUID_PATTERN } from '@charlotte/core';
+import {
+  Caller,
+  CurrentCaller,
+  CurrentPrincipal,
+  IdParam,
+  Principal,
+  Public,
+  Roles,
+  Scopes,
+  tenantOf,
+  UUID_PATTERN,
+} from '@charlotte/core';
 import { AmendApplicationDto, EgovActionAcceptedView, WithdrawApplicationDto } from '../applications/dto/application.dto';
 import { DocumentsService, DocumentView } from './documents.service';
 import { EgovActionsService } from './egov-actions.service';
@@ -35,16 +46,16 @@ export class EgovController {
     return { authorizeUrl: await this.accounts.startLink(tenantOf(p), p.userId) };
   }
 
-  /** The e-Gov login redirects here (a browser navigation with the admin's session cookie). */
+  /**
+   * The e-Gov login redirects here: a top-level navigation from e-Gov's site,
+   * so the SameSite=Strict session cookie is not sent. Public; the state (single
+   * use, bound to the tenant and admin who started the link) authorises it.
+   */
+  @Public()
   @Get('link/callback')
-  async callback(
-    @CurrentPrincipal() p: Principal,
-    @Query('state') state: string,
-    @Query('code') code: string,
-    @Res() res: Response,
-  ): Promise<void> {
+  async callback(@Query('state') state: string, @Query('code') code: string, @Res() res: Response): Promise<void> {
     try {
-      await this.accounts.finishLink(tenantOf(p), String(state ?? ''), String(code ?? ''));
+      await this.accounts.finishLink(String(state ?? ''), String(code ?? ''));
       res.redirect(302, '/settings/egov?linked=1');
     } catch (e) {
       res.redirect(302, `/settings/egov?error=${encodeURIComponent((e as { code?: string }).code ?? 'egov_link_failed')}`);

@@ -43,6 +43,8 @@ interface Claimed {
   application_id: string;
   attempts: number;
   sending_started_at: Date | null;
+  /** Set when an earlier attempt may have reached e-Gov without us storing the answer (timeout, crash). */
+  outcome_unknown_since: Date | null;
   submitted_by: string | null;
 }
 
@@ -169,7 +171,7 @@ export class SubmissionsService {
               next_attempt_at = now() + make_interval(secs => $1), updated_at = now()
         WHERE id = (SELECT id FROM submissions WHERE state IN ('pending', 'sending') AND next_attempt_at <= now()
                      ORDER BY next_attempt_at FOR UPDATE SKIP LOCKED LIMIT 1)
-        RETURNING id, tenant_id, application_id, attempts, sending_started_at, submitted_by`,
+        RETURNING id, tenant_id, application_id, attempts, sending_started_at, outcome_unknown_since, submitted_by`,
       [LEASE_MS / 1000],
     );
     return r[0][0];
@@ -198,13 +200,23 @@ export class SubmissionsService {
     )) as Array<{ id: string; office_id: string; procedure_code: string; procedure_version: number; form_sealed: Buffer }>;
     const token = await this.accounts.accessToken(t);
     const def = this.procedures.get(app.procedure_code, app.procedure_version);
-    // A second attempt may follow a send whose answer we never stored: adopt that case instead of filing twice.
-    if (job.attempts > 1 && job.sending_started_at) {
+    // An earlier attempt may have reached e-Gov without us storing the answer: adopt that case instead of filing twice.
+    if (job.outcome_unknown_since) {
       const adopted = await this.adoptOrphan(t, token, job, def.code);
       if (adopted) return this.arrived(job, adopted, undefined, true);
     }
     const pkg = await this.buildFor(t, app.id);
-    const res = await this.client.apply(token, pkg.procId, pkg.fileName, pkg.zip);
+    // Durable before the call: a crash while it is in flight leaves the outcome marked unknown.
+    await this.ds.query(`UPDATE submissions SET outcome_unknown_since = COALESCE(outcome_unknown_since, now()) WHERE id = $1`, [job.id]);
+    let res: { arriveId: string; arriveDate?: string };
+    try {
+      res = await this.client.apply(token, pkg.procId, pkg.fileName, pkg.zip);
+    } catch (e) {
+      // An error answer means e-Gov did not act: the next attempt just sends again.
+      if (!(e instanceof EgovError && e.maybeProcessed) && !job.outcome_unknown_since)
+        await this.ds.query(`UPDATE submissions SET outcome_unknown_since = NULL WHERE id = $1`, [job.id]);
+      throw e;
+    }
     await this.arrived(job, res.arriveId, res.arriveDate, false);
   }
 
@@ -265,9 +277,16 @@ export class SubmissionsService {
     };
   }
 
-  /** A case of this procedure that reached e-Gov after our first attempt and belongs to none of our applications. */
+  /**
+   * The case an attempt with an unknown outcome created: of this procedure,
+   * arrived since that attempt, and belonging to none of our applications.
+   * Only one such case is adopted; with none or several, the package is sent
+   * (a duplicate at e-Gov can be withdrawn; a filing taken for another one
+   * could not be noticed).
+   */
   private async adoptOrphan(tenantId: string, token: string, job: Claimed, procedureCode: string): Promise<string | undefined> {
-    const from = new Date((job.sending_started_at as Date).getTime() - 60_000).toISOString().slice(0, 10);
+    const since = (job.outcome_unknown_since as Date).getTime() - 60_000;
+    const from = new Date(since).toISOString().slice(0, 10);
     const to = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
     const cases = await this.client.listCases(token, from, to);
     const ours: Array<{ arrive_id: string }> = await this.ds.query(
@@ -280,7 +299,7 @@ export class SubmissionsService {
       (c) =>
         !known.has(c.arrive_id) &&
         (!procId || !c.proc_id || c.proc_id === procId) &&
-        (!c.arrive_date || new Date(c.arrive_date).getTime() >= (job.sending_started_at as Date).getTime() - 60_000),
+        (!c.arrive_date || new Date(c.arrive_date).getTime() >= since),
     );
     this.logger.warn({
       message: 'e-Gov submission retried after an unknown outcome',
@@ -293,7 +312,10 @@ export class SubmissionsService {
 
   private async arrived(job: Claimed, arriveId: string, arriveDate: string | undefined, adopted: boolean): Promise<void> {
     await this.ds.transaction(async (m) => {
-      await m.query(`UPDATE submissions SET state = 'sent', last_error = NULL, updated_at = now() WHERE id = $1`, [job.id]);
+      await m.query(
+        `UPDATE submissions SET state = 'sent', last_error = NULL, outcome_unknown_since = NULL, updated_at = now() WHERE id = $1`,
+        [job.id],
+      );
       await m.query(
         `UPDATE applications SET status = 'arrived', arrive_id = $3, egov_status = '到達', version = version + 1, updated_at = now() WHERE tenant_id = $1 AND id = $2`,
         [job.tenant_id, job.application_id, arriveId],

@@ -1,0 +1,261 @@
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { StatusTrackerService, SubmissionsService } from '@charlotte/applications';
+import { problem } from '../../apps/egov-sim/src/http';
+import { EgovSim, startEgovSim } from '../../apps/egov-sim/src/server';
+import { PASSWORD, seedTenant, Seeded, startTestApp, TestApp, testKeys } from '../support/app';
+import { launchChromium, loginThroughSpa, WEB_DIST } from '../support/browser';
+import { EgovProxy, startEgovProxy, VALID_FORM } from '../support/egov';
+
+/** Where this spec leaves its screenshots (git-ignored). */
+const SHOTS = path.resolve(__dirname, '../../test-results/browser');
+
+async function freePort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+/**
+ * Filing with e-Gov from the SPA, against apps/egov-sim on a fast clock: the
+ * admin links the e-Gov account through the simulator's login page, submits a
+ * ready 資格取得届 with the confirmation dialog, sees it arrive and finish
+ * (status, history, notices bell) and downloads the official PDF; a filing
+ * e-Gov refuses shows as failed with e-Gov's reason.
+ */
+describe('SPA: filing with e-Gov (simulator)', () => {
+  let now = Date.now();
+  let sim: EgovSim;
+  let front: EgovProxy;
+  let t: TestApp;
+  let acme: Seeded;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  let base: string;
+  let officeId: string;
+
+  beforeAll(async () => {
+    sim = await startEgovSim({
+      clientId: 'charlotte-test',
+      clientSecret: 'test-secret',
+      now: () => now,
+      clock: { arriveToReviewMs: 1000, reviewToFinishMs: 1000 },
+    });
+    front = await startEgovProxy(sim);
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    t = await startTestApp({
+      WEB_DIST_DIR: WEB_DIST,
+      PUBLIC_URL: base,
+      EGOV_API_BASE: front.url,
+      // The login page on another site (localhost vs 127.0.0.1), as the real e-Gov login is: its redirect back
+      // to /api/v1/egov/link/callback carries no SameSite=Strict session cookie, and the link must still finish.
+      EGOV_AUTH_BASE: sim.authUrl.replace('127.0.0.1', 'localhost'),
+      EGOV_CLIENT_ID: 'charlotte-test',
+      EGOV_CLIENT_SECRET: 'test-secret',
+      CLAMD_SOCKET: process.env.CLAMD_SOCKET ?? '/tmp/charlotte-clamd/clamd.sock',
+    });
+    await t.app.listen(port, '127.0.0.1');
+    acme = await seedTenant(t, 'acme');
+    browser = await launchChromium();
+    context = await browser.newContext({ locale: 'ja-JP', acceptDownloads: true, viewport: { width: 1280, height: 900 } });
+    page = await context.newPage();
+    page.setDefaultTimeout(15_000);
+    await loginThroughSpa(page, base, {
+      tenant: 'acme',
+      email: acme.adminEmail,
+      password: PASSWORD,
+      userId: acme.adminId,
+      key: testKeys.get(`acme/${acme.adminEmail}`)!,
+    });
+  });
+  afterAll(async () => {
+    await context?.close();
+    await browser?.close();
+    await t?.close();
+    await front?.close();
+    await sim?.close();
+  });
+
+  /** A JSON POST with the browser's own session (its cookie, and the CSRF token the session hands out). */
+  async function apiPost<T>(url: string, data?: unknown): Promise<T> {
+    const csrf = ((await (await page.request.get(`${base}/api/v1/auth/session`)).json()) as { csrfToken: string }).csrfToken;
+    const res = await page.request.post(`${base}/api/v1${url}`, { headers: { 'X-CSRF-Token': csrf }, data });
+    if (!res.ok()) throw new Error(`POST ${url}: ${res.status()} ${await res.text()}`);
+    return (await res.json()) as T;
+  }
+
+  /** An office with what the 資格取得届 package needs, and a ready application in it. */
+  async function readyApplication(title: string): Promise<string> {
+    officeId ??= (
+      await apiPost<{ id: string }>('/offices', {
+        name: '株式会社アクメ 本社',
+        pensionOfficeCode: '01-イロハ',
+        pensionOfficeNumber: '12345',
+      })
+    ).id;
+    const { id } = await apiPost<{ id: string }>('/applications', {
+      procedureCode: 'shaho-shutoku',
+      officeId,
+      title,
+      form: VALID_FORM,
+    });
+    expect(await apiPost(`/applications/${id}/validate`)).toMatchObject({ valid: true, status: 'ready' });
+    return id;
+  }
+
+  /** In the editor: 「e-Govへ提出」, the dialog says what goes, 「提出する」. */
+  async function submitInEditor(id: string, title: string): Promise<void> {
+    await page.goto(`${base}/applications/${id}`);
+    await page.locator('[data-testid="app-status"][data-status="ready"]').waitFor();
+    await page.getByTestId('submit-egov').click();
+    const dialog = page.getByTestId('submit-dialog');
+    await dialog.waitFor();
+    expect(await dialog.getByTestId('submit-title').innerText()).toBe(title);
+    expect(await dialog.getByTestId('submit-office').innerText()).toBe('株式会社アクメ 本社');
+    await dialog.getByTestId('submit-confirm').click();
+    await page.getByTestId('submit-accepted').waitFor();
+    await page.locator('[data-testid="app-status"][data-status="submitting"]').filter({ hasText: '送信中' }).waitFor();
+    await dialog.waitFor({ state: 'hidden' });
+  }
+
+  async function reloadEditorAt(status: string): Promise<void> {
+    await page.reload();
+    await page.locator(`[data-testid="app-status"][data-status="${status}"]`).waitFor();
+  }
+
+  const timelineChanges = async () => (await page.getByTestId('timeline-change').allInnerTexts()).map((s) => s.trim());
+
+  it('links e-Gov, submits a ready application, follows it to 手続終了 and downloads the official PDF', async () => {
+    // 1. e-Gov settings: link, log in at the simulator, back with ?linked=1.
+    await page.getByTestId('nav-egov').click();
+    await page.locator('[data-testid="egov-status"][data-linked="false"]').filter({ hasText: '未連携' }).waitFor();
+    await page.getByTestId('egov-link').click();
+    const simOrigin = new URL(sim.authUrl.replace('127.0.0.1', 'localhost')).origin;
+    await page.waitForURL((u) => u.origin === simOrigin && u.pathname === '/auth/authorize');
+    await page.getByLabel('e-Gov アカウント ID').fill('sharoushi-001');
+    await page.getByRole('button', { name: 'ログイン', exact: true }).click();
+    await page.waitForURL((u) => u.origin === base && u.pathname === '/settings/egov' && u.searchParams.get('linked') === '1');
+    await page.getByTestId('egov-linked-notice').filter({ hasText: 'e-Govアカウントを連携しました。' }).waitFor();
+    await page.locator('[data-testid="egov-status"][data-linked="true"]').filter({ hasText: '連携済み' }).waitFor();
+    await page.getByTestId('egov-linked-at').waitFor();
+    expect(await page.getByTestId('egov-link-error').count()).toBe(0);
+
+    // 2. A ready application, submitted from the editor.
+    const title = '新入社員 資格取得（山田 太郎）';
+    const id = await readyApplication(title);
+    await submitInEditor(id, title);
+    expect(await timelineChanges()).toContain('提出準備完了 → 送信中');
+
+    // 3. The job sends it; the simulator's clock moves it through review.
+    expect(await t.app.get(SubmissionsService).runDue()).toBeGreaterThanOrEqual(1);
+    await reloadEditorAt('arrived');
+    expect(await page.getByTestId('app-status').innerText()).toBe('到達');
+    expect(await timelineChanges()).toContain('送信中 → 到達');
+
+    const tracker = t.app.get(StatusTrackerService);
+    now += 1500;
+    await tracker.pollAll();
+    await reloadEditorAt('under_review');
+    now += 1500;
+    await tracker.pollAll(); // 審査終了: the official documents are fetched and acknowledged
+    now += 10;
+    await tracker.pollAll(); // 手続終了
+    await reloadEditorAt('completed');
+    expect(await page.getByTestId('app-status').innerText()).toBe('手続終了');
+    expect(await page.getByTestId('editor-read-only').innerText()).toContain('手続終了');
+    const changes = await timelineChanges();
+    expect(changes).toEqual(expect.arrayContaining(['提出準備完了 → 送信中', '送信中 → 到達', '到達 → 審査中']));
+    expect(changes[changes.length - 1]).toMatch(/→ 手続終了$/);
+    expect(await page.getByTestId('timeline-egov-status').allInnerTexts()).toEqual(expect.arrayContaining(['e-Gov: 手続終了']));
+    expect(await page.getByTestId('submit-egov').count()).toBe(0);
+
+    // The notices bell: an unread badge, and the panel lists arrival, documents and completion.
+    const badge = page.getByTestId('notices-count');
+    await badge.waitFor();
+    const unread = Number(await badge.innerText());
+    expect(unread).toBeGreaterThanOrEqual(3);
+    expect(await page.getByTestId('notices-bell').getAttribute('aria-label')).toBe(`お知らせ（未読 ${unread} 件）`);
+    await page.getByTestId('notices-bell').click();
+    await page.getByTestId('notices-panel').waitFor();
+    const items = page.getByTestId('notice-item');
+    const texts = await page.locator('[data-testid="notice-item"] .notice-text').allInnerTexts();
+    expect(texts).toEqual(expect.arrayContaining(['申請が到達しました', '手続が終了しました', '公文書が届きました']));
+    const completedNotice = items.filter({ hasText: '手続が終了しました' });
+    expect(await completedNotice.getAttribute('data-read')).toBe('false');
+    await completedNotice.getByTestId('notice-link').click();
+    await page.locator('[data-testid="notice-item"][data-read="true"]').filter({ hasText: '手続が終了しました' }).waitFor();
+    await page
+      .getByTestId('notices-count')
+      .filter({ hasText: String(unread - 1) })
+      .waitFor();
+    await page.keyboard.press('Escape');
+    await page.getByTestId('notices-panel').waitFor({ state: 'hidden' });
+
+    // 4. The official documents: listed, the PDF downloads and previews as a PDF.
+    const panel = page.getByTestId('documents-panel');
+    await panel.getByTestId('documents-table').waitFor();
+    expect(await panel.getByTestId('document-row').count()).toBeGreaterThanOrEqual(2);
+    const pdfRow = panel.getByTestId('document-row').filter({ has: page.getByTestId('document-preview') });
+    expect(await pdfRow.count()).toBe(1);
+    const fileName = (await pdfRow.locator('td').first().innerText()).trim();
+    expect(fileName).toMatch(/\.pdf$/i);
+
+    const [download] = await Promise.all([page.waitForEvent('download'), pdfRow.getByTestId('document-download').click()]);
+    expect(download.suggestedFilename()).toBe(fileName);
+    const bytes = fs.readFileSync((await download.path())!);
+    expect(bytes.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+
+    const [preview] = await Promise.all([
+      context.waitForEvent('response', (r) => r.url().includes(`/api/v1/applications/${id}/documents/`) && r.url().endsWith('?inline=1')),
+      pdfRow.getByTestId('document-preview').click(),
+    ]);
+    expect(preview.status()).toBe(200);
+    expect(preview.headers()['content-type']).toMatch(/^application\/pdf/);
+    expect(preview.headers()['content-disposition']).toMatch(/^inline;/);
+    for (const p of context.pages()) if (p !== page) await p.close();
+
+    // 5. What a person sees at the end.
+    fs.mkdirSync(SHOTS, { recursive: true });
+    await page.screenshot({ path: path.join(SHOTS, 'filing-completed.png'), fullPage: true });
+  });
+
+  it('shows a filing e-Gov refuses as failed, with e-Gov’s reason', async () => {
+    const title = '資格取得（差戻し）';
+    const id = await readyApplication(title);
+    await submitInEditor(id, title);
+
+    const reason = '申請データの形式が正しくありません（kousei.xml）。';
+    // The simulator's failure kinds are all transient: the proxy answers the permanent refusal, in e-Gov's problem format.
+    front.rules.push({
+      method: 'POST',
+      path: '/apply',
+      times: 1,
+      respond: { status: 400, body: String(problem(400, 'invalid-package', 'Invalid package', reason).body ?? '') },
+    });
+    await t.app.get(SubmissionsService).runDue();
+    await reloadEditorAt('failed');
+    expect(await page.getByTestId('app-status').innerText()).toBe('失敗');
+    expect(await page.getByTestId('failed-reason').innerText()).toBe(`e-Govへ送信できませんでした。理由: ${reason}`);
+    expect(await timelineChanges()).toContain('送信中 → 失敗');
+    expect(await page.getByTestId('timeline-reason').last().innerText()).toBe(`理由: ${reason}`);
+    expect(await page.getByTestId('submit-egov').count()).toBe(0);
+
+    await page.getByTestId('notices-bell').click();
+    await page.getByTestId('notice-item').filter({ hasText: '申請を送信できませんでした' }).first().waitFor();
+    await page.keyboard.press('Escape');
+    fs.mkdirSync(SHOTS, { recursive: true });
+    await page.screenshot({ path: path.join(SHOTS, 'filing-failed.png') });
+
+    // Refused once and for all: a later run sends nothing again.
+    const cases = sim.state.cases.size;
+    await t.ds.query(`UPDATE submissions SET next_attempt_at = now() WHERE application_id = $1`, [id]);
+    expect(await t.app.get(SubmissionsService).runDue()).toBe(0);
+    expect(sim.state.cases.size).toBe(cases);
+  });
+});

@@ -1,0 +1,180 @@
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DataSource } from 'typeorm';
+import { loadConfig } from '@charlotte/core';
+import { createApp } from '../../apps/api/src/app.factory';
+import type { EgovSim } from '../../apps/egov-sim/src/server';
+import type { TestApp } from './app';
+
+/**
+ * Test-only support for the e-Gov resilience tests: a second application
+ * instance on the database of a TestApp, and a small HTTP proxy in front of
+ * the simulator for what the simulator cannot do by itself (answer a
+ * permanent 4xx to a valid filing, a Retry-After other than 1 s, latency).
+ */
+
+export interface Instance {
+  app: NestExpressApplication;
+  ds: DataSource;
+  close(): Promise<void>;
+}
+
+/**
+ * Another instance of the whole application on `first`'s database and data
+ * directory (same master key, so it opens what the first one sealed), as a
+ * second replica behind a load balancer would be. Its logs go elsewhere.
+ * close() leaves the database to `first`.
+ */
+export async function startAppOn(first: TestApp, env: Record<string, string>, opts: { schedule?: boolean } = {}): Promise<Instance> {
+  const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'charlotte-test-logs-'));
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    DATA_DIR: first.config.dataDir,
+    LOG_DIR: logDir,
+    LOG_STDOUT: 'false',
+    ARGON2_MEMORY_KIB: '8192',
+    ARGON2_ITERATIONS: '1',
+    RATE_LIMIT_LOGIN_PER_MINUTE: '10000',
+    RATE_LIMIT_API_PER_MINUTE: '100000',
+    ...env,
+  });
+  const app = await createApp(config, first.db.url, { nestLogs: false, schedule: opts.schedule ?? false });
+  return {
+    app,
+    ds: app.get(DataSource),
+    async close() {
+      await app.close();
+      fs.rmSync(logDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** What the proxy does to one request matching `method` and `path` (relative to /api/v2; `{x}` = any one segment). */
+export type ProxyRule = { method: string; path: string; times: number } & (
+  | { respond: { status: number; headers?: Record<string, string>; body: string } }
+  | { rewriteJson: (body: Record<string, unknown>) => Record<string, unknown> }
+  | { delayMs: number }
+);
+
+export interface ProxyLogEntry {
+  method: string;
+  path: string;
+  status: number | null;
+  /** The answer's body as the client got it (JSON answers only, for the tests to compare with). */
+  body?: string;
+  proxied: 'forwarded' | 'answered';
+}
+
+export interface EgovProxy {
+  /** API base to configure as EGOV_API_BASE. */
+  url: string;
+  rules: ProxyRule[];
+  log: ProxyLogEntry[];
+  count(method: string, path: string): number;
+  close(): Promise<void>;
+}
+
+function pathMatches(rulePath: string, p: string): boolean {
+  const a = rulePath.split('/');
+  const b = p.split('/');
+  return a.length === b.length && a.every((seg, i) => (/^\{[^/]+\}$/.test(seg) ? b[i].length > 0 : seg === b[i]));
+}
+
+/** A transparent HTTP proxy to the simulator's API, with rules consumed one request at a time. */
+export async function startEgovProxy(sim: EgovSim): Promise<EgovProxy> {
+  const target = new URL(sim.url);
+  const rules: ProxyRule[] = [];
+  const log: ProxyLogEntry[] = [];
+
+  const take = (method: string, p: string): ProxyRule | undefined => {
+    const i = rules.findIndex((r) => r.method === method && pathMatches(r.path, p));
+    if (i < 0) return undefined;
+    const rule = rules[i];
+    rule.times -= 1;
+    if (rule.times <= 0) rules.splice(i, 1);
+    return rule;
+  };
+
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      void (async () => {
+        const method = (req.method ?? 'GET').toUpperCase();
+        const fullPath = (req.url ?? '/').split('?')[0];
+        const apiPath = fullPath.startsWith('/api/v2/') ? fullPath.slice('/api/v2'.length) : fullPath;
+        const entry: ProxyLogEntry = { method, path: apiPath, status: null, proxied: 'forwarded' };
+        log.push(entry);
+        let body = Buffer.concat(chunks);
+        const rule = take(method, apiPath);
+        if (rule && 'respond' in rule) {
+          entry.proxied = 'answered';
+          entry.status = rule.respond.status;
+          entry.body = rule.respond.body;
+          res.writeHead(rule.respond.status, { 'content-type': 'application/problem+json; charset=utf-8', ...rule.respond.headers });
+          res.end(rule.respond.body);
+          return;
+        }
+        if (rule && 'delayMs' in rule) await new Promise((r) => setTimeout(r, rule.delayMs));
+        if (rule && 'rewriteJson' in rule) body = Buffer.from(JSON.stringify(rule.rewriteJson(JSON.parse(body.toString('utf8')))));
+        const headers = { ...req.headers, host: target.host, 'content-length': String(body.length) };
+        const up = http.request(
+          { host: target.hostname, port: target.port, method, path: req.url, headers },
+          (upRes: http.IncomingMessage) => {
+            const out: Buffer[] = [];
+            upRes.on('data', (c: Buffer) => out.push(c));
+            upRes.on('end', () => {
+              const text = Buffer.concat(out);
+              entry.status = upRes.statusCode ?? null;
+              if (/json/.test(String(upRes.headers['content-type']))) entry.body = text.toString('utf8');
+              res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+              res.end(text);
+            });
+            upRes.on('error', () => res.destroy());
+          },
+        );
+        // The client gave up (its timeout): so does the proxy, and the simulator sees the connection close.
+        res.on('close', () => {
+          if (!res.writableFinished) up.destroy();
+        });
+        up.on('error', () => res.destroy());
+        up.end(body);
+      })();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}/api/v2`,
+    rules,
+    log,
+    count: (method, p) => log.filter((e) => e.method === method && e.path === p).length,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/** A complete 資格取得届 (shaho-shutoku) form: valid, and packageable with an office that has 事業所整理記号 and 事業所番号. */
+export const VALID_FORM: Record<string, unknown> = {
+  familyName: '山田',
+  givenName: '太郎',
+  familyNameKana: 'ヤマダ',
+  givenNameKana: 'タロウ',
+  birthDate: '1990-04-01',
+  insuredType: '1',
+  acquisitionType: '1',
+  basicPensionNumber: '1234-567890',
+  acquisitionDate: '2026-04-01',
+  hasDependents: '0',
+  remunerationCash: 250000,
+  remunerationTotal: 250000,
+  postalCode: '100-0013',
+  address: '東京都千代田区霞が関1-2-2',
+};
