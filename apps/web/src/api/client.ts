@@ -406,7 +406,11 @@ export const APPLICATION_STATUSES = [
 ] as const;
 export type ApplicationStatus = (typeof APPLICATION_STATUSES)[number];
 
-/** Statuses in which the form may still be changed (an edit moves ready back to draft). */
+/**
+ * Statuses in which the form may still be changed (an edit moves ready back to
+ * draft). `correction_requested` allows edits too, but only form and title
+ * and only while no 補正/取下げ is on its way: see the editor.
+ */
 export const EDITABLE_STATUSES: readonly ApplicationStatus[] = ['draft', 'ready'];
 
 export function isApplicationStatus(value: unknown): value is ApplicationStatus {
@@ -450,12 +454,55 @@ export interface Attachment {
   createdAt: string;
 }
 
+/** A notice e-Gov sent about one application (補正, 取下げ, お知らせ, …). */
+export interface EgovNotice {
+  noticeSubId: string;
+  /** The government's own word for the notice, e.g. 補正. */
+  type: string;
+  title: string;
+  /** Plain text; the 補正 notice says what must be corrected. */
+  body: string;
+  date: string | null;
+}
+
+export type ApplicationActionKind = 'amend' | 'withdraw';
+export type ApplicationActionState = 'pending' | 'sending' | 'done' | 'failed';
+
+/** The latest 補正 (amend) or 取下げ (withdraw) request sent to e-Gov for an application. */
+export interface ApplicationAction {
+  id: string;
+  kind: ApplicationActionKind;
+  state: ApplicationActionState;
+  lastError: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Statuses from which an application may be withdrawn (取下げ). */
+export const WITHDRAWABLE_STATUSES: readonly ApplicationStatus[] = ['arrived', 'under_review', 'correction_requested'];
+
 export interface ApplicationDetail extends ApplicationSummary {
   /** 個人番号 masked (********1234) unless loaded with `unmask: true`. */
   form: ApplicationForm;
   masked: boolean;
   timeline: TimelineEntry[];
   attachments: Attachment[];
+  /** 到達番号 e-Gov gave the submission; null until it arrived. */
+  arriveId: string | null;
+  /** e-Gov's own status string, e.g. 審査中（補正待ち）. */
+  egovStatus: string | null;
+  /** Why the submission failed (status `failed`). */
+  failureReason: string | null;
+  egovNotices: EgovNotice[];
+  lastAction: ApplicationAction | null;
+}
+
+/** 202 answer of POST /applications/:id/amend and /withdraw. */
+export interface ActionAccepted {
+  actionId: string;
+  kind: ApplicationActionKind;
+  state: ApplicationActionState;
+  status: ApplicationStatus;
 }
 
 /** 202 answer of POST /applications/:id/submit. */
@@ -493,6 +540,9 @@ export const NOTICE_KINDS = [
   'withdrawn',
   'failed',
   'document_received',
+  'amended',
+  'amend_failed',
+  'withdraw_failed',
 ] as const;
 export type NoticeKind = (typeof NOTICE_KINDS)[number];
 
@@ -904,7 +954,11 @@ export class ApiClient {
     });
   }
 
-  /** 409 `version_conflict` (changed meanwhile) or `not_editable`; 400 with `form.<field>` errors. */
+  /**
+   * 409 `version_conflict` (changed meanwhile) or `not_editable`; while a 補正
+   * is due also `office_locked` (the office cannot change) and
+   * `action_in_progress`; 400 with `form.<field>` errors.
+   */
   updateApplication(id: string, body: UpdateApplicationRequest): Promise<ApplicationDetail> {
     return this.request('PATCH', `/applications/${encodeURIComponent(id)}`, { body });
   }
@@ -979,6 +1033,32 @@ export class ApiClient {
    */
   submitApplication(id: string, idempotencyKey: string): Promise<SubmitResult> {
     return this.request('POST', `/applications/${encodeURIComponent(id)}/submit`, {
+      headers: { 'Idempotency-Key': idempotencyKey },
+    });
+  }
+
+  /**
+   * Sends the corrected application to e-Gov as a 補正 (202, the action is
+   * `pending`). `version` is the one the user saw; the same `idempotencyKey`
+   * on a retry cannot send it twice. 409 `not_correctable`,
+   * `action_in_progress`, `version_conflict`, `egov_not_linked`; 422
+   * `validation_failed` (errors by `form.<field>`), `package_invalid`.
+   */
+  amendApplication(id: string, version: number, idempotencyKey: string): Promise<ActionAccepted> {
+    return this.request('POST', `/applications/${encodeURIComponent(id)}/amend`, {
+      body: { version },
+      headers: { 'Idempotency-Key': idempotencyKey },
+    });
+  }
+
+  /**
+   * Asks e-Gov to withdraw (取下げ) an arrived application (202). `reason`:
+   * 1–1000 characters. 409 `not_withdrawable`, `action_in_progress`,
+   * `egov_not_linked`; 400 `validation_failed`.
+   */
+  withdrawApplication(id: string, reason: string, idempotencyKey: string): Promise<ActionAccepted> {
+    return this.request('POST', `/applications/${encodeURIComponent(id)}/withdraw`, {
+      body: { reason },
       headers: { 'Idempotency-Key': idempotencyKey },
     });
   }

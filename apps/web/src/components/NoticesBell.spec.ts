@@ -44,8 +44,9 @@ async function mountBell(handlers: Record<string, Handler> = {}) {
     ],
   });
   await router.push('/');
-  wrapper = mount(NoticesBell, { global: { plugins: [pinia, router, createAppI18n('ja')] }, attachTo: document.body });
-  return { wrapper, router, fetchMock, session };
+  const i18n = createAppI18n('ja');
+  wrapper = mount(NoticesBell, { global: { plugins: [pinia, router, i18n] }, attachTo: document.body });
+  return { wrapper, router, fetchMock, session, i18n };
 }
 
 function noticeGets(fetchMock: ReturnType<typeof stubApi>): number {
@@ -85,6 +86,34 @@ describe('NoticesBell', () => {
     expect(read).toBeGreaterThanOrEqual(0);
     expect(headersOf(fetchMock, read)['x-csrf-token']).toBe('csrf-member');
     expect(wrapper.get('[data-testid="notices-bell"]').attributes('aria-label')).toBe('お知らせ（未読 1 件）');
+  });
+
+  it('words the 補正 and 取下げ notices in Japanese and English', async () => {
+    const items: Notice[] = [
+      { id: 'a1', kind: 'amended', applicationId: APP, createdAt: '2026-04-05T00:00:00.000Z', readAt: null },
+      { id: 'a2', kind: 'amend_failed', applicationId: APP, createdAt: '2026-04-05T01:00:00.000Z', readAt: null },
+      { id: 'a3', kind: 'withdraw_failed', applicationId: APP, createdAt: '2026-04-05T02:00:00.000Z', readAt: null },
+      { id: 'a4', kind: 'some_new_kind', applicationId: APP, createdAt: '2026-04-05T03:00:00.000Z', readAt: null },
+    ];
+    const { wrapper, i18n } = await mountBell({ 'GET /notices': () => jsonResponse(200, { items, unread: 4 }) });
+    await vi.waitFor(() => expect(wrapper.get('[data-testid="notices-count"]').text()).toBe('4'), WAIT);
+    await wrapper.get('[data-testid="notices-bell"]').trigger('click');
+    const texts = () => wrapper.findAll('[data-testid="notice-item"] .notice-text').map((n) => n.text());
+    expect(texts()).toEqual([
+      '補正を送信しました',
+      '補正を送信できませんでした',
+      '取下げを送信できませんでした',
+      'お知らせ（some_new_kind）',
+    ]);
+
+    i18n.global.locale.value = 'en';
+    await flushPromises();
+    expect(texts()).toEqual([
+      'The correction was accepted by e-Gov',
+      'The correction could not be sent',
+      'The withdrawal could not be sent',
+      'Notice (some_new_kind)',
+    ]);
   });
 
   it('has no badge without unread notices', async () => {

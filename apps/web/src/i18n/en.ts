@@ -619,6 +619,7 @@ const en: MessageSchema = {
     showSensitiveFor: 'Show {label}',
     rules: 'Rules of this form',
     readOnly: 'This application is “{status}” and can no longer be changed.',
+    readOnlyAction: 'The application cannot be changed until e-Gov has taken the request.',
     maskedReadOnly: 'The My Number could not be shown unmasked, so the form cannot be changed here.',
     schemaMissing: 'The form of this application ({code}, version {version}) could not be loaded.',
     schemaOtherVersion:
@@ -670,6 +671,62 @@ const en: MessageSchema = {
       missing: 'Missing or invalid',
       failed: 'The application could not be sent to e-Gov.',
       failedReason: 'The application could not be sent to e-Gov. Reason: {reason}',
+    },
+    egov: {
+      title: 'e-Gov',
+      arriveId: 'Arrival number',
+      none: 'None yet',
+      status: 'Status at e-Gov',
+      failureReason: 'Why it could not be sent',
+      notices: 'Notices from e-Gov',
+      noticesEmpty: 'No notices from e-Gov.',
+    },
+    correction: {
+      title: 'A correction is requested',
+      noNotice: 'What to correct is shown here as soon as the notice from e-Gov arrives.',
+      hint: 'Correct the application, then choose “Send correction”. Changes are saved automatically. The office cannot be changed.',
+    },
+    amend: {
+      button: 'Send correction',
+      sending: 'Sending…',
+      dialogTitle: 'Send the correction?',
+      dialogMessage: 'The corrected application will be sent to e-Gov. It cannot be changed until e-Gov has taken it.',
+      confirm: 'Send correction',
+      cancel: 'Cancel',
+      invalid: 'The correction was not sent because some fields are invalid. Please check them.',
+      saveFailed: 'The changes could not be saved, so the correction was not sent.',
+      retryHint:
+        'It is not known whether the correction got through. Choose “Send correction” again to retry the same request (it cannot be sent twice).',
+      missing: 'Missing or invalid',
+    },
+    withdraw: {
+      button: 'Withdraw the application',
+      dialogTitle: 'Withdraw the application?',
+      dialogMessage: 'e-Gov will be asked to withdraw the application. A withdrawal cannot be undone.',
+      reason: 'Reason for the withdrawal',
+      counter: '{count} / {max} characters',
+      reasonRequired: 'Enter the reason for the withdrawal.',
+      reasonTooLong: 'The reason must be at most {max} characters long.',
+      confirm: 'Withdraw',
+      cancel: 'Cancel',
+      retryHint:
+        'It is not known whether the withdrawal got through. Choose “Withdraw” again to retry the same request (it cannot be sent twice).',
+    },
+    action: {
+      sending: {
+        amend: 'Sending the correction to e-Gov…',
+        withdraw: 'Sending the withdrawal to e-Gov…',
+      },
+      sendingHint: 'Please wait until e-Gov has taken it. This page updates itself.',
+      failed: {
+        amend: 'The correction could not be sent.',
+        withdraw: 'The withdrawal could not be sent.',
+      },
+      lastError: 'Reason: {error}',
+      retry: {
+        amend: 'Check the application and choose “Send correction” again.',
+        withdraw: 'You may try again with “Withdraw the application”.',
+      },
     },
     timeline: {
       title: 'History',
@@ -765,6 +822,9 @@ const en: MessageSchema = {
       withdrawn: 'The application was withdrawn',
       failed: 'The application could not be sent',
       document_received: 'An official document arrived',
+      amended: 'The correction was accepted by e-Gov',
+      amend_failed: 'The correction could not be sent',
+      withdraw_failed: 'The withdrawal could not be sent',
     },
   },
   notFound: {
@@ -805,6 +865,11 @@ const en: MessageSchema = {
     not_ready: 'Only applications that are ready can be submitted. Check the form first.',
     already_submitted: 'This application has already been submitted.',
     package_invalid: 'Information needed for the submission is missing.',
+    not_correctable: 'Only applications with a requested correction can be corrected.',
+    idempotency_key_reused: 'This request clashed with another one. Reload the page and try again.',
+    not_withdrawable: 'This application cannot be withdrawn in its current status.',
+    action_in_progress: 'A correction or withdrawal is being sent to e-Gov. Please wait until it is done.',
+    office_locked: 'The office of a submitted application cannot be changed.',
   },
 };
 

@@ -617,6 +617,7 @@ const ja = {
     showSensitiveFor: '{label}を表示',
     rules: '入力のルール',
     readOnly: 'この申請は「{status}」のため、内容を変更できません。',
+    readOnlyAction: 'e-Govへの送信が終わるまで、内容を変更できません。',
     maskedReadOnly: '個人番号を表示できないため、この画面では内容を変更できません。',
     schemaMissing: 'この申請の様式（{code} 第{version}版）を読み込めませんでした。',
     schemaOtherVersion:
@@ -668,6 +669,62 @@ const ja = {
       missing: '不足・誤りのある項目',
       failed: 'e-Govへ送信できませんでした。',
       failedReason: 'e-Govへ送信できませんでした。理由: {reason}',
+    },
+    egov: {
+      title: 'e-Gov',
+      arriveId: '到達番号',
+      none: 'まだありません',
+      status: 'e-Govでの状況',
+      failureReason: '送信できなかった理由',
+      notices: 'e-Govからのお知らせ',
+      noticesEmpty: 'e-Govからのお知らせはありません。',
+    },
+    correction: {
+      title: '補正が求められています',
+      noNotice: '補正の内容は、e-Govからのお知らせが届きしだい表示します。',
+      hint: '申請内容を修正してから「補正を送信」を押してください。変更は自動で保存されます。事業所は変更できません。',
+    },
+    amend: {
+      button: '補正を送信',
+      sending: '送信しています…',
+      dialogTitle: '補正を送信しますか？',
+      dialogMessage: '修正した内容を補正として e-Gov に送信します。送信が終わるまで内容は変更できません。',
+      confirm: '補正を送信',
+      cancel: 'キャンセル',
+      invalid: '入力内容に誤りがあるため、補正を送信できませんでした。各項目をご確認ください。',
+      saveFailed: '変更を保存できなかったため、補正を送信できませんでした。',
+      retryHint:
+        '送信できたか確認できませんでした。もう一度「補正を送信」を押すと、同じ送信として再試行します（二重に送信されることはありません）。',
+      missing: '不足・誤りのある項目',
+    },
+    withdraw: {
+      button: '申請を取り下げる',
+      dialogTitle: '申請を取り下げますか？',
+      dialogMessage: 'e-Govに申請の取下げを申し出ます。取り下げた申請は元に戻せません。',
+      reason: '取下げの理由',
+      counter: '{count} / {max} 文字',
+      reasonRequired: '取下げの理由を入力してください。',
+      reasonTooLong: '取下げの理由は{max}文字以内で入力してください。',
+      confirm: '取り下げる',
+      cancel: 'キャンセル',
+      retryHint:
+        '送信できたか確認できませんでした。もう一度「取り下げる」を押すと、同じ送信として再試行します（二重に送信されることはありません）。',
+    },
+    action: {
+      sending: {
+        amend: '補正をe-Govへ送信中…',
+        withdraw: '取下げをe-Govへ送信中…',
+      },
+      sendingHint: 'e-Govが受け付けるまでお待ちください。この画面は自動で更新されます。',
+      failed: {
+        amend: '補正を送信できませんでした。',
+        withdraw: '取下げを送信できませんでした。',
+      },
+      lastError: '理由: {error}',
+      retry: {
+        amend: '内容を確認して、もう一度「補正を送信」を押してください。',
+        withdraw: 'もう一度「申請を取り下げる」からお試しください。',
+      },
     },
     timeline: {
       title: '履歴',
@@ -763,6 +820,9 @@ const ja = {
       withdrawn: '申請を取り下げました',
       failed: '申請を送信できませんでした',
       document_received: '公文書が届きました',
+      amended: '補正を送信しました',
+      amend_failed: '補正を送信できませんでした',
+      withdraw_failed: '取下げを送信できませんでした',
     },
   },
   notFound: {
@@ -804,6 +864,11 @@ const ja = {
     not_ready: '提出できるのは「提出準備完了」の申請だけです。入力チェックを行ってください。',
     already_submitted: 'この申請はすでに提出されています。',
     package_invalid: '提出に必要な情報が不足しています。',
+    not_correctable: '補正を送信できるのは「補正待ち」の申請だけです。',
+    idempotency_key_reused: 'この操作は別の依頼と重なりました。画面を再読み込みしてからやり直してください。',
+    not_withdrawable: 'この申請は取り下げられる状態ではありません。',
+    action_in_progress: 'e-Govへの補正または取下げを送信中です。終わるまでお待ちください。',
+    office_locked: '提出済みの申請の事業所は変更できません。',
   },
 };
 

@@ -196,6 +196,11 @@ export function makeApplication(overrides: Partial<ApplicationDetail> = {}): App
       },
     ],
     attachments: [],
+    arriveId: null,
+    egovStatus: null,
+    failureReason: null,
+    egovNotices: [],
+    lastAction: null,
     ...overrides,
   };
 }

@@ -618,7 +618,7 @@ describe('ApplicationEditorView: e-Gov submission and 公文書', () => {
             kind: 'status',
             fromStatus: 'arrived',
             toStatus: 'under_review',
-            actor: null,
+            actor: 'system',
             details: { egovStatus: '審査中' },
           },
         ],
@@ -642,10 +642,485 @@ describe('ApplicationEditorView: e-Gov submission and 公文書', () => {
     expect(xml!.find('[data-testid="document-preview"]').exists()).toBe(false);
 
     expect(wrapper.get('[data-testid="timeline-egov-status"]').text()).toBe('e-Gov: 審査中');
+    // The server's own jobs are "system" in the history, worded for people.
+    expect(wrapper.findAll('[data-testid="timeline-actor"]').at(-1)!.text()).toBe('システム');
   });
 
   it('has no 公文書 panel while the application is still a draft', async () => {
     const { wrapper } = await mountEditor();
     expect(wrapper.find('[data-testid="documents-panel"]').exists()).toBe(false);
+  });
+});
+
+describe('ApplicationEditorView: e-Gov state, 補正 and 取下げ', () => {
+  const KEY_PATTERN = /^[A-Za-z0-9_.:-]{8,100}$/;
+  const INFO_NOTICE = {
+    noticeSubId: 'ns-1',
+    type: 'お知らせ',
+    title: '到達のお知らせ',
+    body: '申請が到達しました。',
+    date: '2026-04-02T00:00:00.000Z',
+  };
+  const CORRECTION_NOTICE = {
+    noticeSubId: 'ns-2',
+    type: '補正',
+    title: '補正のお願い',
+    body: '資格取得年月日が雇用契約書と一致しません。\n正しい日付に修正してください。',
+    date: '2026-04-03',
+  };
+
+  function correctionApp(overrides: Partial<ApplicationDetail> = {}): ApplicationDetail {
+    return makeApplication({
+      status: 'correction_requested',
+      version: 7,
+      arriveId: '202604020000123456',
+      egovStatus: '審査中（補正待ち）',
+      egovNotices: [INFO_NOTICE, CORRECTION_NOTICE],
+      ...overrides,
+    });
+  }
+
+  function dialogOpen(w: VueWrapper, testid: string): boolean {
+    return (w.get(`[data-testid="${testid}"]`).element as HTMLDialogElement).open;
+  }
+
+  async function confirmAmend(w: VueWrapper): Promise<void> {
+    await w.get('[data-testid="amend-open"]').trigger('click');
+    await vi.waitFor(() => expect(dialogOpen(w, 'amend-dialog')).toBe(true), WAIT);
+    await w.get('[data-testid="amend-dialog"] [data-testid="confirm-ok"]').trigger('click');
+  }
+
+  beforeEach(() => {
+    document.body.innerHTML = '';
+  });
+  afterEach(() => {
+    wrapper?.unmount();
+    wrapper = null;
+    vi.useRealTimers();
+  });
+
+  it('shows the requested correction at the top, the e-Gov state and notices, and opens the form again', async () => {
+    const { wrapper } = await mountEditor({}, correctionApp());
+
+    const banner = wrapper.get('[data-testid="correction-banner"]');
+    expect(banner.get('h2').text()).toBe('補正が求められています');
+    expect(banner.get('[data-testid="correction-title"]').text()).toContain('補正のお願い');
+    expect(banner.get('[data-testid="correction-title"]').text()).toContain('2026/04/03');
+    // The government's text as it is, line breaks included.
+    expect(banner.get('[data-testid="correction-body"]').element.textContent?.trim()).toBe(CORRECTION_NOTICE.body);
+
+    const panel = wrapper.get('[data-testid="egov-panel"]');
+    expect(panel.get('h2').text()).toBe('e-Gov');
+    expect(panel.get('[data-testid="egov-arrive-id"]').text()).toBe('202604020000123456');
+    expect(panel.text()).toContain('到達番号');
+    expect(panel.get('[data-testid="egov-status"]').text()).toBe('審査中（補正待ち）');
+    const notices = panel.findAll('[data-testid="egov-notice"]');
+    expect(notices.map((n) => n.get('[data-testid="egov-notice-type"]').text())).toEqual(['お知らせ', '補正']);
+    expect(notices[0]!.get('[data-testid="egov-notice-title"]').text()).toBe('到達のお知らせ');
+    expect(notices[0]!.get('[data-testid="egov-notice-date"]').text()).toBe('2026/04/02 09:00 JST');
+    expect(notices[0]!.get('[data-testid="egov-notice-body"]').text()).toBe('申請が到達しました。');
+    expect(notices[1]!.classes()).toContain('egov-notice-correction');
+    expect(notices[0]!.classes()).not.toContain('egov-notice-correction');
+
+    // Form, title and attachments may change, and the check runs; the office and delete stay as they were.
+    expect(input(wrapper, 'nameKana').disabled).toBe(false);
+    expect((wrapper.get('[data-testid="app-title"]').element as HTMLInputElement).disabled).toBe(false);
+    expect((wrapper.get('[data-testid="app-office"]').element as HTMLSelectElement).disabled).toBe(true);
+    expect(wrapper.find('[data-testid="editor-read-only"]').exists()).toBe(false);
+    expect(wrapper.find('[data-testid="validate"]').exists()).toBe(true);
+    expect(wrapper.find('[data-testid="attachment-input"]').exists()).toBe(true);
+    expect(wrapper.find('[data-testid="app-delete"]').exists()).toBe(false);
+    expect(wrapper.get('[data-testid="autosave-status"]').text()).toBe('保存済み');
+    expect(wrapper.get('[data-testid="amend-open"]').text()).toBe('補正を送信');
+    expect(wrapper.get('[data-testid="withdraw-open"]').text()).toBe('申請を取り下げる');
+  });
+
+  it('says when the 補正 notice has not arrived, and shows the failure reason of a failed submission', async () => {
+    const first = await mountEditor({}, correctionApp({ egovNotices: [INFO_NOTICE] }));
+    expect(first.wrapper.get('[data-testid="correction-body"]').text()).toBe('補正の内容は、e-Govからのお知らせが届きしだい表示します。');
+    first.wrapper.unmount();
+
+    const { wrapper } = await mountEditor({}, makeApplication({ status: 'failed', failureReason: '電子署名の検証に失敗しました。' }));
+    expect(wrapper.find('[data-testid="correction-banner"]').exists()).toBe(false);
+    expect(wrapper.get('[data-testid="failed-reason"]').text()).toContain('電子署名の検証に失敗しました。');
+    expect(wrapper.get('[data-testid="egov-failure-reason"]').text()).toBe('電子署名の検証に失敗しました。');
+    expect(wrapper.get('[data-testid="egov-arrive-id"]').text()).toBe('まだありません');
+    expect(wrapper.get('[data-testid="egov-notices-empty"]').text()).toBe('e-Govからのお知らせはありません。');
+  });
+
+  it('autosaves a correction without the office, which is fixed once submitted', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    let current = correctionApp();
+    const { wrapper, fetchMock } = await mountEditor(
+      {
+        [`PATCH /applications/${APP_ID}`]: ({ body }) => {
+          current = patched(current, body as Record<string, unknown>);
+          return jsonResponse(200, current);
+        },
+      },
+      current,
+    );
+
+    await wrapper.get('[data-testid="field-acquisitionDate"]').setValue('2026-04-01');
+    await wrapper.get('[data-testid="app-title"]').setValue('山田太郎 資格取得届（補正）');
+    await vi.advanceTimersByTimeAsync(2000);
+    await flushPromises();
+
+    const saves = calls(fetchMock, 'PATCH', `/applications/${APP_ID}`);
+    expect(saves).toHaveLength(1);
+    expect(saves[0]!.body).toMatchObject({ version: 7, title: '山田太郎 資格取得届（補正）', form: { acquisitionDate: '2026-04-01' } });
+    expect(saves[0]!.body).not.toHaveProperty('officeId');
+    expect(wrapper.get('[data-testid="autosave-status"]').text()).toBe('保存済み');
+    expect(wrapper.get('[data-testid="app-status"]').text()).toBe('補正待ち');
+  });
+
+  it('saves first, then sends the 補正 with the version and an Idempotency-Key a retry reuses, and reloads', async () => {
+    let current = correctionApp();
+    let attempts = 0;
+    const { wrapper, fetchMock } = await mountEditor(
+      {
+        [`GET /applications/${APP_ID}`]: () => jsonResponse(200, current),
+        [`PATCH /applications/${APP_ID}`]: ({ body }) => {
+          current = patched(current, body as Record<string, unknown>);
+          return jsonResponse(200, current);
+        },
+        [`POST /applications/${APP_ID}/amend`]: () => {
+          attempts += 1;
+          if (attempts === 1) throw new TypeError('Failed to fetch');
+          current = {
+            ...current,
+            masked: true,
+            egovStatus: '補正受付中',
+            lastAction: {
+              id: 'act-1',
+              kind: 'amend',
+              state: 'sending',
+              lastError: null,
+              createdAt: '2026-04-04T00:00:00.000Z',
+              updatedAt: '2026-04-04T00:00:01.000Z',
+            },
+          };
+          return jsonResponse(202, { actionId: 'act-1', kind: 'amend', state: 'pending', status: 'correction_requested' });
+        },
+      },
+      current,
+    );
+    await wrapper.get('[data-testid="field-acquisitionDate"]').setValue('2026-04-01');
+
+    // The dialog asks first; cancel sends nothing.
+    await wrapper.get('[data-testid="amend-open"]').trigger('click');
+    await vi.waitFor(() => expect(dialogOpen(wrapper, 'amend-dialog')).toBe(true), WAIT);
+    expect(wrapper.get('[data-testid="amend-dialog"]').text()).toContain('補正を送信しますか？');
+    await wrapper.get('[data-testid="amend-dialog"] [data-testid="confirm-cancel"]').trigger('click');
+    expect(dialogOpen(wrapper, 'amend-dialog')).toBe(false);
+    expect(calls(fetchMock, 'POST', `/applications/${APP_ID}/amend`)).toHaveLength(0);
+
+    // The network fails: the page says so and keeps the key for the retry.
+    await confirmAmend(wrapper);
+    await vi.waitFor(() => expect(wrapper.find('[data-testid="amend-error"]').exists()).toBe(true), WAIT);
+    expect(wrapper.find('[data-testid="amend-retry-hint"]').exists()).toBe(true);
+    expect(wrapper.find('[data-testid="action-sending"]').exists()).toBe(false);
+
+    const getsBefore = calls(fetchMock, 'GET', `/applications/${APP_ID}`).length;
+    await confirmAmend(wrapper);
+    await vi.waitFor(() => expect(wrapper.find('[data-testid="action-sending"]').exists()).toBe(true), WAIT);
+
+    // The unsaved change went first, and the 補正 carried the version of that save.
+    const saves = calls(fetchMock, 'PATCH', `/applications/${APP_ID}`);
+    const amends = calls(fetchMock, 'POST', `/applications/${APP_ID}/amend`);
+    expect(saves).toHaveLength(1);
+    expect(amends).toHaveLength(2);
+    expect(saves[0]!.index).toBeLessThan(amends[0]!.index);
+    expect(amends[0]!.body).toEqual({ version: 8 });
+    expect(amends[1]!.body).toEqual({ version: 8 });
+    const [firstHeaders, secondHeaders] = amends.map((a) => headersOf(fetchMock, a.index));
+    expect(firstHeaders!['idempotency-key']).toMatch(KEY_PATTERN);
+    expect(secondHeaders!['idempotency-key']).toBe(firstHeaders!['idempotency-key']);
+    expect(secondHeaders!['x-csrf-token']).toBe('csrf-member');
+
+    // The detail was loaded again: the server's state is shown, the form is closed meanwhile.
+    expect(calls(fetchMock, 'GET', `/applications/${APP_ID}`).length).toBeGreaterThan(getsBefore);
+    await vi.waitFor(() => expect(wrapper.get('[data-testid="egov-status"]').text()).toBe('補正受付中'), WAIT);
+    expect(wrapper.get('[data-testid="action-sending"]').text()).toContain('補正をe-Govへ送信中…');
+    expect(wrapper.get('[data-testid="action-sending"]').attributes('data-kind')).toBe('amend');
+    expect(wrapper.find('[data-testid="amend-error"]').exists()).toBe(false);
+    expect(wrapper.find('[data-testid="amend-open"]').exists()).toBe(false);
+    expect(wrapper.find('[data-testid="withdraw-open"]').exists()).toBe(false);
+    expect(wrapper.get('[data-testid="editor-read-only"]').text()).toBe('e-Govへの送信が終わるまで、内容を変更できません。');
+    expect(input(wrapper, 'acquisitionDate').disabled).toBe(true);
+    // The form shown is still the one typed, not the masked answer.
+    expect(input(wrapper, 'myNumber').value).toBe('123456789018');
+  });
+
+  it('shows a refused 補正 at its fields, with the summary', async () => {
+    const { wrapper, fetchMock } = await mountEditor(
+      {
+        [`POST /applications/${APP_ID}/amend`]: () =>
+          problem(422, 'validation_failed', {
+            errors: [
+              { field: 'form.acquisitionDate', message: '資格取得年月日を入力してください', code: 'required' },
+              { field: 'form.nameKana', message: '全角カタカナで入力してください' },
+            ],
+          }),
+      },
+      correctionApp(),
+    );
+    const getsBefore = calls(fetchMock, 'GET', `/applications/${APP_ID}`).length;
+
+    await confirmAmend(wrapper);
+    await vi.waitFor(() => expect(wrapper.find('[data-testid="amend-error"]').exists()).toBe(true), WAIT);
+
+    expect(calls(fetchMock, 'POST', `/applications/${APP_ID}/amend`)[0]!.body).toEqual({ version: 7 });
+    expect(wrapper.get('[data-testid="amend-error"]').attributes('data-code')).toBe('validation_failed');
+    expect(wrapper.get('[data-testid="amend-error"]').text()).toContain('入力内容に誤りがあるため、補正を送信できませんでした。');
+    expect(wrapper.get('[data-testid="field-error-acquisitionDate"]').text()).toBe('資格取得年月日を入力してください');
+    expect(wrapper.get('[data-testid="field-error-nameKana"]').text()).toBe('全角カタカナで入力してください');
+    expect(input(wrapper, 'nameKana').getAttribute('aria-invalid')).toBe('true');
+    const summary = wrapper.get('[data-testid="validation-summary"]');
+    expect(document.activeElement).toBe(summary.element);
+    expect(summary.findAll('[data-testid="validation-link"]').map((l) => l.text())).toEqual([
+      '資格取得年月日: 資格取得年月日を入力してください',
+      '氏名（カナ）: 全角カタカナで入力してください',
+    ]);
+    // Still correctable: nothing reloaded, the form stays open.
+    expect(calls(fetchMock, 'GET', `/applications/${APP_ID}`)).toHaveLength(getsBefore);
+    expect(input(wrapper, 'nameKana').disabled).toBe(false);
+    expect(wrapper.find('[data-testid="amend-open"]').exists()).toBe(true);
+  });
+
+  it('shows other refusals of the 補正 in words, and a fresh key after a definite answer', async () => {
+    const { wrapper, fetchMock } = await mountEditor(
+      { [`POST /applications/${APP_ID}/amend`]: () => problem(409, 'egov_not_linked') },
+      correctionApp(),
+    );
+
+    await confirmAmend(wrapper);
+    await vi.waitFor(() => expect(wrapper.find('[data-testid="amend-error"]').exists()).toBe(true), WAIT);
+    const error = wrapper.get('[data-testid="amend-error"]');
+    expect(error.attributes('role')).toBe('alert');
+    expect(error.text()).toContain('e-Govアカウントが連携されていません。管理者に設定を依頼してください。');
+    expect(wrapper.find('[data-testid="amend-retry-hint"]').exists()).toBe(false);
+
+    await confirmAmend(wrapper);
+    await vi.waitFor(() => expect(calls(fetchMock, 'POST', `/applications/${APP_ID}/amend`)).toHaveLength(2), WAIT);
+    const [first, second] = calls(fetchMock, 'POST', `/applications/${APP_ID}/amend`).map((c) => headersOf(fetchMock, c.index));
+    expect(second!['idempotency-key']).toMatch(KEY_PATTERN);
+    expect(second!['idempotency-key']).not.toBe(first!['idempotency-key']);
+  });
+
+  it('withdraws only with a reason, which it sends with an Idempotency-Key, then reloads', async () => {
+    let current = makeApplication({ status: 'under_review', arriveId: '202604020000123456' });
+    const { wrapper, fetchMock } = await mountEditor(
+      {
+        [`GET /applications/${APP_ID}`]: () => jsonResponse(200, current),
+        [`POST /applications/${APP_ID}/withdraw`]: () => {
+          current = {
+            ...current,
+            lastAction: {
+              id: 'act-2',
+              kind: 'withdraw',
+              state: 'pending',
+              lastError: null,
+              createdAt: '2026-04-04T00:00:00.000Z',
+              updatedAt: '2026-04-04T00:00:00.000Z',
+            },
+          };
+          return jsonResponse(202, { actionId: 'act-2', kind: 'withdraw', state: 'pending', status: 'under_review' });
+        },
+      },
+      current,
+    );
+    const withdraws = () => calls(fetchMock, 'POST', `/applications/${APP_ID}/withdraw`);
+    const dialog = () => wrapper.get('[data-testid="withdraw-dialog"]');
+    const reason = () => wrapper.get('[data-testid="withdraw-reason"]');
+
+    expect(wrapper.find('[data-testid="amend-open"]').exists()).toBe(false);
+    await wrapper.get('[data-testid="withdraw-open"]').trigger('click');
+    await vi.waitFor(() => expect(dialogOpen(wrapper, 'withdraw-dialog')).toBe(true), WAIT);
+    expect(dialog().text()).toContain('申請を取り下げますか？');
+    expect(wrapper.get('label[for="withdraw-reason"]').text()).toContain('取下げの理由');
+    expect(reason().attributes('aria-required')).toBe('true');
+    expect(wrapper.get('[data-testid="withdraw-reason-count"]').text()).toBe('0 / 1000 文字');
+
+    // No reason (blanks only): refused here, nothing sent.
+    await reason().setValue('   ');
+    await dialog().get('[data-testid="confirm-ok"]').trigger('click');
+    await flushPromises();
+    expect(wrapper.get('[data-testid="withdraw-reason-error"]').text()).toBe('取下げの理由を入力してください。');
+    expect(reason().attributes('aria-invalid')).toBe('true');
+    expect(dialogOpen(wrapper, 'withdraw-dialog')).toBe(true);
+    expect(withdraws()).toHaveLength(0);
+
+    // Too long: the counter tells, and it is refused as well.
+    await reason().setValue('あ'.repeat(1001));
+    expect(wrapper.get('[data-testid="withdraw-reason-error"]').text()).toBe('');
+    expect(wrapper.get('[data-testid="withdraw-reason-count"]').text()).toBe('1001 / 1000 文字');
+    await dialog().get('[data-testid="confirm-ok"]').trigger('click');
+    await flushPromises();
+    expect(wrapper.get('[data-testid="withdraw-reason-error"]').text()).toBe('取下げの理由は1000文字以内で入力してください。');
+    expect(withdraws()).toHaveLength(0);
+
+    await reason().setValue('  従業員の入社が取り消されたため  ');
+    await dialog().get('[data-testid="confirm-ok"]').trigger('click');
+    await vi.waitFor(() => expect(dialogOpen(wrapper, 'withdraw-dialog')).toBe(false), WAIT);
+
+    expect(withdraws()).toHaveLength(1);
+    expect(withdraws()[0]!.body).toEqual({ reason: '従業員の入社が取り消されたため' });
+    const headers = headersOf(fetchMock, withdraws()[0]!.index);
+    expect(headers['idempotency-key']).toMatch(KEY_PATTERN);
+    expect(headers['x-csrf-token']).toBe('csrf-member');
+    const gets = calls(fetchMock, 'GET', `/applications/${APP_ID}`);
+    expect(gets[gets.length - 1]!.index).toBeGreaterThan(withdraws()[0]!.index);
+    await vi.waitFor(() => expect(wrapper.get('[data-testid="action-sending"]').text()).toContain('取下げをe-Govへ送信中…'), WAIT);
+    expect(wrapper.find('[data-testid="withdraw-open"]').exists()).toBe(false);
+  });
+
+  it('shows a refused withdrawal in the dialog: at the reason, or in words', async () => {
+    let answer: Response = problem(400, 'validation_failed', {
+      errors: [{ field: 'reason', message: '理由は1000文字以内で入力してください（サーバー）' }],
+    });
+    const { wrapper, fetchMock } = await mountEditor(
+      { [`POST /applications/${APP_ID}/withdraw`]: () => answer },
+      makeApplication({ status: 'arrived' }),
+    );
+
+    await wrapper.get('[data-testid="withdraw-open"]').trigger('click');
+    await vi.waitFor(() => expect(dialogOpen(wrapper, 'withdraw-dialog')).toBe(true), WAIT);
+    await wrapper.get('[data-testid="withdraw-reason"]').setValue('重複して提出したため');
+    await wrapper.get('[data-testid="withdraw-dialog"] [data-testid="confirm-ok"]').trigger('click');
+    await vi.waitFor(
+      () => expect(wrapper.get('[data-testid="withdraw-reason-error"]').text()).toBe('理由は1000文字以内で入力してください（サーバー）'),
+      WAIT,
+    );
+    expect(dialogOpen(wrapper, 'withdraw-dialog')).toBe(true);
+
+    answer = problem(409, 'not_withdrawable');
+    await wrapper.get('[data-testid="withdraw-dialog"] [data-testid="confirm-ok"]').trigger('click');
+    await vi.waitFor(() => expect(wrapper.find('[data-testid="withdraw-error"]').exists()).toBe(true), WAIT);
+    expect(wrapper.get('[data-testid="withdraw-error"]').text()).toContain('この申請は取り下げられる状態ではありません。');
+    expect(calls(fetchMock, 'POST', `/applications/${APP_ID}/withdraw`)).toHaveLength(2);
+  });
+
+  it('offers 補正 and 取下げ only in the statuses that allow them, and not while one is on its way', async () => {
+    const expected: Record<ApplicationDetail['status'], { amend: boolean; withdraw: boolean }> = {
+      draft: { amend: false, withdraw: false },
+      ready: { amend: false, withdraw: false },
+      submitting: { amend: false, withdraw: false },
+      arrived: { amend: false, withdraw: true },
+      under_review: { amend: false, withdraw: true },
+      correction_requested: { amend: true, withdraw: true },
+      review_finished: { amend: false, withdraw: false },
+      completed: { amend: false, withdraw: false },
+      withdrawn: { amend: false, withdraw: false },
+      failed: { amend: false, withdraw: false },
+    };
+    for (const [status, want] of Object.entries(expected)) {
+      const { wrapper } = await mountEditor({}, makeApplication({ status: status as ApplicationDetail['status'] }));
+      expect({
+        status,
+        amend: wrapper.find('[data-testid="amend-open"]').exists(),
+        withdraw: wrapper.find('[data-testid="withdraw-open"]').exists(),
+      }).toEqual({ status, ...want });
+      wrapper.unmount();
+    }
+
+    const { wrapper } = await mountEditor(
+      {},
+      correctionApp({
+        lastAction: {
+          id: 'act-3',
+          kind: 'withdraw',
+          state: 'sending',
+          lastError: null,
+          createdAt: '2026-04-04T00:00:00.000Z',
+          updatedAt: '2026-04-04T00:00:00.000Z',
+        },
+      }),
+    );
+    expect(wrapper.find('[data-testid="amend-open"]').exists()).toBe(false);
+    expect(wrapper.find('[data-testid="withdraw-open"]').exists()).toBe(false);
+    expect(wrapper.get('[data-testid="action-sending"]').text()).toContain('取下げをe-Govへ送信中…');
+    expect(input(wrapper, 'nameKana').disabled).toBe(true);
+    expect(wrapper.find('[data-testid="autosave-status"]').exists()).toBe(false);
+  });
+
+  it('shows why the last 補正 failed and lets the user try again; a stale failure is not shown', async () => {
+    const failedAmend = {
+      id: 'act-4',
+      kind: 'amend' as const,
+      state: 'failed' as const,
+      lastError: 'e-Govが補正を受け付けませんでした（E4001: 添付書類の形式）',
+      createdAt: '2026-04-04T00:00:00.000Z',
+      updatedAt: '2026-04-04T00:05:00.000Z',
+    };
+    const first = await mountEditor({}, correctionApp({ lastAction: failedAmend }));
+    const failed = first.wrapper.get('[data-testid="action-failed"]');
+    expect(failed.attributes('role')).toBe('alert');
+    expect(failed.text()).toContain('補正を送信できませんでした。');
+    expect(first.wrapper.get('[data-testid="action-failed-error"]').text()).toBe(`理由: ${failedAmend.lastError}`);
+    expect(failed.text()).toContain('もう一度「補正を送信」を押してください');
+    expect(first.wrapper.find('[data-testid="action-sending"]').exists()).toBe(false);
+    expect(first.wrapper.find('[data-testid="amend-open"]').exists()).toBe(true);
+    expect(input(first.wrapper, 'nameKana').disabled).toBe(false);
+    first.wrapper.unmount();
+
+    // The application moved on since: the old failure does not matter any more.
+    const { wrapper } = await mountEditor({}, makeApplication({ status: 'completed', lastAction: failedAmend }));
+    expect(wrapper.find('[data-testid="action-failed"]').exists()).toBe(false);
+  });
+
+  it('asks for the status every 5 s while e-Gov works on it, and stops once a 補正 is requested', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    let current = makeApplication({ status: 'under_review', arriveId: '202604020000123456', egovStatus: '審査中' });
+    const { wrapper, fetchMock } = await mountEditor({ [`GET /applications/${APP_ID}`]: () => jsonResponse(200, current) }, current);
+    const gets = () => calls(fetchMock, 'GET', `/applications/${APP_ID}`);
+    await flushPromises();
+    expect(gets()).toHaveLength(1);
+    expect(wrapper.find('[data-testid="correction-banner"]').exists()).toBe(false);
+
+    await vi.advanceTimersByTimeAsync(4000);
+    expect(gets()).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1000);
+    await flushPromises();
+    expect(gets()).toHaveLength(2);
+    // The poll does not ask for the 個人番号 in clear.
+    expect(gets()[1]!.url.searchParams.get('unmask')).toBeNull();
+
+    current = {
+      ...current,
+      status: 'correction_requested',
+      version: 5,
+      egovStatus: '審査中（補正待ち）',
+      egovNotices: [CORRECTION_NOTICE],
+    };
+    await vi.advanceTimersByTimeAsync(5000);
+    await flushPromises();
+    expect(gets()).toHaveLength(3);
+    expect(wrapper.get('[data-testid="app-status"]').text()).toBe('補正待ち');
+    expect(wrapper.get('[data-testid="correction-body"]').element.textContent?.trim()).toBe(CORRECTION_NOTICE.body);
+    expect(wrapper.get('[data-testid="egov-status"]').text()).toBe('審査中（補正待ち）');
+    expect(input(wrapper, 'nameKana').disabled).toBe(false);
+    // The form shown stays the one loaded in clear.
+    expect(input(wrapper, 'myNumber').value).toBe('123456789018');
+
+    // Waiting for the user now: no more asking.
+    await vi.advanceTimersByTimeAsync(30_000);
+    await flushPromises();
+    expect(gets()).toHaveLength(3);
+  });
+
+  it('stops asking for the status when the page goes away', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const { wrapper, fetchMock } = await mountEditor({}, makeApplication({ status: 'submitting' }));
+    const gets = () => calls(fetchMock, 'GET', `/applications/${APP_ID}`).length;
+    await flushPromises();
+    await vi.advanceTimersByTimeAsync(5000);
+    await flushPromises();
+    expect(gets()).toBe(2);
+
+    wrapper.unmount();
+    await vi.advanceTimersByTimeAsync(60_000);
+    await flushPromises();
+    expect(gets()).toBe(2);
   });
 });
