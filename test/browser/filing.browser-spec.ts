@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { StatusTrackerService, SubmissionsService } from '@charlotte/applications';
+import { EgovActionsService, StatusTrackerService, SubmissionsService } from '@charlotte/applications';
 import { problem } from '../../apps/egov-sim/src/http';
 import { EgovSim, startEgovSim } from '../../apps/egov-sim/src/server';
 import { PASSWORD, seedTenant, Seeded, startTestApp, TestApp, testKeys } from '../support/app';
@@ -223,6 +223,60 @@ describe('SPA: filing with e-Gov (simulator)', () => {
     // 5. What a person sees at the end.
     fs.mkdirSync(SHOTS, { recursive: true });
     await page.screenshot({ path: path.join(SHOTS, 'filing-completed.png'), fullPage: true });
+  });
+
+  it('e-Gov asks for a correction: the user reads the notice, corrects the form, sends the 補正, then withdraws', async () => {
+    sim.state.setFailurePlan([{ correctionFor: 'next' }]);
+    const title = '資格取得（補正あり）';
+    const id = await readyApplication(title);
+    await submitInEditor(id, title);
+    await t.app.get(SubmissionsService).runDue();
+    const tracker = t.app.get(StatusTrackerService);
+    now += 1500;
+    await tracker.pollAll();
+    now += 1500;
+    await tracker.pollAll();
+    await reloadEditorAt('correction_requested');
+    const banner = page.getByTestId('correction-banner');
+    expect(await banner.getByTestId('correction-body').innerText()).toContain('補正申請');
+    expect(await page.getByTestId('app-status').innerText()).toBe('補正待ち');
+
+    // The form is editable again: correct the address, autosaved.
+    const address = page.getByTestId('field-address');
+    expect(await address.isDisabled()).toBe(false);
+    await address.fill('東京都千代田区霞が関1-2-3');
+    await page.getByTestId('autosave-status').filter({ hasText: '保存済み' }).waitFor();
+    await page.getByTestId('amend-open').click();
+    const amendDialog = page.getByTestId('amend-dialog');
+    await amendDialog.getByTestId('confirm-ok').click();
+    await page.locator('[data-testid="action-sending"][data-kind="amend"]').waitFor();
+    expect(await address.isDisabled()).toBe(true); // nothing changes while the 補正 is on its way
+
+    expect(await t.app.get(EgovActionsService).runDue()).toBe(1);
+    await reloadEditorAt('under_review');
+    const arriveId = (await t.ds.query(`SELECT arrive_id FROM applications WHERE id = $1`, [id]))[0].arrive_id;
+    expect(sim.state.cases.get(arriveId)!.packages).toHaveLength(2);
+    expect(await page.getByTestId('correction-banner').count()).toBe(0);
+
+    // Withdraw it: a reason is required.
+    await page.getByTestId('withdraw-open').click();
+    const withdrawDialog = page.getByTestId('withdraw-dialog');
+    await withdrawDialog.getByTestId('confirm-ok').click();
+    await withdrawDialog.getByTestId('withdraw-reason-error').filter({ hasText: /.+/ }).waitFor();
+    await withdrawDialog.getByTestId('withdraw-reason').fill('二重に提出したため取り下げます。');
+    await withdrawDialog.getByTestId('confirm-ok').click();
+    await page.locator('[data-testid="action-sending"][data-kind="withdraw"]').waitFor();
+    expect(await t.app.get(EgovActionsService).runDue()).toBe(1);
+    await reloadEditorAt('withdrawn');
+    expect(await page.getByTestId('app-status').innerText()).toBe('取下げ');
+    expect(sim.state.cases.get(arriveId)!.withdrawn?.reason).toBe('二重に提出したため取り下げます。');
+    expect(await page.getByTestId('egov-notice-type').allInnerTexts()).toEqual(expect.arrayContaining(['補正', '取下げ']));
+    expect(await page.getByTestId('withdraw-open').count()).toBe(0);
+    // The history words every step for people.
+    expect(await page.locator('.timeline-kind').allInnerTexts()).toEqual(expect.arrayContaining(['補正の送信を依頼', '取下げを依頼']));
+    expect((await page.locator('.timeline-kind').allInnerTexts()).filter((k) => /^[a-z_]+$/.test(k))).toEqual([]);
+    fs.mkdirSync(SHOTS, { recursive: true });
+    await page.screenshot({ path: path.join(SHOTS, 'filing-withdrawn.png'), fullPage: true });
   });
 
   it('shows a filing e-Gov refuses as failed, with e-Gov’s reason', async () => {
