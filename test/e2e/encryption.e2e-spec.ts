@@ -6,8 +6,11 @@ import { Client } from 'pg';
 import request from 'supertest';
 import { UserNamesService, UsersService } from '@charlotte/auth';
 import { KeyRotationService, SealedIntegrityError, SealedTruncatedError, SealingService, TenantKeysService } from '@charlotte/crypto';
+import { EgovActionsService, StatusTrackerService, SubmissionsService } from '@charlotte/applications';
 import { KeyRotationJob } from '../../apps/api/src/jobs/key-rotation.job';
+import { EgovSim, startEgovSim } from '../../apps/egov-sim/src/server';
 import { login, LoggedIn, seedTenant, Seeded, startTestApp, TestApp } from '../support/app';
+import { linkEgovAccount, VALID_FORM } from '../support/egov';
 
 const run = promisify(execFile);
 const root = path.resolve(__dirname, '../..');
@@ -26,6 +29,9 @@ const CANARY = {
   myNumber: '123456789018',
   fileName: 'カナリア添付XQ7Z.pdf',
   fileContent: 'CanaryContentXQ7Z-inside-the-pdf',
+  // issue 8: a filed form (restated in the official documents e-Gov returns), a withdrawal reason (restated in e-Gov's notice)
+  filedName: 'カナリア被保険者ＸＱ７Ｚ', // full-width, as the form demands
+  withdrawReason: 'カナリア取下理由XQ7Z',
 };
 
 /**
@@ -41,15 +47,32 @@ describe('Envelope encryption (local key provider)', () => {
   let b: Seeded;
   let adminA: LoggedIn;
   let sealing: SealingService;
+  let sim: EgovSim;
+  let simNow = Date.now();
 
   beforeAll(async () => {
-    t = await startTestApp();
+    sim = await startEgovSim({
+      clientId: 'charlotte-test',
+      clientSecret: 'test-secret',
+      now: () => simNow,
+      clock: { arriveToReviewMs: 1000, reviewToFinishMs: 1000 },
+    });
+    t = await startTestApp({
+      EGOV_API_BASE: sim.url,
+      EGOV_AUTH_BASE: sim.authUrl,
+      EGOV_CLIENT_ID: 'charlotte-test',
+      EGOV_CLIENT_SECRET: 'test-secret',
+      CLAMD_SOCKET: process.env.CLAMD_SOCKET ?? '/tmp/charlotte-clamd/clamd.sock',
+    });
     a = await seedTenant(t, 'enc-a');
     b = await seedTenant(t, 'enc-b');
     adminA = await login(t, 'enc-a', a.adminEmail);
     sealing = t.app.get(SealingService);
   });
-  afterAll(() => t.close());
+  afterAll(async () => {
+    await t?.close();
+    await sim?.close();
+  });
 
   const cli = async (...args: string[]) => {
     const env = { ...process.env, DATA_DIR: t.config.dataDir, DATABASE_URL: t.db.url, LOG_STDOUT: 'false', NODE_ENV: 'test' };
@@ -270,6 +293,65 @@ describe('Envelope encryption (local key provider)', () => {
         .set('X-CSRF-Token', adminA.csrf)
         .attach('file', pdf, { filename: CANARY.fileName })
         .expect(201);
+
+      // Filed with e-Gov: the form's canary comes back inside the official documents; the withdrawal reason inside e-Gov's notice.
+      await linkEgovAccount(t, adminA, sim);
+      const filingOffice = (
+        await adminA.agent
+          .post('/api/v1/offices')
+          .set('X-CSRF-Token', adminA.csrf)
+          .send({ name: '本社', pensionOfficeCode: '01-イロハ', pensionOfficeNumber: '12345' })
+          .expect(201)
+      ).body.id;
+      const fileOne = async (title: string, key: string) => {
+        const made = await adminA.agent
+          .post('/api/v1/applications')
+          .set('X-CSRF-Token', adminA.csrf)
+          .send({ procedureCode: 'shaho-shutoku', officeId: filingOffice, title, form: { ...VALID_FORM, familyName: CANARY.filedName } })
+          .expect(201);
+        const v = await adminA.agent.post(`/api/v1/applications/${made.body.id}/validate`).set('X-CSRF-Token', adminA.csrf).expect(200);
+        expect(v.body.errors).toEqual([]);
+        await adminA.agent
+          .post(`/api/v1/applications/${made.body.id}/submit`)
+          .set('X-CSRF-Token', adminA.csrf)
+          .set('Idempotency-Key', key)
+          .expect(202);
+        return made.body.id as string;
+      };
+      const filed = await fileOne('公文書あり', 'proof-filed-0001');
+      const withdrawn = await fileOne('取下げ', 'proof-withdrawn-0001');
+      await t.app.get(SubmissionsService).runDue();
+      await adminA.agent
+        .post(`/api/v1/applications/${withdrawn}/withdraw`)
+        .set('X-CSRF-Token', adminA.csrf)
+        .set('Idempotency-Key', 'proof-withdraw-0001')
+        .send({ reason: CANARY.withdrawReason })
+        .expect(202);
+      await t.app.get(EgovActionsService).runDue();
+      const tracker = t.app.get(StatusTrackerService);
+      for (const step of [1500, 1500, 10]) {
+        simNow += step;
+        await tracker.pollAll();
+      }
+      expect((await adminA.agent.get(`/api/v1/applications/${filed}`).expect(200)).body.status).toBe('completed');
+      const withdrawnView = (await adminA.agent.get(`/api/v1/applications/${withdrawn}`).expect(200)).body;
+      expect(withdrawnView.status).toBe('withdrawn');
+      expect(JSON.stringify(withdrawnView.egovNotices)).toContain(CANARY.withdrawReason);
+      const docs = (await adminA.agent.get(`/api/v1/applications/${filed}/documents`).expect(200)).body.items as Array<{
+        id: string;
+        contentType: string;
+      }>;
+      const xmlDoc = docs.find((d) => d.contentType === 'application/xml')!;
+      const xmlBody = await adminA.agent
+        .get(`/api/v1/applications/${filed}/documents/${xmlDoc.id}`)
+        .buffer(true)
+        .parse((r, cb) => {
+          const chunks: Buffer[] = [];
+          r.on('data', (c: Buffer) => chunks.push(c));
+          r.on('end', () => cb(null, Buffer.concat(chunks)));
+        })
+        .expect(200);
+      expect((xmlBody.body as Buffer).toString('utf8')).toContain(CANARY.filedName);
 
       // The canaries are really there (a scan that cannot fail would prove nothing).
       const list = await adminA.agent.get('/api/v1/users').query({ limit: 100 }).expect(200);

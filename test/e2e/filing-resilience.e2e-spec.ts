@@ -6,7 +6,7 @@ import { EgovAccountsService, EgovClient, EgovJobs, SubmissionsService } from '@
 import { EgovSim, startEgovSim } from '../../apps/egov-sim/src/server';
 import type { RequestLogEntry } from '../../apps/egov-sim/src/types';
 import { login, LoggedIn, seedTenant, Seeded, startTestApp, TestApp } from '../support/app';
-import { EgovProxy, Instance, startAppOn, startEgovProxy, VALID_FORM } from '../support/egov';
+import { EgovProxy, Instance, linkEgovAccount, startAppOn, startEgovProxy, VALID_FORM } from '../support/egov';
 
 /**
  * Filing when e-Gov misbehaves: every failure kind the simulator can inject
@@ -58,17 +58,7 @@ async function linkedTenant(t: TestApp, sim: EgovSim, code: string): Promise<{ s
       .send({ name: '本社', pensionOfficeCode: '01-イロハ', pensionOfficeNumber: '12345' })
       .expect(201)
   ).body.id as string;
-  const start = await admin.agent.post('/api/v1/egov/link').set('X-CSRF-Token', admin.csrf).expect(200);
-  const html = await (await fetch(start.body.authorizeUrl)).text();
-  const requestId = /name="request_id" value="([^"]+)"/.exec(html)![1];
-  const loggedIn = await fetch(`${sim.authUrl}/authorize`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ request_id: requestId, account_id: 'sharoushi-001', action: 'login' }).toString(),
-    redirect: 'manual',
-  });
-  const back = new URL(loggedIn.headers.get('location')!);
-  await admin.agent.get(`${back.pathname}${back.search}`).expect(302).expect('Location', '/settings/egov?linked=1');
+  await linkEgovAccount(t, admin, sim);
   return { seeded, admin, officeId };
 }
 

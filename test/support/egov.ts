@@ -4,11 +4,12 @@ import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { loadConfig } from '@charlotte/core';
 import { createApp } from '../../apps/api/src/app.factory';
 import type { EgovSim } from '../../apps/egov-sim/src/server';
-import type { TestApp } from './app';
+import type { LoggedIn, TestApp } from './app';
 
 /**
  * Test-only support for the e-Gov resilience tests: a second application
@@ -178,3 +179,23 @@ export const VALID_FORM: Record<string, unknown> = {
   postalCode: '100-0013',
   address: '東京都千代田区霞が関1-2-2',
 };
+
+/**
+ * Links the tenant's e-Gov account as an administrator does: POST /egov/link,
+ * the simulator's login page (read for its request id, then posted), and the
+ * callback without the session cookie (it comes from e-Gov's site).
+ */
+export async function linkEgovAccount(t: TestApp, admin: LoggedIn, sim: EgovSim, accountId = 'sharoushi-001'): Promise<void> {
+  const start = await admin.agent.post('/api/v1/egov/link').set('X-CSRF-Token', admin.csrf).expect(200);
+  const html = await (await fetch(start.body.authorizeUrl)).text();
+  const requestId = /name="request_id" value="([^"]+)"/.exec(html)?.[1];
+  if (!requestId) throw new Error('no request_id on the simulator login page');
+  const loggedIn = await fetch(`${sim.authUrl}/authorize`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ request_id: requestId, account_id: accountId, action: 'login' }).toString(),
+    redirect: 'manual',
+  });
+  const back = new URL(loggedIn.headers.get('location') as string);
+  await request(t.http).get(`${back.pathname}${back.search}`).expect(302).expect('Location', '/settings/egov?linked=1');
+}

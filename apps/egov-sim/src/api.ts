@@ -127,6 +127,7 @@ async function apply(ctx: SimContext, req: SimRequest, account: string): Promise
     file_name: checked.fileName as string,
     size: checked.size ?? 0,
     entries: checked.entries ?? [],
+    form_text: checked.formText,
   });
   return json(200, { arrive_id: c.arrive_id, arrive_date: c.arrive_date, proc_id: c.proc_id, status: c.status });
 }
@@ -230,6 +231,7 @@ async function amend(ctx: SimContext, req: SimRequest, account: string): Promise
     size: checked.size ?? 0,
     entries: checked.entries ?? [],
     received_at: new Date(now).toISOString(),
+    form_text: checked.formText,
   });
   ctx.state.setStatus(c, EGOV_STATUS.underReview, now);
   c.reviewStartedAtMs = now;
@@ -283,6 +285,7 @@ async function getOfficialDocument(ctx: SimContext, _req: SimRequest, account: s
     noticeSubId: doc.notice_sub_id,
     docTitle: doc.doc_title,
     issuedAt: doc.issued_at,
+    formText: c.packages[c.packages.length - 1]?.form_text,
   });
   return json(200, { file_name: `${c.arrive_id}_${doc.notice_sub_id}.zip`, file_data: zip.toString('base64') });
 }

@@ -15,7 +15,12 @@ export interface CheckedPackage {
   fileName?: string;
   size?: number;
   entries?: string[];
+  /** The text of the form XMLs, whitespace collapsed and capped: what a 公文書 about the filing restates. */
+  formText?: string;
 }
+
+/** How much of the form's text a 公文書 restates. */
+const FORM_TEXT_MAX = 2000;
 
 /**
  * Limits for what a client sends. They keep a malicious or broken ZIP (zip
@@ -82,12 +87,14 @@ export async function checkPackage(procId: unknown, sendFile: unknown): Promise<
   if (forms.length === 0) {
     report.push({ item: '申請書', message: '申請書の XML ファイルが含まれていません。' });
   }
+  let formText = '';
   for (const [name, content] of read.xml) {
     const parsed = parseXml(content);
     if ('error' in parsed) {
       report.push({ item: name, message: `XML が正しくありません: ${parsed.error}` });
       continue;
     }
+    if (forms.includes(name)) formText = `${formText} ${parsed.root.textContent ?? ''}`.replace(/\s+/g, ' ').trim().slice(0, FORM_TEXT_MAX);
     if (kousei.length === 1 && name === kousei[0]) {
       const numbers = elementsByLocalName(parsed.root, '手続番号').map((el) => (el.textContent ?? '').trim());
       if (numbers.length === 0) {
@@ -100,7 +107,7 @@ export async function checkPackage(procId: unknown, sendFile: unknown): Promise<
       }
     }
   }
-  return { report, fileName: typeof fileName === 'string' ? fileName : undefined, size: zip.length, entries: names };
+  return { report, fileName: typeof fileName === 'string' ? fileName : undefined, size: zip.length, entries: names, formText };
 }
 
 function basename(name: string): string {
@@ -188,6 +195,8 @@ export interface OfficialDocumentContent {
   noticeSubId: number;
   docTitle: string;
   issuedAt: string;
+  /** The filing's form text (the last package received), restated as a real 通知書 lists the insured person. */
+  formText?: string;
 }
 
 /** The ZIP e-Gov hands out for a 公文書: a PDF and its XML, base64 in JSON. */
@@ -220,6 +229,7 @@ export function officialDocumentXml(doc: OfficialDocumentContent): string {
     `  <通知サブ番号>${doc.noticeSubId}</通知サブ番号>`,
     `  <文書名>${escapeXml(doc.docTitle)}</文書名>`,
     `  <発出日時>${escapeXml(doc.issuedAt)}</発出日時>`,
+    ...(doc.formText ? [`  <申請内容>${escapeXml(doc.formText)}</申請内容>`] : []),
     '  <本文>この公文書は e-Gov シミュレーターが発行したもので、法的効力はありません。</本文>',
     '</公文書>',
     '',

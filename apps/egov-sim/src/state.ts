@@ -29,7 +29,7 @@ export interface SimCase {
   notices: Notice[];
   officials: OfficialDocument[];
   /** Packages received: the application, then each amendment. */
-  packages: Array<{ file_name: string; size: number; entries: string[]; received_at: string }>;
+  packages: Array<{ file_name: string; size: number; entries: string[]; received_at: string; form_text?: string }>;
   /** Set when the failure plan asked for a correction that has not happened yet. */
   correctionPending: boolean;
   /** Set by POST /apply/withdraw. */
@@ -148,7 +148,7 @@ export class SimState {
     return `${jstDate}${String(this.sequence).padStart(8, '0')}`;
   }
 
-  createCase(account: string, procId: string, pkg: { file_name: string; size: number; entries: string[] }): SimCase {
+  createCase(account: string, procId: string, pkg: { file_name: string; size: number; entries: string[]; form_text?: string }): SimCase {
     const nowMs = this.now();
     const arriveId = this.nextArriveId(nowMs);
     const date = new Date(nowMs).toISOString();
