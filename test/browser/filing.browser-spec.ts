@@ -311,5 +311,16 @@ describe('SPA: filing with e-Gov (simulator)', () => {
     await t.ds.query(`UPDATE submissions SET next_attempt_at = now() WHERE application_id = $1`, [id]);
     expect(await t.app.get(SubmissionsService).runDue()).toBe(0);
     expect(sim.state.cases.size).toBe(cases);
+
+    // Fix and submit again: back to draft (e-Gov answered, so no doubt it did not arrive), checked, submitted.
+    await page.getByTestId('reopen').click();
+    await page.locator('[data-testid="app-status"][data-status="draft"]').waitFor();
+    expect(await page.getByTestId('field-address').isDisabled()).toBe(false);
+    await page.getByTestId('validate').click();
+    await page.locator('[data-testid="app-status"][data-status="ready"]').waitFor();
+    await submitInEditor(id, title);
+    await t.app.get(SubmissionsService).runDue();
+    await reloadEditorAt('arrived');
+    expect(sim.state.cases.size).toBe(cases + 1);
   });
 });

@@ -325,8 +325,7 @@ describe('Filing resilience: failures injected on POST /apply', () => {
     expect(detailView.status).toBe('failed');
     const failedEntry = detailView.timeline.find((e: { toStatus: string | null }) => e.toStatus === 'failed');
     expect(failedEntry).toMatchObject({ fromStatus: 'submitting', actor: 'system', details: { reason: detail } });
-    // `failureReason` on the detail is being added to the API; once it is there it must be this text.
-    if ('failureReason' in detailView) expect(detailView.failureReason).toBe(detail);
+    expect(detailView.failureReason).toBe(detail);
     const notices = (await admin.agent.get('/api/v1/notices').expect(200)).body.items as Array<{ kind: string; applicationId: string }>;
     expect(notices.filter((n) => n.applicationId === id).map((n) => n.kind)).toEqual(['failed']);
     const notice = await t.ds.query(`SELECT user_id FROM notices WHERE application_id = $1`, [id]);
@@ -339,6 +338,53 @@ describe('Filing resilience: failures injected on POST /apply', () => {
     expect(audit).toHaveLength(1);
     expect(audit[0]).toMatchObject({ outcome: 'failure', actor_type: 'system', details: { attempts: 1, kind: 'permanent' } });
     expect(await transitions(t.ds, id)).toEqual(['ready', 'submitting', 'failed']);
+
+    // Fixed and filed again: reopened to draft, checked, submitted with a new key; the old key still answers the refused one.
+    const reopen = (body: Record<string, unknown> = {}) =>
+      admin.agent.post(`/api/v1/applications/${id}/reopen`).set('X-CSRF-Token', admin.csrf).send(body);
+    const oldKey = `resilience-${id}`;
+    const oldSubmission = (await t.ds.query(`SELECT id FROM submissions WHERE application_id = $1`, [id]))[0].id;
+    expect((await reopen().expect(200)).body).toMatchObject({ status: 'draft' });
+    expect(await appRow(t.ds, id)).toMatchObject({ status: 'draft', failure_reason: null });
+    expect((await reopen().expect(409)).body.code).toBe('not_failed');
+    await admin.agent.post(`/api/v1/applications/${id}/validate`).set('X-CSRF-Token', admin.csrf).expect(200);
+    const again = await admin.agent
+      .post(`/api/v1/applications/${id}/submit`)
+      .set('X-CSRF-Token', admin.csrf)
+      .set('Idempotency-Key', `${oldKey}-2`)
+      .expect(202);
+    expect(again.body.submissionId).not.toBe(oldSubmission);
+    const replay = await admin.agent
+      .post(`/api/v1/applications/${id}/submit`)
+      .set('X-CSRF-Token', admin.csrf)
+      .set('Idempotency-Key', oldKey)
+      .expect(202);
+    expect(replay.body.submissionId).toBe(oldSubmission);
+    expect(await runDue()).toBe(1);
+    expect((await appRow(t.ds, id)).status).toBe('arrived');
+    expect(sim.state.cases.size).toBe(before + 1);
+    expect(await transitions(t.ds, id)).toEqual(['ready', 'submitting', 'failed', 'draft', 'ready', 'submitting', 'arrived']);
+    const reopened = await t.ds.query(
+      `SELECT count(*)::int AS n FROM audit_events WHERE action = 'application.reopened' AND target_id = $1`,
+      [id],
+    );
+    expect(reopened[0].n).toBe(1);
+  });
+
+  it('reopening a filing whose last attempt may have reached e-Gov needs the user to confirm it did not arrive', async () => {
+    const id = await submitted(admin, officeId, 'unknown then failed');
+    proxy.rules.push({ method: 'POST', path: '/apply', times: 1, rewriteJson: (b) => ({ ...b, proc_id: '900A000000000000' }) });
+    expect(await runDue()).toBe(1);
+    expect((await appRow(t.ds, id)).status).toBe('failed');
+    // As if the attempts had ended on timeouts.
+    await t.ds.query(`UPDATE submissions SET outcome_unknown_since = now() WHERE application_id = $1`, [id]);
+    const reopen = (body: Record<string, unknown>) =>
+      admin.agent.post(`/api/v1/applications/${id}/reopen`).set('X-CSRF-Token', admin.csrf).send(body);
+    expect((await reopen({}).expect(409)).body.code).toBe('outcome_unknown');
+    expect((await reopen({ confirmNotReceived: 'yes' }).expect(400)).body.code).toBe('validation_failed');
+    expect((await appRow(t.ds, id)).status).toBe('failed');
+    await reopen({ confirmNotReceived: true }).expect(200);
+    expect((await appRow(t.ds, id)).status).toBe('draft');
   });
 
   it(`turns a transient error that lasts beyond ${MAX_ATTEMPTS} attempts into failed`, async () => {

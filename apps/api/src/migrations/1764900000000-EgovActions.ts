@@ -43,6 +43,11 @@ export class EgovActions1764900000000 implements MigrationInterface {
         fetched_at timestamptz NOT NULL DEFAULT now()
       )`);
     await q.query(`CREATE UNIQUE INDEX egov_case_notices_key ON egov_case_notices (application_id, notice_sub_id)`);
+    // A submission e-Gov refused (failed) may be followed by another once the user reopened and fixed the application:
+    // still at most one that is not failed per application, and a key answers its own submission.
+    await q.query(`DROP INDEX submissions_application_key`);
+    await q.query(`CREATE UNIQUE INDEX submissions_application_key ON submissions (application_id) WHERE state <> 'failed'`);
+    await q.query(`CREATE UNIQUE INDEX submissions_idempotency_key ON submissions (tenant_id, application_id, idempotency_key)`);
     // Set while a POST /apply may have reached e-Gov without us knowing the answer: only then may a retry adopt a case.
     await q.query(`ALTER TABLE submissions ADD COLUMN outcome_unknown_since timestamptz`);
     // The status poll walks every open case once per run, least recently polled first.
@@ -55,6 +60,9 @@ export class EgovActions1764900000000 implements MigrationInterface {
 
   async down(q: QueryRunner): Promise<void> {
     await q.query(`ALTER TABLE submissions DROP COLUMN outcome_unknown_since`);
+    await q.query(`DROP INDEX submissions_idempotency_key`);
+    await q.query(`DROP INDEX submissions_application_key`);
+    await q.query(`CREATE UNIQUE INDEX submissions_application_key ON submissions (application_id)`);
     await q.query(`DROP INDEX applications_egov_poll_idx`);
     await q.query(`ALTER TABLE applications DROP COLUMN egov_polled_at`);
     await q.query(`DROP TABLE egov_case_notices`);

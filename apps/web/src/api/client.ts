@@ -1063,6 +1063,17 @@ export class ApiClient {
     });
   }
 
+  /**
+   * A failed filing back to draft, to fix and submit again. 409
+   * `outcome_unknown` when e-Gov may have received it: ask the user to check
+   * and call again with `confirmNotReceived`.
+   */
+  reopenApplication(id: string, confirmNotReceived = false): Promise<{ status: 'draft'; version: number }> {
+    return this.request('POST', `/applications/${encodeURIComponent(id)}/reopen`, {
+      body: confirmNotReceived ? { confirmNotReceived: true } : {},
+    });
+  }
+
   listDocuments(applicationId: string): Promise<{ items: ApplicationDocument[] }> {
     return this.request('GET', `/applications/${encodeURIComponent(applicationId)}/documents`);
   }

@@ -728,6 +728,15 @@ const en: MessageSchema = {
         withdraw: 'You may try again with “Withdraw the application”.',
       },
     },
+    reopen: {
+      button: 'Fix and submit again',
+      hint: 'You can correct it and submit it to e-Gov again (it goes back to draft).',
+      confirmTitle: 'Check that e-Gov did not receive it',
+      confirmMessage:
+        'The last attempt to send this application ended without an answer from e-Gov. Check the list of filings on e-Gov and make sure it did not arrive before you take it back to draft. Submitting it again after it arrived files it twice.',
+      confirm: 'It did not arrive: back to draft',
+      cancel: 'Cancel',
+    },
     timeline: {
       title: 'History',
       empty: 'No history yet.',
@@ -875,6 +884,8 @@ const en: MessageSchema = {
     package_invalid: 'Information needed for the submission is missing.',
     not_correctable: 'Only applications with a requested correction can be corrected.',
     idempotency_key_reused: 'This request clashed with another one. Reload the page and try again.',
+    outcome_unknown: 'e-Gov may have received this application. Check the list of filings on e-Gov.',
+    not_failed: 'This application is not in the failed state.',
     not_withdrawable: 'This application cannot be withdrawn in its current status.',
     action_in_progress: 'A correction or withdrawal is being sent to e-Gov. Please wait until it is done.',
     office_locked: 'The office of a submitted application cannot be changed.',

@@ -1001,6 +1001,47 @@ describe('ApplicationEditorView: e-Gov state, 補正 and 取下げ', () => {
     expect(calls(fetchMock, 'POST', `/applications/${APP_ID}/withdraw`)).toHaveLength(2);
   });
 
+  it('reopens a failed filing to draft, asking the user to check e-Gov first when it may have arrived', async () => {
+    let current = makeApplication({ status: 'failed', failureReason: 'e-Gov answered 400' });
+    let answer: () => Response = () => problem(409, 'outcome_unknown');
+    const { wrapper, fetchMock } = await mountEditor(
+      {
+        [`GET /applications/${APP_ID}`]: () => jsonResponse(200, current),
+        [`POST /applications/${APP_ID}/reopen`]: () => answer(),
+      },
+      current,
+    );
+    const reopens = () => calls(fetchMock, 'POST', `/applications/${APP_ID}/reopen`);
+    expect(input(wrapper, 'nameKana').disabled).toBe(true);
+    await wrapper.get('[data-testid="reopen"]').trigger('click');
+    // e-Gov may have it: the dialog explains, nothing changed yet.
+    await vi.waitFor(() => expect(dialogOpen(wrapper, 'reopen-dialog')).toBe(true), WAIT);
+    expect(wrapper.get('[data-testid="reopen-dialog"]').text()).toContain('二重の申請');
+    expect(reopens().map((c) => c.body)).toEqual([{}]);
+
+    answer = () => {
+      current = { ...current, status: 'draft', failureReason: null, version: current.version + 1 };
+      return jsonResponse(200, { status: 'draft', version: current.version });
+    };
+    await wrapper.get('[data-testid="reopen-dialog"] [data-testid="confirm-ok"]').trigger('click');
+    await vi.waitFor(() => expect(wrapper.get('[data-testid="app-status"]').attributes('data-status')).toBe('draft'), WAIT);
+    expect(reopens().map((c) => c.body)).toEqual([{}, { confirmNotReceived: true }]);
+    expect(dialogOpen(wrapper, 'reopen-dialog')).toBe(false);
+    expect(wrapper.find('[data-testid="reopen"]').exists()).toBe(false);
+    expect(input(wrapper, 'nameKana').disabled).toBe(false);
+  });
+
+  it('shows why a reopen was refused', async () => {
+    const { wrapper } = await mountEditor(
+      { [`POST /applications/${APP_ID}/reopen`]: () => problem(409, 'not_failed') },
+      makeApplication({ status: 'failed' }),
+    );
+    await wrapper.get('[data-testid="reopen"]').trigger('click');
+    await vi.waitFor(() => expect(wrapper.find('[data-testid="reopen-error"]').exists()).toBe(true), WAIT);
+    expect(wrapper.get('[data-testid="reopen-error"]').text()).toBe('この申請は送信に失敗した状態ではありません。');
+    expect(dialogOpen(wrapper, 'reopen-dialog')).toBe(false);
+  });
+
   it('offers 補正 and 取下げ only in the statuses that allow them, and not while one is on its way', async () => {
     const expected: Record<ApplicationDetail['status'], { amend: boolean; withdraw: boolean }> = {
       draft: { amend: false, withdraw: false },

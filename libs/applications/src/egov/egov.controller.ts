@@ -14,7 +14,12 @@ import {
   tenantOf,
   UUID_PATTERN,
 } from '@charlotte/core';
-import { AmendApplicationDto, EgovActionAcceptedView, WithdrawApplicationDto } from '../applications/dto/application.dto';
+import {
+  AmendApplicationDto,
+  EgovActionAcceptedView,
+  ReopenApplicationDto,
+  WithdrawApplicationDto,
+} from '../applications/dto/application.dto';
 import { DocumentsService, DocumentView } from './documents.service';
 import { EgovActionsService } from './egov-actions.service';
 import { EgovAccountsService } from './egov-accounts.service';
@@ -89,6 +94,17 @@ export class FilingController {
   @ApiAcceptedResponse({ description: '{status: "submitting", submissionId}' })
   submit(@CurrentCaller() c: Caller, @Param() { id }: IdParam, @Headers('idempotency-key') key?: string) {
     return this.submissions.submit(tenantOf(c), c, id, key);
+  }
+
+  @Post('reopen')
+  @HttpCode(200)
+  @Scopes('applications:write')
+  @ApiOkResponse({
+    description:
+      'A failed filing back to draft, to fix and submit again. 409 not_failed; 409 outcome_unknown when e-Gov may have received it, until the body says {confirmNotReceived: true}.',
+  })
+  reopen(@CurrentCaller() c: Caller, @Param() { id }: IdParam, @Body() dto: ReopenApplicationDto) {
+    return this.submissions.reopen(tenantOf(c), c, id, dto.confirmNotReceived === true);
   }
 
   @Post('amend')

@@ -138,7 +138,7 @@ export class StatusTrackerService {
 
   private async submitter(tenantId: string, applicationId: string): Promise<string | null> {
     const r: Array<{ submitted_by: string | null }> = await this.ds.query(
-      `SELECT submitted_by FROM submissions WHERE tenant_id = $1 AND application_id = $2`,
+      `SELECT submitted_by FROM submissions WHERE tenant_id = $1 AND application_id = $2 ORDER BY created_at DESC LIMIT 1`,
       [tenantId, applicationId],
     );
     return r[0]?.submitted_by ?? null;

@@ -105,14 +105,14 @@ export class SubmissionsService {
         applicationId,
       ]);
       if (!app[0]) throw new NotFoundError('application');
-      const existing: Array<{ id: string; idempotency_key: string }> = await m.query(
-        `SELECT id, idempotency_key FROM submissions WHERE tenant_id = $1 AND application_id = $2`,
+      const existing: Array<{ id: string; idempotency_key: string; state: string }> = await m.query(
+        `SELECT id, idempotency_key, state FROM submissions WHERE tenant_id = $1 AND application_id = $2`,
         [tenantId, applicationId],
       );
-      if (existing[0]) {
-        if (existing[0].idempotency_key === idempotencyKey) return { submissionId: existing[0].id, status: app[0].status, replay: true };
+      const same = existing.find((e) => e.idempotency_key === idempotencyKey);
+      if (same) return { submissionId: same.id, status: app[0].status, replay: true };
+      if (existing.some((e) => e.state !== 'failed'))
         throw new ConflictError('already_submitted', 'This application was already submitted.');
-      }
       if (app[0].status !== 'ready')
         throw new ConflictError('not_ready', 'Only an application that passed the input check (status ready) can be submitted.');
       const id = randomUUID();
@@ -140,6 +140,49 @@ export class SubmissionsService {
         details: { submission: out.submissionId },
       });
     return { status: out.status, submissionId: out.submissionId };
+  }
+
+  /**
+   * A failed filing back to draft, so that the user can fix it and submit it
+   * again. When the last attempt may have reached e-Gov (its outcome is
+   * unknown), the user must first confirm, after looking at the account's
+   * filings on e-Gov, that it did not arrive: else it could be filed twice.
+   */
+  async reopen(tenantId: string, caller: Caller, applicationId: string, confirmNotReceived: boolean) {
+    const actor = actorOf(caller);
+    const out = await this.ds.transaction(async (m) => {
+      const app: Array<{ status: string; version: number }> = await m.query(
+        `SELECT status, version FROM applications WHERE tenant_id = $1 AND id = $2 FOR UPDATE`,
+        [tenantId, applicationId],
+      );
+      if (!app[0]) throw new NotFoundError('application');
+      if (app[0].status !== 'failed') throw new ConflictError('not_failed', 'Only an application whose filing failed can be reopened.');
+      const last: Array<{ outcome_unknown_since: Date | null }> = await m.query(
+        `SELECT outcome_unknown_since FROM submissions WHERE tenant_id = $1 AND application_id = $2 ORDER BY created_at DESC LIMIT 1`,
+        [tenantId, applicationId],
+      );
+      const unknown = !!last[0]?.outcome_unknown_since;
+      if (unknown && !confirmNotReceived)
+        throw new ConflictError(
+          'outcome_unknown',
+          'e-Gov may have received this filing (its last answer never came). Check the filings of the e-Gov account, then confirm that it did not arrive.',
+        );
+      await m.query(
+        `UPDATE applications SET status = 'draft', failure_reason = NULL, version = version + 1, updated_at = now(), updated_by = $3 WHERE tenant_id = $1 AND id = $2`,
+        [tenantId, applicationId, actor],
+      );
+      await this.event(m, tenantId, applicationId, 'status', actor, 'failed', 'draft', { reopened: true, confirmedNotReceived: unknown });
+      return { unknown, version: app[0].version + 1 };
+    });
+    await this.audit.record({
+      category: 'operation',
+      action: 'application.reopened',
+      outcome: 'success',
+      tenantId,
+      target: { type: 'application', id: applicationId },
+      details: { confirmedNotReceived: out.unknown },
+    });
+    return { status: 'draft' as const, version: out.version };
   }
 
   /** Builds the package without attachments first, so what the user must fix (e.g. the office's 事業所整理記号) is a 422 now, not a failed filing later. */

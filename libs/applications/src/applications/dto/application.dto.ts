@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsIn, IsInt, IsObject, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
 import { UUID_PATTERN } from '@charlotte/core';
 
 export const APPLICATION_STATUSES = [
@@ -220,4 +220,13 @@ export class EgovActionAcceptedView {
   @ApiProperty({ enum: ['amend', 'withdraw'] }) kind: 'amend' | 'withdraw';
   @ApiProperty({ enum: ['pending', 'sending', 'done', 'failed'] }) state: 'pending' | 'sending' | 'done' | 'failed';
   @ApiProperty({ enum: APPLICATION_STATUSES }) status: ApplicationStatus;
+}
+
+export class ReopenApplicationDto {
+  @ApiPropertyOptional({
+    description: 'needed when the last attempt may have reached e-Gov: the user checked the e-Gov account and it did not arrive',
+  })
+  @IsOptional()
+  @IsBoolean()
+  confirmNotReceived?: boolean;
 }
