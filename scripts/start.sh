@@ -17,6 +17,8 @@ if [ -z "${EGOV_API_BASE:-}" ]; then
   npx tsc -p apps/egov-sim/tsconfig.build.json
   node dist/egov-sim/apps/egov-sim/src/main.js &
   sim=$!
+  # The simulator reviews in seconds: poll it every 15 s (not every 10 minutes) so a demo filing finishes while you watch.
+  export EGOV_POLL_CRON="${EGOV_POLL_CRON:-*/15 * * * * *}"
   trap 'kill "$sim" 2>/dev/null || true' EXIT
 fi
 node dist/apps/api/apps/api/src/main.js
