@@ -20,13 +20,21 @@
  *                      app's own event loop                 (default 1)
  *   BENCH_ONLY         comma-separated substrings of scenario names to run (default all)
  *   DATABASE_URL       external PostgreSQL server (see above); DATABASE_POOL_SIZE is passed on
+ *   BENCH_EGOV_SUBMISSIONS   applications submitted in "egov submissions end to end" (default 200)
+ *   BENCH_EGOV_CONCURRENCY   HTTP clients submitting them                             (default 8)
+ *   BENCH_EGOV_POLL_CASES    open cases for "egov status poll"                         (default 10000)
+ *   BENCH_EGOV_POLL_PASSES   at least this many pollAll calls with nothing changing    (default 1)
+ *   BENCH_EGOV_POLL_CHANGING cases changing status in the last pollAll call; 0 = skip (default 500)
  *
  * The app runs in this process (createApp, NODE_ENV=production, no stdout logging,
- * rate limits at their maximum) on a free 127.0.0.1 port. Seed: tenant `bench` with
- * one admin and 10,000 members. Scenarios (scenarios/index.ts) run one after another;
- * any non-2xx answer, error or timeout fails the run. Output: a table and one line
+ * rate limits at their maximum) on a free 127.0.0.1 port; it files with the e-Gov
+ * simulator (apps/egov-sim), also in this process, on another port (lib/egov.ts).
+ * Seed: tenant `bench` with one admin and 10,000 members. Scenarios
+ * (scenarios/index.ts) run one after another; any non-2xx answer, error or timeout
+ * fails the run. A scenario may report several rows. Output: a table and one line
  * `BENCH_RESULT {json}`. Exit code 0 only when every scenario succeeded; everything
- * started (app, embedded PostgreSQL, database, temp dir) is stopped/removed in all cases.
+ * started (app, e-Gov simulator, embedded PostgreSQL, database, temp dir) is
+ * stopped/removed in all cases.
  */
 import './lib/aliases';
 import { startEnvironment, type BenchEnvironment } from './lib/environment';
@@ -101,13 +109,15 @@ async function main(): Promise<number> {
       tenantId: seeded.tenantId,
       admin: { email: seeded.adminEmail, password: seeded.adminPassword, key: seeded.adminKey },
       load,
+      egov: env.egov,
     };
     const results: ScenarioResult[] = [];
     const failures: Failure[] = [];
     for (const s of scenarios) {
       log(`measuring ${s.name} (${load.connections} connections, ${load.durationSec} s)`);
       try {
-        results.push(await s.run(ctx));
+        const measured = await s.run(ctx);
+        results.push(...(Array.isArray(measured) ? measured : [measured]));
       } catch (e) {
         const message = e instanceof Error ? e.message : String(e);
         // A BenchFailure from httpLoad carries the (invalid) measurement as its cause.

@@ -6,18 +6,22 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Client } from 'pg';
 import { AppConfig, DatabaseHandle, loadConfig, openDatabase } from '@charlotte/core';
 import { createApp } from '../../apps/api/src/app.factory';
+import { type BenchEgov, startBenchEgov } from './egov';
 
 /**
  * The system under test: the whole app (createApp, as main.ts builds it) on a
  * loopback port, on a database that exists only for this run:
  * - default: the embedded PostgreSQL in a fresh temporary DATA_DIR;
  * - DATABASE_URL set: a fresh database `charlotte_bench_<random>` on that server.
+ * The e-Gov simulator (apps/egov-sim, lib/egov.ts) runs in this process too, on
+ * another loopback port, and the app's EGOV_* settings point at it.
  * `stop()` undoes everything that was started, in reverse order, and never throws.
  */
 export interface BenchEnvironment {
   app: NestExpressApplication;
   baseUrl: string;
   config: AppConfig;
+  egov: BenchEgov;
   database: { kind: 'embedded' | 'external'; description: string; serverVersion?: string };
   stop(): Promise<void>;
 }
@@ -65,6 +69,9 @@ export async function startEnvironment(log: (m: string) => void): Promise<BenchE
       description = 'embedded (temporary DATA_DIR)';
     }
 
+    const egov = await startBenchEgov();
+    cleanups.push({ what: 'stop the e-Gov simulator', run: () => egov.sim.close() });
+
     const env: Record<string, string | undefined> = {
       NODE_ENV: 'production',
       DATA_DIR: dataDir,
@@ -72,6 +79,7 @@ export async function startEnvironment(log: (m: string) => void): Promise<BenchE
       LOG_STDOUT: 'false',
       RATE_LIMIT_API_PER_MINUTE: RATE_LIMIT_API,
       RATE_LIMIT_LOGIN_PER_MINUTE: RATE_LIMIT_LOGIN,
+      ...egov.env,
       // Optional knob, passed through when set.
       DATABASE_POOL_SIZE: process.env.DATABASE_POOL_SIZE,
     };
@@ -103,6 +111,7 @@ export async function startEnvironment(log: (m: string) => void): Promise<BenchE
       app,
       baseUrl,
       config,
+      egov,
       database: { kind: serverUrl ? 'external' : 'embedded', description, serverVersion },
       stop,
     };

@@ -1,4 +1,5 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { BenchEgov } from './egov';
 
 /** Everything a scenario may use: the running app and a logged-in tenant admin. */
 export interface BenchContext {
@@ -15,6 +16,8 @@ export interface BenchContext {
   admin: { email: string; password: string; key: { keyId: string; privateKeyJwk: import('node:crypto').JsonWebKey } };
   /** Load settings (BENCH_CONNECTIONS, BENCH_DURATION, BENCH_WORKERS). */
   load: LoadSettings;
+  /** The in-process e-Gov simulator the app files with (lib/egov.ts). */
+  egov: BenchEgov;
 }
 
 export interface LoadSettings {
@@ -46,6 +49,10 @@ export interface Scenario {
   /** Stable id, used in the table, in BENCH_RESULT and by BENCH_ONLY. */
   name: string;
   description: string;
-  /** Measures; must throw when the measurement is not valid (error answers, wrong payload). */
-  run(ctx: BenchContext): Promise<ScenarioResult>;
+  /**
+   * Measures; must throw when the measurement is not valid (error answers, wrong payload).
+   * A scenario that measures several figures of one sequence (e.g. submit, then the
+   * worker) returns one row per figure.
+   */
+  run(ctx: BenchContext): Promise<ScenarioResult | ScenarioResult[]>;
 }

@@ -2,6 +2,7 @@ import type { Scenario } from '../lib/types';
 import { auditScenarios } from './audit';
 import { authSession } from './auth-session';
 import { cryptoScenarios } from './crypto';
+import { egovScenarios } from './egov';
 import { healthLive } from './health-live';
 import { loginScenarios } from './login';
 import { usersList } from './users-list';
@@ -11,4 +12,12 @@ import { usersList } from './users-list';
  * `scenarios/<name>.ts` exporting a `Scenario` (see lib/types.ts; HTTP ones can use
  * lib/http-load.ts) and append it here.
  */
-export const SCENARIOS: Scenario[] = [healthLive, authSession, usersList, ...loginScenarios, ...auditScenarios, ...cryptoScenarios];
+export const SCENARIOS: Scenario[] = [
+  healthLive,
+  authSession,
+  usersList,
+  ...loginScenarios,
+  ...auditScenarios,
+  ...cryptoScenarios,
+  ...egovScenarios,
+];
