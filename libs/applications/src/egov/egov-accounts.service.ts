@@ -121,8 +121,18 @@ export class EgovAccountsService {
     });
   }
 
-  /** A valid access token for the tenant, refreshed when it expires within a minute. */
+  /**
+   * A valid access token for the tenant, refreshed when it expires within a
+   * minute. Reading is lock-free; only a refresh takes the row lock (and
+   * re-reads under it), so concurrent pollers do not queue on the account.
+   */
   async accessToken(tenantId: string): Promise<string> {
+    const cur: Array<{ tokens_sealed: Buffer }> = await this.ds.query(`SELECT tokens_sealed FROM egov_accounts WHERE tenant_id = $1`, [
+      tenantId,
+    ]);
+    if (!cur[0]) throw egovNotLinked();
+    const seen = JSON.parse(await this.sealing.openString(tenantId, TOKENS, tenantId, cur[0].tokens_sealed)) as EgovTokens;
+    if (seen.expiresAt - Date.now() > 60_000) return seen.accessToken;
     return this.ds.transaction(async (m) => {
       const r: Array<{ tokens_sealed: Buffer }> = await m.query(`SELECT tokens_sealed FROM egov_accounts WHERE tenant_id = $1 FOR UPDATE`, [
         tenantId,

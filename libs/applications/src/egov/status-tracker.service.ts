@@ -117,8 +117,11 @@ export class StatusTrackerService {
       const worker = async () => {
         while (next < apps.length) {
           const a = apps[next++];
+          let seen: string | null = null;
           try {
-            if (await this.pollOne(a)) changed++;
+            const r = await this.pollOne(a);
+            if (r.changed) changed++;
+            else seen = r.egovStatus;
           } catch (e) {
             // One tenant's unlinked account or an e-Gov hiccup must not stop the others.
             this.logger.warn({
@@ -128,8 +131,11 @@ export class StatusTrackerService {
               error: (e as Error).message,
             });
           }
-          // Marked even after a failure, so that the run moves on; the next run tries again.
-          await this.ds.query(`UPDATE applications SET egov_polled_at = now() WHERE tenant_id = $1 AND id = $2`, [a.tenant_id, a.id]);
+          // Marked even after a failure, so that the run moves on; the next run tries again. One write per case.
+          await this.ds.query(
+            `UPDATE applications SET egov_polled_at = now(), egov_status = COALESCE($3, egov_status) WHERE tenant_id = $1 AND id = $2`,
+            [a.tenant_id, a.id, seen],
+          );
         }
       };
       await Promise.all(Array.from({ length: Math.min(concurrency, apps.length) }, worker));
@@ -144,7 +150,13 @@ export class StatusTrackerService {
     return r[0]?.submitted_by ?? null;
   }
 
-  private async pollOne(a: { id: string; tenant_id: string; arrive_id: string; status: ApplicationStatus }): Promise<boolean> {
+  /** One case: documents, notices, then the status. `egovStatus` (when unchanged) is stored by the caller with the poll time. */
+  private async pollOne(a: {
+    id: string;
+    tenant_id: string;
+    arrive_id: string;
+    status: ApplicationStatus;
+  }): Promise<{ changed: boolean; egovStatus: string | null }> {
     const token = await this.accounts.accessToken(a.tenant_id);
     const c: EgovCase = await this.client.getCase(token, a.arrive_id);
     await this.fetchDocuments(a, token, c);
@@ -154,27 +166,23 @@ export class StatusTrackerService {
       c.status,
       (c.notice_list ?? []).map((n) => n.notice_type ?? ''),
     );
-    if (!next || next === a.status) {
-      await this.ds.query(`UPDATE applications SET egov_status = $3 WHERE tenant_id = $1 AND id = $2`, [
-        a.tenant_id,
-        a.id,
-        c.status.slice(0, 100),
-      ]);
-      return false;
-    }
-    await this.ds.transaction(async (m) => {
+    if (!next || next === a.status) return { changed: false, egovStatus: c.status.slice(0, 100) };
+    const moved = await this.ds.transaction(async (m) => {
       const r: [unknown[], number] = await m.query(
         `UPDATE applications SET status = $3, egov_status = $4, version = version + 1, updated_at = now() WHERE tenant_id = $1 AND id = $2 AND status = $5`,
         [a.tenant_id, a.id, next, c.status.slice(0, 100), a.status],
       );
-      if (r[1] === 0) return;
+      // Moved meanwhile (a 補正 or 取下げ answered, another poll): the next run sees the new state.
+      if (r[1] === 0) return false;
       await m.query(
         `INSERT INTO application_events (tenant_id, application_id, kind, from_status, to_status, actor, details) VALUES ($1, $2, 'status', $3, $4, 'system', $5)`,
         [a.tenant_id, a.id, a.status, next, JSON.stringify({ egovStatus: c.status.slice(0, 100) })],
       );
       const kind = NOTIFY[next];
       if (kind) await this.notices.add(m, a.tenant_id, await this.submitter(a.tenant_id, a.id), a.id, kind);
+      return true;
     });
+    if (!moved) return { changed: false, egovStatus: null };
     await this.audit.record({
       category: 'operation',
       action: 'application.status_changed',
@@ -184,7 +192,7 @@ export class StatusTrackerService {
       target: { type: 'application', id: a.id },
       details: { from: a.status, to: next },
     });
-    return true;
+    return { changed: true, egovStatus: null };
   }
 
   private async fetchDocuments(a: { id: string; tenant_id: string; arrive_id: string }, token: string, c: EgovCase): Promise<void> {
