@@ -12,7 +12,8 @@ import { CaseNoticesService } from './case-notices.service';
 import { EgovAccountsService, egovNotLinked } from './egov-accounts.service';
 import { EgovClient, EgovError } from './egov-client';
 import { NoticeKind, NoticesService } from './notices.service';
-import { backoffMs, LEASE_MS, MAX_ATTEMPTS, retryable, SubmissionsService } from './submissions.service';
+import { claimDue, failureReason, retryLater, runDueJobs } from './durable-job';
+import { SubmissionsService } from './submissions.service';
 import { mapEgovStatus } from './status-tracker.service';
 
 export type EgovActionKind = 'amend' | 'withdraw';
@@ -270,31 +271,18 @@ export class EgovActionsService {
     return rows.length > 0;
   }
 
-  private async claim(): Promise<Claimed | undefined> {
-    const r: [Claimed[], number] = await this.ds.query(
-      `UPDATE egov_actions SET state = 'sending', attempts = attempts + 1, sending_started_at = COALESCE(sending_started_at, now()),
-              next_attempt_at = now() + make_interval(secs => $1), updated_at = now()
-        WHERE id = (SELECT id FROM egov_actions WHERE state IN ('pending', 'sending') AND next_attempt_at <= now()
-                     ORDER BY next_attempt_at FOR UPDATE SKIP LOCKED LIMIT 1)
-        RETURNING id, tenant_id, application_id, kind, attempts, sending_started_at, requested_by, reason_sealed`,
-      [LEASE_MS / 1000],
-    );
-    return r[0][0];
-  }
-
   /** Works through every due 補正/取下げ (scheduled with the submission worker; tests call it directly). */
-  async runDue(): Promise<number> {
-    let n = 0;
-    for (;;) {
-      const job = await this.claim();
-      if (!job) return n;
-      n++;
-      try {
-        await this.send(job);
-      } catch (e) {
-        await this.failed(job, e);
-      }
-    }
+  runDue(): Promise<number> {
+    return runDueJobs(
+      () =>
+        claimDue<Claimed>(
+          this.ds,
+          'egov_actions',
+          'id, tenant_id, application_id, kind, attempts, sending_started_at, requested_by, reason_sealed',
+        ),
+      (job) => this.send(job),
+      (job, e) => this.failed(job, e),
+    );
   }
 
   private async send(job: Claimed): Promise<void> {
@@ -370,17 +358,9 @@ export class EgovActionsService {
   }
 
   private async failed(job: Claimed, e: unknown): Promise<void> {
-    const reason = e instanceof Error ? e.message.slice(0, 500) : 'unknown error';
+    const reason = failureReason(e);
     if (e instanceof EgovError && e.kind === 'auth') await this.accounts.expireAccessToken(job.tenant_id).catch(() => undefined);
-    if (retryable(e) && job.attempts < MAX_ATTEMPTS) {
-      const wait = e instanceof EgovError && e.retryAfterMs ? Math.max(e.retryAfterMs, 1000) : backoffMs(job.attempts);
-      await this.ds.query(
-        `UPDATE egov_actions SET state = 'pending', last_error = $2, next_attempt_at = now() + make_interval(secs => $3), updated_at = now() WHERE id = $1`,
-        [job.id, reason, wait / 1000],
-      );
-      this.logger.warn({ message: `e-Gov ${job.kind} will be retried`, action: job.id, attempt: job.attempts, waitMs: wait });
-      return;
-    }
+    if (await retryLater(this.ds, 'egov_actions', job, e, this.logger, job.kind)) return;
     await this.ds.transaction(async (m) => {
       await m.query(`UPDATE egov_actions SET state = 'failed', last_error = $2, updated_at = now() WHERE id = $1`, [job.id, reason]);
       await this.event(m, job.tenant_id, job.application_id, `${job.kind}_failed`, 'system', { action: job.id, reason });

@@ -12,30 +12,12 @@ import type { BlobStore } from '../blobs/blob-store';
 import { OfficesService } from '../offices/offices.service';
 import { ProceduresService } from '../procedures/procedures.service';
 import { EgovAccountsService, egovNotLinked } from './egov-accounts.service';
+import { claimDue, failureReason, retryLater, runDueJobs } from './durable-job';
 import { EgovClient, EgovError } from './egov-client';
 import { NoticesService } from './notices.service';
 import { buildPackage } from './package/package';
 import { EgovPackageError } from './package/errors';
 import { EGOV_PROCEDURES } from './package/procedure-ids';
-
-/** Attempts before a transient failure becomes permanent (about a day with the backoff below). */
-export const MAX_ATTEMPTS = 10;
-/** While one worker sends, the row is leased; a crashed worker's lease runs out and another resumes. */
-export const LEASE_MS = 5 * 60_000;
-export const backoffMs = (attempt: number) => Math.min(6 * 3600_000, 30_000 * 2 ** Math.max(0, attempt - 1));
-
-/**
- * Whether a failed send may succeed later: e-Gov's transient errors, and an
- * account an administrator must (re)link (unlinked meanwhile, or its tokens
- * refused): the filing waits for the relink, within the attempts, rather than
- * failing at once. Anything unexpected is retried too; a package we cannot
- * build or a 4xx from e-Gov is final.
- */
-export function retryable(e: unknown): boolean {
-  if (e instanceof EgovError) return e.kind !== 'permanent';
-  if (e instanceof DomainError) return e.code === 'egov_not_linked';
-  return !(e instanceof EgovPackageError);
-}
 
 interface Claimed {
   id: string;
@@ -49,14 +31,14 @@ interface Claimed {
 }
 
 /**
- * Submission to e-Gov as a durable job: `submit` records the intent (one row
- * per application: a unique index, so retries, double clicks and several
- * instances can never create a second filing) and answers 202; the worker
- * claims due rows with FOR UPDATE SKIP LOCKED under a lease, builds the
- * package, sends it, and stores the arrive_id. A crash between "e-Gov
- * accepted" and "we stored arrive_id" is resolved on the next attempt by
- * looking for a case of this procedure that arrived after the first attempt
- * and belongs to none of our applications, before sending again.
+ * Submission to e-Gov as a durable job (durable-job.ts): `submit` records the
+ * intent (at most one submission that has not failed per application: a
+ * partial unique index, so retries, double clicks and several instances can
+ * never create a second filing) and answers 202; the worker builds the
+ * package, sends it, and stores the arrive_id. When an attempt's outcome is
+ * unknown (a timeout, a crash while the request was out), the next attempt
+ * first looks for the one case of this procedure that arrived since and
+ * belongs to none of our applications, and adopts it instead of filing twice.
  */
 @Injectable()
 export class SubmissionsService {
@@ -208,31 +190,18 @@ export class SubmissionsService {
     }
   }
 
-  private async claim(): Promise<Claimed | undefined> {
-    const r: [Claimed[], number] = await this.ds.query(
-      `UPDATE submissions SET state = 'sending', attempts = attempts + 1, sending_started_at = COALESCE(sending_started_at, now()),
-              next_attempt_at = now() + make_interval(secs => $1), updated_at = now()
-        WHERE id = (SELECT id FROM submissions WHERE state IN ('pending', 'sending') AND next_attempt_at <= now()
-                     ORDER BY next_attempt_at FOR UPDATE SKIP LOCKED LIMIT 1)
-        RETURNING id, tenant_id, application_id, attempts, sending_started_at, outcome_unknown_since, submitted_by`,
-      [LEASE_MS / 1000],
-    );
-    return r[0][0];
-  }
-
   /** Works through every due submission (scheduled; tests call it directly). Returns how many were handled. */
-  async runDue(): Promise<number> {
-    let n = 0;
-    for (;;) {
-      const job = await this.claim();
-      if (!job) return n;
-      n++;
-      try {
-        await this.send(job);
-      } catch (e) {
-        await this.failed(job, e);
-      }
-    }
+  runDue(): Promise<number> {
+    return runDueJobs(
+      () =>
+        claimDue<Claimed>(
+          this.ds,
+          'submissions',
+          'id, tenant_id, application_id, attempts, sending_started_at, outcome_unknown_since, submitted_by',
+        ),
+      (job) => this.send(job),
+      (job, e) => this.failed(job, e),
+    );
   }
 
   private async send(job: Claimed): Promise<void> {
@@ -382,17 +351,9 @@ export class SubmissionsService {
   }
 
   private async failed(job: Claimed, e: unknown): Promise<void> {
-    const reason = e instanceof Error ? e.message.slice(0, 500) : 'unknown error';
+    const reason = failureReason(e);
     if (e instanceof EgovError && e.kind === 'auth') await this.accounts.expireAccessToken(job.tenant_id).catch(() => undefined);
-    if (retryable(e) && job.attempts < MAX_ATTEMPTS) {
-      const wait = e instanceof EgovError && e.retryAfterMs ? Math.max(e.retryAfterMs, 1000) : backoffMs(job.attempts);
-      await this.ds.query(
-        `UPDATE submissions SET state = 'pending', last_error = $2, next_attempt_at = now() + make_interval(secs => $3), updated_at = now() WHERE id = $1`,
-        [job.id, reason, wait / 1000],
-      );
-      this.logger.warn({ message: 'e-Gov submission will be retried', submission: job.id, attempt: job.attempts, waitMs: wait });
-      return;
-    }
+    if (await retryLater(this.ds, 'submissions', job, e, this.logger, 'submission')) return;
     await this.ds.transaction(async (m) => {
       await m.query(`UPDATE submissions SET state = 'failed', last_error = $2, updated_at = now() WHERE id = $1`, [job.id, reason]);
       await m.query(
