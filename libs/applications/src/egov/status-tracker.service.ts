@@ -114,14 +114,26 @@ export class StatusTrackerService {
       );
       if (apps.length === 0) return changed;
       let next = 0;
+      const seen: Array<string | null> = apps.map(() => null);
+      // One token read per tenant and batch (a token stays valid for an hour; a refused one is refreshed next run).
+      const tokens = new Map<string, Promise<string>>();
+      const tokenOf = (tenantId: string) => {
+        let t = tokens.get(tenantId);
+        if (!t) {
+          t = this.accounts.accessToken(tenantId);
+          t.catch(() => tokens.delete(tenantId));
+          tokens.set(tenantId, t);
+        }
+        return t;
+      };
       const worker = async () => {
         while (next < apps.length) {
-          const a = apps[next++];
-          let seen: string | null = null;
+          const i = next++;
+          const a = apps[i];
           try {
-            const r = await this.pollOne(a);
+            const r = await this.pollOne(a, await tokenOf(a.tenant_id));
             if (r.changed) changed++;
-            else seen = r.egovStatus;
+            else seen[i] = r.egovStatus;
           } catch (e) {
             // One tenant's unlinked account or an e-Gov hiccup must not stop the others.
             this.logger.warn({
@@ -131,14 +143,16 @@ export class StatusTrackerService {
               error: (e as Error).message,
             });
           }
-          // Marked even after a failure, so that the run moves on; the next run tries again. One write per case.
-          await this.ds.query(
-            `UPDATE applications SET egov_polled_at = now(), egov_status = COALESCE($3, egov_status) WHERE tenant_id = $1 AND id = $2`,
-            [a.tenant_id, a.id, seen],
-          );
         }
       };
       await Promise.all(Array.from({ length: Math.min(concurrency, apps.length) }, worker));
+      // The whole batch marked at once, failures included, so that the run moves on (the next run tries them again).
+      await this.ds.query(
+        `UPDATE applications a SET egov_polled_at = now(), egov_status = COALESCE(p.seen, a.egov_status)
+           FROM unnest($1::uuid[], $2::uuid[], $3::text[]) AS p(id, tenant_id, seen)
+          WHERE a.id = p.id AND a.tenant_id = p.tenant_id`,
+        [apps.map((a) => a.id), apps.map((a) => a.tenant_id), seen],
+      );
     }
   }
 
@@ -151,13 +165,10 @@ export class StatusTrackerService {
   }
 
   /** One case: documents, notices, then the status. `egovStatus` (when unchanged) is stored by the caller with the poll time. */
-  private async pollOne(a: {
-    id: string;
-    tenant_id: string;
-    arrive_id: string;
-    status: ApplicationStatus;
-  }): Promise<{ changed: boolean; egovStatus: string | null }> {
-    const token = await this.accounts.accessToken(a.tenant_id);
+  private async pollOne(
+    a: { id: string; tenant_id: string; arrive_id: string; status: ApplicationStatus },
+    token: string,
+  ): Promise<{ changed: boolean; egovStatus: string | null }> {
     const c: EgovCase = await this.client.getCase(token, a.arrive_id);
     await this.fetchDocuments(a, token, c);
     // Before the status: a user told "correction requested" finds what to correct.
