@@ -490,6 +490,22 @@ describe('Filing with e-Gov (simulator)', () => {
     expect(polled[0].n).toBe(0);
   });
 
+  it('an official document e-Gov no longer hands out (410) does not hold the status back', async () => {
+    const { id, arriveId } = await arrived('公文書 期限切れ');
+    const tracker = t.app.get(StatusTrackerService);
+    now += 1500;
+    await tracker.pollAll();
+    now += 1500;
+    const c = sim.state.cases.get(arriveId)!;
+    sim.state.advance(c); // 審査終了 at e-Gov, with its 公文書 offered …
+    expect(c.officials).toHaveLength(1);
+    c.officials[0].doc_download_expired_date = new Date(now - 1000).toISOString(); // … and already past its download period
+    await tracker.pollAll();
+    const s = await status(id);
+    expect(s.status).toBe('review_finished');
+    expect((await admin.agent.get(`/api/v1/applications/${id}/documents`).expect(200)).body.items).toEqual([]);
+  });
+
   it('keeps 補正 and 取下げ to their tenant and their states', async () => {
     const { id } = await arrived('他テナント');
     const c = await seedTenant(t, 'file-c');

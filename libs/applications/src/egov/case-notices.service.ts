@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { KeyRotationService, SealingService } from '@charlotte/crypto';
-import { EgovCase, EgovClient } from './egov-client';
+import { EgovCase, EgovClient, EgovError } from './egov-client';
 
 const TITLE = 'egov_notice.title';
 const BODY = 'egov_notice.body';
@@ -25,6 +25,8 @@ export interface EgovCaseNoticeView {
  */
 @Injectable()
 export class CaseNoticesService {
+  private readonly logger = new Logger(CaseNoticesService.name);
+
   constructor(
     @InjectDataSource() private readonly ds: DataSource,
     private readonly sealing: SealingService,
@@ -47,7 +49,17 @@ export class CaseNoticesService {
     const added: string[] = [];
     for (const subId of listed) {
       if (known.has(subId)) continue;
-      const n = await this.client.notice(token, c.arrive_id, subId);
+      let n;
+      try {
+        n = await this.client.notice(token, c.arrive_id, subId);
+      } catch (e) {
+        // A notice e-Gov refuses for good (gone, unknown) must not hold the case's status back; a transient error retries the poll.
+        if (e instanceof EgovError && e.kind === 'permanent') {
+          this.logger.warn({ message: 'e-Gov notice not available', application: applicationId, status: e.status });
+          continue;
+        }
+        throw e;
+      }
       const id = randomUUID();
       const inserted: unknown[] = await this.ds.query(
         `INSERT INTO egov_case_notices (id, tenant_id, application_id, notice_sub_id, notice_type, title_sealed, body_sealed, notice_date)

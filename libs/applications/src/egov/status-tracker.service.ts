@@ -213,7 +213,17 @@ export class StatusTrackerService {
         [a.tenant_id, a.id, doc.notice_sub_id],
       );
       if (have[0].n === 0) {
-        const got = await this.client.officialDocument(token, a.arrive_id, doc.notice_sub_id);
+        let got: { fileName: string; data: Buffer };
+        try {
+          got = await this.client.officialDocument(token, a.arrive_id, doc.notice_sub_id);
+        } catch (e) {
+          // Gone for good (e.g. 410 past its download period): logged, and the status still moves; transient errors retry the poll.
+          if (e instanceof EgovError && e.kind === 'permanent') {
+            this.logger.warn({ message: 'e-Gov official document not available', application: a.id, status: e.status });
+            continue;
+          }
+          throw e;
+        }
         const entries =
           got.fileName.toLowerCase().endsWith('.zip') || got.data.subarray(0, 2).toString('latin1') === 'PK'
             ? await unzip(got.data)
