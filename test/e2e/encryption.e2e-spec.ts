@@ -165,6 +165,20 @@ describe('Envelope encryption (local key provider)', () => {
     const users = t.app.get(UsersService);
     for (let i = 0; i < 230; i++)
       await users.create(a.tenantId, { email: `bulk${i}@enc-a.example`, displayName: `利用者 ${i}`, role: 'member' });
+    // A file: sealed as a stream, re-encrypted to a new storage key by the rotation.
+    const office = await adminA.agent.post('/api/v1/offices').set('X-CSRF-Token', adminA.csrf).send({ name: '回転' }).expect(201);
+    const app = await adminA.agent
+      .post('/api/v1/applications')
+      .set('X-CSRF-Token', adminA.csrf)
+      .send({ procedureCode: 'shaho-shutoku', officeId: office.body.id, title: '回転', form: {} })
+      .expect(201);
+    const pdf = Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.alloc(200_000, 7), Buffer.from('\n%%EOF\n')]);
+    const file = await adminA.agent
+      .post(`/api/v1/applications/${app.body.id}/attachments`)
+      .set('X-CSRF-Token', adminA.csrf)
+      .attach('file', pdf, { filename: 'rotate.pdf' })
+      .expect(201);
+    const [{ blob_key: oldKey }] = await t.ds.query(`SELECT blob_key FROM attachments WHERE id = $1`, [file.body.id]);
     const rotation = t.app.get(KeyRotationService);
     const job = await rotation.start(a.tenantId);
     expect(job.targetVersion).toBe(2);
@@ -192,6 +206,21 @@ describe('Envelope encryption (local key provider)', () => {
     );
     // Tenant B was not touched.
     expect(Object.keys(await rotation.versionCounts(b.tenantId))).toEqual(['1']);
+    // The file: a new storage key under version 2, the old one gone, the same bytes through the API.
+    const [{ blob_key: newKey }] = await t.ds.query(`SELECT blob_key FROM attachments WHERE id = $1`, [file.body.id]);
+    expect(newKey).toBe(`${oldKey}.v2`);
+    expect(fs.existsSync(path.join(t.config.blobDir, oldKey))).toBe(false);
+    expect(fs.readFileSync(path.join(t.config.blobDir, newKey)).readUInt32BE(4)).toBe(2);
+    const got = await adminA.agent
+      .get(`/api/v1/applications/${app.body.id}/attachments/${file.body.id}`)
+      .buffer(true)
+      .parse((r, cb) => {
+        const chunks: Buffer[] = [];
+        r.on('data', (c: Buffer) => chunks.push(c));
+        r.on('end', () => cb(null, Buffer.concat(chunks)));
+      })
+      .expect(200);
+    expect((got.body as Buffer).equals(pdf)).toBe(true);
   });
 
   it('the scheduled job resumes an interrupted rotation by itself and audits it', async () => {

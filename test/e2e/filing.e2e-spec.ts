@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import request from 'supertest';
 import { EgovActionsService, StatusTrackerService, SubmissionsService, EgovClient, EgovAccountsService } from '@charlotte/applications';
+import { KeyRotationService, TenantKeysService } from '@charlotte/crypto';
 import { EgovSim, startEgovSim } from '../../apps/egov-sim/src/server';
 import { login, LoggedIn, seedTenant, Seeded, startTestApp, TestApp } from '../support/app';
 import { VALID_FORM } from '../support/egov';
@@ -530,6 +531,35 @@ describe('Filing with e-Gov (simulator)', () => {
     expect(await t.ds.query(`SELECT count(*)::int AS n FROM egov_actions WHERE application_id = ANY($1)`, [[id, draft.body.id]])).toEqual([
       { n: 0 },
     ]);
+  });
+
+  it('a tenant key rotation re-encrypts the e-Gov tokens, case notices and official documents; filing goes on', async () => {
+    const rotation = t.app.get(KeyRotationService);
+    const before = await rotation.versionCounts(a.tenantId);
+    expect(Object.keys(before)).toEqual(['1']);
+    const job = await rotation.start(a.tenantId);
+    expect((await rotation.run(job.id)).state).toBe('done');
+    t.app.get(TenantKeysService).clearCache();
+    expect(await rotation.versionCounts(a.tenantId)).toEqual({ 2: before[1] });
+    const tokens = await t.ds.query(`SELECT tokens_sealed FROM egov_accounts WHERE tenant_id = $1`, [a.tenantId]);
+    expect(tokens[0].tokens_sealed.readUInt32BE(4)).toBe(2);
+    // Documents still download; e-Gov still answers with the re-encrypted token.
+    const [doc] = await t.ds.query(
+      `SELECT id, application_id FROM official_documents WHERE tenant_id = $1 AND content_type = 'application/pdf' LIMIT 1`,
+      [a.tenantId],
+    );
+    const dl = await admin.agent
+      .get(`/api/v1/applications/${doc.application_id}/documents/${doc.id}`)
+      .buffer(true)
+      .parse((r, cb) => {
+        const chunks: Buffer[] = [];
+        r.on('data', (c: Buffer) => chunks.push(c));
+        r.on('end', () => cb(null, Buffer.concat(chunks)));
+      })
+      .expect(200);
+    expect((dl.body as Buffer).subarray(0, 5).toString('latin1')).toBe('%PDF-');
+    const { id } = await arrived('鍵の更新後');
+    expect((await status(id)).egovNotices).toEqual([]);
   });
 
   /** A minimal valid package for the simulator (kousei.xml with the 手続番号, and a form XML). */

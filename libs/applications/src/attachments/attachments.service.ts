@@ -7,7 +7,7 @@ import type { Request, Response } from 'express';
 import { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '@charlotte/audit';
 import { APP_CONFIG, AppConfig, Caller, DomainError, NotFoundError, ValidationFailedError } from '@charlotte/core';
-import { SealingService } from '@charlotte/crypto';
+import { KeyRotationService, SealingService } from '@charlotte/crypto';
 import { actorOf, ApplicationsService } from '../applications/applications.service';
 import { ApplicationStatus, AttachmentView } from '../applications/dto/application.dto';
 import type { BlobStore } from '../blobs/blob-store';
@@ -80,7 +80,11 @@ export class AttachmentsService {
     private readonly sealing: SealingService,
     private readonly applications: ApplicationsService,
     private readonly audit: AuditService,
-  ) {}
+    rotation: KeyRotationService,
+  ) {
+    // A tenant key rotation writes the files again under the new key version.
+    rotation.registerBlobs({ table: 'attachments', keyColumn: 'blob_key', purpose: CONTENT, store: blobs });
+  }
 
   private refused(tenantId: string, applicationId: string, reason: string, details: Record<string, string | number> = {}) {
     return this.audit.record({

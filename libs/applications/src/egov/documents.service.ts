@@ -5,7 +5,7 @@ import type { Response } from 'express';
 import { DataSource } from 'typeorm';
 import { AuditService } from '@charlotte/audit';
 import { NotFoundError } from '@charlotte/core';
-import { SealingService } from '@charlotte/crypto';
+import { KeyRotationService, SealingService } from '@charlotte/crypto';
 import { BLOB_STORE, contentDisposition } from '../attachments/attachments.service';
 import type { BlobStore } from '../blobs/blob-store';
 
@@ -28,7 +28,13 @@ export class DocumentsService {
     @Inject(BLOB_STORE) private readonly blobs: BlobStore,
     private readonly sealing: SealingService,
     private readonly audit: AuditService,
-  ) {}
+    rotation: KeyRotationService,
+  ) {
+    // Official documents are kept for years: a tenant key rotation writes them again under the new key version.
+    rotation.registerBlobs({ table: 'official_documents', keyColumn: 'blob_key', purpose: 'document', store: blobs });
+    rotation.register({ table: 'official_documents', column: 'title_sealed', purpose: 'document.title' });
+    rotation.register({ table: 'official_documents', column: 'file_name_sealed', purpose: 'document.name' });
+  }
 
   async list(tenantId: string, applicationId: string): Promise<DocumentView[]> {
     const app = await this.ds.query(`SELECT 1 FROM applications WHERE tenant_id = $1 AND id = $2`, [tenantId, applicationId]);

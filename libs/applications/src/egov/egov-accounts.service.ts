@@ -4,7 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AuditService } from '@charlotte/audit';
 import { APP_CONFIG, AppConfig, DomainError } from '@charlotte/core';
-import { SealingService } from '@charlotte/crypto';
+import { KeyRotationService, SealingService } from '@charlotte/crypto';
 import { EgovClient, EgovError, EgovTokens } from './egov-client';
 
 const TOKENS = 'egov.tokens';
@@ -28,7 +28,11 @@ export class EgovAccountsService {
     private readonly client: EgovClient,
     private readonly sealing: SealingService,
     private readonly audit: AuditService,
-  ) {}
+    rotation: KeyRotationService,
+  ) {
+    // The token set is sealed with the tenant id as its record id. (PKCE verifiers live ten minutes and are not rotated.)
+    rotation.register({ table: 'egov_accounts', column: 'tokens_sealed', purpose: TOKENS, idColumn: 'tenant_id' });
+  }
 
   redirectUri(): string {
     return `${this.config.publicUrl}/api/v1/egov/link/callback`;
