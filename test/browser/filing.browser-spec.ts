@@ -7,7 +7,7 @@ import { problem } from '../../apps/egov-sim/src/http';
 import { EgovSim, startEgovSim } from '../../apps/egov-sim/src/server';
 import { PASSWORD, seedTenant, Seeded, startTestApp, TestApp, testKeys } from '../support/app';
 import { launchChromium, loginThroughSpa, WEB_DIST } from '../support/browser';
-import { EgovProxy, startEgovProxy, VALID_FORM } from '../support/egov';
+import { EgovProxy, startAppOn, startEgovProxy, VALID_FORM } from '../support/egov';
 
 /** Where this spec leaves its screenshots (git-ignored). */
 const SHOTS = path.resolve(__dirname, '../../test-results/browser');
@@ -223,6 +223,37 @@ describe('SPA: filing with e-Gov (simulator)', () => {
     // 5. What a person sees at the end.
     fs.mkdirSync(SHOTS, { recursive: true });
     await page.screenshot({ path: path.join(SHOTS, 'filing-completed.png'), fullPage: true });
+  });
+
+  it('with the jobs on their schedule, the open page follows a filing by itself to 手続終了', async () => {
+    // A second instance on the same database runs the scheduled jobs (the 5 s worker, the poll every second),
+    // as a replica would; the page is served by the first and refreshes on its own.
+    const worker = await startAppOn(
+      t,
+      {
+        EGOV_API_BASE: front.url,
+        EGOV_AUTH_BASE: sim.authUrl,
+        EGOV_CLIENT_ID: 'charlotte-test',
+        EGOV_CLIENT_SECRET: 'test-secret',
+        EGOV_POLL_CRON: '* * * * * *',
+        CLAMD_SOCKET: process.env.CLAMD_SOCKET ?? '/tmp/charlotte-clamd/clamd.sock',
+      },
+      { schedule: true },
+    );
+    try {
+      const title = '資格取得（自動で追跡）';
+      const id = await readyApplication(title);
+      await submitInEditor(id, title);
+      const statusIs = (status: string) => page.locator(`[data-testid="app-status"][data-status="${status}"]`).waitFor({ timeout: 30_000 });
+      await statusIs('arrived'); // sent by the scheduled worker, seen by the page's own refresh
+      now += 1500;
+      await statusIs('under_review');
+      now += 1500;
+      await statusIs('completed'); // documents fetched and acknowledged on the way
+      await page.getByTestId('documents-panel').getByTestId('document-row').first().waitFor({ timeout: 30_000 });
+    } finally {
+      await worker.close();
+    }
   });
 
   it('e-Gov asks for a correction: the user reads the notice, corrects the form, sends the 補正, then withdraws', async () => {
