@@ -278,6 +278,10 @@ describe('egov-sim API (manual clock)', () => {
     const xmlText = files.get(xml!)!.toString('utf8');
     expect(xmlText).toContain(`<到達番号>${id}</到達番号>`);
     expect(xmlText).toContain(`<手続番号>${PROC}</手続番号>`);
+    // It restates the filed form, as a real 通知書 names the insured person…
+    expect(xmlText).toContain('<申請内容>山田 太郎</申請内容>');
+    // … which the unauthenticated state view never shows.
+    expect(JSON.stringify(sut.state.snapshot())).not.toContain('山田');
     // Downloading alone does not complete the case.
     expect((await caseOf(id)).status).toBe('審査終了');
   });

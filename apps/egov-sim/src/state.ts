@@ -269,7 +269,11 @@ export class SimState {
     return {
       now: new Date(now).toISOString(),
       clock: this.clock,
-      cases: [...this.cases.values()].map(({ arrivedAtMs: _a, reviewStartedAtMs: _r, nextSubId: _n, ...rest }) => rest),
+      // The form's text stays out of this unauthenticated view: it is what the filing says about a person.
+      cases: [...this.cases.values()].map(({ arrivedAtMs: _a, reviewStartedAtMs: _r, nextSubId: _n, packages, ...rest }) => ({
+        ...rest,
+        packages: packages.map(({ form_text: _f, ...p }) => p),
+      })),
       failures: this.failures.pending(),
       corrections: { next: this.correctionsForNext, arrive_ids: [...this.correctionsForIds] },
       tokens: { access, refresh },
