@@ -205,12 +205,8 @@ export class ApplicationsService {
     if (!CORRECTABLE.includes(r.status))
       throw new ConflictError('not_editable', `An application in status ${r.status} can no longer be changed.`);
     if (r.status === 'correction_requested') {
-      // egov_actions belongs to the e-Gov part of this lib; read here so that edits and the 補正 being sent exclude each other.
-      const busy: unknown[] = await m.query(
-        `SELECT 1 FROM egov_actions WHERE tenant_id = $1 AND application_id = $2 AND state IN ('pending', 'sending')`,
-        [tenantId, id],
-      );
-      if (busy.length)
+      // In the caller's transaction (under its row lock): edits and the 補正 being sent exclude each other.
+      if (await this.actions.inFlight(m, tenantId, id))
         throw new ConflictError('action_in_progress', 'A 補正 or 取下げ of this application is on its way to e-Gov; wait for its outcome.');
     }
   }

@@ -3,19 +3,11 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { KeyRotationService, SealingService } from '@charlotte/crypto';
+import { EgovCaseNoticeDto } from '../applications/dto/application.dto';
 import { EgovCase, EgovClient, EgovError } from './egov-client';
 
 const TITLE = 'egov_notice.title';
 const BODY = 'egov_notice.body';
-
-export interface EgovCaseNoticeView {
-  noticeSubId: string;
-  /** The government's own type: 補正, 取下げ, お知らせ, … */
-  type: string;
-  title: string;
-  body: string;
-  date: string | null;
-}
 
 /**
  * The notices e-Gov sends about a case (what to correct for 補正, the receipt
@@ -81,7 +73,7 @@ export class CaseNoticesService {
     return added;
   }
 
-  async list(tenantId: string, applicationId: string): Promise<EgovCaseNoticeView[]> {
+  async list(tenantId: string, applicationId: string): Promise<EgovCaseNoticeDto[]> {
     const rows: Array<{
       id: string;
       notice_sub_id: string;
@@ -94,7 +86,7 @@ export class CaseNoticesService {
         WHERE tenant_id = $1 AND application_id = $2 ORDER BY fetched_at, notice_sub_id`,
       [tenantId, applicationId],
     );
-    const out: EgovCaseNoticeView[] = [];
+    const out: EgovCaseNoticeDto[] = [];
     for (const r of rows)
       out.push({
         noticeSubId: r.notice_sub_id,

@@ -6,7 +6,7 @@ import { AuditService } from '@charlotte/audit';
 import { Caller, ConflictError, DomainError, NotFoundError, ValidationFailedError } from '@charlotte/core';
 import { KeyRotationService, SealingService } from '@charlotte/crypto';
 import { actorOf } from '../applications/actor';
-import type { ApplicationStatus } from '../applications/dto/application.dto';
+import type { ApplicationStatus, EgovActionAcceptedView, EgovActionDto } from '../applications/dto/application.dto';
 import { ProceduresService } from '../procedures/procedures.service';
 import { CaseNoticesService } from './case-notices.service';
 import { EgovAccountsService, egovNotLinked } from './egov-accounts.service';
@@ -18,23 +18,6 @@ import { mapEgovStatus } from './status-tracker.service';
 
 export type EgovActionKind = 'amend' | 'withdraw';
 export type EgovActionState = 'pending' | 'sending' | 'done' | 'failed';
-
-export interface EgovActionView {
-  id: string;
-  kind: EgovActionKind;
-  state: EgovActionState;
-  /** The government's reason when e-Gov refused it (no user data of ours). */
-  lastError: string | null;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface EgovActionAccepted {
-  actionId: string;
-  kind: EgovActionKind;
-  state: EgovActionState;
-  status: ApplicationStatus;
-}
 
 /** Where a 取下げ may be asked for: the case is at e-Gov and review has not ended. */
 export const WITHDRAWABLE: ApplicationStatus[] = ['arrived', 'under_review', 'correction_requested'];
@@ -104,7 +87,7 @@ export class EgovActionsService {
     applicationId: string,
     key: string | undefined,
     version: number,
-  ): Promise<EgovActionAccepted> {
+  ): Promise<EgovActionAcceptedView> {
     const idempotencyKey = EgovActionsService.checkKey(key);
     const replay = await this.replay(tenantId, applicationId, idempotencyKey, 'amend');
     if (replay) return replay;
@@ -143,7 +126,7 @@ export class EgovActionsService {
     applicationId: string,
     key: string | undefined,
     reason: string,
-  ): Promise<EgovActionAccepted> {
+  ): Promise<EgovActionAcceptedView> {
     const idempotencyKey = EgovActionsService.checkKey(key);
     const replay = await this.replay(tenantId, applicationId, idempotencyKey, 'withdraw');
     if (replay) return replay;
@@ -174,7 +157,7 @@ export class EgovActionsService {
     applicationId: string,
     key: string,
     kind: EgovActionKind,
-  ): Promise<EgovActionAccepted | undefined> {
+  ): Promise<EgovActionAcceptedView | undefined> {
     const rows: Array<{ id: string; kind: EgovActionKind; state: EgovActionState; status: ApplicationStatus }> = await this.ds.query(
       `SELECT x.id, x.kind, x.state, a.status FROM egov_actions x JOIN applications a ON a.id = x.application_id AND a.tenant_id = x.tenant_id
         WHERE x.tenant_id = $1 AND x.application_id = $2 AND x.idempotency_key = $3`,
@@ -194,7 +177,7 @@ export class EgovActionsService {
     key: string,
     reason: string | null,
     check: (status: ApplicationStatus, version: number) => void,
-  ): Promise<EgovActionAccepted> {
+  ): Promise<EgovActionAcceptedView> {
     const actor = actorOf(caller);
     const id = randomUUID();
     const reasonSealed = reason === null ? null : await this.sealing.seal(tenantId, REASON, id, reason);
@@ -237,7 +220,7 @@ export class EgovActionsService {
   }
 
   /** The latest 補正/取下げ of an application, for its detail view. */
-  async latest(tenantId: string, applicationId: string): Promise<EgovActionView | null> {
+  async latest(tenantId: string, applicationId: string): Promise<EgovActionDto | null> {
     const rows: Array<{
       id: string;
       kind: EgovActionKind;
