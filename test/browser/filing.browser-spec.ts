@@ -4,10 +4,10 @@ import * as path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { EgovActionsService, StatusTrackerService, SubmissionsService } from '@charlotte/applications';
 import { problem } from '../../apps/egov-sim/src/http';
-import { EgovSim, startEgovSim } from '../../apps/egov-sim/src/server';
+import type { EgovSim } from '../../apps/egov-sim/src/server';
 import { PASSWORD, seedTenant, Seeded, startTestApp, TestApp, testKeys } from '../support/app';
 import { launchChromium, loginThroughSpa, WEB_DIST } from '../support/browser';
-import { EgovProxy, startAppOn, startEgovProxy, VALID_FORM } from '../support/egov';
+import { egovEnv, EgovProxy, startAppOn, startEgovProxy, startTestSim, VALID_FORM } from '../support/egov';
 
 /** Where this spec leaves its screenshots (git-ignored). */
 const SHOTS = path.resolve(__dirname, '../../test-results/browser');
@@ -40,25 +40,17 @@ describe('SPA: filing with e-Gov (simulator)', () => {
   let officeId: string;
 
   beforeAll(async () => {
-    sim = await startEgovSim({
-      clientId: 'charlotte-test',
-      clientSecret: 'test-secret',
-      now: () => now,
-      clock: { arriveToReviewMs: 1000, reviewToFinishMs: 1000 },
-    });
+    sim = await startTestSim(() => now);
     front = await startEgovProxy(sim);
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
     t = await startTestApp({
       WEB_DIST_DIR: WEB_DIST,
       PUBLIC_URL: base,
-      EGOV_API_BASE: front.url,
+      ...egovEnv(sim, front.url),
       // The login page on another site (localhost vs 127.0.0.1), as the real e-Gov login is: its redirect back
       // to /api/v1/egov/link/callback carries no SameSite=Strict session cookie, and the link must still finish.
       EGOV_AUTH_BASE: sim.authUrl.replace('127.0.0.1', 'localhost'),
-      EGOV_CLIENT_ID: 'charlotte-test',
-      EGOV_CLIENT_SECRET: 'test-secret',
-      CLAMD_SOCKET: process.env.CLAMD_SOCKET ?? '/tmp/charlotte-clamd/clamd.sock',
     });
     await t.app.listen(port, '127.0.0.1');
     acme = await seedTenant(t, 'acme');
@@ -228,18 +220,7 @@ describe('SPA: filing with e-Gov (simulator)', () => {
   it('with the jobs on their schedule, the open page follows a filing by itself to 手続終了', async () => {
     // A second instance on the same database runs the scheduled jobs (the 5 s worker, the poll every second),
     // as a replica would; the page is served by the first and refreshes on its own.
-    const worker = await startAppOn(
-      t,
-      {
-        EGOV_API_BASE: front.url,
-        EGOV_AUTH_BASE: sim.authUrl,
-        EGOV_CLIENT_ID: 'charlotte-test',
-        EGOV_CLIENT_SECRET: 'test-secret',
-        EGOV_POLL_CRON: '* * * * * *',
-        CLAMD_SOCKET: process.env.CLAMD_SOCKET ?? '/tmp/charlotte-clamd/clamd.sock',
-      },
-      { schedule: true },
-    );
+    const worker = await startAppOn(t, { ...egovEnv(sim, front.url), EGOV_POLL_CRON: '* * * * * *' }, { schedule: true });
     try {
       const title = '資格取得（自動で追跡）';
       const id = await readyApplication(title);

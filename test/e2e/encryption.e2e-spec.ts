@@ -8,9 +8,9 @@ import { UserNamesService, UsersService } from '@charlotte/auth';
 import { KeyRotationService, SealedIntegrityError, SealedTruncatedError, SealingService, TenantKeysService } from '@charlotte/crypto';
 import { EgovActionsService, StatusTrackerService, SubmissionsService } from '@charlotte/applications';
 import { KeyRotationJob } from '../../apps/api/src/jobs/key-rotation.job';
-import { EgovSim, startEgovSim } from '../../apps/egov-sim/src/server';
+import type { EgovSim } from '../../apps/egov-sim/src/server';
 import { login, LoggedIn, seedTenant, Seeded, startTestApp, TestApp } from '../support/app';
-import { linkEgovAccount, VALID_FORM } from '../support/egov';
+import { egovEnv, linkEgovAccount, startTestSim, VALID_FORM } from '../support/egov';
 
 const run = promisify(execFile);
 const root = path.resolve(__dirname, '../..');
@@ -51,19 +51,8 @@ describe('Envelope encryption (local key provider)', () => {
   let simNow = Date.now();
 
   beforeAll(async () => {
-    sim = await startEgovSim({
-      clientId: 'charlotte-test',
-      clientSecret: 'test-secret',
-      now: () => simNow,
-      clock: { arriveToReviewMs: 1000, reviewToFinishMs: 1000 },
-    });
-    t = await startTestApp({
-      EGOV_API_BASE: sim.url,
-      EGOV_AUTH_BASE: sim.authUrl,
-      EGOV_CLIENT_ID: 'charlotte-test',
-      EGOV_CLIENT_SECRET: 'test-secret',
-      CLAMD_SOCKET: process.env.CLAMD_SOCKET ?? '/tmp/charlotte-clamd/clamd.sock',
-    });
+    sim = await startTestSim(() => simNow);
+    t = await startTestApp(egovEnv(sim));
     a = await seedTenant(t, 'enc-a');
     b = await seedTenant(t, 'enc-b');
     adminA = await login(t, 'enc-a', a.adminEmail);

@@ -6,7 +6,7 @@ import { EgovAccountsService, EgovClient, EgovJobs, SubmissionsService } from '@
 import { EgovSim, startEgovSim } from '../../apps/egov-sim/src/server';
 import type { RequestLogEntry } from '../../apps/egov-sim/src/types';
 import { login, LoggedIn, seedTenant, Seeded, startTestApp, TestApp } from '../support/app';
-import { EgovProxy, Instance, linkEgovAccount, startAppOn, startEgovProxy, VALID_FORM } from '../support/egov';
+import { egovEnv, EgovProxy, Instance, linkEgovAccount, SIM_CLIENT, startAppOn, startEgovProxy, VALID_FORM } from '../support/egov';
 
 /**
  * Filing when e-Gov misbehaves: every failure kind the simulator can inject
@@ -20,15 +20,6 @@ import { EgovProxy, Instance, linkEgovAccount, startAppOn, startEgovProxy, VALID
 /** As in libs/applications/src/egov/submissions.service.ts. */
 const MAX_ATTEMPTS = 10;
 const backoffSeconds = (attempt: number) => Math.min(6 * 3600, 30 * 2 ** Math.max(0, attempt - 1));
-
-const CLIENT = { clientId: 'charlotte-test', clientSecret: 'test-secret' };
-const egovEnv = (sim: EgovSim, apiBase = sim.url): Record<string, string> => ({
-  EGOV_API_BASE: apiBase,
-  EGOV_AUTH_BASE: sim.authUrl,
-  EGOV_CLIENT_ID: CLIENT.clientId,
-  EGOV_CLIENT_SECRET: CLIENT.clientSecret,
-  CLAMD_SOCKET: process.env.CLAMD_SOCKET ?? '/tmp/charlotte-clamd/clamd.sock',
-});
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -122,7 +113,7 @@ describe('Filing resilience: failures injected on POST /apply', () => {
   let runDue: () => Promise<number>;
 
   beforeAll(async () => {
-    sim = await startEgovSim({ ...CLIENT, clock: { arriveToReviewMs: 3600_000, reviewToFinishMs: 3600_000 } });
+    sim = await startEgovSim({ ...SIM_CLIENT, clock: { arriveToReviewMs: 3600_000, reviewToFinishMs: 3600_000 } });
     proxy = await startEgovProxy(sim);
     // A short client timeout so that a hanging e-Gov costs the test one second, not thirty.
     t = await startTestApp({ ...egovEnv(sim, proxy.url), EGOV_TIMEOUT_MS: '1000' });
@@ -442,7 +433,11 @@ describe('Filing resilience: two instances on one database', () => {
   let officeId: string;
 
   beforeAll(async () => {
-    sim = await startEgovSim({ ...CLIENT, now: () => Date.now() + skew, clock: { arriveToReviewMs: 60_000, reviewToFinishMs: 3600_000 } });
+    sim = await startEgovSim({
+      ...SIM_CLIENT,
+      now: () => Date.now() + skew,
+      clock: { arriveToReviewMs: 60_000, reviewToFinishMs: 3600_000 },
+    });
     proxy = await startEgovProxy(sim);
     t = await startTestApp(egovEnv(sim, proxy.url));
     other = await startAppOn(t, egovEnv(sim, proxy.url));
@@ -575,7 +570,7 @@ describe('Filing resilience: the server is killed while it sends', () => {
   beforeAll(async () => {
     expect(fs.existsSync(mainJs)).toBe(true);
     sim = await startEgovSim({
-      ...CLIENT,
+      ...SIM_CLIENT,
       now: () => Date.now() + skew,
       // Below the access token's 1 h lifetime, so that moving the clock past it does not expire the token.
       clock: { arriveToReviewMs: 600_000, reviewToFinishMs: 600_000 },

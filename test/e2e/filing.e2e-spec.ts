@@ -3,9 +3,9 @@ import * as path from 'node:path';
 import request from 'supertest';
 import { EgovActionsService, StatusTrackerService, SubmissionsService, EgovClient, EgovAccountsService } from '@charlotte/applications';
 import { KeyRotationService, TenantKeysService } from '@charlotte/crypto';
-import { EgovSim, startEgovSim } from '../../apps/egov-sim/src/server';
+import type { EgovSim } from '../../apps/egov-sim/src/server';
 import { login, LoggedIn, seedTenant, Seeded, startTestApp, TestApp } from '../support/app';
-import { VALID_FORM } from '../support/egov';
+import { egovEnv, startTestSim, VALID_FORM } from '../support/egov';
 
 /**
  * Filing against apps/egov-sim (a real HTTP server speaking the e-Gov v2
@@ -22,19 +22,8 @@ describe('Filing with e-Gov (simulator)', () => {
   let officeId: string;
 
   beforeAll(async () => {
-    sim = await startEgovSim({
-      clientId: 'charlotte-test',
-      clientSecret: 'test-secret',
-      now: () => now,
-      clock: { arriveToReviewMs: 1000, reviewToFinishMs: 1000 },
-    });
-    t = await startTestApp({
-      EGOV_API_BASE: sim.url,
-      EGOV_AUTH_BASE: sim.authUrl,
-      EGOV_CLIENT_ID: 'charlotte-test',
-      EGOV_CLIENT_SECRET: 'test-secret',
-      CLAMD_SOCKET: process.env.CLAMD_SOCKET ?? '/tmp/charlotte-clamd/clamd.sock',
-    });
+    sim = await startTestSim(() => now);
+    t = await startTestApp(egovEnv(sim));
     a = await seedTenant(t, 'file-a');
     admin = await login(t, 'file-a', a.adminEmail);
     officeId = (
@@ -241,6 +230,15 @@ describe('Filing with e-Gov (simulator)', () => {
       .expect(302)
       .expect('Location', /error=egov_link_failed/);
     expect((await adminB.agent.get('/api/v1/egov/account').expect(200)).body.linked).toBe(false);
+    // An expired state is refused like an unknown one.
+    const late = await admin.agent.post('/api/v1/egov/link').set('X-CSRF-Token', admin.csrf).expect(200);
+    const lateState = new URL(late.body.authorizeUrl).searchParams.get('state')!;
+    await t.ds.query(`UPDATE egov_link_requests SET expires_at = now() - interval '1 second' WHERE tenant_id = $1`, [a.tenantId]);
+    await request(t.http)
+      .get('/api/v1/egov/link/callback')
+      .query({ state: lateState, code: 'anything' })
+      .expect(302)
+      .expect('Location', /error=egov_link_invalid/);
     // Tenant A's link is untouched, and its state is spent.
     expect(await t.ds.query(`SELECT tokens_sealed, linked_at FROM egov_accounts WHERE tenant_id = $1`, [a.tenantId])).toEqual(before);
     await request(t.http)
@@ -518,6 +516,26 @@ describe('Filing with e-Gov (simulator)', () => {
         .set('Idempotency-Key', 'other-tenant-1')
         .send(kind === 'amend' ? { version: 1 } : { reason: 'x' })
         .expect(404);
+    await adminC.agent.post(`/api/v1/applications/${id}/reopen`).set('X-CSRF-Token', adminC.csrf).send({}).expect(404);
+    // An API token needs applications:write for them; a read-only one is refused and changes nothing.
+    const readOnly = (
+      await admin.agent
+        .post('/api/v1/api-tokens')
+        .set('X-CSRF-Token', admin.csrf)
+        .send({ name: '参照のみ', scopes: ['applications:read'] })
+        .expect(201)
+    ).body.token;
+    for (const [kind, body] of [
+      ['amend', { version: 1 }],
+      ['withdraw', { reason: 'x' }],
+      ['reopen', {}],
+    ] as const)
+      await request(t.http)
+        .post(`/api/v1/applications/${id}/${kind}`)
+        .set('Authorization', `Bearer ${readOnly}`)
+        .set('Idempotency-Key', 'read-only-token-1')
+        .send(body)
+        .expect(403);
     // Amend is only for a case waiting for correction; withdraw only while at e-Gov.
     expect((await action(id, 'amend', 'amend-arrived-1', { version: (await status(id)).version }).expect(409)).body.code).toBe(
       'not_correctable',

@@ -8,7 +8,7 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { loadConfig } from '@charlotte/core';
 import { createApp } from '../../apps/api/src/app.factory';
-import type { EgovSim } from '../../apps/egov-sim/src/server';
+import { startEgovSim, type EgovSim } from '../../apps/egov-sim/src/server';
 import type { LoggedIn, TestApp } from './app';
 
 /**
@@ -199,3 +199,20 @@ export async function linkEgovAccount(t: TestApp, admin: LoggedIn, sim: EgovSim,
   const back = new URL(loggedIn.headers.get('location') as string);
   await request(t.http).get(`${back.pathname}${back.search}`).expect(302).expect('Location', '/settings/egov?linked=1');
 }
+
+/** The software id and API key the tests register with the simulator. */
+export const SIM_CLIENT = { clientId: 'charlotte-test', clientSecret: 'test-secret' };
+
+/** The simulator on a test clock: review takes 1 s of `now()` each step, so tests move time by hand. */
+export function startTestSim(now: () => number): Promise<EgovSim> {
+  return startEgovSim({ ...SIM_CLIENT, now, clock: { arriveToReviewMs: 1000, reviewToFinishMs: 1000 } });
+}
+
+/** The app's e-Gov configuration for `sim` (its API through `apiBase` when a proxy stands in front), and clamd. */
+export const egovEnv = (sim: EgovSim, apiBase = sim.url): Record<string, string> => ({
+  EGOV_API_BASE: apiBase,
+  EGOV_AUTH_BASE: sim.authUrl,
+  EGOV_CLIENT_ID: SIM_CLIENT.clientId,
+  EGOV_CLIENT_SECRET: SIM_CLIENT.clientSecret,
+  CLAMD_SOCKET: process.env.CLAMD_SOCKET ?? '/tmp/charlotte-clamd/clamd.sock',
+});
