@@ -110,7 +110,7 @@ describe('SPA: filing with e-Gov (simulator)', () => {
     await dialog.waitFor();
     expect(await dialog.getByTestId('submit-title').innerText()).toBe(title);
     expect(await dialog.getByTestId('submit-office').innerText()).toBe('株式会社アクメ 本社');
-    await dialog.getByTestId('submit-confirm').click();
+    await dialog.getByTestId('confirm-ok').click();
     await page.getByTestId('submit-accepted').waitFor();
     await page.locator('[data-testid="app-status"][data-status="submitting"]').filter({ hasText: '送信中' }).waitFor();
     await dialog.waitFor({ state: 'hidden' });

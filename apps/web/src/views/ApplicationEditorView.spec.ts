@@ -470,7 +470,7 @@ describe('ApplicationEditorView: e-Gov submission and 公文書', () => {
   async function confirmSubmit(w: VueWrapper): Promise<void> {
     await w.get('[data-testid="submit-egov"]').trigger('click');
     await vi.waitFor(() => expect((w.get('[data-testid="submit-dialog"]').element as HTMLDialogElement).open).toBe(true), WAIT);
-    await w.get('[data-testid="submit-confirm"]').trigger('click');
+    await w.get('[data-testid="submit-dialog"] [data-testid="confirm-ok"]').trigger('click');
   }
 
   it('asks first, then submits with an Idempotency-Key that a retry after a network error reuses', async () => {
@@ -497,9 +497,9 @@ describe('ApplicationEditorView: e-Gov submission and 公文書', () => {
     expect(dialog.get('[data-testid="submit-title"]').text()).toBe('山田太郎 資格取得届');
     expect(dialog.get('[data-testid="submit-office"]').text()).toBe(OFFICE.name);
     expect(dialog.get('[data-testid="submit-attachments"]').text()).toBe('1 件');
-    expect(dialog.get('[data-testid="submit-confirm"]').text()).toBe('提出する');
+    expect(dialog.get('[data-testid="confirm-ok"]').text()).toBe('提出する');
     // Cancel sends nothing.
-    await dialog.get('[data-testid="submit-cancel"]').trigger('click');
+    await dialog.get('[data-testid="confirm-cancel"]').trigger('click');
     expect(submitCalls(fetchMock)).toHaveLength(0);
 
     await confirmSubmit(wrapper);
