@@ -3,6 +3,7 @@ import type { ProcedureDefinition } from './definition';
 import { ProcedureRegistry } from './registry';
 import { validateForm } from './validate';
 import type { FieldError } from './validate';
+import { VALID_FORMS } from './test-forms';
 
 const registry = ProcedureRegistry.load();
 const def = (code: string): ProcedureDefinition => {
@@ -12,74 +13,7 @@ const def = (code: string): ProcedureDefinition => {
 };
 const codes = (errors: FieldError[]): string[] => errors.map((e) => `${e.field}:${e.code}`);
 
-/** A complete, valid form per procedure (the My Number 123456789018 has a valid check digit). */
-const VALID: Record<string, Record<string, unknown>> = {
-  'shaho-shutoku': {
-    familyName: '山田',
-    givenName: '太郎',
-    familyNameKana: 'ヤマダ',
-    givenNameKana: 'タロウ',
-    birthDate: '1990-04-01',
-    insuredType: '1',
-    acquisitionType: '1',
-    myNumber: '123456789018',
-    acquisitionDate: '2025-04-01',
-    hasDependents: '0',
-    remunerationCash: 300000,
-    remunerationInKind: 12000,
-    remunerationTotal: 312000,
-    shortTimeWorker: true,
-  },
-  'shaho-soshitsu': {
-    insuredSerialNumber: '123',
-    familyName: '山田',
-    givenName: '太郎',
-    familyNameKana: 'ヤマダ',
-    givenNameKana: 'タロウ',
-    birthDate: '1960-05-10',
-    basicPensionNumber: '1234-567890',
-    lossReason: '4',
-    retirementDate: '2025-03-31',
-    lossDate: '2025-04-01',
-    cardsAttached: 1,
-  },
-  'koyo-shutoku': {
-    myNumber: '123456789018',
-    acquisitionType: '1',
-    familyName: '佐藤',
-    givenName: '花子',
-    familyNameKana: 'サトウ',
-    givenNameKana: 'ハナコ',
-    sex: '2',
-    birthDate: '2002-10-01',
-    acquisitionCause: '1',
-    wagePaymentType: '1',
-    monthlyWage: 220,
-    acquisitionDate: '2025-04-01',
-    employmentType: '7',
-    occupation: '03',
-    jobRoute: '2',
-    weeklyHours: 40,
-    weeklyMinutes: 0,
-    fixedTermContract: '1',
-    contractStartDate: '2025-04-01',
-    contractEndDate: '2026-03-31',
-    renewalClause: '1',
-  },
-  'shaho-shoyo': {
-    insuredSerialNumber: '45',
-    familyName: '鈴木',
-    givenName: '一郎',
-    birthDate: '1950-01-15',
-    over70: true,
-    myNumber: '123456789018',
-    bonusPaymentDate: '2025-07-10',
-    bonusCash: 1234567,
-    bonusTotal: 1234000,
-    sameMonthCombined: true,
-    firstPaymentDay: 3,
-  },
-};
+const VALID = VALID_FORMS;
 const valid = (code: string, patch: Record<string, unknown> = {}): Record<string, unknown> => {
   const form: Record<string, unknown> = { ...VALID[code], ...patch };
   for (const [k, v] of Object.entries(patch)) if (v === undefined) delete form[k];

@@ -6,7 +6,9 @@ import { DOMParser } from '@xmldom/xmldom';
 import type { Document, Element } from '@xmldom/xmldom';
 import * as yauzl from 'yauzl';
 import type { ProcedureDefinition } from '../../procedures/definition';
+import { normalizeForm } from '../../procedures/normalize';
 import { ProcedureRegistry } from '../../procedures/registry';
+import { MY_NUMBER, VALID_FORMS as INPUT_FORMS } from '../../procedures/test-forms';
 import type { PackageApplicant, PackageAttachment, PackageInput, PackageOffice } from './types';
 
 export const registry = ProcedureRegistry.load();
@@ -17,80 +19,12 @@ export function definition(code: string): ProcedureDefinition {
   return def;
 }
 
-/** The My Number of the examples (valid check digit). */
-export const MY_NUMBER = '123456789018';
+export { MY_NUMBER };
 
-/**
- * A complete, valid, normalised form per procedure (from procedures/validate.spec.ts;
- * 基礎年金番号 without its hyphen, as normalizeForm stores it).
- */
-export const VALID_FORMS: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {
-  'shaho-shutoku': {
-    familyName: '山田',
-    givenName: '太郎',
-    familyNameKana: 'ヤマダ',
-    givenNameKana: 'タロウ',
-    birthDate: '1990-04-01',
-    insuredType: '1',
-    acquisitionType: '1',
-    myNumber: MY_NUMBER,
-    acquisitionDate: '2025-04-01',
-    hasDependents: '0',
-    remunerationCash: 300000,
-    remunerationInKind: 12000,
-    remunerationTotal: 312000,
-    shortTimeWorker: true,
-  },
-  'shaho-soshitsu': {
-    insuredSerialNumber: '123',
-    familyName: '山田',
-    givenName: '太郎',
-    familyNameKana: 'ヤマダ',
-    givenNameKana: 'タロウ',
-    birthDate: '1960-05-10',
-    basicPensionNumber: '1234567890',
-    lossReason: '4',
-    retirementDate: '2025-03-31',
-    lossDate: '2025-04-01',
-    cardsAttached: 1,
-  },
-  'koyo-shutoku': {
-    myNumber: MY_NUMBER,
-    acquisitionType: '1',
-    familyName: '佐藤',
-    givenName: '花子',
-    familyNameKana: 'サトウ',
-    givenNameKana: 'ハナコ',
-    sex: '2',
-    birthDate: '2002-10-01',
-    acquisitionCause: '1',
-    wagePaymentType: '1',
-    monthlyWage: 220,
-    acquisitionDate: '2025-04-01',
-    employmentType: '7',
-    occupation: '03',
-    jobRoute: '2',
-    weeklyHours: 40,
-    weeklyMinutes: 0,
-    fixedTermContract: '1',
-    contractStartDate: '2025-04-01',
-    contractEndDate: '2026-03-31',
-    renewalClause: '1',
-  },
-  'shaho-shoyo': {
-    insuredSerialNumber: '45',
-    familyName: '鈴木',
-    givenName: '一郎',
-    birthDate: '1950-01-15',
-    over70: true,
-    myNumber: MY_NUMBER,
-    bonusPaymentDate: '2025-07-10',
-    bonusCash: 1234567,
-    bonusTotal: 1234000,
-    sameMonthCombined: true,
-    firstPaymentDay: 3,
-  },
-};
+/** The shared valid forms (procedures/test-forms.ts), normalised as normalizeForm stores them (基礎年金番号 without its hyphen). */
+export const VALID_FORMS: Readonly<Record<string, Readonly<Record<string, unknown>>>> = Object.fromEntries(
+  Object.entries(INPUT_FORMS).map(([code, form]) => [code, normalizeForm(definition(code), form)]),
+);
 
 export const OFFICE: PackageOffice = {
   name: '株式会社シャルロット',
