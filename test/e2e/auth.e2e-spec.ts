@@ -142,7 +142,7 @@ describe('Password login (POST /api/v1/auth/login)', () => {
         .send({ tenant: 'windowco', email: u.memberEmail, password: 'wrong password!' })
         .expect(401);
     }
-    await t.ds.query(`UPDATE users SET failed_window_start = now() - interval '16 minutes' WHERE id = $1`, [u.memberId]);
+    await t.ds.query(`UPDATE login_failures SET window_start = now() - interval '16 minutes' WHERE subject = $1`, [u.memberId]);
     await request(t.http)
       .post('/api/v1/auth/login')
       .send({ tenant: 'windowco', email: u.memberEmail, password: 'wrong password!' })

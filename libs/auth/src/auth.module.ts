@@ -22,6 +22,7 @@ import { SamlMetadataController, SsoSettingsController } from './saml/sso.contro
 import { SpMetadataService } from './saml/sp-metadata.service';
 import { SsoSettingsService } from './saml/sso-settings.service';
 import { SamlLoginController, SamlRejectionFilter } from './saml/saml.controller';
+import { LoginThrottleService } from './login/login-throttle.service';
 import { SamlLoginService } from './saml/saml-login.service';
 import { SamlAcsGuard, SamlStrategy } from './saml/saml.strategy';
 import { TokensController } from './tokens/tokens.controller';
@@ -65,6 +66,7 @@ const reflector = new Reflector();
     UsersService,
     UserNamesService,
     AuthService,
+    LoginThrottleService,
     OperatorBootstrapService,
     SessionCleanupJob,
     KeyfilesService,

@@ -13,14 +13,16 @@ import { User } from '../users/user.entity';
 import { UserView } from '../users/dto/user.dto';
 import { UserNamesService } from '../users/user-names.service';
 import { LoginDto, SessionView } from './dto/login.dto';
+import { LoginSubject, LoginThrottleService } from './login-throttle.service';
 
 interface LoginRow {
   key_enrolment_allowed: boolean;
   id: string;
   tenant_id: string | null;
   status: string;
+  role: string;
   password_hash: string | null;
-  locked_until: Date | null;
+  active_keys: number;
 }
 
 export const invalidCredentials = () =>
@@ -33,8 +35,13 @@ const accountLocked = (until: Date) =>
     'Retry-After': String(Math.max(1, Math.ceil((until.getTime() - Date.now()) / 1000))),
   });
 
+const ssoRequired = () =>
+  new DomainError(403, 'sso_required', 'SSO required', 'This contract requires single sign-on: use "Log in with SSO" (SSOでログイン).');
+
 const keyfileInvalid = () =>
   new DomainError(401, 'keyfile_invalid', 'Key file invalid', "The key file was not accepted (wrong, revoked, or another user's key).");
+
+type FailureSubject = LoginSubject & { keyless: boolean; ip: string | undefined };
 
 export type LoginStepView = (SessionView & { step: 'done' }) | { step: 'keyfile' | 'enroll_keyfile'; challenge: string; expiresAt: string };
 
@@ -54,6 +61,7 @@ export class AuthService {
     private readonly audit: AuditService,
     private readonly keyfiles: KeyfilesService,
     private readonly names: UserNamesService,
+    private readonly throttle: LoginThrottleService,
   ) {}
 
   /** Security event for a refused login step; ids and reason codes only. */
@@ -69,47 +77,65 @@ export class AuthService {
     });
   }
 
+  /**
+   * The password step. Every account, known or not, break-glass or not, takes
+   * the same path: the same argon2 work, the same per-address counting, the
+   * same answers (401 invalid_credentials, or 403 sso_required when the tenant
+   * enforces SSO, then 423 account_locked after LOGIN_MAX_FAILURES from one
+   * address). See LoginThrottleService for why counters are per address.
+   */
   async login(dto: LoginDto, ip?: string, userAgent?: string): Promise<LoginOutcome> {
     const code = dto.tenant.trim().toLowerCase();
+    const email = dto.email.trim().toLowerCase();
     let tenant: Tenant | null = null;
-    if (code !== PLATFORM_TENANT_CODE) {
-      tenant = await this.ds.getRepository(Tenant).findOne({ where: { code } });
-      if (!tenant) {
-        await this.passwords.verify(null, dto.password);
-        await this.refused(null, 'unknown_tenant');
-        throw invalidCredentials();
+    if (code !== PLATFORM_TENANT_CODE) tenant = await this.ds.getRepository(Tenant).findOne({ where: { code } });
+    const tenantId = tenant?.id ?? null;
+    const rows: LoginRow[] =
+      tenant || code === PLATFORM_TENANT_CODE
+        ? await this.ds.query(
+            `SELECT u.id, u.tenant_id, u.status, u.role, u.password_hash, u.key_enrolment_allowed,
+                    (SELECT count(*)::int FROM user_keys k WHERE k.user_id = u.id AND k.revoked_at IS NULL) AS active_keys
+               FROM users u
+              WHERE u.tenant_id IS NOT DISTINCT FROM $1 AND u.email = lower($2) AND ((u.role = 'operator') = ($1::uuid IS NULL))`,
+            [tenantId, email],
+          )
+        : [];
+    const row = rows[0];
+    const subject = this.throttle.subjectFor(code, email, row ? { id: row.id, tenantId } : undefined);
+    const keyless = !row || row.active_keys === 0;
+    const unknownReason = tenant || code === PLATFORM_TENANT_CODE ? 'unknown_user' : 'unknown_tenant';
+
+    const lockedUntil = await this.throttle.lockedUntil(subject, ip, keyless);
+    if (lockedUntil) {
+      // Locked for this address: refused before the password is checked, so guessing goes nowhere.
+      await this.refused(tenantId, 'account_locked', row?.id, 'denied');
+      throw accountLocked(lockedUntil);
+    }
+    const ok = await this.passwords.verify(row?.password_hash ?? null, dto.password);
+    const fail = (reason: string, error?: () => DomainError) =>
+      this.failedAttempt({ ...subject, keyless, ip }, tenantId, row?.id, 'password', reason, error);
+
+    if (tenant) {
+      // With SSO enforced only the named break-glass administrators may use the
+      // password step. Everyone else, and a break-glass admin with a wrong
+      // password, gets the same 403 and the same counting (finding 3: a 401
+      // for break-glass accounts told them apart).
+      const sso = await this.ssoPolicy(tenant.id);
+      if (sso.required) {
+        const breakGlass = !!row && row.role === 'admin' && sso.breakGlassAdminIds.includes(row.id);
+        if (!(breakGlass && ok)) return fail(breakGlass ? 'invalid_password' : 'sso_required', ssoRequired);
       }
     }
-    const tenantId = tenant?.id ?? null;
-    const rows: LoginRow[] = await this.ds.query(
-      `SELECT id, tenant_id, status, password_hash, locked_until, key_enrolment_allowed FROM users
-        WHERE tenant_id IS NOT DISTINCT FROM $1 AND email = lower($2) AND ((role = 'operator') = ($1::uuid IS NULL))`,
-      [tenantId, dto.email.trim()],
-    );
-    const row = rows[0];
-    if (tenant) await this.assertPasswordLoginAllowed(tenant.id, row?.id, dto.password);
-    if (!row) {
-      await this.passwords.verify(null, dto.password);
-      await this.refused(tenantId, 'unknown_user');
-      throw invalidCredentials();
-    }
-    if (row.locked_until && new Date(row.locked_until).getTime() > Date.now()) {
-      // Locked accounts are refused before the password is checked, so guessing goes nowhere.
-      await this.refused(tenantId, 'account_locked', row.id, 'denied');
-      throw accountLocked(new Date(row.locked_until));
-    }
-    const ok = await this.passwords.verify(row.password_hash, dto.password);
-    if (!ok) await this.failedAttempt(tenantId, row.id, 'password', row.password_hash ? 'invalid_password' : 'no_password');
-    if (row.status !== 'active') {
-      await this.refused(tenantId, `user_${row.status}`, row.id);
-      throw invalidCredentials();
-    }
+    if (!row) return fail(unknownReason);
+    if (!ok) return fail(row.password_hash ? 'invalid_password' : 'no_password');
+    // Right password of an account that may not log in: counted like a wrong one, so it locks like any other.
+    if (row.status !== 'active') return fail(`user_${row.status}`);
     if (tenant && tenant.status !== 'active') {
       await this.refused(tenantId, 'tenant_inactive', row.id, 'denied');
       throw new DomainError(403, 'tenant_inactive', 'Tenant inactive', 'This contract is not active.');
     }
     // Password right: the second factor is still to come. Nothing is granted yet.
-    if ((await this.keyfiles.activeCount(row.id)) > 0) {
+    if (row.active_keys > 0) {
       const p = await this.sessions.createPending({ id: row.id, tenantId }, 'keyfile', ip, userAgent);
       await this.stepAudit(tenantId, row.id, 'keyfile');
       return {
@@ -131,26 +157,12 @@ export class AuthService {
     throw new DomainError(403, 'keyfile_required', 'Key file required', 'This account has no key file. Ask an administrator to issue one.');
   }
 
-  /**
-   * With SSO enforced, only the tenant's break-glass administrators may use the
-   * password step. Everyone else (known or not, right password or not) gets the
-   * same 403 after the same amount of work, so the answer says nothing about
-   * the account or its password.
-   */
-  private async assertPasswordLoginAllowed(tenantId: string, userId: string | undefined, password: string): Promise<void> {
+  private async ssoPolicy(tenantId: string): Promise<{ required: boolean; breakGlassAdminIds: string[] }> {
     const r: Array<{ sso_required: boolean; break_glass_admin_ids: string[] }> = await this.ds.query(
       'SELECT sso_required, break_glass_admin_ids FROM tenant_sso_settings WHERE tenant_id = $1',
       [tenantId],
     );
-    if (!r[0]?.sso_required || (userId && r[0].break_glass_admin_ids.includes(userId))) return;
-    await this.passwords.verify(null, password);
-    await this.refused(tenantId, 'sso_required', userId, 'denied');
-    throw new DomainError(
-      403,
-      'sso_required',
-      'SSO required',
-      'This contract requires single sign-on: use "Log in with SSO" (SSOでログイン).',
-    );
+    return { required: !!r[0]?.sso_required, breakGlassAdminIds: r[0]?.break_glass_admin_ids ?? [] };
   }
 
   private stepAudit(tenantId: string | null, userId: string, next: string) {
@@ -178,10 +190,11 @@ export class AuthService {
     userAgent?: string,
   ): Promise<LoginOutcome> {
     const pending = await this.pendingFor(pendingToken, 'keyfile');
-    await this.assertNotLocked(pending.tenantId, pending.userId);
+    const subject = await this.assertNotLocked(pending.tenantId, pending.userId, ip);
     const jwk = await this.keyfiles.activeKey(pending.tenantId, pending.userId, keyId);
     if (!jwk || !verifyChallengeSignature(jwk, pending.challenge, signature)) {
       await this.failedAttempt(
+        subject,
         pending.tenantId,
         pending.userId,
         'keyfile',
@@ -203,14 +216,14 @@ export class AuthService {
     userAgent?: string,
   ): Promise<LoginOutcome & { keyId: string }> {
     const pending = await this.pendingFor(pendingToken, 'enroll');
-    await this.assertNotLocked(pending.tenantId, pending.userId);
+    const subject = await this.assertNotLocked(pending.tenantId, pending.userId, ip);
     const jwk = parsePublicJwk(publicKeyJwk);
     if (!jwk)
       throw new ValidationFailedError([
         { field: 'publicKeyJwk', message: 'publicKeyJwk must be a public EC P-256 JWK (kty, crv, x, y; no d)' },
       ]);
     if (!verifyChallengeSignature(jwk, pending.challenge, signature)) {
-      await this.failedAttempt(pending.tenantId, pending.userId, 'enroll', 'bad_signature', keyfileInvalid);
+      await this.failedAttempt(subject, pending.tenantId, pending.userId, 'enroll', 'bad_signature', keyfileInvalid);
     }
     // Enrolment is only for users who hold no key and were allowed to enrol.
     const allowed: Array<{ ok: boolean }> = await this.ds.query(
@@ -245,20 +258,24 @@ export class AuthService {
     return pending;
   }
 
-  private async assertNotLocked(tenantId: string | null, userId: string): Promise<void> {
-    const r: Array<{ locked_until: Date | null; status: string }> = await this.ds.query(
-      'SELECT locked_until, status FROM users WHERE id = $1',
+  /** Second steps: refused while this address is locked out of the account (or the account everywhere, without a key). */
+  private async assertNotLocked(tenantId: string | null, userId: string, ip: string | undefined): Promise<FailureSubject> {
+    const r: Array<{ status: string; active_keys: number }> = await this.ds.query(
+      `SELECT status, (SELECT count(*)::int FROM user_keys k WHERE k.user_id = u.id AND k.revoked_at IS NULL) AS active_keys
+         FROM users u WHERE id = $1`,
       [userId],
     );
-    const until = r[0]?.locked_until;
-    if (until && new Date(until).getTime() > Date.now()) {
+    const subject: FailureSubject = { ...this.throttle.subjectFor('', '', { id: userId, tenantId }), keyless: !r[0]?.active_keys, ip };
+    const until = await this.throttle.lockedUntil(subject, ip, subject.keyless);
+    if (until) {
       await this.refused(tenantId, 'account_locked', userId, 'denied');
-      throw accountLocked(new Date(until));
+      throw accountLocked(until);
     }
     if (r[0]?.status !== 'active') {
       await this.refused(tenantId, 'user_not_active', userId);
       throw invalidCredentials();
     }
+    return subject;
   }
 
   /** Full session with a new id (the pending one is already ended). */
@@ -269,10 +286,8 @@ export class AuthService {
     ip?: string,
     userAgent?: string,
   ): Promise<LoginOutcome> {
-    await this.ds.query(
-      'UPDATE users SET failed_login_count = 0, failed_window_start = NULL, locked_until = NULL, last_login_at = now() WHERE id = $1',
-      [pending.userId],
-    );
+    await this.throttle.succeeded(pending.userId, ip);
+    await this.ds.query('UPDATE users SET last_login_at = now() WHERE id = $1', [pending.userId]);
     const session = await this.sessions.create({ id: pending.userId, tenantId: pending.tenantId }, ip, userAgent, keyId);
     await this.audit.record({
       category: 'access',
@@ -287,22 +302,23 @@ export class AuthService {
     return { view: { step: 'done', ...view }, token: session.token, expiresAt: session.expiresAt };
   }
 
-  /** A failed login attempt at any step: counted, audited, maybe locking; always throws. */
+  /** A failed login attempt at any step: counted per address (LoginThrottleService), audited, maybe locking; always throws. */
   private async failedAttempt(
+    subject: FailureSubject,
     tenantId: string | null,
-    userId: string,
+    userId: string | undefined,
     step: string,
     reason: string,
     error: () => DomainError = invalidCredentials,
   ): Promise<never> {
-    const lockedUntil = await this.registerFailure(userId);
+    const lockedUntil = await this.throttle.registerFailure(subject, subject.ip, subject.keyless);
     await this.audit.record({
       category: 'security',
       action: 'auth.login',
       outcome: 'failure',
       tenantId,
       actor: { type: 'anonymous' },
-      target: { type: 'user', id: userId },
+      target: userId ? { type: 'user', id: userId } : undefined,
       details: { step, reason },
     });
     if (lockedUntil) {
@@ -312,7 +328,7 @@ export class AuthService {
         outcome: 'success',
         tenantId,
         actor: { type: 'system' },
-        target: { type: 'user', id: userId },
+        target: userId ? { type: 'user', id: userId } : undefined,
         details: {
           failures: this.config.loginMaxFailures,
           windowMinutes: this.config.loginFailureWindowMinutes,
@@ -322,30 +338,6 @@ export class AuthService {
       throw accountLocked(lockedUntil);
     }
     throw error();
-  }
-
-  /**
-   * Counts a failed attempt inside a sliding window (one atomic UPDATE, so
-   * parallel guesses cannot race past the limit); locks the account when the
-   * limit is reached. Returns the lock end when the account is now locked.
-   */
-  private async registerFailure(userId: string): Promise<Date | undefined> {
-    await this.ds.query(
-      `UPDATE users SET
-          failed_login_count = CASE WHEN failed_window_start IS NULL OR failed_window_start < now() - make_interval(mins => $2)
-                                    THEN 1 ELSE failed_login_count + 1 END,
-          failed_window_start = CASE WHEN failed_window_start IS NULL OR failed_window_start < now() - make_interval(mins => $2)
-                                    THEN now() ELSE failed_window_start END
-        WHERE id = $1`,
-      [userId, this.config.loginFailureWindowMinutes],
-    );
-    const locked: [Array<{ locked_until: Date }>, number] = await this.ds.query(
-      `UPDATE users SET locked_until = now() + make_interval(mins => $3), failed_login_count = 0, failed_window_start = NULL
-        WHERE id = $1 AND failed_login_count >= $2 RETURNING locked_until`,
-      [userId, this.config.loginMaxFailures, this.config.loginLockMinutes],
-    );
-    const until = locked[0][0]?.locked_until;
-    return until ? new Date(until) : undefined;
   }
 
   /** The session answer (user, tenant, CSRF token) in one query: it is on the path of every SPA start. */

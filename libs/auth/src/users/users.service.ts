@@ -148,6 +148,8 @@ export class UsersService {
       }
       const roleChanged = dto.role !== undefined && dto.role !== user.role;
       const disabled = dto.status === 'disabled' && user.status !== 'disabled';
+      if (((roleChanged && dto.role !== 'admin') || disabled) && (await this.dropFromBreakGlass(em, tenantId, id)))
+        changes.push('breakGlass');
       if (dto.displayName !== undefined && dto.displayName !== user.displayName) changes.push('displayName');
       if (roleChanged) changes.push('role');
       if (dto.status !== undefined && dto.status !== user.status) changes.push('status');
@@ -158,8 +160,10 @@ export class UsersService {
       if (dto.role !== undefined) user.role = dto.role;
       if (dto.status !== undefined) user.status = dto.status;
       if (dto.status === 'active') {
+        // An administrator's "unlock": every address's counter and the backstop.
         user.lockedUntil = null;
         user.failedLoginCount = 0;
+        await em.query('DELETE FROM login_failures WHERE subject = $1', [id]);
       }
       await em.getRepository(User).save(user);
       if (disabled || roleChanged) {
@@ -182,6 +186,33 @@ export class UsersService {
       });
     }
     return updated;
+  }
+
+  /**
+   * Break-glass accounts are granted by user id in the tenant's SSO settings
+   * (security review, finding 7): an administrator who is demoted or disabled
+   * must leave that list in the same transaction, or a member would keep
+   * password login while SSO is enforced. The last break-glass account of an
+   * SSO-enforced tenant cannot be removed this way (SSO settings would refuse
+   * such a list too): another one must be named there first.
+   */
+  private async dropFromBreakGlass(em: EntityManager, tenantId: string, userId: string): Promise<boolean> {
+    const r: Array<{ sso_required: boolean; ids: string[] }> = await em.query(
+      'SELECT sso_required, break_glass_admin_ids AS ids FROM tenant_sso_settings WHERE tenant_id = $1 FOR UPDATE',
+      [tenantId],
+    );
+    if (!r[0]?.ids.includes(userId)) return false;
+    if (r[0].sso_required && r[0].ids.length === 1) {
+      throw new ConflictError(
+        'last_break_glass_admin',
+        'This administrator is the only break-glass account of a tenant that enforces SSO; name another one in the SSO settings first.',
+      );
+    }
+    await em.query('UPDATE tenant_sso_settings SET break_glass_admin_ids = array_remove(break_glass_admin_ids, $2) WHERE tenant_id = $1', [
+      tenantId,
+      userId,
+    ]);
+    return true;
   }
 
   private async activeAdminCount(em: EntityManager, tenantId: string): Promise<number> {

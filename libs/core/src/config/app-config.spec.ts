@@ -19,6 +19,22 @@ describe(loadConfig.name, () => {
     });
   });
 
+  it('takes TRUST_PROXY as a hop count or a list of proxy addresses, never as "trust everyone"', () => {
+    expect(loadConfig({}).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: 'false' }).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: '1' }).trustProxy).toBe(1);
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8, loopback,2001:db8::/32,192.0.2.7' }).trustProxy).toEqual([
+      '10.0.0.0/8',
+      'loopback',
+      '2001:db8::/32',
+      '192.0.2.7',
+    ]);
+    // `true` trusted the left-most X-Forwarded-For entry, which the client writes itself.
+    for (const bad of ['true', 'yes', '11', 'proxy.example', '10.0.0.0/33', '1.2.3.4/x']) {
+      expect(() => loadConfig({ TRUST_PROXY: bad })).toThrow(/TRUST_PROXY/);
+    }
+  });
+
   it('turns Secure cookies on when PUBLIC_URL is https', () => {
     expect(loadConfig({ PUBLIC_URL: 'https://charlotte.example.jp/' }).cookieSecure).toBe(true);
     expect(loadConfig({ PUBLIC_URL: 'https://charlotte.example.jp/' }).publicUrl).toBe('https://charlotte.example.jp');

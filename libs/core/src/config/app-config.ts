@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import * as path from 'node:path';
 
 /**
@@ -17,13 +18,21 @@ export interface AppConfig {
   logLevel: 'error' | 'warn' | 'info' | 'http' | 'verbose' | 'debug';
   logToStdout: boolean;
   bodyLimit: string;
-  trustProxy: boolean;
+  /**
+   * Which proxies' X-Forwarded-For Express believes (its `trust proxy` setting):
+   * false (none), a hop count, or a list of addresses/CIDRs/names
+   * (loopback, linklocal, uniquelocal). Never `true`: that trusts every
+   * client's header (security review, finding 2).
+   */
+  trustProxy: false | number | string[];
   cookieSecure: boolean;
   sessionIdleMinutes: number;
   sessionAbsoluteHours: number;
   loginMaxFailures: number;
   loginFailureWindowMinutes: number;
   loginLockMinutes: number;
+  /** Account-wide backstop over all source addresses (accounts without a key file only). */
+  loginAccountMaxFailures: number;
   rateLimitLoginPerMinute: number;
   rateLimitApiPerMinute: number;
   argon2MemoryKib: number;
@@ -160,6 +169,54 @@ class EnvReader {
   }
 }
 
+const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** An IPv4/IPv6 address, optionally with a prefix length (CIDR). */
+function isAddressOrCidr(v: string): boolean {
+  const [addr, bits, ...rest] = v.split('/');
+  const family = isIP(addr);
+  if (!family || rest.length) return false;
+  if (bits === undefined) return true;
+  if (!/^\d{1,3}$/.test(bits)) return false;
+  return Number(bits) <= (family === 4 ? 32 : 128);
+}
+
+/**
+ * TRUST_PROXY: unset/false/0 = no proxy; a whole number = that many proxies in
+ * front (Express takes the address the outermost trusted proxy saw); otherwise
+ * a comma-separated list of the proxies' addresses or CIDRs. `true` is refused:
+ * it made Express take the left-most X-Forwarded-For entry, which the client
+ * writes itself, so a rotating header gave unlimited login attempts and
+ * spoofed addresses in the audit trail.
+ */
+function trustProxySetting(r: EnvReader): false | number | string[] {
+  const v = r.optionalString('TRUST_PROXY');
+  if (v === undefined || /^(0|false|no|off)$/i.test(v)) return false;
+  if (/^(true|yes|on)$/i.test(v)) {
+    r.problems.push(
+      "TRUST_PROXY=true would trust every client's X-Forwarded-For; give the number of proxies in front (e.g. 1) or their addresses/CIDRs (e.g. 10.0.0.0/8,loopback)",
+    );
+    return false;
+  }
+  if (/^\d+$/.test(v)) {
+    const n = Number(v);
+    if (n < 1 || n > 10) r.problems.push(`TRUST_PROXY as a hop count must be between 1 and 10, got ${n}`);
+    return n;
+  }
+  const list = v
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
+  const bad = list.filter((x) => !PROXY_NAMES.has(x) && !isAddressOrCidr(x));
+  if (bad.length || !list.length) {
+    r.problems.push(
+      `TRUST_PROXY must be false, a hop count, or addresses/CIDRs (loopback, linklocal, uniquelocal allowed); bad: "${bad.join(', ')}"`,
+    );
+    return false;
+  }
+  return list;
+}
+
 /** Reads and validates the environment; throws ConfigError naming every bad variable. */
 export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConfig {
   const r = new EnvReader(env);
@@ -186,13 +243,14 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
     logLevel: r.oneOf('LOG_LEVEL', 'info', ['error', 'warn', 'info', 'http', 'verbose', 'debug'] as const),
     logToStdout: r.bool('LOG_STDOUT', true),
     bodyLimit,
-    trustProxy: r.bool('TRUST_PROXY', false),
+    trustProxy: trustProxySetting(r),
     cookieSecure: r.bool('COOKIE_SECURE', publicUrl.startsWith('https:')),
     sessionIdleMinutes: r.int('SESSION_IDLE_MINUTES', 30, 1, 24 * 60),
     sessionAbsoluteHours: r.int('SESSION_ABSOLUTE_HOURS', 12, 1, 24 * 7),
     loginMaxFailures: r.int('LOGIN_MAX_FAILURES', 10, 1, 1000),
     loginFailureWindowMinutes: r.int('LOGIN_FAILURE_WINDOW_MINUTES', 15, 1, 24 * 60),
     loginLockMinutes: r.int('LOGIN_LOCK_MINUTES', 15, 1, 24 * 60),
+    loginAccountMaxFailures: r.int('LOGIN_ACCOUNT_MAX_FAILURES', 100, 1, 100000),
     rateLimitLoginPerMinute: r.int('RATE_LIMIT_LOGIN_PER_MINUTE', 30, 1, 1_000_000),
     rateLimitApiPerMinute: r.int('RATE_LIMIT_API_PER_MINUTE', 600, 1, 10_000_000),
     // OWASP Password Storage Cheat Sheet minimum for argon2id: m=19 MiB, t=2, p=1.
