@@ -1,9 +1,10 @@
 import 'reflect-metadata';
 import type { Server } from 'node:http';
 import { OperatorBootstrapService } from '@charlotte/auth';
-import { createLogging } from '@charlotte/audit';
+import { AuditService, createLogging } from '@charlotte/audit';
 import { ConfigError, loadConfig, openDatabase } from '@charlotte/core';
 import { createApp } from './app.factory';
+import { installCrashPolicy } from './crash-policy';
 
 async function main(): Promise<void> {
   let config;
@@ -18,10 +19,14 @@ async function main(): Promise<void> {
   }
   const logging = createLogging(config);
   const winston = logging.app;
+  // An error that escaped every handler is logged, audited and answered; the process keeps serving (crash-policy.ts).
+  const built: { audit?: AuditService } = {};
+  installCrashPolicy({ logger: winston, audit: () => built.audit });
   const db = await openDatabase(config, (m) => winston.debug(m.trim()));
   if (db.owned) winston.info({ message: 'embedded PostgreSQL started', dataDir: config.dataDir });
 
   const app = await createApp(config, db.url, { logging });
+  built.audit = app.get(AuditService);
   await app.get(OperatorBootstrapService).ensureFirstOperator();
   await app.listen(config.port, config.host);
   const server = app.getHttpServer() as Server;

@@ -86,8 +86,9 @@ export class AttachmentsService {
     rotation.registerBlobs({ table: 'attachments', keyColumn: 'blob_key', purpose: CONTENT, store: blobs });
   }
 
+  /** Recorded quietly: a refusal is never lost, and never turns into a 500 of its own. */
   private refused(tenantId: string, applicationId: string, reason: string, details: Record<string, string | number> = {}) {
-    return this.audit.record({
+    return this.audit.recordQuietly({
       category: reason === 'malware_detected' ? 'security' : 'operation',
       action: reason === 'malware_detected' ? 'attachment.malware_detected' : 'attachment.refused',
       outcome: 'denied',
@@ -209,7 +210,10 @@ export class AttachmentsService {
     }
     if (!result.verdict.clean) {
       await this.blobs.delete(key);
-      await this.refused(tenantId, applicationId, 'malware_detected', { signature: result.verdict.signature.slice(0, 200), size });
+      await this.refused(tenantId, applicationId, 'malware_detected', {
+        signature: result.verdict.signature.replace(/[^A-Za-z0-9._:-]/g, '_').slice(0, 200),
+        size,
+      });
       throw new DomainError(
         422,
         'malware_detected',

@@ -225,6 +225,21 @@ describe(AuditService.name, () => {
     expect((await sut.verify(t)).checked).toBe(1);
   });
 
+  it('records quietly a refusal whose details look like personal data, without them (the refusal is never lost)', async () => {
+    const t = randomUUID();
+    await expect(
+      sut.recordQuietly({
+        category: 'security',
+        action: 'auth.sso_login',
+        outcome: 'failure',
+        tenantId: t,
+        details: { reason: 'status_not_success', status: 'urn:x:123412341234' },
+      }),
+    ).resolves.toBeUndefined();
+    const rows = await ds.query(`SELECT action, details FROM audit_events WHERE chain_key = $1`, [t]);
+    expect(rows).toEqual([{ action: 'auth.sso_login', details: { detailsDropped: 'personal_data' } }]);
+  });
+
   describe('export, verified offline with the public key alone', () => {
     const verifier = path.resolve(__dirname, '../../../../tools/verify-audit-export.mjs');
     let t: string;

@@ -5,7 +5,7 @@ import { DataSource, QueryRunner } from 'typeorm';
 import { APP_CONFIG, AppConfig, decodeCursor, encodeCursor, Page, requestContext } from '@charlotte/core';
 import { SigningKeyService } from '@charlotte/crypto';
 import { chainHash, checkpointMessage, eventCanonical, eventValues, GENESIS_HASH, HashedEvent, JsonValue } from './canonical';
-import { assertNoPersonalData } from './personal-data';
+import { assertNoPersonalData, PersonalDataInAuditError } from './personal-data';
 import { AuditEventView, AuditRecord, PLATFORM_CHAIN, VerifyResult } from './audit.types';
 
 // Locks the chain heads of a batch, in key order, and reads the database clock once
@@ -319,6 +319,15 @@ export class AuditService {
       await this.record(r);
     } catch (e) {
       this.logger.error({ message: 'audit record failed', action: r.action, err: e instanceof Error ? e.message : String(e) });
+      if (!(e instanceof PersonalDataInAuditError)) return;
+      // Details that look like personal data are a bug of the caller (they
+      // must hold codes); the event itself must not be lost, above all a
+      // security refusal (security review, finding 1). Recorded again without details.
+      try {
+        await this.record({ ...r, details: { detailsDropped: 'personal_data' } });
+      } catch (again) {
+        this.logger.error({ message: 'audit record failed again', action: r.action, err: String(again) });
+      }
     }
   }
 

@@ -32,17 +32,41 @@ export class ProblemDetailsFilter implements ExceptionFilter {
 
   constructor(private readonly onUnhandled?: UnhandledErrorHook) {}
 
+  /**
+   * Never rejects: Nest does not await an exception filter, so a rejection
+   * here would be unhandled (security review, finding 1). Whatever fails
+   * while answering, the client still gets a problem+json.
+   */
   async catch(exception: unknown, host: ArgumentsHost): Promise<void> {
     const ctx = host.switchToHttp();
     const res = ctx.getResponse<Response>();
-    const req = ctx.getRequest<Request>();
-    const { p, headers, unhandled } = this.toProblem(exception, req);
-    p.requestId = requestContext.get()?.requestId;
-    if (unhandled) {
-      // Recorded before answering, so the event exists when the client sees the 500.
-      await Promise.resolve(this.onUnhandled?.(exception, req)).catch(() => undefined);
+    try {
+      const req = ctx.getRequest<Request>();
+      const { p, headers, unhandled } = this.toProblem(exception, req);
+      p.requestId = requestContext.get()?.requestId;
+      if (unhandled) {
+        // Recorded before answering, so the event exists when the client sees the 500.
+        await Promise.resolve()
+          .then(() => this.onUnhandled?.(exception, req))
+          .catch((e: unknown) => this.logger.error({ message: 'recording an unhandled error failed', err: String(e) }));
+      }
+      sendProblem(res, p, headers);
+    } catch (e) {
+      this.logger.error({ message: 'exception filter failed', err: e instanceof Error ? e.stack : String(e) });
+      try {
+        sendProblem(res, {
+          ...problem(
+            500,
+            'internal_error',
+            'Internal error',
+            'An unexpected error occurred. Quote the request id when contacting support.',
+          ),
+          requestId: requestContext.get()?.requestId,
+        });
+      } catch {
+        // The connection is gone: nothing left to answer.
+      }
     }
-    sendProblem(res, p, headers);
   }
 
   private toProblem(exception: unknown, req: Request): { p: Problem; headers?: Record<string, string>; unhandled?: boolean } {

@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import type { ServerResponse } from 'node:http';
 
 /**
  * Per-request context carried through async calls: the request id for log
@@ -12,6 +13,11 @@ export interface RequestContext {
   userId?: string;
   tokenId?: string;
   principal?: string; // e.g. "user:<uuid>"; never an e-mail or a name
+  /**
+   * The request's response, so that the process-level safety net can still
+   * answer (500 problem+json) when an error escaped every handler. Never logged.
+   */
+  response?: ServerResponse;
 }
 
 const storage = new AsyncLocalStorage<RequestContext>();

@@ -12,5 +12,5 @@ export function requestIdMiddleware(req: Request, res: Response, next: NextFunct
   const requestId = incoming && SAFE_ID.test(incoming) ? incoming : randomUUID();
   res.setHeader('X-Request-Id', requestId);
   (req as Request & { id: string }).id = requestId;
-  requestContext.run({ requestId, ip: req.ip, userAgent: req.header('user-agent')?.slice(0, 256) }, () => next());
+  requestContext.run({ requestId, ip: req.ip, userAgent: req.header('user-agent')?.slice(0, 256), response: res }, () => next());
 }
