@@ -5,7 +5,7 @@ import { EgovActionsService, StatusTrackerService, SubmissionsService, EgovClien
 import { KeyRotationService, TenantKeysService } from '@charlotte/crypto';
 import type { EgovSim } from '../../apps/egov-sim/src/server';
 import { login, LoggedIn, seedTenant, Seeded, startTestApp, TestApp } from '../support/app';
-import { egovEnv, startTestSim, VALID_FORM } from '../support/egov';
+import { egovEnv, egovLinkCookie, startTestSim, VALID_FORM } from '../support/egov';
 
 /**
  * Filing against apps/egov-sim (a real HTTP server speaking the e-Gov v2
@@ -76,8 +76,13 @@ describe('Filing with e-Gov (simulator)', () => {
     });
     const back = new URL(login.headers.get('location')!);
     expect(back.pathname).toBe('/api/v1/egov/link/callback');
-    // The redirect comes from e-Gov's site: the SameSite=Strict session cookie is not sent, the state alone carries it.
-    const cb = await request(t.http).get(`${back.pathname}${back.search}`).expect(302);
+    // The link cookie is bound to the browser, HttpOnly, Lax (it must come back on e-Gov's redirect), and scoped to the callback.
+    const setCookie = ([] as string[]).concat(start.headers['set-cookie']).find((c) => c.startsWith('charlotte_egov_link='))!;
+    expect(setCookie).toMatch(/HttpOnly/);
+    expect(setCookie).toMatch(/SameSite=Lax/);
+    expect(setCookie).toMatch(/Path=\/api\/v1\/egov\/link\/callback/);
+    // The redirect comes from e-Gov's site: the SameSite=Strict session cookie is not sent; the state and the Lax link cookie carry it.
+    const cb = await request(t.http).get(`${back.pathname}${back.search}`).set('Cookie', egovLinkCookie(start)).expect(302);
     expect(cb.headers.location).toBe('/settings/egov?linked=1');
     expect((await admin.agent.get('/api/v1/egov/account').expect(200)).body.linked).toBe(true);
     const row = await t.ds.query(`SELECT tokens_sealed FROM egov_accounts WHERE tenant_id = $1`, [a.tenantId]);
@@ -89,6 +94,42 @@ describe('Filing with e-Gov (simulator)', () => {
       .get(`${back.pathname}${back.search}`)
       .expect(302)
       .expect('Location', /error=egov_link_invalid/);
+  });
+
+  it('refuses a link ended in another browser than the one that started it (login CSRF, security review finding 4)', async () => {
+    // The attacker, an admin of their own tenant, starts a link and sends the e-Gov login URL to a victim.
+    const evil = await seedTenant(t, 'file-evil');
+    const attacker = await login(t, 'file-evil', evil.adminEmail);
+    const start = await attacker.agent.post('/api/v1/egov/link').set('X-CSRF-Token', attacker.csrf).expect(200);
+    const html = await (await fetch(start.body.authorizeUrl)).text();
+    const requestId = /name="request_id" value="([^"]+)"/.exec(html)![1];
+    // The victim logs in to e-Gov with their own account; e-Gov redirects the victim's browser back to us.
+    const victimLogin = await fetch(`${sim.authUrl}/authorize`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ request_id: requestId, account_id: 'victim-company', action: 'login' }).toString(),
+      redirect: 'manual',
+    });
+    const back = new URL(victimLogin.headers.get('location')!);
+    // The victim's browser holds no link cookie (or one of its own): refused, the state is spent.
+    const other = await admin.agent.post('/api/v1/egov/link').set('X-CSRF-Token', admin.csrf).expect(200);
+    for (const cookie of [undefined, egovLinkCookie(other)]) {
+      const r = request(t.http).get(`${back.pathname}${back.search}`);
+      if (cookie) r.set('Cookie', cookie);
+      await r.expect(302).expect('Location', '/settings/egov?error=egov_link_invalid');
+    }
+    expect((await attacker.agent.get('/api/v1/egov/account').expect(200)).body.linked).toBe(false);
+    const refused = await t.ds.query(`SELECT details FROM audit_events WHERE chain_key = $1 AND action = 'egov.link_refused'`, [
+      evil.tenantId,
+    ]);
+    expect(refused.map((e: { details: unknown }) => e.details)).toEqual([{ reason: 'browser_cookie_missing' }]);
+    // Even the attacker's own cookie cannot revive the spent state.
+    await request(t.http)
+      .get(`${back.pathname}${back.search}`)
+      .set('Cookie', egovLinkCookie(start))
+      .expect(302)
+      .expect('Location', '/settings/egov?error=egov_link_invalid');
+    expect((await attacker.agent.get('/api/v1/egov/account').expect(200)).body.linked).toBe(false);
   });
 
   it('submits once per application: Idempotency-Key required, replays answer the same, another key is 409', async () => {
@@ -228,7 +269,7 @@ describe('Filing with e-Gov (simulator)', () => {
       .get('/api/v1/egov/link/callback')
       .query({ state: stateA, code: 'anything' })
       .expect(302)
-      .expect('Location', /error=egov_link_failed/);
+      .expect('Location', /error=egov_link_invalid/);
     expect((await adminB.agent.get('/api/v1/egov/account').expect(200)).body.linked).toBe(false);
     // An expired state is refused like an unknown one.
     const late = await admin.agent.post('/api/v1/egov/link').set('X-CSRF-Token', admin.csrf).expect(200);

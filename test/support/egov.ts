@@ -197,7 +197,20 @@ export async function linkEgovAccount(t: TestApp, admin: LoggedIn, sim: EgovSim,
     redirect: 'manual',
   });
   const back = new URL(loggedIn.headers.get('location') as string);
-  await request(t.http).get(`${back.pathname}${back.search}`).expect(302).expect('Location', '/settings/egov?linked=1');
+  // e-Gov's redirect back brings the SameSite=Lax link cookie of the starting browser, not the Strict session cookie.
+  await request(t.http)
+    .get(`${back.pathname}${back.search}`)
+    .set('Cookie', egovLinkCookie(start))
+    .expect(302)
+    .expect('Location', '/settings/egov?linked=1');
+}
+
+/** The browser-binding cookie POST /egov/link sets (name=value), as the browser sends it back to the callback. */
+export function egovLinkCookie(start: { headers: Record<string, unknown> }): string {
+  const all = ([] as string[]).concat((start.headers['set-cookie'] as string[] | string | undefined) ?? []);
+  const c = all.find((x) => x.startsWith('charlotte_egov_link='));
+  if (!c) throw new Error('POST /egov/link set no link cookie');
+  return c.split(';')[0];
 }
 
 /** The software id and API key the tests register with the simulator. */

@@ -9,6 +9,7 @@ import { Applications1764700000000 } from './1764700000000-Applications';
 import { Egov1764800000000 } from './1764800000000-Egov';
 import { EgovActions1764900000000 } from './1764900000000-EgovActions';
 import { LoginThrottleBySource1765000000000 } from './1765000000000-LoginThrottleBySource';
+import { EgovLinkBrowserBinding1765000000010 } from './1765000000010-EgovLinkBrowserBinding';
 
 /** Every migration, in order. `npm run migration:generate` appends new files here. */
 export const MIGRATIONS = [
@@ -23,4 +24,5 @@ export const MIGRATIONS = [
   Egov1764800000000,
   EgovActions1764900000000,
   LoginThrottleBySource1765000000000,
+  EgovLinkBrowserBinding1765000000010,
 ];

@@ -851,6 +851,11 @@ const en: MessageSchema = {
   },
   errors: {
     generic: 'Something went wrong. Please try again later. (Error code: {code})',
+    egov_link_invalid:
+      'The e-Gov link could not be completed: it expired (10 minutes) or was finished in a different browser from the one that started it. Start the link again from this page.',
+    egov_link_failed: 'Linking with e-Gov failed. Please start the link again from this page in a moment.',
+    last_break_glass_admin:
+      'This administrator is the only break-glass account of a contract that requires SSO. Name another break-glass administrator in the SSO settings first.',
     invalid_credentials: 'The contract code, email address or password is incorrect.',
     account_locked: 'Your account is locked after repeated failed logins. Please try again later or contact your administrator.',
     rate_limited: 'Too many requests. Please try again later.',

@@ -1,4 +1,4 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
@@ -43,40 +43,64 @@ export class EgovAccountsService {
     return { linked: !!r[0], linkedAt: r[0] ? new Date(r[0].linked_at).toISOString() : null };
   }
 
-  /** The e-Gov login URL; the state is single use and binds the answer to this tenant and admin. */
-  async startLink(tenantId: string, userId: string): Promise<string> {
+  /**
+   * The e-Gov login URL, and the secret the starting browser must keep in a
+   * cookie (EGOV_LINK_COOKIE): the state is single use and binds the answer to
+   * this tenant and admin; the secret binds it to this browser.
+   */
+  async startLink(tenantId: string, userId: string): Promise<{ authorizeUrl: string; browserSecret: string }> {
     const state = randomBytes(24).toString('base64url');
+    const browserSecret = randomBytes(32).toString('base64url');
     const verifier = randomBytes(48).toString('base64url');
     const challenge = createHash('sha256').update(verifier).digest('base64url');
     await this.ds.query(`DELETE FROM egov_link_requests WHERE expires_at < now()`);
     await this.ds.query(
-      `INSERT INTO egov_link_requests (state_hash, tenant_id, user_id, verifier_sealed, expires_at) VALUES ($1, $2, $3, $4, now() + interval '10 minutes')`,
-      [sha256(state), tenantId, userId, await this.sealing.seal(tenantId, VERIFIER, state, verifier)],
+      `INSERT INTO egov_link_requests (state_hash, tenant_id, user_id, verifier_sealed, browser_binding, expires_at)
+       VALUES ($1, $2, $3, $4, $5, now() + interval '10 minutes')`,
+      [sha256(state), tenantId, userId, await this.sealing.seal(tenantId, VERIFIER, state, verifier), sha256(browserSecret)],
     );
-    return this.client.authorizeUrl(state, challenge, this.redirectUri());
+    return { authorizeUrl: this.client.authorizeUrl(state, challenge, this.redirectUri()), browserSecret };
   }
 
   /**
    * Back from the e-Gov login: exchange the code (with the PKCE verifier) and
-   * keep the tokens sealed. The state alone says which tenant and admin
-   * started the link: it is 192 random bits, stored hashed, single use, ten
-   * minutes, and only ever shown to that admin's browser. The callback cannot
-   * rely on the session cookie: it is SameSite=Strict, and the redirect comes
-   * from e-Gov's site.
+   * keep the tokens sealed. The state says which tenant and admin started the
+   * link (192 random bits, stored hashed, single use, ten minutes). It is not
+   * enough on its own (security review, finding 4: login CSRF): whoever holds
+   * the authorize URL could end the link with *their* e-Gov login, and the
+   * starting tenant would hold that e-Gov account's tokens. So the browser that
+   * ends it must also present the secret set as a cookie when the link started
+   * (SameSite=Lax, so it comes back on e-Gov's top-level redirect, which the
+   * SameSite=Strict session cookie does not). A mismatch spends the state.
    */
-  async finishLink(state: string, code: string): Promise<{ tenantId: string }> {
-    const r: [Array<{ tenant_id: string; user_id: string; verifier_sealed: Buffer }>, number] = await this.ds.query(
-      `DELETE FROM egov_link_requests WHERE state_hash = $1 AND expires_at > now() RETURNING tenant_id, user_id, verifier_sealed`,
-      [sha256(state)],
-    );
+  async finishLink(state: string, code: string, browserSecret: string | undefined): Promise<{ tenantId: string }> {
+    const r: [Array<{ tenant_id: string; user_id: string; verifier_sealed: Buffer; browser_binding: Buffer }>, number] =
+      await this.ds.query(
+        `DELETE FROM egov_link_requests WHERE state_hash = $1 AND expires_at > now()
+       RETURNING tenant_id, user_id, verifier_sealed, browser_binding`,
+        [sha256(state)],
+      );
     const row = r[0][0];
-    if (!row)
-      throw new DomainError(
+    const invalid = () =>
+      new DomainError(
         400,
         'egov_link_invalid',
         'Invalid e-Gov link',
-        'The e-Gov login expired or was not started here. Start again.',
+        'The e-Gov login expired or was not started in this browser. Start again.',
       );
+    if (!row) throw invalid();
+    if (!browserSecret || !timingSafeEqual(sha256(browserSecret), row.browser_binding)) {
+      await this.audit.record({
+        category: 'security',
+        action: 'egov.link_refused',
+        outcome: 'denied',
+        tenantId: row.tenant_id,
+        actor: { type: 'anonymous' },
+        target: { type: 'tenant', id: row.tenant_id },
+        details: { reason: browserSecret ? 'browser_mismatch' : 'browser_cookie_missing' },
+      });
+      throw invalid();
+    }
     const tenantId = row.tenant_id;
     const verifier = await this.sealing.openString(tenantId, VERIFIER, state, row.verifier_sealed);
     const tokens = await this.client.exchangeCode(code, verifier, this.redirectUri());

@@ -1,10 +1,13 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Inject, Logger, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiCookieAuth, ApiHeader, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Matches } from 'class-validator';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import {
+  APP_CONFIG,
+  AppConfig,
   Caller,
   CurrentCaller,
+  DomainError,
   CurrentPrincipal,
   IdParam,
   Principal,
@@ -26,6 +29,17 @@ import { EgovAccountsService } from './egov-accounts.service';
 import { NoticesService } from './notices.service';
 import { SubmissionsService } from './submissions.service';
 
+/** Binds an e-Gov account link to the browser that started it (security review, finding 4). */
+export const EGOV_LINK_COOKIE = 'charlotte_egov_link';
+const egovLinkCookieOptions = (config: AppConfig) => ({
+  httpOnly: true,
+  // Lax, not Strict: it must come back on e-Gov's top-level redirect to the callback.
+  sameSite: 'lax' as const,
+  secure: config.cookieSecure,
+  path: '/api/v1/egov/link/callback',
+  maxAge: 10 * 60 * 1000,
+});
+
 class DocParams {
   @Matches(UUID_PATTERN, { message: 'id must be a UUID' }) id: string;
   @Matches(UUID_PATTERN, { message: 'did must be a UUID' }) did: string;
@@ -37,7 +51,12 @@ class DocParams {
 @Roles('admin')
 @Controller('egov')
 export class EgovController {
-  constructor(private readonly accounts: EgovAccountsService) {}
+  private readonly logger = new Logger('EgovLink');
+
+  constructor(
+    private readonly accounts: EgovAccountsService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
 
   @Get('account')
   @Roles('admin', 'member')
@@ -47,23 +66,30 @@ export class EgovController {
 
   @Post('link')
   @HttpCode(200)
-  async start(@CurrentPrincipal() p: Principal): Promise<{ authorizeUrl: string }> {
-    return { authorizeUrl: await this.accounts.startLink(tenantOf(p), p.userId) };
+  async start(@CurrentPrincipal() p: Principal, @Res({ passthrough: true }) res: Response): Promise<{ authorizeUrl: string }> {
+    const { authorizeUrl, browserSecret } = await this.accounts.startLink(tenantOf(p), p.userId);
+    res.cookie(EGOV_LINK_COOKIE, browserSecret, egovLinkCookieOptions(this.config));
+    return { authorizeUrl };
   }
 
   /**
    * The e-Gov login redirects here: a top-level navigation from e-Gov's site,
    * so the SameSite=Strict session cookie is not sent. Public; the state (single
-   * use, bound to the tenant and admin who started the link) authorises it.
+   * use, bound to the tenant and admin who started the link) and the Lax
+   * cookie set by POST /egov/link (bound to the browser) authorise it.
    */
   @Public()
   @Get('link/callback')
-  async callback(@Query('state') state: string, @Query('code') code: string, @Res() res: Response): Promise<void> {
+  async callback(@Query('state') state: string, @Query('code') code: string, @Req() req: Request, @Res() res: Response): Promise<void> {
+    const secret = (req.cookies as Record<string, string> | undefined)?.[EGOV_LINK_COOKIE];
+    res.clearCookie(EGOV_LINK_COOKIE, { ...egovLinkCookieOptions(this.config), maxAge: undefined });
     try {
-      await this.accounts.finishLink(String(state ?? ''), String(code ?? ''));
+      await this.accounts.finishLink(String(state ?? ''), String(code ?? ''), typeof secret === 'string' ? secret : undefined);
       res.redirect(302, '/settings/egov?linked=1');
     } catch (e) {
-      res.redirect(302, `/settings/egov?error=${encodeURIComponent((e as { code?: string }).code ?? 'egov_link_failed')}`);
+      // Only our own codes reach the address bar; anything else is logged and named generically.
+      if (!(e instanceof DomainError)) this.logger.error({ message: 'e-Gov link failed', err: e instanceof Error ? e.stack : String(e) });
+      res.redirect(302, `/settings/egov?error=${encodeURIComponent(e instanceof DomainError ? e.code : 'egov_link_failed')}`);
     }
   }
 
