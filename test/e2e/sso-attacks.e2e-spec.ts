@@ -1,7 +1,16 @@
 import request from 'supertest';
 import { SsoSettingsService } from '@charlotte/auth';
 import { login, seedTenant, Seeded, startTestApp, TestApp } from '../support/app';
-import { AuthnRequestInfo, b64, buildResponse, idpMetadataXml, makeIdpCert, readAuthnRequest, ResponseOptions, signAssertion } from '../support/saml-idp';
+import {
+  AuthnRequestInfo,
+  b64,
+  buildResponse,
+  idpMetadataXml,
+  makeIdpCert,
+  readAuthnRequest,
+  ResponseOptions,
+  signAssertion,
+} from '../support/saml-idp';
 
 /**
  * Attacks on the SAML endpoints from the security review (issue 13): the
@@ -97,8 +106,7 @@ describe('SAML SSO attacks (issue 13)', () => {
   }
 
   describe('finding 1: attacker strings in a refused response never reach the audit guard', () => {
-    const statusOnly = (status: string) =>
-      responseFor(null, { status }).replace(/<saml:Assertion[\s\S]*<\/saml:Assertion>/, '');
+    const statusOnly = (status: string) => responseFor(null, { status }).replace(/<saml:Assertion[\s\S]*<\/saml:Assertion>/, '');
     const payloads: Array<[string, string, string, Record<string, unknown>]> = [
       ['a StatusCode that looks like a 個人番号', statusOnly('urn:x:123412341234'), 'status_not_success', { status: 'other' }],
       ['a StatusCode that looks like an e-mail', statusOnly('x@y.zz'), 'status_not_success', { status: 'other' }],
@@ -224,13 +232,19 @@ describe('SAML SSO attacks (issue 13)', () => {
 
     it('keeps IdP-initiated login an explicit tenant option (off by default)', async () => {
       const agent = browser();
-      const refused = await acs(agent, signAssertion(responseFor(null, { nameId: 'idp.init@atk-a.example', attributes: { mail: 'idp.init@atk-a.example' } }), idp));
+      const refused = await acs(
+        agent,
+        signAssertion(responseFor(null, { nameId: 'idp.init@atk-a.example', attributes: { mail: 'idp.init@atk-a.example' } }), idp),
+      );
       await expectRefused(refused, 'idp_initiated_disabled');
       await configure({ allowIdpInitiated: true });
       try {
         const ok = await finish(
           agent,
-          await acs(agent, signAssertion(responseFor(null, { nameId: 'idp.init@atk-a.example', attributes: { mail: 'idp.init@atk-a.example' } }), idp)),
+          await acs(
+            agent,
+            signAssertion(responseFor(null, { nameId: 'idp.init@atk-a.example', attributes: { mail: 'idp.init@atk-a.example' } }), idp),
+          ),
         );
         expect(ok.status).toBe(302);
         expect(sessionCookie(ok)).toBeDefined();
@@ -290,7 +304,9 @@ describe('SAML SSO attacks (issue 13)', () => {
         await admin.agent.post('/api/v1/tenant/sso/link-confirmation').expect(403); // CSRF still applies
         const confirmed = await admin.agent.post('/api/v1/tenant/sso/link-confirmation').set('X-CSRF-Token', admin.csrf).expect(200);
         expect(confirmed.body.confirmedUntil).toEqual(expect.any(String));
-        const ev = await t.ds.query(`SELECT details FROM audit_events WHERE action = 'auth.sso_link_confirmed' AND target_id = $1`, [a.adminId]);
+        const ev = await t.ds.query(`SELECT details FROM audit_events WHERE action = 'auth.sso_link_confirmed' AND target_id = $1`, [
+          a.adminId,
+        ]);
         expect(ev).toHaveLength(1);
 
         const res = await ssoAs(a.adminEmail);
@@ -309,11 +325,9 @@ describe('SAML SSO attacks (issue 13)', () => {
     it('has nothing to confirm for an account that SSO already links (a JIT-created admin in an SSO session)', async () => {
       const seeded = await seedTenant(t, 'atk-b');
       // An SSO session (no key file) of an admin of tenant B, linked by JIT.
-      await t.app.get(SsoSettingsService).put(
-        seeded.tenantId,
-        { ...baseSettings, idpEntityId: `${IDP}/b`, jitDefaultRole: 'admin' },
-        seeded.adminId,
-      );
+      await t.app
+        .get(SsoSettingsService)
+        .put(seeded.tenantId, { ...baseSettings, idpEntityId: `${IDP}/b`, jitDefaultRole: 'admin' }, seeded.adminId);
       const agent = browser();
       const startRes = await agent.get('/api/v1/auth/saml/atk-b/login').expect(302);
       const req = readAuthnRequest(startRes.headers.location);

@@ -8,6 +8,7 @@ import { SealedDisplayNames1764600000000 } from './1764600000000-SealedDisplayNa
 import { Applications1764700000000 } from './1764700000000-Applications';
 import { Egov1764800000000 } from './1764800000000-Egov';
 import { EgovActions1764900000000 } from './1764900000000-EgovActions';
+import { SamlBindingAndLinking1765000000100 } from './1765000000100-SamlBindingAndLinking';
 
 /** Every migration, in order. `npm run migration:generate` appends new files here. */
 export const MIGRATIONS = [
@@ -21,4 +22,5 @@ export const MIGRATIONS = [
   Applications1764700000000,
   Egov1764800000000,
   EgovActions1764900000000,
+  SamlBindingAndLinking1765000000100,
 ];
