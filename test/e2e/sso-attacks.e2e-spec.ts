@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { SsoSettingsService } from '@charlotte/auth';
+import { SessionsService, SsoSettingsService } from '@charlotte/auth';
 import { login, seedTenant, Seeded, startTestApp, TestApp } from '../support/app';
 import {
   AuthnRequestInfo,
@@ -322,7 +322,7 @@ describe('SAML SSO attacks (issue 13)', () => {
       }
     });
 
-    it('has nothing to confirm for an account that SSO already links (a JIT-created admin in an SSO session)', async () => {
+    it('accepts the confirmation only from a password + key-file session of an unlinked account', async () => {
       const seeded = await seedTenant(t, 'atk-b');
       // An SSO session (no key file) of an admin of tenant B, linked by JIT.
       await t.app
@@ -350,6 +350,18 @@ describe('SAML SSO attacks (issue 13)', () => {
       const me = await agent.get('/api/v1/auth/session').expect(200);
       const res = await agent.post('/api/v1/tenant/sso/link-confirmation').set('X-CSRF-Token', me.body.csrfToken).expect(409);
       expect(res.body.code).toBe('sso_already_linked');
+
+      // A full session of an unlinked admin that never passed the key-file step is not enough.
+      const s = await t.app.get(SessionsService).create({ id: seeded.adminId, tenantId: seeded.tenantId });
+      const noKey = await request(t.http)
+        .post('/api/v1/tenant/sso/link-confirmation')
+        .set('Cookie', `charlotte_session=${s.token}`)
+        .set('X-CSRF-Token', s.csrfToken)
+        .expect(403);
+      expect(noKey.body.code).toBe('keyfile_session_required');
+      expect(
+        (await t.ds.query(`SELECT sso_link_confirmed_until FROM users WHERE id = $1`, [seeded.adminId]))[0].sso_link_confirmed_until,
+      ).toBeNull();
     });
   });
 });
