@@ -71,9 +71,19 @@ describe('SAML SSO login (/api/v1/auth/saml/:tenant/login and /acs)', () => {
   });
   afterAll(() => t.close());
 
+  /**
+   * The test's browser: it starts the SP-initiated logins (and so holds the
+   * binding cookie) and follows the ACS's 303 to /finish, where the session
+   * is opened (issue 13, finding 9).
+   */
+  let browser: ReturnType<typeof request.agent>;
+  beforeEach(() => {
+    browser = request.agent(t.http);
+  });
+
   /** The SP-initiated start: our 302 to the IdP, read as the IdP reads it. */
   async function start(code = 'sso-a', returnTo?: string): Promise<AuthnRequestInfo> {
-    const res = await request(t.http)
+    const res = await browser
       .get(`/api/v1/auth/saml/${code}/login`)
       .query(returnTo ? { returnTo } : {})
       .expect(302);
@@ -92,11 +102,28 @@ describe('SAML SSO login (/api/v1/auth/saml/:tenant/login and /acs)', () => {
     });
   const signA = (xml: string) => signAssertion(xml, idpA);
 
-  const post = (code: string, xml: string, relayState?: string) =>
-    request(t.http)
-      .post(`/api/v1/auth/saml/${code}/acs`)
-      .type('form')
-      .send({ SAMLResponse: b64(xml), ...(relayState !== undefined ? { RelayState: relayState } : {}) });
+  /**
+   * The IdP's form post to the ACS, then (when the ACS accepts) the browser's
+   * GET of /finish: the answer is the last response of the two.
+   */
+  const post = (code: string, xml: string, relayState?: string) => {
+    const done = (async () => {
+      const acs = await browser
+        .post(`/api/v1/auth/saml/${code}/acs`)
+        .type('form')
+        .send({ SAMLResponse: b64(xml), ...(relayState !== undefined ? { RelayState: relayState } : {}) });
+      if (acs.status !== 303) return acs;
+      expect(acs.headers.location).toMatch(new RegExp(`^/api/v1/auth/saml/${code}/finish\\?code=[A-Za-z0-9_-]{43}$`));
+      return browser.get(acs.headers.location);
+    })();
+    return Object.assign(done, {
+      expect: async (status: number) => {
+        const res = await done;
+        expect(res.status).toBe(status);
+        return res;
+      },
+    });
+  };
 
   const sessionCookie = (res: request.Response) =>
     ([] as string[]).concat(res.headers['set-cookie'] ?? []).find((c) => c.startsWith('charlotte_session='));
@@ -121,7 +148,10 @@ describe('SAML SSO login (/api/v1/auth/saml/:tenant/login and /acs)', () => {
     Number((await t.ds.query(`SELECT count(*)::int AS n FROM sessions WHERE user_id = $1 AND stage = 'full'`, [userId]))[0].n);
 
   describe('successful SP-initiated login', () => {
-    it('links the existing admin by e-mail on the first login, opens a full session and records the tested login', async () => {
+    it('links the existing admin by e-mail on the first login after their confirmation, opens a full session and records the tested login', async () => {
+      // Admins are linked only after confirming from a password + key-file session (issue 13, finding 11).
+      const admin = await login(t, 'sso-a', a.adminEmail);
+      await admin.agent.post('/api/v1/tenant/sso/link-confirmation').set('X-CSRF-Token', admin.csrf).expect(200);
       const req = await start('sso-a', '/settings/sso?tested=1');
       expect(req.acsUrl).toBe(sp('sso-a').acsUrl);
       expect(req.issuer).toBe(sp('sso-a').spEntityId);
@@ -143,10 +173,10 @@ describe('SAML SSO login (/api/v1/auth/saml/:tenant/login and /acs)', () => {
       expect(s[0].tested_at).not.toBeNull();
       expect(s[0].tested_by).toBe(a.adminId);
       const ev = await t.ds.query(
-        `SELECT action, details FROM audit_events WHERE chain_key = $1 AND action IN ('sso.user_linked', 'auth.login') AND actor_id = $2 ORDER BY seq DESC LIMIT 2`,
+        `SELECT action, details FROM audit_events WHERE chain_key = $1 AND action IN ('auth.sso_linked', 'auth.login') AND (actor_id = $2 OR target_id = $2::text) ORDER BY seq DESC LIMIT 2`,
         [a.tenantId, a.adminId],
       );
-      expect(ev.map((e: { action: string }) => e.action)).toContain('auth.login');
+      expect(ev.map((e: { action: string }) => e.action).sort()).toEqual(['auth.login', 'auth.sso_linked']);
       expect(ev.find((e: { action: string }) => e.action === 'auth.login').details).toMatchObject({ step: 'saml', adminTest: true });
     });
 
@@ -400,7 +430,9 @@ describe('SAML SSO login (/api/v1/auth/saml/:tenant/login and /acs)', () => {
     });
 
     it('refuses a replayed assertion even where IdP-initiated login is allowed', async () => {
-      const xml = signAssertion(responseFor('sso-b', null, { nameId: b.adminEmail, attributes: { mail: b.adminEmail } }), idpB);
+      // A JIT user: B's existing accounts are not linked without the tenant setting (finding 11).
+      const nameId = 'idp.initiated@sso-b.example';
+      const xml = signAssertion(responseFor('sso-b', null, { nameId, attributes: { mail: nameId } }), idpB);
       await post('sso-b', xml).expect(302);
       await expectRefused(await post('sso-b', xml), 'replayed_assertion', b.tenantId);
     });
@@ -451,7 +483,8 @@ describe('SAML SSO login (/api/v1/auth/saml/:tenant/login and /acs)', () => {
         .expect(201);
       tokenSecret = tok.body.token;
       // The admin's SSO login above set tested_at, so enforcement may now be switched on.
-      await configure(a, { ssoRequired: true, breakGlassAdminIds: [a.adminId] });
+      // linkExistingAccounts: the member below signs in through SSO for the first time.
+      await configure(a, { ssoRequired: true, breakGlassAdminIds: [a.adminId], linkExistingAccounts: true });
     });
     afterAll(() => configure(a, {}));
 

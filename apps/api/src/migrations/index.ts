@@ -10,6 +10,7 @@ import { Egov1764800000000 } from './1764800000000-Egov';
 import { EgovActions1764900000000 } from './1764900000000-EgovActions';
 import { LoginThrottleBySource1765000000000 } from './1765000000000-LoginThrottleBySource';
 import { EgovLinkBrowserBinding1765000000010 } from './1765000000010-EgovLinkBrowserBinding';
+import { SamlBindingAndLinking1765000000100 } from './1765000000100-SamlBindingAndLinking';
 
 /** Every migration, in order. `npm run migration:generate` appends new files here. */
 export const MIGRATIONS = [
@@ -25,4 +26,5 @@ export const MIGRATIONS = [
   EgovActions1764900000000,
   LoginThrottleBySource1765000000000,
   EgovLinkBrowserBinding1765000000010,
+  SamlBindingAndLinking1765000000100,
 ];

@@ -245,6 +245,8 @@ export interface UpdateSsoSettingsRequest {
   jitEnabled: boolean;
   jitDefaultRole: Exclude<Role, 'operator'>;
   allowIdpInitiated: boolean;
+  /** Link an existing account with the same e-mail at its first SSO login (admins confirm for themselves). Absent means off. */
+  linkExistingAccounts?: boolean;
   ssoRequired: boolean;
   requireKeyfile: boolean;
   /** User ids of the admins who may still log in with a password when SSO is required. */
@@ -253,6 +255,7 @@ export interface UpdateSsoSettingsRequest {
 
 export interface SsoSettingsView extends UpdateSsoSettingsRequest {
   configured: boolean;
+  linkExistingAccounts: boolean;
   certificateInfo: SsoCertificateInfo[];
   /** When an admin last completed an SSO login with these settings; null if never. */
   testedAt: string | null;
@@ -865,6 +868,11 @@ export class ApiClient {
   /** Takes the entity id, SSO URL and certificates from the IdP's metadata XML. */
   importSsoMetadata(xml: string): Promise<SsoSettingsView> {
     return this.request('PUT', '/tenant/sso/metadata', { body: { xml } });
+  }
+
+  /** The admin agrees that their next SSO login (within an hour) may link this account to the IdP. */
+  confirmSsoLink(): Promise<{ confirmedUntil: string }> {
+    return this.request('POST', '/tenant/sso/link-confirmation');
   }
 
   // --- audit trail (tenant admin) -------------------------------------------

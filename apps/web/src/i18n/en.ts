@@ -460,6 +460,10 @@ const en: MessageSchema = {
       jitEnabled: 'Create the user automatically at their first SSO login',
       jitDefaultRole: 'Role of automatically created users',
       jitDefaultRoleHint: 'Users the role attribute marks as administrators become administrators regardless of this setting.',
+      linkExisting: 'Linking existing accounts',
+      linkExistingAccounts: 'Link an existing account with the same e-mail address at its first SSO login',
+      linkExistingHint:
+        'Off by default. While off, existing accounts cannot use SSO. Administrator accounts are linked only when that administrator, logged in with password and key file, runs "Test SSO", whatever this setting says.',
       idpInitiated: 'IdP-initiated login',
       allowIdpInitiated: 'Allow logins started from the IdP portal (IdP-initiated)',
       idpInitiatedWarning:
@@ -479,7 +483,7 @@ const en: MessageSchema = {
       untested: 'Not tested',
       test: 'Test SSO',
       testHint:
-        'Logs in through your IdP with the saved settings and comes back to this page. SSO can only be required after a successful test login.',
+        'Logs in through your IdP with the saved settings and comes back to this page. The first test links your account to SSO. SSO can only be required after a successful test login.',
       testUnavailable: 'Save the SSO settings to be able to test them.',
       save: 'Save',
       saving: 'Saving…',
@@ -873,6 +877,9 @@ const en: MessageSchema = {
     challenge_expired: 'The confirmation has expired. Please log in again.',
     break_glass_required: 'To require SSO, choose at least one emergency (break-glass) administrator.',
     sso_not_tested: 'Before requiring SSO, an administrator must complete one SSO login with these settings.',
+    sso_already_linked: 'This account is already linked to SSO.',
+    keyfile_session_required:
+      'This needs a login with password and key file. Log out, log in with your password and key file, and try again.',
     network_error: 'Could not reach the server. Please check your connection and try again.',
     unexpected_response: 'The server sent an unexpected answer. Please try again later.',
     version_conflict: 'Someone else changed this meanwhile. Please load the latest version and try again.',

@@ -33,6 +33,7 @@ const saved: SsoSettings = {
   jitEnabled: true,
   jitDefaultRole: 'member',
   allowIdpInitiated: false,
+  linkExistingAccounts: false,
   ssoRequired: false,
   requireKeyfile: false,
   breakGlassAdminIds: [],
@@ -120,6 +121,7 @@ describe('SsoSettingsView', () => {
     await wrapper.get('[data-testid="sso-attr-admin-values"]').setValue('charlotte-admins,  人事部 , ,owners');
     await wrapper.get('[data-testid="sso-name-id-format"]').setValue('urn:oasis:names:tc:SAML:2.0:nameid-format:persistent');
     await wrapper.get('[data-testid="sso-allow-idp-initiated"]').setValue(true);
+    await wrapper.get('[data-testid="sso-link-existing"]').setValue(true);
     await wrapper.get('[data-testid="sso-require-keyfile"]').setValue(true);
     await wrapper.get(`[data-testid="sso-break-glass-${otherAdmin.id}"]`).setValue(true);
     await wrapper.get('[data-testid="sso-required"]').setValue(true);
@@ -138,6 +140,7 @@ describe('SsoSettingsView', () => {
       jitEnabled: true,
       jitDefaultRole: 'member',
       allowIdpInitiated: true,
+      linkExistingAccounts: true,
       ssoRequired: true,
       requireKeyfile: true,
       breakGlassAdminIds: [otherAdmin.id],
@@ -205,8 +208,10 @@ describe('SsoSettingsView', () => {
     expect((wrapper.get('[data-testid="sso-url"]').element as HTMLInputElement).value).toBe('https://idp.example.jp/sso');
   });
 
-  it('starts a test login for the tenant of the session with the saved settings', async () => {
-    const { wrapper } = await mountAs('admin', {});
+  it('starts a test login for the tenant of the session with the saved settings, after confirming the link of this admin', async () => {
+    const { wrapper, fetchMock } = await mountAs('admin', {
+      'POST /tenant/sso/link-confirmation': () => jsonResponse(200, { confirmedUntil: '2026-01-01T01:00:00.000Z' }),
+    });
     await flushPromises();
 
     const button = wrapper.get('[data-testid="sso-test"]');
@@ -215,13 +220,41 @@ describe('SsoSettingsView', () => {
     expect(wrapper.get('[data-testid="sso-test-hint"]').text()).toContain('SSOを必須にするには、テストログインの成功が必要です。');
 
     await button.trigger('click');
+    await flushPromises();
 
+    const confirm = callIndex(fetchMock, 'POST', '/tenant/sso/link-confirmation');
+    expect(confirm).toBeGreaterThanOrEqual(0);
+    expect(headersOf(fetchMock, confirm)['x-csrf-token']).toBe('csrf-admin');
     expect(navigateTo).toHaveBeenCalledTimes(1);
     expect(navigateTo).toHaveBeenCalledWith('/api/v1/auth/saml/acme/login?returnTo=%2Fsettings%2Fsso%3Ftested%3D1');
     const target = new URL(vi.mocked(navigateTo).mock.calls[0]![0], 'http://localhost');
     expect(target.pathname).toBe(`/api/v1/auth/saml/${TENANT.code}/login`);
     expect(target.searchParams.get('returnTo')).toBe('/settings/sso?tested=1');
     expect(wrapper.find('[data-testid="sso-test-succeeded"]').exists()).toBe(false);
+  });
+
+  it('tests an account that SSO already links without confirming again', async () => {
+    const { wrapper } = await mountAs('admin', {
+      'POST /tenant/sso/link-confirmation': () => problem(409, 'sso_already_linked'),
+    });
+    await flushPromises();
+    await wrapper.get('[data-testid="sso-test"]').trigger('click');
+    await flushPromises();
+    expect(navigateTo).toHaveBeenCalledTimes(1);
+    expect(wrapper.find('[data-testid="sso-test-error"]').exists()).toBe(false);
+  });
+
+  it('stays on the page with the reason when the link cannot be confirmed', async () => {
+    const { wrapper } = await mountAs('admin', {
+      'POST /tenant/sso/link-confirmation': () => problem(403, 'keyfile_session_required'),
+    });
+    await flushPromises();
+    await wrapper.get('[data-testid="sso-test"]').trigger('click');
+    await flushPromises();
+    expect(navigateTo).not.toHaveBeenCalled();
+    expect(wrapper.get('[data-testid="sso-test-error"]').text()).toBe(
+      'この操作には、パスワードとキーファイルでのログインが必要です。一度ログアウトし、パスワードとキーファイルでログインしてからお試しください。',
+    );
   });
 
   it('cannot test settings that were never saved', async () => {

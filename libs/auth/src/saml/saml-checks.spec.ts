@@ -1,4 +1,5 @@
-import { postcheckAssertion, precheckResponse, reasonForLibraryError, SamlRejection } from './saml-checks';
+import { assertNoPersonalData } from '../../../audit/src/events/personal-data';
+import { algorithmCode, postcheckAssertion, precheckResponse, reasonForLibraryError, SamlRejection, statusCode } from './saml-checks';
 
 const ACS = 'https://sp.example/acs';
 const IDP = 'https://idp.example';
@@ -96,5 +97,55 @@ describe('reasonForLibraryError', () => {
     ['something else', 'invalid_response'],
   ])('maps "%s" to %s', (msg, want) => {
     expect(reasonForLibraryError(new Error(msg))).toBe(want);
+  });
+});
+
+describe('refusal details (issue 13, finding 1: attacker strings once reached the audit guard and crashed the process)', () => {
+  const rejection = (f: () => unknown) => {
+    try {
+      f();
+    } catch (e) {
+      return e as SamlRejection;
+    }
+    throw new Error('accepted');
+  };
+  const statusResponse = (value: string) =>
+    `<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" Destination="${ACS}"><samlp:Status><samlp:StatusCode Value="${value}"/></samlp:Status></samlp:Response>`;
+
+  it.each([
+    ['urn:x:123412341234', 'other'],
+    ['x@y.zz', 'other'],
+    ['urn:oasis:names:tc:SAML:2.0:status:Responder', 'responder'],
+    ['urn:oasis:names:tc:SAML:2.0:status:AuthnFailed', 'authn_failed'],
+    ['urn:oasis:names:tc:SAML:2.0:status:constructor', 'other'],
+    ['urn:oasis:names:tc:SAML:2.0:status:__proto__', 'other'],
+  ])('reduces the status %s to the code %s', (value, code) => {
+    expect(statusCode(value)).toBe(code);
+    const e = rejection(() => precheckResponse(statusResponse(value), { acsUrl: ACS, idpEntityId: IDP }));
+    expect(e.details).toEqual({ status: code });
+    expect(() => assertNoPersonalData(e.details)).not.toThrow();
+  });
+
+  it.each([
+    ['http://www.w3.org/2001/04/xmldsig-more#a@b.cd', 'other'],
+    ['urn:123412341234', 'other'],
+    ['http://www.w3.org/2000/09/xmldsig#rsa-sha1', 'rsa_sha1'],
+    ['http://www.w3.org/2000/09/xmldsig#hmac-sha1', 'hmac_sha1'],
+    ['', 'missing'],
+  ])('reduces the algorithm %s to the code %s', (uri, code) => {
+    expect(algorithmCode(uri)).toBe(code);
+  });
+
+  it('reduces any detail that is not a short code to "other", whoever builds the rejection', () => {
+    const e = new SamlRejection('invalid_response', {
+      a: 'x@y.zz',
+      b: '1234-5678-9012',
+      c: 'fine_code',
+      d: 'a'.repeat(41),
+      n: 1e15,
+      f: true,
+    });
+    expect(e.details).toEqual({ a: 'other', b: 'other', c: 'fine_code', d: 'other', n: -1, f: true });
+    expect(() => assertNoPersonalData(e.details)).not.toThrow();
   });
 });

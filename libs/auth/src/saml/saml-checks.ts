@@ -77,19 +77,116 @@ export type SamlReason =
   | 'user_unknown'
   | 'identity_conflict'
   | 'keyfile_required'
+  | 'link_not_allowed'
+  | 'link_confirmation_required'
+  | 'sso_url_invalid'
+  | 'browser_mismatch'
+  | 'login_code_invalid'
   | 'invalid_response';
 
+/** A detail value of a refusal: a code of ours, a count or a flag. */
+export type SamlDetail = string | number | boolean;
+
+/**
+ * Detail codes are lower-case words joined by underscores (short digit runs
+ * allowed, as in `rsa_sha1`): no "@", no punctuation, no number long enough to
+ * be an identifier, so that nothing taken from a request (a status URI, an
+ * algorithm, a NameID…) can pass as a code. The audit trail's personal-data
+ * guard refuses values that look like a 個人番号 or an e-mail, and a refusal
+ * carrying one once made the refusal filter reject and the process exit
+ * (issue 13, finding 1).
+ */
+const DETAIL_CODE = /^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$/;
+const LONG_NUMBER = /\d{4}/;
+
+function sanitizeDetails(details: Record<string, SamlDetail>): Record<string, SamlDetail> {
+  const out: Record<string, SamlDetail> = {};
+  for (const [k, v] of Object.entries(details)) {
+    if (typeof v === 'boolean') out[k] = v;
+    else if (typeof v === 'number') out[k] = Number.isSafeInteger(v) && v >= 0 && v < 1000 ? v : -1;
+    else out[k] = v.length <= 40 && DETAIL_CODE.test(v) && !LONG_NUMBER.test(v) ? v : 'other';
+  }
+  return out;
+}
+
 export class SamlRejection extends Error {
+  /** Codes only (never names, e-mails or XML): they go to the audit trail. Anything else is reduced to `other`. */
+  readonly details: Record<string, SamlDetail>;
+
   constructor(
     readonly reason: SamlReason,
-    /** Codes only (never names, e-mails or XML): they go to the audit trail. */
-    readonly details: Record<string, string | number | boolean> = {},
+    details: Record<string, SamlDetail> = {},
     /** The tenant whose ACS refused, once known. */
     public tenantId?: string,
   ) {
     super(`SAML response refused: ${reason}`);
     this.name = 'SamlRejection';
+    this.details = sanitizeDetails(details);
   }
+}
+
+const STATUS_PREFIX = 'urn:oasis:names:tc:SAML:2.0:status:';
+/** The top-level and second-level status codes of SAML core 3.2.2.2, as audit codes. */
+const KNOWN_STATUS: Record<string, string> = {
+  Requester: 'requester',
+  Responder: 'responder',
+  VersionMismatch: 'version_mismatch',
+  AuthnFailed: 'authn_failed',
+  InvalidAttrNameOrValue: 'invalid_attr_name_or_value',
+  InvalidNameIDPolicy: 'invalid_name_id_policy',
+  NoAuthnContext: 'no_authn_context',
+  NoAvailableIDP: 'no_available_idp',
+  NoPassive: 'no_passive',
+  NoSupportedIDP: 'no_supported_idp',
+  PartialLogout: 'partial_logout',
+  ProxyCountExceeded: 'proxy_count_exceeded',
+  RequestDenied: 'request_denied',
+  RequestUnsupported: 'request_unsupported',
+  RequestVersionDeprecated: 'request_version_deprecated',
+  RequestVersionTooHigh: 'request_version_too_high',
+  RequestVersionTooLow: 'request_version_too_low',
+  ResourceNotRecognized: 'resource_not_recognized',
+  TooManyResponses: 'too_many_responses',
+  UnknownAttrProfile: 'unknown_attr_profile',
+  UnknownPrincipal: 'unknown_principal',
+  UnsupportedBinding: 'unsupported_binding',
+};
+
+/**
+ * A StatusCode Value (attacker-controlled until the signature is checked, and
+ * an unsuccessful Response need not be signed) as one of a fixed set of codes:
+ * the standard SAML status names, `missing`, or `other`. The value itself is
+ * never kept.
+ */
+export function statusCode(value: string | null | undefined): string {
+  if (!value) return 'missing';
+  if (!value.startsWith(STATUS_PREFIX)) return 'other';
+  return Object.prototype.hasOwnProperty.call(KNOWN_STATUS, value.slice(STATUS_PREFIX.length))
+    ? KNOWN_STATUS[value.slice(STATUS_PREFIX.length)]
+    : 'other';
+}
+
+/** Refused signature and digest algorithms we can name; anything else is `other` (or `missing`). */
+const KNOWN_WEAK_ALGORITHMS: Record<string, string> = {
+  'http://www.w3.org/2000/09/xmldsig#rsa-sha1': 'rsa_sha1',
+  'http://www.w3.org/2000/09/xmldsig#dsa-sha1': 'dsa_sha1',
+  'http://www.w3.org/2000/09/xmldsig#hmac-sha1': 'hmac_sha1',
+  'http://www.w3.org/2000/09/xmldsig#sha1': 'sha1',
+  'http://www.w3.org/2001/04/xmldsig-more#rsa-md5': 'rsa_md5',
+  'http://www.w3.org/2001/04/xmldsig-more#md5': 'md5',
+  'http://www.w3.org/2001/04/xmldsig-more#hmac-sha256': 'hmac_sha256',
+  'http://www.w3.org/2001/04/xmldsig-more#hmac-sha384': 'hmac_sha384',
+  'http://www.w3.org/2001/04/xmldsig-more#hmac-sha512': 'hmac_sha512',
+  'http://www.w3.org/2001/04/xmldsig-more#rsa-sha224': 'rsa_sha224',
+};
+
+/**
+ * A refused algorithm URI as a fixed code (`rsa_sha1`, `hmac_sha256`, `md5`…),
+ * `missing`, or `other`. The URI itself is never kept: it is attacker-controlled.
+ */
+export function algorithmCode(uri: string): string {
+  if (!uri) return 'missing';
+  return Object.prototype.hasOwnProperty.call(KNOWN_WEAK_ALGORITHMS, uri) ? KNOWN_WEAK_ALGORITHMS[uri] : 'other';
 }
 
 /** Maps node-saml's error messages (its only error channel) to our reason codes. */
@@ -190,7 +287,7 @@ export function precheckResponse(xml: string, expect: ResponseExpectations): Pre
   if (comments > 0) throw new SamlRejection('xml_comment');
 
   const status = child(child(root, SAMLP, 'Status'), SAMLP, 'StatusCode')?.getAttribute('Value');
-  if (status !== SUCCESS) throw new SamlRejection('status_not_success', { status: (status ?? 'missing').replace(/^.*:/, '').slice(0, 40) });
+  if (status !== SUCCESS) throw new SamlRejection('status_not_success', { status: statusCode(status) });
 
   if (encrypted > 0) throw new SamlRejection('encrypted_assertion_unsupported');
   if (assertions.length === 0) throw new SamlRejection('missing_assertion');
@@ -199,7 +296,7 @@ export function precheckResponse(xml: string, expect: ResponseExpectations): Pre
   if (assertions.length > 1) throw new SamlRejection('multiple_assertions', { count: assertions.length });
   if (assertions[0].parentNode !== root) throw new SamlRejection('signature_wrapping');
   if ([...ids.values()].some((n) => n > 1)) throw new SamlRejection('duplicate_id');
-  if (badAlgorithms.length) throw new SamlRejection('weak_algorithm', { algorithm: badAlgorithms[0].replace(/^.*#/, '').slice(0, 40) });
+  if (badAlgorithms.length) throw new SamlRejection('weak_algorithm', { algorithm: algorithmCode(badAlgorithms[0]) });
   if (badTransform) throw new SamlRejection('unsupported_transform');
   if (!child(assertions[0], DS, 'Signature')) throw new SamlRejection('assertion_not_signed');
 

@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { CacheProvider, Profile, SAML, SamlConfig, ValidateInResponseTo } from '@node-saml/node-saml';
@@ -11,7 +11,9 @@ import { KeyfilesService } from '../keyfile/keyfiles.service';
 import { SessionsService } from '../sessions/sessions.service';
 import { UserNamesService } from '../users/user-names.service';
 import { TENANT_CODE_PATTERN } from '../tenants/tenants.service';
-import { postcheckAssertion, precheckResponse, SamlReason, SamlRejection } from './saml-checks';
+import { isAllowedSsoUrl } from './dto/sso.dto';
+import { bindingHash, bindingMatches } from './saml-binding';
+import { postcheckAssertion, precheckResponse, SamlDetail, SamlReason, SamlRejection } from './saml-checks';
 import { SsoSettingsService } from './sso-settings.service';
 
 type Settings = NonNullable<Awaited<ReturnType<SsoSettingsService['find']>>>;
@@ -25,6 +27,12 @@ interface AcsContext {
   acsUrl: string;
   inResponseTo: string | null;
   cache: ConsumingRequestCache;
+}
+
+/** What the ACS answers: the browser goes on to /finish with a one-time code (see saml-binding.ts). */
+export interface SamlAcsResult {
+  tenantId: string;
+  finishUrl: string;
 }
 
 /** A finished SSO login: where to send the browser, with which session cookie. */
@@ -44,10 +52,38 @@ export class SamlInternalError extends Error {
   }
 }
 
+/** The identity the ACS verified, handed to /finish (a `saml_handoffs` row). */
+interface VerifiedIdentity {
+  idpEntityId: string;
+  nameId: string;
+  email: string | undefined;
+  jitRole: 'admin' | 'member';
+  /** The id a JIT user would get: the display name is sealed for it already. */
+  jitUserId: string;
+  displayNameSealed: Buffer | null;
+}
+
 const RELAY_PURPOSE = 'saml-relay-state';
+/** How long the one-time code between the ACS and /finish is good for: one redirect. */
+const HANDOFF_TTL_SECONDS = 120;
+const HANDOFF_CODE = /^[A-Za-z0-9_-]{43}$/;
 const RELAY_TAG_BYTES = 16;
 const MAX_RESPONSE_CHARS = 400_000;
 const RETURN_TO = /^\/(?![/\\])[^\s\\]{0,500}$/;
+
+const sha256 = (v: string): Buffer => createHash('sha256').update(v).digest();
+
+interface HandoffRow {
+  sp_initiated: boolean;
+  browser_binding: Buffer | null;
+  idp_entity_id: string;
+  name_id: string;
+  email: string | null;
+  jit_role: 'admin' | 'member';
+  jit_user_id: string;
+  display_name_sealed: Buffer | null;
+  return_to: string;
+}
 
 /**
  * node-saml's InResponseTo cache, backed by PostgreSQL and bound to one tenant:
@@ -56,7 +92,7 @@ const RETURN_TO = /^\/(?![/\\])[^\s\\]{0,500}$/;
  * row. node-saml looks twice (Response and SubjectConfirmationData).
  */
 class ConsumingRequestCache implements CacheProvider {
-  consumed?: { requestId: string; relayId: string; returnTo: string; createdAt: Date };
+  consumed?: { requestId: string; relayId: string; returnTo: string; createdAt: Date; browserBinding: Buffer | null };
 
   constructor(
     private readonly ds: DataSource,
@@ -70,13 +106,21 @@ class ConsumingRequestCache implements CacheProvider {
   async getAsync(key: string): Promise<string | null> {
     if (this.consumed) return this.consumed.requestId === key ? this.consumed.createdAt.toISOString() : null;
     if (key.length > 200) return null;
-    const r: [Array<{ relay_id: string; return_to: string; created_at: Date }>, number] = await this.ds.query(
-      `DELETE FROM saml_requests WHERE request_id = $1 AND tenant_id = $2 AND expires_at > now() RETURNING relay_id, return_to, created_at`,
-      [key, this.tenantId],
-    );
+    const r: [Array<{ relay_id: string; return_to: string; created_at: Date; browser_binding: Buffer | null }>, number] =
+      await this.ds.query(
+        `DELETE FROM saml_requests WHERE request_id = $1 AND tenant_id = $2 AND expires_at > now()
+       RETURNING relay_id, return_to, created_at, browser_binding`,
+        [key, this.tenantId],
+      );
     const row = r[0][0];
     if (!row) return null;
-    this.consumed = { requestId: key, relayId: row.relay_id, returnTo: row.return_to, createdAt: new Date(row.created_at) };
+    this.consumed = {
+      requestId: key,
+      relayId: row.relay_id,
+      returnTo: row.return_to,
+      createdAt: new Date(row.created_at),
+      browserBinding: row.browser_binding,
+    };
     return this.consumed.createdAt.toISOString();
   }
 
@@ -145,10 +189,14 @@ export class SamlLoginService {
 
   /**
    * SP-initiated login: an AuthnRequest whose id we store (with the opaque,
-   * MAC-tagged RelayState and where to go afterwards) for one use.
+   * MAC-tagged RelayState, where to go afterwards and the hash of the
+   * browser's binding secret) for one use.
    */
-  async startLogin(tenantCode: string, returnTo: string | undefined): Promise<string> {
+  async startLogin(tenantCode: string, returnTo: string | undefined, browserBinding: string): Promise<string> {
     const t = await this.tenant(tenantCode);
+    // Settings saved before the https check covered every path (issue 13,
+    // finding 8) may hold a plain-http SSO URL: never send a browser there.
+    if (!isAllowedSsoUrl(t.settings.sso_url)) throw new SamlRejection('sso_url_invalid', {}, t.id);
     const urls = this.sso.spUrls(t.code);
     const requestId = `_${randomUUID().replace(/-/g, '')}`;
     const relayId = randomBytes(16).toString('base64url');
@@ -156,8 +204,9 @@ export class SamlLoginService {
     const relayState = `${relayId}.${this.mac.tag(RELAY_PURPOSE, `${t.id}|${relayId}`, RELAY_TAG_BYTES)}`;
     const target = returnTo && RETURN_TO.test(returnTo) ? returnTo : '/';
     await this.ds.query(
-      `INSERT INTO saml_requests (request_id, tenant_id, relay_id, return_to, expires_at) VALUES ($1, $2, $3, $4, now() + make_interval(mins => $5))`,
-      [requestId, t.id, relayId, target, this.config.samlRequestTtlMinutes],
+      `INSERT INTO saml_requests (request_id, tenant_id, relay_id, return_to, expires_at, browser_binding)
+       VALUES ($1, $2, $3, $4, now() + make_interval(mins => $5), $6)`,
+      [requestId, t.id, relayId, target, this.config.samlRequestTtlMinutes, bindingHash(browserBinding)],
     );
     const saml = new SAML(
       this.samlConfig(t.settings, urls, {
@@ -174,7 +223,7 @@ export class SamlLoginService {
       const body = (req.body ?? {}) as Record<string, unknown>;
       const t = await this.tenant(String(req.params.tenant ?? ''));
       const urls = this.sso.spUrls(t.code);
-      const fail = (reason: SamlReason, details?: Record<string, string | number | boolean>) => new SamlRejection(reason, details, t.id);
+      const fail = (reason: SamlReason, details?: Record<string, SamlDetail>) => new SamlRejection(reason, details, t.id);
       if (typeof body.SAMLResponse !== 'string' || body.SAMLResponse.length === 0) throw fail('missing_response');
       if (body.SAMLResponse.length > MAX_RESPONSE_CHARS) throw fail('too_large');
       const xml = Buffer.from(body.SAMLResponse, 'base64').toString('utf8');
@@ -205,8 +254,12 @@ export class SamlLoginService {
     }
   }
 
-  /** After node-saml accepted the signature: our checks, single use, the user and the session. */
-  async complete(req: Request, profile: Profile | null): Promise<SamlLoginResult> {
+  /**
+   * After node-saml accepted the signature: our checks and single use, then the
+   * verified identity goes under a one-time code to /finish, which checks the
+   * browser binding before any user is looked up, linked or created.
+   */
+  async complete(req: Request, profile: Profile | null): Promise<SamlAcsResult> {
     const ctx = this.contexts.get(req);
     try {
       if (!ctx) throw new SamlRejection('invalid_response');
@@ -218,6 +271,7 @@ export class SamlLoginService {
         skewMs: this.skewMs,
       });
       let returnTo = '/';
+      let browserBinding: Buffer | null = null;
       if (ctx.inResponseTo) {
         // SP-initiated: the request row was consumed by node-saml's lookup; the
         // RelayState must be the one we issued with it.
@@ -232,10 +286,33 @@ export class SamlLoginService {
           !this.mac.check(RELAY_PURPOSE, `${ctx.tenantId}|${relayId}`, tag, RELAY_TAG_BYTES)
         )
           throw new SamlRejection('relay_state_invalid');
+        // A request stored before browser binding existed has none: /finish refuses it.
+        browserBinding = row.browserBinding ?? Buffer.alloc(0);
         returnTo = row.returnTo;
       }
       await this.rememberAssertion(ctx.tenantId, checked.assertionId, checked.rememberUntil);
-      return await this.signIn(req, ctx, checked.nameId, profile, returnTo);
+      const identity = await this.identity(ctx, checked.nameId, profile);
+      const code = randomBytes(32).toString('base64url');
+      await this.ds.query(
+        `INSERT INTO saml_handoffs (code_hash, tenant_id, sp_initiated, browser_binding, idp_entity_id, name_id, email, jit_role, jit_user_id,
+                                    display_name_sealed, return_to, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, now() + make_interval(secs => $12))`,
+        [
+          sha256(code),
+          ctx.tenantId,
+          ctx.inResponseTo !== null,
+          browserBinding,
+          identity.idpEntityId,
+          identity.nameId,
+          identity.email ?? null,
+          identity.jitRole,
+          identity.jitUserId,
+          identity.displayNameSealed,
+          returnTo,
+          HANDOFF_TTL_SECONDS,
+        ],
+      );
+      return { tenantId: ctx.tenantId, finishUrl: `/api/v1/auth/saml/${encodeURIComponent(ctx.tenantCode)}/finish?code=${code}` };
     } catch (e) {
       if (e instanceof SamlRejection) {
         e.tenantId ??= ctx?.tenantId;
@@ -243,6 +320,70 @@ export class SamlLoginService {
       }
       throw new SamlInternalError(e);
     }
+  }
+
+  /**
+   * GET /finish: consumes the one-time code, checks that this browser started
+   * the login (SP-initiated), then resolves the user and opens the session.
+   */
+  async finish(req: Request, tenantCode: string, code: string, browserBinding: string | undefined): Promise<SamlLoginResult> {
+    const t = await this.tenant(tenantCode);
+    const fail = (reason: SamlReason) => new SamlRejection(reason, {}, t.id);
+    if (!HANDOFF_CODE.test(code)) throw fail('login_code_invalid');
+    const r: [Array<HandoffRow>, number] = await this.ds.query(
+      `DELETE FROM saml_handoffs WHERE code_hash = $1 AND tenant_id = $2 AND expires_at > now() RETURNING *`,
+      [sha256(code), t.id],
+    );
+    const row = r[0][0];
+    if (!row) throw fail('login_code_invalid');
+    // Login CSRF (issue 13, finding 9): the response answered a request that
+    // another browser started. IdP-initiated logins have no request to bind
+    // to; they are accepted only where the tenant switched them on.
+    if (row.sp_initiated && !bindingMatches(row.browser_binding, browserBinding)) throw fail('browser_mismatch');
+    if (!row.sp_initiated && !t.settings.allow_idp_initiated) throw fail('idp_initiated_disabled');
+    // The IdP was replaced between the ACS and now: the identity is not its.
+    if (row.idp_entity_id !== t.settings.idp_entity_id) throw fail('invalid_response');
+    return this.signIn(
+      req,
+      { tenantId: t.id, settings: t.settings },
+      {
+        idpEntityId: row.idp_entity_id,
+        nameId: row.name_id,
+        email: row.email ?? undefined,
+        jitRole: row.jit_role,
+        jitUserId: row.jit_user_id,
+        displayNameSealed: row.display_name_sealed,
+      },
+      row.return_to,
+    ).catch((e: unknown) => {
+      if (e instanceof SamlRejection) e.tenantId ??= t.id;
+      throw e;
+    });
+  }
+
+  /** What signIn needs from the verified assertion; the display name sealed right away (it is personal data). */
+  private async identity(ctx: AcsContext, nameId: string, profile: Profile): Promise<VerifiedIdentity> {
+    const s = ctx.settings;
+    const mapping = s.attribute_mapping ?? {};
+    const emailFromNameId = /emailAddress$/.test(profile.nameIDFormat ?? s.name_id_format) ? nameId : undefined;
+    const emailRaw = (this.attribute(profile, mapping.email)[0] ?? emailFromNameId ?? '').toLowerCase();
+    const email = /^[^\s@]{1,200}@[^\s@]{1,200}$/.test(emailRaw) ? emailRaw : undefined;
+    const adminValues = new Set(mapping.adminValues ?? []);
+    const jitRole: 'admin' | 'member' = mapping.role
+      ? this.attribute(profile, mapping.role).some((v) => adminValues.has(v))
+        ? 'admin'
+        : 'member'
+      : s.jit_default_role;
+    const jitUserId = randomUUID();
+    const displayName = email ? (this.attribute(profile, mapping.displayName)[0] ?? email.split('@')[0]).slice(0, 200) : undefined;
+    return {
+      idpEntityId: s.idp_entity_id,
+      nameId,
+      email,
+      jitRole,
+      jitUserId,
+      displayNameSealed: displayName ? await this.names.seal(ctx.tenantId, jitUserId, displayName) : null,
+    };
   }
 
   /** Refuses an assertion id seen before (until it expires), on every instance. */
@@ -264,59 +405,68 @@ export class SamlLoginService {
     return list.filter((x): x is string => typeof x === 'string').map((x) => x.trim());
   }
 
-  private async signIn(req: Request, ctx: AcsContext, nameId: string, profile: Profile, returnTo: string): Promise<SamlLoginResult> {
+  private async signIn(
+    req: Request,
+    ctx: { tenantId: string; settings: Settings },
+    who: VerifiedIdentity,
+    returnTo: string,
+  ): Promise<SamlLoginResult> {
     const s = ctx.settings;
-    const idp = s.idp_entity_id;
-    const mapping = s.attribute_mapping ?? {};
-    const emailFromNameId = /emailAddress$/.test(profile.nameIDFormat ?? s.name_id_format) ? nameId : undefined;
-    const emailRaw = (this.attribute(profile, mapping.email)[0] ?? emailFromNameId ?? '').toLowerCase();
-    const email = /^[^\s@]{1,200}@[^\s@]{1,200}$/.test(emailRaw) ? emailRaw : undefined;
+    const idp = who.idpEntityId;
+    const { nameId, email } = who;
 
-    type U = { id: string; status: string; role: string; sso_name_id: string | null };
+    type U = { id: string; status: string; role: string; sso_name_id: string | null; link_confirmed: boolean };
     let user: U | undefined = (
       (await this.ds.query(
-        `SELECT id, status, role, sso_name_id FROM users WHERE tenant_id = $1 AND sso_idp_entity_id = $2 AND sso_name_id = $3`,
+        `SELECT id, status, role, sso_name_id, false AS link_confirmed FROM users WHERE tenant_id = $1 AND sso_idp_entity_id = $2 AND sso_name_id = $3`,
         [ctx.tenantId, idp, nameId],
       )) as U[]
     )[0];
     let provisioning: 'existing' | 'linked' | 'jit' = 'existing';
     if (!user && email) {
-      // First SSO login of a user the admin created or invited: the tenant's own
-      // IdP vouches for the e-mail inside this tenant only.
+      // First SSO login of a user who already has an account with this e-mail
+      // in this tenant (never across tenants). Linking hands the account to
+      // whoever the IdP vouches for, so (issue 13, finding 11) it happens only
+      // where the tenant switched it on, and never for an administrator who
+      // has not confirmed it from a password + key-file session: an IdP
+      // account with an admin's e-mail (a typo, a recycled address, a
+      // compromised IdP) must not become that admin silently.
       const byEmail = (
-        (await this.ds.query(`SELECT id, status, role, sso_name_id FROM users WHERE tenant_id = $1 AND email = $2`, [
-          ctx.tenantId,
-          email,
-        ])) as U[]
+        (await this.ds.query(
+          `SELECT id, status, role, sso_name_id, COALESCE(sso_link_confirmed_until > now(), false) AS link_confirmed
+             FROM users WHERE tenant_id = $1 AND email = $2`,
+          [ctx.tenantId, email],
+        )) as U[]
       )[0];
       if (byEmail) {
         if (byEmail.sso_name_id !== null) throw new SamlRejection('identity_conflict');
         if (byEmail.status === 'disabled') throw new SamlRejection('user_disabled');
-        await this.ds.query(
-          `UPDATE users SET sso_idp_entity_id = $2, sso_name_id = $3, status = 'active', invitation_token_hash = NULL, invitation_expires_at = NULL
-            WHERE id = $1 AND sso_name_id IS NULL`,
+        if (byEmail.role === 'admin') {
+          if (!byEmail.link_confirmed) throw new SamlRejection('link_confirmation_required');
+        } else if (!s.link_existing_accounts && !byEmail.link_confirmed) throw new SamlRejection('link_not_allowed');
+        const [linked]: [unknown[], number] = await this.ds.query(
+          `UPDATE users SET sso_idp_entity_id = $2, sso_name_id = $3, status = 'active', invitation_token_hash = NULL, invitation_expires_at = NULL,
+                  sso_link_confirmed_until = NULL
+            WHERE id = $1 AND sso_name_id IS NULL RETURNING id`,
           [byEmail.id, idp, nameId],
         );
+        // Another login linked it in the meantime.
+        if (linked.length === 0) throw new SamlRejection('identity_conflict');
         user = { ...byEmail, status: 'active' };
         provisioning = 'linked';
       }
     }
     if (!user) {
       if (!s.jit_enabled) throw new SamlRejection('user_unknown', { jit: false });
-      if (!email) throw new SamlRejection('user_unknown', { jit: true, email: false });
-      const adminValues = new Set(mapping.adminValues ?? []);
-      const role = mapping.role
-        ? this.attribute(profile, mapping.role).some((v) => adminValues.has(v))
-          ? 'admin'
-          : 'member'
-        : s.jit_default_role;
-      const displayName = (this.attribute(profile, mapping.displayName)[0] ?? email.split('@')[0]).slice(0, 200);
+      // (This detail was once keyed `email`, which the audit guard refuses as
+      // personal data: the refusal crashed instead of answering.)
+      if (!email || !who.displayNameSealed) throw new SamlRejection('user_unknown', { jit: true, missing: 'email_address' });
+      const role = who.jitRole;
       try {
-        const id = randomUUID();
         const rows: U[] = await this.ds.query(
           `INSERT INTO users (id, tenant_id, email, display_name_sealed, role, status, sso_idp_entity_id, sso_name_id)
-           VALUES ($1, $2, $3, $4, $5, 'active', $6, $7) RETURNING id, status, role, sso_name_id`,
-          [id, ctx.tenantId, email, await this.names.seal(ctx.tenantId, id, displayName), role, idp, nameId],
+           VALUES ($1, $2, $3, $4, $5, 'active', $6, $7) RETURNING id, status, role, sso_name_id, false AS link_confirmed`,
+          [who.jitUserId, ctx.tenantId, email, who.displayNameSealed, role, idp, nameId],
         );
         user = rows[0];
       } catch (e) {
@@ -336,9 +486,10 @@ export class SamlLoginService {
     }
     if (user.status === 'disabled') throw new SamlRejection('user_disabled');
     if (provisioning === 'linked')
+      // Every link is audited: the user id (target) only, no e-mail or NameID.
       await this.audit.record({
         category: 'security',
-        action: 'sso.user_linked',
+        action: 'auth.sso_linked',
         outcome: 'success',
         tenantId: ctx.tenantId,
         actor: { type: 'system' },
@@ -398,7 +549,12 @@ export class SamlLoginService {
     });
   }
 
-  /** Security event for a refused SSO response: reason codes only. */
+  /**
+   * Security event for a refused SSO response: the reason and its detail
+   * codes only (SamlRejection reduces every detail to a code). Nothing from
+   * the request (NameID, attributes, issuer, RelayState, the tenant path
+   * parameter) is recorded; the tenant is the one we resolved, by id.
+   */
   refusalAudit(req: Request, rejection: SamlRejection): Promise<void> {
     return this.audit.record({
       category: 'security',
@@ -410,10 +566,25 @@ export class SamlLoginService {
     });
   }
 
+  /**
+   * When the refusal event could not be written: the same event without
+   * details (a refusal must always leave a trace), never throwing.
+   */
+  refusalAuditFallback(req: Request, rejection: SamlRejection): Promise<void> {
+    return this.audit.recordQuietly({
+      category: 'security',
+      action: 'auth.sso_login',
+      outcome: 'failure',
+      tenantId: rejection.tenantId ?? this.contexts.get(req)?.tenantId ?? null,
+      actor: { type: 'anonymous' },
+    });
+  }
+
   /** Drops request ids nobody came back for (scheduled). */
   async purgeExpired(): Promise<number> {
     const a: [unknown[], number] = await this.ds.query(`DELETE FROM saml_requests WHERE expires_at < now()`);
     const b: [unknown[], number] = await this.ds.query(`DELETE FROM saml_assertion_ids WHERE expires_at < now()`);
-    return a[1] + b[1];
+    const c: [unknown[], number] = await this.ds.query(`DELETE FROM saml_handoffs WHERE expires_at < now()`);
+    return a[1] + b[1] + c[1];
   }
 }

@@ -7,6 +7,7 @@ import {
   HttpCode,
   Inject,
   Injectable,
+  Logger,
   Param,
   Post,
   Query,
@@ -15,13 +16,22 @@ import {
   UseFilters,
   UseGuards,
 } from '@nestjs/common';
-import { ApiConsumes, ApiFoundResponse, ApiOperation, ApiQuery, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import {
+  ApiConsumes,
+  ApiFoundResponse,
+  ApiOperation,
+  ApiQuery,
+  ApiSeeOtherResponse,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { APP_CONFIG, AppConfig, Public, requestContext } from '@charlotte/core';
 import { LoginThrottle } from '../guards/principal';
 import { SESSION_COOKIE, sessionCookieOptions } from '../sessions/sessions.service';
+import { bindingCookieName, bindingCookieOptions, bindingFor, readBinding } from './saml-binding';
 import { SamlRejection } from './saml-checks';
-import { SamlLoginResult, SamlLoginService } from './saml-login.service';
+import { SamlAcsResult, SamlLoginService } from './saml-login.service';
 import { SamlAcsGuard } from './saml.strategy';
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -46,21 +56,62 @@ export function refusalPage(reason: string, requestId: string | undefined): stri
 `;
 }
 
-/** Every SSO refusal: a `security` audit event with the reason, then the generic page (no session is set). */
+/**
+ * Every SSO refusal: a `security` audit event with the reason, then the
+ * generic page (no session is set).
+ *
+ * This filter must never reject: Nest does not await or catch an async
+ * filter, so a rejection here was an unhandled rejection that stopped the
+ * process (issue 13, finding 1: the audit write refused an attacker's string).
+ * Whatever fails, the refusal is answered, and it is recorded: if the event
+ * cannot be written, the failure is logged and a fallback event without
+ * details is recorded instead.
+ */
 @Injectable()
 @Catch(SamlRejection)
 export class SamlRejectionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('SamlRejectionFilter');
+
   constructor(private readonly login: SamlLoginService) {}
 
-  async catch(e: SamlRejection, host: ArgumentsHost): Promise<void> {
+  catch(e: SamlRejection, host: ArgumentsHost): Promise<void> {
+    return this.refuse(e, host).catch((err: unknown) =>
+      this.logger.error({
+        message: 'SSO refusal could not be answered',
+        requestId: requestContext.get()?.requestId,
+        err: err instanceof Error ? err.message : String(err),
+      }),
+    );
+  }
+
+  private async refuse(e: SamlRejection, host: ArgumentsHost): Promise<void> {
     const req = host.switchToHttp().getRequest<Request>();
     const res = host.switchToHttp().getResponse<Response>();
-    if (e.reason !== 'sso_not_configured') await this.login.refusalAudit(req, e);
-    res
-      .status(e.reason === 'sso_not_configured' ? 404 : e.reason === 'tenant_inactive' ? 403 : 401)
-      .setHeader('Cache-Control', 'no-store')
-      .type('html')
-      .send(refusalPage(e.reason, requestContext.get()?.requestId));
+    try {
+      if (e.reason !== 'sso_not_configured') await this.record(req, e);
+    } finally {
+      if (!res.headersSent) {
+        res
+          .status(e.reason === 'sso_not_configured' ? 404 : e.reason === 'tenant_inactive' ? 403 : 401)
+          .setHeader('Cache-Control', 'no-store')
+          .type('html')
+          .send(refusalPage(e.reason, requestContext.get()?.requestId));
+      }
+    }
+  }
+
+  private async record(req: Request, e: SamlRejection): Promise<void> {
+    try {
+      await this.login.refusalAudit(req, e);
+    } catch (err) {
+      this.logger.error({
+        message: 'SSO refusal event not recorded; recording it without details',
+        reason: e.reason,
+        requestId: requestContext.get()?.requestId,
+        err: err instanceof Error ? err.name : String(err),
+      });
+      await this.login.refusalAuditFallback(req, e);
+    }
   }
 }
 
@@ -80,8 +131,16 @@ export class SamlLoginController {
   @ApiOperation({ summary: "SP-initiated SSO: redirects the browser to the tenant's IdP." })
   @ApiQuery({ name: 'returnTo', required: false, description: 'same-origin path to open after the login (default /)' })
   @ApiFoundResponse({ description: 'to the IdP with a SAMLRequest and an opaque RelayState' })
-  async start(@Param('tenant') tenant: string, @Query('returnTo') returnTo: string | undefined, @Res() res: Response): Promise<void> {
-    const url = await this.login.startLogin(tenant, typeof returnTo === 'string' ? returnTo : undefined);
+  async start(
+    @Param('tenant') tenant: string,
+    @Query('returnTo') returnTo: string | undefined,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
+    // The browser binding of finding 9 (issue 13): see saml-binding.ts.
+    const binding = bindingFor(readBinding(req, this.config));
+    const url = await this.login.startLogin(tenant, typeof returnTo === 'string' ? returnTo : undefined, binding);
+    res.cookie(bindingCookieName(this.config), binding, bindingCookieOptions(this.config));
     res.setHeader('Cache-Control', 'no-store');
     res.redirect(302, url);
   }
@@ -89,16 +148,35 @@ export class SamlLoginController {
   @Public()
   @LoginThrottle()
   @Post(':tenant/acs')
-  @HttpCode(302)
+  @HttpCode(303)
   @UseGuards(SamlAcsGuard)
   @ApiOperation({ summary: "Assertion consumer service (HTTP-POST binding): the browser posts the IdP's SAMLResponse here." })
   @ApiConsumes('application/x-www-form-urlencoded')
+  @ApiSeeOtherResponse({
+    description: 'to /auth/saml/{tenant}/finish with a one-time code: the session is opened there, in the browser that started the login',
+  })
+  @ApiUnauthorizedResponse({ description: 'text/html page with the reason code; a `security` audit event records it' })
+  acs(@Req() req: Request & { user?: SamlAcsResult }, @Res() res: Response): void {
+    const result = req.user as SamlAcsResult;
+    res.setHeader('Cache-Control', 'no-store');
+    // 303: the browser follows with a GET, a top-level navigation on which the
+    // SameSite=Lax binding cookie is sent (saml-binding.ts).
+    res.redirect(303, result.finishUrl);
+  }
+
+  @Public()
+  @LoginThrottle()
+  @Get(':tenant/finish')
+  @ApiOperation({
+    summary: 'Finishes an SSO login: checks that this browser started it (binding cookie), then opens the session.',
+  })
+  @ApiQuery({ name: 'code', required: true, description: 'the one-time code from the ACS redirect (2 minutes, single use)' })
   @ApiFoundResponse({
     description: 'to the SPA (returnTo) with a session cookie, or to /login?sso=keyfile when the key file is also required',
   })
-  @ApiUnauthorizedResponse({ description: 'text/html page with the reason code; a `security` audit event records it' })
-  acs(@Req() req: Request & { user?: SamlLoginResult }, @Res() res: Response): void {
-    const result = req.user as SamlLoginResult;
+  @ApiUnauthorizedResponse({ description: 'text/html page with the reason code (browser_mismatch, login_code_invalid…), audited' })
+  async finish(@Param('tenant') tenant: string, @Query('code') code: unknown, @Req() req: Request, @Res() res: Response): Promise<void> {
+    const result = await this.login.finish(req, tenant, typeof code === 'string' ? code : '', readBinding(req, this.config));
     res.cookie(SESSION_COOKIE, result.token, sessionCookieOptions(this.config, result.expiresAt));
     res.setHeader('Cache-Control', 'no-store');
     res.redirect(302, result.redirectTo);

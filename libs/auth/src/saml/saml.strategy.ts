@@ -4,7 +4,7 @@ import type { Profile } from '@node-saml/node-saml';
 import { MultiSamlStrategy, MultiStrategyConfig, VerifyWithRequest } from '@node-saml/passport-saml';
 import type { Request } from 'express';
 import { reasonForLibraryError, SamlRejection } from './saml-checks';
-import { SamlInternalError, SamlLoginResult, SamlLoginService } from './saml-login.service';
+import { SamlAcsResult, SamlInternalError, SamlLoginService } from './saml-login.service';
 
 /**
  * passport-saml's per-request strategy: the tenant's node-saml options come
@@ -27,7 +27,7 @@ export class SamlStrategy extends PassportStrategy(MultiSamlStrategy, 'saml') {
     super(...([options] as unknown as [MultiStrategyConfig, VerifyWithRequest]));
   }
 
-  validate(req: Request, profile: Profile | null): Promise<SamlLoginResult> {
+  validate(req: Request, profile: Profile | null): Promise<SamlAcsResult> {
     return this.login.complete(req, profile);
   }
 }
@@ -39,7 +39,7 @@ export class SamlStrategy extends PassportStrategy(MultiSamlStrategy, 'saml') {
  */
 @Injectable()
 export class SamlAcsGuard extends AuthGuard('saml') {
-  override handleRequest<T = SamlLoginResult>(err: unknown, user: T): T {
+  override handleRequest<T = SamlAcsResult>(err: unknown, user: T): T {
     if (err instanceof SamlInternalError) throw err.original;
     if (err instanceof SamlRejection) throw err;
     if (err || !user) throw new SamlRejection(err ? reasonForLibraryError(err) : 'invalid_response');

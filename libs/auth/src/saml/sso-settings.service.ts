@@ -3,9 +3,27 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AuditService } from '@charlotte/audit';
-import { APP_CONFIG, AppConfig, DomainError, FieldError, ValidationFailedError } from '@charlotte/core';
-import { NAME_ID_FORMATS, SsoSettingsDto, SsoSettingsView } from './dto/sso.dto';
+import { APP_CONFIG, AppConfig, createValidationPipe, DomainError, FieldError, ValidationFailedError } from '@charlotte/core';
+import { NAME_ID_FORMATS, SsoLinkConfirmationView, SsoSettingsDto, SsoSettingsView } from './dto/sso.dto';
 import { parseIdpMetadata } from './idp-metadata';
+
+/** How long an administrator's confirmation to link their account stays usable (long enough for an IdP round trip). */
+export const LINK_CONFIRMATION_TTL_MINUTES = 60;
+
+const SETTINGS_FIELDS: ReadonlyArray<keyof SsoSettingsDto> = [
+  'idpEntityId',
+  'ssoUrl',
+  'certificates',
+  'nameIdFormat',
+  'attributeMapping',
+  'jitEnabled',
+  'jitDefaultRole',
+  'allowIdpInitiated',
+  'linkExistingAccounts',
+  'ssoRequired',
+  'requireKeyfile',
+  'breakGlassAdminIds',
+];
 
 interface Row {
   idp_entity_id: string;
@@ -16,6 +34,7 @@ interface Row {
   jit_enabled: boolean;
   jit_default_role: 'admin' | 'member';
   allow_idp_initiated: boolean;
+  link_existing_accounts: boolean;
   sso_required: boolean;
   require_keyfile: boolean;
   break_glass_admin_ids: string[];
@@ -66,6 +85,7 @@ export class SsoSettingsService {
         jitEnabled: false,
         jitDefaultRole: 'member',
         allowIdpInitiated: false,
+        linkExistingAccounts: false,
         ssoRequired: false,
         requireKeyfile: false,
         breakGlassAdminIds: [],
@@ -93,6 +113,7 @@ export class SsoSettingsService {
       jitEnabled: r.jit_enabled,
       jitDefaultRole: r.jit_default_role,
       allowIdpInitiated: r.allow_idp_initiated,
+      linkExistingAccounts: r.link_existing_accounts,
       ssoRequired: r.sso_required,
       requireKeyfile: r.require_keyfile,
       breakGlassAdminIds: r.break_glass_admin_ids,
@@ -121,7 +142,23 @@ export class SsoSettingsService {
     return errors;
   }
 
-  async put(tenantId: string, dto: SsoSettingsDto, actorId: string): Promise<SsoSettingsView> {
+  /**
+   * The one validation of SSO settings, however they arrive (PUT, metadata
+   * import, a caller inside the server): the same DTO rules through the same
+   * pipe as the HTTP edge, so the same 400 `validation_failed`. The import once
+   * skipped them and stored a plain-http SSO URL (issue 13, finding 8).
+   */
+  private async validated(input: SsoSettingsDto): Promise<SsoSettingsDto> {
+    // Only the settings' own fields: a caller inside the server may pass a view
+    // (with configured, testedAt…); unknown fields from HTTP were already
+    // refused by the global pipe.
+    const picked = Object.fromEntries(SETTINGS_FIELDS.filter((k) => k in input).map((k) => [k, input[k]]));
+    return (await createValidationPipe().transform(picked, { type: 'body', metatype: SsoSettingsDto, data: '' })) as SsoSettingsDto;
+  }
+
+  async put(tenantId: string, input: SsoSettingsDto, actorId: string): Promise<SsoSettingsView> {
+    const dto = await this.validated(input);
+    const linkExisting = dto.linkExistingAccounts ?? false;
     const errors = this.checkCertificates(dto.certificates);
     const breakGlass = [...new Set(dto.breakGlassAdminIds)];
     if (breakGlass.length) {
@@ -158,11 +195,12 @@ export class SsoSettingsService {
     }
     await this.ds.query(
       `INSERT INTO tenant_sso_settings (tenant_id, idp_entity_id, sso_url, certificates, name_id_format, attribute_mapping, jit_enabled, jit_default_role,
-                                        allow_idp_initiated, sso_required, require_keyfile, break_glass_admin_ids, updated_at, updated_by)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, now(), $13)
+                                        allow_idp_initiated, sso_required, require_keyfile, break_glass_admin_ids, updated_at, updated_by,
+                                        link_existing_accounts)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, now(), $13, $14)
        ON CONFLICT (tenant_id) DO UPDATE SET idp_entity_id = $2, sso_url = $3, certificates = $4, name_id_format = $5, attribute_mapping = $6,
          jit_enabled = $7, jit_default_role = $8, allow_idp_initiated = $9, sso_required = $10, require_keyfile = $11, break_glass_admin_ids = $12,
-         updated_at = now(), updated_by = $13,
+         updated_at = now(), updated_by = $13, link_existing_accounts = $14,
          tested_at = CASE WHEN tenant_sso_settings.idp_entity_id = $2 THEN tenant_sso_settings.tested_at ELSE NULL END`,
       [
         tenantId,
@@ -178,6 +216,7 @@ export class SsoSettingsService {
         dto.requireKeyfile,
         breakGlass,
         actorId,
+        linkExisting,
       ],
     );
     await this.audit.record({
@@ -193,6 +232,7 @@ export class SsoSettingsService {
         ssoRequired: dto.ssoRequired,
         jitEnabled: dto.jitEnabled,
         allowIdpInitiated: dto.allowIdpInitiated,
+        linkExistingAccounts: linkExisting,
         breakGlassAdmins: breakGlass.length,
       },
     });
@@ -214,11 +254,52 @@ export class SsoSettingsService {
         jitEnabled: cur.jitEnabled,
         jitDefaultRole: cur.jitDefaultRole,
         allowIdpInitiated: cur.allowIdpInitiated,
+        linkExistingAccounts: cur.linkExistingAccounts,
         ssoRequired: cur.ssoRequired && cur.idpEntityId === md.idpEntityId,
         requireKeyfile: cur.requireKeyfile,
         breakGlassAdminIds: cur.breakGlassAdminIds,
       },
       actorId,
     );
+  }
+
+  /**
+   * An administrator agrees that the next SSO login with their e-mail may link
+   * their existing account to the tenant's IdP (admins are never linked
+   * otherwise, issue 13 finding 11). Accepted only from a session that passed
+   * the password and key-file steps: the session has a key id, and the account
+   * is not linked to SSO yet, so the session cannot have come from SSO (every
+   * SSO session belongs to a linked account). Valid for LINK_CONFIRMATION_TTL;
+   * consumed by the link.
+   */
+  async confirmLink(tenantId: string, userId: string, sessionId: string): Promise<SsoLinkConfirmationView> {
+    const r: Array<{ key_id: string | null; sso_name_id: string | null }> = await this.ds.query(
+      `SELECT s.key_id, u.sso_name_id FROM sessions s JOIN users u ON u.id = s.user_id
+        WHERE s.id = $1 AND s.user_id = $2 AND u.tenant_id = $3 AND s.stage = 'full' AND s.revoked_at IS NULL`,
+      [sessionId, userId, tenantId],
+    );
+    const row = r[0];
+    if (row?.sso_name_id) throw new DomainError(409, 'sso_already_linked', 'Already linked', 'This account already signs in through SSO.');
+    if (!row?.key_id)
+      throw new DomainError(
+        403,
+        'keyfile_session_required',
+        'Key-file login required',
+        'Confirm from a session opened with your password and key file.',
+      );
+    const [updated]: [Array<{ until: Date }>, number] = await this.ds.query(
+      `UPDATE users SET sso_link_confirmed_until = now() + make_interval(mins => $3) WHERE id = $1 AND tenant_id = $2 AND sso_name_id IS NULL
+       RETURNING sso_link_confirmed_until AS until`,
+      [userId, tenantId, LINK_CONFIRMATION_TTL_MINUTES],
+    );
+    if (!updated[0]) throw new DomainError(409, 'sso_already_linked', 'Already linked', 'This account already signs in through SSO.');
+    await this.audit.record({
+      category: 'security',
+      action: 'auth.sso_link_confirmed',
+      outcome: 'success',
+      tenantId,
+      target: { type: 'user', id: userId },
+    });
+    return { confirmedUntil: new Date(updated[0].until).toISOString() };
   }
 }

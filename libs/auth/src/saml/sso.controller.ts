@@ -1,9 +1,18 @@
-import { Body, Controller, Get, Header, Param, Put } from '@nestjs/common';
-import { ApiBody, ApiCookieAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, Header, HttpCode, Param, Post, Put } from '@nestjs/common';
+import {
+  ApiBody,
+  ApiConflictResponse,
+  ApiCookieAuth,
+  ApiForbiddenResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProduces,
+  ApiTags,
+} from '@nestjs/swagger';
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import { CurrentPrincipal, NotFoundError, Principal, Public, Roles, tenantOf, ValidationFailedError } from '@charlotte/core';
-import { SsoMetadataDto, SsoSettingsDto, SsoSettingsView } from './dto/sso.dto';
+import { SsoLinkConfirmationView, SsoMetadataDto, SsoSettingsDto, SsoSettingsView } from './dto/sso.dto';
 import { SpMetadataService } from './sp-metadata.service';
 import { SsoSettingsService } from './sso-settings.service';
 
@@ -44,6 +53,20 @@ export class SsoSettingsController {
       xml = dto.xml;
     }
     return this.sso.importMetadata(tenantOf(p), xml, p.userId);
+  }
+
+  @Post('link-confirmation')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      "The calling administrator agrees that their next SSO login (within an hour) may link this account to the tenant's IdP. " +
+      'Only from a session opened with password and key file.',
+  })
+  @ApiOkResponse({ type: SsoLinkConfirmationView })
+  @ApiForbiddenResponse({ description: '`keyfile_session_required`: the session did not pass the key-file step' })
+  @ApiConflictResponse({ description: '`sso_already_linked`: the account already signs in through SSO' })
+  confirmLink(@CurrentPrincipal() p: Principal): Promise<SsoLinkConfirmationView> {
+    return this.sso.confirmLink(tenantOf(p), p.userId, p.sessionId);
   }
 }
 

@@ -21,6 +21,19 @@ export const NAME_ID_FORMATS = [
   'urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified',
 ] as const;
 
+/**
+ * The IdP's SSO URL: https, or http on localhost only (a test IdP on the
+ * developer's machine). The browser is sent there with the AuthnRequest, so a
+ * plain-http URL would expose the login to anyone on the path. The one rule for
+ * every way settings arrive (PUT, metadata import) and for the login itself.
+ */
+export const SSO_URL_PATTERN = /^(https:\/\/[^\s]+|http:\/\/(localhost|127\.0\.0\.1)(:\d+)?(\/[^\s]*)?)$/;
+export const SSO_URL_MAX_LENGTH = 2048;
+
+export function isAllowedSsoUrl(url: string): boolean {
+  return url.length <= SSO_URL_MAX_LENGTH && SSO_URL_PATTERN.test(url);
+}
+
 export class AttributeMappingDto {
   @ApiPropertyOptional({ description: 'attribute holding the e-mail address (default: the NameID when it is an e-mail)' })
   @IsOptional()
@@ -57,8 +70,8 @@ export class SsoSettingsDto {
 
   @ApiProperty({ example: 'https://login.microsoftonline.com/0000/saml2', description: 'https (http only for localhost)' })
   @IsString()
-  @MaxLength(2048)
-  @Matches(/^(https:\/\/[^\s]+|http:\/\/(localhost|127\.0\.0\.1)(:\d+)?(\/[^\s]*)?)$/, { message: 'ssoUrl must be an https URL' })
+  @MaxLength(SSO_URL_MAX_LENGTH)
+  @Matches(SSO_URL_PATTERN, { message: 'ssoUrl must be an https URL' })
   ssoUrl: string;
 
   @ApiProperty({ description: 'PEM X.509 signing certificates of the IdP; two during a rollover', type: [String] })
@@ -90,6 +103,17 @@ export class SsoSettingsDto {
   @IsBoolean()
   allowIdpInitiated: boolean;
 
+  @ApiPropertyOptional({
+    default: false,
+    description:
+      'link an existing account with the same e-mail at its first SSO login (off by default; absent means off). ' +
+      'Administrators are never linked this way: each confirms once from a password + key-file session ' +
+      '(POST /tenant/sso/link-confirmation).',
+  })
+  @IsOptional()
+  @IsBoolean()
+  linkExistingAccounts?: boolean;
+
   @ApiProperty({ description: 'password login refused for everyone but the break-glass admins' })
   @IsBoolean()
   ssoRequired: boolean;
@@ -107,6 +131,8 @@ export class SsoSettingsDto {
 
 export class SsoSettingsView extends SsoSettingsDto {
   @ApiProperty() configured: boolean;
+  @ApiProperty({ description: 'whether existing (password) accounts are linked at their first SSO login' })
+  override linkExistingAccounts: boolean = false;
   @ApiProperty({
     type: 'array',
     items: { type: 'object' },
@@ -124,4 +150,9 @@ export class SsoMetadataDto {
   @IsString()
   @Length(50, 200000)
   xml: string;
+}
+
+export class SsoLinkConfirmationView {
+  @ApiProperty({ description: 'until when the next SSO login may link this account (ISO 8601)' })
+  confirmedUntil: string;
 }
