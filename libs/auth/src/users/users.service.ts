@@ -167,6 +167,8 @@ export class UsersService {
       }
       await em.getRepository(User).save(user);
       if (disabled || roleChanged) {
+        // A pending confirmation to link this account at its next SSO login was the old role's decision.
+        await em.query('UPDATE users SET sso_link_confirmed_until = NULL WHERE id = $1 AND tenant_id = $2', [id, tenantId]);
         // A disabled user must lose access at once; a role change takes effect on a fresh login.
         await em.query('UPDATE sessions SET revoked_at = now() WHERE user_id = $1 AND tenant_id = $2 AND revoked_at IS NULL', [
           id,
