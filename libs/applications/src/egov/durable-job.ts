@@ -66,8 +66,31 @@ export async function runDueJobs<T>(
   }
 }
 
-/** The reason kept with a failed attempt: e-Gov's own wording or our error message (no user data). */
-export const failureReason = (e: unknown): string => (e instanceof Error ? e.message.slice(0, 500) : 'unknown error');
+const jobLogger = new Logger('EgovJobs');
+
+/** What users see when our own code failed: fixed words and a code, never the raw error. */
+export const INTERNAL_FAILURE_REASON =
+  'internal_error: Charlotte の内部エラーのため処理できませんでした。サポートにお問い合わせください。 / An internal error stopped this attempt; please contact support.';
+
+/**
+ * The reason kept with a failed attempt and shown to the user
+ * (`failureReason`, `lastAction.lastError`). Only words that are meant for
+ * users: e-Gov's own wording and our client's fixed texts (EgovError), our
+ * domain errors (code and fixed detail), and the package builder's code.
+ * Anything else (SQL, file system, sealing, a bug) is an internal error: its
+ * message may name tables, paths or input, so it goes to the error log only
+ * and the stored reason is a fixed text (security review, finding 10).
+ */
+export function failureReason(e: unknown): string {
+  if (e instanceof EgovError) return e.message.slice(0, 500);
+  if (e instanceof DomainError) return `${e.code}: ${e.detail ?? e.title}`.slice(0, 500);
+  if (e instanceof EgovPackageError) {
+    jobLogger.error({ message: 'e-Gov package could not be built', code: e.code, path: e.path, err: e.stack });
+    return `${e.code}: e-Gov に送るデータを作成できませんでした。 / The e-Gov package could not be built.`;
+  }
+  jobLogger.error({ message: 'e-Gov job failed with an internal error', err: e instanceof Error ? e.stack : String(e) });
+  return INTERNAL_FAILURE_REASON;
+}
 
 /**
  * Schedules the next attempt when the error may pass (Retry-After, else the
