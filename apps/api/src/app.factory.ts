@@ -14,6 +14,8 @@ import {
   bodyParserProblem,
   createNestLogger,
   createValidationPipe,
+  jsonBodyParser,
+  jsonShapeProblem,
   ProblemDetailsFilter,
   requestIdMiddleware,
   runMigrations,
@@ -84,8 +86,9 @@ export async function createApp(config: AppConfig, databaseUrl: string, opts: Cr
     }),
   );
   app.use(cookieParser());
-  // Our own JSON parser so that its errors (too large, malformed) leave as problem+json.
-  const json = express.json({ limit: config.bodyLimit, strict: true });
+  // Our own JSON parser so that its errors (too large, malformed) leave as problem+json; it also
+  // refuses deeply nested / huge-count bodies and escaped NULs before JSON.parse (issue 13, finding 6).
+  const json = jsonBodyParser(config.bodyLimit);
   // XML bodies (IdP metadata import) as text; parsed only by the route that expects them.
   const xml = express.text({ limit: '256kb', type: ['application/xml', 'text/xml', 'application/samlmetadata+xml'] });
   // HTML forms only where a browser posts one: the SAML ACS (HTTP-POST binding).
@@ -100,7 +103,7 @@ export async function createApp(config: AppConfig, databaseUrl: string, opts: Cr
   app.use((req: express.Request, res: express.Response, next: express.NextFunction) =>
     parserFor(req)(req, res, (err?: unknown) => {
       if (!err) return next();
-      const p = bodyParserProblem(err);
+      const p = jsonShapeProblem(err) ?? bodyParserProblem(err);
       if (p) return sendProblem(res, p);
       next(err);
     }),
