@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
-import { UUID_PATTERN } from '@charlotte/core';
+import { IsCalendarDate, UUID_PATTERN } from '@charlotte/core';
 
 export const APPLICATION_STATUSES = [
   'draft',
@@ -81,14 +81,15 @@ export class ListApplicationsQuery {
   @Matches(/^[a-z][a-z0-9-]{1,63}$/, { message: 'procedure must be a procedure code' })
   procedure?: string;
 
-  @ApiPropertyOptional({ description: 'created on or after this date (YYYY-MM-DD, JST)' })
+  // A day that exists, checked here: '2026-02-30' or '0000-00-00' reached the SQL ::date cast and answered 500 (issue 13, finding 12).
+  @ApiPropertyOptional({ description: 'created on or after this date (YYYY-MM-DD, JST; years 1900–9999)' })
   @IsOptional()
-  @Matches(/^\d{4}-\d{2}-\d{2}$/, { message: 'from must be YYYY-MM-DD' })
+  @IsCalendarDate()
   from?: string;
 
-  @ApiPropertyOptional({ description: 'created on or before this date (YYYY-MM-DD, JST)' })
+  @ApiPropertyOptional({ description: 'created on or before this date (YYYY-MM-DD, JST; years 1900–9999)' })
   @IsOptional()
-  @Matches(/^\d{4}-\d{2}-\d{2}$/, { message: 'to must be YYYY-MM-DD' })
+  @IsCalendarDate()
   to?: string;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 50 })
