@@ -16,6 +16,7 @@ import {
   createValidationPipe,
   jsonBodyParser,
   jsonShapeProblem,
+  refuseNulInUrl,
   ProblemDetailsFilter,
   requestIdMiddleware,
   runMigrations,
@@ -100,6 +101,8 @@ export async function createApp(config: AppConfig, databaseUrl: string, opts: Cr
       : req.is('application/x-www-form-urlencoded') && acsPath.test(req.path)
         ? form
         : json;
+  // NUL in a path or query string never reaches a route (PostgreSQL cannot take it; see url-guard.ts).
+  app.use(refuseNulInUrl);
   app.use((req: express.Request, res: express.Response, next: express.NextFunction) =>
     parserFor(req)(req, res, (err?: unknown) => {
       if (!err) return next();

@@ -38,6 +38,15 @@ describe(scanJsonShape.name, () => {
     expect(violation('{"a":"x\\\\u0000"}')).toBeUndefined();
   });
 
+  it('refuses unpaired surrogate escapes, accepts pairs', () => {
+    expect(violation('{"a":"\\ud800"}')).toBe('surrogate');
+    expect(violation('{"a":"\\uD800x"}')).toBe('surrogate');
+    expect(violation('{"a":"\\udc00"}')).toBe('surrogate');
+    expect(violation('{"a":"\\ud800\\u0041"}')).toBe('surrogate');
+    expect(violation('{"a":"\\ud83d\\ude00 \\u00e9"}')).toBeUndefined();
+    expect(violation('{"a":"\\\\ud800"}')).toBeUndefined(); // an escaped backslash, then text
+  });
+
   it('is linear: 1 MB of brackets is refused at the first level too deep', () => {
     const t = Date.now();
     expect(() => scanJsonShape(Buffer.from('['.repeat(1_000_000)))).toThrow(JsonShapeError);

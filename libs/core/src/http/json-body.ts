@@ -23,7 +23,7 @@ export interface JsonShapeLimits {
 
 export const DEFAULT_JSON_LIMITS: JsonShapeLimits = { maxDepth: 32, maxValues: 20_000 };
 
-export type JsonShapeViolation = 'depth' | 'values' | 'nul';
+export type JsonShapeViolation = 'depth' | 'values' | 'nul' | 'surrogate';
 
 /** Raised by the pre-scan; turned into a 400 problem by {@link jsonShapeProblem}. */
 export class JsonShapeError extends Error {
@@ -43,13 +43,25 @@ const CLOSE_OBJ = 0x7d;
 const CLOSE_ARR = 0x5d;
 const COMMA = 0x2c;
 const U = 0x75;
-const ZERO = 0x30;
+
+/** The value of 4 hex digits at `at`, or -1 (JSON.parse reports the syntax error later). */
+function hex4(buf: Uint8Array, at: number): number {
+  let v = 0;
+  for (let k = at; k < at + 4; k++) {
+    const c = buf[k];
+    const d = c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x41 && c <= 0x46 ? c - 0x37 : c >= 0x61 && c <= 0x66 ? c - 0x57 : -1;
+    if (d < 0) return -1;
+    v = v * 16 + d;
+  }
+  return v;
+}
 
 /**
  * One linear pass over UTF-8 JSON text (multi-byte sequences are all ≥ 0x80, so
  * they never look like structure). Throws {@link JsonShapeError} when the body
- * nests deeper than allowed, holds too many values, or contains an escaped NUL
- * (`\u0000`): PostgreSQL cannot store NUL in text or jsonb and answered 500 for it.
+ * nests deeper than allowed, holds too many values, contains an escaped NUL
+ * (`\u0000`: PostgreSQL cannot store NUL in text or jsonb and answered 500 for it)
+ * or an unpaired surrogate escape.
  * Syntax errors are left to JSON.parse, which runs next.
  */
 export function scanJsonShape(buf: Uint8Array, limits: JsonShapeLimits = DEFAULT_JSON_LIMITS): void {
@@ -60,9 +72,22 @@ export function scanJsonShape(buf: Uint8Array, limits: JsonShapeLimits = DEFAULT
     const b = buf[i];
     if (inString) {
       if (b === BACKSLASH) {
-        // \u0000 (any hex case is the same digits): refused, see above. Other escapes are skipped whole.
-        if (buf[i + 1] === U && buf[i + 2] === ZERO && buf[i + 3] === ZERO && buf[i + 4] === ZERO && buf[i + 5] === ZERO) {
-          throw new JsonShapeError('nul');
+        if (buf[i + 1] === U) {
+          const unit = hex4(buf, i + 2);
+          // \u0000: refused, see above.
+          if (unit === 0) throw new JsonShapeError('nul');
+          if (unit >= 0xd800 && unit <= 0xdbff) {
+            // A high surrogate must be followed by an escaped low one. A lone surrogate is not
+            // text: validator's isEmail/isByteLength throw URIError on it (500), and PostgreSQL
+            // stores it as U+FFFD, silently changing the value (found by the OpenAPI fuzz test).
+            const next = buf[i + 6] === BACKSLASH && buf[i + 7] === U ? hex4(buf, i + 8) : -1;
+            if (next < 0xdc00 || next > 0xdfff) throw new JsonShapeError('surrogate');
+            i += 11;
+            continue;
+          }
+          if (unit >= 0xdc00 && unit <= 0xdfff) throw new JsonShapeError('surrogate');
+          i += 5;
+          continue;
         }
         i++;
       } else if (b === QUOTE) inString = false;
@@ -120,5 +145,7 @@ export function jsonShapeProblem(err: unknown): Problem | undefined {
       return problem(400, 'body_too_complex', 'Body too complex', 'The JSON body has too many values.');
     case 'nul':
       return problem(400, 'malformed_body', 'Malformed body', 'The JSON body contains a NUL character.');
+    case 'surrogate':
+      return problem(400, 'malformed_body', 'Malformed body', 'The JSON body contains an unpaired UTF-16 surrogate.');
   }
 }
