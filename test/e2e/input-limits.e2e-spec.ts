@@ -183,4 +183,71 @@ describe('Input limits (JSON shape, dates, cursors)', () => {
       expect(next.body.items).toHaveLength(1);
     });
   });
+  describe('found by the OpenAPI fuzz test (each was a 500)', () => {
+    it.each([
+      ['/api/v1/users', { q: 'a\u0000b' }, 'q'],
+      ['/api/v1/audit-events', { actor: '\u0000' }, 'actor'],
+      ['/api/v1/applications', { procedure: '\u0000' }, 'procedure'],
+    ])('a NUL in the query string of %s → 400 validation_failed naming the parameter', async (path, query, field) => {
+      const res = await admin.agent.get(path).query(query);
+      expectProblem(res, 400, 'validation_failed');
+      expect(res.body.errors).toEqual([expect.objectContaining({ field })]);
+    });
+
+    it('a NUL in a path segment → 400 validation_failed', async () => {
+      expectProblem(await request(t.http).get('/api/v1/auth/saml/ac%00me/metadata'), 400, 'validation_failed');
+    });
+
+    it.each([
+      ['a lone high surrogate', '{"email":"\\ud800","displayName":"x","role":"member"}'],
+      ['a lone low surrogate', '{"email":"a@acme.example","displayName":"x\\udc00","role":"member"}'],
+    ])('%s in a JSON string → 400 malformed_body (isEmail threw URIError)', async (_name, body) => {
+      const res = await admin.agent
+        .post('/api/v1/users')
+        .set('X-CSRF-Token', admin.csrf)
+        .set('Content-Type', 'application/json')
+        .send(body);
+      expectProblem(res, 400, 'malformed_body');
+    });
+
+    it.each([{ displayName: null }, { role: null }, { status: null }])(
+      'PATCH /users/:id with %j → 400 validation_failed, nothing changed',
+      async (body) => {
+        const before = await t.ds.query('SELECT display_name_sealed, role, status FROM users WHERE id = $1', [acme.memberId]);
+        const res = await admin.agent.patch(`/api/v1/users/${acme.memberId}`).set('X-CSRF-Token', admin.csrf).send(body);
+        expectProblem(res, 400, 'validation_failed');
+        expect(await t.ds.query('SELECT display_name_sealed, role, status FROM users WHERE id = $1', [acme.memberId])).toEqual(before);
+      },
+    );
+
+    it('PATCH /applications/:id and POST /applications with null fields → 400 validation_failed', async () => {
+      const office = await admin.agent.post('/api/v1/offices').set('X-CSRF-Token', admin.csrf).send({ name: '本社' }).expect(201);
+      const app = await admin.agent
+        .post('/api/v1/applications')
+        .set('X-CSRF-Token', admin.csrf)
+        .send({ procedureCode: 'shaho-shutoku', officeId: office.body.id, title: 't' })
+        .expect(201);
+      for (const body of [
+        { version: 1, title: null },
+        { version: 1, officeId: null },
+        { version: 1, form: null },
+      ]) {
+        const res = await admin.agent.patch(`/api/v1/applications/${app.body.id}`).set('X-CSRF-Token', admin.csrf).send(body);
+        expectProblem(res, 400, 'validation_failed');
+      }
+      const created = await admin.agent
+        .post('/api/v1/applications')
+        .set('X-CSRF-Token', admin.csrf)
+        .send({ procedureCode: 'shaho-shutoku', officeId: office.body.id, title: 't', form: null });
+      expectProblem(created, 400, 'validation_failed');
+
+      // a multipart upload without a boundary: busboy threw synchronously
+      const upload = await admin.agent
+        .post(`/api/v1/applications/${app.body.id}/attachments`)
+        .set('X-CSRF-Token', admin.csrf)
+        .set('Content-Type', 'multipart/form-data')
+        .send('no boundary at all');
+      expectProblem(upload, 400, 'validation_failed');
+    });
+  });
 });
