@@ -19,6 +19,7 @@ import {
   QueryValue,
 } from '../support/fuzz/arbitraries';
 import { OpenApiDoc, Operation, operations, plausible, resolve } from '../support/fuzz/openapi';
+import { acsForm, hostileSamlResponse } from '../support/fuzz/saml';
 import { makeIdpCert } from '../support/saml-idp';
 
 /**
@@ -84,7 +85,8 @@ describe('OpenAPI-driven fuzzing', () => {
   /** The operation being fuzzed (for the FUZZ_VERBOSE histogram). */
   let currentOp = '';
 
-  jest.setTimeout(240_000);
+  // the long `npm run fuzz` runs scale with FUZZ_RUNS
+  jest.setTimeout(Math.max(240_000, RUNS * 30_000));
 
   beforeAll(async () => {
     let clamdSocket = process.env.CLAMD_SOCKET ?? '';
@@ -221,7 +223,7 @@ describe('OpenAPI-driven fuzzing', () => {
         headers,
         body,
         redirect: 'manual',
-        signal: AbortSignal.timeout(20_000),
+        signal: AbortSignal.timeout(10_000),
       });
       const text = await res.text();
       const type = res.headers.get('content-type');
@@ -299,8 +301,11 @@ describe('OpenAPI-driven fuzzing', () => {
       op.pathParams.map((n) => (n === 'id' ? realIdByResource[op.path.split('/')[3]] : undefined) ?? ids[n]?.[0] ?? 'x'),
     );
 
+  // The ACS takes the browser's HTML form (documented with ApiConsumes only, so without a body schema).
   const bodyHeaders = (op: Operation) =>
-    op.body?.contentType === 'application/x-www-form-urlencoded' ? 'application/x-www-form-urlencoded' : 'application/json';
+    op.body?.contentType === 'application/x-www-form-urlencoded' || op.path.endsWith('/acs')
+      ? 'application/x-www-form-urlencoded'
+      : 'application/json';
 
   /** A form body for the ACS, from the generated value (a SAMLResponse, a RelayState, unknown fields). */
   const formBody = (v: unknown): string =>
@@ -448,6 +453,37 @@ describe('OpenAPI-driven fuzzing', () => {
         }
       }
       await expectAlive(op.id);
+    }
+    report();
+  });
+
+  it('answers hostile SAML responses at the ACS with a refusal page, never a 5xx or a dropped connection', async () => {
+    const acs = ops.find((o) => o.path.endsWith('/acs'));
+    expect(acs).toBeDefined();
+    currentOp = acs?.id ?? '';
+    const values = fc.sample(nastyString(), { seed: SEED ^ hash('saml'), numRuns: RUNS * 4 });
+    // issue 13 finding 1's values first: they killed the process
+    for (const v of ['urn:x:123412341234', 'x@y.zz', ...values]) {
+      for (const xml of [
+        hostileSamlResponse({ publicUrl: t.config.publicUrl, tenant: 'acme', status: v }),
+        hostileSamlResponse({
+          publicUrl: t.config.publicUrl,
+          tenant: 'acme',
+          signatureAlgorithm: `http://www.w3.org/2000/09/xmldsig#${v}`,
+        }),
+        hostileSamlResponse({ publicUrl: t.config.publicUrl, tenant: 'acme', nameId: v }),
+      ]) {
+        await send(
+          'anonymous',
+          'post',
+          '/api/v1/auth/saml/acme/acs',
+          { 'content-type': 'application/x-www-form-urlencoded' },
+          acsForm(xml, v),
+        );
+      }
+      await expectAlive(`SAML value ${JSON.stringify(v)}`);
+      // a hanging ACS costs the request timeout each time: a few are proof enough
+      if (violations.length >= 3) break;
     }
     report();
   });
