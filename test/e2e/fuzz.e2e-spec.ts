@@ -19,7 +19,6 @@ import {
   QueryValue,
 } from '../support/fuzz/arbitraries';
 import { OpenApiDoc, Operation, operations, plausible, resolve } from '../support/fuzz/openapi';
-import { acsForm, hostileSamlResponse } from '../support/fuzz/saml';
 import { makeIdpCert } from '../support/saml-idp';
 
 /**
@@ -29,6 +28,10 @@ import { makeIdpCert } from '../support/saml-idp';
  * needed scope), with generated hostile input. Every answer must be < 500,
  * application/problem+json when ≥ 400 (exceptions below), never a dropped
  * connection or a hang, and /health/live must answer after each batch.
+ *
+ * Hostile SAML responses with generated strings (issue 13 finding 1's class)
+ * are posted to the ACS by survival.e2e-spec.ts, against the built server: an
+ * unhandled rejection ends a real process, which this in-process app cannot show.
  *
  * Bounded here (FUZZ_RUNS=3 cases per operation and caller, seeded): CI runs
  * it with the rest. `npm run fuzz` runs many more; FUZZ_SEED replays a run.
@@ -453,37 +456,6 @@ describe('OpenAPI-driven fuzzing', () => {
         }
       }
       await expectAlive(op.id);
-    }
-    report();
-  });
-
-  it('answers hostile SAML responses at the ACS with a refusal page, never a 5xx or a dropped connection', async () => {
-    const acs = ops.find((o) => o.path.endsWith('/acs'));
-    expect(acs).toBeDefined();
-    currentOp = acs?.id ?? '';
-    const values = fc.sample(nastyString(), { seed: SEED ^ hash('saml'), numRuns: RUNS * 4 });
-    // issue 13 finding 1's values first: they killed the process
-    for (const v of ['urn:x:123412341234', 'x@y.zz', ...values]) {
-      for (const xml of [
-        hostileSamlResponse({ publicUrl: t.config.publicUrl, tenant: 'acme', status: v }),
-        hostileSamlResponse({
-          publicUrl: t.config.publicUrl,
-          tenant: 'acme',
-          signatureAlgorithm: `http://www.w3.org/2000/09/xmldsig#${v}`,
-        }),
-        hostileSamlResponse({ publicUrl: t.config.publicUrl, tenant: 'acme', nameId: v }),
-      ]) {
-        await send(
-          'anonymous',
-          'post',
-          '/api/v1/auth/saml/acme/acs',
-          { 'content-type': 'application/x-www-form-urlencoded' },
-          acsForm(xml, v),
-        );
-      }
-      await expectAlive(`SAML value ${JSON.stringify(v)}`);
-      // a hanging ACS costs the request timeout each time: a few are proof enough
-      if (violations.length >= 3) break;
     }
     report();
   });

@@ -4,7 +4,9 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import fc from 'fast-check';
 import { createTestDatabase, TestDatabase } from '../support/db';
+import { nastyString } from '../support/fuzz/arbitraries';
 import { acsForm, hostileSamlResponse } from '../support/fuzz/saml';
 import { makeIdpCert } from '../support/saml-idp';
 
@@ -23,6 +25,8 @@ const root = path.resolve(__dirname, '../..');
 const mainJs = path.join(root, 'dist/apps/api/apps/api/src/main.js');
 const cliJs = path.join(root, 'dist/apps/api/apps/api/src/cli.js');
 const TENANT = 'survive';
+const RUNS = Number(process.env.FUZZ_RUNS ?? 3);
+const SEED = Number(process.env.FUZZ_SEED ?? 20_261_313);
 const EMAIL = 'admin@survive.example';
 const PASSWORD = 'correct horse battery staple';
 
@@ -218,6 +222,25 @@ describe('Process survival: the built server outlives every known crash request'
       live: 200,
       exited: false,
     });
+  });
+
+  it('f) generated strings (fast-check, FUZZ_SEED) in StatusCode, SignatureMethod Algorithm and NameID: refused, the process lives', async () => {
+    // hostile strings, and the class finding 1 named: values that look like personal data (e-mail, 12 digits)
+    const arb = fc.oneof(nastyString(), fc.emailAddress(), fc.stringMatching(/^urn:x:[0-9]{12}$/));
+    const values = fc.sample(arb, { seed: SEED, numRuns: RUNS * 4 });
+    const failures: string[] = [];
+    for (const v of values) {
+      for (const over of [{ status: v }, { signatureAlgorithm: `http://www.w3.org/2000/09/xmldsig#${v}` }, { nameId: v }]) {
+        const res = await acs(hostileSamlResponse({ publicUrl, tenant: TENANT, ...over }));
+        if (!(typeof res.status === 'number' && res.status >= 400 && res.status < 500))
+          failures.push(`${JSON.stringify(over)} → ${res.status}`);
+        if ((await send('/health/live')).status !== 200 || server?.exitCode !== null) {
+          failures.push(`${JSON.stringify(over)} → the process died (replay: FUZZ_SEED=${SEED})`);
+          return expect(failures).toEqual([]);
+        }
+      }
+    }
+    expect(failures).toEqual([]);
   });
 
   it.each([
