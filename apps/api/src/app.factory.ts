@@ -14,6 +14,9 @@ import {
   bodyParserProblem,
   createNestLogger,
   createValidationPipe,
+  jsonBodyParser,
+  jsonShapeProblem,
+  refuseNulInUrl,
   ProblemDetailsFilter,
   requestIdMiddleware,
   runMigrations,
@@ -84,8 +87,9 @@ export async function createApp(config: AppConfig, databaseUrl: string, opts: Cr
     }),
   );
   app.use(cookieParser());
-  // Our own JSON parser so that its errors (too large, malformed) leave as problem+json.
-  const json = express.json({ limit: config.bodyLimit, strict: true });
+  // Our own JSON parser so that its errors (too large, malformed) leave as problem+json; it also
+  // refuses deeply nested / huge-count bodies and escaped NULs before JSON.parse (issue 13, finding 6).
+  const json = jsonBodyParser(config.bodyLimit);
   // XML bodies (IdP metadata import) as text; parsed only by the route that expects them.
   const xml = express.text({ limit: '256kb', type: ['application/xml', 'text/xml', 'application/samlmetadata+xml'] });
   // HTML forms only where a browser posts one: the SAML ACS (HTTP-POST binding).
@@ -97,10 +101,12 @@ export async function createApp(config: AppConfig, databaseUrl: string, opts: Cr
       : req.is('application/x-www-form-urlencoded') && acsPath.test(req.path)
         ? form
         : json;
+  // NUL in a path or query string never reaches a route (PostgreSQL cannot take it; see url-guard.ts).
+  app.use(refuseNulInUrl);
   app.use((req: express.Request, res: express.Response, next: express.NextFunction) =>
     parserFor(req)(req, res, (err?: unknown) => {
       if (!err) return next();
-      const p = bodyParserProblem(err);
+      const p = jsonShapeProblem(err) ?? bodyParserProblem(err);
       if (p) return sendProblem(res, p);
       next(err);
     }),

@@ -901,6 +901,8 @@ const en: MessageSchema = {
     not_withdrawable: 'This application cannot be withdrawn in its current status.',
     action_in_progress: 'A correction or withdrawal is being sent to e-Gov. Please wait until it is done.',
     office_locked: 'The office of a submitted application cannot be changed.',
+    malformed_body: 'The request could not be read. Please reload the page and try again.',
+    body_too_complex: 'The request is too large or too deeply nested to process.',
   },
 };
 

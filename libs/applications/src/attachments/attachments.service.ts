@@ -112,7 +112,16 @@ export class AttachmentsService {
     }
     return new Promise<AttachmentView>((resolve, reject) => {
       let handled = false;
-      const bb = busboy({ headers: req.headers, limits: { files: 1, fileSize: max, fields: 0, parts: 2 }, defParamCharset: 'utf8' });
+      let bb: ReturnType<typeof busboy>;
+      try {
+        bb = busboy({ headers: req.headers, limits: { files: 1, fileSize: max, fields: 0, parts: 2 }, defParamCharset: 'utf8' });
+      } catch (e) {
+        // busboy throws synchronously on a malformed Content-Type (no boundary, unknown multipart
+        // subtype): that is the client's mistake, a 400, not a 500 (found by the OpenAPI fuzz test).
+        req.resume();
+        reject(e instanceof Error ? new ValidationFailedError([{ field: 'file', message: 'malformed multipart body' }]) : e);
+        return;
+      }
       bb.on('file', (field, file, info) => {
         if (field !== 'file' || handled) {
           file.resume();

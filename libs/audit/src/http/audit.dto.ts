@@ -1,7 +1,7 @@
-import { IdParam } from '@charlotte/core';
+import { IdParam, IsInstant } from '@charlotte/core';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsDateString, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 
 export class AuditQueryDto {
   @ApiPropertyOptional({ enum: ['operation', 'access', 'security', 'system'] })
@@ -20,14 +20,15 @@ export class AuditQueryDto {
   @MaxLength(100)
   actor?: string;
 
-  @ApiPropertyOptional({ description: 'Inclusive lower bound, ISO 8601.' })
+  // Range-checked here, not by the SQL cast: a date PostgreSQL refuses answered 500 (issue 13, finding 12).
+  @ApiPropertyOptional({ description: 'Inclusive lower bound: ISO 8601 date, or date-time with Z or ±HH:MM; years 1900–9999.' })
   @IsOptional()
-  @IsDateString({ strict: true })
+  @IsInstant()
   from?: string;
 
-  @ApiPropertyOptional({ description: 'Exclusive upper bound, ISO 8601.' })
+  @ApiPropertyOptional({ description: 'Exclusive upper bound: ISO 8601 date, or date-time with Z or ±HH:MM; years 1900–9999.' })
   @IsOptional()
-  @IsDateString({ strict: true })
+  @IsInstant()
   to?: string;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 50 })

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
-import { UUID_PATTERN } from '@charlotte/core';
+import { IsCalendarDate, IsOptionalNonNull, UUID_PATTERN } from '@charlotte/core';
 
 export const APPLICATION_STATUSES = [
   'draft',
@@ -37,11 +37,12 @@ export class CreateApplicationDto {
     type: 'object',
     additionalProperties: true,
   })
-  @IsOptional()
+  @IsOptionalNonNull()
   @IsObject()
   form?: Record<string, unknown>;
 }
 
+/** Absent fields are left as they are; null is refused (IsOptionalNonNull), never passed to the service. */
 export class UpdateApplicationDto {
   @ApiProperty({ description: 'the version read (optimistic concurrency: a stale one answers 409 version_conflict)' })
   @IsInt()
@@ -49,18 +50,18 @@ export class UpdateApplicationDto {
   version: number;
 
   @ApiPropertyOptional({ maxLength: 200 })
-  @IsOptional()
+  @IsOptionalNonNull()
   @IsString()
   @Length(1, 200)
   title?: string;
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @IsOptionalNonNull()
   @Matches(UUID_PATTERN, { message: 'officeId must be a UUID' })
   officeId?: string;
 
   @ApiPropertyOptional({ description: 'the whole form (replaces the stored one)', type: 'object', additionalProperties: true })
-  @IsOptional()
+  @IsOptionalNonNull()
   @IsObject()
   form?: Record<string, unknown>;
 }
@@ -81,14 +82,15 @@ export class ListApplicationsQuery {
   @Matches(/^[a-z][a-z0-9-]{1,63}$/, { message: 'procedure must be a procedure code' })
   procedure?: string;
 
-  @ApiPropertyOptional({ description: 'created on or after this date (YYYY-MM-DD, JST)' })
+  // A day that exists, checked here: '2026-02-30' or '0000-00-00' reached the SQL ::date cast and answered 500 (issue 13, finding 12).
+  @ApiPropertyOptional({ description: 'created on or after this date (YYYY-MM-DD, JST; years 1900–9999)' })
   @IsOptional()
-  @Matches(/^\d{4}-\d{2}-\d{2}$/, { message: 'from must be YYYY-MM-DD' })
+  @IsCalendarDate()
   from?: string;
 
-  @ApiPropertyOptional({ description: 'created on or before this date (YYYY-MM-DD, JST)' })
+  @ApiPropertyOptional({ description: 'created on or before this date (YYYY-MM-DD, JST; years 1900–9999)' })
   @IsOptional()
-  @Matches(/^\d{4}-\d{2}-\d{2}$/, { message: 'to must be YYYY-MM-DD' })
+  @IsCalendarDate()
   to?: string;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 50 })

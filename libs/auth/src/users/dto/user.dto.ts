@@ -1,4 +1,4 @@
-import { IdParam } from '@charlotte/core';
+import { IdParam, IsOptionalNonNull } from '@charlotte/core';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsEmail, IsIn, IsInt, IsOptional, IsString, Length, Max, MaxLength, Min } from 'class-validator';
@@ -27,27 +27,28 @@ export class CreateUserDto {
   @ApiPropertyOptional({
     description: `With a password the user is active at once; without, the user is invited (one-time link). ${PASSWORD_MIN_LENGTH}-${PASSWORD_MAX_LENGTH} characters.`,
   })
-  @IsOptional()
+  @IsOptionalNonNull()
   @IsString()
   @Length(PASSWORD_MIN_LENGTH, PASSWORD_MAX_LENGTH)
   password?: string;
 }
 
+/** Absent fields are left as they are; null is refused (IsOptionalNonNull: `role: null` reached a NOT NULL column, 500). */
 export class UpdateUserDto {
   @ApiPropertyOptional()
-  @IsOptional()
+  @IsOptionalNonNull()
   @Transform(trim)
   @IsString()
   @Length(1, 100)
   displayName?: string;
 
   @ApiPropertyOptional({ enum: ['admin', 'member'] })
-  @IsOptional()
+  @IsOptionalNonNull()
   @IsIn(['admin', 'member'])
   role?: 'admin' | 'member';
 
   @ApiPropertyOptional({ enum: ['active', 'disabled'], description: 'Disable ends every session of the user; active re-enables.' })
-  @IsOptional()
+  @IsOptionalNonNull()
   @IsIn(['active', 'disabled'])
   status?: 'active' | 'disabled';
 }
