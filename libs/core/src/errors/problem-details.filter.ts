@@ -96,7 +96,8 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       }
       if (status < 500) {
         const [code, title] = STATUS_CODES[status] ?? ['bad_request', 'Bad request'];
-        const detail = status === 404 ? `No route for ${req.method} ${req.path}` : exception.message;
+        // A fixed text for 404: the path is the caller's own input and is not echoed back.
+        const detail = status === 404 ? 'No route for this method and path.' : exception.message;
         return { p: problem(status, code, title, detail) };
       }
     }
