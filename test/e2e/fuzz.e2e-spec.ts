@@ -47,7 +47,7 @@ const SEED = Number(process.env.FUZZ_SEED ?? 20_261_313);
  * - Node's HTTP server answers 431 (headers/URL over 16 KB) itself, before the application sees the request.
  */
 const NON_PROBLEM_ANSWERS: Array<{ route: RegExp; status?: number; type: RegExp }> = [
-  { route: /^\/api\/v1\/auth\/saml\/[^/]+\/(acs|login)$/, type: /^text\/html/ },
+  { route: /^\/api\/v1\/auth\/saml\/[^/]+\/(acs|login|finish)$/, type: /^text\/html/ },
   { route: /.*/, status: 431, type: /.*/ },
 ];
 
