@@ -19,7 +19,7 @@ import {
   QueryValue,
 } from '../support/fuzz/arbitraries';
 import { OpenApiDoc, Operation, operations, plausible, resolve } from '../support/fuzz/openapi';
-import { makeIdpCert } from '../support/saml-idp';
+import { makeIdpCert, ssoSettings } from '../support/saml-idp';
 
 /**
  * OpenAPI-driven fuzzing (issue 13, "beyond the list"): every operation of
@@ -113,23 +113,7 @@ describe('OpenAPI-driven fuzzing', () => {
     };
     // SSO settings, so that the SAML endpoints reach their parsers.
     const idp = makeIdpCert('fuzz-idp');
-    await post(
-      '/api/v1/tenant/sso',
-      {
-        idpEntityId: 'https://idp.example.jp/acme',
-        ssoUrl: 'https://idp.example.jp/acme/sso',
-        certificates: [idp.certPem],
-        nameIdFormat: 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress',
-        attributeMapping: { email: 'mail', displayName: 'displayName', role: 'groups', adminValues: ['charlotte-admins'] },
-        jitEnabled: true,
-        jitDefaultRole: 'member',
-        allowIdpInitiated: true,
-        ssoRequired: false,
-        requireKeyfile: false,
-        breakGlassAdminIds: [],
-      },
-      'PUT',
-    );
+    await post('/api/v1/tenant/sso', ssoSettings('https://idp.example.jp/acme', idp.certPem, { allowIdpInitiated: true }), 'PUT');
     const office = await post('/api/v1/offices', {
       name: '株式会社ファズ 本社',
       pensionOfficeCode: '01-イロハ',

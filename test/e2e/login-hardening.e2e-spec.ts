@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { SsoSettingsService } from '@charlotte/auth';
 import { login, PASSWORD, seedTenant, Seeded, startTestApp, TestApp } from '../support/app';
-import { makeIdpCert } from '../support/saml-idp';
+import { makeIdpCert, ssoSettings } from '../support/saml-idp';
 
 /**
  * The security review's login findings, each reproduced as the attacker did it
@@ -59,23 +59,9 @@ describe('Lockout per account and address (findings 3, 5, 7)', () => {
     acme = await seedTenant(t, 'lockco');
     sso = await seedTenant(t, 'ssoco');
     const idp = makeIdpCert('lock-idp');
-    await t.app.get(SsoSettingsService).put(
-      sso.tenantId,
-      {
-        idpEntityId: 'https://idp.example.jp/lock',
-        ssoUrl: 'https://idp.example.jp/sso',
-        certificates: [idp.certPem],
-        nameIdFormat: 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress',
-        attributeMapping: { email: 'mail', displayName: 'displayName', role: 'groups', adminValues: ['admins'] },
-        jitEnabled: false,
-        jitDefaultRole: 'member',
-        allowIdpInitiated: false,
-        ssoRequired: false,
-        requireKeyfile: false,
-        breakGlassAdminIds: [],
-      },
-      sso.adminId,
-    );
+    await t.app
+      .get(SsoSettingsService)
+      .put(sso.tenantId, ssoSettings('https://idp.example.jp/lock', idp.certPem, { jitEnabled: false }), sso.adminId);
     // Enforcement on, with the admin as the only break-glass account (the API needs a tested SSO login first).
     await t.ds.query(`UPDATE tenant_sso_settings SET sso_required = true, break_glass_admin_ids = ARRAY[$2::uuid] WHERE tenant_id = $1`, [
       sso.tenantId,

@@ -10,6 +10,7 @@ import {
   readAuthnRequest,
   ResponseOptions,
   signAssertion,
+  ssoSettings,
 } from '../support/saml-idp';
 
 /**
@@ -30,21 +31,10 @@ describe('SAML SSO attacks (issue 13)', () => {
     spEntityId: `${PUBLIC}/api/v1/auth/saml/${code}/metadata`,
     acsUrl: `${PUBLIC}/api/v1/auth/saml/${code}/acs`,
   });
-  const baseSettings = {
-    idpEntityId: IDP,
-    ssoUrl: 'https://idp.example.jp/sso',
-    certificates: [idp.certPem],
-    nameIdFormat: 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress',
-    attributeMapping: { email: 'mail', displayName: 'displayName' },
-    jitEnabled: true,
-    jitDefaultRole: 'member' as const,
-    allowIdpInitiated: false,
-    ssoRequired: false,
-    requireKeyfile: false,
-    breakGlassAdminIds: [] as string[],
-  };
-  const configure = (over: Record<string, unknown> = {}) =>
-    t.app.get(SsoSettingsService).put(a.tenantId, { ...baseSettings, ...over }, a.adminId);
+  /** Without a role attribute: JIT users get `jitDefaultRole`. */
+  const settings = (over: Record<string, unknown> = {}) =>
+    ssoSettings(IDP, idp.certPem, { attributeMapping: { email: 'mail', displayName: 'displayName' }, ...over });
+  const configure = (over: Record<string, unknown> = {}) => t.app.get(SsoSettingsService).put(a.tenantId, settings(over), a.adminId);
 
   beforeAll(async () => {
     t = await startTestApp({ PUBLIC_URL: PUBLIC, COOKIE_SECURE: 'false' });
@@ -161,7 +151,7 @@ describe('SAML SSO attacks (issue 13)', () => {
       const viaPut = await admin.agent
         .put('/api/v1/tenant/sso')
         .set('X-CSRF-Token', admin.csrf)
-        .send({ ...baseSettings, ssoUrl: 'http://idp.example.jp/sso' })
+        .send({ ...settings(), ssoUrl: 'http://idp.example.jp/sso' })
         .expect(400);
       const viaImport = await admin.agent
         .put('/api/v1/tenant/sso/metadata')
@@ -273,7 +263,7 @@ describe('SAML SSO attacks (issue 13)', () => {
       const on = await admin.agent
         .put('/api/v1/tenant/sso')
         .set('X-CSRF-Token', admin.csrf)
-        .send({ ...baseSettings, linkExistingAccounts: true })
+        .send({ ...settings(), linkExistingAccounts: true })
         .expect(200);
       expect(on.body.linkExistingAccounts).toBe(true);
       await configure();
@@ -327,7 +317,7 @@ describe('SAML SSO attacks (issue 13)', () => {
       // An SSO session (no key file) of an admin of tenant B, linked by JIT.
       await t.app
         .get(SsoSettingsService)
-        .put(seeded.tenantId, { ...baseSettings, idpEntityId: `${IDP}/b`, jitDefaultRole: 'admin' }, seeded.adminId);
+        .put(seeded.tenantId, { ...settings(), idpEntityId: `${IDP}/b`, jitDefaultRole: 'admin' }, seeded.adminId);
       const agent = browser();
       const startRes = await agent.get('/api/v1/auth/saml/atk-b/login').expect(302);
       const req = readAuthnRequest(startRes.headers.location);

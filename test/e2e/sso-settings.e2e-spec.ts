@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import request from 'supertest';
 import { login, LoggedIn, seedTenant, Seeded, startTestApp, TestApp } from '../support/app';
-import { idpMetadataXml, makeIdpCert } from '../support/saml-idp';
+import { idpMetadataXml, makeIdpCert, ssoSettings } from '../support/saml-idp';
 
 /** Per-tenant SAML settings (GET|PUT /tenant/sso, metadata import) and the SP metadata. */
 describe('SSO settings (/api/v1/tenant/sso)', () => {
@@ -14,20 +14,7 @@ describe('SSO settings (/api/v1/tenant/sso)', () => {
   const next = makeIdpCert('idp-a-next');
   const expired = fs.readFileSync(path.resolve(__dirname, '../fixtures/saml/expired-idp-cert.pem'), 'utf8');
 
-  const settings = (over: Record<string, unknown> = {}) => ({
-    idpEntityId: 'https://idp.example.jp/a',
-    ssoUrl: 'https://idp.example.jp/a/sso',
-    certificates: [idp.certPem],
-    nameIdFormat: 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress',
-    attributeMapping: { email: 'mail', displayName: 'displayName', role: 'groups', adminValues: ['charlotte-admins'] },
-    jitEnabled: true,
-    jitDefaultRole: 'member',
-    allowIdpInitiated: false,
-    ssoRequired: false,
-    requireKeyfile: false,
-    breakGlassAdminIds: [],
-    ...over,
-  });
+  const settings = (over: Record<string, unknown> = {}) => ssoSettings('https://idp.example.jp/a', idp.certPem, over);
 
   beforeAll(async () => {
     // https PUBLIC_URL (as in production); the tests speak plain HTTP, so no Secure flag on the cookie

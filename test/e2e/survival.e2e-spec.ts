@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { createTestDatabase, TestDatabase } from '../support/db';
 import { nastyString } from '../support/fuzz/arbitraries';
 import { acsForm, hostileSamlResponse } from '../support/fuzz/saml';
-import { makeIdpCert } from '../support/saml-idp';
+import { makeIdpCert, ssoSettings } from '../support/saml-idp';
 
 /**
  * Process survival (issue 13): the BUILT server, as production runs it, gets
@@ -156,19 +156,7 @@ describe('Process survival: the built server outlives every known crash request'
     const sso = await fetch(`${base}/api/v1/tenant/sso`, {
       method: 'PUT',
       headers: { 'content-type': 'application/json', cookie: session.cookie, 'x-csrf-token': session.csrf },
-      body: JSON.stringify({
-        idpEntityId: `https://idp.example.jp/${TENANT}`,
-        ssoUrl: `https://idp.example.jp/${TENANT}/sso`,
-        certificates: [idp.certPem],
-        nameIdFormat: 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress',
-        attributeMapping: { email: 'mail', displayName: 'displayName', role: 'groups', adminValues: ['charlotte-admins'] },
-        jitEnabled: false,
-        jitDefaultRole: 'member',
-        allowIdpInitiated: true,
-        ssoRequired: false,
-        requireKeyfile: false,
-        breakGlassAdminIds: [],
-      }),
+      body: JSON.stringify(ssoSettings(`https://idp.example.jp/${TENANT}`, idp.certPem, { jitEnabled: false, allowIdpInitiated: true })),
     });
     expect(sso.status).toBe(200);
   }, 180_000);

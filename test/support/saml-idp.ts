@@ -250,3 +250,25 @@ export async function startBrowserIdp(opts: {
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
+
+/**
+ * A complete, valid SSO settings body (PUT /api/v1/tenant/sso or
+ * SsoSettingsService.put) for a test IdP: e-mail NameID, the usual attribute
+ * mapping, JIT on as member, nothing enforced. Tests override what they test.
+ */
+export function ssoSettings(idpEntityId: string, certPem: string, over: Record<string, unknown> = {}) {
+  return {
+    idpEntityId,
+    ssoUrl: `${idpEntityId}/sso`,
+    certificates: [certPem],
+    nameIdFormat: 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress',
+    attributeMapping: { email: 'mail', displayName: 'displayName', role: 'groups', adminValues: ['charlotte-admins'] },
+    jitEnabled: true,
+    jitDefaultRole: 'member' as const,
+    allowIdpInitiated: false,
+    ssoRequired: false,
+    requireKeyfile: false,
+    breakGlassAdminIds: [] as string[],
+    ...over,
+  };
+}
