@@ -32,7 +32,7 @@ import {
   type SealContext,
   sealedStreamSize,
   sealValue,
-} from '../../libs/crypto/src/envelope';
+} from '@charlotte/crypto';
 import { machineInfo } from '../lib/report';
 import type { BenchContext, Scenario, ScenarioResult } from '../lib/types';
 

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { EgovActionsService, StatusTrackerService, SubmissionsService } from '@charlotte/applications';
+import { EgovActionsService, StatusTrackerService, SubmissionsService } from '@charlotte/filing';
 import { problem } from '../../apps/egov-sim/src/http';
 import type { EgovSim } from '../../apps/egov-sim/src/server';
 import { PASSWORD, seedTenant, Seeded, startTestApp, TestApp, testKeys } from '../support/app';

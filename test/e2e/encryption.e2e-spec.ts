@@ -6,7 +6,7 @@ import { Client } from 'pg';
 import request from 'supertest';
 import { UserNamesService, UsersService } from '@charlotte/auth';
 import { KeyRotationService, SealedIntegrityError, SealedTruncatedError, SealingService, TenantKeysService } from '@charlotte/crypto';
-import { EgovActionsService, StatusTrackerService, SubmissionsService } from '@charlotte/applications';
+import { EgovActionsService, StatusTrackerService, SubmissionsService } from '@charlotte/filing';
 import { KeyRotationJob } from '../../apps/api/src/jobs/key-rotation.job';
 import type { EgovSim } from '../../apps/egov-sim/src/server';
 import { login, LoggedIn, seedTenant, Seeded, startTestApp, TestApp } from '../support/app';

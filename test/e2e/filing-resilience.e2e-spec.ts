@@ -2,7 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { EgovAccountsService, EgovClient, EgovJobs, SubmissionsService } from '@charlotte/applications';
+import { EgovAccountsService, EgovClient, EgovJobs, SubmissionsService } from '@charlotte/filing';
 import { EgovSim, startEgovSim } from '../../apps/egov-sim/src/server';
 import type { RequestLogEntry } from '../../apps/egov-sim/src/types';
 import { login, LoggedIn, seedTenant, Seeded, startTestApp, TestApp } from '../support/app';
@@ -17,7 +17,7 @@ import { egovEnv, EgovProxy, Instance, linkEgovAccount, SIM_CLIENT, startAppOn, 
  * and file each application once; the scheduled jobs run by themselves.
  */
 
-/** As in libs/applications/src/egov/submissions.service.ts. */
+/** As in libs/filing/src/submissions.service.ts. */
 const MAX_ATTEMPTS = 10;
 const backoffSeconds = (attempt: number) => Math.min(6 * 3600, 30 * 2 ** Math.max(0, attempt - 1));
 

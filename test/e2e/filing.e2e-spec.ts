@@ -1,7 +1,15 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import request from 'supertest';
-import { EgovActionsService, StatusTrackerService, SubmissionsService, EgovClient, EgovAccountsService } from '@charlotte/applications';
+import {
+  buildPackage,
+  EgovActionsService,
+  StatusTrackerService,
+  SubmissionsService,
+  EgovClient,
+  EgovAccountsService,
+} from '@charlotte/filing';
+import { ProcedureRegistry } from '@charlotte/procedures';
 import { KeyRotationService, TenantKeysService } from '@charlotte/crypto';
 import type { EgovSim } from '../../apps/egov-sim/src/server';
 import { login, LoggedIn, seedTenant, Seeded, startTestApp, TestApp } from '../support/app';
@@ -623,8 +631,6 @@ describe('Filing with e-Gov (simulator)', () => {
 
   /** A minimal valid package for the simulator (kousei.xml with the 手続番号, and a form XML). */
   async function samplePackage(): Promise<Buffer> {
-    const { buildPackage } = await import('../../libs/applications/src/egov/package/package');
-    const { ProcedureRegistry } = await import('../../libs/applications/src/procedures/registry');
     const def = ProcedureRegistry.load().get('shaho-shutoku')!;
     const pkg = await buildPackage({
       procedure: def,

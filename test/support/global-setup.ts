@@ -10,7 +10,7 @@ import * as path from 'node:path';
  */
 export default async function globalSetup(): Promise<void> {
   if (process.env.TEST_DATABASE_URL) return;
-  const { openEmbeddedDatabase } = await import('../../libs/core/src/database/embedded-postgres');
+  const { openEmbeddedDatabase } = await import('../../libs/core/src');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'charlotte-test-pg-'));
   const handle = await openEmbeddedDatabase({ dataDir: dir, port: 0 });
   const url = new URL(handle.url);

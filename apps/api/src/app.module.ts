@@ -1,11 +1,13 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { ApplicationsModule } from '@charlotte/applications';
+import { ApplicationsModule, OfficesModule } from '@charlotte/applications';
 import { AuditModule } from '@charlotte/audit';
 import { AuthModule } from '@charlotte/auth';
 import { AppConfig, ConfigModule, HealthModule } from '@charlotte/core';
 import { CryptoModule } from '@charlotte/crypto';
+import { FilingModule } from '@charlotte/filing';
+import { ProceduresModule } from '@charlotte/procedures';
 import { KeyRotationJob } from './jobs/key-rotation.job';
 import { appDataSourceOptions } from './schema';
 
@@ -23,7 +25,11 @@ export class AppModule {
         CryptoModule,
         AuditModule,
         AuthModule,
+        // In this order so that the OpenAPI document lists the paths as before the libs were split.
+        OfficesModule,
+        ProceduresModule,
         ApplicationsModule,
+        FilingModule,
       ],
       providers: [KeyRotationJob],
     };

@@ -1,22 +1,12 @@
+// The public surface of libs/applications: offices, applications (ApplicationStore owns their rows and
+// events), attachments, and the extension points other libs register with (extensions.ts).
 export * from './applications.module';
+export * from './offices/offices.module';
+export { actorOf } from './applications/actor';
+export * from './applications/application.store';
 export * from './applications/applications.service';
 export * from './applications/dto/application.dto';
-export * from './attachments/attachments.service';
-export * from './blobs';
+export * from './applications/extensions';
+export { AttachmentsService, cleanFileName, contentDisposition } from './attachments/attachments.service';
 export * from './offices/offices.service';
 export * from './offices/dto/office.dto';
-export * from './procedures/procedures.service';
-export type { ProcedureDefinition } from './procedures/definition';
-export { toEra, fromEra } from './procedures/era';
-export * from './scanning/scanner';
-export { ClamdScanner, scanWhileStreaming } from './scanning/clamd-scanner';
-export { sniffType } from './scanning/sniff';
-export * from './egov/egov-client';
-export * from './egov/egov-accounts.service';
-export * from './egov/submissions.service';
-export * from './egov/egov-actions.service';
-export * from './egov/case-notices.service';
-export * from './egov/status-tracker.service';
-export * from './egov/notices.service';
-export * from './egov/documents.service';
-export * from './egov/egov.jobs';

@@ -1,7 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiCookieAuth, ApiCreatedResponse, ApiOkResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { Caller, CurrentCaller, IdParam, Roles, Scopes, tenantOf } from '@charlotte/core';
-import { AttachmentsService } from '../attachments/attachments.service';
 import { ApplicationsService } from './applications.service';
 import {
   ApplicationDetail,
@@ -20,10 +19,7 @@ import {
 @Roles('admin', 'member')
 @Controller('applications')
 export class ApplicationsController {
-  constructor(
-    private readonly applications: ApplicationsService,
-    private readonly attachments: AttachmentsService,
-  ) {}
+  constructor(private readonly applications: ApplicationsService) {}
 
   @Get()
   @Scopes('applications:read')
@@ -58,7 +54,7 @@ export class ApplicationsController {
   @Scopes('applications:write')
   @ApiQuery({ name: 'version', required: false, description: 'when given, a stale version answers 409' })
   async remove(@CurrentCaller() c: Caller, @Param() { id }: IdParam, @Query('version') version?: string): Promise<void> {
-    await this.attachments.deleteApplication(tenantOf(c), id, version && /^\d+$/.test(version) ? Number(version) : undefined);
+    await this.applications.delete(tenantOf(c), id, version && /^\d+$/.test(version) ? Number(version) : undefined);
   }
 
   @Post(':id/validate')

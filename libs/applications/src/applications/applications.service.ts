@@ -3,12 +3,11 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '@charlotte/audit';
-import { Caller, ConflictError, decodeCursor, DomainError, encodeCursor, NotFoundError, ValidationFailedError } from '@charlotte/core';
+import { Caller, ConflictError, decodeCursor, DomainError, encodeCursor, ValidationFailedError } from '@charlotte/core';
 import { KeyRotationService, SealingService } from '@charlotte/crypto';
-import { CaseNoticesService } from '../egov/case-notices.service';
-import { EgovActionsService } from '../egov/egov-actions.service';
+import { ProceduresService } from '@charlotte/procedures';
+import { AttachmentsService } from '../attachments/attachments.service';
 import { OfficesService } from '../offices/offices.service';
-import { ProceduresService } from '../procedures/procedures.service';
 import {
   ApplicationDetail,
   ApplicationListView,
@@ -21,31 +20,15 @@ import {
   ValidationResultView,
 } from './dto/application.dto';
 import { actorOf } from './actor';
+import { ApplicationRow, ApplicationStore, EDITABLE } from './application.store';
+import { DetailPartRegistry } from './extensions';
 
 const TITLE = 'application.title';
 const FORM = 'application.form';
-/** Before submission the user may still change or delete an application. */
-const EDITABLE: ApplicationStatus[] = ['draft', 'ready'];
-/** When e-Gov asks for a correction (補正), form, title and attachments are editable again, until the 補正 is sent. */
-const CORRECTABLE: ApplicationStatus[] = [...EDITABLE, 'correction_requested'];
-
-interface Row {
-  id: string;
-  office_id: string;
-  procedure_code: string;
-  procedure_version: number;
-  status: ApplicationStatus;
-  title_sealed: Buffer;
-  form_sealed?: Buffer;
-  version: number;
-  created_at: Date;
-  updated_at: Date;
-  arrive_id?: string | null;
-  egov_status?: string | null;
-  failure_reason?: string | null;
-}
-
-export { actorOf };
+type SummaryRow = Pick<
+  ApplicationRow,
+  'id' | 'office_id' | 'procedure_code' | 'procedure_version' | 'status' | 'title_sealed' | 'version' | 'created_at' | 'updated_at'
+>;
 
 /**
  * Applications (申請) of a tenant: drafts edited until valid (`ready`), with
@@ -61,8 +44,9 @@ export class ApplicationsService {
     private readonly procedures: ProceduresService,
     private readonly offices: OfficesService,
     private readonly audit: AuditService,
-    private readonly caseNotices: CaseNoticesService,
-    private readonly actions: EgovActionsService,
+    private readonly store: ApplicationStore,
+    private readonly attachments: AttachmentsService,
+    private readonly detailParts: DetailPartRegistry,
     rotation: KeyRotationService,
   ) {
     // A tenant key rotation re-encrypts these too (attachment blobs: see the note on issue 7).
@@ -72,7 +56,7 @@ export class ApplicationsService {
     rotation.register({ table: 'attachments', column: 'name_sealed', purpose: 'attachment.name' });
   }
 
-  private async summary(tenantId: string, r: Row): Promise<ApplicationSummary> {
+  private async summary(tenantId: string, r: SummaryRow): Promise<ApplicationSummary> {
     return {
       id: r.id,
       title: await this.sealing.openString(tenantId, TITLE, r.id, r.title_sealed),
@@ -165,7 +149,7 @@ export class ApplicationsService {
       where.push(`(created_at, id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
     }
     params.push(limit + 1);
-    const rows: Array<Row & { c: string }> = await this.ds.query(
+    const rows: Array<SummaryRow & { c: string }> = await this.ds.query(
       `SELECT id, office_id, procedure_code, procedure_version, status, title_sealed, version, created_at, updated_at,
               to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS c
          FROM applications WHERE ${where.join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT $${params.length}`,
@@ -179,44 +163,17 @@ export class ApplicationsService {
     return { items, nextCursor: rows.length > limit && last ? encodeCursor({ c: last.c, i: last.id }) : null };
   }
 
-  private async row(m: EntityManager | DataSource, tenantId: string, id: string, lock = false): Promise<Row> {
-    const rows: Row[] = await m.query(
-      `SELECT id, office_id, procedure_code, procedure_version, status, title_sealed, form_sealed, version, created_at, updated_at,
-              arrive_id, egov_status, failure_reason
-         FROM applications WHERE tenant_id = $1 AND id = $2${lock ? ' FOR UPDATE' : ''}`,
-      [tenantId, id],
-    );
-    if (!rows[0]) throw new NotFoundError('application');
-    return rows[0];
-  }
-
-  /**
-   * 404 for another tenant's or an unknown id; 409 not_editable once
-   * submitted, except while e-Gov waits for a correction (補正) that is not on
-   * its way yet (409 action_in_progress then).
-   */
-  async assertEditable(
-    tenantId: string,
-    id: string,
-    m: EntityManager | DataSource = this.ds,
-    r?: { status: ApplicationStatus },
-  ): Promise<void> {
-    r ??= await this.row(m, tenantId, id);
-    if (!CORRECTABLE.includes(r.status))
-      throw new ConflictError('not_editable', `An application in status ${r.status} can no longer be changed.`);
-    if (r.status === 'correction_requested') {
-      // In the caller's transaction (under its row lock): edits and the 補正 being sent exclude each other.
-      if (await this.actions.inFlight(m, tenantId, id))
-        throw new ConflictError('action_in_progress', 'A 補正 or 取下げ of this application is on its way to e-Gov; wait for its outcome.');
-    }
+  /** See ApplicationStore.assertEditable (kept here for the services of this lib that already call it). */
+  assertEditable(tenantId: string, id: string, m: EntityManager | DataSource = this.ds, r?: { status: ApplicationStatus }): Promise<void> {
+    return this.store.assertEditable(tenantId, id, m, r);
   }
 
   async get(tenantId: string, caller: Caller, id: string, unmask: boolean): Promise<ApplicationDetail> {
     if (unmask && caller.kind !== 'session')
       throw new DomainError(403, 'unmask_not_allowed', 'Forbidden', 'Only a logged-in user of this tenant can see 個人番号 unmasked.');
-    const r = await this.row(this.ds, tenantId, id);
+    const r = await this.store.row(tenantId, id);
     const def = this.procedures.get(r.procedure_code, r.procedure_version);
-    const form = JSON.parse(await this.sealing.openString(tenantId, FORM, id, r.form_sealed as Buffer)) as Record<string, unknown>;
+    const form = JSON.parse(await this.sealing.openString(tenantId, FORM, id, r.form_sealed)) as Record<string, unknown>;
     const events: Array<{
       at: Date;
       kind: string;
@@ -236,29 +193,7 @@ export class ApplicationsService {
       actor: e.actor,
       details: e.details,
     }));
-    const attachments: Array<{
-      id: string;
-      name_sealed: Buffer;
-      content_type: string;
-      size: string;
-      sha256: Buffer;
-      scan: 'clean';
-      created_at: Date;
-    }> = await this.ds.query(
-      `SELECT id, name_sealed, content_type, size, sha256, scan, created_at FROM attachments WHERE tenant_id = $1 AND application_id = $2 ORDER BY created_at, id`,
-      [tenantId, id],
-    );
-    const files = [];
-    for (const a of attachments)
-      files.push({
-        id: a.id,
-        fileName: await this.sealing.openString(tenantId, 'attachment.name', a.id, a.name_sealed),
-        contentType: a.content_type,
-        size: Number(a.size),
-        sha256: a.sha256.toString('hex'),
-        scan: a.scan,
-        createdAt: new Date(a.created_at).toISOString(),
-      });
+    const files = await this.attachments.list(tenantId, id);
     if (unmask)
       await this.audit.record({
         category: 'access',
@@ -267,25 +202,29 @@ export class ApplicationsService {
         tenantId,
         target: { type: 'application', id },
       });
-    return {
+    const detail = {
       ...(await this.summary(tenantId, r)),
-      arriveId: r.arrive_id ?? null,
-      egovStatus: r.egov_status ?? null,
-      failureReason: r.failure_reason ?? null,
-      egovNotices: r.arrive_id ? await this.caseNotices.list(tenantId, id) : [],
-      lastAction: r.arrive_id ? await this.actions.latest(tenantId, id) : null,
+      // Parts other libs registered (libs/filing: arriveId, egovStatus, failureReason, egovNotices, lastAction).
+      ...(await this.detailParts.render(tenantId, {
+        id,
+        status: r.status,
+        arriveId: r.arrive_id,
+        egovStatus: r.egov_status,
+        failureReason: r.failure_reason,
+      })),
       form: unmask ? form : this.procedures.mask(def, form),
       masked: !unmask,
       timeline,
       attachments: files,
     };
+    return detail as ApplicationDetail;
   }
 
   async update(tenantId: string, caller: Caller, id: string, dto: UpdateApplicationDto): Promise<ApplicationDetail> {
     const actor = actorOf(caller);
     const changes: string[] = [];
     await this.ds.transaction(async (m) => {
-      const r = await this.row(m, tenantId, id, true);
+      const r = await this.store.lock(m, tenantId, id);
       if (r.version !== dto.version)
         throw new ConflictError('version_conflict', 'The application was changed by someone else; reload it and try again.');
       await this.assertEditable(tenantId, id, m, r);
@@ -332,10 +271,10 @@ export class ApplicationsService {
     return this.get(tenantId, caller, id, false);
   }
 
-  /** Deletes a draft (or ready) application, its attachments' rows; the caller removes their blobs. */
-  async delete(tenantId: string, id: string, expectedVersion?: number): Promise<{ blobKeys: string[] }> {
+  /** Deletes a draft (or ready) application, its attachments' rows, then their stored files. */
+  async delete(tenantId: string, id: string, expectedVersion?: number): Promise<void> {
     const blobKeys = await this.ds.transaction(async (m) => {
-      const r = await this.row(m, tenantId, id, true);
+      const r = await this.store.lock(m, tenantId, id);
       if (expectedVersion !== undefined && r.version !== expectedVersion)
         throw new ConflictError('version_conflict', 'The application was changed by someone else; reload it and try again.');
       if (!EDITABLE.includes(r.status))
@@ -355,16 +294,16 @@ export class ApplicationsService {
       target: { type: 'application', id },
       details: { attachments: blobKeys.length },
     });
-    return { blobKeys };
+    await this.attachments.deleteBlobs(blobKeys);
   }
 
   /** Every rule the form breaks, at once; a valid draft becomes `ready`. */
   async validate(tenantId: string, caller: Caller, id: string): Promise<ValidationResultView> {
     const actor = actorOf(caller);
     const out = await this.ds.transaction(async (m) => {
-      const r = await this.row(m, tenantId, id, true);
+      const r = await this.store.lock(m, tenantId, id);
       const def = this.procedures.get(r.procedure_code, r.procedure_version);
-      const form = JSON.parse(await this.sealing.openString(tenantId, FORM, id, r.form_sealed as Buffer)) as Record<string, unknown>;
+      const form = JSON.parse(await this.sealing.openString(tenantId, FORM, id, r.form_sealed)) as Record<string, unknown>;
       const errors = this.procedures.validate(def, form, 'complete');
       let status = r.status;
       let version = r.version;

@@ -8,16 +8,19 @@ import { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '@charlotte/audit';
 import { APP_CONFIG, AppConfig, Caller, DomainError, NotFoundError, ValidationFailedError } from '@charlotte/core';
 import { KeyRotationService, SealingService } from '@charlotte/crypto';
-import { actorOf, ApplicationsService } from '../applications/applications.service';
-import { ApplicationStatus, AttachmentView } from '../applications/dto/application.dto';
-import type { BlobStore } from '../blobs/blob-store';
-import { scanWhileStreaming } from '../scanning/clamd-scanner';
-import { MalwareScanner, ScannerUnavailableError } from '../scanning/scanner';
-import { SNIFF_BYTES, sniffType } from '../scanning/sniff';
-
-import { BLOB_STORE, MALWARE_SCANNER } from '../tokens';
-
-export { BLOB_STORE, MALWARE_SCANNER };
+import {
+  BLOB_STORE,
+  BlobStore,
+  MALWARE_SCANNER,
+  MalwareScanner,
+  ScannerUnavailableError,
+  scanWhileStreaming,
+  SNIFF_BYTES,
+  sniffType,
+} from '@charlotte/storage';
+import { actorOf } from '../applications/actor';
+import { ApplicationStore } from '../applications/application.store';
+import { AttachmentView } from '../applications/dto/application.dto';
 
 const CONTENT = 'attachment';
 const NAME = 'attachment.name';
@@ -78,7 +81,7 @@ export class AttachmentsService {
     @Inject(BLOB_STORE) private readonly blobs: BlobStore,
     @Inject(MALWARE_SCANNER) private readonly scanner: MalwareScanner,
     private readonly sealing: SealingService,
-    private readonly applications: ApplicationsService,
+    private readonly applications: ApplicationStore,
     private readonly audit: AuditService,
     rotation: KeyRotationService,
   ) {
@@ -307,12 +310,8 @@ export class AttachmentsService {
 
   /** Under the application's row lock: it may have been submitted, deleted or its 補正 sent meanwhile. */
   private async lockEditable(m: EntityManager, tenantId: string, applicationId: string): Promise<void> {
-    const app: Array<{ status: ApplicationStatus }> = await m.query(
-      `SELECT status FROM applications WHERE tenant_id = $1 AND id = $2 FOR UPDATE`,
-      [tenantId, applicationId],
-    );
-    if (!app[0]) throw new NotFoundError('application');
-    await this.applications.assertEditable(tenantId, applicationId, m, app[0]);
+    const app = await this.applications.lock(m, tenantId, applicationId);
+    await this.applications.assertEditable(tenantId, applicationId, m, app);
   }
 
   async remove(tenantId: string, caller: Caller, applicationId: string, id: string): Promise<void> {
@@ -337,9 +336,36 @@ export class AttachmentsService {
     });
   }
 
-  /** Deletes an application (draft or ready) and the stored files of its attachments. */
-  async deleteApplication(tenantId: string, id: string, version?: number): Promise<void> {
-    const { blobKeys } = await this.applications.delete(tenantId, id, version);
+  /** The attachments of an application, for its detail view (names opened). */
+  async list(tenantId: string, applicationId: string): Promise<AttachmentView[]> {
+    const attachments: Array<{
+      id: string;
+      name_sealed: Buffer;
+      content_type: string;
+      size: string;
+      sha256: Buffer;
+      scan: 'clean';
+      created_at: Date;
+    }> = await this.ds.query(
+      `SELECT id, name_sealed, content_type, size, sha256, scan, created_at FROM attachments WHERE tenant_id = $1 AND application_id = $2 ORDER BY created_at, id`,
+      [tenantId, applicationId],
+    );
+    const files: AttachmentView[] = [];
+    for (const a of attachments)
+      files.push({
+        id: a.id,
+        fileName: await this.sealing.openString(tenantId, NAME, a.id, a.name_sealed),
+        contentType: a.content_type,
+        size: Number(a.size),
+        sha256: a.sha256.toString('hex'),
+        scan: a.scan,
+        createdAt: new Date(a.created_at).toISOString(),
+      });
+    return files;
+  }
+
+  /** The stored files of a deleted application's attachments (ApplicationsService.delete removed their rows). */
+  async deleteBlobs(blobKeys: string[]): Promise<void> {
     for (const k of blobKeys) await this.blobs.delete(k);
   }
 }

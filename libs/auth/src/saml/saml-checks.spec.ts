@@ -1,4 +1,4 @@
-import { assertNoPersonalData } from '../../../audit/src/events/personal-data';
+import { assertNoPersonalData } from '@charlotte/audit';
 import { algorithmCode, postcheckAssertion, precheckResponse, reasonForLibraryError, SamlRejection, statusCode } from './saml-checks';
 
 const ACS = 'https://sp.example/acs';

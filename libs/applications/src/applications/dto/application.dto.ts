@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsObject, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
 import { IsCalendarDate, IsOptionalNonNull, UUID_PATTERN } from '@charlotte/core';
 
 export const APPLICATION_STATUSES = [
@@ -151,6 +151,8 @@ export class AttachmentView {
   @ApiProperty() createdAt: string;
 }
 
+// The next two shapes are part of the application detail's contract (GET /applications/{id}); libs/filing
+// fills them through a DetailPart (extensions.ts), so this lib declares them but never reads e-Gov data.
 export class EgovCaseNoticeDto {
   @ApiProperty() noticeSubId: string;
   @ApiProperty({ description: "the government's notice type: 補正, 取下げ, お知らせ, …" }) type: string;
@@ -200,35 +202,4 @@ export class ValidationResultView {
   @ApiProperty({ type: [FieldErrorView] }) errors: FieldErrorView[];
   @ApiProperty({ enum: APPLICATION_STATUSES }) status: ApplicationStatus;
   @ApiProperty() version: number;
-}
-
-export class AmendApplicationDto {
-  @ApiProperty({ description: 'the version the user saw (a stale one answers 409 version_conflict)' })
-  @IsInt()
-  @Min(1)
-  version: number;
-}
-
-export class WithdrawApplicationDto {
-  @ApiProperty({ description: '取下げ理由 (sent to e-Gov; sealed at rest)', minLength: 1, maxLength: 1000 })
-  @IsString()
-  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value))
-  @Length(1, 1000)
-  reason: string;
-}
-
-export class EgovActionAcceptedView {
-  @ApiProperty() actionId: string;
-  @ApiProperty({ enum: ['amend', 'withdraw'] }) kind: 'amend' | 'withdraw';
-  @ApiProperty({ enum: ['pending', 'sending', 'done', 'failed'] }) state: 'pending' | 'sending' | 'done' | 'failed';
-  @ApiProperty({ enum: APPLICATION_STATUSES }) status: ApplicationStatus;
-}
-
-export class ReopenApplicationDto {
-  @ApiPropertyOptional({
-    description: 'needed when the last attempt may have reached e-Gov: the user checked the e-Gov account and it did not arrive',
-  })
-  @IsOptional()
-  @IsBoolean()
-  confirmNotReceived?: boolean;
 }

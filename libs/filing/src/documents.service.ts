@@ -6,8 +6,8 @@ import { DataSource } from 'typeorm';
 import { AuditService } from '@charlotte/audit';
 import { NotFoundError } from '@charlotte/core';
 import { KeyRotationService, SealingService } from '@charlotte/crypto';
-import { BLOB_STORE, contentDisposition } from '../attachments/attachments.service';
-import type { BlobStore } from '../blobs/blob-store';
+import { contentDisposition } from '@charlotte/applications';
+import { BLOB_STORE, BlobStore } from '@charlotte/storage';
 
 export interface DocumentView {
   id: string;

@@ -1,7 +1,8 @@
 /**
  * Test-only: a complete, valid form per procedure, as a client sends it (the
  * My Number 123456789018 has a valid check digit). The specs of the
- * procedures and of the e-Gov package share it. Not exported from index.ts.
+ * procedures and of the e-Gov package (libs/filing) share it, so index.ts exports
+ * it (plain data; nothing in the app imports it).
  */
 export const MY_NUMBER = '123456789018';
 

@@ -1,4 +1,4 @@
-import { ERA_CODES } from '../../procedures/era';
+import { ERA_CODES } from '@charlotte/procedures';
 import { EMPLOYMENT_ERA_CODES, EMPLOYMENT_ERA_CODES_VERIFIED, PENSION_ERA_CODES, toGovEraDate } from './era-format';
 
 describe(toGovEraDate.name, () => {

@@ -38,9 +38,9 @@ describe(ProcedureRegistry.name, () => {
     });
 
     it('walks up from the compiled output to the repository', () => {
-      const repoRoot = path.resolve(__dirname, '../../../..');
+      const repoRoot = path.resolve(__dirname, '../../..');
       expect(path.join(repoRoot, DEFINITIONS_RELATIVE_DIR)).toBe(repoDefinitions);
-      const compiled = path.join(repoRoot, 'dist/apps/api/libs/applications/src/procedures');
+      const compiled = path.join(repoRoot, 'dist/apps/api/libs/procedures/src');
       expect(findDefinitionsDir(compiled)).toBe(repoDefinitions);
     });
 

@@ -5,10 +5,7 @@
 import { DOMParser } from '@xmldom/xmldom';
 import type { Document, Element } from '@xmldom/xmldom';
 import * as yauzl from 'yauzl';
-import type { ProcedureDefinition } from '../../procedures/definition';
-import { normalizeForm } from '../../procedures/normalize';
-import { ProcedureRegistry } from '../../procedures/registry';
-import { MY_NUMBER, VALID_FORMS as INPUT_FORMS } from '../../procedures/test-forms';
+import { MY_NUMBER, normalizeForm, ProcedureDefinition, ProcedureRegistry, VALID_FORMS as INPUT_FORMS } from '@charlotte/procedures';
 import type { PackageApplicant, PackageAttachment, PackageInput, PackageOffice } from './types';
 
 export const registry = ProcedureRegistry.load();

@@ -4,7 +4,7 @@ import { parseDefinition, ProcedureDefinitionError } from './definition';
 import type { ProcedureDefinition } from './definition';
 
 /** Where the definition files live, relative to the repository root. */
-export const DEFINITIONS_RELATIVE_DIR = path.join('libs', 'applications', 'src', 'procedures', 'definitions');
+export const DEFINITIONS_RELATIVE_DIR = path.join('libs', 'procedures', 'src', 'definitions');
 
 const FILE_NAME = /^([a-z][a-z0-9]*(?:-[a-z0-9]+)*)\.v([1-9][0-9]*)\.json$/;
 
@@ -17,7 +17,7 @@ export interface DefinitionFile {
 /**
  * Finds the definitions directory: `definitions/` beside this file when it was
  * copied there (a build that ships the JSON as assets), otherwise the first
- * ancestor of `from` that contains libs/applications/src/procedures/definitions
+ * ancestor of `from` that contains libs/procedures/src/definitions
  * (ts-jest runs the sources; the compiled app runs from dist/apps/api/... inside
  * the repository).
  */

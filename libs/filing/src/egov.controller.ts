@@ -17,12 +17,7 @@ import {
   tenantOf,
   UUID_PATTERN,
 } from '@charlotte/core';
-import {
-  AmendApplicationDto,
-  EgovActionAcceptedView,
-  ReopenApplicationDto,
-  WithdrawApplicationDto,
-} from '../applications/dto/application.dto';
+import { AmendApplicationDto, EgovActionAcceptedView, ReopenApplicationDto, WithdrawApplicationDto } from './dto/filing.dto';
 import { DocumentsService, DocumentView } from './documents.service';
 import { EgovActionsService } from './egov-actions.service';
 import { EgovAccountsService } from './egov-accounts.service';

@@ -1,4 +1,4 @@
-import { toEra } from '../../procedures/era';
+import { toEra } from '@charlotte/procedures';
 
 /**
  * Dates in the government XML: an era code followed by YYMMDD (era year,

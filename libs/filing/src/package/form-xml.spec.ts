@@ -1,6 +1,5 @@
 import type { Element } from '@xmldom/xmldom';
-import { listFields } from '../../procedures/definition';
-import { validateForm } from '../../procedures/validate';
+import { listFields, validateForm } from '@charlotte/procedures';
 import { EgovPackageError } from './errors';
 import { buildFormXml, formFileName, FORM_XML_FORMAT } from './form-xml';
 import { definition, elements, MY_NUMBER, OFFICE, packageInput, parseXml, VALID_FORMS } from './test-helpers';

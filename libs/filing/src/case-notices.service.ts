@@ -3,7 +3,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { KeyRotationService, SealingService } from '@charlotte/crypto';
-import { EgovCaseNoticeDto } from '../applications/dto/application.dto';
+import { EgovCaseNoticeDto } from '@charlotte/applications';
 import { EgovCase, EgovClient, EgovError } from './egov-client';
 
 const TITLE = 'egov_notice.title';

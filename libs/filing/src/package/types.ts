@@ -1,4 +1,4 @@
-import type { ProcedureDefinition } from '../../procedures/definition';
+import type { ProcedureDefinition } from '@charlotte/procedures';
 
 /**
  * The office (事業所) the application is filed for. Identifiers are stored

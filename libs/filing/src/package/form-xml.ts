@@ -1,5 +1,5 @@
-import { fieldMap } from '../../procedures/definition';
-import type { FieldDefinition, ProcedureDefinition } from '../../procedures/definition';
+import { fieldMap } from '@charlotte/procedures';
+import type { FieldDefinition, ProcedureDefinition } from '@charlotte/procedures';
 import { toGovEraDate } from './era-format';
 import type { EraCodeSet } from './era-format';
 import { EgovPackageError } from './errors';

@@ -1,0 +1,35 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { IsBoolean, IsInt, IsOptional, IsString, Length, Min } from 'class-validator';
+import { APPLICATION_STATUSES, ApplicationStatus } from '@charlotte/applications';
+
+export class AmendApplicationDto {
+  @ApiProperty({ description: 'the version the user saw (a stale one answers 409 version_conflict)' })
+  @IsInt()
+  @Min(1)
+  version: number;
+}
+
+export class WithdrawApplicationDto {
+  @ApiProperty({ description: '取下げ理由 (sent to e-Gov; sealed at rest)', minLength: 1, maxLength: 1000 })
+  @IsString()
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value))
+  @Length(1, 1000)
+  reason: string;
+}
+
+export class EgovActionAcceptedView {
+  @ApiProperty() actionId: string;
+  @ApiProperty({ enum: ['amend', 'withdraw'] }) kind: 'amend' | 'withdraw';
+  @ApiProperty({ enum: ['pending', 'sending', 'done', 'failed'] }) state: 'pending' | 'sending' | 'done' | 'failed';
+  @ApiProperty({ enum: APPLICATION_STATUSES }) status: ApplicationStatus;
+}
+
+export class ReopenApplicationDto {
+  @ApiPropertyOptional({
+    description: 'needed when the last attempt may have reached e-Gov: the user checked the e-Gov account and it did not arrive',
+  })
+  @IsOptional()
+  @IsBoolean()
+  confirmNotReceived?: boolean;
+}

@@ -1,0 +1,68 @@
+import { Injectable, Module, OnModuleInit } from '@nestjs/common';
+import { ApplicationsModule, DetailPartRegistry, EditGuardRegistry } from '@charlotte/applications';
+import { ConflictError } from '@charlotte/core';
+import { ProceduresModule } from '@charlotte/procedures';
+import { StorageModule } from '@charlotte/storage';
+import { CaseNoticesService } from './case-notices.service';
+import { DocumentsService } from './documents.service';
+import { EgovAccountsService } from './egov-accounts.service';
+import { EgovActionsService } from './egov-actions.service';
+import { EgovClient } from './egov-client';
+import { EgovController, FilingController, NoticesController } from './egov.controller';
+import { EgovJobs } from './egov.jobs';
+import { NoticesService } from './notices.service';
+import { StatusTrackerService } from './status-tracker.service';
+import { SubmissionsService } from './submissions.service';
+
+/** What this lib adds to libs/applications through its extension points (the dependency stays one-way). */
+@Injectable()
+class FilingExtensions implements OnModuleInit {
+  constructor(
+    private readonly guards: EditGuardRegistry,
+    private readonly parts: DetailPartRegistry,
+    private readonly actions: EgovActionsService,
+    private readonly caseNotices: CaseNoticesService,
+  ) {}
+
+  onModuleInit(): void {
+    // While a 補正 or 取下げ is on its way to e-Gov, the form stays as it is being sent. The guard runs in the
+    // editing transaction, under the application's row lock, which the action's worker takes too.
+    this.guards.register(async (m, tenantId, applicationId, status) => {
+      if (status !== 'correction_requested') return;
+      if (await this.actions.inFlight(m, tenantId, applicationId))
+        throw new ConflictError('action_in_progress', 'A 補正 or 取下げ of this application is on its way to e-Gov; wait for its outcome.');
+    });
+    // The e-Gov side of the application detail (GET /applications/{id}).
+    this.parts.register(async (tenantId, app) => ({
+      arriveId: app.arriveId ?? null,
+      egovStatus: app.egovStatus ?? null,
+      failureReason: app.failureReason ?? null,
+      egovNotices: app.arriveId ? await this.caseNotices.list(tenantId, app.id) : [],
+      lastAction: app.arriveId ? await this.actions.latest(tenantId, app.id) : null,
+    }));
+  }
+}
+
+/**
+ * The e-Gov gateway: client, package builder, durable jobs (submission, 補正, 取下げ), accounts,
+ * status tracking, case notices, official documents, and the お知らせ they raise (kept here until
+ * libs/notifications exists). Depends on applications, never the reverse.
+ */
+@Module({
+  imports: [ApplicationsModule, ProceduresModule, StorageModule],
+  controllers: [EgovController, FilingController, NoticesController],
+  providers: [
+    EgovClient,
+    EgovAccountsService,
+    NoticesService,
+    SubmissionsService,
+    EgovActionsService,
+    CaseNoticesService,
+    StatusTrackerService,
+    DocumentsService,
+    EgovJobs,
+    FilingExtensions,
+  ],
+  exports: [EgovAccountsService, SubmissionsService, EgovActionsService, StatusTrackerService, NoticesService, EgovJobs],
+})
+export class FilingModule {}

@@ -1,0 +1,13 @@
+// The public surface of libs/procedures: pure rules (definitions, validation, formats, era dates), no I/O
+// apart from reading the definition files once at start. Nothing here imports another lib of ours except core.
+export * from './procedures.module';
+export * from './procedures.service';
+export type { FieldDefinition, ProcedureDefinition } from './definition';
+export { fieldMap, listFields } from './definition';
+export { ERA_CODES, toEra, fromEra } from './era';
+export { normalizeForm } from './normalize';
+export { ProcedureRegistry } from './registry';
+export type { FieldError, ValidationMode } from './validate';
+export { validateForm } from './validate';
+// Test fixtures shared by the procedure tests and the e-Gov package tests of libs/filing (data only).
+export { MY_NUMBER, VALID_FORMS } from './test-forms';
