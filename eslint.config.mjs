@@ -5,8 +5,57 @@ import tseslint from 'typescript-eslint';
 import pluginVue from 'eslint-plugin-vue';
 import prettier from 'eslint-config-prettier';
 
+/**
+ * The dependency graph of our libs (docs/architecture.md): each lib may import only the libs listed
+ * here, and only through their index (`@charlotte/<lib>`). One-way by construction: a lib never lists
+ * one that lists it. backup and notifications are declared ahead of their issues.
+ */
+export const LIB_DEPENDENCIES = {
+  core: [],
+  crypto: ['core'],
+  audit: ['core', 'crypto'],
+  auth: ['core', 'crypto', 'audit'],
+  procedures: ['core'],
+  storage: ['core'],
+  applications: ['core', 'crypto', 'audit', 'procedures', 'storage'],
+  filing: ['core', 'crypto', 'audit', 'procedures', 'storage', 'applications'],
+  backup: ['core', 'crypto', 'audit', 'storage'],
+  notifications: ['core', 'crypto', 'audit'],
+};
+const LIBS = Object.keys(LIB_DEPENDENCIES);
+const TEST_FILES = ['**/*.spec.ts', '**/*.int-spec.ts'];
+
+/** no-restricted-imports options for the files of `lib` (tests may also reach test/support and the app's schema). */
+export function libImportRules(lib, { test = false } = {}) {
+  const forbidden = LIBS.filter((l) => l !== lib && !LIB_DEPENDENCIES[lib].includes(l));
+  const patterns = [
+    { group: ['@charlotte/*/**'], message: "Import another lib only through its index ('@charlotte/<lib>'), never a file inside it." },
+    {
+      // A relative path into another lib's folder is a deep import that also dodges the graph.
+      regex: `^(\\.\\./)+(libs/)?(${LIBS.filter((l) => l !== lib).join('|')})/src(/|$)`,
+      message: "Import another lib only through '@charlotte/<lib>'.",
+    },
+  ];
+  if (forbidden.length)
+    patterns.push({
+      regex: `^@charlotte/(${forbidden.join('|')})$`,
+      message: `libs/${lib} may depend only on ${LIB_DEPENDENCIES[lib].join(', ') || 'no other lib'} (docs/architecture.md: the graph is one-way).`,
+    });
+  if (!test) patterns.push({ regex: '^(\\.\\./)+(apps|test)/', message: 'A lib never imports from apps/ or test/.' });
+  return ['error', { patterns }];
+}
+
+const libBoundaries = LIBS.flatMap((lib) => [
+  { files: [`libs/${lib}/src/**/*.ts`], rules: { 'no-restricted-imports': libImportRules(lib) } },
+  {
+    files: TEST_FILES.map((f) => `libs/${lib}/src/${f}`),
+    rules: { 'no-restricted-imports': libImportRules(lib, { test: true }) },
+  },
+]);
+
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', 'data/**', 'coverage/**', '**/*.d.ts'] },
+  // test/fixtures/lint holds files that break the rules on purpose; lint-boundaries.spec.ts lints them itself.
+  { ignores: ['**/dist/**', '**/node_modules/**', 'data/**', 'coverage/**', '**/*.d.ts', 'test/fixtures/lint/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   ...pluginVue.configs['flat/recommended'],
@@ -36,5 +85,6 @@ export default tseslint.config(
     languageOptions: { sourceType: 'commonjs' },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
+  ...libBoundaries,
   prettier,
 );
