@@ -5,9 +5,10 @@ import { DataSource } from 'typeorm';
 import { KeyRotationService, SealingService } from '@charlotte/crypto';
 import { EgovCaseNoticeDto } from '@charlotte/applications';
 import { EgovCase, EgovClient, EgovError } from './egov-client';
+import { PURPOSE } from './sealing-purposes';
 
-const TITLE = 'egov_notice.title';
-const BODY = 'egov_notice.body';
+const TITLE = PURPOSE.egovNoticeTitle;
+const BODY = PURPOSE.egovNoticeBody;
 
 /**
  * The notices e-Gov sends about a case (what to correct for 補正, the receipt

@@ -6,8 +6,9 @@ import { DataSource } from 'typeorm';
 import { AuditService } from '@charlotte/audit';
 import { NotFoundError } from '@charlotte/core';
 import { KeyRotationService, SealingService } from '@charlotte/crypto';
-import { contentDisposition } from '@charlotte/applications';
+import { ApplicationStore, contentDisposition } from '@charlotte/applications';
 import { BLOB_STORE, BlobStore } from '@charlotte/storage';
+import { PURPOSE } from './sealing-purposes';
 
 export interface DocumentView {
   id: string;
@@ -27,18 +28,18 @@ export class DocumentsService {
     @InjectDataSource() private readonly ds: DataSource,
     @Inject(BLOB_STORE) private readonly blobs: BlobStore,
     private readonly sealing: SealingService,
+    private readonly store: ApplicationStore,
     private readonly audit: AuditService,
     rotation: KeyRotationService,
   ) {
     // Official documents are kept for years: a tenant key rotation writes them again under the new key version.
-    rotation.registerBlobs({ table: 'official_documents', keyColumn: 'blob_key', purpose: 'document', store: blobs });
-    rotation.register({ table: 'official_documents', column: 'title_sealed', purpose: 'document.title' });
-    rotation.register({ table: 'official_documents', column: 'file_name_sealed', purpose: 'document.name' });
+    rotation.registerBlobs({ table: 'official_documents', keyColumn: 'blob_key', purpose: PURPOSE.document, store: blobs });
+    rotation.register({ table: 'official_documents', column: 'title_sealed', purpose: PURPOSE.documentTitle });
+    rotation.register({ table: 'official_documents', column: 'file_name_sealed', purpose: PURPOSE.documentName });
   }
 
   async list(tenantId: string, applicationId: string): Promise<DocumentView[]> {
-    const app = await this.ds.query(`SELECT 1 FROM applications WHERE tenant_id = $1 AND id = $2`, [tenantId, applicationId]);
-    if (!app[0]) throw new NotFoundError('application');
+    await this.store.row(tenantId, applicationId); // 404 for another tenant's or an unknown application
     const rows: Array<{
       id: string;
       title_sealed: Buffer;
@@ -57,8 +58,8 @@ export class DocumentsService {
     for (const r of rows)
       out.push({
         id: r.id,
-        title: await this.sealing.openString(tenantId, 'document.title', r.id, r.title_sealed),
-        fileName: await this.sealing.openString(tenantId, 'document.name', r.id, r.file_name_sealed),
+        title: await this.sealing.openString(tenantId, PURPOSE.documentTitle, r.id, r.title_sealed),
+        fileName: await this.sealing.openString(tenantId, PURPOSE.documentName, r.id, r.file_name_sealed),
         contentType: r.content_type,
         size: Number(r.size),
         sha256: r.sha256.toString('hex'),
@@ -76,7 +77,7 @@ export class DocumentsService {
     );
     const r = rows[0];
     if (!r) throw new NotFoundError('document');
-    const fileName = await this.sealing.openString(tenantId, 'document.name', id, r.file_name_sealed);
+    const fileName = await this.sealing.openString(tenantId, PURPOSE.documentName, id, r.file_name_sealed);
     const stored = await this.blobs.get(r.blob_key);
     await this.audit.record({
       category: 'access',
@@ -96,7 +97,7 @@ export class DocumentsService {
     );
     res.setHeader('Cache-Control', 'private, no-store');
     await new Promise<void>((resolve) => {
-      pipeline(stored as Readable, this.sealing.openStream(tenantId, 'document', id), res, (err) => {
+      pipeline(stored as Readable, this.sealing.openStream(tenantId, PURPOSE.document, id), res, (err) => {
         if (err) res.destroy(err);
         resolve();
       });

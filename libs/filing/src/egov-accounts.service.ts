@@ -6,9 +6,10 @@ import { AuditService } from '@charlotte/audit';
 import { APP_CONFIG, AppConfig, DomainError } from '@charlotte/core';
 import { KeyRotationService, SealingService } from '@charlotte/crypto';
 import { EgovClient, EgovError, EgovTokens } from './egov-client';
+import { PURPOSE } from './sealing-purposes';
 
-const TOKENS = 'egov.tokens';
-const VERIFIER = 'egov.pkce_verifier';
+const TOKENS = PURPOSE.egovTokens;
+const VERIFIER = PURPOSE.egovPkceVerifier;
 const sha256 = (s: string) => createHash('sha256').update(s).digest();
 
 export const egovNotLinked = () =>

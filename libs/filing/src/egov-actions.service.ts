@@ -3,9 +3,9 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '@charlotte/audit';
-import { Caller, ConflictError, DomainError, NotFoundError, ValidationFailedError } from '@charlotte/core';
+import { Caller, ConflictError, DomainError, ValidationFailedError } from '@charlotte/core';
 import { KeyRotationService, SealingService } from '@charlotte/crypto';
-import { actorOf, ApplicationStatus, EgovActionDto } from '@charlotte/applications';
+import { actorOf, ApplicationStatus, ApplicationStore, EgovActionDto, WITHDRAWABLE } from '@charlotte/applications';
 import { ProceduresService } from '@charlotte/procedures';
 import type { EgovActionAcceptedView } from './dto/filing.dto';
 import { CaseNoticesService } from './case-notices.service';
@@ -13,15 +13,14 @@ import { EgovAccountsService, egovNotLinked } from './egov-accounts.service';
 import { EgovClient, EgovError } from './egov-client';
 import { NoticeKind, NoticesService } from './notices.service';
 import { claimDue, failureReason, retryLater, runDueJobs } from './durable-job';
+import { PURPOSE } from './sealing-purposes';
 import { SubmissionsService } from './submissions.service';
 import { mapEgovStatus } from './status-tracker.service';
 
 export type EgovActionKind = 'amend' | 'withdraw';
 export type EgovActionState = 'pending' | 'sending' | 'done' | 'failed';
 
-/** Where a 取下げ may be asked for: the case is at e-Gov and review has not ended. */
-export const WITHDRAWABLE: ApplicationStatus[] = ['arrived', 'under_review', 'correction_requested'];
-const REASON = 'egov_action.reason';
+const REASON = PURPOSE.egovActionReason;
 const KEY_PATTERN = /^[A-Za-z0-9_.:-]{8,100}$/;
 
 interface Claimed {
@@ -53,6 +52,7 @@ export class EgovActionsService {
   constructor(
     @InjectDataSource() private readonly ds: DataSource,
     private readonly sealing: SealingService,
+    private readonly store: ApplicationStore,
     private readonly procedures: ProceduresService,
     private readonly submissions: SubmissionsService,
     private readonly accounts: EgovAccountsService,
@@ -63,13 +63,6 @@ export class EgovActionsService {
     rotation: KeyRotationService,
   ) {
     rotation.register({ table: 'egov_actions', column: 'reason_sealed', purpose: REASON });
-  }
-
-  private event(m: EntityManager | DataSource, tenantId: string, appId: string, kind: string, actor: string | null, details = {}) {
-    return m.query(
-      `INSERT INTO application_events (tenant_id, application_id, kind, from_status, to_status, actor, details) VALUES ($1, $2, $3, NULL, NULL, $4, $5)`,
-      [tenantId, appId, kind, actor, JSON.stringify(details)],
-    );
   }
 
   private static checkKey(key: string | undefined): string {
@@ -97,10 +90,7 @@ export class EgovActionsService {
       throw new ConflictError('not_correctable', 'Only an application for which e-Gov asked a correction (補正) can be amended.');
     // Every rule at once, as POST /validate answers them; then the package as e-Gov will get it (without attachments).
     const def = this.procedures.get(app.procedure_code, app.procedure_version);
-    const form = JSON.parse(await this.sealing.openString(tenantId, 'application.form', applicationId, app.form_sealed)) as Record<
-      string,
-      unknown
-    >;
+    const form = await this.store.openForm(tenantId, app);
     const errors = this.procedures.validate(def, form, 'complete');
     if (errors.length)
       throw new DomainError(
@@ -141,14 +131,8 @@ export class EgovActionsService {
     });
   }
 
-  private async current(tenantId: string, applicationId: string) {
-    const rows: Array<{ status: ApplicationStatus; procedure_code: string; procedure_version: number; form_sealed: Buffer }> =
-      await this.ds.query(
-        `SELECT status, procedure_code, procedure_version, form_sealed FROM applications WHERE tenant_id = $1 AND id = $2`,
-        [tenantId, applicationId],
-      );
-    if (!rows[0]) throw new NotFoundError('application');
-    return rows[0];
+  private current(tenantId: string, applicationId: string) {
+    return this.store.row(tenantId, applicationId);
   }
 
   /** The same key answers the same action (with its state now); the key of the other kind is a client bug. */
@@ -158,15 +142,15 @@ export class EgovActionsService {
     key: string,
     kind: EgovActionKind,
   ): Promise<EgovActionAcceptedView | undefined> {
-    const rows: Array<{ id: string; kind: EgovActionKind; state: EgovActionState; status: ApplicationStatus }> = await this.ds.query(
-      `SELECT x.id, x.kind, x.state, a.status FROM egov_actions x JOIN applications a ON a.id = x.application_id AND a.tenant_id = x.tenant_id
-        WHERE x.tenant_id = $1 AND x.application_id = $2 AND x.idempotency_key = $3`,
+    const rows: Array<{ id: string; kind: EgovActionKind; state: EgovActionState }> = await this.ds.query(
+      `SELECT id, kind, state FROM egov_actions WHERE tenant_id = $1 AND application_id = $2 AND idempotency_key = $3`,
       [tenantId, applicationId, key],
     );
     const r = rows[0];
     if (!r) return undefined;
     if (r.kind !== kind) throw new ConflictError('idempotency_key_reused', `This Idempotency-Key was used for a ${r.kind} request.`);
-    return { actionId: r.id, kind: r.kind, state: r.state, status: r.status };
+    const app = await this.store.row(tenantId, applicationId);
+    return { actionId: r.id, kind: r.kind, state: r.state, status: app.status };
   }
 
   private async record(
@@ -182,11 +166,7 @@ export class EgovActionsService {
     const id = randomUUID();
     const reasonSealed = reason === null ? null : await this.sealing.seal(tenantId, REASON, id, reason);
     const out = await this.ds.transaction(async (m) => {
-      const app: Array<{ status: ApplicationStatus; version: number }> = await m.query(
-        `SELECT status, version FROM applications WHERE tenant_id = $1 AND id = $2 FOR UPDATE`,
-        [tenantId, applicationId],
-      );
-      if (!app[0]) throw new NotFoundError('application');
+      const app = [await this.store.lock(m, tenantId, applicationId)];
       // Under the row lock: a concurrent request with the same key lands here second and replays.
       const same = await this.replay(tenantId, applicationId, key, kind);
       if (same) return { ...same, replayed: true };
@@ -204,7 +184,7 @@ export class EgovActionsService {
         `INSERT INTO egov_actions (id, tenant_id, application_id, kind, idempotency_key, reason_sealed, requested_by) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
         [id, tenantId, applicationId, kind, key, reasonSealed, actor],
       );
-      await this.event(m, tenantId, applicationId, `${kind}_requested`, actor, { action: id });
+      await this.store.event(m, tenantId, applicationId, `${kind}_requested`, actor, { action: id });
       return { actionId: id, kind, state: 'pending' as const, status: app[0].status, replayed: false };
     });
     if (!out.replayed)
@@ -270,11 +250,7 @@ export class EgovActionsService {
 
   private async send(job: Claimed): Promise<void> {
     const t = job.tenant_id;
-    const rows: Array<{ arrive_id: string | null }> = await this.ds.query(
-      `SELECT arrive_id FROM applications WHERE tenant_id = $1 AND id = $2`,
-      [t, job.application_id],
-    );
-    const arriveId = rows[0]?.arrive_id;
+    const arriveId = (await this.store.row(t, job.application_id)).arrive_id;
     if (!arriveId) throw new DomainError(409, 'not_filed', 'Not filed', 'The application has no e-Gov case.');
     const token = await this.accounts.accessToken(t);
     if (job.attempts > 1) {
@@ -300,25 +276,24 @@ export class EgovActionsService {
   private async done(job: Claimed, arriveId: string, token: string, egovStatus: string | null): Promise<void> {
     const t = job.tenant_id;
     const to: ApplicationStatus = job.kind === 'amend' ? 'under_review' : 'withdrawn';
-    const from: ApplicationStatus[] = job.kind === 'amend' ? ['correction_requested'] : WITHDRAWABLE;
+    const from: readonly ApplicationStatus[] = job.kind === 'amend' ? ['correction_requested'] : WITHDRAWABLE;
     const moved = await this.ds.transaction(async (m) => {
       await m.query(`UPDATE egov_actions SET state = 'done', last_error = NULL, updated_at = now() WHERE id = $1`, [job.id]);
-      const cur: Array<{ status: ApplicationStatus }> = await m.query(
-        `SELECT status FROM applications WHERE tenant_id = $1 AND id = $2 FOR UPDATE`,
-        [t, job.application_id],
-      );
+      const cur = await this.store.lock(m, t, job.application_id);
       // The status poll may have moved it meanwhile (e.g. to withdrawn): then only the event is recorded.
-      const prev = cur[0] && from.includes(cur[0].status) ? cur[0].status : undefined;
-      if (prev)
-        await m.query(
-          `UPDATE applications SET status = $3, egov_status = COALESCE($4, egov_status), version = version + 1, updated_at = now() WHERE tenant_id = $1 AND id = $2`,
-          [t, job.application_id, to, egovStatus?.slice(0, 100) ?? null],
-        );
+      const prev = from.includes(cur.status) ? cur.status : undefined;
       const flag = job.kind === 'amend' ? 'amended' : 'withdrawn';
-      await m.query(
-        `INSERT INTO application_events (tenant_id, application_id, kind, from_status, to_status, actor, details) VALUES ($1, $2, $3, $4, $5, 'system', $6)`,
-        [t, job.application_id, prev ? 'status' : flag, prev ?? null, prev ? to : null, JSON.stringify({ action: job.id, [flag]: true })],
-      );
+      const details = { action: job.id, [flag]: true };
+      if (prev)
+        await this.store.transition(m, t, job.application_id, {
+          from: prev,
+          to,
+          actor: 'system',
+          // e-Gov's own status string when its answer carried one; else the last one seen stays.
+          set: egovStatus !== null ? { egov_status: egovStatus.slice(0, 100) } : {},
+          details,
+        });
+      else await this.store.event(m, t, job.application_id, flag, 'system', details);
       await this.notices.add(m, t, job.requested_by, job.application_id, job.kind === 'amend' ? 'amended' : 'withdrawn');
       return !!prev;
     });
@@ -346,7 +321,7 @@ export class EgovActionsService {
     if (await retryLater(this.ds, 'egov_actions', job, e, this.logger, job.kind)) return;
     await this.ds.transaction(async (m) => {
       await m.query(`UPDATE egov_actions SET state = 'failed', last_error = $2, updated_at = now() WHERE id = $1`, [job.id, reason]);
-      await this.event(m, job.tenant_id, job.application_id, `${job.kind}_failed`, 'system', { action: job.id, reason });
+      await this.store.event(m, job.tenant_id, job.application_id, `${job.kind}_failed`, 'system', { action: job.id, reason });
       await this.notices.add(m, job.tenant_id, job.requested_by, job.application_id, FAILED_NOTICE[job.kind]);
     });
     await this.audit.record({

@@ -6,12 +6,13 @@ import { DataSource } from 'typeorm';
 import * as yauzl from 'yauzl';
 import { AuditService } from '@charlotte/audit';
 import { SealingService } from '@charlotte/crypto';
-import { ApplicationStatus } from '@charlotte/applications';
+import { ApplicationStatus, ApplicationStore } from '@charlotte/applications';
 import { BLOB_STORE, BlobStore } from '@charlotte/storage';
 import { CaseNoticesService } from './case-notices.service';
 import { EgovAccountsService } from './egov-accounts.service';
 import { EgovCase, EgovClient, EgovError } from './egov-client';
 import { NoticeKind, NoticesService } from './notices.service';
+import { PURPOSE } from './sealing-purposes';
 
 /**
  * The government's status strings → our state machine (domain.md). Unknown
@@ -87,6 +88,7 @@ export class StatusTrackerService {
     @InjectDataSource() private readonly ds: DataSource,
     @Inject(BLOB_STORE) private readonly blobs: BlobStore,
     private readonly sealing: SealingService,
+    private readonly store: ApplicationStore,
     private readonly accounts: EgovAccountsService,
     private readonly client: EgovClient,
     private readonly notices: NoticesService,
@@ -104,13 +106,7 @@ export class StatusTrackerService {
     const [{ t: started }]: Array<{ t: Date }> = await this.ds.query(`SELECT now() AS t`);
     let changed = 0;
     for (;;) {
-      const apps: Array<{ id: string; tenant_id: string; arrive_id: string; status: ApplicationStatus }> = await this.ds.query(
-        `SELECT id, tenant_id, arrive_id, status FROM applications
-          WHERE arrive_id IS NOT NULL AND status NOT IN ('completed', 'withdrawn', 'failed')
-            AND (egov_polled_at IS NULL OR egov_polled_at < $1)
-          ORDER BY egov_polled_at NULLS FIRST, id LIMIT $2`,
-        [started, opts.batch ?? 200],
-      );
+      const apps = await this.store.dueForPoll(started, opts.batch ?? 200);
       if (apps.length === 0) return changed;
       let next = 0;
       const seen: Array<string | null> = apps.map(() => null);
@@ -146,12 +142,7 @@ export class StatusTrackerService {
       };
       await Promise.all(Array.from({ length: Math.min(concurrency, apps.length) }, worker));
       // The whole batch marked at once, failures included, so that the run moves on (the next run tries them again).
-      await this.ds.query(
-        `UPDATE applications a SET egov_polled_at = now(), egov_status = COALESCE(p.seen, a.egov_status)
-           FROM unnest($1::uuid[], $2::uuid[], $3::text[]) AS p(id, tenant_id, seen)
-          WHERE a.id = p.id AND a.tenant_id = p.tenant_id`,
-        [apps.map((a) => a.id), apps.map((a) => a.tenant_id), seen],
-      );
+      await this.store.markPolled(apps.map((a, i) => ({ id: a.id, tenant_id: a.tenant_id, seen: seen[i] })));
     }
   }
 
@@ -178,16 +169,15 @@ export class StatusTrackerService {
     );
     if (!next || next === a.status) return { changed: false, egovStatus: c.status.slice(0, 100) };
     const moved = await this.ds.transaction(async (m) => {
-      const r: [unknown[], number] = await m.query(
-        `UPDATE applications SET status = $3, egov_status = $4, version = version + 1, updated_at = now() WHERE tenant_id = $1 AND id = $2 AND status = $5`,
-        [a.tenant_id, a.id, next, c.status.slice(0, 100), a.status],
-      );
+      const moved = await this.store.transition(m, a.tenant_id, a.id, {
+        from: a.status,
+        to: next,
+        actor: 'system',
+        set: { egov_status: c.status.slice(0, 100) },
+        details: { egovStatus: c.status.slice(0, 100) },
+      });
       // Moved meanwhile (a 補正 or 取下げ answered, another poll): the next run sees the new state.
-      if (r[1] === 0) return false;
-      await m.query(
-        `INSERT INTO application_events (tenant_id, application_id, kind, from_status, to_status, actor, details) VALUES ($1, $2, 'status', $3, $4, 'system', $5)`,
-        [a.tenant_id, a.id, a.status, next, JSON.stringify({ egovStatus: c.status.slice(0, 100) })],
-      );
+      if (!moved) return false;
       const kind = NOTIFY[next];
       if (kind) await this.notices.add(m, a.tenant_id, await this.submitter(a.tenant_id, a.id), a.id, kind);
       return true;
@@ -231,7 +221,7 @@ export class StatusTrackerService {
         for (const e of entries) {
           const id = randomUUID();
           const key = `tenants/${a.tenant_id}/documents/${id}`;
-          const sealer = await this.sealing.sealStream(a.tenant_id, 'document', id);
+          const sealer = await this.sealing.sealStream(a.tenant_id, PURPOSE.document, id);
           Readable.from([e.data]).pipe(sealer);
           await this.blobs.put(key, sealer);
           const ext = (e.name.split('.').pop() ?? '').toLowerCase();
@@ -245,8 +235,8 @@ export class StatusTrackerService {
                 a.id,
                 doc.notice_sub_id,
                 i++,
-                await this.sealing.seal(a.tenant_id, 'document.title', id, (doc.doc_title ?? '公文書').slice(0, 300)),
-                await this.sealing.seal(a.tenant_id, 'document.name', id, e.name.slice(0, 255)),
+                await this.sealing.seal(a.tenant_id, PURPOSE.documentTitle, id, (doc.doc_title ?? '公文書').slice(0, 300)),
+                await this.sealing.seal(a.tenant_id, PURPOSE.documentName, id, e.name.slice(0, 255)),
                 MIME[ext] ?? 'application/octet-stream',
                 e.data.length,
                 createHash('sha256').update(e.data).digest(),

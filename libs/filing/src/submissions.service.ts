@@ -1,14 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { Readable } from 'node:stream';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { AuditService } from '@charlotte/audit';
-import { Caller, ConflictError, DomainError, NotFoundError, ValidationFailedError } from '@charlotte/core';
-import { SealingService } from '@charlotte/crypto';
-import { actorOf, OfficesService } from '@charlotte/applications';
+import { Caller, ConflictError, DomainError, ValidationFailedError } from '@charlotte/core';
+import { actorOf, ApplicationRow, ApplicationStore, AttachmentsService, OfficesService } from '@charlotte/applications';
 import { ProceduresService } from '@charlotte/procedures';
-import { BLOB_STORE, BlobStore } from '@charlotte/storage';
 import { EgovAccountsService, egovNotLinked } from './egov-accounts.service';
 import { claimDue, failureReason, retryLater, runDueJobs } from './durable-job';
 import { EgovClient, EgovError } from './egov-client';
@@ -44,8 +41,8 @@ export class SubmissionsService {
 
   constructor(
     @InjectDataSource() private readonly ds: DataSource,
-    @Inject(BLOB_STORE) private readonly blobs: BlobStore,
-    private readonly sealing: SealingService,
+    private readonly store: ApplicationStore,
+    private readonly attachments: AttachmentsService,
     private readonly procedures: ProceduresService,
     private readonly offices: OfficesService,
     private readonly accounts: EgovAccountsService,
@@ -53,22 +50,6 @@ export class SubmissionsService {
     private readonly notices: NoticesService,
     private readonly audit: AuditService,
   ) {}
-
-  private event(
-    m: EntityManager | DataSource,
-    tenantId: string,
-    appId: string,
-    kind: string,
-    actor: string | null,
-    from?: string,
-    to?: string,
-    details = {},
-  ) {
-    return m.query(
-      `INSERT INTO application_events (tenant_id, application_id, kind, from_status, to_status, actor, details) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-      [tenantId, appId, kind, from ?? null, to ?? null, actor, JSON.stringify(details)],
-    );
-  }
 
   /** Idempotent by key: the same key answers the same submission; another key for a submitted application is 409. */
   async submit(tenantId: string, caller: Caller, applicationId: string, idempotencyKey: string | undefined) {
@@ -80,11 +61,7 @@ export class SubmissionsService {
     await this.dryRun(tenantId, applicationId);
     const actor = actorOf(caller);
     const out = await this.ds.transaction(async (m) => {
-      const app: Array<{ status: string }> = await m.query(`SELECT status FROM applications WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, [
-        tenantId,
-        applicationId,
-      ]);
-      if (!app[0]) throw new NotFoundError('application');
+      const app = [await this.store.lock(m, tenantId, applicationId)];
       const existing: Array<{ id: string; idempotency_key: string; state: string }> = await m.query(
         `SELECT id, idempotency_key, state FROM submissions WHERE tenant_id = $1 AND application_id = $2`,
         [tenantId, applicationId],
@@ -103,11 +80,7 @@ export class SubmissionsService {
         idempotencyKey,
         actor,
       ]);
-      await m.query(
-        `UPDATE applications SET status = 'submitting', version = version + 1, updated_at = now() WHERE tenant_id = $1 AND id = $2`,
-        [tenantId, applicationId],
-      );
-      await this.event(m, tenantId, applicationId, 'status', actor, 'ready', 'submitting');
+      await this.store.transition(m, tenantId, applicationId, { from: 'ready', to: 'submitting', actor });
       return { submissionId: id, status: 'submitting', replay: false };
     });
     if (!out.replay)
@@ -131,11 +104,7 @@ export class SubmissionsService {
   async reopen(tenantId: string, caller: Caller, applicationId: string, confirmNotReceived: boolean) {
     const actor = actorOf(caller);
     const out = await this.ds.transaction(async (m) => {
-      const app: Array<{ status: string; version: number }> = await m.query(
-        `SELECT status, version FROM applications WHERE tenant_id = $1 AND id = $2 FOR UPDATE`,
-        [tenantId, applicationId],
-      );
-      if (!app[0]) throw new NotFoundError('application');
+      const app = [await this.store.lock(m, tenantId, applicationId)];
       if (app[0].status !== 'failed') throw new ConflictError('not_failed', 'Only an application whose filing failed can be reopened.');
       const last: Array<{ outcome_unknown_since: Date | null }> = await m.query(
         `SELECT outcome_unknown_since FROM submissions WHERE tenant_id = $1 AND application_id = $2 ORDER BY created_at DESC LIMIT 1`,
@@ -147,11 +116,13 @@ export class SubmissionsService {
           'outcome_unknown',
           'e-Gov may have received this filing (its last answer never came). Check the filings of the e-Gov account, then confirm that it did not arrive.',
         );
-      await m.query(
-        `UPDATE applications SET status = 'draft', failure_reason = NULL, version = version + 1, updated_at = now(), updated_by = $3 WHERE tenant_id = $1 AND id = $2`,
-        [tenantId, applicationId, actor],
-      );
-      await this.event(m, tenantId, applicationId, 'status', actor, 'failed', 'draft', { reopened: true, confirmedNotReceived: unknown });
+      await this.store.transition(m, tenantId, applicationId, {
+        from: 'failed',
+        to: 'draft',
+        actor,
+        set: { failure_reason: null, updated_by: actor },
+        details: { reopened: true, confirmedNotReceived: unknown },
+      });
       return { unknown, version: app[0].version + 1 };
     });
     await this.audit.record({
@@ -167,14 +138,9 @@ export class SubmissionsService {
 
   /** Builds the package without attachments first, so what the user must fix (e.g. the office's 事業所整理記号) is a 422 now, not a failed filing later. */
   async dryRun(tenantId: string, applicationId: string): Promise<void> {
-    const rows: Array<{ id: string; office_id: string; procedure_code: string; procedure_version: number; form_sealed: Buffer }> =
-      await this.ds.query(
-        `SELECT id, office_id, procedure_code, procedure_version, form_sealed FROM applications WHERE tenant_id = $1 AND id = $2`,
-        [tenantId, applicationId],
-      );
-    if (!rows[0]) throw new NotFoundError('application');
+    const app = await this.store.row(tenantId, applicationId);
     try {
-      await buildPackage(await this.packageInput(tenantId, rows[0], false));
+      await buildPackage(await this.packageInput(tenantId, app, false));
     } catch (e) {
       if (e instanceof EgovPackageError)
         throw new DomainError(
@@ -204,10 +170,7 @@ export class SubmissionsService {
 
   private async send(job: Claimed): Promise<void> {
     const t = job.tenant_id;
-    const [app] = (await this.ds.query(
-      `SELECT id, office_id, procedure_code, procedure_version, form_sealed FROM applications WHERE tenant_id = $1 AND id = $2`,
-      [t, job.application_id],
-    )) as Array<{ id: string; office_id: string; procedure_code: string; procedure_version: number; form_sealed: Buffer }>;
+    const app = await this.store.row(t, job.application_id);
     const token = await this.accounts.accessToken(t);
     const def = this.procedures.get(app.procedure_code, app.procedure_version);
     // An earlier attempt may have reached e-Gov without us storing the answer: adopt that case instead of filing twice.
@@ -232,44 +195,20 @@ export class SubmissionsService {
 
   /** The package to send for an application as it is now (form, office, attachments): the submission and a 補正 alike. */
   async buildFor(tenantId: string, applicationId: string) {
-    const [app] = (await this.ds.query(
-      `SELECT id, office_id, procedure_code, procedure_version, form_sealed FROM applications WHERE tenant_id = $1 AND id = $2`,
-      [tenantId, applicationId],
-    )) as Array<{ id: string; office_id: string; procedure_code: string; procedure_version: number; form_sealed: Buffer }>;
-    if (!app) throw new NotFoundError('application');
+    const app = await this.store.row(tenantId, applicationId);
     return buildPackage(await this.packageInput(tenantId, app, true));
   }
 
   /** What the package is built from; without attachments for the dry run at submit time. */
   private async packageInput(
     t: string,
-    app: { id: string; office_id: string; procedure_code: string; procedure_version: number; form_sealed: Buffer },
+    app: Pick<ApplicationRow, 'id' | 'office_id' | 'procedure_code' | 'procedure_version' | 'form_sealed'>,
     withAttachments: boolean,
   ) {
     const def = this.procedures.get(app.procedure_code, app.procedure_version);
-    const form = JSON.parse(await this.sealing.openString(t, 'application.form', app.id, app.form_sealed)) as Record<string, unknown>;
+    const form = await this.store.openForm(t, app);
     const office = await this.offices.get(t, app.office_id);
-    const files: Array<{ id: string; name_sealed: Buffer; content_type: string; size: string; blob_key: string }> = withAttachments
-      ? await this.ds.query(
-          `SELECT id, name_sealed, content_type, size, blob_key FROM attachments WHERE tenant_id = $1 AND application_id = $2 ORDER BY created_at, id`,
-          [t, app.id],
-        )
-      : [];
-    const attachments = [];
-    for (const f of files)
-      attachments.push({
-        fileName: await this.sealing.openString(t, 'attachment.name', f.id, f.name_sealed),
-        contentType: f.content_type,
-        size: Number(f.size),
-        open: () => {
-          const opener = this.sealing.openStream(t, 'attachment', f.id);
-          void this.blobs.get(f.blob_key).then(
-            (st) => (st as Readable).pipe(opener),
-            (e: unknown) => opener.destroy(e as Error),
-          );
-          return opener;
-        },
-      });
+    const attachments = withAttachments ? await this.attachments.forPackage(t, app.id) : [];
     return {
       procedure: def,
       form,
@@ -299,11 +238,7 @@ export class SubmissionsService {
     const from = new Date(since).toISOString().slice(0, 10);
     const to = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
     const cases = await this.client.listCases(token, from, to);
-    const ours: Array<{ arrive_id: string }> = await this.ds.query(
-      `SELECT arrive_id FROM applications WHERE arrive_id IS NOT NULL AND arrive_id = ANY($1)`,
-      [cases.map((c) => c.arrive_id)],
-    );
-    const known = new Set(ours.map((o) => o.arrive_id));
+    const known = await this.store.knownArriveIds(cases.map((c) => c.arrive_id));
     const procId = EGOV_PROCEDURES[procedureCode]?.procId;
     const candidates = cases.filter(
       (c) =>
@@ -326,15 +261,15 @@ export class SubmissionsService {
         `UPDATE submissions SET state = 'sent', last_error = NULL, outcome_unknown_since = NULL, updated_at = now() WHERE id = $1`,
         [job.id],
       );
-      await m.query(
-        `UPDATE applications SET status = 'arrived', arrive_id = $3, egov_status = '到達', version = version + 1, updated_at = now() WHERE tenant_id = $1 AND id = $2`,
-        [job.tenant_id, job.application_id, arriveId],
-      );
-      await this.event(m, job.tenant_id, job.application_id, 'status', 'system', 'submitting', 'arrived', {
-        arriveId,
-        arriveDate,
-        adopted,
+      const moved = await this.store.transition(m, job.tenant_id, job.application_id, {
+        from: 'submitting',
+        to: 'arrived',
+        actor: 'system',
+        set: { arrive_id: arriveId, egov_status: '到達' },
+        details: { arriveId, arriveDate, adopted },
       });
+      // Only this job moves an application out of submitting: anything else is a broken invariant, not a filing to forget.
+      if (!moved) throw new Error(`application ${job.application_id} left submitting while its submission was in flight`);
       await this.notices.add(m, job.tenant_id, job.submitted_by, job.application_id, 'arrived');
     });
     await this.audit.record({
@@ -354,11 +289,13 @@ export class SubmissionsService {
     if (await retryLater(this.ds, 'submissions', job, e, this.logger, 'submission')) return;
     await this.ds.transaction(async (m) => {
       await m.query(`UPDATE submissions SET state = 'failed', last_error = $2, updated_at = now() WHERE id = $1`, [job.id, reason]);
-      await m.query(
-        `UPDATE applications SET status = 'failed', failure_reason = $3, version = version + 1, updated_at = now() WHERE tenant_id = $1 AND id = $2`,
-        [job.tenant_id, job.application_id, reason],
-      );
-      await this.event(m, job.tenant_id, job.application_id, 'status', 'system', 'submitting', 'failed', { reason });
+      await this.store.transition(m, job.tenant_id, job.application_id, {
+        from: 'submitting',
+        to: 'failed',
+        actor: 'system',
+        set: { failure_reason: reason },
+        details: { reason },
+      });
       await this.notices.add(m, job.tenant_id, job.submitted_by, job.application_id, 'failed');
     });
     await this.audit.record({

@@ -2,6 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { ConflictError, NotFoundError } from '@charlotte/core';
+import { SealingService } from '@charlotte/crypto';
+import { PURPOSE } from '../sealing-purposes';
 import type { ApplicationStatus } from './dto/application.dto';
 import { EditGuardRegistry } from './extensions';
 
@@ -22,27 +24,107 @@ export interface ApplicationRow {
   failure_reason: string | null;
 }
 
+/** The columns of a list page (no form). */
+export type ApplicationSummaryRow = Pick<
+  ApplicationRow,
+  'id' | 'office_id' | 'procedure_code' | 'procedure_version' | 'status' | 'title_sealed' | 'version' | 'created_at' | 'updated_at'
+>;
+
+/** One `application_events` row (the timeline). */
+export interface ApplicationEventRow {
+  at: Date;
+  kind: string;
+  from_status: string | null;
+  to_status: string | null;
+  actor: string | null;
+  details: Record<string, unknown>;
+}
+
 /** Before submission the user may still change or delete an application. */
 export const EDITABLE: readonly ApplicationStatus[] = ['draft', 'ready'];
 /** When e-Gov asks for a correction (補正), form, title and attachments are editable again, until the 補正 is sent. */
 export const CORRECTABLE: readonly ApplicationStatus[] = [...EDITABLE, 'correction_requested'];
+/** Where a 取下げ may be asked for: the case is at e-Gov and review has not ended. */
+export const WITHDRAWABLE: readonly ApplicationStatus[] = ['arrived', 'under_review', 'correction_requested'];
+
+/** The statuses e-Gov's status poll moves between (StatusTrackerService.mapEgovStatus). */
+const AT_EGOV_OPEN: readonly ApplicationStatus[] = ['arrived', 'under_review', 'correction_requested', 'review_finished'];
+const AT_EGOV: readonly ApplicationStatus[] = [...AT_EGOV_OPEN, 'completed', 'withdrawn'];
+
+/**
+ * The state machine as data: every status change any code may make, and why. Anything else is
+ * refused by `transition` (409 invalid_transition), so a new writer cannot invent a path.
+ */
+export const TRANSITIONS: ReadonlyArray<{ from: ApplicationStatus; to: ApplicationStatus; by: string }> = [
+  { from: 'draft', to: 'ready', by: 'POST /validate: the form passed every rule' },
+  { from: 'ready', to: 'draft', by: 'PATCH: a change after validation needs a new validation' },
+  { from: 'ready', to: 'submitting', by: 'POST /submit' },
+  { from: 'submitting', to: 'arrived', by: 'the submission worker: e-Gov accepted the package' },
+  { from: 'submitting', to: 'failed', by: 'the submission worker: e-Gov refused it or the attempts ran out' },
+  { from: 'failed', to: 'draft', by: 'POST /reopen' },
+  { from: 'correction_requested', to: 'under_review', by: 'the 補正 worker: e-Gov accepted the correction' },
+  ...WITHDRAWABLE.map((from) => ({ from, to: 'withdrawn' as const, by: 'the 取下げ worker: e-Gov accepted the withdrawal' })),
+  // The status poll follows e-Gov: any move between the statuses a case has at e-Gov, from one still open.
+  ...AT_EGOV_OPEN.flatMap((from) => AT_EGOV.filter((to) => to !== from).map((to) => ({ from, to, by: 'the e-Gov status poll' }))),
+];
+
+export function isAllowedTransition(from: ApplicationStatus, to: ApplicationStatus): boolean {
+  return TRANSITIONS.some((t) => t.from === from && t.to === to);
+}
+
+/** Columns other code may set on an application row, through `change` and `transition` only. */
+export interface ApplicationChanges {
+  title_sealed?: Buffer;
+  form_sealed?: Buffer;
+  office_id?: string;
+  updated_by?: string;
+  arrive_id?: string;
+  egov_status?: string;
+  failure_reason?: string | null;
+}
+const CHANGEABLE: ReadonlyArray<keyof ApplicationChanges> = [
+  'title_sealed',
+  'form_sealed',
+  'office_id',
+  'updated_by',
+  'arrive_id',
+  'egov_status',
+  'failure_reason',
+];
+
+export interface ListFilter {
+  status?: ApplicationStatus;
+  officeId?: string;
+  procedure?: string;
+  /** JST calendar days, YYYY-MM-DD. */
+  from?: string;
+  to?: string;
+  after?: { c: string; i: string };
+  limit: number;
+}
+
+type Db = EntityManager | DataSource;
 
 const COLUMNS = `id, office_id, procedure_code, procedure_version, status, title_sealed, form_sealed, version, created_at, updated_at,
               arrive_id, egov_status, failure_reason`;
 
 /**
  * The one owner of the `applications` rows and their `application_events`:
- * reads (row, lock) and the editability rule (status plus the registered edit guards).
+ * reads (row, lock, page, timeline), the editability rule (status plus the
+ * registered edit guards), and every write: insert, change, delete, status
+ * transitions (allowed ones only, see TRANSITIONS) and timeline events. A
+ * grep-based test (application.store.spec.ts) keeps other code from writing them.
  */
 @Injectable()
 export class ApplicationStore {
   constructor(
     @InjectDataSource() private readonly ds: DataSource,
     private readonly guards: EditGuardRegistry,
+    private readonly sealing: SealingService,
   ) {}
 
   /** The row of a tenant's application; 404 for another tenant's or an unknown id. */
-  async row(tenantId: string, id: string, m: EntityManager | DataSource = this.ds): Promise<ApplicationRow> {
+  async row(tenantId: string, id: string, m: Db = this.ds): Promise<ApplicationRow> {
     const rows: ApplicationRow[] = await m.query(`SELECT ${COLUMNS} FROM applications WHERE tenant_id = $1 AND id = $2`, [tenantId, id]);
     if (!rows[0]) throw new NotFoundError('application');
     return rows[0];
@@ -58,22 +140,185 @@ export class ApplicationStore {
     return rows[0];
   }
 
+  /** The form as stored (normalised), opened. */
+  async openForm(tenantId: string, r: Pick<ApplicationRow, 'id' | 'form_sealed'>): Promise<Record<string, unknown>> {
+    return JSON.parse(await this.sealing.openString(tenantId, PURPOSE.applicationForm, r.id, r.form_sealed)) as Record<string, unknown>;
+  }
+
+  openTitle(tenantId: string, r: Pick<ApplicationRow, 'id' | 'title_sealed'>): Promise<string> {
+    return this.sealing.openString(tenantId, PURPOSE.applicationTitle, r.id, r.title_sealed);
+  }
+
+  sealForm(tenantId: string, id: string, form: Record<string, unknown>): Promise<Buffer> {
+    return this.sealing.seal(tenantId, PURPOSE.applicationForm, id, JSON.stringify(form));
+  }
+
+  sealTitle(tenantId: string, id: string, title: string): Promise<Buffer> {
+    return this.sealing.seal(tenantId, PURPOSE.applicationTitle, id, title);
+  }
+
   /**
    * 404 for another tenant's or an unknown id; 409 not_editable once
    * submitted, except while e-Gov waits for a correction (補正); then the
    * registered edit guards decide (libs/filing: 409 action_in_progress while
    * the 補正 is on its way).
    */
-  async assertEditable(
-    tenantId: string,
-    id: string,
-    m: EntityManager | DataSource = this.ds,
-    r?: { status: ApplicationStatus },
-  ): Promise<void> {
+  async assertEditable(tenantId: string, id: string, m: Db = this.ds, r?: { status: ApplicationStatus }): Promise<void> {
     r ??= await this.row(tenantId, id, m);
     if (!CORRECTABLE.includes(r.status))
       throw new ConflictError('not_editable', `An application in status ${r.status} can no longer be changed.`);
     // In the caller's transaction (under its row lock): edits and the 補正 being sent exclude each other.
     await this.guards.check(m, tenantId, id, r.status);
+  }
+
+  /** One page of a tenant's applications, newest first; `c` is the cursor's creation time. */
+  async page(tenantId: string, f: ListFilter): Promise<Array<ApplicationSummaryRow & { c: string }>> {
+    const where = ['tenant_id = $1'];
+    const params: unknown[] = [tenantId];
+    const add = (sql: string, v: unknown) => {
+      params.push(v);
+      where.push(sql.replace('?', `$${params.length}`));
+    };
+    if (f.status) add('status = ?', f.status);
+    if (f.officeId) add('office_id = ?', f.officeId);
+    if (f.procedure) add('procedure_code = ?', f.procedure);
+    // Dates are the user's (JST) calendar days.
+    if (f.from) add(`created_at >= (?::date)::timestamp AT TIME ZONE 'Asia/Tokyo'`, f.from);
+    if (f.to) add(`created_at < ((?::date) + 1)::timestamp AT TIME ZONE 'Asia/Tokyo'`, f.to);
+    if (f.after) {
+      params.push(f.after.c, f.after.i);
+      where.push(`(created_at, id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
+    }
+    params.push(f.limit);
+    return this.ds.query(
+      `SELECT id, office_id, procedure_code, procedure_version, status, title_sealed, version, created_at, updated_at,
+              to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS c
+         FROM applications WHERE ${where.join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT $${params.length}`,
+      params,
+    );
+  }
+
+  timeline(tenantId: string, id: string): Promise<ApplicationEventRow[]> {
+    return this.ds.query(
+      `SELECT at, kind, from_status, to_status, actor, details FROM application_events WHERE tenant_id = $1 AND application_id = $2 ORDER BY id`,
+      [tenantId, id],
+    );
+  }
+
+  /** A new draft with its `created` event. */
+  async insert(
+    m: EntityManager,
+    a: { id: string; tenantId: string; officeId: string; procedureCode: string; procedureVersion: number; title: Buffer; form: Buffer },
+    actor: string,
+  ): Promise<void> {
+    await m.query(
+      `INSERT INTO applications (id, tenant_id, office_id, procedure_code, procedure_version, title_sealed, form_sealed, created_by, updated_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)`,
+      [a.id, a.tenantId, a.officeId, a.procedureCode, a.procedureVersion, a.title, a.form, actor],
+    );
+    await this.event(m, a.tenantId, a.id, 'created', actor, {}, { to: 'draft' });
+  }
+
+  /** Changes columns without a status change (a new version), with its timeline event. */
+  async change(
+    m: EntityManager,
+    tenantId: string,
+    id: string,
+    set: ApplicationChanges,
+    event: { kind: string; actor: string; details?: Record<string, unknown> },
+  ): Promise<void> {
+    const { sql, params } = this.sets(set, 3);
+    await m.query(`UPDATE applications SET ${sql}version = version + 1, updated_at = now() WHERE tenant_id = $1 AND id = $2`, [
+      tenantId,
+      id,
+      ...params,
+    ]);
+    await this.event(m, tenantId, id, event.kind, event.actor, event.details);
+  }
+
+  /**
+   * Moves an application from `from` to `to` (an allowed transition, else 409
+   * invalid_transition) with a `status` event, setting `set` too. Only when it
+   * is still in `from` (the caller holds the row lock, or, like the status
+   * poll, accepts that another writer got there first): answers whether it moved.
+   */
+  async transition(
+    m: EntityManager,
+    tenantId: string,
+    id: string,
+    t: { from: ApplicationStatus; to: ApplicationStatus; actor: string; set?: ApplicationChanges; details?: Record<string, unknown> },
+  ): Promise<boolean> {
+    if (!isAllowedTransition(t.from, t.to))
+      throw new ConflictError('invalid_transition', `An application cannot go from ${t.from} to ${t.to}.`);
+    const { sql, params } = this.sets(t.set ?? {}, 5);
+    const r: [unknown[], number] = await m.query(
+      `UPDATE applications SET status = $3, ${sql}version = version + 1, updated_at = now() WHERE tenant_id = $1 AND id = $2 AND status = $4`,
+      [tenantId, id, t.to, t.from, ...params],
+    );
+    if (r[1] === 0) return false;
+    await this.event(m, tenantId, id, 'status', t.actor, t.details, { from: t.from, to: t.to });
+    return true;
+  }
+
+  /** A timeline entry without a status change (validated, attachment_added, amend_requested, …). */
+  async event(
+    m: Db,
+    tenantId: string,
+    applicationId: string,
+    kind: string,
+    actor: string | null,
+    details: Record<string, unknown> = {},
+    change: { from?: ApplicationStatus; to?: ApplicationStatus } = {},
+  ): Promise<void> {
+    await m.query(
+      `INSERT INTO application_events (tenant_id, application_id, kind, from_status, to_status, actor, details) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+      [tenantId, applicationId, kind, change.from ?? null, change.to ?? null, actor, JSON.stringify(details)],
+    );
+  }
+
+  /** Deletes the row (its events and attachments' rows go with it: ON DELETE CASCADE). */
+  async delete(m: EntityManager, tenantId: string, id: string): Promise<void> {
+    await m.query(`DELETE FROM applications WHERE tenant_id = $1 AND id = $2`, [tenantId, id]);
+  }
+
+  /** Filed applications still open at e-Gov and not polled since `since`, least recently polled first. */
+  dueForPoll(since: Date, limit: number): Promise<Array<{ id: string; tenant_id: string; arrive_id: string; status: ApplicationStatus }>> {
+    return this.ds.query(
+      `SELECT id, tenant_id, arrive_id, status FROM applications
+          WHERE arrive_id IS NOT NULL AND status NOT IN ('completed', 'withdrawn', 'failed')
+            AND (egov_polled_at IS NULL OR egov_polled_at < $1)
+          ORDER BY egov_polled_at NULLS FIRST, id LIMIT $2`,
+      [since, limit],
+    );
+  }
+
+  /** Marks a polled batch at once (failures included, so that the run moves on), keeping e-Gov's status string when one was seen. */
+  async markPolled(batch: Array<{ id: string; tenant_id: string; seen: string | null }>): Promise<void> {
+    await this.ds.query(
+      `UPDATE applications a SET egov_polled_at = now(), egov_status = COALESCE(p.seen, a.egov_status)
+           FROM unnest($1::uuid[], $2::uuid[], $3::text[]) AS p(id, tenant_id, seen)
+          WHERE a.id = p.id AND a.tenant_id = p.tenant_id`,
+      [batch.map((a) => a.id), batch.map((a) => a.tenant_id), batch.map((a) => a.seen)],
+    );
+  }
+
+  /** Which of these e-Gov case numbers (到達番号) belong to one of our applications, any tenant. */
+  async knownArriveIds(arriveIds: string[]): Promise<Set<string>> {
+    const ours: Array<{ arrive_id: string }> = await this.ds.query(
+      `SELECT arrive_id FROM applications WHERE arrive_id IS NOT NULL AND arrive_id = ANY($1)`,
+      [arriveIds],
+    );
+    return new Set(ours.map((o) => o.arrive_id));
+  }
+
+  private sets(set: ApplicationChanges, first: number): { sql: string; params: unknown[] } {
+    const parts: string[] = [];
+    const params: unknown[] = [];
+    for (const col of CHANGEABLE)
+      if (set[col] !== undefined) {
+        params.push(set[col]);
+        parts.push(`${col} = $${first + params.length - 1}, `);
+      }
+    return { sql: parts.join(''), params };
   }
 }

@@ -21,9 +21,10 @@ import {
 import { actorOf } from '../applications/actor';
 import { ApplicationStore } from '../applications/application.store';
 import { AttachmentView } from '../applications/dto/application.dto';
+import { PURPOSE } from '../sealing-purposes';
 
-const CONTENT = 'attachment';
-const NAME = 'attachment.name';
+const CONTENT = PURPOSE.attachment;
+const NAME = PURPOSE.attachmentName;
 
 /** The name as the user gave it, without any path and control characters (it is only ever shown and sent back). */
 export function cleanFileName(raw: string | undefined): string {
@@ -244,10 +245,11 @@ export class AttachmentsService {
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'clean', $9)`,
           [id, tenantId, applicationId, name, type.mime, size, sha256, key, actorOf(caller)],
         );
-        await m.query(
-          `INSERT INTO application_events (tenant_id, application_id, kind, actor, details) VALUES ($1, $2, 'attachment_added', $3, $4)`,
-          [tenantId, applicationId, actorOf(caller), JSON.stringify({ attachmentId: id, size, type: type.type })],
-        );
+        await this.applications.event(m, tenantId, applicationId, 'attachment_added', actorOf(caller), {
+          attachmentId: id,
+          size,
+          type: type.type,
+        });
       });
     } catch (e) {
       await this.blobs.delete(key);
@@ -320,10 +322,7 @@ export class AttachmentsService {
     await this.ds.transaction(async (m) => {
       await this.lockEditable(m, tenantId, applicationId);
       await m.query(`DELETE FROM attachments WHERE tenant_id = $1 AND id = $2`, [tenantId, id]);
-      await m.query(
-        `INSERT INTO application_events (tenant_id, application_id, kind, actor, details) VALUES ($1, $2, 'attachment_removed', $3, $4)`,
-        [tenantId, applicationId, actorOf(caller), JSON.stringify({ attachmentId: id })],
-      );
+      await this.applications.event(m, tenantId, applicationId, 'attachment_removed', actorOf(caller), { attachmentId: id });
     });
     await this.blobs.delete(r.blob_key);
     await this.audit.record({
@@ -362,6 +361,42 @@ export class AttachmentsService {
         createdAt: new Date(a.created_at).toISOString(),
       });
     return files;
+  }
+
+  /** The attachments of an application as the e-Gov package takes them: names opened, contents opened on demand. */
+  async forPackage(
+    tenantId: string,
+    applicationId: string,
+  ): Promise<Array<{ fileName: string; contentType: string; size: number; open: () => Readable }>> {
+    const files: Array<{ id: string; name_sealed: Buffer; content_type: string; size: string; blob_key: string }> = await this.ds.query(
+      `SELECT id, name_sealed, content_type, size, blob_key FROM attachments WHERE tenant_id = $1 AND application_id = $2 ORDER BY created_at, id`,
+      [tenantId, applicationId],
+    );
+    const out = [];
+    for (const f of files)
+      out.push({
+        fileName: await this.sealing.openString(tenantId, NAME, f.id, f.name_sealed),
+        contentType: f.content_type,
+        size: Number(f.size),
+        open: () => {
+          const opener = this.sealing.openStream(tenantId, CONTENT, f.id);
+          void this.blobs.get(f.blob_key).then(
+            (st) => (st as Readable).pipe(opener),
+            (e: unknown) => opener.destroy(e as Error),
+          );
+          return opener;
+        },
+      });
+    return out;
+  }
+
+  /** The blob keys of an application's attachments, in the caller's transaction (before the rows go). */
+  async blobKeys(m: EntityManager, tenantId: string, applicationId: string): Promise<string[]> {
+    const keys: Array<{ blob_key: string }> = await m.query(
+      `SELECT blob_key FROM attachments WHERE tenant_id = $1 AND application_id = $2`,
+      [tenantId, applicationId],
+    );
+    return keys.map((k) => k.blob_key);
   }
 
   /** The stored files of a deleted application's attachments (ApplicationsService.delete removed their rows). */

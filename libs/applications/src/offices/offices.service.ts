@@ -7,8 +7,8 @@ import { ConflictError, FieldError, NotFoundError, ValidationFailedError } from 
 import { SealingService } from '@charlotte/crypto';
 import { CreateOfficeDto, OfficeView, UpdateOfficeDto } from './dto/office.dto';
 import { normaliseOfficeId, OFFICE_ID_MESSAGES, OfficeIdField } from './office-identifiers';
+import { PURPOSE } from '../sealing-purposes';
 
-const PURPOSE = 'office';
 const ID_FIELDS: OfficeIdField[] = ['pensionOfficeCode', 'pensionOfficeNumber', 'employmentOfficeNumber', 'laborInsuranceNumber'];
 
 interface OfficeData {
@@ -64,7 +64,7 @@ export class OfficesService {
   }
 
   private async view(tenantId: string, r: Row): Promise<OfficeView> {
-    const d = JSON.parse(await this.sealing.openString(tenantId, PURPOSE, r.id, r.data_sealed)) as OfficeData;
+    const d = JSON.parse(await this.sealing.openString(tenantId, PURPOSE.office, r.id, r.data_sealed)) as OfficeData;
     return {
       id: r.id,
       ...d,
@@ -102,7 +102,7 @@ export class OfficesService {
   async create(tenantId: string, dto: CreateOfficeDto): Promise<OfficeView> {
     const data = this.normalise(dto);
     const id = randomUUID();
-    const sealed = await this.sealing.seal(tenantId, PURPOSE, id, JSON.stringify(data));
+    const sealed = await this.sealing.seal(tenantId, PURPOSE.office, id, JSON.stringify(data));
     await this.ds.query(`INSERT INTO offices (id, tenant_id, data_sealed) VALUES ($1, $2, $3)`, [id, tenantId, sealed]);
     await this.audit.record({
       category: 'operation',
@@ -123,7 +123,7 @@ export class OfficesService {
     };
     for (const f of ID_FIELDS) merged[f] = dto[f] !== undefined ? dto[f] : (current[f] ?? undefined);
     const data = this.normalise(merged);
-    const sealed = await this.sealing.seal(tenantId, PURPOSE, id, JSON.stringify(data));
+    const sealed = await this.sealing.seal(tenantId, PURPOSE.office, id, JSON.stringify(data));
     const r: [unknown[], number] = await this.ds.query(
       `UPDATE offices SET data_sealed = $3, version = version + 1, updated_at = now() WHERE tenant_id = $1 AND id = $2 AND version = $4 AND deleted_at IS NULL`,
       [tenantId, id, sealed, dto.version],

@@ -1,0 +1,14 @@
+/**
+ * Every sealing purpose of libs/filing, in one place (see libs/applications/src/sealing-purposes.ts:
+ * the purpose is part of each ciphertext's associated data, so it is spelled once).
+ */
+export const PURPOSE = {
+  egovTokens: 'egov.tokens',
+  egovPkceVerifier: 'egov.pkce_verifier',
+  egovActionReason: 'egov_action.reason',
+  egovNoticeTitle: 'egov_notice.title',
+  egovNoticeBody: 'egov_notice.body',
+  document: 'document',
+  documentTitle: 'document.title',
+  documentName: 'document.name',
+} as const;
