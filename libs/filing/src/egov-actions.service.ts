@@ -13,26 +13,20 @@ import { EgovAccountsService, egovNotLinked } from './egov-accounts.service';
 import { EgovClient, EgovError } from './egov-client';
 import { NoticeKind, NoticesService } from './notices.service';
 import { claimDue, failureReason, retryLater, runDueJobs } from './durable-job';
+import { EgovActionKind, EgovActionRow, EgovActionsRepository } from './egov-actions.repository';
 import { PURPOSE } from './sealing-purposes';
 import { SubmissionsService } from './submissions.service';
 import { mapEgovStatus } from './status-tracker.service';
 
-export type EgovActionKind = 'amend' | 'withdraw';
-export type EgovActionState = 'pending' | 'sending' | 'done' | 'failed';
+export type { EgovActionKind, EgovActionState } from './egov-actions.repository';
 
 const REASON = PURPOSE.egovActionReason;
 const KEY_PATTERN = /^[A-Za-z0-9_.:-]{8,100}$/;
 
-interface Claimed {
-  id: string;
-  tenant_id: string;
-  application_id: string;
-  kind: EgovActionKind;
-  attempts: number;
-  sending_started_at: Date | null;
-  requested_by: string | null;
-  reason_sealed: Buffer | null;
-}
+type Claimed = Pick<
+  EgovActionRow,
+  'id' | 'tenant_id' | 'application_id' | 'kind' | 'attempts' | 'sending_started_at' | 'requested_by' | 'reason_sealed'
+>;
 
 const FAILED_NOTICE: Record<EgovActionKind, NoticeKind> = { amend: 'amend_failed', withdraw: 'withdraw_failed' };
 
@@ -53,6 +47,7 @@ export class EgovActionsService {
     @InjectDataSource() private readonly ds: DataSource,
     private readonly sealing: SealingService,
     private readonly store: ApplicationStore,
+    private readonly rows: EgovActionsRepository,
     private readonly procedures: ProceduresService,
     private readonly submissions: SubmissionsService,
     private readonly accounts: EgovAccountsService,
@@ -142,11 +137,7 @@ export class EgovActionsService {
     key: string,
     kind: EgovActionKind,
   ): Promise<EgovActionAcceptedView | undefined> {
-    const rows: Array<{ id: string; kind: EgovActionKind; state: EgovActionState }> = await this.ds.query(
-      `SELECT id, kind, state FROM egov_actions WHERE tenant_id = $1 AND application_id = $2 AND idempotency_key = $3`,
-      [tenantId, applicationId, key],
-    );
-    const r = rows[0];
+    const r = await this.rows.byKey(tenantId, applicationId, key);
     if (!r) return undefined;
     if (r.kind !== kind) throw new ConflictError('idempotency_key_reused', `This Idempotency-Key was used for a ${r.kind} request.`);
     const app = await this.store.row(tenantId, applicationId);
@@ -171,19 +162,10 @@ export class EgovActionsService {
       const same = await this.replay(tenantId, applicationId, key, kind);
       if (same) return { ...same, replayed: true };
       check(app[0].status, app[0].version);
-      const busy: Array<{ kind: EgovActionKind }> = await m.query(
-        `SELECT kind FROM egov_actions WHERE tenant_id = $1 AND application_id = $2 AND state IN ('pending', 'sending')`,
-        [tenantId, applicationId],
-      );
-      if (busy[0])
-        throw new ConflictError(
-          'action_in_progress',
-          `A ${busy[0].kind} of this application is on its way to e-Gov; wait for its outcome.`,
-        );
-      await m.query(
-        `INSERT INTO egov_actions (id, tenant_id, application_id, kind, idempotency_key, reason_sealed, requested_by) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-        [id, tenantId, applicationId, kind, key, reasonSealed, actor],
-      );
+      const busy = await this.rows.inFlight(m, tenantId, applicationId);
+      if (busy)
+        throw new ConflictError('action_in_progress', `A ${busy.kind} of this application is on its way to e-Gov; wait for its outcome.`);
+      await this.rows.insert(m, { id, tenantId, applicationId, kind, key, reasonSealed, requestedBy: actor });
       await this.store.event(m, tenantId, applicationId, `${kind}_requested`, actor, { action: id });
       return { actionId: id, kind, state: 'pending' as const, status: app[0].status, replayed: false };
     });
@@ -201,19 +183,7 @@ export class EgovActionsService {
 
   /** The latest 補正/取下げ of an application, for its detail view. */
   async latest(tenantId: string, applicationId: string): Promise<EgovActionDto | null> {
-    const rows: Array<{
-      id: string;
-      kind: EgovActionKind;
-      state: EgovActionState;
-      last_error: string | null;
-      created_at: Date;
-      updated_at: Date;
-    }> = await this.ds.query(
-      `SELECT id, kind, state, last_error, created_at, updated_at FROM egov_actions WHERE tenant_id = $1 AND application_id = $2
-          ORDER BY created_at DESC, id DESC LIMIT 1`,
-      [tenantId, applicationId],
-    );
-    const r = rows[0];
+    const r = await this.rows.latest(tenantId, applicationId);
     if (!r) return null;
     return {
       id: r.id,
@@ -227,11 +197,7 @@ export class EgovActionsService {
 
   /** True while a 補正 or 取下げ is on its way: the form stays as it is being sent. */
   async inFlight(m: EntityManager | DataSource, tenantId: string, applicationId: string): Promise<boolean> {
-    const rows: unknown[] = await m.query(
-      `SELECT 1 FROM egov_actions WHERE tenant_id = $1 AND application_id = $2 AND state IN ('pending', 'sending')`,
-      [tenantId, applicationId],
-    );
-    return rows.length > 0;
+    return (await this.rows.inFlight(m, tenantId, applicationId)) !== undefined;
   }
 
   /** Works through every due 補正/取下げ (scheduled with the submission worker; tests call it directly). */
@@ -278,7 +244,7 @@ export class EgovActionsService {
     const to: ApplicationStatus = job.kind === 'amend' ? 'under_review' : 'withdrawn';
     const from: readonly ApplicationStatus[] = job.kind === 'amend' ? ['correction_requested'] : WITHDRAWABLE;
     const moved = await this.ds.transaction(async (m) => {
-      await m.query(`UPDATE egov_actions SET state = 'done', last_error = NULL, updated_at = now() WHERE id = $1`, [job.id]);
+      await this.rows.markDone(m, job.id);
       const cur = await this.store.lock(m, t, job.application_id);
       // The status poll may have moved it meanwhile (e.g. to withdrawn): then only the event is recorded.
       const prev = from.includes(cur.status) ? cur.status : undefined;
@@ -320,7 +286,7 @@ export class EgovActionsService {
     if (e instanceof EgovError && e.kind === 'auth') await this.accounts.expireAccessToken(job.tenant_id).catch(() => undefined);
     if (await retryLater(this.ds, 'egov_actions', job, e, this.logger, job.kind)) return;
     await this.ds.transaction(async (m) => {
-      await m.query(`UPDATE egov_actions SET state = 'failed', last_error = $2, updated_at = now() WHERE id = $1`, [job.id, reason]);
+      await this.rows.markFailed(m, job.id, reason);
       await this.store.event(m, job.tenant_id, job.application_id, `${job.kind}_failed`, 'system', { action: job.id, reason });
       await this.notices.add(m, job.tenant_id, job.requested_by, job.application_id, FAILED_NOTICE[job.kind]);
     });

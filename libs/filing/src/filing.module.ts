@@ -6,12 +6,14 @@ import { StorageModule } from '@charlotte/storage';
 import { CaseNoticesService } from './case-notices.service';
 import { DocumentsService } from './documents.service';
 import { EgovAccountsService } from './egov-accounts.service';
+import { EgovActionsRepository } from './egov-actions.repository';
 import { EgovActionsService } from './egov-actions.service';
 import { EgovClient } from './egov-client';
 import { EgovController, FilingController, NoticesController } from './egov.controller';
 import { EgovJobs } from './egov.jobs';
 import { NoticesService } from './notices.service';
 import { StatusTrackerService } from './status-tracker.service';
+import { SubmissionsRepository } from './submissions.repository';
 import { SubmissionsService } from './submissions.service';
 
 /** What this lib adds to libs/applications through its extension points (the dependency stays one-way). */
@@ -52,6 +54,8 @@ class FilingExtensions implements OnModuleInit {
   imports: [ApplicationsModule, ProceduresModule, StorageModule],
   controllers: [EgovController, FilingController, NoticesController],
   providers: [
+    SubmissionsRepository,
+    EgovActionsRepository,
     EgovClient,
     EgovAccountsService,
     NoticesService,

@@ -13,6 +13,7 @@ import { EgovAccountsService } from './egov-accounts.service';
 import { EgovCase, EgovClient, EgovError } from './egov-client';
 import { NoticeKind, NoticesService } from './notices.service';
 import { PURPOSE } from './sealing-purposes';
+import { SubmissionsRepository } from './submissions.repository';
 
 /**
  * The government's status strings → our state machine (domain.md). Unknown
@@ -89,6 +90,7 @@ export class StatusTrackerService {
     @Inject(BLOB_STORE) private readonly blobs: BlobStore,
     private readonly sealing: SealingService,
     private readonly store: ApplicationStore,
+    private readonly submissions: SubmissionsRepository,
     private readonly accounts: EgovAccountsService,
     private readonly client: EgovClient,
     private readonly notices: NoticesService,
@@ -147,11 +149,7 @@ export class StatusTrackerService {
   }
 
   private async submitter(tenantId: string, applicationId: string): Promise<string | null> {
-    const r: Array<{ submitted_by: string | null }> = await this.ds.query(
-      `SELECT submitted_by FROM submissions WHERE tenant_id = $1 AND application_id = $2 ORDER BY created_at DESC LIMIT 1`,
-      [tenantId, applicationId],
-    );
-    return r[0]?.submitted_by ?? null;
+    return (await this.submissions.latest(tenantId, applicationId))?.submitted_by ?? null;
   }
 
   /** One case: documents, notices, then the status. `egovStatus` (when unchanged) is stored by the caller with the poll time. */

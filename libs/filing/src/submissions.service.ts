@@ -13,17 +13,12 @@ import { NoticesService } from './notices.service';
 import { buildPackage } from './package/package';
 import { EgovPackageError } from './package/errors';
 import { EGOV_PROCEDURES } from './package/procedure-ids';
+import { SubmissionRow, SubmissionsRepository } from './submissions.repository';
 
-interface Claimed {
-  id: string;
-  tenant_id: string;
-  application_id: string;
-  attempts: number;
-  sending_started_at: Date | null;
-  /** Set when an earlier attempt may have reached e-Gov without us storing the answer (timeout, crash). */
-  outcome_unknown_since: Date | null;
-  submitted_by: string | null;
-}
+type Claimed = Pick<
+  SubmissionRow,
+  'id' | 'tenant_id' | 'application_id' | 'attempts' | 'sending_started_at' | 'outcome_unknown_since' | 'submitted_by'
+>;
 
 /**
  * Submission to e-Gov as a durable job (durable-job.ts): `submit` records the
@@ -42,6 +37,7 @@ export class SubmissionsService {
   constructor(
     @InjectDataSource() private readonly ds: DataSource,
     private readonly store: ApplicationStore,
+    private readonly rows: SubmissionsRepository,
     private readonly attachments: AttachmentsService,
     private readonly procedures: ProceduresService,
     private readonly offices: OfficesService,
@@ -62,10 +58,7 @@ export class SubmissionsService {
     const actor = actorOf(caller);
     const out = await this.ds.transaction(async (m) => {
       const app = [await this.store.lock(m, tenantId, applicationId)];
-      const existing: Array<{ id: string; idempotency_key: string; state: string }> = await m.query(
-        `SELECT id, idempotency_key, state FROM submissions WHERE tenant_id = $1 AND application_id = $2`,
-        [tenantId, applicationId],
-      );
+      const existing = await this.rows.forApplication(m, tenantId, applicationId);
       const same = existing.find((e) => e.idempotency_key === idempotencyKey);
       if (same) return { submissionId: same.id, status: app[0].status, replay: true };
       if (existing.some((e) => e.state !== 'failed'))
@@ -73,13 +66,7 @@ export class SubmissionsService {
       if (app[0].status !== 'ready')
         throw new ConflictError('not_ready', 'Only an application that passed the input check (status ready) can be submitted.');
       const id = randomUUID();
-      await m.query(`INSERT INTO submissions (id, tenant_id, application_id, idempotency_key, submitted_by) VALUES ($1, $2, $3, $4, $5)`, [
-        id,
-        tenantId,
-        applicationId,
-        idempotencyKey,
-        actor,
-      ]);
+      await this.rows.insert(m, { id, tenantId, applicationId, idempotencyKey, submittedBy: actor });
       await this.store.transition(m, tenantId, applicationId, { from: 'ready', to: 'submitting', actor });
       return { submissionId: id, status: 'submitting', replay: false };
     });
@@ -106,11 +93,7 @@ export class SubmissionsService {
     const out = await this.ds.transaction(async (m) => {
       const app = [await this.store.lock(m, tenantId, applicationId)];
       if (app[0].status !== 'failed') throw new ConflictError('not_failed', 'Only an application whose filing failed can be reopened.');
-      const last: Array<{ outcome_unknown_since: Date | null }> = await m.query(
-        `SELECT outcome_unknown_since FROM submissions WHERE tenant_id = $1 AND application_id = $2 ORDER BY created_at DESC LIMIT 1`,
-        [tenantId, applicationId],
-      );
-      const unknown = !!last[0]?.outcome_unknown_since;
+      const unknown = !!(await this.rows.latest(tenantId, applicationId, m))?.outcome_unknown_since;
       if (unknown && !confirmNotReceived)
         throw new ConflictError(
           'outcome_unknown',
@@ -180,14 +163,13 @@ export class SubmissionsService {
     }
     const pkg = await this.buildFor(t, app.id);
     // Durable before the call: a crash while it is in flight leaves the outcome marked unknown.
-    await this.ds.query(`UPDATE submissions SET outcome_unknown_since = COALESCE(outcome_unknown_since, now()) WHERE id = $1`, [job.id]);
+    await this.rows.markOutcomeUnknown(job.id);
     let res: { arriveId: string; arriveDate?: string };
     try {
       res = await this.client.apply(token, pkg.procId, pkg.fileName, pkg.zip);
     } catch (e) {
       // An error answer means e-Gov did not act: the next attempt just sends again.
-      if (!(e instanceof EgovError && e.maybeProcessed) && !job.outcome_unknown_since)
-        await this.ds.query(`UPDATE submissions SET outcome_unknown_since = NULL WHERE id = $1`, [job.id]);
+      if (!(e instanceof EgovError && e.maybeProcessed) && !job.outcome_unknown_since) await this.rows.clearOutcomeUnknown(job.id);
       throw e;
     }
     await this.arrived(job, res.arriveId, res.arriveDate, false);
@@ -257,10 +239,7 @@ export class SubmissionsService {
 
   private async arrived(job: Claimed, arriveId: string, arriveDate: string | undefined, adopted: boolean): Promise<void> {
     await this.ds.transaction(async (m) => {
-      await m.query(
-        `UPDATE submissions SET state = 'sent', last_error = NULL, outcome_unknown_since = NULL, updated_at = now() WHERE id = $1`,
-        [job.id],
-      );
+      await this.rows.markSent(m, job.id);
       const moved = await this.store.transition(m, job.tenant_id, job.application_id, {
         from: 'submitting',
         to: 'arrived',
@@ -288,7 +267,7 @@ export class SubmissionsService {
     if (e instanceof EgovError && e.kind === 'auth') await this.accounts.expireAccessToken(job.tenant_id).catch(() => undefined);
     if (await retryLater(this.ds, 'submissions', job, e, this.logger, 'submission')) return;
     await this.ds.transaction(async (m) => {
-      await m.query(`UPDATE submissions SET state = 'failed', last_error = $2, updated_at = now() WHERE id = $1`, [job.id, reason]);
+      await this.rows.markFailed(m, job.id, reason);
       await this.store.transition(m, job.tenant_id, job.application_id, {
         from: 'submitting',
         to: 'failed',
