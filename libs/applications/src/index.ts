@@ -10,3 +10,4 @@ export * from './applications/extensions';
 export { AttachmentsService, cleanFileName, contentDisposition } from './attachments/attachments.service';
 export * from './offices/offices.service';
 export * from './offices/dto/office.dto';
+export * from './errors';

@@ -11,6 +11,7 @@ export * from './health/health.registry';
 export * from './http/cursor';
 export * from './http/dates';
 export * from './http/id-param';
+export * from './http/idempotency-key';
 export * from './http/json-body';
 export * from './http/optional';
 export * from './http/principal';

@@ -3,17 +3,18 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AuditService } from '@charlotte/audit';
-import { APP_CONFIG, AppConfig, DomainError } from '@charlotte/core';
+import { APP_CONFIG, AppConfig } from '@charlotte/core';
 import { KeyRotationService, SealingService } from '@charlotte/crypto';
 import { EgovClient, EgovError, EgovTokens } from './egov-client';
 import { PURPOSE } from './sealing-purposes';
+import { FilingErrors } from './errors';
 
 const TOKENS = PURPOSE.egovTokens;
 const VERIFIER = PURPOSE.egovPkceVerifier;
 const sha256 = (s: string) => createHash('sha256').update(s).digest();
 
-export const egovNotLinked = () =>
-  new DomainError(409, 'egov_not_linked', 'e-Gov account not linked', 'An administrator must link an e-Gov account in the settings first.');
+/** Kept as a named export: the services of this lib and their tests use it. */
+export const egovNotLinked = FilingErrors.egovNotLinked;
 
 /**
  * The tenant's e-Gov account: linked by an administrator through the e-Gov
@@ -82,13 +83,7 @@ export class EgovAccountsService {
         [sha256(state)],
       );
     const row = r[0][0];
-    const invalid = () =>
-      new DomainError(
-        400,
-        'egov_link_invalid',
-        'Invalid e-Gov link',
-        'The e-Gov login expired or was not started in this browser. Start again.',
-      );
+    const invalid = () => FilingErrors.egovLinkInvalid();
     if (!row) throw invalid();
     if (!browserSecret || !timingSafeEqual(sha256(browserSecret), row.browser_binding)) {
       await this.audit.record({

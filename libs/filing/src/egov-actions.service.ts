@@ -3,9 +3,9 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '@charlotte/audit';
-import { Caller, ConflictError, DomainError, ValidationFailedError } from '@charlotte/core';
+import { Caller } from '@charlotte/core';
 import { KeyRotationService, SealingService } from '@charlotte/crypto';
-import { actorOf, ApplicationStatus, ApplicationStore, EgovActionDto, WITHDRAWABLE } from '@charlotte/applications';
+import { actorOf, ApplicationsErrors, ApplicationStatus, ApplicationStore, EgovActionDto, WITHDRAWABLE } from '@charlotte/applications';
 import { ProceduresService } from '@charlotte/procedures';
 import type { EgovActionAcceptedView } from './dto/filing.dto';
 import { CaseNoticesService } from './case-notices.service';
@@ -17,11 +17,11 @@ import { EgovActionKind, EgovActionRow, EgovActionsRepository } from './egov-act
 import { PURPOSE } from './sealing-purposes';
 import { SubmissionsService } from './submissions.service';
 import { mapEgovStatus } from './status-tracker.service';
+import { FilingErrors } from './errors';
 
 export type { EgovActionKind, EgovActionState } from './egov-actions.repository';
 
 const REASON = PURPOSE.egovActionReason;
-const KEY_PATTERN = /^[A-Za-z0-9_.:-]{8,100}$/;
 
 type Claimed = Pick<
   EgovActionRow,
@@ -60,47 +60,29 @@ export class EgovActionsService {
     rotation.register({ table: 'egov_actions', column: 'reason_sealed', purpose: REASON });
   }
 
-  private static checkKey(key: string | undefined): string {
-    if (!key || !KEY_PATTERN.test(key))
-      throw new ValidationFailedError([
-        { field: 'Idempotency-Key', message: 'send an Idempotency-Key header (8-100 characters: letters, digits, _ . : -)' },
-      ]);
-    return key;
-  }
-
   /** 補正: sends the application as it is now (edited since the correction request) for the case waiting for correction. */
   async amend(
     tenantId: string,
     caller: Caller,
     applicationId: string,
-    key: string | undefined,
+    idempotencyKey: string,
     version: number,
   ): Promise<EgovActionAcceptedView> {
-    const idempotencyKey = EgovActionsService.checkKey(key);
     const replay = await this.replay(tenantId, applicationId, idempotencyKey, 'amend');
     if (replay) return replay;
     const app = await this.current(tenantId, applicationId);
     if (!(await this.accounts.status(tenantId)).linked) throw egovNotLinked();
-    if (app.status !== 'correction_requested')
-      throw new ConflictError('not_correctable', 'Only an application for which e-Gov asked a correction (補正) can be amended.');
+    if (app.status !== 'correction_requested') throw FilingErrors.notCorrectable();
     // Every rule at once, as POST /validate answers them; then the package as e-Gov will get it (without attachments).
     const def = this.procedures.get(app.procedure_code, app.procedure_version);
     const form = await this.store.openForm(tenantId, app);
     const errors = this.procedures.validate(def, form, 'complete');
     if (errors.length)
-      throw new DomainError(
-        422,
-        'validation_failed',
-        'The form is not complete',
-        'Correct the form before sending the 補正.',
-        errors.map((e) => ({ field: `form.${e.field}`, message: e.message, code: e.code })),
-      );
+      throw FilingErrors.formIncomplete(errors.map((e) => ({ field: `form.${e.field}`, message: e.message, code: e.code })));
     await this.submissions.dryRun(tenantId, applicationId);
     return this.record(tenantId, caller, applicationId, 'amend', idempotencyKey, null, (status, v) => {
-      if (status !== 'correction_requested')
-        throw new ConflictError('not_correctable', 'Only an application for which e-Gov asked a correction (補正) can be amended.');
-      if (v !== version)
-        throw new ConflictError('version_conflict', 'The application was changed by someone else; reload it and try again.');
+      if (status !== 'correction_requested') throw FilingErrors.notCorrectable();
+      if (v !== version) throw ApplicationsErrors.versionConflict();
     });
   }
 
@@ -109,20 +91,15 @@ export class EgovActionsService {
     tenantId: string,
     caller: Caller,
     applicationId: string,
-    key: string | undefined,
+    idempotencyKey: string,
     reason: string,
   ): Promise<EgovActionAcceptedView> {
-    const idempotencyKey = EgovActionsService.checkKey(key);
     const replay = await this.replay(tenantId, applicationId, idempotencyKey, 'withdraw');
     if (replay) return replay;
     await this.current(tenantId, applicationId);
     if (!(await this.accounts.status(tenantId)).linked) throw egovNotLinked();
     return this.record(tenantId, caller, applicationId, 'withdraw', idempotencyKey, reason.trim(), (status) => {
-      if (!WITHDRAWABLE.includes(status))
-        throw new ConflictError(
-          'not_withdrawable',
-          `An application can be withdrawn while it is at e-Gov and under review (arrived, under_review, correction_requested); this one is ${status}.`,
-        );
+      if (!WITHDRAWABLE.includes(status)) throw FilingErrors.notWithdrawable(status);
     });
   }
 
@@ -139,7 +116,7 @@ export class EgovActionsService {
   ): Promise<EgovActionAcceptedView | undefined> {
     const r = await this.rows.byKey(tenantId, applicationId, key);
     if (!r) return undefined;
-    if (r.kind !== kind) throw new ConflictError('idempotency_key_reused', `This Idempotency-Key was used for a ${r.kind} request.`);
+    if (r.kind !== kind) throw FilingErrors.idempotencyKeyReused(r.kind);
     const app = await this.store.row(tenantId, applicationId);
     return { actionId: r.id, kind: r.kind, state: r.state, status: app.status };
   }
@@ -163,8 +140,7 @@ export class EgovActionsService {
       if (same) return { ...same, replayed: true };
       check(app[0].status, app[0].version);
       const busy = await this.rows.inFlight(m, tenantId, applicationId);
-      if (busy)
-        throw new ConflictError('action_in_progress', `A ${busy.kind} of this application is on its way to e-Gov; wait for its outcome.`);
+      if (busy) throw FilingErrors.actionInProgress(busy.kind);
       await this.rows.insert(m, { id, tenantId, applicationId, kind, key, reasonSealed, requestedBy: actor });
       await this.store.event(m, tenantId, applicationId, `${kind}_requested`, actor, { action: id });
       return { actionId: id, kind, state: 'pending' as const, status: app[0].status, replayed: false };
@@ -217,7 +193,7 @@ export class EgovActionsService {
   private async send(job: Claimed): Promise<void> {
     const t = job.tenant_id;
     const arriveId = (await this.store.row(t, job.application_id)).arrive_id;
-    if (!arriveId) throw new DomainError(409, 'not_filed', 'Not filed', 'The application has no e-Gov case.');
+    if (!arriveId) throw FilingErrors.notFiled();
     const token = await this.accounts.accessToken(t);
     if (job.attempts > 1) {
       // The earlier attempt may have reached e-Gov without us storing the answer.

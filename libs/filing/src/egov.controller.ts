@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Inject, Logger, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Logger, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiCookieAuth, ApiHeader, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Matches } from 'class-validator';
 import type { Request, Response } from 'express';
@@ -9,6 +9,7 @@ import {
   CurrentCaller,
   DomainError,
   CurrentPrincipal,
+  IdempotencyKey,
   IdParam,
   Principal,
   Public,
@@ -113,7 +114,7 @@ export class FilingController {
   @Scopes('applications:write')
   @ApiHeader({ name: 'Idempotency-Key', required: true, description: 'the same key returns the same submission' })
   @ApiAcceptedResponse({ description: '{status: "submitting", submissionId}' })
-  submit(@CurrentCaller() c: Caller, @Param() { id }: IdParam, @Headers('idempotency-key') key?: string) {
+  submit(@CurrentCaller() c: Caller, @Param() { id }: IdParam, @IdempotencyKey() key: string) {
     return this.submissions.submit(tenantOf(c), c, id, key);
   }
 
@@ -137,7 +138,7 @@ export class FilingController {
     description:
       '補正: sends the form as edited since e-Gov asked for the correction (status correction_requested). 409 not_correctable, action_in_progress, version_conflict; 422 validation_failed, package_invalid. Once e-Gov accepts it the status is under_review.',
   })
-  amend(@CurrentCaller() c: Caller, @Param() { id }: IdParam, @Body() dto: AmendApplicationDto, @Headers('idempotency-key') key?: string) {
+  amend(@CurrentCaller() c: Caller, @Param() { id }: IdParam, @Body() dto: AmendApplicationDto, @IdempotencyKey() key: string) {
     return this.actions.amend(tenantOf(c), c, id, key, dto.version);
   }
 
@@ -150,12 +151,7 @@ export class FilingController {
     description:
       '取下げ with a reason, while the case is arrived, under_review or correction_requested. 409 not_withdrawable, action_in_progress. Once e-Gov accepts it the status is withdrawn.',
   })
-  withdraw(
-    @CurrentCaller() c: Caller,
-    @Param() { id }: IdParam,
-    @Body() dto: WithdrawApplicationDto,
-    @Headers('idempotency-key') key?: string,
-  ) {
+  withdraw(@CurrentCaller() c: Caller, @Param() { id }: IdParam, @Body() dto: WithdrawApplicationDto, @IdempotencyKey() key: string) {
     return this.actions.withdraw(tenantOf(c), c, id, key, dto.reason);
   }
 

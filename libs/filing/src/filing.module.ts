@@ -1,6 +1,5 @@
 import { Injectable, Module, OnModuleInit } from '@nestjs/common';
 import { ApplicationsModule, DetailPartRegistry, EditGuardRegistry } from '@charlotte/applications';
-import { ConflictError } from '@charlotte/core';
 import { ProceduresModule } from '@charlotte/procedures';
 import { StorageModule } from '@charlotte/storage';
 import { CaseNoticesService } from './case-notices.service';
@@ -15,6 +14,7 @@ import { NoticesService } from './notices.service';
 import { StatusTrackerService } from './status-tracker.service';
 import { SubmissionsRepository } from './submissions.repository';
 import { SubmissionsService } from './submissions.service';
+import { FilingErrors } from './errors';
 
 /** What this lib adds to libs/applications through its extension points (the dependency stays one-way). */
 @Injectable()
@@ -31,8 +31,7 @@ class FilingExtensions implements OnModuleInit {
     // editing transaction, under the application's row lock, which the action's worker takes too.
     this.guards.register(async (m, tenantId, applicationId, status) => {
       if (status !== 'correction_requested') return;
-      if (await this.actions.inFlight(m, tenantId, applicationId))
-        throw new ConflictError('action_in_progress', 'A 補正 or 取下げ of this application is on its way to e-Gov; wait for its outcome.');
+      if (await this.actions.inFlight(m, tenantId, applicationId)) throw FilingErrors.actionInProgress();
     });
     // The e-Gov side of the application detail (GET /applications/{id}).
     this.parts.register(async (tenantId, app) => ({

@@ -12,3 +12,4 @@ export * from './notices.service';
 export * from './documents.service';
 export * from './egov.jobs';
 export { buildPackage, EGOV_PROCEDURES } from './package';
+export * from './errors';

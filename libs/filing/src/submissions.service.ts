@@ -3,7 +3,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AuditService } from '@charlotte/audit';
-import { Caller, ConflictError, DomainError, ValidationFailedError } from '@charlotte/core';
+import { Caller } from '@charlotte/core';
 import { actorOf, ApplicationRow, ApplicationStore, AttachmentsService, OfficesService } from '@charlotte/applications';
 import { ProceduresService } from '@charlotte/procedures';
 import { EgovAccountsService, egovNotLinked } from './egov-accounts.service';
@@ -14,6 +14,7 @@ import { buildPackage } from './package/package';
 import { EgovPackageError } from './package/errors';
 import { EGOV_PROCEDURES } from './package/procedure-ids';
 import { SubmissionRow, SubmissionsRepository } from './submissions.repository';
+import { FilingErrors } from './errors';
 
 type Claimed = Pick<
   SubmissionRow,
@@ -48,11 +49,7 @@ export class SubmissionsService {
   ) {}
 
   /** Idempotent by key: the same key answers the same submission; another key for a submitted application is 409. */
-  async submit(tenantId: string, caller: Caller, applicationId: string, idempotencyKey: string | undefined) {
-    if (!idempotencyKey || !/^[A-Za-z0-9_.:-]{8,100}$/.test(idempotencyKey))
-      throw new ValidationFailedError([
-        { field: 'Idempotency-Key', message: 'send an Idempotency-Key header (8-100 characters: letters, digits, _ . : -)' },
-      ]);
+  async submit(tenantId: string, caller: Caller, applicationId: string, idempotencyKey: string) {
     if (!(await this.accounts.status(tenantId)).linked) throw egovNotLinked();
     await this.dryRun(tenantId, applicationId);
     const actor = actorOf(caller);
@@ -61,10 +58,8 @@ export class SubmissionsService {
       const existing = await this.rows.forApplication(m, tenantId, applicationId);
       const same = existing.find((e) => e.idempotency_key === idempotencyKey);
       if (same) return { submissionId: same.id, status: app[0].status, replay: true };
-      if (existing.some((e) => e.state !== 'failed'))
-        throw new ConflictError('already_submitted', 'This application was already submitted.');
-      if (app[0].status !== 'ready')
-        throw new ConflictError('not_ready', 'Only an application that passed the input check (status ready) can be submitted.');
+      if (existing.some((e) => e.state !== 'failed')) throw FilingErrors.alreadySubmitted();
+      if (app[0].status !== 'ready') throw FilingErrors.notReady();
       const id = randomUUID();
       await this.rows.insert(m, { id, tenantId, applicationId, idempotencyKey, submittedBy: actor });
       await this.store.transition(m, tenantId, applicationId, { from: 'ready', to: 'submitting', actor });
@@ -92,13 +87,9 @@ export class SubmissionsService {
     const actor = actorOf(caller);
     const out = await this.ds.transaction(async (m) => {
       const app = [await this.store.lock(m, tenantId, applicationId)];
-      if (app[0].status !== 'failed') throw new ConflictError('not_failed', 'Only an application whose filing failed can be reopened.');
+      if (app[0].status !== 'failed') throw FilingErrors.notFailed();
       const unknown = !!(await this.rows.latest(tenantId, applicationId, m))?.outcome_unknown_since;
-      if (unknown && !confirmNotReceived)
-        throw new ConflictError(
-          'outcome_unknown',
-          'e-Gov may have received this filing (its last answer never came). Check the filings of the e-Gov account, then confirm that it did not arrive.',
-        );
+      if (unknown && !confirmNotReceived) throw FilingErrors.outcomeUnknown();
       await this.store.transition(m, tenantId, applicationId, {
         from: 'failed',
         to: 'draft',
@@ -125,14 +116,7 @@ export class SubmissionsService {
     try {
       await buildPackage(await this.packageInput(tenantId, app, false));
     } catch (e) {
-      if (e instanceof EgovPackageError)
-        throw new DomainError(
-          422,
-          'package_invalid',
-          'Cannot build the e-Gov package',
-          e.message,
-          e.path ? [{ field: e.path, message: e.message }] : undefined,
-        );
+      if (e instanceof EgovPackageError) throw FilingErrors.packageInvalid(e.message, e.path);
       throw e;
     }
   }

@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { ConflictError, NotFoundError } from '@charlotte/core';
+import { NotFoundError } from '@charlotte/core';
 import { SealingService } from '@charlotte/crypto';
 import { PURPOSE } from '../sealing-purposes';
 import type { ApplicationStatus } from './dto/application.dto';
 import { EditGuardRegistry } from './extensions';
+import { ApplicationsErrors } from '../errors';
 
 /** One `applications` row as the store reads it (declared once; every reader uses this type). */
 export interface ApplicationRow {
@@ -165,8 +166,7 @@ export class ApplicationStore {
    */
   async assertEditable(tenantId: string, id: string, m: Db = this.ds, r?: { status: ApplicationStatus }): Promise<void> {
     r ??= await this.row(tenantId, id, m);
-    if (!CORRECTABLE.includes(r.status))
-      throw new ConflictError('not_editable', `An application in status ${r.status} can no longer be changed.`);
+    if (!CORRECTABLE.includes(r.status)) throw ApplicationsErrors.notEditable(r.status);
     // In the caller's transaction (under its row lock): edits and the 補正 being sent exclude each other.
     await this.guards.check(m, tenantId, id, r.status);
   }
@@ -248,8 +248,7 @@ export class ApplicationStore {
     id: string,
     t: { from: ApplicationStatus; to: ApplicationStatus; actor: string; set?: ApplicationChanges; details?: Record<string, unknown> },
   ): Promise<boolean> {
-    if (!isAllowedTransition(t.from, t.to))
-      throw new ConflictError('invalid_transition', `An application cannot go from ${t.from} to ${t.to}.`);
+    if (!isAllowedTransition(t.from, t.to)) throw ApplicationsErrors.invalidTransition(t.from, t.to);
     const { sql, params } = this.sets(t.set ?? {}, 5);
     const r: [unknown[], number] = await m.query(
       `UPDATE applications SET status = $3, ${sql}version = version + 1, updated_at = now() WHERE tenant_id = $1 AND id = $2 AND status = $4`,

@@ -6,6 +6,7 @@ import {
   ApplicationDetail,
   ApplicationListView,
   CreateApplicationDto,
+  DeleteApplicationQuery,
   GetApplicationQuery,
   ListApplicationsQuery,
   UpdateApplicationDto,
@@ -52,9 +53,9 @@ export class ApplicationsController {
   @Delete(':id')
   @HttpCode(204)
   @Scopes('applications:write')
-  @ApiQuery({ name: 'version', required: false, description: 'when given, a stale version answers 409' })
-  async remove(@CurrentCaller() c: Caller, @Param() { id }: IdParam, @Query('version') version?: string): Promise<void> {
-    await this.applications.delete(tenantOf(c), id, version && /^\d+$/.test(version) ? Number(version) : undefined);
+  @ApiQuery({ name: 'version', required: false, type: String, description: 'when given, a stale version answers 409' })
+  async remove(@CurrentCaller() c: Caller, @Param() { id }: IdParam, @Query() q: DeleteApplicationQuery): Promise<void> {
+    await this.applications.delete(tenantOf(c), id, q.version);
   }
 
   @Post(':id/validate')

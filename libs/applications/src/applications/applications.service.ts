@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AuditService } from '@charlotte/audit';
-import { Caller, ConflictError, decodeCursor, DomainError, encodeCursor, ValidationFailedError } from '@charlotte/core';
+import { Caller, decodeCursor, encodeCursor, ValidationFailedError } from '@charlotte/core';
 import { KeyRotationService } from '@charlotte/crypto';
 import { ProceduresService } from '@charlotte/procedures';
 import { AttachmentsService } from '../attachments/attachments.service';
@@ -22,6 +22,7 @@ import { actorOf } from './actor';
 import { PURPOSE } from '../sealing-purposes';
 import { ApplicationChanges, ApplicationStore, ApplicationSummaryRow, EDITABLE } from './application.store';
 import { DetailPartRegistry } from './extensions';
+import { ApplicationsErrors } from '../errors';
 
 /**
  * Applications (申請) of a tenant: drafts edited until valid (`ready`), with
@@ -67,10 +68,7 @@ export class ApplicationsService {
     const def = this.procedures.get(procedureCode, version);
     const errors = this.procedures.validate(def, form, 'draft');
     if (errors.length)
-      throw new ValidationFailedError(
-        errors.map((e) => ({ field: `form.${e.field}`, message: e.message, code: e.code })),
-        'The form has fields of the wrong type or format.',
-      );
+      throw ApplicationsErrors.formInvalid(errors.map((e) => ({ field: `form.${e.field}`, message: e.message, code: e.code })));
     return def;
   }
 
@@ -126,8 +124,7 @@ export class ApplicationsService {
   }
 
   async get(tenantId: string, caller: Caller, id: string, unmask: boolean): Promise<ApplicationDetail> {
-    if (unmask && caller.kind !== 'session')
-      throw new DomainError(403, 'unmask_not_allowed', 'Forbidden', 'Only a logged-in user of this tenant can see 個人番号 unmasked.');
+    if (unmask && caller.kind !== 'session') throw ApplicationsErrors.unmaskNotAllowed();
     const r = await this.store.row(tenantId, id);
     const def = this.procedures.get(r.procedure_code, r.procedure_version);
     const form = await this.store.openForm(tenantId, r);
@@ -172,11 +169,10 @@ export class ApplicationsService {
     const changes: string[] = [];
     await this.ds.transaction(async (m) => {
       const r = await this.store.lock(m, tenantId, id);
-      if (r.version !== dto.version)
-        throw new ConflictError('version_conflict', 'The application was changed by someone else; reload it and try again.');
+      if (r.version !== dto.version) throw ApplicationsErrors.versionConflict();
       await this.store.assertEditable(tenantId, id, m, r);
       if (r.status === 'correction_requested' && dto.officeId !== undefined && dto.officeId !== r.office_id)
-        throw new ConflictError('office_locked', 'The office (事業所) of a filed application cannot change; a 補正 corrects the form.');
+        throw ApplicationsErrors.officeLocked();
       const set: ApplicationChanges = {};
       if (dto.form !== undefined) {
         const def = this.checkDraft(r.procedure_code, r.procedure_version, dto.form);
@@ -213,10 +209,8 @@ export class ApplicationsService {
   async delete(tenantId: string, id: string, expectedVersion?: number): Promise<void> {
     const blobKeys = await this.ds.transaction(async (m) => {
       const r = await this.store.lock(m, tenantId, id);
-      if (expectedVersion !== undefined && r.version !== expectedVersion)
-        throw new ConflictError('version_conflict', 'The application was changed by someone else; reload it and try again.');
-      if (!EDITABLE.includes(r.status))
-        throw new ConflictError('not_editable', `An application in status ${r.status} can no longer be deleted.`);
+      if (expectedVersion !== undefined && r.version !== expectedVersion) throw ApplicationsErrors.versionConflict();
+      if (!EDITABLE.includes(r.status)) throw ApplicationsErrors.notEditable(r.status, 'deleted');
       const keys = await this.attachments.blobKeys(m, tenantId, id);
       await this.store.delete(m, tenantId, id);
       return keys;

@@ -6,7 +6,7 @@ import busboy from 'busboy';
 import type { Request, Response } from 'express';
 import { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '@charlotte/audit';
-import { APP_CONFIG, AppConfig, Caller, DomainError, NotFoundError, ValidationFailedError } from '@charlotte/core';
+import { APP_CONFIG, AppConfig, Caller, DomainError, NotFoundError } from '@charlotte/core';
 import { KeyRotationService, SealingService } from '@charlotte/crypto';
 import {
   BLOB_STORE,
@@ -22,6 +22,7 @@ import { actorOf } from '../applications/actor';
 import { ApplicationStore } from '../applications/application.store';
 import { AttachmentView } from '../applications/dto/application.dto';
 import { PURPOSE } from '../sealing-purposes';
+import { ApplicationsErrors } from '../errors';
 
 const CONTENT = PURPOSE.attachment;
 const NAME = PURPOSE.attachmentName;
@@ -48,15 +49,8 @@ export function contentDisposition(fileName: string): string {
   return `attachment; filename="${fallback}"; filename*=UTF-8''${encoded}`;
 }
 
-const tooLarge = (max: number) =>
-  new DomainError(413, 'payload_too_large', 'Payload too large', `The file is larger than ${Math.floor(max / 1024 / 1024)} MB.`);
-const unsupported = () =>
-  new DomainError(
-    415,
-    'unsupported_file_type',
-    'Unsupported file type',
-    'Only PDF, JPEG, PNG, XML and CSV files are accepted (checked by content).',
-  );
+const tooLarge = ApplicationsErrors.payloadTooLarge;
+const unsupported = ApplicationsErrors.unsupportedFileType;
 
 interface Row {
   id: string;
@@ -105,8 +99,7 @@ export class AttachmentsService {
   /** multipart/form-data with one field `file`; answers once the file is scanned, sealed and stored. */
   async upload(tenantId: string, caller: Caller, applicationId: string, req: Request): Promise<AttachmentView> {
     await this.applications.assertEditable(tenantId, applicationId);
-    if (!req.is('multipart/form-data'))
-      throw new ValidationFailedError([{ field: 'file', message: 'send the file as multipart/form-data in the field "file"' }]);
+    if (!req.is('multipart/form-data')) throw ApplicationsErrors.badUpload('send the file as multipart/form-data in the field "file"');
     const max = this.config.attachmentMaxBytes;
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > max + 64 * 1024) {
@@ -123,7 +116,7 @@ export class AttachmentsService {
         // busboy throws synchronously on a malformed Content-Type (no boundary, unknown multipart
         // subtype): that is the client's mistake, a 400, not a 500 (found by the OpenAPI fuzz test).
         req.resume();
-        reject(e instanceof Error ? new ValidationFailedError([{ field: 'file', message: 'malformed multipart body' }]) : e);
+        reject(e instanceof Error ? ApplicationsErrors.badUpload('malformed multipart body') : e);
         return;
       }
       bb.on('file', (field, file, info) => {
@@ -137,9 +130,9 @@ export class AttachmentsService {
           reject(e);
         });
       });
-      bb.on('error', (e) => reject(e instanceof Error ? new ValidationFailedError([{ field: 'file', message: e.message }]) : e));
+      bb.on('error', (e) => reject(e instanceof Error ? ApplicationsErrors.badUpload(e.message) : e));
       bb.on('close', () => {
-        if (!handled) reject(new ValidationFailedError([{ field: 'file', message: 'no file in the field "file"' }]));
+        if (!handled) reject(ApplicationsErrors.badUpload('no file in the field "file"'));
       });
       req.pipe(bb);
     });
@@ -227,12 +220,7 @@ export class AttachmentsService {
         signature: result.verdict.signature.replace(/[^A-Za-z0-9._:-]/g, '_').slice(0, 200),
         size,
       });
-      throw new DomainError(
-        422,
-        'malware_detected',
-        'Malware detected',
-        `The file was refused: the malware scanner found ${result.verdict.signature}. Nothing was stored.`,
-      );
+      throw ApplicationsErrors.malwareDetected(result.verdict.signature);
     }
     const sha256 = hash.digest();
     try {

@@ -3,11 +3,12 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AuditService } from '@charlotte/audit';
-import { ConflictError, FieldError, NotFoundError, ValidationFailedError } from '@charlotte/core';
+import { FieldError, NotFoundError, ValidationFailedError } from '@charlotte/core';
 import { SealingService } from '@charlotte/crypto';
 import { CreateOfficeDto, OfficeView, UpdateOfficeDto } from './dto/office.dto';
 import { normaliseOfficeId, OFFICE_ID_MESSAGES, OfficeIdField } from './office-identifiers';
 import { PURPOSE } from '../sealing-purposes';
+import { ApplicationsErrors } from '../errors';
 
 const ID_FIELDS: OfficeIdField[] = ['pensionOfficeCode', 'pensionOfficeNumber', 'employmentOfficeNumber', 'laborInsuranceNumber'];
 
@@ -128,7 +129,7 @@ export class OfficesService {
       `UPDATE offices SET data_sealed = $3, version = version + 1, updated_at = now() WHERE tenant_id = $1 AND id = $2 AND version = $4 AND deleted_at IS NULL`,
       [tenantId, id, sealed, dto.version],
     );
-    if (r[1] === 0) throw new ConflictError('version_conflict', 'The office was changed by someone else; reload it and try again.');
+    if (r[1] === 0) throw ApplicationsErrors.versionConflict('office');
     const changed = (Object.keys(data) as Array<keyof OfficeData>).filter((k) => data[k] !== current[k]);
     await this.audit.record({
       category: 'operation',

@@ -115,6 +115,18 @@ export class GetApplicationQuery {
   unmask?: 'sensitive';
 }
 
+/**
+ * `DELETE /applications/{id}?version=`: digits make a stale version answer 409 version_conflict;
+ * any other value is ignored, as before this DTO replaced the controller's regex. (The parameter is
+ * documented by the route's @ApiQuery, so the OpenAPI document is unchanged.)
+ */
+export class DeleteApplicationQuery {
+  @IsOptional()
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : undefined))
+  @IsInt()
+  version?: number;
+}
+
 export class ApplicationSummary {
   @ApiProperty() id: string;
   @ApiProperty() title: string;
