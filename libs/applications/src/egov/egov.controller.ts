@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, Headers, HttpCode, Inject, Logger, Param, Post, Query, Req, Res } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBearerAuth, ApiCookieAuth, ApiHeader, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiCookieAuth, ApiHeader, ApiOkResponse, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { Matches } from 'class-validator';
 import type { Request, Response } from 'express';
 import {
@@ -24,6 +24,7 @@ import {
   WithdrawApplicationDto,
 } from '../applications/dto/application.dto';
 import { DocumentsService, DocumentView } from './documents.service';
+import { DocumentListView, EgovAccountView, EgovLinkView, NoticeListView, ReopenedView, SubmitAcceptedView } from './dto/filing-views.dto';
 import { EgovActionsService } from './egov-actions.service';
 import { EgovAccountsService } from './egov-accounts.service';
 import { NoticesService } from './notices.service';
@@ -41,8 +42,8 @@ const egovLinkCookieOptions = (config: AppConfig) => ({
 });
 
 class DocParams {
-  @Matches(UUID_PATTERN, { message: 'id must be a UUID' }) id: string;
-  @Matches(UUID_PATTERN, { message: 'did must be a UUID' }) did: string;
+  @ApiProperty({ format: 'uuid' }) @Matches(UUID_PATTERN, { message: 'id must be a UUID' }) id: string;
+  @ApiProperty({ format: 'uuid' }) @Matches(UUID_PATTERN, { message: 'did must be a UUID' }) did: string;
 }
 
 /** The tenant's e-Gov account: linked by an administrator through the e-Gov login (session only). */
@@ -60,12 +61,14 @@ export class EgovController {
 
   @Get('account')
   @Roles('admin', 'member')
+  @ApiOkResponse({ type: EgovAccountView })
   status(@CurrentPrincipal() p: Principal) {
     return this.accounts.status(tenantOf(p));
   }
 
   @Post('link')
   @HttpCode(200)
+  @ApiOkResponse({ type: EgovLinkView })
   async start(@CurrentPrincipal() p: Principal, @Res({ passthrough: true }) res: Response): Promise<{ authorizeUrl: string }> {
     const { authorizeUrl, browserSecret } = await this.accounts.startLink(tenantOf(p), p.userId);
     res.cookie(EGOV_LINK_COOKIE, browserSecret, egovLinkCookieOptions(this.config));
@@ -117,7 +120,7 @@ export class FilingController {
   @HttpCode(202)
   @Scopes('applications:write')
   @ApiHeader({ name: 'Idempotency-Key', required: true, description: 'the same key returns the same submission' })
-  @ApiAcceptedResponse({ description: '{status: "submitting", submissionId}' })
+  @ApiAcceptedResponse({ type: SubmitAcceptedView, description: '{status: "submitting", submissionId}' })
   submit(@CurrentCaller() c: Caller, @Param() { id }: IdParam, @Headers('idempotency-key') key?: string) {
     return this.submissions.submit(tenantOf(c), c, id, key);
   }
@@ -126,6 +129,7 @@ export class FilingController {
   @HttpCode(200)
   @Scopes('applications:write')
   @ApiOkResponse({
+    type: ReopenedView,
     description:
       'A failed filing back to draft, to fix and submit again. 409 not_failed; 409 outcome_unknown when e-Gov may have received it, until the body says {confirmNotReceived: true}.',
   })
@@ -166,6 +170,7 @@ export class FilingController {
 
   @Get('documents')
   @Scopes('documents:read')
+  @ApiOkResponse({ type: DocumentListView })
   async list(@CurrentCaller() c: Caller, @Param() { id }: IdParam): Promise<{ items: DocumentView[] }> {
     return { items: await this.documents.list(tenantOf(c), id) };
   }
@@ -192,6 +197,7 @@ export class NoticesController {
   constructor(private readonly notices: NoticesService) {}
 
   @Get()
+  @ApiOkResponse({ type: NoticeListView })
   list(@CurrentPrincipal() p: Principal) {
     return this.notices.list(tenantOf(p), p.userId);
   }
