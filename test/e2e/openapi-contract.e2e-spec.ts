@@ -1,3 +1,7 @@
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import request from 'supertest';
 import { startTestApp, TestApp } from '../support/app';
 
@@ -24,7 +28,12 @@ const NO_JSON_SCHEMA = new Set<string>([
   'GET /api/v1/egov/link/callback', // e-Gov's top-level redirect back: answers 302 to the SPA
 ]);
 
-describe('OpenAPI document completeness', () => {
+const ROOT = path.resolve(__dirname, '../..');
+const COMMITTED_DOCUMENT = path.join(ROOT, 'apps/web/src/api/openapi.json');
+const COMMITTED_TYPES = path.join(ROOT, 'apps/web/src/api/schema.d.ts');
+const REGENERATE = 'run `npm run api:types` and commit apps/web/src/api/openapi.json and schema.d.ts';
+
+describe('OpenAPI document: completeness, and the SPA types generated from it', () => {
   let t: TestApp;
   let doc: { paths: Record<string, Record<string, Operation>> } & Json;
 
@@ -66,5 +75,30 @@ describe('OpenAPI document completeness', () => {
   it('lists only exceptions that exist', () => {
     const keys = new Set(operations().map((o) => o.key));
     expect([...NO_JSON_SCHEMA].filter((k) => !keys.has(k))).toEqual([]);
+  });
+
+  it(`is the document committed for the SPA (else ${REGENERATE})`, () => {
+    const committed: unknown = JSON.parse(fs.readFileSync(COMMITTED_DOCUMENT, 'utf8'));
+    expect(committed).toEqual(doc);
+    // Byte for byte too, as the script writes it (two-space JSON, final newline).
+    expect(fs.readFileSync(COMMITTED_DOCUMENT, 'utf8')).toBe(`${JSON.stringify(doc, null, 2)}\n`);
+  });
+
+  it(`generates the committed SPA types from the server's document (else ${REGENERATE})`, () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'charlotte-openapi-'));
+    try {
+      const file = path.join(dir, 'openapi.json');
+      fs.writeFileSync(file, JSON.stringify(doc));
+      // The generator is the script's own code (openapi-typescript is ESM-only, which
+      // jest's CommonJS runtime cannot import): the same function `npm run api:types` uses.
+      const generated = execFileSync(process.execPath, [path.join(ROOT, 'scripts/api-types.mjs'), '--types', file], {
+        cwd: ROOT,
+        encoding: 'utf8',
+        maxBuffer: 32 * 1024 * 1024,
+      });
+      expect(generated).toBe(fs.readFileSync(COMMITTED_TYPES, 'utf8'));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
