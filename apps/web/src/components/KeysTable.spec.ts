@@ -24,7 +24,6 @@ function mountTable(rows: Row[], extra: { loading?: boolean; loadError?: unknown
       revokeLabel: 'Revoke',
       revokeAriaLabel: (r: Row) => `Revoke ${r.name}`,
       revokeTestId: 'thing-revoke',
-      isRevoked: (r: Row) => Boolean(r.revokedAt),
       revokeDisabled: (r: Row) => r.id === 'busy',
     },
     slots: { row: ({ row }: { row: Row }) => h('th', { scope: 'row' }, row.name) },
