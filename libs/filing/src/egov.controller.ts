@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Logger, Param, Post, Query, Req, Res } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBearerAuth, ApiCookieAuth, ApiHeader, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiCookieAuth, ApiHeader, ApiOkResponse, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { Matches } from 'class-validator';
 import type { Request, Response } from 'express';
 import {
@@ -20,6 +20,7 @@ import {
 } from '@charlotte/core';
 import { AmendApplicationDto, EgovActionAcceptedView, ReopenApplicationDto, WithdrawApplicationDto } from './dto/filing.dto';
 import { DocumentsService, DocumentView } from './documents.service';
+import { DocumentListView, EgovAccountView, EgovLinkView, NoticeListView, ReopenedView, SubmitAcceptedView } from './dto/filing-views.dto';
 import { EgovActionsService } from './egov-actions.service';
 import { EgovAccountsService } from './egov-accounts.service';
 import { NoticesService } from './notices.service';
@@ -37,8 +38,8 @@ const egovLinkCookieOptions = (config: AppConfig) => ({
 });
 
 class DocParams {
-  @Matches(UUID_PATTERN, { message: 'id must be a UUID' }) id: string;
-  @Matches(UUID_PATTERN, { message: 'did must be a UUID' }) did: string;
+  @ApiProperty({ format: 'uuid' }) @Matches(UUID_PATTERN, { message: 'id must be a UUID' }) id: string;
+  @ApiProperty({ format: 'uuid' }) @Matches(UUID_PATTERN, { message: 'did must be a UUID' }) did: string;
 }
 
 /** The tenant's e-Gov account: linked by an administrator through the e-Gov login (session only). */
@@ -56,12 +57,14 @@ export class EgovController {
 
   @Get('account')
   @Roles('admin', 'member')
+  @ApiOkResponse({ type: EgovAccountView })
   status(@CurrentPrincipal() p: Principal) {
     return this.accounts.status(tenantOf(p));
   }
 
   @Post('link')
   @HttpCode(200)
+  @ApiOkResponse({ type: EgovLinkView })
   async start(@CurrentPrincipal() p: Principal, @Res({ passthrough: true }) res: Response): Promise<{ authorizeUrl: string }> {
     const { authorizeUrl, browserSecret } = await this.accounts.startLink(tenantOf(p), p.userId);
     res.cookie(EGOV_LINK_COOKIE, browserSecret, egovLinkCookieOptions(this.config));
@@ -113,7 +116,7 @@ export class FilingController {
   @HttpCode(202)
   @Scopes('applications:write')
   @ApiHeader({ name: 'Idempotency-Key', required: true, description: 'the same key returns the same submission' })
-  @ApiAcceptedResponse({ description: '{status: "submitting", submissionId}' })
+  @ApiAcceptedResponse({ type: SubmitAcceptedView, description: '{status: "submitting", submissionId}' })
   submit(@CurrentCaller() c: Caller, @Param() { id }: IdParam, @IdempotencyKey() key: string) {
     return this.submissions.submit(tenantOf(c), c, id, key);
   }
@@ -122,6 +125,7 @@ export class FilingController {
   @HttpCode(200)
   @Scopes('applications:write')
   @ApiOkResponse({
+    type: ReopenedView,
     description:
       'A failed filing back to draft, to fix and submit again. 409 not_failed; 409 outcome_unknown when e-Gov may have received it, until the body says {confirmNotReceived: true}.',
   })
@@ -157,6 +161,7 @@ export class FilingController {
 
   @Get('documents')
   @Scopes('documents:read')
+  @ApiOkResponse({ type: DocumentListView })
   async list(@CurrentCaller() c: Caller, @Param() { id }: IdParam): Promise<{ items: DocumentView[] }> {
     return { items: await this.documents.list(tenantOf(c), id) };
   }
@@ -183,6 +188,7 @@ export class NoticesController {
   constructor(private readonly notices: NoticesService) {}
 
   @Get()
+  @ApiOkResponse({ type: NoticeListView })
   list(@CurrentPrincipal() p: Principal) {
     return this.notices.list(tenantOf(p), p.userId);
   }

@@ -7,40 +7,29 @@
  * - turns `application/problem+json` answers into an {@link ApiError}.
  */
 
-export type Role = 'admin' | 'member' | 'operator';
-export type UserStatus = 'invited' | 'active' | 'disabled';
+import type { components, operations } from './schema';
 
-export interface User {
-  id: string;
-  email: string;
-  displayName: string;
-  role: Role;
-  status: UserStatus;
-  lockedUntil: string | null;
-  lastLoginAt: string | null;
-  createdAt: string;
-  updatedAt: string;
-}
+/**
+ * The API's own shapes, generated from the server's OpenAPI document
+ * (`npm run api:types` writes ./schema.d.ts; an e2e test fails when it is out
+ * of date). Types below are those schemas under the names the SPA uses; a few
+ * are narrowed where the document cannot say more (the login steps, the form
+ * values and procedure schemas, which the procedure definitions describe).
+ */
+type Schemas = components['schemas'];
+/** Query parameters of an operation, with `cursor: null` for "the first page". */
+type QueryOf<K extends keyof operations> = operations[K] extends { parameters: { query?: infer Q } }
+  ? Omit<NonNullable<Q>, 'cursor'> & { cursor?: string | null }
+  : never;
 
-export interface Tenant {
-  id: string;
-  code: string;
-  name: string;
-}
+export type User = Schemas['UserView'];
+export type Role = User['role'];
+export type UserStatus = User['status'];
+export type Tenant = Schemas['TenantView'];
+export type Session = Schemas['SessionView'];
+export type LoginRequest = Schemas['LoginDto'];
 
-export interface Session {
-  user: User;
-  /** null for platform operators */
-  tenant: Tenant | null;
-  csrfToken: string;
-}
-
-export interface LoginRequest {
-  tenant: string;
-  email: string;
-  password: string;
-}
-
+/** The login step that opened the session (LoginResult with step `done`). */
 export interface LoginDone {
   step: 'done';
   user: User;
@@ -49,9 +38,7 @@ export interface LoginDone {
   csrfToken: string;
 }
 /** Answer of the key-file enrolment: the session plus the new key's id. */
-export interface KeyfileEnrollDone extends LoginDone {
-  keyId: string;
-}
+export type KeyfileEnrollDone = Schemas['EnrollResult'];
 export interface LoginKeyfileStep {
   step: 'keyfile';
   challenge: string;
@@ -62,170 +49,84 @@ export interface LoginEnrollKeyfileStep {
   challenge: string;
   expiresAt?: string;
 }
+/** LoginResult of the document, told apart by `step`. */
 export type LoginResponse = LoginDone | LoginKeyfileStep | LoginEnrollKeyfileStep;
 /** The key-file step an SSO login (SSO plus key file) is waiting for, and whose login it is. */
 export type PendingLogin = (LoginKeyfileStep | LoginEnrollKeyfileStep) & { tenant?: string; email?: string };
 
-export interface KeyfileLoginRequest {
-  keyId: string;
-  /** ES256 raw r‖s over `charlotte-login:v1:<challenge>`, base64url. */
-  signature: string;
-}
+export type KeyfileLoginRequest = Schemas['KeyfileStepDto'];
 
-export interface KeyfileEnrollRequest {
+/** EnrollStepDto, with the JWK the document leaves as an object. */
+export type KeyfileEnrollRequest = Omit<Schemas['EnrollStepDto'], 'publicKeyJwk'> & {
   publicKeyJwk: { kty: 'EC'; crv: 'P-256'; x: string; y: string };
-  label: string;
-  signature: string;
-}
+};
 
 /** A registered key file (Charlotteキー); the server keeps the public key only. */
-export interface KeyfileInfo {
-  keyId: string;
-  label: string;
-  createdAt: string;
-  lastUsedAt: string | null;
-  revokedAt: string | null;
-  issuedBy: 'self' | 'admin';
-}
+export type KeyfileInfo = Schemas['KeyDto'];
+export type IssueKeyfileRequest = Schemas['IssueKeyfileDto'];
 
-export interface IssueKeyfileRequest {
-  label: string;
-  passphrase?: string;
-}
-
-export const API_TOKEN_SCOPES = ['applications:read', 'applications:write', 'documents:read', 'audit:read'] as const;
+export const API_TOKEN_SCOPES = [
+  'applications:read',
+  'applications:write',
+  'documents:read',
+  'audit:read',
+] as const satisfies readonly Schemas['CreateTokenDto']['scopes'][number][];
 export type ApiTokenScope = (typeof API_TOKEN_SCOPES)[number];
 
-export interface ApiToken {
-  id: string;
-  name: string;
-  scopes: string[];
-  createdAt: string;
-  expiresAt: string;
-  lastUsedAt: string | null;
-  revokedAt: string | null;
-}
-
-export interface CreateApiTokenRequest {
-  name: string;
-  scopes: ApiTokenScope[];
-  expiresAt?: string;
-}
-
+/** Scopes as strings: a newer server may list scopes this SPA does not know (shown as they are). */
+export type ApiToken = Omit<Schemas['ApiTokenDto'], 'scopes'> & { scopes: string[] };
+export type CreateApiTokenRequest = Schemas['CreateTokenDto'];
 /** The token itself is in this answer only. */
-export interface CreatedApiToken {
-  id: string;
-  name: string;
-  token: string;
-  scopes: string[];
-  expiresAt: string;
-}
+export type CreatedApiToken = Schemas['CreatedTokenDto'];
 
-export interface AcceptInvitationResponse {
+/** The document leaves `tenant` nullable and `ok` a boolean; an accepted invitation always names its tenant. */
+export type AcceptInvitationResponse = Omit<Schemas['AcceptInvitationResult'], 'ok' | 'tenant'> & {
   ok: true;
-  tenant: { code: string; name: string };
-  email: string;
-}
+  tenant: Pick<Tenant, 'code' | 'name'>;
+};
 
 export interface Page<T> {
   items: T[];
   nextCursor: string | null;
 }
 
-export interface ListUsersQuery {
-  limit?: number;
-  cursor?: string | null;
-  q?: string;
-}
+export type ListUsersQuery = QueryOf<'UsersController_list'>;
+export type Invitation = Schemas['InvitationView'];
+export type CreateUserRequest = Schemas['CreateUserDto'];
+export type CreateUserResponse = Schemas['CreatedUserView'];
+export type UpdateUserRequest = Schemas['UpdateUserDto'];
 
-export interface Invitation {
-  url: string;
-  expiresAt: string;
-}
-
-export interface CreateUserRequest {
-  email: string;
-  displayName: string;
-  role: Exclude<Role, 'operator'>;
-  password?: string;
-}
-
-export type CreateUserResponse = User & { invitation?: Invitation };
-
-export interface UpdateUserRequest {
-  displayName?: string;
-  role?: Exclude<Role, 'operator'>;
-  status?: Exclude<UserStatus, 'invited'>;
-}
-
-export type AuditCategory = 'operation' | 'access' | 'security' | 'system';
-export type AuditOutcome = 'success' | 'failure' | 'denied';
-export type AuditActorType = 'user' | 'api_token' | 'anonymous' | 'system';
-export type AuditExportFormat = 'jsonl' | 'csv';
-
-/** One entry of the tenant's tamper-evident audit trail (hash chain). */
-export interface AuditEvent {
-  id: string;
-  chain: string;
-  seq: number;
-  /** ISO 8601 in UTC with microseconds, e.g. 2026-11-26T05:04:03.123456Z */
-  occurredAt: string;
-  category: AuditCategory;
-  /** Dotted verb, e.g. `auth.login`. */
-  action: string;
-  outcome: AuditOutcome;
-  tenantId: string | null;
+/**
+ * One entry of the tenant's tamper-evident audit trail (hash chain). The
+ * document does not mark the members of `actor` and `target` required; the
+ * server always sends them.
+ */
+export type AuditEvent = Omit<Schemas['AuditEventDto'], 'actor' | 'target'> & {
   actor: { type: AuditActorType; id: string | null };
   target: { type: string; id: string | null } | null;
-  requestId: string | null;
-  ip: string | null;
-  userAgent: string | null;
-  /** Ids and reason codes only, never personal data. */
-  details: Record<string, unknown>;
-  /** Hex SHA-256 of the previous event. */
-  prevHash: string;
-  hash: string;
-}
-
-export interface ListAuditEventsQuery {
-  category?: AuditCategory;
-  action?: string;
-  /** Actor id (user or API token). */
-  actor?: string;
-  /** Inclusive lower bound, ISO 8601. */
-  from?: string;
-  /** Exclusive upper bound, ISO 8601. */
-  to?: string;
-  limit?: number;
-  cursor?: string | null;
-}
-
-export interface AuditVerifyResult {
-  ok: boolean;
-  checked: number;
-  firstBrokenSeq: number | null;
+};
+export type AuditCategory = Schemas['AuditEventDto']['category'];
+export type AuditOutcome = Schemas['AuditEventDto']['outcome'];
+export type AuditActorType = 'user' | 'api_token' | 'anonymous' | 'system';
+export type AuditExportFormat = NonNullable<QueryOf<'AuditController_export'>['format']>;
+export type ListAuditEventsQuery = QueryOf<'AuditController_list'>;
+/** As {@link AuditEvent}: the members of `head` and `checkpoints` are always sent. */
+export type AuditVerifyResult = Omit<Schemas['VerifyResultDto'], 'head' | 'checkpoints'> & {
   head: { seq: number; hash: string } | null;
   checkpoints: { checked: number; invalid: number };
-  /** Why verification stopped: gap, link, hash, checkpoint_mismatch, … */
-  reason?: string;
-}
+};
 
 export const SSO_NAME_ID_FORMATS = [
   'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress',
   'urn:oasis:names:tc:SAML:2.0:nameid-format:persistent',
   'urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified',
-] as const;
+] as const satisfies readonly Schemas['SsoSettingsDto']['nameIdFormat'][];
 export type SsoNameIdFormat = (typeof SSO_NAME_ID_FORMATS)[number];
 
 /** SAML attribute names the IdP sends; adminValues of the role attribute make a user an admin. */
-export interface SsoAttributeMapping {
-  email?: string;
-  displayName?: string;
-  role?: string;
-  adminValues?: string[];
-}
+export type SsoAttributeMapping = Schemas['AttributeMappingDto'];
 
-/** What the server read from one registered IdP signing certificate. */
+/** What the server read from one registered IdP signing certificate (the document leaves it an object). */
 export interface SsoCertificateInfo {
   subject: string;
   issuer: string;
@@ -235,54 +136,13 @@ export interface SsoCertificateInfo {
 }
 
 /** The fields of the tenant's SAML single sign-on settings an admin can change. */
-export interface UpdateSsoSettingsRequest {
-  idpEntityId: string;
-  ssoUrl: string;
-  /** PEM; two during a certificate rollover. */
-  certificates: string[];
-  nameIdFormat: string;
-  attributeMapping: SsoAttributeMapping;
-  jitEnabled: boolean;
-  jitDefaultRole: Exclude<Role, 'operator'>;
-  allowIdpInitiated: boolean;
-  /** Link an existing account with the same e-mail at its first SSO login (admins confirm for themselves). Absent means off. */
-  linkExistingAccounts?: boolean;
-  ssoRequired: boolean;
-  requireKeyfile: boolean;
-  /** User ids of the admins who may still log in with a password when SSO is required. */
-  breakGlassAdminIds: string[];
-}
-
-export interface SsoSettingsView extends UpdateSsoSettingsRequest {
-  configured: boolean;
-  linkExistingAccounts: boolean;
-  certificateInfo: SsoCertificateInfo[];
-  /** When an admin last completed an SSO login with these settings; null if never. */
-  testedAt: string | null;
-  spEntityId: string;
-  acsUrl: string;
-  spMetadataUrl: string;
-}
+export type UpdateSsoSettingsRequest = Schemas['SsoSettingsDto'];
+export type SsoSettingsView = Omit<Schemas['SsoSettingsView'], 'certificateInfo'> & { certificateInfo: SsoCertificateInfo[] };
 
 // --- offices (事業所) ---------------------------------------------------------
 
 /** An office of the tenant with its filing identifiers (stored normalised by the server). */
-export interface Office {
-  id: string;
-  name: string;
-  address: string | null;
-  /** 事業所整理記号, e.g. 01-イロハ. */
-  pensionOfficeCode: string | null;
-  /** 事業所番号 (pension), up to 5 digits. */
-  pensionOfficeNumber: string | null;
-  /** 雇用保険事業所番号, 11 digits (4-6-1). */
-  employmentOfficeNumber: string | null;
-  /** 労働保険番号, 14 digits (2-1-2-6-3). */
-  laborInsuranceNumber: string | null;
-  version: number;
-  createdAt: string;
-  updatedAt: string;
-}
+export type Office = Schemas['OfficeView'];
 
 export const OFFICE_FIELDS = [
   'name',
@@ -291,22 +151,16 @@ export const OFFICE_FIELDS = [
   'pensionOfficeNumber',
   'employmentOfficeNumber',
   'laborInsuranceNumber',
-] as const;
+] as const satisfies readonly (keyof Schemas['CreateOfficeDto'])[];
 export type OfficeField = (typeof OFFICE_FIELDS)[number];
 
-export interface CreateOfficeRequest {
-  name: string;
-  address?: string;
-  pensionOfficeCode?: string;
-  pensionOfficeNumber?: string;
-  employmentOfficeNumber?: string;
-  laborInsuranceNumber?: string;
-}
-
+export type CreateOfficeRequest = Schemas['CreateOfficeDto'];
 /** An empty string clears an optional field. */
-export type UpdateOfficeRequest = Partial<CreateOfficeRequest> & { version: number };
+export type UpdateOfficeRequest = Schemas['UpdateOfficeDto'];
 
 // --- procedures (form schemas) ---------------------------------------------------
+// The procedure definitions describe these (JSON Schema with Charlotte's `x-`
+// extensions); the OpenAPI document serves them as an opaque object.
 
 export type ConditionValue = string | number | boolean;
 
@@ -382,18 +236,18 @@ export interface ProcedureSchema {
   'x-due-rule-en'?: string;
 }
 
-/** A procedure in its latest version (GET /procedures lists one version per code). */
-export interface Procedure {
-  code: string;
-  /** Official Japanese name. */
-  name: string;
-  nameEn?: string;
-  version: number;
-  dueRule?: string;
-  schema: ProcedureSchema;
-}
+/**
+ * A procedure in its latest version (GET /procedures lists one version per
+ * code). The SPA falls back to the Japanese name and the schema's due rule
+ * when a definition has no English name or due rule.
+ */
+export type Procedure = Omit<Schemas['ProcedureView'], 'schema' | 'nameEn' | 'dueRule'> &
+  Partial<Pick<Schemas['ProcedureView'], 'nameEn' | 'dueRule'>> & { schema: ProcedureSchema };
 
 // --- applications (申請) ---------------------------------------------------------
+
+export type ApplicationSummary = Schemas['ApplicationSummary'];
+export type ApplicationStatus = ApplicationSummary['status'];
 
 export const APPLICATION_STATUSES = [
   'draft',
@@ -406,8 +260,7 @@ export const APPLICATION_STATUSES = [
   'completed',
   'withdrawn',
   'failed',
-] as const;
-export type ApplicationStatus = (typeof APPLICATION_STATUSES)[number];
+] as const satisfies readonly ApplicationStatus[];
 
 /**
  * Statuses in which the form may still be changed (an edit moves ready back to
@@ -420,121 +273,41 @@ export function isApplicationStatus(value: unknown): value is ApplicationStatus 
   return typeof value === 'string' && (APPLICATION_STATUSES as readonly string[]).includes(value);
 }
 
+/** Form values: their shape comes from the procedure schema, not from the OpenAPI document. */
 export type FormValue = string | number | boolean | null;
 export type ApplicationForm = Record<string, FormValue>;
 
-export interface ApplicationSummary {
-  id: string;
-  title: string;
-  procedureCode: string;
-  procedureVersion: number;
-  officeId: string;
-  status: ApplicationStatus;
-  version: number;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface TimelineEntry {
-  at: string;
-  /** created, updated, validated, status, … */
-  kind: string;
-  fromStatus: string | null;
-  toStatus: string | null;
-  /** `user:<id>` or `token:<id>`. */
-  actor: string | null;
-  details: Record<string, unknown>;
-}
-
-export interface Attachment {
-  id: string;
-  fileName: string;
-  contentType: string;
-  size: number;
-  /** Hex SHA-256 of the file. */
-  sha256: string;
-  scan: 'clean';
-  createdAt: string;
-}
-
+export type TimelineEntry = Schemas['TimelineEntry'];
+export type Attachment = Schemas['AttachmentView'];
 /** A notice e-Gov sent about one application (補正, 取下げ, お知らせ, …). */
-export interface EgovNotice {
-  noticeSubId: string;
-  /** The government's own word for the notice, e.g. 補正. */
-  type: string;
-  title: string;
-  /** Plain text; the 補正 notice says what must be corrected. */
-  body: string;
-  date: string | null;
-}
-
-export type ApplicationActionKind = 'amend' | 'withdraw';
-export type ApplicationActionState = 'pending' | 'sending' | 'done' | 'failed';
-
+export type EgovNotice = Schemas['EgovCaseNoticeDto'];
 /** The latest 補正 (amend) or 取下げ (withdraw) request sent to e-Gov for an application. */
-export interface ApplicationAction {
-  id: string;
-  kind: ApplicationActionKind;
-  state: ApplicationActionState;
-  lastError: string | null;
-  createdAt: string;
-  updatedAt: string;
-}
+export type ApplicationAction = Schemas['EgovActionDto'];
+export type ApplicationActionKind = ApplicationAction['kind'];
+export type ApplicationActionState = ApplicationAction['state'];
 
 /** Statuses from which an application may be withdrawn (取下げ). */
 export const WITHDRAWABLE_STATUSES: readonly ApplicationStatus[] = ['arrived', 'under_review', 'correction_requested'];
 
-export interface ApplicationDetail extends ApplicationSummary {
+export type ApplicationDetail = Omit<Schemas['ApplicationDetail'], 'form'> & {
   /** 個人番号 masked (********1234) unless loaded with `unmask: true`. */
   form: ApplicationForm;
-  masked: boolean;
-  timeline: TimelineEntry[];
-  attachments: Attachment[];
-  /** 到達番号 e-Gov gave the submission; null until it arrived. */
-  arriveId: string | null;
-  /** e-Gov's own status string, e.g. 審査中（補正待ち）. */
-  egovStatus: string | null;
-  /** Why the submission failed (status `failed`). */
-  failureReason: string | null;
-  egovNotices: EgovNotice[];
-  lastAction: ApplicationAction | null;
-}
+};
 
 /** 202 answer of POST /applications/:id/amend and /withdraw. */
-export interface ActionAccepted {
-  actionId: string;
-  kind: ApplicationActionKind;
-  state: ApplicationActionState;
-  status: ApplicationStatus;
-}
-
+export type ActionAccepted = Schemas['EgovActionAcceptedView'];
 /** 202 answer of POST /applications/:id/submit. */
-export interface SubmitResult {
-  status: ApplicationStatus;
-  submissionId: string;
-}
-
+export type SubmitResult = Schemas['SubmitAcceptedView'];
 /** A 公文書 (official document) the government issued for an application. */
-export interface ApplicationDocument {
-  id: string;
-  title: string;
-  fileName: string;
-  contentType: string;
-  size: number;
-  /** Hex SHA-256 of the file. */
-  sha256: string;
-  fetchedAt: string;
-  acknowledgedAt: string | null;
-}
+export type ApplicationDocument = Schemas['DocumentDto'];
 
 // --- e-Gov account and notices ---------------------------------------------------
 
 /** Whether the tenant's e-Gov account is linked (GET /egov/account). */
-export interface EgovAccount {
-  linked: boolean;
-  linkedAt: string | null;
-}
-
+export type EgovAccount = Schemas['EgovAccountView'];
+export type NoticeKind = Schemas['NoticeDto']['kind'];
+/** `kind` as a string: a newer server may send kinds this SPA does not know (one of {@link NOTICE_KINDS} otherwise). */
+export type Notice = Omit<Schemas['NoticeDto'], 'kind'> & { kind: string };
 export const NOTICE_KINDS = [
   'arrived',
   'correction_requested',
@@ -546,64 +319,17 @@ export const NOTICE_KINDS = [
   'amended',
   'amend_failed',
   'withdraw_failed',
-] as const;
-export type NoticeKind = (typeof NOTICE_KINDS)[number];
+] as const satisfies readonly NoticeKind[];
+export type NoticeList = Omit<Schemas['NoticeListView'], 'items'> & { items: Notice[] };
 
-export interface Notice {
-  id: string;
-  /** One of {@link NOTICE_KINDS}; a newer server may send others. */
-  kind: string;
-  applicationId: string | null;
-  createdAt: string;
-  readAt: string | null;
-}
-
-export interface NoticeList {
-  items: Notice[];
-  unread: number;
-}
-
-export interface ListApplicationsQuery {
-  status?: ApplicationStatus;
-  officeId?: string;
-  procedure?: string;
-  /** Created on or after this JST day (YYYY-MM-DD). */
-  from?: string;
-  /** Created on or before this JST day (YYYY-MM-DD). */
-  to?: string;
-  limit?: number;
-  cursor?: string | null;
-}
-
-export interface CreateApplicationRequest {
-  procedureCode: string;
-  officeId: string;
-  title: string;
-  form?: ApplicationForm;
-}
-
-export interface UpdateApplicationRequest {
-  version: number;
-  title?: string;
-  officeId?: string;
+export type ListApplicationsQuery = QueryOf<'ApplicationsController_list'>;
+export type CreateApplicationRequest = Omit<Schemas['CreateApplicationDto'], 'form'> & { form?: ApplicationForm };
+export type UpdateApplicationRequest = Omit<Schemas['UpdateApplicationDto'], 'form'> & {
   /** The whole form: it replaces the stored one. */
   form?: ApplicationForm;
-}
-
-export interface ValidationIssue {
-  /** The form field (plain name or `form.<name>`). */
-  field: string;
-  code: string;
-  message: string;
-  messageEn: string;
-}
-
-export interface ValidationResult {
-  valid: boolean;
-  errors: ValidationIssue[];
-  status: ApplicationStatus;
-  version: number;
-}
+};
+export type ValidationIssue = Schemas['FieldErrorView'];
+export type ValidationResult = Schemas['ValidationResultView'];
 
 export interface UploadOptions {
   /** Called with bytes sent so far and the total while the request body goes up. */
@@ -795,7 +521,7 @@ export class ApiClient {
 
   // --- own key files -----------------------------------------------------------
 
-  listMyKeyfiles(): Promise<{ items: KeyfileInfo[] }> {
+  listMyKeyfiles(): Promise<Schemas['KeyListDto']> {
     return this.request('GET', '/me/keyfiles');
   }
 
@@ -823,7 +549,7 @@ export class ApiClient {
     return this.request('POST', `/users/${encodeURIComponent(id)}/invite`);
   }
 
-  listUserKeyfiles(userId: string): Promise<{ items: KeyfileInfo[] }> {
+  listUserKeyfiles(userId: string): Promise<Schemas['KeyListDto']> {
     return this.request('GET', `/users/${encodeURIComponent(userId)}/keyfiles`);
   }
 
@@ -837,7 +563,7 @@ export class ApiClient {
   }
 
   /** Revokes every key of the user and lets them enrol a new one at next login. */
-  resetUserKeyfiles(userId: string): Promise<{ ok: true }> {
+  resetUserKeyfiles(userId: string): Promise<Schemas['KeyfileResetView']> {
     return this.request('POST', `/users/${encodeURIComponent(userId)}/keyfile-reset`);
   }
 
@@ -871,7 +597,7 @@ export class ApiClient {
   }
 
   /** The admin agrees that their next SSO login (within an hour) may link this account to the IdP. */
-  confirmSsoLink(): Promise<{ confirmedUntil: string }> {
+  confirmSsoLink(): Promise<Schemas['SsoLinkConfirmationView']> {
     return this.request('POST', '/tenant/sso/link-confirmation');
   }
 
@@ -909,7 +635,7 @@ export class ApiClient {
   }
   // --- offices -------------------------------------------------------------------
 
-  listOffices(): Promise<{ items: Office[] }> {
+  listOffices(): Promise<Schemas['OfficeListView']> {
     return this.request('GET', '/offices');
   }
 
@@ -1076,13 +802,13 @@ export class ApiClient {
    * `outcome_unknown` when e-Gov may have received it: ask the user to check
    * and call again with `confirmNotReceived`.
    */
-  reopenApplication(id: string, confirmNotReceived = false): Promise<{ status: 'draft'; version: number }> {
+  reopenApplication(id: string, confirmNotReceived = false): Promise<Schemas['ReopenedView']> {
     return this.request('POST', `/applications/${encodeURIComponent(id)}/reopen`, {
       body: confirmNotReceived ? { confirmNotReceived: true } : {},
     });
   }
 
-  listDocuments(applicationId: string): Promise<{ items: ApplicationDocument[] }> {
+  listDocuments(applicationId: string): Promise<Schemas['DocumentListView']> {
     return this.request('GET', `/applications/${encodeURIComponent(applicationId)}/documents`);
   }
 
@@ -1099,7 +825,7 @@ export class ApiClient {
   }
 
   /** Admins: where to send the browser for the e-Gov login that links the account. */
-  linkEgov(): Promise<{ authorizeUrl: string }> {
+  linkEgov(): Promise<Schemas['EgovLinkView']> {
     return this.request('POST', '/egov/link');
   }
 

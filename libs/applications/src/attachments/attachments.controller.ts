@@ -1,5 +1,15 @@
 import { Controller, Delete, Get, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiConsumes, ApiCookieAuth, ApiCreatedResponse, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiBody,
+  ApiConsumes,
+  ApiCookieAuth,
+  ApiCreatedResponse,
+  ApiProduces,
+  ApiProperty,
+  ApiResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { Matches } from 'class-validator';
 import { Caller, CurrentCaller, Roles, Scopes, tenantOf, UUID_PATTERN } from '@charlotte/core';
@@ -7,14 +17,17 @@ import { AttachmentView } from '../applications/dto/application.dto';
 import { AttachmentsService } from './attachments.service';
 
 class AttachmentParams {
+  @ApiProperty({ format: 'uuid' })
   @Matches(UUID_PATTERN, { message: 'id must be a UUID' })
   id: string;
 
+  @ApiProperty({ format: 'uuid' })
   @Matches(UUID_PATTERN, { message: 'aid must be a UUID' })
   aid: string;
 }
 
 class ApplicationParam {
+  @ApiProperty({ format: 'uuid' })
   @Matches(UUID_PATTERN, { message: 'id must be a UUID' })
   id: string;
 }

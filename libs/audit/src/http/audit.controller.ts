@@ -6,7 +6,15 @@ import { Caller, CurrentCaller, NotFoundError, Public, Roles, Scopes, tenantOf }
 import { PublicJwk, SigningKeyService } from '@charlotte/crypto';
 import { AuditService } from '../events/audit.service';
 import { exportChain } from '../events/audit-export';
-import { AuditEventDto, AuditEventIdParam, AuditExportQueryDto, AuditPageDto, AuditQueryDto, VerifyResultDto } from './audit.dto';
+import {
+  AuditEventDto,
+  AuditEventIdParam,
+  AuditExportQueryDto,
+  AuditPageDto,
+  AuditQueryDto,
+  SigningKeySetDto,
+  VerifyResultDto,
+} from './audit.dto';
 
 /** Tenant administrators (or API tokens with audit:read) read, verify and export their tenant's audit trail. */
 @ApiTags('audit')
@@ -66,6 +74,7 @@ export class WellKnownController {
 
   @Public()
   @Get('charlotte-signing-key.json')
+  @ApiOkResponse({ type: SigningKeySetDto })
   key(): { keys: PublicJwk[] } {
     return { keys: [this.signing.publicJwk()] };
   }

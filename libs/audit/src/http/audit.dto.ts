@@ -88,3 +88,18 @@ export class VerifyResultDto {
   @ApiProperty({ type: 'object', properties: { checked: { type: 'number' }, invalid: { type: 'number' } } }) checkpoints: object;
   @ApiPropertyOptional({ description: 'why verification stopped: gap, link, hash, checkpoint_mismatch, …' }) reason?: string;
 }
+
+/** One Ed25519 public key as a JWK (RFC 8037). */
+export class SigningJwkDto {
+  @ApiProperty({ enum: ['OKP'] }) kty: 'OKP';
+  @ApiProperty({ enum: ['Ed25519'] }) crv: 'Ed25519';
+  @ApiProperty({ description: 'the public key, base64url' }) x: string;
+  @ApiProperty({ description: 'RFC 7638 thumbprint' }) kid: string;
+  @ApiProperty({ enum: ['sig'] }) use: 'sig';
+  @ApiProperty({ enum: ['EdDSA'] }) alg: 'EdDSA';
+}
+
+/** 200 of GET /.well-known/charlotte-signing-key.json: the key that verifies checkpoints, as a JWK Set. */
+export class SigningKeySetDto {
+  @ApiProperty({ type: [SigningJwkDto] }) keys: SigningJwkDto[];
+}

@@ -3,7 +3,7 @@ import { ApiCookieAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nest
 import type { Response } from 'express';
 import { CurrentPrincipal, Principal, Roles, tenantOf } from '@charlotte/core';
 import { UserIdParam } from '../users/dto/user.dto';
-import { IssueKeyfileDto, KeyListDto, KeyParams, OwnKeyParam } from './dto/keyfile.dto';
+import { IssueKeyfileDto, KeyfileResetView, KeyListDto, KeyParams, OwnKeyParam } from './dto/keyfile.dto';
 import { KeyfilesService } from './keyfiles.service';
 
 /** Every user (and operator) lists and revokes their own keys. */
@@ -63,6 +63,7 @@ export class UserKeyfilesController {
 
   @Post('keyfile-reset')
   @HttpCode(200)
+  @ApiOkResponse({ type: KeyfileResetView })
   async reset(@CurrentPrincipal() p: Principal, @Param() { id }: UserIdParam): Promise<{ ok: true }> {
     await this.keys.reset(tenantOf(p), id, p.userId);
     return { ok: true };

@@ -20,6 +20,7 @@ import {
   ApiConsumes,
   ApiFoundResponse,
   ApiOperation,
+  ApiParam,
   ApiQuery,
   ApiSeeOtherResponse,
   ApiTags,
@@ -152,6 +153,8 @@ export class SamlLoginController {
   @UseGuards(SamlAcsGuard)
   @ApiOperation({ summary: "Assertion consumer service (HTTP-POST binding): the browser posts the IdP's SAMLResponse here." })
   @ApiConsumes('application/x-www-form-urlencoded')
+  // The guard reads :tenant from the request; declared here so the document names it.
+  @ApiParam({ name: 'tenant', description: 'the tenant code' })
   @ApiSeeOtherResponse({
     description: 'to /auth/saml/{tenant}/finish with a one-time code: the session is opened there, in the browser that started the login',
   })

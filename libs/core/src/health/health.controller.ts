@@ -1,8 +1,13 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { Public } from '../http/public.decorator';
 import { HealthRegistry } from './health.registry';
+
+/** 200 of GET /health/live (OpenAPI only). */
+class LivenessView {
+  @ApiProperty({ enum: ['ok'] }) status: 'ok';
+}
 
 @ApiTags('health')
 @Controller('health')
@@ -16,6 +21,7 @@ export class HealthController {
   @Public()
   @Get('live')
   @ApiOperation({ summary: 'Liveness: the process answers.' })
+  @ApiOkResponse({ type: LivenessView })
   live(): { status: 'ok' } {
     return { status: 'ok' };
   }

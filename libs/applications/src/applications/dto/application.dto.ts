@@ -141,15 +141,15 @@ export class ApplicationSummary {
 
 export class ApplicationListView {
   @ApiProperty({ type: [ApplicationSummary] }) items: ApplicationSummary[];
-  @ApiPropertyOptional({ nullable: true }) nextCursor: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true }) nextCursor: string | null;
 }
 
 export class TimelineEntry {
   @ApiProperty() at: string;
   @ApiProperty({ description: 'created, updated, validated, status' }) kind: string;
-  @ApiPropertyOptional({ nullable: true }) fromStatus: string | null;
-  @ApiPropertyOptional({ nullable: true }) toStatus: string | null;
-  @ApiPropertyOptional({ nullable: true, description: 'user:<id> or token:<id>' }) actor: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true }) fromStatus: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true }) toStatus: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true, description: 'user:<id> or token:<id>' }) actor: string | null;
   @ApiProperty({ type: 'object', additionalProperties: true }) details: Record<string, unknown>;
 }
 
@@ -170,7 +170,7 @@ export class EgovCaseNoticeDto {
   @ApiProperty({ description: "the government's notice type: 補正, 取下げ, お知らせ, …" }) type: string;
   @ApiProperty() title: string;
   @ApiProperty({ description: 'for 補正: what to correct' }) body: string;
-  @ApiPropertyOptional({ nullable: true }) date: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true }) date: string | null;
 }
 
 export class EgovActionDto {
@@ -178,6 +178,7 @@ export class EgovActionDto {
   @ApiProperty({ enum: ['amend', 'withdraw'] }) kind: 'amend' | 'withdraw';
   @ApiProperty({ enum: ['pending', 'sending', 'done', 'failed'] }) state: 'pending' | 'sending' | 'done' | 'failed';
   @ApiPropertyOptional({
+    type: String,
     nullable: true,
     description: "why e-Gov refused it (the government's wording), or the last transient error while retrying",
   })
@@ -187,10 +188,11 @@ export class EgovActionDto {
 }
 
 export class ApplicationDetail extends ApplicationSummary {
-  @ApiPropertyOptional({ nullable: true, description: '到達番号 once e-Gov accepted the filing' }) arriveId: string | null;
-  @ApiPropertyOptional({ nullable: true, description: "e-Gov's own status string (到達, 審査中, 審査中（補正待ち）, …)" })
+  @ApiPropertyOptional({ type: String, nullable: true, description: '到達番号 once e-Gov accepted the filing' }) arriveId: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true, description: "e-Gov's own status string (到達, 審査中, 審査中（補正待ち）, …)" })
   egovStatus: string | null;
-  @ApiPropertyOptional({ nullable: true, description: 'why the submission failed (status failed)' }) failureReason: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true, description: 'why the submission failed (status failed)' }) failureReason:
+    string | null;
   @ApiProperty({ type: [EgovCaseNoticeDto], description: 'notices e-Gov sent about this case (sealed at rest)' })
   egovNotices: EgovCaseNoticeDto[];
   @ApiPropertyOptional({ type: EgovActionDto, nullable: true, description: 'the latest 補正 (amend) or 取下げ (withdraw) request' })

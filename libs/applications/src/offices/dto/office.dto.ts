@@ -48,11 +48,11 @@ export class UpdateOfficeDto extends PartialType(CreateOfficeDto) {
 export class OfficeView {
   @ApiProperty() id: string;
   @ApiProperty() name: string;
-  @ApiPropertyOptional({ nullable: true }) address: string | null;
-  @ApiPropertyOptional({ nullable: true }) pensionOfficeCode: string | null;
-  @ApiPropertyOptional({ nullable: true }) pensionOfficeNumber: string | null;
-  @ApiPropertyOptional({ nullable: true }) employmentOfficeNumber: string | null;
-  @ApiPropertyOptional({ nullable: true }) laborInsuranceNumber: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true }) address: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true }) pensionOfficeCode: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true }) pensionOfficeNumber: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true }) employmentOfficeNumber: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true }) laborInsuranceNumber: string | null;
   @ApiProperty() version: number;
   @ApiProperty() createdAt: string;
   @ApiProperty() updatedAt: string;

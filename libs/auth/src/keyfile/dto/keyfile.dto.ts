@@ -20,11 +20,13 @@ export class IssueKeyfileDto {
 }
 
 export class KeyParams extends IdParam {
+  @ApiProperty({ description: 'the key thumbprint (base64url, 43 characters)' })
   @Matches(/^[A-Za-z0-9_-]{43}$/, { message: 'keyId must be a key thumbprint' })
   keyId: string;
 }
 
 export class OwnKeyParam {
+  @ApiProperty({ description: 'the key thumbprint (base64url, 43 characters)' })
   @Matches(/^[A-Za-z0-9_-]{43}$/, { message: 'keyId must be a key thumbprint' })
   keyId: string;
 }
@@ -40,4 +42,9 @@ export class KeyDto {
 
 export class KeyListDto {
   @ApiProperty({ type: [KeyDto] }) items: KeyDto[];
+}
+
+/** 200 of POST /users/{id}/keyfile-reset. */
+export class KeyfileResetView {
+  @ApiProperty({ enum: [true] }) ok: true;
 }
