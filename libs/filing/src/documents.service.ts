@@ -8,18 +8,11 @@ import { NotFoundError } from '@charlotte/core';
 import { KeyRotationService, SealingService } from '@charlotte/crypto';
 import { ApplicationStore, contentDisposition } from '@charlotte/applications';
 import { BLOB_STORE, BlobStore } from '@charlotte/storage';
+import type { DocumentDto } from './dto/filing-views.dto';
 import { PURPOSE } from './sealing-purposes';
 
-export interface DocumentView {
-  id: string;
-  title: string;
-  fileName: string;
-  contentType: string;
-  size: number;
-  sha256: string;
-  fetchedAt: string;
-  acknowledgedAt: string | null;
-}
+/** What the service returns: the OpenAPI shape itself (DocumentDto), declared once. */
+export type DocumentView = DocumentDto;
 
 /** Official documents (公文書) of an application: kept on our side, sealed; every download is an `access` audit event. */
 @Injectable()

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { NotFoundError } from '@charlotte/core';
+import type { NoticeDto } from './dto/filing-views.dto';
 
 export const NOTICE_KINDS = [
   'arrived',
@@ -17,13 +18,8 @@ export const NOTICE_KINDS = [
 ] as const;
 export type NoticeKind = (typeof NOTICE_KINDS)[number];
 
-export interface NoticeView {
-  id: string;
-  kind: NoticeKind;
-  applicationId: string | null;
-  createdAt: string;
-  readAt: string | null;
-}
+/** What the service returns: the OpenAPI shape itself (NoticeDto), declared once. */
+export type NoticeView = NoticeDto;
 
 /**
  * お知らせ for users: a kind and the application it is about (the SPA words
