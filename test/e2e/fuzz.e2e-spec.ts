@@ -187,6 +187,8 @@ describe('OpenAPI-driven fuzzing', () => {
       const keys = await t.ds.query(`SELECT count(*)::int AS n FROM user_keys WHERE user_id = $1 AND revoked_at IS NULL`, [
         tenant[`${role}Id`],
       ]);
+      // …and the failed-login counters of its address (a fuzzed login with this e-mail may have locked it).
+      await t.ds.query(`DELETE FROM login_failures WHERE user_id = $1`, [tenant[`${role}Id`]]);
       if (!keys[0]?.n) await giveKey(t, tenant.code, tenant.tenantId, tenant[`${role}Id`], tenant[email]);
       sessions[name] = await login(t, tenant.code, tenant[email]);
     }
