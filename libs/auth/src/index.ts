@@ -21,3 +21,4 @@ export type { UserRole, UserStatus } from './users/user.entity';
 
 /** Entities owned by libs/auth, for the app's DataSource. */
 export const AUTH_ENTITIES = [Tenant, User, Session];
+export * from './errors';

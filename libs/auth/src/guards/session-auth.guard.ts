@@ -2,7 +2,8 @@ import { timingSafeEqual } from 'node:crypto';
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuditService } from '@charlotte/audit';
-import { DomainError, IS_PUBLIC, requestContext, UnauthenticatedError } from '@charlotte/core';
+import { IS_PUBLIC, requestContext, UnauthenticatedError } from '@charlotte/core';
+import { AuthErrors } from '../errors';
 import { SESSION_COOKIE, SessionsService } from '../sessions/sessions.service';
 import { TokensService } from '../tokens/tokens.service';
 import { AuthedRequest } from './principal';
@@ -47,10 +48,7 @@ export class SessionAuthGuard implements CanActivate {
       // credential a browser would attach); RolesGuard then demands @Scopes.
       const m = /^Bearer ([A-Za-z0-9_-]{1,100})$/.exec(auth);
       const principal = m ? await this.tokens.resolve(m[1]) : undefined;
-      if (!principal)
-        throw new DomainError(401, 'token_invalid', 'Invalid token', 'The API token is unknown, expired or revoked.', undefined, {
-          'WWW-Authenticate': 'Bearer',
-        });
+      if (!principal) throw AuthErrors.tokenInvalid();
       req.principal = principal;
       requestContext.assign({ tenantId: principal.tenantId, principal: `token:${principal.tokenId}`, tokenId: principal.tokenId });
       return true;
@@ -67,7 +65,7 @@ export class SessionAuthGuard implements CanActivate {
         actor: { type: 'user', id: session.userId },
         details: { method: req.method, route: routeOf(context), header: req.header('x-csrf-token') ? 'mismatch' : 'missing' },
       });
-      throw new DomainError(403, 'csrf_invalid', 'CSRF check failed', 'The X-CSRF-Token header is missing or wrong.');
+      throw AuthErrors.csrfInvalid();
     }
     req.principal = { kind: 'session', ...session };
     requestContext.assign({ tenantId: session.tenantId, userId: session.userId, principal: `user:${session.userId}` });

@@ -2,7 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AuditService } from '@charlotte/audit';
-import { APP_CONFIG, AppConfig, ConflictError, NotFoundError } from '@charlotte/core';
+import { APP_CONFIG, AppConfig, NotFoundError } from '@charlotte/core';
+import { AuthErrors } from '../errors';
 import { SessionsService } from '../sessions/sessions.service';
 import { PLATFORM_TENANT_CODE } from '../tenants/tenants.service';
 import { encryptPrivateKey, generateKeyPair, jwkThumbprint, KeyFile, PublicEcJwk } from './keyfile-crypto';
@@ -107,7 +108,7 @@ export class KeyfilesService {
         await em.query('UPDATE users SET key_enrolment_allowed = false WHERE id = $1', [userId]);
       });
     } catch (e) {
-      if ((e as { code?: string }).code === '23505') throw new ConflictError('key_exists', 'This key is already registered.');
+      if ((e as { code?: string }).code === '23505') throw AuthErrors.keyExists();
       throw e;
     }
     await this.audit.record({

@@ -1,7 +1,8 @@
 import { Body, Controller, Get, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
 import { ApiCookieAuth, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { APP_CONFIG, AppConfig, DomainError, Public } from '@charlotte/core';
+import { APP_CONFIG, AppConfig, Public } from '@charlotte/core';
+import { AuthErrors } from '../errors';
 import { CurrentPrincipal, LoginThrottle, Principal } from '../guards/principal';
 import { SESSION_COOKIE, sessionCookieOptions, SessionsService } from '../sessions/sessions.service';
 import { UsersService } from '../users/users.service';
@@ -91,7 +92,7 @@ export class AuthController {
   @ApiResponse({ status: 401, type: ProblemView, description: 'no_pending_login' })
   async pending(@Req() req: Request): Promise<PendingStepView> {
     const p = await this.sessions.pendingStep(this.cookieOf(req));
-    if (!p) throw new DomainError(401, 'no_pending_login', 'No pending login', 'There is no login waiting for a key file. Log in again.');
+    if (!p) throw AuthErrors.noPendingLogin();
     return {
       step: p.kind === 'keyfile' ? 'keyfile' : 'enroll_keyfile',
       challenge: p.challenge,

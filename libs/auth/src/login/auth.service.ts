@@ -12,6 +12,7 @@ import { Tenant } from '../tenants/tenant.entity';
 import { User } from '../users/user.entity';
 import { UserView } from '../users/dto/user.dto';
 import { UserNamesService } from '../users/user-names.service';
+import { AuthErrors } from '../errors';
 import { LoginDto, SessionView } from './dto/login.dto';
 import { LoginSubject, LoginThrottleService } from './login-throttle.service';
 
@@ -25,21 +26,11 @@ interface LoginRow {
   active_keys: number;
 }
 
-export const invalidCredentials = () =>
-  // One answer for unknown tenant, unknown user, wrong password, invited and
-  // disabled accounts: the caller learns nothing about which accounts exist.
-  new DomainError(401, 'invalid_credentials', 'Invalid credentials', 'The tenant, e-mail address or password is wrong.');
-
-const accountLocked = (until: Date) =>
-  new DomainError(423, 'account_locked', 'Account locked', 'Too many failed logins; the account is locked for a while.', undefined, {
-    'Retry-After': String(Math.max(1, Math.ceil((until.getTime() - Date.now()) / 1000))),
-  });
-
-const ssoRequired = () =>
-  new DomainError(403, 'sso_required', 'SSO required', 'This contract requires single sign-on: use "Log in with SSO" (SSOでログイン).');
-
-const keyfileInvalid = () =>
-  new DomainError(401, 'keyfile_invalid', 'Key file invalid', "The key file was not accepted (wrong, revoked, or another user's key).");
+/** Kept for the callers that import it from here. */
+export const invalidCredentials = AuthErrors.invalidCredentials;
+const accountLocked = AuthErrors.accountLocked;
+const ssoRequired = AuthErrors.ssoRequired;
+const keyfileInvalid = AuthErrors.keyfileInvalid;
 
 type FailureSubject = LoginSubject & { keyless: boolean; ip: string | undefined };
 
@@ -132,7 +123,7 @@ export class AuthService {
     if (row.status !== 'active') return fail(`user_${row.status}`);
     if (tenant && tenant.status !== 'active') {
       await this.refused(tenantId, 'tenant_inactive', row.id, 'denied');
-      throw new DomainError(403, 'tenant_inactive', 'Tenant inactive', 'This contract is not active.');
+      throw AuthErrors.tenantInactive();
     }
     // Password right: the second factor is still to come. Nothing is granted yet.
     if (row.active_keys > 0) {
@@ -154,7 +145,7 @@ export class AuthService {
       };
     }
     await this.refused(tenantId, 'keyfile_required', row.id, 'denied');
-    throw new DomainError(403, 'keyfile_required', 'Key file required', 'This account has no key file. Ask an administrator to issue one.');
+    throw AuthErrors.keyfileRequired();
   }
 
   private async ssoPolicy(tenantId: string): Promise<{ required: boolean; breakGlassAdminIds: string[] }> {
@@ -230,8 +221,7 @@ export class AuthService {
       `SELECT (key_enrolment_allowed AND NOT EXISTS (SELECT 1 FROM user_keys k WHERE k.user_id = u.id AND k.revoked_at IS NULL)) AS ok FROM users u WHERE id = $1`,
       [pending.userId],
     );
-    if (!allowed[0]?.ok)
-      throw new DomainError(403, 'enrolment_not_allowed', 'Enrolment not allowed', 'This account cannot register a key itself.');
+    if (!allowed[0]?.ok) throw AuthErrors.enrolmentNotAllowed();
     const keyId = await this.keyfiles.add(pending.tenantId, pending.userId, jwk, label, 'self', pending.userId);
     const out = await this.complete(pending, keyId, 'enroll', ip, userAgent);
     return { ...out, keyId };
@@ -248,12 +238,7 @@ export class AuthService {
         actor: { type: 'anonymous' },
         details: { step: kind, reason: 'challenge_expired_or_used' },
       });
-      throw new DomainError(
-        401,
-        'challenge_expired',
-        'Challenge expired',
-        'The login challenge expired or was already used. Log in again.',
-      );
+      throw AuthErrors.challengeExpired();
     }
     return pending;
   }

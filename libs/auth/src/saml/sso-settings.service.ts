@@ -3,7 +3,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AuditService } from '@charlotte/audit';
-import { APP_CONFIG, AppConfig, createValidationPipe, DomainError, FieldError, ValidationFailedError } from '@charlotte/core';
+import { APP_CONFIG, AppConfig, createValidationPipe, FieldError, ValidationFailedError } from '@charlotte/core';
+import { AuthErrors } from '../errors';
 import { NAME_ID_FORMATS, SsoLinkConfirmationView, SsoSettingsDto, SsoSettingsView } from './dto/sso.dto';
 import { parseIdpMetadata } from './idp-metadata';
 
@@ -177,20 +178,9 @@ export class SsoSettingsService {
     if (dto.ssoRequired && !before?.sso_required) {
       // Enforcement locks out everyone who cannot use the IdP: refuse it until a
       // way back in (break-glass admin) exists and the IdP was proven to work.
-      if (breakGlass.length === 0)
-        throw new DomainError(
-          409,
-          'break_glass_required',
-          'Break-glass admin required',
-          'Name at least one break-glass administrator before requiring SSO.',
-        );
+      if (breakGlass.length === 0) throw AuthErrors.breakGlassRequired();
       if (!before?.tested_at || idpChanged) {
-        throw new DomainError(
-          409,
-          'sso_not_tested',
-          'SSO not tested',
-          'Complete one SSO login as an administrator with these IdP settings before requiring SSO.',
-        );
+        throw AuthErrors.ssoNotTested();
       }
     }
     await this.ds.query(
@@ -279,20 +269,14 @@ export class SsoSettingsService {
       [sessionId, userId, tenantId],
     );
     const row = r[0];
-    if (row?.sso_name_id) throw new DomainError(409, 'sso_already_linked', 'Already linked', 'This account already signs in through SSO.');
-    if (!row?.key_id)
-      throw new DomainError(
-        403,
-        'keyfile_session_required',
-        'Key-file login required',
-        'Confirm from a session opened with your password and key file.',
-      );
+    if (row?.sso_name_id) throw AuthErrors.ssoAlreadyLinked();
+    if (!row?.key_id) throw AuthErrors.keyfileSessionRequired();
     const [updated]: [Array<{ until: Date }>, number] = await this.ds.query(
       `UPDATE users SET sso_link_confirmed_until = now() + make_interval(mins => $3) WHERE id = $1 AND tenant_id = $2 AND sso_name_id IS NULL
        RETURNING sso_link_confirmed_until AS until`,
       [userId, tenantId, LINK_CONFIRMATION_TTL_MINUTES],
     );
-    if (!updated[0]) throw new DomainError(409, 'sso_already_linked', 'Already linked', 'This account already signs in through SSO.');
+    if (!updated[0]) throw AuthErrors.ssoAlreadyLinked();
     await this.audit.record({
       category: 'security',
       action: 'auth.sso_link_confirmed',

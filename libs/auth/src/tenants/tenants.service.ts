@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AuditService } from '@charlotte/audit';
-import { ConflictError, ValidationFailedError } from '@charlotte/core';
+import { ValidationFailedError } from '@charlotte/core';
+import { AuthErrors } from '../errors';
 import { TenantKeysService } from '@charlotte/crypto';
 import { Tenant } from './tenant.entity';
 
@@ -28,7 +29,7 @@ export class TenantsService {
     if (errors.length) throw new ValidationFailedError(errors);
     const repo = this.ds.getRepository(Tenant);
     if (await repo.exists({ where: { code: normalized } })) {
-      throw new ConflictError('tenant_code_taken', `A tenant with code "${normalized}" exists.`);
+      throw AuthErrors.tenantCodeTaken(normalized);
     }
     // The tenant and its first data key exist together or not at all.
     const tenant = await this.ds.transaction(async (m) => {

@@ -3,7 +3,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '@charlotte/audit';
-import { APP_CONFIG, AppConfig, ConflictError, decodeCursor, DomainError, encodeCursor, NotFoundError, Page } from '@charlotte/core';
+import { APP_CONFIG, AppConfig, decodeCursor, encodeCursor, NotFoundError, Page } from '@charlotte/core';
+import { AuthErrors } from '../errors';
 import { PasswordService } from '../password/password.service';
 import { SessionsService } from '../sessions/sessions.service';
 import { User, UserRole } from './user.entity';
@@ -139,12 +140,12 @@ export class UsersService {
       const user = await this.names.reveal(await em.getRepository(User).findOne({ where: { id, tenantId } }));
       if (!user) throw new NotFoundError('user');
       if (dto.status === 'active' && user.status === 'invited') {
-        throw new DomainError(409, 'user_invited', 'Conflict', 'An invited user becomes active by accepting the invitation.');
+        throw AuthErrors.userInvited();
       }
       const losesAdmin =
         user.role === 'admin' && user.status === 'active' && ((dto.role && dto.role !== 'admin') || dto.status === 'disabled');
       if (losesAdmin && (await this.activeAdminCount(em, tenantId)) <= 1) {
-        throw new ConflictError('last_admin', 'The tenant must keep at least one active administrator.');
+        throw AuthErrors.lastAdmin();
       }
       const roleChanged = dto.role !== undefined && dto.role !== user.role;
       const disabled = dto.status === 'disabled' && user.status !== 'disabled';
@@ -205,10 +206,7 @@ export class UsersService {
     );
     if (!r[0]?.ids.includes(userId)) return false;
     if (r[0].sso_required && r[0].ids.length === 1) {
-      throw new ConflictError(
-        'last_break_glass_admin',
-        'This administrator is the only break-glass account of a tenant that enforces SSO; name another one in the SSO settings first.',
-      );
+      throw AuthErrors.lastBreakGlassAdmin();
     }
     await em.query('UPDATE tenant_sso_settings SET break_glass_admin_ids = array_remove(break_glass_admin_ids, $2) WHERE tenant_id = $1', [
       tenantId,
@@ -229,7 +227,7 @@ export class UsersService {
   async invite(tenantId: string, id: string): Promise<Invitation> {
     const user = await this.get(tenantId, id);
     if (user.status !== 'invited') {
-      throw new DomainError(409, 'user_not_invited', 'Conflict', 'Only invited users can receive an invitation link.');
+      throw AuthErrors.userNotInvited();
     }
     const invitation = this.newInvitation();
     await this.ds
@@ -259,7 +257,7 @@ export class UsersService {
         actor: { type: 'anonymous' },
         details: { reason: 'invitation_invalid' },
       });
-      throw new DomainError(400, 'invitation_invalid', 'Invalid invitation', 'The invitation link is invalid, used or expired.');
+      throw AuthErrors.invitationInvalid();
     }
     const user = await this.names.reveal((await this.ds.getRepository(User).findOne({ where: { id } })) as User);
     await this.audit.record({
@@ -283,8 +281,7 @@ export class UsersService {
   }
 
   private mapUniqueViolation(e: unknown): unknown {
-    if ((e as { code?: string }).code === '23505')
-      return new ConflictError('email_taken', 'A user with this e-mail address exists in this tenant.');
+    if ((e as { code?: string }).code === '23505') return AuthErrors.emailTaken();
     return e;
   }
 

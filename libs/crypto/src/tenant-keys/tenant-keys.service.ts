@@ -3,6 +3,7 @@ import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { APP_CONFIG, AppConfig, DomainError } from '@charlotte/core';
+import { CryptoErrors } from '../errors';
 import type { KeyProvider } from '../keys/key-provider';
 import { KEY_PROVIDER } from './key-provider.token';
 
@@ -151,7 +152,7 @@ export class TenantKeysService implements OnModuleDestroy {
       `SELECT current_version, destroyed_at FROM tenant_key_status WHERE tenant_id = $1`,
       [tenantId],
     );
-    if (!r[0]) throw new DomainError(500, 'tenant_keys_missing', 'Tenant keys missing', 'This tenant has no encryption key.');
+    if (!r[0]) throw CryptoErrors.tenantKeysMissing();
     if (r[0].destroyed_at) throw new TenantKeysDestroyedError();
     return r[0];
   }
@@ -172,7 +173,7 @@ export class TenantKeysService implements OnModuleDestroy {
     );
     if (!r[0]) {
       await this.status(tenantId); // throws tenant_keys_destroyed when that is why
-      throw new DomainError(500, 'tenant_key_missing', 'Tenant key missing', `Key version ${version} of this tenant does not exist.`);
+      throw CryptoErrors.tenantKeyMissing(version);
     }
     const dek = await this.provider.unwrap({ kekVersion: r[0].kek_version, wrapped: r[0].wrapped }, wrapAad(tenantId, version));
     this.cachePut(tenantId, version, dek);
@@ -186,7 +187,7 @@ export class TenantKeysService implements OnModuleDestroy {
         `SELECT current_version, destroyed_at FROM tenant_key_status WHERE tenant_id = $1 FOR UPDATE`,
         [tenantId],
       );
-      if (!r[0]) throw new DomainError(404, 'not_found', 'Not found', 'tenant keys not found');
+      if (!r[0]) throw CryptoErrors.tenantKeysNotFound();
       if (r[0].destroyed_at) throw new TenantKeysDestroyedError();
       const next = r[0].current_version + 1;
       await this.insertVersion(m, tenantId, next);
