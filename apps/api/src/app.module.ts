@@ -4,6 +4,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { ApplicationsModule, OfficesModule } from '@charlotte/applications';
 import { AuditModule } from '@charlotte/audit';
 import { AuthModule } from '@charlotte/auth';
+import { BackupModule } from '@charlotte/backup';
 import { AppConfig, ConfigModule, HealthModule } from '@charlotte/core';
 import { CryptoModule } from '@charlotte/crypto';
 import { FilingModule } from '@charlotte/filing';
@@ -30,6 +31,7 @@ export class AppModule {
         ProceduresModule,
         ApplicationsModule,
         FilingModule,
+        BackupModule,
       ],
       providers: [KeyRotationJob],
     };

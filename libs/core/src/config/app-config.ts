@@ -93,6 +93,37 @@ export interface AppConfig {
   egovPollCron: string;
   /** Whether `npm start` also starts the simulator (apps/egov-sim) on the embedded default. */
   egovSimPort: number;
+  /** Backups (api.md, "Backups, contract end, deletion"): the primary and the remote store, schedules and retention. */
+  backup: BackupConfig;
+}
+
+/** Where one backup store is: a directory, or an S3-compatible bucket. */
+export interface BackupStoreConfig {
+  kind: 'fs' | 's3';
+  dir: string;
+  s3Endpoint: string | undefined;
+  s3Region: string;
+  s3Bucket: string | undefined;
+  s3AccessKeyId: string | undefined;
+  s3SecretAccessKey: string | undefined;
+  s3ForcePathStyle: boolean;
+}
+
+export interface BackupConfig {
+  primary: BackupStoreConfig;
+  remote: BackupStoreConfig;
+  /** Nightly generation of every active tenant (Asia/Tokyo). */
+  cron: string;
+  /** Weekly copy to the remote store (Asia/Tokyo). */
+  weeklyCron: string;
+  /** Weekly verification of the newest generation of every tenant (Asia/Tokyo). */
+  verifyCron: string;
+  /** Daily sweep that runs the deletions that are due (Asia/Tokyo). */
+  deletionCron: string;
+  dailyKeep: number;
+  weeklyKeepDays: number;
+  /** Attempts of one scheduled generation before it is given up and an operator alert is left. */
+  retries: number;
 }
 
 export class ConfigError extends Error {
@@ -301,7 +332,39 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
     egovTimeoutMs: r.int('EGOV_TIMEOUT_MS', 30000, 100, 600000),
     egovPollCron: r.string('EGOV_POLL_CRON', '*/10 * * * *'),
     egovSimPort: r.int('EGOV_SIM_PORT', 3100, 1, 65535),
+    backup: {
+      primary: backupStore(r, cwd, 'BACKUP', path.join(dataDir, 'backups')),
+      remote: backupStore(r, cwd, 'BACKUP_REMOTE', path.join(dataDir, 'backups-remote')),
+      cron: r.string('BACKUP_CRON', '0 2 * * *'),
+      weeklyCron: r.string('BACKUP_WEEKLY_CRON', '0 4 * * 0'),
+      verifyCron: r.string('BACKUP_VERIFY_CRON', '0 5 * * 0'),
+      deletionCron: r.string('DELETION_CRON', '0 1 * * *'),
+      dailyKeep: r.int('BACKUP_DAILY_KEEP', 30, 1, 3650),
+      weeklyKeepDays: r.int('BACKUP_WEEKLY_KEEP_DAYS', 1827, 1, 36500),
+      retries: r.int('BACKUP_RETRIES', 3, 1, 20),
+    },
   };
+  for (const [name, cron] of [
+    ['BACKUP_CRON', config.backup.cron],
+    ['BACKUP_WEEKLY_CRON', config.backup.weeklyCron],
+    ['BACKUP_VERIFY_CRON', config.backup.verifyCron],
+    ['DELETION_CRON', config.backup.deletionCron],
+  ])
+    if (!/^(\S+\s+){4,5}\S+$/.test(cron)) r.problems.push(`${name} must be a cron expression, got "${cron}"`);
+  for (const [prefix, store] of [
+    ['BACKUP', config.backup.primary],
+    ['BACKUP_REMOTE', config.backup.remote],
+  ] as const)
+    if (store.kind === 's3' && (!store.s3Bucket || !store.s3AccessKeyId || !store.s3SecretAccessKey))
+      r.problems.push(`${prefix}_STORE=s3 needs ${prefix}_S3_BUCKET, ${prefix}_S3_ACCESS_KEY_ID and ${prefix}_S3_SECRET_ACCESS_KEY`);
+  if (
+    config.backup.primary.kind === config.backup.remote.kind &&
+    (config.backup.primary.kind === 'fs'
+      ? config.backup.primary.dir === config.backup.remote.dir
+      : config.backup.primary.s3Bucket === config.backup.remote.s3Bucket &&
+        config.backup.primary.s3Endpoint === config.backup.remote.s3Endpoint)
+  )
+    r.problems.push('the remote backup store must be separate from the primary one (BACKUP_REMOTE_DIR / BACKUP_REMOTE_S3_BUCKET)');
   if (!/^(\S+\s+){4,5}\S+$/.test(config.auditCheckpointCron))
     r.problems.push(`AUDIT_CHECKPOINT_CRON must be a cron expression, got "${config.auditCheckpointCron}"`);
   if (config.blobStore === 's3' && (!config.s3Bucket || !config.s3AccessKeyId || !config.s3SecretAccessKey))
@@ -309,6 +372,20 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
   if (config.keyProvider === 'pkcs11' && !config.pkcs11Pin) r.problems.push('PKCS11_PIN is required with KEY_PROVIDER=pkcs11');
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return config;
+}
+
+/** `BACKUP_STORE`/`BACKUP_DIR`/`BACKUP_S3_*`, or the same with `BACKUP_REMOTE`. */
+function backupStore(r: EnvReader, cwd: string, prefix: string, defaultDir: string): BackupStoreConfig {
+  return {
+    kind: r.oneOf(`${prefix}_STORE`, 'fs', ['fs', 's3'] as const),
+    dir: path.resolve(cwd, r.string(`${prefix}_DIR`, defaultDir)),
+    s3Endpoint: r.optionalString(`${prefix}_S3_ENDPOINT`),
+    s3Region: r.string(`${prefix}_S3_REGION`, 'ap-northeast-1'),
+    s3Bucket: r.optionalString(`${prefix}_S3_BUCKET`),
+    s3AccessKeyId: r.optionalString(`${prefix}_S3_ACCESS_KEY_ID`),
+    s3SecretAccessKey: r.optionalString(`${prefix}_S3_SECRET_ACCESS_KEY`),
+    s3ForcePathStyle: r.bool(`${prefix}_S3_FORCE_PATH_STYLE`, false),
+  };
 }
 
 /** Injection token for the typed configuration. */

@@ -18,8 +18,8 @@ export interface Principal {
   csrfToken: string;
 }
 
-export type ApiScope = 'applications:read' | 'applications:write' | 'documents:read' | 'audit:read';
-export const API_SCOPES: readonly ApiScope[] = ['applications:read', 'applications:write', 'documents:read', 'audit:read'];
+export type ApiScope = 'applications:read' | 'applications:write' | 'documents:read' | 'audit:read' | 'backups:read';
+export const API_SCOPES: readonly ApiScope[] = ['applications:read', 'applications:write', 'documents:read', 'audit:read', 'backups:read'];
 
 /** An integrator calling with `Authorization: Bearer <api token>`. */
 export interface TokenPrincipal {
