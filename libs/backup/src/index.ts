@@ -3,3 +3,4 @@ export * from './backup.module';
 export * from './errors';
 export * from './stores';
 export * from './tenant-lock';
+export * from './tenant-tables';
