@@ -4,3 +4,4 @@ export * from './errors';
 export * from './stores';
 export * from './tenant-lock';
 export * from './tenant-tables';
+export * from './tenant-lookup';
