@@ -19,6 +19,23 @@ describe(loadConfig.name, () => {
     });
   });
 
+  it('puts the two backup stores in separate places and refuses a remote store that is the primary one', () => {
+    const sut = loadConfig({}, '/srv/charlotte').backup;
+    expect(sut).toMatchObject({ cron: '0 2 * * *', weeklyCron: '0 4 * * 0', dailyKeep: 30, weeklyKeepDays: 1827 });
+    expect(sut.primary).toMatchObject({ kind: 'fs', dir: '/srv/charlotte/data/backups' });
+    expect(sut.remote).toMatchObject({ kind: 'fs', dir: '/srv/charlotte/data/backups-remote' });
+    expect(() => loadConfig({ BACKUP_DIR: '/b', BACKUP_REMOTE_DIR: '/b' })).toThrow(/remote backup store must be separate/);
+    expect(() => loadConfig({ BACKUP_REMOTE_STORE: 's3' })).toThrow(/BACKUP_REMOTE_STORE=s3 needs BACKUP_REMOTE_S3_BUCKET/);
+    expect(() => loadConfig({ BACKUP_CRON: 'nightly' })).toThrow(/BACKUP_CRON must be a cron expression/);
+    const s3 = loadConfig({
+      BACKUP_REMOTE_STORE: 's3',
+      BACKUP_REMOTE_S3_BUCKET: 'far',
+      BACKUP_REMOTE_S3_ACCESS_KEY_ID: 'k',
+      BACKUP_REMOTE_S3_SECRET_ACCESS_KEY: 's',
+    }).backup.remote;
+    expect(s3).toMatchObject({ kind: 's3', s3Bucket: 'far', s3Region: 'ap-northeast-1' });
+  });
+
   it('takes TRUST_PROXY as a hop count or a list of proxy addresses, never as "trust everyone"', () => {
     expect(loadConfig({}).trustProxy).toBe(false);
     expect(loadConfig({ TRUST_PROXY: 'false' }).trustProxy).toBe(false);
