@@ -25,7 +25,7 @@ const num = (n: number) => n.toLocaleString('ja-JP');
 class Writer {
   page: PDFPage;
   y = 0;
-  readonly margin = 50;
+  readonly margin = 42;
   constructor(
     private readonly doc: PDFDocument,
     private readonly font: PDFFont,
@@ -71,6 +71,14 @@ class Writer {
       if (i === 0) this.page.drawText(label, { x: this.margin, y: this.y, size, font: this.font, color: rgb(0.25, 0.25, 0.25) });
       this.page.drawText(l, { x: this.margin + labelWidth, y: this.y, size, font: this.font });
     });
+  }
+  /** Short items side by side in the value column (the per-table counts). */
+  columns(items: string[], size: number) {
+    this.ensure(size * 1.4);
+    this.y -= size * 1.4;
+    items.forEach((item, i) =>
+      this.page.drawText(item, { x: this.margin + 150 + i * 172, y: this.y, size, font: this.font, color: rgb(0.2, 0.2, 0.2) }),
+    );
   }
   rule() {
     this.ensure(12);
@@ -120,7 +128,11 @@ export async function renderCertificatePdf(cert: DeletionCertificate): Promise<B
   const rows = Object.entries(cert.deleted.rows).filter(([, n]) => n > 0);
   const totalRows = Object.values(cert.deleted.rows).reduce((a, b) => a + b, 0);
   w.row('データベースの行', `${num(totalRows)} 行（${Object.keys(cert.deleted.rows).length} テーブル）`);
-  for (const [t, n] of rows) w.row('', `${t}: ${num(n)}`, 9);
+  for (let i = 0; i < rows.length; i += 2)
+    w.columns(
+      rows.slice(i, i + 2).map(([t, n]) => `${t}: ${num(n)}`),
+      8.5,
+    );
   w.row('ファイル（添付・公文書）', `${num(cert.deleted.blobs)} 件、${num(cert.deleted.bytes)} バイト`);
   w.row('バックアップ', `主保管先 ${num(cert.deleted.backups.primary)} 世代、遠隔保管先 ${num(cert.deleted.backups.remote)} 世代`);
   w.row('データ暗号鍵', `${num(cert.deleted.keyVersions)} 世代を破棄`);
