@@ -10,6 +10,7 @@ import { SsoSettingsService, UsersService } from '@charlotte/auth';
 import {
   BACKUP_STORES,
   BackupStores,
+  DeletionJobs,
   deletedTables,
   discoverTenantTables,
   publicKeyFrom,
@@ -452,6 +453,40 @@ describe('contract end and certified deletion', () => {
       await request(t.http).get('/api/v1/audit-events').set(bearer(tokenB)).expect(200);
       await login(t, 'del-b', b.memberEmail);
       expect((await t.app.get(AuditService).verify(b.tenantId)).ok).toBe(true);
+    });
+  });
+
+  describe('the daily sweep', () => {
+    it('deletes the tenants due today (JST) or earlier, including rows of a table added later, and leaves the others', async () => {
+      const d = await seedTenant(t, 'del-d');
+      const e = await seedTenant(t, 'del-e');
+      await putTenantFiles(d);
+      await opPost('/tenants/del-d/cancel').expect(200);
+      await opPost('/tenants/del-e/cancel').expect(200);
+      // the due day has come for d (its due time is the end of today, JST), not yet for e (end of tomorrow)
+      const endOfTodayJst = `(date_trunc('day', now() AT TIME ZONE 'Asia/Tokyo') + interval '1 day' - interval '1 millisecond') AT TIME ZONE 'Asia/Tokyo'`;
+      await t.ds.query(`UPDATE tenants SET deletion_due_at = ${endOfTodayJst} WHERE id = $1`, [d.tenantId]);
+      await t.ds.query(`UPDATE tenants SET deletion_due_at = ${endOfTodayJst} + interval '1 day' WHERE id = $1`, [e.tenantId]);
+      await t.ds.query(`CREATE TABLE zz_later (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), tenant_id uuid NOT NULL, note text)`);
+      try {
+        await t.ds.query(`INSERT INTO zz_later (tenant_id, note) VALUES ($1, 'd'), ($1, 'd2'), ($2, 'e')`, [d.tenantId, e.tenantId]);
+        expect(await t.app.get(DeletionJobs).sweep()).toEqual({ done: 1, failed: 0 });
+        const st = await t.ds.query(`SELECT code, status FROM tenants WHERE code IN ('del-d', 'del-e') ORDER BY code`);
+        expect(st).toEqual([
+          { code: 'del-d', status: 'deleted' },
+          { code: 'del-e', status: 'cancelled' },
+        ]);
+        expect(await t.ds.query(`SELECT note FROM zz_later ORDER BY note`)).toEqual([{ note: 'e' }]);
+        const cert = (await t.ds.query(`SELECT body FROM deletion_certificates WHERE tenant_id = $1`, [d.tenantId]))[0].body;
+        expect(cert.deleted.rows.zz_later).toBe(2);
+        expect(Object.values(await tenantRows(d.tenantId)).every((n) => n === 0)).toBe(true);
+        const job = (await t.ds.query(`SELECT requested_by FROM deletion_jobs WHERE tenant_id = $1`, [d.tenantId]))[0];
+        expect(job.requested_by).toBe('schedule');
+        // nothing more to do on the next run
+        expect(await t.app.get(DeletionJobs).sweep()).toEqual({ done: 0, failed: 0 });
+      } finally {
+        await t.ds.query(`DROP TABLE zz_later`);
+      }
     });
   });
 

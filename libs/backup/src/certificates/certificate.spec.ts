@@ -33,9 +33,11 @@ describe('deletion certificate: canonical form and offline verification', () => 
 
   it('verifies with a JWK Set, a JWK or a PEM, whatever the key order in the file', () => {
     const cert = signWith();
-    const reordered = JSON.parse(
-      JSON.stringify({ signature: cert.signature, ...cert, tenant: { name: cert.tenant.name, code: 'acme', id: cert.tenant.id } }),
-    );
+    const reordered = {
+      ...Object.fromEntries(Object.entries(cert).reverse()),
+      tenant: { name: cert.tenant.name, code: cert.tenant.code, id: cert.tenant.id },
+    };
+    expect(Object.keys(reordered)[0]).toBe('signature');
     for (const text of [
       JSON.stringify({ keys: [{ ...jwk, kid: 'kid-1' }] }),
       JSON.stringify(jwk),
