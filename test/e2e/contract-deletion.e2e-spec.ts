@@ -511,10 +511,10 @@ describe('contract end and certified deletion', () => {
       });
     }
 
-    /** Starts `tenant:delete` paused after `step`, waits until it is there, and kills it with SIGKILL. */
-    async function killAfter(code: string, step: number): Promise<void> {
+    /** Starts `tenant:delete` paused in or after `step` (test hooks of DeletionService), waits until it is there, and kills it with SIGKILL. */
+    async function killAt(code: string, where: 'in' | 'after', step: number): Promise<void> {
       const p: ChildProcess = spawn(process.execPath, [cli, 'cli', 'tenant:delete', '--code', code, '--json'], {
-        env: { ...cliEnv(), DELETION_PAUSE_AFTER_STEP: String(step) },
+        env: { ...cliEnv(), [where === 'in' ? 'DELETION_PAUSE_IN_STEP' : 'DELETION_PAUSE_AFTER_STEP']: String(step) },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let out = '';
@@ -524,7 +524,7 @@ describe('contract end and certified deletion', () => {
         const timer = setTimeout(() => reject(new Error(`not paused: ${out} ${err}`)), 240_000);
         p.stdout!.on('data', (d: Buffer) => {
           out += d.toString();
-          if (out.includes(`deletion paused after step ${step}`)) {
+          if (out.includes(`deletion paused ${where} step ${step}`)) {
             clearTimeout(timer);
             resolve();
           }
@@ -537,20 +537,46 @@ describe('contract end and certified deletion', () => {
       await exited;
     }
 
+    const jobOf = async (tenantId: string) =>
+      (await t.ds.query(`SELECT state, step, counts FROM deletion_jobs WHERE tenant_id = $1`, [tenantId]))[0] as {
+        state: string;
+        step: number;
+        counts: Record<string, unknown>;
+      };
+
     it('resumes at the step it reached and issues exactly one certificate', async () => {
       const c = await seedTenant(t, 'del-c');
       await putTenantFiles(c);
       await opPost('/tenants/del-c/cancel').expect(200);
 
-      await killAfter('del-c', 1); // backups gone, blobs and rows still there
-      let job = (await t.ds.query(`SELECT state, step, counts FROM deletion_jobs WHERE tenant_id = $1`, [c.tenantId]))[0];
-      expect(job).toMatchObject({ state: 'running', step: 2, counts: { backups: { primary: 2, remote: 1 } } });
-      expect(await count(t.app.get<BlobStore>(BLOB_STORE), `tenants/${c.tenantId}/`)).toBe(2);
-
-      await killAfter('del-c', 5); // resumed, then killed again after the audit step
-      job = (await t.ds.query(`SELECT state, step FROM deletion_jobs WHERE tenant_id = $1`, [c.tenantId]))[0];
-      expect(job).toMatchObject({ step: 6 });
-      expect((await t.ds.query(`SELECT status FROM tenants WHERE id = $1`, [c.tenantId]))[0].status).toBe('cancelled');
+      // killed in the middle of the backup step: one archive gone, the counts found before are kept
+      await killAt('del-c', 'in', 1);
+      expect(await jobOf(c.tenantId)).toMatchObject({ state: 'running', step: 1, counts: { backups: { primary: 2, remote: 1 } } });
+      expect(await count(t.app.get<BackupStores>(BACKUP_STORES).primary, `tenants/${c.tenantId}/`)).toBe(3);
+      // then at every later point: between steps, and inside the blob and row steps
+      const points: Array<['in' | 'after', number]> = [
+        ['after', 1],
+        ['in', 2],
+        ['after', 2],
+        ['in', 3],
+        ['after', 3],
+        ['after', 4],
+        ['after', 5],
+        ['after', 6],
+      ];
+      for (const [where, step] of points) {
+        await killAt('del-c', where, step);
+        expect({ where, step, job: await jobOf(c.tenantId) }).toMatchObject({
+          where,
+          step,
+          job: { step: where === 'in' ? step : step + 1 },
+        });
+        if (where === 'in' && step === 2) expect(await count(t.app.get<BlobStore>(BLOB_STORE), `tenants/${c.tenantId}/`)).toBe(1);
+        if (step < 6) expect((await t.ds.query(`SELECT status FROM tenants WHERE id = $1`, [c.tenantId]))[0].status).toBe('cancelled');
+        if (step === 4 && where === 'after')
+          expect((await t.ds.query(`SELECT count(*)::int AS n FROM tenant_keys WHERE tenant_id = $1`, [c.tenantId]))[0].n).toBe(0);
+      }
+      expect((await t.ds.query(`SELECT status FROM tenants WHERE id = $1`, [c.tenantId]))[0].status).toBe('deleted');
       expect((await t.ds.query(`SELECT count(*)::int AS n FROM deletion_certificates WHERE tenant_id = $1`, [c.tenantId]))[0].n).toBe(0);
 
       const done = await runCli(['tenant:delete', '--code', 'del-c', '--json'], cliEnv());

@@ -73,14 +73,18 @@ interface JobRow {
 }
 
 /**
- * Test-only hook (never in production): with DELETION_PAUSE_AFTER_STEP=N the job stops for an
- * hour after it has recorded step N as done, so that a test can kill -9 the process there and
- * prove that a restart finishes the deletion with exactly one certificate.
+ * Test-only hooks (ignored when NODE_ENV=production): with DELETION_PAUSE_AFTER_STEP=N the job
+ * stops for an hour right after it has recorded step N as done; with DELETION_PAUSE_IN_STEP=N
+ * (N = 1 backups, 2 blobs, 3 rows) in the middle of step N, after its first object or table is
+ * gone. A test kills the process there (kill -9) and proves that a restart finishes the deletion,
+ * with the counts found before the crash and exactly one certificate.
  */
-function pauseAfterStep(): number | undefined {
-  const v = process.env.DELETION_PAUSE_AFTER_STEP;
-  if (!v || process.env.NODE_ENV === 'production' || !/^\d$/.test(v)) return undefined;
-  return Number(v);
+async function testPause(where: 'after' | 'in', step: number, logger: Logger): Promise<void> {
+  const v = process.env[where === 'after' ? 'DELETION_PAUSE_AFTER_STEP' : 'DELETION_PAUSE_IN_STEP'];
+  if (!v || process.env.NODE_ENV === 'production' || v !== String(step)) return;
+  logger.warn({ message: 'deletion paused (test hook)', where, step });
+  process.stdout.write(`deletion paused ${where} step ${step}\n`);
+  await new Promise((r) => setTimeout(r, 3600_000));
 }
 
 /**
@@ -174,12 +178,7 @@ export class DeletionService {
       `UPDATE deletion_jobs SET step = $2, counts = counts || $3::jsonb, updated_at = now() WHERE id = $1 AND step = $4`,
       [jobId, done + 1, JSON.stringify(counts), done],
     );
-    const pause = pauseAfterStep();
-    if (pause === done) {
-      this.logger.warn({ message: 'deletion paused (DELETION_PAUSE_AFTER_STEP, tests only)', step: done });
-      process.stdout.write(`deletion paused after step ${done}\n`);
-      await new Promise((r) => setTimeout(r, 3600_000));
-    }
+    await testPause('after', done, this.logger);
   }
 
   /** Runs (or resumes) a job to its end; returns the certificate id. 409 tenant_busy while another holder runs it. */
@@ -236,7 +235,8 @@ export class DeletionService {
           };
           if (!job.counts.backups)
             await this.ds.query(`UPDATE deletion_jobs SET counts = counts || $2::jsonb WHERE id = $1`, [jobId, { backups }]);
-          for (const store of [this.stores.primary, this.stores.remote]) await this.deleteUnder(store, tenantBackupPrefix(tenantId));
+          for (const store of [this.stores.primary, this.stores.remote])
+            await this.deleteUnder(store, tenantBackupPrefix(tenantId), DeletionStep.Backups);
           await this.advance(jobId, DeletionStep.Backups, { backups });
           break;
         }
@@ -251,7 +251,7 @@ export class DeletionService {
             }
             await this.ds.query(`UPDATE deletion_jobs SET counts = counts || $2::jsonb WHERE id = $1`, [jobId, { blobs, bytes }]);
           }
-          await this.deleteUnder(this.blobs, `tenants/${tenantId}/`);
+          await this.deleteUnder(this.blobs, `tenants/${tenantId}/`, DeletionStep.Blobs);
           await this.advance(jobId, DeletionStep.Blobs, { blobs, bytes });
           break;
         }
@@ -263,7 +263,13 @@ export class DeletionService {
             for (const t of tables) rows[t.name] = await this.countRows(t.name, tenantId);
             await this.ds.query(`UPDATE deletion_jobs SET counts = counts || $2::jsonb WHERE id = $1`, [jobId, { rows }]);
           }
-          for (const t of tables) await this.deleteRows(t.name, tenantId);
+          let first = true;
+          for (const t of tables) {
+            if ((await this.deleteRows(t.name, tenantId)) && first) {
+              first = false;
+              await testPause('in', DeletionStep.Rows, this.logger);
+            }
+          }
           await this.advance(jobId, DeletionStep.Rows, { rows });
           break;
         }
@@ -416,13 +422,16 @@ export class DeletionService {
     return r[0].n;
   }
 
-  private async deleteRows(table: string, tenantId: string): Promise<void> {
+  /** Deletes the tenant's rows of one table in batches (each its own short transaction); returns how many went. */
+  private async deleteRows(table: string, tenantId: string): Promise<number> {
+    let total = 0;
     for (;;) {
       const [, n]: [unknown, number] = await this.ds.query(
         `DELETE FROM "${table}" WHERE ctid = ANY(ARRAY(SELECT ctid FROM "${table}" WHERE tenant_id = $1 LIMIT ${ROW_BATCH}))`,
         [tenantId],
       );
-      if (n < ROW_BATCH) return;
+      total += n;
+      if (n < ROW_BATCH) return total;
     }
   }
 
@@ -433,10 +442,13 @@ export class DeletionService {
   }
 
   /** Deletes every object under the prefix (listed first: deleting while a directory is walked is not portable). */
-  private async deleteUnder(store: BlobStore, prefix: string): Promise<void> {
+  private async deleteUnder(store: BlobStore, prefix: string, step: number): Promise<void> {
     const keys: string[] = [];
     for await (const b of store.list(prefix)) keys.push(b.key);
-    for (const k of keys) await store.delete(k);
+    for (const [i, k] of keys.entries()) {
+      await store.delete(k);
+      if (i === 0) await testPause('in', step, this.logger);
+    }
   }
 
   private async hasEvent(chain: string, action: string, targetId: string): Promise<boolean> {

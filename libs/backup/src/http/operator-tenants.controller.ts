@@ -67,15 +67,13 @@ export class OperatorTenantsController {
   async deleteNow(@Param() { code }: TenantCodeParam): Promise<DeletionStartedDto> {
     const jobId = await this.deletion.request(code, 'operator');
     // In the background: the job is durable and resumable, its state is in deletion_jobs.
-    void this.deletion
-      .run(jobId)
-      .catch((e: unknown) =>
-        this.logger.warn({
-          message: 'deletion did not finish; the sweep resumes it',
-          jobId,
-          err: e instanceof Error ? e.message : String(e),
-        }),
-      );
+    void this.deletion.run(jobId).catch((e: unknown) =>
+      this.logger.warn({
+        message: 'deletion did not finish; the sweep resumes it',
+        jobId,
+        err: e instanceof Error ? e.message : String(e),
+      }),
+    );
     return { jobId };
   }
 
