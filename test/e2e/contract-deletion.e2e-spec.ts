@@ -169,6 +169,7 @@ describe('contract end and certified deletion', () => {
       expect(past.body.code).toBe('validation_failed');
       expect((await opPost('/tenants/del-a/cancel', { effectiveAt: 'tomorrow' }).expect(400)).body.code).toBe('validation_failed');
       expect((await opPost('/tenants/del-a/cancel', { effectiveAt: 1 }).expect(400)).body.code).toBe('validation_failed');
+      expect((await opPost('/tenants/del-a/cancel', { effectiveAt: '2099-01-01' }).expect(400)).body.code).toBe('validation_failed');
       expect((await opPost('/tenants/nope/cancel').expect(404)).body.code).toBe('not_found');
       expect((await opPost('/tenants/del-a/reinstate').expect(409)).body.code).toBe('tenant_not_cancelled');
       expect((await opPost('/tenants/del-b/delete-now').expect(409)).body.code).toBe('tenant_not_cancelled');
@@ -547,7 +548,15 @@ describe('contract end and certified deletion', () => {
     it('resumes at the step it reached and issues exactly one certificate', async () => {
       const c = await seedTenant(t, 'del-c');
       await putTenantFiles(c);
-      await opPost('/tenants/del-c/cancel').expect(200);
+      // the CLI's contract commands: cancel, reinstate, cancel again
+      const future = new Date(Date.now() + 86_400_000).toISOString();
+      const cancelled = await runCli(['tenant:cancel', '--code', 'del-c', '--effective-at', future, '--json'], cliEnv());
+      expect(JSON.parse(cancelled.stdout.trim().split('\n').pop()!)).toMatchObject({ ok: true, status: 'cancelled', cancelledAt: future });
+      const early = await runCli(['tenant:delete', '--code', 'del-c', '--json'], cliEnv());
+      expect([early.code, JSON.parse(early.stdout.trim().split('\n').pop()!).code]).toEqual([1, 'tenant_not_cancelled']);
+      expect((await runCli(['tenant:reinstate', '--code', 'del-c'], cliEnv())).code).toBe(0);
+      expect((await runCli(['tenant:cancel', '--code', 'del-c', '--effective-at', '2026-01-01'], cliEnv())).code).toBe(1);
+      expect((await runCli(['tenant:cancel', '--code', 'del-c'], cliEnv())).code).toBe(0);
 
       // killed in the middle of the backup step: one archive gone, the counts found before are kept
       await killAt('del-c', 'in', 1);

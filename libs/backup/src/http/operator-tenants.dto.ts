@@ -18,6 +18,8 @@ export class CancelTenantDto {
   })
   @IsOptional()
   @IsInstant()
+  // A date alone would mean midnight UTC (09:00 in Japan): the time and its zone must be explicit.
+  @Matches(/T\d{2}:\d{2}/, { message: 'effectiveAt must be a date-time with a time zone (Z or ±HH:MM)' })
   effectiveAt?: string;
 }
 
