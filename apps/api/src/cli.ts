@@ -23,6 +23,8 @@ import {
   userCreate,
 } from './cli/commands';
 import { createAppDataSource } from './schema';
+// contract end and certified deletion (issue 15)
+import { certificateVerify, tenantCancel, tenantDelete, tenantReinstate } from './cli/contract-commands';
 
 const USAGE = `Charlotte operations CLI: npm run cli -- <command> [--json]
   tenant:create --code CODE --name NAME --admin-email EMAIL --admin-password PASSWORD [--admin-name NAME]
@@ -34,6 +36,10 @@ const USAGE = `Charlotte operations CLI: npm run cli -- <command> [--json]
   keys:rotate-kek                   (new KEK version; re-wraps every tenant key, data untouched)
   keys:rotate-tenant --tenant CODE [--resume]  (new data-key version; re-encrypts older values, resumable)
   migration:run | migration:revert | migration:generate --name Name
+  tenant:cancel --code CODE [--effective-at ISO]   (contract end; deletion due 5 business days after)
+  tenant:reinstate --code CODE
+  tenant:delete --code CODE         (the due deletion now, only when cancelled; resumes an interrupted one) → {certificateId}
+  certificate:verify --file CERT.json [--public-key FILE]   (offline; exits 1 when it does not verify)
 Works against DATABASE_URL, or the embedded database in DATA_DIR (running or not).`;
 
 async function main(argv: string[]): Promise<number> {
@@ -44,6 +50,13 @@ async function main(argv: string[]): Promise<number> {
     return command ? 0 : 2;
   }
   const config = loadConfig();
+  // contract end: offline, no database
+  if (command === 'certificate:verify') {
+    const r = certificateVerify(config, flags);
+    for (const line of r.lines) process.stdout.write(line + '\n');
+    if (asJson) process.stdout.write(JSON.stringify({ ok: r.ok !== false, ...r.json }) + '\n');
+    return r.ok === false ? 1 : 0;
+  }
   const db = await openDatabase(config);
   let result: CommandResult;
   try {
@@ -77,6 +90,10 @@ async function main(argv: string[]): Promise<number> {
         else if (command === 'audit:checkpoint') result = await auditCheckpoint(ctx.get(AuditService));
         else if (command === 'keys:rotate-kek') result = await keysRotateKek(ctx);
         else if (command === 'keys:rotate-tenant') result = await keysRotateTenant(ctx, flags);
+        // contract end and certified deletion
+        else if (command === 'tenant:cancel') result = await tenantCancel(ctx, flags);
+        else if (command === 'tenant:reinstate') result = await tenantReinstate(ctx, flags);
+        else if (command === 'tenant:delete') result = await tenantDelete(ctx, flags);
         else throw new UsageError(`unknown command ${command}`);
       } finally {
         await ctx.close();

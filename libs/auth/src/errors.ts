@@ -12,6 +12,7 @@ export const AuthErrorCode = {
   AccountLocked: 'account_locked',
   SsoRequired: 'sso_required',
   TenantInactive: 'tenant_inactive',
+  ContractCancelled: 'contract_cancelled',
   KeyfileRequired: 'keyfile_required',
   KeyfileInvalid: 'keyfile_invalid',
   EnrolmentNotAllowed: 'enrolment_not_allowed',
@@ -50,6 +51,9 @@ export const AuthErrors = {
   ssoRequired: () =>
     new DomainError(403, C.SsoRequired, 'SSO required', 'This contract requires single sign-on: use "Log in with SSO" (SSOでログイン).'),
   tenantInactive: () => new DomainError(403, C.TenantInactive, 'Tenant inactive', 'This contract is not active.'),
+  /** From the effective time of a cancellation (and after the deletion): logins, SSO, sessions and tokens of the tenant. */
+  contractCancelled: () =>
+    new DomainError(403, C.ContractCancelled, 'Contract cancelled', 'This contract has been cancelled (ご契約は解約されています).'),
   keyfileRequired: () =>
     new DomainError(403, C.KeyfileRequired, 'Key file required', 'This account has no key file. Ask an administrator to issue one.'),
   keyfileInvalid: () =>

@@ -14,6 +14,8 @@ export const BackupErrorCode = {
   BackupInvalid: 'backup_invalid',
   BackupSchemaMismatch: 'backup_schema_mismatch',
   CertificateNotFound: 'not_found',
+  DeletionStarted: 'deletion_started',
+  CertificateFontMissing: 'certificate_font_missing',
 } as const;
 export type BackupErrorCode = (typeof BackupErrorCode)[keyof typeof BackupErrorCode];
 
@@ -23,10 +25,20 @@ export const BackupErrors = {
   tenantNotFound: () => new NotFoundError('tenant'),
   backupNotFound: () => new NotFoundError('backup'),
   certificateNotFound: () => new NotFoundError('deletion certificate'),
+  deletionNotFound: () => new NotFoundError('deletion'),
   tenantBusy: () => new ConflictError(C.TenantBusy, 'A restore or deletion of this tenant is running; try again when it has finished.'),
   tenantNotActive: () => new ConflictError(C.TenantNotActive, 'Only an active tenant can be cancelled.'),
   tenantNotCancelled: () => new ConflictError(C.TenantNotCancelled, 'Only a cancelled tenant can be deleted or reinstated.'),
   tenantDeleted: () => new ConflictError(C.TenantDeleted, 'This tenant was deleted; nothing of it can be restored or changed.'),
+  deletionStarted: () => new ConflictError(C.DeletionStarted, 'The deletion of this tenant has started; it can no longer be reinstated.'),
+  /** The Japanese font for the PDF rendering is not installed (scripts/setup-system.sh installs fonts-ipaexfont-gothic). */
+  certificateFontMissing: () =>
+    new DomainError(
+      503,
+      C.CertificateFontMissing,
+      'Certificate PDF unavailable',
+      'The Japanese font for the certificate PDF is not installed on the server (fonts-ipaexfont-gothic); the JSON certificate is available.',
+    ),
   /** The archive or its manifest did not verify (signature, sha256, decryption or counts); `reason` names which check. */
   backupInvalid: (reason: string) =>
     new DomainError(422, C.BackupInvalid, 'Backup does not verify', `The backup does not verify: ${reason}.`),

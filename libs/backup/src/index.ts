@@ -5,3 +5,11 @@ export * from './stores';
 export * from './tenant-lock';
 export * from './tenant-tables';
 export * from './tenant-lookup';
+// contract end, deletion, certificates
+export * from './contract/business-days';
+export * from './contract/contract.service';
+export * from './deletion/deletion.service';
+export * from './deletion/deletion.jobs';
+export * from './certificates/certificate';
+export * from './certificates/certificate-pdf';
+export * from './certificates/certificates.service';

@@ -8,7 +8,7 @@ import { KeyfilesService } from '../keyfile/keyfiles.service';
 import { PasswordService } from '../password/password.service';
 import { SessionsService } from '../sessions/sessions.service';
 import { PLATFORM_TENANT_CODE } from '../tenants/tenants.service';
-import { Tenant } from '../tenants/tenant.entity';
+import { CONTRACT_CLOSED_SQL, contractClosed, Tenant } from '../tenants/tenant.entity';
 import { User } from '../users/user.entity';
 import { UserView } from '../users/dto/user.dto';
 import { UserNamesService } from '../users/user-names.service';
@@ -80,6 +80,12 @@ export class AuthService {
     const email = dto.email.trim().toLowerCase();
     let tenant: Tenant | null = null;
     if (code !== PLATFORM_TENANT_CODE) tenant = await this.ds.getRepository(Tenant).findOne({ where: { code } });
+    if (tenant?.status === 'deleted') {
+      // Nothing of a deleted tenant is left to protect (no accounts): its code answers as a closed contract.
+      // Its chain is closed by the deletion, so the refusal goes to the platform chain.
+      await this.refused(null, 'contract_cancelled', undefined, 'denied');
+      throw AuthErrors.contractCancelled();
+    }
     const tenantId = tenant?.id ?? null;
     const rows: LoginRow[] =
       tenant || code === PLATFORM_TENANT_CODE
@@ -121,9 +127,11 @@ export class AuthService {
     if (!ok) return fail(row.password_hash ? 'invalid_password' : 'no_password');
     // Right password of an account that may not log in: counted like a wrong one, so it locks like any other.
     if (row.status !== 'active') return fail(`user_${row.status}`);
-    if (tenant && tenant.status !== 'active') {
-      await this.refused(tenantId, 'tenant_inactive', row.id, 'denied');
-      throw AuthErrors.tenantInactive();
+    // Cancelled, from the effective time on (a future cancellation changes nothing until then). Told only
+    // after the right password, so that a stranger learns nothing about the contract.
+    if (tenant && contractClosed(tenant)) {
+      await this.refused(tenantId, 'contract_cancelled', row.id, 'denied');
+      throw AuthErrors.contractCancelled();
     }
     // Password right: the second factor is still to come. Nothing is granted yet.
     if (row.active_keys > 0) {
@@ -182,6 +190,7 @@ export class AuthService {
   ): Promise<LoginOutcome> {
     const pending = await this.pendingFor(pendingToken, 'keyfile');
     const subject = await this.assertNotLocked(pending.tenantId, pending.userId, ip);
+    await this.assertContractOpen(pending.tenantId, pending.userId);
     const jwk = await this.keyfiles.activeKey(pending.tenantId, pending.userId, keyId);
     if (!jwk || !verifyChallengeSignature(jwk, pending.challenge, signature)) {
       await this.failedAttempt(
@@ -208,6 +217,7 @@ export class AuthService {
   ): Promise<LoginOutcome & { keyId: string }> {
     const pending = await this.pendingFor(pendingToken, 'enroll');
     const subject = await this.assertNotLocked(pending.tenantId, pending.userId, ip);
+    await this.assertContractOpen(pending.tenantId, pending.userId);
     const jwk = parsePublicJwk(publicKeyJwk);
     if (!jwk)
       throw new ValidationFailedError([
@@ -241,6 +251,17 @@ export class AuthService {
       throw AuthErrors.challengeExpired();
     }
     return pending;
+  }
+
+  /** Second steps: 403 contract_cancelled when the contract closed after the password step (cancellation took effect). */
+  private async assertContractOpen(tenantId: string | null, userId: string): Promise<void> {
+    if (!tenantId) return;
+    const r: Array<{ closed: boolean }> = await this.ds.query(`SELECT ${CONTRACT_CLOSED_SQL} AS closed FROM tenants t WHERE t.id = $1`, [
+      tenantId,
+    ]);
+    if (r[0] && !r[0].closed) return;
+    await this.refused(tenantId, 'contract_cancelled', userId, 'denied');
+    throw AuthErrors.contractCancelled();
   }
 
   /** Second steps: refused while this address is locked out of the account (or the account everywhere, without a key). */

@@ -10,6 +10,8 @@ import { MacKeyService } from '@charlotte/crypto';
 import { KeyfilesService } from '../keyfile/keyfiles.service';
 import { SessionsService } from '../sessions/sessions.service';
 import { UserNamesService } from '../users/user-names.service';
+import { AuthErrors } from '../errors';
+import { CONTRACT_CLOSED_SQL, TenantStatus } from '../tenants/tenant.entity';
 import { TENANT_CODE_PATTERN } from '../tenants/tenants.service';
 import { isAllowedSsoUrl } from './dto/sso.dto';
 import { bindingHash, bindingMatches } from './saml-binding';
@@ -157,9 +159,24 @@ export class SamlLoginService {
   private async tenant(code: string): Promise<{ id: string; code: string; settings: Settings }> {
     const c = code.toLowerCase();
     if (!TENANT_CODE_PATTERN.test(c)) throw new SamlRejection('sso_not_configured');
-    const t: Array<{ id: string; status: string }> = await this.ds.query(`SELECT id, status FROM tenants WHERE code = $1`, [c]);
+    const t: Array<{ id: string; status: TenantStatus; closed: boolean }> = await this.ds.query(
+      `SELECT t.id, t.status, ${CONTRACT_CLOSED_SQL} AS closed FROM tenants t WHERE t.code = $1`,
+      [c],
+    );
     if (!t[0]) throw new SamlRejection('sso_not_configured');
-    if (t[0].status !== 'active') throw new SamlRejection('tenant_inactive');
+    if (t[0].closed) {
+      // From the effective time of a cancellation: 403 contract_cancelled (problem+json), at login start and at the ACS.
+      // A deleted tenant's chain is closed, so its refusals go to the platform chain.
+      await this.audit.record({
+        category: 'security',
+        action: 'auth.sso_login',
+        outcome: 'denied',
+        tenantId: t[0].status === 'deleted' ? null : t[0].id,
+        actor: { type: 'anonymous' },
+        details: { reason: 'contract_cancelled' },
+      });
+      throw AuthErrors.contractCancelled();
+    }
     const settings = await this.sso.find(t[0].id);
     if (!settings) throw new SamlRejection('sso_not_configured');
     return { id: t[0].id, code: c, settings };

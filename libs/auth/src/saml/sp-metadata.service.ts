@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { SAML } from '@node-saml/node-saml';
 import { DataSource } from 'typeorm';
+import { CONTRACT_CLOSED_SQL } from '../tenants/tenant.entity';
 import { TENANT_CODE_PATTERN } from '../tenants/tenants.service';
 import { SsoSettingsService } from './sso-settings.service';
 
@@ -17,7 +18,10 @@ export class SpMetadataService {
   async metadata(tenantCode: string): Promise<string | undefined> {
     const code = tenantCode.toLowerCase();
     if (!TENANT_CODE_PATTERN.test(code)) return undefined;
-    const t: Array<{ id: string }> = await this.ds.query(`SELECT id FROM tenants WHERE code = $1 AND status = 'active'`, [code]);
+    // Served while the contract is open (a cancellation with a future effective time included).
+    const t: Array<{ id: string }> = await this.ds.query(`SELECT t.id FROM tenants t WHERE t.code = $1 AND NOT ${CONTRACT_CLOSED_SQL}`, [
+      code,
+    ]);
     if (!t[0]) return undefined;
     const s = await this.sso.find(t[0].id);
     if (!s) return undefined;

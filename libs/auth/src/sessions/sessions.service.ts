@@ -4,6 +4,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AuditService } from '@charlotte/audit';
 import { APP_CONFIG, AppConfig } from '@charlotte/core';
+import { AuthErrors } from '../errors';
+import { CONTRACT_CLOSED_SQL } from '../tenants/tenant.entity';
 import type { UserRole } from '../users/user.entity';
 
 export const SESSION_COOKIE = 'charlotte_session';
@@ -62,9 +64,16 @@ export class SessionsService {
    */
   async resolve(token: string | undefined): Promise<ResolvedSession | undefined> {
     if (!token || token.length > 100) return undefined;
-    const rows: Array<{ id: string; user_id: string; tenant_id: string | null; role: UserRole; csrf_token: string; last_seen_at: Date }> =
-      await this.ds.query(
-        `SELECT s.id, s.user_id, s.tenant_id, u.role, s.csrf_token, s.last_seen_at
+    const rows: Array<{
+      id: string;
+      user_id: string;
+      tenant_id: string | null;
+      role: UserRole;
+      csrf_token: string;
+      last_seen_at: Date;
+      closed: boolean;
+    }> = await this.ds.query(
+      `SELECT s.id, s.user_id, s.tenant_id, u.role, s.csrf_token, s.last_seen_at, (u.tenant_id IS NOT NULL AND ${CONTRACT_CLOSED_SQL}) AS closed
          FROM sessions s
          JOIN users u ON u.id = s.user_id
          LEFT JOIN tenants t ON t.id = u.tenant_id
@@ -73,15 +82,17 @@ export class SessionsService {
           AND s.revoked_at IS NULL
           AND s.expires_at > now()
           AND s.last_seen_at > now() - make_interval(mins => $2)
-          AND u.status = 'active'
-          AND (u.tenant_id IS NULL OR t.status = 'active')`,
-        [sha256(token), this.config.sessionIdleMinutes],
-      );
+          AND u.status = 'active'`,
+      [sha256(token), this.config.sessionIdleMinutes],
+    );
     const s = rows[0];
     if (!s) {
       await this.endExpired(token);
       return undefined;
     }
+    // The contract was cancelled (effective) or deleted: the session is kept (a reinstatement
+    // restores it) but answers 403 contract_cancelled instead of 401.
+    if (s.closed) throw AuthErrors.contractCancelled();
     if (Date.now() - new Date(s.last_seen_at).getTime() > TOUCH_INTERVAL_MS) {
       await this.ds.query('UPDATE sessions SET last_seen_at = now() WHERE id = $1', [s.id]);
     }

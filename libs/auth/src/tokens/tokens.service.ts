@@ -4,6 +4,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AuditService } from '@charlotte/audit';
 import { ApiScope, NotFoundError, TokenPrincipal, ValidationFailedError } from '@charlotte/core';
+import { AuthErrors } from '../errors';
+import { CONTRACT_CLOSED_SQL } from '../tenants/tenant.entity';
 
 export interface ApiTokenView {
   id: string;
@@ -108,16 +110,19 @@ export class TokensService {
   /** The live token for a bearer secret (not revoked, not expired, tenant active), or undefined. */
   async resolve(raw: string): Promise<TokenPrincipal | undefined> {
     if (!raw.startsWith(TOKEN_PREFIX) || raw.length > 100) return undefined;
-    const rows: Array<{ id: string; tenant_id: string; scopes: ApiScope[]; touch: boolean; audit: boolean }> = await this.ds.query(
-      `SELECT k.id, k.tenant_id, k.scopes,
+    const rows: Array<{ id: string; tenant_id: string; scopes: ApiScope[]; touch: boolean; audit: boolean; closed: boolean }> =
+      await this.ds.query(
+        `SELECT k.id, k.tenant_id, k.scopes, ${CONTRACT_CLOSED_SQL} AS closed,
               (k.last_used_at IS NULL OR k.last_used_at < now() - interval '1 minute') AS touch,
               (k.last_audited_at IS NULL OR k.last_audited_at < now() - interval '1 hour') AS audit
          FROM api_tokens k JOIN tenants t ON t.id = k.tenant_id
-        WHERE k.token_hash = $1 AND k.revoked_at IS NULL AND k.expires_at > now() AND t.status = 'active'`,
-      [sha256(raw)],
-    );
+        WHERE k.token_hash = $1 AND k.revoked_at IS NULL AND k.expires_at > now()`,
+        [sha256(raw)],
+      );
     const r = rows[0];
     if (!r) return undefined;
+    // Cancelled (effective) or deleted contract: 403 contract_cancelled; the token lives on for a reinstatement.
+    if (r.closed) throw AuthErrors.contractCancelled();
     if (r.touch || r.audit) {
       await this.ds.query(
         `UPDATE api_tokens SET last_used_at = now(), last_audited_at = CASE WHEN $2 THEN now() ELSE last_audited_at END WHERE id = $1`,
