@@ -6,12 +6,9 @@ import { DeletionCertificate } from './certificate';
 
 /**
  * IPAex Gothic (Debian fonts-ipaexfont-gothic, installed by scripts/setup-system.sh). The IPA Font
- * License allows embedding in documents; the PDF carries a subset. CERTIFICATE_FONT_FILE names
- * another TrueType/OpenType font with Japanese glyphs.
+ * License allows embedding in documents; the PDF carries a subset. CERTIFICATE_FONT_FILE
+ * (config.certificateFontFile) names another TrueType/OpenType font with Japanese glyphs.
  */
-export const DEFAULT_CERTIFICATE_FONT = '/usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf';
-
-const fontFile = () => process.env.CERTIFICATE_FONT_FILE || DEFAULT_CERTIFICATE_FONT;
 
 /** 2026年12月03日 16:05:56 (JST) */
 export function jstText(iso: string | null): string {
@@ -94,10 +91,10 @@ class Writer {
 }
 
 /** The Japanese rendering (消去証明書) of a signed certificate; the JSON stays the authoritative, verifiable form. */
-export async function renderCertificatePdf(cert: DeletionCertificate): Promise<Buffer> {
+export async function renderCertificatePdf(cert: DeletionCertificate, fontFile: string): Promise<Buffer> {
   let fontBytes: Buffer;
   try {
-    fontBytes = await readFile(fontFile());
+    fontBytes = await readFile(fontFile);
   } catch {
     throw BackupErrors.certificateFontMissing();
   }

@@ -1,6 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { APP_CONFIG, AppConfig } from '@charlotte/core';
 import { BackupErrors } from '../errors';
 import { DeletionCertificate } from './certificate';
 import { renderCertificatePdf } from './certificate-pdf';
@@ -10,7 +11,10 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Issued deletion certificates (deletion_certificates): the signed JSON as issued, and its Japanese PDF rendering. */
 @Injectable()
 export class CertificatesService {
-  constructor(@InjectDataSource() private readonly ds: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
 
   async get(id: string): Promise<DeletionCertificate> {
     if (!UUID.test(id)) throw BackupErrors.certificateNotFound();
@@ -37,6 +41,6 @@ export class CertificatesService {
   }
 
   async pdf(id: string): Promise<Buffer> {
-    return renderCertificatePdf(await this.get(id));
+    return renderCertificatePdf(await this.get(id), this.config.certificateFontFile);
   }
 }

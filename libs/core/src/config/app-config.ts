@@ -95,6 +95,8 @@ export interface AppConfig {
   egovSimPort: number;
   /** Backups (api.md, "Backups, contract end, deletion"): the primary and the remote store, schedules and retention. */
   backup: BackupConfig;
+  /** A TrueType/OpenType font with Japanese glyphs for the deletion certificate PDF (IPAex Gothic by default). */
+  certificateFontFile: string;
 }
 
 /** Where one backup store is: a directory, or an S3-compatible bucket. */
@@ -343,6 +345,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
       weeklyKeepDays: r.int('BACKUP_WEEKLY_KEEP_DAYS', 1827, 1, 36500),
       retries: r.int('BACKUP_RETRIES', 3, 1, 20),
     },
+    certificateFontFile: path.resolve(cwd, r.string('CERTIFICATE_FONT_FILE', '/usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf')),
   };
   for (const [name, cron] of [
     ['BACKUP_CRON', config.backup.cron],
