@@ -16,6 +16,8 @@ export const useSessionStore = defineStore('session', () => {
 
   const isAuthenticated = computed(() => user.value !== null);
   const isAdmin = computed(() => user.value?.role === 'admin');
+  /** A platform operator (契約コード `platform`): no tenant, the operator console only. */
+  const isOperator = computed(() => user.value?.role === 'operator');
 
   function apply(next: { user: User; tenant?: Tenant | null; csrfToken: string }): void {
     user.value = next.user;
@@ -87,5 +89,5 @@ export const useSessionStore = defineStore('session', () => {
     loaded.value = true;
   }
 
-  return { user, tenant, loaded, isAuthenticated, isAdmin, ensureLoaded, refresh, login, complete, logout, clear };
+  return { user, tenant, loaded, isAuthenticated, isAdmin, isOperator, ensureLoaded, refresh, login, complete, logout, clear };
 });
