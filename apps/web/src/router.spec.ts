@@ -107,6 +107,19 @@ describe('router guard: operator console', () => {
     api.setCsrfToken(null);
   });
 
+  it('takes a 403 contract_cancelled of the session as "logged out" and sends to the login page once', async () => {
+    const fetchMock = stubApi({ 'GET /auth/session': () => problem(403, 'contract_cancelled') });
+    const sut = createAppRouter(createMemoryHistory());
+
+    await sut.push('/applications');
+    expect(sut.currentRoute.value.name).toBe('login');
+    await sut.push('/offices');
+    expect(sut.currentRoute.value.name).toBe('login');
+    // A definite answer: not asked again at every navigation.
+    expect(fetchMock).toHaveBeenCalledTimes(1);
+    expect(useSessionStore().isAuthenticated).toBe(false);
+  });
+
   it('lets a platform operator into the contracts and one contract', async () => {
     stubApi({
       'GET /auth/session': () => jsonResponse(200, { user: makeUser({ role: 'operator' }), tenant: null, csrfToken: 'csrf-op' }),

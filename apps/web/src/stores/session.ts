@@ -1,6 +1,15 @@
 import { computed, ref } from 'vue';
 import { defineStore } from 'pinia';
-import { api, ApiError, type LoginDone, type LoginRequest, type LoginResponse, type Tenant, type User } from '@/api/client';
+import {
+  api,
+  ApiError,
+  CONTRACT_CANCELLED,
+  type LoginDone,
+  type LoginRequest,
+  type LoginResponse,
+  type Tenant,
+  type User,
+} from '@/api/client';
 
 /**
  * Who is logged in. The session itself lives in an HttpOnly cookie the SPA
@@ -40,7 +49,8 @@ export const useSessionStore = defineStore('session', () => {
       // 401 means "not logged in" and is a definite answer. Anything else
       // (network down, 5xx) is not: leave `loaded` false so the next
       // navigation asks again.
-      if (error instanceof ApiError && error.status === 401) {
+      // So is 403 contract_cancelled: the contract ended, the session with it.
+      if (error instanceof ApiError && (error.status === 401 || error.code === CONTRACT_CANCELLED)) {
         loaded.value = true;
         return;
       }

@@ -86,6 +86,14 @@ describe('LoginView', () => {
     );
   });
 
+  it('says why the session ended when the contract was cancelled meanwhile', async () => {
+    const { wrapper } = await mountLogin('/login?reason=contract_cancelled', () => problem(401, 'invalid_credentials'));
+
+    expect(wrapper.get('[data-testid="login-notice"]').text()).toBe(
+      '契約が終了しています。ご契約の管理者、またはCharlotteの運用窓口へお問い合わせください。',
+    );
+  });
+
   it('falls back to a generic message naming an unknown code', async () => {
     const { wrapper } = await mountLogin('/login', () => problem(400, 'something_new'));
 

@@ -456,6 +456,7 @@ describe('OperatorTenantView', () => {
     expect(wrapper.find('[data-testid="backup-now"]').exists()).toBe(false);
     expect(wrapper.find('[data-testid="tenant-reinstate"]').exists()).toBe(false);
     expect(wrapper.find('[data-testid="generation-restore"]').exists()).toBe(false);
+    expect(wrapper.find('[data-testid="generations-table"]').exists()).toBe(false);
 
     await wrapper.get('[data-testid="certificate-pdf"]').trigger('click');
     await flushPromises();
