@@ -96,8 +96,11 @@ describe('SPA: operator console (backups, contract end, deletion)', () => {
     expect(await row.getAttribute('data-state')).toBe('complete');
     expect(await row.getByTestId('generation-state').innerText()).toBe('完了');
     expect(await row.getByTestId('generation-size').innerText()).toMatch(/^[\d,.]+ (B|KB|MB)$/);
-    // The 最終バックアップ of the summary follows.
-    expect(await page.getByTestId('tenant-summary').innerText()).toMatch(/最終バックアップ\s+\d{4}\/\d{2}\/\d{2} \d{2}:\d{2} JST/);
+    // The 最終バックアップ of the summary follows (the contract is read again once the generation is complete).
+    await page
+      .getByTestId('tenant-summary')
+      .filter({ hasText: /最終バックアップ\s*\d{4}\/\d{2}\/\d{2} \d{2}:\d{2} JST/ })
+      .waitFor();
     await page.screenshot({ path: path.join(SHOTS, 'operator-backup-complete.png'), fullPage: true });
   });
 

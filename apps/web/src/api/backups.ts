@@ -18,27 +18,37 @@ export type BackupStoreName = 'primary' | 'remote';
 /** A job's state as the server reports it; a newer server may add states (shown as they are). */
 export type JobState = 'running' | 'complete' | 'failed';
 
-/** One tenant's data at one instant (an archive and its signed manifest in a backup store). */
+/**
+ * One tenant's data at one instant (an archive and its signed manifest in a
+ * backup store). The archive's facts (size, sha256, key and schema version,
+ * counts) are null while it is being written.
+ */
 export interface BackupGeneration {
   id: string;
+  /** The tenant (its 契約コード). */
   tenant: string;
   kind: GenerationKind;
   store: BackupStoreName;
-  createdAt: string;
-  /** Bytes of the sealed archive as stored. */
-  size: number;
-  /** sha256 (hex) of the sealed archive as stored. */
-  sha256: string;
-  keyVersion: number;
-  schemaVersion: string;
-  /** Rows per table, and `blobs`. */
-  counts: Record<string, number>;
-  /** When the weekly verification last decrypted and checked it end to end. */
-  verifiedAt: string | null;
   /** Absent on servers that list finished generations only (then it is complete). */
   state?: JobState | string;
-  /** Set when the last verification failed (optional: not every server sends it). */
+  createdAt: string;
+  completedAt?: string | null;
+  /** Bytes of the sealed archive as stored. */
+  size: number | null;
+  /** sha256 (hex) of the sealed archive as stored. */
+  sha256: string | null;
+  keyVersion: number | null;
+  schemaVersion: string | null;
+  /** Rows per table, and `blobs`. */
+  counts: Record<string, number> | null;
+  /** When the weekly verification last decrypted and checked it end to end. */
+  verifiedAt: string | null;
+  /** Why the last verification failed. */
   verifyError?: string | null;
+  /** Bytes written so far (a running generation). */
+  progressBytes?: number;
+  /** Why the generation failed (no tenant content). */
+  error?: string | null;
 }
 
 export interface GenerationList {
@@ -56,6 +66,7 @@ export interface OperatorTenant {
   cancelledAt: string | null;
   deletionDueAt: string | null;
   deletedAt: string | null;
+  reinstatedAt?: string | null;
   lastBackupAt?: string | null;
   /** The deletion certificate (消去証明書) of a deleted tenant. */
   certificateId?: string | null;
@@ -72,12 +83,14 @@ export interface BackupAccepted {
 export interface RestoreJob {
   id: string;
   state: JobState | string;
-  /** The step it is at (verify, rows, blobs, …); a server name, shown translated when known. */
+  generationId?: string;
+  /** The step it is at (verifying, restoring, cleaning, done); shown translated when known. */
   step?: string | null;
   /** Why it failed: an error code or a sentence. */
   error?: string | null;
 }
 
+/** The answer of a cancellation: at least these; a server may send the whole {@link OperatorTenant}. */
 export interface CancelResult {
   status: 'cancelled';
   deletionDueAt: string;
@@ -87,11 +100,27 @@ export interface DeletionAccepted {
   jobId: string;
 }
 
+/**
+ * The deletion job of a tenant (durable: a crash resumes it at its step).
+ * `step` is the next step to run, counted from 0 up to `steps` (done); see
+ * {@link DELETION_STEPS}. A server may name the step instead.
+ */
 export interface DeletionJob {
-  state: JobState | string;
-  step?: string | null;
-  certificateId: string | null;
+  jobId?: string;
+  state: 'running' | 'failed' | 'done' | string;
+  step?: number | string | null;
+  steps?: number;
+  attempts?: number;
   error?: string | null;
+  certificateId: string | null;
+}
+
+/** The deletion's steps in order (docs/api.md): `step` n of the job is the n-th of these. */
+export const DELETION_STEPS = ['plan', 'backups', 'blobs', 'rows', 'keys', 'audit', 'status', 'certificate', 'done'] as const;
+
+/** A deletion that has issued its certificate. */
+export function isDeletionDone(job: DeletionJob): boolean {
+  return job.state === 'done' || job.state === 'complete' || Boolean(job.certificateId);
 }
 
 export type CertificateFormat = 'pdf' | 'json';
@@ -130,7 +159,7 @@ export function createBackupsApi(client: ApiClient = defaultClient, baseUrl = '/
     },
     /** 202: a generation now; its state shows in {@link listTenantBackups}. */
     runBackup(code: string): Promise<BackupAccepted> {
-      return client.request('POST', `/operator/tenants/${seg(code)}/backups`);
+      return client.request('POST', `/operator/tenants/${seg(code)}/backups`, { body: {} });
     },
     /** 202: verifies the generation, then replaces the tenant's rows and blobs. 409 tenant_busy, backup_schema_mismatch. */
     restore(code: string, backupId: string): Promise<RestoreJob> {
@@ -143,7 +172,7 @@ export function createBackupsApi(client: ApiClient = defaultClient, baseUrl = '/
     cancel(code: string, effectiveAt?: string): Promise<CancelResult> {
       return client.request('POST', `/operator/tenants/${seg(code)}/cancel`, { body: effectiveAt ? { effectiveAt } : {} });
     },
-    reinstate(code: string): Promise<unknown> {
+    reinstate(code: string): Promise<OperatorTenant> {
       return client.request('POST', `/operator/tenants/${seg(code)}/reinstate`);
     },
     /** 202: the due deletion, now (only when cancelled: 409 tenant_not_cancelled). */

@@ -117,7 +117,7 @@ describe('OperatorTenantView', () => {
       [`GET ${BASE}/backups`]: () => jsonResponse(200, { items }),
       [`POST ${BASE}/backups`]: () => {
         // The server lists the new generation as running first.
-        items = [{ ...fresh, state: 'running' }, daily];
+        items = [{ ...fresh, state: 'running', size: null, sha256: null, counts: null, keyVersion: null, progressBytes: 2048 }, daily];
         return jsonResponse(202, { id: fresh.id });
       },
     });
@@ -130,6 +130,9 @@ describe('OperatorTenantView', () => {
     expect(wrapper.get('[data-testid="backup-progress"]').text()).toContain('バックアップを作成しています');
     expect(wrapper.get('[data-testid="backup-now"]').attributes('disabled')).toBeDefined();
     expect(wrapper.findAll('[data-testid="generation-row"]')[0]!.get('[data-testid="generation-state"]').text()).toBe('作成中');
+    // Bytes written so far, while the archive's own size is not known yet.
+    expect(wrapper.findAll('[data-testid="generation-row"]')[0]!.get('[data-testid="generation-size"]').text()).toBe('2.0 KB');
+    expect(wrapper.findAll('[data-testid="generation-row"]')[0]!.get('[data-testid="generation-verification"]').text()).toBe('—');
     // A running generation cannot be restored.
     expect(wrapper.findAll('[data-testid="generation-row"]')[0]!.find('[data-testid="generation-restore"]').exists()).toBe(false);
 
@@ -181,7 +184,7 @@ describe('OperatorTenantView', () => {
 
   it('restores only after a confirmation that names the generation, then shows the progress until complete', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
-    let job = { id: 'restore-1', state: 'running', step: 'verify', error: null as string | null };
+    let job = { id: 'restore-1', generationId: weekly.id, state: 'running', step: 'verifying', error: null as string | null };
     const { wrapper, fetchMock } = await mountAs(makeOperator(), {
       [`GET ${BASE}`]: () => jsonResponse(200, makeOperatorTenant()),
       [`GET ${BASE}/backups`]: () => jsonResponse(200, { items: [daily, weekly] }),
@@ -223,10 +226,10 @@ describe('OperatorTenantView', () => {
     await flushPromises();
     expect(wrapper.get('[data-testid="restore-progress"]').text()).toContain('手順: 検証');
 
-    job = { ...job, step: 'rows' };
+    job = { ...job, step: 'restoring' };
     await vi.advanceTimersByTimeAsync(2000);
     await flushPromises();
-    expect(wrapper.get('[data-testid="restore-progress"]').text()).toContain('手順: データの置き換え');
+    expect(wrapper.get('[data-testid="restore-progress"]').text()).toContain('手順: データとファイルの置き換え');
 
     job = { ...job, state: 'complete', step: 'done' };
     await vi.advanceTimersByTimeAsync(2000);
@@ -243,7 +246,7 @@ describe('OperatorTenantView', () => {
       [`GET ${BASE}/backups`]: () => jsonResponse(200, { items: [daily] }),
       [`POST ${BASE}/restore`]: () => jsonResponse(202, { id: 'restore-2', state: 'running' }),
       [`GET ${BASE}/restores/restore-2`]: () =>
-        jsonResponse(200, { id: 'restore-2', state: 'failed', step: 'verify', error: 'backup_invalid' }),
+        jsonResponse(200, { id: 'restore-2', state: 'failed', step: 'verifying', error: 'backup_invalid' }),
     });
 
     await wrapper.get('[data-testid="generation-restore"]').trigger('click');
@@ -383,7 +386,7 @@ describe('OperatorTenantView', () => {
       cancelledAt: '2026-12-03T01:00:00.000Z',
       deletionDueAt: '2026-12-10T14:59:59.999Z',
     });
-    let deletion: { state: string; step: string | null; certificateId: string | null } | null = null;
+    let deletion: { jobId: string; state: string; step: number; steps: number; certificateId: string | null } | null = null;
     const blobs: Blob[] = [];
     const names: string[] = [];
     vi.spyOn(URL, 'createObjectURL').mockImplementation((blob) => {
@@ -399,7 +402,7 @@ describe('OperatorTenantView', () => {
       [`GET ${BASE}/backups`]: () => jsonResponse(200, { items: tenant.status === 'deleted' ? [] : [daily] }),
       [`GET ${BASE}/deletion`]: () => (deletion ? jsonResponse(200, deletion) : problem(404, 'not_found')),
       [`POST ${BASE}/delete-now`]: () => {
-        deletion = { state: 'running', step: 'backups', certificateId: null };
+        deletion = { jobId: 'job-1', state: 'running', step: 1, steps: 8, certificateId: null };
         return jsonResponse(202, { jobId: 'job-1' });
       },
       'GET /operator/deletion-certificates/cert-1': ({ init }) => {
@@ -438,12 +441,16 @@ describe('OperatorTenantView', () => {
     expect(wrapper.get('[data-testid="tenant-reinstate"]').attributes('disabled')).toBeDefined();
     expect(wrapper.get('[data-testid="tenant-delete-now"]').attributes('disabled')).toBeDefined();
 
-    deletion = { state: 'running', step: 'keys', certificateId: null };
+    const bar = () => wrapper.get('[data-testid="deletion-progress"] progress').element as HTMLProgressElement;
+    expect([bar().value, bar().max]).toEqual([1, 8]);
+
+    deletion = { ...deletion!, step: 4 };
     await vi.advanceTimersByTimeAsync(2000);
     await flushPromises();
     expect(wrapper.get('[data-testid="deletion-progress"]').text()).toContain('手順: 暗号鍵の破棄');
+    expect([bar().value, bar().max]).toEqual([4, 8]);
 
-    deletion = { state: 'complete', step: 'certificate', certificateId: 'cert-1' };
+    deletion = { ...deletion!, state: 'done', step: 8, certificateId: 'cert-1' };
     tenant = { ...tenant, status: 'deleted', deletedAt: '2026-12-03T02:00:00.000Z', certificateId: 'cert-1' };
     await vi.advanceTimersByTimeAsync(2000);
     await flushPromises();
@@ -483,6 +490,8 @@ describe('OperatorTenantView', () => {
     });
 
     expect(wrapper.get('[data-testid="deletion-progress"]').text()).toContain('消去しています');
+    // A server that names its steps.
+    expect(wrapper.get('[data-testid="deletion-progress"]').text()).toContain('手順: データの消去');
     expect(wrapper.get('[data-testid="tenant-delete-now"]').attributes('disabled')).toBeDefined();
   });
 
