@@ -19,7 +19,7 @@ const JOB_TIMEOUT = 90_000;
  * tenant, cancels it, deletes it now and downloads the 消去証明書 (PDF and
  * JSON); the cancelled tenant's admin is told at login that the contract has
  * ended; the admin of another tenant sees its generations on the バックアップ
- * page.
+ * page, and the operator restores that tenant from one of them.
  */
 describe('SPA: operator console (backups, contract end, deletion)', () => {
   let t: TestApp;
@@ -230,5 +230,21 @@ describe('SPA: operator console (backups, contract end, deletion)', () => {
     } finally {
       await adminContext.close();
     }
+  });
+
+  it('restores a contract from the generation chosen in the console and shows the progress until complete', async () => {
+    await page.goto(`${base}/operator/tenants/acme`);
+    const row = page.getByTestId('generation-row').first();
+    await row.waitFor();
+    const sha = (await row.locator('code').innerText()).trim();
+    await row.getByTestId('generation-restore').click();
+    await page
+      .getByTestId('confirm-dialog')
+      .filter({ hasText: `SHA-256: ${sha}` })
+      .waitFor();
+    await page.getByTestId('confirm-ok').click();
+    await page.getByTestId('tenant-notice').filter({ hasText: 'リストアが完了しました' }).waitFor({ timeout: JOB_TIMEOUT });
+    expect(await page.getByTestId('tenant-title').innerText()).toContain('利用中');
+    await page.screenshot({ path: path.join(SHOTS, 'operator-restored.png'), fullPage: true });
   });
 });
