@@ -368,6 +368,7 @@ const en: MessageSchema = {
       applications_write: 'Create and update applications',
       documents_read: 'Read official documents',
       audit_read: 'Read the audit log',
+      backups_read: 'Read the backup list',
     },
     created: {
       title: 'Your new token',

@@ -366,6 +366,7 @@ const ja = {
       applications_write: '申請の作成・更新',
       documents_read: '公文書の参照',
       audit_read: '監査ログの参照',
+      backups_read: 'バックアップの参照',
     },
     created: {
       title: '発行したトークン',
