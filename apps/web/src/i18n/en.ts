@@ -1053,6 +1053,9 @@ const en: MessageSchema = {
     backup_invalid: 'The backup does not verify (signature, hash, decryption or counts). Choose another generation.',
     backup_schema_mismatch:
       'This backup was written by an older release. Restore it with that release of Charlotte, then upgrade (README, “Backups”).',
+    deletion_started: 'The deletion of this contract has already started; it can no longer be reinstated.',
+    certificate_font_missing:
+      'The certificate PDF cannot be made: the Japanese font is missing on the server (install fonts-ipaexfont-gothic). The JSON certificate can be downloaded.',
     contract_cancelled: 'Your contract has ended. Please contact your administrator or the Charlotte operations desk.',
   },
 };

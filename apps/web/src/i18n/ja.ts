@@ -1050,6 +1050,9 @@ const ja = {
     backup_invalid: 'バックアップの検証に失敗しました（署名、ハッシュ、復号または件数が一致しません）。別の世代を選んでください。',
     backup_schema_mismatch:
       'このバックアップは古いバージョンのデータ形式で作成されています。そのバージョンのCharlotteでリストアしてから更新してください（README「バックアップ」参照）。',
+    deletion_started: 'この契約の消去はすでに始まっているため、解約を取り消せません。',
+    certificate_font_missing:
+      'サーバーに日本語フォントがないため、消去証明書のPDFを作成できません。JSON版はダウンロードできます（サーバーに fonts-ipaexfont-gothic を導入してください）。',
     contract_cancelled: '契約が終了しています。ご契約の管理者、またはCharlotteの運用窓口へお問い合わせください。',
   },
 };

@@ -350,6 +350,22 @@ describe('OperatorTenantView', () => {
     expect(wrapper.get('[data-testid="dialog-error"]').text()).toBe('解約できるのは利用中の契約だけです。');
   });
 
+  it('says why a reinstatement is refused once the deletion has started', async () => {
+    const { wrapper } = await mountAs(makeOperator(), {
+      [`GET ${BASE}`]: () => jsonResponse(200, makeOperatorTenant({ status: 'cancelled', deletionDueAt: '2026-12-10T14:59:59.999Z' })),
+      [`GET ${BASE}/backups`]: () => jsonResponse(200, { items: [] }),
+      [`GET ${BASE}/deletion`]: () => problem(404, 'not_found'),
+      [`POST ${BASE}/reinstate`]: () => problem(409, 'deletion_started'),
+    });
+
+    await wrapper.get('[data-testid="tenant-reinstate"]').trigger('click');
+    await wrapper.get('[data-testid="confirm-ok"]').trigger('click');
+    await flushPromises();
+
+    expect(dialogOpen(wrapper)).toBe(true);
+    expect(wrapper.get('[data-testid="dialog-error"]').text()).toBe('この契約の消去はすでに始まっているため、解約を取り消せません。');
+  });
+
   it('reinstates a cancelled contract after confirmation', async () => {
     let tenant: OperatorTenant = makeOperatorTenant({
       status: 'cancelled',
@@ -519,13 +535,15 @@ describe('OperatorTenantView', () => {
   });
 
   it('offers the certificate of a deleted contract and reports a failed download', async () => {
+    let pdfAnswer: 'missing' | 'no_font' = 'missing';
     const { wrapper } = await mountAs(
       makeOperator(),
       {
         [`GET ${BASE}`]: () =>
           jsonResponse(200, makeOperatorTenant({ status: 'deleted', deletedAt: '2026-12-03T02:00:00.000Z', certificateId: 'cert-9' })),
         [`GET ${BASE}/backups`]: () => jsonResponse(200, { items: [] }),
-        'GET /operator/deletion-certificates/cert-9': () => problem(404, 'not_found'),
+        'GET /operator/deletion-certificates/cert-9': () =>
+          pdfAnswer === 'missing' ? problem(404, 'not_found') : problem(503, 'certificate_font_missing'),
       },
       'en',
     );
@@ -536,6 +554,11 @@ describe('OperatorTenantView', () => {
     await wrapper.get('[data-testid="certificate-pdf"]').trigger('click');
     await flushPromises();
     expect(wrapper.get('[data-testid="tenant-action-error"]').text()).toBe('Not found. It may already have been deleted.');
+
+    pdfAnswer = 'no_font';
+    await wrapper.get('[data-testid="certificate-pdf"]').trigger('click');
+    await flushPromises();
+    expect(wrapper.get('[data-testid="tenant-action-error"]').text()).toContain('The JSON certificate can be downloaded');
   });
 
   it('refuses tenant admins without asking the server', async () => {
