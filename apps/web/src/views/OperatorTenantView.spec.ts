@@ -158,6 +158,24 @@ describe('OperatorTenantView', () => {
     expect(fetchMock.mock.calls.length).toBe(before);
   });
 
+  it('says why a backup now is refused (409 tenant_busy) and does not wait for it', async () => {
+    const { wrapper, fetchMock } = await mountAs(makeOperator(), {
+      [`GET ${BASE}`]: () => jsonResponse(200, makeOperatorTenant()),
+      [`GET ${BASE}/backups`]: () => jsonResponse(200, { items: [daily] }),
+      [`POST ${BASE}/backups`]: () => problem(409, 'tenant_busy'),
+    });
+
+    await wrapper.get('[data-testid="backup-now"]').trigger('click');
+    await flushPromises();
+
+    expect(wrapper.get('[data-testid="tenant-action-error"]').text()).toBe(
+      'この契約ではリストアまたは消去を実行中です。終わってから、もう一度お試しください。',
+    );
+    expect(wrapper.find('[data-testid="backup-progress"]').exists()).toBe(false);
+    expect(wrapper.get('[data-testid="backup-now"]').attributes('disabled')).toBeUndefined();
+    expect(calls(fetchMock, 'GET', `${BASE}/backups`)).toHaveLength(1);
+  });
+
   it('reports a failed backup', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     const fresh = makeGeneration({ id: '30000000-0000-4000-8000-0000000000fe', state: 'running' });
