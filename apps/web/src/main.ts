@@ -31,4 +31,13 @@ api.onUnauthenticated = () => {
   }
 };
 
+// The tenant's contract ended (解約) while the session was open: the session
+// is over; the login page says why.
+api.onContractCancelled = () => {
+  const session = useSessionStore(pinia);
+  if (!session.isAuthenticated) return;
+  session.clear();
+  void router.replace({ name: 'login', query: { reason: 'contract_cancelled' } });
+};
+
 app.mount('#app');

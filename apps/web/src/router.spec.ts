@@ -101,6 +101,73 @@ describe('router guard', () => {
   });
 });
 
+describe('router guard: operator console', () => {
+  beforeEach(() => {
+    setActivePinia(createPinia());
+    api.setCsrfToken(null);
+  });
+
+  it('takes a 403 contract_cancelled of the session as "logged out" and sends to the login page once', async () => {
+    const fetchMock = stubApi({ 'GET /auth/session': () => problem(403, 'contract_cancelled') });
+    const sut = createAppRouter(createMemoryHistory());
+
+    await sut.push('/applications');
+    expect(sut.currentRoute.value.name).toBe('login');
+    await sut.push('/offices');
+    expect(sut.currentRoute.value.name).toBe('login');
+    // A definite answer: not asked again at every navigation.
+    expect(fetchMock).toHaveBeenCalledTimes(1);
+    expect(useSessionStore().isAuthenticated).toBe(false);
+  });
+
+  it('lets a platform operator into the contracts and one contract', async () => {
+    stubApi({
+      'GET /auth/session': () => jsonResponse(200, { user: makeUser({ role: 'operator' }), tenant: null, csrfToken: 'csrf-op' }),
+    });
+    const sut = createAppRouter(createMemoryHistory());
+
+    await sut.push('/operator/tenants');
+    expect(sut.currentRoute.value.name).toBe('operator-tenants');
+    await sut.push('/operator/tenants/acme');
+    expect(sut.currentRoute.value.name).toBe('operator-tenant');
+    expect(sut.currentRoute.value.params.code).toBe('acme');
+  });
+
+  it('sends tenant admins and members home with a message naming the operators', async () => {
+    for (const role of ['admin', 'member'] as const) {
+      setActivePinia(createPinia());
+      stubApi({ 'GET /auth/session': sessionAnswer(role) });
+      const sut = createAppRouter(createMemoryHistory());
+
+      await sut.push('/operator/tenants/acme');
+
+      expect(sut.currentRoute.value.name).toBe('home');
+      expect(useFlashStore().message).toMatchObject({ key: 'operator.forbidden', path: '/' });
+    }
+  });
+
+  it("keeps operators and members out of the tenant admin's backups page", async () => {
+    stubApi({ 'GET /auth/session': sessionAnswer('member') });
+    const sut = createAppRouter(createMemoryHistory());
+    await sut.push('/backups');
+    expect(sut.currentRoute.value.name).toBe('home');
+
+    setActivePinia(createPinia());
+    stubApi({
+      'GET /auth/session': () => jsonResponse(200, { user: makeUser({ role: 'operator' }), tenant: null, csrfToken: 'csrf-op' }),
+    });
+    const forOperator = createAppRouter(createMemoryHistory());
+    await forOperator.push('/backups');
+    expect(forOperator.currentRoute.value.name).toBe('home');
+
+    setActivePinia(createPinia());
+    stubApi({ 'GET /auth/session': sessionAnswer('admin') });
+    const forAdmin = createAppRouter(createMemoryHistory());
+    await forAdmin.push('/backups');
+    expect(forAdmin.currentRoute.value.name).toBe('backups');
+  });
+});
+
 describe(safeRedirect.name, () => {
   it('keeps in-app paths and refuses anything that leaves the app', () => {
     expect(safeRedirect('/users?q=a')).toBe('/users?q=a');

@@ -10,6 +10,8 @@ declare module 'vue-router' {
     guestOnly?: boolean;
     /** Tenant administrators only. */
     requiresAdmin?: boolean;
+    /** Platform operators only (the operator console). */
+    requiresOperator?: boolean;
     /** i18n key of the document title. */
     titleKey?: string;
   }
@@ -109,6 +111,25 @@ export function createAppRouter(history: RouterHistory = createWebHistory(import
             component: () => import('@/views/AuditView.vue'),
             meta: { requiresAdmin: true, titleKey: 'audit.title' },
           },
+          {
+            path: 'backups',
+            name: 'backups',
+            component: () => import('@/views/BackupsView.vue'),
+            meta: { requiresAdmin: true, titleKey: 'backups.title' },
+          },
+          {
+            path: 'operator/tenants',
+            name: 'operator-tenants',
+            component: () => import('@/views/OperatorTenantsView.vue'),
+            meta: { requiresOperator: true, titleKey: 'operator.tenants.title' },
+          },
+          {
+            path: 'operator/tenants/:code',
+            name: 'operator-tenant',
+            component: () => import('@/views/OperatorTenantView.vue'),
+            props: true,
+            meta: { requiresOperator: true, titleKey: 'operator.tenant.title' },
+          },
         ],
       },
       {
@@ -138,6 +159,10 @@ export function createAppRouter(history: RouterHistory = createWebHistory(import
     }
     if (to.meta.requiresAdmin && !session.isAdmin) {
       useFlashStore().show('home.forbidden', '/', 'error');
+      return { name: 'home' };
+    }
+    if (to.meta.requiresOperator && !session.isOperator) {
+      useFlashStore().show('operator.forbidden', '/', 'error');
       return { name: 'home' };
     }
     return true;

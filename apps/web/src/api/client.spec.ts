@@ -115,6 +115,27 @@ describe(ApiClient.name, () => {
     expect(onUnauthenticated).toHaveBeenCalledTimes(1);
   });
 
+  it('signals a 403 contract_cancelled on an authenticated call, but not on the auth endpoints nor another 403', async () => {
+    stubApi({
+      'GET /users': () => problem(403, 'contract_cancelled'),
+      'GET /audit-events': () => problem(403, 'forbidden'),
+      'POST /auth/login': () => problem(403, 'contract_cancelled'),
+    });
+    const sut = new ApiClient();
+    const onContractCancelled = vi.fn();
+    sut.onContractCancelled = onContractCancelled;
+
+    await expect(sut.login({ tenant: 'acme', email: 'a@example.com', password: 'x' })).rejects.toMatchObject({
+      status: 403,
+      code: 'contract_cancelled',
+    });
+    await expect(sut.listAuditEvents({})).rejects.toMatchObject({ status: 403, code: 'forbidden' });
+    expect(onContractCancelled).not.toHaveBeenCalled();
+
+    await expect(sut.listUsers()).rejects.toMatchObject({ status: 403, code: 'contract_cancelled' });
+    expect(onContractCancelled).toHaveBeenCalledTimes(1);
+  });
+
   it('builds the SAML login URL from a normalised contract code and an encoded returnTo', () => {
     const sut = new ApiClient();
     expect(sut.samlLoginUrl(' ACME ')).toBe('/api/v1/auth/saml/acme/login');

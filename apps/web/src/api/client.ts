@@ -356,6 +356,8 @@ export interface ProblemDetails {
 /** Client-side codes for failures that never reached a problem+json answer. */
 export const NETWORK_ERROR = 'network_error';
 export const UNEXPECTED_RESPONSE = 'unexpected_response';
+/** The tenant's contract has ended (解約): its logins, sessions and tokens answer 403 with this code. */
+export const CONTRACT_CANCELLED = 'contract_cancelled';
 
 /** Codes assumed when an answer carries no `code` (e.g. a proxy's error page). */
 const STATUS_CODES: Readonly<Record<number, string>> = {
@@ -410,6 +412,12 @@ export class ApiClient {
    * revoked), so the app can send the user back to the login page.
    */
   onUnauthenticated: ((error: ApiError) => void) | null = null;
+  /**
+   * Called when a call answers 403 `contract_cancelled` (the tenant's
+   * contract ended while the session was open), so the app can end the
+   * session and say why. Not for /auth/ paths: the login page reports those.
+   */
+  onContractCancelled: ((error: ApiError) => void) | null = null;
 
   constructor(options: ApiClientOptions = {}) {
     this.baseUrl = options.baseUrl ?? '/api/v1';
@@ -453,6 +461,9 @@ export class ApiClient {
       const error = new ApiError(response.status, await readProblem(response));
       if (response.status === 401 && !path.startsWith('/auth/')) {
         this.onUnauthenticated?.(error);
+      }
+      if (response.status === 403 && error.code === CONTRACT_CANCELLED && !path.startsWith('/auth/')) {
+        this.onContractCancelled?.(error);
       }
       throw error;
     }

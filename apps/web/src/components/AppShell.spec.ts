@@ -6,11 +6,16 @@ import App from '@/App.vue';
 import { createAppRouter } from '@/router';
 import { createAppI18n } from '@/i18n';
 import { api } from '@/api/client';
-import { TENANT, headersOf, jsonResponse, makeUser, stubApi } from '@/testing/helpers';
+import { TENANT, headersOf, jsonResponse, makeOperator, makeUser, stubApi } from '@/testing/helpers';
 
-async function mountAppAs(role: 'admin' | 'member', path: string) {
+async function mountAppAs(role: 'admin' | 'member' | 'operator', path: string) {
   const fetchMock = stubApi({
-    'GET /auth/session': () => jsonResponse(200, { user: makeUser({ role }), tenant: TENANT, csrfToken: 'csrf-s' }),
+    'GET /auth/session': () =>
+      role === 'operator'
+        ? jsonResponse(200, { user: makeOperator(), tenant: null, csrfToken: 'csrf-s' })
+        : jsonResponse(200, { user: makeUser({ role }), tenant: TENANT, csrfToken: 'csrf-s' }),
+    'GET /backups': () => jsonResponse(200, { items: [] }),
+    'GET /operator/tenants': () => jsonResponse(200, { items: [] }),
     'GET /users': () => jsonResponse(200, { items: [], nextCursor: null }),
     'GET /audit-events': () => jsonResponse(200, { items: [], nextCursor: null }),
     'POST /auth/logout': () => new Response(null, { status: 204 }),
@@ -90,6 +95,55 @@ describe('AppShell', () => {
     expect(router.currentRoute.value.name).toBe('home');
     expect(wrapper.find('[data-testid="nav-audit"]').exists()).toBe(false);
     expect(wrapper.get('[data-testid="flash"]').text()).toContain('権限がありません');
+  });
+
+  it('shows the backups link to admins after the audit link, and keeps members away from /backups', async () => {
+    const admin = await mountAppAs('admin', '/backups');
+    expect(admin.router.currentRoute.value.name).toBe('backups');
+    expect(admin.wrapper.get('[data-testid="nav-backups"]').text()).toBe('バックアップ');
+    expect(admin.wrapper.get('[data-testid="nav-backups"]').attributes('href')).toBe('/backups');
+    const links = admin.wrapper.findAll('.shell-nav a').map((a) => a.attributes('data-testid'));
+    expect(links.indexOf('nav-backups')).toBe(links.indexOf('nav-audit') + 1);
+    expect(admin.wrapper.find('[data-testid="nav-operator-tenants"]').exists()).toBe(false);
+    admin.wrapper.unmount();
+
+    const member = await mountAppAs('member', '/backups');
+    expect(member.router.currentRoute.value.name).toBe('home');
+    expect(member.wrapper.find('[data-testid="nav-backups"]').exists()).toBe(false);
+    expect(member.wrapper.get('[data-testid="flash"]').text()).toContain('権限がありません');
+  });
+
+  it('shows platform operators the operator console and none of the tenant pages', async () => {
+    const { wrapper, router } = await mountAppAs('operator', '/');
+
+    expect(wrapper.get('[data-testid="shell-tenant"]').text()).toContain('プラットフォーム運用');
+    expect(wrapper.get('[data-testid="shell-role"]').text()).toBe('運用担当者');
+    expect(wrapper.get('[data-testid="nav-operator-tenants"]').text()).toBe('契約一覧');
+    expect(wrapper.get('[data-testid="nav-operator-tenants"]').attributes('href')).toBe('/operator/tenants');
+    expect(wrapper.get('[data-testid="home-operator"]').text()).toContain('契約一覧');
+    for (const id of [
+      'nav-applications',
+      'nav-offices',
+      'nav-users',
+      'nav-audit',
+      'nav-backups',
+      'nav-api-tokens',
+      'nav-sso',
+      'nav-egov',
+    ]) {
+      expect(wrapper.find(`[data-testid="${id}"]`).exists()).toBe(false);
+    }
+
+    await wrapper.get('[data-testid="nav-operator-tenants"]').trigger('click');
+    await vi.waitFor(() => expect(router.currentRoute.value.name).toBe('operator-tenants'), { timeout: 10_000 });
+    await vi.waitFor(() => expect(wrapper.find('[data-testid="tenants-empty"]').exists()).toBe(true), { timeout: 10_000 });
+  });
+
+  it('turns tenant admins away from the operator console', async () => {
+    const { wrapper, router } = await mountAppAs('admin', '/operator/tenants/acme');
+
+    expect(router.currentRoute.value.name).toBe('home');
+    expect(wrapper.get('[data-testid="flash"]').text()).toContain('プラットフォーム運用担当者');
   });
 
   it('logs out with the CSRF token and returns to the login page', async () => {

@@ -33,6 +33,22 @@ export function formatDateTime(iso: string | null | undefined, locale: string, o
 }
 
 /**
+ * The Japanese calendar day of an instant (JST), without the time: for due
+ * dates such as the 消去予定日, which the server gives as the end of a day.
+ */
+export function formatDate(iso: string | null | undefined, locale: string): string {
+  if (!iso) return '';
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return '';
+  return new Intl.DateTimeFormat(locale === 'en' ? 'en-GB' : 'ja-JP', {
+    timeZone: TIME_ZONE,
+    year: 'numeric',
+    month: locale === 'en' ? 'short' : '2-digit',
+    day: '2-digit',
+  }).format(date);
+}
+
+/**
  * The instant a Japanese calendar day (`YYYY-MM-DD`, as a date input gives
  * it) starts, 00:00 JST, as ISO 8601 in UTC; `offsetDays` moves to a later
  * day (1 = the start of the next day, an exclusive upper bound). null for
@@ -49,9 +65,23 @@ export function jstDayStartIso(day: string, offsetDays = 0): string | null {
   return new Date(utcMidnight - JST_OFFSET_MS + offsetDays * DAY_MS).toISOString();
 }
 
+/**
+ * The instant a date-time input (`YYYY-MM-DDTHH:mm`, seconds optional) means
+ * when read as Japan time, as ISO 8601 in UTC; null for anything else.
+ */
+export function jstDateTimeIso(value: string): string | null {
+  const match = /^(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/.exec(value);
+  if (!match) return null;
+  const dayStart = jstDayStartIso(match[1]!);
+  const [hours, minutes, seconds] = [Number(match[2]), Number(match[3]), Number(match[4] ?? 0)];
+  if (!dayStart || hours > 23 || minutes > 59 || seconds > 59) return null;
+  return new Date(Date.parse(dayStart) + ((hours * 60 + minutes) * 60 + seconds) * 1000).toISOString();
+}
+
 export function useDateFormat() {
   const { locale } = useI18n({ useScope: 'global' });
   return {
     formatDateTime: (iso: string | null | undefined, options?: DateTimeFormatOptions) => formatDateTime(iso, locale.value, options),
+    formatDate: (iso: string | null | undefined) => formatDate(iso, locale.value),
   };
 }

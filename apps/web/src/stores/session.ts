@@ -1,6 +1,15 @@
 import { computed, ref } from 'vue';
 import { defineStore } from 'pinia';
-import { api, ApiError, type LoginDone, type LoginRequest, type LoginResponse, type Tenant, type User } from '@/api/client';
+import {
+  api,
+  ApiError,
+  CONTRACT_CANCELLED,
+  type LoginDone,
+  type LoginRequest,
+  type LoginResponse,
+  type Tenant,
+  type User,
+} from '@/api/client';
 
 /**
  * Who is logged in. The session itself lives in an HttpOnly cookie the SPA
@@ -16,6 +25,8 @@ export const useSessionStore = defineStore('session', () => {
 
   const isAuthenticated = computed(() => user.value !== null);
   const isAdmin = computed(() => user.value?.role === 'admin');
+  /** A platform operator (契約コード `platform`): no tenant, the operator console only. */
+  const isOperator = computed(() => user.value?.role === 'operator');
 
   function apply(next: { user: User; tenant?: Tenant | null; csrfToken: string }): void {
     user.value = next.user;
@@ -38,7 +49,8 @@ export const useSessionStore = defineStore('session', () => {
       // 401 means "not logged in" and is a definite answer. Anything else
       // (network down, 5xx) is not: leave `loaded` false so the next
       // navigation asks again.
-      if (error instanceof ApiError && error.status === 401) {
+      // So is 403 contract_cancelled: the contract ended, the session with it.
+      if (error instanceof ApiError && (error.status === 401 || error.code === CONTRACT_CANCELLED)) {
         loaded.value = true;
         return;
       }
@@ -87,5 +99,5 @@ export const useSessionStore = defineStore('session', () => {
     loaded.value = true;
   }
 
-  return { user, tenant, loaded, isAuthenticated, isAdmin, ensureLoaded, refresh, login, complete, logout, clear };
+  return { user, tenant, loaded, isAuthenticated, isAdmin, isOperator, ensureLoaded, refresh, login, complete, logout, clear };
 });

@@ -1,6 +1,7 @@
 // Test helpers (not shipped: only *.spec.ts files import them).
 import { vi } from 'vitest';
 import type { AuditEvent, User } from '@/api/client';
+import type { BackupGeneration, OperatorTenant } from '@/api/backups';
 
 export function jsonResponse(status: number, body: unknown, contentType = 'application/json'): Response {
   return new Response(JSON.stringify(body), { status, headers: { 'Content-Type': contentType } });
@@ -75,6 +76,50 @@ export function makeAuditEvent(overrides: Partial<AuditEvent> = {}): AuditEvent 
     details: {},
     prevHash: '0'.repeat(64),
     hash: 'a1'.repeat(32),
+    ...overrides,
+  };
+}
+
+export function makeOperator(overrides: Partial<User> = {}): User {
+  return makeUser({
+    id: '00000000-0000-4000-8000-0000000000f1',
+    email: 'ops@charlotte.example',
+    displayName: 'Platform operator',
+    role: 'operator',
+    ...overrides,
+  });
+}
+
+export function makeGeneration(overrides: Partial<BackupGeneration> = {}): BackupGeneration {
+  return {
+    id: '30000000-0000-4000-8000-000000000001',
+    tenant: TENANT.id,
+    kind: 'daily',
+    store: 'primary',
+    // 02:00 JST on 2 Dec 2026.
+    createdAt: '2026-12-01T17:00:00.000Z',
+    size: 5 * 1024 * 1024 + 300 * 1024,
+    sha256: '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08',
+    keyVersion: 1,
+    schemaVersion: '1764000000000',
+    counts: { applications: 12, blobs: 3 },
+    verifiedAt: null,
+    state: 'complete',
+    ...overrides,
+  };
+}
+
+export function makeOperatorTenant(overrides: Partial<OperatorTenant> = {}): OperatorTenant {
+  return {
+    id: TENANT.id,
+    code: TENANT.code,
+    name: TENANT.name,
+    status: 'active',
+    cancelledAt: null,
+    deletionDueAt: null,
+    deletedAt: null,
+    lastBackupAt: '2026-12-01T17:05:00.000Z',
+    certificateId: null,
     ...overrides,
   };
 }

@@ -24,3 +24,24 @@ export function downloadJson(fileName: string, data: unknown): string {
 export function releaseDownloadUrl(url: string | null | undefined): void {
   if (url) URL.revokeObjectURL(url);
 }
+
+/**
+ * Offers a file the SPA fetched itself (e.g. with an Accept header a plain
+ * link cannot send) for download, as {@link downloadJson} does; the URL is
+ * returned for {@link releaseDownloadUrl}.
+ */
+export function downloadBlob(fileName: string, blob: Blob): string {
+  const url = URL.createObjectURL(blob);
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = fileName;
+  link.rel = 'noopener';
+  link.style.display = 'none';
+  document.body.appendChild(link);
+  try {
+    link.click();
+  } finally {
+    link.remove();
+  }
+  return url;
+}

@@ -114,6 +114,17 @@ describe('ApiTokensView', () => {
     expect(wrapper.get('#token-create-expires-error').text()).toBe('expiresAt must be within one year');
   });
 
+  it('names the backups:read scope of a token made through the API, and shows a scope it does not know as it is', async () => {
+    const { wrapper } = mountAs('admin', {
+      'GET /api-tokens': () => jsonResponse(200, { items: [{ ...existing, scopes: ['backups:read', 'future:thing'] }] }),
+    });
+    await flushPromises();
+
+    const row = wrapper.get('[data-testid="token-row"]').text();
+    expect(row).toContain('バックアップの参照');
+    expect(row).toContain('future:thing');
+  });
+
   it('refuses members without asking the server', async () => {
     const { wrapper, fetchMock } = mountAs('member', {});
     await flushPromises();

@@ -65,6 +65,35 @@ describe('LoginView', () => {
     expect(wrapper.get('[role="alert"]').text()).toContain('Your account is locked');
   });
 
+  it('says that the contract has ended on a 403 contract_cancelled', async () => {
+    const { wrapper, router } = await mountLogin('/login', () => problem(403, 'contract_cancelled'));
+
+    await fillAndSubmit(wrapper);
+
+    const alert = wrapper.get('[data-testid="login-error"]');
+    expect(alert.attributes('role')).toBe('alert');
+    expect(alert.text()).toBe('契約が終了しています。ご契約の管理者、またはCharlotteの運用窓口へお問い合わせください。');
+    expect(router.currentRoute.value.name).toBe('login');
+  });
+
+  it('says that the contract has ended in English too', async () => {
+    const { wrapper } = await mountLogin('/login', () => problem(403, 'contract_cancelled'), 'en');
+
+    await fillAndSubmit(wrapper);
+
+    expect(wrapper.get('[data-testid="login-error"]').text()).toBe(
+      'Your contract has ended. Please contact your administrator or the Charlotte operations desk.',
+    );
+  });
+
+  it('says why the session ended when the contract was cancelled meanwhile', async () => {
+    const { wrapper } = await mountLogin('/login?reason=contract_cancelled', () => problem(401, 'invalid_credentials'));
+
+    expect(wrapper.get('[data-testid="login-notice"]').text()).toBe(
+      '契約が終了しています。ご契約の管理者、またはCharlotteの運用窓口へお問い合わせください。',
+    );
+  });
+
   it('falls back to a generic message naming an unknown code', async () => {
     const { wrapper } = await mountLogin('/login', () => problem(400, 'something_new'));
 
