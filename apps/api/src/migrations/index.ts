@@ -11,6 +11,7 @@ import { EgovActions1764900000000 } from './1764900000000-EgovActions';
 import { LoginThrottleBySource1765000000000 } from './1765000000000-LoginThrottleBySource';
 import { EgovLinkBrowserBinding1765000000010 } from './1765000000010-EgovLinkBrowserBinding';
 import { SamlBindingAndLinking1765000000100 } from './1765000000100-SamlBindingAndLinking';
+import { BackupGenerations1765000000400 } from './1765000000400-BackupGenerations';
 
 /** Every migration, in order. `npm run migration:generate` appends new files here. */
 export const MIGRATIONS = [
@@ -27,4 +28,5 @@ export const MIGRATIONS = [
   LoginThrottleBySource1765000000000,
   EgovLinkBrowserBinding1765000000010,
   SamlBindingAndLinking1765000000100,
+  BackupGenerations1765000000400,
 ];
