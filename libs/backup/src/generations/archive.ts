@@ -107,7 +107,9 @@ export class ArchiveWriter {
 
   async write(name: string, size: number, chunks: AsyncIterable<Buffer> | Buffer[]): Promise<void> {
     const done = new Promise<void>((resolve, reject) => {
-      const sink = this.pack.entry({ name, size, mode: 0o600, mtime: new Date(0) }, (err?: Error | null) => (err ? reject(err) : resolve()));
+      const sink = this.pack.entry({ name, size, mode: 0o600, mtime: new Date(0) }, (err?: Error | null) =>
+        err ? reject(err) : resolve(),
+      );
       void (async () => {
         for await (const c of chunks) {
           if (!sink.write(c)) await Promise.race([once(sink, 'drain'), this.failed]);

@@ -32,7 +32,13 @@ export class BackupOperatorService {
     return this.generations.list((await tenantByCode(this.ds, code)).id);
   }
 
-  private async record(action: string, outcome: 'success' | 'failure', tenantId: string, id: string, details: Record<string, string | number> = {}) {
+  private async record(
+    action: string,
+    outcome: 'success' | 'failure',
+    tenantId: string,
+    id: string,
+    details: Record<string, string | number> = {},
+  ) {
     for (const chain of [null, tenantId])
       await this.audit.record({
         category: 'operation',
@@ -49,13 +55,15 @@ export class BackupOperatorService {
     const tenant = await tenantByCode(this.ds, code);
     const { id, done } = await this.generations.start(tenant.id, kind);
     await this.record('backup.requested', 'success', tenant.id, id, { kind });
-    void done.then(
-      (g) => this.record('backup.completed', 'success', tenant.id, g.id, { size: g.size ?? 0 }),
-      (e: unknown) => {
-        this.logger.warn({ message: 'backup failed', tenantId: tenant.id, reason: safeReason(e) });
-        return this.record('backup.failed', 'failure', tenant.id, id, { reason: safeReason(e) });
-      },
-    ).catch(() => undefined);
+    void done
+      .then(
+        (g) => this.record('backup.completed', 'success', tenant.id, g.id, { size: g.size ?? 0 }),
+        (e: unknown) => {
+          this.logger.warn({ message: 'backup failed', tenantId: tenant.id, reason: safeReason(e) });
+          return this.record('backup.failed', 'failure', tenant.id, id, { reason: safeReason(e) });
+        },
+      )
+      .catch(() => undefined);
     return { id };
   }
 

@@ -86,7 +86,11 @@ export class BackupJobs implements OnApplicationBootstrap, OnModuleDestroy {
           } catch (e) {
             last = e;
             // A restore or deletion holds the tenant: skip it tonight, it is not a failure.
-            if ((e as { code?: string }).code === BackupErrorCode.TenantBusy || (e as { code?: string }).code === BackupErrorCode.TenantDeleted) break;
+            if (
+              (e as { code?: string }).code === BackupErrorCode.TenantBusy ||
+              (e as { code?: string }).code === BackupErrorCode.TenantDeleted
+            )
+              break;
             this.generations.warn('backup attempt failed', t.id, e);
             if (attempt < this.config.backup.retries) await sleep(this.backoffMs * attempt);
           }
@@ -94,7 +98,10 @@ export class BackupJobs implements OnApplicationBootstrap, OnModuleDestroy {
         if (done) {
           report.completed.push(t.id);
           report.removed += await this.generations.applyDailyRetention(t.id);
-        } else if ((last as { code?: string }).code === BackupErrorCode.TenantBusy || (last as { code?: string }).code === BackupErrorCode.TenantDeleted) {
+        } else if (
+          (last as { code?: string }).code === BackupErrorCode.TenantBusy ||
+          (last as { code?: string }).code === BackupErrorCode.TenantDeleted
+        ) {
           report.skipped.push(t.id);
         } else {
           report.failed.push(t.id);

@@ -25,7 +25,13 @@ const binary = (r: request.Response, cb: (err: Error | null, body: Buffer) => vo
 /** Every encoding a canary could leak in: UTF-8, base64 (and url-safe), hex, UTF-16LE. */
 function encodings(s: string): Buffer[] {
   const u = Buffer.from(s, 'utf8');
-  return [u, Buffer.from(u.toString('base64')), Buffer.from(u.toString('base64url')), Buffer.from(u.toString('hex')), Buffer.from(s, 'utf16le')];
+  return [
+    u,
+    Buffer.from(u.toString('base64')),
+    Buffer.from(u.toString('base64url')),
+    Buffer.from(u.toString('hex')),
+    Buffer.from(s, 'utf16le'),
+  ];
 }
 
 describe(GenerationsService.name, () => {
@@ -59,7 +65,17 @@ describe(GenerationsService.name, () => {
     if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
   });
 
-  const archivePath = (tenantId: string, id: string) => path.join((stores.primary as FsBlobStore).root, 'tenants', tenantId, `${id}.tar.gz.sealed`);
+  const retitle = async (title: string) => {
+    const cur = await adminA.agent.get(`/api/v1/applications/${seeded.applicationId}`).expect(200);
+    await adminA.agent
+      .patch(`/api/v1/applications/${seeded.applicationId}`)
+      .set('X-CSRF-Token', adminA.csrf)
+      .send({ title, version: cur.body.version })
+      .expect(200);
+  };
+
+  const archivePath = (tenantId: string, id: string) =>
+    path.join((stores.primary as FsBlobStore).root, 'tenants', tenantId, `${id}.tar.gz.sealed`);
 
   it('writes a sealed generation with a signed manifest; no canary in any encoding; verify passes', async () => {
     const g = await sut.run(a.tenantId);
@@ -140,18 +156,14 @@ describe(GenerationsService.name, () => {
 
   it('round trip: changed and deleted data comes back (rows, attachment bytes, official documents), audit still verifies, the other tenant is untouched', async () => {
     const before = (await sut.list(a.tenantId))[0];
-    const otherBefore = await t.ds.query(`SELECT id, name_sealed FROM offices WHERE tenant_id = $1 ORDER BY id`, [b.tenantId]);
+    const otherBefore = await t.ds.query(`SELECT id, data_sealed FROM offices WHERE tenant_id = $1 ORDER BY id`, [b.tenantId]);
     const bFile = await t.ds.query(`SELECT count(*)::int AS n FROM users WHERE tenant_id = $1`, [b.tenantId]);
     // A mistake: the attachment deleted, the application renamed, a new office.
     await adminA.agent
       .delete(`/api/v1/applications/${seeded.applicationId}/attachments/${seeded.attachmentId}`)
       .set('X-CSRF-Token', adminA.csrf)
       .expect(204);
-    await adminA.agent
-      .patch(`/api/v1/applications/${seeded.applicationId}`)
-      .set('X-CSRF-Token', adminA.csrf)
-      .send({ title: '間違い' })
-      .expect(200);
+    await retitle('間違い');
     await adminA.agent.post('/api/v1/offices').set('X-CSRF-Token', adminA.csrf).send({ name: '余計な事業所' }).expect(201);
     await t.ds.query(`DELETE FROM official_documents WHERE tenant_id = $1`, [a.tenantId]);
 
@@ -197,7 +209,7 @@ describe(GenerationsService.name, () => {
         { action: 'backup.restored', tenant_id: a.tenantId },
       ]),
     );
-    expect(await t.ds.query(`SELECT id, name_sealed FROM offices WHERE tenant_id = $1 ORDER BY id`, [b.tenantId])).toEqual(otherBefore);
+    expect(await t.ds.query(`SELECT id, data_sealed FROM offices WHERE tenant_id = $1 ORDER BY id`, [b.tenantId])).toEqual(otherBefore);
     expect(await t.ds.query(`SELECT count(*)::int AS n FROM users WHERE tenant_id = $1`, [b.tenantId])).toEqual(bFile);
     await login(t, 'bk-b', b.adminEmail);
   });
@@ -207,11 +219,7 @@ describe(GenerationsService.name, () => {
     const rotation = t.app.get(KeyRotationService);
     const job = await rotation.start(a.tenantId);
     await rotation.run(job.id);
-    await adminA.agent
-      .patch(`/api/v1/applications/${seeded.applicationId}`)
-      .set('X-CSRF-Token', adminA.csrf)
-      .send({ title: '回転後の変更' })
-      .expect(200);
+    await retitle('回転後の変更');
     const after = await sut.run(a.tenantId);
     expect(after.keyVersion).toBe(2);
     expect(g.keyVersion).toBe(1);
@@ -234,7 +242,10 @@ describe(GenerationsService.name, () => {
     const g = (await sut.list(a.tenantId))[0];
     await t.ds.query(`UPDATE backup_generations SET schema_version = 'Applications1764700000000' WHERE id = $1`, [g.id]);
     await expect(restore.start(a.tenantId, g.id)).rejects.toMatchObject({ status: 409, code: 'backup_schema_mismatch' });
-    await t.ds.query(`UPDATE backup_generations SET schema_version = (SELECT name FROM schema_migrations ORDER BY timestamp DESC LIMIT 1) WHERE id = $1`, [g.id]);
+    await t.ds.query(
+      `UPDATE backup_generations SET schema_version = (SELECT name FROM schema_migrations ORDER BY timestamp DESC LIMIT 1) WHERE id = $1`,
+      [g.id],
+    );
 
     const release = await acquireTenantLock(t.ds, a.tenantId);
     try {

@@ -8,7 +8,14 @@ import { to as copyTo } from 'pg-copy-streams';
 import { DataSource, QueryRunner } from 'typeorm';
 import { AuditService } from '@charlotte/audit';
 import { APP_CONFIG, AppConfig, DomainError } from '@charlotte/core';
-import { SealedFormatError, SealedIntegrityError, SealedTruncatedError, SealingService, SigningKeyService, TenantKeysDestroyedError } from '@charlotte/crypto';
+import {
+  SealedFormatError,
+  SealedIntegrityError,
+  SealedTruncatedError,
+  SealingService,
+  SigningKeyService,
+  TenantKeysDestroyedError,
+} from '@charlotte/crypto';
 import { BLOB_STORE, BlobStore } from '@charlotte/storage';
 import { BackupErrors } from '../errors';
 import { archiveKeyOf, BACKUP_STORES, BackupStoreName, BackupStores, manifestKeyOf } from '../stores';
@@ -311,7 +318,8 @@ export class GenerationsService {
     const m = parsed.manifest;
     const bad = this.checkSignature(m);
     if (bad) return { ok: false, reason: bad, manifest: m };
-    if (size !== undefined && size !== m.size) return { ok: false, reason: `the archive is ${size} bytes, the manifest says ${m.size}`, manifest: m };
+    if (size !== undefined && size !== m.size)
+      return { ok: false, reason: `the archive is ${size} bytes, the manifest says ${m.size}`, manifest: m };
     let read: ArchiveRead;
     try {
       read = await readArchive(await open(), this.sealing.openStream(m.tenant.id, ARCHIVE_PURPOSE, m.archiveId));
@@ -390,7 +398,9 @@ export class GenerationsService {
   /** Removes weekly generations older than `weeklyKeepDays` (all tenants); returns how many. */
   async applyWeeklyRetention(now: Date): Promise<number> {
     const cutoff = new Date(now.getTime() - this.config.backup.weeklyKeepDays * 86_400_000);
-    const old: GenerationRow[] = await this.ds.query(`SELECT * FROM backup_generations WHERE kind = 'weekly' AND created_at < $1`, [cutoff]);
+    const old: GenerationRow[] = await this.ds.query(`SELECT * FROM backup_generations WHERE kind = 'weekly' AND created_at < $1`, [
+      cutoff,
+    ]);
     for (const r of old) await this.remove(r);
     return old.length;
   }
@@ -433,7 +443,10 @@ export class GenerationsService {
         kind: 'weekly',
         createdAt: created[0].created_at.toISOString(),
       });
-      await this.stores.remote.put(manifestKeyOf(tenantId, id), Readable.from([Buffer.from(JSON.stringify(manifest, null, 2) + '\n', 'utf8')]));
+      await this.stores.remote.put(
+        manifestKeyOf(tenantId, id),
+        Readable.from([Buffer.from(JSON.stringify(manifest, null, 2) + '\n', 'utf8')]),
+      );
       await this.ds.query(
         `UPDATE backup_generations SET state = 'complete', completed_at = now(), size = $2, sha256 = $3, key_version = $4,
                 schema_version = $5, counts = $6, progress_bytes = $2 WHERE id = $1`,
@@ -441,7 +454,10 @@ export class GenerationsService {
       );
       return toView(await this.rowById(id), t.code);
     } catch (e) {
-      await this.ds.query(`UPDATE backup_generations SET state = 'failed', error = $2, completed_at = now() WHERE id = $1`, [id, safeReason(e)]);
+      await this.ds.query(`UPDATE backup_generations SET state = 'failed', error = $2, completed_at = now() WHERE id = $1`, [
+        id,
+        safeReason(e),
+      ]);
       throw e;
     }
   }
@@ -467,7 +483,8 @@ export function compare(m: BackupManifest, read: ArchiveRead): { ok: boolean; re
     if ((m.counts[n] ?? 0) !== (read.counts[n] ?? 0) || (read.end.counts[n] ?? 0) !== (read.counts[n] ?? 0))
       return { ok: false, reason: `the count of ${n} differs from the manifest` };
   }
-  if (read.blobBytes !== m.blobBytes || read.end.blobBytes !== m.blobBytes) return { ok: false, reason: 'the blob bytes differ from the manifest' };
+  if (read.blobBytes !== m.blobBytes || read.end.blobBytes !== m.blobBytes)
+    return { ok: false, reason: 'the blob bytes differ from the manifest' };
   if (read.header.schemaVersion !== m.schemaVersion) return { ok: false, reason: 'the schema version differs from the manifest' };
   return { ok: true };
 }

@@ -204,40 +204,47 @@ export class RestoreService implements OnApplicationBootstrap {
     let header: ArchiveHeader | undefined;
     try {
       const store = this.stores[gen.store];
-      const read = await readArchive(await store.get(gen.archive_key), this.sealing.openStream(tenantId, ARCHIVE_PURPOSE, manifest.archiveId), {
-        header: (h) => {
-          header = h;
+      const read = await readArchive(
+        await store.get(gen.archive_key),
+        this.sealing.openStream(tenantId, ARCHIVE_PURPOSE, manifest.archiveId),
+        {
+          header: (h) => {
+            header = h;
+          },
+          blob: async (key, size, body) => {
+            if (!key.startsWith(`tenants/${tenantId}/`)) {
+              // Only this tenant's blobs: an archive never writes into another tenant's space (all our keys are under it).
+              for await (const _ of body) void _;
+              return;
+            }
+            const st = await this.blobs.stat(key);
+            if (st && st.size === size) {
+              for await (const _ of body) void _; // keys are write-once: the same blob is there
+              return;
+            }
+            if (st) throw new Error('a blob key exists with other content');
+            await this.blobs.put(key, body);
+          },
+          rows: async (table, body: Readable) => {
+            if (!began) await begin(header!);
+            const t = byName.get(table);
+            if (!t) throw BackupErrors.backupSchemaMismatch(header!.schemaVersion, current);
+            if (copy?.table !== table) {
+              await endCopy();
+              const cols = header!.tables
+                .find((x) => x.name === table)!
+                .columns.map(quoteIdent)
+                .join(', ');
+              const stream = client.query(copyFrom(`COPY ${quoteIdent(table)} (${cols}) FROM STDIN`));
+              copy = { table, stream, done: once(stream, 'finish') };
+              copy.done.catch(() => undefined);
+              stream.on('error', () => undefined);
+            }
+            const s = copy!.stream;
+            for await (const c of body) if (!s.write(c)) await Promise.race([once(s, 'drain'), copy!.done]);
+          },
         },
-        blob: async (key, size, body) => {
-          if (!key.startsWith(`tenants/${tenantId}/`)) {
-            // Only this tenant's blobs: an archive never writes into another tenant's space (all our keys are under it).
-            for await (const _ of body) void _;
-            return;
-          }
-          const st = await this.blobs.stat(key);
-          if (st && st.size === size) {
-            for await (const _ of body) void _; // keys are write-once: the same blob is there
-            return;
-          }
-          if (st) throw new Error('a blob key exists with other content');
-          await this.blobs.put(key, body);
-        },
-        rows: async (table, body: Readable) => {
-          if (!began) await begin(header!);
-          const t = byName.get(table);
-          if (!t) throw BackupErrors.backupSchemaMismatch(header!.schemaVersion, current);
-          if (copy?.table !== table) {
-            await endCopy();
-            const cols = header!.tables.find((x) => x.name === table)!.columns.map(quoteIdent).join(', ');
-            const stream = client.query(copyFrom(`COPY ${quoteIdent(table)} (${cols}) FROM STDIN`));
-            copy = { table, stream, done: once(stream, 'finish') };
-            copy.done.catch(() => undefined);
-            stream.on('error', () => undefined);
-          }
-          const s = copy!.stream;
-          for await (const c of body) if (!s.write(c)) await Promise.race([once(s, 'drain'), copy!.done]);
-        },
-      });
+      );
       await endCopy();
       if (!began && header) await begin(header);
       const same = compare(manifest, read);

@@ -2,7 +2,15 @@ import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiCookieAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Caller, CurrentCaller, Roles, Scopes, tenantOf } from '@charlotte/core';
 import { BackupOperatorService } from '../generations/backup-operator.service';
-import { GenerationListDto, RestoreDto, StartBackupDto, StartedDto, StartRestoreDto, TenantCodeParam, TenantRestoreParam } from './backups.dto';
+import {
+  GenerationListDto,
+  RestoreDto,
+  StartBackupDto,
+  StartedDto,
+  StartRestoreDto,
+  TenantCodeParam,
+  TenantRestoreParam,
+} from './backups.dto';
 
 /** Tenant administrators (or tokens with backups:read) see their tenant's generations and their verification. */
 @ApiTags('backups')

@@ -64,7 +64,11 @@ export class TenantRestoreParam extends TenantCodeParam {
 export class BackupIdParam extends IdParam {}
 
 export class StartBackupDto {
-  @ApiPropertyOptional({ enum: ['daily', 'weekly'], default: 'daily', description: 'weekly: a daily generation, then its copy to the remote store.' })
+  @ApiPropertyOptional({
+    enum: ['daily', 'weekly'],
+    default: 'daily',
+    description: 'weekly: a daily generation, then its copy to the remote store.',
+  })
   @IsOptional()
   @IsIn(['daily', 'weekly'])
   kind?: 'daily' | 'weekly';
