@@ -4,14 +4,15 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import request from 'supertest';
 import { AuditService } from '@charlotte/audit';
-import { KeyRotationService, okpThumbprint } from '@charlotte/crypto';
-import { FsBlobStore } from '@charlotte/storage';
+import { KeyRotationService, okpThumbprint, SealingService } from '@charlotte/crypto';
+import { BLOB_STORE, BlobStore, FsBlobStore } from '@charlotte/storage';
 import type { EgovSim } from '../../../../apps/egov-sim/src/server';
 import { login, LoggedIn, seedTenant, Seeded, startTestApp, TestApp } from '../../../../test/support/app';
 import { BACKUP_CANARY, seedCanaries, SeededCanaries } from '../../../../test/support/backup-seed';
 import { egovEnv, startTestSim } from '../../../../test/support/egov';
 import { BACKUP_STORES, BackupStores } from '../stores';
 import { acquireTenantLock } from '../tenant-lock';
+import { ARCHIVE_PURPOSE, readArchive } from './archive';
 import { GenerationsService } from './generations.service';
 import { BackupManifest, manifestMessage } from './manifest';
 import { RestoreService } from './restore.service';
@@ -98,6 +99,17 @@ describe(GenerationsService.name, () => {
         expect({ canary, archive: bytes.includes(enc) }).toEqual({ canary, archive: false });
         expect({ canary, manifest: manifestText.includes(enc.toString('utf8')) }).toEqual({ canary, manifest: false });
       }
+    // Stored in clear inside the rows (e-mail addresses are not sealed): only the archive's own sealing hides it.
+    // The control: opened with the tenant's key, the archive does hold it (so the scan above can fail).
+    const plainRow = a.adminEmail;
+    for (const enc of encodings(plainRow)) expect(bytes.includes(enc)).toBe(false);
+    const rowText: string[] = [];
+    await readArchive(fs.createReadStream(file), t.app.get(SealingService).openStream(a.tenantId, ARCHIVE_PURPOSE, g.id), {
+      rows: async (table, piece) => {
+        if (table === 'users') rowText.push(piece.toString('utf8'));
+      },
+    });
+    expect(rowText.join('')).toContain(plainRow);
     const v = await sut.verify(a.tenantId, g.id);
     expect(v.ok).toBe(true);
     expect(v.generation.verifiedAt).not.toBeNull();
@@ -209,6 +221,13 @@ describe(GenerationsService.name, () => {
         { action: 'backup.restored', tenant_id: a.tenantId },
       ]),
     );
+    const blobKeys: string[] = [];
+    for await (const x of t.app.get<BlobStore>(BLOB_STORE).list(`tenants/${a.tenantId}/`)) blobKeys.push(x.key);
+    const referenced: Array<{ k: string }> = await t.ds.query(
+      `SELECT blob_key AS k FROM attachments WHERE tenant_id = $1 UNION SELECT blob_key FROM official_documents WHERE tenant_id = $1`,
+      [a.tenantId],
+    );
+    expect(blobKeys.sort()).toEqual(referenced.map((r) => r.k).sort());
     expect(await t.ds.query(`SELECT id, data_sealed FROM offices WHERE tenant_id = $1 ORDER BY id`, [b.tenantId])).toEqual(otherBefore);
     expect(await t.ds.query(`SELECT count(*)::int AS n FROM users WHERE tenant_id = $1`, [b.tenantId])).toEqual(bFile);
     await login(t, 'bk-b', b.adminEmail);

@@ -267,7 +267,7 @@ export class GenerationsService {
       lastProgress = bytes;
       void this.ds.query(`UPDATE backup_generations SET progress_bytes = $2 WHERE id = $1`, [id, bytes]).catch(() => undefined);
     });
-    pipeline(writer.gzipped(), sealer, tap, () => undefined);
+    pipeline(writer.output(), sealer, tap, () => undefined);
     const stored = store.put(archiveKey, tap);
     stored.catch(() => undefined);
 
@@ -277,8 +277,7 @@ export class GenerationsService {
       await writer.entry('header.json', Buffer.from(JSON.stringify(header), 'utf8'));
       for (const key of [...blobSizes.keys()].sort()) {
         const size = blobSizes.get(key)!;
-        const body = (await this.blobs.get(key)) as AsyncIterable<Buffer>;
-        await writer.write(`blobs/${key}`, size, body);
+        await writer.blob(`blobs/${key}`, size, await this.blobs.get(key));
         blobBytes += size;
       }
       for (const t of tables) {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import type { Readable, Writable } from 'node:stream';
+import type { Writable } from 'node:stream';
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { PoolClient } from 'pg';
@@ -225,7 +225,7 @@ export class RestoreService implements OnApplicationBootstrap {
             if (st) throw new Error('a blob key exists with other content');
             await this.blobs.put(key, body);
           },
-          rows: async (table, body: Readable) => {
+          rows: async (table, piece: Buffer) => {
             if (!began) await begin(header!);
             const t = byName.get(table);
             if (!t) throw BackupErrors.backupSchemaMismatch(header!.schemaVersion, current);
@@ -241,7 +241,7 @@ export class RestoreService implements OnApplicationBootstrap {
               stream.on('error', () => undefined);
             }
             const s = copy!.stream;
-            for await (const c of body) if (!s.write(c)) await Promise.race([once(s, 'drain'), copy!.done]);
+            if (!s.write(piece)) await Promise.race([once(s, 'drain'), copy!.done]);
           },
         },
       );
