@@ -6,6 +6,7 @@ import { DataSource } from 'typeorm';
 import { AuditService } from '@charlotte/audit';
 import { APP_CONFIG, AppConfig, withAdvisoryLock } from '@charlotte/core';
 import { BackupErrorCode } from '../errors';
+import { withTenantLock } from '../tenant-lock';
 import { GenerationsService, safeReason } from './generations.service';
 import { GenerationRow } from './manifest';
 
@@ -131,8 +132,10 @@ export class BackupJobs implements OnApplicationBootstrap, OnModuleDestroy {
         );
         if (!newest[0]) continue;
         try {
-          copied.push((await this.generations.copyToRemote(t.id, newest[0].id)).id);
+          // Under the tenant lock: a deletion running now must not find a remote copy appear after it cleared the stores.
+          copied.push((await withTenantLock(this.ds, t.id, () => this.generations.copyToRemote(t.id, newest[0].id))).id);
         } catch (e) {
+          if ((e as { code?: string }).code === BackupErrorCode.TenantBusy) continue;
           await this.audit.record({
             category: 'system',
             action: 'backup.failed',
@@ -160,7 +163,13 @@ export class BackupJobs implements OnApplicationBootstrap, OnModuleDestroy {
           [t.id],
         );
         if (!newest[0]) continue;
-        const out = await this.generations.verifyRow(newest[0]);
+        let out;
+        try {
+          out = await withTenantLock(this.ds, t.id, () => this.generations.verifyRow(newest[0]));
+        } catch (e) {
+          if ((e as { code?: string }).code === BackupErrorCode.TenantBusy) continue; // a restore or deletion runs: next week
+          throw e;
+        }
         if (out.ok) verified.push(newest[0].id);
         else {
           failed.push(newest[0].id);

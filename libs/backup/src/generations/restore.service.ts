@@ -78,16 +78,47 @@ export class RestoreService implements OnApplicationBootstrap {
     private readonly audit: AuditService,
   ) {}
 
-  /** A restore left running by a crash is failed at boot (its transaction was rolled back with the connection). */
+  /**
+   * A restore or generation left `running` by a crash is marked failed at
+   * boot. Only when its tenant's lock is free: the lock is a session lock, so
+   * a free lock means its owner is gone (another instance may still be
+   * running one, and then holds the lock).
+   */
   async onApplicationBootstrap(): Promise<void> {
-    await this.ds.query(
-      `UPDATE backup_restores SET state = 'failed', error = 'interrupted (the service stopped during the restore)', finished_at = now()
-        WHERE state = 'running'`,
+    await this.failInterrupted();
+  }
+
+  async failInterrupted(): Promise<number> {
+    const running: Array<{ tenant_id: string }> = await this.ds.query(
+      `SELECT DISTINCT tenant_id FROM backup_restores WHERE state = 'running'
+       UNION SELECT DISTINCT tenant_id FROM backup_generations WHERE state = 'running'`,
     );
-    await this.ds.query(
-      `UPDATE backup_generations SET state = 'failed', error = 'interrupted (the service stopped during the backup)', completed_at = now()
-        WHERE state = 'running'`,
-    );
+    let failed = 0;
+    for (const { tenant_id } of running) {
+      let release: (() => Promise<void>) | undefined;
+      try {
+        release = await acquireTenantLock(this.ds, tenant_id);
+      } catch (e) {
+        if ((e as { code?: string }).code === 'tenant_busy') continue; // held: someone is running it
+        throw e;
+      }
+      try {
+        const r = await this.ds.query(
+          `UPDATE backup_restores SET state = 'failed', error = 'interrupted (the service stopped during the restore)', finished_at = now()
+            WHERE tenant_id = $1 AND state = 'running'`,
+          [tenant_id],
+        );
+        const g = await this.ds.query(
+          `UPDATE backup_generations SET state = 'failed', error = 'interrupted (the service stopped during the backup)', completed_at = now()
+            WHERE tenant_id = $1 AND state = 'running'`,
+          [tenant_id],
+        );
+        failed += Number(r[1] ?? 0) + Number(g[1] ?? 0);
+      } finally {
+        await release();
+      }
+    }
+    return failed;
   }
 
   async get(tenantId: string, id: string): Promise<RestoreView> {

@@ -186,4 +186,26 @@ describe(BackupJobs.name, () => {
     );
     expect(alerts).toEqual([{ category: 'system', tenant_id: null, details: expect.objectContaining({ kind: 'daily', attempts: 3 }) }]);
   });
+
+  it('marks a restore and a generation left running by a crash as failed at boot, unless their tenant lock is held', async () => {
+    const gen = (await generations.list(a.tenantId))[0];
+    await t.ds.query(
+      `INSERT INTO backup_restores (id, tenant_id, generation_id, state, step) VALUES (gen_random_uuid(), $1, $2, 'running', 'restoring')`,
+      [a.tenantId, gen.id],
+    );
+    await t.ds.query(
+      `INSERT INTO backup_generations (id, tenant_id, kind, store, state, archive_key, manifest_key) VALUES (gen_random_uuid(), $1, 'daily', 'primary', 'running', 'x', 'y')`,
+      [a.tenantId],
+    );
+    const restore = t.app.get(RestoreService);
+    const release = await acquireTenantLock(t.ds, a.tenantId);
+    try {
+      expect(await restore.failInterrupted()).toBe(0);
+    } finally {
+      await release();
+    }
+    expect(await restore.failInterrupted()).toBe(2);
+    expect(await t.ds.query(`SELECT count(*)::int AS n FROM backup_restores WHERE state = 'running'`)).toEqual([{ n: 0 }]);
+    expect(await t.ds.query(`SELECT count(*)::int AS n FROM backup_generations WHERE state = 'running'`)).toEqual([{ n: 0 }]);
+  });
 });
