@@ -183,7 +183,8 @@ export class GenerationsService {
         try {
           result = await this.writeArchive(runner, tenantId, id, schemaVersion, archiveKey, store);
         } finally {
-          await runner.query('ROLLBACK');
+          // Read only: nothing to commit. A failure here must not hide the error of the backup itself.
+          await runner.query('ROLLBACK').catch((e: unknown) => this.warn('rollback after a backup failed', tenantId, e));
         }
       } finally {
         await runner.release();

@@ -153,14 +153,15 @@ export class RestoreService implements OnApplicationBootstrap {
       await release();
       throw e;
     }
-    await this.audit.record({
-      category: 'operation',
-      action: 'backup.restore_requested',
-      outcome: 'success',
-      tenantId: null,
-      target: { type: 'backup_restore', id },
-      details: { tenantId, generationId },
-    });
+    for (const chain of [null, tenantId])
+      await this.audit.record({
+        category: 'operation',
+        action: 'backup.restore_requested',
+        outcome: 'success',
+        tenantId: chain,
+        target: { type: 'backup_restore', id },
+        details: { tenantId, generationId },
+      });
     const done = (async () => {
       try {
         await this.execute(tenant, gen, id);
