@@ -283,7 +283,7 @@ describe(GenerationsService.name, () => {
     await expect(restore.start(b.tenantId, g.id)).rejects.toMatchObject({ code: 'not_found' });
   });
 
-  it('never resurrects a credential: an API token and a key file revoked after the backup stay revoked', async () => {
+  it('never resurrects a credential: an API token and a key file revoked after the backup stay revoked, a lockout stays', async () => {
     const tok = await adminA.agent
       .post('/api/v1/api-tokens')
       .set('X-CSRF-Token', adminA.csrf)
@@ -297,7 +297,13 @@ describe(GenerationsService.name, () => {
     await request(t.http).get('/api/v1/backups').set('Authorization', `Bearer ${tok.body.token}`).expect(200);
     await adminA.agent.delete(`/api/v1/api-tokens/${tok.body.id}`).set('X-CSRF-Token', adminA.csrf).expect(204);
     await t.ds.query(`UPDATE user_keys SET revoked_at = now() WHERE id = $1`, [key[0].id]);
+    // A lockout counted after the backup (login_failures hangs off users with ON DELETE CASCADE, and is never archived).
+    await t.ds.query(
+      `INSERT INTO login_failures (subject, source, tenant_id, user_id, failures, locked_until) VALUES ('bk-subject', 'bk-source', $1, $2, 9, now() + interval '1 hour')`,
+      [a.tenantId, a.memberId],
+    );
     expect((await restore.run(a.tenantId, g.id)).state).toBe('complete');
+    expect(await t.ds.query(`SELECT failures FROM login_failures WHERE subject = 'bk-subject'`)).toEqual([{ failures: 9 }]);
     const rows = await t.ds.query(`SELECT revoked_at FROM api_tokens WHERE id = $1`, [tok.body.id]);
     expect(rows[0].revoked_at).not.toBeNull();
     expect((await t.ds.query(`SELECT revoked_at FROM user_keys WHERE id = $1`, [key[0].id]))[0].revoked_at).not.toBeNull();

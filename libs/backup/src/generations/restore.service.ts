@@ -51,6 +51,12 @@ const toRestoreView = (r: RestoreRow): RestoreView => ({
   finishedAt: r.finished_at ? r.finished_at.toISOString() : null,
 });
 
+interface CascadedRows {
+  child: string;
+  temp: string;
+  refs: Array<{ column: string; parent: string; parentColumn: string }>;
+}
+
 /** Tables whose rows are credentials: a row revoked in the live database stays revoked after a restore. */
 const CREDENTIAL_TABLES = ['api_tokens', 'user_keys'];
 
@@ -231,9 +237,11 @@ export class RestoreService implements OnApplicationBootstrap {
       await runner.query('BEGIN');
       began = true;
       revoked = await this.revokedCredentials(runner, tenantId, byName);
+      kept = await this.keepCascaded(runner, tenantId, tables);
       for (const t of [...tables].reverse()) await runner.query(`DELETE FROM ${quoteIdent(t.name)} WHERE tenant_id = $1`, [tenantId]);
     };
     let header: ArchiveHeader | undefined;
+    let kept: CascadedRows[] = [];
     try {
       const store = this.stores[gen.store];
       const read = await readArchive(
@@ -282,6 +290,7 @@ export class RestoreService implements OnApplicationBootstrap {
       const same = compare(manifest, read);
       if (!same.ok) throw BackupErrors.backupInvalid(same.reason ?? 'the archive changed between verification and restore');
       await this.reapplyRevocations(runner, revoked);
+      await this.restoreCascaded(runner, kept);
       // Sessions are not archived; every open one of the tenant ends (they may belong to a state that no longer exists).
       await runner.query(`UPDATE sessions SET revoked_at = now() WHERE tenant_id = $1 AND revoked_at IS NULL`, [tenantId]);
       await runner.query('COMMIT');
@@ -317,6 +326,64 @@ export class RestoreService implements OnApplicationBootstrap {
         target: { type: 'backup_restore', id: restoreId },
         details: { tenantId, generationId: gen.id, createdAt: gen.created_at.toISOString() },
       });
+  }
+
+  /**
+   * Tables that are never archived but whose rows hang off archived ones with
+   * ON DELETE CASCADE (login-failure counters on users): replacing the
+   * archived rows would silently delete them, and a restore must leave those
+   * tables as they are (a restore must not reset a lockout either). Their rows
+   * are kept aside in the transaction and put back afterwards, where the rows
+   * they point at still exist. Sessions are the exception: they end anyway.
+   */
+  private async keepCascaded(runner: QueryRunner, tenantId: string, tables: TenantTable[]): Promise<CascadedRows[]> {
+    const archived = tables.map((t) => t.name);
+    const fks: Array<{ child: string; column: string; parent: string; parent_column: string }> = await runner.query(
+      `SELECT c.conrelid::regclass::text AS child, a.attname AS column, c.confrelid::regclass::text AS parent, pa.attname AS parent_column
+         FROM pg_constraint c
+         JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
+         JOIN pg_attribute pa ON pa.attrelid = c.confrelid AND pa.attnum = c.confkey[1]
+        WHERE c.contype = 'f' AND c.confdeltype = 'c' AND array_length(c.conkey, 1) = 1 AND c.connamespace = 'public'::regnamespace
+          AND c.confrelid::regclass::text = ANY($1) AND NOT (c.conrelid::regclass::text = ANY($1))`,
+      [archived],
+    );
+    const byChild = new Map<string, Array<{ column: string; parent: string; parentColumn: string }>>();
+    for (const f of fks) {
+      if (f.child === 'sessions') continue;
+      const list = byChild.get(f.child) ?? [];
+      list.push({ column: f.column, parent: f.parent, parentColumn: f.parent_column });
+      byChild.set(f.child, list);
+    }
+    const out: CascadedRows[] = [];
+    let i = 0;
+    for (const [child, refs] of byChild) {
+      const hasTenant: unknown[] = await runner.query(
+        `SELECT 1 FROM information_schema.columns WHERE table_schema = 'public' AND table_name = $1 AND column_name = 'tenant_id'`,
+        [child],
+      );
+      if (!hasTenant.length) continue;
+      const temp = `restore_keep_${i++}`;
+      // Only the rows the cascade will take (one of their references is set); the others stay where they are.
+      const taken = refs.map((r) => `${quoteIdent(r.column)} IS NOT NULL`).join(' OR ');
+      await runner.query(
+        `CREATE TEMP TABLE ${temp} ON COMMIT DROP AS SELECT * FROM ${quoteIdent(child)} WHERE tenant_id = $1 AND (${taken})`,
+        [tenantId],
+      );
+      out.push({ child, temp, refs });
+    }
+    return out;
+  }
+
+  private async restoreCascaded(runner: QueryRunner, kept: CascadedRows[]): Promise<void> {
+    for (const k of kept) {
+      const cond = k.refs
+        .map(
+          (r) =>
+            `(k.${quoteIdent(r.column)} IS NULL OR EXISTS (SELECT 1 FROM ${quoteIdent(r.parent)} p WHERE p.${quoteIdent(r.parentColumn)} = k.${quoteIdent(r.column)}))`,
+        )
+        .join(' AND ');
+      await runner.query(`INSERT INTO ${quoteIdent(k.child)} SELECT k.* FROM ${k.temp} k WHERE ${cond}`);
+    }
   }
 
   private async revokedCredentials(
