@@ -1,6 +1,7 @@
 import type { Scenario } from '../lib/types';
 import { auditScenarios } from './audit';
 import { authSession } from './auth-session';
+import { backupScenario } from './backup';
 import { cryptoScenarios } from './crypto';
 import { egovScenarios } from './egov';
 import { healthLive } from './health-live';
@@ -20,4 +21,5 @@ export const SCENARIOS: Scenario[] = [
   ...auditScenarios,
   ...cryptoScenarios,
   ...egovScenarios,
+  backupScenario,
 ];

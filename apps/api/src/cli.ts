@@ -8,6 +8,7 @@ import { ConfigError, DomainError, loadConfig, openDatabase, runMigrations } fro
 import { TenantKeysService } from '@charlotte/crypto';
 import { AppModule } from './app.module';
 import { parseArgs, UsageError } from './cli/args';
+import { backupList, backupRestore, backupRun, backupVerify } from './cli/backup-commands';
 import {
   auditCheckpoint,
   auditVerify,
@@ -35,6 +36,10 @@ const USAGE = `Charlotte operations CLI: npm run cli -- <command> [--json]
   audit:checkpoint                  (signs the head of every chain that moved, now)
   keys:rotate-kek                   (new KEK version; re-wraps every tenant key, data untouched)
   keys:rotate-tenant --tenant CODE [--resume]  (new data-key version; re-encrypts older values, resumable)
+  backup:run --tenant CODE [--kind daily|weekly]   (a generation now; weekly also copies it to the remote store)
+  backup:list --tenant CODE
+  backup:verify --id ID | --file ARCHIVE   (exits 1 when it does not verify; the manifest is ARCHIVE.manifest.json)
+  backup:restore --tenant CODE --id ID     (verifies, then replaces the tenant's rows and blobs)
   migration:run | migration:revert | migration:generate --name Name
   tenant:cancel --code CODE [--effective-at ISO]   (contract end; deletion due 5 business days after)
   tenant:reinstate --code CODE
@@ -94,6 +99,11 @@ async function main(argv: string[]): Promise<number> {
         else if (command === 'tenant:cancel') result = await tenantCancel(ctx, flags);
         else if (command === 'tenant:reinstate') result = await tenantReinstate(ctx, flags);
         else if (command === 'tenant:delete') result = await tenantDelete(ctx, flags);
+        // backups
+        else if (command === 'backup:run') result = await backupRun(ctx, flags);
+        else if (command === 'backup:list') result = await backupList(ctx, flags);
+        else if (command === 'backup:verify') result = await backupVerify(ctx, flags);
+        else if (command === 'backup:restore') result = await backupRestore(ctx, flags);
         else throw new UsageError(`unknown command ${command}`);
       } finally {
         await ctx.close();

@@ -1,6 +1,11 @@
 import { Module } from '@nestjs/common';
 import { APP_CONFIG } from '@charlotte/core';
 import { StorageModule } from '@charlotte/storage';
+import { BackupJobs } from './generations/backup.jobs';
+import { BackupOperatorService } from './generations/backup-operator.service';
+import { BackupsController, OperatorBackupsController } from './http/backups.controller';
+import { GenerationsService } from './generations/generations.service';
+import { RestoreService } from './generations/restore.service';
 import { BACKUP_STORES, BackupStoresReadiness, createBackupStores } from './stores';
 // contract end, deletion, certificates (issue 15, contract/deletion helper)
 import { CertificatesService } from './certificates/certificates.service';
@@ -16,12 +21,20 @@ import { OperatorTenantsController } from './http/operator-tenants.controller';
 @Module({
   imports: [StorageModule],
   controllers: [
+    // generations, verification, restore
+    BackupsController,
+    OperatorBackupsController,
     // contract end, deletion, certificates
     OperatorTenantsController,
   ],
   providers: [
     { provide: BACKUP_STORES, inject: [APP_CONFIG], useFactory: createBackupStores },
     BackupStoresReadiness,
+    // generations, verification, restore, schedules
+    GenerationsService,
+    RestoreService,
+    BackupJobs,
+    BackupOperatorService,
     // contract end, deletion, certificates
     ContractService,
     DeletionService,
@@ -30,7 +43,10 @@ import { OperatorTenantsController } from './http/operator-tenants.controller';
   ],
   exports: [
     BACKUP_STORES,
-    // contract end, deletion, certificates
+    GenerationsService,
+    RestoreService,
+    BackupJobs,
+    BackupOperatorService,
     ContractService,
     DeletionService,
     DeletionJobs,

@@ -17,6 +17,21 @@ const TENANT_LOCK_NAMESPACE = 774_215_000;
  * The lock is on a dedicated connection and is released however `fn` ends.
  */
 export async function withTenantLock<T>(ds: DataSource, tenantId: string, fn: () => Promise<T>): Promise<T> {
+  const release = await acquireTenantLock(ds, tenantId);
+  try {
+    return await fn();
+  } finally {
+    await release();
+  }
+}
+
+/**
+ * Takes the tenant's operation lock now (409 `tenant_busy` if held) and
+ * returns its release: for work that answers 202 at once and runs on in the
+ * background (HTTP backup and restore), so that "busy" is still answered
+ * synchronously.
+ */
+export async function acquireTenantLock(ds: DataSource, tenantId: string): Promise<() => Promise<void>> {
   const runner = ds.createQueryRunner();
   await runner.connect();
   try {
@@ -25,12 +40,18 @@ export async function withTenantLock<T>(ds: DataSource, tenantId: string, fn: ()
       tenantId,
     ]);
     if (!got[0].ok) throw BackupErrors.tenantBusy();
-    try {
-      return await fn();
-    } finally {
-      await runner.query('SELECT pg_advisory_unlock($1, hashtext($2))', [TENANT_LOCK_NAMESPACE, tenantId]);
-    }
-  } finally {
+  } catch (e) {
     await runner.release();
+    throw e;
   }
+  let released = false;
+  return async () => {
+    if (released) return;
+    released = true;
+    try {
+      await runner.query('SELECT pg_advisory_unlock($1, hashtext($2))', [TENANT_LOCK_NAMESPACE, tenantId]);
+    } finally {
+      await runner.release();
+    }
+  };
 }

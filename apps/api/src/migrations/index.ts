@@ -12,6 +12,7 @@ import { LoginThrottleBySource1765000000000 } from './1765000000000-LoginThrottl
 import { EgovLinkBrowserBinding1765000000010 } from './1765000000010-EgovLinkBrowserBinding';
 import { SamlBindingAndLinking1765000000100 } from './1765000000100-SamlBindingAndLinking';
 import { ContractEnd1765000000300 } from './1765000000300-ContractEnd';
+import { BackupGenerations1765000000400 } from './1765000000400-BackupGenerations';
 
 /** Every migration, in order. `npm run migration:generate` appends new files here. */
 export const MIGRATIONS = [
@@ -29,4 +30,5 @@ export const MIGRATIONS = [
   EgovLinkBrowserBinding1765000000010,
   SamlBindingAndLinking1765000000100,
   ContractEnd1765000000300,
+  BackupGenerations1765000000400,
 ];
