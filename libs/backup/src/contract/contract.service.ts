@@ -61,19 +61,10 @@ export class ContractService {
     private readonly audit: AuditService,
   ) {}
 
-  /** max(completed_at) of backup_generations when that table exists (it comes with the backup generations migration). */
-  private async lastBackupSql(): Promise<string> {
-    const r: Array<{ t: string | null; c: boolean }> = await this.ds.query(
-      `SELECT to_regclass('public.backup_generations')::text AS t,
-              EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = 'public' AND table_name = 'backup_generations' AND column_name = 'completed_at') AS c`,
-    );
-    return r[0]?.t && r[0].c ? `(SELECT max(g.completed_at) FROM backup_generations g WHERE g.tenant_id = t.id)` : `NULL::timestamptz`;
-  }
-
   private async rows(where: string, params: unknown[]): Promise<TenantRow[]> {
     return this.ds.query(
       `SELECT t.id, t.code, t.name, t.status, t.cancelled_at, t.deletion_due_at, t.deleted_at, t.reinstated_at,
-              ${await this.lastBackupSql()} AS last_backup_at,
+              (SELECT max(g.completed_at) FROM backup_generations g WHERE g.tenant_id = t.id AND g.state = 'complete') AS last_backup_at,
               (SELECT c.id FROM deletion_certificates c WHERE c.tenant_id = t.id) AS certificate_id
          FROM tenants t ${where} ORDER BY t.code`,
       params,
