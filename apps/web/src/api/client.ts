@@ -70,6 +70,7 @@ export const API_TOKEN_SCOPES = [
   'applications:write',
   'documents:read',
   'audit:read',
+  'backups:read',
 ] as const satisfies readonly Schemas['CreateTokenDto']['scopes'][number][];
 export type ApiTokenScope = (typeof API_TOKEN_SCOPES)[number];
 

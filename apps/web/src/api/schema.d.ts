@@ -183,6 +183,47 @@ export interface paths {
   "/api/v1/notices/{id}/read": {
     post: operations["NoticesController_read"];
   };
+  "/api/v1/backups": {
+    /** This tenant's backup generations, newest first. */
+    get: operations["BackupsController_list"];
+  };
+  "/api/v1/operator/tenants/{code}/backups": {
+    get: operations["OperatorBackupsController_list"];
+    /** Runs a generation of this tenant now (409 tenant_busy while a restore or deletion runs). */
+    post: operations["OperatorBackupsController_start"];
+  };
+  "/api/v1/operator/tenants/{code}/restore": {
+    /** Verifies the generation, then replaces the tenant rows and blobs with it (in the background). */
+    post: operations["OperatorBackupsController_restore"];
+  };
+  "/api/v1/operator/tenants/{code}/restores/{id}": {
+    get: operations["OperatorBackupsController_progress"];
+  };
+  "/api/v1/operator/tenants": {
+    get: operations["OperatorTenantsController_list"];
+  };
+  "/api/v1/operator/tenants/{code}": {
+    get: operations["OperatorTenantsController_get"];
+  };
+  "/api/v1/operator/tenants/{code}/cancel": {
+    /** Cancels the contract from effectiveAt (default now); 409 tenant_not_active unless active. */
+    post: operations["OperatorTenantsController_cancel"];
+  };
+  "/api/v1/operator/tenants/{code}/reinstate": {
+    /** Reinstates a cancelled contract until its deletion has started. */
+    post: operations["OperatorTenantsController_reinstate"];
+  };
+  "/api/v1/operator/tenants/{code}/delete-now": {
+    /** Runs the due deletion now (only when cancelled); progress at GET tenants/:code/deletion. */
+    post: operations["OperatorTenantsController_deleteNow"];
+  };
+  "/api/v1/operator/tenants/{code}/deletion": {
+    get: operations["OperatorTenantsController_deletionOf"];
+  };
+  "/api/v1/operator/deletion-certificates/{id}": {
+    /** The signed certificate (JSON), or its Japanese PDF rendering with Accept: application/pdf. */
+    get: operations["OperatorTenantsController_certificate"];
+  };
 }
 
 export type webhooks = Record<string, never>;
@@ -436,7 +477,7 @@ export interface components {
     ApiTokenDto: {
       id: string;
       name: string;
-      scopes: ("applications:read" | "applications:write" | "documents:read" | "audit:read")[];
+      scopes: ("applications:read" | "applications:write" | "documents:read" | "audit:read" | "backups:read")[];
       createdAt: string;
       expiresAt: string;
       lastUsedAt: string | null;
@@ -448,14 +489,14 @@ export interface components {
     CreateTokenDto: {
       /** @example 給与システム連携 */
       name: string;
-      scopes: ("applications:read" | "applications:write" | "documents:read" | "audit:read")[];
+      scopes: ("applications:read" | "applications:write" | "documents:read" | "audit:read" | "backups:read")[];
       /** @description ISO 8601; default 90 days, at most one year ahead. */
       expiresAt?: string;
     };
     CreatedTokenDto: {
       id: string;
       name: string;
-      scopes: ("applications:read" | "applications:write" | "documents:read" | "audit:read")[];
+      scopes: ("applications:read" | "applications:write" | "documents:read" | "audit:read" | "backups:read")[];
       createdAt: string;
       expiresAt: string;
       lastUsedAt: string | null;
@@ -809,6 +850,193 @@ export interface components {
       items: components["schemas"]["NoticeDto"][];
       /** @description unread notices of the user */
       unread: number;
+    };
+    GenerationDto: {
+      /** Format: uuid */
+      id: string;
+      /** @description The tenant code (契約コード). */
+      tenant: string;
+      /** @enum {string} */
+      kind: "daily" | "weekly";
+      /**
+       * @description A weekly generation lives in the remote store.
+       * @enum {string}
+       */
+      store: "primary" | "remote";
+      /** @enum {string} */
+      state: "running" | "complete" | "failed";
+      /** Format: date-time */
+      createdAt: string;
+      /** Format: date-time */
+      completedAt: string | null;
+      /** @description Bytes of the sealed archive as stored. */
+      size: number | null;
+      /** @description SHA-256 (hex) of the sealed archive as stored. */
+      sha256: string | null;
+      /** @description The data-key version that sealed the archive. */
+      keyVersion: number | null;
+      /** @description The latest migration when it was written. */
+      schemaVersion: string | null;
+      /** @description Rows per table, and `blobs`. */
+      counts: {
+        [key: string]: number;
+      } | null;
+      /** Format: date-time */
+      verifiedAt: string | null;
+      /** @description Why the last verification failed. */
+      verifyError: string | null;
+      /** @description Bytes written so far (progress of a running generation). */
+      progressBytes: number;
+      /** @description Why the generation failed (no tenant content). */
+      error: string | null;
+    };
+    GenerationListDto: {
+      items: components["schemas"]["GenerationDto"][];
+    };
+    StartBackupDto: {
+      /**
+       * @description weekly: a daily generation, then its copy to the remote store.
+       * @default daily
+       * @enum {string}
+       */
+      kind?: "daily" | "weekly";
+    };
+    StartedDto: {
+      /** Format: uuid */
+      id: string;
+    };
+    StartRestoreDto: {
+      /**
+       * Format: uuid
+       * @description The generation to restore.
+       */
+      backupId: string;
+    };
+    RestoreDto: {
+      /** Format: uuid */
+      id: string;
+      /** Format: uuid */
+      generationId: string;
+      /** @enum {string} */
+      state: "running" | "complete" | "failed";
+      /** @enum {string|null} */
+      step: "verifying" | "restoring" | "cleaning" | "done" | null;
+      error: string | null;
+      /** Format: date-time */
+      startedAt: string;
+      /** Format: date-time */
+      finishedAt: string | null;
+    };
+    OperatorTenantDto: {
+      /** Format: uuid */
+      id: string;
+      code: string;
+      name: string;
+      /** @enum {string} */
+      status: "active" | "cancelled" | "deleted";
+      /**
+       * Format: date-time
+       * @description When the cancellation takes (took) effect.
+       */
+      cancelledAt: string | null;
+      /**
+       * Format: date-time
+       * @description End (23:59:59.999 JST) of the 5th business day after.
+       */
+      deletionDueAt: string | null;
+      /** Format: date-time */
+      deletedAt: string | null;
+      /** Format: date-time */
+      reinstatedAt: string | null;
+      /** Format: date-time */
+      lastBackupAt: string | null;
+      /**
+       * Format: uuid
+       * @description The deletion certificate, once issued.
+       */
+      certificateId: string | null;
+    };
+    OperatorTenantListDto: {
+      items: components["schemas"]["OperatorTenantDto"][];
+    };
+    CancelTenantDto: {
+      /**
+       * @description When the cancellation takes effect (ISO 8601 with Z or ±HH:MM); default now; at most 5 minutes in the past.
+       * @example 2026-12-28T09:00:00+09:00
+       */
+      effectiveAt?: string;
+    };
+    DeletionStartedDto: {
+      /** Format: uuid */
+      jobId: string;
+    };
+    DeletionJobDto: {
+      /** Format: uuid */
+      jobId: string;
+      /** Format: uuid */
+      tenantId: string;
+      /** @enum {string} */
+      state: "running" | "failed" | "done";
+      /** @description The next step (0 plan, 1 backups, 2 blobs, 3 rows, 4 keys, 5 audit, 6 status, 7 certificate, 8 done). */
+      step: number;
+      /** @description Number of steps (step = steps when done). */
+      steps: number;
+      attempts: number;
+      error: string | null;
+      /** Format: date-time */
+      startedAt: string | null;
+      /** Format: date-time */
+      finishedAt: string | null;
+      /** Format: uuid */
+      certificateId: string | null;
+    };
+    CertificateTenantDto: {
+      /** Format: uuid */
+      id: string;
+      code: string;
+      name: string;
+    };
+    CertificateBackupsDto: {
+      primary: number;
+      remote: number;
+    };
+    CertificateDeletedDto: {
+      /** @description Rows deleted per table. */
+      rows: {
+        [key: string]: number;
+      };
+      /** @description Attachments and documents. */
+      blobs: number;
+      bytes: number;
+      backups: components["schemas"]["CertificateBackupsDto"];
+      keyVersions: number;
+    };
+    CertificateChecksDto: {
+      rowsRemaining: number;
+      blobsRemaining: number;
+      backupsRemaining: number;
+      keysRemaining: number;
+    };
+    DeletionCertificateDto: {
+      /** @enum {string} */
+      type: "charlotte-deletion-certificate";
+      version: number;
+      /** Format: uuid */
+      id: string;
+      tenant: components["schemas"]["CertificateTenantDto"];
+      /** Format: date-time */
+      cancelledAt: string | null;
+      /** Format: date-time */
+      deletionDueAt: string | null;
+      /** Format: date-time */
+      deletedAt: string;
+      deleted: components["schemas"]["CertificateDeletedDto"];
+      method: string;
+      checks: components["schemas"]["CertificateChecksDto"];
+      /** @description kid of the key in /.well-known/charlotte-signing-key.json */
+      keyId: string;
+      /** @description Ed25519, base64url, over the canonical JSON of the certificate without signature. */
+      signature: string;
     };
   };
   responses: never;
@@ -1855,6 +2083,192 @@ export interface operations {
     responses: {
       204: {
         content: never;
+      };
+    };
+  };
+  /** This tenant's backup generations, newest first. */
+  BackupsController_list: {
+    responses: {
+      200: {
+        content: {
+          "application/json": components["schemas"]["GenerationListDto"];
+        };
+      };
+    };
+  };
+  OperatorBackupsController_list: {
+    parameters: {
+      path: {
+        /** @description The tenant code (契約コード). */
+        code: string;
+      };
+    };
+    responses: {
+      200: {
+        content: {
+          "application/json": components["schemas"]["GenerationListDto"];
+        };
+      };
+    };
+  };
+  /** Runs a generation of this tenant now (409 tenant_busy while a restore or deletion runs). */
+  OperatorBackupsController_start: {
+    parameters: {
+      path: {
+        /** @description The tenant code (契約コード). */
+        code: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["StartBackupDto"];
+      };
+    };
+    responses: {
+      202: {
+        content: {
+          "application/json": components["schemas"]["StartedDto"];
+        };
+      };
+    };
+  };
+  /** Verifies the generation, then replaces the tenant rows and blobs with it (in the background). */
+  OperatorBackupsController_restore: {
+    parameters: {
+      path: {
+        /** @description The tenant code (契約コード). */
+        code: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["StartRestoreDto"];
+      };
+    };
+    responses: {
+      202: {
+        content: {
+          "application/json": components["schemas"]["RestoreDto"];
+        };
+      };
+    };
+  };
+  OperatorBackupsController_progress: {
+    parameters: {
+      path: {
+        /** @description The tenant code (契約コード). */
+        code: string;
+        id: string;
+      };
+    };
+    responses: {
+      200: {
+        content: {
+          "application/json": components["schemas"]["RestoreDto"];
+        };
+      };
+    };
+  };
+  OperatorTenantsController_list: {
+    responses: {
+      200: {
+        content: {
+          "application/json": components["schemas"]["OperatorTenantListDto"];
+        };
+      };
+    };
+  };
+  OperatorTenantsController_get: {
+    parameters: {
+      path: {
+        code: string;
+      };
+    };
+    responses: {
+      200: {
+        content: {
+          "application/json": components["schemas"]["OperatorTenantDto"];
+        };
+      };
+    };
+  };
+  /** Cancels the contract from effectiveAt (default now); 409 tenant_not_active unless active. */
+  OperatorTenantsController_cancel: {
+    parameters: {
+      path: {
+        code: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["CancelTenantDto"];
+      };
+    };
+    responses: {
+      200: {
+        content: {
+          "application/json": components["schemas"]["OperatorTenantDto"];
+        };
+      };
+    };
+  };
+  /** Reinstates a cancelled contract until its deletion has started. */
+  OperatorTenantsController_reinstate: {
+    parameters: {
+      path: {
+        code: string;
+      };
+    };
+    responses: {
+      200: {
+        content: {
+          "application/json": components["schemas"]["OperatorTenantDto"];
+        };
+      };
+    };
+  };
+  /** Runs the due deletion now (only when cancelled); progress at GET tenants/:code/deletion. */
+  OperatorTenantsController_deleteNow: {
+    parameters: {
+      path: {
+        code: string;
+      };
+    };
+    responses: {
+      202: {
+        content: {
+          "application/json": components["schemas"]["DeletionStartedDto"];
+        };
+      };
+    };
+  };
+  OperatorTenantsController_deletionOf: {
+    parameters: {
+      path: {
+        code: string;
+      };
+    };
+    responses: {
+      200: {
+        content: {
+          "application/json": components["schemas"]["DeletionJobDto"];
+        };
+      };
+    };
+  };
+  /** The signed certificate (JSON), or its Japanese PDF rendering with Accept: application/pdf. */
+  OperatorTenantsController_certificate: {
+    parameters: {
+      path: {
+        id: string;
+      };
+    };
+    responses: {
+      200: {
+        content: {
+          "application/json": components["schemas"]["DeletionCertificateDto"];
+          "application/pdf": components["schemas"]["DeletionCertificateDto"];
+        };
       };
     };
   };
