@@ -3,124 +3,53 @@
  * deletion"): the shapes and calls of the tenant admin's バックアップ page and
  * of the platform operators' console.
  *
- * These interfaces are written by hand until the server's OpenAPI document
- * describes these paths; then they become aliases of `components['schemas']`
- * in ./client.ts like the others (this is the one place to change). Every
+ * The shapes are aliases of the generated OpenAPI types (./schema.d.ts,
+ * `npm run api:types`), so a change on the server shows here as a type error. Every
  * call goes through {@link ApiClient.request} (session cookie, CSRF token,
  * problem+json → ApiError), except the certificate download, which needs
  * another Accept header and a binary body.
  */
 
 import { ApiError, NETWORK_ERROR, api as defaultClient, type ApiClient, type ProblemDetails } from './client';
+import type { components } from './schema';
 
-export type GenerationKind = 'daily' | 'weekly';
-export type BackupStoreName = 'primary' | 'remote';
-/** A job's state as the server reports it; a newer server may add states (shown as they are). */
-export type JobState = 'running' | 'complete' | 'failed';
+type Schemas = components['schemas'];
+
+export type GenerationKind = Schemas['GenerationDto']['kind'];
+export type BackupStoreName = Schemas['GenerationDto']['store'];
+export type JobState = Schemas['GenerationDto']['state'];
 
 /**
  * One tenant's data at one instant (an archive and its signed manifest in a
  * backup store). The archive's facts (size, sha256, key and schema version,
  * counts) are null while it is being written.
  */
-export interface BackupGeneration {
-  id: string;
-  /** The tenant (its 契約コード). */
-  tenant: string;
-  kind: GenerationKind;
-  store: BackupStoreName;
-  /** Absent on servers that list finished generations only (then it is complete). */
-  state?: JobState | string;
-  createdAt: string;
-  completedAt?: string | null;
-  /** Bytes of the sealed archive as stored. */
-  size: number | null;
-  /** sha256 (hex) of the sealed archive as stored. */
-  sha256: string | null;
-  keyVersion: number | null;
-  schemaVersion: string | null;
-  /** Rows per table, and `blobs`. */
-  counts: Record<string, number> | null;
-  /** When the weekly verification last decrypted and checked it end to end. */
-  verifiedAt: string | null;
-  /** Why the last verification failed. */
-  verifyError?: string | null;
-  /** Bytes written so far (a running generation). */
-  progressBytes?: number;
-  /** Why the generation failed (no tenant content). */
-  error?: string | null;
-}
-
-export interface GenerationList {
-  items: BackupGeneration[];
-}
-
-export type ContractStatus = 'active' | 'cancelled' | 'deleted';
-
+export type BackupGeneration = Schemas['GenerationDto'];
+export type GenerationList = Schemas['GenerationListDto'];
+export type ContractStatus = Schemas['OperatorTenantDto']['status'];
 /** A tenant as the platform operators see it (never its content). */
-export interface OperatorTenant {
-  id: string;
-  code: string;
-  name: string;
-  status: ContractStatus | string;
-  cancelledAt: string | null;
-  deletionDueAt: string | null;
-  deletedAt: string | null;
-  reinstatedAt?: string | null;
-  lastBackupAt?: string | null;
-  /** The deletion certificate (消去証明書) of a deleted tenant. */
-  certificateId?: string | null;
-}
-
-export interface OperatorTenantList {
-  items: OperatorTenant[];
-}
-
-export interface BackupAccepted {
-  id: string;
-}
-
-export interface RestoreJob {
-  id: string;
-  state: JobState | string;
-  generationId?: string;
-  /** The step it is at (verifying, restoring, cleaning, done); shown translated when known. */
-  step?: string | null;
-  /** Why it failed: an error code or a sentence. */
-  error?: string | null;
-}
-
-/** The answer of a cancellation: at least these; a server may send the whole {@link OperatorTenant}. */
-export interface CancelResult {
-  status: 'cancelled';
-  deletionDueAt: string;
-}
-
-export interface DeletionAccepted {
-  jobId: string;
-}
-
+export type OperatorTenant = Schemas['OperatorTenantDto'];
+export type OperatorTenantList = Schemas['OperatorTenantListDto'];
+export type BackupAccepted = Schemas['StartedDto'];
+export type RestoreJob = Schemas['RestoreDto'];
+/** The answer of a cancellation: the tenant as it is now (status cancelled, deletionDueAt). */
+export type CancelResult = OperatorTenant;
+export type DeletionAccepted = Schemas['DeletionStartedDto'];
 /**
  * The deletion job of a tenant (durable: a crash resumes it at its step).
  * `step` is the next step to run, counted from 0 up to `steps` (done); see
- * {@link DELETION_STEPS}. A server may name the step instead.
+ * {@link DELETION_STEPS}.
  */
-export interface DeletionJob {
-  jobId?: string;
-  state: 'running' | 'failed' | 'done' | string;
-  step?: number | string | null;
-  steps?: number;
-  attempts?: number;
-  error?: string | null;
-  certificateId: string | null;
-}
+export type DeletionJob = Schemas['DeletionJobDto'];
+/** A deletion as the console knows it: right after 今すぐ消去 only its state is known, until the first poll. */
+export type DeletionProgress = Pick<DeletionJob, 'state' | 'certificateId'> & Partial<DeletionJob>;
 
 /** The deletion's steps in order (docs/api.md): `step` n of the job is the n-th of these. */
 export const DELETION_STEPS = ['plan', 'backups', 'blobs', 'rows', 'keys', 'audit', 'status', 'certificate', 'done'] as const;
 
 /** A deletion that has issued its certificate. */
-export function isDeletionDone(job: DeletionJob): boolean {
-  return job.state === 'done' || job.state === 'complete' || Boolean(job.certificateId);
+export function isDeletionDone(job: DeletionProgress): boolean {
+  return job.state === 'done' || Boolean(job.certificateId);
 }
 
 export type CertificateFormat = 'pdf' | 'json';
