@@ -7,9 +7,11 @@ import { Readable } from 'node:stream';
 import request from 'supertest';
 import { AuditService } from '@charlotte/audit';
 import { SsoSettingsService, UsersService } from '@charlotte/auth';
+import type { AppConfig } from '@charlotte/core';
 import {
   BACKUP_STORES,
   BackupStores,
+  CertificatesService,
   DeletionJobs,
   deletedTables,
   discoverTenantTables,
@@ -434,14 +436,16 @@ describe('contract end and certified deletion', () => {
       if (png.status === 0) expect(fs.statSync(path.join(tmp, 'cert-1.png')).size).toBeGreaterThan(5000);
       if (process.env.KEEP_CERT_PDF) fs.copyFileSync(path.join(tmp, 'cert.pdf'), process.env.KEEP_CERT_PDF);
 
-      const before = process.env.CERTIFICATE_FONT_FILE;
-      process.env.CERTIFICATE_FONT_FILE = path.join(tmp, 'no-such-font.ttf');
+      // CERTIFICATE_FONT_FILE naming a missing file: the running service gets a config that says so
+      // (the app's configuration is frozen, so the service's own reference is swapped for this test).
+      const svc = t.app.get(CertificatesService) as unknown as { config: AppConfig };
+      const before = svc.config;
+      svc.config = { ...before, certificateFontFile: path.join(tmp, 'no-such-font.ttf') };
       try {
         const r = await op.agent.get(`/api/v1/operator/deletion-certificates/${cert.id}`).set('Accept', 'application/pdf');
         expect([r.status, r.body.code]).toEqual([503, 'certificate_font_missing']);
       } finally {
-        if (before === undefined) delete process.env.CERTIFICATE_FONT_FILE;
-        else process.env.CERTIFICATE_FONT_FILE = before;
+        svc.config = before;
       }
     });
 
