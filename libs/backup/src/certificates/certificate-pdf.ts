@@ -135,7 +135,8 @@ export async function renderCertificatePdf(cert: DeletionCertificate, fontFile: 
   w.row('データ暗号鍵', `${num(cert.deleted.keyVersions)} 世代を破棄`);
   w.rule();
   w.text('消去の方法', 13);
-  w.text(cert.method, 9.5);
+  // Japanese first, then English (the method is written "日本語 / English"); each as its own paragraph.
+  for (const part of cert.method.split(' / ')) w.text(part, 9.5);
   w.rule();
   w.text('消去後の確認（残存数）', 13);
   w.row('データベースの行', num(cert.checks.rowsRemaining));

@@ -17,7 +17,7 @@ export const CERTIFICATE_VERSION = 1;
 
 /** How the data was made irrecoverable (shown in the JSON and the PDF). */
 export const DELETION_METHOD =
-  'Crypto-shredding and deletion: every version of the tenant data key was destroyed (all sealed values, attachments, documents and backup archives, including copies made earlier, can no longer be decrypted); then every backup archive in the primary and remote backup stores, every stored blob and every database row of the tenant were deleted. The audit trail (no personal data) is kept and closed by a signed checkpoint. / 暗号鍵の破棄（クリプトシュレッディング）と削除：テナントのデータ暗号鍵を全世代破棄し（以前に作成された複製を含め、暗号化された値・添付ファイル・公文書・バックアップは復号できません）、主・遠隔バックアップ保管先のすべてのバックアップ、保存ファイル、データベースの全行を削除しました。監査ログ（個人情報を含みません）は署名付きチェックポイントで閉じて保存しています。';
+  '暗号鍵の破棄（クリプトシュレッディング）と削除：テナントのデータ暗号鍵を全世代破棄し（以前に作成された複製を含め、暗号化された値・添付ファイル・公文書・バックアップは復号できません）、主・遠隔バックアップ保管先のすべてのバックアップ、保存ファイル、データベースの全行を削除しました。監査ログ（個人情報を含みません）は署名付きチェックポイントで閉じて保存しています。 / Crypto-shredding and deletion: every version of the tenant data key was destroyed (all sealed values, attachments, documents and backup archives, including copies made earlier, can no longer be decrypted); then every backup archive in the primary and remote backup stores, every stored blob and every database row of the tenant were deleted. The audit trail (no personal data) is kept and closed by a signed checkpoint.';
 
 export interface DeletionCounts {
   rows: Record<string, number>;
