@@ -223,6 +223,50 @@ describe('Built server and CLI on the embedded default database', () => {
     expect(fs.existsSync(path.join(dataDir, 'pg', 'postmaster.pid'))).toBe(false);
   });
 
+  it('creates a further platform operator with user:create --tenant platform, who can be issued a key file', () => {
+    const member = cli(
+      'user:create',
+      '--tenant',
+      'platform',
+      '--email',
+      'ops2@charlotte.example',
+      '--password',
+      'correct horse battery',
+      '--role',
+      'member',
+    );
+    expect(member.status).toBe(2);
+    const r = cli(
+      'user:create',
+      '--tenant',
+      'platform',
+      '--email',
+      'ops2@charlotte.example',
+      '--password',
+      'correct horse battery',
+      '--role',
+      'admin',
+    );
+    expect(r.status).toBe(0);
+    expect(r.json).toMatchObject({ ok: true, user: { email: 'ops2@charlotte.example', role: 'operator', tenant: 'platform' } });
+    const out = path.join(dataDir, 'ops2.charlotte-key.json');
+    const key = cli('keyfile:issue', '--tenant', 'platform', '--email', 'ops2@charlotte.example', '--out', out);
+    expect(key.status).toBe(0);
+    expect(JSON.parse(fs.readFileSync(out, 'utf8'))).toMatchObject({ type: 'charlotte-keyfile', tenant: 'platform' });
+    const again = cli(
+      'user:create',
+      '--tenant',
+      'platform',
+      '--email',
+      'ops2@charlotte.example',
+      '--password',
+      'correct horse battery',
+      '--role',
+      'admin',
+    );
+    expect(again.status).toBe(1);
+  });
+
   it('refuses to boot on bad configuration, naming the variable', () => {
     const r = spawnSync(process.execPath, [mainJs], {
       env: { ...env, PORT: 'eighty', SESSION_IDLE_MINUTES: '-1' },

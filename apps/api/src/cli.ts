@@ -29,7 +29,7 @@ import { certificateVerify, tenantCancel, tenantDelete, tenantReinstate } from '
 
 const USAGE = `Charlotte operations CLI: npm run cli -- <command> [--json]
   tenant:create --code CODE --name NAME --admin-email EMAIL --admin-password PASSWORD [--admin-name NAME]
-  user:create --tenant CODE --email EMAIL --password PASSWORD --role admin|member [--name NAME]
+  user:create --tenant CODE --email EMAIL --password PASSWORD --role admin|member [--name NAME]   (--tenant platform --role admin: a further platform operator)
   keyfile:issue --tenant CODE --email EMAIL --out FILE [--label LABEL] [--passphrase P]   (tenant "platform" for operators)
   seed:demo
   audit:verify [--tenant CODE]      (exits 1 when a chain does not verify)

@@ -59,6 +59,16 @@ export async function userCreate(ctx: INestApplicationContext, flags: Flags): Pr
   const displayName = typeof flags.name === 'string' ? flags.name : email.split('@')[0];
   if (role !== 'admin' && role !== 'member') throw new UsageError('--role must be admin or member');
   await validUser({ email, displayName, role, password });
+  if (code.trim().toLowerCase() === PLATFORM_TENANT_CODE) {
+    // api.md: a further platform operator (role admin on the platform = operator); the first login
+    // enrols a key file in the browser, or `keyfile:issue --tenant platform` writes one.
+    if (role !== 'admin') throw new UsageError('a platform operator is created with --role admin');
+    const { user } = await ctx.get(UsersService).createOperator(email, password);
+    return {
+      lines: [`platform operator ${user.email} created (${user.id}); log in with 契約コード "platform"`],
+      json: { user: { id: user.id, email: user.email, role: user.role, tenant: PLATFORM_TENANT_CODE } },
+    };
+  }
   const tenant = await ctx.get(TenantsService).findByCode(code);
   if (!tenant) throw new DomainError(404, 'not_found', 'Not found', `No tenant with code "${code}".`);
   const { user } = await ctx.get(UsersService).create(tenant.id, { email, displayName, role, password });
