@@ -5,20 +5,7 @@
  * {@link releaseDownloadUrl} when the page goes away.
  */
 export function downloadJson(fileName: string, data: unknown): string {
-  const blob = new Blob([JSON.stringify(data, null, 2) + '\n'], { type: 'application/json' });
-  const url = URL.createObjectURL(blob);
-  const link = document.createElement('a');
-  link.href = url;
-  link.download = fileName;
-  link.rel = 'noopener';
-  link.style.display = 'none';
-  document.body.appendChild(link);
-  try {
-    link.click();
-  } finally {
-    link.remove();
-  }
-  return url;
+  return downloadBlob(fileName, new Blob([JSON.stringify(data, null, 2) + '\n'], { type: 'application/json' }));
 }
 
 export function releaseDownloadUrl(url: string | null | undefined): void {
