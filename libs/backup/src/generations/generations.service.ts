@@ -22,7 +22,17 @@ import { archiveKeyOf, BACKUP_STORES, BackupStoreName, BackupStores, manifestKey
 import { acquireTenantLock } from '../tenant-lock';
 import { tenantById, TenantRef } from '../tenant-lookup';
 import { archivedTables, discoverTenantTables, TenantTable } from '../tenant-tables';
-import { ARCHIVE_PURPOSE, ArchiveFormatError, ArchiveHeader, ArchiveRead, ArchiveWriter, DigestTap, readArchive } from './archive';
+import {
+  ARCHIVE_IO_CHUNK_BYTES,
+  ARCHIVE_PURPOSE,
+  ARCHIVE_SEAL_CHUNK_BYTES,
+  ArchiveFormatError,
+  ArchiveHeader,
+  ArchiveRead,
+  ArchiveWriter,
+  DigestTap,
+  readArchive,
+} from './archive';
 import {
   BackupManifest,
   GenerationKind,
@@ -261,7 +271,7 @@ export class GenerationsService {
     }
 
     const writer = new ArchiveWriter();
-    const sealer = await this.sealing.sealStream(tenantId, ARCHIVE_PURPOSE, id);
+    const sealer = await this.sealing.sealStream(tenantId, ARCHIVE_PURPOSE, id, { chunkSize: ARCHIVE_SEAL_CHUNK_BYTES });
     let lastProgress = 0;
     const tap = new DigestTap((bytes) => {
       if (bytes - lastProgress < 8 * 1024 * 1024) return;
@@ -278,7 +288,7 @@ export class GenerationsService {
       await writer.entry('header.json', Buffer.from(JSON.stringify(header), 'utf8'));
       for (const key of [...blobSizes.keys()].sort()) {
         const size = blobSizes.get(key)!;
-        await writer.blob(`blobs/${key}`, size, await this.blobs.get(key));
+        await writer.blob(`blobs/${key}`, size, await this.blobs.get(key, { readChunkBytes: ARCHIVE_IO_CHUNK_BYTES }));
         blobBytes += size;
       }
       for (const t of tables) {
@@ -347,7 +357,7 @@ export class GenerationsService {
       if (manifestText === undefined) out = { ok: false, reason: 'the manifest is missing' };
       else if (!st) out = { ok: false, reason: 'the archive is missing' };
       else {
-        out = await this.verifyStream(manifestText, st.size, () => store.get(row.archive_key));
+        out = await this.verifyStream(manifestText, st.size, () => store.get(row.archive_key, { readChunkBytes: ARCHIVE_IO_CHUNK_BYTES }));
         if (out.ok && (out.manifest!.generationId !== row.id || out.manifest!.tenant.id !== row.tenant_id))
           out = { ok: false, reason: 'the manifest belongs to another generation' };
       }
@@ -428,7 +438,7 @@ export class GenerationsService {
     );
     try {
       const tap = new DigestTap();
-      const body = await this.stores.primary.get(src.archive_key);
+      const body = await this.stores.primary.get(src.archive_key, { readChunkBytes: ARCHIVE_IO_CHUNK_BYTES });
       pipeline(body, tap, () => undefined);
       await this.stores.remote.put(archiveKey, tap);
       if (tap.digest() !== parsed.manifest.sha256 || tap.bytes !== parsed.manifest.size) {
