@@ -248,7 +248,7 @@ async function measure(ctx: BenchContext): Promise<ScenarioResult[]> {
     const checkedAgainst: 'peak' | 'growth' = RSS_GOAL_MIB - baselineMiB >= RSS_MIN_HEADROOM_MIB ? 'peak' : 'growth';
     const rssWithinGoal = checkedAgainst === 'peak' ? peakMiB <= RSS_GOAL_MIB : growthMiB <= RSS_GOAL_MIB;
     log(
-      `backup RSS: baseline ${round(baselineMiB, 1)} MiB (after GC), peak ${round(peakMiB, 1)} MiB, growth ${round(growthMiB, 1)} MiB; ` +
+      `backup RSS: baseline ${round(baselineMiB, 1)} MiB (just before), peak ${round(peakMiB, 1)} MiB, growth ${round(growthMiB, 1)} MiB; ` +
         `goal ≤ ${RSS_GOAL_MIB} MiB checked against the ${checkedAgainst}: ${rssWithinGoal ? 'met' : 'NOT met'} ` +
         `(peak ${peakMiB <= RSS_GOAL_MIB ? 'within' : 'over'}, growth ${growthMiB <= RSS_GOAL_MIB ? 'within' : 'over'})`,
     );
