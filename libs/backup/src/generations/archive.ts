@@ -38,15 +38,7 @@ export const ARCHIVE_CHUNK_BYTES = 8 * 1024 * 1024;
  */
 export const ARCHIVE_ROW_PIECE_BYTES = 1024 * 1024;
 export const ARCHIVE_PURPOSE = 'backup.archive';
-/**
- * Plaintext bytes per sealed chunk of an archive (the sealed stream format
- * allows 256 B..16 MiB; attachments use the 64 KiB default). With 64 KiB, the
- * per-chunk cipher setup, tag and three output pieces per chunk dominated the
- * seal→hash→store path; 1 MiB chunks cut it to a few percent (measured), and a
- * reader still holds at most one chunk.
- */
-export const ARCHIVE_SEAL_CHUNK_BYTES = 1024 * 1024;
-/** Read size of blob and archive streams (FsBlobStore's default is 64 KiB: 16× the calls and tar-stream writes). */
+/** Read size of the sealed archive when it is verified, restored or copied (FsBlobStore's default is 64 KiB). */
 export const ARCHIVE_IO_CHUNK_BYTES = 1024 * 1024;
 /**
  * gzip of the row pieces: COPY text of sealed values is mostly hex (16
@@ -56,7 +48,7 @@ export const ARCHIVE_IO_CHUNK_BYTES = 1024 * 1024;
 const GZIP_OPTIONS: zlib.ZlibOptions = { level: 1, strategy: zlib.constants.Z_HUFFMAN_ONLY };
 /** Bounded buffers between the stages (memory stays flat: a few MiB whatever the size). */
 const IO_BUFFER_BYTES = 1024 * 1024;
-const READ_AHEAD_BYTES = 1024 * 1024;
+const READ_AHEAD_BYTES = 4 * 1024 * 1024;
 
 export interface ArchiveHeader {
   type: 'charlotte-backup-archive';

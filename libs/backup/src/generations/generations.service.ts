@@ -25,7 +25,6 @@ import { archivedTables, discoverTenantTables, TenantTable } from '../tenant-tab
 import {
   ARCHIVE_IO_CHUNK_BYTES,
   ARCHIVE_PURPOSE,
-  ARCHIVE_SEAL_CHUNK_BYTES,
   ArchiveFormatError,
   ArchiveHeader,
   ArchiveRead,
@@ -271,7 +270,7 @@ export class GenerationsService {
     }
 
     const writer = new ArchiveWriter();
-    const sealer = await this.sealing.sealStream(tenantId, ARCHIVE_PURPOSE, id, { chunkSize: ARCHIVE_SEAL_CHUNK_BYTES });
+    const sealer = await this.sealing.sealStream(tenantId, ARCHIVE_PURPOSE, id);
     let lastProgress = 0;
     const tap = new DigestTap((bytes) => {
       if (bytes - lastProgress < 8 * 1024 * 1024) return;
@@ -288,7 +287,7 @@ export class GenerationsService {
       await writer.entry('header.json', Buffer.from(JSON.stringify(header), 'utf8'));
       for (const key of [...blobSizes.keys()].sort()) {
         const size = blobSizes.get(key)!;
-        await writer.blob(`blobs/${key}`, size, await this.blobs.get(key, { readChunkBytes: ARCHIVE_IO_CHUNK_BYTES }));
+        await writer.blob(`blobs/${key}`, size, await this.blobs.get(key));
         blobBytes += size;
       }
       for (const t of tables) {
