@@ -22,7 +22,16 @@ import { archiveKeyOf, BACKUP_STORES, BackupStoreName, BackupStores, manifestKey
 import { acquireTenantLock } from '../tenant-lock';
 import { tenantById, TenantRef } from '../tenant-lookup';
 import { archivedTables, discoverTenantTables, TenantTable } from '../tenant-tables';
-import { ARCHIVE_PURPOSE, ArchiveFormatError, ArchiveHeader, ArchiveRead, ArchiveWriter, DigestTap, readArchive } from './archive';
+import {
+  ARCHIVE_IO_CHUNK_BYTES,
+  ARCHIVE_PURPOSE,
+  ArchiveFormatError,
+  ArchiveHeader,
+  ArchiveRead,
+  ArchiveWriter,
+  DigestTap,
+  readArchive,
+} from './archive';
 import {
   BackupManifest,
   GenerationKind,
@@ -347,7 +356,7 @@ export class GenerationsService {
       if (manifestText === undefined) out = { ok: false, reason: 'the manifest is missing' };
       else if (!st) out = { ok: false, reason: 'the archive is missing' };
       else {
-        out = await this.verifyStream(manifestText, st.size, () => store.get(row.archive_key));
+        out = await this.verifyStream(manifestText, st.size, () => store.get(row.archive_key, { readChunkBytes: ARCHIVE_IO_CHUNK_BYTES }));
         if (out.ok && (out.manifest!.generationId !== row.id || out.manifest!.tenant.id !== row.tenant_id))
           out = { ok: false, reason: 'the manifest belongs to another generation' };
       }
@@ -428,7 +437,7 @@ export class GenerationsService {
     );
     try {
       const tap = new DigestTap();
-      const body = await this.stores.primary.get(src.archive_key);
+      const body = await this.stores.primary.get(src.archive_key, { readChunkBytes: ARCHIVE_IO_CHUNK_BYTES });
       pipeline(body, tap, () => undefined);
       await this.stores.remote.put(archiveKey, tap);
       if (tap.digest() !== parsed.manifest.sha256 || tap.bytes !== parsed.manifest.size) {

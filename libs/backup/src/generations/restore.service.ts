@@ -14,7 +14,7 @@ import { BACKUP_STORES, BackupStores } from '../stores';
 import { acquireTenantLock } from '../tenant-lock';
 import { tenantById, TenantRef } from '../tenant-lookup';
 import { archivedTables, discoverTenantTables, TenantTable } from '../tenant-tables';
-import { ARCHIVE_PURPOSE, ArchiveHeader, readArchive } from './archive';
+import { ARCHIVE_IO_CHUNK_BYTES, ARCHIVE_PURPOSE, ArchiveHeader, readArchive } from './archive';
 import { blobKeyTables, compare, currentSchemaVersion, GenerationsService, quoteIdent, safeReason } from './generations.service';
 import { GenerationRow } from './manifest';
 
@@ -245,7 +245,7 @@ export class RestoreService implements OnApplicationBootstrap {
     try {
       const store = this.stores[gen.store];
       const read = await readArchive(
-        await store.get(gen.archive_key),
+        await store.get(gen.archive_key, { readChunkBytes: ARCHIVE_IO_CHUNK_BYTES }),
         this.sealing.openStream(tenantId, ARCHIVE_PURPOSE, manifest.archiveId),
         {
           header: (h) => {

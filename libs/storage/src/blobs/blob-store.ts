@@ -17,6 +17,11 @@ export interface BlobInfo {
 /** A blob body: a Node stream (in binary mode) or any async iterable of Buffers. */
 export type BlobBody = NodeJS.ReadableStream | AsyncIterable<Buffer>;
 
+export interface BlobGetOptions {
+  /** Bytes per read (a hint; backends that cannot choose ignore it). */
+  readChunkBytes?: number;
+}
+
 export interface BlobStore {
   readonly kind: 'fs' | 's3';
   /**
@@ -33,8 +38,12 @@ export interface BlobStore {
    * with BlobKeyConflictError.
    */
   put(key: string, body: BlobBody): Promise<BlobInfo>;
-  /** The blob's bytes; BlobNotFoundError when missing (raised by this call, not by the stream). */
-  get(key: string): Promise<NodeJS.ReadableStream>;
+  /**
+   * The blob's bytes; BlobNotFoundError when missing (raised by this call, not by the stream).
+   * `readChunkBytes` asks for reads of about that size where the backend controls it (FsBlobStore:
+   * the file stream's highWaterMark, default 64 KiB); bulk readers (backups) pass 1 MiB.
+   */
+  get(key: string, options?: BlobGetOptions): Promise<NodeJS.ReadableStream>;
   /** Size of the blob, or undefined when missing. */
   stat(key: string): Promise<BlobInfo | undefined>;
   /** Removes the blob; deleting a missing key succeeds (idempotent). */

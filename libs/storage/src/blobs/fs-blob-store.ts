@@ -7,6 +7,7 @@ import {
   assertBlobPrefix,
   BlobBody,
   BlobExistsError,
+  BlobGetOptions,
   BlobInfo,
   BlobKeyConflictError,
   BlobNotFoundError,
@@ -74,10 +75,24 @@ export class FsBlobStore implements BlobStore {
 
       ({ handle, tempPath } = await this.openTemp(dir, path.basename(target), key));
       let size = 0;
+      // Chunks are gathered (as views, no copy) and written with one writev per
+      // WRITE_BATCH_BYTES: a sealed stream hands over a 5-byte prefix, the
+      // ciphertext and a 16-byte tag per record, and one write call each made
+      // a backup's store write several times slower (measured).
+      let batch: Buffer[] = [];
+      let batched = 0;
       for await (const chunk of source.chunks()) {
-        await writeAll(handle, chunk);
+        if (chunk.length === 0) continue;
+        batch.push(chunk);
+        batched += chunk.length;
         size += chunk.length;
+        if (batched >= WRITE_BATCH_BYTES || batch.length >= MAX_WRITEV_PIECES) {
+          await writeAll(handle, batch);
+          batch = [];
+          batched = 0;
+        }
       }
+      if (batch.length) await writeAll(handle, batch);
       await handle.sync();
       await handle.close();
       handle = undefined;
@@ -101,7 +116,7 @@ export class FsBlobStore implements BlobStore {
     }
   }
 
-  async get(key: string): Promise<NodeJS.ReadableStream> {
+  async get(key: string, options: BlobGetOptions = {}): Promise<NodeJS.ReadableStream> {
     const target = this.pathOf(key);
     let handle: fsp.FileHandle;
     try {
@@ -124,7 +139,10 @@ export class FsBlobStore implements BlobStore {
       await handle.close();
       throw new BlobNotFoundError(key);
     }
-    return handle.createReadStream();
+    const chunk = options.readChunkBytes;
+    return handle.createReadStream(
+      chunk && Number.isInteger(chunk) && chunk > 0 ? { highWaterMark: Math.min(chunk, MAX_READ_CHUNK_BYTES) } : undefined,
+    );
   }
 
   async stat(key: string): Promise<BlobInfo | undefined> {
@@ -338,11 +356,23 @@ export class FsBlobStore implements BlobStore {
   }
 }
 
-async function writeAll(handle: fsp.FileHandle, chunk: Buffer): Promise<void> {
-  let offset = 0;
-  while (offset < chunk.length) {
-    const { bytesWritten } = await handle.write(chunk, offset, chunk.length - offset);
-    offset += bytesWritten;
+/** Bytes gathered before one writev (the pieces are views of the caller's buffers: no copy). */
+const WRITE_BATCH_BYTES = 1024 * 1024;
+/** Below IOV_MAX (1024 on Linux): a stream of tiny chunks is written before it grows past one writev. */
+const MAX_WRITEV_PIECES = 512;
+/** Upper bound of a reader's chunk (readChunkBytes). */
+const MAX_READ_CHUNK_BYTES = 8 * 1024 * 1024;
+
+/** Writes all of `pieces` in order, continuing after short writes. */
+async function writeAll(handle: fsp.FileHandle, pieces: Buffer[]): Promise<void> {
+  let rest = pieces;
+  while (rest.length) {
+    const { bytesWritten } = rest.length === 1 ? await handle.write(rest[0], 0, rest[0].length) : await handle.writev(rest);
+    let skip = bytesWritten;
+    let i = 0;
+    while (i < rest.length && skip >= rest[i].length) skip -= rest[i++].length;
+    rest = rest.slice(i);
+    if (skip > 0) rest[0] = rest[0].subarray(skip);
   }
 }
 
