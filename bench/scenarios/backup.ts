@@ -18,6 +18,8 @@
  *               backup and restore, and the load average: on a shared machine the
  *               wall times (and so the ratio) move with the other processes
  *   restore     RestoreService.run of the same generation (verify, then replace)
+ *   deletion    the tenant cancelled and deleted at once (DeletionService: both backup
+ *               stores, blobs, rows, keys, checks, certificate): time and rows per second
  *
  * Rows: "backup generation (MiB/s)", "backup peak RSS", "restore of the same
  * generation (MiB/s)"; seconds, the reference, the ratio and the goals are in
@@ -38,7 +40,15 @@ import type { PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { DataSource } from 'typeorm';
 import { TenantsService } from '@charlotte/auth';
-import { archivedTables, discoverTenantTables, GenerationsService, RestoreService } from '@charlotte/backup';
+import {
+  archivedTables,
+  ContractService,
+  deletedTables,
+  DeletionService,
+  discoverTenantTables,
+  GenerationsService,
+  RestoreService,
+} from '@charlotte/backup';
 import { APP_CONFIG, AppConfig } from '@charlotte/core';
 import { BLOB_STORE, BlobStore } from '@charlotte/storage';
 import type { BenchContext, Scenario, ScenarioResult } from '../lib/types';
@@ -104,6 +114,16 @@ async function findPgDump(ds: DataSource): Promise<{ bin?: string; reason?: stri
     }
   }
   return { reason: `no pg_dump of major version ≥ ${major} (the server's) on PATH or in /usr/lib/postgresql/*/bin` };
+}
+
+/** Rows of the tenant in every table a deletion empties. */
+async function deletedRowCount(ds: DataSource, tenantId: string): Promise<number> {
+  let n = 0;
+  for (const t of deletedTables(await discoverTenantTables(ds))) {
+    const r: Array<{ n: number }> = await ds.query(`SELECT count(*)::int AS n FROM "${t.name}" WHERE tenant_id = $1`, [tenantId]);
+    n += r[0].n;
+  }
+  return n;
 }
 
 async function seed(ctx: BenchContext, apps: number, mb: number): Promise<{ tenantId: string; blobBytes: number }> {
@@ -264,6 +284,21 @@ async function measure(ctx: BenchContext): Promise<ScenarioResult[]> {
     if (count[0].n !== apps) throw new Error(`restore gave ${count[0].n} applications back, expected ${apps}`);
     log(`restore of the same generation: ${round(restoreSec)} s (verify + replace), CPU ${round(restoreCpuSec)} s`);
 
+    // Deletion of the same tenant (issue 15: time, and rows per second): cancel now, then the due
+    // deletion at once, as `tenant:delete` runs it (backups in both stores, blobs, rows, keys, certificate).
+    const deleted = await deletedRowCount(ds, tenantId);
+    const code: string = (await ds.query(`SELECT code FROM tenants WHERE id = $1`, [tenantId]))[0].code;
+    await ctx.app.get(ContractService).cancel(code);
+    const d0 = process.hrtime.bigint();
+    const deletion = ctx.app.get(DeletionService);
+    const certificateId = await deletion.run(await deletion.request(code, 'operator'));
+    const deleteSec = seconds(d0);
+    const left = await deletedRowCount(ds, tenantId);
+    if (!certificateId || left !== 0) throw new Error(`deletion left ${left} rows (certificate ${certificateId})`);
+    log(
+      `deletion of the tenant: ${round(deleteSec)} s for ${deleted} rows and ${mb} MiB of blobs (${Math.round(deleted / deleteSec)} rows/s)`,
+    );
+
     const base = { p50Ms: 0, p99Ms: 0, non2xx: 0, errors: 0, total: 1 };
     return [
       {
@@ -320,6 +355,20 @@ async function measure(ctx: BenchContext): Promise<ScenarioResult[]> {
           unit: 'MiB/s of sealed archive verified and restored; p50/p99 = the restore time',
           seconds: round(restoreSec),
           cpuSeconds: round(restoreCpuSec),
+        },
+      },
+      {
+        name: 'deletion of the tenant (rows/s)',
+        opsPerSec: deleted / deleteSec,
+        ...base,
+        p50Ms: deleteSec * 1000,
+        p99Ms: deleteSec * 1000,
+        details: {
+          unit: 'rows deleted per second (backups, blobs, rows, keys and the certificate included); p50/p99 = the deletion time',
+          rows: deleted,
+          attachmentsMiB: mb,
+          seconds: round(deleteSec),
+          goal: 'none stated (the promise is within 5 business days)',
         },
       },
     ];
