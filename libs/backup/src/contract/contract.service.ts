@@ -11,6 +11,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AuditService, JsonValue } from '@charlotte/audit';
 import { ValidationFailedError } from '@charlotte/core';
+import { recordOnBothChains } from '../audit-both';
 import { BackupErrors } from '../errors';
 import { withTenantLock } from '../tenant-lock';
 import { ContractStatus, tenantByCode } from '../tenant-lookup';
@@ -144,22 +145,11 @@ export class ContractService {
 
   /** An operator action on a contract: on the platform chain and on the tenant's own chain (while it exists). */
   async recordBoth(action: string, tenantId: string, details: { [k: string]: JsonValue }, tenantChain = true) {
-    await this.audit.record({
-      category: 'operation',
-      action,
-      outcome: 'success',
-      tenantId: null,
-      target: { type: 'tenant', id: tenantId },
-      details,
-    });
-    if (tenantChain)
-      await this.audit.record({
-        category: 'operation',
-        action,
-        outcome: 'success',
-        tenantId,
-        target: { type: 'tenant', id: tenantId },
-        details,
-      });
+    await recordOnBothChains(
+      this.audit,
+      tenantId,
+      { category: 'operation', action, outcome: 'success', target: { type: 'tenant', id: tenantId }, details },
+      tenantChain,
+    );
   }
 }

@@ -15,6 +15,7 @@ import {
   DeletionChecks,
   DeletionCounts,
 } from '../certificates/certificate';
+import { recordOnBothChains } from '../audit-both';
 import { BackupErrors } from '../errors';
 import { BACKUP_STORES, BackupStores, tenantBackupPrefix } from '../stores';
 import { withTenantLock } from '../tenant-lock';
@@ -130,15 +131,13 @@ export class DeletionService {
     );
     if (ins[0]) {
       const details = { jobId: ins[0].id, requestedBy };
-      for (const chain of [null, tenantId])
-        await this.audit.record({
-          category: 'operation',
-          action: 'tenant.deletion_requested',
-          outcome: 'success',
-          tenantId: chain,
-          target: { type: 'tenant', id: tenantId },
-          details,
-        });
+      await recordOnBothChains(this.audit, tenantId, {
+        category: 'operation',
+        action: 'tenant.deletion_requested',
+        outcome: 'success',
+        target: { type: 'tenant', id: tenantId },
+        details,
+      });
       return ins[0].id;
     }
     return (await this.ds.query(`SELECT id FROM deletion_jobs WHERE tenant_id = $1`, [tenantId]))[0].id as string;

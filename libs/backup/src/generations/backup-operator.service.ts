@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AuditService } from '@charlotte/audit';
+import { recordOnBothChains } from '../audit-both';
 import { tenantByCode } from '../tenant-lookup';
 import { GenerationsService, safeReason } from './generations.service';
 import { GenerationKind, GenerationView } from './manifest';
@@ -39,15 +40,13 @@ export class BackupOperatorService {
     id: string,
     details: Record<string, string | number> = {},
   ) {
-    for (const chain of [null, tenantId])
-      await this.audit.record({
-        category: 'operation',
-        action,
-        outcome,
-        tenantId: chain,
-        target: { type: 'backup', id },
-        details: { tenantId, ...details },
-      });
+    await recordOnBothChains(this.audit, tenantId, {
+      category: 'operation',
+      action,
+      outcome,
+      target: { type: 'backup', id },
+      details: { tenantId, ...details },
+    });
   }
 
   /** 202: the generation runs in the background; its row shows progress and state. */

@@ -9,6 +9,7 @@ import { DataSource, QueryRunner } from 'typeorm';
 import { AuditService } from '@charlotte/audit';
 import { SealingService } from '@charlotte/crypto';
 import { BLOB_STORE, BlobStore } from '@charlotte/storage';
+import { recordOnBothChains } from '../audit-both';
 import { BackupErrors } from '../errors';
 import { BACKUP_STORES, BackupStores } from '../stores';
 import { acquireTenantLock } from '../tenant-lock';
@@ -159,15 +160,13 @@ export class RestoreService implements OnApplicationBootstrap {
       await release();
       throw e;
     }
-    for (const chain of [null, tenantId])
-      await this.audit.record({
-        category: 'operation',
-        action: 'backup.restore_requested',
-        outcome: 'success',
-        tenantId: chain,
-        target: { type: 'backup_restore', id },
-        details: { tenantId, generationId },
-      });
+    await recordOnBothChains(this.audit, tenantId, {
+      category: 'operation',
+      action: 'backup.restore_requested',
+      outcome: 'success',
+      target: { type: 'backup_restore', id },
+      details: { tenantId, generationId },
+    });
     const done = (async () => {
       try {
         await this.execute(tenant, gen, id);
@@ -175,15 +174,13 @@ export class RestoreService implements OnApplicationBootstrap {
         const reason = safeReason(e);
         this.logger.warn({ message: 'restore failed', tenantId, restoreId: id, reason });
         await this.ds.query(`UPDATE backup_restores SET state = 'failed', error = $2, finished_at = now() WHERE id = $1`, [id, reason]);
-        for (const chain of [null, tenantId])
-          await this.audit.record({
-            category: 'operation',
-            action: 'backup.restore_failed',
-            outcome: 'failure',
-            tenantId: chain,
-            target: { type: 'backup_restore', id },
-            details: { tenantId, generationId, reason },
-          });
+        await recordOnBothChains(this.audit, tenantId, {
+          category: 'operation',
+          action: 'backup.restore_failed',
+          outcome: 'failure',
+          target: { type: 'backup_restore', id },
+          details: { tenantId, generationId, reason },
+        });
       } finally {
         await release();
       }
@@ -317,15 +314,13 @@ export class RestoreService implements OnApplicationBootstrap {
     for (const k of stale) await this.blobs.delete(k);
 
     await this.ds.query(`UPDATE backup_restores SET state = 'complete', step = 'done', finished_at = now() WHERE id = $1`, [restoreId]);
-    for (const chain of [null, tenantId])
-      await this.audit.record({
-        category: 'operation',
-        action: 'backup.restored',
-        outcome: 'success',
-        tenantId: chain,
-        target: { type: 'backup_restore', id: restoreId },
-        details: { tenantId, generationId: gen.id, createdAt: gen.created_at.toISOString() },
-      });
+    await recordOnBothChains(this.audit, tenantId, {
+      category: 'operation',
+      action: 'backup.restored',
+      outcome: 'success',
+      target: { type: 'backup_restore', id: restoreId },
+      details: { tenantId, generationId: gen.id, createdAt: gen.created_at.toISOString() },
+    });
   }
 
   /**
