@@ -206,6 +206,7 @@ describe('contract end and certified deletion', () => {
         .expect(200);
       expect(first.body.step).toBe('keyfile');
       await request(t.http).get('/api/v1/auth/saml/del-a/login').expect(302);
+      const memberA = await login(t, 'del-a', a.memberEmail);
 
       const res = await opPost('/tenants/del-a/cancel').expect(200);
       expect(res.body.status).toBe('cancelled');
@@ -233,6 +234,16 @@ describe('contract end and certified deletion', () => {
       );
       expect403(await request(t.http).get('/api/v1/auth/saml/del-a/login'));
       expect403(await request(t.http).post('/api/v1/auth/saml/del-a/acs').type('form').send({ SAMLResponse: 'PHg+PC94Pg==' }));
+      // logout alone still serves such a session (CSRF checked as always): it ends and the cookie is cleared
+      expect((await memberA.agent.post('/api/v1/auth/logout')).status).toBe(403); // no X-CSRF-Token
+      const out = await memberA.agent.post('/api/v1/auth/logout').set('X-CSRF-Token', memberA.csrf);
+      expect(out.status).toBe(204);
+      expect(String(out.headers['set-cookie'])).toMatch(/charlotte_session=;/);
+      const live = await t.ds.query(
+        `SELECT count(*)::int AS n FROM sessions WHERE user_id = $1 AND stage = 'full' AND revoked_at IS NULL`,
+        [a.memberId],
+      );
+      expect(live[0].n).toBe(0);
       // the other tenant notices nothing
       await request(t.http).get('/api/v1/audit-events').set(bearer(tokenB)).expect(200);
       expect((await passwordStep('del-b', b.adminEmail)).status).toBe(200);

@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Injectable, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuditService } from '@charlotte/audit';
 import { IS_PUBLIC, requestContext, UnauthenticatedError } from '@charlotte/core';
@@ -9,6 +9,15 @@ import { TokensService } from '../tokens/tokens.service';
 import { AuthedRequest } from './principal';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+const ALLOW_CLOSED_CONTRACT = 'charlotte:allow-closed-contract';
+
+/**
+ * The route also serves a session whose contract is closed (cancelled or deleted), which every
+ * other route answers 403 contract_cancelled: logout, so that such a user can still end the
+ * session and have the cookie cleared. CSRF is checked as everywhere.
+ */
+export const AllowClosedContract = (): MethodDecorator => SetMetadata(ALLOW_CLOSED_CONTRACT, true);
 
 /** The route pattern (`/api/v1/users/:id`), not the concrete path: no ids or tokens in the trail. */
 export function routeOf(context: ExecutionContext): string {
@@ -54,7 +63,8 @@ export class SessionAuthGuard implements CanActivate {
       return true;
     }
     const token = (req.cookies as Record<string, string> | undefined)?.[SESSION_COOKIE];
-    const session = await this.sessions.resolve(token);
+    const allowClosedContract = this.reflector.get<boolean>(ALLOW_CLOSED_CONTRACT, context.getHandler()) === true;
+    const session = await this.sessions.resolve(token, { allowClosedContract });
     if (!session) throw new UnauthenticatedError('Log in first, or your session has expired.');
     if (!SAFE_METHODS.has(req.method) && !sameToken(req.header('x-csrf-token'), session.csrfToken)) {
       await this.audit.record({

@@ -4,6 +4,7 @@ import type { Request, Response } from 'express';
 import { APP_CONFIG, AppConfig, Public } from '@charlotte/core';
 import { AuthErrors } from '../errors';
 import { CurrentPrincipal, LoginThrottle, Principal } from '../guards/principal';
+import { AllowClosedContract } from '../guards/session-auth.guard';
 import { SESSION_COOKIE, sessionCookieOptions, SessionsService } from '../sessions/sessions.service';
 import { UsersService } from '../users/users.service';
 import { AuthService } from './auth.service';
@@ -113,6 +114,7 @@ export class AuthController {
   @Post('logout')
   @HttpCode(204)
   @ApiCookieAuth()
+  @AllowClosedContract()
   async logout(@CurrentPrincipal() p: Principal, @Res({ passthrough: true }) res: Response): Promise<void> {
     await this.auth.logout(p.sessionId);
     res.clearCookie(SESSION_COOKIE, sessionCookieOptions(this.config));

@@ -62,7 +62,7 @@ export class SessionsService {
    * Finds the live session for a cookie token: not revoked, within the idle and
    * absolute limits, its user active and its tenant active.
    */
-  async resolve(token: string | undefined): Promise<ResolvedSession | undefined> {
+  async resolve(token: string | undefined, options: { allowClosedContract?: boolean } = {}): Promise<ResolvedSession | undefined> {
     if (!token || token.length > 100) return undefined;
     const rows: Array<{
       id: string;
@@ -92,7 +92,8 @@ export class SessionsService {
     }
     // The contract was cancelled (effective) or deleted: the session is kept (a reinstatement
     // restores it) but answers 403 contract_cancelled instead of 401.
-    if (s.closed) throw AuthErrors.contractCancelled();
+    // (Logout alone may still end such a session: options.allowClosedContract.)
+    if (s.closed && !options.allowClosedContract) throw AuthErrors.contractCancelled();
     if (Date.now() - new Date(s.last_seen_at).getTime() > TOUCH_INTERVAL_MS) {
       await this.ds.query('UPDATE sessions SET last_seen_at = now() WHERE id = $1', [s.id]);
     }
