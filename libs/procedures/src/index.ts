@@ -7,6 +7,8 @@ export { fieldMap, listFields } from './definition';
 export { ERA_CODES, toEra, fromEra } from './era';
 export { normalizeForm } from './normalize';
 export { ProcedureRegistry } from './registry';
+export { egovMapping, parseEgovMapping, attachEgovMapping, SIGNATURE_POLICIES } from './egov';
+export type { EgovMapping, EgovElement, EgovValue, EgovDatePart, EgovOfficeKey, SignaturePolicy, EgovEraCodeSet } from './egov';
 export type { FieldError, ValidationMode } from './validate';
 export { validateForm } from './validate';
 // Test fixtures shared by the procedure tests and the e-Gov package tests of libs/filing (data only).

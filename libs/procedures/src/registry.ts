@@ -2,11 +2,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseDefinition, ProcedureDefinitionError } from './definition';
 import type { ProcedureDefinition } from './definition';
+import { attachEgovMapping, parseEgovMapping } from './egov';
 
 /** Where the definition files live, relative to the repository root. */
 export const DEFINITIONS_RELATIVE_DIR = path.join('libs', 'procedures', 'src', 'definitions');
 
 const FILE_NAME = /^([a-z][a-z0-9]*(?:-[a-z0-9]+)*)\.v([1-9][0-9]*)\.json$/;
+/** The e-Gov mapping beside a definition (egov.ts). */
+const EGOV_FILE_NAME = /^([a-z][a-z0-9]*(?:-[a-z0-9]+)*)\.v([1-9][0-9]*)\.egov\.json$/;
 
 /** One definition file's name and raw text. */
 export interface DefinitionFile {
@@ -81,8 +84,9 @@ export class ProcedureRegistry {
 
   /** Parses definition files already read (file name `<code>.v<N>.json` must match the content). */
   static fromFiles(files: readonly DefinitionFile[]): ProcedureRegistry {
-    return new ProcedureRegistry(
-      files.map(({ fileName, text }) => {
+    const egovFiles = files.filter((f) => f.fileName.endsWith('.egov.json'));
+    const registry = new ProcedureRegistry(
+      files.filter((f) => !f.fileName.endsWith('.egov.json')).map(({ fileName, text }) => {
         const m = FILE_NAME.exec(fileName);
         if (!m) throw new ProcedureDefinitionError(`${fileName}: a definition file is named <code>.v<version>.json`);
         let json: unknown;
@@ -98,6 +102,21 @@ export class ProcedureRegistry {
         return def;
       }),
     );
+    // Each `<code>.v<N>.egov.json` belongs to the definition of the same name and is checked against it.
+    for (const { fileName, text } of egovFiles) {
+      const m = EGOV_FILE_NAME.exec(fileName);
+      if (!m) throw new ProcedureDefinitionError(`${fileName}: an e-Gov mapping file is named <code>.v<version>.egov.json`);
+      const def = registry.get(m[1], Number(m[2]));
+      if (!def) throw new ProcedureDefinitionError(`${fileName}: there is no definition ${m[1]}.v${m[2]}.json for it`);
+      let json: unknown;
+      try {
+        json = JSON.parse(text);
+      } catch (e) {
+        throw new ProcedureDefinitionError(`${fileName}: not valid JSON: ${(e as Error).message}`);
+      }
+      attachEgovMapping(def, parseEgovMapping(json, def, fileName));
+    }
+    return registry;
   }
 
   /** A registry of definitions already parsed (tests, tools). */
