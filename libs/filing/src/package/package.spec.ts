@@ -2,11 +2,13 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { EgovPackageError } from './errors';
 import { buildPackage } from './package';
-import { EGOV_PROCEDURES } from './procedure-ids';
+import { EGOV_PROCEDURES, egovMappingFor } from './procedure-ids';
 import type { EgovPackage, PackageAttachment, PackageFile, PackageInput, PackageSigner } from './types';
-import { attachment, bytes, elements, MY_NUMBER, onlyText, packageInput, parseXml, unzip, VALID_FORMS } from './test-helpers';
+import { attachment, bytes, definition, elements, MY_NUMBER, onlyText, packageInput, parseXml, unzip, VALID_FORMS } from './test-helpers';
 import type { UnzippedEntry } from './test-helpers';
 
+const formFile = (code: string): string => `${egovMappingFor(definition(code)).formId}_01.xml`;
+const bare = (name: string): string => name.slice(name.indexOf('/') + 1);
 const sha256 = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
 const CREATED_AT = new Date('2025-04-01T00:00:00Z');
 
@@ -26,7 +28,8 @@ async function packageError(promise: Promise<unknown>): Promise<EgovPackageError
 }
 
 function entry(entries: UnzippedEntry[], name: string): UnzippedEntry {
-  const found = entries.find((e) => e.name === name);
+  // Entries sit in the <proc_id>/ folder; tests name them by their bare name.
+  const found = entries.find((e) => e.name.slice(e.name.indexOf('/') + 1) === name);
   if (!found) throw new Error(`no ${name} in the ZIP (has ${entries.map((e) => e.name).join(', ')})`);
   return found;
 }
@@ -39,6 +42,11 @@ function streamAttachment(fileName: string, data: Buffer, contentType = 'image/j
     size: data.length,
     open: () => Readable.from([data.subarray(0, 1000), data.subarray(1000)], { objectMode: false }),
   };
+}
+
+/** The entries with their bare names (the <proc_id>/ folder is checked in the layout test). */
+async function unzipBare(zip: Buffer): Promise<UnzippedEntry[]> {
+  return (await unzip(zip)).map((e) => ({ ...e, name: bare(e.name) }));
 }
 
 describe(buildPackage.name, () => {
@@ -61,8 +69,8 @@ describe(buildPackage.name, () => {
       entries = await unzip(pkg.zip);
     });
 
-    it('unzips to kousei.xml, the 申請書 XML and the attachments, in that order', () => {
-      const names = ['kousei.xml', `${code}_01.xml`, '雇用契約書（写し）.pdf', '写真.jpg', 'empty.txt'];
+    it('unzips to <proc_id>/kousei.xml, the 申請書 XML and the attachments, in that order', () => {
+      const names = ['kousei.xml', formFile(code), '雇用契約書（写し）.pdf', '写真.jpg', 'empty.txt'].map((n) => `${EGOV_PROCEDURES[code].procId}/${n}`);
       expect(entries.map((e) => e.name)).toEqual(names);
       expect(pkg.files).toEqual(names);
     });
@@ -73,30 +81,27 @@ describe(buildPackage.name, () => {
       expect(entry(entries, 'empty.txt').data).toHaveLength(0);
     });
 
-    it('lists in kousei.xml the size and SHA-256 of the bytes actually zipped', () => {
+    it('lists every attachment in kousei.xml (添付書類属性情報, after 管理情報) and the 申請書 in 申請書属性情報', () => {
       const kousei = parseXml(entry(entries, 'kousei.xml').data);
-      const listed = elements(kousei, '添付書類').map((e) => ({
-        name: onlyText(e, 'ファイル名'),
-        size: Number(onlyText(e, 'サイズ')),
-        sha256: onlyText(e, 'SHA256'),
-        type: onlyText(e, '種別'),
+      const listed = elements(kousei, '添付書類属性情報').map((e) => ({
+        kind: onlyText(e, '添付種別'),
+        title: onlyText(e, '添付書類名称'),
+        name: onlyText(e, '添付書類ファイル名称'),
+        submit: onlyText(e, '提出情報'),
       }));
-      expect(listed.map((l) => l.name)).toEqual(['雇用契約書（写し）.pdf', '写真.jpg', 'empty.txt']);
-      for (const l of listed) {
-        const data = entry(entries, l.name).data;
-        expect(l.size).toBe(data.length);
-        expect(l.sha256).toBe(sha256(data));
-      }
-      expect(listed.map((l) => l.type)).toEqual(['application/pdf', 'image/jpeg', 'text/plain']);
-      expect(onlyText(kousei, '手続番号')).toBe(EGOV_PROCEDURES[code].procId);
-      expect(onlyText(elements(kousei, '申請書属性情報')[0], 'ファイル名')).toBe(`${code}_01.xml`);
+      expect(listed).toEqual([
+        { kind: '添付', title: '雇用契約書（写し）', name: '雇用契約書（写し）.pdf', submit: '1' },
+        { kind: '添付', title: '写真', name: '写真.jpg', submit: '1' },
+        { kind: '添付', title: 'empty', name: 'empty.txt', submit: '1' },
+      ]);
+      expect(onlyText(kousei, '手続ID')).toBe(EGOV_PROCEDURES[code].procId);
+      expect(onlyText(elements(kousei, '申請書属性情報')[0], '申請書ファイル名称')).toBe(formFile(code));
     });
 
     it('has two XML documents that parse cleanly', () => {
-      expect(parseXml(entry(entries, 'kousei.xml').data).documentElement!.tagName).toBe('構成管理');
-      const form = parseXml(entry(entries, `${code}_01.xml`).data);
-      expect(form.documentElement!.getAttribute('procedure')).toBe(code);
-      expect(elements(form, '項目').length).toBeGreaterThan(5);
+      expect(parseXml(entry(entries, 'kousei.xml').data).documentElement!.tagName).toBe('DataRoot');
+      const form = parseXml(entry(entries, formFile(code)).data);
+      expect(onlyText(form, '様式ID')).toBe(formFile(code).slice(0, 18));
     });
 
     it('sets the UTF-8 name flag on every entry', () => {
@@ -106,7 +111,7 @@ describe(buildPackage.name, () => {
     it('puts the 個人番号 in the 申請書 XML only', () => {
       const hasMyNumber = 'myNumber' in VALID_FORMS[code];
       for (const e of entries) {
-        expect(e.data.includes(MY_NUMBER)).toBe(hasMyNumber && e.name === `${code}_01.xml`);
+        expect(e.data.includes(MY_NUMBER)).toBe(hasMyNumber && bare(e.name) === formFile(code));
         expect(e.name).not.toContain(MY_NUMBER);
       }
       expect(pkg.fileName).not.toContain(MY_NUMBER);
@@ -119,12 +124,11 @@ describe(buildPackage.name, () => {
     });
   });
 
-  it('writes the era form of dates into the zipped 申請書 (平成2年4月1日 → 7020401)', async () => {
+  it('writes dates into the zipped 申請書 as 元号/年/月/日 elements (平成2年4月1日 → 7, 02, 04, 01)', async () => {
     const pkg = await buildPackage(packageInput('shaho-shutoku'), { createdAt: CREATED_AT });
-    const form = parseXml(entry(await unzip(pkg.zip), 'shaho-shutoku_01.xml').data);
-    const birth = elements(form, '項目').find((e) => e.getAttribute('name') === 'birthDate')!;
-    expect(birth.textContent).toBe('7020401');
-    expect(birth.getAttribute('iso')).toBe('1990-04-01');
+    const form = parseXml(entry(await unzipBare(pkg.zip), formFile('shaho-shutoku')).data);
+    const birth = elements(form, 'P1_生年月日')[0];
+    expect(['P1_元号', 'P1_年', 'P1_月', 'P1_日'].map((n) => onlyText(birth, n))).toEqual(['7', '02', '04', '01']);
   });
 
   it('escapes the applicant and attachment names in kousei.xml', async () => {
@@ -133,35 +137,35 @@ describe(buildPackage.name, () => {
       packageInput('shaho-shutoku', { applicant: { name }, attachments: [attachment(`a&b<c>'d'.pdf`, bytes(10))] }),
       { createdAt: CREATED_AT },
     );
-    const entries = await unzip(pkg.zip);
+    const entries = await unzipBare(pkg.zip);
     const kousei = parseXml(entry(entries, 'kousei.xml').data);
-    expect(onlyText(elements(kousei, '申請者連絡先情報')[0], '氏名')).toBe(name);
+    expect(onlyText(elements(kousei, '申請者情報')[0], '氏名')).toBe(name);
     expect(elements(kousei, 'injected')).toHaveLength(0);
     // < and > are not allowed in file names (Windows), & and ' are and survive escaping.
-    expect(onlyText(elements(kousei, '添付書類')[0], 'ファイル名')).toBe(`a&b_c_'d'.pdf`);
+    expect(onlyText(elements(kousei, '添付書類属性情報')[0], '添付書類ファイル名称')).toBe(`a&b_c_'d'.pdf`);
     expect(entries.map((e) => e.name)).toContain(`a&b_c_'d'.pdf`);
   });
 
   it('gives duplicate attachment names unique names, clear of kousei.xml and the form file', async () => {
-    const files = ['給与明細.pdf', '給与明細.pdf', '給与明細.PDF', 'kousei.xml', 'shaho-shutoku_01.xml'].map((n, i) =>
+    const files = ['給与明細.pdf', '給与明細.pdf', '給与明細.PDF', 'kousei.xml', '495013521019030837_01.xml'].map((n, i) =>
       attachment(n, bytes(50 + i, i)),
     );
     const pkg = await buildPackage(packageInput('shaho-shutoku', { attachments: files }), { createdAt: CREATED_AT });
-    const entries = await unzip(pkg.zip);
+    const entries = await unzipBare(pkg.zip);
     expect(entries.map((e) => e.name)).toEqual([
       'kousei.xml',
-      'shaho-shutoku_01.xml',
+      '495013521019030837_01.xml',
       '給与明細.pdf',
       '給与明細_2.pdf',
       '給与明細_3.PDF',
       'kousei_2.xml',
-      'shaho-shutoku_01_2.xml',
+      '495013521019030837_01_2.xml',
     ]);
     // Each name still holds its own bytes, and kousei.xml lists the new names.
     entries.slice(2).forEach((e, i) => expect(e.data.equals(bytes(50 + i, i))).toBe(true));
-    const listed = elements(parseXml(entry(entries, 'kousei.xml').data), '添付書類').map((e) => onlyText(e, 'ファイル名'));
+    const listed = elements(parseXml(entry(entries, 'kousei.xml').data), '添付書類属性情報').map((e) => onlyText(e, '添付書類ファイル名称'));
     expect(listed).toEqual(entries.slice(2).map((e) => e.name));
-    expect(parseXml(entry(entries, 'kousei.xml').data).documentElement!.tagName).toBe('構成管理');
+    expect(parseXml(entry(entries, 'kousei.xml').data).documentElement!.tagName).toBe('DataRoot');
   });
 
   it('flattens path-like attachment names (no directories, no .., no absolute paths)', async () => {
@@ -169,14 +173,14 @@ describe(buildPackage.name, () => {
     const pkg = await buildPackage(packageInput('shaho-shutoku', { attachments: names.map((n, i) => attachment(n, bytes(20, i))) }), {
       createdAt: CREATED_AT,
     });
-    const entries = await unzip(pkg.zip); // yauzl (strictFileNames) itself refuses absolute, .. and \ names
+    const entries = await unzipBare(pkg.zip); // yauzl (strictFileNames) itself refuses absolute, .. and \ names
     expect(entries.slice(2).map((e) => e.name)).toEqual(['passwd', '源泉徴収票.pdf', 'x.pdf', 'y.pdf', 'attachment']);
     for (const e of entries) expect(e.name).not.toMatch(/[/\\]|\.\./);
   });
 
   it('builds a package without attachments', async () => {
     const pkg = await buildPackage(packageInput('koyo-shutoku'), { createdAt: CREATED_AT });
-    expect((await unzip(pkg.zip)).map((e) => e.name)).toEqual(['kousei.xml', 'koyo-shutoku_01.xml']);
+    expect((await unzipBare(pkg.zip)).map((e) => e.name)).toEqual(['kousei.xml', '495008680033800330_01.xml']);
   });
 
   it('is byte-identical when rebuilt with the same input and time', async () => {
@@ -329,7 +333,7 @@ describe(buildPackage.name, () => {
             f.name === 'kousei.xml'
               ? {
                   name: f.name,
-                  data: Buffer.from(f.data.toString('utf8').replace('</構成管理>', '  <署名情報>fake</署名情報>\n</構成管理>')),
+                  data: Buffer.from(f.data.toString('utf8').replace('</構成情報>', '</構成情報>\n  <署名情報>fake</署名情報>')),
                 }
               : f,
           );
@@ -341,9 +345,9 @@ describe(buildPackage.name, () => {
     it('is called once with every file, with the names and bytes an unsigned package holds', async () => {
       const signer = fakeSigner();
       await buildPackage(input(), { signer, createdAt: CREATED_AT });
-      const unsigned = await unzip((await buildPackage(input(), { createdAt: CREATED_AT })).zip);
+      const unsigned = await unzipBare((await buildPackage(input(), { createdAt: CREATED_AT })).zip);
       expect(signer.calls).toHaveLength(1);
-      expect(signer.calls[0].map((f) => f.name)).toEqual(['kousei.xml', 'shaho-shutoku_01.xml', '契約書.pdf', '契約書_2.pdf']);
+      expect(signer.calls[0].map((f) => f.name)).toEqual(['kousei.xml', '495013521019030837_01.xml', '契約書.pdf', '契約書_2.pdf']);
       signer.calls[0].forEach((f, i) => expect(f.data.equals(unsigned[i].data)).toBe(true));
     });
 
@@ -351,9 +355,9 @@ describe(buildPackage.name, () => {
       const signature: PackageFile = { name: 'signature.xml', data: Buffer.from('<?xml version="1.0"?><sig/>') };
       const signer = fakeSigner(signature);
       const pkg = await buildPackage(input(), { signer, createdAt: CREATED_AT });
-      const entries = await unzip(pkg.zip);
-      expect(entries.map((e) => e.name)).toEqual(['kousei.xml', 'shaho-shutoku_01.xml', '契約書.pdf', '契約書_2.pdf', 'signature.xml']);
-      expect(pkg.files).toEqual(entries.map((e) => e.name));
+      const entries = await unzipBare(pkg.zip);
+      expect(entries.map((e) => e.name)).toEqual(['kousei.xml', '495013521019030837_01.xml', '契約書.pdf', '契約書_2.pdf', 'signature.xml']);
+      expect(pkg.files).toEqual(entries.map((e) => `${pkg.procId}/${e.name}`));
       const kousei = parseXml(entry(entries, 'kousei.xml').data);
       expect(onlyText(kousei, '署名情報')).toBe('fake');
       expect(entry(entries, 'signature.xml').data.equals(signature.data)).toBe(true);
@@ -361,7 +365,7 @@ describe(buildPackage.name, () => {
     });
 
     it.each<[string, (files: readonly PackageFile[]) => unknown]>([
-      ['drops a file', (files) => files.filter((f) => f.name !== 'shaho-shutoku_01.xml')],
+      ['drops a file', (files) => files.filter((f) => f.name !== '495013521019030837_01.xml')],
       [
         'changes an attachment',
         (files) => files.map((f) => (f.name === '契約書.pdf' ? { ...f, data: Buffer.concat([f.data, Buffer.from('x')]) } : f)),

@@ -3,9 +3,10 @@ import { Readable } from 'node:stream';
 import * as yazl from 'yazl';
 import { EgovPackageError } from './errors';
 import { isSafeFileName, uniqueSafeFileNames } from './file-names';
-import { buildFormXml, formFileName } from './form-xml';
-import { buildKouseiXml, KOUSEI_FILE_NAME } from './kousei-xml';
-import { resolveProcId } from './procedure-ids';
+import { buildFormXml, formFileName, formHeader, jstDate } from './form-xml';
+import { ARRIVE_ID_RE, buildKouseiXml, KOUSEI_FILE_NAME, kouseiXml, WITHDRAWAL_KOUSEI_FORM_ID } from './kousei-xml';
+import { resolveProcId, WITHDRAWAL_PROC_ID } from './procedure-ids';
+import { assertXmlText, serializeXml } from './xml-writer';
 import type {
   AttachmentFileInfo,
   AttachmentSource,
@@ -14,49 +15,47 @@ import type {
   PackageAttachment,
   PackageFile,
   PackageInput,
+  PackageSigner,
+  WithdrawalInput,
 } from './types';
 
 /**
- * Builds the ZIP that e-Gov's `POST /apply` takes (base64 in `send_file.file_data`):
+ * Builds the ZIP that e-Gov's `POST /apply` takes (base64 in `send_file.file_data`).
+ * Layout as e-Gov's own skeletons (the 手続選択 API's ZIP, reproduced by
+ * ippoan/egov-shinsei-sdk tests/integration/helpers/test-data-builder.ts): one
+ * folder named after the 手続ID holding every file flat:
  *
- *   kousei.xml            構成管理 (kousei-xml.ts), with each attachment's size and SHA-256
- *   <code>_01.xml         the 申請書 XML (form-xml.ts)
- *   <attachments>         flat, safe, unique names (file-names.ts), UTF-8 flag set
+ *   <proc_id>/kousei.xml             構成管理 (kousei-xml.ts), signed when a signer is given
+ *   <proc_id>/<様式ID>_01.xml         the 申請書 XML (form-xml.ts)
+ *   <proc_id>/<attachments>          flat, safe, unique names (file-names.ts), UTF-8 flag set
+ *
+ * Names inside kousei.xml and the signature's Reference URIs are the bare file
+ * names (no folder), as in the skeletons.
  *
  * Memory. e-Gov takes the package inline as base64 JSON, so the whole ZIP has
  * to be in memory once anyway; the builder holds nothing more than that:
  * - Without a signer, attachments are never buffered. They are read twice
- *   through `open()`: first to hash them for kousei.xml (constant memory),
- *   then streamed into the ZIP; the second read is hashed again and must match
- *   the first, or the build fails (`egov_package_attachment_invalid`), so
- *   kousei.xml never describes bytes other than those zipped. Peak ≈ the ZIP
- *   itself ≈ the sum of attachment sizes (PDF/JPEG barely deflate) plus a few
- *   KB of XML, bounded by `maxTotalBytes` (default 50 MiB; each attachment
- *   ≤ `maxAttachmentBytes`, default 20 MiB = our upload limit).
- * - With a signer, every file is handed over as a Buffer, so attachments are
- *   read once into memory: peak ≈ 2 × the total (the files and the ZIP).
+ *   through `open()`: first to check size and hash (constant memory), then
+ *   streamed into the ZIP; the second read must match the first, or the build
+ *   fails (`egov_package_attachment_invalid`), so the package never holds
+ *   bytes other than those checked. Peak ≈ the ZIP itself ≈ the sum of
+ *   attachment sizes (PDF/JPEG barely deflate) plus a few KB of XML, bounded by
+ *   `maxTotalBytes` (default 50 MiB; each attachment ≤ `maxAttachmentBytes`,
+ *   default 20 MiB = our upload limit).
+ * - With a signer, every file is handed over as a Buffer (the signature
+ *   digests each file's bytes), so attachments are read once into memory:
+ *   peak ≈ 2 × the total (the files and the ZIP).
  * The caller's base64 string adds 4/3 × the ZIP on top. Sizes are checked
  * against the declared ones before anything is read, and a stream yielding
  * more than declared is cut off at the first byte too many, so a lying source
  * cannot push memory past the bound.
  *
- * Signing (not implemented: the slot is `options.signer`). When the tenant
- * files with an electronic certificate, the intended XML-DSig placement, to be
- * confirmed against e-Gov's 申請データ仕様 in the sandbox, is:
- * - one `<ds:Signature>` in kousei.xml (in its own block after 申請書属性情報),
- *   SignatureMethod rsa-sha256, CanonicalizationMethod C14N
- *   (http://www.w3.org/TR/2001/REC-xml-c14n-20010315);
- * - one `<ds:Reference>` per file of the package, URI = its ZIP entry name,
- *   DigestMethod SHA-256 over the file's bytes (the XML files canonicalised),
- *   plus one over kousei.xml's own content (enveloped-signature transform);
- * - `<ds:KeyInfo><ds:X509Data>` with the tenant's certificate (and chain).
- * The signer therefore sees every file with its final name and bytes and
- * returns them with kousei.xml replaced by the signed copy (it may also add a
- * file, should e-Gov want the signature separate). What it returns is what is
- * zipped, in its order, after checks: names safe and unique, every input file
- * still there, attachments byte-identical (kousei.xml lists their hashes).
- * A sharoushi's 提出代行証明書 is an ordinary attachment and is signed like
- * the others.
+ * Signing: `options.signer` (signature.ts createXmlDsigSigner) gets every file
+ * with its final bare name and bytes and returns them with kousei.xml replaced
+ * by the signed copy. What it returns is what is zipped, in its order, after
+ * checks: names safe and unique, every input file still there, attachments
+ * byte-identical. A sharoushi's 提出代行証明書 (`proxyCertificate`) is an
+ * attachment like the others and is signed with them.
  */
 export const DEFAULT_MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024;
 export const DEFAULT_MAX_TOTAL_BYTES = 50 * 1024 * 1024;
@@ -216,32 +215,75 @@ function compactUtc(date: Date): string {
   return date.toISOString().replace(/\D/g, '').slice(0, 14);
 }
 
+/** 添付書類名称 of a 提出代行証明書. UNVERIFIED: no public skeleton shows a dedicated attribute for it; it is an ordinary 添付. */
+export const PROXY_CERTIFICATE_TITLE = '提出代行に関する証明書';
+
+/** The 提出代行証明書 as an attachment read from memory. */
+function proxyAttachment(proxy: NonNullable<PackageInput['proxyCertificate']>): PackageAttachment {
+  if (typeof proxy !== 'object' || proxy === null || typeof proxy.fileName !== 'string' || !Buffer.isBuffer(proxy.data)) {
+    throw new EgovPackageError('egov_package_invalid_input', 'proxyCertificate needs a fileName and a Buffer', 'proxyCertificate');
+  }
+  const lower = proxy.fileName.toLowerCase();
+  const contentType = lower.endsWith('.pdf') ? 'application/pdf' : lower.endsWith('.xml') ? 'application/xml' : 'application/octet-stream';
+  return { fileName: proxy.fileName, contentType, size: proxy.data.length, title: PROXY_CERTIFICATE_TITLE, open: () => Readable.from([proxy.data]) };
+}
+
+/** Signs (when asked) and zips the files into `<procId>/`. */
+async function assemble(
+  procId: string,
+  files: PackageFile[],
+  streamed: { attachment: PackageAttachment; expected: AttachmentFileInfo; path: string }[],
+  attachments: readonly AttachmentFileInfo[],
+  signer: PackageSigner | undefined,
+  createdAt: Date,
+): Promise<EgovPackage> {
+  let entries: ZipEntry[];
+  if (signer) {
+    const signed = await signer.sign(files.map((f) => ({ ...f })));
+    entries = checkSignerOutput(signed, files, attachments);
+  } else {
+    entries = [...files, ...streamed.map((s) => ({ name: s.expected.fileName, ...s }))];
+  }
+  const zip = await writeZip(
+    entries.map((e) => ({ ...e, name: `${procId}/${e.name}` })),
+    createdAt,
+  );
+  return {
+    zip,
+    fileName: `${procId}_${compactUtc(createdAt)}.zip`,
+    sha256: sha256Hex(zip),
+    files: entries.map((e) => `${procId}/${e.name}`),
+    procId,
+  };
+}
+
 /**
  * Builds the e-Gov package of one application (see the module comment for
- * layout, memory bound and the signing slot). The form must already be
- * validated (`complete`) and normalised; the builder refuses rather than
- * repairs. Throws EgovPackageError (codes in errors.ts); a source's own error
- * (e.g. the blob store failing) is passed through unchanged.
+ * layout, memory bound and signing). The form must already be validated
+ * (`complete`) and normalised; the builder refuses rather than repairs. Throws
+ * EgovPackageError (codes in errors.ts); a source's own error (e.g. the blob
+ * store failing) is passed through unchanged.
  */
 export async function buildPackage(input: PackageInput, options: BuildPackageOptions = {}): Promise<EgovPackage> {
   const createdAt = options.createdAt ?? new Date();
   const maxAttachmentBytes = options.maxAttachmentBytes ?? DEFAULT_MAX_ATTACHMENT_BYTES;
   const maxTotalBytes = options.maxTotalBytes ?? DEFAULT_MAX_TOTAL_BYTES;
   const procId = resolveProcId(input);
-  checkDeclared(input.attachments, maxAttachmentBytes, maxTotalBytes);
+  const sources = [...input.attachments, ...(input.proxyCertificate ? [proxyAttachment(input.proxyCertificate)] : [])];
+  checkDeclared(sources, maxAttachmentBytes, maxTotalBytes);
 
   // Built before any attachment is read: a bad form fails fast and cheaply.
   const formName = formFileName(input.procedure, 1);
-  const formXml = Buffer.from(buildFormXml(input), 'utf8');
+  const formXml = Buffer.from(buildFormXml({ ...input, submittedAt: createdAt }), 'utf8');
   const names = uniqueSafeFileNames(
-    input.attachments.map((a) => a.fileName),
+    sources.map((a) => a.fileName),
     [KOUSEI_FILE_NAME, formName],
   );
 
   // Sequential on purpose: one attachment open at a time keeps memory and blob-store connections bounded.
   const infos: AttachmentFileInfo[] = [];
   const buffers: Buffer[] = [];
-  for (const [i, a] of input.attachments.entries()) {
+  for (const [i, a] of sources.entries()) {
     const path = `attachments[${i}]`;
     let sha256: string;
     if (options.signer) {
@@ -251,34 +293,79 @@ export async function buildPackage(input: PackageInput, options: BuildPackageOpt
     } else {
       sha256 = await digestAttachment(a, path);
     }
-    infos.push({ fileName: names[i], contentType: a.contentType, size: a.size, sha256 });
+    if (a.title !== undefined && typeof a.title !== 'string') throw new EgovPackageError('egov_package_invalid_input', `${path}.title must be a string`, path);
+    infos.push({ fileName: names[i], contentType: a.contentType, size: a.size, sha256, ...(a.title ? { title: a.title } : {}) });
   }
 
   const kousei = Buffer.from(buildKouseiXml(input, { forms: [{ fileName: formName }], attachments: infos }), 'utf8');
+  const files: PackageFile[] = [
+    { name: KOUSEI_FILE_NAME, data: kousei },
+    { name: formName, data: formXml },
+    ...(options.signer ? infos.map((info, i) => ({ name: info.fileName, data: buffers[i] })) : []),
+  ];
+  const streamed = options.signer ? [] : infos.map((info, i) => ({ attachment: sources[i], expected: info, path: `attachments[${i}]` }));
+  return assemble(procId, files, streamed, infos, options.signer, createdAt);
+}
 
-  let entries: ZipEntry[];
-  if (options.signer) {
-    const files: PackageFile[] = [
-      { name: KOUSEI_FILE_NAME, data: kousei },
-      { name: formName, data: formXml },
-      ...infos.map((info, i) => ({ name: info.fileName, data: buffers[i] })),
-    ];
-    const signed = await options.signer.sign(files.map((f) => ({ ...f })));
-    entries = checkSignerOutput(signed, files, infos);
-  } else {
-    entries = [
-      { name: KOUSEI_FILE_NAME, data: kousei },
-      { name: formName, data: formXml },
-      ...infos.map((info, i) => ({ name: info.fileName, attachment: input.attachments[i], expected: info, path: `attachments[${i}]` })),
-    ];
+/** The file name of the 取下げ依頼 XML and its 様式. */
+export const WITHDRAWAL_FILE_NAME = 'torisageirai.xml';
+export const WITHDRAWAL_FORM_ID = '999000000000000003';
+
+/**
+ * The package of a 取下げ依頼 (withdrawal request) of an arrived filing:
+ * kousei.xml for 手続ID 9990000000000003 with 申請種別 取下げ依頼 and
+ * 初回受付番号 = the filing's arrive_id, and torisageirai.xml (様式ID
+ * 999000000000000003: 取下げ依頼情報 {到達番号, 手続名称, 申請者氏名,
+ * 依頼年月日 {年, 月, 日}, 理由}), shapes from kufu/kiji spec/fixtures/base_files.
+ */
+export async function buildWithdrawalPackage(input: WithdrawalInput): Promise<EgovPackage> {
+  const requestedAt = input.requestedAt ?? new Date();
+  if (typeof input.arriveId !== 'string' || !ARRIVE_ID_RE.test(input.arriveId)) {
+    throw new EgovPackageError('egov_package_invalid_input', 'arriveId must be 16 to 18 digits', 'arriveId');
   }
-
-  const zip = await writeZip(entries, createdAt);
-  return {
-    zip,
-    fileName: `${procId}_${compactUtc(createdAt)}.zip`,
-    sha256: sha256Hex(zip),
-    files: entries.map((e) => e.name),
-    procId,
-  };
+  for (const key of ['procName', 'reason'] as const) {
+    const v = input[key];
+    if (typeof v !== 'string' || v.trim() === '') throw new EgovPackageError('egov_package_invalid_input', `${key} is required`, key);
+    assertXmlText(v, key);
+  }
+  if (typeof input.applicant?.name !== 'string' || input.applicant.name.trim() === '') {
+    throw new EgovPackageError('egov_package_invalid_input', 'applicant.name is required', 'applicant.name');
+  }
+  assertXmlText(input.applicant.name, 'applicant.name');
+  const [year, month, day] = jstDate(requestedAt).split('-');
+  const torisage = serializeXml({
+    name: 'DataRoot',
+    children: [
+      ...formHeader(WITHDRAWAL_FORM_ID, '0001'),
+      {
+        name: '取下げ依頼情報',
+        children: [
+          { name: '到達番号', text: input.arriveId },
+          { name: '手続名称', text: input.procName },
+          { name: '申請者氏名', text: input.applicant.name },
+          { name: '依頼年月日', children: [{ name: '年', text: year }, { name: '月', text: month }, { name: '日', text: day }] },
+          { name: '理由', text: input.reason },
+        ],
+      },
+    ],
+  });
+  const kousei = kouseiXml({
+    kouseiFormId: WITHDRAWAL_KOUSEI_FORM_ID,
+    // The skeleton leaves 受付行政機関ID empty for 取下げ依頼 (kiji 9990000000000003_base_kousei.xml).
+    agencyId: '',
+    procId: WITHDRAWAL_PROC_ID,
+    procName: input.procName,
+    applyType: '取下げ依頼',
+    firstArriveId: input.arriveId,
+    applicant: input.applicant,
+    contact: input.contact,
+    attachments: [],
+    submitTo: input.submitTo,
+    forms: [{ fileName: WITHDRAWAL_FILE_NAME, formId: WITHDRAWAL_FORM_ID, formVersion: '0001', formName: '取下げ依頼XML' }],
+  });
+  const files: PackageFile[] = [
+    { name: KOUSEI_FILE_NAME, data: Buffer.from(kousei, 'utf8') },
+    { name: WITHDRAWAL_FILE_NAME, data: Buffer.from(torisage, 'utf8') },
+  ];
+  return assemble(WITHDRAWAL_PROC_ID, files, [], [], input.signer, requestedAt);
 }

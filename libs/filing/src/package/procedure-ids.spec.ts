@@ -2,6 +2,7 @@ import { EgovPackageError } from './errors';
 import {
   DEFAULT_SUBMIT_TO,
   EGOV_PROCEDURES,
+  egovMappingFor,
   egovProcedure,
   isPlaceholderProcId,
   PLACEHOLDER_PROC_ID_PREFIX,
@@ -15,15 +16,20 @@ describe(egovProcedure.name, () => {
     expect(Object.keys(EGOV_PROCEDURES).sort()).toEqual(registry.list().map((d) => d.code));
   });
 
-  it('has 16-character, unique, clearly placeholder proc ids', () => {
+  it('has the real 16-digit proc ids, the same as the mappings beside the definitions', () => {
     const ids = Object.values(EGOV_PROCEDURES).map((p) => p.procId);
     for (const id of ids) {
-      expect(id).toMatch(/^[0-9A-Z]{16}$/);
-      expect(id.startsWith(PLACEHOLDER_PROC_ID_PREFIX)).toBe(true);
-      expect(isPlaceholderProcId(id)).toBe(true);
+      expect(id).toMatch(/^[0-9]{16}$/);
+      expect(isPlaceholderProcId(id)).toBe(false);
     }
     expect(new Set(ids).size).toBe(ids.length);
-    expect(isPlaceholderProcId('950A010000000000')).toBe(false);
+    for (const [code, info] of Object.entries(EGOV_PROCEDURES)) expect(egovMappingFor(definition(code)).procId).toBe(info.procId);
+    expect(isPlaceholderProcId(`${PLACEHOLDER_PROC_ID_PREFIX}000000000001`)).toBe(true);
+  });
+
+  it('refuses a definition loaded without its e-Gov mapping', () => {
+    const bare = { ...definition('shaho-shutoku') };
+    expect(() => egovMappingFor(bare)).toThrow(expect.objectContaining({ code: 'egov_package_unknown_procedure' }));
   });
 
   it('puts shaho-* with 日本年金機構 and koyo-* with 公共職業安定所', () => {

@@ -26,6 +26,8 @@ export const VALID_FORMS: Readonly<Record<string, Readonly<Record<string, unknow
 export const OFFICE: PackageOffice = {
   name: '株式会社シャルロット',
   address: '東京都千代田区丸の内1-1-1',
+  postalCode: '1000005',
+  ownerName: '代表取締役 高橋 一郎',
   pensionOfficeCode: '01イロハ',
   pensionOfficeNumber: '12345',
   employmentOfficeNumber: '13011234560',
