@@ -39,9 +39,15 @@ describe('e-Gov mappings beside the definitions', () => {
     ['a proc id of the wrong shape', (m: Record<string, unknown>) => (m.procId = '495001352073300')],
     ['an unknown key', (m: Record<string, unknown>) => (m.extra = 1)],
     ['an unknown signature policy', (m: Record<string, unknown>) => (m.signature = 'sometimes')],
-    ['a value naming no field', (m: Record<string, unknown>) => ((m.root as { children: unknown[] }).children.push({ el: 'x', value: { field: 'nope' } }))],
-    ['a date written without era', (m: Record<string, unknown>) => ((m.root as { children: unknown[] }).children.push({ el: 'x', value: { field: 'birthDate' } }))],
-    ['a bad element name', (m: Record<string, unknown>) => ((m.root as { children: unknown[] }).children.push({ el: '<x>' }))],
+    [
+      'a value naming no field',
+      (m: Record<string, unknown>) => (m.root as { children: unknown[] }).children.push({ el: 'x', value: { field: 'nope' } }),
+    ],
+    [
+      'a date written without era',
+      (m: Record<string, unknown>) => (m.root as { children: unknown[] }).children.push({ el: 'x', value: { field: 'birthDate' } }),
+    ],
+    ['a bad element name', (m: Record<string, unknown>) => (m.root as { children: unknown[] }).children.push({ el: '<x>' })],
     ['another procedure', (m: Record<string, unknown>) => (m.code = 'shaho-shutoku')],
   ])('refuses %s', (_what, patch) => {
     const m = base();
@@ -60,7 +66,10 @@ describe('e-Gov mappings beside the definitions', () => {
 
   it('refuses a mapping file without its definition', () => {
     expect(() =>
-      ProcedureRegistry.fromFiles([{ fileName: 'nothing.v1.egov.json', text: '{}' }, { fileName: 'shaho-shoyo.v1.json', text: JSON.stringify({}) }]),
+      ProcedureRegistry.fromFiles([
+        { fileName: 'nothing.v1.egov.json', text: '{}' },
+        { fileName: 'shaho-shoyo.v1.json', text: JSON.stringify({}) },
+      ]),
     ).toThrow(ProcedureDefinitionError);
   });
 });

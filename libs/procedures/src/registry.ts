@@ -86,21 +86,23 @@ export class ProcedureRegistry {
   static fromFiles(files: readonly DefinitionFile[]): ProcedureRegistry {
     const egovFiles = files.filter((f) => f.fileName.endsWith('.egov.json'));
     const registry = new ProcedureRegistry(
-      files.filter((f) => !f.fileName.endsWith('.egov.json')).map(({ fileName, text }) => {
-        const m = FILE_NAME.exec(fileName);
-        if (!m) throw new ProcedureDefinitionError(`${fileName}: a definition file is named <code>.v<version>.json`);
-        let json: unknown;
-        try {
-          json = JSON.parse(text);
-        } catch (e) {
-          throw new ProcedureDefinitionError(`${fileName}: not valid JSON: ${(e as Error).message}`);
-        }
-        const def = parseDefinition(json, fileName);
-        if (def.code !== m[1] || def.version !== Number(m[2])) {
-          throw new ProcedureDefinitionError(`${fileName}: contains ${def.code} v${def.version}, the file name says ${m[1]} v${m[2]}`);
-        }
-        return def;
-      }),
+      files
+        .filter((f) => !f.fileName.endsWith('.egov.json'))
+        .map(({ fileName, text }) => {
+          const m = FILE_NAME.exec(fileName);
+          if (!m) throw new ProcedureDefinitionError(`${fileName}: a definition file is named <code>.v<version>.json`);
+          let json: unknown;
+          try {
+            json = JSON.parse(text);
+          } catch (e) {
+            throw new ProcedureDefinitionError(`${fileName}: not valid JSON: ${(e as Error).message}`);
+          }
+          const def = parseDefinition(json, fileName);
+          if (def.code !== m[1] || def.version !== Number(m[2])) {
+            throw new ProcedureDefinitionError(`${fileName}: contains ${def.code} v${def.version}, the file name says ${m[1]} v${m[2]}`);
+          }
+          return def;
+        }),
     );
     // Each `<code>.v<N>.egov.json` belongs to the definition of the same name and is checked against it.
     for (const { fileName, text } of egovFiles) {

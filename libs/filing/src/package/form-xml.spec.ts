@@ -38,8 +38,18 @@ const build = (code: string, patch: Parameters<typeof packageInput>[1] = {}): st
 
 /** Real skeleton facts per form (Michiko3333/LABOR_950 ledger-template, see docs/egov-facts.md). */
 const REAL: Record<string, { formId: string; version: string; root: string; pages: string[] }> = {
-  'shaho-shutoku': { formId: '495013521019030837', version: '1', root: 'G00005-A-330522-001_1', pages: ['P1_G00005-A-330522-001_1', 'P2_G00005-A-330522-001_2'] },
-  'shaho-soshitsu': { formId: '495013520714030511', version: '2', root: 'G00006-A-330388-001_1', pages: ['P1_G00006-A-330388-001_1', 'P2_G00006-A-330388-001_2'] },
+  'shaho-shutoku': {
+    formId: '495013521019030837',
+    version: '1',
+    root: 'G00005-A-330522-001_1',
+    pages: ['P1_G00005-A-330522-001_1', 'P2_G00005-A-330522-001_2'],
+  },
+  'shaho-soshitsu': {
+    formId: '495013520714030511',
+    version: '2',
+    root: 'G00006-A-330388-001_1',
+    pages: ['P1_G00006-A-330388-001_1', 'P2_G00006-A-330388-001_2'],
+  },
   'shaho-shoyo': { formId: '495013520733030526', version: '1', root: 'A-330397-001_1', pages: [] },
   'koyo-shutoku': { formId: '495008680033800330', version: '0001', root: 'G00005-A-250045-001_1', pages: [] },
 };
@@ -137,7 +147,11 @@ describe(buildFormXml.name, () => {
     expect(at(xml, r, '契約期間の定めの有無', '契約期間の定め有', '契約期間終了', '年')).toBe('08');
     expect(at(xml, r, '届出年月日', '年号')).toBe('5');
     const withNumber = build('koyo-shutoku', { form: { ...VALID_FORMS['koyo-shutoku'], insuredNumber: '12345678901' } });
-    expect(['被保険者番号4桁', '被保険者番号6桁', '被保険者番号CD'].map((n) => at(withNumber, r, '被保険者番号', n))).toEqual(['1234', '567890', '1']);
+    expect(['被保険者番号4桁', '被保険者番号6桁', '被保険者番号CD'].map((n) => at(withNumber, r, '被保険者番号', n))).toEqual([
+      '1234',
+      '567890',
+      '1',
+    ]);
   });
 
   it('writes the 喪失届 and the 賞与支払届 from their forms', () => {
@@ -165,7 +179,10 @@ describe(buildFormXml.name, () => {
 
   it('escapes user text: markup in 備考 and in the office name round-trips as text and injects nothing', () => {
     const text = '<備考>&amp; "x" </P1_備考xその他><injected/>';
-    const xml = build('shaho-shutoku', { form: { ...VALID_FORMS['shaho-shutoku'], otherRemarks: text }, office: { ...OFFICE, name: text } });
+    const xml = build('shaho-shutoku', {
+      form: { ...VALID_FORMS['shaho-shutoku'], otherRemarks: text },
+      office: { ...OFFICE, name: text },
+    });
     const page = ['G00005-A-330522-001_1', 'P1_G00005-A-330522-001_1'];
     expect(at(xml, ...page, 'P1_備考xその他')).toBe(text);
     expect(at(xml, ...page, 'P1_備考x該当xその他')).toBe('1');

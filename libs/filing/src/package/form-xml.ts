@@ -50,10 +50,53 @@ const isAbsent = (v: unknown): boolean => v === undefined || v === null || v ===
 
 /** JIS X 0401 都道府県コード by name: the 都道府県コード of a 事業所整理記号 when the office gives only its address (unverified that 日本年金機構 numbers them the same way). */
 const PREFECTURES = [
-  '北海道', '青森県', '岩手県', '宮城県', '秋田県', '山形県', '福島県', '茨城県', '栃木県', '群馬県', '埼玉県', '千葉県', '東京都', '神奈川県',
-  '新潟県', '富山県', '石川県', '福井県', '山梨県', '長野県', '岐阜県', '静岡県', '愛知県', '三重県', '滋賀県', '京都府', '大阪府', '兵庫県',
-  '奈良県', '和歌山県', '鳥取県', '島根県', '岡山県', '広島県', '山口県', '徳島県', '香川県', '愛媛県', '高知県', '福岡県', '佐賀県', '長崎県',
-  '熊本県', '大分県', '宮崎県', '鹿児島県', '沖縄県',
+  '北海道',
+  '青森県',
+  '岩手県',
+  '宮城県',
+  '秋田県',
+  '山形県',
+  '福島県',
+  '茨城県',
+  '栃木県',
+  '群馬県',
+  '埼玉県',
+  '千葉県',
+  '東京都',
+  '神奈川県',
+  '新潟県',
+  '富山県',
+  '石川県',
+  '福井県',
+  '山梨県',
+  '長野県',
+  '岐阜県',
+  '静岡県',
+  '愛知県',
+  '三重県',
+  '滋賀県',
+  '京都府',
+  '大阪府',
+  '兵庫県',
+  '奈良県',
+  '和歌山県',
+  '鳥取県',
+  '島根県',
+  '岡山県',
+  '広島県',
+  '山口県',
+  '徳島県',
+  '香川県',
+  '愛媛県',
+  '高知県',
+  '福岡県',
+  '佐賀県',
+  '長崎県',
+  '熊本県',
+  '大分県',
+  '宮崎県',
+  '鹿児島県',
+  '沖縄県',
 ];
 
 function officeIncomplete(key: string, what: string): EgovPackageError {
@@ -64,7 +107,7 @@ function officeIncomplete(key: string, what: string): EgovPackageError {
 export function pensionOfficeCodeParts(office: PackageOffice): { prefecture: string; district: string; office: string } {
   const raw = office.pensionOfficeCode;
   if (typeof raw !== 'string' || raw.trim() === '') throw officeIncomplete('pensionOfficeCode', 'is missing, and the form needs it');
-  const parts = raw.trim().split(/[-－‐ 　]+/u);
+  const parts = raw.trim().split(/[-－‐\s\u3000]+/u);
   let prefecture: string | undefined;
   let district: string;
   let mark: string;
@@ -84,7 +127,8 @@ export function pensionOfficeCodeParts(office: PackageOffice): { prefecture: str
   }
   if (!/^(0[1-9]|[1-3][0-9]|4[0-7])$/.test(prefecture)) throw officeIncomplete('prefectureCode', 'must be a 都道府県コード 01-47');
   if (!/^[0-9]{2}$/.test(district)) throw officeIncomplete('pensionOfficeCode', 'must start with a 2-digit 郡市区記号');
-  if (Array.from(mark).length > 4 || mark === '') throw officeIncomplete('pensionOfficeCode', 'must end with a 事業所記号 of 1 to 4 characters');
+  if (Array.from(mark).length > 4 || mark === '')
+    throw officeIncomplete('pensionOfficeCode', 'must end with a 事業所記号 of 1 to 4 characters');
   return { prefecture, district, office: mark };
 }
 
@@ -136,7 +180,12 @@ function resolve(ctx: Context, v: EgovValue): string {
     case 'const':
       return v.value;
     case 'submitted':
-      return eraPart(ctx.submittedIso, v.part, ctx.eraCodes, (what) => new EgovPackageError('egov_package_invalid_input', `createdAt ${what}`));
+      return eraPart(
+        ctx.submittedIso,
+        v.part,
+        ctx.eraCodes,
+        (what) => new EgovPackageError('egov_package_invalid_input', `createdAt ${what}`),
+      );
     case 'flag':
       return isAbsent(ctx.form[v.field]) ? '0' : '1';
     case 'join':
@@ -154,7 +203,8 @@ function resolve(ctx: Context, v: EgovValue): string {
         if (REQUIRED_OFFICE_KEYS.has(v.key)) throw officeIncomplete(v.key, 'is missing, and the form needs it');
         return '';
       }
-      if (typeof value !== 'string') throw new EgovPackageError('egov_package_invalid_input', `office.${v.key} must be a string`, `office.${v.key}`);
+      if (typeof value !== 'string')
+        throw new EgovPackageError('egov_package_invalid_input', `office.${v.key} must be a string`, `office.${v.key}`);
       assertXmlText(value, `office.${v.key}`);
       return slice(value, v.slice);
     }

@@ -82,7 +82,21 @@ describe(buildKouseiXml.name, () => {
   });
 
   it('writes 申請者情報 and 連絡先情報 with the 13 items in order, the contact defaulting to the applicant', () => {
-    const items = ['氏名', '氏名フリガナ', '役職', '法人団体名', '法人団体名フリガナ', '部門名', '部門名フリガナ', '郵便番号', '住所', '住所フリガナ', '電話番号', 'FAX番号', '電子メールアドレス'];
+    const items = [
+      '氏名',
+      '氏名フリガナ',
+      '役職',
+      '法人団体名',
+      '法人団体名フリガナ',
+      '部門名',
+      '部門名フリガナ',
+      '郵便番号',
+      '住所',
+      '住所フリガナ',
+      '電話番号',
+      'FAX番号',
+      '電子メールアドレス',
+    ];
     for (const name of ['申請者情報', '連絡先情報']) {
       const p = elements(doc, name)[0];
       expect(childNames(p)).toEqual(items);
@@ -107,7 +121,10 @@ describe(buildKouseiXml.name, () => {
   it('writes 提出先情報 (識別子 when known) and 法人番号 under その他', () => {
     const d = parseXml(
       buildKouseiXml(
-        { ...packageInput('koyo-shutoku', { submitTo: { id: '49511000010000000003658', name: '北海道,札幌公共職業安定所' } }), office: { corporateNumber: '1234567890123' } },
+        {
+          ...packageInput('koyo-shutoku', { submitTo: { id: '49511000010000000003658', name: '北海道,札幌公共職業安定所' } }),
+          office: { corporateNumber: '1234567890123' },
+        },
         FILES,
       ),
     );

@@ -47,7 +47,10 @@ export const ARRIVE_ID_RE = /^[0-9]{16,18}$/;
  *
  * Holds no form data: in particular never the 個人番号.
  */
-export type KouseiXmlInput = Pick<PackageInput, 'procedure' | 'applicant' | 'submitTo' | 'procId' | 'applyType' | 'firstArriveId' | 'contact'> & {
+export type KouseiXmlInput = Pick<
+  PackageInput,
+  'procedure' | 'applicant' | 'submitTo' | 'procId' | 'applyType' | 'firstArriveId' | 'contact'
+> & {
   readonly office?: Pick<PackageOffice, 'corporateNumber'>;
 };
 
@@ -163,7 +166,13 @@ export function kouseiXml(spec: KouseiSpec): string {
           {
             name: '管理情報',
             children: [
-              { name: '手続番号', children: [{ name: '受付行政機関ID', text: spec.agencyId }, { name: '手続ID', text: spec.procId }] },
+              {
+                name: '手続番号',
+                children: [
+                  { name: '受付行政機関ID', text: spec.agencyId },
+                  { name: '手続ID', text: spec.procId },
+                ],
+              },
               text('手続名称', spec.procName, 'procName', true),
               { name: '初回受付番号', text: spec.firstArriveId ?? '' },
               { name: '申請種別', text: spec.applyType },
@@ -180,12 +189,18 @@ export function kouseiXml(spec: KouseiSpec): string {
           ...attachments,
           {
             name: '手数料情報',
-            children: [1, 2, 3, 4, 5, 6].map((n) => ({ name: `手数料${n}`, children: empty('手数料識別子', '略科目コード', '略科目名', '振込金額') })),
+            children: [1, 2, 3, 4, 5, 6].map((n) => ({
+              name: `手数料${n}`,
+              children: empty('手数料識別子', '略科目コード', '略科目名', '振込金額'),
+            })),
           },
           { name: '通信欄', text: '' },
           {
             name: '府省照会情報',
-            children: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((n) => ({ name: `府省照会${n}`, children: empty('府省照会情報ラベル', '府省照会情報') })),
+            children: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((n) => ({
+              name: `府省照会${n}`,
+              children: empty('府省照会情報ラベル', '府省照会情報'),
+            })),
           },
           {
             name: '提出先情報',

@@ -70,7 +70,9 @@ describe(buildPackage.name, () => {
     });
 
     it('unzips to <proc_id>/kousei.xml, the 申請書 XML and the attachments, in that order', () => {
-      const names = ['kousei.xml', formFile(code), '雇用契約書（写し）.pdf', '写真.jpg', 'empty.txt'].map((n) => `${EGOV_PROCEDURES[code].procId}/${n}`);
+      const names = ['kousei.xml', formFile(code), '雇用契約書（写し）.pdf', '写真.jpg', 'empty.txt'].map(
+        (n) => `${EGOV_PROCEDURES[code].procId}/${n}`,
+      );
       expect(entries.map((e) => e.name)).toEqual(names);
       expect(pkg.files).toEqual(names);
     });
@@ -163,7 +165,9 @@ describe(buildPackage.name, () => {
     ]);
     // Each name still holds its own bytes, and kousei.xml lists the new names.
     entries.slice(2).forEach((e, i) => expect(e.data.equals(bytes(50 + i, i))).toBe(true));
-    const listed = elements(parseXml(entry(entries, 'kousei.xml').data), '添付書類属性情報').map((e) => onlyText(e, '添付書類ファイル名称'));
+    const listed = elements(parseXml(entry(entries, 'kousei.xml').data), '添付書類属性情報').map((e) =>
+      onlyText(e, '添付書類ファイル名称'),
+    );
     expect(listed).toEqual(entries.slice(2).map((e) => e.name));
     expect(parseXml(entry(entries, 'kousei.xml').data).documentElement!.tagName).toBe('DataRoot');
   });
@@ -356,7 +360,13 @@ describe(buildPackage.name, () => {
       const signer = fakeSigner(signature);
       const pkg = await buildPackage(input(), { signer, createdAt: CREATED_AT });
       const entries = await unzipBare(pkg.zip);
-      expect(entries.map((e) => e.name)).toEqual(['kousei.xml', '495013521019030837_01.xml', '契約書.pdf', '契約書_2.pdf', 'signature.xml']);
+      expect(entries.map((e) => e.name)).toEqual([
+        'kousei.xml',
+        '495013521019030837_01.xml',
+        '契約書.pdf',
+        '契約書_2.pdf',
+        'signature.xml',
+      ]);
       expect(pkg.files).toEqual(entries.map((e) => `${pkg.procId}/${e.name}`));
       const kousei = parseXml(entry(entries, 'kousei.xml').data);
       expect(onlyText(kousei, '署名情報')).toBe('fake');

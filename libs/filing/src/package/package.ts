@@ -225,7 +225,13 @@ function proxyAttachment(proxy: NonNullable<PackageInput['proxyCertificate']>): 
   }
   const lower = proxy.fileName.toLowerCase();
   const contentType = lower.endsWith('.pdf') ? 'application/pdf' : lower.endsWith('.xml') ? 'application/xml' : 'application/octet-stream';
-  return { fileName: proxy.fileName, contentType, size: proxy.data.length, title: PROXY_CERTIFICATE_TITLE, open: () => Readable.from([proxy.data]) };
+  return {
+    fileName: proxy.fileName,
+    contentType,
+    size: proxy.data.length,
+    title: PROXY_CERTIFICATE_TITLE,
+    open: () => Readable.from([proxy.data]),
+  };
 }
 
 /** Signs (when asked) and zips the files into `<procId>/`. */
@@ -293,7 +299,8 @@ export async function buildPackage(input: PackageInput, options: BuildPackageOpt
     } else {
       sha256 = await digestAttachment(a, path);
     }
-    if (a.title !== undefined && typeof a.title !== 'string') throw new EgovPackageError('egov_package_invalid_input', `${path}.title must be a string`, path);
+    if (a.title !== undefined && typeof a.title !== 'string')
+      throw new EgovPackageError('egov_package_invalid_input', `${path}.title must be a string`, path);
     infos.push({ fileName: names[i], contentType: a.contentType, size: a.size, sha256, ...(a.title ? { title: a.title } : {}) });
   }
 
@@ -343,7 +350,14 @@ export async function buildWithdrawalPackage(input: WithdrawalInput): Promise<Eg
           { name: '到達番号', text: input.arriveId },
           { name: '手続名称', text: input.procName },
           { name: '申請者氏名', text: input.applicant.name },
-          { name: '依頼年月日', children: [{ name: '年', text: year }, { name: '月', text: month }, { name: '日', text: day }] },
+          {
+            name: '依頼年月日',
+            children: [
+              { name: '年', text: year },
+              { name: '月', text: month },
+              { name: '日', text: day },
+            ],
+          },
           { name: '理由', text: input.reason },
         ],
       },

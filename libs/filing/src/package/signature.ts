@@ -80,7 +80,8 @@ function elementById(doc: Document, id: string): Element {
   return found[0];
 }
 
-const c14n = (node: Element): string => new C14nCanonicalization().process(node as unknown as Parameters<C14nCanonicalization['process']>[0], {});
+const c14n = (node: Element): string =>
+  new C14nCanonicalization().process(node as unknown as Parameters<C14nCanonicalization['process']>[0], {});
 const sha256 = (data: string | Buffer): string => new Sha256().getHash(data);
 
 /** `yyyyMMddHHmmss` in JST. */
@@ -107,7 +108,6 @@ function reference(uri: string, digest: string, transform: boolean): string {
  * fixes the Signature Id (for byte-identical tests).
  */
 export function createXmlDsigSigner(key: SignerKey, now?: Date | (() => Date)): PackageSigner {
-
   try {
     const cert = new X509Certificate(key.certificatePem);
     const priv = createPrivateKey(key.privateKeyPem);
@@ -208,7 +208,8 @@ export function verifyPackageSignature(files: readonly PackageFile[]): Signature
       const uri = ref.getAttribute('URI') ?? '';
       if (covered.has(uri)) return { ok: false, reason: `${uri} is referenced twice` };
       covered.add(uri);
-      if (one(ref, 'DigestMethod').getAttribute('Algorithm') !== SHA256_ALGORITHM) return { ok: false, reason: `${uri} is not digested with SHA-256` };
+      if (one(ref, 'DigestMethod').getAttribute('Algorithm') !== SHA256_ALGORITHM)
+        return { ok: false, reason: `${uri} is not digested with SHA-256` };
       const digest = one(ref, 'DigestValue').textContent?.trim() ?? '';
       const transforms = childrenNS(ref, 'Transforms');
       let actual: string;
