@@ -1,8 +1,10 @@
 import { toEra } from '@charlotte/procedures';
 
 /**
- * Dates in the government XML: an era code followed by YYMMDD (era year,
- * month, day, two digits each). 1990-04-01 is 平成2年4月1日 → '7' + '020401'
+ * Era dates of the government forms: an era code followed by YYMMDD (era year,
+ * month, day, two digits each); the 申請書 XML writes the parts into separate
+ * 元号/年/月/日 (雇用保険: 年号/年/月/日) elements (form-xml.ts).
+ * 1990-04-01 is 平成2年4月1日 → '7' + '020401'
  * on a pension form.
  *
  * Two code sets:
