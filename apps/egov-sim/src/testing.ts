@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import * as forge from 'node-forge';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as yauzl from 'yauzl';
@@ -125,9 +126,10 @@ export async function unzip(zip: Buffer): Promise<Map<string, Buffer>> {
 // --- certificates -------------------------------------------------------------------
 
 /**
- * A self-signed test certificate and its key (PEM), made with `openssl req -x509`
- * and cached in os.tmpdir(). `kind`: 'rsa' (valid 10 years), 'expired' (RSA,
- * validity in the past), 'ec' (a P-256 key: not RSA).
+ * A self-signed test certificate and its key (PEM), cached in os.tmpdir().
+ * 'rsa' (RSA 2048, 10 years) and 'ec' (a P-256 key: not RSA) are made with
+ * `openssl req -x509`; 'expired' (RSA, valid 2020-2021 only) with node-forge,
+ * because OpenSSL 3.0's `req` cannot set a start date in the past.
  */
 export function testCertificate(kind: 'rsa' | 'expired' | 'ec' = 'rsa'): SigningKey {
   const dir = join(tmpdir(), 'egov-sim-test-certs');
@@ -135,14 +137,27 @@ export function testCertificate(kind: 'rsa' | 'expired' | 'ec' = 'rsa'): Signing
   const key = join(dir, `${kind}.key.pem`);
   const cert = join(dir, `${kind}.cert.pem`);
   if (!existsSync(key) || !existsSync(cert)) {
-    const subj = '/C=JP/O=egov-sim test/CN=egov-sim signer';
-    const keyArgs = kind === 'ec' ? ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256'] : ['-newkey', 'rsa:2048'];
-    const validity = kind === 'expired' ? ['-not_before', '20200101000000Z', '-not_after', '20210101000000Z'] : ['-days', '3650'];
     const tmpKey = `${key}.${process.pid}.tmp`;
     const tmpCert = `${cert}.${process.pid}.tmp`;
-    execFileSync('openssl', ['req', '-x509', ...keyArgs, '-nodes', '-keyout', tmpKey, '-out', tmpCert, '-subj', subj, ...validity, '-sha256'], { stdio: 'pipe' });
-    execFileSync('mv', [tmpKey, key]);
-    execFileSync('mv', [tmpCert, cert]);
+    if (kind === 'expired') {
+      const keys = forge.pki.rsa.generateKeyPair(2048);
+      const c = forge.pki.createCertificate();
+      c.publicKey = keys.publicKey;
+      c.serialNumber = '01';
+      c.validity.notBefore = new Date('2020-01-01T00:00:00Z');
+      c.validity.notAfter = new Date('2021-01-01T00:00:00Z');
+      const attrs = [{ name: 'commonName', value: 'egov-sim expired signer' }];
+      c.setSubject(attrs);
+      c.setIssuer(attrs);
+      c.sign(keys.privateKey, forge.md.sha256.create());
+      writeFileSync(tmpKey, forge.pki.privateKeyToPem(keys.privateKey));
+      writeFileSync(tmpCert, forge.pki.certificateToPem(c));
+    } else {
+      const keyArgs = kind === 'ec' ? ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256'] : ['-newkey', 'rsa:2048'];
+      execFileSync('openssl', ['req', '-x509', ...keyArgs, '-nodes', '-keyout', tmpKey, '-out', tmpCert, '-subj', '/C=JP/O=egov-sim test/CN=egov-sim signer', '-days', '3650', '-sha256'], { stdio: 'pipe' });
+    }
+    renameSync(tmpKey, key);
+    renameSync(tmpCert, cert);
   }
   return { privateKeyPem: readFileSync(key, 'utf8'), certificatePem: readFileSync(cert, 'utf8') };
 }
