@@ -126,34 +126,35 @@ export async function unzip(zip: Buffer): Promise<Map<string, Buffer>> {
 // --- certificates -------------------------------------------------------------------
 
 /**
- * A self-signed test certificate and its key (PEM), cached in os.tmpdir().
- * 'rsa' (RSA 2048, 10 years) and 'ec' (a P-256 key: not RSA) are made with
- * `openssl req -x509`; 'expired' (RSA, valid 2020-2021 only) with node-forge,
- * because OpenSSL 3.0's `req` cannot set a start date in the past.
+ * A self-signed test certificate and its key (PEM), cached in os.tmpdir()
+ * (directory egov-sim-test-certs-v2). 'rsa' (RSA 2048, valid 2020-2099, so that
+ * manual clocks in the past still see it valid) and 'expired' (RSA, valid
+ * 2020-2021 only) are made with node-forge, because OpenSSL 3.0's `req` cannot
+ * set a start date in the past; 'ec' (a P-256 key: not RSA) with `openssl req -x509`.
  */
 export function testCertificate(kind: 'rsa' | 'expired' | 'ec' = 'rsa'): SigningKey {
-  const dir = join(tmpdir(), 'egov-sim-test-certs');
+  const dir = join(tmpdir(), 'egov-sim-test-certs-v2');
   mkdirSync(dir, { recursive: true });
   const key = join(dir, `${kind}.key.pem`);
   const cert = join(dir, `${kind}.cert.pem`);
   if (!existsSync(key) || !existsSync(cert)) {
     const tmpKey = `${key}.${process.pid}.tmp`;
     const tmpCert = `${cert}.${process.pid}.tmp`;
-    if (kind === 'expired') {
+    if (kind !== 'ec') {
       const keys = forge.pki.rsa.generateKeyPair(2048);
       const c = forge.pki.createCertificate();
       c.publicKey = keys.publicKey;
-      c.serialNumber = '01';
+      c.serialNumber = kind === 'rsa' ? '01' : '02';
       c.validity.notBefore = new Date('2020-01-01T00:00:00Z');
-      c.validity.notAfter = new Date('2021-01-01T00:00:00Z');
-      const attrs = [{ name: 'commonName', value: 'egov-sim expired signer' }];
+      c.validity.notAfter = new Date(kind === 'rsa' ? '2099-12-31T00:00:00Z' : '2021-01-01T00:00:00Z');
+      const attrs = [{ name: 'commonName', value: `egov-sim ${kind} signer` }];
       c.setSubject(attrs);
       c.setIssuer(attrs);
       c.sign(keys.privateKey, forge.md.sha256.create());
       writeFileSync(tmpKey, forge.pki.privateKeyToPem(keys.privateKey));
       writeFileSync(tmpCert, forge.pki.certificateToPem(c));
     } else {
-      const keyArgs = kind === 'ec' ? ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256'] : ['-newkey', 'rsa:2048'];
+      const keyArgs = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256'];
       execFileSync('openssl', ['req', '-x509', ...keyArgs, '-nodes', '-keyout', tmpKey, '-out', tmpCert, '-subj', '/C=JP/O=egov-sim test/CN=egov-sim signer', '-days', '3650', '-sha256'], { stdio: 'pipe' });
     }
     renameSync(tmpKey, key);
