@@ -64,7 +64,14 @@ export async function handleApi(ctx: SimContext, req: SimRequest, path: string):
   }
   if (!found) {
     if (allowed.length > 0) {
-      return problem(405, 'method-not-allowed', 'Method Not Allowed', `${req.method} は使えません / method not allowed`, { instance: API_PREFIX + path }, { allow: [...new Set(allowed)].join(', ') });
+      return problem(
+        405,
+        'method-not-allowed',
+        'Method Not Allowed',
+        `${req.method} は使えません / method not allowed`,
+        { instance: API_PREFIX + path },
+        { allow: [...new Set(allowed)].join(', ') },
+      );
     }
     throw notFound();
   }
@@ -90,11 +97,21 @@ function safeDecode(segment: string): string {
 function authenticate(ctx: SimContext, req: SimRequest): string {
   const m = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(req.headers.authorization ?? '');
   if (!m) {
-    throw new HttpError({ status: 401, headers: { 'www-authenticate': 'Bearer realm="egov-sim", error="invalid_request", error_description="access token required"' }, body: '' });
+    throw new HttpError({
+      status: 401,
+      headers: { 'www-authenticate': 'Bearer realm="egov-sim", error="invalid_request", error_description="access token required"' },
+      body: '',
+    });
   }
   const account = accessTokenSubject(ctx, m[1]);
   if (!account) {
-    throw new HttpError({ status: 401, headers: { 'www-authenticate': 'Bearer realm="egov-sim", error="invalid_token", error_description="the access token is invalid or expired"' }, body: '' });
+    throw new HttpError({
+      status: 401,
+      headers: {
+        'www-authenticate': 'Bearer realm="egov-sim", error="invalid_token", error_description="the access token is invalid or expired"',
+      },
+      body: '',
+    });
   }
   return account;
 }
@@ -124,7 +141,8 @@ function body<T>(call: Call, schema: SpecSchemaName): T {
     throw bad(call.instance, 'リクエスト本文が JSON として解析できません / the body is not valid JSON.');
   }
   const v = validateAgainstSpec(schema, value);
-  if (!v.valid) throw bad(call.instance, `リクエストの形式が仕様と異なります / the request does not match the specification: ${v.errors.join('; ')}`);
+  if (!v.valid)
+    throw bad(call.instance, `リクエストの形式が仕様と異なります / the request does not match the specification: ${v.errors.join('; ')}`);
   return value as T;
 }
 
@@ -151,7 +169,9 @@ function packageProblem(call: Call, checked: CheckedPackage, withdraw = false): 
 }
 
 function stateRefused(call: Call, content: string, withdraw = false): HttpError {
-  const item = withdraw ? { file_name: '-', item: 'arrive_id', content } : { form_name: '-', attached_file_name: '-', file_name: '-', item: 'arrive_id', content };
+  const item = withdraw
+    ? { file_name: '-', item: 'arrive_id', content }
+    : { form_name: '-', attached_file_name: '-', file_name: '-', item: 'arrive_id', content };
   return bad(call.instance, content, { report_list: [item] });
 }
 
@@ -170,7 +190,8 @@ function packageContext(call: Call, endpoint: PackageEndpoint, procId: string, a
 
 async function getProcedure(call: Call): Promise<Reply> {
   const [procId] = call.params;
-  if (!/^[0-9A-Za-z]{16}$/.test(procId)) throw bad(call.instance, '手続識別子は 16 桁の英数字です / proc_id must be 16 alphanumeric characters.');
+  if (!/^[0-9A-Za-z]{16}$/.test(procId))
+    throw bad(call.instance, '手続識別子は 16 桁の英数字です / proc_id must be 16 alphanumeric characters.');
   const proc = findProcedure(procId);
   if (!proc) throw notFound();
   const zip = await skeletonZip(proc);
@@ -195,7 +216,11 @@ export async function skeletonZip(proc: ProcedureDef): Promise<Buffer> {
     `<?xml version="1.0" encoding="UTF-8"?>\n<!-- egov-sim placeholder stylesheet for ${id}: the real one renders the form -->\n<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform"/>\n`;
   const dir = `${proc.procId}/`;
   return zipEntries({
-    [`${dir}${KOUSEI_FILE_NAME}`]: kouseiXml({ proc, applyType: proc.procId === '9990000000000003' ? APPLY_TYPE.withdrawal : APPLY_TYPE.new, applicant: { 氏名: '' } }),
+    [`${dir}${KOUSEI_FILE_NAME}`]: kouseiXml({
+      proc,
+      applyType: proc.procId === '9990000000000003' ? APPLY_TYPE.withdrawal : APPLY_TYPE.new,
+      applicant: { 氏名: '' },
+    }),
     [`${dir}${KOUSEI_FORM_ID}.xsl`]: xsl(KOUSEI_FORM_ID),
     [`${dir}${proc.formFileName}`]: formXml(proc),
     [`${dir}${proc.formId}.xsl`]: xsl(proc.formId),
@@ -220,7 +245,10 @@ async function apply(call: Call): Promise<Reply> {
     original = call.ctx.state.findCase(call.account, info.firstArriveId) as SimCase;
     const last = call.ctx.state.latestCorrection(original);
     if (original.status !== EGOV_STATUS.correctionRequested || last?.correct_type !== '再提出' || last.correctCompletedAtMs !== undefined) {
-      throw stateRefused(call, `到達番号 ${original.arrive_id} の申請は再提出を求められていません / no resubmission was asked for this case.`);
+      throw stateRefused(
+        call,
+        `到達番号 ${original.arrive_id} の申請は再提出を求められていません / no resubmission was asked for this case.`,
+      );
     }
   }
   const caseInfo = {
@@ -241,7 +269,14 @@ async function apply(call: Call): Promise<Reply> {
       call.account,
       info.procId,
       caseInfo,
-      { file_name: info.fileName, size: info.size, entries: info.entries, apply_type: info.applyType, signed: info.signed, form_text: info.formText },
+      {
+        file_name: info.fileName,
+        size: info.size,
+        entries: info.entries,
+        apply_type: info.applyType,
+        signed: info.signed,
+        form_text: info.formText,
+      },
       original?.arrive_id,
     );
     if (original) {
@@ -319,14 +354,18 @@ function applyLists(call: Call): Reply {
   let offset = 0;
   if (sendNumber !== null) {
     // 送信番号 only: it names a bulk submission (POST /bulk-apply), which the simulator does not serve.
-    if (LIST_PARAMS.slice(1).some((k) => q.has(k))) throw bad(call.instance, '送信番号と期間は同時に指定できません / give send_number alone.');
+    if (LIST_PARAMS.slice(1).some((k) => q.has(k)))
+      throw bad(call.instance, '送信番号と期間は同時に指定できません / give send_number alone.');
     if (!/^\d{18}$/.test(sendNumber)) throw bad(call.instance, '送信番号は 18 桁の数字です / send_number must be 18 digits.');
     mine = [];
   } else {
     const fromRaw = q.get('date_from');
     const toRaw = q.get('date_to');
     if (fromRaw === null || toRaw === null) {
-      throw bad(call.instance, 'date_from と date_to を指定してください（または send_number）/ give date_from and date_to (or send_number).');
+      throw bad(
+        call.instance,
+        'date_from と date_to を指定してください（または send_number）/ give date_from and date_to (or send_number).',
+      );
     }
     const from = parseDay(call, 'date_from', fromRaw);
     const to = parseDay(call, 'date_to', toRaw) + 86400_000;
@@ -448,16 +487,30 @@ async function amend(call: Call): Promise<Reply> {
   const c = requireCase(call, b.arrive_id);
   const last = call.ctx.state.latestCorrection(c);
   if (c.status !== EGOV_STATUS.correctionRequested || !last || last.correctCompletedAtMs !== undefined) {
-    throw stateRefused(call, `到達番号 ${c.arrive_id} の申請は補正を求められていません（${c.status}）/ no correction is pending for this case.`);
+    throw stateRefused(
+      call,
+      `到達番号 ${c.arrive_id} の申請は補正を求められていません（${c.status}）/ no correction is pending for this case.`,
+    );
   }
   if (last.correct_type !== '部分補正') {
-    throw stateRefused(call, `補正種別が「${last.correct_type}」のため、補正データ送信は使えません。申請データ送信（申請種別 再提出）を使ってください / resubmit with POST /apply.`);
+    throw stateRefused(
+      call,
+      `補正種別が「${last.correct_type}」のため、補正データ送信は使えません。申請データ送信（申請種別 再提出）を使ってください / resubmit with POST /apply.`,
+    );
   }
   const checked = await checkPackage(b.send_file, packageContext(call, 'amend', c.proc_id, c.arrive_id));
   if (!checked.info) throw packageProblem(call, checked);
   const now = call.ctx.state.now();
   const info = checked.info;
-  c.packages.push({ file_name: info.fileName, size: info.size, entries: info.entries, receivedAtMs: now, apply_type: info.applyType, signed: info.signed, form_text: info.formText });
+  c.packages.push({
+    file_name: info.fileName,
+    size: info.size,
+    entries: info.entries,
+    receivedAtMs: now,
+    apply_type: info.applyType,
+    signed: info.signed,
+    form_text: info.formText,
+  });
   last.correctCompletedAtMs = now;
   call.ctx.state.setStatus(c, EGOV_STATUS.underReview, now);
   c.reviewStartedAtMs = now;
@@ -473,13 +526,24 @@ async function withdraw(call: Call): Promise<Reply> {
   const b = body<CaseBody>(call, 'apply_withdraw_request');
   const c = requireCase(call, b.arrive_id);
   if (!WITHDRAWABLE.includes(c.status)) {
-    throw stateRefused(call, `到達番号 ${c.arrive_id} の申請は取り下げられません（${c.status}）/ this case can no longer be withdrawn.`, true);
+    throw stateRefused(
+      call,
+      `到達番号 ${c.arrive_id} の申請は取り下げられません（${c.status}）/ this case can no longer be withdrawn.`,
+      true,
+    );
   }
   const checked = await checkPackage(b.send_file, packageContext(call, 'withdraw', '', c.arrive_id));
   if (!checked.info) throw packageProblem(call, checked, true);
   const now = call.ctx.state.now();
   const info = checked.info;
-  c.packages.push({ file_name: info.fileName, size: info.size, entries: info.entries, receivedAtMs: now, apply_type: info.applyType, signed: info.signed });
+  c.packages.push({
+    file_name: info.fileName,
+    size: info.size,
+    entries: info.entries,
+    receivedAtMs: now,
+    apply_type: info.applyType,
+    signed: info.signed,
+  });
   c.pendingCorrection = undefined;
   c.withdrawn = { reason: info.withdrawalReason ?? '', atMs: now };
   call.ctx.state.addNotice(c, '取下げ', '取下げ依頼の受付について', `到達番号 ${c.arrive_id} の申請の取下げ依頼を受け付けました。`, now);
@@ -517,7 +581,12 @@ async function getOfficialDocument(call: Call): Promise<Reply> {
     call,
     '公文書取得',
     { file_data: zip.toString('base64'), file_name_list: names.map((file_name) => ({ file_name })) },
-    { _links: { self: `${call.ctx.apiBase}/official_document/${c.arrive_id}/${doc.notice_sub_id}`, complete: `${call.ctx.apiBase}/official_document` } },
+    {
+      _links: {
+        self: `${call.ctx.apiBase}/official_document/${c.arrive_id}/${doc.notice_sub_id}`,
+        complete: `${call.ctx.apiBase}/official_document`,
+      },
+    },
   );
 }
 
@@ -544,4 +613,3 @@ function completeOfficialDocument(call: Call): Reply {
     file_name_list: [{ file_name: `${stem}.pdf` }, { file_name: `${stem}.xml` }],
   });
 }
-

@@ -1,4 +1,12 @@
-import { CORRECT_TYPES, FAILURE_KINDS, type CorrectType, type CorrectionRule, type FailureKind, type FailurePlan, type FailureRule } from './types';
+import {
+  CORRECT_TYPES,
+  FAILURE_KINDS,
+  type CorrectType,
+  type CorrectionRule,
+  type FailureKind,
+  type FailurePlan,
+  type FailureRule,
+} from './types';
 
 /**
  * Validates a failure plan coming from options, the EGOV_SIM_FAILURES

@@ -55,7 +55,13 @@ export function problem(
   return {
     status,
     headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
-    body: JSON.stringify({ title: cap(title), detail: cap(detail), type: PROBLEM_BASE + slug, instance: cap(typeof instance === 'string' && instance ? instance : '/'), ...rest }),
+    body: JSON.stringify({
+      title: cap(title),
+      detail: cap(detail),
+      type: PROBLEM_BASE + slug,
+      instance: cap(typeof instance === 'string' && instance ? instance : '/'),
+      ...rest,
+    }),
   };
 }
 

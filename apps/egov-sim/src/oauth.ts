@@ -1,17 +1,6 @@
 import { createHash, createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { SimContext } from './context';
-import {
-  escapeHtml,
-  formBody,
-  html,
-  HttpError,
-  json,
-  mediaType,
-  oauthError,
-  redirect,
-  type Reply,
-  type SimRequest,
-} from './http';
+import { escapeHtml, formBody, html, HttpError, json, mediaType, oauthError, redirect, type Reply, type SimRequest } from './http';
 import { randomToken, type TokenRecord } from './state';
 
 /**

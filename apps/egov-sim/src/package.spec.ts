@@ -77,7 +77,13 @@ describe('checkPackage (strict, real structure)', () => {
   it('accepts the real structure, unsigned (optional-gbiz), and reads the kousei', async () => {
     const sut = await checkPackage(await validPackage(PROC), ctx());
     expect(sut.report).toEqual([]);
-    expect(sut.info).toMatchObject({ procId: PROC, applyType: '新規申請', applicantName: '山田　太郎', signed: false, formNames: ['健康保険・厚生年金保険被保険者資格喪失届'] });
+    expect(sut.info).toMatchObject({
+      procId: PROC,
+      applyType: '新規申請',
+      applicantName: '山田　太郎',
+      signed: false,
+      formNames: ['健康保険・厚生年金保険被保険者資格喪失届'],
+    });
     expect(sut.info!.entries.sort()).toEqual([`${PROC}/${FORM}_01.xml`, `${PROC}/kousei.xml`]);
   });
 
@@ -87,16 +93,40 @@ describe('checkPackage (strict, real structure)', () => {
 
   it.each([
     ['手続ID ≠ proc_id', { kousei: (x: string) => x.replace(`<手続ID>${PROC}`, '<手続ID>4950013520733000') }, '手続ID'],
-    ['申請書属性情報 様式ID of another form', { kousei: (x: string) => x.replace(`<申請書様式ID>${FORM}`, '<申請書様式ID>495013520733030526') }, '申請書様式ID'],
-    ['申請書 DataRoot 様式ID of another form', { form: (x: string) => x.replace(`<様式ID>${FORM}`, '<様式ID>495013520733030526') }, '様式ID'],
-    ['申請書 file name not {様式ID}_01.xml', { kousei: (x: string) => x.replace(`<申請書ファイル名称>${FORM}_01.xml`, '<申請書ファイル名称>form.xml') }, '申請書ファイル名称'],
-    ['elements out of order (申請種別 before 初回受付番号)', { kousei: (x: string) => x.replace(/(<初回受付番号\/>)\n(<申請種別>新規申請<\/申請種別>)/, '$2\n$1') }, '構成情報'],
+    [
+      '申請書属性情報 様式ID of another form',
+      { kousei: (x: string) => x.replace(`<申請書様式ID>${FORM}`, '<申請書様式ID>495013520733030526') },
+      '申請書様式ID',
+    ],
+    [
+      '申請書 DataRoot 様式ID of another form',
+      { form: (x: string) => x.replace(`<様式ID>${FORM}`, '<様式ID>495013520733030526') },
+      '様式ID',
+    ],
+    [
+      '申請書 file name not {様式ID}_01.xml',
+      { kousei: (x: string) => x.replace(`<申請書ファイル名称>${FORM}_01.xml`, '<申請書ファイル名称>form.xml') },
+      '申請書ファイル名称',
+    ],
+    [
+      'elements out of order (申請種別 before 初回受付番号)',
+      { kousei: (x: string) => x.replace(/(<初回受付番号\/>)\n(<申請種別>新規申請<\/申請種別>)/, '$2\n$1') },
+      '構成情報',
+    ],
     ['構成情報 without ID', { kousei: (x: string) => x.replace('<構成情報 ID="構成情報">', '<構成情報>') }, '構成情報'],
     ['an unknown element in 構成情報', { kousei: (x: string) => x.replace('<通信欄/>', '<通信欄/><独自/>') }, '構成情報'],
-    ['kousei 様式ID not 999000000000000001', { kousei: (x: string) => x.replace('<様式ID>999000000000000001', '<様式ID>999000000000000002') }, '様式ID'],
+    [
+      'kousei 様式ID not 999000000000000001',
+      { kousei: (x: string) => x.replace('<様式ID>999000000000000001', '<様式ID>999000000000000002') },
+      '様式ID',
+    ],
     ['申請種別 部分補正 on /apply', { applyType: '部分補正' as const, firstArriveId: '20261203000000001' }, '申請種別'],
     ['再提出 naming an unknown case', { applyType: '再提出' as const, firstArriveId: '20261203000000999' }, '初回受付番号'],
-    ['新規申請 with a 初回受付番号', { kousei: (x: string) => x.replace('<初回受付番号/>', '<初回受付番号>20261203000000001</初回受付番号>') }, '初回受付番号'],
+    [
+      '新規申請 with a 初回受付番号',
+      { kousei: (x: string) => x.replace('<初回受付番号/>', '<初回受付番号>20261203000000001</初回受付番号>') },
+      '初回受付番号',
+    ],
     ['a 申請書 missing from the ZIP', { afterSign: (f: Record<string, string | Buffer>) => ({ 'kousei.xml': f['kousei.xml'] }) }, '-'],
     ['a DOCTYPE', { form: (x: string) => x.replace('<DataRoot>', '<!DOCTYPE DataRoot [<!ENTITY a "b">]><DataRoot>') }, '-'],
   ])('refuses %s', async (_name, opts, item) => {
@@ -130,7 +160,9 @@ describe('checkPackage (strict, real structure)', () => {
     const files = await unzip(Buffer.from(pkg.file_data, 'base64'));
     const kousei = files.get(`${PROC}/kousei.xml`)!.toString();
     expect(kousei).toMatch(/<\/構成情報>\s*<署名情報><Signature xmlns="http:\/\/www\.w3\.org\/2000\/09\/xmldsig#" Id="\d{14}">/);
-    expect(kousei).toContain('<Reference URI="#構成情報"><Transforms><Transform Algorithm="http://www.w3.org/TR/2001/REC-xml-c14n-20010315"/></Transforms>');
+    expect(kousei).toContain(
+      '<Reference URI="#構成情報"><Transforms><Transform Algorithm="http://www.w3.org/TR/2001/REC-xml-c14n-20010315"/></Transforms>',
+    );
     expect(kousei).toContain(`<Reference URI="${FORM}_01.xml"><DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/>`);
     expect(kousei).toContain('<SignatureMethod Algorithm="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"/>');
   });
@@ -142,14 +174,35 @@ describe('checkPackage (strict, real structure)', () => {
     // The element has no namespaces, attributes in order and no empty-element tags in C14N: expand <x/> to <x></x>.
     const c14n = element.replace(/<([^\s/>]+)\/>/g, '<$1></$1>');
     const digest = createHash('sha256').update(c14n, 'utf8').digest('base64');
-    expect(kousei).toContain(`<Reference URI="#構成情報"><Transforms><Transform Algorithm="http://www.w3.org/TR/2001/REC-xml-c14n-20010315"/></Transforms><DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/><DigestValue>${digest}</DigestValue>`);
+    expect(kousei).toContain(
+      `<Reference URI="#構成情報"><Transforms><Transform Algorithm="http://www.w3.org/TR/2001/REC-xml-c14n-20010315"/></Transforms><DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/><DigestValue>${digest}</DigestValue>`,
+    );
   });
 
   it.each([
-    ['a changed 構成情報', (f: Record<string, string | Buffer>) => ({ ...f, 'kousei.xml': String(f['kousei.xml']).replace('山田　太郎', '山田　次郎') }), /ダイジェスト/],
-    ['a changed 申請書', (f: Record<string, string | Buffer>) => ({ ...f, [`${FORM}_01.xml`]: String(f[`${FORM}_01.xml`]).replace('花子', '桜子') }), /ダイジェスト/],
-    ['a changed SignatureValue', (f: Record<string, string | Buffer>) => ({ ...f, 'kousei.xml': String(f['kousei.xml']).replace(/<SignatureValue>(.)/, (_m, c: string) => `<SignatureValue>${c === 'A' ? 'B' : 'A'}`) }), /署名値/],
-    ['a changed DigestMethod', (f: Record<string, string | Buffer>) => ({ ...f, 'kousei.xml': String(f['kousei.xml']).replace('xmlenc#sha256', 'xmldsig#sha1') }), /DigestMethod/],
+    [
+      'a changed 構成情報',
+      (f: Record<string, string | Buffer>) => ({ ...f, 'kousei.xml': String(f['kousei.xml']).replace('山田　太郎', '山田　次郎') }),
+      /ダイジェスト/,
+    ],
+    [
+      'a changed 申請書',
+      (f: Record<string, string | Buffer>) => ({ ...f, [`${FORM}_01.xml`]: String(f[`${FORM}_01.xml`]).replace('花子', '桜子') }),
+      /ダイジェスト/,
+    ],
+    [
+      'a changed SignatureValue',
+      (f: Record<string, string | Buffer>) => ({
+        ...f,
+        'kousei.xml': String(f['kousei.xml']).replace(/<SignatureValue>(.)/, (_m, c: string) => `<SignatureValue>${c === 'A' ? 'B' : 'A'}`),
+      }),
+      /署名値/,
+    ],
+    [
+      'a changed DigestMethod',
+      (f: Record<string, string | Buffer>) => ({ ...f, 'kousei.xml': String(f['kousei.xml']).replace('xmlenc#sha256', 'xmldsig#sha1') }),
+      /DigestMethod/,
+    ],
   ])('refuses a signature that does not verify: %s', async (_name, afterSign, message) => {
     const sut = await checkPackage(await validPackage(PROC, { sign: rsa, afterSign }), ctx());
     expect(contents(sut)).toMatch(message);
@@ -172,10 +225,16 @@ describe('checkPackage (strict, real structure)', () => {
     const good = await checkPackage(await withdrawalPackage('20261203000000001', { reason: '重複して提出したため' }), w);
     expect(good.report).toEqual([]);
     expect(good.info).toMatchObject({ procId: '9990000000000003', applyType: '取下げ依頼', withdrawalReason: '重複して提出したため' });
-    expect((await checkPackage(await withdrawalPackage('20261203000000001', { sign: rsa }), { ...w, requireSignature: true })).report).toEqual([]);
-    expect(contents(await checkPackage(await withdrawalPackage('20261203000000001'), { ...w, requireSignature: true }))).toMatch(/電子署名が必要/);
+    expect(
+      (await checkPackage(await withdrawalPackage('20261203000000001', { sign: rsa }), { ...w, requireSignature: true })).report,
+    ).toEqual([]);
+    expect(contents(await checkPackage(await withdrawalPackage('20261203000000001'), { ...w, requireSignature: true }))).toMatch(
+      /電子署名が必要/,
+    );
     expect(contents(await checkPackage(await withdrawalPackage('20261203000000001', { reason: '' }), w))).toMatch(/理由/);
-    expect(contents(await checkPackage(await withdrawalPackage('20261203000000002', { firstArriveId: '20261203000000001' }), w))).toMatch(/到達番号/);
+    expect(contents(await checkPackage(await withdrawalPackage('20261203000000002', { firstArriveId: '20261203000000001' }), w))).toMatch(
+      /到達番号/,
+    );
     expect(contents(await checkPackage(await validPackage(PROC), w))).toMatch(/手続ID|申請種別/);
   });
 });

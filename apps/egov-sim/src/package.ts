@@ -101,7 +101,14 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$
 /** Expected children of an element, in order: [name, min, max]. */
 type Shape = Array<[string, number, number]>;
 
-const KOUSEI_ROOT: Shape = [['様式ID', 1, 1], ['様式バージョン', 1, 1], ['STYLESHEET', 1, 1], ['構成情報', 1, 1], ['署名情報', 0, 1], ['その他', 0, 1]];
+const KOUSEI_ROOT: Shape = [
+  ['様式ID', 1, 1],
+  ['様式バージョン', 1, 1],
+  ['STYLESHEET', 1, 1],
+  ['構成情報', 1, 1],
+  ['署名情報', 0, 1],
+  ['その他', 0, 1],
+];
 const KOUSEI_INFO: Shape = [
   ['管理情報', 1, 1],
   ['添付書類属性情報', 0, 999],
@@ -111,16 +118,58 @@ const KOUSEI_INFO: Shape = [
   ['提出先情報', 1, 1],
   ['申請書属性情報', 1, 99],
 ];
-const KANRI: Shape = [['手続番号', 1, 1], ['手続名称', 1, 1], ['初回受付番号', 1, 1], ['申請種別', 1, 1], ['申請者連絡先情報', 1, 1]];
-const TETSUZUKI_BANGOU: Shape = [['受付行政機関ID', 1, 1], ['手続ID', 1, 1]];
-const RENRAKUSAKI: Shape = [['申請者情報', 1, 1], ['連絡先情報', 1, 1], ['委任登録票添付情報', 1, 1]];
+const KANRI: Shape = [
+  ['手続番号', 1, 1],
+  ['手続名称', 1, 1],
+  ['初回受付番号', 1, 1],
+  ['申請種別', 1, 1],
+  ['申請者連絡先情報', 1, 1],
+];
+const TETSUZUKI_BANGOU: Shape = [
+  ['受付行政機関ID', 1, 1],
+  ['手続ID', 1, 1],
+];
+const RENRAKUSAKI: Shape = [
+  ['申請者情報', 1, 1],
+  ['連絡先情報', 1, 1],
+  ['委任登録票添付情報', 1, 1],
+];
 const PERSON: Shape = PERSON_FIELDS.map((f) => [f, 1, 1]);
-const TEISHUTSUSAKI: Shape = [['提出先識別子', 1, 1], ['提出先名称', 1, 1]];
-const SHINSEISHO_ZOKUSEI: Shape = [['申請書様式ID', 1, 1], ['申請書様式バージョン', 1, 1], ['申請書様式名称', 1, 1], ['申請書ファイル名称', 1, 1]];
-const FORM_ROOT: Shape = [['様式ID', 1, 1], ['様式バージョン', 1, 1], ['STYLESHEET', 1, 1], ['様式コピー情報', 1, 1], ['Doctype', 1, 1]];
-const TORISAGE_ROOT: Shape = [['様式ID', 1, 1], ['様式バージョン', 1, 1], ['STYLESHEET', 1, 1], ['取下げ依頼情報', 1, 1]];
-const TORISAGE_INFO: Shape = [['到達番号', 1, 1], ['手続名称', 1, 1], ['申請者氏名', 1, 1], ['依頼年月日', 1, 1], ['理由', 1, 1]];
-const YMD: Shape = [['年', 1, 1], ['月', 1, 1], ['日', 1, 1]];
+const TEISHUTSUSAKI: Shape = [
+  ['提出先識別子', 1, 1],
+  ['提出先名称', 1, 1],
+];
+const SHINSEISHO_ZOKUSEI: Shape = [
+  ['申請書様式ID', 1, 1],
+  ['申請書様式バージョン', 1, 1],
+  ['申請書様式名称', 1, 1],
+  ['申請書ファイル名称', 1, 1],
+];
+const FORM_ROOT: Shape = [
+  ['様式ID', 1, 1],
+  ['様式バージョン', 1, 1],
+  ['STYLESHEET', 1, 1],
+  ['様式コピー情報', 1, 1],
+  ['Doctype', 1, 1],
+];
+const TORISAGE_ROOT: Shape = [
+  ['様式ID', 1, 1],
+  ['様式バージョン', 1, 1],
+  ['STYLESHEET', 1, 1],
+  ['取下げ依頼情報', 1, 1],
+];
+const TORISAGE_INFO: Shape = [
+  ['到達番号', 1, 1],
+  ['手続名称', 1, 1],
+  ['申請者氏名', 1, 1],
+  ['依頼年月日', 1, 1],
+  ['理由', 1, 1],
+];
+const YMD: Shape = [
+  ['年', 1, 1],
+  ['月', 1, 1],
+  ['日', 1, 1],
+];
 
 export function childElements(parent: Element): Element[] {
   const out: Element[] = [];
@@ -172,7 +221,8 @@ function dirname(name: string): string {
 export async function checkPackage(sendFile: { file_name: string; file_data: string }, ctx: PackageContext): Promise<CheckedPackage> {
   const report: ReportItem[] = [];
   const fileName = sendFile.file_name;
-  if (!/\.zip$/i.test(fileName)) report.push(reportItem('ファイル名は拡張子「.zip」を含めて指定してください。', { item: 'send_file.file_name' }));
+  if (!/\.zip$/i.test(fileName))
+    report.push(reportItem('ファイル名は拡張子「.zip」を含めて指定してください。', { item: 'send_file.file_name' }));
   // Buffer.from(…, 'base64') silently skips invalid characters: check the alphabet first.
   if (!BASE64.test(sendFile.file_data)) {
     report.push(reportItem('file_data が BASE64 として正しくありません。', { item: 'send_file.file_data' }));
@@ -192,13 +242,21 @@ export async function checkPackage(sendFile: { file_name: string; file_data: str
   const names = [...files.keys()];
   const kouseiNames = names.filter((n) => basename(n) === KOUSEI_FILE_NAME);
   if (kouseiNames.length !== 1) {
-    report.push(reportItem(kouseiNames.length === 0 ? '構成管理XML（kousei.xml）がありません。' : 'kousei.xml が複数あります。', { file_name: KOUSEI_FILE_NAME }));
+    report.push(
+      reportItem(kouseiNames.length === 0 ? '構成管理XML（kousei.xml）がありません。' : 'kousei.xml が複数あります。', {
+        file_name: KOUSEI_FILE_NAME,
+      }),
+    );
     return { report };
   }
   const folder = dirname(kouseiNames[0]);
   const outside = names.filter((n) => dirname(n) !== folder);
   if (outside.length > 0 || folder.split('/').length > 2) {
-    report.push(reportItem('申請データのファイルは kousei.xml と同じフォルダ（ZIP の直下または 1 つのフォルダ）に置いてください。', { file_name: outside[0] ?? kouseiNames[0] }));
+    report.push(
+      reportItem('申請データのファイルは kousei.xml と同じフォルダ（ZIP の直下または 1 つのフォルダ）に置いてください。', {
+        file_name: outside[0] ?? kouseiNames[0],
+      }),
+    );
   }
   const inFolder = (name: string): Buffer | undefined => files.get(folder + name);
 
@@ -243,7 +301,8 @@ export async function checkPackage(sendFile: { file_name: string; file_data: str
   const proc = findProcedure(expectedProcId);
   const kouseiFormId = text(child(root, '様式ID'));
   const okKouseiIds = expectedProcId === WITHDRAWAL_PROC_ID ? [KOUSEI_FORM_ID, KOUSEI_FORM_ID_WITHDRAWAL] : [KOUSEI_FORM_ID];
-  if (!okKouseiIds.includes(kouseiFormId)) K(`構成管理XMLの様式ID は ${okKouseiIds.join(' または ')} にしてください（${kouseiFormId}）。`, '様式ID');
+  if (!okKouseiIds.includes(kouseiFormId))
+    K(`構成管理XMLの様式ID は ${okKouseiIds.join(' または ')} にしてください（${kouseiFormId}）。`, '様式ID');
   if (!proc) {
     report.push(reportItem(`手続識別子 ${expectedProcId} の手続はありません。`, { item: 'proc_id' }));
     return { report };
@@ -270,8 +329,10 @@ export async function checkPackage(sendFile: { file_name: string; file_data: str
   } else if (allowed[ctx.endpoint].includes(applyType)) {
     const target = /^\d{16,18}$/.test(firstArriveId) ? ctx.findOwnCase(firstArriveId) : undefined;
     if (!target) K(`初回受付番号（${firstArriveId || '空'}）に該当する申請がありません。`, '初回受付番号');
-    else if (ctx.arriveId !== undefined && firstArriveId !== ctx.arriveId) K(`初回受付番号は到達番号 ${ctx.arriveId} にしてください。`, '初回受付番号');
-    else if (applyType === APPLY_TYPE.resubmit && target.proc_id !== proc.procId) K('再提出は初回の申請と同じ手続で行ってください。', '初回受付番号');
+    else if (ctx.arriveId !== undefined && firstArriveId !== ctx.arriveId)
+      K(`初回受付番号は到達番号 ${ctx.arriveId} にしてください。`, '初回受付番号');
+    else if (applyType === APPLY_TYPE.resubmit && target.proc_id !== proc.procId)
+      K('再提出は初回の申請と同じ手続で行ってください。', '初回受付番号');
   }
 
   // 申請書: 申請書属性情報 ↔ file ↔ DataRoot 様式ID
@@ -283,7 +344,8 @@ export async function checkPackage(sendFile: { file_name: string; file_data: str
     const formId = text(child(a, '申請書様式ID'));
     const formFile = text(child(a, '申請書ファイル名称'));
     const formName = text(child(a, '申請書様式名称'));
-    const F = (content: string, item = '-'): void => void report.push(reportItem(content, { form_name: formName || '-', file_name: formFile || '-', item }));
+    const F = (content: string, item = '-'): void =>
+      void report.push(reportItem(content, { form_name: formName || '-', file_name: formFile || '-', item }));
     formNames.push(formName || proc.formName);
     if (formId !== proc.formId) F(`申請書様式ID（${formId}）がこの手続の様式ID（${proc.formId}）と一致しません。`, '申請書様式ID');
     if (formFile !== proc.formFileName) F(`申請書ファイル名称は ${proc.formFileName} にしてください。`, '申請書ファイル名称');
@@ -319,12 +381,16 @@ export async function checkPackage(sendFile: { file_name: string; file_data: str
       for (const p of tp) F(p, '取下げ依頼情報');
       if (tp.length === 0) {
         const target = text(child(t, '到達番号'));
-        if (ctx.arriveId !== undefined && target !== ctx.arriveId) F(`取下げ依頼情報の到達番号は ${ctx.arriveId} にしてください。`, '到達番号');
+        if (ctx.arriveId !== undefined && target !== ctx.arriveId)
+          F(`取下げ依頼情報の到達番号は ${ctx.arriveId} にしてください。`, '到達番号');
         withdrawalReason = text(child(t, '理由'));
         if (!withdrawalReason) F('取下げの理由を記入してください。', '理由');
       }
     } else {
-      formText = `${formText} ${childElements(formRoot)[FORM_ROOT.length]?.textContent ?? ''}`.replace(/\s+/g, ' ').trim().slice(0, FORM_TEXT_MAX);
+      formText = `${formText} ${childElements(formRoot)[FORM_ROOT.length]?.textContent ?? ''}`
+        .replace(/\s+/g, ' ')
+        .trim()
+        .slice(0, FORM_TEXT_MAX);
     }
   }
 
@@ -334,7 +400,8 @@ export async function checkPackage(sendFile: { file_name: string; file_data: str
     const name = text(child(a, '添付書類名称'));
     const file = text(child(a, '添付書類ファイル名称'));
     if (name) attachmentNames.push(name);
-    if (file && !inFolder(file)) report.push(reportItem(`添付ファイル ${file} がありません。`, { attached_file_name: name || file, file_name: file }));
+    if (file && !inFolder(file))
+      report.push(reportItem(`添付ファイル ${file} がありません。`, { attached_file_name: name || file, file_name: file }));
   }
 
   // signature
@@ -343,7 +410,8 @@ export async function checkPackage(sendFile: { file_name: string; file_data: str
   if (signatureInfo) {
     const check = verifyKouseiSignature(kousei.doc, signatureInfo, inFolder, ctx.now);
     for (const p of check.problems) K(p, '署名情報');
-    for (const f of signedCandidates) if (check.ok && !check.signedFiles.includes(f)) K(`申請書 ${f} が署名の対象になっていません。`, '署名情報');
+    for (const f of signedCandidates)
+      if (check.ok && !check.signedFiles.includes(f)) K(`申請書 ${f} が署名の対象になっていません。`, '署名情報');
   } else if (policy === 'required') {
     K('この手続は電子署名が必要です（署名情報がありません）。', '署名情報');
   }

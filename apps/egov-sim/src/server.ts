@@ -94,7 +94,16 @@ export async function startEgovSim(options: EgovSimOptions): Promise<EgovSim> {
       return send(res, problem(400, 'invalid-request', 'Bad Request', 'unparsable request target'));
     }
     if (tooLarge) {
-      return send(res, problem(413, 'payload-too-large', 'Request Entity Too Large', `リクエストが大きすぎます（上限 ${BODY_LIMIT} バイト）/ request too large`, { instance: url.pathname }));
+      return send(
+        res,
+        problem(
+          413,
+          'payload-too-large',
+          'Request Entity Too Large',
+          `リクエストが大きすぎます（上限 ${BODY_LIMIT} バイト）/ request too large`,
+          { instance: url.pathname },
+        ),
+      );
     }
     const sreq: SimRequest = { method: (req.method ?? 'GET').toUpperCase(), url, headers: req.headers, body };
     const path = url.pathname;
@@ -120,14 +129,31 @@ export async function startEgovSim(options: EgovSimOptions): Promise<EgovSim> {
       case undefined:
         return send(res, await processRequest());
       case '500':
-        return send(res, problem(500, 'internal', 'Internal Server Error', 'サーバ内部でエラーが発生しました / injected failure (500)', { instance: path }));
+        return send(
+          res,
+          problem(500, 'internal', 'Internal Server Error', 'サーバ内部でエラーが発生しました / injected failure (500)', {
+            instance: path,
+          }),
+        );
       case '503':
         return send(
           res,
-          problem(503, 'unavailable', 'Service Unavailable', 'サービス利用不可（メンテナンス中等）/ injected failure (503)', { instance: path }),
+          problem(503, 'unavailable', 'Service Unavailable', 'サービス利用不可（メンテナンス中等）/ injected failure (503)', {
+            instance: path,
+          }),
         );
       case '429':
-        return send(res, problem(429, 'too-many-requests', 'Too Many Requests', 'リクエストが多すぎます / injected failure (429)', { instance: path }, { 'retry-after': '1' }));
+        return send(
+          res,
+          problem(
+            429,
+            'too-many-requests',
+            'Too Many Requests',
+            'リクエストが多すぎます / injected failure (429)',
+            { instance: path },
+            { 'retry-after': '1' },
+          ),
+        );
       case 'malformed':
         return send(res, { status: 200, headers: { 'content-type': 'application/json; charset=utf-8' }, body: '{"arrive_id": "2026' });
       case 'timeout':

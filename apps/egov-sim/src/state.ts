@@ -1,6 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { FailureInjector, isCorrectionRule } from './failures';
-import { EGOV_STATUS, type CorrectType, type EgovStatus, type FailurePlan, type FailureRule, type NoticeType, type SimClock } from './types';
+import {
+  EGOV_STATUS,
+  type CorrectType,
+  type EgovStatus,
+  type FailurePlan,
+  type FailureRule,
+  type NoticeType,
+  type SimClock,
+} from './types';
 
 export interface Notice {
   notice_sub_id: number;
@@ -337,12 +345,14 @@ export class SimState {
       now: new Date(now).toISOString(),
       clock: this.clock,
       // The form's text stays out of this unauthenticated view: it is what the filing says about a person.
-      cases: [...this.cases.values()].map(({ arrivedAtMs: _a, reviewStartedAtMs: _r, nextSubId: _n, packages, info, withdrawn, ...rest }) => ({
-        ...rest,
-        proc_name: info.procName,
-        withdrawn: withdrawn !== undefined,
-        packages: packages.map(({ form_text: _f, ...p }) => p),
-      })),
+      cases: [...this.cases.values()].map(
+        ({ arrivedAtMs: _a, reviewStartedAtMs: _r, nextSubId: _n, packages, info, withdrawn, ...rest }) => ({
+          ...rest,
+          proc_name: info.procName,
+          withdrawn: withdrawn !== undefined,
+          packages: packages.map(({ form_text: _f, ...p }) => p),
+        }),
+      ),
       failures: this.failures.pending(),
       corrections: { next: [...this.correctionsForNext], arrive_ids: Object.fromEntries(this.correctionsForIds) },
       tokens: { access, refresh },

@@ -155,7 +155,25 @@ export function testCertificate(kind: 'rsa' | 'expired' | 'ec' = 'rsa'): Signing
       writeFileSync(tmpCert, forge.pki.certificateToPem(c));
     } else {
       const keyArgs = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256'];
-      execFileSync('openssl', ['req', '-x509', ...keyArgs, '-nodes', '-keyout', tmpKey, '-out', tmpCert, '-subj', '/C=JP/O=egov-sim test/CN=egov-sim signer', '-days', '3650', '-sha256'], { stdio: 'pipe' });
+      execFileSync(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          ...keyArgs,
+          '-nodes',
+          '-keyout',
+          tmpKey,
+          '-out',
+          tmpCert,
+          '-subj',
+          '/C=JP/O=egov-sim test/CN=egov-sim signer',
+          '-days',
+          '3650',
+          '-sha256',
+        ],
+        { stdio: 'pipe' },
+      );
     }
     renameSync(tmpKey, key);
     renameSync(tmpCert, cert);
@@ -202,19 +220,17 @@ export interface SendFile {
   file_data: string;
 }
 
-async function buildPackage(
-  procId: string,
-  kousei: string,
-  form: { name: string; xml: string },
-  o: PackageOptions,
-): Promise<SendFile> {
+async function buildPackage(procId: string, kousei: string, form: { name: string; xml: string }, o: PackageOptions): Promise<SendFile> {
   const folder = o.folder ?? procId;
   const prefix = folder ? `${folder}/` : '';
   const formText = o.form ? o.form(form.xml) : form.xml;
   let kouseiText = o.kousei ? o.kousei(kousei) : kousei;
   const extra = o.extraFiles ?? {};
   if (o.sign) {
-    const signed = [{ name: form.name, data: Buffer.from(formText, 'utf8') }, ...Object.entries(extra).map(([name, data]) => ({ name, data: Buffer.isBuffer(data) ? data : Buffer.from(data) }))];
+    const signed = [
+      { name: form.name, data: Buffer.from(formText, 'utf8') },
+      ...Object.entries(extra).map(([name, data]) => ({ name, data: Buffer.isBuffer(data) ? data : Buffer.from(data) })),
+    ];
     kouseiText = signKousei(kouseiText, signed, o.sign, o.now);
   }
   let files: Record<string, string | Buffer> = { [KOUSEI_FILE_NAME]: kouseiText, [form.name]: formText, ...extra };
@@ -267,7 +283,12 @@ export async function withdrawalPackage(
     date: { year: now.getUTCFullYear(), month: now.getUTCMonth() + 1, day: now.getUTCDate() },
     reason: opts.reason ?? '誤って提出したため',
   });
-  return buildPackage(WITHDRAWAL_PROC_ID, kousei, { name: WITHDRAWAL_FILE_NAME, xml }, { ...opts, fileName: opts.fileName ?? 'torisage.zip' });
+  return buildPackage(
+    WITHDRAWAL_PROC_ID,
+    kousei,
+    { name: WITHDRAWAL_FILE_NAME, xml },
+    { ...opts, fileName: opts.fileName ?? 'torisage.zip' },
+  );
 }
 
 // --- API calls ----------------------------------------------------------------------
@@ -294,7 +315,11 @@ export async function callApi<T = Record<string, unknown>>(
   const h: Record<string, string> = { ...headers };
   if (accessToken) h.authorization = `Bearer ${accessToken}`;
   if (body !== undefined) h['content-type'] ??= 'application/json';
-  const res = await fetch(`${sim.url}${path}`, { method, headers: h, body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body) });
+  const res = await fetch(`${sim.url}${path}`, {
+    method,
+    headers: h,
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
   const text = await res.text();
   return {
     status: res.status,

@@ -1,11 +1,5 @@
 import { escapeXml } from './http';
-import {
-  KOUSEI_FORM_ID,
-  KOUSEI_FORM_VERSION,
-  WITHDRAWAL_FORM_ID,
-  type ApplyType,
-  type ProcedureDef,
-} from './procedures';
+import { KOUSEI_FORM_ID, KOUSEI_FORM_VERSION, WITHDRAWAL_FORM_ID, type ApplyType, type ProcedureDef } from './procedures';
 
 /**
  * Builders of the real package XML structures (kousei.xml, 申請書 XML,
@@ -75,9 +69,13 @@ function person(tag: string, p: PersonInfo | undefined): string {
 }
 
 export function kouseiXml(o: KouseiOptions): string {
-  const forms = o.forms ?? [{ formId: o.proc.formId, formVersion: o.proc.formVersion, formName: o.proc.formName, fileName: o.proc.formFileName }];
+  const forms = o.forms ?? [
+    { formId: o.proc.formId, formVersion: o.proc.formVersion, formName: o.proc.formName, fileName: o.proc.formFileName },
+  ];
   const fees = [1, 2, 3, 4, 5, 6].map((i) => `<手数料${i}><手数料識別子/><略科目コード/><略科目名/><振込金額/></手数料${i}>`).join('');
-  const queries = Array.from({ length: 10 }, (_, i) => `<府省照会${i + 1}><府省照会情報ラベル/><府省照会情報/></府省照会${i + 1}>`).join('');
+  const queries = Array.from({ length: 10 }, (_, i) => `<府省照会${i + 1}><府省照会情報ラベル/><府省照会情報/></府省照会${i + 1}>`).join(
+    '',
+  );
   const formId = o.kouseiFormId ?? KOUSEI_FORM_ID;
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
@@ -93,7 +91,9 @@ export function kouseiXml(o: KouseiOptions): string {
     el('申請種別', o.applyType),
     `<申請者連絡先情報>${person('申請者情報', o.applicant)}${person('連絡先情報', o.contact ?? o.applicant)}<委任登録票添付情報><発行番号/><委任登録票名称/><委任登録票ファイル名称/></委任登録票添付情報></申請者連絡先情報>`,
     '</管理情報>',
-    ...(o.attachments ?? []).map((a) => `<添付書類属性情報>${el('添付書類名称', a.name)}${el('添付書類ファイル名称', a.fileName)}</添付書類属性情報>`),
+    ...(o.attachments ?? []).map(
+      (a) => `<添付書類属性情報>${el('添付書類名称', a.name)}${el('添付書類ファイル名称', a.fileName)}</添付書類属性情報>`,
+    ),
     `<手数料情報>${fees}</手数料情報>`,
     '<通信欄/>',
     `<府省照会情報>${queries}</府省照会情報>`,

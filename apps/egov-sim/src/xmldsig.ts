@@ -36,7 +36,7 @@ function sha256Base64(data: string | Buffer): string {
 }
 
 function canonicalize(node: Element): string {
-  return new C14nCanonicalization().process(node as unknown as Parameters<C14nCanonicalization["process"]>[0], {});
+  return new C14nCanonicalization().process(node as unknown as Parameters<C14nCanonicalization['process']>[0], {});
 }
 
 function findById(doc: Document, id: string): Element[] {
@@ -131,7 +131,8 @@ export function verifyKouseiSignature(
   const signedFiles: string[] = [];
   const fail = (p: string): SignatureCheck => ({ ok: false, problems: [...problems, p], signedFiles });
   const sigs = childElements(signatureInfo).filter((e) => e.localName === 'Signature' && e.namespaceURI === DSIG_NS);
-  if (sigs.length !== 1 || childElements(signatureInfo).length !== 1) return fail('署名情報には Signature 要素（XML 署名）を 1 つだけ入れてください。');
+  if (sigs.length !== 1 || childElements(signatureInfo).length !== 1)
+    return fail('署名情報には Signature 要素（XML 署名）を 1 つだけ入れてください。');
   const sig = sigs[0];
   const [signedInfo, sigValueEl, keyInfo] = childElements(sig);
   if (signedInfo?.localName !== 'SignedInfo' || sigValueEl?.localName !== 'SignatureValue' || keyInfo?.localName !== 'KeyInfo') {
@@ -159,7 +160,8 @@ export function verifyKouseiSignature(
     if (uri === KOUSEI_REFERENCE) {
       kouseiRefs += 1;
       const ts = transforms ? childElements(transforms) : [];
-      if (ts.length !== 1 || alg(ts[0]) !== C14N_ALG) problems.push(`Reference ${uri} には C14N（${C14N_ALG}）の Transform を 1 つだけ指定してください。`);
+      if (ts.length !== 1 || alg(ts[0]) !== C14N_ALG)
+        problems.push(`Reference ${uri} には C14N（${C14N_ALG}）の Transform を 1 つだけ指定してください。`);
       const targets = findById(doc, '構成情報');
       if (targets.length !== 1) {
         problems.push('ID="構成情報" の要素が 1 つではありません。');
@@ -178,7 +180,8 @@ export function verifyKouseiSignature(
     }
     const a = Buffer.from(actual, 'base64');
     const b = Buffer.from(digestValue, 'base64');
-    if (a.length !== b.length || !timingSafeEqual(a, b)) problems.push(`Reference ${uri} のダイジェスト値が一致しません（署名後に内容が変更されています）。`);
+    if (a.length !== b.length || !timingSafeEqual(a, b))
+      problems.push(`Reference ${uri} のダイジェスト値が一致しません（署名後に内容が変更されています）。`);
   }
   if (kouseiRefs !== 1) problems.push(`Reference URI="${KOUSEI_REFERENCE}" を 1 つだけ指定してください。`);
   const certText = (keyInfo.getElementsByTagNameNS(DSIG_NS, 'X509Certificate')[0]?.textContent ?? '').trim();
@@ -190,11 +193,15 @@ export function verifyKouseiSignature(
   }
   if (cert.publicKey.asymmetricKeyType !== 'rsa') return fail('署名用証明書の鍵は RSA である必要があります。');
   if (Date.parse(cert.validFrom) > nowMs || Date.parse(cert.validTo) < nowMs) problems.push('署名用証明書の有効期間外です。');
-  const canon = new C14nCanonicalization().process(signedInfo as unknown as Parameters<C14nCanonicalization["process"]>[0], {});
+  const canon = new C14nCanonicalization().process(signedInfo as unknown as Parameters<C14nCanonicalization['process']>[0], {});
   const Verifier = algorithms.SignatureAlgorithms[RSA_SHA256_ALG];
   let valid = false;
   try {
-    valid = new Verifier().verifySignature(canon, cert.publicKey.export({ type: 'spki', format: 'pem' }) as string, (sigValueEl.textContent ?? '').replace(/\s+/g, ''));
+    valid = new Verifier().verifySignature(
+      canon,
+      cert.publicKey.export({ type: 'spki', format: 'pem' }) as string,
+      (sigValueEl.textContent ?? '').replace(/\s+/g, ''),
+    );
   } catch {
     valid = false;
   }

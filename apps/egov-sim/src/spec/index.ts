@@ -33,7 +33,8 @@ export function validateAgainstSpec(name: SpecSchemaName, value: unknown): SpecV
   if (validate(value)) return { valid: true, errors: [] };
   const errors = (validate.errors ?? []).map((e) => {
     const where = e.instancePath || '/';
-    const extra = e.keyword === 'additionalProperties' ? ` (${String((e.params as { additionalProperty?: string }).additionalProperty)})` : '';
+    const extra =
+      e.keyword === 'additionalProperties' ? ` (${String((e.params as { additionalProperty?: string }).additionalProperty)})` : '';
     return `${where} ${e.message ?? e.keyword}${extra}`;
   });
   return { valid: false, errors };

@@ -17,7 +17,8 @@
 
 type Schema = Record<string, unknown>;
 
-const str = (min: number, max?: number): Schema => (max === undefined ? { type: 'string', minLength: min } : { type: 'string', minLength: min, maxLength: max });
+const str = (min: number, max?: number): Schema =>
+  max === undefined ? { type: 'string', minLength: min } : { type: 'string', minLength: min, maxLength: max };
 const int = (min: number, max: number): Schema => ({ type: 'integer', minimum: min, maximum: max });
 const obj = (required: string[], properties: Record<string, Schema>): Schema => ({
   type: 'object',
@@ -163,7 +164,17 @@ export const SPEC_SCHEMAS = {
   apply_request: obj(['proc_id', 'send_file'], { proc_id: procId, send_file: sendFile }),
   apply_response: envelope(
     obj(
-      ['arrive_id', 'arrive_date', 'corporation_name', 'applicant_name', 'apply_type', 'proc_name', 'ministry_name', 'submission_destination', 'apply_form'],
+      [
+        'arrive_id',
+        'arrive_date',
+        'corporation_name',
+        'applicant_name',
+        'apply_type',
+        'proc_name',
+        'ministry_name',
+        'submission_destination',
+        'apply_form',
+      ],
       {
         arrive_id: arriveId,
         arrive_date: datetime,
@@ -208,7 +219,20 @@ export const SPEC_SCHEMAS = {
   // --- GET /apply/{arrive_id} -------------------------------------------
   apply_detail_response: envelope(
     obj(
-      ['status', 'arrive_id', 'arrive_date', 'corporation_name', 'applicant_name', 'proc_name', 'submission_destination', 'withdraw_flag', 'pay_status', 'notice_count', 'doc_count', 'apply_pay_count'],
+      [
+        'status',
+        'arrive_id',
+        'arrive_date',
+        'corporation_name',
+        'applicant_name',
+        'proc_name',
+        'submission_destination',
+        'withdraw_flag',
+        'pay_status',
+        'notice_count',
+        'doc_count',
+        'apply_pay_count',
+      ],
       applyDetailProps,
     ),
   ),
@@ -273,17 +297,30 @@ export const SPEC_SCHEMAS = {
 
   // --- account server (/auth) -------------------------------------------
   /** results_token: every member is required by the spec. */
-  token_response: obj(['access_token', 'expires_in', 'refresh_expires_in', 'refresh_token', 'token_type', 'scope', 'id_token', 'not-before-policy', 'session_state'], {
-    access_token: { type: 'string' },
-    expires_in: { type: 'integer' },
-    refresh_expires_in: { type: 'integer' },
-    refresh_token: { type: 'string' },
-    token_type: { type: 'string', const: 'Bearer' },
-    id_token: { type: 'string' },
-    'not-before-policy': { type: 'integer' },
-    session_state: { type: 'string' },
-    scope: { type: 'string' },
-  }),
+  token_response: obj(
+    [
+      'access_token',
+      'expires_in',
+      'refresh_expires_in',
+      'refresh_token',
+      'token_type',
+      'scope',
+      'id_token',
+      'not-before-policy',
+      'session_state',
+    ],
+    {
+      access_token: { type: 'string' },
+      expires_in: { type: 'integer' },
+      refresh_expires_in: { type: 'integer' },
+      refresh_token: { type: 'string' },
+      token_type: { type: 'string', const: 'Bearer' },
+      id_token: { type: 'string' },
+      'not-before-policy': { type: 'integer' },
+      session_state: { type: 'string' },
+      scope: { type: 'string' },
+    },
+  ),
   introspect_response: obj(['active'], {
     exp: { type: 'integer' },
     iat: { type: 'integer' },
