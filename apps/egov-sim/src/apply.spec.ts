@@ -1,6 +1,6 @@
 import { assertSpec, validateAgainstSpec, type SpecSchemaName } from './spec';
 import { startEgovSim, type EgovSim } from './server';
-import { callApi, login, manualClock, unzip, validPackage, withdrawalPackage, type ApiResult } from './testing';
+import { callApi, login, manualClock, testCertificate, unzip, validPackage, withdrawalPackage, type ApiResult } from './testing';
 import { EGOV_STATUS } from './types';
 
 const CLIENT = { clientId: 'sw-0001', clientSecret: 'api-key-0001' };
@@ -347,5 +347,54 @@ describe('egov-sim API v2 (/shinsei/v2)', () => {
         results: { notice_list: [{ notice_sub_id: '1' }] },
       }).valid,
     ).toBe(false);
+  });
+});
+
+describe('egov-sim with requireSignature: every procedure needs an XML signature', () => {
+  let sim: EgovSim;
+  let token: string;
+  const key = testCertificate('rsa');
+
+  beforeAll(async () => {
+    sim = await startEgovSim({ ...CLIENT, requireSignature: true });
+    token = (await login(sim, { ...CLIENT, accountId: 'office-s' })).access_token;
+  });
+  afterAll(() => sim.close());
+
+  it('refuses an unsigned package with 400 and report_list, accepts a signed one, refuses a tampered one', async () => {
+    const unsigned = await callApi(sim, token, 'POST', '/apply', { proc_id: PROC, send_file: await validPackage(PROC) });
+    expect(unsigned.status).toBe(400);
+    assertSpec('error_report', unsigned.body);
+    expect((unsigned.body as Json).report_list[0]).toMatchObject({
+      file_name: 'kousei.xml',
+      item: '署名情報',
+      content: expect.stringContaining('電子署名が必要'),
+    });
+
+    const signed = spec(
+      'apply_response',
+      await callApi(sim, token, 'POST', '/apply', { proc_id: PROC, send_file: await validPackage(PROC, { sign: key }) }),
+    );
+    const id = signed.results.arrive_id;
+
+    const tampered = await validPackage(PROC, {
+      sign: key,
+      afterSign: (f) => ({ ...f, [`${FORM}_01.xml`]: String(f[`${FORM}_01.xml`]).replace('花子', '桜子') }),
+    });
+    const refused = await callApi(sim, token, 'POST', '/apply', { proc_id: PROC, send_file: tampered });
+    expect(refused.status).toBe(400);
+    expect(JSON.stringify(refused.body)).toContain('ダイジェスト');
+
+    // the withdrawal follows the same rule
+    const unsignedWithdrawal = await callApi(sim, token, 'POST', '/apply/withdraw', {
+      arrive_id: id,
+      send_file: await withdrawalPackage(id),
+    });
+    expect(unsignedWithdrawal.status).toBe(400);
+    assertSpec('error_report_withdraw', unsignedWithdrawal.body);
+    spec(
+      'apply_withdraw_response',
+      await callApi(sim, token, 'POST', '/apply/withdraw', { arrive_id: id, send_file: await withdrawalPackage(id, { sign: key }) }),
+    );
   });
 });

@@ -268,6 +268,8 @@ describe('failure plan parsing', () => {
   it('names the bad variable in CLI configuration errors', () => {
     expect(() => optionsFromEnv({ EGOV_SIM_FAILURES: '{' })).toThrow(/EGOV_SIM_FAILURES/);
     expect(() => optionsFromEnv({ EGOV_SIM_PORT: 'abc' })).toThrow(/EGOV_SIM_PORT/);
+    expect(() => optionsFromEnv({ EGOV_SIM_REQUIRE_SIGNATURE: 'yes' })).toThrow(/EGOV_SIM_REQUIRE_SIGNATURE/);
+    expect(optionsFromEnv({ EGOV_SIM_REQUIRE_SIGNATURE: '1' }).requireSignature).toBe(true);
     expect(optionsFromEnv({ EGOV_SIM_FAILURES: '[{"correctionFor":"next"}]' })).toMatchObject({
       port: 3100,
       host: '127.0.0.1',
