@@ -209,6 +209,24 @@ describe('checkPackage (strict, real structure)', () => {
     expect(sut.report.every((r) => r.item === '署名情報')).toBe(true);
   });
 
+  it.each([
+    ['an empty 署名情報', '<署名情報></署名情報>'],
+    [
+      'a Signature without SignedInfo',
+      '<署名情報><Signature xmlns="http://www.w3.org/2000/09/xmldsig#"><SignatureValue>AA==</SignatureValue></Signature></署名情報>',
+    ],
+    ['a Signature in no namespace', '<署名情報><Signature><SignedInfo/></Signature></署名情報>'],
+    [
+      'a certificate that is not one',
+      '<署名情報><Signature xmlns="http://www.w3.org/2000/09/xmldsig#"><SignedInfo/><SignatureValue>AA==</SignatureValue><KeyInfo><X509Data><X509Certificate>AAAA</X509Certificate></X509Data></KeyInfo></Signature></署名情報>',
+    ],
+  ])('refuses %s with a report (never a crash)', async (_name, signature) => {
+    const pkg = await validPackage(PROC, { kousei: (x) => x.replace('</構成情報>', `</構成情報>${signature}`) });
+    const sut = await checkPackage(pkg, ctx());
+    expect(sut.info).toBeUndefined();
+    expect(sut.report.some((r) => r.item === '署名情報')).toBe(true);
+  });
+
   it('refuses an expired certificate and a non-RSA key', async () => {
     expect(contents(await checkPackage(await validPackage(PROC, { sign: testCertificate('expired') }), ctx()))).toMatch(/有効期間外/);
     expect(contents(await checkPackage(await validPackage(PROC, { sign: testCertificate('ec') }), ctx()))).toMatch(/RSA/);

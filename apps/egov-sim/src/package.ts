@@ -408,7 +408,13 @@ export async function checkPackage(sendFile: { file_name: string; file_data: str
   const signatureInfo = child(root, '署名情報');
   const policy = signaturePolicy(proc, ctx.requireSignature);
   if (signatureInfo) {
-    const check = verifyKouseiSignature(kousei.doc, signatureInfo, inFolder, ctx.now);
+    let check: ReturnType<typeof verifyKouseiSignature>;
+    try {
+      check = verifyKouseiSignature(kousei.doc, signatureInfo, inFolder, ctx.now);
+    } catch {
+      // A malformed signature must be the client's 400, never the simulator's 500.
+      check = { ok: false, problems: ['署名情報を XML 署名として検証できません。'], signedFiles: [] };
+    }
     for (const p of check.problems) K(p, '署名情報');
     for (const f of signedCandidates)
       if (check.ok && !check.signedFiles.includes(f)) K(`申請書 ${f} が署名の対象になっていません。`, '署名情報');
