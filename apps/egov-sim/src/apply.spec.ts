@@ -339,6 +339,35 @@ describe('egov-sim API v2 (/shinsei/v2)', () => {
     expect((await callApi(sim, token, 'GET', '/procedure/900A010200001000')).status).toBe(404);
   });
 
+  it('never answers 5xx to broken input (truncated kousei / 申請書, odd bodies)', async () => {
+    const errors = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    const statuses = new Set<number>();
+    for (let i = 1; i < 40; i++) {
+      const cut = (x: string): string => x.slice(0, Math.floor((x.length * i) / 40));
+      for (const opts of [{ kousei: cut }, { form: cut }]) {
+        const res = await callApi(sim, token, 'POST', '/apply/check', { proc_id: PROC, send_file: await validPackage(PROC, opts) });
+        statuses.add(res.status);
+        expect(res.status).toBe(200);
+        expect((res.body as Json).results.error_count).toBeGreaterThan(0);
+      }
+    }
+    for (const body of [
+      'null',
+      '[]',
+      '"x"',
+      '{"proc_id":{"a":1},"send_file":[]}',
+      `{"proc_id":"${'9'.repeat(100000)}"}`,
+      '{'.repeat(5000),
+    ]) {
+      const res = await callApi(sim, token, 'POST', '/apply', body, { 'content-type': 'application/json' });
+      statuses.add(res.status);
+      expect(res.status).toBe(400);
+    }
+    expect([...statuses].every((s) => s < 500)).toBe(true);
+    expect(errors).not.toHaveBeenCalled();
+    errors.mockRestore();
+  });
+
   it('keeps the schemas able to fail', () => {
     expect(validateAgainstSpec('apply_response', { metadata: {}, results: {} }).valid).toBe(false);
     expect(
