@@ -84,7 +84,7 @@ describe('egov-sim API v2 (/shinsei/v2)', () => {
     const got = spec('official_document_response', await callApi(sim, token, 'GET', `/official_document/${id}/${doc.notice_sub_id}`));
     const files = await unzip(Buffer.from(got.results.file_data, 'base64'));
     expect([...files.keys()].sort()).toEqual(got.results.file_name_list.map((f: Json) => f.file_name).sort());
-    expect(files.get(got.results.file_name_list[1].file_name)?.toString()).toContain('花子');
+    expect(files.get(got.results.file_name_list[1].file_name)?.toString()).toContain('<申請内容>年金 花子 令和 2 4 1</申請内容>');
     const done = spec(
       'official_document_complete_response',
       await callApi(sim, token, 'POST', '/official_document', { arrive_id: id, notice_sub_id: doc.notice_sub_id }),

@@ -204,6 +204,14 @@ function text(el: Element | undefined): string {
   return (el?.textContent ?? '').trim();
 }
 
+/** The text of every leaf element, separated by spaces (textContent would run 年 and 月 together). */
+function leafTexts(el: Element | undefined): string {
+  if (!el) return '';
+  const kids = childElements(el);
+  if (kids.length === 0) return text(el);
+  return kids.map(leafTexts).filter(Boolean).join(' ');
+}
+
 function dirname(name: string): string {
   const i = name.lastIndexOf('/');
   return i < 0 ? '' : name.slice(0, i + 1);
@@ -387,10 +395,7 @@ export async function checkPackage(sendFile: { file_name: string; file_data: str
         if (!withdrawalReason) F('取下げの理由を記入してください。', '理由');
       }
     } else {
-      formText = `${formText} ${childElements(formRoot)[FORM_ROOT.length]?.textContent ?? ''}`
-        .replace(/\s+/g, ' ')
-        .trim()
-        .slice(0, FORM_TEXT_MAX);
+      formText = `${formText} ${leafTexts(childElements(formRoot)[FORM_ROOT.length])}`.replace(/\s+/g, ' ').trim().slice(0, FORM_TEXT_MAX);
     }
   }
 
