@@ -1,437 +1,429 @@
+import { assertSpec, validateAgainstSpec, type SpecSchemaName } from './spec';
 import { startEgovSim, type EgovSim } from './server';
-import { callApi, kouseiXml, login, manualClock, unzip, validPackage, zipOf } from './testing';
+import { callApi, login, manualClock, testCertificate, unzip, validPackage, withdrawalPackage, type ApiResult } from './testing';
+import { EGOV_STATUS } from './types';
 
-const CLIENT = { clientId: 'sw-0002', clientSecret: 'api-key-0002' };
-const PROC = '900A010200001000';
+const CLIENT = { clientId: 'sw-0001', clientSecret: 'api-key-0001' };
+const PROC = '4950013521019000';
+const FORM = '495013521019030837';
+const DATETIME = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/;
 
-type CaseBody = {
-  arrive_id: string;
-  proc_id: string;
-  status: string;
-  status_history: Array<{ status: string; date: string }>;
-  notice_list: Array<{ notice_sub_id: number; notice_type: string; title: string; date: string }>;
-  official_list: Array<{ notice_sub_id: number; doc_title: string; doc_download_expired_date: string; downloaded: boolean }>;
-};
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-async function packageOf(entries: Record<string, string>): Promise<{ file_name: string; file_data: string }> {
-  return { file_name: 'apply.zip', file_data: (await zipOf(entries)).toString('base64') };
+/** Every answer the tests read is validated against the spec schema first. */
+function spec(name: SpecSchemaName, res: ApiResult<unknown>, status = 200): Json {
+  expect({ status: res.status, text: res.text.slice(0, 600) }).toMatchObject({ status });
+  assertSpec(name, res.body);
+  return res.body as Json;
 }
 
-describe('egov-sim API (manual clock)', () => {
-  const clock = manualClock();
-  let sut: EgovSim;
+describe('egov-sim API v2 (/shinsei/v2)', () => {
+  const clock = manualClock(Date.parse('2026-12-03T01:00:00Z'));
+  let sim: EgovSim;
   let token: string;
   let otherToken: string;
 
   beforeAll(async () => {
-    // Long-lived access tokens: the tests move the clock by days.
-    sut = await startEgovSim({
-      ...CLIENT,
-      now: clock.now,
-      clock: { arriveToReviewMs: 2000, reviewToFinishMs: 5000 },
-      accessTokenTtlSec: 10 * 365 * 86400,
-    });
-    token = (await login(sut, { ...CLIENT, accountId: 'office-a' })).access_token;
-    otherToken = (await login(sut, { ...CLIENT, accountId: 'office-b' })).access_token;
+    sim = await startEgovSim({ ...CLIENT, now: clock.now, clock: { arriveToReviewMs: 1000, reviewToFinishMs: 2000 } });
+    token = (await login(sim, { ...CLIENT, accountId: 'office-a' })).access_token;
+    otherToken = (await login(sim, { ...CLIENT, accountId: 'office-b' })).access_token;
   });
-  afterAll(() => sut.close());
+  afterAll(() => sim.close());
+  afterEach(() => sim.state.setFailurePlan([]));
 
-  const api = <T = Record<string, unknown>>(method: string, path: string, body?: unknown, as = token) =>
-    callApi<T>(sut, as, method, path, body);
-  const submit = async (as = token) => {
-    const res = await api<{ arrive_id: string }>('POST', '/apply', { proc_id: PROC, send_file: await validPackage(PROC) }, as);
-    expect(res.status).toBe(200);
-    return res.body.arrive_id;
-  };
-  const caseOf = async (arriveId: string) => (await api<CaseBody>('GET', `/apply/${arriveId}`)).body;
+  const apply = async (pkg?: Json, headers: Record<string, string> = {}, tok = token) =>
+    callApi(sim, tok, 'POST', '/apply', { proc_id: PROC, send_file: pkg ?? (await validPackage(PROC)) }, headers);
 
-  it('accepts a valid package and answers a 16-digit arrive_id; two POSTs make two cases', async () => {
-    const pkg = await validPackage(PROC);
-    const first = await api('POST', '/apply', { proc_id: PROC, send_file: pkg });
-    expect(first.status).toBe(200);
-    expect(first.body).toEqual({
-      arrive_id: expect.stringMatching(/^\d{16}$/),
-      arrive_date: new Date(clock.now()).toISOString(),
-      proc_id: PROC,
-      status: '到達',
+  it('serves at /shinsei/v2 and files a real-structure package: envelope, 17-digit arrive_id, JST date, values from the kousei, _links', async () => {
+    expect(sim.url).toMatch(/\/shinsei\/v2$/);
+    const body = spec('apply_response', await apply());
+    const r = body.results;
+    expect(r.arrive_id).toMatch(/^\d{17}$/);
+    expect(r.arrive_date).toMatch(DATETIME);
+    expect(r.arrive_date).toBe('2026-12-03 10:00:00');
+    expect(r).toMatchObject({
+      applicant_name: '山田　太郎',
+      corporation_name: '株式会社サンプル',
+      apply_type: '新規申請',
+      ministry_name: '厚生労働省',
+      submission_destination: '日本年金機構',
+      apply_form: { form: [{ form_name: '健康保険・厚生年金保険被保険者資格取得届' }], attached_file: [] },
     });
-    // JST date of the manual clock (2026-11-26 10:00 JST) then a sequence.
-    expect(first.body.arrive_id).toMatch(/^20261126\d{8}$/);
-    const second = await api('POST', '/apply', { proc_id: PROC, send_file: pkg });
-    expect(second.status).toBe(200);
-    expect(second.body.arrive_id).not.toBe(first.body.arrive_id);
+    expect(body._links.status).toBe(`${sim.url}/apply/${r.arrive_id}`);
+    expect(body.metadata).toMatchObject({ title: '申請データ送信', instance: '/shinsei/v2/apply' });
   });
 
-  describe('refuses a bad package with 400 problem+json and creates no case', () => {
-    const cases: Array<[string, () => Promise<unknown>, string]> = [
-      [
-        'file_data that is not base64',
-        async () => ({ proc_id: PROC, send_file: { file_name: 'a.zip', file_data: '###' } }),
-        'send_file.file_data',
-      ],
-      [
-        'bytes that are not a ZIP',
-        async () => ({ proc_id: PROC, send_file: { file_name: 'a.zip', file_data: Buffer.from('not a zip at all').toString('base64') } }),
-        'send_file.file_data',
-      ],
-      ['a ZIP without kousei.xml', async () => ({ proc_id: PROC, send_file: await packageOf({ 'form.xml': '<申請書/>' }) }), 'kousei.xml'],
-      [
-        'a kousei.xml without 手続番号',
-        async () => ({ proc_id: PROC, send_file: await packageOf({ 'kousei.xml': '<構成情報/>', 'form.xml': '<申請書/>' }) }),
-        'kousei.xml/手続番号',
-      ],
-      [
-        'a 手続番号 that differs from proc_id',
-        async () => ({
-          proc_id: PROC,
-          send_file: await packageOf({ 'kousei.xml': kouseiXml('999X999999999999'), 'form.xml': '<申請書/>' }),
-        }),
-        'kousei.xml/手続番号',
-      ],
-      [
-        'a package without a form XML',
-        async () => ({ proc_id: PROC, send_file: await packageOf({ 'kousei.xml': kouseiXml(PROC), 'note.txt': 'x' }) }),
-        '申請書',
-      ],
-      [
-        'a form XML that is not well-formed',
-        async () => ({
-          proc_id: PROC,
-          send_file: await packageOf({ 'kousei.xml': kouseiXml(PROC), 'form.xml': '<申請書><氏名></申請書>' }),
-        }),
-        'form.xml',
-      ],
-      [
-        'an XML with a DOCTYPE',
-        async () => ({
-          proc_id: PROC,
-          send_file: await packageOf({ 'kousei.xml': kouseiXml(PROC), 'form.xml': '<!DOCTYPE x [<!ENTITY a "b">]><申請書>&a;</申請書>' }),
-        }),
-        'form.xml',
-      ],
-      [
-        'a file_name that is not .zip',
-        async () => ({ proc_id: PROC, send_file: { ...(await validPackage(PROC)), file_name: 'apply.xml' } }),
-        'send_file.file_name',
-      ],
-      ['no send_file', async () => ({ proc_id: PROC }), 'send_file'],
-      ['no proc_id', async () => ({ send_file: await validPackage(PROC) }), 'proc_id'],
-    ];
-
-    it.each(cases)('%s', async (_label, makeBody, item) => {
-      const before = (await api<{ total: number }>('GET', '/apply/lists')).body.total;
-      const res = await api<{ report_list: Array<{ item: string }> }>('POST', '/apply', await makeBody());
-      expect(res.status).toBe(400);
-      expect(res.contentType).toMatch(/^application\/problem\+json/);
-      expect(res.body).toMatchObject({
-        type: 'urn:egov-sim:problem:invalid-package',
-        title: expect.any(String),
-        status: 400,
-        detail: expect.any(String),
-      });
-      expect(res.body.report_list.map((r) => r.item)).toContain(item);
-      expect((await api<{ total: number }>('GET', '/apply/lists')).body.total).toBe(before);
+  it('answers GET /apply/{arrive_id} in the spec shape and moves the status on with the clock', async () => {
+    const id = spec('apply_response', await apply()).results.arrive_id;
+    let r = spec('apply_detail_response', await callApi(sim, token, 'GET', `/apply/${id}`)).results;
+    expect(r).toMatchObject({
+      status: EGOV_STATUS.arrived,
+      withdraw_flag: true,
+      notice_count: 0,
+      doc_count: 0,
+      notice_list: [],
+      official_list: [],
     });
+    clock.advance(3000);
+    r = spec('apply_detail_response', await callApi(sim, token, 'GET', `/apply/${id}`)).results;
+    expect(r.status).toBe(EGOV_STATUS.reviewFinished);
+    expect(r.withdraw_flag).toBe(false);
+    expect(r.official_list).toHaveLength(1);
+    const doc = r.official_list[0];
+    expect(Number.isInteger(doc.notice_sub_id)).toBe(true);
+    expect(doc).toMatchObject({
+      allowed_date: expect.stringMatching(DATETIME),
+      doc_download_expired_date: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/),
+      sign: 'なし',
+    });
+    expect(doc.doc_download_date).toBeUndefined();
+    const n = r.notice_list[0];
+    const notice = spec('notice_response', await callApi(sim, token, 'GET', `/notice/${id}/${n.notice_sub_id}`)).results.notice;
+    expect(notice).toMatchObject({ notice_type: 'お知らせ', proc_name: expect.any(String), issuer_organization: '日本年金機構' });
+
+    const got = spec('official_document_response', await callApi(sim, token, 'GET', `/official_document/${id}/${doc.notice_sub_id}`));
+    const files = await unzip(Buffer.from(got.results.file_data, 'base64'));
+    expect([...files.keys()].sort()).toEqual(got.results.file_name_list.map((f: Json) => f.file_name).sort());
+    expect(files.get(got.results.file_name_list[1].file_name)?.toString()).toContain('<申請内容>年金 花子 令和 2 4 1</申請内容>');
+    const done = spec(
+      'official_document_complete_response',
+      await callApi(sim, token, 'POST', '/official_document', { arrive_id: id, notice_sub_id: doc.notice_sub_id }),
+    );
+    expect(done.results.download_date).toMatch(DATETIME);
+    r = spec('apply_detail_response', await callApi(sim, token, 'GET', `/apply/${id}`)).results;
+    expect(r.status).toBe(EGOV_STATUS.completed);
+    expect(r.official_list[0].doc_download_date).toMatch(DATETIME);
   });
 
-  it('answers 400 problem+json to a body that is not JSON, 415 to another media type', async () => {
-    const res = await fetch(`${sut.url}/apply`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: '{',
-    });
-    expect(res.status).toBe(400);
-    expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-    const text = await fetch(`${sut.url}/apply`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'text/plain' },
-      body: '{}',
-    });
-    expect(text.status).toBe(415);
-  });
-
-  it('reports with POST /apply/check without creating a case', async () => {
-    const before = (await api<{ total: number }>('GET', '/apply/lists')).body.total;
-    const ok = await api('POST', '/apply/check', { proc_id: PROC, send_file: await validPackage(PROC) });
-    expect(ok.status).toBe(200);
-    expect(ok.body).toEqual({ error_count: 0, report_list: [] });
-    const bad = await api('POST', '/apply/check', { proc_id: PROC, send_file: await packageOf({ 'form.xml': '<a/>', 'b.xml': '<b>' }) });
-    expect(bad.status).toBe(200);
-    expect(bad.body).toEqual({
-      error_count: 2,
-      report_list: [
-        { item: 'kousei.xml', message: expect.stringContaining('kousei.xml') },
-        { item: 'b.xml', message: expect.any(String) },
-      ],
-    });
-    expect((await api<{ total: number }>('GET', '/apply/lists')).body.total).toBe(before);
-  });
-
-  it("lists this account's cases only, with date filters and paging", async () => {
-    const mine = await submit();
-    const theirs = await submit(otherToken);
-    const all = await api<{ results: Array<{ arrive_id: string }>; total: number }>('GET', '/apply/lists');
-    expect(all.status).toBe(200);
-    const ids = all.body.results.map((r) => r.arrive_id);
-    expect(ids).toContain(mine);
-    expect(ids).not.toContain(theirs);
-    expect(all.body.total).toBe(ids.length);
-    expect(all.body.results[0]).toEqual({
-      arrive_id: expect.any(String),
-      proc_id: PROC,
-      status: expect.any(String),
-      arrive_date: expect.any(String),
-    });
-
-    const page = await api<{ results: Array<{ arrive_id: string }>; total: number }>('GET', '/apply/lists?limit=1&offset=1');
-    expect(page.body.total).toBe(ids.length);
-    expect(page.body.results.map((r) => r.arrive_id)).toEqual([ids[1]]);
-
-    // The manual clock is on 2026-11-26 (JST).
-    expect((await api<{ total: number }>('GET', '/apply/lists?date_from=2026-11-26&date_to=2026-11-26')).body.total).toBe(ids.length);
-    expect((await api<{ total: number }>('GET', '/apply/lists?date_from=2026-11-27')).body.total).toBe(0);
-    expect((await api<{ total: number }>('GET', '/apply/lists?date_to=2026-11-25')).body.total).toBe(0);
-    expect((await api('GET', '/apply/lists?date_from=2026-02-30')).status).toBe(400);
-    expect((await api('GET', '/apply/lists?limit=0')).status).toBe(400);
-  });
-
-  it("answers 404 for another account's case, like an unknown one", async () => {
-    const theirs = await submit(otherToken);
-    clock.advance(7000); // 審査終了: a notice and an official document exist
-    const own = await callApi<CaseBody>(sut, otherToken, 'GET', `/apply/${theirs}`);
-    expect(own.status).toBe(200);
-    const noticeId = own.body.notice_list[0].notice_sub_id;
-    const docId = own.body.official_list[0].notice_sub_id;
-
-    const attempts = [
-      await api('GET', `/apply/${theirs}`),
-      await api('GET', `/notice/${theirs}/${noticeId}`),
-      await api('GET', `/official_document/${theirs}/${docId}`),
-      await api('POST', '/official_document', { arrive_id: theirs, notice_sub_id: docId }),
-      await api('POST', '/apply/withdraw', { arrive_id: theirs, reason: 'x' }),
-      await api('POST', '/apply/amend', { arrive_id: theirs, send_file: await validPackage(PROC) }),
-    ];
-    for (const res of attempts) {
-      expect(res.status).toBe(404);
-      expect(res.contentType).toMatch(/^application\/problem\+json/);
+  it('answers 401 with only WWW-Authenticate and no body', async () => {
+    for (const tok of [undefined, 'not-a-token']) {
+      const res = await callApi(sim, tok, 'GET', '/apply/lists?date_from=2026-12-01&date_to=2026-12-31');
+      expect(res.status).toBe(401);
+      expect(res.headers.get('www-authenticate')).toMatch(/^Bearer realm=/);
+      expect(res.text).toBe('');
     }
-    const unknown = await api('GET', '/apply/2026112699999999');
-    expect(unknown.status).toBe(404);
-    expect(unknown.body).toMatchObject({ type: attempts[0].body.type, title: attempts[0].body.title });
-    // Nothing happened to the other account's case.
-    const after = await callApi<CaseBody>(sut, otherToken, 'GET', `/apply/${theirs}`);
-    expect(after.body.status).toBe('審査終了');
-    expect(after.body.official_list[0].downloaded).toBe(false);
   });
 
-  it('moves 到達 → 審査中 → 審査終了 on the clock, with exact history dates and one official document', async () => {
-    const id = await submit();
-    const t0 = clock.now();
-    expect((await caseOf(id)).status).toBe('到達');
-    clock.advance(1999);
-    expect((await caseOf(id)).status).toBe('到達');
-    clock.advance(1);
-    expect((await caseOf(id)).status).toBe('審査中');
-    clock.advance(4999);
-    expect((await caseOf(id)).status).toBe('審査中');
-    clock.advance(1);
-    const done = await caseOf(id);
-    expect(done).toMatchObject({ arrive_id: id, proc_id: PROC, status: '審査終了' });
-    expect(done.status_history).toEqual([
-      { status: '到達', date: new Date(t0).toISOString() },
-      { status: '審査中', date: new Date(t0 + 2000).toISOString() },
-      { status: '審査終了', date: new Date(t0 + 7000).toISOString() },
-    ]);
-    expect(done.official_list).toEqual([
-      {
-        notice_sub_id: expect.any(Number),
-        doc_title: expect.any(String),
-        doc_download_expired_date: expect.any(String),
-        downloaded: false,
-      },
-    ]);
-    expect(Date.parse(done.official_list[0].doc_download_expired_date)).toBeGreaterThan(t0);
-    expect(done.notice_list).toEqual([
-      { notice_sub_id: expect.any(Number), notice_type: 'お知らせ', title: expect.any(String), date: new Date(t0 + 7000).toISOString() },
-    ]);
-    // Stays 審査終了 until the download is confirmed.
-    clock.advance(86400_000);
-    expect((await caseOf(id)).status).toBe('審査終了');
-  });
-
-  it('serves the official document as a ZIP with a PDF and an XML, only once review is finished', async () => {
-    const id = await submit();
-    expect((await api('GET', `/official_document/${id}/1`)).status).toBe(404);
-    clock.advance(7000);
-    const docId = (await caseOf(id)).official_list[0].notice_sub_id;
-    const res = await api<{ file_name: string; file_data: string }>('GET', `/official_document/${id}/${docId}`);
-    expect(res.status).toBe(200);
-    expect(res.body.file_name).toMatch(/\.zip$/);
-    const files = await unzip(Buffer.from(res.body.file_data, 'base64'));
-    const names = [...files.keys()];
-    const pdf = names.find((n) => n.endsWith('.pdf'));
-    const xml = names.find((n) => n.endsWith('.xml'));
-    expect(pdf).toBeDefined();
-    expect(xml).toBeDefined();
-    expect(files.get(pdf!)!.subarray(0, 5).toString('latin1')).toBe('%PDF-');
-    expect(files.get(pdf!)!.toString('latin1').trimEnd().endsWith('%%EOF')).toBe(true);
-    const xmlText = files.get(xml!)!.toString('utf8');
-    expect(xmlText).toContain(`<到達番号>${id}</到達番号>`);
-    expect(xmlText).toContain(`<手続番号>${PROC}</手続番号>`);
-    // It restates the filed form, as a real 通知書 names the insured person…
-    expect(xmlText).toContain('<申請内容>山田 太郎</申請内容>');
-    // … which the unauthenticated state view never shows.
-    expect(JSON.stringify(sut.state.snapshot())).not.toContain('山田');
-    // Downloading alone does not complete the case.
-    expect((await caseOf(id)).status).toBe('審査終了');
-  });
-
-  it('completes the case (手続終了) on POST /official_document and marks the document downloaded', async () => {
-    const id = await submit();
-    clock.advance(7000);
-    const docId = (await caseOf(id)).official_list[0].notice_sub_id;
-    const res = await api('POST', '/official_document', { arrive_id: id, notice_sub_id: docId });
-    expect(res.status).toBe(200);
-    expect(res.body).toEqual({ arrive_id: id, notice_sub_id: docId, status: '手続終了' });
-    const after = await caseOf(id);
-    expect(after.status).toBe('手続終了');
-    expect(after.official_list[0].downloaded).toBe(true);
-    expect(after.status_history.map((h) => h.status)).toEqual(['到達', '審査中', '審査終了', '手続終了']);
-    // Unknown document id.
-    expect((await api('POST', '/official_document', { arrive_id: id, notice_sub_id: 999 })).status).toBe(404);
-  });
-
-  it('refuses POST /official_document before the document exists', async () => {
-    const id = await submit();
-    const res = await api('POST', '/official_document', { arrive_id: id, notice_sub_id: 1 });
+  it("answers 404 without a body for an unknown case, another account's case, an unknown notice and an unknown path", async () => {
+    const id = spec('apply_response', await apply()).results.arrive_id;
+    for (const [tok, path] of [
+      [token, '/apply/20261203999999999'],
+      [otherToken, `/apply/${id}`],
+      [otherToken, `/notice/${id}/1`],
+      [token, `/notice/${id}/999`],
+      [token, '/no/such/thing'],
+    ] as const) {
+      const res = await callApi(sim, tok, 'GET', path);
+      expect({ path, status: res.status, text: res.text }).toEqual({ path, status: 404, text: '' });
+    }
+    const res = await callApi(sim, otherToken, 'POST', '/apply/withdraw', { arrive_id: id, send_file: await withdrawalPackage(id) });
     expect(res.status).toBe(404);
-    expect((await caseOf(id)).status).toBe('到達');
   });
 
-  it('runs the correction flow: 審査中（補正待ち） with a 補正 notice, amend → 審査中 → 審査終了', async () => {
-    sut.state.addFailurePlan([{ correctionFor: 'next' }]);
-    const id = await submit();
-    const plain = await submit(); // only the next case needs a correction
-    clock.advance(7000);
-    expect((await caseOf(plain)).status).toBe('審査終了');
-    const waiting = await caseOf(id);
-    expect(waiting.status).toBe('審査中（補正待ち）');
-    expect(waiting.official_list).toEqual([]);
-    const correction = waiting.notice_list.find((n) => n.notice_type === '補正');
-    expect(correction).toBeDefined();
+  it.each([
+    ['the old invented withdraw body', '/apply/withdraw', { arrive_id: '20261203000000001', reason: '誤り' }],
+    [
+      'proc_id in amend',
+      '/apply/amend',
+      { arrive_id: '20261203000000001', proc_id: PROC, send_file: { file_name: 'a.zip', file_data: 'UEsFBgAAAAAAAAAAAAAAAAAAAAAAAA==' } },
+    ],
+    [
+      'a 15-character proc_id',
+      '/apply',
+      { proc_id: '495001352101900', send_file: { file_name: 'a.zip', file_data: 'UEsFBgAAAAAAAAAAAAAAAAAAAAAAAA==' } },
+    ],
+    [
+      'an unknown member',
+      '/apply',
+      { proc_id: PROC, send_file: { file_name: 'a.zip', file_data: 'UEsFBgAAAAAAAAAAAAAAAAAAAAAAAA==' }, extra: 1 },
+    ],
+    ['send_file without file_name', '/apply', { proc_id: PROC, send_file: { file_data: 'UEsFBgAAAAAAAAAAAAAAAAAAAAAAAA==' } }],
+    ['notice_sub_id as a string', '/official_document', { arrive_id: '20261203000000001', notice_sub_id: '1' }],
+  ])('refuses %s with 400 {title, detail, type, instance}', async (_name, path, body) => {
+    const res = await callApi(sim, token, 'POST', path, body);
+    expect(res.status).toBe(400);
+    assertSpec('error', res.body);
+    expect(res.body.detail).toMatch(/仕様/);
+    expect(res.body.instance).toBe(`/shinsei/v2${path}`);
+  });
 
-    const notice = await api('GET', `/notice/${id}/${correction!.notice_sub_id}`);
-    expect(notice.status).toBe(200);
-    expect(notice.body).toEqual({
-      notice_sub_id: correction!.notice_sub_id,
-      notice_type: '補正',
-      title: correction!.title,
-      body: expect.any(String),
-      date: correction!.date,
+  it('refuses a body that is not JSON, and a wrong content type, with 400 (never 5xx)', async () => {
+    for (const [body, type] of [
+      ['{', 'application/json'],
+      ['proc_id=1', 'application/x-www-form-urlencoded'],
+    ]) {
+      const res = await callApi(sim, token, 'POST', '/apply', body, { 'content-type': type });
+      expect(res.status).toBe(400);
+      assertSpec('error', res.body);
+    }
+  });
+
+  it('pages GET /apply/lists with limit 1-50, offset, date_from/date_to, resultset beside results', async () => {
+    const own = await callApi(sim, token, 'GET', '/apply/lists?date_from=2026-12-03&date_to=2026-12-03&limit=2&offset=0');
+    const page1 = spec('apply_lists_response', own);
+    expect(page1.resultset.limit).toBe(2);
+    expect(page1.resultset.count).toBe(2);
+    expect(page1.results.apply_list[0]).toMatchObject({ no: 1, arrive_id: expect.stringMatching(/^\d{17}$/), status: expect.any(String) });
+    expect(page1._links.next).toContain('offset=2');
+    const all = page1.resultset.all_count;
+    const page2 = spec(
+      'apply_lists_response',
+      await callApi(sim, token, 'GET', '/apply/lists?date_from=2026-12-03&date_to=2026-12-03&limit=2&offset=2'),
+    );
+    expect(page2.results.apply_list[0].no).toBe(3);
+    expect(page2._links.previous).toContain('offset=0');
+    const other = spec(
+      'apply_lists_response',
+      await callApi(sim, otherToken, 'GET', '/apply/lists?date_from=2026-12-03&date_to=2026-12-03'),
+    );
+    expect(other.resultset.all_count).toBe(0);
+    const before = spec('apply_lists_response', await callApi(sim, token, 'GET', '/apply/lists?date_from=2026-12-01&date_to=2026-12-02'));
+    expect(before.resultset.all_count).toBe(0);
+    expect(all).toBeGreaterThanOrEqual(3);
+    for (const q of ['limit=51', 'limit=0', 'offset=-1', 'date_from=2026-02-30', 'foo=1', '']) {
+      const res = await callApi(
+        sim,
+        token,
+        'GET',
+        `/apply/lists?date_from=2026-12-01&date_to=2026-12-31&${q}`.replace(
+          /date_from=2026-12-01&(date_to=2026-12-31&)date_from=2026-02-30/,
+          'date_from=2026-02-30&$1',
+        ),
+      );
+      if (q === '') expect(res.status).toBe(200);
+      else expect({ q, status: res.status }).toEqual({ q, status: 400 });
+    }
+    expect((await callApi(sim, token, 'GET', '/apply/lists')).status).toBe(400);
+  });
+
+  it('validates a trial (X-eGovAPI-Trial: true) fully, answers in the real shape and creates no case', async () => {
+    const count = sim.state.cases.size;
+    const body = spec('apply_response', await apply(undefined, { 'X-eGovAPI-Trial': 'true' }));
+    expect(body.results.arrive_id).toMatch(/^\d{8}9\d{8}$/);
+    expect(sim.state.cases.size).toBe(count);
+    expect((await callApi(sim, token, 'GET', `/apply/${body.results.arrive_id}`)).status).toBe(404);
+    const bad = await apply(await validPackage(PROC, { kousei: (x) => x.replace(FORM, '495013520714030511') }), {
+      'X-eGovAPI-Trial': 'true',
     });
-
-    // A bad amendment is refused and changes nothing.
-    const bad = await api('POST', '/apply/amend', { arrive_id: id, send_file: await packageOf({ 'form.xml': '<a/>' }) });
     expect(bad.status).toBe(400);
-    expect((await caseOf(id)).status).toBe('審査中（補正待ち）');
-
-    const amended = await api('POST', '/apply/amend', { arrive_id: id, send_file: await validPackage(PROC) });
-    expect(amended.status).toBe(200);
-    expect(amended.body).toMatchObject({ arrive_id: id, status: '審査中' });
-    expect((await caseOf(id)).status).toBe('審査中');
-    clock.advance(5000);
-    const finished = await caseOf(id);
-    expect(finished.status).toBe('審査終了');
-    expect(finished.status_history.map((h) => h.status)).toEqual(['到達', '審査中', '審査中（補正待ち）', '審査中', '審査終了']);
+    assertSpec('error_report', bad.body);
+    expect(sim.state.cases.size).toBe(count);
   });
 
-  it('applies a correction asked for a given arrive_id', async () => {
-    const id = await submit();
-    const other = await submit();
-    clock.advance(3000); // both 審査中
-    sut.state.addFailurePlan([{ correctionFor: id }]);
-    clock.advance(4000);
-    expect((await caseOf(id)).status).toBe('審査中（補正待ち）');
-    expect((await caseOf(other)).status).toBe('審査終了');
-    expect(() => sut.state.addFailurePlan([{ correctionFor: other }])).toThrow(/審査終了/);
+  it('POST /apply/check answers {message, error_count, report_list} and creates nothing', async () => {
+    const count = sim.state.cases.size;
+    const good = spec(
+      'apply_check_response',
+      await callApi(sim, token, 'POST', '/apply/check', { proc_id: PROC, send_file: await validPackage(PROC) }),
+    );
+    expect(good.results).toMatchObject({ error_count: 0, report_list: [] });
+    const bad = spec(
+      'apply_check_response',
+      await callApi(sim, token, 'POST', '/apply/check', {
+        proc_id: PROC,
+        send_file: await validPackage(PROC, { form: (x) => x.replace(`<様式ID>${FORM}`, '<様式ID>495013520714030511') }),
+      }),
+    );
+    expect(bad.results.error_count).toBeGreaterThan(0);
+    expect(bad.results.report_list[0]).toMatchObject({ file_name: `${FORM}_01.xml`, item: '様式ID' });
+    expect(sim.state.cases.size).toBe(count);
   });
 
-  it('refuses an amendment when no correction was asked (409)', async () => {
-    const id = await submit();
-    const res = await api('POST', '/apply/amend', { arrive_id: id, send_file: await validPackage(PROC) });
-    expect(res.status).toBe(409);
-    expect(res.contentType).toMatch(/^application\/problem\+json/);
+  it('部分補正: the correction notice says so, POST /apply/amend takes a 部分補正 package and review restarts', async () => {
+    sim.state.setFailurePlan([{ correctionFor: 'next' }]);
+    const id = spec('apply_response', await apply()).results.arrive_id;
+    // Amending before any correction is asked: 400 with report
+    const early = await callApi(sim, token, 'POST', '/apply/amend', {
+      arrive_id: id,
+      send_file: await validPackage(PROC, { applyType: '部分補正', firstArriveId: id }),
+    });
+    expect(early.status).toBe(400);
+    assertSpec('error_report', early.body);
+    clock.advance(3000);
+    const r = spec('apply_detail_response', await callApi(sim, token, 'GET', `/apply/${id}`)).results;
+    expect(r.status).toBe(EGOV_STATUS.correctionRequested);
+    const n = r.notice_list.find((x: Json) => x.notice_data_type === '補正');
+    const notice = spec('notice_response', await callApi(sim, token, 'GET', `/notice/${id}/${n.notice_sub_id}`)).results.notice;
+    expect(notice).toMatchObject({
+      notice_type: '補正',
+      correct_type: '部分補正',
+      correct_expired_date: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/),
+    });
+    // A 新規申請 package is refused on /apply/amend; the 初回受付番号 must be the case.
+    const wrongType = await callApi(sim, token, 'POST', '/apply/amend', { arrive_id: id, send_file: await validPackage(PROC) });
+    expect(wrongType.status).toBe(400);
+    expect(JSON.stringify(wrongType.body.report_list)).toContain('申請種別');
+    const amended = spec(
+      'apply_amend_response',
+      await callApi(sim, token, 'POST', '/apply/amend', {
+        arrive_id: id,
+        send_file: await validPackage(PROC, { applyType: '部分補正', firstArriveId: id }),
+      }),
+    );
+    expect(amended.results).toEqual({ arrive_id: id, amend_date: expect.stringMatching(DATETIME) });
+    const after = spec('apply_detail_response', await callApi(sim, token, 'GET', `/apply/${id}`)).results;
+    expect(after.status).toBe(EGOV_STATUS.underReview);
+    expect(after.notice_list.find((x: Json) => x.notice_data_type === '補正').correct_completed_date).toMatch(DATETIME);
   });
 
-  it('withdraws a case before review ends: 手続終了 with a 取下げ notice; refuses after 審査終了', async () => {
-    const id = await submit();
-    clock.advance(2500); // 審査中
-    const noReason = await api('POST', '/apply/withdraw', { arrive_id: id });
-    expect(noReason.status).toBe(400);
-    const res = await api('POST', '/apply/withdraw', { arrive_id: id, reason: '二重申請のため' });
-    expect(res.status).toBe(200);
-    expect(res.body).toEqual({ arrive_id: id, status: '手続終了', notice_sub_id: expect.any(Number) });
-    const after = await caseOf(id);
-    expect(after.status).toBe('手続終了');
-    expect(after.official_list).toEqual([]);
-    const notice = after.notice_list.find((n) => n.notice_type === '取下げ');
-    expect(notice).toBeDefined();
-    expect((await api<{ body: string }>('GET', `/notice/${id}/${notice!.notice_sub_id}`)).body.body).toContain('二重申請のため');
-    // The clock no longer moves it.
-    clock.advance(10_000);
-    expect((await caseOf(id)).status).toBe('手続終了');
-    expect((await caseOf(id)).official_list).toEqual([]);
-
-    const finished = await submit();
-    clock.advance(7000);
-    const late = await api('POST', '/apply/withdraw', { arrive_id: finished, reason: 'too late' });
-    expect(late.status).toBe(409);
-    expect((await caseOf(finished)).status).toBe('審査終了');
+  it('再提出: amend is refused, a new POST /apply with 申請種別 再提出 and 初回受付番号 makes a new case', async () => {
+    sim.state.setFailurePlan([{ correctionFor: 'next', correctType: '再提出' }]);
+    const id = spec('apply_response', await apply()).results.arrive_id;
+    clock.advance(3000);
+    const r = spec('apply_detail_response', await callApi(sim, token, 'GET', `/apply/${id}`)).results;
+    const n = r.notice_list.find((x: Json) => x.notice_data_type === '補正');
+    expect(spec('notice_response', await callApi(sim, token, 'GET', `/notice/${id}/${n.notice_sub_id}`)).results.notice.correct_type).toBe(
+      '再提出',
+    );
+    const amend = await callApi(sim, token, 'POST', '/apply/amend', {
+      arrive_id: id,
+      send_file: await validPackage(PROC, { applyType: '部分補正', firstArriveId: id }),
+    });
+    expect(amend.status).toBe(400);
+    assertSpec('error_report', amend.body);
+    expect((amend.body as Json).report_list[0].content).toContain('再提出');
+    // 再提出 naming another account's case, or with no 初回受付番号, is refused
+    const foreign = await apply(await validPackage(PROC, { applyType: '再提出', firstArriveId: id }), {}, otherToken);
+    expect(foreign.status).toBe(400);
+    const again = spec('apply_response', await apply(await validPackage(PROC, { applyType: '再提出', firstArriveId: id })));
+    expect(again.results.apply_type).toBe('再提出');
+    expect(again.results.arrive_id).not.toBe(id);
+    const old = spec('apply_detail_response', await callApi(sim, token, 'GET', `/apply/${id}`)).results;
+    expect(old.status).toBe(EGOV_STATUS.completed);
+    // once resubmitted, it cannot be resubmitted again
+    expect((await apply(await validPackage(PROC, { applyType: '再提出', firstArriveId: id }))).status).toBe(400);
   });
 
-  it('answers 404 problem+json for an unknown notice and an unknown endpoint, 405 for a wrong method', async () => {
-    const id = await submit();
-    expect((await api('GET', `/notice/${id}/42`)).status).toBe(404);
-    const unknown = await api('GET', '/no/such/thing');
-    expect(unknown.status).toBe(404);
-    expect(unknown.contentType).toMatch(/^application\/problem\+json/);
-    const wrong = await api('DELETE', '/apply');
-    expect(wrong.status).toBe(405);
-    expect(wrong.headers.get('allow')).toBe('POST');
+  it('withdraws with the withdrawal package (9990000000000003, 取下げ依頼, torisageirai.xml) and refuses it afterwards', async () => {
+    const id = spec('apply_response', await apply()).results.arrive_id;
+    const wrongTarget = await callApi(sim, token, 'POST', '/apply/withdraw', {
+      arrive_id: id,
+      send_file: await withdrawalPackage('20261203000000001', { firstArriveId: id }),
+    });
+    expect(wrongTarget.status).toBe(400);
+    assertSpec('error_report_withdraw', wrongTarget.body);
+    const res = spec(
+      'apply_withdraw_response',
+      await callApi(sim, token, 'POST', '/apply/withdraw', { arrive_id: id, send_file: await withdrawalPackage(id) }),
+    );
+    expect(res.results).toMatchObject({ arrive_id: id, withdraw_date: expect.stringMatching(DATETIME), applicant_name: '山田　太郎' });
+    const r = spec('apply_detail_response', await callApi(sim, token, 'GET', `/apply/${id}`)).results;
+    expect(r.status).toBe(EGOV_STATUS.withdrawn);
+    expect(r.withdraw_flag).toBe(false);
+    expect(r.notice_list.at(-1).notice_data_type).toBe('取下げ');
+    const twice = await callApi(sim, token, 'POST', '/apply/withdraw', { arrive_id: id, send_file: await withdrawalPackage(id) });
+    expect(twice.status).toBe(400);
+    assertSpec('error_report_withdraw', twice.body);
+    // an ordinary package is no withdrawal
+    const id2 = spec('apply_response', await apply()).results.arrive_id;
+    const notWithdrawal = await callApi(sim, token, 'POST', '/apply/withdraw', { arrive_id: id2, send_file: await validPackage(PROC) });
+    expect(notWithdrawal.status).toBe(400);
+    assertSpec('error_report_withdraw', notWithdrawal.body);
+  });
+
+  it('serves GET /procedure/{proc_id} skeletons for our four procedures and the withdrawal one, 404 otherwise', async () => {
+    for (const [procId, form] of [
+      ['4950013521019000', '495013521019030837'],
+      ['4950013520714000', '495013520714030511'],
+      ['4950013520733000', '495013520733030526'],
+      ['4950008680033000', '495008680033800330'],
+      ['9990000000000003', '999000000000000003'],
+    ]) {
+      const body = spec('procedure_response', await callApi(sim, token, 'GET', `/procedure/${procId}`));
+      expect(body.results.file_info[0].form_id).toBe(form);
+      const files = await unzip(Buffer.from(body.results.file_data, 'base64'));
+      expect(files.has(`${procId}/kousei.xml`)).toBe(true);
+      expect([...files.keys()].every((k) => k.startsWith(`${procId}/`))).toBe(true);
+      expect(files.get(`${procId}/kousei.xml`)?.toString()).toContain(`<手続ID>${procId}</手続ID>`);
+    }
+    expect((await callApi(sim, token, 'GET', '/procedure/900A010200001000')).status).toBe(404);
+  });
+
+  it('never answers 5xx to broken input (truncated kousei / 申請書, odd bodies)', async () => {
+    const errors = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    const statuses = new Set<number>();
+    for (let i = 1; i < 40; i++) {
+      const cut = (x: string): string => x.slice(0, Math.floor((x.length * i) / 40));
+      for (const opts of [{ kousei: cut }, { form: cut }]) {
+        const res = await callApi(sim, token, 'POST', '/apply/check', { proc_id: PROC, send_file: await validPackage(PROC, opts) });
+        statuses.add(res.status);
+        expect(res.status).toBe(200);
+        expect((res.body as Json).results.error_count).toBeGreaterThan(0);
+      }
+    }
+    for (const body of [
+      'null',
+      '[]',
+      '"x"',
+      '{"proc_id":{"a":1},"send_file":[]}',
+      `{"proc_id":"${'9'.repeat(100000)}"}`,
+      '{'.repeat(5000),
+    ]) {
+      const res = await callApi(sim, token, 'POST', '/apply', body, { 'content-type': 'application/json' });
+      statuses.add(res.status);
+      expect(res.status).toBe(400);
+    }
+    expect([...statuses].every((s) => s < 500)).toBe(true);
+    expect(errors).not.toHaveBeenCalled();
+    errors.mockRestore();
+  });
+
+  it('keeps the schemas able to fail', () => {
+    expect(validateAgainstSpec('apply_response', { metadata: {}, results: {} }).valid).toBe(false);
+    expect(
+      validateAgainstSpec('apply_detail_response', {
+        metadata: { title: 'a', detail: 'b', type: 'c', instance: 'd' },
+        results: { notice_list: [{ notice_sub_id: '1' }] },
+      }).valid,
+    ).toBe(false);
   });
 });
 
-describe('egov-sim API (real fast clock)', () => {
-  let sut: EgovSim;
+describe('egov-sim with requireSignature: every procedure needs an XML signature', () => {
+  let sim: EgovSim;
   let token: string;
+  const key = testCertificate('rsa');
 
   beforeAll(async () => {
-    sut = await startEgovSim({ ...CLIENT, clock: { arriveToReviewMs: 50, reviewToFinishMs: 100 } });
-    token = (await login(sut, { ...CLIENT, accountId: 'office-a' })).access_token;
+    sim = await startEgovSim({ ...CLIENT, requireSignature: true });
+    token = (await login(sim, { ...CLIENT, accountId: 'office-s' })).access_token;
   });
-  afterAll(() => sut.close());
+  afterAll(() => sim.close());
 
-  it('reaches 審査中 then 審査終了 by itself within the configured times', async () => {
-    const applied = await callApi<{ arrive_id: string; status: string }>(sut, token, 'POST', '/apply', {
-      proc_id: PROC,
-      send_file: await validPackage(PROC),
+  it('refuses an unsigned package with 400 and report_list, accepts a signed one, refuses a tampered one', async () => {
+    const unsigned = await callApi(sim, token, 'POST', '/apply', { proc_id: PROC, send_file: await validPackage(PROC) });
+    expect(unsigned.status).toBe(400);
+    assertSpec('error_report', unsigned.body);
+    expect((unsigned.body as Json).report_list[0]).toMatchObject({
+      file_name: 'kousei.xml',
+      item: '署名情報',
+      content: expect.stringContaining('電子署名が必要'),
     });
-    const id = applied.body.arrive_id;
-    const seen: string[] = [];
-    const deadline = Date.now() + 5000;
-    for (;;) {
-      const status = (await callApi<{ status: string }>(sut, token, 'GET', `/apply/${id}`)).body.status;
-      if (seen[seen.length - 1] !== status) seen.push(status);
-      if (status === '審査終了' || Date.now() > deadline) break;
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    expect(applied.body).toMatchObject({ status: '到達' });
-    expect(seen[seen.length - 1]).toBe('審査終了');
-    // 審査中 may fall between two polls on a slow machine: the history records it anyway.
-    const history = (await callApi<CaseBody>(sut, token, 'GET', `/apply/${id}`)).body.status_history;
-    expect(history.map((h) => h.status)).toEqual(['到達', '審査中', '審査終了']);
-    const t = history.map((h) => Date.parse(h.date));
-    expect(t[1] - t[0]).toBe(50);
-    expect(t[2] - t[1]).toBe(100);
+
+    const signed = spec(
+      'apply_response',
+      await callApi(sim, token, 'POST', '/apply', { proc_id: PROC, send_file: await validPackage(PROC, { sign: key }) }),
+    );
+    const id = signed.results.arrive_id;
+
+    const tampered = await validPackage(PROC, {
+      sign: key,
+      afterSign: (f) => ({ ...f, [`${FORM}_01.xml`]: String(f[`${FORM}_01.xml`]).replace('花子', '桜子') }),
+    });
+    const refused = await callApi(sim, token, 'POST', '/apply', { proc_id: PROC, send_file: tampered });
+    expect(refused.status).toBe(400);
+    expect(JSON.stringify(refused.body)).toContain('ダイジェスト');
+
+    // the withdrawal follows the same rule
+    const unsignedWithdrawal = await callApi(sim, token, 'POST', '/apply/withdraw', {
+      arrive_id: id,
+      send_file: await withdrawalPackage(id),
+    });
+    expect(unsignedWithdrawal.status).toBe(400);
+    assertSpec('error_report_withdraw', unsignedWithdrawal.body);
+    spec(
+      'apply_withdraw_response',
+      await callApi(sim, token, 'POST', '/apply/withdraw', { arrive_id: id, send_file: await withdrawalPackage(id, { sign: key }) }),
+    );
   });
 });

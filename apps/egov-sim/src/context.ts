@@ -10,4 +10,8 @@ export interface SimContext {
   refreshTokenTtlSec: number;
   /** `http://host:port/auth`, the `iss` of id tokens; known once the server listens. */
   issuer: string;
+  /** `http://host:port/shinsei/v2`, for `_links`; known once the server listens. */
+  apiBase: string;
+  /** Every procedure needs an XML signature (option requireSignature). */
+  requireSignature: boolean;
 }

@@ -1,4 +1,12 @@
-import { FAILURE_KINDS, type CorrectionRule, type FailureKind, type FailurePlan, type FailureRule } from './types';
+import {
+  CORRECT_TYPES,
+  FAILURE_KINDS,
+  type CorrectType,
+  type CorrectionRule,
+  type FailureKind,
+  type FailurePlan,
+  type FailureRule,
+} from './types';
 
 /**
  * Validates a failure plan coming from options, the EGOV_SIM_FAILURES
@@ -13,12 +21,16 @@ export function parseFailurePlan(value: unknown): FailurePlan {
     const e = entry as Record<string, unknown>;
     if ('correctionFor' in e) {
       const target = e.correctionFor;
-      if (typeof target !== 'string' || !(target === 'next' || /^\d{16}$/.test(target))) {
-        throw new Error(`${where}: correctionFor must be 'next' or a 16-digit arrive_id`);
+      if (typeof target !== 'string' || !(target === 'next' || /^\d{16,18}$/.test(target))) {
+        throw new Error(`${where}: correctionFor must be 'next' or an arrive_id (16-18 digits)`);
       }
-      const extra = Object.keys(e).filter((k) => k !== 'correctionFor');
+      const correctType = e.correctType;
+      if (correctType !== undefined && !CORRECT_TYPES.includes(correctType as CorrectType)) {
+        throw new Error(`${where}: correctType must be one of ${CORRECT_TYPES.join(', ')}`);
+      }
+      const extra = Object.keys(e).filter((k) => k !== 'correctionFor' && k !== 'correctType');
       if (extra.length > 0) throw new Error(`${where}: unknown field(s) ${extra.join(', ')}`);
-      return { correctionFor: target };
+      return { correctionFor: target, correctType: (correctType as CorrectType | undefined) ?? '部分補正' };
     }
     const { path, method, times, kind } = e;
     if (typeof path !== 'string' || !path.startsWith('/')) throw new Error(`${where}: path must be a string starting with /`);
@@ -39,9 +51,9 @@ export function isCorrectionRule(entry: FailureRule | CorrectionRule): entry is 
   return 'correctionFor' in entry;
 }
 
-/** '/api/v2/apply/' → '/apply' */
+/** '/shinsei/v2/apply/' → '/apply' */
 export function normalizeRulePath(path: string): string {
-  let p = path.startsWith('/api/v2/') ? path.slice('/api/v2'.length) : path;
+  let p = path.startsWith('/shinsei/v2/') ? path.slice('/shinsei/v2'.length) : path;
   if (p.length > 1 && p.endsWith('/')) p = p.slice(0, -1);
   return p;
 }

@@ -26,13 +26,23 @@ export interface SimRequest {
   body: Buffer;
 }
 
-const PROBLEM_BASE = 'urn:egov-sim:problem:';
+/** `type` of the simulator's errors: the spec calls it 「APIドキュメントURI」. */
+export const PROBLEM_BASE = 'urn:egov-sim:problem:';
 
 export function json(status: number, value: unknown, headers: Record<string, string> = {}): Reply {
   return { status, headers: { 'content-type': 'application/json; charset=utf-8', ...headers }, body: JSON.stringify(value) };
 }
 
-/** RFC 7807 problem details; `extra` adds extension members (e.g. report_list). */
+/** The spec caps title/detail/type/instance at 256 characters. */
+function cap(value: string): string {
+  return value.length <= 256 ? value : `${value.slice(0, 255)}…`;
+}
+
+/**
+ * An error in the spec's shape (components/responses/BadRequest etc.):
+ * `{title, detail, type, instance}`, plus `extra` members (report_list).
+ * `instance` is the endpoint URI (the request path); pass it in `extra.instance`.
+ */
 export function problem(
   status: number,
   slug: string,
@@ -41,15 +51,27 @@ export function problem(
   extra: Record<string, unknown> = {},
   headers: Record<string, string> = {},
 ): Reply {
+  const { instance, ...rest } = extra;
   return {
     status,
-    headers: { 'content-type': 'application/problem+json; charset=utf-8', ...headers },
-    body: JSON.stringify({ type: PROBLEM_BASE + slug, title, status, detail, ...extra }),
+    headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
+    body: JSON.stringify({
+      title: cap(title),
+      detail: cap(detail),
+      type: PROBLEM_BASE + slug,
+      instance: cap(typeof instance === 'string' && instance ? instance : '/'),
+      ...rest,
+    }),
   };
 }
 
 export function problemError(status: number, slug: string, title: string, detail: string, extra?: Record<string, unknown>): HttpError {
   return new HttpError(problem(status, slug, title, detail, extra));
+}
+
+/** 404 as the spec defines it: the status only, no body. */
+export function notFound(): HttpError {
+  return new HttpError({ status: 404, headers: {}, body: '' });
 }
 
 /** OAuth 2.0 error response (RFC 6749 §5.2). Token responses are never cached. */

@@ -11,7 +11,8 @@ import type { EgovSimOptions } from './types';
  *   EGOV_SIM_CLIENT_ID (charlotte-dev), EGOV_SIM_CLIENT_SECRET (charlotte-dev-secret),
  *   EGOV_SIM_REDIRECT_URIS (comma-separated; default any loopback http URI),
  *   EGOV_SIM_ARRIVE_TO_REVIEW_MS (2000), EGOV_SIM_REVIEW_TO_FINISH_MS (5000),
- *   EGOV_SIM_FAILURES (JSON failure plan), EGOV_SIM_ADMIN (1; 0 disables /__sim/*)
+ *   EGOV_SIM_FAILURES (JSON failure plan), EGOV_SIM_ADMIN (1; 0 disables /__sim/*),
+ *   EGOV_SIM_REQUIRE_SIGNATURE (0; 1 makes every procedure need an XML signature)
  */
 export function optionsFromEnv(env: NodeJS.ProcessEnv): EgovSimOptions {
   const int = (name: string, fallback: number, max: number): number => {
@@ -31,6 +32,8 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv): EgovSimOptions {
   }
   const admin = env.EGOV_SIM_ADMIN ?? '1';
   if (admin !== '0' && admin !== '1') throw new Error('EGOV_SIM_ADMIN must be 0 or 1');
+  const requireSignature = env.EGOV_SIM_REQUIRE_SIGNATURE ?? '0';
+  if (requireSignature !== '0' && requireSignature !== '1') throw new Error('EGOV_SIM_REQUIRE_SIGNATURE must be 0 or 1');
   const redirectUris = env.EGOV_SIM_REDIRECT_URIS?.split(',')
     .map((s) => s.trim())
     .filter(Boolean);
@@ -46,6 +49,7 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv): EgovSimOptions {
     },
     failures,
     admin: admin === '1',
+    requireSignature: requireSignature === '1',
   };
 }
 
@@ -65,6 +69,7 @@ async function main(): Promise<void> {
       auth: sim.authUrl,
       client_id: options.clientId,
       admin: options.admin,
+      require_signature: options.requireSignature === true,
       clock: sim.state.clock,
     })}\n`,
   );

@@ -1,10 +1,12 @@
 import { createHmac } from 'node:crypto';
 import { startEgovSim, type EgovSim } from './server';
+import { assertSpec } from './spec';
 import { authorize, basicAuth, callApi, login, manualClock, pkcePair, TEST_REDIRECT_URI, tokenRequest, type TokenSet } from './testing';
 
 const CLIENT_ID = 'sw-0001';
 const CLIENT_SECRET = 'api-key-0001';
 const BASIC = basicAuth(CLIENT_ID, CLIENT_SECRET);
+const LIST = '/apply/lists?date_from=2026-01-01&date_to=2026-12-31';
 
 function authorizeUrl(sim: EgovSim, params: Record<string, string>): string {
   const base = {
@@ -18,11 +20,11 @@ function authorizeUrl(sim: EgovSim, params: Record<string, string>): string {
   };
   const q = new URLSearchParams({ ...base, ...params });
   for (const [k, v] of Object.entries(params)) if (v === '') q.delete(k);
-  return `${sim.authUrl}/authorize?${q}`;
+  return `${sim.authUrl}/auth?${q}`;
 }
 
 async function introspect(sim: EgovSim, token: string, auth = BASIC): Promise<Response> {
-  return fetch(`${sim.authUrl}/introspect`, {
+  return fetch(`${sim.authUrl}/token/introspect`, {
     method: 'POST',
     headers: { authorization: auth, 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({ token }),
@@ -47,7 +49,7 @@ describe('egov-sim OAuth (authorization code + PKCE)', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/html/);
     expect(html).toContain('<title>e-Gov シミュレーター ログイン</title>');
-    expect(html).toMatch(/<form method="post" action="\/auth\/authorize">/);
+    expect(html).toMatch(/<form method="post" action="\/auth\/auth">/);
     expect(html).toMatch(/<input id="account_id" name="account_id"/);
     expect(html).toMatch(/<button type="submit" name="action" value="login">ログイン<\/button>/);
   });
@@ -64,49 +66,58 @@ describe('egov-sim OAuth (authorization code + PKCE)', () => {
     expect(first.status).toBe(200);
     expect(first.headers.get('cache-control')).toBe('no-store');
     const tokens = (await first.json()) as TokenSet;
-    expect(tokens).toEqual({
-      access_token: expect.any(String),
+    assertSpec('token_response', tokens);
+    expect(tokens).toMatchObject({
       token_type: 'Bearer',
       expires_in: 3600,
-      refresh_token: expect.any(String),
+      refresh_expires_in: 180 * 86400,
       scope: 'openid offline_access',
-      id_token: expect.any(String),
+      'not-before-policy': 0,
     });
 
     // id token: HS256 with the client secret, for this account and this client.
-    const [header, payload, signature] = tokens.id_token!.split('.');
+    const [header, payload, signature] = tokens.id_token.split('.');
     expect(decodeJwtPart(header)).toEqual({ alg: 'HS256', typ: 'JWT' });
     expect(decodeJwtPart(payload)).toMatchObject({ iss: sut.authUrl, sub: 'taro@example.jp', aud: CLIENT_ID });
     expect(signature).toBe(createHmac('sha256', CLIENT_SECRET).update(`${header}.${payload}`).digest('base64url'));
 
     // The access token opens the API.
-    const list = await callApi(sut, tokens.access_token, 'GET', '/apply/lists');
+    const list = await callApi(sut, tokens.access_token, 'GET', LIST);
     expect(list.status).toBe(200);
-    expect(list.body).toEqual({ results: [], total: 0 });
+    assertSpec('apply_lists_response', list.body);
+    expect(list.body).toMatchObject({ resultset: { all_count: 0 }, results: { apply_list: [] } });
 
     // Refresh: new pair, the old refresh token stops working.
-    const refreshed = await tokenRequest(sut, BASIC, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token! });
+    const refreshed = await tokenRequest(sut, BASIC, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token });
     expect(refreshed.status).toBe(200);
     const second = (await refreshed.json()) as TokenSet;
     expect(second.access_token).not.toBe(tokens.access_token);
     expect(second.refresh_token).toEqual(expect.any(String));
     expect(second.refresh_token).not.toBe(tokens.refresh_token);
 
-    const replay = await tokenRequest(sut, BASIC, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token! });
+    const replay = await tokenRequest(sut, BASIC, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token });
     expect(replay.status).toBe(400);
     expect(await replay.json()).toMatchObject({ error: 'invalid_grant' });
 
-    const third = await tokenRequest(sut, BASIC, { grant_type: 'refresh_token', refresh_token: second.refresh_token! });
+    const third = await tokenRequest(sut, BASIC, { grant_type: 'refresh_token', refresh_token: second.refresh_token });
     expect(third.status).toBe(200);
 
     // Introspection.
     const active = await introspect(sut, second.access_token);
     expect(active.status).toBe(200);
     const info = (await active.json()) as Record<string, unknown>;
-    expect(info).toMatchObject({ active: true, sub: 'taro@example.jp', scope: 'openid offline_access', client_id: CLIENT_ID });
+    assertSpec('introspect_response', info);
+    expect(info).toMatchObject({
+      active: true,
+      sub: 'taro@example.jp',
+      scope: 'openid offline_access',
+      client_id: CLIENT_ID,
+      typ: 'Bearer',
+      session_state: second.session_state,
+    });
     expect(info.exp).toBeGreaterThanOrEqual(Math.floor(before / 1000) + 3600);
     expect(info.exp).toBeLessThanOrEqual(Math.floor(Date.now() / 1000) + 3600);
-    expect(await (await introspect(sut, tokens.refresh_token!)).json()).toEqual({ active: false });
+    expect(await (await introspect(sut, tokens.refresh_token)).json()).toEqual({ active: false });
     expect(await (await introspect(sut, 'no-such-token')).json()).toEqual({ active: false });
   });
 
@@ -146,7 +157,7 @@ describe('egov-sim OAuth (authorization code + PKCE)', () => {
     const second = await tokenRequest(sut, BASIC, form);
     expect(second.status).toBe(400);
     expect(await second.json()).toMatchObject({ error: 'invalid_grant' });
-    expect((await callApi(sut, tokens.access_token, 'GET', '/apply/lists')).status).toBe(401);
+    expect((await callApi(sut, tokens.access_token, 'GET', LIST)).status).toBe(401);
   });
 
   it('refuses a redirect_uri at the token endpoint that differs from the authorization request', async () => {
@@ -217,7 +228,8 @@ describe('egov-sim OAuth (authorization code + PKCE)', () => {
     ['a challenge that is not a SHA-256', { code_challenge: 'short' }, 'invalid_request'],
     ['response_type=token', { response_type: 'token' }, 'unsupported_response_type'],
     ['a scope without openid', { scope: 'offline_access' }, 'invalid_scope'],
-    ['an unknown scope', { scope: 'openid admin' }, 'invalid_scope'],
+    ['an unknown scope', { scope: 'openid offline_access admin' }, 'invalid_scope'],
+    ['a scope without offline_access (the spec asks for "openid offline_access")', { scope: 'openid' }, 'invalid_scope'],
   ])('redirects back with an error for %s', async (_label, params, error) => {
     const res = await fetch(authorizeUrl(sut, params), { redirect: 'manual' });
     expect(res.status).toBe(302);
@@ -231,7 +243,7 @@ describe('egov-sim OAuth (authorization code + PKCE)', () => {
   it('redirects with access_denied when the user cancels', async () => {
     const page = await (await fetch(authorizeUrl(sut, {}))).text();
     const requestId = /name="request_id" value="([^"]+)"/.exec(page)![1];
-    const res = await fetch(`${sut.authUrl}/authorize`, {
+    const res = await fetch(`${sut.authUrl}/auth`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ request_id: requestId, action: 'cancel' }),
@@ -247,7 +259,7 @@ describe('egov-sim OAuth (authorization code + PKCE)', () => {
     const page = await (await fetch(authorizeUrl(sut, {}))).text();
     const requestId = /name="request_id" value="([^"]+)"/.exec(page)![1];
     const post = () =>
-      fetch(`${sut.authUrl}/authorize`, {
+      fetch(`${sut.authUrl}/auth`, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
         body: new URLSearchParams({ request_id: requestId, account_id: 'taro', action: 'login' }),
@@ -259,27 +271,29 @@ describe('egov-sim OAuth (authorization code + PKCE)', () => {
     expect(again.headers.get('location')).toBeNull();
   });
 
-  it('issues no refresh token without offline_access', async () => {
-    const a = await authorize(sut, { clientId: CLIENT_ID, accountId: 'shiro', scope: 'openid' });
-    const res = await tokenRequest(sut, BASIC, {
-      grant_type: 'authorization_code',
-      code: a.code,
-      redirect_uri: a.redirectUri,
-      code_verifier: a.verifier,
-    });
-    const body = (await res.json()) as TokenSet;
-    expect(res.status).toBe(200);
-    expect(body.scope).toBe('openid');
-    expect(body.refresh_token).toBeUndefined();
+  it('logs out (POST /logout, refresh_token, Basic): 204 and every token of the session stops working', async () => {
+    const other = await login(sut, { clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, accountId: 'goro' });
+    const tokens = await login(sut, { clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, accountId: 'goro' });
+    const wrongKey = await tokenRequest(sut, basicAuth(CLIENT_ID, 'nope'), { refresh_token: tokens.refresh_token }, '/logout');
+    expect(wrongKey.status).toBe(401);
+    const missing = await tokenRequest(sut, BASIC, {}, '/logout');
+    expect(missing.status).toBe(400);
+    assertSpec('token_error', await missing.json());
+    const res = await tokenRequest(sut, BASIC, { refresh_token: tokens.refresh_token }, '/logout');
+    expect(res.status).toBe(204);
+    expect(await res.text()).toBe('');
+    expect((await callApi(sut, tokens.access_token, 'GET', LIST)).status).toBe(401);
+    expect((await tokenRequest(sut, BASIC, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token })).status).toBe(400);
+    // another login session of the same account is untouched
+    expect((await callApi(sut, other.access_token, 'GET', LIST)).status).toBe(200);
   });
 
-  it('answers 401 problem+json to the API without a token or with an unknown one', async () => {
-    const none = await callApi(sut, undefined, 'GET', '/apply/lists');
+  it('answers 401 to the API with only WWW-Authenticate, without a token or with an unknown one', async () => {
+    const none = await callApi(sut, undefined, 'GET', LIST);
     expect(none.status).toBe(401);
-    expect(none.contentType).toMatch(/^application\/problem\+json/);
-    expect(none.headers.get('www-authenticate')).toMatch(/^Bearer/);
-    expect(none.body).toMatchObject({ status: 401, title: 'Unauthorized', type: expect.any(String), detail: expect.any(String) });
-    const bogus = await callApi(sut, 'not-a-token', 'GET', '/apply/lists');
+    expect(none.text).toBe('');
+    expect(none.headers.get('www-authenticate')).toMatch(/^Bearer realm="egov-sim"/);
+    const bogus = await callApi(sut, 'not-a-token', 'GET', LIST);
     expect(bogus.status).toBe(401);
     expect(bogus.headers.get('www-authenticate')).toContain('invalid_token');
   });
@@ -317,14 +331,14 @@ describe('egov-sim OAuth lifetimes (manual clock)', () => {
   it('expires access tokens after an hour while the refresh token still works, and refresh tokens after 180 days', async () => {
     const tokens = await login(sut, { clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, accountId: 'taro' });
     clock.advance(3599_000);
-    expect((await callApi(sut, tokens.access_token, 'GET', '/apply/lists')).status).toBe(200);
+    expect((await callApi(sut, tokens.access_token, 'GET', LIST)).status).toBe(200);
     clock.advance(1_000);
-    expect((await callApi(sut, tokens.access_token, 'GET', '/apply/lists')).status).toBe(401);
-    const refreshed = await tokenRequest(sut, BASIC, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token! });
+    expect((await callApi(sut, tokens.access_token, 'GET', LIST)).status).toBe(401);
+    const refreshed = await tokenRequest(sut, BASIC, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token });
     expect(refreshed.status).toBe(200);
     const next = (await refreshed.json()) as TokenSet;
     clock.advance(180 * 86400_000);
-    const late = await tokenRequest(sut, BASIC, { grant_type: 'refresh_token', refresh_token: next.refresh_token! });
+    const late = await tokenRequest(sut, BASIC, { grant_type: 'refresh_token', refresh_token: next.refresh_token });
     expect(late.status).toBe(400);
     expect(await late.json()).toMatchObject({ error: 'invalid_grant' });
   });

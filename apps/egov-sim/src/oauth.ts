@@ -1,24 +1,14 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { SimContext } from './context';
-import {
-  escapeHtml,
-  formBody,
-  html,
-  HttpError,
-  json,
-  mediaType,
-  oauthError,
-  problemError,
-  redirect,
-  type Reply,
-  type SimRequest,
-} from './http';
+import { escapeHtml, formBody, html, HttpError, json, mediaType, oauthError, redirect, type Reply, type SimRequest } from './http';
 import { randomToken, type TokenRecord } from './state';
 
 /**
  * The account server part: OAuth 2.0 authorization code grant with PKCE
  * (S256 only), HTTP Basic client authentication, rotating refresh tokens and
- * token introspection. Paths are relative to /auth.
+ * token introspection and logout, at the paths the e-Gov API v2 spec gives
+ * (relative to /auth): GET /auth (authorize), POST /token,
+ * POST /token/introspect, POST /logout.
  */
 
 const ALLOWED_SCOPES = new Set(['openid', 'offline_access']);
@@ -32,14 +22,16 @@ const ACCOUNT_ID = /^[A-Za-z0-9._@+-]{1,64}$/;
 const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' };
 
 export async function handleAuth(ctx: SimContext, req: SimRequest, path: string): Promise<Reply> {
-  if (path === '/authorize' && req.method === 'GET') return authorizePage(ctx, req);
-  if (path === '/authorize' && req.method === 'POST') return authorizeSubmit(ctx, req);
+  if (path === '/auth' && req.method === 'GET') return authorizePage(ctx, req);
+  if (path === '/auth' && req.method === 'POST') return authorizeSubmit(ctx, req);
   if (path === '/token' && req.method === 'POST') return token(ctx, req);
-  if (path === '/introspect' && req.method === 'POST') return introspect(ctx, req);
-  if (['/authorize', '/token', '/introspect'].includes(path)) {
+  if (path === '/token/introspect' && req.method === 'POST') return introspect(ctx, req);
+  if (path === '/logout' && req.method === 'POST') return logout(ctx, req);
+  if (['/auth', '/token', '/token/introspect', '/logout'].includes(path)) {
     throw new HttpError(json(405, { error: 'invalid_request', error_description: `method ${req.method} not allowed` }));
   }
-  throw problemError(404, 'not-found', 'Not Found', `no such endpoint: /auth${path}`);
+  // NotFound_token: error_token body.
+  throw new HttpError(json(404, { error: 'not_found', error_description: `no such endpoint: /auth${path}` }));
 }
 
 // --- authorization endpoint ---------------------------------------------------
@@ -95,8 +87,9 @@ function authorizePage(ctx: SimContext, req: SimRequest): Reply {
   if (!codeChallenge || !S256_CHALLENGE.test(codeChallenge))
     return fail('invalid_request', 'code_challenge must be BASE64URL(SHA256(code_verifier))');
   const scopes = (one('scope') ?? '').split(' ').filter(Boolean);
-  if (!scopes.includes('openid') || scopes.some((s) => !ALLOWED_SCOPES.has(s))) {
-    return fail('invalid_scope', 'scope must contain openid and may contain offline_access');
+  // The spec: scope「openid offline_access」を指定する (both).
+  if (!scopes.includes('openid') || !scopes.includes('offline_access') || scopes.some((s) => !ALLOWED_SCOPES.has(s))) {
+    return fail('invalid_scope', 'scope must be "openid offline_access"');
   }
   if (state !== undefined && state.length > 512) return fail('invalid_request', 'state is too long');
   const nonce = one('nonce');
@@ -126,7 +119,7 @@ function loginPage(requestId: string, status: number, error?: string, accountId 
 <h1>e-Gov シミュレーター ログイン</h1>
 <p>開発・テスト用のシミュレーターです。任意の e-Gov アカウント ID でログインできます（パスワード不要）。</p>
 ${error ? `<p role="alert">${escapeHtml(error)}</p>` : ''}
-<form method="post" action="/auth/authorize">
+<form method="post" action="/auth/auth">
 <input type="hidden" name="request_id" value="${escapeHtml(requestId)}">
 <label for="account_id">e-Gov アカウント ID</label>
 <input id="account_id" name="account_id" autocomplete="username" required value="${escapeHtml(accountId)}">
@@ -173,6 +166,7 @@ function authorizeSubmit(ctx: SimContext, req: SimRequest): Reply {
     sub: accountId,
     nonce: pending.nonce,
     authTime: now,
+    sessionState: randomUuid(),
     expiresAt: now + CODE_TTL_MS,
   });
   return redirectWith(pending.redirectUri, { code, state: pending.state });
@@ -261,7 +255,7 @@ function authorizationCodeGrant(ctx: SimContext, form: Map<string, string>): Rep
   if (record.redirectUri !== redirectUri) throw oauthError(400, 'invalid_grant', 'redirect_uri does not match the authorization request');
   const computed = createHash('sha256').update(verifier, 'ascii').digest('base64url');
   if (!safeEqual(computed, record.codeChallenge)) throw oauthError(400, 'invalid_grant', 'code_verifier does not match code_challenge');
-  const issued = issueTokens(ctx, record.sub, record.scope, record.authTime, record.nonce);
+  const issued = issueTokens(ctx, record.sub, record.scope, record.authTime, record.sessionState, record.nonce);
   record.used = { accessToken: issued.accessToken, refreshToken: issued.refreshToken };
   return issued.reply;
 }
@@ -284,7 +278,7 @@ function refreshTokenGrant(ctx: SimContext, form: Map<string, string>): Reply {
   }
   // Rotation: the presented refresh token stops working now; a stolen copy is useless after the next refresh.
   ctx.state.tokens.delete(presented);
-  return issueTokens(ctx, record.sub, scope, record.authTime).reply;
+  return issueTokens(ctx, record.sub, scope, record.authTime, record.sessionState).reply;
 }
 
 function issueTokens(
@@ -292,26 +286,37 @@ function issueTokens(
   sub: string,
   scope: string,
   authTime: number,
+  sessionState: string,
   nonce?: string,
-): { reply: Reply; accessToken: string; refreshToken?: string } {
+): { reply: Reply; accessToken: string; refreshToken: string } {
   const now = ctx.state.now();
-  const base: Omit<TokenRecord, 'kind' | 'expiresAt'> = { sub, clientId: ctx.clientId, scope, issuedAt: now, authTime };
+  const base: Omit<TokenRecord, 'kind' | 'expiresAt'> = { sub, clientId: ctx.clientId, scope, issuedAt: now, authTime, sessionState };
   const accessToken = randomToken();
   ctx.state.tokens.set(accessToken, { ...base, kind: 'access', expiresAt: now + ctx.accessTokenTtlSec * 1000 });
-  const body: Record<string, unknown> = { access_token: accessToken, token_type: 'Bearer', expires_in: ctx.accessTokenTtlSec, scope };
-  let refreshToken: string | undefined;
-  const scopes = scope.split(' ');
-  if (scopes.includes('offline_access')) {
-    refreshToken = randomToken();
-    ctx.state.tokens.set(refreshToken, { ...base, kind: 'refresh', expiresAt: now + ctx.refreshTokenTtlSec * 1000 });
-    body.refresh_token = refreshToken;
-  }
-  if (scopes.includes('openid')) body.id_token = idToken(ctx, sub, now, authTime, nonce);
+  // Refresh tokens rotate; their lifetime slides from each rotation.
+  const refreshToken = randomToken();
+  ctx.state.tokens.set(refreshToken, { ...base, kind: 'refresh', expiresAt: now + ctx.refreshTokenTtlSec * 1000 });
+  // results_token: every member is required by the spec.
+  const body = {
+    access_token: accessToken,
+    expires_in: ctx.accessTokenTtlSec,
+    refresh_expires_in: ctx.refreshTokenTtlSec,
+    refresh_token: refreshToken,
+    token_type: 'Bearer',
+    id_token: idToken(ctx, sub, now, authTime, sessionState, nonce),
+    'not-before-policy': 0,
+    session_state: sessionState,
+    scope,
+  };
   return { reply: json(200, body, NO_STORE), accessToken, refreshToken };
 }
 
+function randomUuid(): string {
+  return randomUUID();
+}
+
 /** An OpenID Connect id token signed HS256 with the client secret (OIDC Core §10.1). */
-function idToken(ctx: SimContext, sub: string, nowMs: number, authTimeMs: number, nonce?: string): string {
+function idToken(ctx: SimContext, sub: string, nowMs: number, authTimeMs: number, sessionState: string, nonce?: string): string {
   const iat = Math.floor(nowMs / 1000);
   const b64 = (v: unknown): string => Buffer.from(JSON.stringify(v), 'utf8').toString('base64url');
   const payload: Record<string, unknown> = {
@@ -321,6 +326,7 @@ function idToken(ctx: SimContext, sub: string, nowMs: number, authTimeMs: number
     iat,
     exp: iat + ctx.accessTokenTtlSec,
     auth_time: Math.floor(authTimeMs / 1000),
+    sid: sessionState,
   };
   if (nonce !== undefined) payload.nonce = nonce;
   const signingInput = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64(payload)}`;
@@ -336,19 +342,42 @@ function introspect(ctx: SimContext, req: SimRequest): Reply {
   if (!value) throw oauthError(400, 'invalid_request', 'token is required');
   const record = ctx.state.tokens.get(value);
   if (!record || record.expiresAt <= ctx.state.now() || record.clientId !== ctx.clientId) return json(200, { active: false }, NO_STORE);
+  // results_introspect members (RFC 7662); auth_time only for access tokens, as the spec says.
   return json(
     200,
     {
       active: true,
       sub: record.sub,
+      username: record.sub,
       exp: Math.floor(record.expiresAt / 1000),
       iat: Math.floor(record.issuedAt / 1000),
-      scope: record.scope,
+      ...(record.kind === 'access' ? { auth_time: Math.floor(record.authTime / 1000) } : {}),
+      iss: ctx.issuer,
+      azp: record.clientId,
       client_id: record.clientId,
-      token_type: record.kind === 'access' ? 'Bearer' : 'refresh_token',
+      typ: record.kind === 'access' ? 'Bearer' : 'Refresh',
+      session_state: record.sessionState,
+      sid: record.sessionState,
+      scope: record.scope,
     },
     NO_STORE,
   );
+}
+
+// --- logout ---------------------------------------------------------------------
+
+/** POST /logout (form refresh_token, HTTP Basic): ends the session; every token of it stops working. 204. */
+function logout(ctx: SimContext, req: SimRequest): Reply {
+  authenticateClient(ctx, req);
+  const form = readTokenForm(req);
+  const presented = form.get('refresh_token');
+  if (!presented) throw oauthError(400, 'invalid_request', 'refresh_token is required');
+  const record = ctx.state.tokens.get(presented);
+  if (!record || record.kind !== 'refresh' || record.expiresAt <= ctx.state.now() || record.clientId !== ctx.clientId) {
+    throw oauthError(400, 'invalid_grant', 'unknown or expired refresh token');
+  }
+  for (const [value, t] of ctx.state.tokens) if (t.sessionState === record.sessionState) ctx.state.tokens.delete(value);
+  return { status: 204, headers: { ...NO_STORE }, body: '' };
 }
 
 /** The account (subject) of a valid access token, or undefined. */

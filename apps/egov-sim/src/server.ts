@@ -1,6 +1,6 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { handleApi } from './api';
+import { API_PREFIX, handleApi } from './api';
 import type { SimContext } from './context';
 import { parseFailurePlan } from './failures';
 import { ClientGoneError, HttpError, json, problem, readBody, type Reply, type SimRequest } from './http';
@@ -13,9 +13,9 @@ export type * from './types';
 export { EGOV_STATUS, FAILURE_KINDS } from './types';
 
 export interface EgovSim {
-  /** API base, e.g. http://127.0.0.1:3100/api/v2 */
+  /** API base, e.g. http://127.0.0.1:3100/shinsei/v2 */
   url: string;
-  /** Account server base, e.g. http://127.0.0.1:3100/auth (authorize, token, introspect below it). */
+  /** Account server base, e.g. http://127.0.0.1:3100/auth (GET /auth, POST /token, /token/introspect, /logout below it). */
   authUrl: string;
   /** Stops listening and drops every connection, hanging ones included. Safe to call twice. */
   close(): Promise<void>;
@@ -54,6 +54,8 @@ export async function startEgovSim(options: EgovSimOptions): Promise<EgovSim> {
     accessTokenTtlSec: options.accessTokenTtlSec ?? 3600,
     refreshTokenTtlSec: options.refreshTokenTtlSec ?? 180 * 86400,
     issuer: '',
+    apiBase: '',
+    requireSignature: options.requireSignature === true,
   };
   const admin = options.admin === true;
   const log = options.log;
@@ -92,23 +94,32 @@ export async function startEgovSim(options: EgovSimOptions): Promise<EgovSim> {
       return send(res, problem(400, 'invalid-request', 'Bad Request', 'unparsable request target'));
     }
     if (tooLarge) {
-      return send(res, problem(413, 'payload-too-large', 'Payload Too Large', `リクエストが大きすぎます（上限 ${BODY_LIMIT} バイト）。`));
+      return send(
+        res,
+        problem(
+          413,
+          'payload-too-large',
+          'Request Entity Too Large',
+          `リクエストが大きすぎます（上限 ${BODY_LIMIT} バイト）/ request too large`,
+          { instance: url.pathname },
+        ),
+      );
     }
     const sreq: SimRequest = { method: (req.method ?? 'GET').toUpperCase(), url, headers: req.headers, body };
     const path = url.pathname;
 
     if (path === '/__sim' || path.startsWith('/__sim/')) return send(res, await run(() => handleAdmin(sreq, path)));
 
-    const apiPath = path.startsWith('/api/v2/') ? path.slice('/api/v2'.length) : undefined;
+    const apiPath = path.startsWith(`${API_PREFIX}/`) ? path.slice(API_PREFIX.length) : undefined;
     const authPath = path.startsWith('/auth/') ? path.slice('/auth'.length) : undefined;
     const processRequest = (): Promise<Reply> =>
       run(async () => {
         if (apiPath !== undefined) return handleApi(ctx, sreq, apiPath);
         if (authPath !== undefined) return handleAuth(ctx, sreq, authPath);
         if (path === '/' && sreq.method === 'GET') {
-          return json(200, { name: 'egov-sim', api: `${base}/api/v2`, auth: `${base}/auth`, admin });
+          return json(200, { name: 'egov-sim', api: `${base}${API_PREFIX}`, auth: `${base}/auth`, admin });
         }
-        return problem(404, 'not-found', 'Not Found', `no such endpoint: ${path}`);
+        return { status: 404, headers: {}, body: '' };
       });
 
     const failurePath = apiPath ?? (authPath !== undefined ? path : undefined);
@@ -118,14 +129,31 @@ export async function startEgovSim(options: EgovSimOptions): Promise<EgovSim> {
       case undefined:
         return send(res, await processRequest());
       case '500':
-        return send(res, problem(500, 'internal', 'Internal Server Error', 'injected failure (500)'));
+        return send(
+          res,
+          problem(500, 'internal', 'Internal Server Error', 'サーバ内部でエラーが発生しました / injected failure (500)', {
+            instance: path,
+          }),
+        );
       case '503':
         return send(
           res,
-          problem(503, 'unavailable', 'Service Unavailable', 'injected failure (503): the service is temporarily unavailable'),
+          problem(503, 'unavailable', 'Service Unavailable', 'サービス利用不可（メンテナンス中等）/ injected failure (503)', {
+            instance: path,
+          }),
         );
       case '429':
-        return send(res, problem(429, 'too-many-requests', 'Too Many Requests', 'injected failure (429)', {}, { 'retry-after': '1' }));
+        return send(
+          res,
+          problem(
+            429,
+            'too-many-requests',
+            'Too Many Requests',
+            'リクエストが多すぎます / injected failure (429)',
+            { instance: path },
+            { 'retry-after': '1' },
+          ),
+        );
       case 'malformed':
         return send(res, { status: 200, headers: { 'content-type': 'application/json; charset=utf-8' }, body: '{"arrive_id": "2026' });
       case 'timeout':
@@ -190,10 +218,11 @@ export async function startEgovSim(options: EgovSimOptions): Promise<EgovSim> {
   const host = ['0.0.0.0', '::'].includes(address.address) ? '127.0.0.1' : address.address;
   const base = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
   ctx.issuer = `${base}/auth`;
+  ctx.apiBase = `${base}${API_PREFIX}`;
 
   let closing: Promise<void> | undefined;
   return {
-    url: `${base}/api/v2`,
+    url: `${base}${API_PREFIX}`,
     authUrl: `${base}/auth`,
     state,
     close() {
@@ -213,7 +242,7 @@ async function run(fn: () => Promise<Reply> | Reply): Promise<Reply> {
     if (err instanceof HttpError) return err.reply;
     // An unexpected error is a 500, never a 400: it is the simulator's bug, not the client's.
     console.error('egov-sim: handler error', err);
-    return problem(500, 'internal', 'Internal Server Error', 'simulator error');
+    return problem(500, 'internal', 'Internal Server Error', 'サーバ内部でエラーが発生しました / simulator error');
   }
 }
 

@@ -10,10 +10,20 @@ export const EGOV_STATUS = {
   correctionRequested: '審査中（補正待ち）',
   reviewFinished: '審査終了',
   completed: '手続終了',
+  /**
+   * OUR CHOICE: the spec documents `status` only as 「現在の申請ステータス」 and
+   * gives no value for a withdrawn case. Kept here, in one place; see README.
+   */
+  withdrawn: '取下げ',
 } as const;
 export type EgovStatus = (typeof EGOV_STATUS)[keyof typeof EGOV_STATUS];
 
+/** notice_type values the spec lists: お知らせ、納付、補正、取下げ. */
 export type NoticeType = 'お知らせ' | '補正' | '取下げ';
+
+/** correct_type of a 補正 notice (the spec: 部分補正、再提出、手続終了(再提出可)). */
+export type CorrectType = '部分補正' | '再提出';
+export const CORRECT_TYPES: readonly CorrectType[] = ['部分補正', '再提出'];
 
 /** How an injected failure answers. */
 export type FailureKind =
@@ -39,9 +49,9 @@ export const FAILURE_KINDS: readonly FailureKind[] = ['500', '503', '429', 'time
 /**
  * Applies `kind` to the next `times` requests whose path matches `path`.
  * `path` is relative to the API base (`/apply`, `/apply/{arrive_id}`,
- * `/official_document/{arrive_id}/{notice_sub_id}`; a `/api/v2` prefix is
- * accepted and ignored) or an OAuth path (`/auth/token`, `/auth/introspect`,
- * `/auth/authorize`). A `{name}` segment matches any one segment.
+ * `/official_document/{arrive_id}/{notice_sub_id}`; a `/shinsei/v2` prefix is
+ * accepted and ignored) or an OAuth path (`/auth/token`, `/auth/token/introspect`,
+ * `/auth/auth`, `/auth/logout`). A `{name}` segment matches any one segment.
  * `method` (optional) restricts the rule to one HTTP method.
  */
 export interface FailureRule {
@@ -57,6 +67,8 @@ export interface FailureRule {
  */
 export interface CorrectionRule {
   correctionFor: string;
+  /** 部分補正 (default: answer with POST /apply/amend) or 再提出 (answer with a new POST /apply, 申請種別 再提出). */
+  correctType?: CorrectType;
 }
 
 export type FailurePlanEntry = FailureRule | CorrectionRule;
@@ -108,6 +120,12 @@ export interface EgovSimOptions {
   refreshTokenTtlSec?: number;
   /** Time source in epoch ms (default Date.now); lets tests move time forward to expire tokens. */
   now?: () => number;
+  /**
+   * Every procedure needs an XML signature (policy 'required'), so that tests
+   * can prove unsigned packages are refused. Default false: our procedures are
+   * 'optional-gbiz' (see src/procedures.ts).
+   */
+  requireSignature?: boolean;
   /** Receives one entry per request (the CLI prints them as JSON lines). */
   log?: (entry: RequestLogEntry) => void;
 }
