@@ -29,7 +29,9 @@ export function readSmallUpload(req: Request, maxBytes: number, fieldNames: read
     try {
       bb = busboy({
         headers: req.headers,
-        limits: { files: 1, fileSize: maxBytes, fields: fieldNames.length, fieldSize: 1024, parts: fieldNames.length + 1 },
+        // One spare part and field beyond what is expected: busboy reports the limit on reaching it, and the
+        // unknown-field check below names an extra field precisely.
+        limits: { files: 1, fileSize: maxBytes, fields: fieldNames.length + 1, fieldSize: 1024, parts: fieldNames.length + 2 },
         defParamCharset: 'utf8',
       });
     } catch {

@@ -68,3 +68,11 @@ describe(openPkcs12.name, () => {
     expect(codeOf(() => openPkcs12(mixed.p12, 'p'))).toBe('signing_certificate_mismatch');
   });
 });
+
+describe('openPkcs12 with a non-ASCII PIN', () => {
+  it('opens an AES-256/PBKDF2 file (UTF-8 PIN for PBES2, BMPString for the MAC) and still refuses a wrong one', () => {
+    const f = makeTestP12({ pin: '暗証番号-１２３' });
+    expect(openPkcs12(f.p12, '暗証番号-１２３').subjectCn).toBe('署名 太郎');
+    expect(codeOf(() => openPkcs12(f.p12, '暗証番号-１２４'))).toBe('signing_certificate_bad_pin');
+  });
+});

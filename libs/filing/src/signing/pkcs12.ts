@@ -46,6 +46,25 @@ interface Bag {
 }
 
 /**
+ * The MAC verified with the PIN, but the contents did not decrypt. A non-ASCII PIN is the known cause:
+ * the MAC and the old PKCS#12 ciphers take the PIN as BMPString (UTF-16, what forge derives from the
+ * JS string), while PBES2 (openssl 3's default, AES-256 + PBKDF2) takes its UTF-8 bytes, and forge
+ * passes one string to both. The MAC has been checked at that point, so the PFX is parsed again
+ * without its MAC and decrypted with the UTF-8 form (binary string, as forge expects bytes).
+ */
+function retryWithUtf8Pin(bytes: Buffer, pin: string): forge.pkcs12.Pkcs12Pfx {
+  // eslint-disable-next-line no-control-regex
+  if (/^[\x00-\x7f]*$/.test(pin)) throw SigningErrors.unreadable('the PKCS#12 structure cannot be decoded');
+  try {
+    const pfx = forge.asn1.fromDer(forge.util.createBuffer(bytes.toString('binary')));
+    (pfx.value as forge.asn1.Asn1[]).splice(2); // version, authSafe; macData dropped (already verified)
+    return forge.pkcs12.pkcs12FromAsn1(pfx, false, forge.util.encodeUtf8(pin));
+  } catch {
+    throw SigningErrors.unreadable('the PKCS#12 structure cannot be decoded');
+  }
+}
+
+/**
  * Opens a PKCS#12 file with its PIN (node-forge decrypts; node:crypto checks the key and reads the
  * certificates, so keys forge cannot model, such as EC, are still recognised and refused by name).
  * Rules: exactly one private key; one certificate of the file belongs to it (the others are kept as
@@ -67,9 +86,8 @@ export function openPkcs12(bytes: Buffer, pin: string, now: Date = new Date()): 
     // forge says so when the MAC (keyed with the PIN) does not verify: the only failure the user can fix by retyping.
     const msg = e instanceof Error ? e.message : '';
     if (/MAC could not be verified|Invalid password/i.test(msg)) throw SigningErrors.badPin();
-    throw SigningErrors.unreadable('the PKCS#12 structure cannot be decoded');
+    p12 = retryWithUtf8Pin(bytes, pin);
   }
-
   const bagsOf = (type: string): Bag[] => (p12.getBags({ bagType: type })[type] ?? []) as Bag[];
   const keyBags = [...bagsOf(forge.pki.oids.pkcs8ShroudedKeyBag), ...bagsOf(forge.pki.oids.keyBag)];
   if (keyBags.length !== 1)

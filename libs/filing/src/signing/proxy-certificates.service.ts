@@ -152,11 +152,12 @@ export class ProxyCertificatesService {
     let oldKey: string | undefined;
     try {
       await this.ds.transaction(async (m) => {
-        const old: Array<{ blob_key: string }> = await m.query(
+        // DELETE … RETURNING answers [rows, count].
+        const old: [Array<{ blob_key: string }>, number] = await m.query(
           `DELETE FROM office_proxy_certificates WHERE tenant_id = $1 AND office_id = $2 RETURNING blob_key`,
           [tenantId, officeId],
         );
-        oldKey = old[0]?.blob_key;
+        oldKey = old[0][0]?.blob_key;
         await m.query(
           `INSERT INTO office_proxy_certificates (id, tenant_id, office_id, name_sealed, content_type, size, sha256, blob_key, uploaded_by)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
@@ -188,7 +189,7 @@ export class ProxyCertificatesService {
 
   async remove(tenantId: string, officeId: string): Promise<void> {
     await this.offices.assertExists(tenantId, officeId);
-    const old: Array<{ blob_key: string }> = await this.ds.query(
+    const [old]: [Array<{ blob_key: string }>, number] = await this.ds.query(
       `DELETE FROM office_proxy_certificates WHERE tenant_id = $1 AND office_id = $2 RETURNING blob_key`,
       [tenantId, officeId],
     );
