@@ -132,6 +132,25 @@ describe('Signing certificates (/api/v1/signing-certificates, /offices/{id}/prox
       expect(await rows(a.tenantId)).toEqual([]);
     });
 
+    it('refuses a body cut inside the file with 400 (no crash), on both upload routes', async () => {
+      const office = (await adminA.agent.post('/api/v1/offices').set('X-CSRF-Token', adminA.csrf).send({ name: '切断テスト' }).expect(201))
+        .body.id as string;
+      const cut =
+        '--XB\r\nContent-Disposition: form-data; name="pin"\r\n\r\nx\r\n--XB\r\nContent-Disposition: form-data; name="file"; filename="a.p12"\r\n\r\n0123';
+      for (const [method, url] of [
+        ['post', '/api/v1/signing-certificates'],
+        ['put', `/api/v1/offices/${office}/proxy-certificate`],
+      ] as const) {
+        const res = await adminA.agent[method](url)
+          .set('X-CSRF-Token', adminA.csrf)
+          .set('Content-Type', 'multipart/form-data; boundary=XB')
+          .send(cut);
+        expect(res.status).toBe(400);
+        expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+      }
+      await adminA.agent.get('/api/v1/signing-certificates').expect(200);
+    });
+
     it('refuses a member (admins only) and an API-token-less anonymous caller', async () => {
       expect((await upload(memberA, rsa.p12).expect(403)).body.code).toBeDefined();
       await memberA.agent.delete('/api/v1/signing-certificates/current').set('X-CSRF-Token', memberA.csrf).expect(403);

@@ -54,17 +54,25 @@ export function readSmallUpload(req: Request, maxBytes: number, fieldNames: read
     });
     bb.on('file', (name, stream, info) => {
       if (name !== 'file' || fileName !== undefined) {
+        stream.on('error', () => undefined); // its error is the body's, reported once through `bb`
         stream.resume();
         return fail(SigningErrors.badUpload(name, 'one file is expected, in the field "file"'));
       }
       fileName = info.filename ?? 'file';
+      // A body cut inside the file ("Unexpected end of form") errors this stream: without a listener
+      // that would be an unhandled 'error' event, i.e. a crash (found by the OpenAPI fuzz test).
+      stream.on('error', () => fail(SigningErrors.badUpload('file', 'malformed multipart body')));
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('limit', () => fail(SigningErrors.tooLarge(maxBytes)));
     });
     bb.on('filesLimit', () => fail(SigningErrors.badUpload('file', 'one file is expected')));
     bb.on('fieldsLimit', () => fail(SigningErrors.badUpload('fields', 'too many fields')));
     bb.on('partsLimit', () => fail(SigningErrors.badUpload('fields', 'too many parts')));
-    bb.on('error', () => reject(SigningErrors.badUpload('file', 'malformed multipart body')));
+    bb.on('error', () => {
+      req.unpipe(bb);
+      req.resume();
+      reject(SigningErrors.badUpload('file', 'malformed multipart body'));
+    });
     bb.on('close', () => {
       if (failed) return reject(failed);
       if (fileName === undefined) return reject(SigningErrors.badUpload('file', 'no file in the field "file"'));
