@@ -1,4 +1,5 @@
 import { execFile, execFileSync } from 'node:child_process';
+import { createPrivateKey } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
@@ -6,7 +7,8 @@ import { Client } from 'pg';
 import request from 'supertest';
 import { UserNamesService, UsersService } from '@charlotte/auth';
 import { KeyRotationService, SealedIntegrityError, SealedTruncatedError, SealingService, TenantKeysService } from '@charlotte/crypto';
-import { EgovActionsService, StatusTrackerService, SubmissionsService } from '@charlotte/filing';
+import { EgovActionsService, SigningCredentialsService, StatusTrackerService, SubmissionsService } from '@charlotte/filing';
+import { makeTestP12 } from '../../libs/filing/src/signing/test-pkcs12';
 import { KeyRotationJob } from '../../apps/api/src/jobs/key-rotation.job';
 import type { EgovSim } from '../../apps/egov-sim/src/server';
 import { login, LoggedIn, seedTenant, Seeded, startTestApp, TestApp } from '../support/app';
@@ -32,6 +34,8 @@ const CANARY = {
   // issue 8: a filed form (restated in the official documents e-Gov returns), a withdrawal reason (restated in e-Gov's notice)
   filedName: 'カナリア被保険者ＸＱ７Ｚ', // full-width, as the form demands
   withdrawReason: 'カナリア取下理由XQ7Z',
+  // issue 16: the PIN of the e-signature certificate (used once, never stored)
+  signingPin: 'カナリアPIN-XQ7Z',
 };
 
 /**
@@ -379,10 +383,32 @@ describe('Envelope encryption (local key provider)', () => {
       expect(JSON.stringify(detail.body)).toContain(CANARY.myNumber);
       expect(JSON.stringify(detail.body)).toContain(CANARY.fileName);
 
+      // Issue 16: the tenant's e-signature certificate; its private key is stored only sealed.
+      const p12 = makeTestP12({ pin: CANARY.signingPin });
+      await adminA.agent
+        .post('/api/v1/signing-certificates')
+        .set('X-CSRF-Token', adminA.csrf)
+        .field('pin', CANARY.signingPin)
+        .attach('file', p12.p12, { filename: 'company.p12' })
+        .expect(201);
+      const keyDer = createPrivateKey(p12.privateKeyPem).export({ type: 'pkcs8', format: 'der' });
+      const keyPem = createPrivateKey(p12.privateKeyPem).export({ type: 'pkcs8', format: 'pem' }).toString();
+      // The key is really in the system (opened from its seal for signing): the scan below can fail.
+      expect((await t.app.get(SigningCredentialsService).credentialsFor(a.tenantId))?.privateKeyPem).toBe(keyPem);
+      const keyLines = keyPem.split('\n').filter((l) => l && !l.startsWith('-----'));
+      const keyNeedles = [
+        'PRIVATE KEY-----',
+        ...keyLines.slice(1, -1),
+        keyDer.subarray(64, 128).toString('hex'),
+        keyDer.subarray(64, 128).toString('base64'),
+      ];
+
       const dump = await dumpDatabase();
       expect(dump.text).toContain(a.adminEmail); // a real dump of this database (e-mail addresses are not sealed)
+      expect(dump.text).toContain('BEGIN CERTIFICATE'); // the certificate (public) is there in plain, its key is not
       const needles = Object.values(CANARY).flatMap((s) => [s, Buffer.from(s).toString('hex'), Buffer.from(s).toString('base64')]);
       for (const n of needles) expect(dump.text.includes(n)).toBe(false);
+      for (const n of keyNeedles) expect({ keyPart: n, inDump: dump.text.includes(n) }).toEqual({ keyPart: n, inDump: false });
 
       const files = filesUnder(t.config.dataDir);
       expect(files.some((f) => f.includes(`${path.sep}logs${path.sep}`))).toBe(true);
@@ -392,6 +418,9 @@ describe('Envelope encryption (local key provider)', () => {
           expect({ file: f, hit: bytes.includes(Buffer.from(s)) }).toEqual({ file: f, hit: false });
           expect({ file: f, hit: bytes.includes(Buffer.from(s, 'utf16le')) }).toEqual({ file: f, hit: false });
         }
+        expect({ file: f, hit: bytes.includes(keyDer.subarray(64, 128)) }).toEqual({ file: f, hit: false });
+        // This key's own lines only: the data directory legitimately holds the platform's audit signing key (a PEM too).
+        for (const n of keyNeedles.slice(1)) expect({ file: f, hit: bytes.includes(Buffer.from(n)) }).toEqual({ file: f, hit: false });
       }
       process.stdout.write(`[proof] scanned ${dump.how} dump (${dump.text.length} chars) and ${files.length} files: no canary\n`);
     });

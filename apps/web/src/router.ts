@@ -106,6 +106,12 @@ export function createAppRouter(history: RouterHistory = createWebHistory(import
             meta: { requiresAdmin: true, titleKey: 'egov.title' },
           },
           {
+            path: 'settings/signing',
+            name: 'signing-certificate',
+            component: () => import('@/views/SigningCertificateView.vue'),
+            meta: { requiresAdmin: true, titleKey: 'signing.title' },
+          },
+          {
             path: 'audit',
             name: 'audit',
             component: () => import('@/views/AuditView.vue'),

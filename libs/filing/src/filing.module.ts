@@ -15,6 +15,7 @@ import { StatusTrackerService } from './status-tracker.service';
 import { SubmissionsRepository } from './submissions.repository';
 import { SubmissionsService } from './submissions.service';
 import { FilingErrors } from './errors';
+import { SigningModule } from './signing/signing.module';
 
 /** What this lib adds to libs/applications through its extension points (the dependency stays one-way). */
 @Injectable()
@@ -50,7 +51,7 @@ class FilingExtensions implements OnModuleInit {
  * libs/notifications exists). Depends on applications, never the reverse.
  */
 @Module({
-  imports: [ApplicationsModule, ProceduresModule, StorageModule],
+  imports: [ApplicationsModule, ProceduresModule, StorageModule, SigningModule],
   controllers: [EgovController, FilingController, NoticesController],
   providers: [
     SubmissionsRepository,

@@ -13,3 +13,4 @@ export * from './documents.service';
 export * from './egov.jobs';
 export { buildPackage, EGOV_PROCEDURES } from './package';
 export * from './errors';
+export * from './signing';

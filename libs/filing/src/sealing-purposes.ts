@@ -11,4 +11,9 @@ export const PURPOSE = {
   document: 'document',
   documentTitle: 'document.title',
   documentName: 'document.name',
+  /** The private key of the tenant's e-signature certificate (PKCS#8 PEM), issue 16. */
+  signingKey: 'filing.signing_key',
+  /** An office's 提出代行証明書: its content (blob) and its file name. */
+  proxyCertificate: 'filing.proxy_certificate',
+  proxyCertificateName: 'filing.proxy_certificate.name',
 } as const;

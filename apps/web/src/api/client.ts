@@ -306,6 +306,9 @@ export type ApplicationDocument = Schemas['DocumentDto'];
 
 /** Whether the tenant's e-Gov account is linked (GET /egov/account). */
 export type EgovAccount = Schemas['EgovAccountView'];
+export type SigningCertificate = Schemas['SigningCertificateView'];
+export type SigningCertificates = Schemas['SigningCertificatesView'];
+export type ProxyCertificate = Schemas['ProxyCertificateView'];
 export type NoticeKind = Schemas['NoticeDto']['kind'];
 /** `kind` as a string: a newer server may send kinds this SPA does not know (one of {@link NOTICE_KINDS} otherwise). */
 export type Notice = Omit<Schemas['NoticeDto'], 'kind'> & { kind: string };
@@ -434,8 +437,11 @@ export class ApiClient {
 
   async request<T>(method: Method, path: string, options: RequestOptions = {}): Promise<T> {
     const headers: Record<string, string> = { ...options.headers, Accept: 'application/json' };
-    let body: string | undefined;
-    if (options.body !== undefined) {
+    let body: string | FormData | undefined;
+    if (typeof FormData !== 'undefined' && options.body instanceof FormData) {
+      // multipart/form-data: the browser sets the Content-Type with its boundary.
+      body = options.body;
+    } else if (options.body !== undefined) {
       headers['Content-Type'] = 'application/json';
       body = JSON.stringify(options.body);
     }
@@ -844,6 +850,48 @@ export class ApiClient {
   /** Admins: unlinks the tenant's e-Gov account (204). */
   unlinkEgov(): Promise<void> {
     return this.request('DELETE', '/egov/account');
+  }
+
+  // --- signing certificate and 提出代行証明書 ---------------------------------------
+
+  /** The tenant's e-signature certificate (metadata only) and its history. */
+  getSigningCertificates(): Promise<SigningCertificates> {
+    return this.request('GET', '/signing-certificates');
+  }
+
+  /**
+   * Admins: registers a PKCS#12 file with its PIN (the current certificate is replaced). 422
+   * signing_certificate_bad_pin / _unreadable / _expired / _key_unsupported / _mismatch; 413 payload_too_large.
+   */
+  uploadSigningCertificate(file: File, pin: string): Promise<SigningCertificate> {
+    const body = new FormData();
+    body.append('pin', pin);
+    body.append('file', file, file.name);
+    return this.request('POST', '/signing-certificates', { body });
+  }
+
+  /** Admins: removes the current certificate (its private key is erased). */
+  removeSigningCertificate(): Promise<void> {
+    return this.request('DELETE', '/signing-certificates/current');
+  }
+
+  async getProxyCertificate(officeId: string): Promise<ProxyCertificate | null> {
+    const r: Schemas['ProxyCertificateStatusView'] = await this.request(
+      'GET',
+      `/offices/${encodeURIComponent(officeId)}/proxy-certificate`,
+    );
+    return r.certificate ?? null;
+  }
+
+  /** Admins: stores or replaces the office's 提出代行証明書 (PDF or XML; scanned like attachments). */
+  uploadProxyCertificate(officeId: string, file: File): Promise<ProxyCertificate> {
+    const body = new FormData();
+    body.append('file', file, file.name);
+    return this.request('PUT', `/offices/${encodeURIComponent(officeId)}/proxy-certificate`, { body });
+  }
+
+  removeProxyCertificate(officeId: string): Promise<void> {
+    return this.request('DELETE', `/offices/${encodeURIComponent(officeId)}/proxy-certificate`);
   }
 
   // --- notices ---------------------------------------------------------------------

@@ -224,6 +224,18 @@ export interface paths {
     /** The signed certificate (JSON), or its Japanese PDF rendering with Accept: application/pdf. */
     get: operations["OperatorTenantsController_certificate"];
   };
+  "/api/v1/signing-certificates": {
+    get: operations["SigningCertificatesController_list"];
+    post: operations["SigningCertificatesController_upload"];
+  };
+  "/api/v1/signing-certificates/current": {
+    delete: operations["SigningCertificatesController_remove"];
+  };
+  "/api/v1/offices/{id}/proxy-certificate": {
+    get: operations["ProxyCertificateController_get"];
+    put: operations["ProxyCertificateController_put"];
+    delete: operations["ProxyCertificateController_remove"];
+  };
 }
 
 export type webhooks = Record<string, never>;
@@ -1037,6 +1049,70 @@ export interface components {
       keyId: string;
       /** @description Ed25519, base64url, over the canonical JSON of the certificate without signature. */
       signature: string;
+    };
+    SigningCertificateView: {
+      /** Format: uuid */
+      id: string;
+      /** @enum {string} */
+      status: "active" | "revoked";
+      /** @description Subject (名義) on one line, most specific first: `CN=…, O=…, C=JP` */
+      subject: string;
+      /** @description Subject CN (the holder: a person or the company) */
+      subjectCommonName: string | null;
+      /** @description Subject O (organisation) */
+      subjectOrganization: string | null;
+      /** @description Issuer (発行者) on one line */
+      issuer: string;
+      /** @description Serial number, upper-case hex */
+      serialNumber: string;
+      /** Format: date-time */
+      notBefore: string;
+      /** Format: date-time */
+      notAfter: string;
+      /** @description SHA-256 fingerprint of the DER certificate, `AB:CD:…` */
+      fingerprintSha256: string;
+      /** @description RSA modulus length */
+      keyBits: number;
+      /** @description Whole days until notAfter (negative once expired) */
+      expiresInDays: number;
+      /** @description true when the certificate expires within 30 days (or has expired) */
+      expiringSoon: boolean;
+      /** @description Intermediate certificates stored with it */
+      chainLength: number;
+      /** Format: date-time */
+      uploadedAt: string;
+      /** Format: date-time */
+      revokedAt: string | null;
+    };
+    SigningCertificatesView: {
+      /** @description The certificate packages are signed with, if any */
+      current: components["schemas"]["SigningCertificateView"] | null;
+      /** @description Replaced or removed certificates (public data only), newest first */
+      history: components["schemas"]["SigningCertificateView"][];
+    };
+    SigningCertificateUploadDto: {
+      /**
+       * Format: binary
+       * @description PKCS#12 file (.p12 / .pfx), at most 64 KiB
+       */
+      file: string;
+      /** @description The PIN (passphrase) of the file: used once to open it, never stored or logged */
+      pin: string;
+    };
+    ProxyCertificateView: {
+      /** Format: uuid */
+      officeId: string;
+      fileName: string;
+      /** @enum {string} */
+      contentType: "application/pdf" | "application/xml";
+      size: number;
+      /** @description SHA-256 of the file, hex */
+      sha256: string;
+      /** Format: date-time */
+      uploadedAt: string;
+    };
+    ProxyCertificateStatusView: {
+      certificate: components["schemas"]["ProxyCertificateView"] | null;
     };
   };
   responses: never;
@@ -2269,6 +2345,118 @@ export interface operations {
           "application/json": components["schemas"]["DeletionCertificateDto"];
           "application/pdf": components["schemas"]["DeletionCertificateDto"];
         };
+      };
+    };
+  };
+  SigningCertificatesController_list: {
+    responses: {
+      200: {
+        content: {
+          "application/json": components["schemas"]["SigningCertificatesView"];
+        };
+      };
+    };
+  };
+  SigningCertificatesController_upload: {
+    requestBody: {
+      content: {
+        "multipart/form-data": components["schemas"]["SigningCertificateUploadDto"];
+      };
+    };
+    responses: {
+      /** @description Stored; any previous certificate is revoked (kept as history) */
+      201: {
+        content: {
+          "application/json": components["schemas"]["SigningCertificateView"];
+        };
+      };
+      /** @description validation_failed: not multipart, no file, no PIN */
+      400: {
+        content: never;
+      };
+      /** @description payload_too_large: more than 64 KiB */
+      413: {
+        content: never;
+      };
+      /** @description signing_certificate_bad_pin, signing_certificate_unreadable, signing_certificate_expired, signing_certificate_key_unsupported (RSA ≥ 2048 bits only), signing_certificate_mismatch */
+      422: {
+        content: never;
+      };
+    };
+  };
+  SigningCertificatesController_remove: {
+    responses: {
+      /** @description Revoked; its sealed key erased */
+      204: {
+        content: never;
+      };
+      /** @description No active certificate */
+      404: {
+        content: never;
+      };
+    };
+  };
+  ProxyCertificateController_get: {
+    parameters: {
+      path: {
+        id: string;
+      };
+    };
+    responses: {
+      200: {
+        content: {
+          "application/json": components["schemas"]["ProxyCertificateStatusView"];
+        };
+      };
+    };
+  };
+  ProxyCertificateController_put: {
+    parameters: {
+      path: {
+        id: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "multipart/form-data": {
+          /** Format: binary */
+          file: string;
+        };
+      };
+    };
+    responses: {
+      200: {
+        content: {
+          "application/json": components["schemas"]["ProxyCertificateView"];
+        };
+      };
+      /** @description payload_too_large: more than 2 MiB */
+      413: {
+        content: never;
+      };
+      /** @description unsupported_file_type (PDF or XML, by content) */
+      415: {
+        content: never;
+      };
+      /** @description malware_detected: nothing stored */
+      422: {
+        content: never;
+      };
+      /** @description scanner_unavailable: nothing stored (fail closed) */
+      503: {
+        content: never;
+      };
+    };
+  };
+  ProxyCertificateController_remove: {
+    parameters: {
+      path: {
+        id: string;
+      };
+    };
+    responses: {
+      204: {
+        content: never;
       };
     };
   };
