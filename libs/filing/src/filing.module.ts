@@ -8,6 +8,7 @@ import { EgovAccountsService } from './egov-accounts.service';
 import { EgovActionsRepository } from './egov-actions.repository';
 import { EgovActionsService } from './egov-actions.service';
 import { EgovClient } from './egov-client';
+import { NO_SIGNING_CREDENTIALS, SIGNING_CREDENTIALS } from './signing-hook';
 import { EgovController, FilingController, NoticesController } from './egov.controller';
 import { EgovJobs } from './egov.jobs';
 import { NoticesService } from './notices.service';
@@ -65,6 +66,8 @@ class FilingExtensions implements OnModuleInit {
     DocumentsService,
     EgovJobs,
     FilingExtensions,
+    // Until the certificate storage (libs/filing/src/signing) is wired here: no certificates, packages unsigned.
+    { provide: SIGNING_CREDENTIALS, useValue: NO_SIGNING_CREDENTIALS },
   ],
   exports: [EgovAccountsService, SubmissionsService, EgovActionsService, StatusTrackerService, NoticesService, EgovJobs],
 })

@@ -13,3 +13,5 @@ export * from './documents.service';
 export * from './egov.jobs';
 export { buildPackage, EGOV_PROCEDURES } from './package';
 export * from './errors';
+export * from './signing-hook';
+export * as egovApi from './egov-api';

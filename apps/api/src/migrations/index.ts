@@ -13,6 +13,7 @@ import { EgovLinkBrowserBinding1765000000010 } from './1765000000010-EgovLinkBro
 import { SamlBindingAndLinking1765000000100 } from './1765000000100-SamlBindingAndLinking';
 import { ContractEnd1765000000300 } from './1765000000300-ContractEnd';
 import { BackupGenerations1765000000400 } from './1765000000400-BackupGenerations';
+import { EgovTrialMode1765000000500 } from './1765000000500-EgovTrialMode';
 
 /** Every migration, in order. `npm run migration:generate` appends new files here. */
 export const MIGRATIONS = [
@@ -31,4 +32,5 @@ export const MIGRATIONS = [
   SamlBindingAndLinking1765000000100,
   ContractEnd1765000000300,
   BackupGenerations1765000000400,
+  EgovTrialMode1765000000500,
 ];
