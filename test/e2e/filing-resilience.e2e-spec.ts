@@ -411,7 +411,7 @@ describe('Filing resilience: failures injected on POST /apply', () => {
     // Meanwhile the same e-Gov account files the same procedure from elsewhere (another software, the e-Gov web form).
     const pkg = await t.app.get(SubmissionsService).buildFor(seeded.tenantId, id);
     const token = await t.app.get(EgovAccountsService).accessToken(seeded.tenantId);
-    const { arriveId: foreign } = await t.app.get(EgovClient).apply(token, pkg.procId, pkg.fileName, pkg.zip);
+    const { arriveId: foreign } = await t.app.get(EgovClient).apply(token, pkg.procId, pkg.zip, pkg.fileName);
     const posts = proxy.count('POST', '/apply');
     await makeDue(t.ds, id);
     expect(await runDue()).toBe(1);
@@ -617,7 +617,7 @@ describe('Filing resilience: the server is killed while it sends', () => {
     );
     expect(await appRow(t.ds, appId)).toMatchObject({ status: 'arrived', arrive_id: created[0] });
     expect(sim.state.cases.size).toBe(before.size + 1);
-    expect(simLog.filter((e) => e.method === 'POST' && e.path === '/api/v2/apply')).toHaveLength(1);
+    expect(simLog.filter((e) => e.method === 'POST' && e.path === '/shinsei/v2/apply')).toHaveLength(1);
     expect(await submission(t.ds, appId)).toMatchObject({ state: 'sent', attempts: 2 });
     const detail = (await admin.agent.get(`/api/v1/applications/${appId}`).expect(200)).body;
     const statuses = detail.timeline.filter((e: { kind: string }) => e.kind === 'status');

@@ -1,15 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import request from 'supertest';
-import {
-  buildPackage,
-  EgovActionsService,
-  StatusTrackerService,
-  SubmissionsService,
-  EgovClient,
-  EgovAccountsService,
-} from '@charlotte/filing';
-import { ProcedureRegistry } from '@charlotte/procedures';
+import { EgovActionsService, StatusTrackerService, SubmissionsService, EgovClient, EgovAccountsService } from '@charlotte/filing';
 import { KeyRotationService, TenantKeysService } from '@charlotte/crypto';
 import type { EgovSim } from '../../apps/egov-sim/src/server';
 import { login, LoggedIn, seedTenant, Seeded, startTestApp, TestApp } from '../support/app';
@@ -76,7 +68,10 @@ describe('Filing with e-Gov (simulator)', () => {
     const page = await fetch(authorize);
     const html = await page.text();
     const requestId = /name="request_id" value="([^"]+)"/.exec(html)![1];
-    const login = await fetch(`${sim.authUrl}/authorize`, {
+    // API v2: the authorize request is GET {auth}/auth (not /authorize); the simulator's login form posts back to its action.
+    expect(authorize.pathname).toBe(`${new URL(sim.authUrl).pathname}/auth`);
+    const formAction = /<form[^>]*action="([^"]+)"/.exec(html)?.[1];
+    const login = await fetch(formAction ? new URL(formAction.replace(/&amp;/g, '&'), sim.authUrl).toString() : `${sim.authUrl}/auth`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ request_id: requestId, account_id: 'sharoushi-001', action: 'login' }).toString(),
@@ -253,7 +248,8 @@ describe('Filing with e-Gov (simulator)', () => {
     await submit(id, 'key-eeee-0005').expect(202);
     // The first attempt reached e-Gov, then the process died before storing the answer:
     const token = await t.app.get(EgovAccountsService).accessToken(a.tenantId);
-    const { arriveId } = await t.app.get(EgovClient).apply(token, '999X000000000001', 'package.zip', await samplePackage());
+    const pkg = await t.app.get(SubmissionsService).buildFor(a.tenantId, id);
+    const { arriveId } = await t.app.get(EgovClient).apply(token, pkg.procId, pkg.zip, pkg.fileName);
     await t.ds.query(
       `UPDATE submissions SET state = 'sending', attempts = 1, sending_started_at = now() - interval '1 minute',
               outcome_unknown_since = now() - interval '1 minute', next_attempt_at = now() WHERE application_id = $1`,
@@ -324,10 +320,46 @@ describe('Filing with e-Gov (simulator)', () => {
     return { id, arriveId: s.arriveId };
   }
 
+  it('試行モード: an administrator switches it (audited); a filing is sent as a trial, marked so, and never polled', async () => {
+    const member = await login(t, 'file-a', a.memberEmail);
+    await member.agent.put('/api/v1/egov/settings').set('X-CSRF-Token', member.csrf).send({ trialMode: true }).expect(403);
+    const bad = await admin.agent.put('/api/v1/egov/settings').set('X-CSRF-Token', admin.csrf).send({ trialMode: 'yes' }).expect(400);
+    expect(bad.body.code).toBe('validation_failed');
+    expect((await admin.agent.get('/api/v1/egov/settings').expect(200)).body).toEqual({ trialMode: false });
+    expect(
+      (await admin.agent.put('/api/v1/egov/settings').set('X-CSRF-Token', admin.csrf).send({ trialMode: true }).expect(200)).body,
+    ).toEqual({
+      trialMode: true,
+    });
+    expect((await admin.agent.get('/api/v1/egov/account').expect(200)).body).toMatchObject({ linked: true, trialMode: true });
+    const changed = await t.ds.query(`SELECT details FROM audit_events WHERE tenant_id = $1 AND action = 'egov.trial_mode_changed'`, [
+      a.tenantId,
+    ]);
+    expect(changed.map((r: { details: unknown }) => r.details)).toEqual([{ trialMode: true }]);
+    try {
+      const id = await readyApplication('試行');
+      await submit(id, 'key-trial-0001').expect(202);
+      await t.app.get(SubmissionsService).runDue();
+      const row = await t.ds.query(`SELECT status, arrive_id, egov_status FROM applications WHERE id = $1`, [id]);
+      expect(row[0]).toEqual({ status: 'arrived', arrive_id: null, egov_status: '試行（形式チェックのみ・申請されていません）' });
+      expect((await t.ds.query(`SELECT trial FROM submissions WHERE application_id = $1`, [id]))[0].trial).toBe(true);
+      const events = await t.ds.query(
+        `SELECT details FROM application_events WHERE application_id = $1 AND to_status = 'arrived' ORDER BY id`,
+        [id],
+      );
+      expect(events.at(-1).details).toMatchObject({ trial: true });
+      now += 5000;
+      await t.app.get(StatusTrackerService).pollAll();
+      expect((await status(id)).status).toBe('arrived');
+    } finally {
+      await admin.agent.put('/api/v1/egov/settings').set('X-CSRF-Token', admin.csrf).send({ trialMode: false }).expect(200);
+    }
+  });
+
   it('correction (補正): the notice is shown, the form is editable again, one amendment reaches e-Gov, and the case finishes', async () => {
     sim.state.setFailurePlan([{ correctionFor: 'next' }]);
     const { id, arriveId } = await arrived('補正あり');
-    expect(arriveId).toMatch(/^\d{16}$/);
+    expect(arriveId).toMatch(/^\d{16,18}$/);
     const tracker = t.app.get(StatusTrackerService);
     now += 1500;
     await tracker.pollAll();
@@ -440,7 +472,8 @@ describe('Filing with e-Gov (simulator)', () => {
     await action(id, 'amend', 'amend-lost-0001', { version: s.version }).expect(202);
     // The first attempt reached e-Gov, then the process died before storing the answer:
     const token = await t.app.get(EgovAccountsService).accessToken(a.tenantId);
-    await t.app.get(EgovClient).amend(token, arriveId, sim.state.cases.get(arriveId)!.proc_id, 'package.zip', await samplePackage());
+    const pkg = await t.app.get(SubmissionsService).buildFor(a.tenantId, id, undefined, { partialAmendOf: arriveId });
+    await t.app.get(EgovClient).amend(token, arriveId, pkg.zip, pkg.fileName);
     await t.ds.query(
       `UPDATE egov_actions SET state = 'sending', attempts = 1, sending_started_at = now(), next_attempt_at = now() WHERE application_id = $1`,
       [id],
@@ -628,17 +661,4 @@ describe('Filing with e-Gov (simulator)', () => {
     const { id } = await arrived('鍵の更新後');
     expect((await status(id)).egovNotices).toEqual([]);
   });
-
-  /** A minimal valid package for the simulator (kousei.xml with the 手続番号, and a form XML). */
-  async function samplePackage(): Promise<Buffer> {
-    const def = ProcedureRegistry.load().get('shaho-shutoku')!;
-    const pkg = await buildPackage({
-      procedure: def,
-      form: VALID_FORM,
-      office: { name: '本社', pensionOfficeCode: '01-イロハ', pensionOfficeNumber: '12345' },
-      applicant: { name: '本社' },
-      attachments: [],
-    });
-    return pkg.zip;
-  }
 });

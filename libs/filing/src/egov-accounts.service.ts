@@ -142,7 +142,11 @@ export class EgovAccountsService {
       const tokens = JSON.parse(await this.sealing.openString(tenantId, TOKENS, tenantId, r[0][0].tokens_sealed)) as EgovTokens;
       await this.client.logout(tokens.refreshToken);
     } catch (e) {
-      this.logger.warn({ message: 'e-Gov logout after unlink failed', tenant: tenantId, kind: e instanceof EgovError ? e.kind : 'internal' });
+      this.logger.warn({
+        message: 'e-Gov logout after unlink failed',
+        tenant: tenantId,
+        kind: e instanceof EgovError ? e.kind : 'internal',
+      });
     }
   }
 

@@ -294,7 +294,8 @@ export class EgovActionsService {
           details,
         });
       // Moved meanwhile: only the event, except that a 再提出's new case must still be followed.
-      else if (resubmitted) await this.store.change(m, t, job.application_id, { arrive_id: resubmitted.newArriveId }, { kind: flag, actor: 'system', details });
+      else if (resubmitted)
+        await this.store.change(m, t, job.application_id, { arrive_id: resubmitted.newArriveId }, { kind: flag, actor: 'system', details });
       else await this.store.event(m, t, job.application_id, flag, 'system', details);
       await this.notices.add(m, t, job.requested_by, job.application_id, job.kind === 'amend' ? 'amended' : 'withdrawn');
       return !!prev;

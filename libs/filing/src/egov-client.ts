@@ -125,7 +125,13 @@ export class EgovClient {
     } catch (e) {
       // A refused connection never reached e-Gov; a timeout or a reset may have.
       const code = ((e as { cause?: { code?: string } }).cause ?? {}).code;
-      throw new EgovError('transient', `e-Gov unreachable or too slow: ${(e as Error).name}`, undefined, undefined, mutating && code !== 'ECONNREFUSED');
+      throw new EgovError(
+        'transient',
+        `e-Gov unreachable or too slow: ${(e as Error).name}`,
+        undefined,
+        undefined,
+        mutating && code !== 'ECONNREFUSED',
+      );
     }
     let text: string;
     try {
@@ -178,7 +184,9 @@ export class EgovClient {
 
   /** POST {auth}/token, grant_type=authorization_code with the PKCE verifier. */
   async exchangeCode(code: string, verifier: string, redirectUri: string): Promise<EgovTokens> {
-    return this.tokens(await this.form('/token', { grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: verifier }));
+    return this.tokens(
+      await this.form('/token', { grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: verifier }),
+    );
   }
 
   /** POST {auth}/token, grant_type=refresh_token. */
@@ -265,7 +273,12 @@ export class EgovClient {
     let offset = Math.max(0, q.offset ?? 0);
     const out: ApplyListItem[] = [];
     for (let page = 0; page < APPLY_LISTS_MAX_PAGES; page++) {
-      const params = new URLSearchParams({ date_from: formatEgovDate(q.from), date_to: formatEgovDate(q.to), limit: String(limit), offset: String(offset) });
+      const params = new URLSearchParams({
+        date_from: formatEgovDate(q.from),
+        date_to: formatEgovDate(q.to),
+        limit: String(limit),
+        offset: String(offset),
+      });
       const { resultset, results } = parseApplyLists(await this.api(token, 'GET', `/apply/lists?${params.toString()}`, undefined, opts));
       out.push(...(results.apply_list ?? []));
       offset = resultset.offset + resultset.count;
@@ -318,7 +331,11 @@ export class EgovClient {
     const r = parseOfficialDocument(
       await this.api(token, 'GET', `/official_document/${encodeURIComponent(arriveId)}/${subId(noticeSubId)}`, undefined, opts),
     );
-    return { fileName: `${arriveId}_${noticeSubId}.zip`, data: Buffer.from(r.file_data, 'base64'), fileNames: r.file_name_list.map((f) => f.file_name) };
+    return {
+      fileName: `${arriveId}_${noticeSubId}.zip`,
+      data: Buffer.from(r.file_data, 'base64'),
+      fileNames: r.file_name_list.map((f) => f.file_name),
+    };
   }
 
   /** POST /official_document (公文書取得完了): registers that we stored the document. */

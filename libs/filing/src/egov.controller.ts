@@ -18,9 +18,23 @@ import {
   tenantOf,
   UUID_PATTERN,
 } from '@charlotte/core';
-import { AmendApplicationDto, EgovActionAcceptedView, ReopenApplicationDto, UpdateEgovSettingsDto, WithdrawApplicationDto } from './dto/filing.dto';
+import {
+  AmendApplicationDto,
+  EgovActionAcceptedView,
+  ReopenApplicationDto,
+  UpdateEgovSettingsDto,
+  WithdrawApplicationDto,
+} from './dto/filing.dto';
 import { DocumentsService, DocumentView } from './documents.service';
-import { DocumentListView, EgovAccountView, EgovLinkView, EgovSettingsView, NoticeListView, ReopenedView, SubmitAcceptedView } from './dto/filing-views.dto';
+import {
+  DocumentListView,
+  EgovAccountView,
+  EgovLinkView,
+  EgovSettingsView,
+  NoticeListView,
+  ReopenedView,
+  SubmitAcceptedView,
+} from './dto/filing-views.dto';
 import { EgovActionsService } from './egov-actions.service';
 import { EgovAccountsService } from './egov-accounts.service';
 import { NoticesService } from './notices.service';

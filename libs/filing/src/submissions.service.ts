@@ -252,7 +252,12 @@ export class SubmissionsService {
     const cases = await this.client.listCases(token, { from: since, to: until });
     const known = await this.store.knownArriveIds(cases.map((c) => c.arrive_id));
     const match = matchOrphanCase(cases, { since, until, procName, known });
-    this.logger.warn({ message: 'e-Gov submission retried after an unknown outcome', submission: job.id, tenant: tenantId, match: match.kind });
+    this.logger.warn({
+      message: 'e-Gov submission retried after an unknown outcome',
+      submission: job.id,
+      tenant: tenantId,
+      match: match.kind,
+    });
     if (match.kind === 'one') return match.arriveId;
     if (match.kind === 'ambiguous')
       throw new EgovError(

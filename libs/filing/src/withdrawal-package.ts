@@ -29,6 +29,10 @@ type Builder = (input: WithdrawalPackageInput) => Promise<BuiltWithdrawalPackage
 export async function buildWithdrawalPackage(input: WithdrawalPackageInput): Promise<BuiltWithdrawalPackage> {
   const build = (packageLib as unknown as { buildWithdrawalPackage?: Builder }).buildWithdrawalPackage;
   if (typeof build !== 'function')
-    throw new packageLib.EgovPackageError('egov_package_unknown_procedure', 'the withdrawal package builder is not available', 'withdrawal');
+    throw new packageLib.EgovPackageError(
+      'egov_package_unknown_procedure',
+      'the withdrawal package builder is not available',
+      'withdrawal',
+    );
   return build(input);
 }

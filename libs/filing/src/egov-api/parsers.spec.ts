@@ -55,7 +55,10 @@ describe('e-Gov answer parsers', () => {
     const notice = parseNotice(recorded('notice'));
     expect(notice.correct_type).toBe('部分補正');
     expect(notice.correct_expired_date).toBe('2026-04-17');
-    expect(parseOfficialDocument(recorded('official-document')).file_name_list).toEqual([{ file_name: 'kagami.xml' }, { file_name: 'tsuchisho.pdf' }]);
+    expect(parseOfficialDocument(recorded('official-document')).file_name_list).toEqual([
+      { file_name: 'kagami.xml' },
+      { file_name: 'tsuchisho.pdf' },
+    ]);
     expect(parseOfficialDocumentComplete(recorded('official-document-complete')).notice_sub_id).toBe(2);
     expect(parseProcedure(recorded('procedure')).file_info[0].form_id).toBe('495013521019030837');
     expect(parseToken(recorded('token')).token_type).toBe('Bearer');
@@ -87,7 +90,7 @@ describe('e-Gov answer parsers', () => {
 
   it('refuses a notice_sub_id that is a string, not an integer', () => {
     const d = clone(recorded('apply-detail'));
-    ((d.results as { notice_list: Array<Record<string, unknown>> }).notice_list[0]).notice_sub_id = '1';
+    (d.results as { notice_list: Array<Record<string, unknown>> }).notice_list[0].notice_sub_id = '1';
     malformed(() => parseApplyDetail(d), false);
     const c = clone(recorded('official-document-complete'));
     (c.results as Record<string, unknown>).notice_sub_id = 1.5;
@@ -99,7 +102,7 @@ describe('e-Gov answer parsers', () => {
     (a.results as Record<string, unknown>).amend_date = '2026-04-04T11:20:00+09:00';
     malformed(() => parseAmend(a), true);
     const n = clone(recorded('notice'));
-    ((n.results as { notice: Record<string, unknown> }).notice).notice_issue_date = '2026-02-30 10:00:00';
+    (n.results as { notice: Record<string, unknown> }).notice.notice_issue_date = '2026-02-30 10:00:00';
     malformed(() => parseNotice(n), false);
   });
 
@@ -138,10 +141,17 @@ describe('e-Gov answer parsers', () => {
     const r = readErrorBody(recorded('error-400-report'));
     expect(r.message).toBe('形式チェックエラー');
     expect(r.report).toEqual([
-      { formName: '健康保険・厚生年金保険被保険者資格取得届／厚生年金保険７０歳以上被用者該当届', item: '被保険者生年月日', content: '日付が正しくありません。' },
+      {
+        formName: '健康保険・厚生年金保険被保険者資格取得届／厚生年金保険７０歳以上被用者該当届',
+        item: '被保険者生年月日',
+        content: '日付が正しくありません。',
+      },
     ]);
     expect(readErrorBody(undefined)).toEqual({ report: [] });
-    expect(readErrorBody({ report_list: [{ form_name: '-', item: '-', content: '-' }], title: 'Bad Request' })).toEqual({ message: 'Bad Request', report: [] });
+    expect(readErrorBody({ report_list: [{ form_name: '-', item: '-', content: '-' }], title: 'Bad Request' })).toEqual({
+      message: 'Bad Request',
+      report: [],
+    });
   });
 });
 
@@ -194,6 +204,8 @@ describe(matchOrphanCase.name, () => {
     expect(matchOrphanCase(cases, { since, until, procName: PROC, known: new Set() }).kind).toBe('ambiguous');
   });
   it('finds none when nothing fits', () => {
-    expect(matchOrphanCase([line('202604010800000001', '2026-04-01 08:00:00')], { since, until, procName: PROC, known: new Set() })).toEqual({ kind: 'none' });
+    expect(
+      matchOrphanCase([line('202604010800000001', '2026-04-01 08:00:00')], { since, until, procName: PROC, known: new Set() }),
+    ).toEqual({ kind: 'none' });
   });
 });

@@ -52,7 +52,8 @@ function optStr(o: Obj, k: string, path: string): string | undefined {
 }
 function int(o: Obj, k: string, path: string, min = 0, max = 9999): number {
   const v = o[k];
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) throw new Malformed(`${path}.${k} is not an integer in ${min}–${max}`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)
+    throw new Malformed(`${path}.${k} is not an integer in ${min}–${max}`);
   return v;
 }
 function bool(o: Obj, k: string, path: string): boolean {
@@ -87,7 +88,12 @@ function optDate(o: Obj, k: string, path: string): string | undefined {
 
 function metadata(v: unknown): EgovMetadata {
   const m = obj(v, 'metadata');
-  return { title: str(m, 'title', 'metadata'), detail: str(m, 'detail', 'metadata'), type: str(m, 'type', 'metadata'), instance: str(m, 'instance', 'metadata') };
+  return {
+    title: str(m, 'title', 'metadata'),
+    detail: str(m, 'detail', 'metadata'),
+    type: str(m, 'type', 'metadata'),
+    instance: str(m, 'instance', 'metadata'),
+  };
 }
 
 /** Runs a parser; a shape error becomes EgovError('transient'). */
@@ -95,7 +101,8 @@ function run<T>(what: string, maybeProcessed: boolean, f: () => T): T {
   try {
     return f();
   } catch (e) {
-    if (e instanceof Malformed) throw new EgovError('transient', `e-Gov ${what} answer is malformed: ${e.message}`, undefined, undefined, maybeProcessed);
+    if (e instanceof Malformed)
+      throw new EgovError('transient', `e-Gov ${what} answer is malformed: ${e.message}`, undefined, undefined, maybeProcessed);
     throw e;
   }
 }
@@ -294,7 +301,9 @@ export function parseOfficialDocument(body: unknown): OfficialDocumentResults {
     if (!names) throw new Malformed('results.file_name_list is missing');
     return {
       file_data: data,
-      file_name_list: names.map((x, i) => ({ file_name: str(obj(x, `results.file_name_list[${i}]`), 'file_name', 'results.file_name_list', { min: 1 }) })),
+      file_name_list: names.map((x, i) => ({
+        file_name: str(obj(x, `results.file_name_list[${i}]`), 'file_name', 'results.file_name_list', { min: 1 }),
+      })),
     };
   });
 }
@@ -310,7 +319,9 @@ export function parseOfficialDocumentComplete(body: unknown): OfficialDocumentCo
       proc_name: str(r, 'proc_name', p),
       doc_title: str(r, 'doc_title', p),
       download_date: dateTime(r, 'download_date', p),
-      file_name_list: (arr(r, 'file_name_list', p) ?? []).map((x, i) => ({ file_name: str(obj(x, `${p}.file_name_list[${i}]`), 'file_name', p) })),
+      file_name_list: (arr(r, 'file_name_list', p) ?? []).map((x, i) => ({
+        file_name: str(obj(x, `${p}.file_name_list[${i}]`), 'file_name', p),
+      })),
     };
   });
 }
