@@ -306,6 +306,7 @@ export type ApplicationDocument = Schemas['DocumentDto'];
 
 /** Whether the tenant's e-Gov account is linked (GET /egov/account). */
 export type EgovAccount = Schemas['EgovAccountView'];
+export type EgovSettings = Schemas['EgovSettingsView'];
 export type NoticeKind = Schemas['NoticeDto']['kind'];
 /** `kind` as a string: a newer server may send kinds this SPA does not know (one of {@link NOTICE_KINDS} otherwise). */
 export type Notice = Omit<Schemas['NoticeDto'], 'kind'> & { kind: string };
@@ -844,6 +845,11 @@ export class ApiClient {
   /** Admins: unlinks the tenant's e-Gov account (204). */
   unlinkEgov(): Promise<void> {
     return this.request('DELETE', '/egov/account');
+  }
+
+  /** Admins: 試行モード on or off (filings are then only checked by e-Gov, never filed). */
+  updateEgovSettings(body: Schemas['UpdateEgovSettingsDto']): Promise<EgovSettings> {
+    return this.request('PUT', '/egov/settings', { body });
   }
 
   // --- notices ---------------------------------------------------------------------
