@@ -299,8 +299,17 @@ describe('Filing resilience: failures injected on POST /apply', () => {
 
     const answer = proxy.log.slice(logFrom).find((e) => e.method === 'POST' && e.path === '/apply')!;
     expect(answer.status).toBe(400);
-    const detail = JSON.parse(answer.body!).detail as string;
-    expect(detail).toContain('手続番号');
+    // API v2 error body: {title, detail, type, instance, report_list?}; the reason kept is e-Gov's detail and, when
+    // there is one, each report line (form / item / content) — e-Gov's wording only.
+    const body = JSON.parse(answer.body!) as {
+      detail: string;
+      report_list?: Array<{ form_name?: string; item?: string; content?: string }>;
+    };
+    const lines = (body.report_list ?? [])
+      .map((r) => [r.form_name, r.item, r.content].filter((x) => x && x !== '-').join(' / '))
+      .filter((l) => l !== '');
+    const detail = [body.detail, ...lines].join('\n').slice(0, 500);
+    expect(detail).toContain('手続');
 
     const a = await appRow(t.ds, id);
     expect(a).toMatchObject({ status: 'failed', arrive_id: null, failure_reason: detail });
