@@ -77,6 +77,8 @@ export class EgovActionsService {
     const app = await this.current(tenantId, applicationId);
     if (!(await this.accounts.status(tenantId)).linked) throw egovNotLinked();
     if (app.status !== 'correction_requested') throw FilingErrors.notCorrectable();
+    // A correction (部分補正 or 再提出) is signed like the filing: refused now when it cannot be.
+    await this.submissions.requireSignerIfNeeded(tenantId, applicationId);
     // Every rule at once, as POST /validate answers them; then the package as e-Gov will get it (without attachments).
     const def = this.procedures.get(app.procedure_code, app.procedure_version);
     const form = await this.store.openForm(tenantId, app);
@@ -102,6 +104,8 @@ export class EgovActionsService {
     if (replay) return replay;
     await this.current(tenantId, applicationId);
     if (!(await this.accounts.status(tenantId)).linked) throw egovNotLinked();
+    // The withdrawal package is signed like any package: refused now when it cannot be.
+    await this.submissions.requireSignerIfNeeded(tenantId, applicationId);
     return this.record(tenantId, caller, applicationId, 'withdraw', idempotencyKey, reason.trim(), (status) => {
       if (!WITHDRAWABLE.includes(status)) throw FilingErrors.notWithdrawable(status);
     });

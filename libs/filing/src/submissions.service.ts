@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
@@ -217,7 +218,16 @@ export class SubmissionsService {
     const def = this.procedures.get(app.procedure_code, app.procedure_version);
     const form = await this.store.openForm(t, app);
     const office = await this.offices.get(t, app.office_id);
-    const attachments = withAttachments ? await this.attachments.forPackage(t, app.id) : [];
+    const attachments = withAttachments ? [...(await this.attachments.forPackage(t, app.id))] : [];
+    // 社労士 filing for a client: the office's 提出代行証明書, attached to every package of that office.
+    const proxy = withAttachments ? await this.signing.proxyCertificateFor(t, app.office_id) : undefined;
+    if (proxy)
+      attachments.push({
+        fileName: proxy.fileName,
+        contentType: proxy.fileName.toLowerCase().endsWith('.pdf') ? 'application/pdf' : 'application/octet-stream',
+        size: proxy.data.length,
+        open: () => Readable.from([proxy.data]),
+      });
     // The tenant's e-signature (XML-DSig in 署名情報) when a certificate is stored; unsigned otherwise.
     const signer = await this.signing.signerFor(t);
     return {
