@@ -351,6 +351,14 @@ describe('Filing with e-Gov (simulator)', () => {
       now += 5000;
       await t.app.get(StatusTrackerService).pollAll();
       expect((await status(id)).status).toBe('arrived');
+      // No case at e-Gov: nothing to withdraw.
+      const wd = await admin.agent
+        .post(`/api/v1/applications/${id}/withdraw`)
+        .set('X-CSRF-Token', admin.csrf)
+        .set('Idempotency-Key', 'wd-trial-0001')
+        .send({ reason: '試行のため' })
+        .expect(409);
+      expect(wd.body.code).toBe('not_filed');
     } finally {
       await admin.agent.put('/api/v1/egov/settings').set('X-CSRF-Token', admin.csrf).send({ trialMode: false }).expect(200);
     }

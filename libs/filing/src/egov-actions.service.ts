@@ -102,7 +102,8 @@ export class EgovActionsService {
   ): Promise<EgovActionAcceptedView> {
     const replay = await this.replay(tenantId, applicationId, idempotencyKey, 'withdraw');
     if (replay) return replay;
-    await this.current(tenantId, applicationId);
+    // An application sent in 試行 mode has no case at e-Gov (no arrive_id): nothing to withdraw.
+    if (!(await this.current(tenantId, applicationId)).arrive_id) throw FilingErrors.notFiled();
     if (!(await this.accounts.status(tenantId)).linked) throw egovNotLinked();
     // The withdrawal package is signed like any package: refused now when it cannot be.
     await this.submissions.requireSignerIfNeeded(tenantId, applicationId);
