@@ -21,7 +21,7 @@ import { FilingErrors } from './errors';
 import { CorrectType } from './egov-api/types';
 import { matchOrphanCase } from './egov-api/recovery';
 import { buildWithdrawalPackage } from './withdrawal-package';
-import { procNameOf } from './submissions.service';
+import { procNameOf } from './signing-hook';
 
 export type { EgovActionKind, EgovActionState } from './egov-actions.repository';
 
@@ -223,7 +223,7 @@ export class EgovActionsService {
         const until = new Date(Date.now() + 60_000);
         const cases = await this.client.listCases(token, { from: since, to: until });
         const known = await this.store.knownArriveIds(cases.map((c) => c.arrive_id));
-        const match = matchOrphanCase(cases, { since, until, procName: procNameOf(def.code, def.name), known });
+        const match = matchOrphanCase(cases, { since, until, procName: procNameOf(def), known });
         if (match.kind === 'one') return this.done(job, arriveId, token, '到達', { newArriveId: match.arriveId });
         if (match.kind === 'ambiguous')
           throw new EgovError(
@@ -254,7 +254,7 @@ export class EgovActionsService {
     const office = await this.submissions.applicantOf(t, app.office_id);
     const pkg = await buildWithdrawalPackage({
       arriveId,
-      procName: procNameOf(def.code, def.name),
+      procName: procNameOf(def),
       applicant: office,
       reason,
       requestedAt: new Date(),

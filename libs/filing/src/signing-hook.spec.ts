@@ -1,19 +1,21 @@
-import { signaturePolicyOf } from './signing-hook';
-import { procNameOf } from './submissions.service';
+import { ProcedureRegistry } from '@charlotte/procedures';
+import { procNameOf, signaturePolicyOf } from './signing-hook';
 
 describe(signaturePolicyOf.name, () => {
   it('reads the policy a procedure mapping declares', () => {
-    expect(signaturePolicyOf({ procId: '4950013521019000', signature: 'required' })).toBe('required');
+    expect(signaturePolicyOf({ procName: '手続', signature: 'required' })).toBe('required');
     expect(signaturePolicyOf({ signature: 'none' })).toBe('none');
   });
   it('falls back to "optional with GビズID" when nothing (or nonsense) is declared', () => {
-    expect(signaturePolicyOf(undefined)).toBe('optional_gbizid');
-    expect(signaturePolicyOf({ signature: 'always' })).toBe('optional_gbizid');
+    expect(signaturePolicyOf(undefined)).toBe('optional-gbiz');
+    expect(signaturePolicyOf({ signature: 'always' })).toBe('optional-gbiz');
   });
 });
 
 describe(procNameOf.name, () => {
-  it("uses the definition's name when the package lib gives no 手続名称", () => {
-    expect(procNameOf('no-such-procedure', '健康保険・厚生年金保険被保険者資格取得届')).toBe('健康保険・厚生年金保険被保険者資格取得届');
+  it("uses the mapping's 手続名称, else the definition's name", () => {
+    const def = ProcedureRegistry.load().get('shaho-shutoku')!;
+    expect(procNameOf(def).length).toBeGreaterThan(0);
+    expect(procNameOf({ ...def })).toBe(def.name); // a copy has no attached mapping
   });
 });

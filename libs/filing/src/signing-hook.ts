@@ -4,10 +4,12 @@
  * module binds the token to the real service at merge. The default binding has no certificates
  * (every package unsigned), which keeps the behaviour of today for procedures that allow it.
  */
-export interface PackageSignerRef {
-  /** opaque for the filing services: handed to the package builder as `signer` */
-  readonly [k: string]: unknown;
-}
+import * as proceduresLib from '@charlotte/procedures';
+import type { ProcedureDefinition } from '@charlotte/procedures';
+import type { PackageSigner } from './package';
+
+/** What the package builder signs with (XML-DSig); the filing services only hand it on. */
+export type PackageSignerRef = PackageSigner;
 
 export interface SigningCredentialsPort {
   /** The tenant's signing key and certificate, or undefined when none is stored (or it expired). */
@@ -26,13 +28,38 @@ export const NO_SIGNING_CREDENTIALS: SigningCredentialsPort = {
 
 /**
  * Whether a procedure's filing needs an electronic signature: 'required' (no GビズID exemption),
- * 'optional_gbizid' (e-Gov accepts it unsigned for a GビズID login), 'none'. Read from the procedure
- * mapping of the package lib when it says so (`signature`), else 'optional_gbizid': the four
- * procedures we file (日本年金機構 資格取得/喪失/賞与, 雇用保険 資格取得) accept a GビズID login
- * without a signature.
+ * 'optional-gbiz' (e-Gov accepts it unsigned for a GビズID login), 'none'.
  */
-export type SignaturePolicy = 'required' | 'optional_gbizid' | 'none';
-export function signaturePolicyOf(info: unknown): SignaturePolicy {
-  const v = (info as { signature?: unknown } | undefined)?.signature;
-  return v === 'required' || v === 'none' || v === 'optional_gbizid' ? v : 'optional_gbizid';
+export type SignaturePolicy = 'required' | 'optional-gbiz' | 'none';
+
+/** The part of a procedure's e-Gov mapping (<code>.v<N>.egov.json) the filing services read. */
+export interface EgovMappingFacts {
+  /** 手続名称 as e-Gov writes it */
+  procName?: string;
+  signature?: string;
+}
+
+/**
+ * The e-Gov mapping the procedure registry attached to a definition, looked up at run time: the
+ * mappings (and `egovMapping` of @charlotte/procedures) land with the package rewrite (issue 16,
+ * H3); before that there is none.
+ */
+export function egovFactsOf(def: ProcedureDefinition): EgovMappingFacts | undefined {
+  const lookup = (proceduresLib as unknown as { egovMapping?: (d: ProcedureDefinition) => EgovMappingFacts | undefined }).egovMapping;
+  return typeof lookup === 'function' ? lookup(def) : undefined;
+}
+
+/**
+ * The mapping's signature policy; without one (or an unknown value) 'optional-gbiz': the four
+ * procedures we file (日本年金機構 資格取得/喪失/賞与, 雇用保険 資格取得) accept a GビズID login unsigned.
+ */
+export function signaturePolicyOf(facts: EgovMappingFacts | undefined): SignaturePolicy {
+  const v = facts?.signature;
+  return v === 'required' || v === 'none' || v === 'optional-gbiz' ? v : 'optional-gbiz';
+}
+
+/** The 手続名称 e-Gov prints for a procedure (GET /apply/lists has no proc_id): the mapping's, else the definition's name. */
+export function procNameOf(def: ProcedureDefinition): string {
+  const n = egovFactsOf(def)?.procName;
+  return typeof n === 'string' && n ? n : def.name;
 }

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { Readable } from 'node:stream';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
@@ -13,20 +12,13 @@ import { EgovClient, EgovError } from './egov-client';
 import { NoticesService } from './notices.service';
 import { buildPackage } from './package/package';
 import { EgovPackageError } from './package/errors';
-import { EGOV_PROCEDURES } from './package/procedure-ids';
 import { SubmissionRow, SubmissionsRepository } from './submissions.repository';
 import { FilingErrors } from './errors';
 import { matchOrphanCase } from './egov-api/recovery';
-import { SIGNING_CREDENTIALS, SigningCredentialsPort, signaturePolicyOf } from './signing-hook';
+import { egovFactsOf, procNameOf, SIGNING_CREDENTIALS, SigningCredentialsPort, signaturePolicyOf } from './signing-hook';
 
 /** egov_status of an application sent in 試行 mode: checked by e-Gov, not filed (no case to follow). */
 export const TRIAL_EGOV_STATUS = '試行（形式チェックのみ・申請されていません）';
-
-/** The 手続名称 e-Gov prints for a procedure (GET /apply/lists has no proc_id): the package lib's when it says so, else the definition's name. */
-export function procNameOf(procedureCode: string, definitionName: string): string {
-  const info = EGOV_PROCEDURES[procedureCode] as { procName?: unknown } | undefined;
-  return typeof info?.procName === 'string' && info.procName ? info.procName : definitionName;
-}
 
 type Claimed = Pick<
   SubmissionRow,
@@ -99,7 +91,8 @@ export class SubmissionsService {
    */
   async requireSignerIfNeeded(tenantId: string, applicationId: string): Promise<void> {
     const app = await this.store.row(tenantId, applicationId);
-    if (signaturePolicyOf(EGOV_PROCEDURES[app.procedure_code]) !== 'required') return;
+    const def = this.procedures.get(app.procedure_code, app.procedure_version);
+    if (signaturePolicyOf(egovFactsOf(def)) !== 'required') return;
     if (!(await this.signing.signerFor(tenantId))) throw FilingErrors.signatureRequired();
   }
 
@@ -169,7 +162,7 @@ export class SubmissionsService {
     // An earlier attempt may have reached e-Gov without us storing the answer: adopt that case instead of filing twice.
     // (A trial call files nothing, so there is nothing to adopt: it is simply sent again.)
     if (job.outcome_unknown_since && !job.trial) {
-      const adopted = await this.adoptOrphan(t, token, job, procNameOf(def.code, def.name));
+      const adopted = await this.adoptOrphan(t, token, job, procNameOf(def));
       if (adopted) return this.arrived(job, adopted, undefined, true);
     }
     const pkg = await this.buildFor(t, app.id);
@@ -190,12 +183,17 @@ export class SubmissionsService {
   async buildFor(tenantId: string, applicationId: string, resubmit?: { firstArriveId: string }, amend?: { partialAmendOf: string }) {
     const app = await this.store.row(tenantId, applicationId);
     const input = await this.packageInput(tenantId, app, true);
-    return buildPackage({
-      ...input,
-      // kousei.xml 申請種別 and 初回受付番号 (the package lib reads them; 新規申請 when absent)
-      ...(resubmit ? { applyType: '再提出' as const, firstArriveId: resubmit.firstArriveId } : {}),
-      ...(amend ? { applyType: '部分補正' as const, firstArriveId: amend.partialAmendOf } : {}),
-    });
+    // The tenant's e-signature (XML-DSig in 署名情報) when a certificate is stored; unsigned otherwise.
+    const signer = await this.signing.signerFor(tenantId);
+    return buildPackage(
+      {
+        ...input,
+        // kousei.xml 申請種別 and 初回受付番号 (the package lib reads them; 新規申請 when absent)
+        ...(resubmit ? { applyType: '再提出' as const, firstArriveId: resubmit.firstArriveId } : {}),
+        ...(amend ? { applyType: '部分補正' as const, firstArriveId: amend.partialAmendOf } : {}),
+      },
+      { signer },
+    );
   }
 
   /** 申請者 of a package (and a withdrawal): the office for now (the sharoushi's own contact details are a follow-up). */
@@ -218,20 +216,11 @@ export class SubmissionsService {
     const def = this.procedures.get(app.procedure_code, app.procedure_version);
     const form = await this.store.openForm(t, app);
     const office = await this.offices.get(t, app.office_id);
-    const attachments = withAttachments ? [...(await this.attachments.forPackage(t, app.id))] : [];
-    // 社労士 filing for a client: the office's 提出代行証明書, attached to every package of that office.
-    const proxy = withAttachments ? await this.signing.proxyCertificateFor(t, app.office_id) : undefined;
-    if (proxy)
-      attachments.push({
-        fileName: proxy.fileName,
-        contentType: proxy.fileName.toLowerCase().endsWith('.pdf') ? 'application/pdf' : 'application/octet-stream',
-        size: proxy.data.length,
-        open: () => Readable.from([proxy.data]),
-      });
-    // The tenant's e-signature (XML-DSig in 署名情報) when a certificate is stored; unsigned otherwise.
-    const signer = await this.signing.signerFor(t);
+    const attachments = withAttachments ? await this.attachments.forPackage(t, app.id) : [];
+    // 社労士 filing for a client: the office's 提出代行証明書, zipped and listed as an attachment by the package lib.
+    const proxyCertificate = withAttachments ? await this.signing.proxyCertificateFor(t, app.office_id) : undefined;
     return {
-      signer,
+      ...(proxyCertificate ? { proxyCertificate } : {}),
       procedure: def,
       form,
       office: {
