@@ -467,6 +467,36 @@ describe('Filing with e-Gov (simulator)', () => {
     expect((await status(id)).status).toBe('completed');
   });
 
+  it('再提出: when e-Gov asks a resubmission, the correction is a new filing (申請種別 再提出, 初回受付番号) and the application follows the new case', async () => {
+    // (casts: correctType and first_arrive_id come with the v2 simulator, issue 16 H1)
+    sim.state.setFailurePlan([{ correctionFor: 'next', correctType: '再提出' } as unknown as { correctionFor: 'next' }]);
+    const { id, arriveId } = await arrived('再提出あり');
+    const tracker = t.app.get(StatusTrackerService);
+    now += 1500;
+    await tracker.pollAll();
+    now += 1500;
+    await tracker.pollAll();
+    const s = await status(id);
+    expect(s.status).toBe('correction_requested');
+    const stored = await t.ds.query(`SELECT correct_type FROM egov_case_notices WHERE application_id = $1 AND correct_type IS NOT NULL`, [
+      id,
+    ]);
+    expect(stored).toEqual([{ correct_type: '再提出' }]);
+    const before = sim.state.cases.size;
+    await action(id, 'amend', 'resubmit-key-0001', { version: s.version }).expect(202);
+    expect(await t.app.get(EgovActionsService).runDue()).toBe(1);
+    // Not POST /apply/amend on the first case: a new case, whose kousei names the first one.
+    expect(sim.state.cases.get(arriveId)!.packages).toHaveLength(1);
+    expect(sim.state.cases.size).toBe(before + 1);
+    const after = await status(id);
+    expect(after).toMatchObject({ status: 'under_review', lastAction: { kind: 'amend', state: 'done' } });
+    expect(after.arriveId).not.toBe(arriveId);
+    expect(after.arriveId).toMatch(/^\d{16,18}$/);
+    expect((sim.state.cases.get(after.arriveId) as unknown as { first_arrive_id?: string }).first_arrive_id).toBe(arriveId);
+    const entry = after.timeline.find((e: { details: { resubmitted?: boolean } }) => e.details.resubmitted);
+    expect(entry.details).toMatchObject({ firstArriveId: arriveId, arriveId: after.arriveId });
+  });
+
   it('an amendment whose answer was lost is not sent twice: the retry sees the case under review again', async () => {
     sim.state.setFailurePlan([{ correctionFor: 'next' }]);
     const { id, arriveId } = await arrived('補正 応答消失');
