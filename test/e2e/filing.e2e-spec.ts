@@ -107,7 +107,7 @@ describe('Filing with e-Gov (simulator)', () => {
     const html = await (await fetch(start.body.authorizeUrl)).text();
     const requestId = /name="request_id" value="([^"]+)"/.exec(html)![1];
     // The victim logs in to e-Gov with their own account; e-Gov redirects the victim's browser back to us.
-    const victimLogin = await fetch(`${sim.authUrl}/authorize`, {
+    const victimLogin = await fetch(`${sim.authUrl}/auth`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ request_id: requestId, account_id: 'victim-company', action: 'login' }).toString(),
