@@ -46,7 +46,7 @@ async function linkedTenant(t: TestApp, sim: EgovSim, code: string): Promise<{ s
     await admin.agent
       .post('/api/v1/offices')
       .set('X-CSRF-Token', admin.csrf)
-      .send({ name: '本社', pensionOfficeCode: '01-イロハ', pensionOfficeNumber: '12345' })
+      .send({ name: '本社', address: '東京都千代田区霞が関1-2-2', pensionOfficeCode: '01-イロハ', pensionOfficeNumber: '12345' })
       .expect(201)
   ).body.id as string;
   await linkEgovAccount(t, admin, sim);
