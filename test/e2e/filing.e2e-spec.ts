@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import request from 'supertest';
-import { EgovActionsService, StatusTrackerService, SubmissionsService, EgovClient, EgovAccountsService } from '@charlotte/filing';
+import { EgovActionsService, StatusTrackerService, SubmissionsService, EgovClient, EgovAccountsService, egovApi } from '@charlotte/filing';
 import { KeyRotationService, TenantKeysService } from '@charlotte/crypto';
 import type { EgovSim } from '../../apps/egov-sim/src/server';
 import { login, LoggedIn, seedTenant, Seeded, startTestApp, TestApp } from '../support/app';
@@ -376,7 +376,7 @@ describe('Filing with e-Gov (simulator)', () => {
     let s = await status(id);
     expect(s).toMatchObject({ status: 'correction_requested', egovStatus: '審査中（補正待ち）', lastAction: null });
     const correction = s.egovNotices.find((n: { type: string }) => n.type === '補正');
-    expect(correction.body).toContain('補正申請');
+    expect(correction.body).toContain('補正');
     expect((await admin.agent.get('/api/v1/notices').expect(200)).body.items.map((n: { kind: string }) => n.kind)).toContain(
       'correction_requested',
     );
@@ -618,7 +618,8 @@ describe('Filing with e-Gov (simulator)', () => {
     const c = sim.state.cases.get(arriveId)!;
     sim.state.advance(c); // 審査終了 at e-Gov, with its 公文書 offered …
     expect(c.officials).toHaveLength(1);
-    c.officials[0].doc_download_expired_date = new Date(now - 1000).toISOString(); // … and already past its download period
+    // … and already past its download period (a JST day "YYYY-MM-DD", as e-Gov writes it)
+    c.officials[0].doc_download_expired_date = egovApi.formatEgovDate(new Date(now - 86_400_000));
     await tracker.pollAll();
     const s = await status(id);
     expect(s.status).toBe('review_finished');

@@ -102,8 +102,9 @@ export class EgovActionsService {
   ): Promise<EgovActionAcceptedView> {
     const replay = await this.replay(tenantId, applicationId, idempotencyKey, 'withdraw');
     if (replay) return replay;
-    // An application sent in 試行 mode has no case at e-Gov (no arrive_id): nothing to withdraw.
-    if (!(await this.current(tenantId, applicationId)).arrive_id) throw FilingErrors.notFiled();
+    // An application sent in 試行 mode is "arrived" without a case at e-Gov (no arrive_id): nothing to withdraw.
+    const cur = await this.current(tenantId, applicationId);
+    if (WITHDRAWABLE.includes(cur.status) && !cur.arrive_id) throw FilingErrors.notFiled();
     if (!(await this.accounts.status(tenantId)).linked) throw egovNotLinked();
     // The withdrawal package is signed like any package: refused now when it cannot be.
     await this.submissions.requireSignerIfNeeded(tenantId, applicationId);
