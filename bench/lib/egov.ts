@@ -90,7 +90,7 @@ export async function ensureEgovLinked(ctx: BenchContext): Promise<void> {
   const page = await request('e-Gov login page', authorizeUrl, { redirect: 'manual' });
   const requestId = /name="request_id" value="([^"]+)"/.exec(await page.text())?.[1];
   if (page.status !== 200 || !requestId) throw new Error(`e-Gov login page answered ${page.status} without a request_id`);
-  const login = await request('e-Gov login', `${ctx.egov.sim.authUrl}/authorize`, {
+  const login = await request('e-Gov login', `${ctx.egov.sim.authUrl}/auth`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({ request_id: requestId, account_id: ctx.egov.accountId, action: 'login' }),

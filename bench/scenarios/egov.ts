@@ -109,7 +109,7 @@ async function adminPrincipal(ctx: BenchContext): Promise<Principal> {
   return { kind: 'session', userId: rows[0].id, tenantId: ctx.tenantId, role: 'admin', sessionId: 'bench', csrfToken: 'bench' };
 }
 
-/** `/api/v2/apply/2026…/3` → `/api/v2/apply/{arrive_id}/{n}`: simulator calls grouped by route. */
+/** `/shinsei/v2/apply/2026…/3` → `/shinsei/v2/apply/{arrive_id}/{n}`: simulator calls grouped by route. */
 function routeOf(e: RequestLogEntry): string {
   return `${e.method} ${e.path.replace(/\/\d{16}(?=\/|$)/g, '/{arrive_id}').replace(/(\{arrive_id\})\/\d+$/, '$1/{n}')}`;
 }
@@ -196,7 +196,7 @@ export const egovSubmissions: Scenario = {
       simCalls[route] = (simCalls[route] ?? 0) + 1;
       simMs += e.duration_ms;
       if (e.status !== 200) simNon200++;
-      if (route === 'POST /api/v2/apply') applyDone.push(process.hrtime.bigint());
+      if (route === 'POST /shinsei/v2/apply') applyDone.push(process.hrtime.bigint());
     });
     const workerQueries = countQueries();
     const workerStart = process.hrtime.bigint();
@@ -358,11 +358,24 @@ async function seedOpenCases(ctx: BenchContext, target: number): Promise<{ seede
       const i = from + k;
       ids.push(randomUUID());
       titles.push(`Bench 資格取得 (poll) ${i + 1}`);
-      const c = sim.state.createCase(accountId, procId, {
-        file_name: 'bench.zip',
-        size: 1024,
-        entries: ['apply/kousei.xml', 'apply/form.xml'],
-      });
+      const c = sim.state.createCase(
+        accountId,
+        procId,
+        {
+          procName: '健康保険・厚生年金保険被保険者資格取得届',
+          applicantName: 'ベンチ　太郎',
+          corporationName: 'ベンチ株式会社',
+          submissionDestination: '日本年金機構',
+          ministryName: '厚生労働省',
+        },
+        {
+          file_name: 'bench.zip',
+          size: 1024,
+          entries: [`${procId}/kousei.xml`, `${procId}/495013521019030837_01.xml`],
+          apply_type: '新規申請',
+          signed: false,
+        },
+      );
       if (i % 2 === 1) {
         sim.state.setStatus(c, EGOV_STATUS.underReview, now);
         c.reviewStartedAtMs = now;
@@ -705,7 +718,7 @@ export const egovStatusPoll: Scenario = {
           dbMsPerCase: round(changingPass.sql.ms / changingPass.cases, 3),
           topStatements: top(changingPass.sql.statements, changingPass.cases),
           egovCallsPerChange: perCase(
-            Object.fromEntries(Object.entries(changingPass.egovCalls).filter(([k]) => k !== 'GET /api/v2/apply/{arrive_id}')),
+            Object.fromEntries(Object.entries(changingPass.egovCalls).filter(([k]) => k !== 'GET /shinsei/v2/apply/{arrive_id}')),
             n,
           ),
           simulatorMsPerCase: round(changingPass.simMs / changingPass.cases, 3),

@@ -129,7 +129,7 @@ describe('SPA: filing with e-Gov (simulator)', () => {
     await page.locator('[data-testid="egov-status"][data-linked="false"]').filter({ hasText: '未連携' }).waitFor();
     await page.getByTestId('egov-link').click();
     const simOrigin = new URL(sim.authUrl.replace('127.0.0.1', 'localhost')).origin;
-    await page.waitForURL((u) => u.origin === simOrigin && u.pathname === '/auth/authorize');
+    await page.waitForURL((u) => u.origin === simOrigin && u.pathname === '/auth/auth');
     await page.getByLabel('e-Gov アカウント ID').fill('sharoushi-001');
     await page.getByRole('button', { name: 'ログイン', exact: true }).click();
     await page.waitForURL((u) => u.origin === base && u.pathname === '/settings/egov' && u.searchParams.get('linked') === '1');

@@ -46,7 +46,7 @@ async function linkedTenant(t: TestApp, sim: EgovSim, code: string): Promise<{ s
     await admin.agent
       .post('/api/v1/offices')
       .set('X-CSRF-Token', admin.csrf)
-      .send({ name: '本社', pensionOfficeCode: '01-イロハ', pensionOfficeNumber: '12345' })
+      .send({ name: '本社', address: '東京都千代田区霞が関1-2-2', pensionOfficeCode: '01-イロハ', pensionOfficeNumber: '12345' })
       .expect(201)
   ).body.id as string;
   await linkEgovAccount(t, admin, sim);
@@ -299,8 +299,17 @@ describe('Filing resilience: failures injected on POST /apply', () => {
 
     const answer = proxy.log.slice(logFrom).find((e) => e.method === 'POST' && e.path === '/apply')!;
     expect(answer.status).toBe(400);
-    const detail = JSON.parse(answer.body!).detail as string;
-    expect(detail).toContain('手続番号');
+    // API v2 error body: {title, detail, type, instance, report_list?}; the reason kept is e-Gov's detail and, when
+    // there is one, each report line (form / item / content) — e-Gov's wording only.
+    const body = JSON.parse(answer.body!) as {
+      detail: string;
+      report_list?: Array<{ form_name?: string; item?: string; content?: string }>;
+    };
+    const lines = (body.report_list ?? [])
+      .map((r) => [r.form_name, r.item, r.content].filter((x) => x && x !== '-').join(' / '))
+      .filter((l) => l !== '');
+    const detail = [body.detail, ...lines].join('\n').slice(0, 500);
+    expect(detail).toContain('手続');
 
     const a = await appRow(t.ds, id);
     expect(a).toMatchObject({ status: 'failed', arrive_id: null, failure_reason: detail });
@@ -411,7 +420,7 @@ describe('Filing resilience: failures injected on POST /apply', () => {
     // Meanwhile the same e-Gov account files the same procedure from elsewhere (another software, the e-Gov web form).
     const pkg = await t.app.get(SubmissionsService).buildFor(seeded.tenantId, id);
     const token = await t.app.get(EgovAccountsService).accessToken(seeded.tenantId);
-    const { arriveId: foreign } = await t.app.get(EgovClient).apply(token, pkg.procId, pkg.fileName, pkg.zip);
+    const { arriveId: foreign } = await t.app.get(EgovClient).apply(token, pkg.procId, pkg.zip, pkg.fileName);
     const posts = proxy.count('POST', '/apply');
     await makeDue(t.ds, id);
     expect(await runDue()).toBe(1);
@@ -420,6 +429,31 @@ describe('Filing resilience: failures injected on POST /apply', () => {
     expect(a.arrive_id).not.toBe(foreign);
     expect(sim.state.cases.get(a.arrive_id!)).toBeDefined();
     expect(proxy.count('POST', '/apply') - posts).toBe(1);
+  });
+
+  // Last of this block: the two orphan cases it leaves at e-Gov would make any later recovery within the minute ambiguous too.
+  it('after a lost answer, two unknown cases of the same procedure in the window: no guess, the outcome stays unknown and the user is told', async () => {
+    const id = await submitted(admin, officeId, 'ambiguous recovery');
+    sim.state.setFailurePlan([{ path: '/apply', method: 'POST', times: 1, kind: 'timeout-after-commit' }]);
+    const before = new Set(sim.state.cases.keys());
+    expect(await runDue()).toBe(1);
+    // Meanwhile the same e-Gov account files the same procedure from elsewhere (the list has no proc_id and no data of ours).
+    const pkg = await t.app.get(SubmissionsService).buildFor(seeded.tenantId, id);
+    const token = await t.app.get(EgovAccountsService).accessToken(seeded.tenantId);
+    await t.app.get(EgovClient).apply(token, pkg.procId, pkg.zip, pkg.fileName);
+    expect([...sim.state.cases.keys()].filter((k) => !before.has(k))).toHaveLength(2);
+    const posts = proxy.count('POST', '/apply');
+
+    await makeDue(t.ds, id);
+    expect(await runDue()).toBe(1);
+    expect(proxy.count('POST', '/apply') - posts).toBe(0); // not sent a third time
+    const a = await appRow(t.ds, id);
+    expect(a).toMatchObject({ status: 'failed', arrive_id: null });
+    expect(a.failure_reason).toContain('判断できません');
+    expect(a.failure_reason).toContain('cannot be told');
+    // Still "maybe arrived": reopening asks the user to confirm after looking at e-Gov.
+    const reopen = await admin.agent.post(`/api/v1/applications/${id}/reopen`).set('X-CSRF-Token', admin.csrf).send({}).expect(409);
+    expect(reopen.body.code).toBe('outcome_unknown');
   });
 });
 
@@ -617,7 +651,7 @@ describe('Filing resilience: the server is killed while it sends', () => {
     );
     expect(await appRow(t.ds, appId)).toMatchObject({ status: 'arrived', arrive_id: created[0] });
     expect(sim.state.cases.size).toBe(before.size + 1);
-    expect(simLog.filter((e) => e.method === 'POST' && e.path === '/api/v2/apply')).toHaveLength(1);
+    expect(simLog.filter((e) => e.method === 'POST' && e.path === '/shinsei/v2/apply')).toHaveLength(1);
     expect(await submission(t.ds, appId)).toMatchObject({ state: 'sent', attempts: 2 });
     const detail = (await admin.agent.get(`/api/v1/applications/${appId}`).expect(200)).body;
     const statuses = detail.timeline.filter((e: { kind: string }) => e.kind === 'status');

@@ -1,15 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import request from 'supertest';
-import {
-  buildPackage,
-  EgovActionsService,
-  StatusTrackerService,
-  SubmissionsService,
-  EgovClient,
-  EgovAccountsService,
-} from '@charlotte/filing';
-import { ProcedureRegistry } from '@charlotte/procedures';
+import { EgovActionsService, StatusTrackerService, SubmissionsService, EgovClient, EgovAccountsService, egovApi } from '@charlotte/filing';
 import { KeyRotationService, TenantKeysService } from '@charlotte/crypto';
 import type { EgovSim } from '../../apps/egov-sim/src/server';
 import { login, LoggedIn, seedTenant, Seeded, startTestApp, TestApp } from '../support/app';
@@ -38,7 +30,7 @@ describe('Filing with e-Gov (simulator)', () => {
       await admin.agent
         .post('/api/v1/offices')
         .set('X-CSRF-Token', admin.csrf)
-        .send({ name: '本社', pensionOfficeCode: '01-イロハ', pensionOfficeNumber: '12345' })
+        .send({ name: '本社', address: '東京都千代田区霞が関1-2-2', pensionOfficeCode: '01-イロハ', pensionOfficeNumber: '12345' })
         .expect(201)
     ).body.id;
   });
@@ -76,7 +68,10 @@ describe('Filing with e-Gov (simulator)', () => {
     const page = await fetch(authorize);
     const html = await page.text();
     const requestId = /name="request_id" value="([^"]+)"/.exec(html)![1];
-    const login = await fetch(`${sim.authUrl}/authorize`, {
+    // API v2: the authorize request is GET {auth}/auth (not /authorize); the simulator's login form posts back to its action.
+    expect(authorize.pathname).toBe(`${new URL(sim.authUrl).pathname}/auth`);
+    const formAction = /<form[^>]*action="([^"]+)"/.exec(html)?.[1];
+    const login = await fetch(formAction ? new URL(formAction.replace(/&amp;/g, '&'), sim.authUrl).toString() : `${sim.authUrl}/auth`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ request_id: requestId, account_id: 'sharoushi-001', action: 'login' }).toString(),
@@ -112,7 +107,7 @@ describe('Filing with e-Gov (simulator)', () => {
     const html = await (await fetch(start.body.authorizeUrl)).text();
     const requestId = /name="request_id" value="([^"]+)"/.exec(html)![1];
     // The victim logs in to e-Gov with their own account; e-Gov redirects the victim's browser back to us.
-    const victimLogin = await fetch(`${sim.authUrl}/authorize`, {
+    const victimLogin = await fetch(`${sim.authUrl}/auth`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ request_id: requestId, account_id: 'victim-company', action: 'login' }).toString(),
@@ -253,7 +248,8 @@ describe('Filing with e-Gov (simulator)', () => {
     await submit(id, 'key-eeee-0005').expect(202);
     // The first attempt reached e-Gov, then the process died before storing the answer:
     const token = await t.app.get(EgovAccountsService).accessToken(a.tenantId);
-    const { arriveId } = await t.app.get(EgovClient).apply(token, '999X000000000001', 'package.zip', await samplePackage());
+    const pkg = await t.app.get(SubmissionsService).buildFor(a.tenantId, id);
+    const { arriveId } = await t.app.get(EgovClient).apply(token, pkg.procId, pkg.zip, pkg.fileName);
     await t.ds.query(
       `UPDATE submissions SET state = 'sending', attempts = 1, sending_started_at = now() - interval '1 minute',
               outcome_unknown_since = now() - interval '1 minute', next_attempt_at = now() WHERE application_id = $1`,
@@ -324,10 +320,54 @@ describe('Filing with e-Gov (simulator)', () => {
     return { id, arriveId: s.arriveId };
   }
 
+  it('試行モード: an administrator switches it (audited); a filing is sent as a trial, marked so, and never polled', async () => {
+    const member = await login(t, 'file-a', a.memberEmail);
+    await member.agent.put('/api/v1/egov/settings').set('X-CSRF-Token', member.csrf).send({ trialMode: true }).expect(403);
+    const bad = await admin.agent.put('/api/v1/egov/settings').set('X-CSRF-Token', admin.csrf).send({ trialMode: 'yes' }).expect(400);
+    expect(bad.body.code).toBe('validation_failed');
+    expect((await admin.agent.get('/api/v1/egov/settings').expect(200)).body).toEqual({ trialMode: false });
+    expect(
+      (await admin.agent.put('/api/v1/egov/settings').set('X-CSRF-Token', admin.csrf).send({ trialMode: true }).expect(200)).body,
+    ).toEqual({
+      trialMode: true,
+    });
+    expect((await admin.agent.get('/api/v1/egov/account').expect(200)).body).toMatchObject({ linked: true, trialMode: true });
+    const changed = await t.ds.query(`SELECT details FROM audit_events WHERE tenant_id = $1 AND action = 'egov.trial_mode_changed'`, [
+      a.tenantId,
+    ]);
+    expect(changed.map((r: { details: unknown }) => r.details)).toEqual([{ trialMode: true }]);
+    try {
+      const id = await readyApplication('試行');
+      await submit(id, 'key-trial-0001').expect(202);
+      await t.app.get(SubmissionsService).runDue();
+      const row = await t.ds.query(`SELECT status, arrive_id, egov_status FROM applications WHERE id = $1`, [id]);
+      expect(row[0]).toEqual({ status: 'arrived', arrive_id: null, egov_status: '試行（形式チェックのみ・申請されていません）' });
+      expect((await t.ds.query(`SELECT trial FROM submissions WHERE application_id = $1`, [id]))[0].trial).toBe(true);
+      const events = await t.ds.query(
+        `SELECT details FROM application_events WHERE application_id = $1 AND to_status = 'arrived' ORDER BY id`,
+        [id],
+      );
+      expect(events.at(-1).details).toMatchObject({ trial: true });
+      now += 5000;
+      await t.app.get(StatusTrackerService).pollAll();
+      expect((await status(id)).status).toBe('arrived');
+      // No case at e-Gov: nothing to withdraw.
+      const wd = await admin.agent
+        .post(`/api/v1/applications/${id}/withdraw`)
+        .set('X-CSRF-Token', admin.csrf)
+        .set('Idempotency-Key', 'wd-trial-0001')
+        .send({ reason: '試行のため' })
+        .expect(409);
+      expect(wd.body.code).toBe('not_filed');
+    } finally {
+      await admin.agent.put('/api/v1/egov/settings').set('X-CSRF-Token', admin.csrf).send({ trialMode: false }).expect(200);
+    }
+  });
+
   it('correction (補正): the notice is shown, the form is editable again, one amendment reaches e-Gov, and the case finishes', async () => {
     sim.state.setFailurePlan([{ correctionFor: 'next' }]);
     const { id, arriveId } = await arrived('補正あり');
-    expect(arriveId).toMatch(/^\d{16}$/);
+    expect(arriveId).toMatch(/^\d{16,18}$/);
     const tracker = t.app.get(StatusTrackerService);
     now += 1500;
     await tracker.pollAll();
@@ -336,7 +376,7 @@ describe('Filing with e-Gov (simulator)', () => {
     let s = await status(id);
     expect(s).toMatchObject({ status: 'correction_requested', egovStatus: '審査中（補正待ち）', lastAction: null });
     const correction = s.egovNotices.find((n: { type: string }) => n.type === '補正');
-    expect(correction.body).toContain('補正申請');
+    expect(correction.body).toContain('補正');
     expect((await admin.agent.get('/api/v1/notices').expect(200)).body.items.map((n: { kind: string }) => n.kind)).toContain(
       'correction_requested',
     );
@@ -427,6 +467,36 @@ describe('Filing with e-Gov (simulator)', () => {
     expect((await status(id)).status).toBe('completed');
   });
 
+  it('再提出: when e-Gov asks a resubmission, the correction is a new filing (申請種別 再提出, 初回受付番号) and the application follows the new case', async () => {
+    // (casts: correctType and first_arrive_id come with the v2 simulator, issue 16 H1)
+    sim.state.setFailurePlan([{ correctionFor: 'next', correctType: '再提出' } as unknown as { correctionFor: 'next' }]);
+    const { id, arriveId } = await arrived('再提出あり');
+    const tracker = t.app.get(StatusTrackerService);
+    now += 1500;
+    await tracker.pollAll();
+    now += 1500;
+    await tracker.pollAll();
+    const s = await status(id);
+    expect(s.status).toBe('correction_requested');
+    const stored = await t.ds.query(`SELECT correct_type FROM egov_case_notices WHERE application_id = $1 AND correct_type IS NOT NULL`, [
+      id,
+    ]);
+    expect(stored).toEqual([{ correct_type: '再提出' }]);
+    const before = sim.state.cases.size;
+    await action(id, 'amend', 'resubmit-key-0001', { version: s.version }).expect(202);
+    expect(await t.app.get(EgovActionsService).runDue()).toBe(1);
+    // Not POST /apply/amend on the first case: a new case, whose kousei names the first one.
+    expect(sim.state.cases.get(arriveId)!.packages).toHaveLength(1);
+    expect(sim.state.cases.size).toBe(before + 1);
+    const after = await status(id);
+    expect(after).toMatchObject({ status: 'under_review', lastAction: { kind: 'amend', state: 'done' } });
+    expect(after.arriveId).not.toBe(arriveId);
+    expect(after.arriveId).toMatch(/^\d{16,18}$/);
+    expect((sim.state.cases.get(after.arriveId) as unknown as { first_arrive_id?: string }).first_arrive_id).toBe(arriveId);
+    const entry = after.timeline.find((e: { details: { resubmitted?: boolean } }) => e.details.resubmitted);
+    expect(entry.details).toMatchObject({ firstArriveId: arriveId, arriveId: after.arriveId });
+  });
+
   it('an amendment whose answer was lost is not sent twice: the retry sees the case under review again', async () => {
     sim.state.setFailurePlan([{ correctionFor: 'next' }]);
     const { id, arriveId } = await arrived('補正 応答消失');
@@ -440,7 +510,8 @@ describe('Filing with e-Gov (simulator)', () => {
     await action(id, 'amend', 'amend-lost-0001', { version: s.version }).expect(202);
     // The first attempt reached e-Gov, then the process died before storing the answer:
     const token = await t.app.get(EgovAccountsService).accessToken(a.tenantId);
-    await t.app.get(EgovClient).amend(token, arriveId, sim.state.cases.get(arriveId)!.proc_id, 'package.zip', await samplePackage());
+    const pkg = await t.app.get(SubmissionsService).buildFor(a.tenantId, id, undefined, { partialAmendOf: arriveId });
+    await t.app.get(EgovClient).amend(token, arriveId, pkg.zip, pkg.fileName);
     await t.ds.query(
       `UPDATE egov_actions SET state = 'sending', attempts = 1, sending_started_at = now(), next_attempt_at = now() WHERE application_id = $1`,
       [id],
@@ -547,7 +618,8 @@ describe('Filing with e-Gov (simulator)', () => {
     const c = sim.state.cases.get(arriveId)!;
     sim.state.advance(c); // 審査終了 at e-Gov, with its 公文書 offered …
     expect(c.officials).toHaveLength(1);
-    c.officials[0].doc_download_expired_date = new Date(now - 1000).toISOString(); // … and already past its download period
+    // … and already past its download period (a JST day "YYYY-MM-DD", as e-Gov writes it)
+    c.officials[0].doc_download_expired_date = egovApi.formatEgovDate(new Date(now - 86_400_000));
     await tracker.pollAll();
     const s = await status(id);
     expect(s.status).toBe('review_finished');
@@ -628,17 +700,4 @@ describe('Filing with e-Gov (simulator)', () => {
     const { id } = await arrived('鍵の更新後');
     expect((await status(id)).egovNotices).toEqual([]);
   });
-
-  /** A minimal valid package for the simulator (kousei.xml with the 手続番号, and a form XML). */
-  async function samplePackage(): Promise<Buffer> {
-    const def = ProcedureRegistry.load().get('shaho-shutoku')!;
-    const pkg = await buildPackage({
-      procedure: def,
-      form: VALID_FORM,
-      office: { name: '本社', pensionOfficeCode: '01-イロハ', pensionOfficeNumber: '12345' },
-      applicant: { name: '本社' },
-      attachments: [],
-    });
-    return pkg.zip;
-  }
 });

@@ -5,8 +5,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { SigningCredentialsService } from '@charlotte/filing';
+import { verifyPackageSignature } from '../../libs/filing/src/package';
 import { makeTestP12 } from '../../libs/filing/src/signing/test-pkcs12';
 import { login, LoggedIn, seedTenant, Seeded, startTestApp, TestApp } from '../support/app';
+
+/** The smallest kousei.xml the signer accepts: 構成情報 (ID) naming one 申請書 file. */
+const SIGNABLE_KOUSEI =
+  '<?xml version="1.0" encoding="UTF-8"?><DataRoot><構成情報 ID="構成情報"><申請書属性情報>' +
+  '<申請書ファイル名称>495013521019030837_01.xml</申請書ファイル名称></申請書属性情報></構成情報></DataRoot>';
 
 const run = promisify(execFile);
 const root = path.resolve(__dirname, '../..');
@@ -218,8 +224,15 @@ describe('Signing certificates (/api/v1/signing-certificates, /offices/{id}/prox
       );
       expect(await sut.credentialsFor(b.tenantId)).toBeUndefined();
       expect(await sut.signerFor(b.tenantId)).toBeUndefined();
-      // Without the package's signer factory wired, signing fails loudly rather than going unsigned.
-      await expect(sut.signerFor(a.tenantId)).rejects.toThrow(/PACKAGE_SIGNER_FACTORY/);
+      // The signer it builds signs a package whose signature verifies with this certificate.
+      const signer = await sut.signerFor(a.tenantId);
+      expect(signer).toBeDefined();
+      const files = await signer!.sign([
+        { name: 'kousei.xml', data: Buffer.from(SIGNABLE_KOUSEI, 'utf8') },
+        { name: '495013521019030837_01.xml', data: Buffer.from('<DataRoot/>', 'utf8') },
+      ]);
+      const verdict = verifyPackageSignature(files);
+      expect(verdict).toMatchObject({ ok: true });
       // After notAfter it refuses to sign.
       await expect(sut.credentialsFor(a.tenantId, new Date(Date.now() + 500 * DAY))).rejects.toMatchObject({
         code: 'signing_certificate_expired',

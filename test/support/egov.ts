@@ -54,7 +54,7 @@ export async function startAppOn(first: TestApp, env: Record<string, string>, op
   };
 }
 
-/** What the proxy does to one request matching `method` and `path` (relative to /api/v2; `{x}` = any one segment). */
+/** What the proxy does to one request matching `method` and `path` (relative to the API base /shinsei/v2; `{x}` = any one segment). */
 export type ProxyRule = { method: string; path: string; times: number } & (
   | { respond: { status: number; headers?: Record<string, string>; body: string } }
   | { rewriteJson: (body: Record<string, unknown>) => Record<string, unknown> }
@@ -78,6 +78,9 @@ export interface EgovProxy {
   count(method: string, path: string): number;
   close(): Promise<void>;
 }
+
+/** The path of the API base, as in production (https://api.e-gov.go.jp/shinsei/v2) and on the simulator. */
+export const API_PREFIX = '/shinsei/v2';
 
 function pathMatches(rulePath: string, p: string): boolean {
   const a = rulePath.split('/');
@@ -107,7 +110,7 @@ export async function startEgovProxy(sim: EgovSim): Promise<EgovProxy> {
       void (async () => {
         const method = (req.method ?? 'GET').toUpperCase();
         const fullPath = (req.url ?? '/').split('?')[0];
-        const apiPath = fullPath.startsWith('/api/v2/') ? fullPath.slice('/api/v2'.length) : fullPath;
+        const apiPath = fullPath.startsWith(`${API_PREFIX}/`) ? fullPath.slice(API_PREFIX.length) : fullPath;
         const entry: ProxyLogEntry = { method, path: apiPath, status: null, proxied: 'forwarded' };
         log.push(entry);
         let body = Buffer.concat(chunks);
@@ -150,7 +153,7 @@ export async function startEgovProxy(sim: EgovSim): Promise<EgovProxy> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${port}/api/v2`,
+    url: `http://127.0.0.1:${port}${API_PREFIX}`,
     rules,
     log,
     count: (method, p) => log.filter((e) => e.method === method && e.path === p).length,
@@ -187,10 +190,14 @@ export const VALID_FORM: Record<string, unknown> = {
  */
 export async function linkEgovAccount(t: TestApp, admin: LoggedIn, sim: EgovSim, accountId = 'sharoushi-001'): Promise<void> {
   const start = await admin.agent.post('/api/v1/egov/link').set('X-CSRF-Token', admin.csrf).expect(200);
+  // The authorize request is GET {auth}/auth (API v2); the simulator's login page posts its form back.
+  if (new URL(start.body.authorizeUrl as string).pathname !== `${new URL(sim.authUrl).pathname}/auth`)
+    throw new Error(`the authorize URL is not {auth}/auth: ${String(start.body.authorizeUrl)}`);
   const html = await (await fetch(start.body.authorizeUrl)).text();
   const requestId = /name="request_id" value="([^"]+)"/.exec(html)?.[1];
   if (!requestId) throw new Error('no request_id on the simulator login page');
-  const loggedIn = await fetch(`${sim.authUrl}/authorize`, {
+  const action = /<form[^>]*action="([^"]+)"/.exec(html)?.[1];
+  const loggedIn = await fetch(action ? new URL(action.replace(/&amp;/g, '&'), sim.authUrl).toString() : `${sim.authUrl}/auth`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({ request_id: requestId, account_id: accountId, action: 'login' }).toString(),

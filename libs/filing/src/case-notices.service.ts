@@ -32,7 +32,8 @@ export class CaseNoticesService {
 
   /** Fetches and stores the notices of `c` not stored yet. Returns the types of those new ones. */
   async sync(tenantId: string, applicationId: string, token: string, c: EgovCase): Promise<string[]> {
-    const listed = (c.notice_list ?? []).map((n) => String(n.notice_sub_id));
+    // notice_sub_id is an integer on the wire and text in our table (since the first migration): converted here.
+    const listed = (c.notice_list ?? []).map((n) => n.notice_sub_id);
     if (listed.length === 0) return [];
     const have: Array<{ notice_sub_id: string }> = await this.ds.query(
       `SELECT notice_sub_id FROM egov_case_notices WHERE tenant_id = $1 AND application_id = $2`,
@@ -41,7 +42,7 @@ export class CaseNoticesService {
     const known = new Set(have.map((h) => h.notice_sub_id));
     const added: string[] = [];
     for (const subId of listed) {
-      if (known.has(subId)) continue;
+      if (known.has(String(subId))) continue;
       let n;
       try {
         n = await this.client.notice(token, c.arrive_id, subId);
@@ -55,23 +56,40 @@ export class CaseNoticesService {
       }
       const id = randomUUID();
       const inserted: unknown[] = await this.ds.query(
-        `INSERT INTO egov_case_notices (id, tenant_id, application_id, notice_sub_id, notice_type, title_sealed, body_sealed, notice_date)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (application_id, notice_sub_id) DO NOTHING RETURNING id`,
+        `INSERT INTO egov_case_notices (id, tenant_id, application_id, notice_sub_id, notice_type, title_sealed, body_sealed, notice_date, correct_type, correct_expires_on)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (application_id, notice_sub_id) DO NOTHING RETURNING id`,
         [
           id,
           tenantId,
           applicationId,
-          subId,
-          n.notice_type.slice(0, 50),
+          String(subId),
+          n.noticeType.slice(0, 50),
           await this.sealing.seal(tenantId, TITLE, id, n.title.slice(0, 500)),
-          await this.sealing.seal(tenantId, BODY, id, n.body.slice(0, 20_000)),
-          n.date?.slice(0, 40) ?? null,
+          await this.sealing.seal(tenantId, BODY, id, n.sentence.slice(0, 20_000)),
+          // e-Gov's own text (JST, no zone), as shown to the user
+          n.issuedAtText,
+          n.correctType?.slice(0, 20) ?? null,
+          n.correctExpiresOn ?? null,
         ],
       );
       if (inserted.length === 0) continue; // another poll stored it meanwhile
-      added.push(n.notice_type);
+      added.push(n.noticeType);
     }
     return added;
+  }
+
+  /**
+   * The 補正種別 of the latest 補正 notice of an application (部分補正, 再提出, 手続終了(再提出可)), or
+   * undefined when there is none: it decides between POST /apply/amend and a new POST /apply.
+   */
+  async latestCorrectType(tenantId: string, applicationId: string): Promise<string | undefined> {
+    const r: Array<{ correct_type: string }> = await this.ds.query(
+      `SELECT correct_type FROM egov_case_notices
+        WHERE tenant_id = $1 AND application_id = $2 AND correct_type IS NOT NULL
+        ORDER BY fetched_at DESC, length(notice_sub_id) DESC, notice_sub_id DESC LIMIT 1`,
+      [tenantId, applicationId],
+    );
+    return r[0]?.correct_type;
   }
 
   async list(tenantId: string, applicationId: string): Promise<EgovCaseNoticeDto[]> {

@@ -1,5 +1,5 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AuditService } from '@charlotte/audit';
@@ -24,6 +24,8 @@ export const egovNotLinked = FilingErrors.egovNotLinked;
  */
 @Injectable()
 export class EgovAccountsService {
+  private readonly logger = new Logger(EgovAccountsService.name);
+
   constructor(
     @InjectDataSource() private readonly ds: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -40,9 +42,9 @@ export class EgovAccountsService {
     return `${this.config.publicUrl}/api/v1/egov/link/callback`;
   }
 
-  async status(tenantId: string): Promise<{ linked: boolean; linkedAt: string | null }> {
+  async status(tenantId: string): Promise<{ linked: boolean; linkedAt: string | null; trialMode: boolean }> {
     const r: Array<{ linked_at: Date }> = await this.ds.query(`SELECT linked_at FROM egov_accounts WHERE tenant_id = $1`, [tenantId]);
-    return { linked: !!r[0], linkedAt: r[0] ? new Date(r[0].linked_at).toISOString() : null };
+    return { linked: !!r[0], linkedAt: r[0] ? new Date(r[0].linked_at).toISOString() : null, trialMode: await this.trialMode(tenantId) };
   }
 
   /**
@@ -118,16 +120,61 @@ export class EgovAccountsService {
     return { tenantId };
   }
 
+  /**
+   * Removes the link, then ends the e-Gov session (POST {auth}/logout with the refresh token) so
+   * that the tokens stop working at e-Gov too. Best effort: the link is gone here whatever e-Gov
+   * answers (unreachable, token already expired), and a failure is only logged without the token.
+   */
   async unlink(tenantId: string): Promise<void> {
-    const r: [unknown[], number] = await this.ds.query(`DELETE FROM egov_accounts WHERE tenant_id = $1`, [tenantId]);
-    if (r[1] > 0)
+    const r: [Array<{ tokens_sealed: Buffer }>, number] = await this.ds.query(
+      `DELETE FROM egov_accounts WHERE tenant_id = $1 RETURNING tokens_sealed`,
+      [tenantId],
+    );
+    if (r[1] === 0) return;
+    await this.audit.record({
+      category: 'security',
+      action: 'egov.account_unlinked',
+      outcome: 'success',
+      tenantId,
+      target: { type: 'tenant', id: tenantId },
+    });
+    try {
+      const tokens = JSON.parse(await this.sealing.openString(tenantId, TOKENS, tenantId, r[0][0].tokens_sealed)) as EgovTokens;
+      await this.client.logout(tokens.refreshToken);
+    } catch (e) {
+      this.logger.warn({
+        message: 'e-Gov logout after unlink failed',
+        tenant: tenantId,
+        kind: e instanceof EgovError ? e.kind : 'internal',
+      });
+    }
+  }
+
+  /** Whether the tenant's filings go to e-Gov as trial calls (X-eGovAPI-Trial: true): checked there, never filed. */
+  async trialMode(tenantId: string): Promise<boolean> {
+    const r: Array<{ trial_mode: boolean }> = await this.ds.query(`SELECT trial_mode FROM egov_settings WHERE tenant_id = $1`, [tenantId]);
+    return r[0]?.trial_mode ?? false;
+  }
+
+  /** Switches 試行 mode (admin only, at the controller); audited when it changes. */
+  async setTrialMode(tenantId: string, userId: string, on: boolean): Promise<{ trialMode: boolean }> {
+    const before = await this.trialMode(tenantId);
+    await this.ds.query(
+      `INSERT INTO egov_settings (tenant_id, trial_mode, updated_by) VALUES ($1, $2, $3)
+       ON CONFLICT (tenant_id) DO UPDATE SET trial_mode = $2, updated_by = $3, updated_at = now()`,
+      [tenantId, on, userId],
+    );
+    if (before !== on)
       await this.audit.record({
-        category: 'security',
-        action: 'egov.account_unlinked',
+        category: 'operation',
+        action: 'egov.trial_mode_changed',
         outcome: 'success',
         tenantId,
+        actor: { type: 'user', id: userId },
         target: { type: 'tenant', id: tenantId },
+        details: { trialMode: on },
       });
+    return { trialMode: on };
   }
 
   /** After e-Gov refused an access token it thought valid (revoked there): the next call refreshes it. */

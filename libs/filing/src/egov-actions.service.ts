@@ -18,6 +18,10 @@ import { PURPOSE } from './sealing-purposes';
 import { SubmissionsService } from './submissions.service';
 import { mapEgovStatus } from './status-tracker.service';
 import { FilingErrors } from './errors';
+import { CorrectType } from './egov-api/types';
+import { matchOrphanCase } from './egov-api/recovery';
+import { buildWithdrawalPackage } from './withdrawal-package';
+import { procNameOf } from './signing-hook';
 
 export type { EgovActionKind, EgovActionState } from './egov-actions.repository';
 
@@ -73,6 +77,8 @@ export class EgovActionsService {
     const app = await this.current(tenantId, applicationId);
     if (!(await this.accounts.status(tenantId)).linked) throw egovNotLinked();
     if (app.status !== 'correction_requested') throw FilingErrors.notCorrectable();
+    // A correction (部分補正 or 再提出) is signed like the filing: refused now when it cannot be.
+    await this.submissions.requireSignerIfNeeded(tenantId, applicationId);
     // Every rule at once, as POST /validate answers them; then the package as e-Gov will get it (without attachments).
     const def = this.procedures.get(app.procedure_code, app.procedure_version);
     const form = await this.store.openForm(tenantId, app);
@@ -96,8 +102,12 @@ export class EgovActionsService {
   ): Promise<EgovActionAcceptedView> {
     const replay = await this.replay(tenantId, applicationId, idempotencyKey, 'withdraw');
     if (replay) return replay;
-    await this.current(tenantId, applicationId);
+    // An application sent in 試行 mode is "arrived" without a case at e-Gov (no arrive_id): nothing to withdraw.
+    const cur = await this.current(tenantId, applicationId);
+    if (WITHDRAWABLE.includes(cur.status) && !cur.arrive_id) throw FilingErrors.notFiled();
     if (!(await this.accounts.status(tenantId)).linked) throw egovNotLinked();
+    // The withdrawal package is signed like any package: refused now when it cannot be.
+    await this.submissions.requireSignerIfNeeded(tenantId, applicationId);
     return this.record(tenantId, caller, applicationId, 'withdraw', idempotencyKey, reason.trim(), (status) => {
       if (!WITHDRAWABLE.includes(status)) throw FilingErrors.notWithdrawable(status);
     });
@@ -190,32 +200,79 @@ export class EgovActionsService {
     );
   }
 
+  /**
+   * 補正 as e-Gov asks it (the 補正種別 of the latest 補正 notice): 部分補正 → POST /apply/amend with
+   * the corrected package (申請種別 部分補正, 初回受付番号 = arrive_id); 再提出 or 手続終了(再提出可)
+   * → a new POST /apply with 申請種別 再提出 and 初回受付番号 = the first arrive_id, whose new
+   * arrive_id the application then follows (the first one stays in the timeline). 取下げ → POST
+   * /apply/withdraw with a withdrawal package (kousei of 9990000000000003 + torisageirai.xml).
+   */
   private async send(job: Claimed): Promise<void> {
     const t = job.tenant_id;
-    const arriveId = (await this.store.row(t, job.application_id)).arrive_id;
+    const app = await this.store.row(t, job.application_id);
+    const arriveId = app.arrive_id;
     if (!arriveId) throw FilingErrors.notFiled();
     const token = await this.accounts.accessToken(t);
+    const def = this.procedures.get(app.procedure_code, app.procedure_version);
+    const correctType = job.kind === 'amend' ? await this.caseNotices.latestCorrectType(t, job.application_id) : undefined;
+    const resubmit = correctType === CorrectType.Resubmit || correctType === CorrectType.EndedResubmittable;
     if (job.attempts > 1) {
       // The earlier attempt may have reached e-Gov without us storing the answer.
-      const c = await this.client.getCase(token, arriveId);
-      const now = mapEgovStatus(c.status);
-      const through =
-        job.kind === 'amend'
-          ? now !== undefined && now !== 'correction_requested'
-          : (c.notice_list ?? []).some((n) => (n.notice_type ?? '').includes('取下'));
-      if (through) return this.done(job, arriveId, token, c.status);
+      if (resubmit) {
+        // A 再提出 is a new case: looked for like a submission with an unknown outcome (never guessed).
+        const since = new Date((job.sending_started_at ?? new Date()).getTime() - 60_000);
+        const until = new Date(Date.now() + 60_000);
+        const cases = await this.client.listCases(token, { from: since, to: until });
+        const known = await this.store.knownArriveIds(cases.map((c) => c.arrive_id));
+        const match = matchOrphanCase(cases, { since, until, procName: procNameOf(def), known });
+        if (match.kind === 'one') return this.done(job, arriveId, token, '到達', { newArriveId: match.arriveId });
+        if (match.kind === 'ambiguous')
+          throw new EgovError(
+            'permanent',
+            `再提出が e-Gov に届いたか判断できません（候補${match.count}件）。e-Gov の申請案件一覧で確認してください。 / Cannot tell whether the resubmission arrived (${match.count} candidates). Check the e-Gov case list.`,
+          );
+      } else {
+        const c = await this.client.getCase(token, arriveId);
+        const now = mapEgovStatus(c.status);
+        const through =
+          job.kind === 'amend'
+            ? now !== undefined && now !== 'correction_requested'
+            : (c.notice_list ?? []).some((n) => (n.notice_data_type ?? '').includes('取下'));
+        if (through) return this.done(job, arriveId, token, c.status);
+      }
+    }
+    if (job.kind === 'amend' && resubmit) {
+      const pkg = await this.submissions.buildFor(t, job.application_id, { firstArriveId: arriveId });
+      const res = await this.client.apply(token, pkg.procId, pkg.zip, pkg.fileName);
+      return this.done(job, arriveId, token, '到達', { newArriveId: res.arriveId });
     }
     if (job.kind === 'amend') {
-      const pkg = await this.submissions.buildFor(t, job.application_id);
-      const res = await this.client.amend(token, arriveId, pkg.procId, pkg.fileName, pkg.zip);
-      return this.done(job, arriveId, token, res.status ?? '審査中');
+      const pkg = await this.submissions.buildFor(t, job.application_id, undefined, { partialAmendOf: arriveId });
+      await this.client.amend(token, arriveId, pkg.zip, pkg.fileName);
+      return this.done(job, arriveId, token, '審査中');
     }
     const reason = await this.sealing.openString(t, REASON, job.id, job.reason_sealed as Buffer);
-    const res = await this.client.withdraw(token, arriveId, reason);
-    return this.done(job, arriveId, token, res.status ?? null);
+    const office = await this.submissions.applicantOf(t, app.office_id);
+    const pkg = await buildWithdrawalPackage({
+      arriveId,
+      procName: procNameOf(def),
+      applicant: office,
+      reason,
+      requestedAt: new Date(),
+      signer: await this.submissions.signerFor(t),
+    });
+    await this.client.withdraw(token, arriveId, pkg.zip, pkg.fileName);
+    // The withdrawal's own status string is e-Gov's (the poll reads it); until then the last one seen stays.
+    return this.done(job, arriveId, token, null);
   }
 
-  private async done(job: Claimed, arriveId: string, token: string, egovStatus: string | null): Promise<void> {
+  private async done(
+    job: Claimed,
+    arriveId: string,
+    token: string,
+    egovStatus: string | null,
+    resubmitted?: { newArriveId: string },
+  ): Promise<void> {
     const t = job.tenant_id;
     const to: ApplicationStatus = job.kind === 'amend' ? 'under_review' : 'withdrawn';
     const from: readonly ApplicationStatus[] = job.kind === 'amend' ? ['correction_requested'] : WITHDRAWABLE;
@@ -225,16 +282,26 @@ export class EgovActionsService {
       // The status poll may have moved it meanwhile (e.g. to withdrawn): then only the event is recorded.
       const prev = from.includes(cur.status) ? cur.status : undefined;
       const flag = job.kind === 'amend' ? 'amended' : 'withdrawn';
-      const details = { action: job.id, [flag]: true };
+      // A 再提出 is a new case at e-Gov: the application follows its arrive_id from now on; the first one stays here.
+      const details = resubmitted
+        ? { action: job.id, [flag]: true, resubmitted: true, firstArriveId: arriveId, arriveId: resubmitted.newArriveId }
+        : { action: job.id, [flag]: true };
+      const set = {
+        ...(egovStatus !== null ? { egov_status: egovStatus.slice(0, 100) } : {}),
+        ...(resubmitted ? { arrive_id: resubmitted.newArriveId } : {}),
+      };
       if (prev)
         await this.store.transition(m, t, job.application_id, {
           from: prev,
           to,
           actor: 'system',
           // e-Gov's own status string when its answer carried one; else the last one seen stays.
-          set: egovStatus !== null ? { egov_status: egovStatus.slice(0, 100) } : {},
+          set,
           details,
         });
+      // Moved meanwhile: only the event, except that a 再提出's new case must still be followed.
+      else if (resubmitted)
+        await this.store.change(m, t, job.application_id, { arrive_id: resubmitted.newArriveId }, { kind: flag, actor: 'system', details });
       else await this.store.event(m, t, job.application_id, flag, 'system', details);
       await this.notices.add(m, t, job.requested_by, job.application_id, job.kind === 'amend' ? 'amended' : 'withdrawn');
       return !!prev;
@@ -246,11 +313,11 @@ export class EgovActionsService {
       tenantId: t,
       actor: { type: 'system' },
       target: { type: 'application', id: job.application_id },
-      details: { action: job.id, attempts: job.attempts, statusChanged: moved },
+      details: { action: job.id, attempts: job.attempts, statusChanged: moved, resubmitted: !!resubmitted },
     });
     // The receipt of a 取下げ (and any other new notice) is kept with the application; best effort.
     try {
-      const c = await this.client.getCase(token, arriveId);
+      const c = await this.client.getCase(token, resubmitted?.newArriveId ?? arriveId);
       await this.caseNotices.sync(t, job.application_id, token, c);
     } catch (e) {
       this.logger.warn({ message: 'e-Gov notices not fetched after an action', action: job.id, error: (e as Error).message });

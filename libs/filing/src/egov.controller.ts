@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Inject, Logger, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Logger, Param, Post, Put, Query, Req, Res } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiCookieAuth, ApiHeader, ApiOkResponse, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { Matches } from 'class-validator';
 import type { Request, Response } from 'express';
@@ -18,9 +18,23 @@ import {
   tenantOf,
   UUID_PATTERN,
 } from '@charlotte/core';
-import { AmendApplicationDto, EgovActionAcceptedView, ReopenApplicationDto, WithdrawApplicationDto } from './dto/filing.dto';
+import {
+  AmendApplicationDto,
+  EgovActionAcceptedView,
+  ReopenApplicationDto,
+  UpdateEgovSettingsDto,
+  WithdrawApplicationDto,
+} from './dto/filing.dto';
 import { DocumentsService, DocumentView } from './documents.service';
-import { DocumentListView, EgovAccountView, EgovLinkView, NoticeListView, ReopenedView, SubmitAcceptedView } from './dto/filing-views.dto';
+import {
+  DocumentListView,
+  EgovAccountView,
+  EgovLinkView,
+  EgovSettingsView,
+  NoticeListView,
+  ReopenedView,
+  SubmitAcceptedView,
+} from './dto/filing-views.dto';
 import { EgovActionsService } from './egov-actions.service';
 import { EgovAccountsService } from './egov-accounts.service';
 import { NoticesService } from './notices.service';
@@ -96,6 +110,19 @@ export class EgovController {
   @HttpCode(204)
   unlink(@CurrentPrincipal() p: Principal): Promise<void> {
     return this.accounts.unlink(tenantOf(p));
+  }
+
+  @Get('settings')
+  @ApiOkResponse({ type: EgovSettingsView })
+  async settings(@CurrentPrincipal() p: Principal): Promise<EgovSettingsView> {
+    return { trialMode: await this.accounts.trialMode(tenantOf(p)) };
+  }
+
+  /** 試行モード on or off (admin only, audited egov.trial_mode_changed). */
+  @Put('settings')
+  @ApiOkResponse({ type: EgovSettingsView })
+  updateSettings(@CurrentPrincipal() p: Principal, @Body() dto: UpdateEgovSettingsDto): Promise<EgovSettingsView> {
+    return this.accounts.setTrialMode(tenantOf(p), p.userId, dto.trialMode);
   }
 }
 

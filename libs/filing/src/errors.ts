@@ -19,6 +19,8 @@ export const FilingErrorCode = {
   ActionInProgress: 'action_in_progress',
   IdempotencyKeyReused: 'idempotency_key_reused',
   NotFiled: 'not_filed',
+  SignatureRequired: 'egov_signature_required',
+  OutcomeAmbiguous: 'egov_outcome_ambiguous',
 } as const;
 export type FilingErrorCode = (typeof FilingErrorCode)[keyof typeof FilingErrorCode];
 
@@ -64,4 +66,12 @@ export const FilingErrors = {
     ),
   idempotencyKeyReused: (kind: string) => new ConflictError(C.IdempotencyKeyReused, `This Idempotency-Key was used for a ${kind} request.`),
   notFiled: () => new DomainError(409, C.NotFiled, 'Not filed', 'The application has no e-Gov case.'),
+  /** The procedure cannot be filed unsigned and the tenant has no (valid) e-signature certificate. */
+  signatureRequired: () =>
+    new DomainError(
+      409,
+      C.SignatureRequired,
+      'Electronic signature required',
+      'この手続は電子署名が必要です。設定で電子証明書を登録してください。 / This procedure must be signed: upload an e-signature certificate in the settings first.',
+    ),
 };

@@ -8,6 +8,7 @@ import { EgovAccountsService } from './egov-accounts.service';
 import { EgovActionsRepository } from './egov-actions.repository';
 import { EgovActionsService } from './egov-actions.service';
 import { EgovClient } from './egov-client';
+import { SIGNING_CREDENTIALS } from './signing-hook';
 import { EgovController, FilingController, NoticesController } from './egov.controller';
 import { EgovJobs } from './egov.jobs';
 import { NoticesService } from './notices.service';
@@ -16,6 +17,7 @@ import { SubmissionsRepository } from './submissions.repository';
 import { SubmissionsService } from './submissions.service';
 import { FilingErrors } from './errors';
 import { SigningModule } from './signing/signing.module';
+import { SigningCredentialsService } from './signing/signing-credentials.service';
 
 /** What this lib adds to libs/applications through its extension points (the dependency stays one-way). */
 @Injectable()
@@ -66,6 +68,8 @@ class FilingExtensions implements OnModuleInit {
     DocumentsService,
     EgovJobs,
     FilingExtensions,
+    // The tenant's certificate (libs/filing/src/signing) signs packages with XML-DSig (package/signature.ts).
+    { provide: SIGNING_CREDENTIALS, useExisting: SigningCredentialsService },
   ],
   exports: [EgovAccountsService, SubmissionsService, EgovActionsService, StatusTrackerService, NoticesService, EgovJobs],
 })

@@ -14,3 +14,5 @@ export * from './egov.jobs';
 export { buildPackage, EGOV_PROCEDURES } from './package';
 export * from './errors';
 export * from './signing';
+export * from './signing-hook';
+export * as egovApi from './egov-api';

@@ -163,7 +163,7 @@ export class StatusTrackerService {
     await this.caseNotices.sync(a.tenant_id, a.id, token, c);
     const next = mapEgovStatus(
       c.status,
-      (c.notice_list ?? []).map((n) => n.notice_type ?? ''),
+      (c.notice_list ?? []).map((n) => n.notice_data_type ?? ''),
     );
     if (!next || next === a.status) return { changed: false, egovStatus: c.status.slice(0, 100) };
     const moved = await this.ds.transaction(async (m) => {
@@ -197,7 +197,7 @@ export class StatusTrackerService {
     for (const doc of c.official_list ?? []) {
       const have: Array<{ n: number; acked: number }> = await this.ds.query(
         `SELECT count(*)::int AS n, count(acknowledged_at)::int AS acked FROM official_documents WHERE tenant_id = $1 AND application_id = $2 AND notice_sub_id = $3`,
-        [a.tenant_id, a.id, doc.notice_sub_id],
+        [a.tenant_id, a.id, String(doc.notice_sub_id)],
       );
       if (have[0].n === 0) {
         let got: { fileName: string; data: Buffer };
@@ -231,7 +231,7 @@ export class StatusTrackerService {
                 id,
                 a.tenant_id,
                 a.id,
-                doc.notice_sub_id,
+                String(doc.notice_sub_id),
                 i++,
                 await this.sealing.seal(a.tenant_id, PURPOSE.documentTitle, id, (doc.doc_title ?? '公文書').slice(0, 300)),
                 await this.sealing.seal(a.tenant_id, PURPOSE.documentName, id, e.name.slice(0, 255)),
@@ -257,12 +257,12 @@ export class StatusTrackerService {
         });
         await this.notices.add(this.ds, a.tenant_id, await this.submitter(a.tenant_id, a.id), a.id, 'document_received');
       }
-      if (have[0].acked === 0 && !doc.downloaded) {
+      if (have[0].acked === 0 && !doc.doc_download_date) {
         // Stored first, acknowledged after: a crash in between re-acknowledges, never loses the document.
         await this.client.acknowledgeOfficialDocument(token, a.arrive_id, doc.notice_sub_id);
         await this.ds.query(
           `UPDATE official_documents SET acknowledged_at = now() WHERE tenant_id = $1 AND application_id = $2 AND notice_sub_id = $3`,
-          [a.tenant_id, a.id, doc.notice_sub_id],
+          [a.tenant_id, a.id, String(doc.notice_sub_id)],
         );
       }
     }

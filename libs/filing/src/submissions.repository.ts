@@ -16,6 +16,8 @@ export interface SubmissionRow {
   /** Set when an attempt may have reached e-Gov without us storing the answer (timeout, crash). */
   outcome_unknown_since: Date | null;
   submitted_by: string | null;
+  /** Sent with X-eGovAPI-Trial (試行): e-Gov checked it and filed nothing. */
+  trial: boolean;
   last_error: string | null;
   created_at: Date;
 }
@@ -38,15 +40,12 @@ export class SubmissionsRepository {
 
   async insert(
     m: Db,
-    s: { id: string; tenantId: string; applicationId: string; idempotencyKey: string; submittedBy: string },
+    s: { id: string; tenantId: string; applicationId: string; idempotencyKey: string; submittedBy: string; trial?: boolean },
   ): Promise<void> {
-    await m.query(`INSERT INTO submissions (id, tenant_id, application_id, idempotency_key, submitted_by) VALUES ($1, $2, $3, $4, $5)`, [
-      s.id,
-      s.tenantId,
-      s.applicationId,
-      s.idempotencyKey,
-      s.submittedBy,
-    ]);
+    await m.query(
+      `INSERT INTO submissions (id, tenant_id, application_id, idempotency_key, submitted_by, trial) VALUES ($1, $2, $3, $4, $5, $6)`,
+      [s.id, s.tenantId, s.applicationId, s.idempotencyKey, s.submittedBy, s.trial ?? false],
+    );
   }
 
   /** The latest submission of an application (its submitter, whether its outcome is unknown). */

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AuditService } from '@charlotte/audit';
@@ -12,13 +12,17 @@ import { EgovClient, EgovError } from './egov-client';
 import { NoticesService } from './notices.service';
 import { buildPackage } from './package/package';
 import { EgovPackageError } from './package/errors';
-import { EGOV_PROCEDURES } from './package/procedure-ids';
 import { SubmissionRow, SubmissionsRepository } from './submissions.repository';
 import { FilingErrors } from './errors';
+import { matchOrphanCase } from './egov-api/recovery';
+import { egovFactsOf, procNameOf, SIGNING_CREDENTIALS, SigningCredentialsPort, signaturePolicyOf } from './signing-hook';
+
+/** egov_status of an application sent in 試行 mode: checked by e-Gov, not filed (no case to follow). */
+export const TRIAL_EGOV_STATUS = '試行（形式チェックのみ・申請されていません）';
 
 type Claimed = Pick<
   SubmissionRow,
-  'id' | 'tenant_id' | 'application_id' | 'attempts' | 'sending_started_at' | 'outcome_unknown_since' | 'submitted_by'
+  'id' | 'tenant_id' | 'application_id' | 'attempts' | 'sending_started_at' | 'outcome_unknown_since' | 'submitted_by' | 'trial'
 >;
 
 /**
@@ -46,12 +50,16 @@ export class SubmissionsService {
     private readonly client: EgovClient,
     private readonly notices: NoticesService,
     private readonly audit: AuditService,
+    @Inject(SIGNING_CREDENTIALS) private readonly signing: SigningCredentialsPort,
   ) {}
 
   /** Idempotent by key: the same key answers the same submission; another key for a submitted application is 409. */
   async submit(tenantId: string, caller: Caller, applicationId: string, idempotencyKey: string) {
-    if (!(await this.accounts.status(tenantId)).linked) throw egovNotLinked();
+    const account = await this.accounts.status(tenantId);
+    if (!account.linked) throw egovNotLinked();
     await this.dryRun(tenantId, applicationId);
+    await this.requireSignerIfNeeded(tenantId, applicationId);
+    const trial = account.trialMode;
     const actor = actorOf(caller);
     const out = await this.ds.transaction(async (m) => {
       const app = [await this.store.lock(m, tenantId, applicationId)];
@@ -61,7 +69,7 @@ export class SubmissionsService {
       if (existing.some((e) => e.state !== 'failed')) throw FilingErrors.alreadySubmitted();
       if (app[0].status !== 'ready') throw FilingErrors.notReady();
       const id = randomUUID();
-      await this.rows.insert(m, { id, tenantId, applicationId, idempotencyKey, submittedBy: actor });
+      await this.rows.insert(m, { id, tenantId, applicationId, idempotencyKey, submittedBy: actor, trial });
       await this.store.transition(m, tenantId, applicationId, { from: 'ready', to: 'submitting', actor });
       return { submissionId: id, status: 'submitting', replay: false };
     });
@@ -72,9 +80,20 @@ export class SubmissionsService {
         outcome: 'success',
         tenantId,
         target: { type: 'application', id: applicationId },
-        details: { submission: out.submissionId },
+        details: { submission: out.submissionId, trial },
       });
     return { status: out.status, submissionId: out.submissionId };
+  }
+
+  /**
+   * A procedure that e-Gov accepts only signed cannot be sent without the tenant's certificate: a
+   * clear 409 now rather than e-Gov's refusal later.
+   */
+  async requireSignerIfNeeded(tenantId: string, applicationId: string): Promise<void> {
+    const app = await this.store.row(tenantId, applicationId);
+    const def = this.procedures.get(app.procedure_code, app.procedure_version);
+    if (signaturePolicyOf(egovFactsOf(def)) !== 'required') return;
+    if (!(await this.signing.signerFor(tenantId))) throw FilingErrors.signatureRequired();
   }
 
   /**
@@ -128,7 +147,7 @@ export class SubmissionsService {
         claimDue<Claimed>(
           this.ds,
           'submissions',
-          'id, tenant_id, application_id, attempts, sending_started_at, outcome_unknown_since, submitted_by',
+          'id, tenant_id, application_id, attempts, sending_started_at, outcome_unknown_since, submitted_by, trial',
         ),
       (job) => this.send(job),
       (job, e) => this.failed(job, e),
@@ -141,28 +160,51 @@ export class SubmissionsService {
     const token = await this.accounts.accessToken(t);
     const def = this.procedures.get(app.procedure_code, app.procedure_version);
     // An earlier attempt may have reached e-Gov without us storing the answer: adopt that case instead of filing twice.
-    if (job.outcome_unknown_since) {
-      const adopted = await this.adoptOrphan(t, token, job, def.code);
+    // (A trial call files nothing, so there is nothing to adopt: it is simply sent again.)
+    if (job.outcome_unknown_since && !job.trial) {
+      const adopted = await this.adoptOrphan(t, token, job, procNameOf(def));
       if (adopted) return this.arrived(job, adopted, undefined, true);
     }
     const pkg = await this.buildFor(t, app.id);
     // Durable before the call: a crash while it is in flight leaves the outcome marked unknown.
     await this.rows.markOutcomeUnknown(job.id);
-    let res: { arriveId: string; arriveDate?: string };
+    let res: { arriveId: string; arriveDateText: string };
     try {
-      res = await this.client.apply(token, pkg.procId, pkg.fileName, pkg.zip);
+      res = await this.client.apply(token, pkg.procId, pkg.zip, pkg.fileName, { trial: job.trial });
     } catch (e) {
       // An error answer means e-Gov did not act: the next attempt just sends again.
       if (!(e instanceof EgovError && e.maybeProcessed) && !job.outcome_unknown_since) await this.rows.clearOutcomeUnknown(job.id);
       throw e;
     }
-    await this.arrived(job, res.arriveId, res.arriveDate, false);
+    await this.arrived(job, res.arriveId, res.arriveDateText, false);
   }
 
   /** The package to send for an application as it is now (form, office, attachments): the submission and a 補正 alike. */
-  async buildFor(tenantId: string, applicationId: string) {
+  async buildFor(tenantId: string, applicationId: string, resubmit?: { firstArriveId: string }, amend?: { partialAmendOf: string }) {
     const app = await this.store.row(tenantId, applicationId);
-    return buildPackage(await this.packageInput(tenantId, app, true));
+    const input = await this.packageInput(tenantId, app, true);
+    // The tenant's e-signature (XML-DSig in 署名情報) when a certificate is stored; unsigned otherwise.
+    const signer = await this.signing.signerFor(tenantId);
+    return buildPackage(
+      {
+        ...input,
+        // kousei.xml 申請種別 and 初回受付番号 (the package lib reads them; 新規申請 when absent)
+        ...(resubmit ? { applyType: '再提出' as const, firstArriveId: resubmit.firstArriveId } : {}),
+        ...(amend ? { applyType: '部分補正' as const, firstArriveId: amend.partialAmendOf } : {}),
+      },
+      { signer },
+    );
+  }
+
+  /** 申請者 of a package (and a withdrawal): the office for now (the sharoushi's own contact details are a follow-up). */
+  async applicantOf(tenantId: string, officeId: string): Promise<{ name: string; address?: string }> {
+    const office = await this.offices.get(tenantId, officeId);
+    return { name: office.name, address: office.address ?? undefined };
+  }
+
+  /** The tenant's signer (certificate storage), for the packages the other services build. */
+  signerFor(tenantId: string) {
+    return this.signing.signerFor(tenantId);
   }
 
   /** What the package is built from; without attachments for the dry run at submit time. */
@@ -175,7 +217,10 @@ export class SubmissionsService {
     const form = await this.store.openForm(t, app);
     const office = await this.offices.get(t, app.office_id);
     const attachments = withAttachments ? await this.attachments.forPackage(t, app.id) : [];
+    // 社労士 filing for a client: the office's 提出代行証明書, zipped and listed as an attachment by the package lib.
+    const proxyCertificate = withAttachments ? await this.signing.proxyCertificateFor(t, app.office_id) : undefined;
     return {
+      ...(proxyCertificate ? { proxyCertificate } : {}),
       procedure: def,
       form,
       office: {
@@ -193,43 +238,49 @@ export class SubmissionsService {
   }
 
   /**
-   * The case an attempt with an unknown outcome created: of this procedure,
-   * arrived since that attempt, and belonging to none of our applications.
-   * Only one such case is adopted; with none or several, the package is sent
-   * (a duplicate at e-Gov can be withdrawn; a filing taken for another one
-   * could not be noticed).
+   * The case an attempt with an unknown outcome created, found in GET /apply/lists (every page) by
+   * procedure name and arrival time among the cases none of our applications holds
+   * (egov-api/recovery.ts says what stays ambiguous). One → adopted; none → the package is sent again
+   * (a duplicate at e-Gov can be withdrawn; adopting another filing could not be noticed); several →
+   * no guess: the submission fails with its outcome still unknown, so that reopening it asks the
+   * user to confirm, after looking at e-Gov, that it did not arrive.
    */
-  private async adoptOrphan(tenantId: string, token: string, job: Claimed, procedureCode: string): Promise<string | undefined> {
-    const since = (job.outcome_unknown_since as Date).getTime() - 60_000;
-    const from = new Date(since).toISOString().slice(0, 10);
-    const to = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
-    const cases = await this.client.listCases(token, from, to);
+  private async adoptOrphan(tenantId: string, token: string, job: Claimed, procName: string): Promise<string | undefined> {
+    const since = new Date((job.outcome_unknown_since as Date).getTime() - 60_000);
+    const until = new Date(Date.now() + 60_000);
+    const cases = await this.client.listCases(token, { from: since, to: until });
     const known = await this.store.knownArriveIds(cases.map((c) => c.arrive_id));
-    const procId = EGOV_PROCEDURES[procedureCode]?.procId;
-    const candidates = cases.filter(
-      (c) =>
-        !known.has(c.arrive_id) &&
-        (!procId || !c.proc_id || c.proc_id === procId) &&
-        (!c.arrive_date || new Date(c.arrive_date).getTime() >= since),
-    );
+    const match = matchOrphanCase(cases, { since, until, procName, known });
     this.logger.warn({
       message: 'e-Gov submission retried after an unknown outcome',
       submission: job.id,
       tenant: tenantId,
-      candidates: candidates.length,
+      match: match.kind,
     });
-    return candidates.length === 1 ? candidates[0].arrive_id : undefined;
+    if (match.kind === 'one') return match.arriveId;
+    if (match.kind === 'ambiguous')
+      throw new EgovError(
+        'permanent',
+        `e-Gov に同じ手続の到達が${match.count}件あり、どれがこの申請か判断できません。e-Gov の申請案件一覧で確認してください。 / ` +
+          `${match.count} cases of this procedure arrived at e-Gov in that time; which one is this filing cannot be told. Check the e-Gov case list.`,
+        undefined,
+        undefined,
+        true,
+      );
+    return undefined;
   }
 
   private async arrived(job: Claimed, arriveId: string, arriveDate: string | undefined, adopted: boolean): Promise<void> {
     await this.ds.transaction(async (m) => {
       await this.rows.markSent(m, job.id);
+      // 試行: e-Gov checked the package and filed nothing. No arrive_id is stored (the poll follows only
+      // applications that have one, and there is no case to follow); the status and the timeline say so.
       const moved = await this.store.transition(m, job.tenant_id, job.application_id, {
         from: 'submitting',
         to: 'arrived',
         actor: 'system',
-        set: { arrive_id: arriveId, egov_status: '到達' },
-        details: { arriveId, arriveDate, adopted },
+        set: job.trial ? { egov_status: TRIAL_EGOV_STATUS } : { arrive_id: arriveId, egov_status: '到達' },
+        details: job.trial ? { trial: true, trialArriveId: arriveId, arriveDate } : { arriveId, arriveDate, adopted },
       });
       // Only this job moves an application out of submitting: anything else is a broken invariant, not a filing to forget.
       if (!moved) throw new Error(`application ${job.application_id} left submitting while its submission was in flight`);
@@ -237,12 +288,12 @@ export class SubmissionsService {
     });
     await this.audit.record({
       category: 'operation',
-      action: 'application.arrived',
+      action: job.trial ? 'application.trial_sent' : 'application.arrived',
       outcome: 'success',
       tenantId: job.tenant_id,
       actor: { type: 'system' },
       target: { type: 'application', id: job.application_id },
-      details: { arriveId, attempts: job.attempts, adopted },
+      details: { arriveId, attempts: job.attempts, adopted, trial: job.trial },
     });
   }
 

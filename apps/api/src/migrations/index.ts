@@ -13,6 +13,7 @@ import { EgovLinkBrowserBinding1765000000010 } from './1765000000010-EgovLinkBro
 import { SamlBindingAndLinking1765000000100 } from './1765000000100-SamlBindingAndLinking';
 import { ContractEnd1765000000300 } from './1765000000300-ContractEnd';
 import { BackupGenerations1765000000400 } from './1765000000400-BackupGenerations';
+import { EgovTrialMode1765000000500 } from './1765000000500-EgovTrialMode';
 import { SigningCertificates1765000000510 } from './1765000000510-SigningCertificates';
 
 /** Every migration, in order. `npm run migration:generate` appends new files here. */
@@ -32,5 +33,6 @@ export const MIGRATIONS = [
   SamlBindingAndLinking1765000000100,
   ContractEnd1765000000300,
   BackupGenerations1765000000400,
+  EgovTrialMode1765000000500,
   SigningCertificates1765000000510,
 ];

@@ -309,6 +309,7 @@ export type EgovAccount = Schemas['EgovAccountView'];
 export type SigningCertificate = Schemas['SigningCertificateView'];
 export type SigningCertificates = Schemas['SigningCertificatesView'];
 export type ProxyCertificate = Schemas['ProxyCertificateView'];
+export type EgovSettings = Schemas['EgovSettingsView'];
 export type NoticeKind = Schemas['NoticeDto']['kind'];
 /** `kind` as a string: a newer server may send kinds this SPA does not know (one of {@link NOTICE_KINDS} otherwise). */
 export type Notice = Omit<Schemas['NoticeDto'], 'kind'> & { kind: string };
@@ -892,6 +893,9 @@ export class ApiClient {
 
   removeProxyCertificate(officeId: string): Promise<void> {
     return this.request('DELETE', `/offices/${encodeURIComponent(officeId)}/proxy-certificate`);
+  /** Admins: 試行モード on or off (filings are then only checked by e-Gov, never filed). */
+  updateEgovSettings(body: Schemas['UpdateEgovSettingsDto']): Promise<EgovSettings> {
+    return this.request('PUT', '/egov/settings', { body });
   }
 
   // --- notices ---------------------------------------------------------------------

@@ -159,6 +159,10 @@ export interface paths {
   "/api/v1/egov/link/callback": {
     get: operations["EgovController_callback"];
   };
+  "/api/v1/egov/settings": {
+    get: operations["EgovController_settings"];
+    put: operations["EgovController_updateSettings"];
+  };
   "/api/v1/applications/{id}/submit": {
     post: operations["FilingController_submit"];
   };
@@ -792,10 +796,20 @@ export interface components {
     EgovAccountView: {
       linked: boolean;
       linkedAt: string | null;
+      /** @description 試行モード: filings are sent with X-eGovAPI-Trial (checked by e-Gov, never filed) */
+      trialMode: boolean;
     };
     EgovLinkView: {
       /** @description where the browser goes for the e-Gov login */
       authorizeUrl: string;
+    };
+    EgovSettingsView: {
+      /** @description 試行モード: filings are sent with X-eGovAPI-Trial (checked by e-Gov, never filed) */
+      trialMode: boolean;
+    };
+    UpdateEgovSettingsDto: {
+      /** @description 試行モード: e-Gov checks the format of each filing but files nothing (X-eGovAPI-Trial: true) */
+      trialMode: boolean;
     };
     SubmitAcceptedView: {
       /**
@@ -2020,6 +2034,29 @@ export interface operations {
     responses: {
       200: {
         content: never;
+      };
+    };
+  };
+  EgovController_settings: {
+    responses: {
+      200: {
+        content: {
+          "application/json": components["schemas"]["EgovSettingsView"];
+        };
+      };
+    };
+  };
+  EgovController_updateSettings: {
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["UpdateEgovSettingsDto"];
+      };
+    };
+    responses: {
+      200: {
+        content: {
+          "application/json": components["schemas"]["EgovSettingsView"];
+        };
       };
     };
   };

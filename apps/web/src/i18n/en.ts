@@ -829,6 +829,12 @@ const en: MessageSchema = {
     unlinked: 'The e-Gov account was unlinked.',
     linkedNotice: 'The e-Gov account is linked.',
     linkFailed: 'The e-Gov account could not be linked. Please try again. (Error code: {code})',
+    trialTitle: 'Trial mode',
+    trialHelp: 'Trial mode: applications are sent to e-Gov for a format check only and are not actually filed.',
+    trialLabel: 'Send in trial mode',
+    trialActive: 'Trial mode is on. Submitted applications are only format-checked by e-Gov and are not actually filed.',
+    trialOn: 'Trial mode is on.',
+    trialOff: 'Trial mode is off. From now on, submissions are actually filed.',
   },
   notices: {
     bell: 'Notices',
@@ -1102,6 +1108,8 @@ const en: MessageSchema = {
     scanner_unavailable: 'Files cannot be uploaded at the moment because the virus scan is unavailable.',
     unmask_not_allowed: 'You are not allowed to see the My Number unmasked.',
     aborted: 'The upload was cancelled.',
+    egov_signature_required:
+      'This procedure must be signed electronically. Register an e-signature certificate in the settings, then submit again.',
     egov_not_linked: 'No e-Gov account is linked. Please ask an administrator to set it up.',
     not_ready: 'Only applications that are ready can be submitted. Check the form first.',
     already_submitted: 'This application has already been submitted.',

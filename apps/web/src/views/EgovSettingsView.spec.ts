@@ -50,7 +50,7 @@ describe('EgovSettingsView', () => {
 
   it('shows an unlinked account and sends the browser to the e-Gov login to link it', async () => {
     const { wrapper, fetchMock } = await mountSettings({
-      'GET /egov/account': () => jsonResponse(200, { linked: false, linkedAt: null }),
+      'GET /egov/account': () => jsonResponse(200, { linked: false, linkedAt: null, trialMode: false }),
       'POST /egov/link': () => jsonResponse(200, { authorizeUrl: AUTHORIZE_URL }),
     });
 
@@ -66,7 +66,7 @@ describe('EgovSettingsView', () => {
 
   it('shows when the account was linked (JST) and unlinks it after confirmation', async () => {
     const { wrapper, fetchMock } = await mountSettings({
-      'GET /egov/account': () => jsonResponse(200, { linked: true, linkedAt: '2026-04-01T03:04:00.000Z' }),
+      'GET /egov/account': () => jsonResponse(200, { linked: true, linkedAt: '2026-04-01T03:04:00.000Z', trialMode: false }),
       'DELETE /egov/account': () => new Response(null, { status: 204 }),
     });
 
@@ -86,14 +86,14 @@ describe('EgovSettingsView', () => {
 
   it('reports the outcome of the e-Gov login it came back from', async () => {
     const ok = await mountSettings(
-      { 'GET /egov/account': () => jsonResponse(200, { linked: true, linkedAt: '2026-04-01T03:04:00.000Z' }) },
+      { 'GET /egov/account': () => jsonResponse(200, { linked: true, linkedAt: '2026-04-01T03:04:00.000Z', trialMode: false }) },
       '/settings/egov?linked=1',
     );
     expect(ok.wrapper.get('[data-testid="egov-linked-notice"]').text()).toBe('e-Govアカウントを連携しました。');
     ok.wrapper.unmount();
 
     const failed = await mountSettings(
-      { 'GET /egov/account': () => jsonResponse(200, { linked: false, linkedAt: null }) },
+      { 'GET /egov/account': () => jsonResponse(200, { linked: false, linkedAt: null, trialMode: false }) },
       '/settings/egov?error=access_denied',
     );
     expect(failed.wrapper.find('[data-testid="egov-linked-notice"]').exists()).toBe(false);
@@ -105,11 +105,47 @@ describe('EgovSettingsView', () => {
 
   it('shows a refused link request', async () => {
     const { wrapper } = await mountSettings({
-      'GET /egov/account': () => jsonResponse(200, { linked: false, linkedAt: null }),
+      'GET /egov/account': () => jsonResponse(200, { linked: false, linkedAt: null, trialMode: false }),
       'POST /egov/link': () => problem(403, 'forbidden'),
     });
     await wrapper.get('[data-testid="egov-link"]').trigger('click');
     await vi.waitFor(() => expect(wrapper.get('[data-testid="egov-action-error"]').text()).toBe('この操作を行う権限がありません。'), WAIT);
     expect(navigateTo).not.toHaveBeenCalled();
+  });
+
+  it('explains 試行モード and switches it on and off (PUT /egov/settings)', async () => {
+    const bodies: unknown[] = [];
+    const { wrapper, fetchMock } = await mountSettings({
+      'GET /egov/account': () => jsonResponse(200, { linked: true, linkedAt: '2026-04-01T03:04:00.000Z', trialMode: false }),
+      'PUT /egov/settings': ({ body }) => {
+        bodies.push(body);
+        return jsonResponse(200, { trialMode: (body as { trialMode: boolean }).trialMode });
+      },
+    });
+    expect(wrapper.text()).toContain('試行モード：e-Govに送信して形式チェックのみ行い、実際には申請されません');
+    const box = wrapper.get('[data-testid="egov-trial-mode"]');
+    expect((box.element as HTMLInputElement).checked).toBe(false);
+    expect(wrapper.find('[data-testid="egov-trial-active"]').exists()).toBe(false);
+
+    await box.setValue(true);
+    await vi.waitFor(() => expect(wrapper.find('[data-testid="egov-trial-active"]').exists()).toBe(true), WAIT);
+    expect(wrapper.get('[data-testid="egov-trial-saved"]').text()).toBe('試行モードにしました。');
+    expect(headersOf(fetchMock, callIndex(fetchMock, 'PUT', '/egov/settings'))['x-csrf-token']).toBe('csrf-admin');
+
+    await box.setValue(false);
+    await vi.waitFor(() => expect(wrapper.find('[data-testid="egov-trial-active"]').exists()).toBe(false), WAIT);
+    expect(bodies).toEqual([{ trialMode: true }, { trialMode: false }]);
+  });
+
+  it('keeps the switch as it was when saving fails, and says why', async () => {
+    const { wrapper } = await mountSettings({
+      'GET /egov/account': () => jsonResponse(200, { linked: true, linkedAt: '2026-04-01T03:04:00.000Z', trialMode: true }),
+      'PUT /egov/settings': () => problem(403, 'forbidden'),
+    });
+    expect(wrapper.find('[data-testid="egov-trial-active"]').exists()).toBe(true);
+    await wrapper.get('[data-testid="egov-trial-mode"]').setValue(false);
+    await vi.waitFor(() => expect(wrapper.find('[data-testid="egov-action-error"]').exists()).toBe(true), WAIT);
+    expect(wrapper.find('[data-testid="egov-trial-active"]').exists()).toBe(true);
+    expect((wrapper.get('[data-testid="egov-trial-mode"]').element as HTMLInputElement).checked).toBe(true);
   });
 });

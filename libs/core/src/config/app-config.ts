@@ -83,7 +83,10 @@ export interface AppConfig {
   s3AccessKeyId: string | undefined;
   s3SecretAccessKey: string | undefined;
   s3ForcePathStyle: boolean;
-  /** e-Gov API v2 (the simulator by default): API base, account server, software id and API key. */
+  /**
+   * e-Gov API v2 (the simulator by default): API base (production https://api.e-gov.go.jp/shinsei/v2),
+   * account server (production https://account.e-gov.go.jp/auth), software id and API key.
+   */
   egovApiBase: string;
   egovAuthBase: string;
   egovClientId: string;
@@ -327,7 +330,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
     s3AccessKeyId: r.optionalString('S3_ACCESS_KEY_ID'),
     s3SecretAccessKey: r.optionalString('S3_SECRET_ACCESS_KEY'),
     s3ForcePathStyle: r.bool('S3_FORCE_PATH_STYLE', false),
-    egovApiBase: r.string('EGOV_API_BASE', 'http://127.0.0.1:3100/api/v2').replace(/\/+$/, ''),
+    egovApiBase: r.string('EGOV_API_BASE', 'http://127.0.0.1:3100/shinsei/v2').replace(/\/+$/, ''),
     egovAuthBase: r.string('EGOV_AUTH_BASE', 'http://127.0.0.1:3100/auth').replace(/\/+$/, ''),
     egovClientId: r.string('EGOV_CLIENT_ID', 'charlotte-dev'),
     egovClientSecret: r.string('EGOV_CLIENT_SECRET', 'charlotte-dev-secret'),

@@ -25,6 +25,12 @@ export class ReopenedView {
 export class EgovAccountView {
   @ApiProperty() linked: boolean;
   @ApiProperty({ type: String, nullable: true }) linkedAt: string | null;
+  @ApiProperty({ description: '試行モード: filings are sent with X-eGovAPI-Trial (checked by e-Gov, never filed)' }) trialMode: boolean;
+}
+
+/** GET/PUT /egov/settings. */
+export class EgovSettingsView {
+  @ApiProperty({ description: '試行モード: filings are sent with X-eGovAPI-Trial (checked by e-Gov, never filed)' }) trialMode: boolean;
 }
 
 /** 200 of POST /egov/link. */

@@ -33,3 +33,10 @@ export class ReopenApplicationDto {
   @IsBoolean()
   confirmNotReceived?: boolean;
 }
+
+/** PUT /egov/settings. */
+export class UpdateEgovSettingsDto {
+  @ApiProperty({ description: '試行モード: e-Gov checks the format of each filing but files nothing (X-eGovAPI-Trial: true)' })
+  @IsBoolean()
+  trialMode: boolean;
+}

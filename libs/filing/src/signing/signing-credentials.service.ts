@@ -1,6 +1,6 @@
-import { Inject, Injectable, Optional } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { SealingService } from '@charlotte/crypto';
-import type { PackageSigner } from '../package/types';
+import { createXmlDsigSigner, type PackageSigner } from '../package';
 import { PURPOSE } from '../sealing-purposes';
 import { ProxyCertificatesService } from './proxy-certificates.service';
 import { SigningCertificatesRepository } from './signing-certificates.repository';
@@ -17,13 +17,6 @@ export interface SigningCredentials {
 }
 
 /**
- * Builds the package signer from credentials: `createXmlDsigSigner` of libs/filing/src/package (H3).
- * Until it lands, the lead provides it: `{ provide: PACKAGE_SIGNER_FACTORY, useValue: createXmlDsigSigner }`.
- */
-export type PackageSignerFactory = (c: { privateKeyPem: string; certificatePem: string }) => PackageSigner;
-export const PACKAGE_SIGNER_FACTORY = Symbol('PACKAGE_SIGNER_FACTORY');
-
-/**
  * What the filing services ask when they build a package: the tenant's signer (key opened from its
  * seal only here, for the time of one package) and an office's 提出代行証明書.
  */
@@ -33,7 +26,6 @@ export class SigningCredentialsService {
     private readonly repo: SigningCertificatesRepository,
     private readonly sealing: SealingService,
     private readonly proxies: ProxyCertificatesService,
-    @Optional() @Inject(PACKAGE_SIGNER_FACTORY) private readonly factory?: PackageSignerFactory,
   ) {}
 
   /**
@@ -61,9 +53,7 @@ export class SigningCredentialsService {
   async signerFor(tenantId: string, now: Date = new Date()): Promise<PackageSigner | undefined> {
     const c = await this.credentialsFor(tenantId, now);
     if (!c) return undefined;
-    // A wiring error, not a user's: without the factory a package would silently go unsigned.
-    if (!this.factory) throw new Error('PACKAGE_SIGNER_FACTORY is not provided (createXmlDsigSigner of libs/filing/src/package)');
-    return this.factory({ privateKeyPem: c.privateKeyPem, certificatePem: c.certificatePem });
+    return createXmlDsigSigner({ privateKeyPem: c.privateKeyPem, certificatePem: c.certificatePem });
   }
 
   /** The office's 提出代行証明書 (file name as uploaded, bytes opened), or undefined. */
