@@ -111,7 +111,7 @@ async function adminPrincipal(ctx: BenchContext): Promise<Principal> {
 
 /** `/shinsei/v2/apply/2026…/3` → `/shinsei/v2/apply/{arrive_id}/{n}`: simulator calls grouped by route. */
 function routeOf(e: RequestLogEntry): string {
-  return `${e.method} ${e.path.replace(/\/\d{16}(?=\/|$)/g, '/{arrive_id}').replace(/(\{arrive_id\})\/\d+$/, '$1/{n}')}`;
+  return `${e.method} ${e.path.replace(/\/\d{16,18}(?=\/|$)/g, '/{arrive_id}').replace(/(\{arrive_id\})\/\d+$/, '$1/{n}')}`;
 }
 
 function perCase(calls: Record<string, number>, cases: number): Record<string, number> {
@@ -502,7 +502,7 @@ export const egovStatusPoll: Scenario = {
       calls[route] = (calls[route] ?? 0) + 1;
       simMs += e.duration_ms;
       if (e.status !== 200) simNon200++;
-      const m = /^\/api\/v2\/apply\/(\d{16})$/.exec(e.path);
+      const m = /^\/shinsei\/v2\/apply\/(\d{16,18})$/.exec(e.path);
       if (e.method === 'GET' && m) {
         polled.add(m[1]);
         casesThisPass++;
