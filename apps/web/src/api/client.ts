@@ -893,6 +893,8 @@ export class ApiClient {
 
   removeProxyCertificate(officeId: string): Promise<void> {
     return this.request('DELETE', `/offices/${encodeURIComponent(officeId)}/proxy-certificate`);
+  }
+
   /** Admins: 試行モード on or off (filings are then only checked by e-Gov, never filed). */
   updateEgovSettings(body: Schemas['UpdateEgovSettingsDto']): Promise<EgovSettings> {
     return this.request('PUT', '/egov/settings', { body });
