@@ -169,7 +169,9 @@ describe('Signed filing with e-Gov (simulator requiring XML-DSig)', () => {
     await t.app.get(SubmissionsService).runDue();
     const s = await status(adminU, id);
     expect(s.status).toBe('failed');
-    expect(s.failureReason).toContain('電子署名が必要');
+    // e-Gov's own report line (item 署名情報), as the application page shows it.
+    expect(s.failureReason).toMatch(/署名情報.*この手続は電子署名が必要です（署名情報がありません）。/);
+    expect(s.failureReason).not.toMatch(/internal|内部エラー/i);
     expect(s.arriveId ?? null).toBeNull();
     expect(sent).toHaveLength(1);
     const files = await filesOf(sent[0]);
