@@ -5,6 +5,7 @@ import type { SimContext } from './context';
 import { parseFailurePlan } from './failures';
 import { ClientGoneError, HttpError, json, problem, readBody, type Reply, type SimRequest } from './http';
 import { handleAuth } from './oauth';
+import { compileSpecSchemas } from './spec';
 import { SimState } from './state';
 import type { EgovSimOptions, FailureKind, SimClock } from './types';
 
@@ -44,6 +45,7 @@ export async function startEgovSim(options: EgovSimOptions): Promise<EgovSim> {
   if (!options.clientId) throw new Error('egov-sim: clientId is required');
   if (!options.clientSecret) throw new Error('egov-sim: clientSecret is required');
   const plan = parseFailurePlan(options.failures ?? []);
+  compileSpecSchemas();
   const state = new SimState(resolveClock(options.clock), options.now ?? Date.now);
   state.setFailurePlan(plan);
   const ctx: SimContext = {
