@@ -87,6 +87,8 @@ describe('SPA: filing with e-Gov (simulator)', () => {
     officeId ??= (
       await apiPost<{ id: string }>('/offices', {
         name: '株式会社アクメ 本社',
+        // The 都道府県 of the address is the 都道府県コード of the real 申請書.
+        address: '東京都千代田区霞が関1-2-3',
         pensionOfficeCode: '01-イロハ',
         pensionOfficeNumber: '12345',
       })
