@@ -65,7 +65,7 @@ export async function seedCanaries(t: TestApp, admin: LoggedIn, sim: EgovSim, ad
     await admin.agent
       .post('/api/v1/offices')
       .set('X-CSRF-Token', csrf)
-      .send({ name: '本社', pensionOfficeCode: '01-イロハ', pensionOfficeNumber: '12345' })
+      .send({ name: '本社', address: '東京都千代田区霞が関1-2-2', pensionOfficeCode: '01-イロハ', pensionOfficeNumber: '12345' })
       .expect(201)
   ).body.id as string;
   const fileOne = async (title: string, key: string) => {
