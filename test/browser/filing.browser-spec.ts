@@ -252,7 +252,7 @@ describe('SPA: filing with e-Gov (simulator)', () => {
     await tracker.pollAll();
     await reloadEditorAt('correction_requested');
     const banner = page.getByTestId('correction-banner');
-    expect(await banner.getByTestId('correction-body').innerText()).toContain('補正申請');
+    expect(await banner.getByTestId('correction-body').innerText()).toContain('部分補正');
     expect(await page.getByTestId('app-status').innerText()).toBe('補正待ち');
 
     // The form is editable again: correct the address, autosaved.
