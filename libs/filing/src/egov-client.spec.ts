@@ -31,7 +31,8 @@ function answerSchema(method: string, p: string, status: number): SpecSchemaName
     return p === '/auth/token' ? 'token_response' : p === '/auth/token/introspect' ? 'introspect_response' : undefined;
   }
   const api = p.replace(/^\/shinsei\/v2/, '');
-  if (status >= 400) return api === '/apply/withdraw' ? 'error_report_withdraw' : /^\/apply(\/amend)?$/.test(api) ? 'error_report' : 'error';
+  if (status >= 400)
+    return api === '/apply/withdraw' ? 'error_report_withdraw' : /^\/apply(\/amend)?$/.test(api) ? 'error_report' : 'error';
   if (method === 'POST') {
     const m: Record<string, SpecSchemaName> = {
       '/apply': 'apply_response',

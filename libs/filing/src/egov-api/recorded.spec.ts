@@ -28,7 +28,12 @@ const SCHEMA_OF: Record<string, SpecSchemaName> = {
 
 describe('recorded e-Gov answers', () => {
   it('has a spec schema for every recorded file', () => {
-    expect(fs.readdirSync(DIR).filter((f) => f.endsWith('.json')).sort()).toEqual(Object.keys(SCHEMA_OF).sort());
+    expect(
+      fs
+        .readdirSync(DIR)
+        .filter((f) => f.endsWith('.json'))
+        .sort(),
+    ).toEqual(Object.keys(SCHEMA_OF).sort());
   });
 
   it.each(Object.entries(SCHEMA_OF))('%s fits the spec (%s)', (file, schema) => {
