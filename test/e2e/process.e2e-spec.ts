@@ -1,8 +1,38 @@
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as http from 'node:http';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+
+/**
+ * POST JSON on a fresh connection. fetch reuses a kept-alive socket, and the synchronous CLI calls
+ * between requests block this process past the server's keep-alive timeout: the server then closes
+ * the idle socket and fetch's next request dies with "other side closed" (seen under load in CI).
+ */
+function postJson(
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; cookie: string; json: () => unknown }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: 'POST', agent: false, headers: { 'content-type': 'application/json', ...headers } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        resolve({
+          status: res.statusCode ?? 0,
+          cookie: (res.headers['set-cookie']?.[0] ?? '').split(';')[0],
+          json: () => JSON.parse(text),
+        });
+      });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(JSON.stringify(body));
+  });
+}
 
 /**
  * The built server and CLI as a newcomer runs them: no DATABASE_URL, so the
@@ -100,14 +130,14 @@ describe('Built server and CLI on the embedded default database', () => {
     );
     expect(r.status).toBe(0);
     expect(r.json).toMatchObject({ ok: true, tenant: { code: 'acme' }, admin: { email: 'admin@acme.example' } });
-    const res = await fetch(`http://127.0.0.1:${port}/api/v1/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ tenant: 'acme', email: 'admin@acme.example', password: 'correct horse battery' }),
+    const res = await postJson(`http://127.0.0.1:${port}/api/v1/auth/login`, {
+      tenant: 'acme',
+      email: 'admin@acme.example',
+      password: 'correct horse battery',
     });
     expect(res.status).toBe(200);
     // created without a key: the first login enrols one
-    expect(((await res.json()) as { step: string }).step).toBe('enroll_keyfile');
+    expect((res.json() as { step: string }).step).toBe('enroll_keyfile');
   });
 
   it('issues a key file with the CLI that logs the admin in', async () => {
@@ -119,25 +149,25 @@ describe('Built server and CLI on the embedded default database', () => {
     expect(r.json).toMatchObject({ ok: true, keyId: file.keyId, encrypted: false });
     expect(JSON.stringify(r.json)).not.toContain(file.privateKeyJwk.d);
     expect(cli('keyfile:issue', '--tenant', 'acme', '--email', 'admin@acme.example', '--out', out).status).toBe(2); // never overwrites
-    const first = await fetch(`http://127.0.0.1:${port}/api/v1/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ tenant: 'acme', email: 'admin@acme.example', password: 'correct horse battery' }),
+    const first = await postJson(`http://127.0.0.1:${port}/api/v1/auth/login`, {
+      tenant: 'acme',
+      email: 'admin@acme.example',
+      password: 'correct horse battery',
     });
-    const { step, challenge } = (await first.json()) as { step: string; challenge: string };
+    const { step, challenge } = first.json() as { step: string; challenge: string };
     expect(step).toBe('keyfile');
     const { createPrivateKey, sign } = await import('node:crypto');
     const sig = sign('sha256', Buffer.from(`charlotte-login:v1:${challenge}`), {
       key: createPrivateKey({ key: file.privateKeyJwk, format: 'jwk' }),
       dsaEncoding: 'ieee-p1363',
     });
-    const second = await fetch(`http://127.0.0.1:${port}/api/v1/auth/keyfile`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', cookie: (first.headers.get('set-cookie') ?? '').split(';')[0] },
-      body: JSON.stringify({ keyId: file.keyId, signature: sig.toString('base64url') }),
-    });
+    const second = await postJson(
+      `http://127.0.0.1:${port}/api/v1/auth/keyfile`,
+      { keyId: file.keyId, signature: sig.toString('base64url') },
+      { cookie: first.cookie },
+    );
     expect(second.status).toBe(200);
-    expect(((await second.json()) as { step: string }).step).toBe('done');
+    expect((second.json() as { step: string }).step).toBe('done');
   });
 
   it('exits non-zero with a JSON error on bad CLI input, creating nothing', () => {
