@@ -8,6 +8,7 @@ import { BackupModule } from '@charlotte/backup';
 import { AppConfig, ConfigModule, HealthModule } from '@charlotte/core';
 import { CryptoModule } from '@charlotte/crypto';
 import { FilingModule } from '@charlotte/filing';
+import { NotificationsModule } from '@charlotte/notifications';
 import { ProceduresModule } from '@charlotte/procedures';
 import { KeyRotationJob } from './jobs/key-rotation.job';
 import { appDataSourceOptions } from './schema';
@@ -26,6 +27,7 @@ export class AppModule {
         CryptoModule,
         AuditModule,
         AuthModule,
+        NotificationsModule,
         // In this order so that the OpenAPI document lists the paths as before the libs were split.
         OfficesModule,
         ProceduresModule,

@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+
+/**
+ * お知らせ (in-app notices), e-mail (outbox), incidents (運用からのお知らせ) and operator alerts
+ * (architecture.md P7). Used by applications, filing, backup and the operations side; it uses only
+ * core, crypto, audit and auth (the lint rule enforces it).
+ */
+@Module({
+  providers: [],
+  exports: [],
+})
+export class NotificationsModule {}
