@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
+import type { ServerOptions } from 'node:https';
 import * as path from 'node:path';
-import { INestApplication, LoggerService, RequestMethod } from '@nestjs/common';
+import { INestApplication, LoggerService, NestApplicationOptions, RequestMethod } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -14,10 +15,12 @@ import {
   bodyParserProblem,
   createNestLogger,
   createValidationPipe,
+  httpMetricsMiddleware,
   jsonBodyParser,
   jsonShapeProblem,
   refuseNulInUrl,
   ProblemDetailsFilter,
+  problem,
   requestIdMiddleware,
   runMigrations,
   sendProblem,
@@ -25,6 +28,7 @@ import {
 import { UserNamesService } from '@charlotte/auth';
 import { TenantKeysService } from '@charlotte/crypto';
 import { AppModule } from './app.module';
+import { HSTS_MAX_AGE_SECONDS } from './tls';
 
 export const API_PREFIX = 'api/v1';
 
@@ -34,6 +38,8 @@ export interface CreateAppOptions {
   /** false: no Nest bootstrap log lines (tests, bench). */
   nestLogs?: boolean;
   schedule?: boolean;
+  /** HTTPS options of the public listener (tls.ts, from TLS_CERT_FILE/TLS_KEY_FILE); absent = plain HTTP. */
+  https?: ServerOptions;
 }
 
 /**
@@ -46,6 +52,8 @@ export async function createApp(config: AppConfig, databaseUrl: string, opts: Cr
   const logger: LoggerService | false = opts.nestLogs === false ? false : createNestLogger(logging.app);
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, databaseUrl, { schedule: opts.schedule }), {
     bodyParser: false,
+    // Node's full TLS options (tls.ts); Nest's narrower type only forwards them to https.createServer.
+    httpsOptions: opts.https as NestApplicationOptions['httpsOptions'],
     logger,
     abortOnError: false,
   });
@@ -66,6 +74,12 @@ export async function createApp(config: AppConfig, databaseUrl: string, opts: Cr
 
   app.set('trust proxy', config.trustProxy);
   app.disable('x-powered-by');
+  // First, so that the histogram times every request, refused ones included.
+  app.use(httpMetricsMiddleware);
+  // Metrics live on their own loopback listener (METRICS_PORT), never here: without this the SPA fallback would answer 200.
+  app.use('/metrics', (_req: express.Request, res: express.Response) =>
+    sendProblem(res, problem(404, 'not_found', 'Not found', 'No route for this method and path.')),
+  );
   app.use(requestIdMiddleware);
   app.use(accessLogMiddleware(logging.access));
   app.use(
@@ -83,7 +97,9 @@ export async function createApp(config: AppConfig, databaseUrl: string, opts: Cr
           baseUri: ["'self'"],
         },
       },
-      hsts: config.publicUrl.startsWith('https:'),
+      // HSTS only when the public address is https (over plain HTTP browsers ignore it anyway);
+      // two years, Mozilla's value (tls.ts), so a first visit pins HTTPS long enough to matter.
+      hsts: config.publicUrl.startsWith('https:') ? { maxAge: HSTS_MAX_AGE_SECONDS, includeSubDomains: true } : false,
     }),
   );
   app.use(cookieParser());

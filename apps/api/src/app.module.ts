@@ -5,7 +5,7 @@ import { ApplicationsModule, OfficesModule } from '@charlotte/applications';
 import { AuditModule } from '@charlotte/audit';
 import { AuthModule } from '@charlotte/auth';
 import { BackupModule } from '@charlotte/backup';
-import { AppConfig, ConfigModule, HealthModule } from '@charlotte/core';
+import { AppConfig, ConfigModule, HealthModule, MetricsModule } from '@charlotte/core';
 import { CryptoModule } from '@charlotte/crypto';
 import { FilingModule } from '@charlotte/filing';
 import { NotificationsModule } from '@charlotte/notifications';
@@ -24,6 +24,7 @@ export class AppModule {
         TypeOrmModule.forRoot({ ...appDataSourceOptions(databaseUrl, config.databasePoolSize), retryAttempts: 3, retryDelay: 1000 }),
         ...(options.schedule === false ? [] : [ScheduleModule.forRoot()]),
         HealthModule,
+        MetricsModule,
         CryptoModule,
         AuditModule,
         AuthModule,

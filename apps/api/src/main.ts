@@ -2,14 +2,17 @@ import 'reflect-metadata';
 import type { Server } from 'node:http';
 import { OperatorBootstrapService } from '@charlotte/auth';
 import { AuditService, createLogging } from '@charlotte/audit';
-import { ConfigError, loadConfig, openDatabase } from '@charlotte/core';
+import { ConfigError, loadConfig, MetricsServer, openDatabase, startMetricsServer } from '@charlotte/core';
 import { createApp } from './app.factory';
 import { installCrashPolicy } from './crash-policy';
+import { tlsServerOptions } from './tls';
 
 async function main(): Promise<void> {
   let config;
+  let https;
   try {
     config = loadConfig();
+    https = tlsServerOptions(config);
   } catch (e) {
     if (e instanceof ConfigError) {
       process.stderr.write(`Charlotte cannot start.\n${e.message}\nSee README.md, "Configuration".\n`);
@@ -25,12 +28,17 @@ async function main(): Promise<void> {
   const db = await openDatabase(config, (m) => winston.debug(m.trim()));
   if (db.owned) winston.info({ message: 'embedded PostgreSQL started', dataDir: config.dataDir });
 
-  const app = await createApp(config, db.url, { logging });
+  const app = await createApp(config, db.url, { logging, https });
   built.audit = app.get(AuditService);
   await app.get(OperatorBootstrapService).ensureFirstOperator();
   await app.listen(config.port, config.host);
   const server = app.getHttpServer() as Server;
-  winston.info({ message: 'Charlotte is listening', url: config.publicUrl, port: config.port });
+  winston.info({ message: 'Charlotte is listening', url: config.publicUrl, port: config.port, tls: !!https });
+  let metrics: MetricsServer | undefined;
+  if (config.metricsPort) {
+    metrics = await startMetricsServer(config.metricsHost, config.metricsPort);
+    winston.info({ message: 'Prometheus metrics', url: `http://${config.metricsHost}:${metrics.port}/metrics` });
+  }
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -43,6 +51,7 @@ async function main(): Promise<void> {
     const timer = setTimeout(() => server.closeAllConnections(), config.shutdownTimeoutMs);
     await closed;
     clearTimeout(timer);
+    await metrics?.close();
     // 2. Then the modules (database pool, schedulers), 3. then the embedded database.
     await app.close();
     await db.stop();

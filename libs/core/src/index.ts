@@ -20,3 +20,4 @@ export * from './http/request-context';
 export * from './http/request-id.middleware';
 export * from './http/url-guard';
 export * from './logging/logger';
+export * from './metrics';

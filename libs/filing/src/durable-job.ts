@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { DomainError } from '@charlotte/core';
+import { countJobFailures, DomainError } from '@charlotte/core';
 import { EgovError } from './egov-client';
 import { EgovPackageError } from './package/errors';
 
@@ -47,11 +47,15 @@ export async function claimDue<T>(ds: DataSource, table: JobTable, returning: st
   return r[0][0];
 }
 
-/** Claims and handles due jobs until none is left; returns how many were handled. */
+/**
+ * Claims and handles due jobs until none is left; returns how many were handled.
+ * Each failed attempt counts in `charlotte_job_failures_total{job=metric}`.
+ */
 export async function runDueJobs<T>(
   claim: () => Promise<T | undefined>,
   send: (job: T) => Promise<void>,
   failed: (job: T, e: unknown) => Promise<void>,
+  metric?: string,
 ): Promise<number> {
   let n = 0;
   for (;;) {
@@ -61,6 +65,7 @@ export async function runDueJobs<T>(
     try {
       await send(job);
     } catch (e) {
+      if (metric) countJobFailures(metric);
       await failed(job, e);
     }
   }

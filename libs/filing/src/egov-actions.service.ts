@@ -197,6 +197,7 @@ export class EgovActionsService {
         ),
       (job) => this.send(job),
       (job, e) => this.failed(job, e),
+      'egov_actions',
     );
   }
 

@@ -3,7 +3,7 @@ import { SchedulerRegistry } from '@nestjs/schedule';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { CronJob } from 'cron';
 import { DataSource } from 'typeorm';
-import { APP_CONFIG, AppConfig, withAdvisoryLock } from '@charlotte/core';
+import { APP_CONFIG, AppConfig, observeJob, withAdvisoryLock } from '@charlotte/core';
 import { EgovActionsService } from './egov-actions.service';
 import { StatusTrackerService } from './status-tracker.service';
 import { SubmissionsService } from './submissions.service';
@@ -54,14 +54,14 @@ export class EgovJobs implements OnApplicationBootstrap, OnModuleDestroy {
     if (this.running) return;
     this.running = true;
     try {
-      await this.submissions.runDue();
-      await this.actions.runDue();
+      await observeJob('egov_submit', () => this.submissions.runDue());
+      await observeJob('egov_actions', () => this.actions.runDue());
     } finally {
       this.running = false;
     }
   }
 
   poll(): Promise<number | undefined> {
-    return withAdvisoryLock(this.ds, POLL_LOCK, () => this.tracker.pollAll());
+    return withAdvisoryLock(this.ds, POLL_LOCK, () => observeJob('egov_poll', () => this.tracker.pollAll()));
   }
 }

@@ -5,6 +5,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import * as yauzl from 'yauzl';
 import { AuditService } from '@charlotte/audit';
+import { countJobFailures } from '@charlotte/core';
 import { SealingService } from '@charlotte/crypto';
 import { ApplicationStatus, ApplicationStore } from '@charlotte/applications';
 import { BLOB_STORE, BlobStore } from '@charlotte/storage';
@@ -133,6 +134,7 @@ export class StatusTrackerService {
             else seen[i] = r.egovStatus;
           } catch (e) {
             // One tenant's unlinked account or an e-Gov hiccup must not stop the others.
+            countJobFailures('egov_poll');
             this.logger.warn({
               message: 'e-Gov status poll failed',
               application: a.id,

@@ -151,6 +151,7 @@ export class SubmissionsService {
         ),
       (job) => this.send(job),
       (job, e) => this.failed(job, e),
+      'egov_submit',
     );
   }
 

@@ -2,11 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, QueryRunner } from 'typeorm';
-import { APP_CONFIG, AppConfig, decodeCursor, encodeCursor, Page, requestContext } from '@charlotte/core';
+import { APP_CONFIG, AppConfig, decodeCursor, encodeCursor, metrics, Page, requestContext } from '@charlotte/core';
 import { SigningKeyService } from '@charlotte/crypto';
 import { chainHash, checkpointMessage, eventCanonical, eventValues, GENESIS_HASH, HashedEvent, JsonValue } from './canonical';
 import { assertNoPersonalData, PersonalDataInAuditError } from './personal-data';
 import { AuditEventView, AuditRecord, PLATFORM_CHAIN, VerifyResult } from './audit.types';
+
+/** Events durably appended, by category (a closed set); rate() of it is the audit append rate. */
+const appended = () => metrics.counter('charlotte_audit_events_appended_total', 'Audit events appended to a chain', ['category'] as const);
 
 // Locks the chain heads of a batch, in key order, and reads the database clock once
 // the locks are held (UTC, microseconds): every event of the batch gets that time.
@@ -168,6 +171,7 @@ export class AuditService {
       this.queue.push({ event: pending, resolve, reject });
       void this.drain();
     });
+    appended().inc({ category: r.category });
   }
 
   private readonly queue: Pending[] = [];

@@ -3,7 +3,7 @@ import { SchedulerRegistry } from '@nestjs/schedule';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { CronJob } from 'cron';
 import { DataSource } from 'typeorm';
-import { APP_CONFIG, AppConfig, withAdvisoryLock } from '@charlotte/core';
+import { APP_CONFIG, AppConfig, countJobFailures, observeJob, withAdvisoryLock } from '@charlotte/core';
 import { DeletionService } from './deletion.service';
 
 // Fixed advisory-lock key: one sweep at a time across all instances (each job also holds its tenant lock).
@@ -49,7 +49,8 @@ export class DeletionJobs implements OnApplicationBootstrap, OnModuleDestroy {
 
   sweep(): Promise<{ done: number; failed: number } | undefined> {
     return withAdvisoryLock(this.ds, DELETION_SWEEP_LOCK, async () => {
-      const r = await this.deletion.sweep();
+      const r = await observeJob('tenant_deletion', () => this.deletion.sweep());
+      countJobFailures('tenant_deletion', r.failed);
       if (r.done || r.failed) this.logger.log({ message: 'deletion sweep', ...r });
       return r;
     });

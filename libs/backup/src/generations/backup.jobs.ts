@@ -4,7 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { CronJob } from 'cron';
 import { DataSource } from 'typeorm';
 import { AuditService } from '@charlotte/audit';
-import { APP_CONFIG, AppConfig, withAdvisoryLock } from '@charlotte/core';
+import { APP_CONFIG, AppConfig, countJobFailures, observeJob, withAdvisoryLock } from '@charlotte/core';
 import { BackupErrorCode } from '../errors';
 import { withTenantLock } from '../tenant-lock';
 import { GenerationsService, safeReason } from './generations.service';
@@ -75,117 +75,127 @@ export class BackupJobs implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** Nightly: a daily generation of every tenant not deleted, then retention. */
   async runNightly(_now: Date = new Date()): Promise<NightlyReport | undefined> {
-    return withAdvisoryLock(this.ds, NIGHTLY_LOCK, async () => {
-      const report: NightlyReport = { completed: [], skipped: [], failed: [], removed: 0 };
-      for (const t of await this.tenants()) {
-        let last: unknown;
-        let done = false;
-        for (let attempt = 1; attempt <= this.config.backup.retries && !done; attempt++) {
-          try {
-            await this.generations.run(t.id, 'daily');
-            done = true;
-          } catch (e) {
-            last = e;
-            // A restore or deletion holds the tenant: skip it tonight, it is not a failure.
-            if (
-              (e as { code?: string }).code === BackupErrorCode.TenantBusy ||
-              (e as { code?: string }).code === BackupErrorCode.TenantDeleted
-            )
-              break;
-            this.generations.warn('backup attempt failed', t.id, e);
-            if (attempt < this.config.backup.retries) await sleep(this.backoffMs * attempt);
+    // Timed and counted (charlotte_job_*{job="backup_generation"}); one failure per tenant given up.
+    return withAdvisoryLock(this.ds, NIGHTLY_LOCK, () =>
+      observeJob('backup_generation', async () => {
+        const report: NightlyReport = { completed: [], skipped: [], failed: [], removed: 0 };
+        for (const t of await this.tenants()) {
+          let last: unknown;
+          let done = false;
+          for (let attempt = 1; attempt <= this.config.backup.retries && !done; attempt++) {
+            try {
+              await this.generations.run(t.id, 'daily');
+              done = true;
+            } catch (e) {
+              last = e;
+              // A restore or deletion holds the tenant: skip it tonight, it is not a failure.
+              if (
+                (e as { code?: string }).code === BackupErrorCode.TenantBusy ||
+                (e as { code?: string }).code === BackupErrorCode.TenantDeleted
+              )
+                break;
+              this.generations.warn('backup attempt failed', t.id, e);
+              if (attempt < this.config.backup.retries) await sleep(this.backoffMs * attempt);
+            }
+          }
+          if (done) {
+            report.completed.push(t.id);
+            report.removed += await this.generations.applyDailyRetention(t.id);
+          } else if (
+            (last as { code?: string }).code === BackupErrorCode.TenantBusy ||
+            (last as { code?: string }).code === BackupErrorCode.TenantDeleted
+          ) {
+            report.skipped.push(t.id);
+          } else {
+            report.failed.push(t.id);
+            countJobFailures('backup_generation');
+            await this.audit.record({
+              category: 'system',
+              action: 'backup.failed',
+              outcome: 'failure',
+              actor: { type: 'system' },
+              tenantId: null,
+              target: { type: 'tenant', id: t.id },
+              details: { kind: 'daily', attempts: this.config.backup.retries, reason: safeReason(last) },
+            });
           }
         }
-        if (done) {
-          report.completed.push(t.id);
-          report.removed += await this.generations.applyDailyRetention(t.id);
-        } else if (
-          (last as { code?: string }).code === BackupErrorCode.TenantBusy ||
-          (last as { code?: string }).code === BackupErrorCode.TenantDeleted
-        ) {
-          report.skipped.push(t.id);
-        } else {
-          report.failed.push(t.id);
-          await this.audit.record({
-            category: 'system',
-            action: 'backup.failed',
-            outcome: 'failure',
-            actor: { type: 'system' },
-            tenantId: null,
-            target: { type: 'tenant', id: t.id },
-            details: { kind: 'daily', attempts: this.config.backup.retries, reason: safeReason(last) },
-          });
-        }
-      }
-      return report;
-    });
+        return report;
+      }),
+    );
   }
 
   /** Weekly: the newest complete daily generation of every tenant copied to the remote store; old weekly copies removed. */
   async runWeekly(now: Date = new Date()): Promise<{ copied: string[]; removed: number } | undefined> {
-    return withAdvisoryLock(this.ds, WEEKLY_LOCK, async () => {
-      const copied: string[] = [];
-      for (const t of await this.tenants()) {
-        const newest: GenerationRow[] = await this.ds.query(
-          `SELECT * FROM backup_generations WHERE tenant_id = $1 AND kind = 'daily' AND state = 'complete' ORDER BY created_at DESC LIMIT 1`,
-          [t.id],
-        );
-        if (!newest[0]) continue;
-        try {
-          // Under the tenant lock: a deletion running now must not find a remote copy appear after it cleared the stores.
-          copied.push((await withTenantLock(this.ds, t.id, () => this.generations.copyToRemote(t.id, newest[0].id))).id);
-        } catch (e) {
-          if ((e as { code?: string }).code === BackupErrorCode.TenantBusy) continue;
-          await this.audit.record({
-            category: 'system',
-            action: 'backup.failed',
-            outcome: 'failure',
-            actor: { type: 'system' },
-            tenantId: null,
-            target: { type: 'tenant', id: t.id },
-            details: { kind: 'weekly', reason: safeReason(e) },
-          });
+    return withAdvisoryLock(this.ds, WEEKLY_LOCK, () =>
+      observeJob('backup_weekly_copy', async () => {
+        const copied: string[] = [];
+        for (const t of await this.tenants()) {
+          const newest: GenerationRow[] = await this.ds.query(
+            `SELECT * FROM backup_generations WHERE tenant_id = $1 AND kind = 'daily' AND state = 'complete' ORDER BY created_at DESC LIMIT 1`,
+            [t.id],
+          );
+          if (!newest[0]) continue;
+          try {
+            // Under the tenant lock: a deletion running now must not find a remote copy appear after it cleared the stores.
+            copied.push((await withTenantLock(this.ds, t.id, () => this.generations.copyToRemote(t.id, newest[0].id))).id);
+          } catch (e) {
+            if ((e as { code?: string }).code === BackupErrorCode.TenantBusy) continue;
+            countJobFailures('backup_weekly_copy');
+            await this.audit.record({
+              category: 'system',
+              action: 'backup.failed',
+              outcome: 'failure',
+              actor: { type: 'system' },
+              tenantId: null,
+              target: { type: 'tenant', id: t.id },
+              details: { kind: 'weekly', reason: safeReason(e) },
+            });
+          }
         }
-      }
-      const removed = await this.generations.applyWeeklyRetention(now);
-      return { copied, removed };
-    });
+        const removed = await this.generations.applyWeeklyRetention(now);
+        return { copied, removed };
+      }),
+    );
   }
 
   /** Weekly: the newest complete generation of every tenant verified end to end; a failure is an operator alert. */
   async verifyNewest(): Promise<{ verified: string[]; failed: string[] } | undefined> {
-    return withAdvisoryLock(this.ds, VERIFY_LOCK, async () => {
-      const verified: string[] = [];
-      const failed: string[] = [];
-      for (const t of await this.tenants()) {
-        const newest: GenerationRow[] = await this.ds.query(
-          `SELECT * FROM backup_generations WHERE tenant_id = $1 AND state = 'complete' ORDER BY created_at DESC LIMIT 1`,
-          [t.id],
-        );
-        if (!newest[0]) continue;
-        let out;
-        try {
-          out = await withTenantLock(this.ds, t.id, () => this.generations.verifyRow(newest[0]));
-        } catch (e) {
-          if ((e as { code?: string }).code === BackupErrorCode.TenantBusy) continue; // a restore or deletion runs: next week
-          throw e;
+    return withAdvisoryLock(this.ds, VERIFY_LOCK, () =>
+      observeJob('backup_verification', async () => {
+        const verified: string[] = [];
+        const failed: string[] = [];
+        for (const t of await this.tenants()) {
+          const newest: GenerationRow[] = await this.ds.query(
+            `SELECT * FROM backup_generations WHERE tenant_id = $1 AND state = 'complete' ORDER BY created_at DESC LIMIT 1`,
+            [t.id],
+          );
+          if (!newest[0]) continue;
+          let out;
+          try {
+            out = await withTenantLock(this.ds, t.id, () => this.generations.verifyRow(newest[0]));
+          } catch (e) {
+            if ((e as { code?: string }).code === BackupErrorCode.TenantBusy) continue; // a restore or deletion runs: next week
+            throw e;
+          }
+          if (out.ok) verified.push(newest[0].id);
+          else {
+            failed.push(newest[0].id);
+            countJobFailures('backup_verification');
+            await this.audit.record({
+              category: 'system',
+              action: 'backup.verify_failed',
+              outcome: 'failure',
+              actor: { type: 'system' },
+              tenantId: null,
+              target: { type: 'backup', id: newest[0].id },
+              details: { tenantId: t.id, reason: out.reason ?? 'unknown' },
+            });
+          }
         }
-        if (out.ok) verified.push(newest[0].id);
-        else {
-          failed.push(newest[0].id);
-          await this.audit.record({
-            category: 'system',
-            action: 'backup.verify_failed',
-            outcome: 'failure',
-            actor: { type: 'system' },
-            tenantId: null,
-            target: { type: 'backup', id: newest[0].id },
-            details: { tenantId: t.id, reason: out.reason ?? 'unknown' },
-          });
-        }
-      }
-      return { verified, failed };
-    });
+        return { verified, failed };
+      }),
+    );
   }
 }
 

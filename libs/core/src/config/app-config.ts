@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import { isIP } from 'node:net';
 import * as path from 'node:path';
 
@@ -9,6 +10,16 @@ export interface AppConfig {
   nodeEnv: 'development' | 'production' | 'test';
   port: number;
   host: string;
+  /** Prometheus `/metrics` listener (its own port, never the public one); port 0 = off. */
+  metricsHost: string;
+  metricsPort: number;
+  /**
+   * PEM certificate chain and private key: with both, the server speaks HTTPS
+   * itself (TLS 1.2+, see apps/api/src/tls.ts); with neither, plain HTTP (behind a
+   * proxy that terminates TLS, with TRUST_PROXY).
+   */
+  tlsCertFile: string | undefined;
+  tlsKeyFile: string | undefined;
   dataDir: string;
   /** External PostgreSQL; undefined means "start the embedded server in DATA_DIR". */
   databaseUrl: string | undefined;
@@ -205,6 +216,15 @@ class EnvReader {
   }
 }
 
+function readable(file: string): boolean {
+  try {
+    fs.accessSync(file, fs.constants.R_OK);
+    return fs.statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
+
 const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
 
 /** An IPv4/IPv6 address, optionally with a prefix length (CIDR). */
@@ -260,8 +280,27 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
   const port = r.int('PORT', 3000, 0, 65535);
   const host = r.string('HOST', '127.0.0.1');
   const dataDir = path.resolve(cwd, r.string('DATA_DIR', './data'));
+  const tlsCertFile = r.optionalString('TLS_CERT_FILE');
+  const tlsKeyFile = r.optionalString('TLS_KEY_FILE');
+  const tls = !!tlsCertFile && !!tlsKeyFile;
+  if (!!tlsCertFile !== !!tlsKeyFile) r.problems.push('TLS_CERT_FILE and TLS_KEY_FILE must be set together (or neither)');
+  for (const [name, file] of [
+    ['TLS_CERT_FILE', tlsCertFile],
+    ['TLS_KEY_FILE', tlsKeyFile],
+  ] as const)
+    if (file && !readable(path.resolve(cwd, file))) r.problems.push(`${name} cannot be read: "${file}"`);
+  // An empty METRICS_PORT switches the listener off like 0 does (the default is on, on loopback).
+  const metricsPort = env.METRICS_PORT !== undefined && env.METRICS_PORT.trim() === '' ? 0 : r.int('METRICS_PORT', 9464, 0, 65535);
+  const metricsHost = r.string('METRICS_HOST', '127.0.0.1');
+  if (metricsPort && metricsPort === port && (metricsHost === host || metricsHost === '0.0.0.0' || host === '0.0.0.0'))
+    r.problems.push(`METRICS_PORT must differ from PORT (${port}): /metrics is never served on the public port`);
   const databaseUrl = r.url('DATABASE_URL', ['postgres:', 'postgresql:']);
-  const publicUrl = r.url('PUBLIC_URL', ['http:', 'https:']) ?? `http://${host}:${port}`;
+  const publicUrl = r.url('PUBLIC_URL', ['http:', 'https:']) ?? `${tls ? 'https' : 'http'}://${host}:${port}`;
+  // When we speak TLS ourselves the public address is https, and so are HSTS and the Secure cookie flag.
+  if (tls && !publicUrl.startsWith('https:'))
+    r.problems.push('PUBLIC_URL must be an https:// URL when TLS_CERT_FILE and TLS_KEY_FILE are set');
+  const cookieSecure = r.bool('COOKIE_SECURE', publicUrl.startsWith('https:'));
+  if (tls && !cookieSecure) r.problems.push('COOKIE_SECURE=false is refused when the server speaks HTTPS itself (TLS_CERT_FILE)');
   const bodyLimit = r.string('BODY_LIMIT', '1mb');
   if (!/^\d+(b|kb|mb)$/i.test(bodyLimit)) r.problems.push(`BODY_LIMIT must look like 100kb or 1mb, got "${bodyLimit}"`);
   const operatorEmail = r.string('OPERATOR_EMAIL', 'operator@charlotte.local');
@@ -271,6 +310,10 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
     nodeEnv,
     port,
     host,
+    metricsHost,
+    metricsPort,
+    tlsCertFile: tlsCertFile ? path.resolve(cwd, tlsCertFile) : undefined,
+    tlsKeyFile: tlsKeyFile ? path.resolve(cwd, tlsKeyFile) : undefined,
     dataDir,
     databaseUrl,
     databasePoolSize: r.int('DATABASE_POOL_SIZE', 10, 1, 200),
@@ -280,7 +323,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
     logToStdout: r.bool('LOG_STDOUT', true),
     bodyLimit,
     trustProxy: trustProxySetting(r),
-    cookieSecure: r.bool('COOKIE_SECURE', publicUrl.startsWith('https:')),
+    cookieSecure,
     sessionIdleMinutes: r.int('SESSION_IDLE_MINUTES', 30, 1, 24 * 60),
     sessionAbsoluteHours: r.int('SESSION_ABSOLUTE_HOURS', 12, 1, 24 * 7),
     loginMaxFailures: r.int('LOGIN_MAX_FAILURES', 10, 1, 1000),

@@ -27,7 +27,17 @@
 import * as net from 'node:net';
 import { once } from 'node:events';
 import { PassThrough, Readable } from 'node:stream';
+import { metrics } from '@charlotte/core';
 import { MalwareScanner, ScanInput, ScanVerdict, ScannerUnavailableError } from './scanner';
+
+/** Seconds from connecting to clamd to its verdict; the upload is read meanwhile, so large files count fully. */
+const scanDuration = () =>
+  metrics.histogram(
+    'charlotte_scanner_duration_seconds',
+    'Malware scans by clamd, by result',
+    ['result'] as const,
+    [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+  );
 
 /** Where clamd listens: a Unix socket path, or a TCP host and port (exactly one of the two). */
 export interface ClamdConfig {
@@ -78,7 +88,20 @@ export class ClamdScanner implements MalwareScanner {
     }
   }
 
+  /** Times every scan in `charlotte_scanner_duration_seconds{result}` (clean, infected, unavailable, input_error). */
   async scan(input: ScanInput): Promise<ScanVerdict> {
+    const end = scanDuration().startTimer();
+    try {
+      const verdict = await this.instream(input);
+      end({ result: verdict.clean ? 'clean' : 'infected' });
+      return verdict;
+    } catch (e) {
+      end({ result: e instanceof ScannerUnavailableError ? 'unavailable' : 'input_error' });
+      throw e;
+    }
+  }
+
+  private async instream(input: ScanInput): Promise<ScanVerdict> {
     const session = new ClamdSession(this.config);
     const chunks = iterate(input);
     let consumed = false;
