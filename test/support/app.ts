@@ -7,6 +7,7 @@ import { DataSource } from 'typeorm';
 import { KeyfilesService, TenantsService, UsersService } from '@charlotte/auth';
 import { AppConfig, loadConfig } from '@charlotte/core';
 import { createApp } from '../../apps/api/src/app.factory';
+import { tlsServerOptions } from '../../apps/api/src/tls';
 import { createTestDatabase, TestDatabase } from './db';
 import { newTestKey, signChallenge, TestKey } from './keys';
 
@@ -19,9 +20,12 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-/** The whole application on a fresh database, as main.ts builds it. */
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
-  const db = await createTestDatabase();
+/**
+ * The whole application on a fresh database, as main.ts builds it (HTTPS when the env names
+ * TLS_CERT_FILE/TLS_KEY_FILE). `opts.db`: a second instance on another's database (it does not drop it).
+ */
+export async function startTestApp(env: Record<string, string> = {}, opts: { db?: TestDatabase } = {}): Promise<TestApp> {
+  const db = opts.db ?? (await createTestDatabase());
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'charlotte-test-data-'));
   const config = loadConfig({
     NODE_ENV: 'test',
@@ -34,7 +38,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     RATE_LIMIT_API_PER_MINUTE: '100000',
     ...env,
   });
-  const app = await createApp(config, db.url, { nestLogs: false, schedule: false });
+  const app = await createApp(config, db.url, { nestLogs: false, schedule: false, https: tlsServerOptions(config) });
   return {
     app,
     http: app.getHttpServer(),
@@ -43,7 +47,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     ds: app.get(DataSource),
     async close() {
       await app.close();
-      await db.drop();
+      if (!opts.db) await db.drop();
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
