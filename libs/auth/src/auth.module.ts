@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD, Reflector } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
+import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '@charlotte/core';
 import { AuditedThrottlerGuard } from './guards/audited-throttler.guard';
 import { LOGIN_THROTTLE } from './guards/principal';
@@ -27,18 +28,27 @@ import { SamlLoginService } from './saml/saml-login.service';
 import { SamlAcsGuard, SamlStrategy } from './saml/saml.strategy';
 import { TokensController } from './tokens/tokens.controller';
 import { TokensService } from './tokens/tokens.service';
+import { PgThrottlerStorage } from './rate-limits/pg-throttler-storage';
+import { RateLimitCleanupJob } from './rate-limits/rate-limit-cleanup.job';
 
 const reflector = new Reflector();
 
 @Module({
   imports: [
     ThrottlerModule.forRootAsync({
-      inject: [APP_CONFIG],
-      useFactory: (config: AppConfig) => ({
-        // Per-IP limits (req.ip; set TRUST_PROXY behind a load balancer). Kept in
-        // memory per instance: N instances allow N times the limit.
+      inject: [APP_CONFIG, DataSource],
+      useFactory: (config: AppConfig, ds: DataSource) => ({
+        // Per-IP limits (req.ip; set TRUST_PROXY behind a load balancer), counted in
+        // PostgreSQL so that N instances enforce one limit (PgThrottlerStorage).
+        storage: new PgThrottlerStorage(ds),
         throttlers: [
-          { name: 'api', ttl: 60_000, limit: config.rateLimitApiPerMinute },
+          {
+            name: 'api',
+            ttl: 60_000,
+            limit: config.rateLimitApiPerMinute,
+            // Liveness must not depend on the database (nor cost a write per probe); it does no work worth limiting.
+            skipIf: (ctx) => ctx.switchToHttp().getRequest<{ path?: string }>().path === '/health/live',
+          },
           {
             name: 'login',
             ttl: 60_000,
@@ -69,6 +79,7 @@ const reflector = new Reflector();
     LoginThrottleService,
     OperatorBootstrapService,
     SessionCleanupJob,
+    RateLimitCleanupJob,
     KeyfilesService,
     TokensService,
     SsoSettingsService,

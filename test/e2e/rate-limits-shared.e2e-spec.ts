@@ -1,0 +1,115 @@
+import request from 'supertest';
+import { DataSource } from 'typeorm';
+import { metricsRegistry } from '@charlotte/core';
+import { PASSWORD, seedTenant, Seeded, startTestApp, TestApp } from '../support/app';
+import { PgThrottlerStorage } from '../../libs/auth/src/rate-limits/pg-throttler-storage';
+import { RateLimitCleanupJob } from '../../libs/auth/src/rate-limits/rate-limit-cleanup.job';
+
+/**
+ * Per-IP rate limits shared by every API instance through PostgreSQL
+ * (issue 17): two instances on one database enforce one limit, not two.
+ */
+describe('Rate limits across instances', () => {
+  let a: TestApp;
+  let b: TestApp;
+  let acme: Seeded;
+
+  beforeAll(async () => {
+    a = await startTestApp({ RATE_LIMIT_LOGIN_PER_MINUTE: '30' });
+    b = await startTestApp({ RATE_LIMIT_LOGIN_PER_MINUTE: '30' }, { db: a.db });
+    acme = await seedTenant(a, 'rateco');
+  });
+  afterAll(async () => {
+    await b?.close();
+    await a?.close();
+  });
+
+  const attempt = (t: TestApp) =>
+    request(t.http).post('/api/v1/auth/login').send({ tenant: acme.code, email: acme.adminEmail, password: PASSWORD });
+
+  it('answers 30 login attempts spread over two instances, and 429 to the 31st on either', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 30; i++) statuses.push((await attempt(i % 2 ? b : a)).status);
+    expect(statuses).toEqual(Array(30).fill(200));
+    const on = [a, b][Math.floor(Math.random() * 2)];
+    const over = await attempt(on);
+    expect(over.status).toBe(429);
+    expect(over.body.code).toBe('rate_limited');
+    expect(Number(over.headers['retry-after-login'])).toBeGreaterThan(0);
+    // …and the other instance agrees: the block is shared, not one instance's memory.
+    expect((await attempt(on === a ? b : a)).status).toBe(429);
+    // Other routes keep their own limit.
+    expect((await request(b.http).get('/health/ready')).status).not.toBe(429);
+  });
+});
+
+describe(PgThrottlerStorage.name, () => {
+  let t: TestApp;
+  let ds: DataSource;
+  let sut: PgThrottlerStorage;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    ds = t.ds;
+    sut = new PgThrottlerStorage(ds);
+  });
+  afterAll(async () => {
+    sut?.onApplicationShutdown();
+    await t?.close();
+  });
+
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+  it('counts concurrent hits exactly once each', async () => {
+    const results = await Promise.all(Array.from({ length: 40 }, () => sut.increment('k-concurrent', 60_000, 1000, 60_000, 'api')));
+    expect(results.map((r) => r.totalHits).sort((x, y) => x - y)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+    expect(results.every((r) => !r.isBlocked && r.timeToExpire > 0 && r.timeToExpire <= 60)).toBe(true);
+  });
+
+  it('blocks past the limit for the block duration, then starts a new window', async () => {
+    for (let i = 1; i <= 3; i++) expect((await sut.increment('k-block', 1000, 3, 1500, 'login')).isBlocked).toBe(false);
+    const blocked = await sut.increment('k-block', 1000, 3, 1500, 'login');
+    expect(blocked).toMatchObject({ isBlocked: true, totalHits: 4 });
+    expect(blocked.timeToBlockExpire).toBeGreaterThan(0);
+    // Still blocked after the window (1 s) while the block (1.5 s) runs.
+    await sleep(1100);
+    expect((await sut.increment('k-block', 1000, 3, 1500, 'login')).isBlocked).toBe(true);
+    await sleep(600);
+    expect(await sut.increment('k-block', 1000, 3, 1500, 'login')).toMatchObject({ isBlocked: false, totalHits: 1 });
+    // The same key under another throttler name is another counter.
+    expect((await sut.increment('k-block', 1000, 3, 1500, 'api')).totalHits).toBe(1);
+  });
+
+  it('starts a new window when the old one is over', async () => {
+    await sut.increment('k-window', 500, 10, 500, 'api');
+    await sut.increment('k-window', 500, 10, 500, 'api');
+    await sleep(600);
+    expect((await sut.increment('k-window', 500, 10, 500, 'api')).totalHits).toBe(1);
+  });
+
+  it('has its expired rows removed by the cleanup job, and only those', async () => {
+    await sut.increment('k-old', 100, 10, 100, 'api');
+    await sut.increment('k-live', 60_000, 10, 60_000, 'api');
+    await sleep(200);
+    expect(await t.app.get(RateLimitCleanupJob).run()).toBeGreaterThanOrEqual(1);
+    const keys: Array<{ key: string }> = await ds.query(`SELECT key FROM rate_limit_hits WHERE key IN ('k-old', 'k-live')`);
+    expect(keys.map((k) => k.key)).toEqual(['k-live']);
+  });
+
+  it('counts in the instance when PostgreSQL does not answer, rather than failing every request', async () => {
+    const gone = new DataSource({ type: 'postgres', url: t.db.url });
+    await gone.initialize();
+    await gone.destroy();
+    const local = new PgThrottlerStorage(gone);
+    try {
+      expect((await local.increment('k-down', 60_000, 2, 60_000, 'api')).isBlocked).toBe(false);
+      expect((await local.increment('k-down', 60_000, 2, 60_000, 'api')).isBlocked).toBe(false);
+      expect((await local.increment('k-down', 60_000, 2, 60_000, 'api')).isBlocked).toBe(true);
+    } finally {
+      local.onApplicationShutdown();
+    }
+    expect(await metricsRegistry.getSingleMetricAsString('charlotte_rate_limit_fallbacks_total')).toMatch(
+      /^charlotte_rate_limit_fallbacks_total 3$/m,
+    );
+  });
+});
