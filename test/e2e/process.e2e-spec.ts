@@ -63,6 +63,7 @@ async function freePorts(n: number): Promise<number[]> {
 describe('Built server and CLI on the embedded default database', () => {
   let dataDir: string;
   let port: number;
+  let metricsPort: number;
   let server: ChildProcess;
   let serverOut = '';
   let env: NodeJS.ProcessEnv;
@@ -76,13 +77,15 @@ describe('Built server and CLI on the embedded default database', () => {
   beforeAll(async () => {
     expect(fs.existsSync(mainJs)).toBe(true);
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'charlotte-proc-'));
-    const [httpPort, pgPort] = await freePorts(2);
+    const [httpPort, pgPort, promPort] = await freePorts(3);
     port = httpPort;
+    metricsPort = promPort;
     env = {
       ...process.env,
       DATA_DIR: dataDir,
       PORT: String(port),
       EMBEDDED_PG_PORT: String(pgPort),
+      METRICS_PORT: String(metricsPort),
       LOG_LEVEL: 'info',
       DATABASE_URL: '',
       NODE_ENV: 'production',
@@ -114,6 +117,17 @@ describe('Built server and CLI on the embedded default database', () => {
     expect(serverOut).toMatch(/Charlotte first start/);
     expect(serverOut).toMatch(/\/invite\/[A-Za-z0-9_-]{43}/);
     expect(fs.existsSync(path.join(dataDir, 'pg', 'PG_VERSION'))).toBe(true);
+  });
+
+  it('serves Prometheus metrics on METRICS_PORT (loopback) and not on the public port', async () => {
+    const scrape = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
+    expect(scrape.status).toBe(200);
+    const text = await scrape.text();
+    expect(text).toMatch(/^charlotte_http_request_duration_seconds_count\{method="GET",route="\/health\/ready",status="200"\} \d+$/m);
+    expect(text).toMatch(/^charlotte_db_pool_connections \d+$/m);
+    expect(text).toMatch(/^charlotte_process_resident_memory_bytes \d+/m);
+    expect(serverOut).toContain(`http://127.0.0.1:${metricsPort}/metrics`);
+    expect((await fetch(`http://127.0.0.1:${port}/metrics`)).status).toBe(404);
   });
 
   it('creates a tenant with the CLI while the server runs, and the admin logs in over HTTP', async () => {
@@ -295,6 +309,20 @@ describe('Built server and CLI on the embedded default database', () => {
       'admin',
     );
     expect(again.status).toBe(1);
+  });
+
+  it('refuses to boot on unusable TLS files with exit code 78', () => {
+    const junk = path.join(dataDir, 'junk.pem');
+    fs.writeFileSync(junk, 'not a certificate');
+    for (const tls of [
+      { TLS_CERT_FILE: path.join(dataDir, 'missing.pem'), TLS_KEY_FILE: junk },
+      { TLS_CERT_FILE: junk, TLS_KEY_FILE: junk },
+      { TLS_CERT_FILE: junk },
+    ]) {
+      const r = spawnSync(process.execPath, [mainJs], { env: { ...env, ...tls }, encoding: 'utf8', timeout: 20_000 });
+      expect(r.status).toBe(78);
+      expect(r.stderr).toMatch(/TLS_(CERT|KEY)_FILE/);
+    }
   });
 
   it('refuses to boot on bad configuration, naming the variable', () => {
