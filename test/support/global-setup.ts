@@ -9,6 +9,9 @@ import * as path from 'node:path';
  * Each test file then creates its own fresh database on that server.
  */
 export default async function globalSetup(): Promise<void> {
+  // The built servers that tests spawn (they pass process.env on) must not all bind the fixed default
+  // metrics port 9464 at once: off unless a test gives it a free port (process.e2e-spec.ts does).
+  process.env.METRICS_PORT ??= '';
   if (process.env.TEST_DATABASE_URL) return;
   const { openEmbeddedDatabase } = await import('../../libs/core/src');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'charlotte-test-pg-'));
