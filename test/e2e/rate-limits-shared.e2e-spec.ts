@@ -96,6 +96,15 @@ describe(PgThrottlerStorage.name, () => {
     expect(keys.map((k) => k.key)).toEqual(['k-live']);
   });
 
+  it('leaves liveness probes out (no database write), but counts readiness probes', async () => {
+    const rows = async () => Number((await ds.query(`SELECT count(*)::int AS n FROM rate_limit_hits`))[0].n);
+    const before = await rows();
+    for (let i = 0; i < 3; i++) expect((await request(t.http).get('/health/live')).status).toBe(200);
+    expect(await rows()).toBe(before);
+    await request(t.http).get('/health/ready');
+    expect(await rows()).toBe(before + 1);
+  });
+
   it('counts in the instance when PostgreSQL does not answer, rather than failing every request', async () => {
     const gone = new DataSource({ type: 'postgres', url: t.db.url });
     await gone.initialize();
