@@ -38,6 +38,9 @@ async function main(): Promise<void> {
   if (config.metricsPort) {
     metrics = await startMetricsServer(config.metricsHost, config.metricsPort);
     winston.info({ message: 'Prometheus metrics', url: `http://${config.metricsHost}:${metrics.port}/metrics` });
+    // The listener has no authentication: say so when it is reachable from beyond this host.
+    if (!['127.0.0.1', '::1', 'localhost'].includes(config.metricsHost))
+      winston.warn({ message: 'the metrics listener is not on loopback: restrict it to the scraper (firewall, private network)' });
   }
 
   let stopping = false;
