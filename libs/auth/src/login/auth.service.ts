@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AuditService } from '@charlotte/audit';
-import { APP_CONFIG, AppConfig, DomainError, metrics, ValidationFailedError } from '@charlotte/core';
+import { APP_CONFIG, AppConfig, DomainError, ValidationFailedError } from '@charlotte/core';
 import { parsePublicJwk, verifyChallengeSignature } from '../keyfile/keyfile-crypto';
 import { KeyfilesService } from '../keyfile/keyfiles.service';
 import { PasswordService } from '../password/password.service';
@@ -14,13 +14,8 @@ import { UserView } from '../users/dto/user.dto';
 import { UserNamesService } from '../users/user-names.service';
 import { AuthErrors } from '../errors';
 import { LoginDto, SessionView } from './dto/login.dto';
+import { countLoginFailure } from './login-metrics';
 import { LoginSubject, LoginThrottleService } from './login-throttle.service';
-
-/**
- * Refused login steps by reason code (invalid_password, unknown_user, account_locked, …): a
- * closed set of codes, never the account, tenant or address (those are in the audit trail).
- */
-const loginFailures = () => metrics.counter('charlotte_login_failures_total', 'Refused login steps by reason', ['reason'] as const);
 
 interface LoginRow {
   key_enrolment_allowed: boolean;
@@ -63,7 +58,7 @@ export class AuthService {
 
   /** Security event for a refused login step; ids and reason codes only. */
   private refused(tenantId: string | null, reason: string, userId?: string, outcome: 'failure' | 'denied' = 'failure') {
-    loginFailures().inc({ reason });
+    countLoginFailure(reason);
     return this.audit.record({
       category: 'security',
       action: 'auth.login',
@@ -247,7 +242,7 @@ export class AuthService {
   private async pendingFor(token: string | undefined, kind: 'keyfile' | 'enroll') {
     const pending = await this.sessions.consumeChallenge(token);
     if (pending === 'expired' || pending.kind !== kind) {
-      loginFailures().inc({ reason: 'challenge_expired_or_used' });
+      countLoginFailure('challenge_expired_or_used');
       await this.audit.record({
         category: 'security',
         action: 'auth.login',
@@ -325,7 +320,7 @@ export class AuthService {
     reason: string,
     error: () => DomainError = invalidCredentials,
   ): Promise<never> {
-    loginFailures().inc({ reason });
+    countLoginFailure(reason);
     const lockedUntil = await this.throttle.registerFailure(subject, subject.ip, subject.keyless);
     await this.audit.record({
       category: 'security',

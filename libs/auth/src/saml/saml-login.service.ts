@@ -17,6 +17,7 @@ import { isAllowedSsoUrl } from './dto/sso.dto';
 import { bindingHash, bindingMatches } from './saml-binding';
 import { postcheckAssertion, precheckResponse, SamlDetail, SamlReason, SamlRejection } from './saml-checks';
 import { SsoSettingsService } from './sso-settings.service';
+import { countLoginFailure } from '../login/login-metrics';
 
 type Settings = NonNullable<Awaited<ReturnType<SsoSettingsService['find']>>>;
 
@@ -573,6 +574,7 @@ export class SamlLoginService {
    * parameter) is recorded; the tenant is the one we resolved, by id.
    */
   refusalAudit(req: Request, rejection: SamlRejection): Promise<void> {
+    countLoginFailure(`saml_${rejection.reason}`);
     return this.audit.record({
       category: 'security',
       action: 'auth.sso_login',
