@@ -337,6 +337,20 @@ describe('docker/ (production deployment), checked without Docker', () => {
       expect(directives('ssl_certificate_key')).toEqual(['/run/secrets/tls_key']);
     });
 
+    it('names only suites OpenSSL knows for TLS 1.2 (nginx drops unknown names silently), none usable with TLS 1.1, and RFC 7919 DH parameters', () => {
+      const list = directives('ssl_ciphers')[0];
+      const tls12 = spawnSync('openssl', ['ciphers', '-s', '-tls1_2', list], { encoding: 'utf8' });
+      expect(tls12.status).toBe(0);
+      expect(tls12.stdout.trim().split(':')).toEqual(list.split(':'));
+      const tls11 = spawnSync('openssl', ['ciphers', '-s', '-tls1_1', list], { encoding: 'utf8' });
+      expect(tls11.stdout.trim()).toBe('');
+      expect(directives('ssl_dhparam')).toEqual(['/etc/nginx/ffdhe2048.pem']);
+      const dh = spawnSync('openssl', ['pkeyparam', '-in', path.join(dockerDir, 'nginx/ffdhe2048.pem'), '-noout', '-text'], {
+        encoding: 'utf8',
+      });
+      expect(dh.stdout).toMatch(/\(2048 bit\)[\s\S]*GROUP: ffdhe2048/);
+    });
+
     it('listens on 443 with TLS, and otherwise on loopback only (its health check); no plain-HTTP port', () => {
       for (const l of directives('listen')) expect(l).toMatch(/^(443 ssl|127\.0\.0\.1:\d+)$/);
       expect(directives('listen')).toContain('443 ssl');
