@@ -5,9 +5,11 @@ import { createRequire } from 'node:module';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as tls from 'node:tls';
 import { CORE_SCHEMA, load, mergeTag } from 'js-yaml';
 import { SMTPServer } from 'smtp-server';
 import { loadConfig, SECRET_ENV_KEYS } from '@charlotte/core';
+import { LocalKeyProvider } from '@charlotte/crypto';
 import { createTestDatabase, TestDatabase } from '../support/db';
 
 /**
@@ -320,6 +322,45 @@ describe('docker/ (production deployment), checked without Docker', () => {
       } finally {
         fs.rmSync(dir, { recursive: true, force: true });
       }
+    });
+  });
+
+  describe('init-secrets.sh', () => {
+    let dir: string;
+    beforeAll(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'charlotte-deploy-secrets-'))));
+    afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    it('stops and names the secrets an operator must provide', () => {
+      const r = spawnSync('bash', [path.join(dockerDir, 'init-secrets.sh'), path.join(dir, 'partial')], { encoding: 'utf8' });
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(/still to provide .*: egov_client_secret smtp_relay_password tls_cert\.pem tls_key\.pem/);
+    });
+
+    it('makes every file compose mounts, 0600 in a 0700 directory, usable by the API, and never overwrites one', async () => {
+      const secrets = path.join(dir, 'full');
+      makeSecrets(secrets);
+      for (const def of Object.values(compose.secrets ?? {})) {
+        const file = path.join(secrets, path.basename(def.file ?? ''));
+        expect([file, fs.statSync(file).mode & 0o777]).toEqual([file, 0o600]);
+      }
+      expect(fs.statSync(secrets).mode & 0o777).toBe(0o700);
+      const read = (f: string) => fs.readFileSync(path.join(secrets, f), 'utf8').trim();
+      expect(read('database_url')).toBe(`postgres://charlotte:${read('postgres_password')}@postgres:5432/charlotte`);
+      expect(fs.readFileSync(path.join(secrets, 'mac_key'))).toHaveLength(32);
+      // The master key file and the signing key open in the API's key provider.
+      const provider = new LocalKeyProvider({
+        file: path.join(secrets, 'master_key.json'),
+        signingKeyFile: path.join(secrets, 'signing_key.pem'),
+      });
+      await provider.init();
+      expect(provider.currentKekVersion()).toBe(1);
+      expect(provider.ed25519PublicKeyRaw()).toHaveLength(32);
+      await provider.close();
+      expect(() => tls.createSecureContext({ cert: read('tls_cert.pem'), key: read('tls_key.pem') })).not.toThrow();
+      // A second run keeps every byte: a new master or signing key would lock every tenant out.
+      const before = fs.readdirSync(secrets).map((f) => [f, fs.readFileSync(path.join(secrets, f)).toString('hex')]);
+      makeSecrets(secrets);
+      expect(fs.readdirSync(secrets).map((f) => [f, fs.readFileSync(path.join(secrets, f)).toString('hex')])).toEqual(before);
     });
   });
 
