@@ -1,4 +1,7 @@
-import { ConfigError, loadConfig } from './app-config';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { ConfigError, loadConfig, SECRET_ENV_KEYS } from './app-config';
 
 describe(loadConfig.name, () => {
   it('gives the documented defaults on an empty environment', () => {
@@ -86,5 +89,92 @@ describe(loadConfig.name, () => {
     } catch (e) {
       expect((e as Error).message).not.toContain('s3cret');
     }
+  });
+  describe('secrets from files (<NAME>_FILE)', () => {
+    let dir: string;
+    const secretFile = (name: string, content: string) => {
+      const file = path.join(dir, name);
+      fs.writeFileSync(file, content, { mode: 0o600 });
+      return file;
+    };
+    beforeAll(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'charlotte-config-'))));
+    afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    it('reads every secret-bearing variable from its _FILE, trimmed', () => {
+      const sut = loadConfig({
+        DATABASE_URL_FILE: secretFile('database_url', 'postgres://charlotte:pw@db:5432/charlotte\n'),
+        KEY_PROVIDER: 'pkcs11',
+        PKCS11_PIN_FILE: secretFile('pin', '  1234\n'),
+        BLOB_STORE: 's3',
+        S3_BUCKET: 'blobs',
+        S3_ACCESS_KEY_ID_FILE: secretFile('s3_id', 'blob-id\n'),
+        S3_SECRET_ACCESS_KEY_FILE: secretFile('s3_secret', 'blob-secret\n'),
+        BACKUP_STORE: 's3',
+        BACKUP_S3_BUCKET: 'backups',
+        BACKUP_S3_ACCESS_KEY_ID_FILE: secretFile('b_id', 'backup-id'),
+        BACKUP_S3_SECRET_ACCESS_KEY_FILE: secretFile('b_secret', 'backup-secret'),
+        BACKUP_REMOTE_STORE: 's3',
+        BACKUP_REMOTE_S3_BUCKET: 'remote',
+        BACKUP_REMOTE_S3_ENDPOINT: 'https://far.example',
+        BACKUP_REMOTE_S3_ACCESS_KEY_ID_FILE: secretFile('r_id', 'remote-id'),
+        BACKUP_REMOTE_S3_SECRET_ACCESS_KEY_FILE: secretFile('r_secret', 'remote-secret'),
+        EGOV_CLIENT_SECRET_FILE: secretFile('egov', 'egov-secret\n'),
+      });
+      expect(sut.databaseUrl).toBe('postgres://charlotte:pw@db:5432/charlotte');
+      expect(sut.pkcs11Pin).toBe('1234');
+      expect([sut.s3AccessKeyId, sut.s3SecretAccessKey]).toEqual(['blob-id', 'blob-secret']);
+      expect([sut.backup.primary.s3AccessKeyId, sut.backup.primary.s3SecretAccessKey]).toEqual(['backup-id', 'backup-secret']);
+      expect([sut.backup.remote.s3AccessKeyId, sut.backup.remote.s3SecretAccessKey]).toEqual(['remote-id', 'remote-secret']);
+      expect(sut.egovClientSecret).toBe('egov-secret');
+    });
+
+    it('resolves a relative _FILE against the working directory', () => {
+      secretFile('relative_url', 'postgres://u@h/d');
+      expect(loadConfig({ DATABASE_URL_FILE: 'relative_url' }, dir).databaseUrl).toBe('postgres://u@h/d');
+    });
+
+    it('refuses a secret given both ways, naming both variables', () => {
+      const file = secretFile('both', 'postgres://u:file-secret@h/d');
+      expect(() => loadConfig({ DATABASE_URL: 'postgres://u:env-secret@h/d', DATABASE_URL_FILE: file })).toThrow(
+        /DATABASE_URL and DATABASE_URL_FILE are both set/,
+      );
+    });
+
+    it('refuses a missing or empty secret file and never echoes a secret', () => {
+      let err: unknown;
+      try {
+        loadConfig({
+          DATABASE_URL_FILE: path.join(dir, 'does-not-exist'),
+          EGOV_CLIENT_SECRET_FILE: secretFile('empty', ' \n'),
+          PKCS11_PIN: '9999',
+          PKCS11_PIN_FILE: secretFile('pin2', '8888'),
+        });
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(ConfigError);
+      const problems = (err as ConfigError).problems;
+      expect(problems).toEqual([
+        expect.stringMatching(/^DATABASE_URL_FILE cannot be read: ".*does-not-exist" \(ENOENT\)$/),
+        'PKCS11_PIN and PKCS11_PIN_FILE are both set; set only one',
+        expect.stringMatching(/^EGOV_CLIENT_SECRET_FILE is empty/),
+      ]);
+      expect((err as ConfigError).message).not.toMatch(/9999|8888/);
+    });
+
+    it('validates a secret read from a file like one from the environment, without echoing it', () => {
+      const file = secretFile('bad_url', 'mysql://u:hunter2@h/d');
+      expect(() => loadConfig({ DATABASE_URL_FILE: file })).toThrow(/DATABASE_URL must use postgres/);
+      try {
+        loadConfig({ DATABASE_URL_FILE: file });
+      } catch (e) {
+        expect((e as Error).message).not.toContain('hunter2');
+      }
+    });
+
+    it('takes _FILE only for secrets: a non-secret variable is not read from a file', () => {
+      expect(SECRET_ENV_KEYS).not.toContain('PORT');
+      expect(loadConfig({ PORT_FILE: secretFile('port', '8080') }).port).toBe(3000);
+    });
   });
 });

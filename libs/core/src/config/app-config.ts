@@ -151,14 +151,61 @@ export class ConfigError extends Error {
 
 type Env = Record<string, string | undefined>;
 
+/**
+ * Variables that carry a secret. Each may instead be given as `<NAME>_FILE`: the
+ * path of a file holding the value (trimmed), as compose and Kubernetes mount
+ * secrets. A secret in a file stays out of the compose file, `docker inspect`
+ * and the environment of every process the container starts. Setting both is
+ * refused: which one wins would be a guess.
+ */
+export const SECRET_ENV_KEYS: readonly string[] = [
+  'DATABASE_URL',
+  'PKCS11_PIN',
+  'S3_ACCESS_KEY_ID',
+  'S3_SECRET_ACCESS_KEY',
+  'BACKUP_S3_ACCESS_KEY_ID',
+  'BACKUP_S3_SECRET_ACCESS_KEY',
+  'BACKUP_REMOTE_S3_ACCESS_KEY_ID',
+  'BACKUP_REMOTE_S3_SECRET_ACCESS_KEY',
+  'EGOV_CLIENT_SECRET',
+  'SMTP_URL',
+];
+const SECRETS = new Set(SECRET_ENV_KEYS);
+
 /** Collects every problem first so that one boot names all bad variables at once. */
 class EnvReader {
   readonly problems: string[] = [];
-  constructor(private readonly env: Env) {}
+  private readonly secrets = new Map<string, string | undefined>();
+  constructor(
+    private readonly env: Env,
+    private readonly cwd: string,
+  ) {}
 
   private raw(name: string): string | undefined {
     const v = this.env[name];
-    return v === undefined || v.trim() === '' ? undefined : v.trim();
+    const direct = v === undefined || v.trim() === '' ? undefined : v.trim();
+    if (!SECRETS.has(name)) return direct;
+    if (!this.secrets.has(name)) this.secrets.set(name, this.secret(name, direct));
+    return this.secrets.get(name);
+  }
+
+  /** `<NAME>` or the content of `<NAME>_FILE`; a problem names the variable and the path, never the secret. */
+  private secret(name: string, direct: string | undefined): string | undefined {
+    const file = this.env[`${name}_FILE`]?.trim();
+    if (!file) return direct;
+    if (direct !== undefined) {
+      this.problems.push(`${name} and ${name}_FILE are both set; set only one`);
+      return direct;
+    }
+    let content: string;
+    try {
+      content = fs.readFileSync(path.resolve(this.cwd, file), 'utf8').trim();
+    } catch (e) {
+      this.problems.push(`${name}_FILE cannot be read: "${file}" (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+      return undefined;
+    }
+    if (content === '') this.problems.push(`${name}_FILE is empty: "${file}"`);
+    return content === '' ? undefined : content;
   }
 
   string(name: string, def: string): string {
@@ -275,7 +322,7 @@ function trustProxySetting(r: EnvReader): false | number | string[] {
 
 /** Reads and validates the environment; throws ConfigError naming every bad variable. */
 export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConfig {
-  const r = new EnvReader(env);
+  const r = new EnvReader(env, cwd);
   const nodeEnv = r.oneOf('NODE_ENV', 'development', ['development', 'production', 'test'] as const);
   const port = r.int('PORT', 3000, 0, 65535);
   const host = r.string('HOST', '127.0.0.1');
