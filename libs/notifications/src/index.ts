@@ -3,3 +3,4 @@ export * from './notifications.module';
 export * from './notices/notice-kinds';
 export * from './notices/notices.service';
 export * from './notices/dto/notice.dto';
+export * from './mail';

@@ -1,4 +1,8 @@
 import { Module } from '@nestjs/common';
+import { MailAttachmentRegistry } from './mail/mail-attachments';
+import { MailOutboxService } from './mail/mail-outbox.service';
+import { MailTransport } from './mail/mail-transport';
+import { MailWorker } from './mail/mail.worker';
 import { NoticesController } from './notices/notices.controller';
 import { NoticesService } from './notices/notices.service';
 
@@ -9,7 +13,7 @@ import { NoticesService } from './notices/notices.service';
  */
 @Module({
   controllers: [NoticesController],
-  providers: [NoticesService],
-  exports: [NoticesService],
+  providers: [NoticesService, MailTransport, MailAttachmentRegistry, MailWorker, MailOutboxService],
+  exports: [NoticesService, MailOutboxService, MailWorker, MailAttachmentRegistry],
 })
 export class NotificationsModule {}
