@@ -1,3 +1,5 @@
+import { deletionCertificateTemplate } from './deletion-certificate';
+import { draftDigestTemplate } from './draft-digest';
 import { filingStatusTemplate } from './filing-status';
 import type { MailTemplate } from './layout';
 
@@ -7,6 +9,8 @@ import type { MailTemplate } from './layout';
  */
 export const MAIL_TEMPLATES = {
   filing_status: filingStatusTemplate,
+  draft_digest: draftDigestTemplate,
+  deletion_certificate: deletionCertificateTemplate,
 } satisfies Record<string, MailTemplate>;
 
 export type MailTemplateName = keyof typeof MAIL_TEMPLATES;
@@ -15,3 +19,4 @@ export const isMailTemplate = (name: string): name is MailTemplateName => Object
 
 export * from './layout';
 export { MAILED_NOTICE_KINDS } from './filing-status';
+export { DELETION_CERTIFICATE_PDF } from './deletion-certificate';
