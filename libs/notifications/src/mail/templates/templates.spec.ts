@@ -1,4 +1,4 @@
-import { describeSendError } from '../mail-transport';
+import { describeSendError, requiresTls } from '../mail-transport';
 import { bilingual, escapeHtml, MAIL_TEMPLATES, MailTemplateName, MailVars } from './index';
 
 const ctx = { publicUrl: 'https://charlotte.example.jp' };
@@ -63,5 +63,11 @@ describe('mail templates', () => {
     expect(e.message).toContain('550');
     expect(e.permanent).toBe(true);
     expect(describeSendError(Object.assign(new Error('try later'), { code: 'EMESSAGE', responseCode: 451 })).permanent).toBe(false);
+  });
+
+  it('requires STARTTLS when smtp:// carries credentials (smtps:// is TLS from the start; no credentials: a local relay)', () => {
+    expect(requiresTls('smtp://user:secret@mail.example.jp:587')).toBe(true);
+    expect(requiresTls('smtps://user:secret@mail.example.jp:465')).toBe(false);
+    expect(requiresTls('smtp://127.0.0.1:2525')).toBe(false);
   });
 });
