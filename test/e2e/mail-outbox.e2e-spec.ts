@@ -185,6 +185,26 @@ describe('Mail outbox', () => {
     expect(await t.ds.query(`SELECT status FROM mail_outbox WHERE recipient = 'scheduled@example.jp'`)).toEqual([{ status: 'sent' }]);
   });
 
+  it('never sends SMTP credentials in clear: smtp:// with a password and no STARTTLS is a failure, retried', async () => {
+    const withPassword = sink.url.replace('smtp://', 'smtp://charlotte:s3cret@');
+    const other = await startAppOn(t, { SMTP_URL: withPassword, PUBLIC_URL: 'https://charlotte.example.jp' });
+    try {
+      const id = await outbox().enqueue(t.ds, mail('clear@example.jp'));
+      expect(await other.app.get(MailWorker).drain()).toBe(1);
+      expect(sink.messages).toEqual([]);
+      const [row] = await t.ds.query(`SELECT status, last_error FROM mail_outbox WHERE id = $1`, [id]);
+      expect(row.status).toBe('pending');
+      expect(row.last_error).toMatch(/STARTTLS/i);
+      expect(row.last_error).not.toContain('s3cret');
+      // Delivered once a proper transport takes it.
+      await t.ds.query(`UPDATE mail_outbox SET next_attempt_at = now() WHERE id = $1`, [id]);
+      expect(await worker().drain()).toBe(1);
+      expect(sink.to('clear@example.jp')).toHaveLength(1);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('sends a mail committed before a crash exactly once, from the next instance on the same database', async () => {
     // Two mails committed while no worker ran: one never claimed, one claimed by a worker that then died (its lease ran out).
     const waiting = await outbox().enqueue(t.ds, mail('crash-1@example.jp'));
