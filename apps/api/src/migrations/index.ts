@@ -15,6 +15,8 @@ import { ContractEnd1765000000300 } from './1765000000300-ContractEnd';
 import { BackupGenerations1765000000400 } from './1765000000400-BackupGenerations';
 import { EgovTrialMode1765000000500 } from './1765000000500-EgovTrialMode';
 import { SigningCertificates1765000000510 } from './1765000000510-SigningCertificates';
+import { MailOutbox1765000000600 } from './1765000000600-MailOutbox';
+import { NotificationPreferences1765000000601 } from './1765000000601-NotificationPreferences';
 import { RateLimitHits1765000000630 } from './1765000000630-RateLimitHits';
 
 /** Every migration, in order. `npm run migration:generate` appends new files here. */
@@ -36,5 +38,7 @@ export const MIGRATIONS = [
   BackupGenerations1765000000400,
   EgovTrialMode1765000000500,
   SigningCertificates1765000000510,
+  MailOutbox1765000000600,
+  NotificationPreferences1765000000601,
   RateLimitHits1765000000630,
 ];

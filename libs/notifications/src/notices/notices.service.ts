@@ -2,21 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { NotFoundError } from '@charlotte/core';
-import type { NoticeDto } from './dto/filing-views.dto';
-
-export const NOTICE_KINDS = [
-  'arrived',
-  'correction_requested',
-  'review_finished',
-  'completed',
-  'withdrawn',
-  'failed',
-  'document_received',
-  'amended',
-  'amend_failed',
-  'withdraw_failed',
-] as const;
-export type NoticeKind = (typeof NOTICE_KINDS)[number];
+import { FilingMailService } from '../customer-mail/filing-mail.service';
+import type { NoticeDto } from './dto/notice.dto';
+import { NoticeKind } from './notice-kinds';
 
 /** What the service returns: the OpenAPI shape itself (NoticeDto), declared once. */
 export type NoticeView = NoticeDto;
@@ -28,7 +16,10 @@ export type NoticeView = NoticeDto;
  */
 @Injectable()
 export class NoticesService {
-  constructor(@InjectDataSource() private readonly ds: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    private readonly filingMail: FilingMailService,
+  ) {}
 
   async add(
     m: EntityManager | DataSource,
@@ -44,6 +35,8 @@ export class NoticesService {
       applicationId,
       kind,
     ]);
+    // The filing user's mail, in the same transaction: it exists iff the notice does.
+    await this.filingMail.onNotice(m, tenantId, userId, applicationId, kind);
   }
 
   async list(tenantId: string, userId: string, limit = 50): Promise<{ items: NoticeView[]; unread: number }> {
