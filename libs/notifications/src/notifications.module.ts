@@ -1,4 +1,6 @@
 import { Module } from '@nestjs/common';
+import { NoticesController } from './notices/notices.controller';
+import { NoticesService } from './notices/notices.service';
 
 /**
  * お知らせ (in-app notices), e-mail (outbox), incidents (運用からのお知らせ) and operator alerts
@@ -6,7 +8,8 @@ import { Module } from '@nestjs/common';
  * core, crypto, audit and auth (the lint rule enforces it).
  */
 @Module({
-  providers: [],
-  exports: [],
+  controllers: [NoticesController],
+  providers: [NoticesService],
+  exports: [NoticesService],
 })
 export class NotificationsModule {}
