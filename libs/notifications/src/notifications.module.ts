@@ -1,4 +1,7 @@
 import { Module } from '@nestjs/common';
+import { IncidentsController, OperatorIncidentsController } from './incidents/incidents.controller';
+import { IncidentsRepository } from './incidents/incidents.repository';
+import { IncidentsService } from './incidents/incidents.service';
 import { NoticesController } from './notices/notices.controller';
 import { NoticesService } from './notices/notices.service';
 
@@ -8,8 +11,18 @@ import { NoticesService } from './notices/notices.service';
  * core, crypto, audit and auth (the lint rule enforces it).
  */
 @Module({
-  controllers: [NoticesController],
-  providers: [NoticesService],
-  exports: [NoticesService],
+  controllers: [
+    NoticesController,
+    // incidents (運用からのお知らせ)
+    OperatorIncidentsController,
+    IncidentsController,
+  ],
+  providers: [
+    NoticesService,
+    // incidents
+    IncidentsRepository,
+    IncidentsService,
+  ],
+  exports: [NoticesService, IncidentsService],
 })
 export class NotificationsModule {}
