@@ -1,4 +1,8 @@
 import { Module } from '@nestjs/common';
+import { MailAttachmentRegistry } from './mail/mail-attachments';
+import { MailOutboxService } from './mail/mail-outbox.service';
+import { MailTransport } from './mail/mail-transport';
+import { MailWorker } from './mail/mail.worker';
 import { IncidentsController, OperatorIncidentsController } from './incidents/incidents.controller';
 import { IncidentsRepository } from './incidents/incidents.repository';
 import { IncidentsService } from './incidents/incidents.service';
@@ -19,10 +23,14 @@ import { NoticesService } from './notices/notices.service';
   ],
   providers: [
     NoticesService,
+    MailTransport,
+    MailAttachmentRegistry,
+    MailWorker,
+    MailOutboxService,
     // incidents
     IncidentsRepository,
     IncidentsService,
   ],
-  exports: [NoticesService, IncidentsService],
+  exports: [NoticesService, MailOutboxService, MailWorker, MailAttachmentRegistry, IncidentsService],
 })
 export class NotificationsModule {}
