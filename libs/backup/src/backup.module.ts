@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { APP_CONFIG } from '@charlotte/core';
+import { NotificationsModule } from '@charlotte/notifications';
 import { StorageModule } from '@charlotte/storage';
 import { BackupJobs } from './generations/backup.jobs';
 import { BackupOperatorService } from './generations/backup-operator.service';
@@ -8,6 +9,7 @@ import { GenerationsService } from './generations/generations.service';
 import { RestoreService } from './generations/restore.service';
 import { BACKUP_STORES, BackupStoresReadiness, createBackupStores } from './stores';
 // contract end, deletion, certificates (issue 15, contract/deletion helper)
+import { CertificateMailAttachment } from './certificates/certificate-mail';
 import { CertificatesService } from './certificates/certificates.service';
 import { ContractService } from './contract/contract.service';
 import { DeletionJobs } from './deletion/deletion.jobs';
@@ -16,10 +18,11 @@ import { OperatorTenantsController } from './http/operator-tenants.controller';
 
 /**
  * Backups per contract, restore, contract end and certified deletion
- * (architecture.md P4, P5). Depends on core, crypto, audit and storage only.
+ * (architecture.md P4, P5). Depends on core, crypto, audit, storage and notifications (the
+ * deletion certificate mail).
  */
 @Module({
-  imports: [StorageModule],
+  imports: [StorageModule, NotificationsModule],
   controllers: [
     // generations, verification, restore
     BackupsController,
@@ -40,6 +43,7 @@ import { OperatorTenantsController } from './http/operator-tenants.controller';
     DeletionService,
     DeletionJobs,
     CertificatesService,
+    CertificateMailAttachment,
   ],
   exports: [
     BACKUP_STORES,

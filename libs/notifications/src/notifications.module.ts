@@ -1,4 +1,7 @@
 import { Module } from '@nestjs/common';
+import { DraftDigestJob } from './customer-mail/draft-digest.job';
+import { FilingMailService } from './customer-mail/filing-mail.service';
+import { ApplicationInfoRegistry, DigestRegistry } from './customer-mail/sources';
 import { MailAttachmentRegistry } from './mail/mail-attachments';
 import { MailOutboxService } from './mail/mail-outbox.service';
 import { MailTransport } from './mail/mail-transport';
@@ -8,15 +11,19 @@ import { IncidentsRepository } from './incidents/incidents.repository';
 import { IncidentsService } from './incidents/incidents.service';
 import { NoticesController } from './notices/notices.controller';
 import { NoticesService } from './notices/notices.service';
+import { NotificationPreferencesController } from './preferences/notification-preferences.controller';
+import { NotificationPreferencesService } from './preferences/notification-preferences.service';
 
 /**
  * お知らせ (in-app notices), e-mail (outbox), incidents (運用からのお知らせ) and operator alerts
  * (architecture.md P7). Used by applications, filing, backup and the operations side; it uses only
- * core, crypto, audit and auth (the lint rule enforces it).
+ * core, crypto, audit and auth (the lint rule enforces it). Libs above plug in through
+ * ApplicationInfoRegistry, DigestRegistry and MailAttachmentRegistry.
  */
 @Module({
   controllers: [
     NoticesController,
+    NotificationPreferencesController,
     // incidents (運用からのお知らせ)
     OperatorIncidentsController,
     IncidentsController,
@@ -27,10 +34,25 @@ import { NoticesService } from './notices/notices.service';
     MailAttachmentRegistry,
     MailWorker,
     MailOutboxService,
+    NotificationPreferencesService,
+    ApplicationInfoRegistry,
+    DigestRegistry,
+    FilingMailService,
+    DraftDigestJob,
     // incidents
     IncidentsRepository,
     IncidentsService,
   ],
-  exports: [NoticesService, MailOutboxService, MailWorker, MailAttachmentRegistry, IncidentsService],
+  exports: [
+    NoticesService,
+    MailOutboxService,
+    MailWorker,
+    MailAttachmentRegistry,
+    NotificationPreferencesService,
+    ApplicationInfoRegistry,
+    DigestRegistry,
+    DraftDigestJob,
+    IncidentsService,
+  ],
 })
 export class NotificationsModule {}

@@ -1,3 +1,5 @@
+import { deletionCertificateTemplate } from './deletion-certificate';
+import { draftDigestTemplate } from './draft-digest';
 import { filingStatusTemplate } from './filing-status';
 import { incidentTemplate } from './incident';
 import type { MailTemplate } from './layout';
@@ -8,6 +10,8 @@ import type { MailTemplate } from './layout';
  */
 export const MAIL_TEMPLATES = {
   filing_status: filingStatusTemplate,
+  draft_digest: draftDigestTemplate,
+  deletion_certificate: deletionCertificateTemplate,
   incident: incidentTemplate,
 } satisfies Record<string, MailTemplate>;
 
@@ -17,3 +21,4 @@ export const isMailTemplate = (name: string): name is MailTemplateName => Object
 
 export * from './layout';
 export { MAILED_NOTICE_KINDS } from './filing-status';
+export { DELETION_CERTIFICATE_PDF } from './deletion-certificate';
