@@ -120,7 +120,7 @@ describe('SPA: incidents (operator console, bell, status page, e-mail)', () => {
     expect(await card.locator('h3').innerText()).toBe(TITLE);
     expect(await card.innerText()).toContain('復旧の見込みは追ってお知らせします。');
     // the link brought it into focus; it was read on the way
-    expect(await admin.evaluate(() => document.activeElement?.getAttribute('data-incident-id'))).toBe(incidentId);
+    expect(await card.evaluate((el) => el.ownerDocument.activeElement === el)).toBe(true);
     await admin.getByTestId('notices-count').waitFor({ state: 'detached' });
     // the status page is in the shell's navigation too
     expect(await admin.getByTestId('nav-status').innerText()).toBe('運用状況');
