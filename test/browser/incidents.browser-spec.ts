@@ -108,6 +108,10 @@ describe('SPA: incidents (operator console, bell, status page, e-mail)', () => {
     await admin.getByTestId('notices-bell').click();
     const item = admin.locator(`[data-testid="notice-item"]`).first();
     expect(await item.locator('.notice-text').innerText()).toBe(`運用からのお知らせ: ${TITLE}`);
+    // readable: the header's white link colour must not reach the white panel
+    expect(await item.locator('.notice-text').evaluate((el) => el.ownerDocument.defaultView!.getComputedStyle(el).color)).not.toBe(
+      'rgb(255, 255, 255)',
+    );
     await admin.screenshot({ path: path.join(SHOTS, 'incident-bell.png') });
 
     await item.getByTestId('notice-link').click();
