@@ -15,6 +15,9 @@ export const GLOBAL_TABLES: Readonly<Record<string, string>> = {
   schema_migrations: 'TypeORM migration history',
   audit_checkpoints: 'signed heads of the audit chains (hashes and signatures, no content)',
   rate_limit_hits: 'per-address request counters under hashed keys, a minute long; no tenant content',
+  incidents:
+    'platform incidents (運用からのお知らせ) written by operators about the service; the tenants they affect are in incident_tenants',
+  incident_updates: 'the updates of platform incidents, written by operators; no tenant content',
 };
 
 /**
@@ -37,6 +40,9 @@ export const NOT_IN_ARCHIVE: readonly string[] = [
   'egov_link_requests',
   'login_failures',
   'mail_outbox',
+  // which incidents (運用からのお知らせ) affect the tenant: the operators' record, not the tenant's
+  // data; a restore must not roll it back to the backup's day (a deletion still removes it)
+  'incident_tenants',
 ];
 
 /** Prefixes of tables that record backups and deletions themselves: never archived. */

@@ -8,3 +8,7 @@ export * from './preferences/notification-preferences.service';
 export * from './preferences/dto/notification-settings.dto';
 export * from './customer-mail/sources';
 export * from './customer-mail/draft-digest.job';
+// incidents (運用からのお知らせ): the alerts side creates automatic incidents through IncidentsService
+export * from './incidents/incidents.service';
+export * from './incidents/dto/incident.dto';
+export { IncidentErrorCode } from './incidents/incident-errors';

@@ -6,6 +6,9 @@ import { MailAttachmentRegistry } from './mail/mail-attachments';
 import { MailOutboxService } from './mail/mail-outbox.service';
 import { MailTransport } from './mail/mail-transport';
 import { MailWorker } from './mail/mail.worker';
+import { IncidentsController, OperatorIncidentsController } from './incidents/incidents.controller';
+import { IncidentsRepository } from './incidents/incidents.repository';
+import { IncidentsService } from './incidents/incidents.service';
 import { NoticesController } from './notices/notices.controller';
 import { NoticesService } from './notices/notices.service';
 import { NotificationPreferencesController } from './preferences/notification-preferences.controller';
@@ -18,7 +21,13 @@ import { NotificationPreferencesService } from './preferences/notification-prefe
  * ApplicationInfoRegistry, DigestRegistry and MailAttachmentRegistry.
  */
 @Module({
-  controllers: [NoticesController, NotificationPreferencesController],
+  controllers: [
+    NoticesController,
+    NotificationPreferencesController,
+    // incidents (運用からのお知らせ)
+    OperatorIncidentsController,
+    IncidentsController,
+  ],
   providers: [
     NoticesService,
     MailTransport,
@@ -30,6 +39,9 @@ import { NotificationPreferencesService } from './preferences/notification-prefe
     DigestRegistry,
     FilingMailService,
     DraftDigestJob,
+    // incidents
+    IncidentsRepository,
+    IncidentsService,
   ],
   exports: [
     NoticesService,
@@ -40,6 +52,7 @@ import { NotificationPreferencesService } from './preferences/notification-prefe
     ApplicationInfoRegistry,
     DigestRegistry,
     DraftDigestJob,
+    IncidentsService,
   ],
 })
 export class NotificationsModule {}

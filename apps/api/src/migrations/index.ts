@@ -17,6 +17,7 @@ import { EgovTrialMode1765000000500 } from './1765000000500-EgovTrialMode';
 import { SigningCertificates1765000000510 } from './1765000000510-SigningCertificates';
 import { MailOutbox1765000000600 } from './1765000000600-MailOutbox';
 import { NotificationPreferences1765000000601 } from './1765000000601-NotificationPreferences';
+import { Incidents1765000000610 } from './1765000000610-Incidents';
 import { RateLimitHits1765000000630 } from './1765000000630-RateLimitHits';
 
 /** Every migration, in order. `npm run migration:generate` appends new files here. */
@@ -40,5 +41,6 @@ export const MIGRATIONS = [
   SigningCertificates1765000000510,
   MailOutbox1765000000600,
   NotificationPreferences1765000000601,
+  Incidents1765000000610,
   RateLimitHits1765000000630,
 ];

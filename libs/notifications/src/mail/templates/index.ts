@@ -1,6 +1,7 @@
 import { deletionCertificateTemplate } from './deletion-certificate';
 import { draftDigestTemplate } from './draft-digest';
 import { filingStatusTemplate } from './filing-status';
+import { incidentTemplate } from './incident';
 import type { MailTemplate } from './layout';
 
 /**
@@ -11,6 +12,7 @@ export const MAIL_TEMPLATES = {
   filing_status: filingStatusTemplate,
   draft_digest: draftDigestTemplate,
   deletion_certificate: deletionCertificateTemplate,
+  incident: incidentTemplate,
 } satisfies Record<string, MailTemplate>;
 
 export type MailTemplateName = keyof typeof MAIL_TEMPLATES;

@@ -14,6 +14,7 @@ describe('mail templates', () => {
       filing_status: { kind: 'arrived', applicationId: HOSTILE, procedureName: HOSTILE, procedureNameEn: HOSTILE },
       draft_digest: { drafts: HOSTILE, oldestDays: HOSTILE },
       deletion_certificate: { certificateId: HOSTILE, tenantCode: HOSTILE, deletedOn: HOSTILE, sha256: HOSTILE },
+      incident: { event: 'created', severity: 'serious', incidentId: HOSTILE, title: HOSTILE, text: HOSTILE, startedAt: HOSTILE },
     };
     for (const name of Object.keys(MAIL_TEMPLATES) as MailTemplateName[]) {
       const m = render(name, vars[name]);
