@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { APP_CONFIG } from '@charlotte/core';
+import { NotificationsModule } from '@charlotte/notifications';
 import { StorageModule } from '@charlotte/storage';
 import { BackupJobs } from './generations/backup.jobs';
 import { BackupOperatorService } from './generations/backup-operator.service';
@@ -10,16 +11,17 @@ import { BACKUP_STORES, BackupStoresReadiness, createBackupStores } from './stor
 // contract end, deletion, certificates (issue 15, contract/deletion helper)
 import { CertificatesService } from './certificates/certificates.service';
 import { ContractService } from './contract/contract.service';
+import { DeletionAlerts } from './deletion/deletion-alerts';
 import { DeletionJobs } from './deletion/deletion.jobs';
 import { DeletionService } from './deletion/deletion.service';
 import { OperatorTenantsController } from './http/operator-tenants.controller';
 
 /**
  * Backups per contract, restore, contract end and certified deletion
- * (architecture.md P4, P5). Depends on core, crypto, audit and storage only.
+ * (architecture.md P4, P5). Depends on core, crypto, audit, storage and notifications (operator alerts).
  */
 @Module({
-  imports: [StorageModule],
+  imports: [StorageModule, NotificationsModule],
   controllers: [
     // generations, verification, restore
     BackupsController,
@@ -39,6 +41,7 @@ import { OperatorTenantsController } from './http/operator-tenants.controller';
     ContractService,
     DeletionService,
     DeletionJobs,
+    DeletionAlerts,
     CertificatesService,
   ],
   exports: [

@@ -1,5 +1,6 @@
 import { Injectable, Module, OnModuleInit } from '@nestjs/common';
 import { ApplicationsModule, DetailPartRegistry, EditGuardRegistry } from '@charlotte/applications';
+import { NotificationsModule } from '@charlotte/notifications';
 import { ProceduresModule } from '@charlotte/procedures';
 import { StorageModule } from '@charlotte/storage';
 import { CaseNoticesService } from './case-notices.service';
@@ -8,6 +9,7 @@ import { EgovAccountsService } from './egov-accounts.service';
 import { EgovActionsRepository } from './egov-actions.repository';
 import { EgovActionsService } from './egov-actions.service';
 import { EgovClient } from './egov-client';
+import { EgovReachability } from './egov-reachability';
 import { SIGNING_CREDENTIALS } from './signing-hook';
 import { EgovController, FilingController, NoticesController } from './egov.controller';
 import { EgovJobs } from './egov.jobs';
@@ -53,12 +55,13 @@ class FilingExtensions implements OnModuleInit {
  * libs/notifications exists). Depends on applications, never the reverse.
  */
 @Module({
-  imports: [ApplicationsModule, ProceduresModule, StorageModule, SigningModule],
+  imports: [ApplicationsModule, ProceduresModule, StorageModule, SigningModule, NotificationsModule],
   controllers: [EgovController, FilingController, NoticesController],
   providers: [
     SubmissionsRepository,
     EgovActionsRepository,
     EgovClient,
+    EgovReachability,
     EgovAccountsService,
     NoticesService,
     SubmissionsService,

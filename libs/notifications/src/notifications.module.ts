@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ALERT_CONTROLLERS, ALERT_EXPORTS, ALERT_PROVIDERS } from './alerts/alerts.providers';
 
 /**
  * お知らせ (in-app notices), e-mail (outbox), incidents (運用からのお知らせ) and operator alerts
@@ -6,7 +7,17 @@ import { Module } from '@nestjs/common';
  * core, crypto, audit and auth (the lint rule enforces it).
  */
 @Module({
-  providers: [],
-  exports: [],
+  controllers: [
+    // operator alerts
+    ...ALERT_CONTROLLERS,
+  ],
+  providers: [
+    // operator alerts
+    ...ALERT_PROVIDERS,
+  ],
+  exports: [
+    // operator alerts
+    ...ALERT_EXPORTS,
+  ],
 })
 export class NotificationsModule {}

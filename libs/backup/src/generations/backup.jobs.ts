@@ -5,6 +5,7 @@ import { CronJob } from 'cron';
 import { DataSource } from 'typeorm';
 import { AuditService } from '@charlotte/audit';
 import { APP_CONFIG, AppConfig, withAdvisoryLock } from '@charlotte/core';
+import { AlertsService } from '@charlotte/notifications';
 import { BackupErrorCode } from '../errors';
 import { withTenantLock } from '../tenant-lock';
 import { GenerationsService, safeReason } from './generations.service';
@@ -30,6 +31,12 @@ export interface NightlyReport {
  * store (BACKUP_WEEKLY_CRON) and the removal of weekly copies older than
  * BACKUP_WEEKLY_KEEP_DAYS; the weekly verification of every tenant's newest
  * generation (BACKUP_VERIFY_CRON). The job bodies are public so tests call them.
+ *
+ * Operator alerts (one open alert per tenant and cause): `backup.failed:<tenantId>` when the
+ * nightly generation failed after its retries, cleared by the next successful generation of that
+ * tenant; `backup.remote_failed:<tenantId>` when the weekly remote copy failed, cleared by the
+ * next successful copy; `backup.verify_failed:<tenantId>` when the weekly verification failed,
+ * cleared by the next passing one.
  */
 @Injectable()
 export class BackupJobs implements OnApplicationBootstrap, OnModuleDestroy {
@@ -41,6 +48,7 @@ export class BackupJobs implements OnApplicationBootstrap, OnModuleDestroy {
   constructor(
     private readonly generations: GenerationsService,
     private readonly audit: AuditService,
+    private readonly alerts: AlertsService,
     @InjectDataSource() private readonly ds: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Optional() private readonly registry?: SchedulerRegistry,
@@ -98,6 +106,7 @@ export class BackupJobs implements OnApplicationBootstrap, OnModuleDestroy {
         }
         if (done) {
           report.completed.push(t.id);
+          await this.alerts.clear(backupFailedCause(t.id));
           report.removed += await this.generations.applyDailyRetention(t.id);
         } else if (
           (last as { code?: string }).code === BackupErrorCode.TenantBusy ||
@@ -114,6 +123,10 @@ export class BackupJobs implements OnApplicationBootstrap, OnModuleDestroy {
             tenantId: null,
             target: { type: 'tenant', id: t.id },
             details: { kind: 'daily', attempts: this.config.backup.retries, reason: safeReason(last) },
+          });
+          await this.alerts.raise(backupFailedCause(t.id), {
+            kind: 'backup_failed',
+            details: { tenantId: t.id, attempts: this.config.backup.retries, error: errorClass(last) },
           });
         }
       }
@@ -134,6 +147,7 @@ export class BackupJobs implements OnApplicationBootstrap, OnModuleDestroy {
         try {
           // Under the tenant lock: a deletion running now must not find a remote copy appear after it cleared the stores.
           copied.push((await withTenantLock(this.ds, t.id, () => this.generations.copyToRemote(t.id, newest[0].id))).id);
+          await this.alerts.clear(`backup.remote_failed:${t.id}`);
         } catch (e) {
           if ((e as { code?: string }).code === BackupErrorCode.TenantBusy) continue;
           await this.audit.record({
@@ -144,6 +158,10 @@ export class BackupJobs implements OnApplicationBootstrap, OnModuleDestroy {
             tenantId: null,
             target: { type: 'tenant', id: t.id },
             details: { kind: 'weekly', reason: safeReason(e) },
+          });
+          await this.alerts.raise(`backup.remote_failed:${t.id}`, {
+            kind: 'backup_remote_failed',
+            details: { tenantId: t.id, error: errorClass(e) },
           });
         }
       }
@@ -170,8 +188,10 @@ export class BackupJobs implements OnApplicationBootstrap, OnModuleDestroy {
           if ((e as { code?: string }).code === BackupErrorCode.TenantBusy) continue; // a restore or deletion runs: next week
           throw e;
         }
-        if (out.ok) verified.push(newest[0].id);
-        else {
+        if (out.ok) {
+          verified.push(newest[0].id);
+          await this.alerts.clear(`backup.verify_failed:${t.id}`);
+        } else {
           failed.push(newest[0].id);
           await this.audit.record({
             category: 'system',
@@ -182,11 +202,25 @@ export class BackupJobs implements OnApplicationBootstrap, OnModuleDestroy {
             target: { type: 'backup', id: newest[0].id },
             details: { tenantId: t.id, reason: out.reason ?? 'unknown' },
           });
+          await this.alerts.raise(`backup.verify_failed:${t.id}`, {
+            kind: 'backup_verify_failed',
+            details: { tenantId: t.id, backupId: newest[0].id },
+          });
         }
       }
       return { verified, failed };
     });
   }
+}
+
+/** The alert of a tenant whose scheduled generation failed; any later successful generation clears it. */
+export const backupFailedCause = (tenantId: string): string => `backup.failed:${tenantId}`;
+
+/** The class of an error for an alert (its code or name), never its message. */
+function errorClass(e: unknown): string {
+  const code = (e as { code?: unknown })?.code;
+  if (typeof code === 'string' && /^[A-Za-z_.]{1,40}$/.test(code)) return code;
+  return e instanceof Error ? e.name : 'error';
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
