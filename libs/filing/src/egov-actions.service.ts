@@ -11,7 +11,7 @@ import type { EgovActionAcceptedView } from './dto/filing.dto';
 import { CaseNoticesService } from './case-notices.service';
 import { EgovAccountsService, egovNotLinked } from './egov-accounts.service';
 import { EgovClient, EgovError } from './egov-client';
-import { NoticeKind, NoticesService } from './notices.service';
+import { NoticeKind, NoticesService } from '@charlotte/notifications';
 import { claimDue, failureReason, retryLater, runDueJobs } from './durable-job';
 import { EgovActionKind, EgovActionRow, EgovActionsRepository } from './egov-actions.repository';
 import { PURPOSE } from './sealing-purposes';

@@ -31,13 +31,11 @@ import {
   EgovAccountView,
   EgovLinkView,
   EgovSettingsView,
-  NoticeListView,
   ReopenedView,
   SubmitAcceptedView,
 } from './dto/filing-views.dto';
 import { EgovActionsService } from './egov-actions.service';
 import { EgovAccountsService } from './egov-accounts.service';
-import { NoticesService } from './notices.service';
 import { SubmissionsService } from './submissions.service';
 
 /** Binds an e-Gov account link to the browser that started it (security review, finding 4). */
@@ -203,26 +201,5 @@ export class FilingController {
     @Res() res: Response,
   ): Promise<void> {
     await this.documents.download(tenantOf(c), p.id, p.did, res, inline === '1');
-  }
-}
-
-/** お知らせ of the logged-in user. */
-@ApiTags('notices')
-@ApiCookieAuth()
-@Roles('admin', 'member')
-@Controller('notices')
-export class NoticesController {
-  constructor(private readonly notices: NoticesService) {}
-
-  @Get()
-  @ApiOkResponse({ type: NoticeListView })
-  list(@CurrentPrincipal() p: Principal) {
-    return this.notices.list(tenantOf(p), p.userId);
-  }
-
-  @Post(':id/read')
-  @HttpCode(204)
-  read(@CurrentPrincipal() p: Principal, @Param() { id }: IdParam): Promise<void> {
-    return this.notices.markRead(tenantOf(p), p.userId, id);
   }
 }

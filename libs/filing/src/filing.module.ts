@@ -2,6 +2,7 @@ import { Injectable, Module, OnModuleInit } from '@nestjs/common';
 import { ApplicationsModule, DetailPartRegistry, EditGuardRegistry } from '@charlotte/applications';
 import { NotificationsModule } from '@charlotte/notifications';
 import { ProceduresModule } from '@charlotte/procedures';
+import { NotificationsModule } from '@charlotte/notifications';
 import { StorageModule } from '@charlotte/storage';
 import { CaseNoticesService } from './case-notices.service';
 import { DocumentsService } from './documents.service';
@@ -11,9 +12,8 @@ import { EgovActionsService } from './egov-actions.service';
 import { EgovClient } from './egov-client';
 import { EgovReachability } from './egov-reachability';
 import { SIGNING_CREDENTIALS } from './signing-hook';
-import { EgovController, FilingController, NoticesController } from './egov.controller';
+import { EgovController, FilingController } from './egov.controller';
 import { EgovJobs } from './egov.jobs';
-import { NoticesService } from './notices.service';
 import { StatusTrackerService } from './status-tracker.service';
 import { SubmissionsRepository } from './submissions.repository';
 import { SubmissionsService } from './submissions.service';
@@ -51,19 +51,18 @@ class FilingExtensions implements OnModuleInit {
 
 /**
  * The e-Gov gateway: client, package builder, durable jobs (submission, 補正, 取下げ), accounts,
- * status tracking, case notices, official documents, and the お知らせ they raise (kept here until
- * libs/notifications exists). Depends on applications, never the reverse.
+ * status tracking, case notices, official documents, and the お知らせ they raise (through
+ * libs/notifications). Depends on applications, never the reverse.
  */
 @Module({
   imports: [ApplicationsModule, ProceduresModule, StorageModule, SigningModule, NotificationsModule],
-  controllers: [EgovController, FilingController, NoticesController],
+  controllers: [EgovController, FilingController],
   providers: [
     SubmissionsRepository,
     EgovActionsRepository,
     EgovClient,
     EgovReachability,
     EgovAccountsService,
-    NoticesService,
     SubmissionsService,
     EgovActionsService,
     CaseNoticesService,
@@ -74,6 +73,6 @@ class FilingExtensions implements OnModuleInit {
     // The tenant's certificate (libs/filing/src/signing) signs packages with XML-DSig (package/signature.ts).
     { provide: SIGNING_CREDENTIALS, useExisting: SigningCredentialsService },
   ],
-  exports: [EgovAccountsService, SubmissionsService, EgovActionsService, StatusTrackerService, NoticesService, EgovJobs],
+  exports: [EgovAccountsService, SubmissionsService, EgovActionsService, StatusTrackerService, EgovJobs],
 })
 export class FilingModule {}

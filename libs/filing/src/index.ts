@@ -8,7 +8,6 @@ export * from './submissions.service';
 export * from './egov-actions.service';
 export * from './case-notices.service';
 export * from './status-tracker.service';
-export * from './notices.service';
 export * from './documents.service';
 export * from './egov.jobs';
 export { buildPackage, EGOV_PROCEDURES } from './package';

@@ -11,7 +11,7 @@ import { BLOB_STORE, BlobStore } from '@charlotte/storage';
 import { CaseNoticesService } from './case-notices.service';
 import { EgovAccountsService } from './egov-accounts.service';
 import { EgovCase, EgovClient, EgovError } from './egov-client';
-import { NoticeKind, NoticesService } from './notices.service';
+import { NoticeKind, NoticesService } from '@charlotte/notifications';
 import { PURPOSE } from './sealing-purposes';
 import { SubmissionsRepository } from './submissions.repository';
 

@@ -9,7 +9,7 @@ import { ProceduresService } from '@charlotte/procedures';
 import { EgovAccountsService, egovNotLinked } from './egov-accounts.service';
 import { claimDue, failureReason, retryLater, runDueJobs } from './durable-job';
 import { EgovClient, EgovError } from './egov-client';
-import { NoticesService } from './notices.service';
+import { NoticesService } from '@charlotte/notifications';
 import { buildPackage } from './package/package';
 import { EgovPackageError } from './package/errors';
 import { SubmissionRow, SubmissionsRepository } from './submissions.repository';

@@ -1,4 +1,8 @@
+// The public surface of libs/notifications: お知らせ, e-mail (outbox) and what other libs register with it.
 export * from './notifications.module';
+export * from './notices/notice-kinds';
+export * from './notices/notices.service';
+export * from './notices/dto/notice.dto';
 // operator alerts
 export * from './alerts/alert-kinds';
 export * from './alerts/alert-checks.registry';

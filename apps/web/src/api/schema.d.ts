@@ -119,6 +119,12 @@ export interface paths {
     /** Finishes an SSO login: checks that this browser started it (binding cookie), then opens the session. */
     get: operations["SamlLoginController_finish"];
   };
+  "/api/v1/notices": {
+    get: operations["NoticesController_list"];
+  };
+  "/api/v1/notices/{id}/read": {
+    post: operations["NoticesController_read"];
+  };
   "/api/v1/offices": {
     get: operations["OfficesController_list"];
     post: operations["OfficesController_create"];
@@ -180,12 +186,6 @@ export interface paths {
   };
   "/api/v1/applications/{id}/documents/{did}": {
     get: operations["FilingController_download"];
-  };
-  "/api/v1/notices": {
-    get: operations["NoticesController_list"];
-  };
-  "/api/v1/notices/{id}/read": {
-    post: operations["NoticesController_read"];
   };
   "/api/v1/backups": {
     /** This tenant's backup generations, newest first. */
@@ -608,6 +608,21 @@ export interface components {
       /** @description until when the next SSO login may link this account (ISO 8601) */
       confirmedUntil: string;
     };
+    NoticeDto: {
+      /** Format: uuid */
+      id: string;
+      /** @enum {string} */
+      kind: "arrived" | "correction_requested" | "review_finished" | "completed" | "withdrawn" | "failed" | "document_received" | "amended" | "amend_failed" | "withdraw_failed";
+      /** Format: uuid */
+      applicationId: string | null;
+      createdAt: string;
+      readAt: string | null;
+    };
+    NoticeListView: {
+      items: components["schemas"]["NoticeDto"][];
+      /** @description unread notices of the user */
+      unread: number;
+    };
     OfficeView: {
       id: string;
       name: string;
@@ -861,21 +876,6 @@ export interface components {
     };
     DocumentListView: {
       items: components["schemas"]["DocumentDto"][];
-    };
-    NoticeDto: {
-      /** Format: uuid */
-      id: string;
-      /** @enum {string} */
-      kind: "arrived" | "correction_requested" | "review_finished" | "completed" | "withdrawn" | "failed" | "document_received" | "amended" | "amend_failed" | "withdraw_failed";
-      /** Format: uuid */
-      applicationId: string | null;
-      createdAt: string;
-      readAt: string | null;
-    };
-    NoticeListView: {
-      items: components["schemas"]["NoticeDto"][];
-      /** @description unread notices of the user */
-      unread: number;
     };
     GenerationDto: {
       /** Format: uuid */
@@ -1765,6 +1765,27 @@ export interface operations {
       };
     };
   };
+  NoticesController_list: {
+    responses: {
+      200: {
+        content: {
+          "application/json": components["schemas"]["NoticeListView"];
+        };
+      };
+    };
+  };
+  NoticesController_read: {
+    parameters: {
+      path: {
+        id: string;
+      };
+    };
+    responses: {
+      204: {
+        content: never;
+      };
+    };
+  };
   OfficesController_list: {
     responses: {
       200: {
@@ -2174,27 +2195,6 @@ export interface operations {
     responses: {
       /** @description the document; ?inline=1 previews a PDF in the browser */
       200: {
-        content: never;
-      };
-    };
-  };
-  NoticesController_list: {
-    responses: {
-      200: {
-        content: {
-          "application/json": components["schemas"]["NoticeListView"];
-        };
-      };
-    };
-  };
-  NoticesController_read: {
-    parameters: {
-      path: {
-        id: string;
-      };
-    };
-    responses: {
-      204: {
         content: never;
       };
     };

@@ -1,6 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { APPLICATION_STATUSES, ApplicationStatus } from '@charlotte/applications';
-import { NOTICE_KINDS, NoticeKind } from '../notices.service';
 
 /**
  * Response shapes of the e-Gov routes, for the OpenAPI document only (the
@@ -36,20 +35,6 @@ export class EgovSettingsView {
 /** 200 of POST /egov/link. */
 export class EgovLinkView {
   @ApiProperty({ description: 'where the browser goes for the e-Gov login' }) authorizeUrl: string;
-}
-
-export class NoticeDto {
-  @ApiProperty({ format: 'uuid' }) id: string;
-  @ApiProperty({ enum: NOTICE_KINDS }) kind: NoticeKind;
-  @ApiProperty({ type: String, format: 'uuid', nullable: true }) applicationId: string | null;
-  @ApiProperty() createdAt: string;
-  @ApiProperty({ type: String, nullable: true }) readAt: string | null;
-}
-
-/** 200 of GET /notices. */
-export class NoticeListView {
-  @ApiProperty({ type: [NoticeDto] }) items: NoticeDto[];
-  @ApiProperty({ description: 'unread notices of the user' }) unread: number;
 }
 
 /** A 公文書 (official document) the government issued for an application. */

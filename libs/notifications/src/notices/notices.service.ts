@@ -2,21 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { NotFoundError } from '@charlotte/core';
-import type { NoticeDto } from './dto/filing-views.dto';
-
-export const NOTICE_KINDS = [
-  'arrived',
-  'correction_requested',
-  'review_finished',
-  'completed',
-  'withdrawn',
-  'failed',
-  'document_received',
-  'amended',
-  'amend_failed',
-  'withdraw_failed',
-] as const;
-export type NoticeKind = (typeof NOTICE_KINDS)[number];
+import type { NoticeDto } from './dto/notice.dto';
+import { NoticeKind } from './notice-kinds';
 
 /** What the service returns: the OpenAPI shape itself (NoticeDto), declared once. */
 export type NoticeView = NoticeDto;

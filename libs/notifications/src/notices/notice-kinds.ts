@@ -1,0 +1,14 @@
+/** What an お知らせ is about (the SPA words each kind in Japanese or English; no content is stored). */
+export const NOTICE_KINDS = [
+  'arrived',
+  'correction_requested',
+  'review_finished',
+  'completed',
+  'withdrawn',
+  'failed',
+  'document_received',
+  'amended',
+  'amend_failed',
+  'withdraw_failed',
+] as const;
+export type NoticeKind = (typeof NOTICE_KINDS)[number];
