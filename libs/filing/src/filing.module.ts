@@ -2,7 +2,6 @@ import { Injectable, Module, OnModuleInit } from '@nestjs/common';
 import { ApplicationsModule, DetailPartRegistry, EditGuardRegistry } from '@charlotte/applications';
 import { NotificationsModule } from '@charlotte/notifications';
 import { ProceduresModule } from '@charlotte/procedures';
-import { NotificationsModule } from '@charlotte/notifications';
 import { StorageModule } from '@charlotte/storage';
 import { CaseNoticesService } from './case-notices.service';
 import { DocumentsService } from './documents.service';
