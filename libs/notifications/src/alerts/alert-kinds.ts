@@ -115,3 +115,20 @@ export const INCIDENT_RESOLVED_WORDING = {
 
 /** Wording for a hand-promoted alert of a kind without its own text. */
 export const INCIDENT_GENERIC_WORDING = INCIDENT_WORDING.database!;
+
+/** The kind in Japanese, for the operator mail (the SPA has its own copy in its i18n files). */
+export const ALERT_KIND_LABELS_JA: Record<AlertKind, string> = {
+  scanner_down: 'ウイルススキャナー停止',
+  blob_store: 'ファイル保管領域の障害',
+  key_provider: '鍵管理の障害',
+  database: 'データベースの障害',
+  egov_unreachable: 'e-Gov接続不可',
+  backup_store: 'バックアップ保管先の障害',
+  backup_failed: 'バックアップ失敗',
+  backup_verify_failed: 'バックアップ検証失敗',
+  backup_remote_failed: '遠隔バックアップ複製失敗',
+  deletion_stuck: '契約データ消去の停滞',
+  disk_low: 'ディスク空き容量不足',
+  audit_chain_invalid: '監査ログ改ざん検知',
+  health: '稼働確認の異常',
+};
