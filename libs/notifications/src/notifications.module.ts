@@ -1,5 +1,8 @@
 import { Module } from '@nestjs/common';
 import { ALERT_CONTROLLERS, ALERT_EXPORTS, ALERT_PROVIDERS } from './alerts/alerts.providers';
+import { IncidentsController, OperatorIncidentsController } from './incidents/incidents.controller';
+import { IncidentsRepository } from './incidents/incidents.repository';
+import { IncidentsService } from './incidents/incidents.service';
 import { NoticesController } from './notices/notices.controller';
 import { NoticesService } from './notices/notices.service';
 
@@ -11,16 +14,23 @@ import { NoticesService } from './notices/notices.service';
 @Module({
   controllers: [
     NoticesController,
+    // incidents (運用からのお知らせ)
+    OperatorIncidentsController,
+    IncidentsController,
     // operator alerts
     ...ALERT_CONTROLLERS,
   ],
   providers: [
     NoticesService,
+    // incidents
+    IncidentsRepository,
+    IncidentsService,
     // operator alerts
     ...ALERT_PROVIDERS,
   ],
   exports: [
     NoticesService,
+    IncidentsService,
     // operator alerts
     ...ALERT_EXPORTS,
   ],

@@ -125,6 +125,24 @@ export interface paths {
   "/api/v1/notices/{id}/read": {
     post: operations["NoticesController_read"];
   };
+  "/api/v1/operator/incidents": {
+    get: operations["OperatorIncidentsController_list"];
+    /** Creates an incident; every active user of the affected tenants gets an お知らせ, and for serious ones every administrator an e-mail. */
+    post: operations["OperatorIncidentsController_create"];
+  };
+  "/api/v1/operator/incidents/{id}": {
+    get: operations["OperatorIncidentsController_get"];
+  };
+  "/api/v1/operator/incidents/{id}/updates": {
+    /** Adds an update (resolved: true resolves it); told like a creation. 409 incident_resolved once resolved. */
+    post: operations["OperatorIncidentsController_addUpdate"];
+  };
+  "/api/v1/incidents": {
+    get: operations["IncidentsController_list"];
+  };
+  "/api/v1/incidents/{id}": {
+    get: operations["IncidentsController_get"];
+  };
   "/api/v1/offices": {
     get: operations["OfficesController_list"];
     post: operations["OfficesController_create"];
@@ -612,16 +630,130 @@ export interface components {
       /** Format: uuid */
       id: string;
       /** @enum {string} */
-      kind: "arrived" | "correction_requested" | "review_finished" | "completed" | "withdrawn" | "failed" | "document_received" | "amended" | "amend_failed" | "withdraw_failed";
+      kind: "arrived" | "correction_requested" | "review_finished" | "completed" | "withdrawn" | "failed" | "document_received" | "amended" | "amend_failed" | "withdraw_failed" | "incident";
       /** Format: uuid */
       applicationId: string | null;
       createdAt: string;
       readAt: string | null;
+      /**
+       * Format: uuid
+       * @description kind incident: the incident (運用からのお知らせ).
+       */
+      incidentId?: string;
+      /** @description kind incident: the incident's title, as the operators wrote it. */
+      title?: string;
     };
     NoticeListView: {
       items: components["schemas"]["NoticeDto"][];
       /** @description unread notices of the user */
       unread: number;
+    };
+    CreateIncidentDto: {
+      /**
+       * @description minor: お知らせ only; serious: also an e-mail to every administrator.
+       * @enum {string}
+       */
+      severity: "minor" | "serious";
+      /** @example 電子申請の送信が遅延しています */
+      title: string;
+      /** @description What customers are told (no personal data). */
+      body: string;
+      /** @description The affected tenants: "all", or their codes (unknown codes answer 422 incident_unknown_tenants). */
+      tenants: "all" | string[];
+      /**
+       * @description When the incident began (ISO 8601 with Z or ±HH:MM); default now; never in the future.
+       * @example 2026-12-03T09:30:00+09:00
+       */
+      startedAt?: string;
+    };
+    IncidentUpdateDto: {
+      /** Format: uuid */
+      id: string;
+      body: string;
+      /** @description This update resolved the incident. */
+      resolved: boolean;
+      /** Format: date-time */
+      createdAt: string;
+    };
+    IncidentTenantDto: {
+      code: string;
+      name: string;
+    };
+    IncidentNotifiedDto: {
+      notices: number;
+      mails: number;
+    };
+    OperatorIncidentDto: {
+      /** Format: uuid */
+      id: string;
+      /** @enum {string} */
+      severity: "minor" | "serious";
+      title: string;
+      body: string;
+      /** @enum {string} */
+      status: "open" | "resolved";
+      /** Format: date-time */
+      startedAt: string;
+      /** Format: date-time */
+      resolvedAt: string | null;
+      /**
+       * Format: date-time
+       * @description Last change (creation or latest update).
+       */
+      updatedAt: string;
+      /** @description Oldest first. */
+      updates: components["schemas"]["IncidentUpdateDto"][];
+      allTenants: boolean;
+      /** @description The affected tenants when not allTenants (empty otherwise). */
+      tenants: components["schemas"]["IncidentTenantDto"][];
+      /**
+       * Format: uuid
+       * @description The operator who created it; null for an automatic incident.
+       */
+      createdBy: string | null;
+      /**
+       * Format: uuid
+       * @description The operator alert that raised it (automatic incidents).
+       */
+      alertId: string | null;
+      /** Format: date-time */
+      createdAt: string;
+      /** @description Only in the answer of a creation or an update. */
+      notified?: components["schemas"]["IncidentNotifiedDto"];
+    };
+    OperatorIncidentListDto: {
+      /** @description Open incidents first (newest first), then resolved ones (newest first), at most 200. */
+      items: components["schemas"]["OperatorIncidentDto"][];
+    };
+    AddIncidentUpdateDto: {
+      body: string;
+      /** @description true: this update resolves the incident (復旧); no update is accepted after it. */
+      resolved?: boolean;
+    };
+    IncidentDto: {
+      /** Format: uuid */
+      id: string;
+      /** @enum {string} */
+      severity: "minor" | "serious";
+      title: string;
+      body: string;
+      /** @enum {string} */
+      status: "open" | "resolved";
+      /** Format: date-time */
+      startedAt: string;
+      /** Format: date-time */
+      resolvedAt: string | null;
+      /**
+       * Format: date-time
+       * @description Last change (creation or latest update).
+       */
+      updatedAt: string;
+      /** @description Oldest first. */
+      updates: components["schemas"]["IncidentUpdateDto"][];
+    };
+    IncidentListDto: {
+      /** @description Open incidents (newest first), then those resolved in the last 90 days. */
+      items: components["schemas"]["IncidentDto"][];
     };
     OfficeView: {
       id: string;
@@ -1783,6 +1915,87 @@ export interface operations {
     responses: {
       204: {
         content: never;
+      };
+    };
+  };
+  OperatorIncidentsController_list: {
+    responses: {
+      200: {
+        content: {
+          "application/json": components["schemas"]["OperatorIncidentListDto"];
+        };
+      };
+    };
+  };
+  /** Creates an incident; every active user of the affected tenants gets an お知らせ, and for serious ones every administrator an e-mail. */
+  OperatorIncidentsController_create: {
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["CreateIncidentDto"];
+      };
+    };
+    responses: {
+      201: {
+        content: {
+          "application/json": components["schemas"]["OperatorIncidentDto"];
+        };
+      };
+    };
+  };
+  OperatorIncidentsController_get: {
+    parameters: {
+      path: {
+        id: string;
+      };
+    };
+    responses: {
+      200: {
+        content: {
+          "application/json": components["schemas"]["OperatorIncidentDto"];
+        };
+      };
+    };
+  };
+  /** Adds an update (resolved: true resolves it); told like a creation. 409 incident_resolved once resolved. */
+  OperatorIncidentsController_addUpdate: {
+    parameters: {
+      path: {
+        id: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["AddIncidentUpdateDto"];
+      };
+    };
+    responses: {
+      201: {
+        content: {
+          "application/json": components["schemas"]["OperatorIncidentDto"];
+        };
+      };
+    };
+  };
+  IncidentsController_list: {
+    responses: {
+      200: {
+        content: {
+          "application/json": components["schemas"]["IncidentListDto"];
+        };
+      };
+    };
+  };
+  IncidentsController_get: {
+    parameters: {
+      path: {
+        id: string;
+      };
+    };
+    responses: {
+      200: {
+        content: {
+          "application/json": components["schemas"]["IncidentDto"];
+        };
       };
     };
   };

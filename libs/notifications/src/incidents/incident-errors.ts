@@ -27,7 +27,11 @@ export const IncidentErrors = {
     ),
   resolved: () => new ConflictError(C.Resolved, 'This incident is resolved; it takes no further updates.'),
   startInFuture: () =>
-    new DomainError(422, C.StartInFuture, 'Start in the future', 'startedAt lies in the future; an incident is reported once it has begun.', [
-      { field: 'startedAt', message: 'startedAt must not be in the future', code: 'in_future' },
-    ]),
+    new DomainError(
+      422,
+      C.StartInFuture,
+      'Start in the future',
+      'startedAt lies in the future; an incident is reported once it has begun.',
+      [{ field: 'startedAt', message: 'startedAt must not be in the future', code: 'in_future' }],
+    ),
 };

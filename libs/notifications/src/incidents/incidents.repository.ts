@@ -177,7 +177,10 @@ export class IncidentsRepository {
   }
 
   /** The listed tenants of these incidents (code and name only), by incident. */
-  async tenantsOf(ids: string[], m: EntityManager | DataSource = this.ds): Promise<Array<{ incident_id: string; code: string; name: string }>> {
+  async tenantsOf(
+    ids: string[],
+    m: EntityManager | DataSource = this.ds,
+  ): Promise<Array<{ incident_id: string; code: string; name: string }>> {
     if (!ids.length) return [];
     return m.query(
       `SELECT it.incident_id, t.code, t.name FROM incident_tenants it JOIN tenants t ON t.id = it.tenant_id

@@ -10,5 +10,7 @@ export const NOTICE_KINDS = [
   'amended',
   'amend_failed',
   'withdraw_failed',
+  // 運用からのお知らせ: an incident was created, updated or resolved (notices.incident_id says which).
+  'incident',
 ] as const;
 export type NoticeKind = (typeof NOTICE_KINDS)[number];

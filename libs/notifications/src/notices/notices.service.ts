@@ -34,13 +34,21 @@ export class NoticesService {
   }
 
   async list(tenantId: string, userId: string, limit = 50): Promise<{ items: NoticeView[]; unread: number }> {
-    const rows: Array<{ id: string; kind: NoticeKind; application_id: string | null; created_at: Date; read_at: Date | null }> =
-      await this.ds.query(
-        `SELECT id, kind, application_id, created_at, read_at FROM notices
-        WHERE tenant_id = $1 AND (user_id = $2 OR user_id IS NULL)
-        ORDER BY (read_at IS NULL) DESC, created_at DESC LIMIT $3`,
-        [tenantId, userId, limit],
-      );
+    const rows: Array<{
+      id: string;
+      kind: NoticeKind;
+      application_id: string | null;
+      incident_id: string | null;
+      title: string | null;
+      created_at: Date;
+      read_at: Date | null;
+    }> = await this.ds.query(
+      `SELECT n.id, n.kind, n.application_id, n.incident_id, i.title, n.created_at, n.read_at FROM notices n
+        LEFT JOIN incidents i ON i.id = n.incident_id
+        WHERE n.tenant_id = $1 AND (n.user_id = $2 OR n.user_id IS NULL)
+        ORDER BY (n.read_at IS NULL) DESC, n.created_at DESC LIMIT $3`,
+      [tenantId, userId, limit],
+    );
     const unread: Array<{ n: number }> = await this.ds.query(
       `SELECT count(*)::int AS n FROM notices WHERE tenant_id = $1 AND (user_id = $2 OR user_id IS NULL) AND read_at IS NULL`,
       [tenantId, userId],
@@ -52,9 +60,24 @@ export class NoticesService {
         applicationId: r.application_id,
         createdAt: new Date(r.created_at).toISOString(),
         readAt: r.read_at ? new Date(r.read_at).toISOString() : null,
+        ...(r.incident_id ? { incidentId: r.incident_id, title: r.title ?? '' } : {}),
       })),
       unread: unread[0].n,
     };
+  }
+
+  /**
+   * One お知らせ of kind `incident` per user (so that each user's read state is their own), in the
+   * caller's transaction. Returns how many were written.
+   */
+  async addForIncident(m: EntityManager, incidentId: string, users: ReadonlyArray<{ tenantId: string; userId: string }>): Promise<number> {
+    if (!users.length) return 0;
+    await m.query(
+      `INSERT INTO notices (tenant_id, user_id, kind, incident_id)
+       SELECT t, u, 'incident', $3 FROM unnest($1::uuid[], $2::uuid[]) AS x(t, u)`,
+      [users.map((x) => x.tenantId), users.map((x) => x.userId), incidentId],
+    );
+    return users.length;
   }
 
   async markRead(tenantId: string, userId: string, id: string): Promise<void> {

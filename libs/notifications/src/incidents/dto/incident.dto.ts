@@ -125,7 +125,12 @@ export class OperatorIncidentDto extends IncidentDto {
   @ApiProperty() allTenants: boolean;
   @ApiProperty({ type: [IncidentTenantDto], description: 'The affected tenants when not allTenants (empty otherwise).' })
   tenants: IncidentTenantDto[];
-  @ApiProperty({ type: String, format: 'uuid', nullable: true, description: 'The operator who created it; null for an automatic incident.' })
+  @ApiProperty({
+    type: String,
+    format: 'uuid',
+    nullable: true,
+    description: 'The operator who created it; null for an automatic incident.',
+  })
   createdBy: string | null;
   @ApiProperty({ type: String, format: 'uuid', nullable: true, description: 'The operator alert that raised it (automatic incidents).' })
   alertId: string | null;
@@ -136,6 +141,9 @@ export class OperatorIncidentDto extends IncidentDto {
 
 /** 200 of GET /operator/incidents. */
 export class OperatorIncidentListDto {
-  @ApiProperty({ type: [OperatorIncidentDto], description: 'Open incidents first (newest first), then resolved ones (newest first), at most 200.' })
+  @ApiProperty({
+    type: [OperatorIncidentDto],
+    description: 'Open incidents first (newest first), then resolved ones (newest first), at most 200.',
+  })
   items: OperatorIncidentDto[];
 }

@@ -1,4 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { NOTICE_KINDS, NoticeKind } from '../notice-kinds';
 
 export class NoticeDto {
@@ -7,6 +7,10 @@ export class NoticeDto {
   @ApiProperty({ type: String, format: 'uuid', nullable: true }) applicationId: string | null;
   @ApiProperty() createdAt: string;
   @ApiProperty({ type: String, nullable: true }) readAt: string | null;
+  @ApiPropertyOptional({ type: String, format: 'uuid', description: 'kind incident: the incident (運用からのお知らせ).' })
+  incidentId?: string;
+  @ApiPropertyOptional({ description: "kind incident: the incident's title, as the operators wrote it." })
+  title?: string;
 }
 
 /** 200 of GET /notices. */
