@@ -25,8 +25,9 @@ export function incidentWording(kind: AlertKind): { title: string; body: string 
  * customers, and a long outage does without an operator having to be awake.
  *
  * An operator can promote any open alert by hand (POST /operator/alerts/:id/incident) with the
- * severity they choose (serious → the administrators get e-mail); such an incident stays in the
- * operator's hands and is not resolved automatically.
+ * severity they choose (serious → the administrators get e-mail); the incident concerns the
+ * alert's tenant when the alert is about one (backup, deletion), else all tenants. Such an
+ * incident stays in the operator's hands and is not resolved automatically.
  */
 @Injectable()
 export class AlertIncidents implements OnModuleInit {
@@ -80,7 +81,11 @@ export class AlertIncidents implements OnModuleInit {
       const row = await this.repo.get(alertId, m, true);
       if (!row || row.resolved_at || row.incident_id) return undefined;
       const wording = incidentWording(row.kind);
-      const incident = await this.incidents.create(actor, { severity, ...wording, tenants: 'all' }, { alertId: row.id });
+      // An alert about one tenant (backup, deletion) concerns that tenant only; the others concern everyone.
+      const tenantId = typeof row.details.tenantId === 'string' ? row.details.tenantId : undefined;
+      const code = tenantId ? await this.repo.tenantCode(tenantId) : undefined;
+      const tenants = code ? [code] : 'all';
+      const incident = await this.incidents.create(actor, { severity, ...wording, tenants }, { alertId: row.id });
       await this.repo.linkIncident(m, row.id, incident.id, auto);
       this.logger.warn({ message: 'alert became an incident', alertId: row.id, incidentId: incident.id, severity, auto });
       return incident.id;

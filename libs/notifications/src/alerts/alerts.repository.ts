@@ -97,6 +97,12 @@ export class AlertsRepository {
     await m.query(`UPDATE operator_alerts SET incident_id = $2, incident_auto = $3 WHERE id = $1`, [id, incidentId, auto]);
   }
 
+  /** The code of a tenant (incidents name their tenants by code); undefined when it does not exist (any more). */
+  async tenantCode(tenantId: string): Promise<string | undefined> {
+    const r: Array<{ code: string }> = await this.ds.query(`SELECT code FROM tenants WHERE id = $1 AND status <> 'deleted'`, [tenantId]);
+    return r[0]?.code;
+  }
+
   /**
    * One more failure of a condition: returns since when it has been failing (the first failure of
    * the current run), shared by all instances.
