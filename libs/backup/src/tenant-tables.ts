@@ -27,7 +27,8 @@ export const GLOBAL_TABLES: Readonly<Record<string, string>> = {
  * carrying its own wrapped keys would survive crypto-shredding), and
  * short-lived security state whose resurrection would reopen what was closed
  * after the backup (sessions, one-time SAML and e-Gov login state, the replay
- * cache of SAML assertions, login-failure counters).
+ * cache of SAML assertions, login-failure counters), and the mail outbox (a
+ * restored pending row would send an old mail again).
  */
 export const NOT_IN_ARCHIVE: readonly string[] = [
   'audit_events',
@@ -39,6 +40,7 @@ export const NOT_IN_ARCHIVE: readonly string[] = [
   'saml_handoffs',
   'egov_link_requests',
   'login_failures',
+  'mail_outbox',
 ];
 
 /** Prefixes of tables that record backups and deletions themselves: never archived. */

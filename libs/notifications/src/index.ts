@@ -3,6 +3,7 @@ export * from './notifications.module';
 export * from './notices/notice-kinds';
 export * from './notices/notices.service';
 export * from './notices/dto/notice.dto';
+export * from './mail';
 // incidents (運用からのお知らせ): the alerts side creates automatic incidents through IncidentsService
 export * from './incidents/incidents.service';
 export * from './incidents/dto/incident.dto';

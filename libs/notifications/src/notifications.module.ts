@@ -3,6 +3,10 @@ import { ALERT_CONTROLLERS, ALERT_EXPORTS, ALERT_PROVIDERS } from './alerts/aler
 import { IncidentsController, OperatorIncidentsController } from './incidents/incidents.controller';
 import { IncidentsRepository } from './incidents/incidents.repository';
 import { IncidentsService } from './incidents/incidents.service';
+import { MailAttachmentRegistry } from './mail/mail-attachments';
+import { MailOutboxService } from './mail/mail-outbox.service';
+import { MailTransport } from './mail/mail-transport';
+import { MailWorker } from './mail/mail.worker';
 import { NoticesController } from './notices/notices.controller';
 import { NoticesService } from './notices/notices.service';
 
@@ -22,6 +26,11 @@ import { NoticesService } from './notices/notices.service';
   ],
   providers: [
     NoticesService,
+    // mail
+    MailTransport,
+    MailAttachmentRegistry,
+    MailWorker,
+    MailOutboxService,
     // incidents
     IncidentsRepository,
     IncidentsService,
@@ -30,6 +39,9 @@ import { NoticesService } from './notices/notices.service';
   ],
   exports: [
     NoticesService,
+    MailOutboxService,
+    MailWorker,
+    MailAttachmentRegistry,
     IncidentsService,
     // operator alerts
     ...ALERT_EXPORTS,

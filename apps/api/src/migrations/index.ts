@@ -15,6 +15,7 @@ import { ContractEnd1765000000300 } from './1765000000300-ContractEnd';
 import { BackupGenerations1765000000400 } from './1765000000400-BackupGenerations';
 import { EgovTrialMode1765000000500 } from './1765000000500-EgovTrialMode';
 import { SigningCertificates1765000000510 } from './1765000000510-SigningCertificates';
+import { MailOutbox1765000000600 } from './1765000000600-MailOutbox';
 import { Incidents1765000000610 } from './1765000000610-Incidents';
 import { OperatorAlerts1765000000620 } from './1765000000620-OperatorAlerts';
 
@@ -37,6 +38,7 @@ export const MIGRATIONS = [
   BackupGenerations1765000000400,
   EgovTrialMode1765000000500,
   SigningCertificates1765000000510,
+  MailOutbox1765000000600,
   Incidents1765000000610,
   OperatorAlerts1765000000620,
 ];

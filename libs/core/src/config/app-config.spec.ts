@@ -79,6 +79,35 @@ describe(loadConfig.name, () => {
     expect((err as ConfigError).problems).toHaveLength(6);
   });
 
+  it('takes SMTP_URL, MAIL_FROM and OPERATOR_ALERT_EMAIL, and refuses bad ones without echoing a password', () => {
+    expect(loadConfig({})).toMatchObject({
+      smtpUrl: undefined,
+      mailFrom: 'Charlotte <no-reply@localhost>',
+      operatorAlertEmail: undefined,
+      mailDigestCron: '0 8 * * *',
+    });
+    const ok = loadConfig({
+      SMTP_URL: 'smtps://u:p@mail.example.jp:465',
+      MAIL_FROM: 'no-reply@example.jp',
+      OPERATOR_ALERT_EMAIL: 'ops@example.jp',
+    });
+    expect(ok).toMatchObject({
+      smtpUrl: 'smtps://u:p@mail.example.jp:465',
+      mailFrom: 'no-reply@example.jp',
+      operatorAlertEmail: 'ops@example.jp',
+    });
+    for (const bad of ['http://mail.example.jp', 'smtp://u:s3cret@', 'not a url'])
+      expect(() => loadConfig({ SMTP_URL: bad })).toThrow(/SMTP_URL/);
+    try {
+      loadConfig({ SMTP_URL: 'smtp://u:s3cret@' });
+    } catch (e) {
+      expect((e as Error).message).not.toContain('s3cret');
+    }
+    expect(() => loadConfig({ MAIL_FROM: 'Charlotte <x@y>\r\nBcc: a@b' })).toThrow(/MAIL_FROM/);
+    expect(() => loadConfig({ OPERATOR_ALERT_EMAIL: 'a@b, c@d' })).toThrow(/OPERATOR_ALERT_EMAIL/);
+    expect(() => loadConfig({ MAIL_DIGEST_CRON: 'daily' })).toThrow(/MAIL_DIGEST_CRON/);
+  });
+
   it('never echoes a database password in its error', () => {
     expect(() => loadConfig({ DATABASE_URL: 'postgres://u:s3cret@' })).toThrow(ConfigError);
     try {

@@ -100,6 +100,14 @@ export interface AppConfig {
   backup: BackupConfig;
   /** A TrueType/OpenType font with Japanese glyphs for the deletion certificate PDF (IPAex Gothic by default). */
   certificateFontFile: string;
+  /** Mail: SMTP_URL (smtp:// or smtps://, credentials in the URL); undefined = .eml files under DATA_DIR/outbox. */
+  smtpUrl: string | undefined;
+  /** The From of every mail (`Name <address>` or an address). */
+  mailFrom: string;
+  /** Where operator alerts are mailed; undefined = console only. */
+  operatorAlertEmail: string | undefined;
+  /** The daily digest of drafts not yet submitted, to administrators (Asia/Tokyo). */
+  mailDigestCron: string;
   /** Operator alerts (libs/notifications/src/alerts): monitor period, thresholds, the daily audit verification. */
   alerts: AlertsConfig;
 }
@@ -282,6 +290,16 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
   const operatorEmail = r.string('OPERATOR_EMAIL', 'operator@charlotte.local');
   if (!/^[^\s@]+@[^\s@]+$/.test(operatorEmail)) r.problems.push('OPERATOR_EMAIL must be an e-mail address');
 
+  const smtpUrl = r.url('SMTP_URL', ['smtp:', 'smtps:']);
+  if (smtpUrl !== undefined && URL.canParse(smtpUrl) && !new URL(smtpUrl).hostname) r.problems.push('SMTP_URL must name a host');
+  const mailFrom = r.string('MAIL_FROM', 'Charlotte <no-reply@localhost>');
+  // Either a bare address or `Display Name <address>`; no line breaks (header injection).
+  if (!/^([^\r\n<>]*<[^\s@<>]+@[^\s@<>]+>|[^\s@<>]+@[^\s@<>]+)$/.test(mailFrom))
+    r.problems.push('MAIL_FROM must be an address or "Name <address>"');
+  const operatorAlertEmail = r.optionalString('OPERATOR_ALERT_EMAIL');
+  if (operatorAlertEmail !== undefined && !/^[^\s@,;<>]+@[^\s@,;<>]+$/.test(operatorAlertEmail))
+    r.problems.push('OPERATOR_ALERT_EMAIL must be an e-mail address');
+
   const config: AppConfig = {
     nodeEnv,
     port,
@@ -364,6 +382,10 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
       retries: r.int('BACKUP_RETRIES', 3, 1, 20),
     },
     certificateFontFile: path.resolve(cwd, r.string('CERTIFICATE_FONT_FILE', '/usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf')),
+    smtpUrl,
+    mailFrom,
+    operatorAlertEmail,
+    mailDigestCron: r.string('MAIL_DIGEST_CRON', '0 8 * * *'),
     alerts: {
       checkSeconds: r.int('ALERT_CHECK_SECONDS', 60, 1, 3600),
       // 100 makes any real file system "low" (tests force the alert that way).
@@ -378,6 +400,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
     ['BACKUP_WEEKLY_CRON', config.backup.weeklyCron],
     ['BACKUP_VERIFY_CRON', config.backup.verifyCron],
     ['DELETION_CRON', config.backup.deletionCron],
+    ['MAIL_DIGEST_CRON', config.mailDigestCron],
     ['AUDIT_VERIFY_CRON', config.alerts.auditVerifyCron],
   ])
     if (!/^(\S+\s+){4,5}\S+$/.test(cron)) r.problems.push(`${name} must be a cron expression, got "${cron}"`);
