@@ -54,11 +54,12 @@ export class AlertsRepository {
 
   /** Resolves the open alert of `cause`; only the one statement that resolved it gets the row back. */
   async resolveOpen(m: EntityManager, cause: string): Promise<AlertRow | undefined> {
-    const r: AlertRow[] = await m.query(
+    // TypeORM answers an UPDATE … RETURNING with [rows, affected].
+    const [rows]: [AlertRow[], number] = await m.query(
       `UPDATE operator_alerts SET resolved_at = now() WHERE cause = $1 AND resolved_at IS NULL RETURNING *`,
       [cause],
     );
-    return r[0];
+    return rows[0];
   }
 
   async openCauses(prefix: string): Promise<string[]> {
