@@ -296,7 +296,11 @@ describe('Operator alerts', () => {
         .set('X-CSRF-Token', op.csrf)
         .send({ severity: 'urgent' })
         .expect(400);
-      await admin.agent.post(`/api/v1/operator/alerts/${disk.id}/incident`).set('X-CSRF-Token', admin.csrf).send({ severity: 'minor' }).expect(403);
+      await admin.agent
+        .post(`/api/v1/operator/alerts/${disk.id}/incident`)
+        .set('X-CSRF-Token', admin.csrf)
+        .send({ severity: 'minor' })
+        .expect(403);
       const res = await op.agent
         .post(`/api/v1/operator/alerts/${disk.id}/incident`)
         .set('X-CSRF-Token', op.csrf)

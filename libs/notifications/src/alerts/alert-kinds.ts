@@ -22,7 +22,13 @@ export const ALERT_KINDS = [
 export type AlertKind = (typeof ALERT_KINDS)[number];
 
 /** The kinds whose failure users of every tenant feel (uploads, filing, reading data): the alert → incident rule applies to them. */
-export const CUSTOMER_IMPACT_KINDS: ReadonlySet<AlertKind> = new Set(['scanner_down', 'blob_store', 'key_provider', 'database', 'egov_unreachable']);
+export const CUSTOMER_IMPACT_KINDS: ReadonlySet<AlertKind> = new Set([
+  'scanner_down',
+  'blob_store',
+  'key_provider',
+  'database',
+  'egov_unreachable',
+]);
 
 export const ALERT_SUMMARIES: Record<AlertKind, string> = {
   scanner_down: 'Malware scanner (clamd) does not answer: uploads are refused.',

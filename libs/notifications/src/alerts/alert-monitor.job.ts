@@ -86,7 +86,10 @@ export class AlertMonitorJob implements OnApplicationBootstrap, OnModuleDestroy 
         try {
           const active = await c.run();
           for (const a of active) await this.alerts.raise(a.cause, { kind: a.kind, details: a.details });
-          await this.alerts.clearOthers(c.prefix, active.map((a) => a.cause));
+          await this.alerts.clearOthers(
+            c.prefix,
+            active.map((a) => a.cause),
+          );
         } catch (e) {
           // A check that cannot run says nothing about its causes: they stay as they are.
           this.logger.error({ message: 'alert check failed', prefix: c.prefix, err: e instanceof Error ? e.message : String(e) });

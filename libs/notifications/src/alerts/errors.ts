@@ -10,5 +10,6 @@ export const AlertErrorCode = {
 export const AlertErrors = {
   alertNotFound: () => new NotFoundError('alert'),
   alertHasIncident: () => new ConflictError(AlertErrorCode.AlertHasIncident, 'This alert is already linked to an incident.'),
-  alertResolved: () => new ConflictError(AlertErrorCode.AlertResolved, 'This alert is resolved; create an incident in the incidents console instead.'),
+  alertResolved: () =>
+    new ConflictError(AlertErrorCode.AlertResolved, 'This alert is resolved; create an incident in the incidents console instead.'),
 };

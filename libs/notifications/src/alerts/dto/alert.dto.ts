@@ -15,7 +15,9 @@ export class AlertDto {
     description: 'Ids, counts and error classes (e.g. ECONNREFUSED); never personal data or tenant content.',
   })
   details: Record<string, unknown>;
-  @ApiProperty({ description: 'Whether customers feel it: such an alert becomes an automatic minor incident after ALERT_INCIDENT_AFTER_MINUTES.' })
+  @ApiProperty({
+    description: 'Whether customers feel it: such an alert becomes an automatic minor incident after ALERT_INCIDENT_AFTER_MINUTES.',
+  })
   customerImpact: boolean;
   @ApiProperty({ enum: ['open', 'resolved'] }) status: 'open' | 'resolved';
   @ApiProperty({ format: 'date-time' }) openedAt: string;
