@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { UsersService } from '@charlotte/auth';
 import { BackupJobs } from '@charlotte/backup';
+import { KEY_PROVIDER, KeyProvider } from '@charlotte/crypto';
 import { EgovClient, EgovReachability } from '@charlotte/filing';
 import { AlertMonitorJob, AlertsService, AuditVerifyJob, MailWorker } from '@charlotte/notifications';
 import { giveKey, login, LoggedIn, PASSWORD, seedTenant, Seeded, startTestApp, TestApp } from '../support/app';
@@ -111,7 +112,7 @@ describe('Operator alerts', () => {
 
   it('opens one alert when clamd stops (however often the monitor runs), mails once, and resolves it when clamd is back', async () => {
     const first = await monitor.run();
-    expect(first?.passing).toContain('scanner');
+    expect(first?.passing).toEqual(expect.arrayContaining(['scanner', 'blobs', 'keys', 'backups', 'backupsRemote']));
     expect(await rows('health:scanner')).toEqual([]);
 
     await stopClamd();
@@ -269,6 +270,36 @@ describe('Operator alerts', () => {
     expect(resolved.resolved_at).not.toBeNull();
   });
 
+  it('raises deletion.stuck for a tenant past its deletion due date and not deleted, and clears it once deleted', async () => {
+    const b = await seedTenant(t, 'alr-b');
+    const cause = `deletion.stuck:${b.tenantId}`;
+    await t.ds.query(
+      `UPDATE tenants SET status = 'cancelled', cancelled_at = now() - interval '10 days', deletion_due_at = now() - interval '3 days' WHERE id = $1`,
+      [b.tenantId],
+    );
+    await monitor.run();
+    await monitor.run();
+    expect(await rows(cause)).toEqual([
+      expect.objectContaining({
+        kind: 'deletion_stuck',
+        occurrences: 2,
+        resolved_at: null,
+        details: expect.objectContaining({ overdue: true }),
+      }),
+    ]);
+    expect(await mailsAbout(cause)).toHaveLength(1);
+    // Due today: the sweep still has time, no alert.
+    const c = await seedTenant(t, 'alr-c');
+    await t.ds.query(
+      `UPDATE tenants SET status = 'cancelled', cancelled_at = now() - interval '10 days', deletion_due_at = now() WHERE id = $1`,
+      [c.tenantId],
+    );
+    await t.ds.query(`UPDATE tenants SET status = 'deleted', deleted_at = now() WHERE id = $1`, [b.tenantId]);
+    await monitor.run();
+    expect((await rows(cause))[0].resolved_at).not.toBeNull();
+    expect(await rows(`deletion.stuck:${c.tenantId}`)).toEqual([]);
+  });
+
   describe('operator routes', () => {
     it('lists open alerts first, filters by status, shows one, and refuses tenant users', async () => {
       const list = await op.agent.get('/api/v1/operator/alerts').expect(200);
@@ -323,5 +354,14 @@ describe('Operator alerts', () => {
         .expect(409);
       expect(gone.body.code).toBe('alert_resolved');
     });
+  });
+
+  // Last: a closed key provider does not open again in this process.
+  it('raises health:keys (key provider, customer impact) when the key provider cannot wrap a key', async () => {
+    await t.app.get<KeyProvider>(KEY_PROVIDER).close();
+    expect((await monitor.run())?.failing).toContain('keys');
+    const [keys] = await rows('health:keys');
+    expect(keys).toMatchObject({ kind: 'key_provider', resolved_at: null, details: { check: 'keys', error: 'KeyUnavailableError' } });
+    expect((await t.ds.query(`SELECT customer_impact FROM operator_alerts WHERE id = $1`, [keys.id]))[0].customer_impact).toBe(true);
   });
 });

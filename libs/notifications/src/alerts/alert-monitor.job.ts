@@ -126,26 +126,29 @@ export class AlertMonitorJob implements OnApplicationBootstrap, OnModuleDestroy 
  * error class (an errno code such as ECONNREFUSED, or `down` / `timeout`), never the message,
  * which may carry paths or addresses.
  */
-export async function runCheck(check: ReadinessCheck): Promise<string | undefined> {
+export async function runCheck(check: ReadinessCheck, timeoutMs = CHECK_TIMEOUT_MS): Promise<string | undefined> {
   let timer: NodeJS.Timeout | undefined;
   try {
     const result = await Promise.race([
       check(),
       new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error('timeout')), CHECK_TIMEOUT_MS);
+        timer = setTimeout(() => reject(new Error('timeout')), timeoutMs);
       }),
     ]);
     const entries = Object.values(result) as Array<{ status?: string; message?: unknown }>;
     const down = entries.find((e) => e?.status !== 'up');
     return down ? errorClass(down.message) : undefined;
   } catch (e) {
-    return e instanceof Error && e.message === 'timeout' ? 'timeout' : errorClass(e instanceof Error ? e.message : undefined);
+    if (e instanceof Error && e.message === 'timeout') return 'timeout';
+    return e instanceof Error ? (errorClass(e.message) === 'down' ? errorClass(e.name) : errorClass(e.message)) : 'down';
   } finally {
     clearTimeout(timer);
   }
 }
 
-function errorClass(message: unknown): string {
-  const m = typeof message === 'string' ? /\b(E[A-Z]{3,})\b/.exec(message) : null;
+/** An errno code (ECONNREFUSED) or an error class name (KeyUnavailableError) found in a message; else `down`. */
+export function errorClass(message: unknown): string {
+  if (typeof message !== 'string') return 'down';
+  const m = /\b(E[A-Z]{3,})\b/.exec(message) ?? /\b([A-Z][A-Za-z0-9]{2,40}Error)\b/.exec(message);
   return m ? m[1] : 'down';
 }
