@@ -49,8 +49,13 @@ export class AlertIncidents implements OnModuleInit {
   async applyRule(): Promise<string[]> {
     const created: string[] = [];
     for (const due of await this.repo.dueForIncident(this.config.alerts.incidentAfterMinutes)) {
-      const id = await this.link(due.id, 'minor', { type: 'system' }, true);
-      if (id) created.push(id);
+      try {
+        const id = await this.link(due.id, 'minor', { type: 'system' }, true);
+        if (id) created.push(id);
+      } catch (e) {
+        // One alert whose incident cannot be created must not stop the others (the next run retries it).
+        this.logger.error({ message: 'automatic incident failed', alertId: due.id, err: e instanceof Error ? e.message : String(e) });
+      }
     }
     return created;
   }

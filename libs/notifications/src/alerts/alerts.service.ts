@@ -66,7 +66,13 @@ export class AlertsService {
     if (!row) return undefined;
     this.logger.log({ message: 'operator alert resolved', alertId: row.id, cause, kind: row.kind });
     await this.record('alert.resolved', row);
-    for (const hook of this.resolvedHooks) await hook(row);
+    for (const hook of this.resolvedHooks)
+      try {
+        await hook(row);
+      } catch (e) {
+        // The alert is resolved either way; what a hook failed to do (resolve the automatic incident) is logged for the operator.
+        this.logger.error({ message: 'after-resolution step failed', alertId: row.id, err: e instanceof Error ? e.message : String(e) });
+      }
     return row;
   }
 
