@@ -1,13 +1,17 @@
 import request from 'supertest';
 import { UsersService } from '@charlotte/auth';
 import { ContractService } from '@charlotte/backup';
+import { MailWorker } from '@charlotte/notifications';
 import { login, LoggedIn, PASSWORD, seedTenant, Seeded, startTestApp, TestApp } from '../support/app';
+import { SmtpSink, startSmtpSink } from '../support/smtp-sink';
 
 /**
  * Incidents (運用からのお知らせ, api.md "Notices and incidents", issue 17): operators create,
  * update and resolve them; every active user of the affected tenants gets an お知らせ (and only
- * they); tenant users read the incidents of their own tenant only; operator routes are closed to
- * tenant users; bad input changes nothing.
+ * they); a serious one also reaches every active administrator of those tenants by e-mail — a
+ * real SMTP server receives exactly one message per administrator at creation, at each update and
+ * at the resolution, and none for anybody else; tenant users read the incidents of their own
+ * tenant only; operator routes are closed to tenant users; bad input changes nothing.
  */
 describe('incidents', () => {
   let t: TestApp;
@@ -22,6 +26,17 @@ describe('incidents', () => {
   let secondAdminA: string;
   let invitedA: string;
   let disabledA: string;
+  let sink: SmtpSink;
+  const PUBLIC_URL = 'https://charlotte.example.jp';
+
+  /** Sends what the outbox holds (tests run without the scheduler) and returns the messages received since the last clear. */
+  async function delivered() {
+    const w = t.app.get(MailWorker);
+    while ((await w.drain()) > 0);
+    return sink.messages;
+  }
+  /** Recipients of the received messages, sorted (one entry per message). */
+  const recipientsOf = (msgs: Array<{ rcptTo: string[] }>) => msgs.flatMap((m) => m.rcptTo).sort();
 
   const opPost = (url: string, body: unknown) =>
     op.agent
@@ -46,7 +61,9 @@ describe('incidents', () => {
     )[0] as { incidents: number; updates: number; notices: number };
 
   beforeAll(async () => {
-    t = await startTestApp();
+    sink = await startSmtpSink();
+    // The links in the mails use PUBLIC_URL; the test speaks plain HTTP, so cookies must not be Secure-only.
+    t = await startTestApp({ SMTP_URL: sink.url, PUBLIC_URL, COOKIE_SECURE: 'false' });
     a = await seedTenant(t, 'inc-a');
     b = await seedTenant(t, 'inc-b');
     c = await seedTenant(t, 'inc-c');
@@ -70,6 +87,13 @@ describe('incidents', () => {
 
   afterAll(async () => {
     await t?.close();
+    await sink?.close();
+  });
+
+  beforeEach(async () => {
+    // Mails of an earlier test are sent and forgotten: each test sees only its own.
+    if (t) await delivered();
+    sink?.clear();
   });
 
   it('a minor incident becomes an お知らせ for every active user of the affected tenants, and nobody else', async () => {
@@ -102,6 +126,71 @@ describe('incidents', () => {
     expect(adminBell.body.items.find((x: { incidentId?: string }) => x.incidentId === res.body.id).readAt).toBeNull();
     const bBell = await adminB.agent.get('/api/v1/notices').expect(200);
     expect(bBell.body.items.filter((x: { incidentId?: string }) => x.incidentId === res.body.id)).toEqual([]);
+    // minor: no e-mail at all
+    expect(await delivered()).toEqual([]);
+    expect(await t.ds.query(`SELECT count(*)::int AS n FROM mail_outbox`)).toEqual([{ n: 0 }]);
+  });
+
+  it('a serious incident mails every active administrator of the affected tenants exactly once, at creation, update and resolution', async () => {
+    const admins = ['admin2@inc-a.example', a.adminEmail, b.adminEmail].sort();
+    const created = await opPost('/incidents', {
+      severity: 'serious',
+      title: '電子申請を送信できません',
+      body: 'e-Gov への送信が失敗しています。\n復旧までお待ちください。',
+      tenants: ['inc-a', 'inc-b'],
+      startedAt: '2026-12-03T09:30:00+09:00',
+    }).expect(201);
+    const id = created.body.id as string;
+    expect(created.body.notified).toEqual({ notices: 5, mails: 3 });
+    // everybody active in A and B has the お知らせ; the mail goes to their admins only
+    expect(await noticed(id)).toEqual(sorted([a.adminId, a.memberId, secondAdminA, b.adminId, b.memberId]));
+
+    let msgs = await delivered();
+    expect(recipientsOf(msgs)).toEqual(admins);
+    expect(msgs.flatMap((m) => m.to).sort()).toEqual(admins);
+    const first = msgs.find((m) => m.rcptTo.includes(a.adminEmail))!;
+    expect(first.subject).toBe('【障害のお知らせ】電子申請を送信できません / [Incident] 電子申請を送信できません');
+    expect(first.text).toContain('重要度：重大');
+    expect(first.text).toContain('発生日時：2026/12/03 09:30 JST');
+    expect(first.text).toContain('e-Gov への送信が失敗しています。\n復旧までお待ちください。');
+    expect(first.text).toContain(`${PUBLIC_URL}/status#${id}`);
+    expect(first.html).toContain(`href="${PUBLIC_URL}/status#${id}"`);
+    // one message per address: nobody sees the other administrators' addresses
+    for (const m of msgs) expect(m.to).toHaveLength(1);
+
+    sink.clear();
+    const upd = await opPost(`/incidents/${id}/updates`, { body: '原因を特定し、対応しています。' }).expect(201);
+    expect(upd.body.notified).toEqual({ notices: 5, mails: 3 });
+    msgs = await delivered();
+    expect(recipientsOf(msgs)).toEqual(admins);
+    expect(msgs[0]!.subject).toMatch(/^【障害のお知らせ・続報】電子申請を送信できません \/ \[Incident update\]/);
+    expect(msgs[0]!.text).toContain('原因を特定し、対応しています。');
+    expect(msgs[0]!.text).toContain('状況：発生中');
+
+    sink.clear();
+    await opPost(`/incidents/${id}/updates`, { body: '復旧しました。', resolved: true }).expect(201);
+    msgs = await delivered();
+    expect(recipientsOf(msgs)).toEqual(admins);
+    expect(msgs[0]!.subject).toMatch(/^【復旧のお知らせ】電子申請を送信できません \/ \[Resolved\]/);
+    expect(msgs[0]!.text).toContain('状況：復旧済み');
+
+    // a refused update sends nothing
+    sink.clear();
+    await opPost(`/incidents/${id}/updates`, { body: 'もう一度' }).expect(409);
+    expect(await delivered()).toEqual([]);
+    // nobody else was ever mailed: members, invited/disabled users, other tenants, operators
+    const everyone: Array<{ recipient: string }> = await t.ds.query(`SELECT DISTINCT recipient FROM mail_outbox ORDER BY recipient`);
+    expect(everyone.map((r) => r.recipient)).toEqual(admins);
+  });
+
+  it('a serious incident for "all" mails the administrators of every open contract, and not a cancelled one', async () => {
+    const res = await opPost('/incidents', { severity: 'serious', title: '全体障害', body: 'ログインできません。', tenants: 'all' }).expect(
+      201,
+    );
+    const msgs = await delivered();
+    expect(recipientsOf(msgs)).toEqual(['admin2@inc-a.example', a.adminEmail, b.adminEmail, c.adminEmail].sort());
+    expect(res.body.notified.mails).toBe(4);
+    expect(recipientsOf(msgs)).not.toContain(closed.adminEmail);
   });
 
   it('updates and the resolution each reach the same users again; a resolved incident takes no update (409)', async () => {
@@ -216,6 +305,8 @@ describe('incidents', () => {
       [{ ...good, extra: 1 }, 400, 'validation_failed'],
       [{ ...good, startedAt: new Date(Date.now() + 3_600_000).toISOString() }, 422, 'incident_start_in_future'],
       [{ ...good, tenants: ['inc-a', 'nosuch-1', 'NOSUCH-2'] }, 422, 'incident_unknown_tenants'],
+      // an address in the text would be personal data sent to every recipient
+      [{ ...good, severity: 'serious', body: '問い合わせ先: taro.yamada@example.jp' }, 400, 'validation_failed'],
     ];
     for (const [body, status, code] of cases) {
       const res = await opPost('/incidents', body);
@@ -231,8 +322,13 @@ describe('incidents', () => {
       const res = await opPost(`/incidents/${open.body.id}/updates`, body);
       expect({ body, status: res.status }).toEqual({ body, status: 400 });
     }
+    const withAddress = await opPost(`/incidents/${open.body.id}/updates`, { body: '連絡先 someone@example.jp' }).expect(400);
+    expect(withAddress.body.errors).toEqual([
+      { field: 'body', message: 'body must not contain an e-mail address', code: 'contains_email' },
+    ]);
     await op.agent.get('/api/v1/operator/incidents/not-a-uuid').expect(400);
     expect(await counts()).toEqual(afterCreate);
+    expect(await delivered()).toEqual([]);
     expect(afterCreate.incidents).toBe(before.incidents + 1);
   });
 

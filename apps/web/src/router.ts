@@ -124,6 +124,25 @@ export function createAppRouter(history: RouterHistory = createWebHistory(import
             meta: { requiresAdmin: true, titleKey: 'backups.title' },
           },
           {
+            path: 'status',
+            name: 'status',
+            component: () => import('@/views/StatusView.vue'),
+            meta: { titleKey: 'statusPage.title' },
+          },
+          {
+            path: 'operator/incidents',
+            name: 'operator-incidents',
+            component: () => import('@/views/OperatorIncidentsView.vue'),
+            meta: { requiresOperator: true, titleKey: 'operator.incidents.title' },
+          },
+          {
+            path: 'operator/incidents/:id',
+            name: 'operator-incident',
+            component: () => import('@/views/OperatorIncidentView.vue'),
+            props: true,
+            meta: { requiresOperator: true, titleKey: 'operator.incident.title' },
+          },
+          {
             path: 'operator/tenants',
             name: 'operator-tenants',
             component: () => import('@/views/OperatorTenantsView.vue'),

@@ -1,22 +1,25 @@
 import { Module } from '@nestjs/common';
+import { NotificationsModule } from '@charlotte/notifications';
 import { ProceduresModule } from '@charlotte/procedures';
 import { StorageModule } from '@charlotte/storage';
 import { ApplicationStore } from './applications/application.store';
 import { ApplicationsController } from './applications/applications.controller';
 import { ApplicationsService } from './applications/applications.service';
 import { DetailPartRegistry, EditGuardRegistry } from './applications/extensions';
+import { ApplicationsNotifications } from './applications/notifications';
 import { AttachmentsController } from './attachments/attachments.controller';
 import { AttachmentsService } from './attachments/attachments.service';
 import { OfficesModule } from './offices/offices.module';
 
 /**
  * Offices, applications and attachments. Knows nothing of e-Gov: libs/filing plugs in
- * through EditGuardRegistry and DetailPartRegistry (extensions.ts).
+ * through EditGuardRegistry and DetailPartRegistry (extensions.ts). Registers with libs/notifications
+ * what its mails need (notifications.ts).
  */
 @Module({
-  imports: [OfficesModule, ProceduresModule, StorageModule],
+  imports: [OfficesModule, ProceduresModule, StorageModule, NotificationsModule],
   controllers: [ApplicationsController, AttachmentsController],
-  providers: [EditGuardRegistry, DetailPartRegistry, ApplicationStore, ApplicationsService, AttachmentsService],
+  providers: [EditGuardRegistry, DetailPartRegistry, ApplicationStore, ApplicationsService, AttachmentsService, ApplicationsNotifications],
   exports: [OfficesModule, EditGuardRegistry, DetailPartRegistry, ApplicationStore, ApplicationsService, AttachmentsService],
 })
 export class ApplicationsModule {}

@@ -9,6 +9,7 @@ import { GenerationsService } from './generations/generations.service';
 import { RestoreService } from './generations/restore.service';
 import { BACKUP_STORES, BackupStoresReadiness, createBackupStores } from './stores';
 // contract end, deletion, certificates (issue 15, contract/deletion helper)
+import { CertificateMailAttachment } from './certificates/certificate-mail';
 import { CertificatesService } from './certificates/certificates.service';
 import { ContractService } from './contract/contract.service';
 import { DeletionAlerts } from './deletion/deletion-alerts';
@@ -18,7 +19,8 @@ import { OperatorTenantsController } from './http/operator-tenants.controller';
 
 /**
  * Backups per contract, restore, contract end and certified deletion
- * (architecture.md P4, P5). Depends on core, crypto, audit, storage and notifications (operator alerts).
+ * (architecture.md P4, P5). Depends on core, crypto, audit, storage and notifications (the
+ * deletion certificate mail, operator alerts).
  */
 @Module({
   imports: [StorageModule, NotificationsModule],
@@ -43,6 +45,7 @@ import { OperatorTenantsController } from './http/operator-tenants.controller';
     DeletionJobs,
     DeletionAlerts,
     CertificatesService,
+    CertificateMailAttachment,
   ],
   exports: [
     BACKUP_STORES,

@@ -1,9 +1,13 @@
-// The public surface of libs/notifications: お知らせ, e-mail (outbox) and what other libs register with it.
+// The public surface of libs/notifications: お知らせ, e-mail (outbox), customer mails and what other libs register with it.
 export * from './notifications.module';
 export * from './notices/notice-kinds';
 export * from './notices/notices.service';
 export * from './notices/dto/notice.dto';
 export * from './mail';
+export * from './preferences/notification-preferences.service';
+export * from './preferences/dto/notification-settings.dto';
+export * from './customer-mail/sources';
+export * from './customer-mail/draft-digest.job';
 // incidents (運用からのお知らせ): the alerts side creates automatic incidents through IncidentsService
 export * from './incidents/incidents.service';
 export * from './incidents/dto/incident.dto';

@@ -1,5 +1,8 @@
 import { Module } from '@nestjs/common';
 import { ALERT_CONTROLLERS, ALERT_EXPORTS, ALERT_PROVIDERS } from './alerts/alerts.providers';
+import { DraftDigestJob } from './customer-mail/draft-digest.job';
+import { FilingMailService } from './customer-mail/filing-mail.service';
+import { ApplicationInfoRegistry, DigestRegistry } from './customer-mail/sources';
 import { IncidentsController, OperatorIncidentsController } from './incidents/incidents.controller';
 import { IncidentsRepository } from './incidents/incidents.repository';
 import { IncidentsService } from './incidents/incidents.service';
@@ -9,15 +12,19 @@ import { MailTransport } from './mail/mail-transport';
 import { MailWorker } from './mail/mail.worker';
 import { NoticesController } from './notices/notices.controller';
 import { NoticesService } from './notices/notices.service';
+import { NotificationPreferencesController } from './preferences/notification-preferences.controller';
+import { NotificationPreferencesService } from './preferences/notification-preferences.service';
 
 /**
  * お知らせ (in-app notices), e-mail (outbox), incidents (運用からのお知らせ) and operator alerts
  * (architecture.md P7). Used by applications, filing, backup and the operations side; it uses only
- * core, crypto, audit and auth (the lint rule enforces it).
+ * core, crypto, audit and auth (the lint rule enforces it). Libs above plug in through
+ * ApplicationInfoRegistry, DigestRegistry, MailAttachmentRegistry and AlertCheckRegistry.
  */
 @Module({
   controllers: [
     NoticesController,
+    NotificationPreferencesController,
     // incidents (運用からのお知らせ)
     OperatorIncidentsController,
     IncidentsController,
@@ -26,11 +33,15 @@ import { NoticesService } from './notices/notices.service';
   ],
   providers: [
     NoticesService,
-    // mail
     MailTransport,
     MailAttachmentRegistry,
     MailWorker,
     MailOutboxService,
+    NotificationPreferencesService,
+    ApplicationInfoRegistry,
+    DigestRegistry,
+    FilingMailService,
+    DraftDigestJob,
     // incidents
     IncidentsRepository,
     IncidentsService,
@@ -42,6 +53,10 @@ import { NoticesService } from './notices/notices.service';
     MailOutboxService,
     MailWorker,
     MailAttachmentRegistry,
+    NotificationPreferencesService,
+    ApplicationInfoRegistry,
+    DigestRegistry,
+    DraftDigestJob,
     IncidentsService,
     // operator alerts
     ...ALERT_EXPORTS,

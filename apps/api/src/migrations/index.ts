@@ -16,6 +16,7 @@ import { BackupGenerations1765000000400 } from './1765000000400-BackupGeneration
 import { EgovTrialMode1765000000500 } from './1765000000500-EgovTrialMode';
 import { SigningCertificates1765000000510 } from './1765000000510-SigningCertificates';
 import { MailOutbox1765000000600 } from './1765000000600-MailOutbox';
+import { NotificationPreferences1765000000601 } from './1765000000601-NotificationPreferences';
 import { Incidents1765000000610 } from './1765000000610-Incidents';
 import { OperatorAlerts1765000000620 } from './1765000000620-OperatorAlerts';
 
@@ -39,6 +40,7 @@ export const MIGRATIONS = [
   EgovTrialMode1765000000500,
   SigningCertificates1765000000510,
   MailOutbox1765000000600,
+  NotificationPreferences1765000000601,
   Incidents1765000000610,
   OperatorAlerts1765000000620,
 ];

@@ -324,6 +324,7 @@ export const NOTICE_KINDS = [
   'amended',
   'amend_failed',
   'withdraw_failed',
+  'incident',
 ] as const satisfies readonly NoticeKind[];
 export type NoticeList = Omit<Schemas['NoticeListView'], 'items'> & { items: Notice[] };
 

@@ -41,6 +41,7 @@ async function mountBell(handlers: Record<string, Handler> = {}) {
     routes: [
       { path: '/', name: 'home', component: { render: () => h('p', 'home') } },
       { path: '/applications/:id', name: 'application', component: { render: () => h('p', 'editor') } },
+      { path: '/status', name: 'status', component: { render: () => h('p', 'status') } },
     ],
   });
   await router.push('/');
@@ -142,5 +143,36 @@ describe('NoticesBell', () => {
     vi.advanceTimersByTime(120_000);
     await flushPromises();
     expect(noticeGets(fetchMock)).toBe(2);
+  });
+
+  it('shows an incident notice with its title and links to the incident on the status page', async () => {
+    const INCIDENT = '50000000-0000-4000-8000-000000000001';
+    const { wrapper, router } = await mountBell({
+      'GET /notices': () =>
+        jsonResponse(200, {
+          items: [
+            {
+              id: 'n9',
+              kind: 'incident',
+              applicationId: null,
+              incidentId: INCIDENT,
+              title: '電子申請の送信が遅延しています',
+              createdAt: '2026-04-03T00:00:00.000Z',
+              readAt: null,
+            },
+          ],
+          unread: 1,
+        }),
+      'POST /notices/n9/read': () => new Response(null, { status: 204 }),
+    });
+    await vi.waitFor(() => expect(wrapper.get('[data-testid="notices-count"]').text()).toBe('1'), WAIT);
+    await wrapper.get('[data-testid="notices-bell"]').trigger('click');
+    const item = wrapper.get('[data-testid="notice-item"]');
+    expect(item.get('.notice-text').text()).toBe('運用からのお知らせ: 電子申請の送信が遅延しています');
+    const link = item.get('a');
+    expect(link.attributes('href')).toBe(`/status#${INCIDENT}`);
+    await link.trigger('click');
+    await vi.waitFor(() => expect(router.currentRoute.value.fullPath).toBe(`/status#${INCIDENT}`), WAIT);
+    await vi.waitFor(() => expect(wrapper.find('[data-testid="notices-count"]').exists()).toBe(false), WAIT);
   });
 });

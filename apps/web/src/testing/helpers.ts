@@ -2,6 +2,7 @@
 import { vi } from 'vitest';
 import type { AuditEvent, User } from '@/api/client';
 import type { BackupGeneration, OperatorTenant } from '@/api/backups';
+import type { OperatorIncident } from '@/api/incidents';
 
 export function jsonResponse(status: number, body: unknown, contentType = 'application/json'): Response {
   return new Response(JSON.stringify(body), { status, headers: { 'Content-Type': contentType } });
@@ -125,6 +126,26 @@ export function makeOperatorTenant(overrides: Partial<OperatorTenant> = {}): Ope
     reinstatedAt: null,
     lastBackupAt: '2026-12-01T17:05:00.000Z',
     certificateId: null,
+    ...overrides,
+  };
+}
+
+export function makeIncident(overrides: Partial<OperatorIncident> = {}): OperatorIncident {
+  return {
+    id: '50000000-0000-4000-8000-000000000001',
+    severity: 'serious',
+    title: '電子申請の送信が遅延しています',
+    body: 'e-Gov への送信が遅れています。',
+    status: 'open',
+    startedAt: '2026-12-03T00:30:00.000Z',
+    resolvedAt: null,
+    updatedAt: '2026-12-03T00:30:00.000Z',
+    updates: [],
+    allTenants: true,
+    tenants: [],
+    createdBy: '00000000-0000-4000-8000-0000000000f1',
+    alertId: null,
+    createdAt: '2026-12-03T00:31:00.000Z',
     ...overrides,
   };
 }

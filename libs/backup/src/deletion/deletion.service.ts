@@ -1,10 +1,11 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
-import { AuditService, PLATFORM_CHAIN } from '@charlotte/audit';
+import { DataSource, EntityManager } from 'typeorm';
+import { AuditService, canonicalJson, JsonValue, PLATFORM_CHAIN } from '@charlotte/audit';
 import { DomainError } from '@charlotte/core';
 import { SigningKeyService, TenantKeysService } from '@charlotte/crypto';
+import { isMailAddress, MailOutboxService } from '@charlotte/notifications';
 import { BLOB_STORE, BlobStore } from '@charlotte/storage';
 import {
   CERTIFICATE_TYPE,
@@ -106,6 +107,7 @@ export class DeletionService {
     private readonly signing: SigningKeyService,
     @Inject(BLOB_STORE) private readonly blobs: BlobStore,
     @Inject(BACKUP_STORES) private readonly stores: BackupStores,
+    private readonly outbox: MailOutboxService,
   ) {}
 
   /**
@@ -392,11 +394,16 @@ export class DeletionService {
       keyId: this.signing.keyId,
     };
     const cert: DeletionCertificate = { ...unsigned, signature: await this.signing.sign(certificateSigningInput(unsigned)) };
-    const ins: Array<{ id: string }> = await this.ds.query(
-      `INSERT INTO deletion_certificates (id, tenant_id, body, admin_emails) VALUES ($1, $2, $3::jsonb, $4)
-       ON CONFLICT (tenant_id) DO NOTHING RETURNING id`,
-      [cert.id, tenantId, JSON.stringify(cert), job.admin_emails],
-    );
+    // The certificate and its mails to the administrators recorded before the deletion commit together.
+    const ins = await this.ds.transaction(async (m) => {
+      const r: Array<{ id: string }> = await m.query(
+        `INSERT INTO deletion_certificates (id, tenant_id, body, admin_emails) VALUES ($1, $2, $3::jsonb, $4)
+         ON CONFLICT (tenant_id) DO NOTHING RETURNING id`,
+        [cert.id, tenantId, JSON.stringify(cert), job.admin_emails],
+      );
+      if (r[0]) await this.mailCertificate(m, cert, job.admin_emails);
+      return r;
+    });
     const id =
       ins[0]?.id ?? ((await this.ds.query(`SELECT id FROM deletion_certificates WHERE tenant_id = $1`, [tenantId]))[0].id as string);
     if (ins[0])
@@ -409,6 +416,26 @@ export class DeletionService {
         details: { tenantId },
       });
     return id;
+  }
+
+  /**
+   * One mail per recorded administrator address: certificate id, tenant code, deletion date (JST),
+   * the SHA-256 of the signed certificate (its canonical JSON, the form it is signed and verified in)
+   * and the PDF (rendered at send time from the stored certificate). Platform mail (tenant_id null):
+   * the tenant's own rows are gone by now.
+   */
+  private async mailCertificate(m: EntityManager, cert: DeletionCertificate, to: string[]): Promise<void> {
+    const sha256 = createHash('sha256')
+      .update(canonicalJson(cert as unknown as JsonValue))
+      .digest('hex');
+    const deletedOn = new Date(new Date(cert.deletedAt).getTime() + 9 * 3_600_000).toISOString().slice(0, 10);
+    for (const address of [...new Set(to)].filter(isMailAddress))
+      await this.outbox.enqueue(m, {
+        to: address,
+        template: 'deletion_certificate',
+        vars: { certificateId: cert.id, tenantCode: cert.tenant.code, deletedOn, sha256 },
+        tenantId: null,
+      });
   }
 
   /** Tenant tables the row step empties (children first); the key store goes through destroyTenantKeys. */

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { AuditService } from '@charlotte/audit';
+import { MailOutboxService } from '../mail/mail-outbox.service';
 import { NoticesService } from '../notices/notices.service';
 import { ValidationFailedError } from '@charlotte/core';
 import {
@@ -44,6 +45,8 @@ const START_FUTURE_TOLERANCE_MS = 5 * 60_000;
 const OPERATOR_LIST_LIMIT = 200;
 const TENANT_LIST_LIMIT = 100;
 
+const EMAIL_INSIDE = /[^\s@]+@[^\s@]+\.[^\s@]+/;
+
 /**
  * The DTOs check requests; this repeats the rules for callers inside the process (the alert rule)
  * so that a bad title is a 400-class error and never a CHECK violation (500).
@@ -52,6 +55,11 @@ function checkText(field: string, value: string, max: number): void {
   const chars = [...(value ?? '')].length;
   if (typeof value !== 'string' || !/\S/.test(value) || chars > max) {
     throw new ValidationFailedError([{ field, message: `${field} must be 1–${max} characters, not blank` }]);
+  }
+  // The text goes into お知らせ and e-mails to many people, and the mail outbox keeps it: an
+  // address there would be personal data spread to every recipient (and the outbox refuses it).
+  if (EMAIL_INSIDE.test(value)) {
+    throw new ValidationFailedError([{ field, message: `${field} must not contain an e-mail address`, code: 'contains_email' }]);
   }
 }
 
@@ -76,6 +84,7 @@ export class IncidentsService {
   constructor(
     private readonly repo: IncidentsRepository,
     private readonly notices: NoticesService,
+    private readonly mail: MailOutboxService,
     private readonly audit: AuditService,
   ) {}
 
@@ -143,12 +152,33 @@ export class IncidentsService {
   private async fanOut(
     m: EntityManager,
     incident: IncidentRow,
-    _event: IncidentEvent,
-    _text: string,
+    event: IncidentEvent,
+    text: string,
   ): Promise<{ notified: IncidentNotified; tenantCount: number }> {
     const recipients = await this.repo.recipients(m, incident.id);
     const notices = await this.notices.addForIncident(m, incident.id, recipients);
-    const mails = 0;
+    let mails = 0;
+    if (incident.severity === 'serious') {
+      // Administrators only (never members, operators or other tenants): `recipients` holds the
+      // active users of the affected, open contracts, and an address only for their admins.
+      for (const r of recipients) {
+        if (r.role !== 'admin' || !r.email) continue;
+        await this.mail.enqueue(m, {
+          to: r.email,
+          template: 'incident',
+          tenantId: r.tenantId,
+          vars: {
+            event,
+            severity: incident.severity,
+            incidentId: incident.id,
+            title: incident.title,
+            text,
+            startedAt: iso(incident.started_at),
+          },
+        });
+        mails++;
+      }
+    }
     const tenantCount = await this.repo.affectedTenantCount(m, incident.id);
     return { notified: { notices, mails }, tenantCount };
   }

@@ -13,6 +13,9 @@ export interface MailToSend {
 }
 
 const ADDRESS = /^[^\s@<>,;:"]+@[^\s@<>,;:"]+$/;
+
+/** Whether `to` is one plain address the outbox takes (callers skip, rather than fail on, anything else). */
+export const isMailAddress = (to: string): boolean => ADDRESS.test(to);
 const EMAIL_INSIDE = /[^\s@]+@[^\s@]+\.[^\s@]+/;
 
 /** A mail refused at enqueue: a programming error of the caller, never a user's input. */

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { NotFoundError } from '@charlotte/core';
+import { FilingMailService } from '../customer-mail/filing-mail.service';
 import type { NoticeDto } from './dto/notice.dto';
 import { NoticeKind } from './notice-kinds';
 
@@ -15,7 +16,10 @@ export type NoticeView = NoticeDto;
  */
 @Injectable()
 export class NoticesService {
-  constructor(@InjectDataSource() private readonly ds: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    private readonly filingMail: FilingMailService,
+  ) {}
 
   async add(
     m: EntityManager | DataSource,
@@ -31,6 +35,8 @@ export class NoticesService {
       applicationId,
       kind,
     ]);
+    // The filing user's mail, in the same transaction: it exists iff the notice does.
+    await this.filingMail.onNotice(m, tenantId, userId, applicationId, kind);
   }
 
   async list(tenantId: string, userId: string, limit = 50): Promise<{ items: NoticeView[]; unread: number }> {

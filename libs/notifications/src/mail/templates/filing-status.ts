@@ -52,7 +52,7 @@ export const MAILED_NOTICE_KINDS: readonly string[] = Object.keys(STATUS);
 /**
  * To the user who filed: the procedure (its name, from the procedure catalogue; never the insured
  * person or form content), what happened, and the link to the application.
- * Vars: kind, applicationId, procedureName.
+ * Vars: kind, applicationId, procedureName, procedureNameEn (optional; the Japanese name otherwise).
  */
 export const filingStatusTemplate: MailTemplate = {
   render(vars: MailVars, ctx) {
@@ -61,6 +61,7 @@ export const filingStatusTemplate: MailTemplate = {
     const url = link(ctx, `/applications/${encodeURIComponent(v(vars, 'applicationId'))}`);
     const settings = link(ctx, '/settings/notifications');
     const proc = v(vars, 'procedureName');
+    const procEn = vars.procedureNameEn ? v(vars, 'procedureNameEn') : proc;
     return {
       ja: {
         subject: `${s.ja}：${proc}`,
@@ -68,10 +69,10 @@ export const filingStatusTemplate: MailTemplate = {
         link: { label: '申請を開く', url },
       },
       en: {
-        subject: `${s.en}: ${proc}`,
+        subject: `${s.en}: ${procEn}`,
         paragraphs: [
           s.enBody,
-          `Procedure: ${proc}\nStatus: ${s.en}`,
+          `Procedure: ${procEn}\nStatus: ${s.en}`,
           `You can stop these mails in your notification settings (${settings}).`,
         ],
         link: { label: 'Open the application', url },

@@ -1,4 +1,7 @@
+import { deletionCertificateTemplate } from './deletion-certificate';
+import { draftDigestTemplate } from './draft-digest';
 import { filingStatusTemplate } from './filing-status';
+import { incidentTemplate } from './incident';
 import type { MailTemplate } from './layout';
 import { operatorAlertTemplate } from './operator-alert';
 
@@ -8,6 +11,9 @@ import { operatorAlertTemplate } from './operator-alert';
  */
 export const MAIL_TEMPLATES = {
   filing_status: filingStatusTemplate,
+  draft_digest: draftDigestTemplate,
+  deletion_certificate: deletionCertificateTemplate,
+  incident: incidentTemplate,
   operator_alert: operatorAlertTemplate,
 } satisfies Record<string, MailTemplate>;
 
@@ -17,3 +23,4 @@ export const isMailTemplate = (name: string): name is MailTemplateName => Object
 
 export * from './layout';
 export { MAILED_NOTICE_KINDS } from './filing-status';
+export { DELETION_CERTIFICATE_PDF } from './deletion-certificate';
