@@ -125,6 +125,10 @@ export interface paths {
   "/api/v1/notices/{id}/read": {
     post: operations["NoticesController_read"];
   };
+  "/api/v1/me/notification-settings": {
+    get: operations["NotificationPreferencesController_get"];
+    put: operations["NotificationPreferencesController_put"];
+  };
   "/api/v1/operator/incidents": {
     get: operations["OperatorIncidentsController_list"];
     /** Creates an incident; every active user of the affected tenants gets an お知らせ, and for serious ones every administrator an e-mail. */
@@ -658,6 +662,18 @@ export interface components {
       items: components["schemas"]["NoticeDto"][];
       /** @description unread notices of the user */
       unread: number;
+    };
+    NotificationSettingsView: {
+      /** @description mails about my filings: 到達, 補正, 手続終了, 公文書, failures */
+      filingMail: boolean;
+      /** @description administrators: the daily mail about drafts not yet submitted */
+      draftDigest: boolean;
+    };
+    UpdateNotificationSettingsDto: {
+      /** @description mails about my filings: 到達, 補正, 手続終了, 公文書, failures */
+      filingMail: boolean;
+      /** @description administrators: the daily mail about drafts not yet submitted */
+      draftDigest: boolean;
     };
     CreateIncidentDto: {
       /**
@@ -1970,6 +1986,29 @@ export interface operations {
     responses: {
       204: {
         content: never;
+      };
+    };
+  };
+  NotificationPreferencesController_get: {
+    responses: {
+      200: {
+        content: {
+          "application/json": components["schemas"]["NotificationSettingsView"];
+        };
+      };
+    };
+  };
+  NotificationPreferencesController_put: {
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["UpdateNotificationSettingsDto"];
+      };
+    };
+    responses: {
+      200: {
+        content: {
+          "application/json": components["schemas"]["NotificationSettingsView"];
+        };
       };
     };
   };
