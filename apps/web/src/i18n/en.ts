@@ -953,6 +953,7 @@ const en: MessageSchema = {
       resolvedAt: 'resolved {at}',
       customerImpact: 'customer impact',
       incidentAuto: '(automatic)',
+      openIncident: 'Open the incident',
       incidentManual: '(by hand)',
       promote: 'Create incident',
       promoteFor: 'Create an incident from the {kind} alert',

@@ -951,6 +951,7 @@ const ja = {
       resolvedAt: '{at} に解消',
       customerImpact: 'お客様に影響あり',
       incidentAuto: '（自動作成）',
+      openIncident: '障害のお知らせを開く',
       incidentManual: '（手動作成）',
       promote: 'お知らせを作成',
       promoteFor: '{kind} のアラートから障害のお知らせを作成',

@@ -90,6 +90,9 @@ describe('OperatorAlertsView', () => {
     expect(rows[2]!.get('[data-testid="alert-since"]').text()).toContain('2026/12/02 12:00 JST に解消');
     expect(rows[2]!.get('[data-testid="alert-incident"]').text()).toContain('11111111');
     expect(rows[2]!.get('[data-testid="alert-incident"]').text()).toContain('自動作成');
+    expect(rows[2]!.get('[data-testid="alert-incident-link"]').attributes('href')).toBe(
+      '/operator/incidents/11111111-0000-4000-8000-000000000001',
+    );
     expect(rows[2]!.find('[data-testid="alert-promote"]').exists()).toBe(false);
   });
 
