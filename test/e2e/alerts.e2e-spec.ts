@@ -79,6 +79,7 @@ describe('Operator alerts', () => {
       SMTP_URL: sink.url,
       OPERATOR_ALERT_EMAIL: ALERT_TO,
       BACKUP_DIR: backupDir,
+      BACKUP_REMOTE_DIR: `${backupDir}-remote`,
       BACKUP_RETRIES: '2',
       DISK_FREE_MIN_PERCENT: '100',
       ALERT_INCIDENT_AFTER_MINUTES: '1',
@@ -180,6 +181,20 @@ describe('Operator alerts', () => {
     expect(await mailsAbout(cause)).toHaveLength(2);
     expect((await monitor.run())?.passing).toContain('backups');
     expect((await rows('health:backups'))[0].resolved_at).not.toBeNull();
+  }, 120_000);
+
+  it('raises backup.remote_failed when the weekly remote copy fails, and clears it with the next successful copy', async () => {
+    const remoteDir = `${backupDir}-remote`;
+    const cause = `backup.remote_failed:${a.tenantId}`;
+    fs.rmSync(remoteDir, { recursive: true, force: true });
+    fs.writeFileSync(remoteDir, 'not a directory');
+    const jobs = t.app.get(BackupJobs);
+    expect(await jobs.runWeekly(new Date())).toMatchObject({ copied: [] });
+    expect(await rows(cause)).toEqual([expect.objectContaining({ kind: 'backup_remote_failed', resolved_at: null })]);
+    fs.rmSync(remoteDir);
+    expect((await jobs.runWeekly(new Date()))?.copied).toHaveLength(1);
+    expect((await rows(cause))[0].resolved_at).not.toBeNull();
+    expect(await mailsAbout(cause)).toHaveLength(2);
   }, 120_000);
 
   it('raises disk.low when free space is under DISK_FREE_MIN_PERCENT', async () => {
