@@ -108,14 +108,15 @@ export class AlertsRepository {
    * One more failure of a condition: returns since when it has been failing (the first failure of
    * the current run), shared by all instances.
    */
-  async conditionFailed(cause: string): Promise<Date> {
-    const r: Array<{ failing_since: Date }> = await this.ds.query(
+  async conditionFailed(cause: string): Promise<{ since: Date; elapsedMs: number }> {
+    // The elapsed time is measured on the database clock, the same clock that wrote failing_since.
+    const r: Array<{ failing_since: Date; elapsed_ms: number }> = await this.ds.query(
       `INSERT INTO alert_conditions (cause) VALUES ($1)
        ON CONFLICT (cause) DO UPDATE SET last_failure_at = now(), failures = alert_conditions.failures + 1
-       RETURNING failing_since`,
+       RETURNING failing_since, (extract(epoch FROM now() - failing_since) * 1000)::float8 AS elapsed_ms`,
       [cause],
     );
-    return new Date(r[0].failing_since);
+    return { since: new Date(r[0].failing_since), elapsedMs: Number(r[0].elapsed_ms) };
   }
 
   /** The condition works again: its run of failures ends. */

@@ -86,9 +86,9 @@ export class AlertsService {
    * One more failure of a condition that becomes an alert only once it has lasted `afterMinutes`
    * (e.g. e-Gov unreachable): the start of the current run of failures is shared by all instances.
    */
-  async failing(cause: string, afterMinutes: number, o: RaiseOptions, now = new Date()): Promise<AlertRow | undefined> {
-    const since = await this.repo.conditionFailed(cause);
-    if (now.getTime() - since.getTime() < afterMinutes * 60_000) return undefined;
+  async failing(cause: string, afterMinutes: number, o: RaiseOptions): Promise<AlertRow | undefined> {
+    const { since, elapsedMs } = await this.repo.conditionFailed(cause);
+    if (elapsedMs < afterMinutes * 60_000) return undefined;
     return this.raise(cause, { ...o, details: { ...(o.details ?? {}), failingSince: since.toISOString() } });
   }
 
