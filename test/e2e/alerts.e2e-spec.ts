@@ -355,6 +355,10 @@ describe('Operator alerts', () => {
       expect(res.body).toMatchObject({ id: disk.id, incidentId: expect.any(String), incidentAuto: false });
       const inc = await t.ds.query(`SELECT severity, alert_id FROM incidents WHERE id = $1`, [res.body.incidentId]);
       expect(inc).toEqual([{ severity: 'serious', alert_id: disk.id }]);
+      // serious: the administrators of the affected tenants (all of them: disk.low is not about one tenant) get a mail.
+      await t.app.get(MailWorker).drain();
+      expect(sink.to(a.adminEmail)).toHaveLength(1);
+      expect(sink.to(a.memberEmail)).toHaveLength(0);
       const again = await op.agent
         .post(`/api/v1/operator/alerts/${disk.id}/incident`)
         .set('X-CSRF-Token', op.csrf)
