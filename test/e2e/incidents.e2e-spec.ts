@@ -1,3 +1,6 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { simpleParser } from 'mailparser';
 import request from 'supertest';
 import { UsersService } from '@charlotte/auth';
 import { ContractService } from '@charlotte/backup';
@@ -352,5 +355,39 @@ describe('incidents', () => {
       expect(e.details).toEqual({ id: res.body.id, severity: 'minor', tenants: 2 });
     }
     expect(JSON.stringify(events)).not.toContain('本文');
+  });
+});
+
+/**
+ * The newcomer's path (issue 17, acceptance): no SMTP server configured, as under `npm start` — the
+ * administrator's mail of a serious incident is an .eml file under DATA_DIR/outbox.
+ */
+describe('incidents without SMTP_URL', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('writes the administrators’ mail of a serious incident under DATA_DIR/outbox', async () => {
+    const s = await seedTenant(t, 'eml-a');
+    await t.app.get(UsersService).createOperator('ops@charlotte.example', PASSWORD);
+    const op = await login(t, 'platform', 'ops@charlotte.example');
+    await op.agent
+      .post('/api/v1/operator/incidents')
+      .set('X-CSRF-Token', op.csrf)
+      .send({ severity: 'serious', title: 'メンテナンス延長', body: '作業が延びています。', tenants: ['eml-a'] })
+      .expect(201);
+    expect(await t.app.get(MailWorker).drain()).toBe(1);
+    const dir = path.join(t.config.dataDir, 'outbox');
+    const files = fs.readdirSync(dir).filter((f) => f.endsWith('.eml'));
+    expect(files).toHaveLength(1);
+    const mail = await simpleParser(fs.readFileSync(path.join(dir, files[0]!)));
+    expect(mail.subject).toBe('【障害のお知らせ】メンテナンス延長 / [Incident] メンテナンス延長');
+    expect((Array.isArray(mail.to) ? mail.to : [mail.to]).flatMap((a) => a?.value.map((x) => x.address))).toEqual([s.adminEmail]);
+    expect(mail.text).toContain('作業が延びています。');
   });
 });

@@ -41,6 +41,9 @@ export const NOT_IN_ARCHIVE: readonly string[] = [
   'egov_link_requests',
   'login_failures',
   'mail_outbox',
+  // which incidents (運用からのお知らせ) affect the tenant: the operators' record, not the tenant's
+  // data; a restore must not roll it back to the backup's day (a deletion still removes it)
+  'incident_tenants',
 ];
 
 /** Prefixes of tables that record backups and deletions themselves: never archived. */

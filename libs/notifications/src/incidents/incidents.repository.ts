@@ -105,17 +105,18 @@ export class IncidentsRepository {
   /**
    * Every active user of the tenants the incident affects, skipping tenants whose contract is
    * closed (deleted, or cancelled with effect). Operators have no tenant and are never here.
+   * Addresses are read only when asked for (serious incidents), and only those of admins.
    */
-  async recipients(m: EntityManager, incidentId: string): Promise<IncidentRecipient[]> {
+  async recipients(m: EntityManager, incidentId: string, adminAddresses: boolean): Promise<IncidentRecipient[]> {
     const rows: Array<{ user_id: string; tenant_id: string; role: 'admin' | 'member'; email: string | null }> = await m.query(
-      `SELECT u.id AS user_id, u.tenant_id, u.role, CASE WHEN u.role = 'admin' THEN u.email END AS email
+      `SELECT u.id AS user_id, u.tenant_id, u.role, CASE WHEN $2 AND u.role = 'admin' THEN u.email END AS email
          FROM users u
          JOIN tenants t ON t.id = u.tenant_id
          JOIN incidents i ON i.id = $1
         WHERE u.status = 'active' AND u.role IN ('admin', 'member') AND NOT ${CONTRACT_CLOSED_SQL}
           AND (i.all_tenants OR EXISTS (SELECT 1 FROM incident_tenants it WHERE it.incident_id = i.id AND it.tenant_id = t.id))
         ORDER BY u.tenant_id, u.id`,
-      [incidentId],
+      [incidentId, adminAddresses],
     );
     return rows.map((r) => ({ userId: r.user_id, tenantId: r.tenant_id, role: r.role, email: r.email }));
   }

@@ -155,7 +155,7 @@ export class IncidentsService {
     event: IncidentEvent,
     text: string,
   ): Promise<{ notified: IncidentNotified; tenantCount: number }> {
-    const recipients = await this.repo.recipients(m, incident.id);
+    const recipients = await this.repo.recipients(m, incident.id, incident.severity === 'serious');
     const notices = await this.notices.addForIncident(m, incident.id, recipients);
     let mails = 0;
     if (incident.severity === 'serious') {
