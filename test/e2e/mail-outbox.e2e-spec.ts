@@ -6,6 +6,7 @@ import { DataSource } from 'typeorm';
 import { MailOutboxService, MailToSend, MailWorker } from '@charlotte/notifications';
 import { createApp } from '../../apps/api/src/app.factory';
 import { seedTenant, startTestApp, TestApp } from '../support/app';
+import { startAppOn } from '../support/egov';
 import { SmtpSink, startSmtpSink } from '../support/smtp-sink';
 
 /**
@@ -153,6 +154,55 @@ describe('Mail outbox', () => {
       { category: 'system', tenant_id: tenantId, target_id: id, details: { template: 'filing_status', attempts: 1, permanent: false } },
     ]);
     expect(JSON.stringify(events)).not.toContain('giveup@example.jp');
+  });
+
+  it('sends each mail once when two instances drain the outbox at the same time', async () => {
+    const other = await startAppOn(t, { SMTP_URL: sink.url, PUBLIC_URL: 'https://charlotte.example.jp' });
+    try {
+      const ids: string[] = [];
+      for (let i = 0; i < 12; i++) ids.push(await outbox().enqueue(t.ds, mail(`many-${i}@example.jp`)));
+      const handled = await Promise.all([worker().drain(), other.app.get(MailWorker).drain()]);
+      expect(handled[0] + handled[1]).toBe(12);
+      expect(sink.messages).toHaveLength(12);
+      expect(new Set(sink.messages.map((m) => m.messageId))).toEqual(new Set(ids.map((id) => `<${id}@charlotte.example.jp>`)));
+      expect(await t.ds.query(`SELECT DISTINCT status, attempts FROM mail_outbox WHERE id = ANY($1)`, [ids])).toEqual([
+        { status: 'sent', attempts: 1 },
+      ]);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('with scheduling on (npm start), an instance sends what is due without being asked', async () => {
+    const scheduled = await startAppOn(t, { SMTP_URL: sink.url, PUBLIC_URL: 'https://charlotte.example.jp' }, { schedule: true });
+    try {
+      const id = await outbox().enqueue(t.ds, mail('scheduled@example.jp'));
+      const [m] = await sink.waitFor(1, 15_000);
+      expect(m.messageId).toBe(`<${id}@charlotte.example.jp>`);
+    } finally {
+      await scheduled.close();
+    }
+    expect(await t.ds.query(`SELECT status FROM mail_outbox WHERE recipient = 'scheduled@example.jp'`)).toEqual([{ status: 'sent' }]);
+  });
+
+  it('never sends SMTP credentials in clear: smtp:// with a password and no STARTTLS is a failure, retried', async () => {
+    const withPassword = sink.url.replace('smtp://', 'smtp://charlotte:s3cret@');
+    const other = await startAppOn(t, { SMTP_URL: withPassword, PUBLIC_URL: 'https://charlotte.example.jp' });
+    try {
+      const id = await outbox().enqueue(t.ds, mail('clear@example.jp'));
+      expect(await other.app.get(MailWorker).drain()).toBe(1);
+      expect(sink.messages).toEqual([]);
+      const [row] = await t.ds.query(`SELECT status, last_error FROM mail_outbox WHERE id = $1`, [id]);
+      expect(row.status).toBe('pending');
+      expect(row.last_error).toMatch(/STARTTLS/i);
+      expect(row.last_error).not.toContain('s3cret');
+      // Delivered once a proper transport takes it.
+      await t.ds.query(`UPDATE mail_outbox SET next_attempt_at = now() WHERE id = $1`, [id]);
+      expect(await worker().drain()).toBe(1);
+      expect(sink.to('clear@example.jp')).toHaveLength(1);
+    } finally {
+      await other.close();
+    }
   });
 
   it('sends a mail committed before a crash exactly once, from the next instance on the same database', async () => {

@@ -106,6 +106,12 @@ export function createAppRouter(history: RouterHistory = createWebHistory(import
             meta: { requiresAdmin: true, titleKey: 'egov.title' },
           },
           {
+            path: 'settings/notifications',
+            name: 'notification-settings',
+            component: () => import('@/views/NotificationSettingsView.vue'),
+            meta: { titleKey: 'notificationSettings.title' },
+          },
+          {
             path: 'settings/signing',
             name: 'signing-certificate',
             component: () => import('@/views/SigningCertificateView.vue'),

@@ -310,6 +310,7 @@ export type SigningCertificate = Schemas['SigningCertificateView'];
 export type SigningCertificates = Schemas['SigningCertificatesView'];
 export type ProxyCertificate = Schemas['ProxyCertificateView'];
 export type EgovSettings = Schemas['EgovSettingsView'];
+export type NotificationSettings = Schemas['NotificationSettingsView'];
 export type NoticeKind = Schemas['NoticeDto']['kind'];
 /** `kind` as a string: a newer server may send kinds this SPA does not know (one of {@link NOTICE_KINDS} otherwise). */
 export type Notice = Omit<Schemas['NoticeDto'], 'kind'> & { kind: string };
@@ -899,6 +900,16 @@ export class ApiClient {
   /** Admins: 試行モード on or off (filings are then only checked by e-Gov, never filed). */
   updateEgovSettings(body: Schemas['UpdateEgovSettingsDto']): Promise<EgovSettings> {
     return this.request('PUT', '/egov/settings', { body });
+  }
+
+  // --- notification settings (the user's own mails) -------------------------------
+
+  getNotificationSettings(): Promise<NotificationSettings> {
+    return this.request('GET', '/me/notification-settings');
+  }
+
+  updateNotificationSettings(body: Schemas['UpdateNotificationSettingsDto']): Promise<NotificationSettings> {
+    return this.request('PUT', '/me/notification-settings', { body });
   }
 
   // --- notices ---------------------------------------------------------------------

@@ -56,6 +56,7 @@ describe('AppShell', () => {
     expect(wrapper.get('[data-testid="nav-applications"]').attributes('href')).toBe('/applications');
     expect(wrapper.get('[data-testid="nav-offices"]').text()).toBe('事業所');
     expect(wrapper.get('[data-testid="nav-offices"]').attributes('href')).toBe('/offices');
+    expect(wrapper.get('[data-testid="nav-notification-settings"]').text()).toBe('通知設定');
   });
 
   it('hides the users link from members and tells them when they were turned away', async () => {
@@ -68,6 +69,9 @@ describe('AppShell', () => {
     expect(wrapper.get('[data-testid="nav-keys"]').text()).toBe('キーファイル');
     expect(wrapper.get('[data-testid="nav-applications"]').text()).toBe('申請');
     expect(wrapper.get('[data-testid="nav-offices"]').text()).toBe('事業所');
+    // Every user chooses their own mails.
+    expect(wrapper.get('[data-testid="nav-notification-settings"]').text()).toBe('通知設定');
+    expect(wrapper.get('[data-testid="nav-notification-settings"]').attributes('href')).toBe('/settings/notifications');
     expect(wrapper.get('[data-testid="flash"]').text()).toContain('権限がありません');
   });
 

@@ -35,6 +35,7 @@ const en: MessageSchema = {
     operatorIncidents: 'Service notices',
     status: 'Service status',
     operatorAlerts: 'Operator alerts',
+    notificationSettings: 'Notification settings',
   },
   roles: {
     admin: 'Administrator',
@@ -838,6 +839,18 @@ const en: MessageSchema = {
     trialActive: 'Trial mode is on. Submitted applications are only format-checked by e-Gov and are not actually filed.',
     trialOn: 'Trial mode is on.',
     trialOff: 'Trial mode is off. From now on, submissions are actually filed.',
+  },
+  notificationSettings: {
+    title: 'Notification settings',
+    intro: 'Choose which e-mails Charlotte sends you. Notices (the bell at the top right) are shown whatever you choose here.',
+    filingMail: 'E-mail me about my applications',
+    filingMailHelp:
+      'For applications you submitted: when they arrive, when a correction is requested, when the procedure is complete, when an official document is issued, and when one could not be sent.',
+    draftDigest: 'E-mail me daily about drafts not yet submitted',
+    draftDigestHelp:
+      'Administrators: on days with drafts not yet submitted, a morning e-mail with how many there are and the age of the oldest.',
+    saving: 'Saving…',
+    saved: 'Your notification settings were saved.',
   },
   notices: {
     bell: 'Notices',

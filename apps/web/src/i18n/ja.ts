@@ -33,6 +33,7 @@ const ja = {
     operatorIncidents: '運用からのお知らせ',
     status: '運用状況',
     operatorAlerts: '監視アラート',
+    notificationSettings: '通知設定',
   },
   roles: {
     admin: '管理者',
@@ -836,6 +837,17 @@ const ja = {
     trialActive: '試行モードです。提出した申請はe-Govで形式チェックのみ行われ、実際には申請されません。',
     trialOn: '試行モードにしました。',
     trialOff: '試行モードを解除しました。以後の提出は実際に申請されます。',
+  },
+  notificationSettings: {
+    title: '通知設定',
+    intro: 'Charlotte からお送りするメールを選べます。お知らせ（画面右上のベル）は設定にかかわらず表示されます。',
+    filingMail: '申請の状況をメールで受け取る',
+    filingMailHelp:
+      'ご自身が提出した申請について、到達・補正の依頼・手続終了・公文書の発行・送信できなかったときにメールでお知らせします。',
+    draftDigest: '未提出の下書きのお知らせを毎日受け取る',
+    draftDigestHelp: '管理者向け：未提出の下書きがある日に、件数と最も古い下書きの経過日数を毎朝メールでお知らせします。',
+    saving: '保存しています…',
+    saved: '通知設定を保存しました。',
   },
   notices: {
     bell: 'お知らせ',

@@ -38,6 +38,12 @@ export function describeSendError(e: unknown): MailSendError {
   return new MailSendError(text.slice(0, 500), permanent);
 }
 
+/** smtp:// (not smtps://) with a user or password in the URL: the credentials must go over STARTTLS. */
+export function requiresTls(smtpUrl: string): boolean {
+  const u = new URL(smtpUrl);
+  return u.protocol === 'smtp:' && (u.username !== '' || u.password !== '');
+}
+
 /**
  * Where mails go: the SMTP server of SMTP_URL (nodemailer), or, without one, an `.eml` file per mail
  * under DATA_DIR/outbox, named `<UTC time>-<message id>.eml` so that `ls` lists them in order (a real
@@ -53,6 +59,8 @@ export class MailTransport implements OnModuleDestroy {
     this.transporter = config.smtpUrl
       ? nodemailer.createTransport({
           url: config.smtpUrl,
+          // smtp:// with credentials: STARTTLS is required, never optional, so the password never crosses in clear.
+          requireTLS: requiresTls(config.smtpUrl),
           connectionTimeout: 30_000,
           greetingTimeout: 30_000,
           socketTimeout: 60_000,

@@ -39,6 +39,7 @@ export class MailWorker implements OnApplicationBootstrap, OnModuleDestroy {
   private nudgeTimer?: NodeJS.Timeout;
   private current?: Promise<number>;
   private lastPurge = 0;
+  private stopping = false;
   private readonly host: string;
   /** The first retry's wait; doubled at each further attempt (tests shorten it). */
   retryBaseMs = 30_000;
@@ -64,10 +65,13 @@ export class MailWorker implements OnApplicationBootstrap, OnModuleDestroy {
     this.timer.unref();
   }
 
-  onModuleDestroy(): void {
+  /** Stops the ticks and lets a mail being sent finish, so a shutdown does not leave it to the lease (and a resend). */
+  async onModuleDestroy(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     if (this.nudgeTimer) clearTimeout(this.nudgeTimer);
     this.timer = this.nudgeTimer = undefined;
+    this.stopping = true;
+    await this.current?.catch(() => undefined);
   }
 
   /** Asks for a drain soon (after an enqueue): only when scheduling is on; the regular tick covers the rest. */
@@ -125,6 +129,7 @@ export class MailWorker implements OnApplicationBootstrap, OnModuleDestroy {
   private async run(): Promise<number> {
     let n = 0;
     for (;;) {
+      if (this.stopping) return n;
       const row = await this.claim();
       if (!row) return n;
       n++;
