@@ -129,6 +129,35 @@ export interface paths {
     get: operations["NotificationPreferencesController_get"];
     put: operations["NotificationPreferencesController_put"];
   };
+  "/api/v1/operator/incidents": {
+    get: operations["OperatorIncidentsController_list"];
+    /** Creates an incident; every active user of the affected tenants gets an お知らせ, and for serious ones every administrator an e-mail. */
+    post: operations["OperatorIncidentsController_create"];
+  };
+  "/api/v1/operator/incidents/{id}": {
+    get: operations["OperatorIncidentsController_get"];
+  };
+  "/api/v1/operator/incidents/{id}/updates": {
+    /** Adds an update (resolved: true resolves it); told like a creation. 409 incident_resolved once resolved. */
+    post: operations["OperatorIncidentsController_addUpdate"];
+  };
+  "/api/v1/incidents": {
+    get: operations["IncidentsController_list"];
+  };
+  "/api/v1/incidents/{id}": {
+    get: operations["IncidentsController_get"];
+  };
+  "/api/v1/operator/alerts": {
+    /** Operator alerts, open ones first (`?status=open|resolved` to filter). */
+    get: operations["AlertsController_list"];
+  };
+  "/api/v1/operator/alerts/{id}": {
+    get: operations["AlertsController_get"];
+  };
+  "/api/v1/operator/alerts/{id}/incident": {
+    /** Promotes an open alert to a customer incident for the affected tenants (serious: their administrators get an e-mail). */
+    post: operations["AlertsController_promote"];
+  };
   "/api/v1/offices": {
     get: operations["OfficesController_list"];
     post: operations["OfficesController_create"];
@@ -616,11 +645,18 @@ export interface components {
       /** Format: uuid */
       id: string;
       /** @enum {string} */
-      kind: "arrived" | "correction_requested" | "review_finished" | "completed" | "withdrawn" | "failed" | "document_received" | "amended" | "amend_failed" | "withdraw_failed";
+      kind: "arrived" | "correction_requested" | "review_finished" | "completed" | "withdrawn" | "failed" | "document_received" | "amended" | "amend_failed" | "withdraw_failed" | "incident";
       /** Format: uuid */
       applicationId: string | null;
       createdAt: string;
       readAt: string | null;
+      /**
+       * Format: uuid
+       * @description kind incident: the incident (運用からのお知らせ).
+       */
+      incidentId?: string;
+      /** @description kind incident: the incident's title, as the operators wrote it. */
+      title?: string;
     };
     NoticeListView: {
       items: components["schemas"]["NoticeDto"][];
@@ -638,6 +674,157 @@ export interface components {
       filingMail: boolean;
       /** @description administrators: the daily mail about drafts not yet submitted */
       draftDigest: boolean;
+    };
+    CreateIncidentDto: {
+      /**
+       * @description minor: お知らせ only; serious: also an e-mail to every administrator.
+       * @enum {string}
+       */
+      severity: "minor" | "serious";
+      /** @example 電子申請の送信が遅延しています */
+      title: string;
+      /** @description What customers are told (no personal data). */
+      body: string;
+      /** @description The affected tenants: "all", or their codes (unknown codes answer 422 incident_unknown_tenants). */
+      tenants: "all" | string[];
+      /**
+       * @description When the incident began (ISO 8601 with Z or ±HH:MM); default now; never in the future.
+       * @example 2026-12-03T09:30:00+09:00
+       */
+      startedAt?: string;
+    };
+    IncidentUpdateDto: {
+      /** Format: uuid */
+      id: string;
+      body: string;
+      /** @description This update resolved the incident. */
+      resolved: boolean;
+      /** Format: date-time */
+      createdAt: string;
+    };
+    IncidentTenantDto: {
+      code: string;
+      name: string;
+    };
+    IncidentNotifiedDto: {
+      notices: number;
+      mails: number;
+    };
+    OperatorIncidentDto: {
+      /** Format: uuid */
+      id: string;
+      /** @enum {string} */
+      severity: "minor" | "serious";
+      title: string;
+      body: string;
+      /** @enum {string} */
+      status: "open" | "resolved";
+      /** Format: date-time */
+      startedAt: string;
+      /** Format: date-time */
+      resolvedAt: string | null;
+      /**
+       * Format: date-time
+       * @description Last change (creation or latest update).
+       */
+      updatedAt: string;
+      /** @description Oldest first. */
+      updates: components["schemas"]["IncidentUpdateDto"][];
+      allTenants: boolean;
+      /** @description The affected tenants when not allTenants (empty otherwise). */
+      tenants: components["schemas"]["IncidentTenantDto"][];
+      /**
+       * Format: uuid
+       * @description The operator who created it; null for an automatic incident.
+       */
+      createdBy: string | null;
+      /**
+       * Format: uuid
+       * @description The operator alert that raised it (automatic incidents).
+       */
+      alertId: string | null;
+      /** Format: date-time */
+      createdAt: string;
+      /** @description Only in the answer of a creation or an update. */
+      notified?: components["schemas"]["IncidentNotifiedDto"];
+    };
+    OperatorIncidentListDto: {
+      /** @description Open incidents first (newest first), then resolved ones (newest first), at most 200. */
+      items: components["schemas"]["OperatorIncidentDto"][];
+    };
+    AddIncidentUpdateDto: {
+      body: string;
+      /** @description true: this update resolves the incident (復旧); no update is accepted after it. */
+      resolved?: boolean;
+    };
+    IncidentDto: {
+      /** Format: uuid */
+      id: string;
+      /** @enum {string} */
+      severity: "minor" | "serious";
+      title: string;
+      body: string;
+      /** @enum {string} */
+      status: "open" | "resolved";
+      /** Format: date-time */
+      startedAt: string;
+      /** Format: date-time */
+      resolvedAt: string | null;
+      /**
+       * Format: date-time
+       * @description Last change (creation or latest update).
+       */
+      updatedAt: string;
+      /** @description Oldest first. */
+      updates: components["schemas"]["IncidentUpdateDto"][];
+    };
+    IncidentListDto: {
+      /** @description Open incidents (newest first), then those resolved in the last 90 days. */
+      items: components["schemas"]["IncidentDto"][];
+    };
+    AlertDto: {
+      /** Format: uuid */
+      id: string;
+      /** @description The dedupe key: one open alert per cause (e.g. `health:scanner`, `backup.failed:<tenantId>`). */
+      cause: string;
+      /** @enum {string} */
+      kind: "scanner_down" | "blob_store" | "key_provider" | "database" | "egov_unreachable" | "backup_store" | "backup_failed" | "backup_verify_failed" | "backup_remote_failed" | "deletion_stuck" | "disk_low" | "audit_chain_invalid" | "health";
+      /** @description Fixed text of the kind (English); the console shows the kind in Japanese. */
+      summary: string;
+      /** @description Ids, counts and error classes (e.g. ECONNREFUSED); never personal data or tenant content. */
+      details: {
+        [key: string]: unknown;
+      };
+      /** @description Whether customers feel it: such an alert becomes an automatic minor incident after ALERT_INCIDENT_AFTER_MINUTES. */
+      customerImpact: boolean;
+      /** @enum {string} */
+      status: "open" | "resolved";
+      /** Format: date-time */
+      openedAt: string;
+      /** Format: date-time */
+      lastSeenAt: string;
+      /** @description How many times the cause was seen while the alert was open. */
+      occurrences: number;
+      /** Format: date-time */
+      resolvedAt: string | null;
+      /**
+       * Format: uuid
+       * @description The customer incident it became, if any.
+       */
+      incidentId: string | null;
+      /** @description Whether the incident was created by the alert → incident rule (then it resolves with the alert). */
+      incidentAuto: boolean;
+    };
+    AlertListDto: {
+      /** @description Open alerts first (newest first), then resolved ones (newest first); at most 200. */
+      items: components["schemas"]["AlertDto"][];
+    };
+    PromoteAlertDto: {
+      /**
+       * @description minor: an お知らせ to every user of the affected tenants; serious: also an e-mail to their administrators.
+       * @enum {string}
+       */
+      severity: "minor" | "serious";
     };
     OfficeView: {
       id: string;
@@ -1822,6 +2009,150 @@ export interface operations {
         content: {
           "application/json": components["schemas"]["NotificationSettingsView"];
         };
+      };
+    };
+  };
+  OperatorIncidentsController_list: {
+    responses: {
+      200: {
+        content: {
+          "application/json": components["schemas"]["OperatorIncidentListDto"];
+        };
+      };
+    };
+  };
+  /** Creates an incident; every active user of the affected tenants gets an お知らせ, and for serious ones every administrator an e-mail. */
+  OperatorIncidentsController_create: {
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["CreateIncidentDto"];
+      };
+    };
+    responses: {
+      201: {
+        content: {
+          "application/json": components["schemas"]["OperatorIncidentDto"];
+        };
+      };
+    };
+  };
+  OperatorIncidentsController_get: {
+    parameters: {
+      path: {
+        id: string;
+      };
+    };
+    responses: {
+      200: {
+        content: {
+          "application/json": components["schemas"]["OperatorIncidentDto"];
+        };
+      };
+    };
+  };
+  /** Adds an update (resolved: true resolves it); told like a creation. 409 incident_resolved once resolved. */
+  OperatorIncidentsController_addUpdate: {
+    parameters: {
+      path: {
+        id: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["AddIncidentUpdateDto"];
+      };
+    };
+    responses: {
+      201: {
+        content: {
+          "application/json": components["schemas"]["OperatorIncidentDto"];
+        };
+      };
+    };
+  };
+  IncidentsController_list: {
+    responses: {
+      200: {
+        content: {
+          "application/json": components["schemas"]["IncidentListDto"];
+        };
+      };
+    };
+  };
+  IncidentsController_get: {
+    parameters: {
+      path: {
+        id: string;
+      };
+    };
+    responses: {
+      200: {
+        content: {
+          "application/json": components["schemas"]["IncidentDto"];
+        };
+      };
+    };
+  };
+  /** Operator alerts, open ones first (`?status=open|resolved` to filter). */
+  AlertsController_list: {
+    parameters: {
+      query?: {
+        /** @description Only open or only resolved alerts; both when omitted. */
+        status?: "open" | "resolved";
+      };
+    };
+    responses: {
+      200: {
+        content: {
+          "application/json": components["schemas"]["AlertListDto"];
+        };
+      };
+    };
+  };
+  AlertsController_get: {
+    parameters: {
+      path: {
+        id: string;
+      };
+    };
+    responses: {
+      200: {
+        content: {
+          "application/json": components["schemas"]["AlertDto"];
+        };
+      };
+      /** @description not_found */
+      404: {
+        content: never;
+      };
+    };
+  };
+  /** Promotes an open alert to a customer incident for the affected tenants (serious: their administrators get an e-mail). */
+  AlertsController_promote: {
+    parameters: {
+      path: {
+        id: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["PromoteAlertDto"];
+      };
+    };
+    responses: {
+      /** @description The alert, now linked to the incident. */
+      200: {
+        content: {
+          "application/json": components["schemas"]["AlertDto"];
+        };
+      };
+      /** @description not_found */
+      404: {
+        content: never;
+      };
+      /** @description alert_has_incident, alert_resolved */
+      409: {
+        content: never;
       };
     };
   };
