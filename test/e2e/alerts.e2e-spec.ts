@@ -355,6 +355,13 @@ describe('Operator alerts', () => {
       expect(res.body).toMatchObject({ id: disk.id, incidentId: expect.any(String), incidentAuto: false });
       const inc = await t.ds.query(`SELECT severity, alert_id FROM incidents WHERE id = $1`, [res.body.incidentId]);
       expect(inc).toEqual([{ severity: 'serious', alert_id: disk.id }]);
+      const promotedEvents = await t.ds.query(
+        `SELECT actor_type, details FROM audit_events WHERE action = 'alert.promoted' AND target_id = $1`,
+        [disk.id],
+      );
+      expect(promotedEvents).toEqual([
+        { actor_type: 'user', details: { incidentId: res.body.incidentId, severity: 'serious', kind: 'disk_low' } },
+      ]);
       // serious: the administrators of the affected tenants (all of them: disk.low is not about one tenant) get a mail.
       await t.app.get(MailWorker).drain();
       expect(sink.to(a.adminEmail)).toHaveLength(1);

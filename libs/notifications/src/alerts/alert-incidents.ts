@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { AuditService } from '@charlotte/audit';
 import { APP_CONFIG, AppConfig } from '@charlotte/core';
 import { IncidentsService } from '../incidents/incidents.service';
 import { AlertKind, INCIDENT_GENERIC_WORDING, INCIDENT_RESOLVED_WORDING, INCIDENT_WORDING } from './alert-kinds';
@@ -37,6 +38,7 @@ export class AlertIncidents implements OnModuleInit {
     private readonly repo: AlertsRepository,
     private readonly alerts: AlertsService,
     private readonly incidents: IncidentsService,
+    private readonly audit: AuditService,
     @InjectDataSource() private readonly ds: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -68,6 +70,16 @@ export class AlertIncidents implements OnModuleInit {
     if (row.incident_id) throw AlertErrors.alertHasIncident();
     const id = await this.link(alertId, severity, { type: 'user', id: operatorId }, false);
     if (!id) throw AlertErrors.alertHasIncident();
+    // The incident itself is audited by IncidentsService; this event ties it to the alert and the operator.
+    await this.audit.record({
+      category: 'operation',
+      action: 'alert.promoted',
+      outcome: 'success',
+      actor: { type: 'user', id: operatorId },
+      tenantId: null,
+      target: { type: 'operator_alert', id: alertId },
+      details: { incidentId: id, severity, kind: row.kind },
+    });
   }
 
   /**
