@@ -108,6 +108,10 @@ describe('SPA: incidents (operator console, bell, status page, e-mail)', () => {
     await admin.getByTestId('notices-bell').click();
     const item = admin.locator(`[data-testid="notice-item"]`).first();
     expect(await item.locator('.notice-text').innerText()).toBe(`運用からのお知らせ: ${TITLE}`);
+    // readable: the header's white link colour must not reach the white panel
+    expect(await item.locator('.notice-text').evaluate((el) => el.ownerDocument.defaultView!.getComputedStyle(el).color)).not.toBe(
+      'rgb(255, 255, 255)',
+    );
     await admin.screenshot({ path: path.join(SHOTS, 'incident-bell.png') });
 
     await item.getByTestId('notice-link').click();
@@ -137,5 +141,33 @@ describe('SPA: incidents (operator console, bell, status page, e-mail)', () => {
     expect(msgs[0]!.text).toContain(`/status#${incidentId}`);
     expect(msgs.flatMap((m) => m.rcptTo)).not.toContain(acme.memberEmail);
     expect(msgs.flatMap((m) => m.rcptTo)).not.toContain(other.adminEmail);
+  });
+
+  it('lets the operator resolve it on its page; the administrator sees 復旧済み and gets the resolution mail', async () => {
+    sink.clear();
+    await op.locator(`[data-testid="incident-row"][data-incident-id="${incidentId}"]`).getByTestId('incident-detail').click();
+    await op.waitForURL((u) => u.pathname === `/operator/incidents/${incidentId}`);
+    expect(await op.getByTestId('incident-scope').innerText()).toBe('acme 株式会社（acme）');
+    await op.getByTestId('incident-update-body').fill('送信は正常に戻りました。');
+    await op.getByTestId('incident-update-resolve').check();
+    expect(await op.getByTestId('incident-update-submit').innerText()).toBe('復旧を登録する');
+    await op.getByTestId('incident-update-submit').click();
+    await op.getByTestId('incident-posted').filter({ hasText: '復旧を登録しました' }).waitFor();
+    expect(await op.getByTestId('incident-status').innerText()).toBe('復旧済み');
+    expect(await op.getByTestId('incident-closed').isVisible()).toBe(true);
+    await op.screenshot({ path: path.join(SHOTS, 'operator-incident-resolved.png'), fullPage: true });
+
+    await admin.getByTestId('status-reload').click();
+    const card = admin.getByTestId('status-resolved').locator(`[data-incident-id="${incidentId}"]`);
+    await card.waitFor();
+    expect(await card.getByTestId('incident-status').innerText()).toBe('復旧済み');
+    expect(await card.innerText()).toContain('送信は正常に戻りました。');
+    expect(await admin.getByTestId('status-all-clear').innerText()).toBe('現在、ご契約に影響する障害は発生していません。');
+
+    const worker = t.app.get(MailWorker);
+    while ((await worker.drain()) > 0);
+    const msgs = await sink.waitFor(1);
+    expect(msgs.flatMap((m) => m.rcptTo)).toEqual([acme.adminEmail]);
+    expect(msgs[0]!.subject).toBe(`【復旧のお知らせ】${TITLE} / [Resolved] ${TITLE}`);
   });
 });
