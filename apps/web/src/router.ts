@@ -155,6 +155,12 @@ export function createAppRouter(history: RouterHistory = createWebHistory(import
             meta: { requiresOperator: true, titleKey: 'operator.tenants.title' },
           },
           {
+            path: 'operator/alerts',
+            name: 'operator-alerts',
+            component: () => import('@/views/OperatorAlertsView.vue'),
+            meta: { requiresOperator: true, titleKey: 'operator.alerts.title' },
+          },
+          {
             path: 'operator/tenants/:code',
             name: 'operator-tenant',
             component: () => import('@/views/OperatorTenantView.vue'),

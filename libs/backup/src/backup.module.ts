@@ -12,6 +12,7 @@ import { BACKUP_STORES, BackupStoresReadiness, createBackupStores } from './stor
 import { CertificateMailAttachment } from './certificates/certificate-mail';
 import { CertificatesService } from './certificates/certificates.service';
 import { ContractService } from './contract/contract.service';
+import { DeletionAlerts } from './deletion/deletion-alerts';
 import { DeletionJobs } from './deletion/deletion.jobs';
 import { DeletionService } from './deletion/deletion.service';
 import { OperatorTenantsController } from './http/operator-tenants.controller';
@@ -19,7 +20,7 @@ import { OperatorTenantsController } from './http/operator-tenants.controller';
 /**
  * Backups per contract, restore, contract end and certified deletion
  * (architecture.md P4, P5). Depends on core, crypto, audit, storage and notifications (the
- * deletion certificate mail).
+ * deletion certificate mail, operator alerts).
  */
 @Module({
   imports: [StorageModule, NotificationsModule],
@@ -42,6 +43,7 @@ import { OperatorTenantsController } from './http/operator-tenants.controller';
     ContractService,
     DeletionService,
     DeletionJobs,
+    DeletionAlerts,
     CertificatesService,
     CertificateMailAttachment,
   ],

@@ -18,6 +18,8 @@ export const GLOBAL_TABLES: Readonly<Record<string, string>> = {
   incidents:
     'platform incidents (運用からのお知らせ) written by operators about the service; the tenants they affect are in incident_tenants',
   incident_updates: 'the updates of platform incidents, written by operators; no tenant content',
+  operator_alerts: 'platform operator alerts: causes, fixed summaries, ids and counts (no tenant content)',
+  alert_conditions: 'when a platform-wide failure condition (e.g. e-Gov unreachable) began',
 };
 
 /**

@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import { Global, Module } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@charlotte/core';
 import type { KeyProvider } from './keys/key-provider';
+import { KeyProviderReadiness } from './keys/key-provider.readiness';
 import { LocalKeyProvider } from './keys/local-key-provider';
 import { Pkcs11KeyProvider } from './keys/pkcs11-key-provider';
 import { MacKeyService } from './mac/mac-key.service';
@@ -39,6 +40,7 @@ export async function createKeyProvider(config: AppConfig): Promise<KeyProvider>
     TenantKeysService,
     SealingService,
     KeyRotationService,
+    KeyProviderReadiness,
   ],
   exports: [KEY_PROVIDER, SigningKeyService, MacKeyService, TenantKeysService, SealingService, KeyRotationService],
 })

@@ -1,5 +1,6 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@charlotte/core';
+import { EgovReachability } from './egov-reachability';
 import { EgovError } from './egov-api/egov-error';
 import { parseEgovDate, parseEgovDateTime, formatEgovDate } from './egov-api/jst';
 import {
@@ -89,7 +90,11 @@ const toDate = (text: string): Date => parseEgovDateTime(text) as Date; // the p
  */
 @Injectable()
 export class EgovClient {
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    /** Told whether e-Gov answered (operator alert `egov.unreachable`); absent in unit tests. */
+    @Optional() private readonly reachability?: EgovReachability,
+  ) {}
 
   /** GET {auth}/auth (ユーザー認可): the login and consent page the browser is sent to. */
   authorizeUrl(state: string, codeChallenge: string, redirectUri: string): string {
@@ -125,6 +130,7 @@ export class EgovClient {
     } catch (e) {
       // A refused connection never reached e-Gov; a timeout or a reset may have.
       const code = ((e as { cause?: { code?: string } }).cause ?? {}).code;
+      void this.reachability?.failed(code ?? (e as Error).name);
       throw new EgovError(
         'transient',
         `e-Gov unreachable or too slow: ${(e as Error).name}`,
@@ -133,6 +139,8 @@ export class EgovClient {
         mutating && code !== 'ECONNREFUSED',
       );
     }
+    if (res.status >= 500) void this.reachability?.failed(`HTTP_${res.status}`);
+    else void this.reachability?.reached();
     let text: string;
     try {
       text = await res.text();

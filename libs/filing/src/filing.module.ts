@@ -1,7 +1,7 @@
 import { Injectable, Module, OnModuleInit } from '@nestjs/common';
 import { ApplicationsModule, DetailPartRegistry, EditGuardRegistry } from '@charlotte/applications';
-import { ProceduresModule } from '@charlotte/procedures';
 import { NotificationsModule } from '@charlotte/notifications';
+import { ProceduresModule } from '@charlotte/procedures';
 import { StorageModule } from '@charlotte/storage';
 import { CaseNoticesService } from './case-notices.service';
 import { DocumentsService } from './documents.service';
@@ -9,6 +9,7 @@ import { EgovAccountsService } from './egov-accounts.service';
 import { EgovActionsRepository } from './egov-actions.repository';
 import { EgovActionsService } from './egov-actions.service';
 import { EgovClient } from './egov-client';
+import { EgovReachability } from './egov-reachability';
 import { SIGNING_CREDENTIALS } from './signing-hook';
 import { EgovController, FilingController } from './egov.controller';
 import { EgovJobs } from './egov.jobs';
@@ -59,6 +60,7 @@ class FilingExtensions implements OnModuleInit {
     SubmissionsRepository,
     EgovActionsRepository,
     EgovClient,
+    EgovReachability,
     EgovAccountsService,
     SubmissionsService,
     EgovActionsService,

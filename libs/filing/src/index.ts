@@ -3,6 +3,7 @@
 export * from './filing.module';
 export * from './dto/filing.dto';
 export * from './egov-client';
+export * from './egov-reachability';
 export * from './egov-accounts.service';
 export * from './submissions.service';
 export * from './egov-actions.service';

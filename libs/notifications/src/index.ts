@@ -12,3 +12,10 @@ export * from './customer-mail/draft-digest.job';
 export * from './incidents/incidents.service';
 export * from './incidents/dto/incident.dto';
 export { IncidentErrorCode } from './incidents/incident-errors';
+// operator alerts
+export * from './alerts/alert-kinds';
+export * from './alerts/alert-checks.registry';
+export * from './alerts/alerts.service';
+export * from './alerts/alert-monitor.job';
+export * from './alerts/audit-verify.job';
+export type { AlertDetails, AlertRow } from './alerts/alerts.repository';

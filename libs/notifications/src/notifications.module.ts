@@ -1,14 +1,15 @@
 import { Module } from '@nestjs/common';
+import { ALERT_CONTROLLERS, ALERT_EXPORTS, ALERT_PROVIDERS } from './alerts/alerts.providers';
 import { DraftDigestJob } from './customer-mail/draft-digest.job';
 import { FilingMailService } from './customer-mail/filing-mail.service';
 import { ApplicationInfoRegistry, DigestRegistry } from './customer-mail/sources';
+import { IncidentsController, OperatorIncidentsController } from './incidents/incidents.controller';
+import { IncidentsRepository } from './incidents/incidents.repository';
+import { IncidentsService } from './incidents/incidents.service';
 import { MailAttachmentRegistry } from './mail/mail-attachments';
 import { MailOutboxService } from './mail/mail-outbox.service';
 import { MailTransport } from './mail/mail-transport';
 import { MailWorker } from './mail/mail.worker';
-import { IncidentsController, OperatorIncidentsController } from './incidents/incidents.controller';
-import { IncidentsRepository } from './incidents/incidents.repository';
-import { IncidentsService } from './incidents/incidents.service';
 import { NoticesController } from './notices/notices.controller';
 import { NoticesService } from './notices/notices.service';
 import { NotificationPreferencesController } from './preferences/notification-preferences.controller';
@@ -18,7 +19,7 @@ import { NotificationPreferencesService } from './preferences/notification-prefe
  * お知らせ (in-app notices), e-mail (outbox), incidents (運用からのお知らせ) and operator alerts
  * (architecture.md P7). Used by applications, filing, backup and the operations side; it uses only
  * core, crypto, audit and auth (the lint rule enforces it). Libs above plug in through
- * ApplicationInfoRegistry, DigestRegistry and MailAttachmentRegistry.
+ * ApplicationInfoRegistry, DigestRegistry, MailAttachmentRegistry and AlertCheckRegistry.
  */
 @Module({
   controllers: [
@@ -27,6 +28,8 @@ import { NotificationPreferencesService } from './preferences/notification-prefe
     // incidents (運用からのお知らせ)
     OperatorIncidentsController,
     IncidentsController,
+    // operator alerts
+    ...ALERT_CONTROLLERS,
   ],
   providers: [
     NoticesService,
@@ -42,6 +45,8 @@ import { NotificationPreferencesService } from './preferences/notification-prefe
     // incidents
     IncidentsRepository,
     IncidentsService,
+    // operator alerts
+    ...ALERT_PROVIDERS,
   ],
   exports: [
     NoticesService,
@@ -53,6 +58,8 @@ import { NotificationPreferencesService } from './preferences/notification-prefe
     DigestRegistry,
     DraftDigestJob,
     IncidentsService,
+    // operator alerts
+    ...ALERT_EXPORTS,
   ],
 })
 export class NotificationsModule {}

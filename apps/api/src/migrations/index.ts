@@ -18,6 +18,7 @@ import { SigningCertificates1765000000510 } from './1765000000510-SigningCertifi
 import { MailOutbox1765000000600 } from './1765000000600-MailOutbox';
 import { NotificationPreferences1765000000601 } from './1765000000601-NotificationPreferences';
 import { Incidents1765000000610 } from './1765000000610-Incidents';
+import { OperatorAlerts1765000000620 } from './1765000000620-OperatorAlerts';
 import { RateLimitHits1765000000630 } from './1765000000630-RateLimitHits';
 
 /** Every migration, in order. `npm run migration:generate` appends new files here. */
@@ -42,5 +43,6 @@ export const MIGRATIONS = [
   MailOutbox1765000000600,
   NotificationPreferences1765000000601,
   Incidents1765000000610,
+  OperatorAlerts1765000000620,
   RateLimitHits1765000000630,
 ];

@@ -147,6 +147,17 @@ export interface paths {
   "/api/v1/incidents/{id}": {
     get: operations["IncidentsController_get"];
   };
+  "/api/v1/operator/alerts": {
+    /** Operator alerts, open ones first (`?status=open|resolved` to filter). */
+    get: operations["AlertsController_list"];
+  };
+  "/api/v1/operator/alerts/{id}": {
+    get: operations["AlertsController_get"];
+  };
+  "/api/v1/operator/alerts/{id}/incident": {
+    /** Promotes an open alert to a customer incident for the affected tenants (serious: their administrators get an e-mail). */
+    post: operations["AlertsController_promote"];
+  };
   "/api/v1/offices": {
     get: operations["OfficesController_list"];
     post: operations["OfficesController_create"];
@@ -770,6 +781,50 @@ export interface components {
     IncidentListDto: {
       /** @description Open incidents (newest first), then those resolved in the last 90 days. */
       items: components["schemas"]["IncidentDto"][];
+    };
+    AlertDto: {
+      /** Format: uuid */
+      id: string;
+      /** @description The dedupe key: one open alert per cause (e.g. `health:scanner`, `backup.failed:<tenantId>`). */
+      cause: string;
+      /** @enum {string} */
+      kind: "scanner_down" | "blob_store" | "key_provider" | "database" | "egov_unreachable" | "backup_store" | "backup_failed" | "backup_verify_failed" | "backup_remote_failed" | "deletion_stuck" | "disk_low" | "audit_chain_invalid" | "health";
+      /** @description Fixed text of the kind (English); the console shows the kind in Japanese. */
+      summary: string;
+      /** @description Ids, counts and error classes (e.g. ECONNREFUSED); never personal data or tenant content. */
+      details: {
+        [key: string]: unknown;
+      };
+      /** @description Whether customers feel it: such an alert becomes an automatic minor incident after ALERT_INCIDENT_AFTER_MINUTES. */
+      customerImpact: boolean;
+      /** @enum {string} */
+      status: "open" | "resolved";
+      /** Format: date-time */
+      openedAt: string;
+      /** Format: date-time */
+      lastSeenAt: string;
+      /** @description How many times the cause was seen while the alert was open. */
+      occurrences: number;
+      /** Format: date-time */
+      resolvedAt: string | null;
+      /**
+       * Format: uuid
+       * @description The customer incident it became, if any.
+       */
+      incidentId: string | null;
+      /** @description Whether the incident was created by the alert → incident rule (then it resolves with the alert). */
+      incidentAuto: boolean;
+    };
+    AlertListDto: {
+      /** @description Open alerts first (newest first), then resolved ones (newest first); at most 200. */
+      items: components["schemas"]["AlertDto"][];
+    };
+    PromoteAlertDto: {
+      /**
+       * @description minor: an お知らせ to every user of the affected tenants; serious: also an e-mail to their administrators.
+       * @enum {string}
+       */
+      severity: "minor" | "serious";
     };
     OfficeView: {
       id: string;
@@ -2035,6 +2090,69 @@ export interface operations {
         content: {
           "application/json": components["schemas"]["IncidentDto"];
         };
+      };
+    };
+  };
+  /** Operator alerts, open ones first (`?status=open|resolved` to filter). */
+  AlertsController_list: {
+    parameters: {
+      query?: {
+        /** @description Only open or only resolved alerts; both when omitted. */
+        status?: "open" | "resolved";
+      };
+    };
+    responses: {
+      200: {
+        content: {
+          "application/json": components["schemas"]["AlertListDto"];
+        };
+      };
+    };
+  };
+  AlertsController_get: {
+    parameters: {
+      path: {
+        id: string;
+      };
+    };
+    responses: {
+      200: {
+        content: {
+          "application/json": components["schemas"]["AlertDto"];
+        };
+      };
+      /** @description not_found */
+      404: {
+        content: never;
+      };
+    };
+  };
+  /** Promotes an open alert to a customer incident for the affected tenants (serious: their administrators get an e-mail). */
+  AlertsController_promote: {
+    parameters: {
+      path: {
+        id: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["PromoteAlertDto"];
+      };
+    };
+    responses: {
+      /** @description The alert, now linked to the incident. */
+      200: {
+        content: {
+          "application/json": components["schemas"]["AlertDto"];
+        };
+      };
+      /** @description not_found */
+      404: {
+        content: never;
+      };
+      /** @description alert_has_incident, alert_resolved */
+      409: {
+        content: never;
       };
     };
   };

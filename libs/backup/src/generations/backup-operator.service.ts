@@ -2,8 +2,10 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AuditService } from '@charlotte/audit';
+import { AlertsService } from '@charlotte/notifications';
 import { recordOnBothChains } from '../audit-both';
 import { tenantByCode } from '../tenant-lookup';
+import { backupFailedCause } from './backup.jobs';
 import { GenerationsService, safeReason } from './generations.service';
 import { GenerationKind, GenerationView } from './manifest';
 import { RestoreService, RestoreView } from './restore.service';
@@ -23,7 +25,14 @@ export class BackupOperatorService {
     private readonly generations: GenerationsService,
     private readonly restores: RestoreService,
     private readonly audit: AuditService,
+    private readonly alerts: AlertsService,
   ) {}
+
+  /** A generation of the tenant succeeded: a `backup.failed` alert of that tenant is over. */
+  private async succeeded(tenantId: string, g: GenerationView): Promise<void> {
+    await this.record('backup.completed', 'success', tenantId, g.id, { size: g.size ?? 0 });
+    await this.alerts.clear(backupFailedCause(tenantId));
+  }
 
   listOwn(tenantId: string): Promise<GenerationView[]> {
     return this.generations.list(tenantId);
@@ -56,7 +65,7 @@ export class BackupOperatorService {
     await this.record('backup.requested', 'success', tenant.id, id, { kind });
     void done
       .then(
-        (g) => this.record('backup.completed', 'success', tenant.id, g.id, { size: g.size ?? 0 }),
+        (g) => this.succeeded(tenant.id, g),
         (e: unknown) => {
           this.logger.warn({ message: 'backup failed', tenantId: tenant.id, reason: safeReason(e) });
           return this.record('backup.failed', 'failure', tenant.id, id, { reason: safeReason(e) });
@@ -73,7 +82,7 @@ export class BackupOperatorService {
     await this.record('backup.requested', 'success', tenant.id, id, { kind });
     try {
       const g = await done;
-      await this.record('backup.completed', 'success', tenant.id, g.id, { size: g.size ?? 0 });
+      await this.succeeded(tenant.id, g);
       return g;
     } catch (e) {
       await this.record('backup.failed', 'failure', tenant.id, id, { reason: safeReason(e) });

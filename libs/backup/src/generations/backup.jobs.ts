@@ -5,6 +5,7 @@ import { CronJob } from 'cron';
 import { DataSource } from 'typeorm';
 import { AuditService } from '@charlotte/audit';
 import { APP_CONFIG, AppConfig, countJobFailures, observeJob, withAdvisoryLock } from '@charlotte/core';
+import { AlertsService } from '@charlotte/notifications';
 import { BackupErrorCode } from '../errors';
 import { withTenantLock } from '../tenant-lock';
 import { GenerationsService, safeReason } from './generations.service';
@@ -30,6 +31,12 @@ export interface NightlyReport {
  * store (BACKUP_WEEKLY_CRON) and the removal of weekly copies older than
  * BACKUP_WEEKLY_KEEP_DAYS; the weekly verification of every tenant's newest
  * generation (BACKUP_VERIFY_CRON). The job bodies are public so tests call them.
+ *
+ * Operator alerts (one open alert per tenant and cause): `backup.failed:<tenantId>` when the
+ * nightly generation failed after its retries, cleared by the next successful generation of that
+ * tenant; `backup.remote_failed:<tenantId>` when the weekly remote copy failed, cleared by the
+ * next successful copy; `backup.verify_failed:<tenantId>` when the weekly verification failed,
+ * cleared by the next passing one.
  */
 @Injectable()
 export class BackupJobs implements OnApplicationBootstrap, OnModuleDestroy {
@@ -41,6 +48,7 @@ export class BackupJobs implements OnApplicationBootstrap, OnModuleDestroy {
   constructor(
     private readonly generations: GenerationsService,
     private readonly audit: AuditService,
+    private readonly alerts: AlertsService,
     @InjectDataSource() private readonly ds: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Optional() private readonly registry?: SchedulerRegistry,
@@ -75,7 +83,7 @@ export class BackupJobs implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** Nightly: a daily generation of every tenant not deleted, then retention. */
   async runNightly(_now: Date = new Date()): Promise<NightlyReport | undefined> {
-    // Timed and counted (charlotte_job_*{job="backup_generation"}); one failure per tenant given up.
+    // Timed and counted (charlotte_job_*{job="backup_generation"}).
     return withAdvisoryLock(this.ds, NIGHTLY_LOCK, () =>
       observeJob('backup_generation', async () => {
         const report: NightlyReport = { completed: [], skipped: [], failed: [], removed: 0 };
@@ -100,6 +108,7 @@ export class BackupJobs implements OnApplicationBootstrap, OnModuleDestroy {
           }
           if (done) {
             report.completed.push(t.id);
+            await this.alerts.clear(backupFailedCause(t.id));
             report.removed += await this.generations.applyDailyRetention(t.id);
           } else if (
             (last as { code?: string }).code === BackupErrorCode.TenantBusy ||
@@ -118,6 +127,10 @@ export class BackupJobs implements OnApplicationBootstrap, OnModuleDestroy {
               target: { type: 'tenant', id: t.id },
               details: { kind: 'daily', attempts: this.config.backup.retries, reason: safeReason(last) },
             });
+            await this.alerts.raise(backupFailedCause(t.id), {
+              kind: 'backup_failed',
+              details: { tenantId: t.id, attempts: this.config.backup.retries, error: errorClass(last) },
+            });
           }
         }
         return report;
@@ -127,6 +140,7 @@ export class BackupJobs implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** Weekly: the newest complete daily generation of every tenant copied to the remote store; old weekly copies removed. */
   async runWeekly(now: Date = new Date()): Promise<{ copied: string[]; removed: number } | undefined> {
+    // Timed and counted (charlotte_job_*{job="backup_weekly_copy"}).
     return withAdvisoryLock(this.ds, WEEKLY_LOCK, () =>
       observeJob('backup_weekly_copy', async () => {
         const copied: string[] = [];
@@ -139,6 +153,7 @@ export class BackupJobs implements OnApplicationBootstrap, OnModuleDestroy {
           try {
             // Under the tenant lock: a deletion running now must not find a remote copy appear after it cleared the stores.
             copied.push((await withTenantLock(this.ds, t.id, () => this.generations.copyToRemote(t.id, newest[0].id))).id);
+            await this.alerts.clear(`backup.remote_failed:${t.id}`);
           } catch (e) {
             if ((e as { code?: string }).code === BackupErrorCode.TenantBusy) continue;
             countJobFailures('backup_weekly_copy');
@@ -151,6 +166,10 @@ export class BackupJobs implements OnApplicationBootstrap, OnModuleDestroy {
               target: { type: 'tenant', id: t.id },
               details: { kind: 'weekly', reason: safeReason(e) },
             });
+            await this.alerts.raise(`backup.remote_failed:${t.id}`, {
+              kind: 'backup_remote_failed',
+              details: { tenantId: t.id, error: errorClass(e) },
+            });
           }
         }
         const removed = await this.generations.applyWeeklyRetention(now);
@@ -161,6 +180,7 @@ export class BackupJobs implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** Weekly: the newest complete generation of every tenant verified end to end; a failure is an operator alert. */
   async verifyNewest(): Promise<{ verified: string[]; failed: string[] } | undefined> {
+    // Timed and counted (charlotte_job_*{job="backup_verification"}).
     return withAdvisoryLock(this.ds, VERIFY_LOCK, () =>
       observeJob('backup_verification', async () => {
         const verified: string[] = [];
@@ -178,8 +198,10 @@ export class BackupJobs implements OnApplicationBootstrap, OnModuleDestroy {
             if ((e as { code?: string }).code === BackupErrorCode.TenantBusy) continue; // a restore or deletion runs: next week
             throw e;
           }
-          if (out.ok) verified.push(newest[0].id);
-          else {
+          if (out.ok) {
+            verified.push(newest[0].id);
+            await this.alerts.clear(`backup.verify_failed:${t.id}`);
+          } else {
             failed.push(newest[0].id);
             countJobFailures('backup_verification');
             await this.audit.record({
@@ -191,12 +213,26 @@ export class BackupJobs implements OnApplicationBootstrap, OnModuleDestroy {
               target: { type: 'backup', id: newest[0].id },
               details: { tenantId: t.id, reason: out.reason ?? 'unknown' },
             });
+            await this.alerts.raise(`backup.verify_failed:${t.id}`, {
+              kind: 'backup_verify_failed',
+              details: { tenantId: t.id, backupId: newest[0].id },
+            });
           }
         }
         return { verified, failed };
       }),
     );
   }
+}
+
+/** The alert of a tenant whose scheduled generation failed; any later successful generation clears it. */
+export const backupFailedCause = (tenantId: string): string => `backup.failed:${tenantId}`;
+
+/** The class of an error for an alert (its code or name), never its message. */
+function errorClass(e: unknown): string {
+  const code = (e as { code?: unknown })?.code;
+  if (typeof code === 'string' && /^[A-Za-z_.]{1,40}$/.test(code)) return code;
+  return e instanceof Error ? e.name : 'error';
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

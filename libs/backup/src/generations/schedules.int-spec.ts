@@ -162,6 +162,9 @@ describe(BackupJobs.name, () => {
     expect((await generations.view(a.tenantId, newest.id)).verifyError).toBeTruthy();
     const alerts = await t.ds.query(`SELECT category, tenant_id FROM audit_events WHERE action = 'backup.verify_failed'`);
     expect(alerts).toEqual([{ category: 'system', tenant_id: null }]);
+    // And an open operator alert for the tenant (one per cause).
+    const open = await t.ds.query(`SELECT kind, resolved_at FROM operator_alerts WHERE cause = $1`, [`backup.verify_failed:${a.tenantId}`]);
+    expect(open).toEqual([{ kind: 'backup_verify_failed', resolved_at: null }]);
   });
 
   it('retries a failing generation, then leaves a system alert; skips a tenant whose lock is held', async () => {
@@ -185,6 +188,10 @@ describe(BackupJobs.name, () => {
       `SELECT category, tenant_id, details FROM audit_events WHERE action = 'backup.failed'`,
     );
     expect(alerts).toEqual([{ category: 'system', tenant_id: null, details: expect.objectContaining({ kind: 'daily', attempts: 3 }) }]);
+    const open = await t.ds.query(`SELECT kind, occurrences, resolved_at FROM operator_alerts WHERE cause = $1`, [
+      `backup.failed:${a.tenantId}`,
+    ]);
+    expect(open).toEqual([{ kind: 'backup_failed', occurrences: 1, resolved_at: null }]);
   });
 
   it('marks a restore and a generation left running by a crash as failed at boot, unless their tenant lock is held', async () => {

@@ -39,6 +39,19 @@ describe(loadConfig.name, () => {
     expect(s3).toMatchObject({ kind: 's3', s3Bucket: 'far', s3Region: 'ap-northeast-1' });
   });
 
+  it('gives the operator alert defaults and refuses out-of-range thresholds and a bad AUDIT_VERIFY_CRON', () => {
+    expect(loadConfig({}).alerts).toEqual({
+      checkSeconds: 60,
+      diskFreeMinPercent: 10,
+      egovAfterMinutes: 15,
+      auditVerifyCron: '30 3 * * *',
+      incidentAfterMinutes: 30,
+    });
+    expect(() => loadConfig({ DISK_FREE_MIN_PERCENT: '101' })).toThrow(/DISK_FREE_MIN_PERCENT/);
+    expect(() => loadConfig({ ALERT_CHECK_SECONDS: '0' })).toThrow(/ALERT_CHECK_SECONDS/);
+    expect(() => loadConfig({ AUDIT_VERIFY_CRON: 'daily' })).toThrow(/AUDIT_VERIFY_CRON must be a cron expression/);
+  });
+
   it('takes TRUST_PROXY as a hop count or a list of proxy addresses, never as "trust everyone"', () => {
     expect(loadConfig({}).trustProxy).toBe(false);
     expect(loadConfig({ TRUST_PROXY: 'false' }).trustProxy).toBe(false);

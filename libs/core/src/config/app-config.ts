@@ -119,6 +119,21 @@ export interface AppConfig {
   operatorAlertEmail: string | undefined;
   /** The daily digest of drafts not yet submitted, to administrators (Asia/Tokyo). */
   mailDigestCron: string;
+  /** Operator alerts (libs/notifications/src/alerts): monitor period, thresholds, the daily audit verification. */
+  alerts: AlertsConfig;
+}
+
+export interface AlertsConfig {
+  /** How often the monitor runs the health checks and the registered alert checks (ALERT_CHECK_SECONDS). */
+  checkSeconds: number;
+  /** `disk.low` when the file system holding DATA_DIR has less free space than this (DISK_FREE_MIN_PERCENT). */
+  diskFreeMinPercent: number;
+  /** `egov.unreachable` when e-Gov has answered no call for this long (EGOV_ALERT_AFTER_MINUTES). */
+  egovAfterMinutes: number;
+  /** Daily verification of every audit chain (AUDIT_VERIFY_CRON, Asia/Tokyo). */
+  auditVerifyCron: string;
+  /** An open alert with customer impact becomes a `minor` incident after this long (ALERT_INCIDENT_AFTER_MINUTES). */
+  incidentAfterMinutes: number;
 }
 
 /** Where one backup store is: a directory, or an S3-compatible bucket. */
@@ -461,6 +476,14 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
     mailFrom,
     operatorAlertEmail,
     mailDigestCron: r.string('MAIL_DIGEST_CRON', '0 8 * * *'),
+    alerts: {
+      checkSeconds: r.int('ALERT_CHECK_SECONDS', 60, 1, 3600),
+      // 100 makes any real file system "low" (tests force the alert that way).
+      diskFreeMinPercent: r.int('DISK_FREE_MIN_PERCENT', 10, 0, 100),
+      egovAfterMinutes: r.int('EGOV_ALERT_AFTER_MINUTES', 15, 0, 24 * 60),
+      auditVerifyCron: r.string('AUDIT_VERIFY_CRON', '30 3 * * *'),
+      incidentAfterMinutes: r.int('ALERT_INCIDENT_AFTER_MINUTES', 30, 0, 7 * 24 * 60),
+    },
   };
   for (const [name, cron] of [
     ['BACKUP_CRON', config.backup.cron],
@@ -468,6 +491,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
     ['BACKUP_VERIFY_CRON', config.backup.verifyCron],
     ['DELETION_CRON', config.backup.deletionCron],
     ['MAIL_DIGEST_CRON', config.mailDigestCron],
+    ['AUDIT_VERIFY_CRON', config.alerts.auditVerifyCron],
   ])
     if (!/^(\S+\s+){4,5}\S+$/.test(cron)) r.problems.push(`${name} must be a cron expression, got "${cron}"`);
   for (const [prefix, store] of [

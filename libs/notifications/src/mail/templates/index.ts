@@ -3,6 +3,7 @@ import { draftDigestTemplate } from './draft-digest';
 import { filingStatusTemplate } from './filing-status';
 import { incidentTemplate } from './incident';
 import type { MailTemplate } from './layout';
+import { operatorAlertTemplate } from './operator-alert';
 
 /**
  * Every mail Charlotte sends, by name (the outbox stores the name and the vars; the text is made at
@@ -13,6 +14,7 @@ export const MAIL_TEMPLATES = {
   draft_digest: draftDigestTemplate,
   deletion_certificate: deletionCertificateTemplate,
   incident: incidentTemplate,
+  operator_alert: operatorAlertTemplate,
 } satisfies Record<string, MailTemplate>;
 
 export type MailTemplateName = keyof typeof MAIL_TEMPLATES;

@@ -15,6 +15,17 @@ describe('mail templates', () => {
       draft_digest: { drafts: HOSTILE, oldestDays: HOSTILE },
       deletion_certificate: { certificateId: HOSTILE, tenantCode: HOSTILE, deletedOn: HOSTILE, sha256: HOSTILE },
       incident: { event: 'created', severity: 'serious', incidentId: HOSTILE, title: HOSTILE, text: HOSTILE, startedAt: HOSTILE },
+      operator_alert: {
+        event: 'opened',
+        alertId: HOSTILE,
+        cause: HOSTILE,
+        kind: HOSTILE,
+        kindJa: HOSTILE,
+        summary: HOSTILE,
+        occurrences: HOSTILE,
+        openedAt: HOSTILE,
+        resolvedAt: null,
+      },
     };
     for (const name of Object.keys(MAIL_TEMPLATES) as MailTemplateName[]) {
       const m = render(name, vars[name]);
