@@ -165,14 +165,6 @@ function imageEnv(): Record<string, string> {
   return env;
 }
 
-// ---------------------------------------------------------------------------
-// Names of sibling branches of issue 17 (notifications: SMTP_URL read as
-// SMTP_URL_FILE, MAIL_FROM, OPERATOR_ALERT_EMAIL; metrics: METRICS_HOST,
-// METRICS_PORT) that compose already sets, tolerated only while loadConfig()
-// does not read them: once it does, the test below asks for the name to be
-// removed here, so the list empties itself and nothing stays unchecked.
-const PENDING_FROM_ISSUE_17 = new Set(['SMTP_URL_FILE', 'MAIL_FROM', 'OPERATOR_ALERT_EMAIL', 'METRICS_HOST', 'METRICS_PORT']);
-
 /** Every variable loadConfig() looks at, recorded through a Proxy over an empty environment. */
 function namesLoadConfigReads(): Set<string> {
   const seen = new Set<string>();
@@ -284,10 +276,8 @@ describe('docker/ (production deployment), checked without Docker', () => {
     it('gives the API only variables that loadConfig() reads (the file cannot drift from the code)', () => {
       const known = namesLoadConfigReads();
       const imageNames = Object.keys(imageEnv());
-      const unknown = [...Object.keys(environmentOf(api)), ...imageNames].filter((k) => !known.has(k) && !PENDING_FROM_ISSUE_17.has(k));
+      const unknown = [...Object.keys(environmentOf(api)), ...imageNames].filter((k) => !known.has(k));
       expect(unknown).toEqual([]);
-      const readNow = [...PENDING_FROM_ISSUE_17].filter((k) => known.has(k));
-      expect(readNow.map((k) => `loadConfig() reads ${k} now: remove it from PENDING_FROM_ISSUE_17`)).toEqual([]);
       // The Proxy does see what loadConfig reads (a name it does not read is reported).
       expect(known.has('DATABASE_URL_FILE')).toBe(true);
       expect(known.has('NOT_A_CHARLOTTE_VARIABLE')).toBe(false);

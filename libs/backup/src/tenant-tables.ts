@@ -14,6 +14,7 @@ export const GLOBAL_TABLES: Readonly<Record<string, string>> = {
   tenants: 'the contract itself; its row stays (status deleted) and holds code and name only',
   schema_migrations: 'TypeORM migration history',
   audit_checkpoints: 'signed heads of the audit chains (hashes and signatures, no content)',
+  scheduled_job_runs: 'which cron slot of which scheduled job has run (job names and times only)',
   rate_limit_hits: 'per-address request counters under hashed keys, a minute long; no tenant content',
   incidents:
     'platform incidents (運用からのお知らせ) written by operators about the service; the tenants they affect are in incident_tenants',

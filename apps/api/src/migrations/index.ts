@@ -20,6 +20,7 @@ import { NotificationPreferences1765000000601 } from './1765000000601-Notificati
 import { Incidents1765000000610 } from './1765000000610-Incidents';
 import { OperatorAlerts1765000000620 } from './1765000000620-OperatorAlerts';
 import { RateLimitHits1765000000630 } from './1765000000630-RateLimitHits';
+import { ScheduledJobRuns1765000000640 } from './1765000000640-ScheduledJobRuns';
 
 /** Every migration, in order. `npm run migration:generate` appends new files here. */
 export const MIGRATIONS = [
@@ -45,4 +46,5 @@ export const MIGRATIONS = [
   Incidents1765000000610,
   OperatorAlerts1765000000620,
   RateLimitHits1765000000630,
+  ScheduledJobRuns1765000000640,
 ];

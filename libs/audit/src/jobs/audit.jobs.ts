@@ -3,7 +3,7 @@ import { SchedulerRegistry } from '@nestjs/schedule';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { CronJob } from 'cron';
 import { DataSource } from 'typeorm';
-import { APP_CONFIG, AppConfig, withAdvisoryLock } from '@charlotte/core';
+import { APP_CONFIG, AppConfig, runOncePerSlot, withAdvisoryLock } from '@charlotte/core';
 import { AuditService } from '../events/audit.service';
 
 // Fixed advisory-lock keys: one run at a time across all instances.
@@ -40,8 +40,11 @@ export class AuditJobs implements OnApplicationBootstrap, OnModuleDestroy {
     const job = CronJob.from({
       cronTime: cron,
       timeZone,
+      // Once per cron slot across all instances (the advisory lock inside only stops overlapping runs).
       onTick: () =>
-        void run().catch((e: unknown) => this.logger.error({ message: `${name} failed`, err: e instanceof Error ? e.stack : String(e) })),
+        void runOncePerSlot(this.ds, name, new Date(), run).catch((e: unknown) =>
+          this.logger.error({ message: `${name} failed`, err: e instanceof Error ? e.stack : String(e) }),
+        ),
     });
     this.registry?.addCronJob(name, job);
     job.start();

@@ -4,7 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { CronJob } from 'cron';
 import { DataSource } from 'typeorm';
 import { AuditService } from '@charlotte/audit';
-import { APP_CONFIG, AppConfig, countJobFailures, observeJob, withAdvisoryLock } from '@charlotte/core';
+import { APP_CONFIG, AppConfig, countJobFailures, observeJob, runOncePerSlot, withAdvisoryLock } from '@charlotte/core';
 import { AlertsService } from '@charlotte/notifications';
 import { BackupErrorCode } from '../errors';
 import { withTenantLock } from '../tenant-lock';
@@ -69,8 +69,11 @@ export class BackupJobs implements OnApplicationBootstrap, OnModuleDestroy {
     const job = CronJob.from({
       cronTime: cron,
       timeZone: 'Asia/Tokyo',
+      // Once per cron slot across all instances (the advisory lock inside only stops overlapping runs).
       onTick: () =>
-        void run().catch((e: unknown) => this.logger.error({ message: `${name} failed`, err: e instanceof Error ? e.stack : String(e) })),
+        void runOncePerSlot(this.ds, name, new Date(), run).catch((e: unknown) =>
+          this.logger.error({ message: `${name} failed`, err: e instanceof Error ? e.stack : String(e) }),
+        ),
     });
     this.registry?.addCronJob(name, job);
     job.start();

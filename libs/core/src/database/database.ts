@@ -68,3 +68,28 @@ export async function withAdvisoryLock<T>(ds: DataSource, key: number, fn: () =>
     await runner.release();
   }
 }
+
+/** The cron slot of a tick: the minute it fired in (every instance's timer fires within that minute of its own clock). */
+export function cronSlot(firedAt: Date): Date {
+  return new Date(Math.floor(firedAt.getTime() / 60_000) * 60_000);
+}
+
+/**
+ * Runs `fn` for the cron slot of `firedAt` only if no instance has run `job` for
+ * that slot yet, so that a scheduled job fires once across N instances (an
+ * advisory lock alone only stops two runs from overlapping: an instance whose
+ * timer fires after the winner has finished would run it again). Returns false
+ * when the slot was already taken. The claim is kept even when `fn` fails: the
+ * job's own retries and the next slot take over, as with a single instance.
+ */
+export async function runOncePerSlot(ds: DataSource, job: string, firedAt: Date, fn: () => Promise<unknown>): Promise<boolean> {
+  const slot = cronSlot(firedAt);
+  const claimed: Array<{ job: string }> = await ds.query(
+    `INSERT INTO scheduled_job_runs (job, slot) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING job`,
+    [job, slot],
+  );
+  if (claimed.length === 0) return false;
+  await ds.query(`DELETE FROM scheduled_job_runs WHERE job = $1 AND slot < now() - interval '90 days'`, [job]);
+  await fn();
+  return true;
+}

@@ -4,7 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { CronJob } from 'cron';
 import { DataSource } from 'typeorm';
 import { AuditService } from '@charlotte/audit';
-import { APP_CONFIG, AppConfig, withAdvisoryLock } from '@charlotte/core';
+import { APP_CONFIG, AppConfig, runOncePerSlot, withAdvisoryLock } from '@charlotte/core';
 import { AlertsService } from './alerts.service';
 
 // Fixed advisory-lock key: one verification at a time across all instances.
@@ -41,8 +41,9 @@ export class AuditVerifyJob implements OnApplicationBootstrap, OnModuleDestroy {
     this.job = CronJob.from({
       cronTime: this.config.alerts.auditVerifyCron,
       timeZone: 'Asia/Tokyo',
+      // Once per cron slot across all instances (the advisory lock inside only stops overlapping runs).
       onTick: () =>
-        void this.run().catch((e: unknown) =>
+        void runOncePerSlot(this.ds, 'audit-verify', new Date(), () => this.run()).catch((e: unknown) =>
           this.logger.error({ message: 'audit verification failed to run', err: e instanceof Error ? e.stack : String(e) }),
         ),
     });
