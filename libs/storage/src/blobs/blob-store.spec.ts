@@ -110,6 +110,18 @@ describe(BlobSource.name, () => {
     expect(sut.sourceError).toBe(boom);
   });
 
+  it('keeps a stream error raised before reading starts (no unhandled error event) and rethrows it when read', async () => {
+    // put() awaits the target check and the temp file before it reads: under load a stream could fail first.
+    const boom = new Error('aborted before reading');
+    const body = new Readable({ read() {} });
+    const sut = new BlobSource(body);
+    body.destroy(boom);
+    await new Promise((r) => setImmediate(r));
+
+    expect(sut.sourceError).toBe(boom);
+    await expect(drain(sut)).rejects.toBe(boom);
+  });
+
   it('refuses a text chunk without calling it a source error, and closes the source', async () => {
     const body = Readable.from(['text']);
     const sut = new BlobSource(body);

@@ -214,7 +214,17 @@ export class BlobSource {
   sourceError: unknown = undefined;
   private started = false;
 
-  constructor(private readonly body: BlobBody) {}
+  constructor(private readonly body: BlobBody) {
+    // A stream that fails before put() starts reading it (put awaits the target
+    // check and the temp file first) would emit 'error' with no listener, an
+    // uncaught exception. Record it here; reading the destroyed stream then
+    // rethrows the same error and put() rejects with it as usual.
+    const emitter = body as { on?: (event: string, fn: (err: unknown) => void) => unknown };
+    if (typeof emitter.on === 'function')
+      emitter.on('error', (err) => {
+        if (this.sourceError === undefined) this.sourceError = err;
+      });
+  }
 
   async *chunks(): AsyncGenerator<Buffer> {
     this.started = true;
