@@ -48,7 +48,7 @@ describe('OfficesView', () => {
       'POST /offices': ({ body }) => {
         sent = body;
         return problem(400, 'validation_failed', {
-          errors: [{ field: 'laborInsuranceNumber', message: '労働保険番号は14桁の数字（2-1-2-6-3）で入力してください' }],
+          errors: [{ field: 'laborInsuranceNumber', message: '労働保険番号は14桁の数字（2-1-2-6-3）で入力してください。' }],
         });
       },
     });
@@ -72,7 +72,7 @@ describe('OfficesView', () => {
     expect(input.attributes('aria-invalid')).toBe('true');
     expect(input.attributes('aria-describedby')).toContain('office-laborInsuranceNumber-error');
     expect(wrapper.get('[data-testid="office-error-laborInsuranceNumber"]').text()).toBe(
-      '労働保険番号は14桁の数字（2-1-2-6-3）で入力してください',
+      '労働保険番号は14桁の数字（2-1-2-6-3）で入力してください。',
     );
     expect(wrapper.get('[data-testid="office-error-name"]').text()).toBe('');
     expect(wrapper.get('[data-testid="office-name"]').attributes('aria-invalid')).toBeUndefined();
