@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Lists applications with an API token (scope applications:read), then pages on.
 #   CHARLOTTE_URL=https://charlotte.example.jp CHARLOTTE_TOKEN=chr_... ./examples/list-applications.sh
-# Until the applications module lands, the same call works against /audit-events
-# with a token that has audit:read: CHARLOTTE_PATH=/api/v1/audit-events
+# CHARLOTTE_PATH points it at another list, e.g. the audit trail with a token
+# that has audit:read: CHARLOTTE_PATH=/api/v1/audit-events
 set -euo pipefail
 : "${CHARLOTTE_URL:?set CHARLOTTE_URL}" "${CHARLOTTE_TOKEN:?set CHARLOTTE_TOKEN}"
 path="${CHARLOTTE_PATH:-/api/v1/applications}"

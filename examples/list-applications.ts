@@ -4,8 +4,8 @@
  *   CHARLOTTE_URL=https://charlotte.example.jp CHARLOTTE_TOKEN=chr_... npx tsx examples/list-applications.ts
  *   (or compile with tsc; Node 18+ has fetch)
  *
- * Until the applications module lands, point it at /api/v1/audit-events with a
- * token that has audit:read: CHARLOTTE_PATH=/api/v1/audit-events
+ * CHARLOTTE_PATH points it at another list, e.g. the audit trail with a token
+ * that has audit:read: CHARLOTTE_PATH=/api/v1/audit-events
  * Errors are application/problem+json with a stable `code` (see /api/docs).
  */
 interface Page<T> {

@@ -88,6 +88,27 @@ describe('API tokens (/api/v1/api-tokens, Authorization: Bearer)', () => {
     await request(t.http).get('/api/v1/audit-events').set('Authorization', 'Basic abc').expect(401);
   });
 
+  it('reads an expiry given as a date as the end of that day in Japan, and lists that same day (issue 18, bug 9)', async () => {
+    // A day 30 days ahead in Japan, as the SPA's date picker gives it.
+    const day = new Date(Date.now() + 9 * 3600_000 + 30 * 86_400_000).toISOString().slice(0, 10);
+    const res = await create(adminA, { name: '日付指定', scopes: ['audit:read'], expiresAt: day }).expect(201);
+    // 23:59:59.999 JST of that day: the listed instant names the chosen day, not 00:00 of the next.
+    expect(res.body.expiresAt).toBe(`${day}T14:59:59.999Z`);
+    const listed = (await adminA.agent.get('/api/v1/api-tokens').expect(200)).body.items.find((i: { id: string }) => i.id === res.body.id);
+    expect(listed.expiresAt).toBe(`${day}T14:59:59.999Z`);
+    expect(new Date(Date.parse(listed.expiresAt) + 9 * 3600_000).toISOString().slice(0, 10)).toBe(day);
+    // The token works until then.
+    await request(t.http).get('/api/v1/audit-events').set(bearer(res.body.token)).expect(200);
+    // An instant with a time is kept as it is.
+    const at = new Date(Date.now() + 10 * 86_400_000).toISOString();
+    expect((await create(adminA, { name: '時刻指定', scopes: ['audit:read'], expiresAt: at }).expect(201)).body.expiresAt).toBe(at);
+    // A date more than a year ahead, or yesterday, is refused like an instant.
+    const tooFar = new Date(Date.now() + 9 * 3600_000 + 370 * 86_400_000).toISOString().slice(0, 10);
+    await create(adminA, { name: 'x', scopes: ['audit:read'], expiresAt: tooFar }).expect(400);
+    const yesterday = new Date(Date.now() + 9 * 3600_000 - 86_400_000).toISOString().slice(0, 10);
+    await create(adminA, { name: 'x', scopes: ['audit:read'], expiresAt: yesterday }).expect(400);
+  });
+
   it('validates creation: scopes, expiry within a year, admins only; other tenants get 404', async () => {
     await create(adminA, { name: 'x', scopes: ['everything'] }).expect(400);
     await create(adminA, { name: 'x', scopes: [] }).expect(400);

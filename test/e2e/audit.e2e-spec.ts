@@ -188,7 +188,12 @@ describe('Audit trail over HTTP (/api/v1/audit-events)', () => {
     // the export itself is an access event
     expect((await eventsOf(adminA, { action: 'audit.exported' }))[0]).toMatchObject({ category: 'access', details: { format: 'jsonl' } });
 
+    // Named by the day in Japan (the page shows JST), not the UTC day (issue 18, bug 9).
+    const jstDay = () => new Date(Date.now() + 9 * 3600_000).toISOString().slice(0, 10);
+    const before = jstDay();
     const csv = await adminA.agent.get('/api/v1/audit-events/export').query({ format: 'csv' }).expect(200);
+    const named = /filename="audit-(\d{4}-\d{2}-\d{2})\.csv"/.exec(csv.headers['content-disposition'])?.[1];
+    expect([before, jstDay()]).toContain(named);
     const lines = csv.text
       .replace(/^\ufeff/, '')
       .trim()

@@ -119,6 +119,20 @@ describe('Built server and CLI on the embedded default database', () => {
     expect(fs.existsSync(path.join(dataDir, 'pg', 'PG_VERSION'))).toBe(true);
   });
 
+  it('prints the setup banner last, after "Charlotte is listening", without Nest’s route and module lines (issue 18, bug 9)', async () => {
+    // The banner follows the listener; readiness may answer a moment before it is written.
+    for (const until = Date.now() + 10_000; !/also written to .*setup-secret/.test(serverOut) && Date.now() < until;) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const banner = serverOut.indexOf('Charlotte first start');
+    expect(banner).toBeGreaterThan(serverOut.indexOf('Charlotte is listening'));
+    expect(serverOut.indexOf('Charlotte is listening')).toBeGreaterThan(-1);
+    expect(banner).toBeGreaterThan(serverOut.indexOf('Prometheus metrics'));
+    // At LOG_LEVEL=info: no "Mapped {…} route", "XController {…}:" or "XModule dependencies initialized".
+    expect(serverOut).not.toMatch(/RouterExplorer|RoutesResolver|InstanceLoader|Mapped \{/);
+    expect(serverOut.split('\n').length).toBeLessThan(60);
+  });
+
   it('serves Prometheus metrics on METRICS_PORT (loopback) and not on the public port', async () => {
     const scrape = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
     expect(scrape.status).toBe(200);

@@ -30,7 +30,8 @@ async function main(): Promise<void> {
 
   const app = await createApp(config, db.url, { logging, https });
   built.audit = app.get(AuditService);
-  await app.get(OperatorBootstrapService).ensureFirstOperator();
+  const bootstrap = app.get(OperatorBootstrapService);
+  const setupUrl = await bootstrap.ensureFirstOperator();
   await app.listen(config.port, config.host);
   const server = app.getHttpServer() as Server;
   winston.info({ message: 'Charlotte is listening', url: config.publicUrl, port: config.port, tls: !!https });
@@ -42,6 +43,8 @@ async function main(): Promise<void> {
     if (!['127.0.0.1', '::1', 'localhost'].includes(config.metricsHost))
       winston.warn({ message: 'the metrics listener is not on loopback: restrict it to the scraper (firewall, private network)' });
   }
+  // Last of the start-up output, so that the one-time setup link is what the person who ran `npm start` sees.
+  if (setupUrl) bootstrap.printSetupBanner(setupUrl);
 
   let stopping = false;
   const shutdown = async (signal: string) => {

@@ -539,7 +539,10 @@ export interface components {
       /** @example 給与システム連携 */
       name: string;
       scopes: ("applications:read" | "applications:write" | "documents:read" | "audit:read" | "backups:read")[];
-      /** @description ISO 8601; default 90 days, at most one year ahead. */
+      /**
+       * @description A date (YYYY-MM-DD: valid through the end of that day in Japan, 23:59:59.999 JST) or an ISO 8601 instant; default 90 days, at most one year ahead.
+       * @example 2027-03-03
+       */
       expiresAt?: string;
     };
     CreatedTokenDto: {

@@ -43,7 +43,12 @@ describe('ApiTokensView', () => {
       'GET /api-tokens': () => jsonResponse(200, { items }),
       'POST /api-tokens': ({ body }) => {
         sent = body as typeof sent;
-        const created = { id: '20000000-0000-4000-8000-000000000002', name: sent!.name, scopes: sent!.scopes, expiresAt: sent!.expiresAt };
+        const created = {
+          id: '20000000-0000-4000-8000-000000000002',
+          name: sent!.name,
+          scopes: sent!.scopes,
+          expiresAt: `${sent!.expiresAt}T14:59:59.999Z`,
+        };
         items = [{ ...created, createdAt: new Date().toISOString(), lastUsedAt: null, revokedAt: null }, ...items];
         return jsonResponse(201, { ...created, token: 'chr_secret_token_value_123' });
       },
@@ -73,12 +78,15 @@ describe('ApiTokensView', () => {
     await flushPromises();
     expect(sent!.name).toBe('監査ツール');
     expect(sent!.scopes).toEqual(['applications:read', 'audit:read']);
-    // The end of that day in Japan: 15:00 UTC of the same date.
-    expect(sent!.expiresAt).toBe(`${in30}T15:00:00.000Z`);
+    // The chosen day itself: the API reads it as the end of that day in Japan (issue 18, bug 9).
+    expect(sent!.expiresAt).toBe(in30);
 
     expect(wrapper.get('[data-testid="token-created-value"]').text()).toBe('chr_secret_token_value_123');
     expect(wrapper.get('[data-testid="token-created"]').text()).toContain('一度だけ表示');
     expect(wrapper.findAll('[data-testid="token-row"]')).toHaveLength(2);
+    // Listed with the day that was picked, not 00:00 of the next day.
+    const [y, m, d] = in30.split('-');
+    expect(wrapper.findAll('[data-testid="token-row"]')[0]!.text()).toContain(`${y}/${m}/${d} 23:59 JST`);
     expect(wrapper.get('[data-testid="tokens-table"]').text()).not.toContain('chr_secret_token_value_123');
 
     await wrapper.get('[data-testid="token-created-close"]').trigger('click');

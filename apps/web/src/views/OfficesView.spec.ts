@@ -35,7 +35,9 @@ describe('OfficesView', () => {
     expect(rows).toHaveLength(2);
     expect(rows[0]!.text()).toContain('株式会社アクメ 本社');
     expect(rows[0]!.get('[data-testid="office-row-pensionOfficeCode"]').text()).toBe('01-イロハ');
-    expect(rows[0]!.get('[data-testid="office-row-laborInsuranceNumber"]').text()).toBe('13101123456000');
+    // Stored as digits, shown hyphenated as on paper (issue 18, bug 9).
+    expect(rows[0]!.get('[data-testid="office-row-laborInsuranceNumber"]').text()).toBe('13-1-01-123456-000');
+    expect(rows[0]!.get('[data-testid="office-row-employmentOfficeNumber"]').text()).toBe('1301-567890-1');
     expect(rows[1]!.get('[data-testid="office-row-pensionOfficeCode"]').text()).toBe('未設定');
   });
 
@@ -46,7 +48,7 @@ describe('OfficesView', () => {
       'POST /offices': ({ body }) => {
         sent = body;
         return problem(400, 'validation_failed', {
-          errors: [{ field: 'laborInsuranceNumber', message: '労働保険番号は14桁の数字（2-1-2-6-3）で入力してください' }],
+          errors: [{ field: 'laborInsuranceNumber', message: '労働保険番号は14桁の数字（2-1-2-6-3）で入力してください。' }],
         });
       },
     });
@@ -70,7 +72,7 @@ describe('OfficesView', () => {
     expect(input.attributes('aria-invalid')).toBe('true');
     expect(input.attributes('aria-describedby')).toContain('office-laborInsuranceNumber-error');
     expect(wrapper.get('[data-testid="office-error-laborInsuranceNumber"]').text()).toBe(
-      '労働保険番号は14桁の数字（2-1-2-6-3）で入力してください',
+      '労働保険番号は14桁の数字（2-1-2-6-3）で入力してください。',
     );
     expect(wrapper.get('[data-testid="office-error-name"]').text()).toBe('');
     expect(wrapper.get('[data-testid="office-name"]').attributes('aria-invalid')).toBeUndefined();
@@ -114,6 +116,7 @@ describe('OfficesView', () => {
 
     await wrapper.get('[data-testid="office-edit"]').trigger('click');
     expect((wrapper.get('[data-testid="office-pensionOfficeCode"]').element as HTMLInputElement).value).toBe('01-イロハ');
+    expect((wrapper.get('[data-testid="office-laborInsuranceNumber"]').element as HTMLInputElement).value).toBe('13-1-01-123456-000');
     await wrapper.get('[data-testid="office-pensionOfficeNumber"]').setValue('');
     await wrapper.get('[data-testid="office-save"]').trigger('submit');
     await flushPromises();

@@ -21,10 +21,10 @@ export const OFFICE_ID_FORMATS = {
 export type OfficeIdField = keyof typeof OFFICE_ID_FORMATS;
 
 export const OFFICE_ID_MESSAGES: Record<OfficeIdField, string> = {
-  pensionOfficeCode: '事業所整理記号は数字2桁とカナ・英数字4文字以内（例: 01-イロハ）で入力してください',
-  pensionOfficeNumber: '事業所番号は数字5桁以内で入力してください',
-  employmentOfficeNumber: '雇用保険事業所番号は4桁-6桁-1桁の数字で入力してください',
-  laborInsuranceNumber: '労働保険番号は14桁の数字（2-1-2-6-3）で入力してください',
+  pensionOfficeCode: '事業所整理記号は数字2桁とカナ・英数字4文字以内（例: 01-イロハ）で入力してください。',
+  pensionOfficeNumber: '事業所番号は数字5桁以内で入力してください。',
+  employmentOfficeNumber: '雇用保険事業所番号は4桁-6桁-1桁の数字で入力してください。',
+  laborInsuranceNumber: '労働保険番号は14桁の数字（2-1-2-6-3）で入力してください。',
 };
 
 /** The normalised form, or undefined when the value does not match its format. */

@@ -52,7 +52,7 @@ export class OfficesService {
       employmentOfficeNumber: null,
       laborInsuranceNumber: null,
     };
-    if (!out.name) errors.push({ field: 'name', message: '事業所名を入力してください' });
+    if (!out.name) errors.push({ field: 'name', message: '事業所名を入力してください。' });
     for (const f of ID_FIELDS) {
       const v = dto[f]?.trim();
       if (!v) continue;

@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { Controller, Get, Param, Query, Res } from '@nestjs/common';
 import { ApiCookieAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { Caller, CurrentCaller, NotFoundError, Public, Roles, Scopes, tenantOf } from '@charlotte/core';
+import { Caller, CurrentCaller, jstCalendarDate, NotFoundError, Public, Roles, Scopes, tenantOf } from '@charlotte/core';
 import { PublicJwk, SigningKeyService } from '@charlotte/crypto';
 import { AuditService } from '../events/audit.service';
 import { exportChain } from '../events/audit-export';
@@ -50,7 +50,8 @@ export class AuditController {
       target: { type: 'audit_chain', id: tenantId },
       details: { format: q.format },
     });
-    const stamp = new Date().toISOString().slice(0, 10);
+    // Named by the day in Japan, as the audit page shows its times (JST), not by the UTC day.
+    const stamp = jstCalendarDate(new Date());
     res.setHeader('Content-Type', q.format === 'jsonl' ? 'application/x-ndjson; charset=utf-8' : 'text/csv; charset=utf-8');
     res.setHeader('Content-Disposition', `attachment; filename="audit-${stamp}.${q.format}"`);
     res.setHeader('Cache-Control', 'no-store');

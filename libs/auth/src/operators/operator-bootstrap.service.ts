@@ -23,7 +23,11 @@ export class OperatorBootstrapService {
     private readonly users: UsersService,
   ) {}
 
-  /** Returns the setup link when an operator was created now. */
+  /**
+   * Returns the setup link when an operator was created now (and writes it to DATA_DIR/setup-secret).
+   * It is not printed here: the server prints it with {@link printSetupBanner} once it listens, so
+   * that the banner is the last thing on the console at first start, not lost among the start-up lines.
+   */
   async ensureFirstOperator(): Promise<string | undefined> {
     const r: Array<{ n: number }> = await this.ds.query(`SELECT count(*)::int AS n FROM users WHERE role = 'operator'`);
     if (r[0].n > 0) return undefined;
@@ -37,6 +41,12 @@ export class OperatorBootstrapService {
     const file = path.join(this.config.dataDir, 'setup-secret');
     fs.mkdirSync(this.config.dataDir, { recursive: true });
     fs.writeFileSync(file, `${url}\n`, { mode: 0o600 });
+    return url;
+  }
+
+  /** The one-time setup link of a just-created operator, on the console (issue 18, bug 9: printed last). */
+  printSetupBanner(url: string): void {
+    const file = path.join(this.config.dataDir, 'setup-secret');
     const banner = [
       '',
       '*************************************************************',
@@ -49,8 +59,7 @@ export class OperatorBootstrapService {
       '',
     ].join('\n');
     // Printed on the console only: this secret must not be kept in the log files.
-    process.stdout.write(banner + '\n');
     this.logger.log('first platform operator created; setup secret printed on the console');
-    return url;
+    process.stdout.write(banner + '\n');
   }
 }

@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AuditService } from '@charlotte/audit';
-import { ApiScope, NotFoundError, TokenPrincipal, ValidationFailedError } from '@charlotte/core';
+import { ApiScope, isCalendarDate, jstEndOfDay, NotFoundError, TokenPrincipal, ValidationFailedError } from '@charlotte/core';
 import { AuthErrors } from '../errors';
 import { CONTRACT_CLOSED_SQL } from '../tenants/tenant.entity';
 
@@ -40,6 +40,19 @@ const view = (r: Row): ApiTokenView => ({
 const sha256 = (t: string) => createHash('sha256').update(t).digest();
 export const TOKEN_PREFIX = 'chr_';
 const MAX_LIFETIME_MS = 366 * 86_400_000;
+const DEFAULT_LIFETIME_MS = 90 * 86_400_000;
+
+/**
+ * When a new token stops working. A bare date (what the SPA's date picker and most people send)
+ * means "valid through that day in Japan": the token works until 23:59:59.999 JST of that day,
+ * and the list shows that same day. Without this, 2027-03-03 was read as 00:00 UTC (09:00 JST)
+ * by `new Date`, and the SPA sent the start of the next day, listed as 「2027/03/04 00:00」.
+ * An instant with a time is taken as it is.
+ */
+export function tokenExpiry(expiresAt: string | undefined, now = Date.now()): Date {
+  if (!expiresAt) return new Date(now + DEFAULT_LIFETIME_MS);
+  return isCalendarDate(expiresAt) ? jstEndOfDay(expiresAt) : new Date(expiresAt);
+}
 
 /**
  * API tokens for integrators: random 256-bit secrets shown once, stored as
@@ -59,7 +72,7 @@ export class TokensService {
     createdBy: string,
     input: { name: string; scopes: ApiScope[]; expiresAt?: string },
   ): Promise<ApiTokenView & { token: string }> {
-    const expiresAt = input.expiresAt ? new Date(input.expiresAt) : new Date(Date.now() + 90 * 86_400_000);
+    const expiresAt = tokenExpiry(input.expiresAt);
     if (expiresAt.getTime() <= Date.now() || expiresAt.getTime() > Date.now() + MAX_LIFETIME_MS) {
       throw new ValidationFailedError([{ field: 'expiresAt', message: 'expiresAt must be in the future and at most one year away' }]);
     }

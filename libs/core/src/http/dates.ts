@@ -71,3 +71,26 @@ export function IsInstant(options?: ValidationOptions): PropertyDecorator {
     options,
   );
 }
+
+/** Japan has had no daylight saving time since 1951: JST is UTC+9 all year. */
+const JST_OFFSET_MS = 9 * 3600_000;
+
+/**
+ * The calendar day in Japan (JST) of an instant, YYYY-MM-DD: what a user in
+ * Japan calls "today" (file names of downloads, due days), whatever the
+ * server's time zone.
+ */
+export function jstCalendarDate(at: Date): string {
+  return new Date(at.getTime() + JST_OFFSET_MS).toISOString().slice(0, 10);
+}
+
+/**
+ * The last instant (23:59:59.999 JST) of a Japanese calendar day given as
+ * YYYY-MM-DD, for an expiry a user picked as a day: "valid through 3/3" in
+ * Japan. Throws on anything that is not a real day ({@link isCalendarDate}).
+ */
+export function jstEndOfDay(day: string): Date {
+  if (!isCalendarDate(day)) throw new RangeError('not a calendar date');
+  const [y, m, d] = day.split('-').map(Number);
+  return new Date(Date.UTC(y, m - 1, d + 1) - JST_OFFSET_MS - 1);
+}

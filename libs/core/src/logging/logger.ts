@@ -1,5 +1,5 @@
 import * as winston from 'winston';
-import { WinstonModule } from 'nest-winston';
+import { WinstonLogger } from 'nest-winston';
 import type { LoggerService } from '@nestjs/common';
 import { requestContext } from '../http/request-context';
 
@@ -38,7 +38,22 @@ export function createWinstonLogger(opts: LoggerOptions): winston.Logger {
   });
 }
 
+/**
+ * Nest's bootstrap chatter: one line per module (InstanceLoader), per controller (RoutesResolver) and
+ * per route (RouterExplorer), about 140 lines on every start, which buried the first-start setup
+ * banner (issue 18, bug 9). They say nothing an operator acts on; LOG_LEVEL=debug shows them again.
+ */
+export const NEST_BOOT_DETAIL_CONTEXTS: ReadonlySet<string> = new Set(['InstanceLoader', 'RoutesResolver', 'RouterExplorer']);
+
+/** nest-winston's logger with Nest's bootstrap chatter demoted from info to debug. */
+class NestWinstonLogger extends WinstonLogger {
+  override log(message: unknown, context?: string): unknown {
+    if (context && NEST_BOOT_DETAIL_CONTEXTS.has(context)) return this.debug?.(message, context);
+    return super.log(message, context);
+  }
+}
+
 /** Nest's LoggerService backed by the winston logger. */
 export function createNestLogger(logger: winston.Logger): LoggerService {
-  return WinstonModule.createLogger({ instance: logger });
+  return new NestWinstonLogger(logger);
 }

@@ -17,7 +17,11 @@ export class CreateTokenDto {
   @IsIn(API_SCOPES, { each: true })
   scopes: ApiScope[];
 
-  @ApiPropertyOptional({ description: 'ISO 8601; default 90 days, at most one year ahead.' })
+  @ApiPropertyOptional({
+    description:
+      'A date (YYYY-MM-DD: valid through the end of that day in Japan, 23:59:59.999 JST) or an ISO 8601 instant; default 90 days, at most one year ahead.',
+    example: '2027-03-03',
+  })
   @IsOptional()
   @IsDateString({ strict: true })
   expiresAt?: string;
