@@ -42,6 +42,7 @@ async function mountBell(handlers: Record<string, Handler> = {}) {
       { path: '/', name: 'home', component: { render: () => h('p', 'home') } },
       { path: '/applications/:id', name: 'application', component: { render: () => h('p', 'editor') } },
       { path: '/status', name: 'status', component: { render: () => h('p', 'status') } },
+      { path: '/notices', name: 'notices', component: { render: () => h('p', 'notices page') } },
     ],
   });
   await router.push('/');
