@@ -212,9 +212,13 @@ export function useApplicationEditor(options: ApplicationEditorOptions): Applica
     });
   });
 
+  /** One request at a time: a second click while the first is on its way must not be a second audited view. */
+  let revealing = false;
+
   async function reveal(name: string): Promise<void> {
     const id = app.value?.id;
-    if (!id || !maskedFields.value.includes(name)) return;
+    if (!id || revealing || !maskedFields.value.includes(name)) return;
+    revealing = true;
     revealError.value = null;
     try {
       const clear = await api.getApplication(id, { unmask: true });
@@ -222,6 +226,8 @@ export function useApplicationEditor(options: ApplicationEditorOptions): Applica
       if (app.value?.id === id && maskedFields.value.includes(name) && clear.form[name] !== undefined) form[name] = clear.form[name];
     } catch (error) {
       revealError.value = error;
+    } finally {
+      revealing = false;
     }
   }
 

@@ -514,7 +514,7 @@ const en: MessageSchema = {
     nextTitle: 'Next steps',
     nextLogin: 'On the login page, enter the contract code “{code}”, your email address and the password you have just set.',
     nextKeyfile:
-      'At your first login you create a key file (.charlotte-key.json) on this device. You need it for every later login, so keep it in a safe place.',
+      'At your first login you create a key file (.charlotte-key.json) on this device. You need it for every later login, so keep it in a safe place (if your administrator has given you a key file, choose that file instead).',
     toLogin: 'Go to the login page',
   },
   appStatus: {
