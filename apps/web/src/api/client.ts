@@ -703,8 +703,9 @@ export class ApiClient {
   }
 
   /**
-   * `unmask: true` answers the 個人番号 in clear (the form editor only; the
-   * server audits it). Everywhere else the masked form is enough.
+   * `unmask: true` answers the 個人番号 in clear: only when the user clicks 表示
+   * for it in the editor (the server audits every such request). Opening an
+   * application, refreshing and polling all take the masked form.
    */
   getApplication(id: string, options: { unmask?: boolean } = {}): Promise<ApplicationDetail> {
     return this.request('GET', `/applications/${encodeURIComponent(id)}`, {

@@ -2287,7 +2287,7 @@ export interface operations {
   ApplicationsController_get: {
     parameters: {
       query?: {
-        /** @description sensitive: show 個人番号 unmasked (the form editor; sessions only; audited) */
+        /** @description sensitive: show 個人番号 unmasked (the editor, on the user's 表示 only; sessions only; each request audited). A PATCH may send the masked value back unchanged: the stored number is kept. */
         unmask?: "sensitive";
       };
       path: {
