@@ -163,6 +163,38 @@ describe('Applications (/api/v1/offices, /procedures, /applications)', () => {
       expect(all.some((r: { d: string }) => r.d.includes(MY_NUMBER))).toBe(false);
     });
 
+    it('opening (masked) audits nothing; a PATCH that sends the untouched mask keeps the stored 個人番号', async () => {
+      // An application of its own: the tests below count on appId's versions.
+      const created = await post(memberA, '/api/v1/applications', {
+        procedureCode: 'shaho-shutoku',
+        officeId,
+        title: 'マスクの保存',
+        form: { [sensitiveField()]: MY_NUMBER },
+      }).expect(201);
+      const id: string = created.body.id;
+      const views = async () =>
+        (
+          await t.ds.query(`SELECT count(*)::int AS n FROM audit_events WHERE action = 'application.sensitive_viewed' AND target_id = $1`, [
+            id,
+          ])
+        )[0].n;
+      const opened = await memberA.agent.get(`/api/v1/applications/${id}`).expect(200);
+      await memberA.agent.get(`/api/v1/applications/${id}`).expect(200);
+      expect(opened.body.masked).toBe(true);
+      expect(opened.body.form[sensitiveField()]).toBe('********9018');
+      expect(await views()).toBe(0);
+
+      const saved = await memberA.agent
+        .patch(`/api/v1/applications/${id}`)
+        .set('X-CSRF-Token', memberA.csrf)
+        .send({ version: opened.body.version, form: { ...opened.body.form, familyName: '山田' } })
+        .expect(200);
+      expect(saved.body.form[sensitiveField()]).toBe('********9018');
+      const clear = await memberA.agent.get(`/api/v1/applications/${id}`).query({ unmask: 'sensitive' }).expect(200);
+      expect(clear.body.form).toMatchObject({ [sensitiveField()]: MY_NUMBER, familyName: '山田' });
+      expect(await views()).toBe(1);
+    });
+
     it('lists with filters and decrypted titles; another tenant sees nothing', async () => {
       const list = await memberA.agent
         .get('/api/v1/applications')

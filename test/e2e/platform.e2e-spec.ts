@@ -99,7 +99,12 @@ describe('Platform: health, OpenAPI, SPA hosting, security headers, first start'
     expect(fs.readFileSync(path.join(t.config.dataDir, 'setup-secret'), 'utf8').trim()).toBe(url);
     expect(fs.statSync(path.join(t.config.dataDir, 'setup-secret')).mode & 0o777).toBe(0o600);
     const token = (url as string).split('/').pop();
-    await request(t.http).post('/api/v1/auth/invitations/accept').send({ token, password: 'operator password 123' }).expect(200);
+    const accepted = await request(t.http)
+      .post('/api/v1/auth/invitations/accept')
+      .send({ token, password: 'operator password 123' })
+      .expect(200);
+    // No tenant, and the 契約コード to log in with (issue 18: the setup page ended blank on tenant: null).
+    expect(accepted.body).toEqual({ ok: true, tenant: null, email: t.config.operatorEmail, loginCode: 'platform' });
     const res = await request(t.http)
       .post('/api/v1/auth/login')
       .send({ tenant: 'platform', email: t.config.operatorEmail, password: 'operator password 123' })

@@ -63,7 +63,12 @@ describe('Users admin API (/api/v1/users)', () => {
     const short = await request(t.http).post('/api/v1/auth/invitations/accept').send({ token: token2, password: 'short' }).expect(400);
     expect(short.body.code).toBe('validation_failed');
     const ok = await request(t.http).post('/api/v1/auth/invitations/accept').send({ token: token2, password: PASSWORD }).expect(200);
-    expect(ok.body).toEqual({ ok: true, tenant: { code: 'tenant-a', name: 'tenant-a 株式会社' }, email: 'invitee@tenant-a.example' });
+    expect(ok.body).toEqual({
+      ok: true,
+      tenant: { code: 'tenant-a', name: 'tenant-a 株式会社' },
+      email: 'invitee@tenant-a.example',
+      loginCode: 'tenant-a',
+    });
     await request(t.http).post('/api/v1/auth/invitations/accept').send({ token: token2, password: PASSWORD }).expect(400);
     await login(t, 'tenant-a', 'invitee@tenant-a.example');
     const reinvite = await post(adminA, `/api/v1/users/${res.body.id}/invite`, {}).expect(409);

@@ -130,6 +130,12 @@ export function createAppRouter(history: RouterHistory = createWebHistory(import
             meta: { requiresAdmin: true, titleKey: 'backups.title' },
           },
           {
+            path: 'notices',
+            name: 'notices',
+            component: () => import('@/views/NoticesView.vue'),
+            meta: { titleKey: 'notices.title' },
+          },
+          {
             path: 'status',
             name: 'status',
             component: () => import('@/views/StatusView.vue'),

@@ -1,4 +1,4 @@
-import { maskSensitive, maskValue } from './mask';
+import { keepMaskedSensitive, maskSensitive, maskValue } from './mask';
 import { ProcedureRegistry } from './registry';
 
 const registry = ProcedureRegistry.load();
@@ -39,5 +39,28 @@ describe(maskValue.name, () => {
   it('hides a short value entirely', () => {
     expect(maskValue('1234')).toBe('****');
     expect(maskValue('12')).toBe('**');
+  });
+});
+
+describe(keepMaskedSensitive.name, () => {
+  const def = registry.get('shaho-shutoku')!;
+  const stored = { familyName: '山田', myNumber: '123456789018' };
+
+  it('takes the stored 個人番号 back for its untouched mask', () => {
+    expect(keepMaskedSensitive(def, { familyName: '佐藤', myNumber: '********9018' }, stored)).toEqual({
+      familyName: '佐藤',
+      myNumber: '123456789018',
+    });
+  });
+
+  it('takes a newly typed number, a changed mask, or a removal as sent', () => {
+    expect(keepMaskedSensitive(def, { myNumber: '987654321098' }, stored).myNumber).toBe('987654321098');
+    expect(keepMaskedSensitive(def, { myNumber: '*******9018' }, stored).myNumber).toBe('*******9018');
+    expect(keepMaskedSensitive(def, {}, stored)).toEqual({});
+  });
+
+  it('never restores a field that is not sensitive or had no stored value', () => {
+    expect(keepMaskedSensitive(def, { familyName: '**' }, { familyName: '山田' }).familyName).toBe('**');
+    expect(keepMaskedSensitive(def, { myNumber: '****' }, {}).myNumber).toBe('****');
   });
 });

@@ -28,3 +28,27 @@ export function maskSensitive(def: ProcedureDefinition, form: Readonly<Record<st
   }
   return out;
 }
+
+/**
+ * The form a client sends back after editing a masked copy: every `sensitive`
+ * field whose value is still exactly the mask of the stored value takes the
+ * stored value again. The editor loads forms masked (showing a 個人番号 is an
+ * explicit, audited request), so an untouched `********9018` means "unchanged",
+ * never "store these asterisks". Anything else the user typed is taken as is
+ * (and validated as usual); other fields are copied as they are.
+ */
+export function keepMaskedSensitive(
+  def: ProcedureDefinition,
+  incoming: Readonly<Record<string, unknown>>,
+  stored: Readonly<Record<string, unknown>>,
+): Record<string, unknown> {
+  const fields = fieldMap(def);
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(incoming)) {
+    const previous = Object.prototype.hasOwnProperty.call(stored, key) ? stored[key] : undefined;
+    const untouchedMask =
+      fields.get(key)?.sensitive === true && typeof value === 'string' && isPresent(previous) && value === maskValue(previous);
+    setOwn(out, key, untouchedMask ? previous : value);
+  }
+  return out;
+}

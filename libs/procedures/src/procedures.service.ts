@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { NotFoundError } from '@charlotte/core';
 import type { ProcedureDefinition } from './definition';
 import { toJsonSchema } from './json-schema';
-import { maskSensitive } from './mask';
+import { keepMaskedSensitive, maskSensitive } from './mask';
 import { normalizeForm } from './normalize';
 import { ProcedureRegistry } from './registry';
 import { FieldError, validateForm, ValidationMode } from './validate';
@@ -47,5 +47,10 @@ export class ProceduresService {
 
   mask(def: ProcedureDefinition, form: Record<string, unknown>): Record<string, unknown> {
     return maskSensitive(def, form);
+  }
+
+  /** A form edited from a masked copy: untouched masks of 個人番号 take the stored values again (see keepMaskedSensitive). */
+  keepMasked(def: ProcedureDefinition, incoming: Record<string, unknown>, stored: Record<string, unknown>): Record<string, unknown> {
+    return keepMaskedSensitive(def, incoming, stored);
   }
 }

@@ -80,10 +80,13 @@ export type CreateApiTokenRequest = Schemas['CreateTokenDto'];
 /** The token itself is in this answer only. */
 export type CreatedApiToken = Schemas['CreatedTokenDto'];
 
-/** The document leaves `tenant` nullable and `ok` a boolean; an accepted invitation always names its tenant. */
+/**
+ * `tenant` is null for a platform operator (who has none); `loginCode` is the
+ * 契約コード to log in with either way (`platform` for operators).
+ */
 export type AcceptInvitationResponse = Omit<Schemas['AcceptInvitationResult'], 'ok' | 'tenant'> & {
   ok: true;
-  tenant: Pick<Tenant, 'code' | 'name'>;
+  tenant: Pick<Tenant, 'code' | 'name'> | null;
 };
 
 export interface Page<T> {
@@ -700,8 +703,9 @@ export class ApiClient {
   }
 
   /**
-   * `unmask: true` answers the 個人番号 in clear (the form editor only; the
-   * server audits it). Everywhere else the masked form is enough.
+   * `unmask: true` answers the 個人番号 in clear: only when the user clicks 表示
+   * for it in the editor (the server audits every such request). Opening an
+   * application, refreshing and polling all take the masked form.
    */
   getApplication(id: string, options: { unmask?: boolean } = {}): Promise<ApplicationDetail> {
     return this.request('GET', `/applications/${encodeURIComponent(id)}`, {
@@ -920,6 +924,10 @@ export class ApiClient {
 
   markNoticeRead(id: string): Promise<void> {
     return this.request('POST', `/notices/${encodeURIComponent(id)}/read`);
+  }
+
+  markAllNoticesRead(): Promise<Schemas['NoticesReadAllView']> {
+    return this.request('POST', '/notices/read-all');
   }
 
   /** Where the browser downloads an attachment from (a plain link with `download`). */

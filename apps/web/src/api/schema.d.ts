@@ -122,6 +122,10 @@ export interface paths {
   "/api/v1/notices": {
     get: operations["NoticesController_list"];
   };
+  "/api/v1/notices/read-all": {
+    /** すべて既読にする / Marks every unread notice of the user read. */
+    post: operations["NoticesController_readAll"];
+  };
   "/api/v1/notices/{id}/read": {
     post: operations["NoticesController_read"];
   };
@@ -452,8 +456,14 @@ export interface components {
     };
     AcceptInvitationResult: {
       ok: boolean;
+      /** @description The tenant of the user; null for a platform operator. */
       tenant: components["schemas"]["TenantView"] | null;
       email: string;
+      /**
+       * @description The 契約コード to type at login: the tenant code, or "platform" for a platform operator.
+       * @example acme
+       */
+      loginCode: string;
     };
     UserPage: {
       items: components["schemas"]["UserView"][];
@@ -665,6 +675,10 @@ export interface components {
       items: components["schemas"]["NoticeDto"][];
       /** @description unread notices of the user */
       unread: number;
+    };
+    NoticesReadAllView: {
+      /** @description How many お知らせ were unread and are now read. */
+      marked: number;
     };
     NotificationSettingsView: {
       /** @description mails about my filings: 到達, 補正, 手続終了, 公文書, failures */
@@ -1980,6 +1994,16 @@ export interface operations {
       };
     };
   };
+  /** すべて既読にする / Marks every unread notice of the user read. */
+  NoticesController_readAll: {
+    responses: {
+      200: {
+        content: {
+          "application/json": components["schemas"]["NoticesReadAllView"];
+        };
+      };
+    };
+  };
   NoticesController_read: {
     parameters: {
       path: {
@@ -1987,6 +2011,7 @@ export interface operations {
       };
     };
     responses: {
+      /** @description Read (also when it already was). */
       204: {
         content: never;
       };
@@ -2265,7 +2290,7 @@ export interface operations {
   ApplicationsController_get: {
     parameters: {
       query?: {
-        /** @description sensitive: show 個人番号 unmasked (the form editor; sessions only; audited) */
+        /** @description sensitive: show 個人番号 unmasked (the editor, on the user's 表示 only; sessions only; each request audited). A PATCH may send the masked value back unchanged: the stored number is kept. */
         unmask?: "sensitive";
       };
       path: {

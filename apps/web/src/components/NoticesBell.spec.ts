@@ -8,6 +8,7 @@ import { createAppI18n } from '@/i18n';
 import { api, type Notice } from '@/api/client';
 import { useSessionStore } from '@/stores/session';
 import { TENANT, headersOf, jsonResponse, makeUser, stubApi, type Handler } from '@/testing/helpers';
+import { noticesChanged } from '@/composables/useNotices';
 
 const WAIT = { timeout: 10_000 };
 const APP = '40000000-0000-4000-8000-000000000001';
@@ -42,6 +43,7 @@ async function mountBell(handlers: Record<string, Handler> = {}) {
       { path: '/', name: 'home', component: { render: () => h('p', 'home') } },
       { path: '/applications/:id', name: 'application', component: { render: () => h('p', 'editor') } },
       { path: '/status', name: 'status', component: { render: () => h('p', 'status') } },
+      { path: '/notices', name: 'notices', component: { render: () => h('p', 'notices page') } },
     ],
   });
   await router.push('/');
@@ -62,6 +64,22 @@ describe('NoticesBell', () => {
     wrapper?.unmount();
     wrapper = null;
     vi.useRealTimers();
+  });
+
+  it('links to the お知らせ page (すべて見る) and asks again when that page marked some read', async () => {
+    const { wrapper, router, fetchMock } = await mountBell();
+    await vi.waitFor(() => expect(noticeGets(fetchMock)).toBe(1), WAIT);
+    await wrapper.get('[data-testid="notices-bell"]').trigger('click');
+    const all = wrapper.get('[data-testid="notices-all"]');
+    expect(all.text()).toBe('すべて見る');
+    expect(all.attributes('href')).toBe('/notices');
+    await all.trigger('click');
+    await vi.waitFor(() => expect(router.currentRoute.value.fullPath).toBe('/notices'), WAIT);
+
+    await flushPromises();
+    const before = noticeGets(fetchMock);
+    noticesChanged.value++;
+    await vi.waitFor(() => expect(noticeGets(fetchMock)).toBe(before + 1), WAIT);
   });
 
   it('shows the unread count, lists the notices in Japanese and marks one read when opened', async () => {

@@ -43,17 +43,45 @@ describe(useApplicationEditor.name, () => {
     vi.useRealTimers();
   });
 
-  it('loads the application with the 個人番号 in clear, with its procedure and offices', async () => {
+  it('loads the application without asking for the 個人番号 in clear, with its procedure and offices', async () => {
     const onFill = vi.fn();
     const { sut, fetchMock } = await setup({ [`GET /applications/${APP_ID}`]: () => jsonResponse(200, makeApplication()) }, { onFill });
     const get = fetchMock.mock.calls.map(([u]) => new URL(String(u), 'http://x')).find((u) => u.pathname.endsWith(APP_ID))!;
-    expect(get.searchParams.get('unmask')).toBe('sensitive');
+    expect(get.searchParams.get('unmask')).toBeNull();
     expect(sut.app.value?.id).toBe(APP_ID);
     expect(sut.form.myNumber).toBe('123456789018');
     expect(sut.title.value).toBe(makeApplication().title);
     expect(sut.procedure.value?.code).toBe('shaho-shutoku');
     expect(sut.offices.value).toHaveLength(1);
     expect(onFill).toHaveBeenCalledTimes(1);
+  });
+
+  it('fetches a masked 個人番号 in clear only on reveal, once per request, and never over what the user typed', async () => {
+    const masked = makeApplication({ form: { ...makeApplication().form, myNumber: '********9018' }, masked: true });
+    const { sut, fetchMock } = await setup({
+      [`GET /applications/${APP_ID}`]: ({ url }) =>
+        jsonResponse(200, url.searchParams.get('unmask') === 'sensitive' ? makeApplication() : masked),
+    });
+    const unmasked = () =>
+      fetchMock.mock.calls.map(([u]) => new URL(String(u), 'http://x')).filter((u) => u.searchParams.get('unmask') === 'sensitive');
+    expect(sut.form.myNumber).toBe('********9018');
+    expect(sut.maskedFields.value).toEqual(['myNumber']);
+    expect(unmasked()).toHaveLength(0);
+
+    // Two clicks before the answer: one request (one audited view).
+    await Promise.all([sut.reveal('myNumber'), sut.reveal('myNumber')]);
+    expect(unmasked()).toHaveLength(1);
+    expect(sut.form.myNumber).toBe('123456789018');
+    expect(sut.maskedFields.value).toEqual([]);
+    // Already shown: no second request.
+    await sut.reveal('myNumber');
+    expect(unmasked()).toHaveLength(1);
+
+    await sut.load();
+    sut.form.myNumber = '987654321098';
+    await sut.reveal('myNumber');
+    expect(unmasked()).toHaveLength(1);
+    expect(sut.form.myNumber).toBe('987654321098');
   });
 
   it('takes news from a refresh but never its masked form, and says when the status changed', async () => {

@@ -53,6 +53,12 @@ export interface ApplicationEditor {
   invalidateRefreshes: () => void;
   leaveOpen: Ref<boolean>;
   answerLeave: (leave: boolean) => void;
+  /** Fields that still show the server's mask (a 個人番号 the user has not asked to see). */
+  maskedFields: ComputedRef<string[]>;
+  /** 表示 of one masked field: fetches the form unmasked (one audited event) and takes that field only. */
+  reveal: (name: string) => Promise<void>;
+  /** The last 表示 failed (the field keeps its mask). */
+  revealError: Ref<unknown>;
 }
 
 /** Errors of a refused PATCH by field: `form.<name>` for the form, `title`/`officeId` for the rest. */
@@ -67,7 +73,8 @@ function errorsByField(error: unknown): Record<string, string> {
 }
 
 /**
- * One application in the editor: loading it (with the 個人番号 in clear) and
+ * One application in the editor: loading it (個人番号 masked: the number is
+ * fetched only when the user asks to see it, and the server audits each time) and
  * the procedures and offices it needs, autosaving the draft, taking the
  * server's news without its (masked) form, and the guard that saves or asks
  * before the page goes away.
@@ -137,8 +144,8 @@ export function useApplicationEditor(options: ApplicationEditorOptions): Applica
     loading.value = true;
     loadError.value = null;
     try {
-      // The editor is the one place that shows the 個人番号 in clear (the server audits it).
-      fill(await api.getApplication(options.id(), { unmask: true }));
+      // Masked: opening an application is not seeing its 個人番号 (the server keeps an untouched mask on save).
+      fill(await api.getApplication(options.id()));
     } catch (error) {
       app.value = null;
       loadError.value = error;
@@ -189,6 +196,38 @@ export function useApplicationEditor(options: ApplicationEditorOptions): Applica
       if (before !== fresh.status) options.onStatusChange?.();
     } catch {
       // The page keeps what it has; the next poll or a reload brings the rest.
+    }
+  }
+
+  // --- 個人番号 on request ---------------------------------------------------------------
+
+  const revealError = ref<unknown>(null);
+  const maskedFields = computed(() => {
+    const loaded = app.value;
+    if (!loaded?.masked) return [];
+    // A field still holding the mask it was loaded with (the user neither asked to see it nor typed over it).
+    return Object.keys(loaded.form).filter((name) => {
+      const mask = loaded.form[name];
+      return typeof mask === 'string' && mask.includes('*') && form[name] === mask;
+    });
+  });
+
+  /** One request at a time: a second click while the first is on its way must not be a second audited view. */
+  let revealing = false;
+
+  async function reveal(name: string): Promise<void> {
+    const id = app.value?.id;
+    if (!id || revealing || !maskedFields.value.includes(name)) return;
+    revealing = true;
+    revealError.value = null;
+    try {
+      const clear = await api.getApplication(id, { unmask: true });
+      // Only if the page still shows the same application and the mask: a value typed meanwhile wins.
+      if (app.value?.id === id && maskedFields.value.includes(name) && clear.form[name] !== undefined) form[name] = clear.form[name];
+    } catch (error) {
+      revealError.value = error;
+    } finally {
+      revealing = false;
     }
   }
 
@@ -280,5 +319,8 @@ export function useApplicationEditor(options: ApplicationEditorOptions): Applica
     },
     leaveOpen,
     answerLeave,
+    maskedFields,
+    reveal,
+    revealError,
   };
 }

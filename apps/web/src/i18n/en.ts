@@ -510,6 +510,11 @@ const en: MessageSchema = {
     mismatch: 'The two passwords do not match.',
     done: 'Your password has been set.',
     doneDetail: 'You can now log in to {tenant} as {email}.',
+    doneOperator: 'You can now log in as a platform operator ({email}).',
+    nextTitle: 'Next steps',
+    nextLogin: 'On the login page, enter the contract code “{code}”, your email address and the password you have just set.',
+    nextKeyfile:
+      'At your first login you create a key file (.charlotte-key.json) on this device. You need it for every later login, so keep it in a safe place (if your administrator has given you a key file, choose that file instead).',
     toLogin: 'Go to the login page',
   },
   appStatus: {
@@ -632,7 +637,6 @@ const en: MessageSchema = {
     rules: 'Rules of this form',
     readOnly: 'This application is “{status}” and can no longer be changed.',
     readOnlyAction: 'The application cannot be changed until e-Gov has taken the request.',
-    maskedReadOnly: 'The My Number could not be shown unmasked, so the form cannot be changed here.',
     schemaMissing: 'The form of this application ({code}, version {version}) could not be loaded.',
     schemaOtherVersion:
       'This application was created with version {version} of the form; only version {current} can be shown. The server’s check decides.',
@@ -862,6 +866,16 @@ const en: MessageSchema = {
     loadError: 'The notices could not be loaded.',
     unknown: 'Notice ({kind})',
     incident: 'Service notice: {title}',
+    page: {
+      readAll: 'Mark all as read',
+      markRead: 'Mark as read',
+      markReadFor: 'Mark “{text}” as read',
+      unreadCount: 'You have {count} unread notices.',
+      allRead: 'You have no unread notices.',
+      loading: 'Loading notices…',
+      operator: 'Platform operator accounts have no notices. Please use the operator console.',
+    },
+    all: 'See all',
     kinds: {
       arrived: 'The application arrived',
       correction_requested: 'A correction was requested',

@@ -508,6 +508,11 @@ const ja = {
     mismatch: '確認用のパスワードが一致しません。',
     done: 'パスワードを設定しました。',
     doneDetail: '{tenant} のアカウント（{email}）でログインできます。',
+    doneOperator: '運用担当者のアカウント（{email}）でログインできます。',
+    nextTitle: '次の手順',
+    nextLogin: 'ログイン画面で、契約コード「{code}」とメールアドレス、設定したパスワードを入力してください。',
+    nextKeyfile:
+      '初回ログインでは、この端末でキーファイル（.charlotte-key.json）を作成します。次回以降のログインに必要ですので、安全な場所に保管してください（管理者からキーファイルを受け取っている場合は、作成せずにそのファイルを選択してください）。',
     toLogin: 'ログイン画面へ',
   },
   appStatus: {
@@ -630,7 +635,6 @@ const ja = {
     rules: '入力のルール',
     readOnly: 'この申請は「{status}」のため、内容を変更できません。',
     readOnlyAction: 'e-Govへの送信が終わるまで、内容を変更できません。',
-    maskedReadOnly: '個人番号を表示できないため、この画面では内容を変更できません。',
     schemaMissing: 'この申請の様式（{code} 第{version}版）を読み込めませんでした。',
     schemaOtherVersion:
       'この申請は様式の第{version}版で作成されていますが、現在は第{current}版のみ表示できます。入力チェックの結果はサーバーの判定に従います。',
@@ -859,6 +863,16 @@ const ja = {
     loadError: 'お知らせを読み込めませんでした。',
     unknown: 'お知らせ（{kind}）',
     incident: '運用からのお知らせ: {title}',
+    page: {
+      readAll: 'すべて既読にする',
+      markRead: '既読にする',
+      markReadFor: '「{text}」を既読にする',
+      unreadCount: '未読のお知らせが {count} 件あります。',
+      allRead: '未読のお知らせはありません。',
+      loading: 'お知らせを読み込んでいます…',
+      operator: '運用担当者のアカウントにはお知らせはありません。運用コンソールをご利用ください。',
+    },
+    all: 'すべて見る',
     kinds: {
       arrived: '申請が到達しました',
       correction_requested: '補正の依頼があります',

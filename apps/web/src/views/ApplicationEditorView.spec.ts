@@ -98,11 +98,66 @@ describe('ApplicationEditorView', () => {
     vi.useRealTimers();
   });
 
+  it('shows a masked 個人番号, edits and saves the rest, and asks for the number only on 表示 (issue 18 bug 8)', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const clear = makeApplication();
+    const masked = makeApplication({ form: { ...clear.form, myNumber: '********9018' }, masked: true });
+    let current = masked;
+    const { wrapper, fetchMock } = await mountEditor(
+      {
+        [`GET /applications/${APP_ID}`]: ({ url }) => jsonResponse(200, url.searchParams.get('unmask') === 'sensitive' ? clear : current),
+        [`PATCH /applications/${APP_ID}`]: ({ body }) => {
+          current = patched(current, body as Record<string, unknown>);
+          return jsonResponse(200, current);
+        },
+      },
+      masked,
+    );
+    const unmaskedGets = () => calls(fetchMock, 'GET', `/applications/${APP_ID}`).filter((c) => c.url.searchParams.get('unmask') !== null);
+
+    expect(input(wrapper, 'myNumber').value).toBe('********9018');
+    expect(wrapper.find('[data-testid="editor-masked"]').exists()).toBe(false);
+    expect(input(wrapper, 'nameKana').disabled).toBe(false);
+
+    // Another field saves with the mask as it is (the server keeps the stored number for it).
+    await wrapper.get('[data-testid="field-gender"]').setValue('2');
+    await vi.advanceTimersByTimeAsync(2500);
+    await flushPromises();
+    expect(calls(fetchMock, 'PATCH', `/applications/${APP_ID}`)[0]!.body).toMatchObject({
+      form: { gender: '2', myNumber: '********9018' },
+    });
+    expect(unmaskedGets()).toHaveLength(0);
+
+    await wrapper.get('[data-testid="field-toggle-myNumber"]').trigger('click');
+    await flushPromises();
+    expect(unmaskedGets()).toHaveLength(1);
+    expect(unmaskedGets()[0]!.url.searchParams.get('unmask')).toBe('sensitive');
+    expect(input(wrapper, 'myNumber').type).toBe('text');
+    expect(input(wrapper, 'myNumber').value).toBe('123456789018');
+  });
+
+  it('lets a filed application show its 個人番号 on request, never by itself', async () => {
+    const clear = makeApplication({ status: 'under_review', arriveId: '202604020000123456' });
+    const masked = { ...clear, form: { ...clear.form, myNumber: '********9018' }, masked: true };
+    const { wrapper, fetchMock } = await mountEditor(
+      { [`GET /applications/${APP_ID}`]: ({ url }) => jsonResponse(200, url.searchParams.get('unmask') === 'sensitive' ? clear : masked) },
+      masked,
+    );
+    const unmaskedGets = () => calls(fetchMock, 'GET', `/applications/${APP_ID}`).filter((c) => c.url.searchParams.get('unmask') !== null);
+    expect(input(wrapper, 'myNumber').disabled).toBe(true);
+    expect(input(wrapper, 'myNumber').value).toBe('********9018');
+    expect(unmaskedGets()).toHaveLength(0);
+    await wrapper.get('[data-testid="field-toggle-myNumber"]').trigger('click');
+    await flushPromises();
+    expect(unmaskedGets()).toHaveLength(1);
+    expect(input(wrapper, 'myNumber').value).toBe('123456789018');
+  });
+
   it('renders the sections, labels, help texts and code lists of the schema', async () => {
     const { wrapper, fetchMock } = await mountEditor();
 
-    // The editor alone asks for the 個人番号 in clear.
-    expect(calls(fetchMock, 'GET', `/applications/${APP_ID}`)[0]!.url.searchParams.get('unmask')).toBe('sensitive');
+    // Opening is not seeing the 個人番号: it is asked for in clear only on 表示.
+    expect(calls(fetchMock, 'GET', `/applications/${APP_ID}`)[0]!.url.searchParams.get('unmask')).toBeNull();
 
     const sections = wrapper.findAll('fieldset.form-section');
     expect(sections.map((s) => s.get('legend').text())).toEqual(['被保険者', '資格取得', '住所']);

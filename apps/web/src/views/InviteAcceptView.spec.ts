@@ -47,7 +47,7 @@ describe('InviteAcceptView', () => {
   it('sets the password and links to the login page with tenant and email', async () => {
     const { wrapper } = await mountInvite(({ body }) => {
       expect(body).toEqual({ token: 'tok-123', password: GOOD });
-      return jsonResponse(200, { ok: true, tenant: { code: 'acme', name: '株式会社アクメ' }, email: 'new@example.com' });
+      return jsonResponse(200, { ok: true, tenant: { code: 'acme', name: '株式会社アクメ' }, email: 'new@example.com', loginCode: 'acme' });
     });
 
     await wrapper.get('[data-testid="invite-password"]').setValue(GOOD);
@@ -61,6 +61,26 @@ describe('InviteAcceptView', () => {
     expect(url.pathname).toBe('/login');
     expect(url.searchParams.get('tenant')).toBe('acme');
     expect(url.searchParams.get('email')).toBe('new@example.com');
+  });
+
+  it('answers a platform operator (no tenant) with the next steps and the login link for 契約コード platform', async () => {
+    const { wrapper } = await mountInvite(() =>
+      jsonResponse(200, { ok: true, tenant: null, email: 'op@example.com', loginCode: 'platform' }),
+    );
+
+    await wrapper.get('[data-testid="invite-password"]').setValue(GOOD);
+    await wrapper.get('[data-testid="invite-confirm"]').setValue(GOOD);
+    await wrapper.get('form').trigger('submit');
+    await flushPromises();
+
+    const success = wrapper.get('[data-testid="invite-success"]').text();
+    expect(success).toContain('運用担当者のアカウント（op@example.com）でログインできます。');
+    expect(wrapper.get('[data-testid="invite-next-steps"]').text()).toContain('契約コード「platform」');
+    expect(wrapper.get('[data-testid="invite-next-steps"]').text()).toContain('キーファイル');
+    const url = new URL(wrapper.get('[data-testid="invite-login-link"]').attributes('href') ?? '', 'http://localhost');
+    expect(url.pathname).toBe('/login');
+    expect(url.searchParams.get('tenant')).toBe('platform');
+    expect(url.searchParams.get('email')).toBe('op@example.com');
   });
 
   it('explains an invalid or expired link', async () => {

@@ -175,8 +175,14 @@ export class ApplicationsService {
         throw ApplicationsErrors.officeLocked();
       const set: ApplicationChanges = {};
       if (dto.form !== undefined) {
-        const def = this.checkDraft(r.procedure_code, r.procedure_version, dto.form);
-        set.form_sealed = await this.store.sealForm(tenantId, id, this.procedures.normalize(def, dto.form));
+        // The editor loads the form masked: an untouched 個人番号 mask means the stored number.
+        const incoming = this.procedures.keepMasked(
+          this.procedures.get(r.procedure_code, r.procedure_version),
+          dto.form,
+          await this.store.openForm(tenantId, r),
+        );
+        const def = this.checkDraft(r.procedure_code, r.procedure_version, incoming);
+        set.form_sealed = await this.store.sealForm(tenantId, id, this.procedures.normalize(def, incoming));
         changes.push('form');
       }
       if (dto.title !== undefined) {

@@ -5,6 +5,7 @@ import { APP_CONFIG, AppConfig, Public } from '@charlotte/core';
 import { AuthErrors } from '../errors';
 import { CurrentPrincipal, LoginThrottle, Principal } from '../guards/principal';
 import { AllowClosedContract } from '../guards/session-auth.guard';
+import { PLATFORM_TENANT_CODE } from '../tenants/tenants.service';
 import { SESSION_COOKIE, sessionCookieOptions, SessionsService } from '../sessions/sessions.service';
 import { UsersService } from '../users/users.service';
 import { AuthService } from './auth.service';
@@ -129,6 +130,8 @@ export class AuthController {
   async acceptInvitation(@Body() dto: AcceptInvitationDto): Promise<AcceptInvitationResult> {
     const user = await this.users.acceptInvitation(dto.token, dto.password);
     const view = await this.auth.sessionView(user.id, user.tenantId, '');
-    return { ok: true, tenant: view.tenant ? { code: view.tenant.code, name: view.tenant.name } : null, email: user.email };
+    const tenant = view.tenant ? { code: view.tenant.code, name: view.tenant.name } : null;
+    // Operators have no tenant: they log in with the reserved 契約コード "platform".
+    return { ok: true, tenant, email: user.email, loginCode: tenant?.code ?? PLATFORM_TENANT_CODE };
   }
 }

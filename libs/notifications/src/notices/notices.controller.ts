@@ -1,7 +1,7 @@
 import { Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiCookieAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiCookieAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, IdParam, Principal, Roles, tenantOf } from '@charlotte/core';
-import { NoticeListView } from './dto/notice.dto';
+import { NoticeListView, NoticesReadAllView } from './dto/notice.dto';
 import { NoticesService } from './notices.service';
 
 /** お知らせ of the logged-in user. */
@@ -18,7 +18,17 @@ export class NoticesController {
     return this.notices.list(tenantOf(p), p.userId);
   }
 
+  // Declared before ':id/read' so that "read-all" is never taken for an id.
+  @Post('read-all')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'すべて既読にする / Marks every unread notice of the user read.' })
+  @ApiOkResponse({ type: NoticesReadAllView })
+  async readAll(@CurrentPrincipal() p: Principal): Promise<NoticesReadAllView> {
+    return { marked: await this.notices.markAllRead(tenantOf(p), p.userId) };
+  }
+
   @Post(':id/read')
+  @ApiNoContentResponse({ description: 'Read (also when it already was).' })
   @HttpCode(204)
   read(@CurrentPrincipal() p: Principal, @Param() { id }: IdParam): Promise<void> {
     return this.notices.markRead(tenantOf(p), p.userId, id);

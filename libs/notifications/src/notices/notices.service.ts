@@ -93,4 +93,13 @@ export class NoticesService {
     );
     if (r[1] === 0) throw new NotFoundError('notice');
   }
+
+  /** Marks every unread お知らせ of the user read (their own and the tenant-wide ones); answers how many changed. */
+  async markAllRead(tenantId: string, userId: string): Promise<number> {
+    const r: [unknown[], number] = await this.ds.query(
+      `UPDATE notices SET read_at = now() WHERE tenant_id = $1 AND (user_id = $2 OR user_id IS NULL) AND read_at IS NULL`,
+      [tenantId, userId],
+    );
+    return r[1];
+  }
 }

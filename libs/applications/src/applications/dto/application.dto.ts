@@ -109,7 +109,11 @@ export class ListApplicationsQuery {
 }
 
 export class GetApplicationQuery {
-  @ApiPropertyOptional({ description: 'sensitive: show 個人番号 unmasked (the form editor; sessions only; audited)', enum: ['sensitive'] })
+  @ApiPropertyOptional({
+    description:
+      "sensitive: show 個人番号 unmasked (the editor, on the user's 表示 only; sessions only; each request audited). A PATCH may send the masked value back unchanged: the stored number is kept.",
+    enum: ['sensitive'],
+  })
   @IsOptional()
   @IsIn(['sensitive'])
   unmask?: 'sensitive';

@@ -97,8 +97,14 @@ export class EnrollResult extends SessionView {
 
 export class AcceptInvitationResult {
   @ApiProperty() ok: true;
-  @ApiProperty({ type: TenantView, nullable: true }) tenant: Omit<TenantView, 'id'> | null;
+  @ApiProperty({ type: TenantView, nullable: true, description: 'The tenant of the user; null for a platform operator.' })
+  tenant: Omit<TenantView, 'id'> | null;
   @ApiProperty() email: string;
+  @ApiProperty({
+    example: 'acme',
+    description: 'The 契約コード to type at login: the tenant code, or "platform" for a platform operator.',
+  })
+  loginCode: string;
 }
 
 export class ProblemView {

@@ -18,3 +18,8 @@ export class NoticeListView {
   @ApiProperty({ type: [NoticeDto] }) items: NoticeDto[];
   @ApiProperty({ description: 'unread notices of the user' }) unread: number;
 }
+
+/** 200 of POST /notices/read-all. */
+export class NoticesReadAllView {
+  @ApiProperty({ description: 'How many お知らせ were unread and are now read.' }) marked: number;
+}
