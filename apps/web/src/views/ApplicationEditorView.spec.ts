@@ -510,7 +510,9 @@ describe('ApplicationEditorView: e-Gov submission and 公文書', () => {
     await confirmSubmit(wrapper);
     await vi.waitFor(() => expect(wrapper.get('[data-testid="app-status"]').text()).toBe('送信中'), WAIT);
     expect(wrapper.find('[data-testid="submit-error"]').exists()).toBe(false);
-    expect(wrapper.get('[data-testid="submit-accepted"]').text()).toContain('送信中');
+    expect(wrapper.get('[data-testid="submit-accepted"]').text()).toBe(
+      'e-Govへの送信を受け付けました。到達と審査の状況は、e-Govから届きしだいこのページに表示します。',
+    );
     expect(wrapper.find('[data-testid="submit-egov"]').exists()).toBe(false);
     expect(wrapper.get('[data-testid="editor-read-only"]').text()).toContain('「送信中」');
     expect(input(wrapper, 'nameKana').disabled).toBe(true);
