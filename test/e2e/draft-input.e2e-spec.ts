@@ -79,4 +79,16 @@ describe('Draft input and plausibility (/api/v1/applications)', () => {
     expect(bad.body.errors[0]).toMatchObject({ field: 'form.familyName', code: 'invalid_type' });
     await patch(`/api/v1/applications/${app.id}`, { version: app.version, form: { nope: '1' } }).expect(400);
   });
+
+  it('入力チェック refuses a birth date after the date of acquisition, with a Japanese message and a code', async () => {
+    // Issue 18 bug 6: 生年月日 2030-04-01 after 資格取得年月日 2026-12-01 passed.
+    const app = await create({ birthDate: '2030-04-01', acquisitionDate: '2026-12-01' });
+    const check = await post(`/api/v1/applications/${app.id}/validate`, {}).expect(200);
+    expect(check.body.valid).toBe(false);
+    const birth = check.body.errors.filter((e: { field: string }) => e.field === 'birthDate');
+    expect(birth).toEqual([
+      expect.objectContaining({ code: 'date_order', message: expect.stringMatching(/^生年月日は資格取得年月日より前/) }),
+      expect.objectContaining({ code: 'date_too_far_ahead', message: '生年月日に今日より後の日付は入力できません。' }),
+    ]);
+  });
 });

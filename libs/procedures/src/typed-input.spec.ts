@@ -1,7 +1,7 @@
 import { fieldMap } from './definition';
 import { ProcedureRegistry } from './registry';
 import { inputKindOf, normalizeTypedForm, normalizeTypedText, TypedInputKind } from './typed-input';
-import VECTORS from './typed-input.vectors.json';
+import VECTORS from './vectors/typed-input.json';
 import { validateForm } from './validate';
 
 describe('normalizeTypedText', () => {

@@ -12,7 +12,7 @@ import type { FieldFormat } from './formats';
  *
  * One implementation for the server (ApplicationsService before the draft
  * check; OfficesService's office identifiers use normalizeTypedText) and the
- * vectors in typed-input.vectors.json that the SPA's mirror
+ * vectors in vectors/typed-input.json that the SPA's mirror
  * (apps/web/src/utils/typedInput.ts, which cannot import a Nest lib) is tested
  * against too.
  */

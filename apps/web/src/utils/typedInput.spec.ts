@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { SchemaField } from '@/api/client';
-import SHARED from '../../../../libs/procedures/src/typed-input.vectors.json';
+import SHARED from '../../../../libs/procedures/src/vectors/typed-input.json';
 import { inputKindOf, normalizeTypedText, type TypedInputKind } from '@/utils/typedInput';
 
 /** The vectors libs/procedures tests its own implementation with: both must agree. */

@@ -7,7 +7,7 @@ import type { SchemaField } from '@/api/client';
  * 半角カナ → 全角カナ, spaces around a value dropped, one full-width space
  * between 姓 and 名. The server normalises the same way before its check (it
  * is the authority); both are tested against the shared vectors in
- * libs/procedures/src/typed-input.vectors.json (typedInput.spec.ts).
+ * libs/procedures/src/vectors/typed-input.json (typedInput.spec.ts).
  */
 export type TypedInputKind = 'integer' | 'date' | 'code' | 'number-text' | 'kana' | 'name' | 'text' | 'boolean';
 
