@@ -5,11 +5,13 @@ import type { Response } from 'express';
 import { DataSource } from 'typeorm';
 import { AuditService } from '@charlotte/audit';
 import { NotFoundError } from '@charlotte/core';
+import { ProceduresService } from '@charlotte/procedures';
 import { KeyRotationService, SealingService } from '@charlotte/crypto';
 import { ApplicationStore, contentDisposition } from '@charlotte/applications';
 import { BLOB_STORE, BlobStore } from '@charlotte/storage';
 import type { DocumentDto } from './dto/filing-views.dto';
 import { PURPOSE } from './sealing-purposes';
+import { documentTitle } from './document-title';
 
 /** What the service returns: the OpenAPI shape itself (DocumentDto), declared once. */
 export type DocumentView = DocumentDto;
@@ -23,6 +25,7 @@ export class DocumentsService {
     private readonly sealing: SealingService,
     private readonly store: ApplicationStore,
     private readonly audit: AuditService,
+    private readonly procedures: ProceduresService,
     rotation: KeyRotationService,
   ) {
     // Official documents are kept for years: a tenant key rotation writes them again under the new key version.
@@ -32,7 +35,9 @@ export class DocumentsService {
   }
 
   async list(tenantId: string, applicationId: string): Promise<DocumentView[]> {
-    await this.store.row(tenantId, applicationId); // 404 for another tenant's or an unknown application
+    const app = await this.store.row(tenantId, applicationId); // 404 for another tenant's or an unknown application
+    // Titles are shown under the procedure's Japanese name, never with the ids e-Gov may put in them.
+    const procedureName = this.procedures.list().find((d) => d.code === app.procedure_code)?.name ?? '';
     const rows: Array<{
       id: string;
       title_sealed: Buffer;
@@ -51,7 +56,7 @@ export class DocumentsService {
     for (const r of rows)
       out.push({
         id: r.id,
-        title: await this.sealing.openString(tenantId, PURPOSE.documentTitle, r.id, r.title_sealed),
+        title: documentTitle(await this.sealing.openString(tenantId, PURPOSE.documentTitle, r.id, r.title_sealed), procedureName),
         fileName: await this.sealing.openString(tenantId, PURPOSE.documentName, r.id, r.file_name_sealed),
         contentType: r.content_type,
         size: Number(r.size),

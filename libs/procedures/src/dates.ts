@@ -49,3 +49,21 @@ export function addDays(iso: string, days: number): string {
   t.setUTCDate(t.getUTCDate() + days);
   return formatIsoDate({ year: t.getUTCFullYear(), month: t.getUTCMonth() + 1, day: t.getUTCDate() });
 }
+
+/** Today's date in Japan (JST, UTC+9, no daylight saving): the day the forms' dates are judged against. */
+export function todayInJapan(now: Date = new Date()): string {
+  return new Date(now.getTime() + 9 * 3600_000).toISOString().slice(0, 10);
+}
+
+/**
+ * Full years from `birth` to `on` (both real ISO dates): the age after that
+ * year's birthday. (年齢計算ニ関スル法律 counts a year at the end of the day
+ * before the birthday; a day's difference does not matter for plausibility.)
+ */
+export function fullYears(birth: string, on: string): number {
+  const b = parseIsoDate(birth);
+  const d = parseIsoDate(on);
+  if (!b || !d) throw new RangeError('fullYears needs two ISO calendar dates');
+  const beforeBirthday = d.month < b.month || (d.month === b.month && d.day < b.day);
+  return d.year - b.year - (beforeBirthday ? 1 : 0);
+}

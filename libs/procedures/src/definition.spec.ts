@@ -50,6 +50,20 @@ describe(parseDefinition.name, () => {
     expect(sut.rules).toHaveLength(2);
   });
 
+  it('parses the plausibility rules (dateOrder, dateHorizon, ageRange)', () => {
+    const d = base();
+    d.rules.push(
+      { kind: 'dateOrder', field: 'start', before: 'end', allowEqual: true, message: '順', messageEn: 'Order' },
+      { kind: 'dateHorizon', field: 'start', maxDaysAhead: 365, message: '先', messageEn: 'Ahead' },
+      { kind: 'ageRange', field: 'end', birth: 'start', min: 15, message: '年齢', messageEn: 'Age' },
+    );
+    expect(parseDefinition(d).rules.slice(2)).toEqual([
+      { kind: 'dateOrder', field: 'start', before: 'end', allowEqual: true, message: '順', messageEn: 'Order' },
+      { kind: 'dateHorizon', field: 'start', maxDaysAhead: 365, message: '先', messageEn: 'Ahead' },
+      { kind: 'ageRange', field: 'end', birth: 'start', min: 15, message: '年齢', messageEn: 'Age' },
+    ]);
+  });
+
   it('freezes the result deeply (definitions are shared by every request)', () => {
     const sut = parseDefinition(base());
     expect(Object.isFrozen(sut)).toBe(true);
@@ -113,6 +127,31 @@ describe(parseDefinition.name, () => {
       'a oneOf with one field',
       (d) => d.rules.push({ kind: 'oneOf', fields: ['a'], message: 'x', messageEn: 'x' }),
       /at least two distinct fields/,
+    ],
+    [
+      'a dateOrder on an integer field',
+      (d) => d.rules.push({ kind: 'dateOrder', field: 'a', before: 'end', message: 'x', messageEn: 'x' }),
+      /field "a" is integer, this rule needs date/,
+    ],
+    [
+      'a dateOrder of a field with itself',
+      (d) => d.rules.push({ kind: 'dateOrder', field: 'start', before: 'start', message: 'x', messageEn: 'x' }),
+      /"field" and "before" must differ/,
+    ],
+    [
+      'a dateHorizon with negative days',
+      (d) => d.rules.push({ kind: 'dateHorizon', field: 'start', maxDaysAhead: -1, message: 'x', messageEn: 'x' }),
+      /maxDaysAhead/,
+    ],
+    [
+      'an ageRange without bounds',
+      (d) => d.rules.push({ kind: 'ageRange', field: 'end', birth: 'start', message: 'x', messageEn: 'x' }),
+      /needs "min" or "max"/,
+    ],
+    [
+      'an ageRange with min > max',
+      (d) => d.rules.push({ kind: 'ageRange', field: 'end', birth: 'start', min: 20, max: 15, message: 'x', messageEn: 'x' }),
+      /min > max/,
     ],
     ['required with requiredIf', (d) => (field(d, 'kind').requiredIf = { field: 'a', present: true }), /either required or requiredIf/],
     ['an unbounded string', (d) => delete field(d, 'memo').maxLength, /needs maxLength/],

@@ -102,7 +102,41 @@ export interface OneOfRule extends RuleBase {
   readonly fields: readonly string[];
 }
 
-export type RuleDefinition = DateOffsetRule | SumRule | OneOfRule;
+/**
+ * Plausibility: `field` must be before `before` (both dates; on the same day
+ * too when `allowEqual`). The error is reported at `field`.
+ */
+export interface DateOrderRule extends RuleBase {
+  readonly kind: 'dateOrder';
+  readonly field: string;
+  readonly before: string;
+  readonly allowEqual?: boolean;
+}
+
+/**
+ * Plausibility: `field` must not be more than `maxDaysAhead` days after today
+ * (in Japan, JST); 0 means "not in the future" (a date of birth).
+ */
+export interface DateHorizonRule extends RuleBase {
+  readonly kind: 'dateHorizon';
+  readonly field: string;
+  readonly maxDaysAhead: number;
+}
+
+/**
+ * Plausibility: the age in full years (誕生日 passed) on the date `field`, of
+ * someone born on `birth`, must be within `min`..`max` (either may be absent).
+ * The error is reported at `birth`.
+ */
+export interface AgeRangeRule extends RuleBase {
+  readonly kind: 'ageRange';
+  readonly field: string;
+  readonly birth: string;
+  readonly min?: number;
+  readonly max?: number;
+}
+
+export type RuleDefinition = DateOffsetRule | SumRule | OneOfRule | DateOrderRule | DateHorizonRule | AgeRangeRule;
 export type RuleKind = RuleDefinition['kind'];
 
 export interface ProcedureDefinition {
@@ -410,8 +444,35 @@ function parseRule(p: Parser, raw: unknown, path: string, fields: ReadonlyMap<st
       if (list.length < 2 || new Set(list).size !== list.length) p.fail(`${path}.fields`, 'needs at least two distinct fields');
       return { kind, fields: list, ...common() };
     }
+    case 'dateOrder': {
+      p.keys(obj, path, [...base, 'field', 'before'], ['when', 'allowEqual']);
+      const field = ref('field', ['date']);
+      const before = ref('before', ['date']);
+      if (field === before) p.fail(path, '"field" and "before" must differ');
+      const rule: { -readonly [K in keyof DateOrderRule]: DateOrderRule[K] } = { kind, field, before, ...common() };
+      if (p.optTrue(obj, 'allowEqual', path)) rule.allowEqual = true;
+      return rule;
+    }
+    case 'dateHorizon': {
+      p.keys(obj, path, [...base, 'field', 'maxDaysAhead'], ['when']);
+      return { kind, field: ref('field', ['date']), maxDaysAhead: p.int(obj, 'maxDaysAhead', path, 0), ...common() };
+    }
+    case 'ageRange': {
+      p.keys(obj, path, [...base, 'field', 'birth'], ['when', 'min', 'max']);
+      const field = ref('field', ['date']);
+      const birth = ref('birth', ['date']);
+      if (field === birth) p.fail(path, '"field" and "birth" must differ');
+      const rule: { -readonly [K in keyof AgeRangeRule]: AgeRangeRule[K] } = { kind, field, birth, ...common() };
+      const min = p.optInt(obj, 'min', path, 0);
+      const max = p.optInt(obj, 'max', path, 0);
+      if (min === undefined && max === undefined) p.fail(path, 'needs "min" or "max"');
+      if (min !== undefined && max !== undefined && min > max) p.fail(path, 'min > max');
+      if (min !== undefined) rule.min = min;
+      if (max !== undefined) rule.max = max;
+      return rule;
+    }
     default:
-      return p.fail(`${path}.kind`, `unknown rule kind "${kind}" (dateOffset, sum, oneOf)`);
+      return p.fail(`${path}.kind`, `unknown rule kind "${kind}" (dateOffset, sum, oneOf, dateOrder, dateHorizon, ageRange)`);
   }
 }
 

@@ -6,6 +6,8 @@ export type { FieldDefinition, ProcedureDefinition } from './definition';
 export { fieldMap, listFields } from './definition';
 export { ERA_CODES, toEra, fromEra } from './era';
 export { normalizeForm } from './normalize';
+export { inputKindOf, normalizeTypedForm, normalizeTypedText, normalizeTypedValue, TYPED_INPUT_KINDS } from './typed-input';
+export type { TypedInputKind } from './typed-input';
 export { ProcedureRegistry } from './registry';
 export { egovMapping, parseEgovMapping, attachEgovMapping, SIGNATURE_POLICIES } from './egov';
 export type { EgovMapping, EgovElement, EgovValue, EgovDatePart, EgovOfficeKey, SignaturePolicy, EgovEraCodeSet } from './egov';

@@ -67,7 +67,7 @@ describe(toJsonSchema.name, () => {
     expect(sut.properties.myNumber['x-format']).toBe('my-number');
     expect(sut.properties.familyNameKana.maxLength).toBe(25);
     expect(sut.properties.remunerationCash.minimum).toBe(0);
-    expect(sut['x-rules'].map((r) => r.kind)).toEqual(['oneOf', 'sum']);
+    expect(sut['x-rules'].map((r) => r.kind)).toEqual(['oneOf', 'sum', 'dateOrder', 'dateHorizon', 'dateHorizon', 'ageRange']);
   });
 
   it('serves patterns that agree with the server check on typical values', () => {

@@ -1,10 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { NotFoundError } from '@charlotte/core';
+import { fieldMap } from './definition';
 import type { ProcedureDefinition } from './definition';
 import { toJsonSchema } from './json-schema';
 import { keepMaskedSensitive, maskSensitive } from './mask';
 import { normalizeForm } from './normalize';
 import { ProcedureRegistry } from './registry';
+import { normalizeTypedForm } from './typed-input';
 import { FieldError, validateForm, ValidationMode } from './validate';
 
 /**
@@ -38,6 +40,11 @@ export class ProceduresService {
 
   validate(def: ProcedureDefinition, form: Record<string, unknown>, mode: ValidationMode): FieldError[] {
     return validateForm(def, form, mode);
+  }
+
+  /** What the user typed in canonical spelling (全角数字 → 半角, 半角カナ → 全角, spaces): before any check. */
+  normalizeInput(def: ProcedureDefinition, form: Record<string, unknown>): Record<string, unknown> {
+    return normalizeTypedForm(fieldMap(def), form);
   }
 
   /** Hyphens stripped from numbers, empty values dropped: what is stored. */

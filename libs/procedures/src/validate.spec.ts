@@ -246,6 +246,74 @@ describe(validateForm.name, () => {
     });
   });
 
+  describe('plausibility (dateOrder, dateHorizon, ageRange)', () => {
+    const TODAY = { today: '2026-12-03' };
+    const check = (code: string, patch: Record<string, unknown>) => codes(validateForm(def(code), valid(code, patch), 'complete', TODAY));
+
+    it('refuses a date of birth after the date of acquisition (issue 18: 2030-04-01 after 2026-12-01), at 生年月日', () => {
+      const errors = validateForm(
+        def('shaho-shutoku'),
+        valid('shaho-shutoku', { birthDate: '2030-04-01', acquisitionDate: '2026-12-01' }),
+        'complete',
+        TODAY,
+      );
+      expect(codes(errors)).toEqual(['birthDate:date_order', 'birthDate:date_too_far_ahead']);
+      expect(errors[0]!.message).toBe('生年月日は資格取得年月日より前の日付を入力してください。');
+      expect(errors[0]!.messageEn).toBe('The date of birth must be before the date of acquisition.');
+      expect(check('koyo-shutoku', { birthDate: '2025-04-01' })).toEqual(['birthDate:date_order']);
+      expect(check('shaho-soshitsu', { birthDate: '2025-05-01' })).toEqual(['birthDate:date_order', 'birthDate:date_order']);
+      expect(check('shaho-shoyo', { birthDate: '2025-07-11' })).toEqual(['birthDate:date_order']);
+    });
+
+    it('refuses a date of acquisition (loss, bonus) more than a year ahead of today in Japan, and takes one exactly a year ahead', () => {
+      expect(check('shaho-shutoku', { acquisitionDate: '2027-12-04' })).toEqual(['acquisitionDate:date_too_far_ahead']);
+      expect(check('shaho-shutoku', { acquisitionDate: '2027-12-03' })).toEqual([]);
+      expect(check('koyo-shutoku', { acquisitionDate: '2027-12-04' })).toEqual(['acquisitionDate:date_too_far_ahead']);
+      expect(check('shaho-soshitsu', { lossDate: '2028-01-01', retirementDate: '2027-12-31' })).toEqual(['lossDate:date_too_far_ahead']);
+      expect(check('shaho-shoyo', { bonusPaymentDate: '2028-07-10' })).toEqual(['bonusPaymentDate:date_too_far_ahead']);
+    });
+
+    it('judges "today" in Japan by default (JST, not UTC)', () => {
+      jest.useFakeTimers({ now: new Date('2026-12-02T15:30:00Z'), doNotFake: ['nextTick', 'setImmediate'] });
+      try {
+        // 00:30 on 3 Dec in Tokyo: 3 Dec is today, 4 Dec is in the future.
+        expect(
+          codes(
+            validateForm(def('shaho-shoyo'), valid('shaho-shoyo', { birthDate: '2026-12-03', bonusPaymentDate: '2027-07-10' }), 'complete'),
+          ),
+        ).not.toContain('birthDate:date_too_far_ahead');
+        expect(
+          codes(
+            validateForm(def('shaho-shoyo'), valid('shaho-shoyo', { birthDate: '2026-12-04', bonusPaymentDate: '2027-07-10' }), 'complete'),
+          ),
+        ).toContain('birthDate:date_too_far_ahead');
+      } finally {
+        jest.useRealTimers();
+      }
+    });
+
+    it('refuses an age under 15 or over 120 on the date of acquisition, at 生年月日, and takes the 15th birthday itself', () => {
+      expect(check('shaho-shutoku', { birthDate: '2010-04-02' })).toEqual(['birthDate:age_out_of_range']);
+      expect(check('shaho-shutoku', { birthDate: '2010-04-01' })).toEqual([]);
+      expect(check('shaho-shutoku', { birthDate: '1904-03-31' })).toEqual(['birthDate:age_out_of_range']);
+      expect(check('koyo-shutoku', { birthDate: '2012-01-01' })).toEqual(['birthDate:age_out_of_range']);
+      const [e] = validateForm(def('shaho-shutoku'), valid('shaho-shutoku', { birthDate: '2012-01-01' }), 'complete', TODAY);
+      expect(e!.message).toContain('15歳以上120歳以下');
+    });
+
+    it('wants a contract to start on or before its end (雇用保険)', () => {
+      expect(check('koyo-shutoku', { contractStartDate: '2026-04-01', contractEndDate: '2026-03-31' })).toEqual([
+        'contractStartDate:date_order',
+      ]);
+      expect(check('koyo-shutoku', { contractStartDate: '2026-04-01', contractEndDate: '2026-04-01' })).toEqual([]);
+    });
+
+    it('leaves the rules alone while a date is missing or malformed (its own error is enough)', () => {
+      expect(check('shaho-shutoku', { birthDate: '2030-02-30' })).toEqual(['birthDate:invalid_date']);
+      expect(check('shaho-shutoku', { acquisitionDate: undefined })).toEqual(['acquisitionDate:required']);
+    });
+  });
+
   describe('draft mode', () => {
     const shutoku = def('shaho-shutoku');
 

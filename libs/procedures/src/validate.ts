@@ -1,7 +1,17 @@
 import { evaluateCondition, isPresent, ownValue as own } from './conditions';
-import { hasIsoDateShape, parseIsoDate, addDays } from './dates';
+import { hasIsoDateShape, parseIsoDate, addDays, fullYears, todayInJapan } from './dates';
 import { fieldMap, listFields } from './definition';
-import type { DateOffsetRule, FieldDefinition, OneOfRule, ProcedureDefinition, RuleDefinition, SumRule } from './definition';
+import type {
+  AgeRangeRule,
+  DateHorizonRule,
+  DateOffsetRule,
+  DateOrderRule,
+  FieldDefinition,
+  OneOfRule,
+  ProcedureDefinition,
+  RuleDefinition,
+  SumRule,
+} from './definition';
 import { checkFormat } from './formats';
 import { MEIJI_START } from './era';
 
@@ -53,6 +63,9 @@ export const FIELD_ERROR_CODES = [
   'sum_over_max',
   'one_of_missing',
   'one_of_multiple',
+  'date_order',
+  'date_too_far_ahead',
+  'age_out_of_range',
 ] as const;
 export type FieldErrorCode = (typeof FIELD_ERROR_CODES)[number];
 
@@ -115,7 +128,15 @@ const MESSAGES: Record<Exclude<FieldErrorCode, 'invalid_form' | 'unknown_field' 
   not_in_code_list: (f, x) => [`${f.label}の「${x.value}」は選択肢にありません。`, `"${x.value}" is not a valid choice for ${f.labelEn}.`],
 };
 
-type RuleErrorCode = 'date_offset_mismatch' | 'sum_mismatch' | 'sum_over_max' | 'one_of_missing' | 'one_of_multiple';
+type RuleErrorCode =
+  | 'date_offset_mismatch'
+  | 'sum_mismatch'
+  | 'sum_over_max'
+  | 'one_of_missing'
+  | 'one_of_multiple'
+  | 'date_order'
+  | 'date_too_far_ahead'
+  | 'age_out_of_range';
 
 function fieldError(field: FieldDefinition, code: keyof typeof MESSAGES, x: Record<string, string> = {}): FieldError {
   const [message, messageEn] = MESSAGES[code](field, x);
@@ -249,6 +270,40 @@ function checkOneOf(rule: OneOfRule, form: Record<string, unknown>, fields: Read
   ];
 }
 
+const ruleError = (field: string, code: RuleErrorCode, rule: RuleDefinition): FieldError => ({
+  field,
+  code,
+  message: rule.message,
+  messageEn: rule.messageEn,
+});
+
+/** Both dates real, and `field` not before `before` (not on it either, unless allowed): a date_order error at `field`. */
+function checkDateOrder(rule: DateOrderRule, form: Record<string, unknown>): FieldError[] {
+  const value = own(form, rule.field);
+  const other = own(form, rule.before);
+  if (typeof value !== 'string' || typeof other !== 'string' || !parseIsoDate(value) || !parseIsoDate(other)) return [];
+  const ok = value < other || (rule.allowEqual === true && value === other);
+  return ok ? [] : [ruleError(rule.field, 'date_order', rule)];
+}
+
+function checkDateHorizon(rule: DateHorizonRule, form: Record<string, unknown>, today: string): FieldError[] {
+  const value = own(form, rule.field);
+  if (typeof value !== 'string' || !parseIsoDate(value)) return [];
+  return value > addDays(today, rule.maxDaysAhead) ? [ruleError(rule.field, 'date_too_far_ahead', rule)] : [];
+}
+
+/** A birth on or after the date is left to the dateOrder rule, so one mistake gives one message. */
+function checkAgeRange(rule: AgeRangeRule, form: Record<string, unknown>): FieldError[] {
+  const on = own(form, rule.field);
+  const birth = own(form, rule.birth);
+  if (typeof on !== 'string' || typeof birth !== 'string' || !parseIsoDate(on) || !parseIsoDate(birth)) return [];
+  if (birth >= on) return [];
+  const age = fullYears(birth, on);
+  if ((rule.min !== undefined && age < rule.min) || (rule.max !== undefined && age > rule.max))
+    return [ruleError(rule.birth, 'age_out_of_range', rule)];
+  return [];
+}
+
 /** The fields whose values (not just presence) a rule computes with. */
 function valuesUsedBy(rule: RuleDefinition): readonly string[] {
   switch (rule.kind) {
@@ -259,6 +314,12 @@ function valuesUsedBy(rule: RuleDefinition): readonly string[] {
     case 'oneOf':
       // Presence only: "both given" is wrong whatever their format.
       return [];
+    case 'dateOrder':
+      return [rule.field, rule.before];
+    case 'dateHorizon':
+      return [rule.field];
+    case 'ageRange':
+      return [rule.field, rule.birth];
   }
 }
 
@@ -266,10 +327,16 @@ function valuesUsedBy(rule: RuleDefinition): readonly string[] {
  * Validates a form against a procedure definition and returns every error at
  * once (never stops at the first), in a stable order: unknown fields, then the
  * fields in form order, then the cross-field rules in definition order.
- * A date or sum rule is skipped while one of its fields has a type/format
+ * Rules that look at today (dateHorizon) use `options.today` (ISO, in Japan),
+ * else todayInJapan(). A date or sum rule is skipped while one of its fields has a type/format
  * error (that error is already reported and the computation would be noise).
  */
-export function validateForm(def: ProcedureDefinition, form: Record<string, unknown>, mode: ValidationMode): FieldError[] {
+export function validateForm(
+  def: ProcedureDefinition,
+  form: Record<string, unknown>,
+  mode: ValidationMode,
+  options: { readonly today?: string } = {},
+): FieldError[] {
   if (typeof form !== 'object' || form === null || Array.isArray(form)) {
     return [
       {
@@ -315,9 +382,26 @@ export function validateForm(def: ProcedureDefinition, form: Record<string, unkn
     for (const rule of def.rules) {
       if (rule.when && !evaluateCondition(rule.when, form)) continue;
       if (valuesUsedBy(rule).some((name) => invalid.has(name))) continue;
-      if (rule.kind === 'dateOffset') errors.push(...checkDateOffset(rule, form));
-      else if (rule.kind === 'sum') errors.push(...checkSum(rule, form, fields));
-      else errors.push(...checkOneOf(rule, form, fields));
+      switch (rule.kind) {
+        case 'dateOffset':
+          errors.push(...checkDateOffset(rule, form));
+          break;
+        case 'sum':
+          errors.push(...checkSum(rule, form, fields));
+          break;
+        case 'oneOf':
+          errors.push(...checkOneOf(rule, form, fields));
+          break;
+        case 'dateOrder':
+          errors.push(...checkDateOrder(rule, form));
+          break;
+        case 'dateHorizon':
+          errors.push(...checkDateHorizon(rule, form, options.today ?? todayInJapan()));
+          break;
+        case 'ageRange':
+          errors.push(...checkAgeRange(rule, form));
+          break;
+      }
     }
   }
   return errors;

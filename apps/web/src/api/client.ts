@@ -202,6 +202,8 @@ export interface SchemaField {
   pattern?: string;
   /** 'date' for ISO dates (YYYY-MM-DD). */
   format?: string;
+  /** The server's format name (katakana, kanji-name, my-number, postal-code, …). */
+  'x-format'?: string;
   minLength?: number;
   maxLength?: number;
   minimum?: number;

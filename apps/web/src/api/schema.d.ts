@@ -952,6 +952,13 @@ export interface components {
       createdAt: string;
       updatedAt: string;
     };
+    FieldErrorView: {
+      field: string;
+      code: string;
+      /** @description Japanese */
+      message: string;
+      messageEn: string;
+    };
     TimelineEntry: {
       at: string;
       /** @description created, updated, validated, status */
@@ -1001,6 +1008,8 @@ export interface components {
         [key: string]: unknown;
       };
       masked: boolean;
+      /** @description Fields of the saved draft whose typed value does not fit its type (kept as typed so the user finds it again; 入力チェック refuses it). Empty when every saved value has the right type. */
+      fieldErrors: components["schemas"]["FieldErrorView"][];
       timeline: components["schemas"]["TimelineEntry"][];
       attachments: components["schemas"]["AttachmentView"][];
     };
@@ -1013,13 +1022,6 @@ export interface components {
       form?: {
         [key: string]: unknown;
       };
-    };
-    FieldErrorView: {
-      field: string;
-      code: string;
-      /** @description Japanese */
-      message: string;
-      messageEn: string;
     };
     ValidationResultView: {
       valid: boolean;

@@ -28,6 +28,10 @@ export interface ApplicationEditorOptions {
   beforeSave?: () => Promise<unknown> | undefined;
   /** A refresh brought a new status (the moment e-Gov issues 公文書). */
   onStatusChange?: () => void;
+  /** The page is in English (field errors of the saved draft are shown in its language). */
+  english?: () => boolean;
+  /** A save went through: what the page showed about the earlier form (a check's summary) may be stale now. */
+  onSaved?: () => void;
 }
 
 export interface ApplicationEditor {
@@ -41,7 +45,10 @@ export interface ApplicationEditor {
   form: ApplicationForm;
   title: Ref<string>;
   officeId: Ref<string>;
-  /** Errors of the last refused save (type/format problems), by field. */
+  /**
+   * Errors of the last save, by field: what the saved draft holds as typed but
+   * cannot use yet (the answer's fieldErrors), or why a save was refused.
+   */
   saveErrors: Ref<Record<string, string>>;
   autosave: Autosave;
   procedure: ComputedRef<Procedure | null>;
@@ -59,6 +66,17 @@ export interface ApplicationEditor {
   reveal: (name: string) => Promise<void>;
   /** The last 表示 failed (the field keeps its mask). */
   revealError: Ref<unknown>;
+}
+
+/** The saved draft's field errors (text in a number field, …), by field, in the page's language. */
+function fieldErrorsByName(list: ApplicationDetail['fieldErrors'] | undefined, en: boolean): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const e of list ?? []) {
+    const key = formFieldOf(e.field);
+    const message = (en && e.messageEn) || e.message;
+    result[key] = result[key] ? `${result[key]} ${message}` : message;
+  }
+  return result;
 }
 
 /** Errors of a refused PATCH by field: `form.<name>` for the form, `title`/`officeId` for the rest. */
@@ -126,7 +144,7 @@ export function useApplicationEditor(options: ApplicationEditorOptions): Applica
     Object.assign(form, detail.form);
     title.value = detail.title;
     officeId.value = detail.officeId;
-    saveErrors.value = {};
+    saveErrors.value = fieldErrorsByName(detail.fieldErrors, options.english?.() === true);
     options.onFill?.();
     detailGeneration++;
     autosave.reset();
@@ -249,7 +267,8 @@ export function useApplicationEditor(options: ApplicationEditorOptions): Applica
       if (EDITABLE_STATUSES.includes(current.status)) body.officeId = officeId.value;
       const saved = await api.updateApplication(current.id, body);
       applyServer(saved);
-      saveErrors.value = {};
+      saveErrors.value = fieldErrorsByName(saved.fieldErrors, options.english?.() === true);
+      options.onSaved?.();
     } catch (error) {
       saveErrors.value = errorsByField(error);
       throw error;

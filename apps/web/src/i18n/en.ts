@@ -681,7 +681,8 @@ const en: MessageSchema = {
       attachmentsCount: '{count}',
       confirm: 'Submit',
       cancel: 'Cancel',
-      accepted: 'e-Gov accepted the submission. The status is now “{status}”.',
+      accepted: 'Your submission was accepted for sending to e-Gov. Its arrival and review will appear on this page as e-Gov reports them.',
+      statusChanged: 'Since then, the status has changed to “{status}”.',
       retryHint:
         'It is not known whether the submission got through. Choose “Submit to e-Gov” and “Submit” again to retry the same submission (it cannot be submitted twice).',
       missing: 'Missing or invalid',

@@ -679,7 +679,8 @@ const ja = {
       attachmentsCount: '{count} 件',
       confirm: '提出する',
       cancel: 'キャンセル',
-      accepted: 'e-Govへの送信を受け付けました。状態が「{status}」になりました。',
+      accepted: 'e-Govへの送信を受け付けました。到達と審査の状況は、e-Govから届きしだいこのページに表示します。',
+      statusChanged: 'その後、状態が「{status}」に変わりました。',
       retryHint:
         '送信できたか確認できませんでした。もう一度「e-Govへ提出」から「提出する」を押すと、同じ送信として再試行します（二重に提出されることはありません）。',
       missing: '不足・誤りのある項目',

@@ -185,6 +185,7 @@ export function makeApplication(overrides: Partial<ApplicationDetail> = {}): App
     updatedAt: '2026-04-01T01:00:00.000Z',
     form: { nameKana: 'ヤマダ　タロウ', birthDate: '1990-04-01', gender: '1', myNumber: '123456789018' },
     masked: false,
+    fieldErrors: [],
     timeline: [
       {
         at: '2026-04-01T00:00:00.000Z',

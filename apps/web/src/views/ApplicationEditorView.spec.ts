@@ -338,6 +338,66 @@ describe('ApplicationEditorView', () => {
     expect(wrapper.find('[data-testid="save-now"]').exists()).toBe(true);
   });
 
+  it('normalises 全角 numbers when the field is left, saves a draft whose field does not fit, and drops the stale summary', async () => {
+    // Issue 18 bug 4: ２５０，０００ made the PATCH answer 400 (「保存できませんでした」) and the check's summary stayed.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const { wrapper, fetchMock } = await mountEditor({
+      [`PATCH /applications/${APP_ID}`]: ({ body }) => {
+        const b = body as Record<string, unknown>;
+        const typed = (b.form as Record<string, unknown>).monthlyPayCurrency;
+        return jsonResponse(200, {
+          ...patched(makeApplication(), b),
+          fieldErrors:
+            typeof typed === 'string'
+              ? [
+                  {
+                    field: 'monthlyPayCurrency',
+                    code: 'invalid_type',
+                    message: '報酬月額（通貨）は整数で入力してください。',
+                    messageEn: 'Monthly pay must be a whole number.',
+                  },
+                ]
+              : [],
+        });
+      },
+      [`POST /applications/${APP_ID}/validate`]: () =>
+        jsonResponse(200, {
+          valid: false,
+          status: 'draft',
+          version: 3,
+          errors: [
+            { field: 'monthlyPayCurrency', code: 'required', message: '報酬月額（通貨）を入力してください。', messageEn: 'Enter it' },
+            { field: 'nameKana', code: 'not_katakana', message: '全角カタカナで入力してください', messageEn: 'Use katakana' },
+          ],
+        }),
+    });
+    await wrapper.get('[data-testid="validate"]').trigger('click');
+    await flushPromises();
+    expect(wrapper.findAll('[data-testid="validation-link"]')).toHaveLength(2);
+
+    const pay = wrapper.get('[data-testid="field-monthlyPayCurrency"]');
+    await pay.setValue('２５０，０００');
+    await pay.trigger('change');
+    expect(input(wrapper, 'monthlyPayCurrency').value).toBe('250000');
+    await vi.advanceTimersByTimeAsync(2000);
+    await flushPromises();
+    const sent = calls(fetchMock, 'PATCH', `/applications/${APP_ID}`);
+    expect((sent[sent.length - 1]!.body!.form as Record<string, unknown>).monthlyPayCurrency).toBe(250000);
+    expect(wrapper.get('[data-testid="autosave-status"]').text()).toBe('保存済み');
+    // The summary keeps only what the save did not touch.
+    expect(wrapper.findAll('[data-testid="validation-link"]').map((l) => l.text())).toEqual([
+      '氏名（カナ）: 全角カタカナで入力してください',
+    ]);
+
+    // Text that is no number is saved as typed; the field carries the server's error.
+    await pay.setValue('25万');
+    await vi.advanceTimersByTimeAsync(2000);
+    await flushPromises();
+    expect(wrapper.get('[data-testid="autosave-status"]').text()).toBe('保存済み');
+    expect(wrapper.get('[data-testid="field-error-monthlyPayCurrency"]').text()).toBe('報酬月額（通貨）は整数で入力してください。');
+    expect(input(wrapper, 'monthlyPayCurrency').value).toBe('25万');
+  });
+
   it('checks the form and shows every error at its field, with a summary linking to each', async () => {
     let valid = false;
     const { wrapper, fetchMock } = await mountEditor({
@@ -565,7 +625,9 @@ describe('ApplicationEditorView: e-Gov submission and 公文書', () => {
     await confirmSubmit(wrapper);
     await vi.waitFor(() => expect(wrapper.get('[data-testid="app-status"]').text()).toBe('送信中'), WAIT);
     expect(wrapper.find('[data-testid="submit-error"]').exists()).toBe(false);
-    expect(wrapper.get('[data-testid="submit-accepted"]').text()).toContain('送信中');
+    expect(wrapper.get('[data-testid="submit-accepted"]').text()).toBe(
+      'e-Govへの送信を受け付けました。到達と審査の状況は、e-Govから届きしだいこのページに表示します。',
+    );
     expect(wrapper.find('[data-testid="submit-egov"]').exists()).toBe(false);
     expect(wrapper.get('[data-testid="editor-read-only"]').text()).toContain('「送信中」');
     expect(input(wrapper, 'nameKana').disabled).toBe(true);

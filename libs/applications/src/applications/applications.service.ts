@@ -24,6 +24,15 @@ import { ApplicationChanges, ApplicationStore, ApplicationSummaryRow, EDITABLE }
 import { DetailPartRegistry } from './extensions';
 import { ApplicationsErrors } from '../errors';
 
+/** Draft errors a saved draft may carry: text typed into a number or date field. */
+const KEPT_AS_TYPED = new Set(['invalid_type', 'date_format', 'invalid_date']);
+/** Longer than any number or date anyone types: refused, so a draft stays bounded. */
+const KEPT_MAX_LENGTH = 64;
+
+function keptAsTyped(error: { code: string }, value: unknown): boolean {
+  return KEPT_AS_TYPED.has(error.code) && typeof value === 'string' && [...value].length <= KEPT_MAX_LENGTH;
+}
+
 /**
  * Applications (申請) of a tenant: drafts edited until valid (`ready`), with
  * title and form sealed (AAD = tenant, purpose, application id), optimistic
@@ -63,21 +72,33 @@ export class ApplicationsService {
     };
   }
 
-  /** Draft rules: the form may be partial, but every field present must have the right type and format. */
-  private checkDraft(procedureCode: string, version: number | undefined, form: Record<string, unknown>) {
+  /**
+   * Draft rules: the form may be partial and may hold what the user typed
+   * while it does not fit yet (「25万」 in 報酬月額): such a value is kept as
+   * typed, its error travels with the application (`fieldErrors`) and
+   * 入力チェック refuses it, so one bad field never stops the rest from saving.
+   * What no one types stays refused (400): unknown fields, JSON of the wrong
+   * type (a number for a name), control characters and overlong values (they
+   * bound what a draft may store and keep logs and the XML clean).
+   * The input is first brought to canonical spelling (全角数字 → 半角, 半角カナ
+   * → 全角, spaces), as the offices' identifiers are.
+   */
+  private draftForm(procedureCode: string, version: number | undefined, input: Record<string, unknown>) {
     const def = this.procedures.get(procedureCode, version);
-    const errors = this.procedures.validate(def, form, 'draft');
-    if (errors.length)
-      throw ApplicationsErrors.formInvalid(errors.map((e) => ({ field: `form.${e.field}`, message: e.message, code: e.code })));
-    return def;
+    const form = this.procedures.normalizeInput(def, input);
+    const refused = this.procedures.validate(def, form, 'draft').filter((e) => !keptAsTyped(e, form[e.field]));
+    if (refused.length)
+      throw ApplicationsErrors.formInvalid(refused.map((e) => ({ field: `form.${e.field}`, message: e.message, code: e.code })));
+    return { def, form };
   }
 
   async create(tenantId: string, caller: Caller, dto: CreateApplicationDto): Promise<ApplicationDetail> {
     const form = dto.form ?? {};
     if (!this.procedures.has(dto.procedureCode))
       throw new ValidationFailedError([{ field: 'procedureCode', message: `unknown procedure ${dto.procedureCode}` }]);
-    const def = this.checkDraft(dto.procedureCode, undefined, form);
-    const stored = this.procedures.normalize(def, form);
+    const draft = this.draftForm(dto.procedureCode, undefined, form);
+    const def = draft.def;
+    const stored = this.procedures.normalize(def, draft.form);
     await this.offices.assertExists(tenantId, dto.officeId);
     const id = randomUUID();
     const actor = actorOf(caller);
@@ -158,6 +179,10 @@ export class ApplicationsService {
       })),
       form: unmask ? form : this.procedures.mask(def, form),
       masked: !unmask,
+      // What the saved draft holds as typed but of the wrong type (codes and labels only, never the value).
+      fieldErrors: this.procedures
+        .validate(def, form, 'draft')
+        .map((e) => ({ field: e.field, code: e.code, message: e.message, messageEn: e.messageEn })),
       timeline,
       attachments: files,
     };
@@ -181,8 +206,8 @@ export class ApplicationsService {
           dto.form,
           await this.store.openForm(tenantId, r),
         );
-        const def = this.checkDraft(r.procedure_code, r.procedure_version, incoming);
-        set.form_sealed = await this.store.sealForm(tenantId, id, this.procedures.normalize(def, incoming));
+        const draft = this.draftForm(r.procedure_code, r.procedure_version, incoming);
+        set.form_sealed = await this.store.sealForm(tenantId, id, this.procedures.normalize(draft.def, draft.form));
         changes.push('form');
       }
       if (dto.title !== undefined) {

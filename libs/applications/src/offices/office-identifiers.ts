@@ -1,3 +1,5 @@
+import { normalizeTypedText } from '@charlotte/procedures';
+
 /**
  * Office identifiers (domain.md "Who files what"). Each is optional; when
  * given it is checked by its format and stored normalised (digits without
@@ -27,9 +29,13 @@ export const OFFICE_ID_MESSAGES: Record<OfficeIdField, string> = {
   laborInsuranceNumber: '労働保険番号は14桁の数字（2-1-2-6-3）で入力してください。',
 };
 
-/** The normalised form, or undefined when the value does not match its format. */
+/**
+ * The normalised form, or undefined when the value does not match its format.
+ * Numbers are read as people type them (全角数字, 長音「ー」やダッシュ for the
+ * hyphen, spaces) by the same normalisation as the procedure forms.
+ */
 export function normaliseOfficeId(field: OfficeIdField, value: string): string | undefined {
-  const v = value.normalize('NFKC').trim().toUpperCase();
+  const v = String(normalizeTypedText('number-text', value)).toUpperCase();
   const m = OFFICE_ID_FORMATS[field].exec(field === 'pensionOfficeCode' ? value.trim() : v);
   if (!m) return undefined;
   if (field === 'pensionOfficeCode') return `${m[1]}-${m[2]}`;

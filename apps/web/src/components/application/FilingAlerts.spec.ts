@@ -10,6 +10,7 @@ const IDLE: InstanceType<typeof FilingAlerts>['$props'] = {
   reopenError: null,
   submitAccepted: false,
   statusText: '提出中',
+  acceptedStatusText: '提出中',
   submitError: null,
   canSubmit: false,
   submitting: false,
@@ -57,6 +58,25 @@ describe('FilingAlerts', () => {
     expect(w.find('[data-testid="amend-retry-hint"]').exists()).toBe(false);
     await w.get('[data-testid="amend-reload"]').trigger('click');
     expect(w.emitted('reload')).toHaveLength(1);
+  });
+
+  it('words the accepted submission apart from a later status change (ja and en)', async () => {
+    // Issue 18 bug 5: the acceptance read 「状態が「手続終了」になりました」 because it quoted the live status.
+    const w = mountAlerts({ submitAccepted: true, acceptedStatusText: '送信中', statusText: '送信中' });
+    const accepted = w.get('[data-testid="submit-accepted"]').text();
+    expect(accepted).toContain('e-Govへの送信を受け付けました。');
+    expect(accepted).not.toContain('送信中');
+    expect(w.find('[data-testid="status-changed"]').exists()).toBe(false);
+    await w.setProps({ statusText: '手続終了' });
+    expect(w.get('[data-testid="submit-accepted"]').text()).toBe(accepted);
+    expect(w.get('[data-testid="submit-accepted"]').text()).not.toContain('手続終了');
+    expect(w.get('[data-testid="status-changed"]').text()).toBe('その後、状態が「手続終了」に変わりました。');
+    const en = mount(FilingAlerts, {
+      props: { ...IDLE, submitAccepted: true, acceptedStatusText: 'Sending', statusText: 'Completed' },
+      global: { plugins: [createAppI18n('en')] },
+    });
+    expect(en.get('[data-testid="submit-accepted"]').text()).not.toContain('Completed');
+    expect(en.get('[data-testid="status-changed"]').text()).toContain('Completed');
   });
 
   it('asks the parent to submit, send the 補正 or reopen, and disables the buttons while busy', async () => {

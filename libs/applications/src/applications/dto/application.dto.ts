@@ -191,6 +191,13 @@ export class EgovActionDto {
   @ApiProperty() updatedAt: string;
 }
 
+export class FieldErrorView {
+  @ApiProperty() field: string;
+  @ApiProperty() code: string;
+  @ApiProperty({ description: 'Japanese' }) message: string;
+  @ApiProperty() messageEn: string;
+}
+
 export class ApplicationDetail extends ApplicationSummary {
   @ApiPropertyOptional({ type: String, nullable: true, description: '到達番号 once e-Gov accepted the filing' }) arriveId: string | null;
   @ApiPropertyOptional({ type: String, nullable: true, description: "e-Gov's own status string (到達, 審査中, 審査中（補正待ち）, …)" })
@@ -204,15 +211,14 @@ export class ApplicationDetail extends ApplicationSummary {
   @ApiProperty({ type: 'object', additionalProperties: true, description: '個人番号 masked unless ?unmask=sensitive' })
   form: Record<string, unknown>;
   @ApiProperty() masked: boolean;
+  @ApiProperty({
+    type: [FieldErrorView],
+    description:
+      'Fields of the saved draft whose typed value does not fit its type (kept as typed so the user finds it again; 入力チェック refuses it). Empty when every saved value has the right type.',
+  })
+  fieldErrors: FieldErrorView[];
   @ApiProperty({ type: [TimelineEntry] }) timeline: TimelineEntry[];
   @ApiProperty({ type: [AttachmentView] }) attachments: AttachmentView[];
-}
-
-export class FieldErrorView {
-  @ApiProperty() field: string;
-  @ApiProperty() code: string;
-  @ApiProperty({ description: 'Japanese' }) message: string;
-  @ApiProperty() messageEn: string;
 }
 
 export class ValidationResultView {
