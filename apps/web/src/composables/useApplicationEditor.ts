@@ -6,6 +6,7 @@ import {
   api,
   type ApplicationDetail,
   type ApplicationForm,
+  type FieldError,
   type Office,
   type Procedure,
   type UpdateApplicationRequest,
@@ -28,6 +29,8 @@ export interface ApplicationEditorOptions {
   beforeSave?: () => Promise<unknown> | undefined;
   /** A refresh brought a new status (the moment e-Gov issues 公文書). */
   onStatusChange?: () => void;
+  /** A refused save's field error in the user's language (useApiError's fieldMessage); the server's text otherwise. */
+  fieldMessage?: (issue: FieldError) => string;
 }
 
 export interface ApplicationEditor {
@@ -56,12 +59,13 @@ export interface ApplicationEditor {
 }
 
 /** Errors of a refused PATCH by field: `form.<name>` for the form, `title`/`officeId` for the rest. */
-function errorsByField(error: unknown): Record<string, string> {
+function errorsByField(error: unknown, message: (issue: FieldError) => string): Record<string, string> {
   const result: Record<string, string> = {};
   if (!(error instanceof ApiError)) return result;
   for (const e of error.errors) {
     const key = formFieldOf(e.field);
-    result[key] = result[key] ? `${result[key]} ${e.message}` : e.message;
+    const text = message(e);
+    result[key] = result[key] ? `${result[key]} ${text}` : text;
   }
   return result;
 }
@@ -212,7 +216,7 @@ export function useApplicationEditor(options: ApplicationEditorOptions): Applica
       applyServer(saved);
       saveErrors.value = {};
     } catch (error) {
-      saveErrors.value = errorsByField(error);
+      saveErrors.value = errorsByField(error, options.fieldMessage ?? ((e) => e.message));
       throw error;
     }
   }

@@ -268,7 +268,7 @@ describe('ApplicationEditorView', () => {
     const { wrapper } = await mountEditor({
       [`PATCH /applications/${APP_ID}`]: () =>
         problem(400, 'validation_failed', {
-          errors: [{ field: 'form.monthlyPayCurrency', message: '整数で入力してください', code: 'type' }],
+          errors: [{ field: 'form.monthlyPayCurrency', message: '整数で入力してください', messageEn: 'Enter a whole number', code: 'type' }],
         }),
     });
 
@@ -546,8 +546,14 @@ describe('ApplicationEditorView: e-Gov submission and 公文書', () => {
       {
         [`POST /applications/${APP_ID}/submit`]: () =>
           problem(422, 'package_invalid', {
-            detail: '事業所の事業所整理記号が登録されていません。',
-            errors: [{ field: 'office.pensionOfficeCode', message: '事業所整理記号を登録してください。' }],
+            detail: 'office.pensionOfficeCode is missing, and the form needs it',
+            errors: [
+              {
+                field: 'office.pensionOfficeCode',
+                code: 'package_office_incomplete',
+                message: 'office.pensionOfficeCode is missing, and the form needs it',
+              },
+            ],
           }),
       },
       makeApplication({ status: 'ready' }),
@@ -555,10 +561,12 @@ describe('ApplicationEditorView: e-Gov submission and 公文書', () => {
 
     await confirmSubmit(wrapper);
     await vi.waitFor(() => expect(wrapper.find('[data-testid="submit-error"]').exists()).toBe(true), WAIT);
-    expect(wrapper.get('[data-testid="submit-error-detail"]').text()).toBe('事業所の事業所整理記号が登録されていません。');
+    // The server's English detail and message are not shown in Japanese: the code is, in words, with the place.
+    expect(wrapper.find('[data-testid="submit-error-detail"]').exists()).toBe(false);
     const item = wrapper.get('[data-testid="submit-error-item"]');
     expect(item.attributes('data-field')).toBe('office.pensionOfficeCode');
-    expect(item.text()).toContain('事業所整理記号を登録してください。');
+    expect(item.text()).toBe('事業所整理記号: 事業所の登録内容が不足しています。事業所の画面で登録してください。');
+    expect(wrapper.get('[data-testid="submit-error"]').text()).not.toMatch(/office\.|missing/);
   });
 
   it('hides the submit button unless the application is ready, and shows why it failed', async () => {
@@ -858,8 +866,8 @@ describe('ApplicationEditorView: e-Gov state, 補正 and 取下げ', () => {
         [`POST /applications/${APP_ID}/amend`]: () =>
           problem(422, 'validation_failed', {
             errors: [
-              { field: 'form.acquisitionDate', message: '資格取得年月日を入力してください', code: 'required' },
-              { field: 'form.nameKana', message: '全角カタカナで入力してください' },
+              { field: 'form.acquisitionDate', message: '資格取得年月日を入力してください', messageEn: 'Enter the date', code: 'required' },
+              { field: 'form.nameKana', message: '全角カタカナで入力してください', messageEn: 'Enter katakana', code: 'not_katakana' },
             ],
           }),
       },
