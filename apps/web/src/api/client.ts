@@ -344,18 +344,12 @@ export interface UploadOptions {
   signal?: AbortSignal;
 }
 
-/** One entry of problem+json `errors[]` (ProblemFieldErrorView); translated by useApiError's translateFieldError. */
-export interface FieldError {
-  field: string;
-  /** English for integrators (procedure form errors: Japanese, with messageEn). */
-  message: string;
-  /** Stable code of the rule broken (`validation.<code>` in the i18n catalogue). */
-  code?: string;
-  /** What the translation needs (`min`, `max`, `date`…). */
-  params?: Record<string, string | number>;
-  /** Procedure form errors only: the English text. */
-  messageEn?: string;
-}
+/**
+ * One entry of problem+json `errors[]` (ProblemFieldErrorView), translated by
+ * useApiError's translateFieldError. `code` is optional here: an answer that
+ * did not come from our validation (a proxy, an older server) may lack it.
+ */
+export type FieldError = Omit<Schemas['ProblemFieldErrorView'], 'code'> & { code?: string };
 
 /** RFC 9457 problem details as the API sends them. */
 export interface ProblemDetails {

@@ -98,7 +98,9 @@ const SILENT_CONSTRAINTS: ReadonlySet<string> = new Set(['conditionalValidation'
 
 /** The constraint name of one DTO rule (`isLength`, `matches`, `isCalendarDate`…), as ValidationError.constraints keys it. */
 export function constraintNameOf(m: ValidationMetadata): string {
-  return m.name ?? m.type;
+  // Decorators built on registerDecorator (IsString, Length, our IsCalendarDate…) are custom
+  // validations known by their name; the rest (IsOptional, ValidateNested…) by their type.
+  return m.type === 'customValidation' ? (m.name ?? m.type) : m.type;
 }
 
 /** What a DTO rule is reported with; `undefined` for a rule that cannot fail on its own (IsOptional). */
