@@ -9,7 +9,7 @@ import { makeIdpCert, ssoSettings } from '../support/saml-idp';
 
 /** What class-validator keeps of one rule (its storage type is not exported). */
 interface Rule {
-  target: Function | string;
+  target: { name: string } | string;
   propertyName: string;
   name?: string;
   type: string;
@@ -56,19 +56,27 @@ describe('Validation messages (problem+json errors[] codes, translated in the SP
 
   it('has a Japanese and an English text for every rule of every DTO of the app', () => {
     // The app is running: every module, and so every DTO class, is loaded.
-    const storage = getMetadataStorage() as unknown as { validationMetadatas: Map<Function, Rule[]> };
+    const storage = getMetadataStorage() as unknown as { validationMetadatas: Map<object, Rule[]> };
     const rules = [...storage.validationMetadatas.values()].flat();
-    const classes = new Set(rules.map((r) => (typeof r.target === 'function' ? r.target.name : String(r.target))));
+    const classes = new Set(rules.map((r) => (typeof r.target === 'string' ? r.target : r.target.name)));
     expect(classes.size).toBeGreaterThan(40);
-    for (const known of ['CreateApplicationDto', 'SsoSettingsDto', 'AttributeMappingDto', 'SsoMetadataDto', 'CreateIncidentDto', 'CreateUserDto']) {
+    for (const known of [
+      'CreateApplicationDto',
+      'SsoSettingsDto',
+      'AttributeMappingDto',
+      'SsoMetadataDto',
+      'CreateIncidentDto',
+      'CreateUserDto',
+    ]) {
       expect(classes.has(known)).toBe(true);
     }
 
     const missing: string[] = [];
     for (const rule of rules) {
-      const where = `${typeof rule.target === 'function' ? rule.target.name : rule.target}.${rule.propertyName} @${constraintNameOf(rule as never)}`;
+      const where = `${typeof rule.target === 'string' ? rule.target : rule.target.name}.${rule.propertyName} @${constraintNameOf(rule as never)}`;
       const name = constraintNameOf(rule as never);
-      if (!isKnownConstraint(name) && !rule.context?.code) missing.push(`${where}: no code for this constraint (validation.ts BY_CONSTRAINT)`);
+      if (!isKnownConstraint(name) && !rule.context?.code)
+        missing.push(`${where}: no code for this constraint (validation.ts BY_CONSTRAINT)`);
       // A bare pattern says nothing a user can act on: each @Matches names its meaning.
       if (name === 'matches' && !rule.context?.code) missing.push(`${where}: @Matches without context.code`);
       const code = validationCodeOf(rule as never);
@@ -98,7 +106,14 @@ describe('Validation messages (problem+json errors[] codes, translated in the SP
         for (const m of src.matchAll(/\| '(egov_package_[a-z_]+)'/g)) codes.set(m[1].replace(/^egov_/, ''), rel);
     }
     // The scan must see the codes of this change (else it reads nothing and passes).
-    for (const c of ['certificate_expired', 'not_certificate', 'metadata_no_idp', 'package_office_incomplete', 'labor_insurance_number_format', 'wrong_pin']) {
+    for (const c of [
+      'certificate_expired',
+      'not_certificate',
+      'metadata_no_idp',
+      'package_office_incomplete',
+      'labor_insurance_number_format',
+      'wrong_pin',
+    ]) {
       expect([...codes.keys()]).toContain(c);
     }
     const missing = [...codes].filter(([c]) => !JA[c] || !EN[c]).map(([c, file]) => `${c} (${file})`);
@@ -123,7 +138,9 @@ describe('Validation messages (problem+json errors[] codes, translated in the SP
     );
     // Neither the value sent nor the DTO instance leaves the server.
     expect(JSON.stringify(res.body)).not.toContain('Bad Code');
-    expect(res.body.errors.every((e: object) => Object.keys(e).every((k) => ['field', 'code', 'params', 'message'].includes(k)))).toBe(true);
+    expect(res.body.errors.every((e: object) => Object.keys(e).every((k) => ['field', 'code', 'params', 'message'].includes(k)))).toBe(
+      true,
+    );
     for (const e of res.body.errors) expect(JA[e.code]).toBeTruthy();
   });
 

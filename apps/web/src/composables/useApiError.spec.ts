@@ -19,7 +19,12 @@ describe('translateFieldError', () => {
   const en = translatorFor('en');
 
   it('reads a DTO rule in Japanese by its code and parameters, not the English message', () => {
-    const issue: FieldError = { field: 'title', code: 'too_short', params: { min: 1 }, message: 'title must be longer than or equal to 1 characters' };
+    const issue: FieldError = {
+      field: 'title',
+      code: 'too_short',
+      params: { min: 1 },
+      message: 'title must be longer than or equal to 1 characters',
+    };
     expect(translateFieldError(issue, ja_)).toBe('1文字以上で入力してください。');
     expect(translateFieldError(issue, en)).toBe('Enter at least 1 characters.');
   });
@@ -28,9 +33,9 @@ describe('translateFieldError', () => {
     expect(translateFieldError({ field: 'ssoUrl', code: 'https_url', message: 'ssoUrl must be an https URL' }, ja_)).toBe(
       'https:// で始まるURLを入力してください。',
     );
-    expect(translateFieldError({ field: 'procedureCode', code: 'procedure_code', message: 'procedureCode must be a procedure code' }, ja_)).toBe(
-      '手続を一覧から選んでください。',
-    );
+    expect(
+      translateFieldError({ field: 'procedureCode', code: 'procedure_code', message: 'procedureCode must be a procedure code' }, ja_),
+    ).toBe('手続を一覧から選んでください。');
     expect(
       translateFieldError(
         { field: 'certificates', code: 'too_few_items', params: { min: 1 }, message: 'certificates must contain at least 1 elements' },
@@ -50,7 +55,12 @@ describe('translateFieldError', () => {
   });
 
   it('keeps the two texts of a procedure form error (Japanese message, English messageEn)', () => {
-    const issue: FieldError = { field: 'form.birthDate', code: 'invalid_date', message: '生年月日は正しい日付ではありません。', messageEn: 'Birth date is not a date.' };
+    const issue: FieldError = {
+      field: 'form.birthDate',
+      code: 'invalid_date',
+      message: '生年月日は正しい日付ではありません。',
+      messageEn: 'Birth date is not a date.',
+    };
     expect(translateFieldError(issue, ja_)).toBe('生年月日は正しい日付ではありません。');
     expect(translateFieldError(issue, en)).toBe('Birth date is not a date.');
   });
@@ -104,7 +114,10 @@ describe('useApiError', () => {
       }),
       { global: { plugins: [i18n] } },
     );
-    const error = new ApiError(400, { code: 'validation_failed', errors: [{ field: 'title', code: 'too_long', params: { max: 200 }, message: 'title must be shorter' }] });
+    const error = new ApiError(400, {
+      code: 'validation_failed',
+      errors: [{ field: 'title', code: 'too_long', params: { max: 200 }, message: 'title must be shorter' }],
+    });
     expect(api.fieldErrorsOf(error)).toEqual({ title: '200文字以内で入力してください。' });
     i18n.global.locale.value = 'en';
     expect(api.fieldErrorsOf(error)).toEqual({ title: 'Enter at most 200 characters.' });

@@ -96,7 +96,9 @@ describe('ApiTokensView', () => {
       },
       'POST /api-tokens': () =>
         problem(400, 'validation_failed', {
-          errors: [{ field: 'expiresAt', code: 'expiry_out_of_range', message: 'expiresAt must be in the future and at most one year away' }],
+          errors: [
+            { field: 'expiresAt', code: 'expiry_out_of_range', message: 'expiresAt must be in the future and at most one year away' },
+          ],
         }),
     });
     await flushPromises();

@@ -268,7 +268,9 @@ describe('ApplicationEditorView', () => {
     const { wrapper } = await mountEditor({
       [`PATCH /applications/${APP_ID}`]: () =>
         problem(400, 'validation_failed', {
-          errors: [{ field: 'form.monthlyPayCurrency', message: '整数で入力してください', messageEn: 'Enter a whole number', code: 'type' }],
+          errors: [
+            { field: 'form.monthlyPayCurrency', message: '整数で入力してください', messageEn: 'Enter a whole number', code: 'type' },
+          ],
         }),
     });
 

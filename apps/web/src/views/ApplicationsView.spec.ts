@@ -153,8 +153,11 @@ describe('ApplicationsView', () => {
       'POST /applications': ({ body }) => {
         sent = body;
         const b = body as { title: string };
-        if (b.title === '') return problem(400, 'validation_failed', {
-            errors: [{ field: 'title', code: 'too_short', params: { min: 1 }, message: 'title must be longer than or equal to 1 characters' }],
+        if (b.title === '')
+          return problem(400, 'validation_failed', {
+            errors: [
+              { field: 'title', code: 'too_short', params: { min: 1 }, message: 'title must be longer than or equal to 1 characters' },
+            ],
           });
         return jsonResponse(201, makeApplication({ id: '40000000-0000-4000-8000-000000000077', form: {} }));
       },

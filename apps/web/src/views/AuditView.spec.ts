@@ -219,7 +219,9 @@ describe('AuditView', () => {
   it('shows the server’s validation errors next to the filter', async () => {
     const { wrapper } = await mountAs(admin, {
       'GET /audit-events': () =>
-        problem(400, 'validation_failed', { errors: [{ field: 'action', code: 'action_name', message: 'action must be a dotted lowercase name' }] }),
+        problem(400, 'validation_failed', {
+          errors: [{ field: 'action', code: 'action_name', message: 'action must be a dotted lowercase name' }],
+        }),
     });
 
     expect(wrapper.get('[data-testid="audit-load-error"]').text()).toBe('入力内容に誤りがあります。各項目をご確認ください。');

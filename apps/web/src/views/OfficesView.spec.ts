@@ -47,7 +47,11 @@ describe('OfficesView', () => {
         sent = body;
         return problem(400, 'validation_failed', {
           errors: [
-            { field: 'laborInsuranceNumber', code: 'labor_insurance_number_format', message: 'laborInsuranceNumber must be 14 digits (2-1-2-6-3)' },
+            {
+              field: 'laborInsuranceNumber',
+              code: 'labor_insurance_number_format',
+              message: 'laborInsuranceNumber must be 14 digits (2-1-2-6-3)',
+            },
           ],
         });
       },

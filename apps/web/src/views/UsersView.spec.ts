@@ -153,8 +153,16 @@ describe('UsersView', () => {
   it('shows validation errors next to their fields', async () => {
     const { wrapper } = mountAs(admin, {
       'GET /users': () => jsonResponse(200, { items: [admin], nextCursor: null }),
-      'POST /users': () => problem(400, 'validation_failed', {
-          errors: [{ field: 'password', code: 'too_short', params: { min: 12 }, message: 'password must be longer than or equal to 12 characters' }],
+      'POST /users': () =>
+        problem(400, 'validation_failed', {
+          errors: [
+            {
+              field: 'password',
+              code: 'too_short',
+              params: { min: 12 },
+              message: 'password must be longer than or equal to 12 characters',
+            },
+          ],
         }),
     });
     await flushPromises();

@@ -75,7 +75,9 @@ export class ApplicationsService {
   async create(tenantId: string, caller: Caller, dto: CreateApplicationDto): Promise<ApplicationDetail> {
     const form = dto.form ?? {};
     if (!this.procedures.has(dto.procedureCode))
-      throw new ValidationFailedError([{ field: 'procedureCode', code: 'unknown_procedure', message: `unknown procedure ${dto.procedureCode}` }]);
+      throw new ValidationFailedError([
+        { field: 'procedureCode', code: 'unknown_procedure', message: `unknown procedure ${dto.procedureCode}` },
+      ]);
     const def = this.checkDraft(dto.procedureCode, undefined, form);
     const stored = this.procedures.normalize(def, form);
     await this.offices.assertExists(tenantId, dto.officeId);

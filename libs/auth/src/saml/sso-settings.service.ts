@@ -179,7 +179,12 @@ export class SsoSettingsService {
       );
       const ok = new Set(admins.map((a) => a.id));
       breakGlass.forEach((id, i) => {
-        if (!ok.has(id)) errors.push({ field: `breakGlassAdminIds[${i}]`, code: 'not_active_admin', message: 'not an active administrator of this tenant' });
+        if (!ok.has(id))
+          errors.push({
+            field: `breakGlassAdminIds[${i}]`,
+            code: 'not_active_admin',
+            message: 'not an active administrator of this tenant',
+          });
       });
     }
     if (errors.length) throw new ValidationFailedError(errors, 'The SSO settings were not saved.');

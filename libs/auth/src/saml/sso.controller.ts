@@ -46,8 +46,7 @@ export class SsoSettingsController {
     else {
       const dto = plainToInstance(SsoMetadataDto, body ?? {});
       const errors = await validate(dto, { whitelist: true, forbidNonWhitelisted: true });
-      if (errors.length)
-        throw new ValidationFailedError(fieldErrorsOf(errors));
+      if (errors.length) throw new ValidationFailedError(fieldErrorsOf(errors));
       xml = dto.xml;
     }
     return this.sso.importMetadata(tenantOf(p), xml, p.userId);

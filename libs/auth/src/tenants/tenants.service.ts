@@ -23,9 +23,14 @@ export class TenantsService {
     const normalized = code.trim().toLowerCase();
     const errors: FieldError[] = [];
     if (!TENANT_CODE_PATTERN.test(normalized) || normalized === PLATFORM_TENANT_CODE) {
-      errors.push({ field: 'code', code: 'tenant_code', message: 'code must be 1-32 lowercase letters, digits or hyphens and not reserved' });
+      errors.push({
+        field: 'code',
+        code: 'tenant_code',
+        message: 'code must be 1-32 lowercase letters, digits or hyphens and not reserved',
+      });
     }
-    if (!name.trim() || name.length > 200) errors.push({ field: 'name', code: 'length_between', params: { min: 1, max: 200 }, message: 'name must be 1-200 characters' });
+    if (!name.trim() || name.length > 200)
+      errors.push({ field: 'name', code: 'length_between', params: { min: 1, max: 200 }, message: 'name must be 1-200 characters' });
     if (errors.length) throw new ValidationFailedError(errors);
     const repo = this.ds.getRepository(Tenant);
     if (await repo.exists({ where: { code: normalized } })) {

@@ -61,7 +61,9 @@ export class TokensService {
   ): Promise<ApiTokenView & { token: string }> {
     const expiresAt = input.expiresAt ? new Date(input.expiresAt) : new Date(Date.now() + 90 * 86_400_000);
     if (expiresAt.getTime() <= Date.now() || expiresAt.getTime() > Date.now() + MAX_LIFETIME_MS) {
-      throw new ValidationFailedError([{ field: 'expiresAt', code: 'expiry_out_of_range', message: 'expiresAt must be in the future and at most one year away' }]);
+      throw new ValidationFailedError([
+        { field: 'expiresAt', code: 'expiry_out_of_range', message: 'expiresAt must be in the future and at most one year away' },
+      ]);
     }
     const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
     const rows: Row[] = await this.ds.query(

@@ -19,7 +19,10 @@ export class CancelTenantDto {
   @IsOptional()
   @IsInstant()
   // A date alone would mean midnight UTC (09:00 in Japan): the time and its zone must be explicit.
-  @Matches(/T\d{2}:\d{2}/, { message: 'effectiveAt must be a date-time with a time zone (Z or ±HH:MM)', context: { code: 'datetime_with_offset' } })
+  @Matches(/T\d{2}:\d{2}/, {
+    message: 'effectiveAt must be a date-time with a time zone (Z or ±HH:MM)',
+    context: { code: 'datetime_with_offset' },
+  })
   effectiveAt?: string;
 }
 

@@ -45,5 +45,7 @@ export const SigningErrors = {
     new DomainError(413, C.PayloadTooLarge, 'Payload too large', `The file is larger than ${Math.floor(max / 1024)} KiB.`),
   /** Bad multipart body or missing fields (400, with the field). */
   badUpload: (field: string, message: string) =>
-    new DomainError(400, 'validation_failed', 'Validation failed', 'The request has invalid fields.', [{ field, code: 'upload_invalid', message }]),
+    new DomainError(400, 'validation_failed', 'Validation failed', 'The request has invalid fields.', [
+      { field, code: 'upload_invalid', message },
+    ]),
 };

@@ -65,7 +65,10 @@ export class CreateIncidentDto {
   @IsOptionalNonNull()
   @IsInstant()
   // A date alone would mean midnight UTC: the time and its zone must be explicit.
-  @Matches(/T\d{2}:\d{2}/, { message: 'startedAt must be a date-time with a time zone (Z or ±HH:MM)', context: { code: 'datetime_with_offset' } })
+  @Matches(/T\d{2}:\d{2}/, {
+    message: 'startedAt must be a date-time with a time zone (Z or ±HH:MM)',
+    context: { code: 'datetime_with_offset' },
+  })
   startedAt?: string;
 }
 
