@@ -987,7 +987,9 @@ describe('ApplicationEditorView: e-Gov state, 補正 and 取下げ', () => {
 
   it('shows a refused withdrawal in the dialog: at the reason, or in words', async () => {
     let answer: Response = problem(400, 'validation_failed', {
-      errors: [{ field: 'reason', message: '理由は1000文字以内で入力してください（サーバー）' }],
+      errors: [
+        { field: 'reason', code: 'too_long', params: { max: 1000 }, message: 'reason must be shorter than or equal to 1000 characters' },
+      ],
     });
     const { wrapper, fetchMock } = await mountEditor(
       { [`POST /applications/${APP_ID}/withdraw`]: () => answer },
@@ -999,7 +1001,7 @@ describe('ApplicationEditorView: e-Gov state, 補正 and 取下げ', () => {
     await wrapper.get('[data-testid="withdraw-reason"]').setValue('重複して提出したため');
     await wrapper.get('[data-testid="withdraw-dialog"] [data-testid="confirm-ok"]').trigger('click');
     await vi.waitFor(
-      () => expect(wrapper.get('[data-testid="withdraw-reason-error"]').text()).toBe('理由は1000文字以内で入力してください（サーバー）'),
+      () => expect(wrapper.get('[data-testid="withdraw-reason-error"]').text()).toBe('1000文字以内で入力してください。'),
       WAIT,
     );
     expect(dialogOpen(wrapper, 'withdraw-dialog')).toBe(true);
