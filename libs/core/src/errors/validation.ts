@@ -143,6 +143,8 @@ export function fieldErrorsOf(errors: ValidationError[], prefix = ''): FieldErro
     const field = prefix ? `${prefix}.${e.property}` : e.property;
     for (const [constraint, message] of Object.entries(e.constraints ?? {})) {
       const { code, params } = resolve(e, constraint, e.contexts ?? {});
+      // A missing field breaks every rule of it: say `required` once.
+      if (code === 'required' && out.some((o) => o.field === field && o.code === 'required')) continue;
       out.push({ field, code, ...(params ? { params } : {}), message });
     }
     if (e.children?.length) out.push(...fieldErrorsOf(e.children, field));
