@@ -156,6 +156,10 @@ describe('Filing with e-Gov (simulator)', () => {
     await admin.agent.post(`/api/v1/applications/${app.body.id}/validate`).set('X-CSRF-Token', admin.csrf).expect(200);
     const res = await submit(app.body.id, 'key-gggg-0007').expect(422);
     expect(res.body.code).toBe('package_invalid');
+    // The field error names the place and a code the SPA words in Japanese (validation.package_office_incomplete).
+    expect(res.body.errors).toEqual([
+      expect.objectContaining({ field: expect.stringMatching(/^office\.[A-Za-z]+$/), code: 'package_office_incomplete' }),
+    ]);
     expect(await t.ds.query(`SELECT 1 FROM submissions WHERE application_id = $1`, [app.body.id])).toEqual([]);
     expect((await status(app.body.id)).status).toBe('ready');
   });

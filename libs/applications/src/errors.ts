@@ -52,5 +52,5 @@ export const ApplicationsErrors = {
   /** The form breaks type or format rules a draft must already meet (400 validation_failed). */
   formInvalid: (errors: FieldError[]) => new ValidationFailedError(errors, 'The form has fields of the wrong type or format.'),
   /** The upload is not a multipart body with one file in the field `file` (400 validation_failed). */
-  badUpload: (message: string) => new ValidationFailedError([{ field: 'file', message }]),
+  badUpload: (message: string) => new ValidationFailedError([{ field: 'file', code: 'upload_invalid', message }]),
 };

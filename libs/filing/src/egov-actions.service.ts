@@ -84,7 +84,9 @@ export class EgovActionsService {
     const form = await this.store.openForm(tenantId, app);
     const errors = this.procedures.validate(def, form, 'complete');
     if (errors.length)
-      throw FilingErrors.formIncomplete(errors.map((e) => ({ field: `form.${e.field}`, message: e.message, code: e.code })));
+      throw FilingErrors.formIncomplete(
+        errors.map((e) => ({ field: `form.${e.field}`, code: e.code, message: e.message, messageEn: e.messageEn })),
+      );
     await this.submissions.dryRun(tenantId, applicationId);
     return this.record(tenantId, caller, applicationId, 'amend', idempotencyKey, null, (status, v) => {
       if (status !== 'correction_requested') throw FilingErrors.notCorrectable();

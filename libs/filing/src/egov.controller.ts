@@ -50,8 +50,8 @@ const egovLinkCookieOptions = (config: AppConfig) => ({
 });
 
 class DocParams {
-  @ApiProperty({ format: 'uuid' }) @Matches(UUID_PATTERN, { message: 'id must be a UUID' }) id: string;
-  @ApiProperty({ format: 'uuid' }) @Matches(UUID_PATTERN, { message: 'did must be a UUID' }) did: string;
+  @ApiProperty({ format: 'uuid' }) @Matches(UUID_PATTERN, { message: 'id must be a UUID', context: { code: 'uuid' } }) id: string;
+  @ApiProperty({ format: 'uuid' }) @Matches(UUID_PATTERN, { message: 'did must be a UUID', context: { code: 'uuid' } }) did: string;
 }
 
 /** The tenant's e-Gov account: linked by an administrator through the e-Gov login (session only). */

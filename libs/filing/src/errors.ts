@@ -44,8 +44,18 @@ export const FilingErrors = {
       C.OutcomeUnknown,
       'e-Gov may have received this filing (its last answer never came). Check the filings of the e-Gov account, then confirm that it did not arrive.',
     ),
-  packageInvalid: (message: string, path?: string) =>
-    new DomainError(422, C.PackageInvalid, 'Cannot build the e-Gov package', message, path ? [{ field: path, message }] : undefined),
+  /**
+   * `reason` is the package builder's code without its `egov_package_` prefix
+   * (`office_incomplete`, `invalid_input`…): the field error's code, which the SPA translates.
+   */
+  packageInvalid: (message: string, path?: string, reason = 'invalid_input') =>
+    new DomainError(
+      422,
+      C.PackageInvalid,
+      'Cannot build the e-Gov package',
+      message,
+      path ? [{ field: path, code: `package_${reason}`, message }] : undefined,
+    ),
   /** A 補正 of a form that does not pass every rule (422, with every field error at once). */
   formIncomplete: (errors: FieldError[]) =>
     new DomainError(422, C.FormIncomplete, 'The form is not complete', 'Correct the form before sending the 補正.', errors),

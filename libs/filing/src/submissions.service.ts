@@ -135,7 +135,7 @@ export class SubmissionsService {
     try {
       await buildPackage(await this.packageInput(tenantId, app, false));
     } catch (e) {
-      if (e instanceof EgovPackageError) throw FilingErrors.packageInvalid(e.message, e.path);
+      if (e instanceof EgovPackageError) throw FilingErrors.packageInvalid(e.message, e.path, e.code.replace(/^egov_package_/, ''));
       throw e;
     }
   }

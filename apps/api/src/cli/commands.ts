@@ -7,7 +7,7 @@ import { validate } from 'class-validator';
 import { DataSource } from 'typeorm';
 import { AuditService } from '@charlotte/audit';
 import { CreateUserDto, KeyfilesService, PasswordService, PLATFORM_TENANT_CODE, TenantsService, UsersService } from '@charlotte/auth';
-import { DomainError, runMigrations, ValidationFailedError } from '@charlotte/core';
+import { DomainError, fieldErrorsOf, runMigrations, ValidationFailedError } from '@charlotte/core';
 import { KeyRotationService, TenantKeysService } from '@charlotte/crypto';
 import { requireFlag, UsageError } from './args';
 
@@ -24,9 +24,7 @@ async function validUser(input: { email: string; displayName: string; role: stri
   const dto = plainToInstance(CreateUserDto, input);
   const errors = await validate(dto, { whitelist: true, forbidNonWhitelisted: true });
   if (errors.length) {
-    throw new ValidationFailedError(
-      errors.flatMap((e) => Object.values(e.constraints ?? {}).map((message) => ({ field: e.property, message }))),
-    );
+    throw new ValidationFailedError(fieldErrorsOf(errors));
   }
 }
 

@@ -16,7 +16,9 @@ export async function tenantCancel(ctx: INestApplicationContext, flags: Flags): 
     const v = requireFlag(flags, 'effective-at');
     effectiveAt = new Date(v);
     if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})$/.test(v) || Number.isNaN(effectiveAt.getTime()))
-      throw new ValidationFailedError([{ field: 'effective-at', message: 'must be an ISO 8601 date-time with Z or ±HH:MM' }]);
+      throw new ValidationFailedError([
+        { field: 'effective-at', code: 'datetime_with_offset', message: 'must be an ISO 8601 date-time with Z or ±HH:MM' },
+      ]);
   }
   const t = await ctx.get(ContractService).cancel(code, effectiveAt);
   return {

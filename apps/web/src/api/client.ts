@@ -349,11 +349,12 @@ export interface UploadOptions {
   signal?: AbortSignal;
 }
 
-export interface FieldError {
-  field: string;
-  message: string;
-  code?: string;
-}
+/**
+ * One entry of problem+json `errors[]` (ProblemFieldErrorView), translated by
+ * useApiError's translateFieldError. `code` is optional here: an answer that
+ * did not come from our validation (a proxy, an older server) may lack it.
+ */
+export type FieldError = Omit<Schemas['ProblemFieldErrorView'], 'code'> & { code?: string };
 
 /** RFC 9457 problem details as the API sends them. */
 export interface ProblemDetails {

@@ -397,16 +397,37 @@ export interface components {
       tenant?: components["schemas"]["TenantView"] | null;
       csrfToken?: string;
     };
+    ProblemFieldErrorView: {
+      /** @description the field, as a path in the request (`title`, `attributeMapping.email`, `form.birthDate`) */
+      field: string;
+      /**
+       * @description stable code of the rule broken (`too_short`, `https_url`…); clients translate it
+       * @example too_short
+       */
+      code: string;
+      /**
+       * @description what a translation of the code needs (`min`, `max`, `date`…); never the value sent
+       * @example {
+       *   "min": 1
+       * }
+       */
+      params?: {
+        [key: string]: string | number;
+      };
+      /** @description English text for integrators (procedure form errors: Japanese, with messageEn) */
+      message: string;
+      /** @description procedure form errors only: the English text of the rule */
+      messageEn?: string;
+    };
     ProblemView: {
       type: string;
       title: string;
       status: number;
       detail?: string;
       code: string;
-      errors?: {
-          field?: string;
-          message?: string;
-        }[];
+      errors?: components["schemas"]["ProblemFieldErrorView"][];
+      /** @description quote it when contacting support */
+      requestId?: string;
     };
     KeyfileStepDto: {
       /** @description RFC 7638 thumbprint of the public key (base64url SHA-256) */

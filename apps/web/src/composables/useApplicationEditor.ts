@@ -6,6 +6,7 @@ import {
   api,
   type ApplicationDetail,
   type ApplicationForm,
+  type FieldError,
   type Office,
   type Procedure,
   type UpdateApplicationRequest,
@@ -32,6 +33,8 @@ export interface ApplicationEditorOptions {
   english?: () => boolean;
   /** A save went through: what the page showed about the earlier form (a check's summary) may be stale now. */
   onSaved?: () => void;
+  /** A refused save's field error in the user's language (useApiError's fieldMessage); the server's text otherwise. */
+  fieldMessage?: (issue: FieldError) => string;
 }
 
 export interface ApplicationEditor {
@@ -80,12 +83,13 @@ function fieldErrorsByName(list: ApplicationDetail['fieldErrors'] | undefined, e
 }
 
 /** Errors of a refused PATCH by field: `form.<name>` for the form, `title`/`officeId` for the rest. */
-function errorsByField(error: unknown): Record<string, string> {
+function errorsByField(error: unknown, message: (issue: FieldError) => string): Record<string, string> {
   const result: Record<string, string> = {};
   if (!(error instanceof ApiError)) return result;
   for (const e of error.errors) {
     const key = formFieldOf(e.field);
-    result[key] = result[key] ? `${result[key]} ${e.message}` : e.message;
+    const text = message(e);
+    result[key] = result[key] ? `${result[key]} ${text}` : text;
   }
   return result;
 }
@@ -270,7 +274,7 @@ export function useApplicationEditor(options: ApplicationEditorOptions): Applica
       saveErrors.value = fieldErrorsByName(saved.fieldErrors, options.english?.() === true);
       options.onSaved?.();
     } catch (error) {
-      saveErrors.value = errorsByField(error);
+      saveErrors.value = errorsByField(error, options.fieldMessage ?? ((e) => e.message));
       throw error;
     }
   }

@@ -103,7 +103,11 @@ describe('ApiTokensView', () => {
         return new Response(null, { status: 204 });
       },
       'POST /api-tokens': () =>
-        problem(400, 'validation_failed', { errors: [{ field: 'expiresAt', message: 'expiresAt must be within one year' }] }),
+        problem(400, 'validation_failed', {
+          errors: [
+            { field: 'expiresAt', code: 'expiry_out_of_range', message: 'expiresAt must be in the future and at most one year away' },
+          ],
+        }),
     });
     await flushPromises();
 
@@ -119,7 +123,7 @@ describe('ApiTokensView', () => {
     await wrapper.get('[data-testid="token-create-submit"]').trigger('submit');
     await flushPromises();
     expect(wrapper.get('[data-testid="tokens-action-error"]').text()).toBe('入力内容に誤りがあります。各項目をご確認ください。');
-    expect(wrapper.get('#token-create-expires-error').text()).toBe('expiresAt must be within one year');
+    expect(wrapper.get('#token-create-expires-error').text()).toBe('有効期限は明日以降、1年以内の日付を指定してください。');
   });
 
   it('names the backups:read scope of a token made through the API, and shows a scope it does not know as it is', async () => {

@@ -323,7 +323,9 @@ describe('ApplicationEditorView', () => {
     const { wrapper } = await mountEditor({
       [`PATCH /applications/${APP_ID}`]: () =>
         problem(400, 'validation_failed', {
-          errors: [{ field: 'form.monthlyPayCurrency', message: '整数で入力してください', code: 'type' }],
+          errors: [
+            { field: 'form.monthlyPayCurrency', message: '整数で入力してください', messageEn: 'Enter a whole number', code: 'type' },
+          ],
         }),
     });
 
@@ -663,8 +665,14 @@ describe('ApplicationEditorView: e-Gov submission and 公文書', () => {
       {
         [`POST /applications/${APP_ID}/submit`]: () =>
           problem(422, 'package_invalid', {
-            detail: '事業所の事業所整理記号が登録されていません。',
-            errors: [{ field: 'office.pensionOfficeCode', message: '事業所整理記号を登録してください。' }],
+            detail: 'office.pensionOfficeCode is missing, and the form needs it',
+            errors: [
+              {
+                field: 'office.pensionOfficeCode',
+                code: 'package_office_incomplete',
+                message: 'office.pensionOfficeCode is missing, and the form needs it',
+              },
+            ],
           }),
       },
       makeApplication({ status: 'ready' }),
@@ -672,10 +680,12 @@ describe('ApplicationEditorView: e-Gov submission and 公文書', () => {
 
     await confirmSubmit(wrapper);
     await vi.waitFor(() => expect(wrapper.find('[data-testid="submit-error"]').exists()).toBe(true), WAIT);
-    expect(wrapper.get('[data-testid="submit-error-detail"]').text()).toBe('事業所の事業所整理記号が登録されていません。');
+    // The server's English detail and message are not shown in Japanese: the code is, in words, with the place.
+    expect(wrapper.find('[data-testid="submit-error-detail"]').exists()).toBe(false);
     const item = wrapper.get('[data-testid="submit-error-item"]');
     expect(item.attributes('data-field')).toBe('office.pensionOfficeCode');
-    expect(item.text()).toContain('事業所整理記号を登録してください。');
+    expect(item.text()).toBe('事業所整理記号: 事業所の登録内容が不足しています。事業所の画面で登録してください。');
+    expect(wrapper.get('[data-testid="submit-error"]').text()).not.toMatch(/office\.|missing/);
   });
 
   it('hides the submit button unless the application is ready, and shows why it failed', async () => {
@@ -975,8 +985,8 @@ describe('ApplicationEditorView: e-Gov state, 補正 and 取下げ', () => {
         [`POST /applications/${APP_ID}/amend`]: () =>
           problem(422, 'validation_failed', {
             errors: [
-              { field: 'form.acquisitionDate', message: '資格取得年月日を入力してください', code: 'required' },
-              { field: 'form.nameKana', message: '全角カタカナで入力してください' },
+              { field: 'form.acquisitionDate', message: '資格取得年月日を入力してください', messageEn: 'Enter the date', code: 'required' },
+              { field: 'form.nameKana', message: '全角カタカナで入力してください', messageEn: 'Enter katakana', code: 'not_katakana' },
             ],
           }),
       },
@@ -1094,7 +1104,9 @@ describe('ApplicationEditorView: e-Gov state, 補正 and 取下げ', () => {
 
   it('shows a refused withdrawal in the dialog: at the reason, or in words', async () => {
     let answer: Response = problem(400, 'validation_failed', {
-      errors: [{ field: 'reason', message: '理由は1000文字以内で入力してください（サーバー）' }],
+      errors: [
+        { field: 'reason', code: 'too_long', params: { max: 1000 }, message: 'reason must be shorter than or equal to 1000 characters' },
+      ],
     });
     const { wrapper, fetchMock } = await mountEditor(
       { [`POST /applications/${APP_ID}/withdraw`]: () => answer },
@@ -1106,7 +1118,7 @@ describe('ApplicationEditorView: e-Gov state, 補正 and 取下げ', () => {
     await wrapper.get('[data-testid="withdraw-reason"]').setValue('重複して提出したため');
     await wrapper.get('[data-testid="withdraw-dialog"] [data-testid="confirm-ok"]').trigger('click');
     await vi.waitFor(
-      () => expect(wrapper.get('[data-testid="withdraw-reason-error"]').text()).toBe('理由は1000文字以内で入力してください（サーバー）'),
+      () => expect(wrapper.get('[data-testid="withdraw-reason-error"]').text()).toBe('1000文字以内で入力してください。'),
       WAIT,
     );
     expect(dialogOpen(wrapper, 'withdraw-dialog')).toBe(true);

@@ -153,7 +153,12 @@ describe('ApplicationsView', () => {
       'POST /applications': ({ body }) => {
         sent = body;
         const b = body as { title: string };
-        if (b.title === '') return problem(400, 'validation_failed', { errors: [{ field: 'title', message: '件名を入力してください' }] });
+        if (b.title === '')
+          return problem(400, 'validation_failed', {
+            errors: [
+              { field: 'title', code: 'too_short', params: { min: 1 }, message: 'title must be longer than or equal to 1 characters' },
+            ],
+          });
         return jsonResponse(201, makeApplication({ id: '40000000-0000-4000-8000-000000000077', form: {} }));
       },
     });
@@ -163,7 +168,7 @@ describe('ApplicationsView', () => {
     await wrapper.get('[data-testid="app-new-office"]').setValue(OFFICE.id);
     await wrapper.get('[data-testid="app-new-submit"]').trigger('submit');
     await flushPromises();
-    expect(wrapper.get('[data-testid="app-new-error-title"]').text()).toBe('件名を入力してください');
+    expect(wrapper.get('[data-testid="app-new-error-title"]').text()).toBe('1文字以上で入力してください。');
     expect(wrapper.get('[data-testid="app-new-title"]').attributes('aria-invalid')).toBe('true');
 
     await wrapper.get('[data-testid="app-new-title"]').setValue('山田太郎 資格取得届');

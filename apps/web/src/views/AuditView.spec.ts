@@ -219,11 +219,13 @@ describe('AuditView', () => {
   it('shows the server’s validation errors next to the filter', async () => {
     const { wrapper } = await mountAs(admin, {
       'GET /audit-events': () =>
-        problem(400, 'validation_failed', { errors: [{ field: 'action', message: 'action must be a dotted lowercase name' }] }),
+        problem(400, 'validation_failed', {
+          errors: [{ field: 'action', code: 'action_name', message: 'action must be a dotted lowercase name' }],
+        }),
     });
 
     expect(wrapper.get('[data-testid="audit-load-error"]').text()).toBe('入力内容に誤りがあります。各項目をご確認ください。');
-    expect(wrapper.get('#audit-action-error').text()).toBe('action must be a dotted lowercase name');
+    expect(wrapper.get('#audit-action-error').text()).toBe('操作の種類は半角英小文字・数字・ドット・アンダースコアで指定してください。');
     expect(wrapper.get('[data-testid="audit-filter-action"]').attributes('aria-invalid')).toBe('true');
     expect(wrapper.find('[data-testid="audit-empty"]').exists()).toBe(false);
   });

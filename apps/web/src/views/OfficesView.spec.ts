@@ -48,7 +48,13 @@ describe('OfficesView', () => {
       'POST /offices': ({ body }) => {
         sent = body;
         return problem(400, 'validation_failed', {
-          errors: [{ field: 'laborInsuranceNumber', message: '労働保険番号は14桁の数字（2-1-2-6-3）で入力してください。' }],
+          errors: [
+            {
+              field: 'laborInsuranceNumber',
+              code: 'labor_insurance_number_format',
+              message: 'laborInsuranceNumber must be 14 digits (2-1-2-6-3)',
+            },
+          ],
         });
       },
     });
@@ -72,7 +78,7 @@ describe('OfficesView', () => {
     expect(input.attributes('aria-invalid')).toBe('true');
     expect(input.attributes('aria-describedby')).toContain('office-laborInsuranceNumber-error');
     expect(wrapper.get('[data-testid="office-error-laborInsuranceNumber"]').text()).toBe(
-      '労働保険番号は14桁の数字（2-1-2-6-3）で入力してください。',
+      '労働保険番号は14桁の数字（2-1-2-6-3）で入力してください（例: 13-1-01-123456-000）。',
     );
     expect(wrapper.get('[data-testid="office-error-name"]').text()).toBe('');
     expect(wrapper.get('[data-testid="office-name"]').attributes('aria-invalid')).toBeUndefined();

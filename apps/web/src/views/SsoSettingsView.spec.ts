@@ -154,8 +154,13 @@ describe('SsoSettingsView', () => {
       'PUT /tenant/sso': () =>
         problem(400, 'validation_failed', {
           errors: [
-            { field: 'certificates[0]', message: 'expired on 2024-01-01' },
-            { field: 'breakGlassAdminIds[0]', message: 'not an active admin' },
+            {
+              field: 'certificates[0]',
+              code: 'certificate_expired',
+              params: { date: '2024-01-01T00:00:00.000Z' },
+              message: 'expired on 2024-01-01T00:00:00.000Z',
+            },
+            { field: 'breakGlassAdminIds[0]', code: 'not_active_admin', message: 'not an active administrator of this tenant' },
           ],
         }),
     });
@@ -165,11 +170,11 @@ describe('SsoSettingsView', () => {
     await flushPromises();
 
     expect(wrapper.get('[data-testid="sso-save-error"]').text()).toBe('入力内容に誤りがあります。各項目をご確認ください。');
-    expect(wrapper.get('[data-testid="sso-cert-0-error"]').text()).toBe('expired on 2024-01-01');
+    expect(wrapper.get('[data-testid="sso-cert-0-error"]').text()).toBe('この証明書は有効期限が切れています（有効期限: 2024/01/01）。');
     expect(wrapper.get('[data-testid="sso-cert-1-error"]').text()).toBe('');
     expect(wrapper.get('[data-testid="sso-cert-0"]').attributes('aria-invalid')).toBe('true');
     expect(wrapper.get('[data-testid="sso-cert-1"]').attributes('aria-invalid')).toBeUndefined();
-    expect(wrapper.get('#sso-break-glass-error').text()).toBe('not an active admin');
+    expect(wrapper.get('#sso-break-glass-error').text()).toBe('有効な管理者ではありません。管理者を選び直してください。');
   });
 
   it('explains in Japanese why SSO cannot be required yet', async () => {

@@ -153,7 +153,17 @@ describe('UsersView', () => {
   it('shows validation errors next to their fields', async () => {
     const { wrapper } = mountAs(admin, {
       'GET /users': () => jsonResponse(200, { items: [admin], nextCursor: null }),
-      'POST /users': () => problem(400, 'validation_failed', { errors: [{ field: 'password', message: 'password is too short' }] }),
+      'POST /users': () =>
+        problem(400, 'validation_failed', {
+          errors: [
+            {
+              field: 'password',
+              code: 'too_short',
+              params: { min: 12 },
+              message: 'password must be longer than or equal to 12 characters',
+            },
+          ],
+        }),
     });
     await flushPromises();
 
@@ -167,7 +177,7 @@ describe('UsersView', () => {
     expect(wrapper.get('[data-testid="create-user-error"]').text()).toBe('入力内容に誤りがあります。各項目をご確認ください。');
     const password = wrapper.get('[data-testid="create-user-password"]');
     expect(password.attributes('aria-invalid')).toBe('true');
-    expect(wrapper.get('#create-user-password-error').text()).toBe('password is too short');
+    expect(wrapper.get('#create-user-password-error').text()).toBe('12文字以上で入力してください。');
     expect(wrapper.get('#create-user-email-error').text()).toBe('');
   });
 

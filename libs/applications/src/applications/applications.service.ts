@@ -95,7 +95,9 @@ export class ApplicationsService {
   async create(tenantId: string, caller: Caller, dto: CreateApplicationDto): Promise<ApplicationDetail> {
     const form = dto.form ?? {};
     if (!this.procedures.has(dto.procedureCode))
-      throw new ValidationFailedError([{ field: 'procedureCode', message: `unknown procedure ${dto.procedureCode}` }]);
+      throw new ValidationFailedError([
+        { field: 'procedureCode', code: 'unknown_procedure', message: `unknown procedure ${dto.procedureCode}` },
+      ]);
     const draft = this.draftForm(dto.procedureCode, undefined, form);
     const def = draft.def;
     const stored = this.procedures.normalize(def, draft.form);

@@ -18,17 +18,17 @@ import { AttachmentsService } from './attachments.service';
 
 class AttachmentParams {
   @ApiProperty({ format: 'uuid' })
-  @Matches(UUID_PATTERN, { message: 'id must be a UUID' })
+  @Matches(UUID_PATTERN, { message: 'id must be a UUID', context: { code: 'uuid' } })
   id: string;
 
   @ApiProperty({ format: 'uuid' })
-  @Matches(UUID_PATTERN, { message: 'aid must be a UUID' })
+  @Matches(UUID_PATTERN, { message: 'aid must be a UUID', context: { code: 'uuid' } })
   aid: string;
 }
 
 class ApplicationParam {
   @ApiProperty({ format: 'uuid' })
-  @Matches(UUID_PATTERN, { message: 'id must be a UUID' })
+  @Matches(UUID_PATTERN, { message: 'id must be a UUID', context: { code: 'uuid' } })
   id: string;
 }
 

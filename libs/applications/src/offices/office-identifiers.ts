@@ -22,11 +22,15 @@ export const OFFICE_ID_FORMATS = {
 
 export type OfficeIdField = keyof typeof OFFICE_ID_FORMATS;
 
-export const OFFICE_ID_MESSAGES: Record<OfficeIdField, string> = {
-  pensionOfficeCode: '事業所整理記号は数字2桁とカナ・英数字4文字以内（例: 01-イロハ）で入力してください。',
-  pensionOfficeNumber: '事業所番号は数字5桁以内で入力してください。',
-  employmentOfficeNumber: '雇用保険事業所番号は4桁-6桁-1桁の数字で入力してください。',
-  laborInsuranceNumber: '労働保険番号は14桁の数字（2-1-2-6-3）で入力してください。',
+/** Field error of an identifier that does not match its format: the code the SPA translates, English for integrators. */
+export const OFFICE_ID_ERRORS: Record<OfficeIdField, { code: string; message: string }> = {
+  pensionOfficeCode: {
+    code: 'pension_office_code_format',
+    message: 'pensionOfficeCode must be 2 digits and up to 4 kana or alphanumerics (e.g. 01-イロハ)',
+  },
+  pensionOfficeNumber: { code: 'pension_office_number_format', message: 'pensionOfficeNumber must be up to 5 digits' },
+  employmentOfficeNumber: { code: 'employment_office_number_format', message: 'employmentOfficeNumber must be 4-6-1 digits' },
+  laborInsuranceNumber: { code: 'labor_insurance_number_format', message: 'laborInsuranceNumber must be 14 digits (2-1-2-6-3)' },
 };
 
 /**

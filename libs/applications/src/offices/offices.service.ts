@@ -6,7 +6,7 @@ import { AuditService } from '@charlotte/audit';
 import { FieldError, NotFoundError, ValidationFailedError } from '@charlotte/core';
 import { SealingService } from '@charlotte/crypto';
 import { CreateOfficeDto, OfficeView, UpdateOfficeDto } from './dto/office.dto';
-import { normaliseOfficeId, OFFICE_ID_MESSAGES, OfficeIdField } from './office-identifiers';
+import { normaliseOfficeId, OFFICE_ID_ERRORS, OfficeIdField } from './office-identifiers';
 import { PURPOSE } from '../sealing-purposes';
 import { ApplicationsErrors } from '../errors';
 
@@ -52,12 +52,12 @@ export class OfficesService {
       employmentOfficeNumber: null,
       laborInsuranceNumber: null,
     };
-    if (!out.name) errors.push({ field: 'name', message: '事業所名を入力してください。' });
+    if (!out.name) errors.push({ field: 'name', code: 'required', message: 'name must not be blank' });
     for (const f of ID_FIELDS) {
       const v = dto[f]?.trim();
       if (!v) continue;
       const n = normaliseOfficeId(f, v);
-      if (n === undefined) errors.push({ field: f, message: OFFICE_ID_MESSAGES[f] });
+      if (n === undefined) errors.push({ field: f, code: OFFICE_ID_ERRORS[f].code, message: OFFICE_ID_ERRORS[f].message });
       else out[f] = n;
     }
     if (errors.length) throw new ValidationFailedError(errors, 'The office was not saved.');

@@ -11,7 +11,7 @@ export class AuditQueryDto {
 
   @ApiPropertyOptional({ example: 'auth.login' })
   @IsOptional()
-  @Matches(/^[a-z][a-z0-9_.]{0,99}$/, { message: 'action must be a dotted lowercase name' })
+  @Matches(/^[a-z][a-z0-9_.]{0,99}$/, { message: 'action must be a dotted lowercase name', context: { code: 'action_name' } })
   action?: string;
 
   @ApiPropertyOptional({ description: 'Actor id (user or API token id).' })

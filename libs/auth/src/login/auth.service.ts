@@ -223,7 +223,7 @@ export class AuthService {
     const jwk = parsePublicJwk(publicKeyJwk);
     if (!jwk)
       throw new ValidationFailedError([
-        { field: 'publicKeyJwk', message: 'publicKeyJwk must be a public EC P-256 JWK (kty, crv, x, y; no d)' },
+        { field: 'publicKeyJwk', code: 'invalid_public_key', message: 'publicKeyJwk must be a public EC P-256 JWK (kty, crv, x, y; no d)' },
       ]);
     if (!verifyChallengeSignature(jwk, pending.challenge, signature)) {
       await this.failedAttempt(subject, pending.tenantId, pending.userId, 'enroll', 'bad_signature', keyfileInvalid);

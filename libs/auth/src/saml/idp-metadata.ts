@@ -33,8 +33,8 @@ function toPem(b64: string): string {
  * entity expansion of any kind), and only the first IDPSSODescriptor is read.
  */
 export function parseIdpMetadata(xml: string): IdpMetadata {
-  const bad = (message: string) => new ValidationFailedError([{ field: 'xml', message }]);
-  if (/<!DOCTYPE/i.test(xml) || /<!ENTITY/i.test(xml)) throw bad('metadata must not contain a DOCTYPE or entities');
+  const bad = (message: string, code = 'metadata_invalid') => new ValidationFailedError([{ field: 'xml', code, message }]);
+  if (/<!DOCTYPE/i.test(xml) || /<!ENTITY/i.test(xml)) throw bad('metadata must not contain a DOCTYPE or entities', 'metadata_doctype');
   let doc: Document;
   try {
     doc = new DOMParser({
@@ -43,21 +43,21 @@ export function parseIdpMetadata(xml: string): IdpMetadata {
       },
     }).parseFromString(xml, 'text/xml');
   } catch {
-    throw bad('metadata is not well-formed XML');
+    throw bad('metadata is not well-formed XML', 'metadata_not_xml');
   }
   const entity = doc.getElementsByTagNameNS(MD, 'EntityDescriptor')[0];
   const idp = doc.getElementsByTagNameNS(MD, 'IDPSSODescriptor')[0];
-  if (!entity || !idp) throw bad('metadata has no EntityDescriptor with an IDPSSODescriptor');
+  if (!entity || !idp) throw bad('metadata has no EntityDescriptor with an IDPSSODescriptor', 'metadata_no_idp');
   const idpEntityId = entity.getAttribute('entityID') ?? '';
-  if (!idpEntityId) throw bad('EntityDescriptor has no entityID');
+  if (!idpEntityId) throw bad('EntityDescriptor has no entityID', 'metadata_no_entity_id');
   const services = elems(idp.getElementsByTagNameNS(MD, 'SingleSignOnService'));
   const service = services.find((s) => s.getAttribute('Binding') === REDIRECT) ?? services.find((s) => s.getAttribute('Binding') === POST);
   const ssoUrl = service?.getAttribute('Location') ?? '';
-  if (!ssoUrl) throw bad('IDPSSODescriptor has no HTTP-Redirect or HTTP-POST SingleSignOnService');
+  if (!ssoUrl) throw bad('IDPSSODescriptor has no HTTP-Redirect or HTTP-POST SingleSignOnService', 'metadata_no_sso_service');
   const certificates = elems(idp.getElementsByTagNameNS(MD, 'KeyDescriptor'))
     .filter((k) => !k.getAttribute('use') || k.getAttribute('use') === 'signing')
     .flatMap((k) => elems(k.getElementsByTagNameNS(DS, 'X509Certificate')))
     .map((c) => toPem(c.textContent ?? ''));
-  if (certificates.length === 0) throw bad('metadata has no signing certificate');
+  if (certificates.length === 0) throw bad('metadata has no signing certificate', 'metadata_no_certificate');
   return { idpEntityId, ssoUrl, certificates: [...new Set(certificates)].slice(0, 2) };
 }

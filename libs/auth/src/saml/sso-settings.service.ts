@@ -131,14 +131,24 @@ export class SsoSettingsService {
       try {
         cert = new X509Certificate(pem);
       } catch {
-        errors.push({ field: `certificates[${i}]`, message: 'not an X.509 certificate in PEM form' });
+        errors.push({ field: `certificates[${i}]`, code: 'not_certificate', message: 'not an X.509 certificate in PEM form' });
         return;
       }
       const now = Date.now();
       if (new Date(cert.validTo).getTime() <= now)
-        errors.push({ field: `certificates[${i}]`, message: `expired on ${new Date(cert.validTo).toISOString()}` });
+        errors.push({
+          field: `certificates[${i}]`,
+          code: 'certificate_expired',
+          params: { date: new Date(cert.validTo).toISOString() },
+          message: `expired on ${new Date(cert.validTo).toISOString()}`,
+        });
       else if (new Date(cert.validFrom).getTime() > now + 86_400_000)
-        errors.push({ field: `certificates[${i}]`, message: `not valid before ${new Date(cert.validFrom).toISOString()}` });
+        errors.push({
+          field: `certificates[${i}]`,
+          code: 'certificate_not_yet_valid',
+          params: { date: new Date(cert.validFrom).toISOString() },
+          message: `not valid before ${new Date(cert.validFrom).toISOString()}`,
+        });
     });
     return errors;
   }
@@ -169,7 +179,12 @@ export class SsoSettingsService {
       );
       const ok = new Set(admins.map((a) => a.id));
       breakGlass.forEach((id, i) => {
-        if (!ok.has(id)) errors.push({ field: `breakGlassAdminIds[${i}]`, message: 'not an active administrator of this tenant' });
+        if (!ok.has(id))
+          errors.push({
+            field: `breakGlassAdminIds[${i}]`,
+            code: 'not_active_admin',
+            message: 'not an active administrator of this tenant',
+          });
       });
     }
     if (errors.length) throw new ValidationFailedError(errors, 'The SSO settings were not saved.');

@@ -11,7 +11,7 @@ import {
 } from '@nestjs/swagger';
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
-import { CurrentPrincipal, NotFoundError, Principal, Public, Roles, tenantOf, ValidationFailedError } from '@charlotte/core';
+import { CurrentPrincipal, NotFoundError, Principal, Public, Roles, fieldErrorsOf, tenantOf, ValidationFailedError } from '@charlotte/core';
 import { SsoLinkConfirmationView, SsoMetadataDto, SsoSettingsDto, SsoSettingsView } from './dto/sso.dto';
 import { SpMetadataService } from './sp-metadata.service';
 import { SsoSettingsService } from './sso-settings.service';
@@ -46,10 +46,7 @@ export class SsoSettingsController {
     else {
       const dto = plainToInstance(SsoMetadataDto, body ?? {});
       const errors = await validate(dto, { whitelist: true, forbidNonWhitelisted: true });
-      if (errors.length)
-        throw new ValidationFailedError(
-          errors.flatMap((e) => Object.values(e.constraints ?? {}).map((message) => ({ field: e.property, message }))),
-        );
+      if (errors.length) throw new ValidationFailedError(fieldErrorsOf(errors));
       xml = dto.xml;
     }
     return this.sso.importMetadata(tenantOf(p), xml, p.userId);

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AuditService } from '@charlotte/audit';
-import { ValidationFailedError } from '@charlotte/core';
+import { FieldError, ValidationFailedError } from '@charlotte/core';
 import { AuthErrors } from '../errors';
 import { TenantKeysService } from '@charlotte/crypto';
 import { Tenant } from './tenant.entity';
@@ -21,11 +21,16 @@ export class TenantsService {
 
   async create(code: string, name: string): Promise<Tenant> {
     const normalized = code.trim().toLowerCase();
-    const errors = [];
+    const errors: FieldError[] = [];
     if (!TENANT_CODE_PATTERN.test(normalized) || normalized === PLATFORM_TENANT_CODE) {
-      errors.push({ field: 'code', message: 'code must be 1-32 lowercase letters, digits or hyphens and not reserved' });
+      errors.push({
+        field: 'code',
+        code: 'tenant_code',
+        message: 'code must be 1-32 lowercase letters, digits or hyphens and not reserved',
+      });
     }
-    if (!name.trim() || name.length > 200) errors.push({ field: 'name', message: 'name must be 1-200 characters' });
+    if (!name.trim() || name.length > 200)
+      errors.push({ field: 'name', code: 'length_between', params: { min: 1, max: 200 }, message: 'name must be 1-200 characters' });
     if (errors.length) throw new ValidationFailedError(errors);
     const repo = this.ds.getRepository(Tenant);
     if (await repo.exists({ where: { code: normalized } })) {

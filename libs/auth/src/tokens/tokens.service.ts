@@ -74,7 +74,9 @@ export class TokensService {
   ): Promise<ApiTokenView & { token: string }> {
     const expiresAt = tokenExpiry(input.expiresAt);
     if (expiresAt.getTime() <= Date.now() || expiresAt.getTime() > Date.now() + MAX_LIFETIME_MS) {
-      throw new ValidationFailedError([{ field: 'expiresAt', message: 'expiresAt must be in the future and at most one year away' }]);
+      throw new ValidationFailedError([
+        { field: 'expiresAt', code: 'expiry_out_of_range', message: 'expiresAt must be in the future and at most one year away' },
+      ]);
     }
     const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
     const rows: Row[] = await this.ds.query(

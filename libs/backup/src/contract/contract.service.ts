@@ -105,9 +105,11 @@ export class ContractService {
   async cancel(code: string, effectiveAt?: Date, now = new Date()): Promise<OperatorTenantView> {
     const at = effectiveAt ?? now;
     if (Number.isNaN(at.getTime()))
-      throw new ValidationFailedError([{ field: 'effectiveAt', message: 'effectiveAt must be an ISO 8601 date-time' }]);
+      throw new ValidationFailedError([
+        { field: 'effectiveAt', code: 'invalid_datetime', message: 'effectiveAt must be an ISO 8601 date-time' },
+      ]);
     if (at.getTime() < now.getTime() - EFFECTIVE_AT_PAST_TOLERANCE_MS)
-      throw new ValidationFailedError([{ field: 'effectiveAt', message: 'effectiveAt must not lie in the past' }]);
+      throw new ValidationFailedError([{ field: 'effectiveAt', code: 'in_the_past', message: 'effectiveAt must not lie in the past' }]);
     const t = await tenantByCode(this.ds, code);
     if (t.status === 'deleted') throw BackupErrors.tenantDeleted();
     if (t.status !== 'active') throw BackupErrors.tenantNotActive();

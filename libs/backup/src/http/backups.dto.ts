@@ -51,13 +51,13 @@ export class RestoreDto {
 
 export class TenantCodeParam {
   @ApiProperty({ description: 'The tenant code (契約コード).' })
-  @Matches(CODE_PATTERN, { message: 'code must be a tenant code' })
+  @Matches(CODE_PATTERN, { message: 'code must be a tenant code', context: { code: 'tenant_code' } })
   code: string;
 }
 
 export class TenantRestoreParam extends TenantCodeParam {
   @ApiProperty({ format: 'uuid' })
-  @Matches(UUID_PATTERN, { message: 'id must be a UUID' })
+  @Matches(UUID_PATTERN, { message: 'id must be a UUID', context: { code: 'uuid' } })
   id: string;
 }
 
@@ -76,6 +76,6 @@ export class StartBackupDto {
 
 export class StartRestoreDto {
   @ApiProperty({ format: 'uuid', description: 'The generation to restore.' })
-  @Matches(UUID_PATTERN, { message: 'backupId must be a UUID' })
+  @Matches(UUID_PATTERN, { message: 'backupId must be a UUID', context: { code: 'uuid' } })
   backupId: string;
 }

@@ -5,7 +5,7 @@ import { IdParam, IsInstant } from '@charlotte/core';
 /** A 契約コード in the path (same pattern as tenant creation; case is folded by the lookup). */
 export class TenantCodeParam {
   @ApiProperty({ example: 'acme' })
-  @Matches(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,30}[A-Za-z0-9])?$/, { message: 'code must be a tenant code' })
+  @Matches(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,30}[A-Za-z0-9])?$/, { message: 'code must be a tenant code', context: { code: 'tenant_code' } })
   code: string;
 }
 
@@ -19,7 +19,10 @@ export class CancelTenantDto {
   @IsOptional()
   @IsInstant()
   // A date alone would mean midnight UTC (09:00 in Japan): the time and its zone must be explicit.
-  @Matches(/T\d{2}:\d{2}/, { message: 'effectiveAt must be a date-time with a time zone (Z or ±HH:MM)' })
+  @Matches(/T\d{2}:\d{2}/, {
+    message: 'effectiveAt must be a date-time with a time zone (Z or ±HH:MM)',
+    context: { code: 'datetime_with_offset' },
+  })
   effectiveAt?: string;
 }
 

@@ -1,9 +1,19 @@
-/** One field-level problem, as in problem+json `errors[]`. */
+/**
+ * One field-level problem, as in problem+json `errors[]`. `code` (and `params`)
+ * say what is wrong for a program: the SPA translates them (`validation.<code>`
+ * in its i18n catalogue), so that users read Japanese (or English) whatever
+ * the server's text. `message` stays an English sentence for integrators.
+ */
 export interface FieldError {
   field: string;
+  /** Stable machine code of the rule broken (FIELD_ERROR_CODES in validation.ts, or a procedure form code). */
+  code: string;
+  /** What the text needs besides the code (`{min: 1}`, `{max: 200}`…). Never the value sent. */
+  params?: Record<string, string | number>;
+  /** English for integrators; procedure form errors carry Japanese here and English in `messageEn`. */
   message: string;
-  /** A stable machine code for the rule broken (form validation), when there is one. */
-  code?: string;
+  /** Procedure form errors only: the English text of a rule of the procedure definition. */
+  messageEn?: string;
 }
 
 /**

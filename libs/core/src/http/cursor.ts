@@ -48,7 +48,7 @@ export function decodeCursor<K extends string>(
   kinds: Partial<Record<K, CursorFieldKind>> = {},
 ): Record<K, string> | undefined {
   if (!cursor) return undefined;
-  const invalid = () => new ValidationFailedError([{ field: 'cursor', message: 'cursor is invalid' }]);
+  const invalid = () => new ValidationFailedError([{ field: 'cursor', code: 'invalid_cursor', message: 'cursor is invalid' }]);
   if (cursor.length > 1000 || !/^[A-Za-z0-9_-]+={0,2}$/.test(cursor)) throw invalid();
   let obj: unknown;
   try {

@@ -8,7 +8,11 @@ export const IDEMPOTENCY_KEY_PATTERN = /^[A-Za-z0-9_.:-]{8,100}$/;
 export function parseIdempotencyKey(raw: unknown): string {
   if (typeof raw !== 'string' || !IDEMPOTENCY_KEY_PATTERN.test(raw))
     throw new ValidationFailedError([
-      { field: 'Idempotency-Key', message: 'send an Idempotency-Key header (8-100 characters: letters, digits, _ . : -)' },
+      {
+        field: 'Idempotency-Key',
+        code: 'invalid_idempotency_key',
+        message: 'send an Idempotency-Key header (8-100 characters: letters, digits, _ . : -)',
+      },
     ]);
   return raw;
 }

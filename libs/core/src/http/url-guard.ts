@@ -29,7 +29,7 @@ export function refuseNulInUrl(req: Request, res: Response, next: NextFunction):
   sendProblem(
     res,
     problem(400, 'validation_failed', 'Validation failed', 'The request has invalid fields.', [
-      { field, message: `${field} must not contain NUL characters` },
+      { field, code: 'nul_character', message: `${field} must not contain NUL characters` },
     ]),
   );
 }

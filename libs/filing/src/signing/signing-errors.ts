@@ -19,11 +19,11 @@ const C = SigningErrorCode;
 export const SigningErrors = {
   badPin: () =>
     new DomainError(422, C.BadPin, 'Wrong PIN', 'The PIN does not open this PKCS#12 file. Check the PIN and try again.', [
-      { field: 'pin', message: 'wrong PIN' },
+      { field: 'pin', code: 'wrong_pin', message: 'wrong PIN' },
     ]),
   unreadable: (why: string) =>
     new DomainError(422, C.Unreadable, 'Unreadable certificate file', `The file is not a usable PKCS#12 (.p12/.pfx) file: ${why}.`, [
-      { field: 'file', message: why },
+      { field: 'file', code: 'unreadable_file', message: why },
     ]),
   expired: (notBefore: Date, notAfter: Date) =>
     new DomainError(
@@ -45,5 +45,7 @@ export const SigningErrors = {
     new DomainError(413, C.PayloadTooLarge, 'Payload too large', `The file is larger than ${Math.floor(max / 1024)} KiB.`),
   /** Bad multipart body or missing fields (400, with the field). */
   badUpload: (field: string, message: string) =>
-    new DomainError(400, 'validation_failed', 'Validation failed', 'The request has invalid fields.', [{ field, message }]),
+    new DomainError(400, 'validation_failed', 'Validation failed', 'The request has invalid fields.', [
+      { field, code: 'upload_invalid', message },
+    ]),
 };

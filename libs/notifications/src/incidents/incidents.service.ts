@@ -54,7 +54,9 @@ const EMAIL_INSIDE = /[^\s@]+@[^\s@]+\.[^\s@]+/;
 function checkText(field: string, value: string, max: number): void {
   const chars = [...(value ?? '')].length;
   if (typeof value !== 'string' || !/\S/.test(value) || chars > max) {
-    throw new ValidationFailedError([{ field, message: `${field} must be 1–${max} characters, not blank` }]);
+    throw new ValidationFailedError([
+      { field, code: 'length_between', params: { min: 1, max }, message: `${field} must be 1–${max} characters, not blank` },
+    ]);
   }
   // The text goes into お知らせ and e-mails to many people, and the mail outbox keeps it: an
   // address there would be personal data spread to every recipient (and the outbox refuses it).
@@ -92,11 +94,13 @@ export class IncidentsService {
     checkText('title', input.title, INCIDENT_TITLE_MAX);
     checkText('body', input.body, INCIDENT_BODY_MAX);
     if (input.tenants !== 'all' && input.tenants.length === 0) {
-      throw new ValidationFailedError([{ field: 'tenants', message: 'tenants must be "all" or a non-empty list of tenant codes' }]);
+      throw new ValidationFailedError([
+        { field: 'tenants', code: 'invalid_tenant_selection', message: 'tenants must be "all" or a non-empty list of tenant codes' },
+      ]);
     }
     const startedAt = input.startedAt === undefined ? new Date() : new Date(input.startedAt);
     if (Number.isNaN(startedAt.getTime()))
-      throw new ValidationFailedError([{ field: 'startedAt', message: 'startedAt must be a date-time' }]);
+      throw new ValidationFailedError([{ field: 'startedAt', code: 'invalid_datetime', message: 'startedAt must be a date-time' }]);
     if (startedAt.getTime() > Date.now() + START_FUTURE_TOLERANCE_MS) throw IncidentErrors.startInFuture();
     const { id, notified, tenantCount } = await this.repo.transaction(async (m) => {
       let tenantIds: string[] = [];

@@ -31,7 +31,7 @@ const packageInvalid = () =>
   new ApiError(422, {
     code: 'package_invalid',
     detail: 'the package lacks fields',
-    errors: [{ field: 'form.birthDate', message: '生年月日がありません' }],
+    errors: [{ field: 'form.birthDate', code: 'package_invalid_form', message: 'form.birthDate must be a date' }],
   });
 
 describe('FilingAlerts', () => {
@@ -42,10 +42,12 @@ describe('FilingAlerts', () => {
   it('lists what a refused package lacks, for the submission and for the 補正', () => {
     const w = mountAlerts({ submitError: packageInvalid(), amendError: packageInvalid() });
     expect(w.get('[data-testid="submit-error"]').attributes('data-code')).toBe('package_invalid');
-    expect(w.get('[data-testid="submit-error-detail"]').text()).toBe('the package lacks fields');
+    // The detail is the server's English: not shown in Japanese; the field errors are translated by code.
+    expect(w.find('[data-testid="submit-error-detail"]').exists()).toBe(false);
     expect(w.get('[data-testid="submit-error-item"]').attributes('data-field')).toBe('form.birthDate');
-    expect(w.get('[data-testid="amend-error-detail"]').text()).toBe('the package lacks fields');
-    expect(w.get('[data-testid="amend-error-item"]').text()).toContain('生年月日がありません');
+    expect(w.find('[data-testid="amend-error-detail"]').exists()).toBe(false);
+    expect(w.get('[data-testid="amend-error-item"]').text()).toBe('申請書の入力内容に誤りがあります。入力チェックをやり直してください。');
+    expect(w.text()).not.toContain('must be');
     expect(w.find('[data-testid="submit-retry-hint"]').exists()).toBe(false);
   });
 

@@ -20,11 +20,11 @@ export type ApplicationStatus = (typeof APPLICATION_STATUSES)[number];
 export class CreateApplicationDto {
   @ApiProperty({ description: 'procedure code from GET /procedures, e.g. shaho-shutoku' })
   @IsString()
-  @Matches(/^[a-z][a-z0-9-]{1,63}$/, { message: 'procedureCode must be a procedure code' })
+  @Matches(/^[a-z][a-z0-9-]{1,63}$/, { message: 'procedureCode must be a procedure code', context: { code: 'procedure_code' } })
   procedureCode: string;
 
   @ApiProperty({ description: 'office (事業所) of this tenant' })
-  @Matches(UUID_PATTERN, { message: 'officeId must be a UUID' })
+  @Matches(UUID_PATTERN, { message: 'officeId must be a UUID', context: { code: 'uuid' } })
   officeId: string;
 
   @ApiProperty({ description: 'a title for the list (sealed)', maxLength: 200 })
@@ -57,7 +57,7 @@ export class UpdateApplicationDto {
 
   @ApiPropertyOptional()
   @IsOptionalNonNull()
-  @Matches(UUID_PATTERN, { message: 'officeId must be a UUID' })
+  @Matches(UUID_PATTERN, { message: 'officeId must be a UUID', context: { code: 'uuid' } })
   officeId?: string;
 
   @ApiPropertyOptional({ description: 'the whole form (replaces the stored one)', type: 'object', additionalProperties: true })
@@ -74,12 +74,12 @@ export class ListApplicationsQuery {
 
   @ApiPropertyOptional()
   @IsOptional()
-  @Matches(UUID_PATTERN, { message: 'officeId must be a UUID' })
+  @Matches(UUID_PATTERN, { message: 'officeId must be a UUID', context: { code: 'uuid' } })
   officeId?: string;
 
   @ApiPropertyOptional({ description: 'procedure code' })
   @IsOptional()
-  @Matches(/^[a-z][a-z0-9-]{1,63}$/, { message: 'procedure must be a procedure code' })
+  @Matches(/^[a-z][a-z0-9-]{1,63}$/, { message: 'procedure must be a procedure code', context: { code: 'procedure_code' } })
   procedure?: string;
 
   // A day that exists, checked here: '2026-02-30' or '0000-00-00' reached the SQL ::date cast and answered 500 (issue 13, finding 12).

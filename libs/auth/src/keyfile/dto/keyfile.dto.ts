@@ -21,13 +21,13 @@ export class IssueKeyfileDto {
 
 export class KeyParams extends IdParam {
   @ApiProperty({ description: 'the key thumbprint (base64url, 43 characters)' })
-  @Matches(/^[A-Za-z0-9_-]{43}$/, { message: 'keyId must be a key thumbprint' })
+  @Matches(/^[A-Za-z0-9_-]{43}$/, { message: 'keyId must be a key thumbprint', context: { code: 'key_thumbprint' } })
   keyId: string;
 }
 
 export class OwnKeyParam {
   @ApiProperty({ description: 'the key thumbprint (base64url, 43 characters)' })
-  @Matches(/^[A-Za-z0-9_-]{43}$/, { message: 'keyId must be a key thumbprint' })
+  @Matches(/^[A-Za-z0-9_-]{43}$/, { message: 'keyId must be a key thumbprint', context: { code: 'key_thumbprint' } })
   keyId: string;
 }
 

@@ -67,11 +67,11 @@ export class PendingStepView {
 
 export class KeyfileStepDto {
   @ApiProperty({ description: 'RFC 7638 thumbprint of the public key (base64url SHA-256)' })
-  @Matches(/^[A-Za-z0-9_-]{43}$/, { message: 'keyId must be a base64url SHA-256 thumbprint' })
+  @Matches(/^[A-Za-z0-9_-]{43}$/, { message: 'keyId must be a base64url SHA-256 thumbprint', context: { code: 'key_thumbprint' } })
   keyId: string;
 
   @ApiProperty({ description: 'ES256 raw r‖s (64 bytes), base64url without padding' })
-  @Matches(/^[A-Za-z0-9_-]{86}$/, { message: 'signature must be 64 bytes in base64url' })
+  @Matches(/^[A-Za-z0-9_-]{86}$/, { message: 'signature must be 64 bytes in base64url', context: { code: 'signature_format' } })
   signature: string;
 }
 
@@ -86,7 +86,7 @@ export class EnrollStepDto {
   label: string;
 
   @ApiProperty({ description: 'signature over the same challenge by the new key (ES256, raw r‖s, base64url)' })
-  @Matches(/^[A-Za-z0-9_-]{86}$/, { message: 'signature must be 64 bytes in base64url' })
+  @Matches(/^[A-Za-z0-9_-]{86}$/, { message: 'signature must be 64 bytes in base64url', context: { code: 'signature_format' } })
   signature: string;
 }
 
@@ -107,12 +107,32 @@ export class AcceptInvitationResult {
   loginCode: string;
 }
 
+/** One entry of problem+json `errors[]` (see README, "Errors"). */
+export class ProblemFieldErrorView {
+  @ApiProperty({ description: 'the field, as a path in the request (`title`, `attributeMapping.email`, `form.birthDate`)' })
+  field: string;
+  @ApiProperty({ description: 'stable code of the rule broken (`too_short`, `https_url`…); clients translate it', example: 'too_short' })
+  code: string;
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { oneOf: [{ type: 'string' }, { type: 'number' }] },
+    description: 'what a translation of the code needs (`min`, `max`, `date`…); never the value sent',
+    example: { min: 1 },
+  })
+  params?: Record<string, string | number>;
+  @ApiProperty({ description: 'English text for integrators (procedure form errors: Japanese, with messageEn)' })
+  message: string;
+  @ApiPropertyOptional({ description: 'procedure form errors only: the English text of the rule' })
+  messageEn?: string;
+}
+
 export class ProblemView {
   @ApiProperty() type: string;
   @ApiProperty() title: string;
   @ApiProperty() status: number;
   @ApiPropertyOptional() detail?: string;
   @ApiProperty() code: string;
-  @ApiPropertyOptional({ type: 'array', items: { type: 'object', properties: { field: { type: 'string' }, message: { type: 'string' } } } })
-  errors?: Array<{ field: string; message: string }>;
+  @ApiPropertyOptional({ type: [ProblemFieldErrorView] })
+  errors?: ProblemFieldErrorView[];
+  @ApiPropertyOptional({ description: 'quote it when contacting support' }) requestId?: string;
 }

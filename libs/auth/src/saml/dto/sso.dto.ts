@@ -71,7 +71,7 @@ export class SsoSettingsDto {
   @ApiProperty({ example: 'https://login.microsoftonline.com/0000/saml2', description: 'https (http only for localhost)' })
   @IsString()
   @MaxLength(SSO_URL_MAX_LENGTH)
-  @Matches(SSO_URL_PATTERN, { message: 'ssoUrl must be an https URL' })
+  @Matches(SSO_URL_PATTERN, { message: 'ssoUrl must be an https URL', context: { code: 'https_url' } })
   ssoUrl: string;
 
   @ApiProperty({ description: 'PEM X.509 signing certificates of the IdP; two during a rollover', type: [String] })
@@ -125,7 +125,7 @@ export class SsoSettingsDto {
   @ApiProperty({ type: [String], description: 'admins who keep password + key-file login when SSO is required' })
   @IsArray()
   @ArrayMaxSize(10)
-  @Matches(UUID_PATTERN, { each: true, message: 'breakGlassAdminIds must be user ids' })
+  @Matches(UUID_PATTERN, { each: true, message: 'breakGlassAdminIds must be user ids', context: { code: 'user_id' } })
   breakGlassAdminIds: string[];
 }
 

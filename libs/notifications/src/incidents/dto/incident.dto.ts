@@ -38,13 +38,13 @@ export class CreateIncidentDto {
 
   @ApiProperty({ minLength: 1, maxLength: INCIDENT_TITLE_MAX, example: '電子申請の送信が遅延しています' })
   @IsString()
-  @Matches(/\S/, { message: 'title must not be blank' })
+  @Matches(/\S/, { message: 'title must not be blank', context: { code: 'not_blank' } })
   @MaxLength(INCIDENT_TITLE_MAX)
   title: string;
 
   @ApiProperty({ minLength: 1, maxLength: INCIDENT_BODY_MAX, description: 'What customers are told (no personal data).' })
   @IsString()
-  @Matches(/\S/, { message: 'body must not be blank' })
+  @Matches(/\S/, { message: 'body must not be blank', context: { code: 'not_blank' } })
   @MaxLength(INCIDENT_BODY_MAX)
   body: string;
 
@@ -65,7 +65,10 @@ export class CreateIncidentDto {
   @IsOptionalNonNull()
   @IsInstant()
   // A date alone would mean midnight UTC: the time and its zone must be explicit.
-  @Matches(/T\d{2}:\d{2}/, { message: 'startedAt must be a date-time with a time zone (Z or ±HH:MM)' })
+  @Matches(/T\d{2}:\d{2}/, {
+    message: 'startedAt must be a date-time with a time zone (Z or ±HH:MM)',
+    context: { code: 'datetime_with_offset' },
+  })
   startedAt?: string;
 }
 
@@ -73,7 +76,7 @@ export class CreateIncidentDto {
 export class AddIncidentUpdateDto {
   @ApiProperty({ minLength: 1, maxLength: INCIDENT_BODY_MAX })
   @IsString()
-  @Matches(/\S/, { message: 'body must not be blank' })
+  @Matches(/\S/, { message: 'body must not be blank', context: { code: 'not_blank' } })
   @MaxLength(INCIDENT_BODY_MAX)
   body: string;
 
