@@ -1,3 +1,4 @@
+import ja from '../../../../apps/web/src/i18n/ja';
 import { operatorAlertTemplate } from '../mail/templates/operator-alert';
 import { ALERT_KIND_LABELS_JA, ALERT_KINDS, ALERT_SUMMARIES, CUSTOMER_IMPACT_KINDS, INCIDENT_WORDING } from './alert-kinds';
 import { incidentWording } from './alert-incidents';
@@ -89,5 +90,13 @@ describe('operator_alert mail', () => {
     expect(sut.ja.subject).toBe('【復旧】ウイルススキャナー停止（health:scanner）');
     expect(sut.ja.paragraphs.join('\n')).toContain('検知回数：4');
     expect(sut.en.paragraphs.join('\n')).toContain('Resolved (UTC): 2026-12-03T02:00:00.000Z');
+  });
+});
+
+// The SPA keeps its own copy of the kinds' Japanese names (its i18n files); the operator mail uses
+// ALERT_KIND_LABELS_JA. One wording for the operator in both places.
+describe('alert kind labels', () => {
+  it('are the same in the operator mail and in the SPA', () => {
+    expect(ja.operator.alerts.kinds).toEqual(ALERT_KIND_LABELS_JA);
   });
 });
