@@ -170,6 +170,9 @@ const en: MessageSchema = {
       confirmRevoke: 'The key file “{label}” of {name} will be revoked and can no longer be used to log in. Continue?',
       revoked: 'The key file “{label}” has been revoked.',
       reset: 'Allow new registration',
+      dangerTitle: 'Danger zone',
+      resetIntro:
+        "Use this when a key file is lost or may have been stolen. Revokes all of this user's key files; the user creates a new one at the next login.",
       confirmResetTitle: 'Allow a new key file registration?',
       confirmReset: 'All key files of {name} ({email}) will be revoked, and a new key file can be created at the next login. Continue?',
       resetDone: 'All key files of {name} have been revoked. A new key file can be created at the next login.',
