@@ -12,6 +12,15 @@ const en: MessageSchema = {
   locale: {
     label: 'Language',
   },
+  dateInput: {
+    placeholder: 'e.g. 2026-04-01',
+    invalid: 'Enter the date as 2026-04-01 or 2026/4/1.',
+    nonexistent: 'This date does not exist.',
+  },
+  fileInput: {
+    choose: 'Choose file',
+    none: 'No file chosen',
+  },
   shell: {
     signing: 'Signing certificate',
     mainNav: 'Main menu',

@@ -10,6 +10,15 @@ const ja = {
   locale: {
     label: '表示言語',
   },
+  dateInput: {
+    placeholder: '例: 2026-04-01',
+    invalid: '日付は「2026-04-01」または「2026/4/1」の形で入力してください。',
+    nonexistent: '存在しない日付です。',
+  },
+  fileInput: {
+    choose: 'ファイルを選択',
+    none: '選択されていません',
+  },
   shell: {
     signing: '電子署名用証明書',
     mainNav: 'メインメニュー',
