@@ -12,6 +12,15 @@ const en: MessageSchema = {
   locale: {
     label: 'Language',
   },
+  dateInput: {
+    placeholder: 'e.g. 2026-04-01',
+    invalid: 'Enter the date as 2026-04-01 or 2026/4/1.',
+    nonexistent: 'This date does not exist.',
+  },
+  fileInput: {
+    choose: 'Choose file',
+    none: 'No file chosen',
+  },
   shell: {
     signing: 'Signing certificate',
     mainNav: 'Main menu',
@@ -170,6 +179,9 @@ const en: MessageSchema = {
       confirmRevoke: 'The key file “{label}” of {name} will be revoked and can no longer be used to log in. Continue?',
       revoked: 'The key file “{label}” has been revoked.',
       reset: 'Allow new registration',
+      dangerTitle: 'Danger zone',
+      resetIntro:
+        "Use this when a key file is lost or may have been stolen. Revokes all of this user's key files; the user creates a new one at the next login.",
       confirmResetTitle: 'Allow a new key file registration?',
       confirmReset: 'All key files of {name} ({email}) will be revoked, and a new key file can be created at the next login. Continue?',
       resetDone: 'All key files of {name} have been revoked. A new key file can be created at the next login.',

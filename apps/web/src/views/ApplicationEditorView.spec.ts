@@ -187,8 +187,9 @@ describe('ApplicationEditorView', () => {
     expect(gender.findAll('option').map((o) => o.text())).toEqual(['選択してください', '1 男', '2 女', '3 坑内員']);
     expect((gender.element as HTMLSelectElement).value).toBe('1');
 
-    // Dates: a date input, with 和暦 and 西暦 next to x-era-date fields.
-    expect(input(wrapper, 'birthDate').type).toBe('date');
+    // Dates: typed as text in Japanese (not the browser-locale date input), with 和暦 and 西暦 next to x-era-date fields.
+    expect(input(wrapper, 'birthDate').type).toBe('text');
+    expect(input(wrapper, 'birthDate').placeholder).toBe('例: 2026-04-01');
     expect(wrapper.get('[data-testid="field-era-birthDate"]').text()).toContain('平成2年4月1日');
     expect(wrapper.get('[data-testid="field-era-birthDate"]').text()).toContain('1990年4月1日');
     expect(input(wrapper, 'over70').type).toBe('checkbox');
