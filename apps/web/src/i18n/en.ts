@@ -15,6 +15,7 @@ const en: MessageSchema = {
   shell: {
     signing: 'Signing certificate',
     mainNav: 'Main menu',
+    menu: 'Menu',
     home: 'Home',
     users: 'Users',
     audit: 'Audit log',

@@ -13,6 +13,7 @@ const ja = {
   shell: {
     signing: '電子署名用証明書',
     mainNav: 'メインメニュー',
+    menu: 'メニュー',
     home: 'ホーム',
     users: 'ユーザー管理',
     audit: '監査ログ',
