@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import type { Browser, Page } from 'playwright-core';
 import { PASSWORD, seedTenant, Seeded, startTestApp, TestApp, testKeys } from '../support/app';
 import { launchChromium, loginThroughSpa, WEB_DIST } from '../support/browser';
+import { expectNoAxeViolations } from '../support/axe';
 
 const run = promisify(execFile);
 const EICAR = 'X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*';
@@ -83,6 +84,7 @@ describe('SPA: offices and applications', () => {
       .getByTestId('field-error-familyNameKana')
       .filter({ hasText: /カナ|カタカナ/ })
       .waitFor();
+    await expectNoAxeViolations(page, 'editor with the check errors shown');
     expect(await page.getByTestId('validation-link').count()).toBeGreaterThan(3);
 
     await page.getByTestId('field-familyNameKana').fill('ヤマダ');

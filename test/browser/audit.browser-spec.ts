@@ -5,6 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { PASSWORD, seedTenant, Seeded, startTestApp, TestApp, testKeys } from '../support/app';
 import { launchChromium, WEB_DIST, writeKeyFile } from '../support/browser';
+import { expectNoAxeViolations } from '../support/axe';
 
 /** The audit log page in a real Chromium: the admin sees the trail and verifies it. */
 describe('SPA: audit log page', () => {
@@ -51,6 +52,7 @@ describe('SPA: audit log page', () => {
 
     await page.getByTestId('audit-row').first().click();
     await page.getByTestId('audit-detail').waitFor();
+    await expectNoAxeViolations(page, 'audit log with an event open');
     const hash: Array<{ h: string }> = await t.ds.query(
       `SELECT encode(hash, 'hex') AS h FROM audit_events WHERE chain_key = $1 ORDER BY seq DESC LIMIT 1`,
       [acme.tenantId],

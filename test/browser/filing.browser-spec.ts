@@ -174,7 +174,7 @@ describe('SPA: filing with e-Gov (simulator)', () => {
     await badge.waitFor();
     const unread = Number(await badge.innerText());
     expect(unread).toBeGreaterThanOrEqual(3);
-    expect(await page.getByTestId('notices-bell').getAttribute('aria-label')).toBe(`お知らせ（未読 ${unread} 件）`);
+    expect(await page.getByRole('button', { name: `お知らせ（未読 ${unread} 件）` }).count()).toBe(1);
     await page.getByTestId('notices-bell').click();
     await page.getByTestId('notices-panel').waitFor();
     const items = page.getByTestId('notice-item');

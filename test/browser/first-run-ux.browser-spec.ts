@@ -4,6 +4,7 @@ import { UsersService } from '@charlotte/auth';
 import { MY_NUMBER, VALID_FORMS } from '@charlotte/procedures';
 import { login, PASSWORD, seedTenant, Seeded, startTestApp, TestApp, testKeys } from '../support/app';
 import { launchChromium, loginThroughSpa, WEB_DIST } from '../support/browser';
+import { expectNoAxeViolations } from '../support/axe';
 
 /** WCAG relative luminance of an `rgb(…)`/`rgba(…)` colour as getComputedStyle answers it. */
 function luminance(css: string): number {
@@ -132,6 +133,7 @@ describe('SPA: first-run journey (issue 18)', () => {
     await loginMember();
     await page.getByTestId('notices-bell').click();
     await page.getByTestId('notices-panel').waitFor();
+    await expectNoAxeViolations(page, 'home with the お知らせ panel open');
     // The title's colour against the panel's background (the header's white links must not reach it).
     const colours = {
       fg: await page

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { UsersService } from '@charlotte/auth';
 import { PASSWORD, seedTenant, Seeded, startTestApp, TestApp, testKeys } from '../support/app';
 import { launchChromium, WEB_DIST, writeKeyFile } from '../support/browser';
+import { expectNoAxeViolations } from '../support/axe';
 
 /** The SPA in a real Chromium against the real API and database. */
 describe('SPA: password login and users page', () => {
@@ -49,6 +50,7 @@ describe('SPA: password login and users page', () => {
     await logIn(acme.adminEmail, 'wrong password!!');
     await page.getByTestId('login-error').waitFor();
     expect(await page.getByTestId('login-error').textContent()).toContain('正しくありません');
+    await expectNoAxeViolations(page, 'login page with an error');
     expect(page.url()).toContain('/login');
     expect((await page.context().cookies()).find((c) => c.name === 'charlotte_session')).toBeUndefined();
   });
@@ -58,6 +60,7 @@ describe('SPA: password login and users page', () => {
     await page.waitForURL(/\/users$/);
     await page.getByTestId('users-table').waitFor();
     await page.getByTestId('user-row').nth(1).waitFor();
+    await expectNoAxeViolations(page, 'users page (admin)');
     const emails = await page.getByTestId('user-email').allTextContents();
     expect(emails.sort()).toEqual([acme.adminEmail, acme.memberEmail].sort());
     expect(await page.getByTestId('shell-tenant').textContent()).toContain('acme 株式会社');

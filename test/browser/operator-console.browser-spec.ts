@@ -5,6 +5,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { UsersService } from '@charlotte/auth';
 import { giveKey, PASSWORD, seedTenant, Seeded, startTestApp, TestApp, testKeys } from '../support/app';
 import { launchChromium, loginThroughSpa, WEB_DIST } from '../support/browser';
+import { expectNoAxeViolations } from '../support/axe';
 
 /** Where this spec leaves its screenshots (git-ignored). */
 const SHOTS = path.resolve(__dirname, '../../test-results/browser');
@@ -114,6 +115,7 @@ describe('SPA: operator console (backups, contract end, deletion)', () => {
     expect(text).toContain('リストアしますか');
     expect(text).toContain(`SHA-256: ${sha}`);
     expect(text).toContain('現在のデータ');
+    await expectNoAxeViolations(page, 'operator tenant page with the restore confirmation open');
     await page.getByTestId('confirm-cancel').click();
     await dialog.waitFor({ state: 'hidden' });
   });

@@ -133,6 +133,21 @@ describe('router guard: operator console', () => {
     expect(sut.currentRoute.value.params.code).toBe('acme');
   });
 
+  it("sends a platform operator who asks for a tenant's pages home with a message (no page of 403s)", async () => {
+    for (const path of ['/applications', '/applications/40000000-0000-4000-8000-000000000001', '/offices', '/settings/notifications']) {
+      setActivePinia(createPinia());
+      stubApi({
+        'GET /auth/session': () => jsonResponse(200, { user: makeUser({ role: 'operator' }), tenant: null, csrfToken: 'csrf-op' }),
+      });
+      const sut = createAppRouter(createMemoryHistory());
+
+      await sut.push(path);
+
+      expect(sut.currentRoute.value.name).toBe('home');
+      expect(useFlashStore().message).toMatchObject({ key: 'operator.tenantOnly', path: '/' });
+    }
+  });
+
   it('sends tenant admins and members home with a message naming the operators', async () => {
     for (const role of ['admin', 'member'] as const) {
       setActivePinia(createPinia());

@@ -12,6 +12,8 @@ declare module 'vue-router' {
     requiresAdmin?: boolean;
     /** Platform operators only (the operator console). */
     requiresOperator?: boolean;
+    /** A tenant's content (applications, offices, its mail settings): not for platform operators, who have no tenant. */
+    tenantOnly?: boolean;
     /** i18n key of the document title. */
     titleKey?: string;
   }
@@ -60,20 +62,20 @@ export function createAppRouter(history: RouterHistory = createWebHistory(import
             path: 'applications',
             name: 'applications',
             component: () => import('@/views/ApplicationsView.vue'),
-            meta: { titleKey: 'applications.title' },
+            meta: { tenantOnly: true, titleKey: 'applications.title' },
           },
           {
             path: 'applications/:id',
             name: 'application',
             component: () => import('@/views/ApplicationEditorView.vue'),
             props: true,
-            meta: { titleKey: 'editor.title' },
+            meta: { tenantOnly: true, titleKey: 'editor.title' },
           },
           {
             path: 'offices',
             name: 'offices',
             component: () => import('@/views/OfficesView.vue'),
-            meta: { titleKey: 'offices.title' },
+            meta: { tenantOnly: true, titleKey: 'offices.title' },
           },
           {
             path: 'users',
@@ -109,7 +111,7 @@ export function createAppRouter(history: RouterHistory = createWebHistory(import
             path: 'settings/notifications',
             name: 'notification-settings',
             component: () => import('@/views/NotificationSettingsView.vue'),
-            meta: { titleKey: 'notificationSettings.title' },
+            meta: { tenantOnly: true, titleKey: 'notificationSettings.title' },
           },
           {
             path: 'settings/signing',
@@ -206,6 +208,11 @@ export function createAppRouter(history: RouterHistory = createWebHistory(import
     }
     if (to.meta.requiresOperator && !session.isOperator) {
       useFlashStore().show('operator.forbidden', '/', 'error');
+      return { name: 'home' };
+    }
+    // Without this an operator who follows a link to a tenant page gets a page of 403s.
+    if (to.meta.tenantOnly && session.isOperator) {
+      useFlashStore().show('operator.tenantOnly', '/', 'error');
       return { name: 'home' };
     }
     return true;

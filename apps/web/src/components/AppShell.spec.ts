@@ -50,13 +50,31 @@ describe('AppShell', () => {
     expect(wrapper.get('[data-testid="nav-egov"]').text()).toBe('e-Gov連携');
     expect(wrapper.get('[data-testid="nav-egov"]').attributes('href')).toBe('/settings/egov');
     expect(links.indexOf('nav-egov')).toBe(links.indexOf('nav-sso') + 1);
-    expect(wrapper.get('[data-testid="notices-bell"]').attributes('aria-label')).toBe('お知らせ');
+    expect(wrapper.get('[data-testid="notices-bell"]').text()).toBe('お知らせ');
     expect(wrapper.get('[data-testid="nav-keys"]').text()).toBe('キーファイル');
     expect(wrapper.get('[data-testid="nav-applications"]').text()).toBe('申請');
     expect(wrapper.get('[data-testid="nav-applications"]').attributes('href')).toBe('/applications');
     expect(wrapper.get('[data-testid="nav-offices"]').text()).toBe('事業所');
     expect(wrapper.get('[data-testid="nav-offices"]').attributes('href')).toBe('/offices');
     expect(wrapper.get('[data-testid="nav-notification-settings"]').text()).toBe('通知設定');
+  });
+
+  it('folds the menu behind 「メニュー」 (shown on a phone), opens it, and closes it on navigation', async () => {
+    const { wrapper, router } = await mountAppAs('member', '/');
+    const toggle = wrapper.get('[data-testid="nav-toggle"]');
+    expect(toggle.text()).toBe('メニュー');
+    expect(toggle.attributes('aria-controls')).toBe('shell-nav-list');
+    expect(wrapper.find('#shell-nav-list').exists()).toBe(true);
+    expect(toggle.attributes('aria-expanded')).toBe('false');
+    expect(wrapper.get('.shell-nav').classes()).not.toContain('nav-open');
+
+    await toggle.trigger('click');
+    expect(toggle.attributes('aria-expanded')).toBe('true');
+    expect(wrapper.get('.shell-nav').classes()).toContain('nav-open');
+
+    await router.push('/keys');
+    await flushPromises();
+    expect(wrapper.get('[data-testid="nav-toggle"]').attributes('aria-expanded')).toBe('false');
   });
 
   it('hides the users link from members and tells them when they were turned away', async () => {

@@ -24,6 +24,7 @@ const en: MessageSchema = {
   shell: {
     signing: 'Signing certificate',
     mainNav: 'Main menu',
+    menu: 'Menu',
     home: 'Home',
     users: 'Users',
     audit: 'Audit log',
@@ -968,6 +969,7 @@ const en: MessageSchema = {
   },
   operator: {
     forbidden: 'You do not have permission. This page is for platform operators only.',
+    tenantOnly: 'This page is for the users of a contract. Operators use the contracts list and service notices.',
     homeHint: 'From the contracts list you back up, restore, cancel and delete each contract.',
     contractStatus: {
       active: 'Active',

@@ -22,6 +22,7 @@ const ja = {
   shell: {
     signing: '電子署名用証明書',
     mainNav: 'メインメニュー',
+    menu: 'メニュー',
     home: 'ホーム',
     users: 'ユーザー管理',
     audit: '監査ログ',
@@ -965,6 +966,7 @@ const ja = {
   },
   operator: {
     forbidden: '権限がありません。このページはプラットフォーム運用担当者だけが利用できます。',
+    tenantOnly: 'このページはご契約のユーザー向けです。運用担当者は契約一覧・運用からのお知らせをご利用ください。',
     homeHint: '契約一覧から、契約ごとのバックアップ、リストア、解約と消去を行えます。',
     contractStatus: {
       active: '利用中',

@@ -10,7 +10,7 @@ export const DISPLAY_NAME_PURPOSE = 'user.display_name';
 /**
  * Display names are personal data: a tenant user's name is stored only sealed
  * with the tenant's data key (`display_name_sealed`). Platform operators have
- * no tenant key; their name ("Platform operator" unless changed) stays plain.
+ * no tenant key; their name ("運用担当者" unless changed) stays plain.
  */
 @Injectable()
 export class UserNamesService {

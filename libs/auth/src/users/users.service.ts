@@ -107,7 +107,8 @@ export class UsersService {
       const saved = await this.ds.getRepository(User).save({
         tenantId: null,
         email: email.toLowerCase(),
-        displayNamePlain: 'Platform operator',
+        // Shown in the console header and greeting: Japanese, as every other string the SPA shows.
+        displayNamePlain: '運用担当者',
         role: 'operator' as UserRole,
         status: password ? 'active' : 'invited',
         passwordHash: password ? await this.passwords.hash(password) : null,
