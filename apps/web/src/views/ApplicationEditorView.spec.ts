@@ -434,7 +434,7 @@ describe('ApplicationEditorView', () => {
     });
 
     // A change not saved yet is saved before the check.
-    await wrapper.get('[data-testid="field-nameKana"]').setValue('やまだ');
+    await wrapper.get('[data-testid="field-nameKana"]').setValue('Yamada');
     await wrapper.get('[data-testid="validate"]').trigger('click');
     await flushPromises();
     const patch = calls(fetchMock, 'PATCH', `/applications/${APP_ID}`);
