@@ -20,9 +20,9 @@ const FALLBACK = '公文書';
 /** A label in front of an id (到達番号: 2026…, 手続ID：999X…): dropped with its id. */
 const ID_LABEL = /(?:到達番号|手続ID|手続き?番号|申請番号|通知番号|arrive_id|proc_id)\s*[:：]?\s*(?=[0-9A-Z]{15,20}(?![0-9A-Za-z]))/gi;
 /** A line break inside Japanese text joins without a space (補正の⏎お願い is 補正のお願い). */
-const JAPANESE_LINE_BREAK = /(?<=[^\u0000-\u007f])[\r\n]+(?=[^\u0000-\u007f])/g;
+const JAPANESE_LINE_BREAK = /(?<=\P{ASCII})[\r\n]+(?=\P{ASCII})/gu;
 /** Control characters (a stray CR/LF or NUL in e-Gov's text) are no part of a title. */
-const CONTROL = /[\u0000-\u001f\u007f]/g;
+const CONTROL = /\p{Cc}/gu;
 
 /**
  * A title from the government without what means nothing to a person: ids
