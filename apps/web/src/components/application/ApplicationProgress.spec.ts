@@ -58,7 +58,8 @@ describe('ApplicationProgress', () => {
     // 01:05 UTC is 10:05 in Japan, whatever the machine's time zone.
     expect(w.get('[data-testid="progress-submitted-at"]').text()).toBe('2026/04/02 10:05 JST');
     const link = w.get('[data-testid="progress-document"]');
-    expect(link.text()).toBe(DOC.title);
+    expect(link.text()).toBe(`${DOC.title}PDF`);
+    expect(link.get('.progress-document-type').text()).toBe('PDF');
     expect(link.attributes('href')).toBe(`/api/v1/applications/${APP_ID}/documents/${DOC.id}`);
     expect(link.attributes('download')).toBe('tsuchisho.pdf');
     expect(link.attributes('aria-label')).toBe(`${DOC.title}をダウンロード`);
