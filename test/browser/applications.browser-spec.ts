@@ -73,7 +73,7 @@ describe('SPA: offices and applications', () => {
 
     await page.getByTestId('field-familyName').fill('山田');
     await page.getByTestId('field-givenName').fill('太郎');
-    await page.getByTestId('field-familyNameKana').fill('やまだ'); // hiragana: refused by the check
+    await page.getByTestId('field-familyNameKana').fill('Yamada'); // latin letters: refused by the check (hiragana would become katakana)
     await page.getByTestId('field-birthDate').fill('1990-04-01');
     await page.getByTestId('field-era-birthDate').filter({ hasText: '平成2年4月1日' }).waitFor();
     await page.getByTestId('autosave-status').and(page.locator('[data-state="saved"]')).waitFor();

@@ -264,7 +264,10 @@ describe('SPA: filing with e-Gov (simulator)', () => {
     const amendDialog = page.getByTestId('amend-dialog');
     await amendDialog.getByTestId('confirm-ok').click();
     await page.locator('[data-testid="action-sending"][data-kind="amend"]').waitFor();
-    expect(await address.isDisabled()).toBe(true); // nothing changes while the 補正 is on its way
+    // Nothing changes while the 補正 is on its way: the form is a read-only summary of what is sent.
+    await page.getByTestId('application-summary').waitFor();
+    expect(await address.count()).toBe(0);
+    expect(await page.getByTestId('summary-value-address').innerText()).toBe('東京都千代田区霞が関1-2-3');
 
     expect(await t.app.get(EgovActionsService).runDue()).toBe(1);
     await reloadEditorAt('under_review');

@@ -389,6 +389,16 @@ describe('Filing with e-Gov (simulator)', () => {
     expect(stored.length).toBeGreaterThan(0);
     for (const r of stored) expect(Buffer.concat([r.title_sealed, r.body_sealed]).includes(Buffer.from('補正'))).toBe(false);
 
+    // e-Gov's titles may carry the 到達番号 or a 手続ID: users see the title without them (issue 18).
+    sim.state.addNotice(sim.state.cases.get(arriveId)!, 'お知らせ', `【到達番号：${arriveId}】 審査状況について\r\n`, '審査中です。', now);
+    sim.state.addNotice(sim.state.cases.get(arriveId)!, 'お知らせ', '999X000000000001', '本文', now);
+    await tracker.pollAll();
+    s = await status(id);
+    expect(s.egovNotices.map((n: { title: string }) => n.title)).toEqual(
+      expect.arrayContaining(['申請内容の補正のお願い', '審査状況について', 'e-Govからのお知らせ']),
+    );
+    expect(JSON.stringify(s.egovNotices.map((n: { title: string }) => n.title))).not.toContain(arriveId);
+
     // Editable again, except the office.
     const other = (await admin.agent.post('/api/v1/offices').set('X-CSRF-Token', admin.csrf).send({ name: '別事業所' }).expect(201)).body
       .id;

@@ -4,6 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { KeyRotationService, SealingService } from '@charlotte/crypto';
 import { EgovCaseNoticeDto } from '@charlotte/applications';
+import { caseNoticeTitle, caseNoticeType } from './case-notice-title';
 import { EgovCase, EgovClient, EgovError } from './egov-client';
 import { PURPOSE } from './sealing-purposes';
 
@@ -109,8 +110,9 @@ export class CaseNoticesService {
     for (const r of rows)
       out.push({
         noticeSubId: r.notice_sub_id,
-        type: r.notice_type,
-        title: await this.sealing.openString(tenantId, TITLE, r.id, r.title_sealed),
+        // As people read them: no ids or codes, a plain title when e-Gov's has nothing else (stored as e-Gov sent them).
+        type: caseNoticeType(r.notice_type),
+        title: caseNoticeTitle(await this.sealing.openString(tenantId, TITLE, r.id, r.title_sealed), r.notice_type),
         body: await this.sealing.openString(tenantId, BODY, r.id, r.body_sealed),
         date: r.notice_date,
       });

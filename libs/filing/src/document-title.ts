@@ -17,8 +17,24 @@ const EMPTY_BRACKETS = /[（(［[【]\s*[）)］\]】]/g;
 
 const FALLBACK = '公文書';
 
-export function documentTitle(raw: string | null | undefined, procedureName: string): string {
-  const cleaned = (raw ?? '')
+/** A label in front of an id (到達番号: 2026…, 手続ID：999X…): dropped with its id. */
+const ID_LABEL = /(?:到達番号|手続ID|手続き?番号|申請番号|通知番号|arrive_id|proc_id)\s*[:：]?\s*(?=[0-9A-Z]{15,20}(?![0-9A-Za-z]))/gi;
+/** A line break inside Japanese text joins without a space (補正の⏎お願い is 補正のお願い). */
+const JAPANESE_LINE_BREAK = /(?<=\P{ASCII})[\r\n]+(?=\P{ASCII})/gu;
+/** Control characters (a stray CR/LF or NUL in e-Gov's text) are no part of a title. */
+const CONTROL = /\p{Cc}/gu;
+
+/**
+ * A title from the government without what means nothing to a person: ids
+ * (手続ID, 到達番号, our placeholder 999X…) and their labels, our procedure
+ * codes, the brackets they leave empty, control characters and extra spaces.
+ * '' when nothing is left.
+ */
+export function withoutIds(raw: string | null | undefined): string {
+  return (raw ?? '')
+    .replace(JAPANESE_LINE_BREAK, '')
+    .replace(CONTROL, ' ')
+    .replace(ID_LABEL, '')
     .replace(ID_TOKEN, ' ')
     .replace(PROCEDURE_CODE, ' ')
     .replace(EMPTY_BRACKETS, ' ')
@@ -26,6 +42,10 @@ export function documentTitle(raw: string | null | undefined, procedureName: str
     .replace(/([（(［[【]) | ([）)］\]】])/g, '$1$2')
     .replace(/^[\s:：\-－・_／/]+|[\s:：\-－・_／/]+$/g, '')
     .trim();
+}
+
+export function documentTitle(raw: string | null | undefined, procedureName: string): string {
+  const cleaned = withoutIds(raw);
   const name = procedureName.trim();
   if (!cleaned) return name ? `${name} ${FALLBACK}` : FALLBACK;
   if (!name || sameProcedure(cleaned, name)) return cleaned;

@@ -31,4 +31,11 @@ describe('normalizeTypedForm', () => {
     const errors = validateForm(def, sut, 'draft').filter((e) => e.field !== 'unknownKey');
     expect(errors).toEqual([]);
   });
+
+  it('turns hiragana typed into a カナ field into katakana, and leaves the 漢字 name alone', () => {
+    const sut = normalizeTypedForm(fieldMap(def), { familyNameKana: 'やまだ', givenNameKana: 'たろう ', givenName: 'さくら' });
+    expect(sut).toEqual({ familyNameKana: 'ヤマダ', givenNameKana: 'タロウ', givenName: 'さくら' });
+    const errors = validateForm(def, sut, 'draft').filter((e) => e.field !== 'unknownKey');
+    expect(errors).toEqual([]);
+  });
 });

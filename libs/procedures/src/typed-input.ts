@@ -5,7 +5,7 @@ import type { FieldFormat } from './formats';
 /**
  * Input as Japanese users type it, brought to the form's canonical spelling
  * before anything checks it: 全角数字・全角カンマ → 半角 (２５０，０００ → 250000),
- * 半角カナ → 全角カナ (ﾔﾏﾀﾞ → ヤマダ), spaces around a value dropped, the
+ * 半角カナ → 全角カナ (ﾔﾏﾀﾞ → ヤマダ), ひらがな → カタカナ in カナ fields, spaces around a value dropped, the
  * ASCII space between 姓 and 名 made a full-width one. Only strings change; a
  * string that still does not fit stays as typed (trimmed), so the error the
  * validation reports quotes what the user wrote.
@@ -46,6 +46,10 @@ const HALF_WIDTH_KANA = /[\uFF61-\uFF9F]+/g;
 const SPACES = /[ \u3000]+/g;
 
 const halfKanaToFull = (s: string): string => s.replace(HALF_WIDTH_KANA, (run) => run.normalize('NFKC'));
+/** Hiragana ぁ..ゖ (U+3041–3096): each has its katakana 0x60 further on (ァ..ヶ, ゔ → ヴ). */
+const HIRAGANA = /[\u3041-\u3096]/g;
+/** In a カナ field, hiragana is what the IME gave before the user converted it: the same sounds in katakana. */
+const hiraganaToKatakana = (s: string): string => s.replace(HIRAGANA, (c) => String.fromCharCode(c.charCodeAt(0) + 0x60));
 
 /**
  * The canonical spelling of typed text for one kind of field. For `integer`
@@ -71,6 +75,8 @@ export function normalizeTypedText(kind: TypedInputKind, text: string): string |
       // 〒 and spaces inside a number (1234 5678 9012) are layout, not content.
       return text.normalize('NFKC').replace(DASHES, '-').replace(/^〒/u, '').replace(/\s+/g, '');
     case 'kana':
+      // やまだ → ヤマダ: only in カナ fields (a 漢字 name may hold hiragana: 山田 さくら).
+      return hiraganaToKatakana(halfKanaToFull(text)).trim().replace(SPACES, '\u3000');
     case 'name':
       // One full-width space between 姓 and 名, as the forms print it.
       return halfKanaToFull(text).trim().replace(SPACES, '\u3000');

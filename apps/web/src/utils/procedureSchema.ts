@@ -70,3 +70,40 @@ export function codesOf(field: SchemaField): { value: string; label: string; lab
   if (field.enum?.length) return field.enum.map((v) => ({ value: String(v), label: String(v), labelEn: String(v) }));
   return null;
 }
+
+/** How a value reads in the read-only summary of a filed form. */
+export type SummaryKind = 'code' | 'era-date' | 'date' | 'boolean' | 'integer' | 'sensitive' | 'text';
+
+export interface SummaryEntry extends SchemaFieldEntry {
+  value: FormValue;
+  kind: SummaryKind;
+}
+
+export interface SummarySection extends SchemaSection {
+  entries: SummaryEntry[];
+}
+
+export function summaryKindOf(field: SchemaField): SummaryKind {
+  if (field['x-sensitive'] === true) return 'sensitive';
+  if (codesOf(field)) return 'code';
+  if (field.format === 'date') return field['x-era-date'] === true ? 'era-date' : 'date';
+  if (field.type === 'boolean') return 'boolean';
+  if (field.type === 'integer') return 'integer';
+  return 'text';
+}
+
+/**
+ * The filled fields of a form, per section in the form's order, for the
+ * read-only summary once it is filed. Absent values (undefined, null, '')
+ * are left out; a section with none is left out; false is a value.
+ */
+export function summaryOf(schema: ProcedureSchema, form: Readonly<ApplicationForm>): SummarySection[] {
+  return sectionsOf(schema)
+    .map(({ fields, ...section }) => ({
+      ...section,
+      entries: fields
+        .filter((entry) => isPresent(form[entry.name]))
+        .map((entry) => ({ ...entry, value: form[entry.name] as FormValue, kind: summaryKindOf(entry.field) })),
+    }))
+    .filter((s) => s.entries.length > 0);
+}

@@ -4,7 +4,7 @@ import type { SchemaField } from '@/api/client';
  * The SPA's mirror of libs/procedures/src/typed-input.ts (the SPA cannot
  * import a Nest lib): input as Japanese users type it, brought to the form's
  * canonical spelling when a field is left — 全角数字・全角カンマ → 半角,
- * 半角カナ → 全角カナ, spaces around a value dropped, one full-width space
+ * 半角カナ → 全角カナ, ひらがな → カタカナ in カナ fields, spaces around a value dropped, one full-width space
  * between 姓 and 名. The server normalises the same way before its check (it
  * is the authority); both are tested against the shared vectors in
  * libs/procedures/src/vectors/typed-input.json (typedInput.spec.ts).
@@ -34,6 +34,10 @@ const HALF_WIDTH_KANA = /[\uFF61-\uFF9F]+/g;
 const SPACES = /[ \u3000]+/g;
 
 const halfKanaToFull = (s: string): string => s.replace(HALF_WIDTH_KANA, (run) => run.normalize('NFKC'));
+/** Hiragana ぁ..ゖ (U+3041–3096): each has its katakana 0x60 further on (ァ..ヶ, ゔ → ヴ). */
+const HIRAGANA = /[\u3041-\u3096]/g;
+/** In a カナ field, hiragana is what the IME gave before the user converted it: the same sounds in katakana. */
+const hiraganaToKatakana = (s: string): string => s.replace(HIRAGANA, (c) => String.fromCharCode(c.charCodeAt(0) + 0x60));
 
 /** The canonical spelling of typed text; for `integer` a number when the text is one. */
 export function normalizeTypedText(kind: TypedInputKind, text: string): string | number {
@@ -54,6 +58,8 @@ export function normalizeTypedText(kind: TypedInputKind, text: string): string |
     case 'number-text':
       return text.normalize('NFKC').replace(DASHES, '-').replace(/^〒/u, '').replace(/\s+/g, '');
     case 'kana':
+      // やまだ → ヤマダ: only in カナ fields (a 漢字 name may hold hiragana: 山田 さくら).
+      return hiraganaToKatakana(halfKanaToFull(text)).trim().replace(SPACES, '\u3000');
     case 'name':
       return halfKanaToFull(text).trim().replace(SPACES, '\u3000');
     case 'text':

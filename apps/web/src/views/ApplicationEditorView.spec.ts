@@ -52,7 +52,11 @@ async function mountEditor(
     { render: () => h(RouterView) },
     { global: { plugins: [pinia, router, createAppI18n(locale)] }, attachTo: document.body },
   );
-  await vi.waitFor(() => expect(wrapper!.find('[data-testid="procedure-form"]').exists()).toBe(true), WAIT);
+  // A draft shows the form; a filed application its read-only summary.
+  await vi.waitFor(
+    () => expect(wrapper!.find('[data-testid="procedure-form"], [data-testid="application-summary"]').exists()).toBe(true),
+    WAIT,
+  );
   return { wrapper, router, fetchMock };
 }
 
@@ -144,13 +148,21 @@ describe('ApplicationEditorView', () => {
       masked,
     );
     const unmaskedGets = () => calls(fetchMock, 'GET', `/applications/${APP_ID}`).filter((c) => c.url.searchParams.get('unmask') !== null);
+    // The read-only summary shows the mask, and 表示 beside it.
+    expect(wrapper.find('[data-testid="field-myNumber"]').exists()).toBe(false);
+    expect(wrapper.get('[data-testid="summary-value-myNumber"]').text()).toBe('********9018');
+    expect(unmaskedGets()).toHaveLength(0);
+    // Expanding to the whole form does not unmask either.
+    await wrapper.get('[data-testid="summary-toggle"]').trigger('click');
     expect(input(wrapper, 'myNumber').disabled).toBe(true);
     expect(input(wrapper, 'myNumber').value).toBe('********9018');
+    await wrapper.get('[data-testid="summary-toggle"]').trigger('click');
     expect(unmaskedGets()).toHaveLength(0);
-    await wrapper.get('[data-testid="field-toggle-myNumber"]').trigger('click');
+    await wrapper.get('[data-testid="summary-reveal-myNumber"]').trigger('click');
     await flushPromises();
     expect(unmaskedGets()).toHaveLength(1);
-    expect(input(wrapper, 'myNumber').value).toBe('123456789018');
+    expect(wrapper.get('[data-testid="summary-value-myNumber"]').text()).toBe('123456789018');
+    expect(wrapper.find('[data-testid="summary-reveal-myNumber"]').exists()).toBe(false);
   });
 
   it('renders the sections, labels, help texts and code lists of the schema', async () => {
@@ -435,7 +447,7 @@ describe('ApplicationEditorView', () => {
     });
 
     // A change not saved yet is saved before the check.
-    await wrapper.get('[data-testid="field-nameKana"]').setValue('やまだ');
+    await wrapper.get('[data-testid="field-nameKana"]').setValue('Yamada');
     await wrapper.get('[data-testid="validate"]').trigger('click');
     await flushPromises();
     const patch = calls(fetchMock, 'PATCH', `/applications/${APP_ID}`);
@@ -550,7 +562,24 @@ describe('ApplicationEditorView', () => {
     const { wrapper } = await mountEditor({}, makeApplication({ status: 'under_review' }));
     expect(wrapper.get('[data-testid="app-status"]').text()).toBe('審査中');
     expect(wrapper.get('[data-testid="editor-read-only"]').text()).toContain('「審査中」');
+    // The form is a read-only summary: label and value, no inputs, title and office as text.
+    expect(wrapper.find('[data-testid="procedure-form"]').exists()).toBe(false);
+    expect(wrapper.find('[data-testid="field-nameKana"]').exists()).toBe(false);
+    expect(wrapper.get('[data-testid="summary-value-nameKana"]').text()).toBe('ヤマダ　タロウ');
+    expect(wrapper.find('[data-testid="app-title"]').exists()).toBe(false);
+    expect(wrapper.get('[data-testid="app-title-text"]').text()).toBe('山田太郎 資格取得届');
+    expect(wrapper.get('[data-testid="app-office-text"]').text()).toBe(OFFICE.name);
+    // Expanded: the whole form, every input disabled.
+    const toggle = wrapper.get('[data-testid="summary-toggle"]');
+    expect(toggle.attributes('aria-expanded')).toBe('false');
+    await toggle.trigger('click');
+    expect(toggle.attributes('aria-expanded')).toBe('true');
     expect(input(wrapper, 'nameKana').disabled).toBe(true);
+    for (const control of wrapper.findAll('.procedure-form input, .procedure-form select')) {
+      expect((control.element as HTMLInputElement).disabled).toBe(true);
+    }
+    // The progress: 審査中 is the current step.
+    expect(wrapper.get('[aria-current="step"]').attributes('data-key')).toBe('under_review');
     expect(wrapper.find('[data-testid="validate"]').exists()).toBe(false);
     expect(wrapper.find('[data-testid="autosave-status"]').exists()).toBe(false);
     expect(wrapper.find('[data-testid="attachment-input"]').exists()).toBe(false);
@@ -633,7 +662,9 @@ describe('ApplicationEditorView: e-Gov submission and 公文書', () => {
     );
     expect(wrapper.find('[data-testid="submit-egov"]').exists()).toBe(false);
     expect(wrapper.get('[data-testid="editor-read-only"]').text()).toContain('「送信中」');
-    expect(input(wrapper, 'nameKana').disabled).toBe(true);
+    expect(wrapper.find('[data-testid="field-nameKana"]').exists()).toBe(false);
+    expect(wrapper.get('[data-testid="summary-value-nameKana"]').text()).toBe('ヤマダ　タロウ');
+    expect(wrapper.get('[aria-current="step"]').attributes('data-key')).toBe('submitting');
 
     const sent = submitCalls(fetchMock);
     expect(sent).toHaveLength(2);
@@ -754,6 +785,13 @@ describe('ApplicationEditorView: e-Gov submission and 公文書', () => {
     );
 
     await vi.waitFor(() => expect(wrapper.findAll('[data-testid="document-row"]')).toHaveLength(2), WAIT);
+    // The same 公文書 as buttons beside the progress at the top, which stands at 手続終了.
+    const progress = wrapper.get('[data-testid="application-progress"]');
+    expect(progress.get('[aria-current="step"]').attributes('data-key')).toBe('completed');
+    expect(progress.findAll('[data-testid="progress-document"]').map((a) => a.attributes('href'))).toEqual([
+      `/api/v1/applications/${APP_ID}/documents/d1`,
+      `/api/v1/applications/${APP_ID}/documents/d2`,
+    ]);
     const [pdf, xml] = wrapper.findAll('[data-testid="document-row"]');
     expect(pdf!.text()).toContain('資格取得確認通知書');
     expect(pdf!.text()).toContain('kakunin.pdf');
@@ -975,9 +1013,10 @@ describe('ApplicationEditorView: e-Gov state, 補正 and 取下げ', () => {
     expect(wrapper.find('[data-testid="amend-open"]').exists()).toBe(false);
     expect(wrapper.find('[data-testid="withdraw-open"]').exists()).toBe(false);
     expect(wrapper.get('[data-testid="editor-read-only"]').text()).toBe('e-Govへの送信が終わるまで、内容を変更できません。');
-    expect(input(wrapper, 'acquisitionDate').disabled).toBe(true);
+    expect(wrapper.find('[data-testid="field-acquisitionDate"]').exists()).toBe(false);
+    expect(wrapper.get('[data-testid="summary-value-acquisitionDate"]').text()).toBe('令和8年4月1日（2026年4月1日）');
     // The form shown is still the one typed, not the masked answer.
-    expect(input(wrapper, 'myNumber').value).toBe('123456789018');
+    expect(wrapper.get('[data-testid="summary-value-myNumber"]').text()).toBe('123456789018');
   });
 
   it('shows a refused 補正 at its fields, with the summary', async () => {
@@ -1142,7 +1181,8 @@ describe('ApplicationEditorView: e-Gov state, 補正 and 取下げ', () => {
       current,
     );
     const reopens = () => calls(fetchMock, 'POST', `/applications/${APP_ID}/reopen`);
-    expect(input(wrapper, 'nameKana').disabled).toBe(true);
+    expect(wrapper.find('[data-testid="field-nameKana"]').exists()).toBe(false);
+    expect(wrapper.get('[aria-current="step"]').attributes('data-key')).toBe('failed');
     await wrapper.get('[data-testid="reopen"]').trigger('click');
     // e-Gov may have it: the dialog explains, nothing changed yet.
     await vi.waitFor(() => expect(dialogOpen(wrapper, 'reopen-dialog')).toBe(true), WAIT);
@@ -1211,7 +1251,8 @@ describe('ApplicationEditorView: e-Gov state, 補正 and 取下げ', () => {
     expect(wrapper.find('[data-testid="amend-open"]').exists()).toBe(false);
     expect(wrapper.find('[data-testid="withdraw-open"]').exists()).toBe(false);
     expect(wrapper.get('[data-testid="action-sending"]').text()).toContain('取下げをe-Govへ送信中…');
-    expect(input(wrapper, 'nameKana').disabled).toBe(true);
+    expect(wrapper.find('[data-testid="field-nameKana"]').exists()).toBe(false);
+    expect(wrapper.get('[data-testid="summary-value-nameKana"]').text()).toBe('ヤマダ　タロウ');
     expect(wrapper.find('[data-testid="autosave-status"]').exists()).toBe(false);
   });
 
