@@ -381,6 +381,8 @@ describe('Filing with e-Gov (simulator)', () => {
     expect(s).toMatchObject({ status: 'correction_requested', egovStatus: '審査中（補正待ち）', lastAction: null });
     const correction = s.egovNotices.find((n: { type: string }) => n.type === '補正');
     expect(correction.body).toContain('補正');
+    // e-Gov writes JST without a zone; the API answers it with its offset (a browser outside Japan read it 9 h late).
+    expect(correction.date).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+09:00$/);
     expect((await admin.agent.get('/api/v1/notices').expect(200)).body.items.map((n: { kind: string }) => n.kind)).toContain(
       'correction_requested',
     );

@@ -7,6 +7,7 @@ import { EgovCaseNoticeDto } from '@charlotte/applications';
 import { caseNoticeTitle, caseNoticeType } from './case-notice-title';
 import { EgovCase, EgovClient, EgovError } from './egov-client';
 import { PURPOSE } from './sealing-purposes';
+import { egovTextToIso } from './egov-api/jst';
 
 const TITLE = PURPOSE.egovNoticeTitle;
 const BODY = PURPOSE.egovNoticeBody;
@@ -114,7 +115,8 @@ export class CaseNoticesService {
         type: caseNoticeType(r.notice_type),
         title: caseNoticeTitle(await this.sealing.openString(tenantId, TITLE, r.id, r.title_sealed), r.notice_type),
         body: await this.sealing.openString(tenantId, BODY, r.id, r.body_sealed),
-        date: r.notice_date,
+        // Stored as e-Gov wrote it (JST, no zone); answered with its offset so every client reads the same instant.
+        date: r.notice_date === null ? null : egovTextToIso(r.notice_date),
       });
     return out;
   }

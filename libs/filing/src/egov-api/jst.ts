@@ -39,3 +39,13 @@ export function formatEgovDate(at: Date): string {
 export function formatEgovDateTime(at: Date): string {
   return new Date(at.getTime() + 9 * 3600_000).toISOString().slice(0, 19).replace('T', ' ');
 }
+
+/**
+ * e-Gov's date-time text as an ISO 8601 string with its +09:00 offset ("2026-04-01 09:30:00" →
+ * "2026-04-01T09:30:00+09:00"), so that a client parses the right instant whatever its own time zone is
+ * (a zone-less string is read as local time by browsers: 9 hours off outside Japan). A calendar day
+ * ("2026-04-15") and anything not e-Gov's shape are returned as they are.
+ */
+export function egovTextToIso(value: string): string {
+  return parseEgovDateTime(value) ? `${value.replace(' ', 'T')}+09:00` : value;
+}

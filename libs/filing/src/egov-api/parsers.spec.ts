@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { EgovError } from './egov-error';
-import { formatEgovDate, formatEgovDateTime, parseEgovDate, parseEgovDateTime } from './jst';
+import { egovTextToIso, formatEgovDate, formatEgovDateTime, parseEgovDate, parseEgovDateTime } from './jst';
 import {
   parseAmend,
   parseApply,
@@ -170,6 +170,13 @@ describe('e-Gov dates (JST)', () => {
     expect(formatEgovDate(new Date('2026-03-31T15:00:00Z'))).toBe('2026-04-01');
     expect(formatEgovDate(new Date('2026-03-31T14:59:59Z'))).toBe('2026-03-31');
     expect(formatEgovDateTime(new Date('2026-04-01T00:30:00Z'))).toBe('2026-04-01 09:30:00');
+  });
+  it('answers e-Gov text with its +09:00 offset, so a browser outside Japan reads the same instant', () => {
+    const iso = egovTextToIso('2026-04-01 09:30:00');
+    expect(iso).toBe('2026-04-01T09:30:00+09:00');
+    expect(new Date(iso).toISOString()).toBe('2026-04-01T00:30:00.000Z');
+    expect(egovTextToIso('2026-04-17')).toBe('2026-04-17');
+    expect(egovTextToIso('2026-02-30 10:00:00')).toBe('2026-02-30 10:00:00');
   });
 });
 

@@ -174,7 +174,12 @@ export class EgovCaseNoticeDto {
   @ApiProperty({ description: "the government's notice type: 補正, 取下げ, お知らせ, …" }) type: string;
   @ApiProperty() title: string;
   @ApiProperty({ description: 'for 補正: what to correct' }) body: string;
-  @ApiPropertyOptional({ type: String, nullable: true }) date: string | null;
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    description: 'when e-Gov issued it: ISO 8601 with +09:00 (e.g. 2026-04-01T09:30:00+09:00), or a calendar day YYYY-MM-DD',
+  })
+  date: string | null;
 }
 
 export class EgovActionDto {
