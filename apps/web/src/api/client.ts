@@ -377,6 +377,8 @@ export const NETWORK_ERROR = 'network_error';
 export const UNEXPECTED_RESPONSE = 'unexpected_response';
 /** The tenant's contract has ended (解約): its logins, sessions and tokens answer 403 with this code. */
 export const CONTRACT_CANCELLED = 'contract_cancelled';
+/** The tenant's IP allow-list refuses this address: sessions, tokens and logins answer 403 with this code. */
+export const IP_NOT_ALLOWED = 'ip_not_allowed';
 
 /** Codes assumed when an answer carries no `code` (e.g. a proxy's error page). */
 const STATUS_CODES: Readonly<Record<number, string>> = {
