@@ -257,6 +257,48 @@ describe('SAML SSO login (/api/v1/auth/saml/:tenant/login and /acs)', () => {
       }
     });
 
+    it("refuses the SSO login from outside the tenant's IP allow-list, before any user is created or any session issued", async () => {
+      // The test client connects from loopback (no TRUST_PROXY): a list without it shuts this browser out.
+      await t.ds.query(
+        `INSERT INTO tenant_ip_allowlists (tenant_id, enabled, cidrs, applies_to) VALUES ($1, true, '{203.0.113.0/24}', 'all')`,
+        [a.tenantId],
+      );
+      try {
+        const refusedAs = async (res: request.Response) => {
+          expect(res.status).toBe(403);
+          expect(res.text).toContain('<code id="reason">ip_not_allowed</code>');
+          expect(sessionCookie(res)).toBeUndefined();
+          const ev: Array<{ category: string; details: { reason: string } }> = await t.ds.query(
+            `SELECT category, details FROM audit_events WHERE action = 'auth.sso_login' AND request_id = $1 AND chain_key = $2`,
+            [res.headers['x-request-id'], a.tenantId],
+          );
+          expect(ev).toEqual([
+            expect.objectContaining({ category: 'security', details: expect.objectContaining({ reason: 'ip_not_allowed' }) }),
+          ]);
+        };
+        // Everybody: refused at the ACS, a JIT user is not even created.
+        const req = await start();
+        const mail = 'outside@sso-a.example';
+        await refusedAs(
+          await post(
+            'sso-a',
+            signA(responseFor('sso-a', req, { nameId: mail, attributes: { mail, displayName: '外部' } })),
+            req.relayState,
+          ),
+        );
+        expect(await t.ds.query(`SELECT id FROM users WHERE email = $1`, [mail])).toEqual([]);
+
+        // Administrators only: the (linked) admin is refused once known, before a session.
+        await t.ds.query(`UPDATE tenant_ip_allowlists SET applies_to = 'admins' WHERE tenant_id = $1`, [a.tenantId]);
+        const before = await sessionsOf(a.adminId);
+        const again = await start();
+        await refusedAs(await post('sso-a', signA(responseFor('sso-a', again)), again.relayState));
+        expect(await sessionsOf(a.adminId)).toBe(before);
+      } finally {
+        await t.ds.query(`DELETE FROM tenant_ip_allowlists WHERE tenant_id = $1`, [a.tenantId]);
+      }
+    });
+
     it("never links the same e-mail across tenants: tenant B's IdP gets its own user", async () => {
       const req = await start('sso-b');
       const res = await post(

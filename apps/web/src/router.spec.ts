@@ -120,6 +120,17 @@ describe('router guard: operator console', () => {
     expect(useSessionStore().isAuthenticated).toBe(false);
   });
 
+  it('takes a 403 ip_not_allowed of the session as "logged out" (the login page says why)', async () => {
+    const fetchMock = stubApi({ 'GET /auth/session': () => problem(403, 'ip_not_allowed') });
+    const sut = createAppRouter(createMemoryHistory());
+
+    await sut.push('/applications');
+    expect(sut.currentRoute.value.name).toBe('login');
+    await sut.push('/offices');
+    expect(fetchMock).toHaveBeenCalledTimes(1);
+    expect(useSessionStore().isAuthenticated).toBe(false);
+  });
+
   it('lets a platform operator into the contracts and one contract', async () => {
     stubApi({
       'GET /auth/session': () => jsonResponse(200, { user: makeUser({ role: 'operator' }), tenant: null, csrfToken: 'csrf-op' }),

@@ -102,6 +102,12 @@ export function createAppRouter(history: RouterHistory = createWebHistory(import
             meta: { requiresAdmin: true, titleKey: 'sso.title' },
           },
           {
+            path: 'settings/ip-allowlist',
+            name: 'ip-allowlist',
+            component: () => import('@/views/IpAllowlistView.vue'),
+            meta: { requiresAdmin: true, titleKey: 'ipAllowlist.title' },
+          },
+          {
             path: 'settings/egov',
             name: 'egov-settings',
             component: () => import('@/views/EgovSettingsView.vue'),

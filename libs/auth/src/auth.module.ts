@@ -30,6 +30,8 @@ import { TokensController } from './tokens/tokens.controller';
 import { TokensService } from './tokens/tokens.service';
 import { PgThrottlerStorage } from './rate-limits/pg-throttler-storage';
 import { RateLimitCleanupJob } from './rate-limits/rate-limit-cleanup.job';
+import { IpAllowlistController } from './ip-allowlist/ip-allowlist.controller';
+import { IpAllowlistService } from './ip-allowlist/ip-allowlist.service';
 
 const reflector = new Reflector();
 
@@ -68,6 +70,7 @@ const reflector = new Reflector();
     SsoSettingsController,
     SamlMetadataController,
     SamlLoginController,
+    IpAllowlistController,
   ],
   providers: [
     PasswordService,
@@ -88,6 +91,7 @@ const reflector = new Reflector();
     SamlStrategy,
     SamlAcsGuard,
     SamlRejectionFilter,
+    IpAllowlistService,
     { provide: APP_GUARD, useClass: AuditedThrottlerGuard },
     { provide: APP_GUARD, useClass: SessionAuthGuard },
     { provide: APP_GUARD, useClass: RolesGuard },
@@ -104,6 +108,7 @@ const reflector = new Reflector();
     TokensService,
     SsoSettingsService,
     SpMetadataService,
+    IpAllowlistService,
   ],
 })
 export class AuthModule {}

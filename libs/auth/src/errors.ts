@@ -32,6 +32,8 @@ export const AuthErrorCode = {
   SsoNotTested: 'sso_not_tested',
   SsoAlreadyLinked: 'sso_already_linked',
   KeyfileSessionRequired: 'keyfile_session_required',
+  IpNotAllowed: 'ip_not_allowed',
+  WouldLockOut: 'would_lock_out',
 } as const;
 export type AuthErrorCode = (typeof AuthErrorCode)[keyof typeof AuthErrorCode];
 
@@ -103,5 +105,23 @@ export const AuthErrors = {
       C.KeyfileSessionRequired,
       'Key-file login required',
       'Confirm from a session opened with your password and key file.',
+    ),
+  /**
+   * The tenant's IP allow-list does not include the client address (sessions, API tokens, logins).
+   * The address is not echoed: the user's own network knows it, and the SPA shows it on the settings page.
+   */
+  ipNotAllowed: () =>
+    new DomainError(
+      403,
+      C.IpNotAllowed,
+      'IP address not allowed',
+      "This contract's IP address restriction does not allow access from your current address.",
+    ),
+  wouldLockOut: () =>
+    new DomainError(
+      409,
+      C.WouldLockOut,
+      'Would lock you out',
+      'The list does not include your current address: saving it would lock you out. Send confirmOwnAddress: true to save it anyway.',
     ),
 };

@@ -16,6 +16,7 @@ export * from './users/users.service';
 export * from './users/user-names.service';
 export * from './saml/sso-settings.service';
 export * from './users/dto/user.dto';
+export { IpAllowlistService } from './ip-allowlist/ip-allowlist.service';
 export { Session, Tenant, User };
 /** Whether a tenant's contract is closed now (SQL on a `tenants` row aliased `t`): other libs skip such tenants. */
 export { CONTRACT_CLOSED_SQL } from './tenants/tenant.entity';

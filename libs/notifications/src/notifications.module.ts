@@ -1,5 +1,8 @@
 import { Module } from '@nestjs/common';
 import { ALERT_CONTROLLERS, ALERT_EXPORTS, ALERT_PROVIDERS } from './alerts/alerts.providers';
+import { AuthModule } from '@charlotte/auth';
+import { IpAllowlistResetService } from './break-glass/ip-allowlist-reset.service';
+import { OperatorIpAllowlistController } from './break-glass/operator-ip-allowlist.controller';
 import { DraftDigestJob } from './customer-mail/draft-digest.job';
 import { FilingMailService } from './customer-mail/filing-mail.service';
 import { ApplicationInfoRegistry, DigestRegistry } from './customer-mail/sources';
@@ -22,6 +25,7 @@ import { NotificationPreferencesService } from './preferences/notification-prefe
  * ApplicationInfoRegistry, DigestRegistry, MailAttachmentRegistry and AlertCheckRegistry.
  */
 @Module({
+  imports: [AuthModule],
   controllers: [
     NoticesController,
     NotificationPreferencesController,
@@ -30,6 +34,8 @@ import { NotificationPreferencesService } from './preferences/notification-prefe
     IncidentsController,
     // operator alerts
     ...ALERT_CONTROLLERS,
+    // break-glass: an operator switches a tenant's IP allow-list off
+    OperatorIpAllowlistController,
   ],
   providers: [
     NoticesService,
@@ -47,6 +53,7 @@ import { NotificationPreferencesService } from './preferences/notification-prefe
     IncidentsService,
     // operator alerts
     ...ALERT_PROVIDERS,
+    IpAllowlistResetService,
   ],
   exports: [
     NoticesService,

@@ -27,6 +27,8 @@ export type JobState = Schemas['GenerationDto']['state'];
 export type BackupGeneration = Schemas['GenerationDto'];
 export type GenerationList = Schemas['GenerationListDto'];
 export type ContractStatus = Schemas['OperatorTenantDto']['status'];
+/** The break-glass reset of a tenant's IP allow-list. */
+export type IpAllowlistReset = Schemas['IpAllowlistResetDto'];
 /** A tenant as the platform operators see it (never its content). */
 export type OperatorTenant = Schemas['OperatorTenantDto'];
 export type OperatorTenantList = Schemas['OperatorTenantListDto'];
@@ -100,6 +102,10 @@ export function createBackupsApi(client: ApiClient = defaultClient, baseUrl = '/
     /** `effectiveAt`: ISO instant; omitted means now. */
     cancel(code: string, effectiveAt?: string): Promise<CancelResult> {
       return client.request('POST', `/operator/tenants/${seg(code)}/cancel`, { body: effectiveAt ? { effectiveAt } : {} });
+    },
+    /** Break-glass: switches the tenant's IP allow-list off (entries kept, its admins get an お知らせ). */
+    disableIpAllowlist(code: string): Promise<IpAllowlistReset> {
+      return client.request('POST', `/operator/tenants/${seg(code)}/ip-allowlist/disable`);
     },
     reinstate(code: string): Promise<OperatorTenant> {
       return client.request('POST', `/operator/tenants/${seg(code)}/reinstate`);

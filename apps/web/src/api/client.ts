@@ -143,6 +143,11 @@ export interface SsoCertificateInfo {
 export type UpdateSsoSettingsRequest = Schemas['SsoSettingsDto'];
 export type SsoSettingsView = Omit<Schemas['SsoSettingsView'], 'certificateInfo'> & { certificateInfo: SsoCertificateInfo[] };
 
+/** IPアドレス制限 (tenant admin). */
+export type IpAllowlist = Schemas['IpAllowlistView'];
+export type IpAllowlistAppliesTo = IpAllowlist['appliesTo'];
+export type UpdateIpAllowlistRequest = Schemas['IpAllowlistDto'];
+
 // --- offices (事業所) ---------------------------------------------------------
 
 /** An office of the tenant with its filing identifiers (stored normalised by the server). */
@@ -331,6 +336,7 @@ export const NOTICE_KINDS = [
   'amend_failed',
   'withdraw_failed',
   'incident',
+  'ip_allowlist_disabled',
 ] as const satisfies readonly NoticeKind[];
 export type NoticeList = Omit<Schemas['NoticeListView'], 'items'> & { items: Notice[] };
 
@@ -371,6 +377,8 @@ export const NETWORK_ERROR = 'network_error';
 export const UNEXPECTED_RESPONSE = 'unexpected_response';
 /** The tenant's contract has ended (解約): its logins, sessions and tokens answer 403 with this code. */
 export const CONTRACT_CANCELLED = 'contract_cancelled';
+/** The tenant's IP allow-list refuses this address: sessions, tokens and logins answer 403 with this code. */
+export const IP_NOT_ALLOWED = 'ip_not_allowed';
 
 /** Codes assumed when an answer carries no `code` (e.g. a proxy's error page). */
 const STATUS_CODES: Readonly<Record<number, string>> = {
@@ -606,6 +614,17 @@ export class ApiClient {
 
   revokeApiToken(id: string): Promise<void> {
     return this.request('DELETE', `/api-tokens/${encodeURIComponent(id)}`);
+  }
+
+  // --- IP allow-list (tenant admin) ------------------------------------------
+
+  getIpAllowlist(): Promise<IpAllowlist> {
+    return this.request('GET', '/tenant/ip-allowlist');
+  }
+
+  /** 409 would_lock_out when the list excludes the caller's address, unless confirmOwnAddress. */
+  updateIpAllowlist(body: UpdateIpAllowlistRequest): Promise<IpAllowlist> {
+    return this.request('PUT', '/tenant/ip-allowlist', { body });
   }
 
   // --- single sign-on (tenant admin) -----------------------------------------

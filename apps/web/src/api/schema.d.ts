@@ -119,6 +119,22 @@ export interface paths {
     /** Finishes an SSO login: checks that this browser started it (binding cookie), then opens the session. */
     get: operations["SamlLoginController_finish"];
   };
+  "/api/v1/tenant/ip-allowlist": {
+    /**
+     * IPアドレス制限の取得 / Get the IP allow-list
+     * @description ご契約のIPアドレス制限（有効/無効、許可するネットワーク、対象）と、このリクエストの送信元アドレスを返します。
+     *
+     * The tenant's IP allow-list (enabled, allowed networks, whom it applies to) and the address this request came from.
+     */
+    get: operations["IpAllowlistController_get"];
+    /**
+     * IPアドレス制限の保存 / Save the IP allow-list
+     * @description IPアドレス制限を保存します。CIDRは正規化して保存します。現在のアドレスを含まない一覧は、confirmOwnAddress: true がなければ 409 would_lock_out になります。
+     *
+     * Saves the IP allow-list; CIDRs are stored canonical. A list that excludes the caller’s own address answers 409 would_lock_out unless confirmOwnAddress is true; a malformed CIDR answers 400 validation_failed (invalid_cidr) and nothing changes.
+     */
+    put: operations["IpAllowlistController_put"];
+  };
   "/api/v1/notices": {
     get: operations["NoticesController_list"];
   };
@@ -161,6 +177,15 @@ export interface paths {
   "/api/v1/operator/alerts/{id}/incident": {
     /** Promotes an open alert to a customer incident for the affected tenants (serious: their administrators get an e-mail). */
     post: operations["AlertsController_promote"];
+  };
+  "/api/v1/operator/tenants/{code}/ip-allowlist/disable": {
+    /**
+     * IPアドレス制限の解除（緊急時） / Switch a tenant’s IP allow-list off (break-glass)
+     * @description ご契約のIPアドレス制限を無効にします（登録済みのアドレスは残ります）。操作はプラットフォームとご契約の監査ログに記録し、ご契約の管理者全員にお知らせを送ります。
+     *
+     * Switches the tenant's IP allow-list off, keeping its entries, for a tenant that locked itself out. Recorded on the platform's and the tenant's audit chain; every administrator of the tenant gets an お知らせ.
+     */
+    post: operations["OperatorIpAllowlistController_disable"];
   };
   "/api/v1/offices": {
     get: operations["OfficesController_list"];
@@ -675,11 +700,51 @@ export interface components {
       /** @description until when the next SSO login may link this account (ISO 8601) */
       confirmedUntil: string;
     };
+    IpAllowlistView: {
+      enabled: boolean;
+      /**
+       * @example [
+       *   "203.0.113.0/24",
+       *   "2001:db8::/32"
+       * ]
+       */
+      cidrs: string[];
+      /** @enum {string} */
+      appliesTo: "all" | "admins";
+      /** @description The address this request came from, as the server sees it (after TRUST_PROXY). */
+      currentAddress: string;
+      /** @description Whether the current address is inside the list (whether or not it is enabled). */
+      currentAddressAllowed: boolean;
+      /**
+       * Format: date-time
+       * @description Last change; null when never saved.
+       */
+      updatedAt: string | null;
+    };
+    IpAllowlistDto: {
+      /** @description Whether the list is enforced. */
+      enabled: boolean;
+      /**
+       * @description IPv4 or IPv6 networks in CIDR notation; a single address means /32 or /128. Stored canonical (host bits cleared, IPv6 compressed). At least one entry when enabled. A malformed entry answers 400 validation_failed with `invalid_cidr` on `cidrs[i]`.
+       * @example [
+       *   "203.0.113.0/24",
+       *   "2001:db8::/32"
+       * ]
+       */
+      cidrs: string[];
+      /**
+       * @description `all`: every user and API token; `admins`: administrators and API tokens only (members may work from anywhere).
+       * @enum {string}
+       */
+      appliesTo: "all" | "admins";
+      /** @description Save even though the list does not include the caller's current address (else 409 would_lock_out). */
+      confirmOwnAddress?: boolean;
+    };
     NoticeDto: {
       /** Format: uuid */
       id: string;
       /** @enum {string} */
-      kind: "arrived" | "correction_requested" | "review_finished" | "completed" | "withdrawn" | "failed" | "document_received" | "amended" | "amend_failed" | "withdraw_failed" | "incident";
+      kind: "arrived" | "correction_requested" | "review_finished" | "completed" | "withdrawn" | "failed" | "document_received" | "amended" | "amend_failed" | "withdraw_failed" | "incident" | "ip_allowlist_disabled";
       /** Format: uuid */
       applicationId: string | null;
       createdAt: string;
@@ -864,6 +929,16 @@ export interface components {
        */
       severity: "minor" | "serious";
     };
+    IpAllowlistResetDto: {
+      /** @example acme */
+      code: string;
+      /** @description Whether the list was enforced before (false: nothing changed). */
+      wasEnabled: boolean;
+      /** @description Entries kept (switched off, not erased) for the administrators to correct. */
+      entries: number;
+      /** @description How many お知らせ were written: one per active administrator of the tenant. */
+      adminsNotified: number;
+    };
     OfficeView: {
       id: string;
       name: string;
@@ -960,6 +1035,7 @@ export interface components {
       title: string;
       /** @description for 補正: what to correct */
       body: string;
+      /** @description when e-Gov issued it: ISO 8601 with +09:00 (e.g. 2026-04-01T09:30:00+09:00), or a calendar day YYYY-MM-DD */
       date?: string | null;
     };
     EgovActionDto: {
@@ -2008,6 +2084,49 @@ export interface operations {
       };
     };
   };
+  /**
+   * IPアドレス制限の取得 / Get the IP allow-list
+   * @description ご契約のIPアドレス制限（有効/無効、許可するネットワーク、対象）と、このリクエストの送信元アドレスを返します。
+   *
+   * The tenant's IP allow-list (enabled, allowed networks, whom it applies to) and the address this request came from.
+   */
+  IpAllowlistController_get: {
+    responses: {
+      200: {
+        content: {
+          "application/json": components["schemas"]["IpAllowlistView"];
+        };
+      };
+    };
+  };
+  /**
+   * IPアドレス制限の保存 / Save the IP allow-list
+   * @description IPアドレス制限を保存します。CIDRは正規化して保存します。現在のアドレスを含まない一覧は、confirmOwnAddress: true がなければ 409 would_lock_out になります。
+   *
+   * Saves the IP allow-list; CIDRs are stored canonical. A list that excludes the caller’s own address answers 409 would_lock_out unless confirmOwnAddress is true; a malformed CIDR answers 400 validation_failed (invalid_cidr) and nothing changes.
+   */
+  IpAllowlistController_put: {
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["IpAllowlistDto"];
+      };
+    };
+    responses: {
+      200: {
+        content: {
+          "application/json": components["schemas"]["IpAllowlistView"];
+        };
+      };
+      /** @description `validation_failed`: a malformed CIDR (`invalid_cidr` on `cidrs[i]`), or an enabled empty list */
+      400: {
+        content: never;
+      };
+      /** @description `would_lock_out`: the list excludes your current address; send confirmOwnAddress: true */
+      409: {
+        content: never;
+      };
+    };
+  };
   NoticesController_list: {
     responses: {
       200: {
@@ -2202,6 +2321,35 @@ export interface operations {
         content: never;
       };
       /** @description alert_has_incident, alert_resolved */
+      409: {
+        content: never;
+      };
+    };
+  };
+  /**
+   * IPアドレス制限の解除（緊急時） / Switch a tenant’s IP allow-list off (break-glass)
+   * @description ご契約のIPアドレス制限を無効にします（登録済みのアドレスは残ります）。操作はプラットフォームとご契約の監査ログに記録し、ご契約の管理者全員にお知らせを送ります。
+   *
+   * Switches the tenant's IP allow-list off, keeping its entries, for a tenant that locked itself out. Recorded on the platform's and the tenant's audit chain; every administrator of the tenant gets an お知らせ.
+   */
+  OperatorIpAllowlistController_disable: {
+    parameters: {
+      path: {
+        /** @description 契約コード / tenant code */
+        code: string;
+      };
+    };
+    responses: {
+      200: {
+        content: {
+          "application/json": components["schemas"]["IpAllowlistResetDto"];
+        };
+      };
+      /** @description `not_found`: no tenant with this code */
+      404: {
+        content: never;
+      };
+      /** @description `tenant_deleted`: the tenant was deleted */
       409: {
         content: never;
       };

@@ -50,6 +50,10 @@ describe('AppShell', () => {
     expect(wrapper.get('[data-testid="nav-egov"]').text()).toBe('e-Gov連携');
     expect(wrapper.get('[data-testid="nav-egov"]').attributes('href')).toBe('/settings/egov');
     expect(links.indexOf('nav-egov')).toBe(links.indexOf('nav-sso') + 1);
+    // IPアドレス制限 sits with the other security settings, right before SSO.
+    expect(wrapper.get('[data-testid="nav-ip-allowlist"]').text()).toBe('IPアドレス制限');
+    expect(wrapper.get('[data-testid="nav-ip-allowlist"]').attributes('href')).toBe('/settings/ip-allowlist');
+    expect(links.indexOf('nav-ip-allowlist')).toBe(links.indexOf('nav-sso') - 1);
     expect(wrapper.get('[data-testid="notices-bell"]').text()).toBe('お知らせ');
     expect(wrapper.get('[data-testid="nav-keys"]').text()).toBe('キーファイル');
     expect(wrapper.get('[data-testid="nav-applications"]').text()).toBe('申請');
@@ -98,6 +102,14 @@ describe('AppShell', () => {
 
     expect(router.currentRoute.value.name).toBe('home');
     expect(wrapper.find('[data-testid="nav-sso"]').exists()).toBe(false);
+    expect(wrapper.get('[data-testid="flash"]').text()).toContain('権限がありません');
+  });
+
+  it('hides the IP restriction link from members and turns them away from /settings/ip-allowlist', async () => {
+    const { wrapper, router } = await mountAppAs('member', '/settings/ip-allowlist');
+
+    expect(router.currentRoute.value.name).toBe('home');
+    expect(wrapper.find('[data-testid="nav-ip-allowlist"]').exists()).toBe(false);
     expect(wrapper.get('[data-testid="flash"]').text()).toContain('権限がありません');
   });
 

@@ -31,6 +31,7 @@ const en: MessageSchema = {
     keys: 'Key files',
     apiTokens: 'API tokens',
     sso: 'SSO settings',
+    ipAllowlist: 'IP restriction',
     egov: 'e-Gov link',
     offices: 'Offices',
     applications: 'Applications',
@@ -287,6 +288,11 @@ const en: MessageSchema = {
       http: {
         csrf_rejected: 'CSRF rejected',
         rate_limited: 'Rate limited',
+        ip_not_allowed: 'Refused by IP restriction',
+      },
+      ip_allowlist: {
+        changed: 'IP restriction changed',
+        disabled: 'IP restriction lifted (operator)',
       },
       user: {
         created: 'User created',
@@ -416,6 +422,43 @@ const en: MessageSchema = {
     revokedNotice: 'The token “{name}” has been revoked.',
     cancel: 'Cancel',
     empty: 'No API tokens.',
+  },
+  ipAllowlist: {
+    title: 'IP address restriction',
+    intro:
+      'Allow logins and access to Charlotte only from the networks (IP address ranges) you register. API token integrations are restricted too.',
+    adminOnly: 'Only administrators can use this page.',
+    currentTitle: 'Your address',
+    currentAddress: 'Current address: {address}',
+    unknownAddress: 'unknown',
+    currentIncluded: 'Your current address is in the saved list.',
+    currentNotIncluded: 'Your current address is not in the saved list.',
+    updatedAt: 'Last changed: {date}',
+    enabledLegend: 'Restriction',
+    enabled: 'Restrict access by IP address',
+    enabledHint: 'When on, logins, use of the screens and API calls from addresses outside the list are refused.',
+    appliesToLegend: 'Applies to',
+    appliesTo: {
+      all: 'All users and API tokens',
+      admins: 'Administrators and API tokens only (members may work from anywhere)',
+    },
+    appliesToHint: "Charlotte's platform operators are not subject to your IP address restriction.",
+    cidrsLegend: 'Allowed networks',
+    cidrsHint:
+      'One IPv4 or IPv6 address or network in CIDR notation per line (e.g. 203.0.113.0/24, 2001:db8::/32). An address alone allows that single address.',
+    cidrLabel: 'Network {n}',
+    remove: 'Remove',
+    removeRow: 'Remove network {n}',
+    add: 'Add a network',
+    addCurrent: 'Add my current address',
+    save: 'Save',
+    saving: 'Saving…',
+    saved: 'The IP address restriction was saved.',
+    lockOutTitle: 'You will lose access from your current address',
+    lockOutMessage:
+      'The list does not include your current address ({address}). Once saved, you cannot work from here, this page included; to undo it you must work from a listed network or ask Charlotte support to lift the restriction. Save anyway?',
+    lockOutConfirm: 'Save anyway',
+    lockOutCancel: 'Review the list',
   },
   sso: {
     title: 'SSO settings',
@@ -955,6 +998,7 @@ const en: MessageSchema = {
       amend_failed: 'The correction could not be sent',
       withdraw_failed: 'The withdrawal could not be sent',
       incident: 'Service notice',
+      ip_allowlist_disabled: 'The platform operators lifted your IP address restriction',
     },
   },
   incidents: {
@@ -1144,6 +1188,16 @@ const en: MessageSchema = {
       reinstateTitle: 'Reinstate the contract of “{name}”?',
       reinstateMessage: 'The contract becomes active again and its users can log in.',
       reinstateConfirm: 'Reinstate',
+      ipAllowlist: 'IP address restriction',
+      ipAllowlistIntro:
+        "Lift the tenant's IP address restriction when its administrators have locked themselves out. The registered networks are kept, and every administrator of the tenant gets a notice.",
+      ipAllowlistDisable: 'Lift IP restriction',
+      ipAllowlistTitle: 'Lift the IP address restriction of "{name}"?',
+      ipAllowlistMessage:
+        'Every user and API token of this tenant can then connect from any address. The action is recorded in the audit log and every administrator of the tenant gets a notice.',
+      ipAllowlistConfirm: 'Lift restriction',
+      ipAllowlistDisabled: 'The IP address restriction was lifted. Its {entries} networks are kept; {admins} administrators were notified.',
+      ipAllowlistWasOff: 'The IP address restriction of this tenant was already off. Nothing changed.',
       reinstated: 'The contract is reinstated.',
       deleteNow: 'Delete now',
       deleteTitle: 'Delete the data of “{name}” now?',
@@ -1368,6 +1422,7 @@ const en: MessageSchema = {
     certificate_expired: 'This certificate has expired (valid until {date}).',
     certificate_not_yet_valid: 'This certificate is not valid yet (valid from {date}).',
     not_active_admin: 'Not an active administrator. Choose the administrators again.',
+    invalid_cidr: 'Enter an IP address or a network in CIDR notation (e.g. 203.0.113.0/24).',
     expiry_out_of_range: 'Choose an expiry from tomorrow to one year ahead.',
     in_the_past: 'A past date cannot be chosen.',
     in_future: 'A future date cannot be chosen.',
@@ -1458,6 +1513,9 @@ const en: MessageSchema = {
     incident_unknown_tenants: 'Some contract codes do not exist. Select the affected contracts again.',
     incident_resolved: 'This incident is resolved; nothing more can be posted.',
     incident_start_in_future: 'The start cannot lie in the future.',
+    ip_not_allowed:
+      "Your contract's IP address restriction does not allow access from your current network. Connect from an allowed network (such as the office) or ask your administrator.",
+    would_lock_out: 'Your current address is not in the list.',
   },
 };
 

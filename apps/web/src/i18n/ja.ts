@@ -29,6 +29,7 @@ const ja = {
     keys: 'キーファイル',
     apiTokens: 'APIトークン',
     sso: 'SSO設定',
+    ipAllowlist: 'IPアドレス制限',
     egov: 'e-Gov連携',
     offices: '事業所',
     applications: '申請',
@@ -285,6 +286,11 @@ const ja = {
       http: {
         csrf_rejected: 'CSRF拒否',
         rate_limited: 'リクエスト制限',
+        ip_not_allowed: 'IPアドレス制限による拒否',
+      },
+      ip_allowlist: {
+        changed: 'IPアドレス制限の変更',
+        disabled: 'IPアドレス制限の解除（運用担当者）',
       },
       user: {
         created: 'ユーザー作成',
@@ -414,6 +420,43 @@ const ja = {
     revokedNotice: 'トークン「{name}」を失効させました。',
     cancel: 'キャンセル',
     empty: 'APIトークンはありません。',
+  },
+  ipAllowlist: {
+    title: 'IPアドレス制限',
+    intro:
+      '登録したネットワーク（IPアドレスの範囲）からだけ、Charlotteにログイン・アクセスできるようにします。APIトークンによる連携にも適用されます。',
+    adminOnly: 'この画面は管理者だけが利用できます。',
+    currentTitle: 'ご利用中のアドレス',
+    currentAddress: '現在のアドレス: {address}',
+    unknownAddress: '不明',
+    currentIncluded: '現在のアドレスは、登録済みの一覧に含まれています。',
+    currentNotIncluded: '現在のアドレスは、登録済みの一覧に含まれていません。',
+    updatedAt: '最終更新: {date}',
+    enabledLegend: '制限の有効化',
+    enabled: 'IPアドレス制限を有効にする',
+    enabledHint: '有効にすると、一覧にないアドレスからのログイン、画面操作、APIの利用はすべて拒否されます。',
+    appliesToLegend: '制限の対象',
+    appliesTo: {
+      all: 'すべてのユーザーとAPIトークン',
+      admins: '管理者とAPIトークンのみ（一般ユーザーはどこからでも利用できます）',
+    },
+    appliesToHint: 'Charlotteの運用担当者は、ご契約のIPアドレス制限の対象外です。',
+    cidrsLegend: '許可するネットワーク',
+    cidrsHint:
+      'IPv4・IPv6のアドレス、またはCIDR表記のネットワークを1行に1件入力してください（例: 203.0.113.0/24、2001:db8::/32）。アドレスだけを入力すると、そのアドレス1件を許可します。',
+    cidrLabel: 'ネットワーク {n}',
+    remove: '削除',
+    removeRow: 'ネットワーク {n} を削除',
+    add: 'ネットワークを追加',
+    addCurrent: '現在のアドレスを追加',
+    save: '保存',
+    saving: '保存しています…',
+    saved: 'IPアドレス制限を保存しました。',
+    lockOutTitle: '現在のアドレスからアクセスできなくなります',
+    lockOutMessage:
+      '保存する一覧に現在のアドレス（{address}）が含まれていないため、保存するとこの画面を含め、ここからは操作できなくなります。元に戻すには、一覧に含まれるネットワークから操作するか、Charlotteの運用窓口に解除を依頼する必要があります。このまま保存しますか？',
+    lockOutConfirm: 'このまま保存する',
+    lockOutCancel: '一覧を見直す',
   },
   sso: {
     title: 'SSO設定',
@@ -952,6 +995,7 @@ const ja = {
       amend_failed: '補正を送信できませんでした',
       withdraw_failed: '取下げを送信できませんでした',
       incident: '運用からのお知らせ',
+      ip_allowlist_disabled: '運用担当者がIPアドレス制限を解除しました',
     },
   },
   incidents: {
@@ -1140,6 +1184,17 @@ const ja = {
       reinstateMessage: '契約は利用中に戻り、ユーザーは再びログインできるようになります。',
       reinstateConfirm: '解約を取り消す',
       reinstated: '解約を取り消しました。',
+      ipAllowlist: 'IPアドレス制限',
+      ipAllowlistIntro:
+        'ご契約の管理者がIPアドレス制限で自分自身を締め出してしまったときに、制限を解除できます。登録済みのネットワークは残り、契約の管理者全員にお知らせが届きます。',
+      ipAllowlistDisable: 'IPアドレス制限を解除',
+      ipAllowlistTitle: '「{name}」のIPアドレス制限を解除しますか？',
+      ipAllowlistMessage:
+        'この契約のすべてのユーザーとAPIトークンが、どのアドレスからでも利用できるようになります。操作は監査ログに記録され、契約の管理者全員にお知らせが届きます。',
+      ipAllowlistConfirm: '解除する',
+      ipAllowlistDisabled:
+        'IPアドレス制限を解除しました。登録済みのネットワーク（{entries}件）は残し、管理者{admins}名にお知らせしました。',
+      ipAllowlistWasOff: 'この契約のIPアドレス制限はもともと無効でした。変更はありません。',
       deleteNow: '今すぐ消去',
       deleteTitle: '「{name}」のデータを今すぐ消去しますか？',
       deleteMessage:
@@ -1362,6 +1417,7 @@ const ja = {
     certificate_expired: 'この証明書は有効期限が切れています（有効期限: {date}）。',
     certificate_not_yet_valid: 'この証明書はまだ有効になっていません（有効期間の開始: {date}）。',
     not_active_admin: '有効な管理者ではありません。管理者を選び直してください。',
+    invalid_cidr: 'IPアドレス、またはCIDR表記のネットワーク（例: 203.0.113.0/24）を入力してください。',
     expiry_out_of_range: '有効期限は明日以降、1年以内の日付を指定してください。',
     in_the_past: '過去の日時は指定できません。',
     in_future: '未来の日時は指定できません。',
@@ -1451,6 +1507,9 @@ const ja = {
     incident_unknown_tenants: '存在しない契約コードが含まれています。対象の契約を選び直してください。',
     incident_resolved: 'このお知らせは復旧済みのため、これ以上登録できません。',
     incident_start_in_future: '発生日時に未来の日時は指定できません。',
+    ip_not_allowed:
+      'ご契約のIPアドレス制限により、現在のネットワークからは利用できません。社内ネットワークなど許可された場所から接続するか、ご契約の管理者にお問い合わせください。',
+    would_lock_out: '現在のアドレスが一覧に含まれていません。',
   },
 };
 

@@ -4,6 +4,7 @@ import {
   api,
   ApiError,
   CONTRACT_CANCELLED,
+  IP_NOT_ALLOWED,
   type LoginDone,
   type LoginRequest,
   type LoginResponse,
@@ -49,8 +50,9 @@ export const useSessionStore = defineStore('session', () => {
       // 401 means "not logged in" and is a definite answer. Anything else
       // (network down, 5xx) is not: leave `loaded` false so the next
       // navigation asks again.
-      // So is 403 contract_cancelled: the contract ended, the session with it.
-      if (error instanceof ApiError && (error.status === 401 || error.code === CONTRACT_CANCELLED)) {
+      // So is 403 contract_cancelled: the contract ended, the session with it; and
+      // 403 ip_not_allowed: the session cannot be used from this address (the login page then says why).
+      if (error instanceof ApiError && (error.status === 401 || error.code === CONTRACT_CANCELLED || error.code === IP_NOT_ALLOWED)) {
         loaded.value = true;
         return;
       }

@@ -76,6 +76,17 @@ describe('LoginView', () => {
     expect(router.currentRoute.value.name).toBe('login');
   });
 
+  it('says that the IP address restriction refuses this network on a 403 ip_not_allowed', async () => {
+    const { wrapper, router } = await mountLogin('/login', () => problem(403, 'ip_not_allowed'));
+
+    await fillAndSubmit(wrapper);
+
+    expect(wrapper.get('[data-testid="login-error"]').text()).toBe(
+      'ご契約のIPアドレス制限により、現在のネットワークからは利用できません。社内ネットワークなど許可された場所から接続するか、ご契約の管理者にお問い合わせください。',
+    );
+    expect(router.currentRoute.value.name).toBe('login');
+  });
+
   it('says that the contract has ended in English too', async () => {
     const { wrapper } = await mountLogin('/login', () => problem(403, 'contract_cancelled'), 'en');
 

@@ -368,6 +368,33 @@ describe('OperatorTenantView', () => {
     expect(wrapper.get('[data-testid="dialog-error"]').text()).toBe('解約できるのは利用中の契約だけです。');
   });
 
+  it('lifts a locked-out tenant’s IP restriction after confirmation and says what happened', async () => {
+    let wasEnabled = true;
+    const { wrapper, fetchMock } = await mountAs(makeOperator(), {
+      [`GET ${BASE}`]: () => jsonResponse(200, makeOperatorTenant()),
+      [`GET ${BASE}/backups`]: () => jsonResponse(200, { items: [] }),
+      [`POST ${BASE}/ip-allowlist/disable`]: () => {
+        const body = { code: 'acme', wasEnabled, entries: wasEnabled ? 2 : 0, adminsNotified: wasEnabled ? 3 : 0 };
+        wasEnabled = false;
+        return jsonResponse(200, body);
+      },
+    });
+    expect(wrapper.get('[data-testid="ip-allowlist-panel"] h2').text()).toBe('IPアドレス制限');
+    await wrapper.get('[data-testid="tenant-ip-allowlist-disable"]').trigger('click');
+    expect(calls(fetchMock, 'POST', `${BASE}/ip-allowlist/disable`)).toHaveLength(0);
+    expect(wrapper.get('[data-testid="confirm-dialog"]').text()).toContain('IPアドレス制限を解除しますか？');
+    await wrapper.get('[data-testid="confirm-ok"]').trigger('click');
+    await flushPromises();
+    expect(calls(fetchMock, 'POST', `${BASE}/ip-allowlist/disable`)).toHaveLength(1);
+    expect(wrapper.get('[data-testid="tenant-notice"]').text()).toBe(
+      'IPアドレス制限を解除しました。登録済みのネットワーク（2件）は残し、管理者3名にお知らせしました。',
+    );
+    await wrapper.get('[data-testid="tenant-ip-allowlist-disable"]').trigger('click');
+    await wrapper.get('[data-testid="confirm-ok"]').trigger('click');
+    await flushPromises();
+    expect(wrapper.get('[data-testid="tenant-notice"]').text()).toBe('この契約のIPアドレス制限はもともと無効でした。変更はありません。');
+  });
+
   it('says why a reinstatement is refused once the deletion has started', async () => {
     const { wrapper } = await mountAs(makeOperator(), {
       [`GET ${BASE}`]: () => jsonResponse(200, makeOperatorTenant({ status: 'cancelled', deletionDueAt: '2026-12-10T14:59:59.999Z' })),

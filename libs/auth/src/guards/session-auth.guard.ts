@@ -4,6 +4,7 @@ import { Reflector } from '@nestjs/core';
 import { AuditService } from '@charlotte/audit';
 import { IS_PUBLIC, requestContext, UnauthenticatedError } from '@charlotte/core';
 import { AuthErrors } from '../errors';
+import { IpAllowlistService } from '../ip-allowlist/ip-allowlist.service';
 import { SESSION_COOKIE, SessionsService } from '../sessions/sessions.service';
 import { TokensService } from '../tokens/tokens.service';
 import { AuthedRequest } from './principal';
@@ -45,6 +46,7 @@ export class SessionAuthGuard implements CanActivate {
     private readonly sessions: SessionsService,
     private readonly audit: AuditService,
     private readonly tokens: TokensService,
+    private readonly ipAllowlist: IpAllowlistService,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -58,6 +60,14 @@ export class SessionAuthGuard implements CanActivate {
       const m = /^Bearer ([A-Za-z0-9_-]{1,100})$/.exec(auth);
       const principal = m ? await this.tokens.resolve(m[1]) : undefined;
       if (!principal) throw AuthErrors.tokenInvalid();
+      // The tenant's IP allow-list, once the principal is known (a stolen token is useless outside the list).
+      await this.ipAllowlist.assertAllowed(
+        principal.tenantId,
+        'token',
+        req.ip,
+        { kind: 'request', route: routeOf(context), method: req.method },
+        { type: 'api_token', id: principal.tokenId },
+      );
       req.principal = principal;
       requestContext.assign({ tenantId: principal.tenantId, principal: `token:${principal.tokenId}`, tokenId: principal.tokenId });
       return true;
@@ -66,6 +76,16 @@ export class SessionAuthGuard implements CanActivate {
     const allowClosedContract = this.reflector.get<boolean>(ALLOW_CLOSED_CONTRACT, context.getHandler()) === true;
     const session = await this.sessions.resolve(token, { allowClosedContract });
     if (!session) throw new UnauthenticatedError('Log in first, or your session has expired.');
+    // The tenant's IP allow-list on every request, not only at login: a session opened inside the
+    // office network (or before the list was saved) stops working when the laptop leaves it, and a
+    // stolen cookie is useless elsewhere. Before the CSRF check, so a refusal is told as such.
+    await this.ipAllowlist.assertAllowed(
+      session.tenantId,
+      session.role === 'admin' ? 'admin' : 'member',
+      req.ip,
+      { kind: 'request', route: routeOf(context), method: req.method },
+      { type: 'user', id: session.userId },
+    );
     if (!SAFE_METHODS.has(req.method) && !sameToken(req.header('x-csrf-token'), session.csrfToken)) {
       await this.audit.record({
         category: 'security',

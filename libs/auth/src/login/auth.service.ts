@@ -13,6 +13,7 @@ import { User } from '../users/user.entity';
 import { UserView } from '../users/dto/user.dto';
 import { UserNamesService } from '../users/user-names.service';
 import { AuthErrors } from '../errors';
+import { IpAllowlistService } from '../ip-allowlist/ip-allowlist.service';
 import { LoginDto, SessionView } from './dto/login.dto';
 import { countLoginFailure } from './login-metrics';
 import { LoginSubject, LoginThrottleService } from './login-throttle.service';
@@ -54,6 +55,7 @@ export class AuthService {
     private readonly keyfiles: KeyfilesService,
     private readonly names: UserNamesService,
     private readonly throttle: LoginThrottleService,
+    private readonly ipAllowlist: IpAllowlistService,
   ) {}
 
   /** Security event for a refused login step; ids and reason codes only. */
@@ -89,6 +91,10 @@ export class AuthService {
       throw AuthErrors.contractCancelled();
     }
     const tenantId = tenant?.id ?? null;
+    // IP allow-list for everybody: refused before the password is even looked at, so that no
+    // password can be tried (or stuffed) from outside the tenant's networks, and no session,
+    // pending or full, is issued. Operators ("platform", no tenant) are not subject to it.
+    await this.ipAllowlist.assertAllowed(tenantId, 'unidentified', ip, { kind: 'login', step: 'password' });
     const rows: LoginRow[] =
       tenant || code === PLATFORM_TENANT_CODE
         ? await this.ds.query(
@@ -135,6 +141,18 @@ export class AuthService {
       await this.refused(tenantId, 'contract_cancelled', row.id, 'denied');
       throw AuthErrors.contractCancelled();
     }
+    // An allow-list for administrators only: told after the right password (a stranger must not
+    // learn which addresses are administrators'), before any pending session or cookie.
+    await this.ipAllowlist.assertAllowed(
+      tenantId,
+      row.role === 'admin' ? 'admin' : 'member',
+      ip,
+      { kind: 'login', step: 'password' },
+      {
+        type: 'user',
+        id: row.id,
+      },
+    );
     // Password right: the second factor is still to come. Nothing is granted yet.
     if (row.active_keys > 0) {
       const p = await this.sessions.createPending({ id: row.id, tenantId }, 'keyfile', ip, userAgent);
@@ -295,6 +313,19 @@ export class AuthService {
     ip?: string,
     userAgent?: string,
   ): Promise<LoginOutcome> {
+    // Again at the second step: the key-file step may come from another address than the
+    // password step (a pending cookie carried elsewhere), and the list may have changed since.
+    const role: Array<{ role: string }> = await this.ds.query('SELECT role FROM users WHERE id = $1', [pending.userId]);
+    await this.ipAllowlist.assertAllowed(
+      pending.tenantId,
+      role[0]?.role === 'admin' ? 'admin' : 'member',
+      ip,
+      { kind: 'login', step },
+      {
+        type: 'user',
+        id: pending.userId,
+      },
+    );
     await this.throttle.succeeded(pending.userId, ip);
     await this.ds.query('UPDATE users SET last_login_at = now() WHERE id = $1', [pending.userId]);
     const session = await this.sessions.create({ id: pending.userId, tenantId: pending.tenantId }, ip, userAgent, keyId);

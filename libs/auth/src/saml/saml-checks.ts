@@ -82,7 +82,9 @@ export type SamlReason =
   | 'sso_url_invalid'
   | 'browser_mismatch'
   | 'login_code_invalid'
-  | 'invalid_response';
+  | 'invalid_response'
+  // The tenant's IP allow-list does not include the browser's address.
+  | 'ip_not_allowed';
 
 /** A detail value of a refusal: a code of ours, a count or a flag. */
 export type SamlDetail = string | number | boolean;

@@ -7,6 +7,7 @@ import { DataSource } from 'typeorm';
 import { AuditService } from '@charlotte/audit';
 import { APP_CONFIG, AppConfig } from '@charlotte/core';
 import { MacKeyService } from '@charlotte/crypto';
+import { IpAllowlistService, IpSubject } from '../ip-allowlist/ip-allowlist.service';
 import { KeyfilesService } from '../keyfile/keyfiles.service';
 import { SessionsService } from '../sessions/sessions.service';
 import { UserNamesService } from '../users/user-names.service';
@@ -151,7 +152,17 @@ export class SamlLoginService {
     private readonly audit: AuditService,
     private readonly mac: MacKeyService,
     private readonly names: UserNamesService,
+    private readonly ipAllowlist: IpAllowlistService,
   ) {}
+
+  /**
+   * The tenant's IP allow-list at the ACS and at /finish (before any account is linked or
+   * created, and again with the user's role before a session or pending login is issued):
+   * refused with the SSO refusal page (403, reason ip_not_allowed, audited by the filter).
+   */
+  private async assertAddress(tenantId: string, subject: IpSubject, ip: string | undefined): Promise<void> {
+    if (!(await this.ipAllowlist.allows(tenantId, subject, ip))) throw new SamlRejection('ip_not_allowed', {}, tenantId);
+  }
 
   private get skewMs(): number {
     return this.config.samlClockSkewSeconds * 1000;
@@ -282,6 +293,7 @@ export class SamlLoginService {
     try {
       if (!ctx) throw new SamlRejection('invalid_response');
       if (!profile) throw new SamlRejection('status_not_success');
+      await this.assertAddress(ctx.tenantId, 'unidentified', req.ip);
       const checked = postcheckAssertion(profile.getAssertionXml?.() ?? '', {
         acsUrl: ctx.acsUrl,
         idpEntityId: ctx.settings.idp_entity_id,
@@ -432,6 +444,7 @@ export class SamlLoginService {
     const s = ctx.settings;
     const idp = who.idpEntityId;
     const { nameId, email } = who;
+    await this.assertAddress(ctx.tenantId, 'unidentified', req.ip);
 
     type U = { id: string; status: string; role: string; sso_name_id: string | null; link_confirmed: boolean };
     let user: U | undefined = (
@@ -516,6 +529,7 @@ export class SamlLoginService {
 
     const ip = req.ip;
     const ua = req.header('user-agent');
+    await this.assertAddress(ctx.tenantId, user.role === 'admin' ? 'admin' : 'member', ip);
     if (s.require_keyfile) {
       // "SSO plus key file": the IdP stands in for the password step only.
       const kind = (await this.keyfiles.activeCount(user.id)) > 0 ? 'keyfile' : await this.enrolKind(user.id);

@@ -93,7 +93,7 @@ export class SamlRejectionFilter implements ExceptionFilter {
     } finally {
       if (!res.headersSent) {
         res
-          .status(e.reason === 'sso_not_configured' ? 404 : e.reason === 'tenant_inactive' ? 403 : 401)
+          .status(e.reason === 'sso_not_configured' ? 404 : e.reason === 'tenant_inactive' || e.reason === 'ip_not_allowed' ? 403 : 401)
           .setHeader('Cache-Control', 'no-store')
           .type('html')
           .send(refusalPage(e.reason, requestContext.get()?.requestId));

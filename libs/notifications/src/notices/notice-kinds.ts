@@ -12,5 +12,7 @@ export const NOTICE_KINDS = [
   'withdraw_failed',
   // 運用からのお知らせ: an incident was created, updated or resolved (notices.incident_id says which).
   'incident',
+  // The platform operators switched the tenant's IP allow-list off (break-glass), to its administrators.
+  'ip_allowlist_disabled',
 ] as const;
 export type NoticeKind = (typeof NOTICE_KINDS)[number];

@@ -39,6 +39,19 @@ export class NoticesService {
     await this.filingMail.onNotice(m, tenantId, userId, applicationId, kind);
   }
 
+  /**
+   * One お知らせ per active administrator of the tenant (settings and security events that only
+   * administrators can act on), in the caller's transaction. Returns how many were written.
+   */
+  async addForAdmins(m: EntityManager | DataSource, tenantId: string, kind: NoticeKind): Promise<number> {
+    const r: unknown[] = await m.query(
+      `INSERT INTO notices (tenant_id, user_id, kind)
+       SELECT tenant_id, id, $2 FROM users WHERE tenant_id = $1 AND role = 'admin' AND status = 'active' RETURNING id`,
+      [tenantId, kind],
+    );
+    return r.length;
+  }
+
   async list(tenantId: string, userId: string, limit = 50): Promise<{ items: NoticeView[]; unread: number }> {
     const rows: Array<{
       id: string;
