@@ -6,7 +6,7 @@ export type { FieldDefinition, ProcedureDefinition } from './definition';
 export { fieldMap, listFields } from './definition';
 export { dueDateOf, isAdministrativeHoliday, nextOpenDay } from './due';
 export type { DueRuleDefinition } from './due';
-export { todayInJapan } from './dates';
+export { addDays, todayInJapan } from './dates';
 export { ERA_CODES, toEra, fromEra } from './era';
 export { normalizeForm } from './normalize';
 export { inputKindOf, normalizeTypedForm, normalizeTypedText, normalizeTypedValue, TYPED_INPUT_KINDS } from './typed-input';
