@@ -115,7 +115,7 @@ describe('HomeView (dashboard)', () => {
     expect(wrapper.get('[data-testid="onboarding-link-keyfile"]').attributes('href')).toBe('/users');
     expect(steps[3]!.text()).toContain('キーファイルを安全に保管');
     expect(wrapper.get('[data-testid="deadlines-empty"]').text()).toBe('期限が近い未提出の申請はありません。');
-    expect(wrapper.get('[data-testid="completed-empty"]').exists()).toBe(true);
+    expect(wrapper.get('[data-testid="completed-empty"]').text()).toBe('まだ手続終了の申請はありません。');
   });
 
   it('hides the checklist once every step is done, and from members', async () => {
