@@ -63,7 +63,7 @@ export class ApplicationsService {
     return r.due_date !== null && r.due_date < today && NOT_FILED.includes(r.status);
   }
 
-  async summary(tenantId: string, r: ApplicationSummaryRow): Promise<ApplicationSummary> {
+  private async summary(tenantId: string, r: ApplicationSummaryRow): Promise<ApplicationSummary> {
     return {
       id: r.id,
       title: await this.store.openTitle(tenantId, r),
