@@ -21,6 +21,8 @@ export const LIB_DEPENDENCIES = {
   applications: ['core', 'crypto', 'audit', 'procedures', 'storage', 'notifications'],
   filing: ['core', 'crypto', 'audit', 'procedures', 'storage', 'applications', 'notifications'],
   backup: ['core', 'crypto', 'audit', 'storage', 'notifications'],
+  // The homes (tenant dashboard, operator overview): on top, it reads what every lib counts.
+  dashboard: ['core', 'crypto', 'audit', 'auth', 'procedures', 'storage', 'notifications', 'applications', 'filing', 'backup'],
 };
 const LIBS = Object.keys(LIB_DEPENDENCIES);
 const TEST_FILES = ['**/*.spec.ts', '**/*.int-spec.ts'];

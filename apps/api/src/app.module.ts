@@ -7,6 +7,7 @@ import { AuthModule } from '@charlotte/auth';
 import { BackupModule } from '@charlotte/backup';
 import { AppConfig, ConfigModule, HealthModule, MetricsModule } from '@charlotte/core';
 import { CryptoModule } from '@charlotte/crypto';
+import { DashboardModule } from '@charlotte/dashboard';
 import { FilingModule } from '@charlotte/filing';
 import { NotificationsModule } from '@charlotte/notifications';
 import { ProceduresModule } from '@charlotte/procedures';
@@ -35,6 +36,7 @@ export class AppModule {
         ApplicationsModule,
         FilingModule,
         BackupModule,
+        DashboardModule,
       ],
       providers: [KeyRotationJob],
     };

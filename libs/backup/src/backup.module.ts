@@ -16,6 +16,7 @@ import { DeletionAlerts } from './deletion/deletion-alerts';
 import { DeletionJobs } from './deletion/deletion.jobs';
 import { DeletionService } from './deletion/deletion.service';
 import { OperatorTenantsController } from './http/operator-tenants.controller';
+import { JobFailuresService } from './job-failures.service';
 
 /**
  * Backups per contract, restore, contract end and certified deletion
@@ -46,6 +47,7 @@ import { OperatorTenantsController } from './http/operator-tenants.controller';
     DeletionAlerts,
     CertificatesService,
     CertificateMailAttachment,
+    JobFailuresService,
   ],
   exports: [
     BACKUP_STORES,
@@ -57,6 +59,7 @@ import { OperatorTenantsController } from './http/operator-tenants.controller';
     DeletionService,
     DeletionJobs,
     CertificatesService,
+    JobFailuresService,
   ],
 })
 export class BackupModule {}

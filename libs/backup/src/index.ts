@@ -20,3 +20,4 @@ export * from './generations/restore.service';
 export * from './generations/backup.jobs';
 export * from './generations/backup-operator.service';
 export * from './http/backups.dto';
+export * from './job-failures.service';

@@ -67,6 +67,17 @@ export class DocumentsService {
     return out;
   }
 
+  /** How many official documents each of these applications of the tenant has (absent: none). Nothing is opened. */
+  async countByApplication(tenantId: string, applicationIds: readonly string[]): Promise<Map<string, number>> {
+    if (applicationIds.length === 0) return new Map();
+    const rows: Array<{ application_id: string; n: number }> = await this.ds.query(
+      `SELECT application_id, count(*)::int AS n FROM official_documents
+          WHERE tenant_id = $1 AND application_id = ANY($2::uuid[]) GROUP BY application_id`,
+      [tenantId, applicationIds],
+    );
+    return new Map(rows.map((r) => [r.application_id, r.n]));
+  }
+
   /** `inline` for the PDF preview, `attachment` otherwise. */
   async download(tenantId: string, applicationId: string, id: string, res: Response, inline: boolean): Promise<void> {
     const rows: Array<{ file_name_sealed: Buffer; content_type: string; size: string; blob_key: string }> = await this.ds.query(

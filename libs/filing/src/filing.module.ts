@@ -72,6 +72,6 @@ class FilingExtensions implements OnModuleInit {
     // The tenant's certificate (libs/filing/src/signing) signs packages with XML-DSig (package/signature.ts).
     { provide: SIGNING_CREDENTIALS, useExisting: SigningCredentialsService },
   ],
-  exports: [EgovAccountsService, SubmissionsService, EgovActionsService, StatusTrackerService, EgovJobs],
+  exports: [EgovAccountsService, SubmissionsService, EgovActionsService, StatusTrackerService, EgovJobs, DocumentsService],
 })
 export class FilingModule {}

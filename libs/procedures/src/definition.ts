@@ -1,5 +1,6 @@
 import { BOUNDED_FORMATS, FIELD_FORMATS, FieldFormat } from './formats';
 import { parseIsoDate } from './dates';
+import { DUE_KINDS, DueRuleDefinition } from './due';
 
 /**
  * The procedure definition format (one JSON file per procedure version, see
@@ -149,6 +150,8 @@ export interface ProcedureDefinition {
   /** Filing deadline, e.g. 事実発生から5日以内. */
   readonly dueRule: string;
   readonly dueRuleEn: string;
+  /** The same deadline as a machine rule (due.ts): from which date field, counted how. Absent: no deadline computed. */
+  readonly due?: DueRuleDefinition;
   readonly notes?: readonly string[];
   readonly sections: readonly SectionDefinition[];
   readonly rules: readonly RuleDefinition[];
@@ -476,6 +479,36 @@ function parseRule(p: Parser, raw: unknown, path: string, fields: ReadonlyMap<st
   }
 }
 
+/**
+ * `due`: `{ "kind": "daysAfter", "from": <date field>, "days": n }` or
+ * `{ "kind": "nextMonthDay", "from": <date field>, "day": 1..31 }`. The field
+ * must exist and be a date field, or the deadline could never be computed.
+ */
+function parseDue(p: Parser, raw: unknown, fields: ReadonlyMap<string, FieldDefinition>): DueRuleDefinition {
+  const obj = p.object(raw, 'due');
+  const kind = p.string(obj, 'kind', 'due');
+  const from = (): string => {
+    const name = p.string(obj, 'from', 'due');
+    const f = fields.get(name);
+    if (!f) p.fail('due.from', `unknown field "${name}"`);
+    if (f.type !== 'date') p.fail('due.from', `field "${name}" is ${f.type}, a deadline needs a date field`);
+    return name;
+  };
+  switch (kind) {
+    case 'daysAfter':
+      p.keys(obj, 'due', ['kind', 'from', 'days'], []);
+      return { kind, from: from(), days: p.int(obj, 'days', 'due', 0) };
+    case 'nextMonthDay': {
+      p.keys(obj, 'due', ['kind', 'from', 'day'], []);
+      const day = p.int(obj, 'day', 'due', 1);
+      if (day > 31) p.fail('due.day', 'must be a day of the month (1–31)');
+      return { kind, from: from(), day };
+    }
+    default:
+      return p.fail('due.kind', `unknown deadline kind "${kind}" (${DUE_KINDS.join(', ')})`);
+  }
+}
+
 function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
     Object.freeze(value);
@@ -495,7 +528,7 @@ function deepFreeze<T>(value: T): T {
 export function parseDefinition(json: unknown, source = 'procedure definition'): ProcedureDefinition {
   const p: Parser = new Parser(source);
   const root = p.object(json, '');
-  p.keys(root, '', ['code', 'version', 'name', 'nameEn', 'dueRule', 'dueRuleEn', 'sections', 'rules'], ['notes']);
+  p.keys(root, '', ['code', 'version', 'name', 'nameEn', 'dueRule', 'dueRuleEn', 'sections', 'rules'], ['notes', 'due']);
   const code = p.string(root, 'code', '');
   if (!CODE_RE.test(code)) p.fail('code', `"${code}" must be lowercase words joined by hyphens`);
   const version = p.int(root, 'version', '', 1);
@@ -549,6 +582,7 @@ export function parseDefinition(json: unknown, source = 'procedure definition'):
     nameEn: p.string(root, 'nameEn', ''),
     dueRule: p.string(root, 'dueRule', ''),
     dueRuleEn: p.string(root, 'dueRuleEn', ''),
+    ...(root.due !== undefined ? { due: parseDue(p, root.due, byName) } : {}),
     ...(root.notes !== undefined
       ? {
           notes: p.array(root, 'notes', '').map((n, i) => {

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { NotFoundError } from '@charlotte/core';
 import { fieldMap } from './definition';
+import { dueDateOf } from './due';
 import type { ProcedureDefinition } from './definition';
 import { toJsonSchema } from './json-schema';
 import { keepMaskedSensitive, maskSensitive } from './mask';
@@ -50,6 +51,15 @@ export class ProceduresService {
   /** Hyphens stripped from numbers, empty values dropped: what is stored. */
   normalize(def: ProcedureDefinition, form: Record<string, unknown>): Record<string, unknown> {
     return normalizeForm(def, form);
+  }
+
+  /**
+   * The filing deadline (提出期限, JST `YYYY-MM-DD`) of a stored (normalised)
+   * form: null while the date it counts from is not filled in (or the
+   * procedure has no machine rule). See due.ts for how it is counted.
+   */
+  dueDate(def: ProcedureDefinition, form: Record<string, unknown>): string | null {
+    return dueDateOf(def.due, form);
   }
 
   mask(def: ProcedureDefinition, form: Record<string, unknown>): Record<string, unknown> {

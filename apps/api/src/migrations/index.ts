@@ -21,6 +21,7 @@ import { Incidents1765000000610 } from './1765000000610-Incidents';
 import { OperatorAlerts1765000000620 } from './1765000000620-OperatorAlerts';
 import { RateLimitHits1765000000630 } from './1765000000630-RateLimitHits';
 import { ScheduledJobRuns1765000000640 } from './1765000000640-ScheduledJobRuns';
+import { ApplicationDueDate1765000000700 } from './1765000000700-ApplicationDueDate';
 import { IpAllowlist1765000000720 } from './1765000000720-IpAllowlist';
 
 /** Every migration, in order. `npm run migration:generate` appends new files here. */
@@ -48,5 +49,6 @@ export const MIGRATIONS = [
   OperatorAlerts1765000000620,
   RateLimitHits1765000000630,
   ScheduledJobRuns1765000000640,
+  ApplicationDueDate1765000000700,
   IpAllowlist1765000000720,
 ];

@@ -710,6 +710,7 @@ export class ApiClient {
     return this.request('GET', '/applications', {
       query: {
         status: query.status,
+        due: query.due,
         officeId: query.officeId,
         procedure: query.procedure,
         from: query.from,

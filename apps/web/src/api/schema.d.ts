@@ -290,6 +290,24 @@ export interface paths {
     /** The signed certificate (JSON), or its Japanese PDF rendering with Accept: application/pdf. */
     get: operations["OperatorTenantsController_certificate"];
   };
+  "/api/v1/dashboard": {
+    /**
+     * ホーム（件数・提出期限・手続終了・はじめにやること） / Dashboard (counts, deadlines, completed, onboarding)
+     * @description 自テナントの申請の状態別件数（下書き・提出準備完了・審査中・補正待ち・送信エラー）、提出期限が過ぎた申請と14日以内に期限が来る申請、直近の手続終了5件（公文書の件数つき）、新しいテナント向けのチェックリスト（事業所を登録・e-Govと連携・申請を作成・キーファイルを安全に保管）を返します。期限の判定は日本時間の今日が基準です。
+     *
+     * The caller's tenant: application counts by status (draft, ready, in review, correction requested, failed), the applications past their filing deadline and those due in the next 14 days, the latest 5 completed ones with their number of official documents, and the onboarding checklist of a new tenant (office, e-Gov link, first application, key files kept safe). Deadlines are judged against today in Japan (JST).
+     */
+    get: operations["DashboardController_get"];
+  };
+  "/api/v1/operator/overview": {
+    /**
+     * 運用ホーム（契約数・アラート・障害・ジョブ失敗） / Operator home (tenants, alerts, incidents, job failures)
+     * @description プラットフォーム運用者向け。契約状態ごとのテナント数、未解決のアラート数と障害（運用からのお知らせ）数、直近7日間に失敗したバックアップ・リストア・消去ジョブ（最大10件）を返します。テナントの内容は含みません。
+     *
+     * Platform operators only: tenants by contract status, open operator alerts and incidents, and the backups, restores and deletions that failed in the last 7 days (at most 10). No tenant content.
+     */
+    get: operations["OperatorOverviewController_get"];
+  };
   "/api/v1/signing-certificates": {
     get: operations["SigningCertificatesController_list"];
     post: operations["SigningCertificatesController_upload"];
@@ -1011,6 +1029,13 @@ export interface components {
       version: number;
       createdAt: string;
       updatedAt: string;
+      /**
+       * @description 提出期限 (YYYY-MM-DD, JST) computed from the form when it was last saved or checked (e.g. 資格取得日 + 5日, moved past 行政機関の休日); null while the date it counts from is empty, and for applications not saved since the deadline was introduced
+       * @example 2026-04-06
+       */
+      dueDate: string | null;
+      /** @description the 提出期限 has passed (before today, JST) and the application is not filed yet (draft, ready, failed) */
+      overdue: boolean;
     };
     ApplicationListView: {
       items: components["schemas"]["ApplicationSummary"][];
@@ -1090,6 +1115,13 @@ export interface components {
       version: number;
       createdAt: string;
       updatedAt: string;
+      /**
+       * @description 提出期限 (YYYY-MM-DD, JST) computed from the form when it was last saved or checked (e.g. 資格取得日 + 5日, moved past 行政機関の休日); null while the date it counts from is empty, and for applications not saved since the deadline was introduced
+       * @example 2026-04-06
+       */
+      dueDate: string | null;
+      /** @description the 提出期限 has passed (before today, JST) and the application is not filed yet (draft, ready, failed) */
+      overdue: boolean;
       /** @description 到達番号 once e-Gov accepted the filing */
       arriveId?: string | null;
       /** @description e-Gov's own status string (到達, 審査中, 審査中（補正待ち）, …) */
@@ -1382,6 +1414,115 @@ export interface components {
       keyId: string;
       /** @description Ed25519, base64url, over the canonical JSON of the certificate without signature. */
       signature: string;
+    };
+    DashboardCountsDto: {
+      /** @description 下書き (draft) */
+      draft: number;
+      /** @description 提出準備完了 (ready: 入力チェック passed) */
+      ready: number;
+      /** @description 審査中: submitting, arrived, under_review, review_finished */
+      inReview: number;
+      /** @description 補正待ち (correction_requested) */
+      correctionRequested: number;
+      /** @description 送信エラー (failed): not filed, to reopen */
+      failed: number;
+    };
+    DashboardDeadlineDto: {
+      id: string;
+      /** @description the application title (opened for the items listed only) */
+      title: string;
+      procedureCode: string;
+      /** @description the procedure name (Japanese) */
+      procedureName: string;
+      procedureNameEn: string;
+      /** @enum {string} */
+      status: "draft" | "ready" | "submitting" | "arrived" | "under_review" | "correction_requested" | "review_finished" | "completed" | "withdrawn" | "failed";
+      /**
+       * @description 提出期限 (YYYY-MM-DD, JST)
+       * @example 2026-04-06
+       */
+      dueDate: string;
+      /** @description the deadline has passed (before today, JST) */
+      overdue: boolean;
+    };
+    DashboardDeadlinesDto: {
+      /**
+       * @description how far ahead upcoming deadlines are listed, in days (today included)
+       * @example 14
+       */
+      days: number;
+      /** @description not filed yet and past the deadline (all of them) */
+      overdueCount: number;
+      /** @description not filed yet and due from today to today + days */
+      upcomingCount: number;
+      /** @description overdue and upcoming together, soonest deadline first, at most 10 (the counts say how many there are) */
+      items: components["schemas"]["DashboardDeadlineDto"][];
+    };
+    DashboardCompletedDto: {
+      id: string;
+      title: string;
+      procedureCode: string;
+      procedureName: string;
+      procedureNameEn: string;
+      /** @description when the application reached 手続終了 */
+      completedAt: string;
+      /** @description official documents (公文書) kept for it */
+      documentCount: number;
+    };
+    OnboardingStepDto: {
+      /**
+       * @description office: an office (事業所) is registered; egov: an e-Gov account is linked; application: an application exists; keyfile: the administrators hold at least two active key files together (a spare key or a second administrator, so a lost key does not lock the tenant out)
+       * @enum {string}
+       */
+      key: "office" | "egov" | "application" | "keyfile";
+      done: boolean;
+    };
+    OnboardingDto: {
+      /** @description in the order a new tenant takes them */
+      steps: components["schemas"]["OnboardingStepDto"][];
+      /** @description every step is done */
+      complete: boolean;
+    };
+    DashboardView: {
+      /**
+       * @description today's date in Japan (JST), what overdue is judged against
+       * @example 2026-04-01
+       */
+      today: string;
+      counts: components["schemas"]["DashboardCountsDto"];
+      deadlines: components["schemas"]["DashboardDeadlinesDto"];
+      /** @description the latest 5 applications at 手続終了, newest first */
+      recentCompleted: components["schemas"]["DashboardCompletedDto"][];
+      onboarding: components["schemas"]["OnboardingDto"];
+    };
+    TenantCountsDto: {
+      /** @description 契約中 */
+      active: number;
+      /** @description 解約済み（消去待ち） */
+      cancelled: number;
+      /** @description 消去済み */
+      deleted: number;
+    };
+    JobFailureDto: {
+      /** @enum {string} */
+      kind: "backup" | "restore" | "deletion";
+      /** @description the job (generation, restore or deletion job) id */
+      id: string;
+      /** @description the tenant (契約コード) */
+      tenantCode: string | null;
+      /** @description when it failed */
+      at: string;
+    };
+    OperatorOverviewDto: {
+      tenants: components["schemas"]["TenantCountsDto"];
+      /** @description operator alerts not resolved yet (GET /operator/alerts?status=open) */
+      openAlerts: number;
+      /** @description incidents (運用からのお知らせ) not resolved yet */
+      openIncidents: number;
+      /** @description failures are listed from this time on (7 days back) */
+      failuresSince: string;
+      /** @description failed backups, restores and deletions since failuresSince, newest first, at most 10 */
+      jobFailures: components["schemas"]["JobFailureDto"][];
     };
     SigningCertificateView: {
       /** Format: uuid */
@@ -2423,7 +2564,10 @@ export interface operations {
   ApplicationsController_list: {
     parameters: {
       query?: {
-        status?: "draft" | "ready" | "submitting" | "arrived" | "under_review" | "correction_requested" | "review_finished" | "completed" | "withdrawn" | "failed";
+        /** @description a status (draft, ready, submitting, arrived, under_review, correction_requested, review_finished, completed, withdrawn, failed), or several separated by commas */
+        status?: string;
+        /** @description overdue: not filed yet and its 提出期限 has passed (JST); week: not filed yet and due today or in the next 7 days */
+        due?: "overdue" | "week";
         officeId?: string;
         /** @description procedure code */
         procedure?: string;
@@ -2950,6 +3094,36 @@ export interface operations {
         content: {
           "application/json": components["schemas"]["DeletionCertificateDto"];
           "application/pdf": components["schemas"]["DeletionCertificateDto"];
+        };
+      };
+    };
+  };
+  /**
+   * ホーム（件数・提出期限・手続終了・はじめにやること） / Dashboard (counts, deadlines, completed, onboarding)
+   * @description 自テナントの申請の状態別件数（下書き・提出準備完了・審査中・補正待ち・送信エラー）、提出期限が過ぎた申請と14日以内に期限が来る申請、直近の手続終了5件（公文書の件数つき）、新しいテナント向けのチェックリスト（事業所を登録・e-Govと連携・申請を作成・キーファイルを安全に保管）を返します。期限の判定は日本時間の今日が基準です。
+   *
+   * The caller's tenant: application counts by status (draft, ready, in review, correction requested, failed), the applications past their filing deadline and those due in the next 14 days, the latest 5 completed ones with their number of official documents, and the onboarding checklist of a new tenant (office, e-Gov link, first application, key files kept safe). Deadlines are judged against today in Japan (JST).
+   */
+  DashboardController_get: {
+    responses: {
+      200: {
+        content: {
+          "application/json": components["schemas"]["DashboardView"];
+        };
+      };
+    };
+  };
+  /**
+   * 運用ホーム（契約数・アラート・障害・ジョブ失敗） / Operator home (tenants, alerts, incidents, job failures)
+   * @description プラットフォーム運用者向け。契約状態ごとのテナント数、未解決のアラート数と障害（運用からのお知らせ）数、直近7日間に失敗したバックアップ・リストア・消去ジョブ（最大10件）を返します。テナントの内容は含みません。
+   *
+   * Platform operators only: tenants by contract status, open operator alerts and incidents, and the backups, restores and deletions that failed in the last 7 days (at most 10). No tenant content.
+   */
+  OperatorOverviewController_get: {
+    responses: {
+      200: {
+        content: {
+          "application/json": components["schemas"]["OperatorOverviewDto"];
         };
       };
     };

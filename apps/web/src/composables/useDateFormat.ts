@@ -49,6 +49,15 @@ export function formatDate(iso: string | null | undefined, locale: string): stri
 }
 
 /**
+ * A calendar day as the server gives it (`YYYY-MM-DD`, a JST day such as a
+ * 提出期限), formatted like {@link formatDate}; '' for anything else.
+ */
+export function formatDay(day: string | null | undefined, locale: string): string {
+  if (!day || !/^\d{4}-\d{2}-\d{2}$/.test(day)) return '';
+  return formatDate(`${day}T00:00:00+09:00`, locale);
+}
+
+/**
  * The instant a Japanese calendar day (`YYYY-MM-DD`, as a date input gives
  * it) starts, 00:00 JST, as ISO 8601 in UTC; `offsetDays` moves to a later
  * day (1 = the start of the next day, an exclusive upper bound). null for
@@ -83,5 +92,6 @@ export function useDateFormat() {
   return {
     formatDateTime: (iso: string | null | undefined, options?: DateTimeFormatOptions) => formatDateTime(iso, locale.value, options),
     formatDate: (iso: string | null | undefined) => formatDate(iso, locale.value),
+    formatDay: (day: string | null | undefined) => formatDay(day, locale.value),
   };
 }

@@ -183,6 +183,8 @@ export function makeApplication(overrides: Partial<ApplicationDetail> = {}): App
     version: 3,
     createdAt: '2026-04-01T00:00:00.000Z',
     updatedAt: '2026-04-01T01:00:00.000Z',
+    dueDate: '2026-04-06',
+    overdue: false,
     form: { nameKana: 'ヤマダ　タロウ', birthDate: '1990-04-01', gender: '1', myNumber: '123456789018' },
     masked: false,
     fieldErrors: [],

@@ -66,6 +66,42 @@ describe('ApplicationsView', () => {
     wrapper = null;
   });
 
+  it('shows the 提出期限 column, with an icon and the word 期限超過 when overdue (not colour alone)', async () => {
+    const late = summary({ id: '40000000-0000-4000-8000-000000000009', title: '期限切れ', dueDate: '2026-04-06', overdue: true });
+    const none = summary({ id: '40000000-0000-4000-8000-00000000000a', title: '日付未入力', dueDate: null, overdue: false });
+    const { wrapper } = await mountAt('/applications', {
+      'GET /applications': () => jsonResponse(200, { items: [draft, late, none], nextCursor: null }),
+    });
+    expect(wrapper.findAll('thead th').map((th) => th.text())).toContain('提出期限');
+    const dues = wrapper.findAll('[data-testid="app-row"]').map((r) => r.get('[data-testid="due-date"]'));
+    expect(dues[0]!.text()).toBe('2026/04/06');
+    expect(dues[0]!.attributes('data-overdue')).toBeUndefined();
+    expect(dues[1]!.text()).toContain('2026/04/06');
+    expect(dues[1]!.text()).toContain('期限超過');
+    expect(dues[1]!.attributes('data-overdue')).toBe('true');
+    expect(dues[1]!.get('[aria-hidden="true"]').text()).toBe('⚠');
+    expect(dues[2]!.text()).toBe('未設定');
+  });
+
+  it('passes ?due= and the 審査中 group of statuses from the URL to the API, and offers them as filters', async () => {
+    const { wrapper, fetchMock } = await mountAt('/applications?due=overdue&status=submitting,arrived,under_review,review_finished', {
+      'GET /applications': () => jsonResponse(200, { items: [], nextCursor: null }),
+    });
+    expect(listQueries(fetchMock)[0]).toMatchObject({ due: 'overdue', status: 'submitting,arrived,under_review,review_finished' });
+    expect((wrapper.get('[data-testid="apps-filter-due"]').element as HTMLSelectElement).value).toBe('overdue');
+    expect((wrapper.get('[data-testid="apps-filter-status"]').element as HTMLSelectElement).selectedOptions[0]!.text).toBe(
+      '審査中（送信中・到達・審査中・審査終了）',
+    );
+  });
+
+  it('ignores a ?due= or ?status= it does not know', async () => {
+    const { fetchMock } = await mountAt('/applications?due=someday&status=draft,nope', {
+      'GET /applications': () => jsonResponse(200, { items: [], nextCursor: null }),
+    });
+    expect(listQueries(fetchMock)[0]).not.toHaveProperty('due');
+    expect(listQueries(fetchMock)[0]).not.toHaveProperty('status');
+  });
+
   it('lists applications with procedure, office and a status chip per status', async () => {
     const { wrapper } = await mountAt('/applications', {
       'GET /applications': () => jsonResponse(200, { items: [draft, arrived, correction], nextCursor: null }),

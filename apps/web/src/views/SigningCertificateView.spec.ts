@@ -8,6 +8,7 @@ import { createAppI18n } from '@/i18n';
 import { api, type SigningCertificate } from '@/api/client';
 import { useSessionStore } from '@/stores/session';
 import { TENANT, headersOf, jsonResponse, makeUser, problem, stubApi, type Handler } from '@/testing/helpers';
+import { makeDashboard } from '@/testing/dashboard';
 
 const DAY = 24 * 3600_000;
 
@@ -53,6 +54,11 @@ async function mountView(
       { path: '/settings/signing', name: 'signing-certificate', component: SigningCertificateView },
       { path: '/users', name: 'users', component: HomeView },
       { path: '/operator', name: 'operator-tenants', component: HomeView },
+      // the home page's dashboard links
+      { path: '/offices', name: 'offices', component: HomeView },
+      { path: '/settings/egov', name: 'egov-settings', component: HomeView },
+      { path: '/applications', name: 'applications', component: HomeView },
+      { path: '/applications/:id', name: 'application', component: HomeView },
     ],
   });
   await router.push(component === HomeView ? '/' : '/settings/signing');
@@ -184,12 +190,16 @@ describe('SigningCertificateView', () => {
       current: cert({ expiresInDays: 5, expiringSoon: true, notAfter: new Date(Date.now() + 5.5 * DAY).toISOString() }),
       history: [],
     };
-    const admin = await mountView(HomeView, 'admin', { 'GET /signing-certificates': () => jsonResponse(200, soon) });
+    const dashboard = () => jsonResponse(200, makeDashboard());
+    const admin = await mountView(HomeView, 'admin', {
+      'GET /signing-certificates': () => jsonResponse(200, soon),
+      'GET /dashboard': dashboard,
+    });
     expect(admin.wrapper.get('[data-testid="signing-expiry-banner"]').text()).toContain('残り5日');
     expect(admin.wrapper.get('[data-testid="home-signing-link"]').attributes('href')).toBe('/settings/signing');
     admin.wrapper.unmount();
-    const member = await mountView(HomeView, 'member', {});
-    expect(member.fetchMock).not.toHaveBeenCalled();
+    const member = await mountView(HomeView, 'member', { 'GET /dashboard': dashboard });
+    expect(member.fetchMock.mock.calls.map(([url]) => String(url))).toEqual(['/api/v1/dashboard']);
     expect(member.wrapper.find('[data-testid="signing-expiry-banner"]').exists()).toBe(false);
   });
 });

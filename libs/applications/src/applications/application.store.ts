@@ -23,12 +23,23 @@ export interface ApplicationRow {
   arrive_id: string | null;
   egov_status: string | null;
   failure_reason: string | null;
+  /** The filing deadline (提出期限), `YYYY-MM-DD`, computed from the form when it is saved; null until then. */
+  due_date: string | null;
 }
 
 /** The columns of a list page (no form). */
 export type ApplicationSummaryRow = Pick<
   ApplicationRow,
-  'id' | 'office_id' | 'procedure_code' | 'procedure_version' | 'status' | 'title_sealed' | 'version' | 'created_at' | 'updated_at'
+  | 'id'
+  | 'office_id'
+  | 'procedure_code'
+  | 'procedure_version'
+  | 'status'
+  | 'title_sealed'
+  | 'version'
+  | 'created_at'
+  | 'updated_at'
+  | 'due_date'
 >;
 
 /** One `application_events` row (the timeline). */
@@ -47,6 +58,15 @@ export const EDITABLE: readonly ApplicationStatus[] = ['draft', 'ready'];
 export const CORRECTABLE: readonly ApplicationStatus[] = [...EDITABLE, 'correction_requested'];
 /** Where a 取下げ may be asked for: the case is at e-Gov and review has not ended. */
 export const WITHDRAWABLE: readonly ApplicationStatus[] = ['arrived', 'under_review', 'correction_requested'];
+
+/**
+ * Not filed yet: the filing deadline still binds. Once e-Gov has the filing (到達 or later, 補正待ち
+ * included: the 補正 has its own deadline, in e-Gov's notice) it can no longer be late; a failed
+ * submission was never filed, so it can.
+ */
+export const NOT_FILED: readonly ApplicationStatus[] = ['draft', 'ready', 'failed'];
+/** With e-Gov, on its way or being reviewed: 審査中 for the dashboard. */
+export const IN_REVIEW: readonly ApplicationStatus[] = ['submitting', 'arrived', 'under_review', 'review_finished'];
 
 /** The statuses e-Gov's status poll moves between (StatusTrackerService.mapEgovStatus). */
 const AT_EGOV_OPEN: readonly ApplicationStatus[] = ['arrived', 'under_review', 'correction_requested', 'review_finished'];
@@ -82,6 +102,8 @@ export interface ApplicationChanges {
   arrive_id?: string;
   egov_status?: string;
   failure_reason?: string | null;
+  /** `YYYY-MM-DD` or null: set with every new form (ProceduresService.dueDate). */
+  due_date?: string | null;
 }
 const CHANGEABLE: ReadonlyArray<keyof ApplicationChanges> = [
   'title_sealed',
@@ -91,10 +113,13 @@ const CHANGEABLE: ReadonlyArray<keyof ApplicationChanges> = [
   'arrive_id',
   'egov_status',
   'failure_reason',
+  'due_date',
 ];
 
 export interface ListFilter {
-  status?: ApplicationStatus;
+  status?: ApplicationStatus | readonly ApplicationStatus[];
+  /** Not filed yet and due before `today` (overdue), or from `today` to `until` (due soon). JST days. */
+  due?: { today: string; until?: string };
   officeId?: string;
   procedure?: string;
   /** JST calendar days, YYYY-MM-DD. */
@@ -106,8 +131,11 @@ export interface ListFilter {
 
 type Db = EntityManager | DataSource;
 
+/** A `date` column as the ISO day itself (the driver would make a Date of it in the process's time zone). */
+const DUE_DATE = `to_char(due_date, 'YYYY-MM-DD') AS due_date`;
 const COLUMNS = `id, office_id, procedure_code, procedure_version, status, title_sealed, form_sealed, version, created_at, updated_at,
-              arrive_id, egov_status, failure_reason`;
+              arrive_id, egov_status, failure_reason, ${DUE_DATE}`;
+const SUMMARY_COLUMNS = `id, office_id, procedure_code, procedure_version, status, title_sealed, version, created_at, updated_at, ${DUE_DATE}`;
 
 /**
  * The one owner of the `applications` rows and their `application_events`:
@@ -179,7 +207,15 @@ export class ApplicationStore {
       params.push(v);
       where.push(sql.replace('?', `$${params.length}`));
     };
-    if (f.status) add('status = ?', f.status);
+    if (typeof f.status === 'string') add('status = ?', f.status);
+    else if (f.status) add('status = ANY(?)', f.status);
+    if (f.due) {
+      add('status = ANY(?)', NOT_FILED);
+      if (f.due.until) {
+        add('due_date >= ?::date', f.due.today);
+        add('due_date <= ?::date', f.due.until);
+      } else add('due_date < ?::date', f.due.today);
+    }
     if (f.officeId) add('office_id = ?', f.officeId);
     if (f.procedure) add('procedure_code = ?', f.procedure);
     // Dates are the user's (JST) calendar days.
@@ -191,7 +227,7 @@ export class ApplicationStore {
     }
     params.push(f.limit);
     return this.ds.query(
-      `SELECT id, office_id, procedure_code, procedure_version, status, title_sealed, version, created_at, updated_at,
+      `SELECT ${SUMMARY_COLUMNS},
               to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS c
          FROM applications WHERE ${where.join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT $${params.length}`,
       params,
@@ -205,16 +241,90 @@ export class ApplicationStore {
     );
   }
 
+  /** How many applications the tenant has in each status (statuses without any are absent). */
+  async statusCounts(tenantId: string): Promise<Partial<Record<ApplicationStatus, number>>> {
+    const rows: Array<{ status: ApplicationStatus; n: number }> = await this.ds.query(
+      `SELECT status, count(*)::int AS n FROM applications WHERE tenant_id = $1 GROUP BY status`,
+      [tenantId],
+    );
+    return Object.fromEntries(rows.map((r) => [r.status, r.n]));
+  }
+
+  /**
+   * Not filed yet with a deadline before `until` (JST day), soonest first: what the dashboard lists
+   * as overdue and coming up. `total` counts every such row, overdue ones (before `today`) apart.
+   */
+  async deadlines(
+    tenantId: string,
+    today: string,
+    until: string,
+    limit: number,
+  ): Promise<{ rows: ApplicationSummaryRow[]; total: number; overdue: number }> {
+    const rows: ApplicationSummaryRow[] = await this.ds.query(
+      `SELECT ${SUMMARY_COLUMNS} FROM applications
+          WHERE tenant_id = $1 AND status = ANY($2) AND due_date <= $3::date
+          ORDER BY applications.due_date, created_at, id LIMIT $4`,
+      [tenantId, NOT_FILED, until, limit],
+    );
+    const counts: Array<{ total: number; overdue: number }> = await this.ds.query(
+      `SELECT count(*)::int AS total, count(*) FILTER (WHERE due_date < $4::date)::int AS overdue FROM applications
+          WHERE tenant_id = $1 AND status = ANY($2) AND due_date <= $3::date`,
+      [tenantId, NOT_FILED, until, today],
+    );
+    return { rows, total: counts[0]?.total ?? 0, overdue: counts[0]?.overdue ?? 0 };
+  }
+
+  /** The tenant's latest 手続終了, newest first, with when they got there (the `completed` status event). */
+  recentlyCompleted(tenantId: string, limit: number): Promise<Array<ApplicationSummaryRow & { completed_at: Date }>> {
+    return this.ds.query(
+      `SELECT ${SUMMARY_COLUMNS}, completed_at FROM (
+          SELECT a.*, COALESCE(
+                   (SELECT max(e.at) FROM application_events e
+                     WHERE e.tenant_id = a.tenant_id AND e.application_id = a.id AND e.to_status = 'completed'),
+                   a.updated_at) AS completed_at
+            FROM applications a WHERE a.tenant_id = $1 AND a.status = 'completed') c
+        ORDER BY completed_at DESC, id DESC LIMIT $2`,
+      [tenantId, limit],
+    );
+  }
+
+  /** Whether the tenant has any application at all (the onboarding checklist's 申請を作成). */
+  async any(tenantId: string): Promise<boolean> {
+    const rows: unknown[] = await this.ds.query(`SELECT 1 FROM applications WHERE tenant_id = $1 LIMIT 1`, [tenantId]);
+    return rows.length > 0;
+  }
+
+  /**
+   * Keeps the derived deadline current without a new version (the form did not change): 入力チェック
+   * of a row saved before the column existed fills it in.
+   */
+  async refreshDueDate(m: EntityManager, tenantId: string, id: string, dueDate: string | null): Promise<void> {
+    await m.query(`UPDATE applications SET due_date = $3 WHERE tenant_id = $1 AND id = $2 AND due_date IS DISTINCT FROM $3::date`, [
+      tenantId,
+      id,
+      dueDate,
+    ]);
+  }
+
   /** A new draft with its `created` event. */
   async insert(
     m: EntityManager,
-    a: { id: string; tenantId: string; officeId: string; procedureCode: string; procedureVersion: number; title: Buffer; form: Buffer },
+    a: {
+      id: string;
+      tenantId: string;
+      officeId: string;
+      procedureCode: string;
+      procedureVersion: number;
+      title: Buffer;
+      form: Buffer;
+      dueDate?: string | null;
+    },
     actor: string,
   ): Promise<void> {
     await m.query(
-      `INSERT INTO applications (id, tenant_id, office_id, procedure_code, procedure_version, title_sealed, form_sealed, created_by, updated_by)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)`,
-      [a.id, a.tenantId, a.officeId, a.procedureCode, a.procedureVersion, a.title, a.form, actor],
+      `INSERT INTO applications (id, tenant_id, office_id, procedure_code, procedure_version, title_sealed, form_sealed, due_date, created_by, updated_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)`,
+      [a.id, a.tenantId, a.officeId, a.procedureCode, a.procedureVersion, a.title, a.form, a.dueDate ?? null, actor],
     );
     await this.event(m, a.tenantId, a.id, 'created', actor, {}, { to: 'draft' });
   }

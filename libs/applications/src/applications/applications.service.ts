@@ -5,7 +5,7 @@ import { DataSource } from 'typeorm';
 import { AuditService } from '@charlotte/audit';
 import { Caller, decodeCursor, encodeCursor, ValidationFailedError } from '@charlotte/core';
 import { KeyRotationService } from '@charlotte/crypto';
-import { ProceduresService } from '@charlotte/procedures';
+import { addDays, ProceduresService, todayInJapan } from '@charlotte/procedures';
 import { AttachmentsService } from '../attachments/attachments.service';
 import { OfficesService } from '../offices/offices.service';
 import {
@@ -20,7 +20,7 @@ import {
 } from './dto/application.dto';
 import { actorOf } from './actor';
 import { PURPOSE } from '../sealing-purposes';
-import { ApplicationChanges, ApplicationStore, ApplicationSummaryRow, EDITABLE } from './application.store';
+import { ApplicationChanges, ApplicationStore, ApplicationSummaryRow, EDITABLE, NOT_FILED } from './application.store';
 import { DetailPartRegistry } from './extensions';
 import { ApplicationsErrors } from '../errors';
 
@@ -58,6 +58,11 @@ export class ApplicationsService {
     rotation.register({ table: 'attachments', column: 'name_sealed', purpose: PURPOSE.attachmentName });
   }
 
+  /** Past its filing deadline (before today in Japan) and still not filed. */
+  static isOverdue(r: Pick<ApplicationSummaryRow, 'due_date' | 'status'>, today = todayInJapan()): boolean {
+    return r.due_date !== null && r.due_date < today && NOT_FILED.includes(r.status);
+  }
+
   private async summary(tenantId: string, r: ApplicationSummaryRow): Promise<ApplicationSummary> {
     return {
       id: r.id,
@@ -69,6 +74,8 @@ export class ApplicationsService {
       version: r.version,
       createdAt: new Date(r.created_at).toISOString(),
       updatedAt: new Date(r.updated_at).toISOString(),
+      dueDate: r.due_date,
+      overdue: ApplicationsService.isOverdue(r),
     };
   }
 
@@ -111,7 +118,16 @@ export class ApplicationsService {
     await this.ds.transaction((m) =>
       this.store.insert(
         m,
-        { id, tenantId, officeId: dto.officeId, procedureCode: def.code, procedureVersion: def.version, title, form: sealedForm },
+        {
+          id,
+          tenantId,
+          officeId: dto.officeId,
+          procedureCode: def.code,
+          procedureVersion: def.version,
+          title,
+          form: sealedForm,
+          dueDate: this.procedures.dueDate(def, stored),
+        },
         actor,
       ),
     );
@@ -129,8 +145,10 @@ export class ApplicationsService {
   async list(tenantId: string, q: ListApplicationsQuery): Promise<ApplicationListView> {
     const limit = q.limit ?? 50;
     const after = decodeCursor(q.cursor, ['c', 'i'] as const);
+    const today = todayInJapan();
     const rows = await this.store.page(tenantId, {
       status: q.status,
+      due: q.due === 'overdue' ? { today } : q.due === 'week' ? { today, until: addDays(today, 7) } : undefined,
       officeId: q.officeId,
       procedure: q.procedure,
       from: q.from,
@@ -209,7 +227,10 @@ export class ApplicationsService {
           await this.store.openForm(tenantId, r),
         );
         const draft = this.draftForm(r.procedure_code, r.procedure_version, incoming);
-        set.form_sealed = await this.store.sealForm(tenantId, id, this.procedures.normalize(draft.def, draft.form));
+        const stored = this.procedures.normalize(draft.def, draft.form);
+        set.form_sealed = await this.store.sealForm(tenantId, id, stored);
+        // The form is sealed: its deadline is kept beside it, plain, for lists and the dashboard.
+        set.due_date = this.procedures.dueDate(draft.def, stored);
         changes.push('form');
       }
       if (dto.title !== undefined) {
@@ -267,6 +288,8 @@ export class ApplicationsService {
       const def = this.procedures.get(r.procedure_code, r.procedure_version);
       const form = await this.store.openForm(tenantId, r);
       const errors = this.procedures.validate(def, form, 'complete');
+      // Rows saved before due_date existed get it here (no new version: the form is unchanged).
+      await this.store.refreshDueDate(m, tenantId, id, this.procedures.dueDate(def, form));
       let status = r.status;
       let version = r.version;
       if (errors.length === 0 && r.status === 'draft') {

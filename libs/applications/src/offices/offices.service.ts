@@ -75,6 +75,15 @@ export class OfficesService {
     };
   }
 
+  /** How many offices (事業所) the tenant has registered (deleted ones not counted); nothing is opened. */
+  async count(tenantId: string): Promise<number> {
+    const r: Array<{ n: number }> = await this.ds.query(
+      `SELECT count(*)::int AS n FROM offices WHERE tenant_id = $1 AND deleted_at IS NULL`,
+      [tenantId],
+    );
+    return r[0]?.n ?? 0;
+  }
+
   async list(tenantId: string): Promise<OfficeView[]> {
     const rows: Row[] = await this.ds.query(
       `SELECT id, data_sealed, version, created_at, updated_at FROM offices WHERE tenant_id = $1 AND deleted_at IS NULL ORDER BY created_at, id`,

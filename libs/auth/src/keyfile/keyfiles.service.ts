@@ -77,6 +77,20 @@ export class KeyfilesService {
     return rows[0]?.public_jwk;
   }
 
+  /**
+   * Active key files held by the tenant's active administrators, all together. Two or more mean a
+   * lost key does not lock the tenant out: a spare key of the same admin, or a second admin who
+   * can reset the first one's key (the dashboard's 「キーファイルを安全に保管」).
+   */
+  async activeAdminKeyCount(tenantId: string): Promise<number> {
+    const r: Array<{ n: number }> = await this.ds.query(
+      `SELECT count(*)::int AS n FROM user_keys k JOIN users u ON u.id = k.user_id AND u.tenant_id = k.tenant_id
+        WHERE k.tenant_id = $1 AND k.revoked_at IS NULL AND u.role = 'admin' AND u.status = 'active'`,
+      [tenantId],
+    );
+    return r[0]?.n ?? 0;
+  }
+
   async activeCount(userId: string): Promise<number> {
     const r: Array<{ n: number }> = await this.ds.query(
       'SELECT count(*)::int AS n FROM user_keys WHERE user_id = $1 AND revoked_at IS NULL',

@@ -70,6 +70,11 @@ export class AlertsRepository {
     return r.map((x) => x.cause);
   }
 
+  async openCount(): Promise<number> {
+    const r: Array<{ n: number }> = await this.ds.query(`SELECT count(*)::int AS n FROM operator_alerts WHERE resolved_at IS NULL`);
+    return r[0]?.n ?? 0;
+  }
+
   async list(status: 'open' | 'resolved' | undefined, limit: number): Promise<AlertRow[]> {
     const where = status === 'open' ? 'WHERE resolved_at IS NULL' : status === 'resolved' ? 'WHERE resolved_at IS NOT NULL' : '';
     return this.ds.query(

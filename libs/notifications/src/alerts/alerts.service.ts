@@ -37,6 +37,11 @@ export class AlertsService {
   ) {}
 
   /** Opens the alert of `cause`, or counts one more occurrence of the open one. Returns the alert. */
+  /** How many alerts are open (the operator home). */
+  openCount(): Promise<number> {
+    return this.repo.openCount();
+  }
+
   async raise(cause: string, o: RaiseOptions): Promise<AlertRow> {
     const { row, opened } = await this.ds.transaction(async (m) => {
       const r = await this.repo.upsertOpen(m, {

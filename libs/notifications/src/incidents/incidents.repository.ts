@@ -139,6 +139,11 @@ export class IncidentsRepository {
     return r[0];
   }
 
+  async openCount(): Promise<number> {
+    const r: Array<{ n: number }> = await this.ds.query(`SELECT count(*)::int AS n FROM incidents WHERE resolved_at IS NULL`);
+    return r[0]?.n ?? 0;
+  }
+
   /** Operators: open first (newest start first), then resolved (newest resolution first). */
   async list(limit: number): Promise<IncidentRow[]> {
     return this.ds.query(

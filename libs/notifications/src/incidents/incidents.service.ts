@@ -203,6 +203,11 @@ export class IncidentsService {
 
   // --- reads --------------------------------------------------------------------------------
 
+  /** How many incidents are not resolved yet (the operator home). */
+  openCount(): Promise<number> {
+    return this.repo.openCount();
+  }
+
   async listForOperator(): Promise<OperatorIncidentDto[]> {
     return this.operatorViews(await this.repo.list(OPERATOR_LIST_LIMIT));
   }

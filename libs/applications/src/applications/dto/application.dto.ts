@@ -66,11 +66,29 @@ export class UpdateApplicationDto {
   form?: Record<string, unknown>;
 }
 
+/** `?due=`: not filed yet and past its deadline, or due within the next 7 days (JST). */
+export const DUE_FILTERS = ['overdue', 'week'] as const;
+export type DueFilter = (typeof DUE_FILTERS)[number];
+
 export class ListApplicationsQuery {
-  @ApiPropertyOptional({ enum: APPLICATION_STATUSES })
+  // Several statuses, comma-separated, for the dashboard's 審査中 (submitting,arrived,under_review,review_finished).
+  @ApiPropertyOptional({
+    type: String,
+    description: `a status (${APPLICATION_STATUSES.join(', ')}), or several separated by commas`,
+    example: 'draft',
+  })
   @IsOptional()
-  @IsIn(APPLICATION_STATUSES as unknown as string[])
-  status?: ApplicationStatus;
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' && value.includes(',') ? value.split(',') : value))
+  @IsIn(APPLICATION_STATUSES as unknown as string[], { each: true })
+  status?: ApplicationStatus | ApplicationStatus[];
+
+  @ApiPropertyOptional({
+    enum: DUE_FILTERS,
+    description: 'overdue: not filed yet and its 提出期限 has passed (JST); week: not filed yet and due today or in the next 7 days',
+  })
+  @IsOptional()
+  @IsIn(DUE_FILTERS as unknown as string[])
+  due?: DueFilter;
 
   @ApiPropertyOptional()
   @IsOptional()
@@ -141,6 +159,16 @@ export class ApplicationSummary {
   @ApiProperty() version: number;
   @ApiProperty() createdAt: string;
   @ApiProperty() updatedAt: string;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description:
+      '提出期限 (YYYY-MM-DD, JST) computed from the form when it was last saved or checked (e.g. 資格取得日 + 5日, moved past 行政機関の休日); null while the date it counts from is empty, and for applications not saved since the deadline was introduced',
+    example: '2026-04-06',
+  })
+  dueDate: string | null;
+  @ApiProperty({ description: 'the 提出期限 has passed (before today, JST) and the application is not filed yet (draft, ready, failed)' })
+  overdue: boolean;
 }
 
 export class ApplicationListView {
