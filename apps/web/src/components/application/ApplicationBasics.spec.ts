@@ -40,4 +40,15 @@ describe('ApplicationBasics', () => {
     expect(w.findAll('option').map((o) => o.text())).toEqual(['gone-office', OFFICE.name, OFFICE_2.name]);
     expect(w.get('[data-testid="app-due-rule"]').text()).toBe('5日以内');
   });
+
+  it('shows the 提出期限 the server computed, with the overdue warning in words', () => {
+    const w = mountBasics({ dueDate: '2026-12-07', overdue: true });
+    const due = w.get('[data-testid="due-date"]');
+    expect(due.attributes('data-overdue')).toBe('true');
+    expect(due.text()).toContain('2026/12/07');
+    expect(due.text()).toContain('期限超過');
+    expect(w.get('[data-testid="app-due-rule"]').text()).toBe('5日以内');
+    expect(mountBasics({ dueDate: '2026-12-07', overdue: false }).get('[data-testid="due-date"]').text()).not.toContain('期限超過');
+    expect(mountBasics().find('[data-testid="due-date"]').exists()).toBe(false);
+  });
 });
