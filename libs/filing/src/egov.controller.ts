@@ -23,6 +23,7 @@ import {
   DomainError,
   CurrentPrincipal,
   IdempotencyKey,
+  IDEMPOTENCY_KEY_PATTERN,
   IdParam,
   Principal,
   Public,
@@ -205,7 +206,12 @@ export class FilingController {
       'Accepts an application that passed the input check (ready) for filing with e-Gov (202, status submitting); the sending runs in the background, and the application shows the 到達番号 and the e-Gov status later. Needs an Idempotency-Key header: a retry with the same key answers the same request. 409 egov_not_linked, 409 already_submitted, 409 not_ready, 409 egov_signature_required (a procedure that must be signed, without a certificate), 422 package_invalid when the filing cannot be built, 404 not_found for unknown ids and ids of another tenant. Administrators and members in a session, or API tokens with the applications:write scope.',
     ].join('\n\n'),
   })
-  @ApiHeader({ name: 'idempotency-key', required: true, description: 'Idempotency-Key: the same key returns the same submission' })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: true,
+    description: 'the same key returns the same submission (8-100 characters: letters, digits, _ . : -)',
+    schema: { type: 'string', pattern: IDEMPOTENCY_KEY_PATTERN.source },
+  })
   @ApiAcceptedResponse({ type: SubmitAcceptedView, description: '{status: "submitting", submissionId}' })
   @ApiProblems({
     404: '`not_found`.',
@@ -242,7 +248,12 @@ export class FilingController {
       '補正: sends the form as edited since e-Gov asked for the correction (status correction_requested) (202; the sending runs in the background). Once e-Gov accepts it the status is under_review. Needs an Idempotency-Key header: a retry with the same key answers the same request. 409 not_correctable, action_in_progress, version_conflict, idempotency_key_reused (the key of another action), egov_not_linked; 422 validation_failed (with every field error) for a form that breaks a rule, 422 package_invalid when the filing cannot be built. Administrators and members in a session, or API tokens with the applications:write scope.',
     ].join('\n\n'),
   })
-  @ApiHeader({ name: 'idempotency-key', required: true, description: 'Idempotency-Key: the same key returns the same request' })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: true,
+    description: 'the same key returns the same request (8-100 characters: letters, digits, _ . : -)',
+    schema: { type: 'string', pattern: IDEMPOTENCY_KEY_PATTERN.source },
+  })
   @ApiAcceptedResponse({ type: EgovActionAcceptedView, description: 'Accepted; the action is sent in the background.' })
   @ApiProblems({
     404: '`not_found`.',
@@ -263,7 +274,12 @@ export class FilingController {
       '取下げ with a reason, while the case is arrived, under_review or correction_requested (202; the sending runs in the background). Once e-Gov accepts it the status is withdrawn. Needs an Idempotency-Key header: a retry with the same key answers the same request. 409 not_withdrawable, not_filed (no e-Gov case yet), action_in_progress, idempotency_key_reused, egov_not_linked, egov_signature_required. Administrators and members in a session, or API tokens with the applications:write scope.',
     ].join('\n\n'),
   })
-  @ApiHeader({ name: 'idempotency-key', required: true, description: 'Idempotency-Key: the same key returns the same request' })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: true,
+    description: 'the same key returns the same request (8-100 characters: letters, digits, _ . : -)',
+    schema: { type: 'string', pattern: IDEMPOTENCY_KEY_PATTERN.source },
+  })
   @ApiAcceptedResponse({ type: EgovActionAcceptedView, description: 'Accepted; the action is sent in the background.' })
   @ApiProblems({
     404: '`not_found`.',
