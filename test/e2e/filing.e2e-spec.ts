@@ -189,6 +189,8 @@ describe('Filing with e-Gov (simulator)', () => {
 
     const docs = await admin.agent.get(`/api/v1/applications/${id}/documents`).expect(200);
     expect(docs.body.items.length).toBeGreaterThanOrEqual(2);
+    // The list shape of every list (api.md): all of an application's 公文書 come in one page.
+    expect(docs.body.nextCursor).toBeNull();
     const pdf = docs.body.items.find((d: { contentType: string }) => d.contentType === 'application/pdf');
     expect(pdf.acknowledgedAt).not.toBeNull();
     const dl = await admin.agent

@@ -12,6 +12,7 @@ import { DataSource } from 'typeorm';
 import { accessLogMiddleware, AuditService, createLogging, Logging } from '@charlotte/audit';
 import {
   AppConfig,
+  addCommonProblems,
   bodyParserProblem,
   createNestLogger,
   createValidationPipe,
@@ -20,6 +21,7 @@ import {
   jsonShapeProblem,
   refuseNulInUrl,
   ProblemDetailsFilter,
+  ProblemView,
   problem,
   requestIdMiddleware,
   runMigrations,
@@ -157,17 +159,20 @@ export async function createApp(config: AppConfig, databaseUrl: string, opts: Cr
 }
 
 function setupOpenApi(app: INestApplication): void {
-  const doc = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Charlotte API')
-      .setDescription(
-        'e-Gov filing for Japanese labour and social-insurance procedures. Errors are application/problem+json with a stable `code`.',
-      )
-      .setVersion('1')
-      .addCookieAuth('charlotte_session')
-      .addBearerAuth()
-      .build(),
+  const doc = addCommonProblems(
+    SwaggerModule.createDocument(
+      app,
+      new DocumentBuilder()
+        .setTitle('Charlotte API')
+        .setDescription(
+          'e-Gov filing for Japanese labour and social-insurance procedures. Errors are application/problem+json with a stable `code`.',
+        )
+        .setVersion('1')
+        .addCookieAuth('charlotte_session')
+        .addBearerAuth()
+        .build(),
+      { extraModels: [ProblemView] },
+    ),
   );
   SwaggerModule.setup('api/docs', app, doc, { jsonDocumentUrl: 'api/docs/openapi.json', useGlobalPrefix: false });
 }

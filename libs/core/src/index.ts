@@ -2,6 +2,7 @@ export * from './config/app-config';
 export * from './config/config.module';
 export * from './database/database';
 export * from './database/embedded-postgres';
+export * from './errors/api-problems';
 export * from './errors/domain-error';
 export * from './errors/problem';
 export * from './errors/problem-details.filter';

@@ -338,7 +338,9 @@ export const NOTICE_KINDS = [
   'incident',
   'ip_allowlist_disabled',
 ] as const satisfies readonly NoticeKind[];
+/** One page of GET /notices (unread first, then newest first), with the user's unread count. */
 export type NoticeList = Omit<Schemas['NoticeListView'], 'items'> & { items: Notice[] };
+export type ListNoticesQuery = QueryOf<'NoticesController_list'>;
 
 export type ListApplicationsQuery = QueryOf<'ApplicationsController_list'>;
 export type CreateApplicationRequest = Omit<Schemas['CreateApplicationDto'], 'form'> & { form?: ApplicationForm };
@@ -941,8 +943,9 @@ export class ApiClient {
 
   // --- notices ---------------------------------------------------------------------
 
-  listNotices(): Promise<NoticeList> {
-    return this.request('GET', '/notices');
+  /** One page of the user's お知らせ; `cursor` is the previous page's nextCursor. */
+  listNotices(query: ListNoticesQuery = {}): Promise<NoticeList> {
+    return this.request('GET', '/notices', { query: { limit: query.limit, cursor: query.cursor } });
   }
 
   markNoticeRead(id: string): Promise<void> {

@@ -8,115 +8,317 @@
 
 export interface paths {
   "/health/live": {
-    /** Liveness: the process answers. */
+    /**
+     * 死活監視 / Liveness
+     * @description プロセスが応答するかだけを返します（データベースには触れず、レート制限もありません）。認証は不要です。
+     *
+     * Whether the process answers, nothing more (no database, no rate limit). No authentication.
+     */
     get: operations["HealthController_live"];
   };
   "/health/ready": {
-    /** Readiness: the database and every registered dependency answer. */
+    /**
+     * 稼働準備の確認 / Readiness
+     * @description データベースと登録されたすべての依存先（ClamAV など）が応答するかを確かめます。どれかが応答しなければ 503 で、その内訳を返します。認証は不要です。
+     *
+     * Checks that the database and every registered dependency (ClamAV…) answer; 503 with the details when one does not. No authentication.
+     */
     get: operations["HealthController_ready"];
   };
   "/api/v1/audit-events": {
+    /**
+     * 監査ログ一覧 / List audit events
+     * @description 自分の契約の監査イベントを新しい順に返します（category・action・actor・from・to で絞り込み、limit・cursor でページ送り）。テナント管理者のセッション、または audit:read スコープのAPIトークンで使えます。
+     *
+     * The audit events of the caller's tenant, newest first, filtered by category, action, actor, from and to, page by page (limit, cursor). Tenant administrators in a session, or API tokens with the audit:read scope.
+     */
     get: operations["AuditController_list"];
   };
   "/api/v1/audit-events/verify": {
-    /** Recomputes the hash chain and checks the signed checkpoints. */
+    /**
+     * 監査ログの改ざん検証 / Verify the audit chain
+     * @description 契約の監査ログのハッシュチェーンを計算し直し、署名付きチェックポイントを確かめます。応答は ok、検証した件数、最初に壊れている連番（なければ null）、先頭のハッシュです。テナント管理者のセッション、または audit:read スコープのAPIトークンで使えます。
+     *
+     * Recomputes the tenant's audit hash chain and checks the signed checkpoints; answers ok, how many events were checked, the first broken sequence number (or null) and the head hash. Tenant administrators in a session, or API tokens with the audit:read scope.
+     */
     get: operations["AuditController_verify"];
   };
   "/api/v1/audit-events/export": {
-    /** The whole chain with hashes and checkpoints (jsonl verifies offline with the public key). */
+    /**
+     * 監査ログを書き出す / Export the audit chain
+     * @description 契約の監査ログ全体を、ハッシュとチェックポイント付きのファイル（format=jsonl または csv、ファイル名は日本時間の日付）として返します。jsonl は公開鍵（/.well-known/charlotte-signing-key.json）でオフライン検証できます。書き出しは監査ログに記録します。テナント管理者のセッション、または audit:read スコープのAPIトークンで使えます。
+     *
+     * The tenant's whole audit chain with hashes and checkpoints as a file (format=jsonl or csv, named by the date in Japan); jsonl verifies offline with the public key of /.well-known/charlotte-signing-key.json. The export itself is audited. Tenant administrators in a session, or API tokens with the audit:read scope.
+     */
     get: operations["AuditController_export"];
   };
   "/api/v1/audit-events/{id}": {
+    /**
+     * 監査イベントを取得 / Get an audit event
+     * @description 自分の契約の監査イベント1件を返します。テナント管理者のセッション、または audit:read スコープのAPIトークンで使えます。他の契約のIDや存在しないIDは 404 not_found です。
+     *
+     * One audit event of the caller's tenant. Tenant administrators in a session, or API tokens with the audit:read scope. 404 not_found for unknown ids and ids of another tenant.
+     */
     get: operations["AuditController_get"];
   };
   "/.well-known/charlotte-signing-key.json": {
+    /**
+     * 署名検証用の公開鍵 / The public signing key
+     * @description 監査ログのチェックポイントと消去証明書の署名を検証する公開鍵（Ed25519）を JWK Set で返します。認証は不要です。
+     *
+     * The public key (Ed25519) that verifies the signatures of audit checkpoints and deletion certificates, as a JWK Set. No authentication.
+     */
     get: operations["WellKnownController_key"];
   };
   "/api/v1/auth/login": {
-    /** Password step of the login. */
+    /**
+     * パスワードでログイン（1段階目） / Log in with a password (step 1)
+     * @description 契約コード・メールアドレス・パスワードを確かめます。認証は不要です。成功しても権限はまだ与えられず、キーファイルの署名を待つログイン途中のセッション（Cookie）と challenge を返します（step: keyfile、キーが未登録で登録が許されていれば enroll_keyfile）。存在しない契約・ユーザーと誤ったパスワードは同じ 401 invalid_credentials です。失敗が続くと 423 account_locked（Retry-After 付き）、SSO必須の契約では 403 sso_required、解約済みの契約では 403 contract_cancelled、キーファイルがなく登録も許されていなければ 403 keyfile_required です。
+     *
+     * Checks tenant code, e-mail address and password. No authentication. Success grants nothing yet: it sets a pending-login cookie and answers the challenge for the key-file step (step keyfile, or enroll_keyfile when the user has no key and may enrol one). Unknown tenants, unknown users and wrong passwords all answer 401 invalid_credentials. Repeated failures answer 423 account_locked (with Retry-After); 403 sso_required when the contract enforces SSO, 403 contract_cancelled for a cancelled contract, 403 keyfile_required when the user has no key file and may not enrol one.
+     */
     post: operations["AuthController_login"];
   };
   "/api/v1/auth/keyfile": {
-    /** Key-file step: the ES256 signature over the challenge of the pending login. */
+    /**
+     * キーファイルの署名でログイン（2段階目） / Log in with the key file (step 2)
+     * @description パスワード（またはSSO）の後、ログイン途中のセッション（Cookie）の challenge に対するキーファイルの ES256 署名を確かめ、セッションを開きます。認証はログイン途中の Cookie のみです。応答は step: done、ユーザー、以後の変更系リクエストで X-CSRF-Token に送る csrfToken です。署名が合わない・失効したキー・他人のキーは 401 keyfile_invalid、challenge の期限切れ・使用済みやログイン途中でない場合は 401 challenge_expired、解約済みの契約は 403 contract_cancelled、失敗が続くと 423 account_locked です。
+     *
+     * After the password (or SSO) step: checks the ES256 signature of the key file over the challenge of the pending login (cookie) and opens the session. Only the pending-login cookie authenticates it. Answers step done, the user and the csrfToken to send as X-CSRF-Token on unsafe requests. 401 keyfile_invalid for a wrong signature, a revoked key or another user's key; 401 challenge_expired when the challenge expired, was used or there is no pending login; 403 contract_cancelled; 423 account_locked after repeated failures.
+     */
     post: operations["AuthController_keyfile"];
   };
   "/api/v1/auth/keyfile/enroll": {
-    /** First login: registers the public key generated in the browser. */
+    /**
+     * キーファイルを登録してログイン / Enrol a key file and log in
+     * @description 初回ログイン（step: enroll_keyfile）で、ブラウザーで生成した公開鍵（JWK）を登録し、同じ challenge への新しい鍵の署名を確かめてセッションを開きます。認証はログイン途中の Cookie のみです。応答には登録したキーの keyId（JWK thumbprint）が含まれます。署名が合わなければ 401 keyfile_invalid、challenge の期限切れは 401 challenge_expired、登録が許されていなければ 403 enrolment_not_allowed、鍵の形式が不正なら 400 validation_failed、登録済みの鍵は 409 key_exists です。
+     *
+     * First login (step enroll_keyfile): registers the public key (JWK) generated in the browser, checks the new key's signature over the same challenge and opens the session. Only the pending-login cookie authenticates it. The answer carries keyId (the JWK thumbprint). 401 keyfile_invalid for a wrong signature, 401 challenge_expired, 403 enrolment_not_allowed when the user may not enrol a key, 400 validation_failed for an unusable key, 409 key_exists for a key already registered.
+     */
     post: operations["AuthController_enroll"];
   };
   "/api/v1/auth/login/pending": {
-    /** The open step of a pending login (after an SSO login that also needs the key file). */
+    /**
+     * ログイン途中の次の手順 / The open step of a pending login
+     * @description SSOでログインした後にキーファイルも必要な場合に、ログイン画面が続きの手順（keyfile または enroll_keyfile）と challenge、契約コード、メールアドレスを読むためのものです。認証はログイン途中の Cookie のみです。ログイン途中でなければ 401 no_pending_login です。
+     *
+     * After an SSO login that also needs the key file, the login page reads the open step (keyfile or enroll_keyfile), its challenge, the tenant code and the e-mail address here. Only the pending-login cookie authenticates it. 401 no_pending_login when there is none.
+     */
     get: operations["AuthController_pending"];
   };
   "/api/v1/auth/session": {
+    /**
+     * 現在のセッション / The current session
+     * @description ログイン中のユーザー、所属する契約（プラットフォーム運用者は null）、変更系リクエストに付ける csrfToken を返します。セッション（Cookie）が必要で、APIトークンでは使えません。未ログイン・期限切れは 401 unauthenticated です。
+     *
+     * The logged-in user, their tenant (null for a platform operator) and the csrfToken to send as X-CSRF-Token on unsafe requests. Session (cookie) only, not for API tokens. 401 unauthenticated without a live session.
+     */
     get: operations["AuthController_session"];
   };
   "/api/v1/auth/logout": {
+    /**
+     * ログアウト / Log out
+     * @description セッションを終了し、Cookie を削除します。セッション（Cookie）と X-CSRF-Token が必要です。解約済みの契約のセッションでも使えます。
+     *
+     * Ends the session and clears its cookie. Needs the session (cookie) and X-CSRF-Token; also works for a session of a cancelled contract.
+     */
     post: operations["AuthController_logout"];
   };
   "/api/v1/auth/invitations/accept": {
-    /** Sets the password of an invited user from the one-time link. */
+    /**
+     * 招待を受けてパスワードを設定 / Accept an invitation and set the password
+     * @description 招待メールの1回限りのリンクのトークンで、招待されたユーザーのパスワードを設定し有効にします。認証は不要です（トークンが認証の代わりです）。応答はログインに使う契約コード（loginCode。運用者は platform）とメールアドレスで、セッションは開きません。トークンが無効・使用済み・期限切れなら 400 invitation_invalid、パスワードが規則に合わなければ 400 validation_failed です。
+     *
+     * Sets the password of an invited user from the token of the one-time invitation link and activates the user. No authentication (the token stands for it). Answers the tenant code to log in with (loginCode; "platform" for operators) and the e-mail address; no session is opened. 400 invitation_invalid for an unknown, used or expired token; 400 validation_failed for a password that breaks the rules.
+     */
     post: operations["AuthController_acceptInvitation"];
   };
   "/api/v1/users": {
+    /**
+     * ユーザー一覧 / List users
+     * @description 自分の契約のユーザーを登録順に返します（limit・cursor でページ送り、q でメールアドレスの前方一致）。テナント管理者のセッションのみで、APIトークンでは使えません。
+     *
+     * The users of the caller's tenant, oldest first, page by page (limit, cursor; q filters by e-mail prefix). Tenant administrators in a session only; not for API tokens.
+     */
     get: operations["UsersController_list"];
+    /**
+     * ユーザーを追加 / Create a user
+     * @description パスワードを指定すると有効なユーザーとして作成し、指定しなければ招待状態で作成して1回限りの招待リンク（invitation）を返します。テナント管理者のセッションのみです。同じメールアドレスのユーザーがいれば 409 email_taken です。
+     *
+     * With a password the user is active at once; without one the user is invited and the answer carries the one-time invitation link (invitation). Tenant administrators in a session only. 409 email_taken when a user of the tenant has the e-mail address.
+     */
     post: operations["UsersController_create"];
   };
   "/api/v1/users/{id}": {
+    /**
+     * ユーザーを取得 / Get a user
+     * @description 自分の契約のユーザー1人を返します。テナント管理者のセッションのみです。他の契約のIDや存在しないIDは 404 not_found です。
+     *
+     * One user of the caller's tenant. Tenant administrators in a session only. 404 not_found for unknown ids and ids of another tenant.
+     */
     get: operations["UsersController_get"];
+    /**
+     * ユーザーを変更 / Update a user
+     * @description 表示名・ロール・状態（active/disabled）を変更します。無効化やロール変更ではそのユーザーのセッションを終了します。テナント管理者のセッションのみです。最後の有効な管理者を外す変更は 409 last_admin、SSO必須の契約の唯一の緊急用管理者は 409 last_break_glass_admin、招待中のユーザーを active にすると 409 user_invited です。
+     *
+     * Changes display name, role or status (active/disabled); disabling a user or changing the role ends the user's sessions. Tenant administrators in a session only. 409 last_admin when the tenant would lose its last active administrator, 409 last_break_glass_admin for the only break-glass administrator of a tenant that enforces SSO, 409 user_invited to activate an invited user (they accept the invitation instead).
+     */
     patch: operations["UsersController_update"];
   };
   "/api/v1/users/{id}/invite": {
+    /**
+     * 招待リンクを再発行 / Issue a new invitation link
+     * @description 招待中のユーザーに新しい1回限りの招待リンクを発行します（以前のリンクは無効になります）。テナント管理者のセッションのみです。招待中でないユーザーは 409 user_not_invited です。
+     *
+     * Issues a new one-time invitation link for an invited user (the previous link stops working). Tenant administrators in a session only. 409 user_not_invited for a user who is not invited.
+     */
     post: operations["UsersController_invite"];
   };
   "/api/v1/me/keyfiles": {
+    /**
+     * 自分のキーファイル一覧 / List my key files
+     * @description ログイン中のユーザー自身のキー（ラベル・作成日時・最終使用日時・失効日時。秘密鍵は含みません）を返します。運用者を含むすべてのユーザーのセッションで使えます。APIトークンでは使えません。
+     *
+     * The logged-in user's own keys: label, creation, last use, revocation (never a private key). Any user's session, operators included; not for API tokens.
+     */
     get: operations["MyKeyfilesController_list"];
   };
   "/api/v1/me/keyfiles/{keyId}": {
+    /**
+     * 自分のキーファイルを失効 / Revoke one of my key files
+     * @description 自分のキーを1つ失効させ、そのキーで開いたセッションを終了します。運用者を含むすべてのユーザーのセッションで使えます。自分の有効なキーでなければ 404 not_found です。
+     *
+     * Revokes one of the user's own keys and ends the sessions opened with it. Any user's session, operators included. 404 not_found when it is not an active key of the user.
+     */
     delete: operations["MyKeyfilesController_revoke"];
   };
   "/api/v1/users/{id}/keyfiles": {
+    /**
+     * ユーザーのキーファイル一覧 / List a user's key files
+     * @description 自分の契約のユーザー1人のキー（秘密鍵は含みません）を返します。テナント管理者のセッションのみです。他の契約のユーザーや存在しないユーザーは 404 not_found です。
+     *
+     * The keys of one user of the caller's tenant (never a private key). Tenant administrators in a session only. 404 not_found for unknown users and users of another tenant.
+     */
     get: operations["UserKeyfilesController_list"];
+    /**
+     * ユーザーのキーファイルを発行 / Issue a key file for a user
+     * @description 新しい鍵ペアを作り、公開鍵を登録して、秘密鍵を含むキーファイル（*.charlotte-key.json）を一度だけ返します（Content-Disposition: attachment）。パスフレーズを指定すると秘密鍵を暗号化します。テナント管理者のセッションのみです。他の契約のユーザーや存在しないユーザーは 404 not_found です。
+     *
+     * Generates a key pair, registers its public key and answers the key file with the private key (*.charlotte-key.json) once, as an attachment (Content-Disposition). With a passphrase the private key is encrypted. Tenant administrators in a session only. 404 not_found for unknown users and users of another tenant.
+     */
     post: operations["UserKeyfilesController_issue"];
   };
   "/api/v1/users/{id}/keyfiles/{keyId}": {
+    /**
+     * ユーザーのキーファイルを失効 / Revoke a user's key file
+     * @description ユーザーのキーを1つ失効させ、そのキーで開いたセッションを終了します。テナント管理者のセッションのみです。そのユーザーの有効なキーでなければ 404 not_found です。
+     *
+     * Revokes one key of a user and ends the sessions opened with it. Tenant administrators in a session only. 404 not_found when it is not an active key of that user of the tenant.
+     */
     delete: operations["UserKeyfilesController_revoke"];
   };
   "/api/v1/users/{id}/keyfile-reset": {
+    /**
+     * キーファイルをリセット / Reset a user's key files
+     * @description キーファイルを紛失したユーザーのために、すべてのキーを失効させ、すべてのセッションを終了し、次回ログイン時に新しいキーを登録できるようにします。テナント管理者のセッションのみです。他の契約のユーザーや存在しないユーザーは 404 not_found です。
+     *
+     * For a user who lost their key file: revokes every key, ends every session and lets the user enrol a new key at the next login. Tenant administrators in a session only. 404 not_found for unknown users and users of another tenant.
+     */
     post: operations["UserKeyfilesController_reset"];
   };
   "/api/v1/api-tokens": {
+    /**
+     * APIトークン一覧 / List API tokens
+     * @description 契約のAPIトークン（名前・スコープ・有効期限・最終使用日時・失効日時。トークン自体は含みません）を返します。テナント管理者のセッションのみです。
+     *
+     * The tenant's API tokens: name, scopes, expiry, last use and revocation (never the token itself). Tenant administrators in a session only.
+     */
     get: operations["TokensController_list"];
+    /**
+     * APIトークンを発行 / Create an API token
+     * @description 名前・スコープ・有効期限（省略時は既定の期間、最長1年）を指定してトークンを発行します。トークンはこの応答で一度だけ返します。テナント管理者のセッションのみで、トークンでトークンは発行できません。期限が過去か1年より先なら 400 validation_failed（expiry_out_of_range）です。
+     *
+     * Creates a token with a name, scopes and an expiry (a default when omitted; at most one year). The token itself is in this answer only, once. Tenant administrators in a session only: a token cannot mint tokens. 400 validation_failed (expiry_out_of_range) for an expiry in the past or more than a year away.
+     */
     post: operations["TokensController_create"];
   };
   "/api/v1/api-tokens/{id}": {
+    /**
+     * APIトークンを失効 / Revoke an API token
+     * @description トークンを直ちに失効させます。テナント管理者のセッションのみです。他の契約のIDや存在しないIDは 404 not_found です。
+     *
+     * Revokes the token at once. Tenant administrators in a session only. 404 not_found for unknown ids and ids of another tenant.
+     */
     delete: operations["TokensController_revoke"];
   };
   "/api/v1/tenant/sso": {
+    /**
+     * SSO設定を取得 / Get the SSO settings
+     * @description 契約のIdP設定（エンティティID・SSO URL・証明書の要約・属性マッピング・JIT・SSO必須・緊急用管理者）と、IdPに登録するSPのURLを返します。テナント管理者のセッションのみです。
+     *
+     * The tenant's IdP settings (entity id, SSO URL, certificate summaries, attribute mapping, JIT, SSO enforcement, break-glass administrators) and the SP URLs to register at the IdP. Tenant administrators in a session only.
+     */
     get: operations["SsoSettingsController_get"];
+    /**
+     * SSO設定を保存 / Save the SSO settings
+     * @description IdP設定を保存します（監査ログに記録）。テナント管理者のセッションのみです。証明書や緊急用管理者が不正なら 400 validation_failed です。SSO必須にするには、緊急用管理者を1人以上指定し（409 break_glass_required）、この設定で管理者が一度SSOログインに成功している必要があります（409 sso_not_tested）。
+     *
+     * Saves the IdP settings (audited). Tenant administrators in a session only. 400 validation_failed for unusable certificates or break-glass administrators who are not active administrators. Requiring SSO needs at least one break-glass administrator (409 break_glass_required) and one successful SSO login of an administrator with these IdP settings (409 sso_not_tested).
+     */
     put: operations["SsoSettingsController_put"];
   };
   "/api/v1/tenant/sso/metadata": {
-    /** Imports IdP metadata XML: raw (application/xml, application/samlmetadata+xml, text/xml) or JSON {xml}. */
+    /**
+     * IdPメタデータを取り込む / Import IdP metadata
+     * @description IdPのメタデータXMLからエンティティID・SSO URL・署名証明書を読み取り、他の設定はそのままで保存します。本文はXMLそのもの（application/xml、application/samlmetadata+xml、text/xml）か JSON {xml} です。テナント管理者のセッションのみです。読み取れないXMLは 400 validation_failed です。エンティティIDが変わるとSSO必須は解除されます。
+     *
+     * Reads entity id, SSO URL and signing certificates from IdP metadata XML and saves them, keeping the other settings. The body is the XML itself (application/xml, application/samlmetadata+xml, text/xml) or JSON {xml}. Tenant administrators in a session only. 400 validation_failed for XML that cannot be read; a new entity id turns SSO enforcement off.
+     */
     put: operations["SsoSettingsController_metadata"];
   };
   "/api/v1/tenant/sso/link-confirmation": {
-    /** The calling administrator agrees that their next SSO login (within an hour) may link this account to the tenant's IdP. Only from a session opened with password and key file. */
+    /**
+     * SSOとの連携を承認 / Confirm linking my account to SSO
+     * @description 呼び出した管理者が、1時間以内の次回SSOログインで自分のアカウントを契約のIdPに連携することに同意します。パスワードとキーファイルで開いた管理者のセッションのみです。キーファイルを通っていないセッションは 403 keyfile_session_required、連携済みのアカウントは 409 sso_already_linked です。
+     *
+     * The calling administrator agrees that their next SSO login (within an hour) may link this account to the tenant's IdP. Only from an administrator's session opened with password and key file: 403 keyfile_session_required otherwise; 409 sso_already_linked when the account already signs in through SSO.
+     */
     post: operations["SsoSettingsController_confirmLink"];
   };
   "/api/v1/auth/saml/{tenant}/metadata": {
+    /**
+     * SPメタデータ / SP metadata
+     * @description 契約ごとのSP（Charlotte）のメタデータXMLで、IdPの管理者が取り込みます。認証は不要です。SSOが設定されていない契約は 404 not_found です。
+     *
+     * The tenant's SP (Charlotte) metadata XML for the IdP administrator to import. No authentication. 404 not_found when the tenant has no SSO configuration.
+     */
     get: operations["SamlMetadataController_metadata"];
   };
   "/api/v1/auth/saml/{tenant}/login": {
-    /** SP-initiated SSO: redirects the browser to the tenant's IdP. */
+    /**
+     * SSOログインを開始 / Start an SSO login
+     * @description ブラウザー用です。SAMLRequest と RelayState を付けて契約のIdPへリダイレクトし（302）、このブラウザーを識別する Cookie を設定します。認証は不要です。SSOが設定されていない契約は 404、IdPのSSO URLが使えなければ 401 の理由コード付きHTMLページ、解約済みの契約は 403 contract_cancelled です。
+     *
+     * For browsers: redirects to the tenant's IdP with a SAMLRequest and an opaque RelayState (302) and sets the cookie that binds the login to this browser. No authentication. An HTML page with the reason code answers 404 when the tenant has no SSO configuration and 401 when its SSO URL cannot be used.
+     */
     get: operations["SamlLoginController_start"];
   };
   "/api/v1/auth/saml/{tenant}/acs": {
-    /** Assertion consumer service (HTTP-POST binding): the browser posts the IdP's SAMLResponse here. */
+    /**
+     * SAML応答の受信（ACS） / Assertion consumer service
+     * @description ブラウザー用です（HTTP-POST バインディング）。IdPの SAMLResponse を検証し、1回限りのコードを付けて /auth/saml/{tenant}/finish へ 303 でリダイレクトします。認証は不要です（署名付きの応答が認証です）。検証できない応答は理由コード付きのHTMLページ（401）で、security の監査イベントを記録します。
+     *
+     * For browsers (HTTP-POST binding): checks the IdP's SAMLResponse and redirects (303) to /auth/saml/{tenant}/finish with a one-time code. No authentication (the signed response is). A response that does not verify answers an HTML page with the reason code (401), recorded as a security audit event.
+     */
     post: operations["SamlLoginController_acs"];
   };
   "/api/v1/auth/saml/{tenant}/finish": {
-    /** Finishes an SSO login: checks that this browser started it (binding cookie), then opens the session. */
+    /**
+     * SSOログインを完了 / Finish an SSO login
+     * @description ブラウザー用です。ACS が発行した1回限りのコードと、ログインを始めたブラウザーの Cookie を確かめてセッションを開き、SPA（returnTo）へ 302 でリダイレクトします。キーファイルも必要な契約では /login?sso=keyfile へリダイレクトします。認証は不要です。コードが無効・使用済み、別のブラウザーからの場合は理由コード付きのHTMLページ（401）です。
+     *
+     * For browsers: checks the one-time code from the ACS and the cookie of the browser that started the login, opens the session and redirects (302) to the SPA (returnTo), or to /login?sso=keyfile when the key file is also required. No authentication. An unknown or used code, or another browser, answers an HTML page with the reason code (401).
+     */
     get: operations["SamlLoginController_finish"];
   };
   "/api/v1/tenant/ip-allowlist": {
@@ -136,46 +338,125 @@ export interface paths {
     put: operations["IpAllowlistController_put"];
   };
   "/api/v1/notices": {
+    /**
+     * お知らせ一覧 / List my notices
+     * @description ログイン中のユーザー宛てと契約全体宛てのお知らせを、未読を先に、新しい順に返します（limit・cursor でページ送り。unread は未読の総数）。お知らせの文面は kind からクライアントが組み立てます。テナントの管理者・メンバーのセッションのみで、APIトークンでは使えません。
+     *
+     * The notices (お知らせ) of the logged-in user and those addressed to the whole tenant, unread first, then newest first, page by page (limit, cursor; unread counts all unread notices). Clients word a notice from its kind. Administrators and members in a session only; not for API tokens.
+     */
     get: operations["NoticesController_list"];
   };
   "/api/v1/notices/read-all": {
-    /** すべて既読にする / Marks every unread notice of the user read. */
+    /**
+     * すべて既読にする / Mark all my notices read
+     * @description ログイン中のユーザーの未読のお知らせ（契約全体宛てを含む）をすべて既読にし、既読にした件数を返します。テナントの管理者・メンバーのセッションのみです。
+     *
+     * Marks every unread notice of the logged-in user read (those addressed to the whole tenant included) and answers how many changed. Administrators and members in a session only.
+     */
     post: operations["NoticesController_readAll"];
   };
   "/api/v1/notices/{id}/read": {
+    /**
+     * お知らせを既読にする / Mark a notice read
+     * @description お知らせを1件既読にします（既読でも 204）。テナントの管理者・メンバーのセッションのみです。自分宛てでないお知らせや存在しないIDは 404 not_found です。
+     *
+     * Marks one notice read (204 also when it already was). Administrators and members in a session only. 404 not_found for notices not addressed to the user and unknown ids.
+     */
     post: operations["NoticesController_read"];
   };
   "/api/v1/me/notification-settings": {
+    /**
+     * 通知設定を取得 / Get my notification settings
+     * @description ログイン中のユーザーのメール通知の設定（申請の状況のメール、下書きのまとめメール）を返します。テナントの管理者・メンバーのセッションのみです。
+     *
+     * The logged-in user's mail settings (filing mail, draft digest). Administrators and members in a session only.
+     */
     get: operations["NotificationPreferencesController_get"];
+    /**
+     * 通知設定を保存 / Save my notification settings
+     * @description ログイン中のユーザーのメール通知の設定を保存し、保存後の設定を返します。テナントの管理者・メンバーのセッションのみです。
+     *
+     * Saves the logged-in user's mail settings and answers them. Administrators and members in a session only.
+     */
     put: operations["NotificationPreferencesController_put"];
   };
   "/api/v1/operator/incidents": {
+    /**
+     * 障害情報一覧（運用者） / List incidents (operators)
+     * @description 障害情報を、未解決を先に、新しい順に最大200件返します。プラットフォーム運用者のセッションのみです。
+     *
+     * Incidents, open ones first, then newest first (at most 200). Platform operators in a session only.
+     */
     get: operations["OperatorIncidentsController_list"];
-    /** Creates an incident; every active user of the affected tenants gets an お知らせ, and for serious ones every administrator an e-mail. */
+    /**
+     * 障害情報を登録 / Create an incident
+     * @description 運用からのお知らせ（障害情報）を登録します。対象の契約（all または契約コードの一覧）の有効なユーザー全員にお知らせを出し、serious の場合は管理者全員にメールも送ります。プラットフォーム運用者のセッションのみです。存在しない契約コードは 422 incident_unknown_tenants、開始日時が未来なら 422 incident_start_in_future、本文にメールアドレスを含むと 400 validation_failed です。
+     *
+     * Creates an incident (運用からのお知らせ): every active user of the affected tenants (all, or a list of tenant codes) gets a notice, and for a serious one every administrator an e-mail. Platform operators in a session only. 422 incident_unknown_tenants for tenant codes that do not exist, 422 incident_start_in_future for a start in the future, 400 validation_failed for text that contains an e-mail address.
+     */
     post: operations["OperatorIncidentsController_create"];
   };
   "/api/v1/operator/incidents/{id}": {
+    /**
+     * 障害情報を取得（運用者） / Get an incident (operators)
+     * @description 障害情報1件を、更新履歴と対象の契約とともに返します。プラットフォーム運用者のセッションのみです。存在しないIDは 404 not_found です。
+     *
+     * One incident with its updates and affected tenants. Platform operators in a session only. 404 not_found for an unknown id.
+     */
     get: operations["OperatorIncidentsController_get"];
   };
   "/api/v1/operator/incidents/{id}/updates": {
-    /** Adds an update (resolved: true resolves it); told like a creation. 409 incident_resolved once resolved. */
+    /**
+     * 障害情報を更新 / Add an update to an incident
+     * @description 障害情報に経過を追加します（resolved: true で解決）。登録時と同じく対象のユーザーにお知らせを出し、serious の場合は管理者にメールも送ります。プラットフォーム運用者のセッションのみです。存在しないIDは 404 not_found、解決済みの障害情報は 409 incident_resolved です。
+     *
+     * Adds an update to an incident (resolved: true resolves it); told like a creation: a notice for the affected users and, when serious, an e-mail to their administrators. Platform operators in a session only. 404 not_found for an unknown id, 409 incident_resolved once resolved.
+     */
     post: operations["OperatorIncidentsController_addUpdate"];
   };
   "/api/v1/incidents": {
+    /**
+     * 障害情報一覧 / List incidents affecting my tenant
+     * @description 自分の契約に影響する障害情報（運用状況）を、未解決を先に、新しい順に最大100件返します。テナントの管理者・メンバーのセッションのみです。
+     *
+     * The incidents that affect the caller's tenant (運用状況), open ones first, then newest first (at most 100). Administrators and members in a session only.
+     */
     get: operations["IncidentsController_list"];
   };
   "/api/v1/incidents/{id}": {
+    /**
+     * 障害情報を取得 / Get an incident affecting my tenant
+     * @description 自分の契約に影響する障害情報1件を返します。テナントの管理者・メンバーのセッションのみです。自分の契約に影響しない障害情報や存在しないIDは 404 not_found です。
+     *
+     * One incident that affects the caller's tenant. Administrators and members in a session only. 404 not_found for incidents that do not affect the tenant and unknown ids.
+     */
     get: operations["IncidentsController_get"];
   };
   "/api/v1/operator/alerts": {
-    /** Operator alerts, open ones first (`?status=open|resolved` to filter). */
+    /**
+     * 運用アラート一覧 / List operator alerts
+     * @description 運用アラートを、未解決を先に、新しい順に最大200件返します（status=open または resolved で絞り込み）。プラットフォーム運用者のセッションのみです。
+     *
+     * Operator alerts, open ones first, then newest first (at most 200; status=open or resolved filters). Platform operators in a session only.
+     */
     get: operations["AlertsController_list"];
   };
   "/api/v1/operator/alerts/{id}": {
+    /**
+     * 運用アラートを取得 / Get an operator alert
+     * @description 運用アラート1件を返します。プラットフォーム運用者のセッションのみです。存在しないIDは 404 not_found です。
+     *
+     * One operator alert. Platform operators in a session only. 404 not_found for an unknown id.
+     */
     get: operations["AlertsController_get"];
   };
   "/api/v1/operator/alerts/{id}/incident": {
-    /** Promotes an open alert to a customer incident for the affected tenants (serious: their administrators get an e-mail). */
+    /**
+     * 運用アラートを障害情報にする / Promote an alert to an incident
+     * @description 未解決の運用アラートから、影響する契約向けの障害情報を作ります（serious の場合は管理者にメールも送ります）。プラットフォーム運用者のセッションのみです。存在しないIDは 404 not_found、すでに障害情報がある場合は 409 alert_has_incident、解決済みのアラートは 409 alert_resolved です。
+     *
+     * Promotes an open alert to a customer incident for the affected tenants (serious: their administrators get an e-mail). Platform operators in a session only. 404 not_found for an unknown id, 409 alert_has_incident when it already has one, 409 alert_resolved for a resolved alert.
+     */
     post: operations["AlertsController_promote"];
   };
   "/api/v1/operator/tenants/{code}/ip-allowlist/disable": {
@@ -188,106 +469,327 @@ export interface paths {
     post: operations["OperatorIpAllowlistController_disable"];
   };
   "/api/v1/offices": {
+    /**
+     * 事業所一覧 / List offices
+     * @description 自分の契約の事業所（事業所整理記号・事業所番号・雇用保険事業所番号・労働保険番号を含む）を返します。管理者・メンバーのセッション、または applications:read スコープのAPIトークンで使えます。
+     *
+     * The offices (事業所) of the caller's tenant with their registration numbers (pension office code and number, employment insurance office number, labour insurance number). Administrators and members in a session, or API tokens with the applications:read scope.
+     */
     get: operations["OfficesController_list"];
+    /**
+     * 事業所を登録 / Create an office
+     * @description 事業所を登録します。必須は名称のみで、各番号は入力されたときに形式を確かめます（全角数字やハイフンは整えて保存します）。形式の合わない番号は 400 validation_failed です。管理者・メンバーのセッション、または applications:write スコープのAPIトークンで使えます。
+     *
+     * Creates an office. Only the name is required; the numbers are checked by format when present (full-width digits and hyphens are normalised). 400 validation_failed for a number of the wrong format. Administrators and members in a session, or API tokens with the applications:write scope.
+     */
     post: operations["OfficesController_create"];
   };
   "/api/v1/offices/{id}": {
+    /**
+     * 事業所を取得 / Get an office
+     * @description 事業所1件を返します。管理者・メンバーのセッション、または applications:read スコープのAPIトークンで使えます。他の契約のIDや存在しないIDは 404 not_found です。
+     *
+     * One office. Administrators and members in a session, or API tokens with the applications:read scope. 404 not_found for unknown ids and ids of another tenant.
+     */
     get: operations["OfficesController_get"];
+    /**
+     * 事業所を変更 / Update an office
+     * @description 事業所の名称・所在地・各番号を変更します（version が必要）。version が古ければ 409 version_conflict、形式の合わない番号は 400 validation_failed、他の契約のIDや存在しないIDは 404 not_found です。管理者・メンバーのセッション、または applications:write スコープのAPIトークンで使えます。
+     *
+     * Changes the name, address or numbers of an office (version required). 409 version_conflict for a stale version, 400 validation_failed for a number of the wrong format, 404 not_found for unknown ids and ids of another tenant. Administrators and members in a session, or API tokens with the applications:write scope.
+     */
     patch: operations["OfficesController_update"];
   };
   "/api/v1/procedures": {
+    /**
+     * 手続の一覧 / List the procedures
+     * @description 対応している手続（コード・正式名称・英語名・版・提出期限の規則）と、その入力フォームのスキーマ（JSON Schema と x- 拡張）を返します。SPAはこのスキーマから入力画面を作り、サーバーも同じスキーマで検証します。管理者・メンバーのセッション、または applications:read スコープのAPIトークンで使えます。
+     *
+     * The supported procedures (code, official Japanese name, English name, version, filing deadline rule) with their form schemas (JSON Schema with x- extensions). The SPA renders the editor from them and the server validates with the same schema. Administrators and members in a session, or API tokens with the applications:read scope.
+     */
     get: operations["ProceduresController_list"];
   };
   "/api/v1/applications": {
+    /**
+     * 申請一覧 / List applications
+     * @description 自分の契約の申請を新しい順に返します（status・officeId・procedure・from・to で絞り込み、limit・cursor でページ送り）。フォームの内容は含みません。管理者・メンバーのセッション、または applications:read スコープのAPIトークンで使えます。
+     *
+     * The applications of the caller's tenant, newest first, filtered by status, officeId, procedure, from and to, page by page (limit, cursor); without their forms. Administrators and members in a session, or API tokens with the applications:read scope.
+     */
     get: operations["ApplicationsController_list"];
+    /**
+     * 申請を作成 / Create an application
+     * @description 手続コード・事業所・件名・フォーム（途中まででも可）で下書きを作成します。型や形式の合わない項目があれば 400 validation_failed（errors の field は form.項目名）、未対応の手続コードも 400 validation_failed、他の契約の事業所や存在しない事業所は 404 not_found です。管理者・メンバーのセッション、または applications:write スコープのAPIトークンで使えます。
+     *
+     * Creates a draft from a procedure code, an office, a title and a form (which may be partial). 400 validation_failed for fields of the wrong type or format (errors name form.<field>) and for an unknown procedure code; 404 not_found for an unknown office or one of another tenant. Administrators and members in a session, or API tokens with the applications:write scope.
+     */
     post: operations["ApplicationsController_create"];
   };
   "/api/v1/applications/{id}": {
+    /**
+     * 申請を取得 / Get an application
+     * @description 申請1件をフォーム・添付書類・経過・e-Govの状況とともに返します。個人番号は伏せて返し、unmask=sensitive で伏せずに返します（ユーザーのセッションのみ。毎回監査ログに記録）。管理者・メンバーのセッション、または applications:read スコープのAPIトークンで使えます。他の契約のIDや存在しないIDは 404 not_found、APIトークンでの unmask は 403 unmask_not_allowed です。
+     *
+     * One application with its form, attachments, timeline and e-Gov state. 個人番号 comes masked; unmask=sensitive shows it (user sessions only, each request audited). Administrators and members in a session, or API tokens with the applications:read scope. 404 not_found for unknown ids and ids of another tenant, 403 unmask_not_allowed for unmask with an API token.
+     */
     get: operations["ApplicationsController_get"];
+    /**
+     * 申請を削除 / Delete an application
+     * @description 下書きまたは提出準備完了の申請を削除します。version を指定すると、古い場合に 409 version_conflict です。それ以外の状態は 409 not_editable、他の契約のIDや存在しないIDは 404 not_found です。管理者・メンバーのセッション、または applications:write スコープのAPIトークンで使えます。
+     *
+     * Deletes an application in draft or ready. With version, a stale one answers 409 version_conflict; other states answer 409 not_editable; unknown ids and ids of another tenant 404 not_found. Administrators and members in a session, or API tokens with the applications:write scope.
+     */
     delete: operations["ApplicationsController_remove"];
+    /**
+     * 申請を変更 / Update an application
+     * @description 下書き・提出準備完了・補正待ちの申請の件名・事業所・フォームを変更します（version が必要。フォームは途中まででも保存でき、提出準備完了の申請は下書きに戻ります）。型や形式の合わない項目は 400 validation_failed、version が古ければ 409 version_conflict、編集できない状態なら 409 not_editable、補正待ちで事業所を変えると 409 office_locked、存在しない事業所は 404 not_found です。管理者・メンバーのセッション、または applications:write スコープのAPIトークンで使えます。
+     *
+     * Changes the title, office or form of an application in draft, ready or correction_requested (version required; a partial form saves, and a ready application goes back to draft). 400 validation_failed for fields of the wrong type or format, 409 version_conflict for a stale version, 409 not_editable in other states, 409 office_locked for a new office while correction_requested, 404 not_found for an unknown application or office. Administrators and members in a session, or API tokens with the applications:write scope.
+     */
     patch: operations["ApplicationsController_update"];
   };
   "/api/v1/applications/{id}/validate": {
+    /**
+     * 入力チェック / Check the form
+     * @description 申請のフォームを手続のすべての規則で確かめ、違反をすべて返します（valid、errors）。下書きで違反がなければ提出準備完了（ready）になります。管理者・メンバーのセッション、または applications:write スコープのAPIトークンで使えます。他の契約のIDや存在しないIDは 404 not_found です。
+     *
+     * Checks the form against every rule of the procedure and answers each one it breaks (valid, errors). A draft without errors becomes ready. Administrators and members in a session, or API tokens with the applications:write scope. 404 not_found for unknown ids and ids of another tenant.
+     */
     post: operations["ApplicationsController_validate"];
   };
   "/api/v1/applications/{id}/attachments": {
+    /**
+     * 添付書類を追加 / Attach a file
+     * @description 編集できる申請（下書き・提出準備完了・補正待ち）にファイルを添付します（multipart/form-data の file）。ファイルはウイルス検査の後に暗号化して保存します。種類は内容で判定し（PDF・JPEG・PNG・XML・CSV）、それ以外は 415 unsupported_file_type、上限を超えると 413 payload_too_large、マルウェアは 422 malware_detected（保存せず監査ログに記録）、検査できないときは 503 scanner_unavailable（保存しません）、ファイルがなければ 400 validation_failed、編集できない状態なら 409 not_editable です。管理者・メンバーのセッション、または applications:write スコープのAPIトークンで使えます。
+     *
+     * Attaches a file (multipart/form-data, field file) to an application that can be edited (draft, ready, correction_requested). The file is scanned for malware, then stored encrypted. Its type is decided by content (PDF, JPEG, PNG, XML, CSV): others answer 415 unsupported_file_type; 413 payload_too_large over the limit; 422 malware_detected (nothing stored, audited); 503 scanner_unavailable (nothing stored); 400 validation_failed without a file; 409 not_editable in other states. Administrators and members in a session, or API tokens with the applications:write scope.
+     */
     post: operations["AttachmentsController_upload"];
   };
   "/api/v1/applications/{id}/attachments/{aid}": {
+    /**
+     * 添付書類をダウンロード / Download an attachment
+     * @description 添付書類のファイルを、保存時に判定した種類（Content-Type）で返します。管理者・メンバーのセッション、または applications:read スコープのAPIトークンで使えます。他の契約や存在しない申請・添付書類は 404 not_found です。
+     *
+     * The attached file, with the media type decided at upload (Content-Type). Administrators and members in a session, or API tokens with the applications:read scope. 404 not_found for unknown applications or attachments and those of another tenant.
+     */
     get: operations["AttachmentsController_download"];
+    /**
+     * 添付書類を削除 / Delete an attachment
+     * @description 編集できる申請から添付書類を削除します。編集できない状態なら 409 not_editable、他の契約や存在しない申請・添付書類は 404 not_found です。管理者・メンバーのセッション、または applications:write スコープのAPIトークンで使えます。
+     *
+     * Removes an attachment from an application that can be edited. 409 not_editable in other states, 404 not_found for unknown applications or attachments and those of another tenant. Administrators and members in a session, or API tokens with the applications:write scope.
+     */
     delete: operations["AttachmentsController_remove"];
   };
   "/api/v1/egov/account": {
+    /**
+     * e-Gov連携の状態 / The e-Gov account link
+     * @description 契約のe-Govアカウントが連携済みか、連携日時、試行モードかを返します。テナントの管理者・メンバーのセッションのみです。
+     *
+     * Whether the tenant's e-Gov account is linked, since when, and whether trial mode (試行モード) is on. Administrators and members in a session only.
+     */
     get: operations["EgovController_status"];
+    /**
+     * e-Gov連携を解除 / Unlink the e-Gov account
+     * @description 契約のe-Govアカウントの連携を解除し、保存しているトークンを消去します（監査ログに記録）。連携していなくても 204 です。テナント管理者のセッションのみです。
+     *
+     * Unlinks the tenant's e-Gov account and erases its stored tokens (audited); 204 also when none was linked. Tenant administrators in a session only.
+     */
     delete: operations["EgovController_unlink"];
   };
   "/api/v1/egov/link": {
+    /**
+     * e-Gov連携を開始 / Start linking the e-Gov account
+     * @description e-Govのログイン画面のURL（authorizeUrl）を返し、連携をこのブラウザーに結び付ける Cookie（10分）を設定します。ブラウザーはそのURLへ移動し、e-Govでログインすると /egov/link/callback に戻ります。テナント管理者のセッションのみです。
+     *
+     * Answers the URL of the e-Gov login (authorizeUrl) and sets a cookie (10 minutes) that binds the link to this browser; the browser goes there, and after the e-Gov login comes back to /egov/link/callback. Tenant administrators in a session only.
+     */
     post: operations["EgovController_start"];
   };
   "/api/v1/egov/link/callback": {
+    /**
+     * e-Govからの戻り先 / Return from the e-Gov login
+     * @description ブラウザー用です。e-Govのログイン後にリダイレクトされ、state（1回限り、連携を始めた契約と管理者に結び付く）と POST /egov/link が設定した Cookie を確かめて連携を完了し、/settings/egov?linked=1 へ 302 でリダイレクトします。失敗した場合は /settings/egov?error=コード へリダイレクトします。セッションは不要です（state と Cookie が認証の代わりです）。
+     *
+     * For browsers: e-Gov redirects here after its login. Checks the state (single use, bound to the tenant and administrator who started the link) and the cookie set by POST /egov/link, finishes the link and redirects (302) to /settings/egov?linked=1, or to /settings/egov?error=<code> when it fails. No session needed (the state and the cookie stand for it).
+     */
     get: operations["EgovController_callback"];
   };
   "/api/v1/egov/settings": {
+    /**
+     * e-Gov設定を取得 / Get the e-Gov settings
+     * @description 試行モード（e-Govで確認だけされ、提出されない送信）かどうかを返します。テナント管理者のセッションのみです。
+     *
+     * Whether trial mode is on (filings are sent with X-eGovAPI-Trial: checked by e-Gov, never filed). Tenant administrators in a session only.
+     */
     get: operations["EgovController_settings"];
+    /**
+     * e-Gov設定を保存 / Save the e-Gov settings
+     * @description 試行モードを切り替えます（監査ログに egov.trial_mode_changed を記録）。テナント管理者のセッションのみです。
+     *
+     * Turns trial mode on or off (audited as egov.trial_mode_changed). Tenant administrators in a session only.
+     */
     put: operations["EgovController_updateSettings"];
   };
   "/api/v1/applications/{id}/submit": {
+    /**
+     * e-Govへ提出 / Submit to e-Gov
+     * @description 入力チェック済み（ready）の申請をe-Govへの提出として受け付け（202、status: submitting）、送信はバックグラウンドで行います。到達番号と状況は申請の取得で確認できます。Idempotency-Key ヘッダーが必要で、同じキーの再送は同じ結果を返します。e-Gov未連携は 409 egov_not_linked、提出済みは 409 already_submitted、ready でなければ 409 not_ready、署名が必要な手続で電子証明書がなければ 409 egov_signature_required、申請データを組み立てられなければ 422 package_invalid、他の契約のIDや存在しないIDは 404 not_found です。管理者・メンバーのセッション、または applications:write スコープのAPIトークンで使えます。
+     *
+     * Accepts an application that passed the input check (ready) for filing with e-Gov (202, status submitting); the sending runs in the background, and the application shows the 到達番号 and the e-Gov status later. Needs an Idempotency-Key header: a retry with the same key answers the same request. 409 egov_not_linked, 409 already_submitted, 409 not_ready, 409 egov_signature_required (a procedure that must be signed, without a certificate), 422 package_invalid when the filing cannot be built, 404 not_found for unknown ids and ids of another tenant. Administrators and members in a session, or API tokens with the applications:write scope.
+     */
     post: operations["FilingController_submit"];
   };
   "/api/v1/applications/{id}/reopen": {
+    /**
+     * 失敗した申請を下書きに戻す / Reopen a failed filing
+     * @description 提出に失敗した申請を下書きに戻し、直して再提出できるようにします。e-Govが受け取った可能性がある場合（最後の応答が届かなかった場合）は、e-Govで到達していないことを確かめたうえで {confirmNotReceived: true} を送るまで 409 outcome_unknown です。失敗していない申請は 409 not_failed、他の契約のIDや存在しないIDは 404 not_found です。管理者・メンバーのセッション、または applications:write スコープのAPIトークンで使えます。
+     *
+     * Brings a failed filing back to draft, to fix and submit again. When e-Gov may have received it (its last answer never came), 409 outcome_unknown until the body says {confirmNotReceived: true}, after checking on e-Gov that it did not arrive. 409 not_failed for an application whose filing did not fail, 404 not_found for unknown ids and ids of another tenant. Administrators and members in a session, or API tokens with the applications:write scope.
+     */
     post: operations["FilingController_reopen"];
   };
   "/api/v1/applications/{id}/amend": {
+    /**
+     * 補正を送る / Send a correction (補正)
+     * @description e-Govから補正を求められた申請（補正待ち）の、その後に編集したフォームを補正として送ります（202、送信はバックグラウンド）。e-Govが受け付けると審査中になります。Idempotency-Key ヘッダーが必要で、同じキーの再送は同じ結果を返します。補正待ちでなければ 409 not_correctable、別の操作の送信中は 409 action_in_progress、version が古ければ 409 version_conflict、同じキーを別の操作に使うと 409 idempotency_key_reused、e-Gov未連携は 409 egov_not_linked、フォームが規則を満たさなければ 422 validation_failed（すべての項目のエラー付き）、申請データを組み立てられなければ 422 package_invalid です。管理者・メンバーのセッション、または applications:write スコープのAPIトークンで使えます。
+     *
+     * 補正: sends the form as edited since e-Gov asked for the correction (status correction_requested) (202; the sending runs in the background). Once e-Gov accepts it the status is under_review. Needs an Idempotency-Key header: a retry with the same key answers the same request. 409 not_correctable, action_in_progress, version_conflict, idempotency_key_reused (the key of another action), egov_not_linked; 422 validation_failed (with every field error) for a form that breaks a rule, 422 package_invalid when the filing cannot be built. Administrators and members in a session, or API tokens with the applications:write scope.
+     */
     post: operations["FilingController_amend"];
   };
   "/api/v1/applications/{id}/withdraw": {
+    /**
+     * 申請を取り下げる / Withdraw a filing (取下げ)
+     * @description 到達・審査中・補正待ちの申請の取下げを理由とともに送ります（202、送信はバックグラウンド）。e-Govが受け付けると取下げ済みになります。Idempotency-Key ヘッダーが必要で、同じキーの再送は同じ結果を返します。取り下げられない状態は 409 not_withdrawable、e-Govに届いていなければ 409 not_filed、別の操作の送信中は 409 action_in_progress、同じキーを別の操作に使うと 409 idempotency_key_reused、e-Gov未連携は 409 egov_not_linked、署名が必要な手続で電子証明書がなければ 409 egov_signature_required です。管理者・メンバーのセッション、または applications:write スコープのAPIトークンで使えます。
+     *
+     * 取下げ with a reason, while the case is arrived, under_review or correction_requested (202; the sending runs in the background). Once e-Gov accepts it the status is withdrawn. Needs an Idempotency-Key header: a retry with the same key answers the same request. 409 not_withdrawable, not_filed (no e-Gov case yet), action_in_progress, idempotency_key_reused, egov_not_linked, egov_signature_required. Administrators and members in a session, or API tokens with the applications:write scope.
+     */
     post: operations["FilingController_withdraw"];
   };
   "/api/v1/applications/{id}/documents": {
+    /**
+     * 公文書一覧 / List the official documents
+     * @description 申請についてe-Govが発行した公文書（審査結果通知書など）を、発行順にすべて返します（1ページに収まるため nextCursor は常に null）。件名は手続の日本語名で示し、e-Govの内部IDは含みません。管理者・メンバーのセッション、または documents:read スコープのAPIトークンで使えます。他の契約のIDや存在しないIDは 404 not_found です。
+     *
+     * The official documents (公文書) e-Gov issued for the application, all of them, in the order they were issued (one page: nextCursor is always null); titled with the procedure's Japanese name, never with e-Gov's internal ids. Administrators and members in a session, or API tokens with the documents:read scope. 404 not_found for unknown ids and ids of another tenant.
+     */
     get: operations["FilingController_list"];
   };
   "/api/v1/applications/{id}/documents/{did}": {
+    /**
+     * 公文書をダウンロード / Download an official document
+     * @description 公文書のファイルを返します（多くは PDF か XML。Content-Type は保存時の種類）。inline=1 ではブラウザー内で表示します（PDFのプレビュー）。管理者・メンバーのセッション、または documents:read スコープのAPIトークンで使えます。他の契約や存在しない申請・公文書は 404 not_found です。
+     *
+     * The file of an official document (mostly PDF or XML; Content-Type as stored); inline=1 shows it in the browser (PDF preview). Administrators and members in a session, or API tokens with the documents:read scope. 404 not_found for unknown applications or documents and those of another tenant.
+     */
     get: operations["FilingController_download"];
   };
   "/api/v1/backups": {
-    /** This tenant's backup generations, newest first. */
+    /**
+     * バックアップ一覧 / List my tenant's backups
+     * @description 自分の契約のバックアップ世代（種類・保管場所・作成日時・サイズ・SHA-256・件数・検証日時）を新しい順に返します。テナント管理者のセッション、または backups:read スコープのAPIトークンで使えます。
+     *
+     * The backup generations of the caller's tenant, newest first: kind, store, creation, size, SHA-256, counts and verification. Tenant administrators in a session, or API tokens with the backups:read scope.
+     */
     get: operations["BackupsController_list"];
   };
   "/api/v1/operator/tenants/{code}/backups": {
+    /**
+     * 契約のバックアップ一覧 / List a tenant's backups
+     * @description 契約のバックアップ世代を新しい順に返します（件数・サイズ・ハッシュのみ）。プラットフォーム運用者のセッションのみで、契約の内容（申請や個人情報）は扱いません。存在しない契約コードは 404 not_found です。
+     *
+     * The tenant's backup generations, newest first (counts, sizes and hashes). Platform operators in a session only; never tenant content. 404 not_found for an unknown tenant code.
+     */
     get: operations["OperatorBackupsController_list"];
-    /** Runs a generation of this tenant now (409 tenant_busy while a restore or deletion runs). */
+    /**
+     * バックアップを今すぐ取得 / Back up a tenant now
+     * @description 契約のバックアップ世代の作成を始めます（202、作成はバックグラウンド。kind は daily か weekly）。プラットフォーム運用者のセッションのみで、契約の内容（申請や個人情報）は扱いません。復元や削除の実行中は 409 tenant_busy、削除済みの契約は 409 tenant_deleted、存在しない契約コードは 404 not_found です。
+     *
+     * Starts a backup generation of the tenant (202; it runs in the background; kind daily or weekly). Platform operators in a session only; never tenant content. 409 tenant_busy while a restore or deletion runs, 409 tenant_deleted, 404 not_found for an unknown tenant code.
+     */
     post: operations["OperatorBackupsController_start"];
   };
   "/api/v1/operator/tenants/{code}/restore": {
-    /** Verifies the generation, then replaces the tenant rows and blobs with it (in the background). */
+    /**
+     * バックアップから復元 / Restore a tenant from a backup
+     * @description バックアップ世代を検証（署名・SHA-256・復号・件数）してから、契約のデータとファイルをその内容で置き換えます（202、復元はバックグラウンド。進み具合は restores/{id}）。監査ログは置き換えません。プラットフォーム運用者のセッションのみで、契約の内容（申請や個人情報）は扱いません。復元や削除の実行中は 409 tenant_busy、削除済みの契約は 409 tenant_deleted、スキーマの版が違えば 409 backup_schema_mismatch、完成していない・検証できない世代は 422 backup_invalid、存在しない契約や世代は 404 not_found です。
+     *
+     * Verifies the generation (signature, SHA-256, decryption, counts), then replaces the tenant's rows and files with it (202; it runs in the background; progress at restores/{id}). Audit logs are not replaced. Platform operators in a session only; never tenant content. 409 tenant_busy, tenant_deleted, backup_schema_mismatch; 422 backup_invalid for a generation that is not complete or does not verify; 404 not_found for an unknown tenant or generation.
+     */
     post: operations["OperatorBackupsController_restore"];
   };
   "/api/v1/operator/tenants/{code}/restores/{id}": {
+    /**
+     * 復元の進み具合 / Restore progress
+     * @description 復元1件の状態（実行中・完了・失敗）と件数を返します。プラットフォーム運用者のセッションのみで、契約の内容（申請や個人情報）は扱いません。存在しない契約や復元は 404 not_found です。
+     *
+     * The state (running, complete, failed) and counts of one restore. Platform operators in a session only; never tenant content. 404 not_found for an unknown tenant or restore.
+     */
     get: operations["OperatorBackupsController_progress"];
   };
   "/api/v1/operator/tenants": {
+    /**
+     * 契約の一覧 / List tenants
+     * @description すべての契約（コード・名称・状態・解約日時・削除予定日時・削除日時）を返します。プラットフォーム運用者のセッションのみで、契約の内容（申請や個人情報）は扱いません。
+     *
+     * Every tenant: code, name, status, cancellation, deletion due date and deletion. Platform operators in a session only; never tenant content.
+     */
     get: operations["OperatorTenantsController_list"];
   };
   "/api/v1/operator/tenants/{code}": {
+    /**
+     * 契約を取得 / Get a tenant
+     * @description 契約1件の状態を返します。プラットフォーム運用者のセッションのみで、契約の内容（申請や個人情報）は扱いません。存在しない契約コードは 404 not_found です。
+     *
+     * One tenant and its contract state. Platform operators in a session only; never tenant content. 404 not_found for an unknown tenant code.
+     */
     get: operations["OperatorTenantsController_get"];
   };
   "/api/v1/operator/tenants/{code}/cancel": {
-    /** Cancels the contract from effectiveAt (default now); 409 tenant_not_active unless active. */
+    /**
+     * 契約を解約 / Cancel a contract
+     * @description effectiveAt（省略時は現在）から契約を解約します。その時点から契約のログイン・セッション・APIトークンは 403 contract_cancelled になり、5営業日後の終わり（日本時間）に削除予定となります。プラットフォーム運用者のセッションのみで、契約の内容（申請や個人情報）は扱いません。有効な契約でなければ 409 tenant_not_active、削除済みは 409 tenant_deleted、過去の effectiveAt は 400 validation_failed、存在しない契約コードは 404 not_found です。
+     *
+     * Cancels the contract from effectiveAt (default now): from then on the tenant's logins, sessions and API tokens answer 403 contract_cancelled, and its deletion is due at the end (JST) of the 5th business day after. Platform operators in a session only; never tenant content. 409 tenant_not_active unless active, 409 tenant_deleted, 400 validation_failed for an effectiveAt in the past, 404 not_found for an unknown tenant code.
+     */
     post: operations["OperatorTenantsController_cancel"];
   };
   "/api/v1/operator/tenants/{code}/reinstate": {
-    /** Reinstates a cancelled contract until its deletion has started. */
+    /**
+     * 解約を取り消す / Reinstate a contract
+     * @description 解約した契約を、削除が始まる前であれば元に戻します。プラットフォーム運用者のセッションのみで、契約の内容（申請や個人情報）は扱いません。解約されていなければ 409 tenant_not_cancelled、削除が始まっていれば 409 deletion_started、削除済みは 409 tenant_deleted、存在しない契約コードは 404 not_found です。
+     *
+     * Reinstates a cancelled contract as long as its deletion has not started. Platform operators in a session only; never tenant content. 409 tenant_not_cancelled, deletion_started, tenant_deleted; 404 not_found for an unknown tenant code.
+     */
     post: operations["OperatorTenantsController_reinstate"];
   };
   "/api/v1/operator/tenants/{code}/delete-now": {
-    /** Runs the due deletion now (only when cancelled); progress at GET tenants/:code/deletion. */
+    /**
+     * 契約を今すぐ削除 / Delete a cancelled tenant now
+     * @description 解約済みの契約の削除（バックアップ・ファイル・データ・鍵の消去と消去証明書の発行）を今すぐ始めます（202、削除はバックグラウンドで中断しても再開します。進み具合は tenants/{code}/deletion）。プラットフォーム運用者のセッションのみで、契約の内容（申請や個人情報）は扱いません。解約されていなければ 409 tenant_not_cancelled、存在しない契約コードは 404 not_found です。
+     *
+     * Starts the due deletion of a cancelled tenant now: backups, files, rows and keys are erased and a deletion certificate is issued (202; a durable background job that resumes after a crash; progress at tenants/{code}/deletion). Platform operators in a session only; never tenant content. 409 tenant_not_cancelled; 404 not_found for an unknown tenant code.
+     */
     post: operations["OperatorTenantsController_deleteNow"];
   };
   "/api/v1/operator/tenants/{code}/deletion": {
+    /**
+     * 削除の進み具合 / Deletion progress
+     * @description 契約の削除ジョブの状態（現在の段階・完了日時・消去証明書のID）を返します。プラットフォーム運用者のセッションのみで、契約の内容（申請や個人情報）は扱いません。存在しない契約や削除ジョブがない場合は 404 not_found です。
+     *
+     * The state of the tenant's deletion job: its step, completion and the deletion certificate id. Platform operators in a session only; never tenant content. 404 not_found for an unknown tenant or when no deletion was requested.
+     */
     get: operations["OperatorTenantsController_deletionOf"];
   };
   "/api/v1/operator/deletion-certificates/{id}": {
-    /** The signed certificate (JSON), or its Japanese PDF rendering with Accept: application/pdf. */
+    /**
+     * 消去証明書 / Deletion certificate
+     * @description 署名付きの消去証明書（JSON）を返します。Accept: application/pdf では日本語のPDFを返します。閲覧は監査ログに記録します。プラットフォーム運用者のセッションのみで、契約の内容（申請や個人情報）は扱いません。存在しないIDは 404 not_found、PDF用の日本語フォントがサーバーにない場合は 503 certificate_font_missing です。
+     *
+     * The signed deletion certificate (JSON), or its Japanese PDF rendering with Accept: application/pdf; each read is audited. Platform operators in a session only; never tenant content. 404 not_found for an unknown id, 503 certificate_font_missing when the server lacks the Japanese font for the PDF.
+     */
     get: operations["OperatorTenantsController_certificate"];
   };
   "/api/v1/dashboard": {
@@ -309,15 +811,51 @@ export interface paths {
     get: operations["OperatorOverviewController_get"];
   };
   "/api/v1/signing-certificates": {
+    /**
+     * 電子証明書の一覧 / List the signing certificates
+     * @description 契約の電子署名用証明書（PKCS#12）の情報（現在の証明書と失効済みの履歴。秘密鍵は含みません）を返します。管理者・メンバーのセッション、または applications:write スコープのAPIトークンで使えます。
+     *
+     * The tenant's e-signature certificates (PKCS#12): the current one and the revoked history, metadata only, never the key. Administrators and members in a session, or API tokens with the applications:write scope.
+     */
     get: operations["SigningCertificatesController_list"];
+    /**
+     * 電子証明書を登録 / Upload the signing certificate
+     * @description 電子署名用の PKCS#12 ファイル（.p12/.pfx、64 KiB まで）と PIN を multipart/form-data で受け取り、秘密鍵を暗号化して保存します。以前の証明書は失効させ、履歴として残します。テナント管理者のセッションのみです。ファイルや PIN がなければ 400 validation_failed、大きすぎれば 413 payload_too_large、PIN 違い・読めないファイル・期限切れ・対応しない鍵（RSA 2048 ビット以上のみ）・鍵と証明書の不一致は 422 です。
+     *
+     * Takes the PKCS#12 file (.p12/.pfx, at most 64 KiB) and its PIN as multipart/form-data and stores the key encrypted; the previous certificate is revoked and kept as history. Tenant administrators in a session only. 400 validation_failed without file or PIN, 413 payload_too_large, 422 for a wrong PIN, an unreadable file, an expired certificate, an unsupported key (RSA of 2048 bits or more only) or a key that does not match the certificate.
+     */
     post: operations["SigningCertificatesController_upload"];
   };
   "/api/v1/signing-certificates/current": {
+    /**
+     * 電子証明書を削除 / Remove the signing certificate
+     * @description 現在の電子証明書を失効させ、暗号化して保存していた秘密鍵を消去します。テナント管理者のセッションのみです。有効な証明書がなければ 404 not_found です。
+     *
+     * Revokes the current certificate and erases its sealed key. Tenant administrators in a session only. 404 not_found when there is no active certificate.
+     */
     delete: operations["SigningCertificatesController_remove"];
   };
   "/api/v1/offices/{id}/proxy-certificate": {
+    /**
+     * 提出代行証明書の状態 / The office's proxy certificate
+     * @description 事業所の提出代行証明書（社労士が顧問先の代わりに提出するときの証明書）の情報を返します（なければ certificate: null）。管理者・メンバーのセッション、または applications:read スコープのAPIトークンで使えます。他の契約や存在しない事業所は 404 not_found です。
+     *
+     * The office's 提出代行証明書 (the certificate a 社労士 files with on behalf of a client), or certificate: null. Administrators and members in a session, or API tokens with the applications:read scope. 404 not_found for unknown offices and offices of another tenant.
+     */
     get: operations["ProxyCertificateController_get"];
+    /**
+     * 提出代行証明書を登録 / Upload the office's proxy certificate
+     * @description 事業所の提出代行証明書（PDF または XML、2 MiB まで）を multipart/form-data の file で受け取り、ウイルス検査の後に暗号化して保存します（既存のものは置き換えます）。テナント管理者のセッションのみです。大きすぎれば 413 payload_too_large、PDF・XML 以外は 415 unsupported_file_type、マルウェアは 422 malware_detected、検査できないときは 503 scanner_unavailable（いずれも保存しません）、存在しない事業所は 404 not_found です。
+     *
+     * Takes the office's 提出代行証明書 (PDF or XML, at most 2 MiB) as multipart/form-data (field file), scans it for malware and stores it encrypted, replacing any previous one. Tenant administrators in a session only. 413 payload_too_large, 415 unsupported_file_type, 422 malware_detected, 503 scanner_unavailable (nothing stored in each case), 404 not_found for an unknown office.
+     */
     put: operations["ProxyCertificateController_put"];
+    /**
+     * 提出代行証明書を削除 / Remove the office's proxy certificate
+     * @description 事業所の提出代行証明書を削除します。テナント管理者のセッションのみです。証明書がない場合や存在しない事業所は 404 not_found です。
+     *
+     * Removes the office's 提出代行証明書. Tenant administrators in a session only. 404 not_found when the office has none, or for an unknown office.
+     */
     delete: operations["ProxyCertificateController_remove"];
   };
 }
@@ -381,6 +919,40 @@ export interface components {
       /** @description why verification stopped: gap, link, hash, checkpoint_mismatch, … */
       reason?: string;
     };
+    ProblemFieldErrorView: {
+      /** @description the field, as a path in the request (`title`, `attributeMapping.email`, `form.birthDate`) */
+      field: string;
+      /**
+       * @description stable code of the rule broken (`too_short`, `https_url`…); clients translate it
+       * @example too_short
+       */
+      code: string;
+      /**
+       * @description what a translation of the code needs (`min`, `max`, `date`…); never the value sent
+       * @example {
+       *   "min": 1
+       * }
+       */
+      params?: {
+        [key: string]: string | number;
+      };
+      /** @description English text for integrators (procedure form errors: Japanese, with messageEn) */
+      message: string;
+      /** @description procedure form errors only: the English text of the rule */
+      messageEn?: string;
+    };
+    ProblemView: {
+      /** @example urn:charlotte:problem:validation_failed */
+      type: string;
+      title: string;
+      status: number;
+      detail?: string;
+      /** @description stable machine code (`validation_failed`, `not_found`, …); clients branch and translate on it */
+      code: string;
+      errors?: components["schemas"]["ProblemFieldErrorView"][];
+      /** @description quote it when contacting support */
+      requestId?: string;
+    };
     SigningJwkDto: {
       /** @enum {string} */
       kty: "OKP";
@@ -439,38 +1011,6 @@ export interface components {
       user?: components["schemas"]["UserView"];
       tenant?: components["schemas"]["TenantView"] | null;
       csrfToken?: string;
-    };
-    ProblemFieldErrorView: {
-      /** @description the field, as a path in the request (`title`, `attributeMapping.email`, `form.birthDate`) */
-      field: string;
-      /**
-       * @description stable code of the rule broken (`too_short`, `https_url`…); clients translate it
-       * @example too_short
-       */
-      code: string;
-      /**
-       * @description what a translation of the code needs (`min`, `max`, `date`…); never the value sent
-       * @example {
-       *   "min": 1
-       * }
-       */
-      params?: {
-        [key: string]: string | number;
-      };
-      /** @description English text for integrators (procedure form errors: Japanese, with messageEn) */
-      message: string;
-      /** @description procedure form errors only: the English text of the rule */
-      messageEn?: string;
-    };
-    ProblemView: {
-      type: string;
-      title: string;
-      status: number;
-      detail?: string;
-      code: string;
-      errors?: components["schemas"]["ProblemFieldErrorView"][];
-      /** @description quote it when contacting support */
-      requestId?: string;
     };
     KeyfileStepDto: {
       /** @description RFC 7638 thumbprint of the public key (base64url SHA-256) */
@@ -592,6 +1132,39 @@ export interface components {
       label: string;
       /** @description Encrypts the private key inside the file (PBKDF2-SHA256 ≥ 600,000 iterations → AES-256-GCM). 8-200 characters. */
       passphrase?: string;
+    };
+    EncryptedPrivateKeyDto: {
+      /** @enum {string} */
+      kdf: "PBKDF2-SHA256";
+      iterations: number;
+      /** @description base64url */
+      salt: string;
+      /** @enum {string} */
+      cipher: "AES-256-GCM";
+      /** @description base64url */
+      iv: string;
+      /** @description base64url, with the GCM tag */
+      ciphertext: string;
+    };
+    KeyFileView: {
+      /** @enum {string} */
+      type: "charlotte-keyfile";
+      /** @enum {number} */
+      version: 1;
+      /** @description tenant code (契約コード) */
+      tenant: string;
+      /** Format: uuid */
+      userId: string;
+      email: string;
+      /** @description RFC 7638 thumbprint of the public key */
+      keyId: string;
+      createdAt: string;
+      /** @description the private EC P-256 JWK, without a passphrase */
+      privateKeyJwk?: {
+        [key: string]: unknown;
+      };
+      /** @description instead of privateKeyJwk, with a passphrase */
+      encryptedPrivateKey?: components["schemas"]["EncryptedPrivateKeyDto"];
     };
     KeyfileResetView: {
       /** @enum {boolean} */
@@ -777,7 +1350,9 @@ export interface components {
     };
     NoticeListView: {
       items: components["schemas"]["NoticeDto"][];
-      /** @description unread notices of the user */
+      /** @description cursor of the next page; null on the last page */
+      nextCursor: string | null;
+      /** @description unread notices of the user (all of them, not only this page) */
       unread: number;
     };
     NoticesReadAllView: {
@@ -1039,7 +1614,8 @@ export interface components {
     };
     ApplicationListView: {
       items: components["schemas"]["ApplicationSummary"][];
-      nextCursor?: string | null;
+      /** @description cursor of the next page; null on the last page */
+      nextCursor: string | null;
     };
     CreateApplicationDto: {
       /** @description procedure code from GET /procedures, e.g. shaho-shutoku */
@@ -1226,7 +1802,10 @@ export interface components {
       acknowledgedAt: string | null;
     };
     DocumentListView: {
+      /** @description oldest first, in the order e-Gov issued them */
       items: components["schemas"]["DocumentDto"][];
+      /** @description always null: every document of the application is in this one page */
+      nextCursor: string | null;
     };
     GenerationDto: {
       /** Format: uuid */
@@ -1602,7 +2181,12 @@ export type external = Record<string, never>;
 
 export interface operations {
 
-  /** Liveness: the process answers. */
+  /**
+   * 死活監視 / Liveness
+   * @description プロセスが応答するかだけを返します（データベースには触れず、レート制限もありません）。認証は不要です。
+   *
+   * Whether the process answers, nothing more (no database, no rate limit). No authentication.
+   */
   HealthController_live: {
     responses: {
       200: {
@@ -1612,7 +2196,12 @@ export interface operations {
       };
     };
   };
-  /** Readiness: the database and every registered dependency answer. */
+  /**
+   * 稼働準備の確認 / Readiness
+   * @description データベースと登録されたすべての依存先（ClamAV など）が応答するかを確かめます。どれかが応答しなければ 503 で、その内訳を返します。認証は不要です。
+   *
+   * Checks that the database and every registered dependency (ClamAV…) answer; 503 with the details when one does not. No authentication.
+   */
   HealthController_ready: {
     responses: {
       /** @description The Health Check is successful */
@@ -1655,6 +2244,12 @@ export interface operations {
               };
             };
           };
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
         };
       };
       /** @description The Health Check is not successful */
@@ -1712,6 +2307,12 @@ export interface operations {
       };
     };
   };
+  /**
+   * 監査ログ一覧 / List audit events
+   * @description 自分の契約の監査イベントを新しい順に返します（category・action・actor・from・to で絞り込み、limit・cursor でページ送り）。テナント管理者のセッション、または audit:read スコープのAPIトークンで使えます。
+   *
+   * The audit events of the caller's tenant, newest first, filtered by category, action, actor, from and to, page by page (limit, cursor). Tenant administrators in a session, or API tokens with the audit:read scope.
+   */
   AuditController_list: {
     parameters: {
       query?: {
@@ -1733,9 +2334,38 @@ export interface operations {
           "application/json": components["schemas"]["AuditPageDto"];
         };
       };
+      /** @description `validation_failed`. */
+      400: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `unauthenticated` (no or expired session), `token_invalid` (unknown, expired or revoked token). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `scope_missing` (the token lacks the scope), `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
     };
   };
-  /** Recomputes the hash chain and checks the signed checkpoints. */
+  /**
+   * 監査ログの改ざん検証 / Verify the audit chain
+   * @description 契約の監査ログのハッシュチェーンを計算し直し、署名付きチェックポイントを確かめます。応答は ok、検証した件数、最初に壊れている連番（なければ null）、先頭のハッシュです。テナント管理者のセッション、または audit:read スコープのAPIトークンで使えます。
+   *
+   * Recomputes the tenant's audit hash chain and checks the signed checkpoints; answers ok, how many events were checked, the first broken sequence number (or null) and the head hash. Tenant administrators in a session, or API tokens with the audit:read scope.
+   */
   AuditController_verify: {
     responses: {
       200: {
@@ -1743,9 +2373,32 @@ export interface operations {
           "application/json": components["schemas"]["VerifyResultDto"];
         };
       };
+      /** @description `unauthenticated` (no or expired session), `token_invalid` (unknown, expired or revoked token). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `scope_missing` (the token lacks the scope), `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
     };
   };
-  /** The whole chain with hashes and checkpoints (jsonl verifies offline with the public key). */
+  /**
+   * 監査ログを書き出す / Export the audit chain
+   * @description 契約の監査ログ全体を、ハッシュとチェックポイント付きのファイル（format=jsonl または csv、ファイル名は日本時間の日付）として返します。jsonl は公開鍵（/.well-known/charlotte-signing-key.json）でオフライン検証できます。書き出しは監査ログに記録します。テナント管理者のセッション、または audit:read スコープのAPIトークンで使えます。
+   *
+   * The tenant's whole audit chain with hashes and checkpoints as a file (format=jsonl or csv, named by the date in Japan); jsonl verifies offline with the public key of /.well-known/charlotte-signing-key.json. The export itself is audited. Tenant administrators in a session, or API tokens with the audit:read scope.
+   */
   AuditController_export: {
     parameters: {
       query: {
@@ -1753,11 +2406,45 @@ export interface operations {
       };
     };
     responses: {
+      /** @description The file (Content-Disposition: attachment). */
       200: {
-        content: never;
+        content: {
+          "application/x-ndjson": string;
+          "text/csv": string;
+        };
+      };
+      /** @description `validation_failed`. */
+      400: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `unauthenticated` (no or expired session), `token_invalid` (unknown, expired or revoked token). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `scope_missing` (the token lacks the scope), `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
       };
     };
   };
+  /**
+   * 監査イベントを取得 / Get an audit event
+   * @description 自分の契約の監査イベント1件を返します。テナント管理者のセッション、または audit:read スコープのAPIトークンで使えます。他の契約のIDや存在しないIDは 404 not_found です。
+   *
+   * One audit event of the caller's tenant. Tenant administrators in a session, or API tokens with the audit:read scope. 404 not_found for unknown ids and ids of another tenant.
+   */
   AuditController_get: {
     parameters: {
       path: {
@@ -1770,8 +2457,44 @@ export interface operations {
           "application/json": components["schemas"]["AuditEventDto"];
         };
       };
+      /** @description `validation_failed`. */
+      400: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `unauthenticated` (no or expired session), `token_invalid` (unknown, expired or revoked token). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `scope_missing` (the token lacks the scope), `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `not_found`. */
+      404: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
     };
   };
+  /**
+   * 署名検証用の公開鍵 / The public signing key
+   * @description 監査ログのチェックポイントと消去証明書の署名を検証する公開鍵（Ed25519）を JWK Set で返します。認証は不要です。
+   *
+   * The public key (Ed25519) that verifies the signatures of audit checkpoints and deletion certificates, as a JWK Set. No authentication.
+   */
   WellKnownController_key: {
     responses: {
       200: {
@@ -1779,9 +2502,20 @@ export interface operations {
           "application/json": components["schemas"]["SigningKeySetDto"];
         };
       };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
     };
   };
-  /** Password step of the login. */
+  /**
+   * パスワードでログイン（1段階目） / Log in with a password (step 1)
+   * @description 契約コード・メールアドレス・パスワードを確かめます。認証は不要です。成功しても権限はまだ与えられず、キーファイルの署名を待つログイン途中のセッション（Cookie）と challenge を返します（step: keyfile、キーが未登録で登録が許されていれば enroll_keyfile）。存在しない契約・ユーザーと誤ったパスワードは同じ 401 invalid_credentials です。失敗が続くと 423 account_locked（Retry-After 付き）、SSO必須の契約では 403 sso_required、解約済みの契約では 403 contract_cancelled、キーファイルがなく登録も許されていなければ 403 keyfile_required です。
+   *
+   * Checks tenant code, e-mail address and password. No authentication. Success grants nothing yet: it sets a pending-login cookie and answers the challenge for the key-file step (step keyfile, or enroll_keyfile when the user has no key and may enrol one). Unknown tenants, unknown users and wrong passwords all answer 401 invalid_credentials. Repeated failures answer 423 account_locked (with Retry-After); 403 sso_required when the contract enforces SSO, 403 contract_cancelled for a cancelled contract, 403 keyfile_required when the user has no key file and may not enrol one.
+   */
   AuthController_login: {
     requestBody: {
       content: {
@@ -1794,27 +2528,44 @@ export interface operations {
           "application/json": components["schemas"]["LoginResult"];
         };
       };
-      /** @description invalid_credentials */
+      /** @description `validation_failed`, `malformed_body`. */
+      400: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `invalid_credentials`: unknown tenant or user, or wrong password. */
       401: {
         content: {
-          "application/json": components["schemas"]["ProblemView"];
+          "application/problem+json": components["schemas"]["ProblemView"];
         };
       };
-      /** @description account_locked */
+      /** @description `sso_required`, `contract_cancelled`, `keyfile_required`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `account_locked`: too many failed logins (Retry-After). */
       423: {
         content: {
-          "application/json": components["schemas"]["ProblemView"];
+          "application/problem+json": components["schemas"]["ProblemView"];
         };
       };
-      /** @description rate_limited */
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
       429: {
         content: {
-          "application/json": components["schemas"]["ProblemView"];
+          "application/problem+json": components["schemas"]["ProblemView"];
         };
       };
     };
   };
-  /** Key-file step: the ES256 signature over the challenge of the pending login. */
+  /**
+   * キーファイルの署名でログイン（2段階目） / Log in with the key file (step 2)
+   * @description パスワード（またはSSO）の後、ログイン途中のセッション（Cookie）の challenge に対するキーファイルの ES256 署名を確かめ、セッションを開きます。認証はログイン途中の Cookie のみです。応答は step: done、ユーザー、以後の変更系リクエストで X-CSRF-Token に送る csrfToken です。署名が合わない・失効したキー・他人のキーは 401 keyfile_invalid、challenge の期限切れ・使用済みやログイン途中でない場合は 401 challenge_expired、解約済みの契約は 403 contract_cancelled、失敗が続くと 423 account_locked です。
+   *
+   * After the password (or SSO) step: checks the ES256 signature of the key file over the challenge of the pending login (cookie) and opens the session. Only the pending-login cookie authenticates it. Answers step done, the user and the csrfToken to send as X-CSRF-Token on unsafe requests. 401 keyfile_invalid for a wrong signature, a revoked key or another user's key; 401 challenge_expired when the challenge expired, was used or there is no pending login; 403 contract_cancelled; 423 account_locked after repeated failures.
+   */
   AuthController_keyfile: {
     requestBody: {
       content: {
@@ -1827,15 +2578,44 @@ export interface operations {
           "application/json": components["schemas"]["LoginResult"];
         };
       };
-      /** @description keyfile_invalid, challenge_expired */
+      /** @description `validation_failed`, `malformed_body`. */
+      400: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `keyfile_invalid`, `challenge_expired`. */
       401: {
         content: {
-          "application/json": components["schemas"]["ProblemView"];
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `account_locked`. */
+      423: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
         };
       };
     };
   };
-  /** First login: registers the public key generated in the browser. */
+  /**
+   * キーファイルを登録してログイン / Enrol a key file and log in
+   * @description 初回ログイン（step: enroll_keyfile）で、ブラウザーで生成した公開鍵（JWK）を登録し、同じ challenge への新しい鍵の署名を確かめてセッションを開きます。認証はログイン途中の Cookie のみです。応答には登録したキーの keyId（JWK thumbprint）が含まれます。署名が合わなければ 401 keyfile_invalid、challenge の期限切れは 401 challenge_expired、登録が許されていなければ 403 enrolment_not_allowed、鍵の形式が不正なら 400 validation_failed、登録済みの鍵は 409 key_exists です。
+   *
+   * First login (step enroll_keyfile): registers the public key (JWK) generated in the browser, checks the new key's signature over the same challenge and opens the session. Only the pending-login cookie authenticates it. The answer carries keyId (the JWK thumbprint). 401 keyfile_invalid for a wrong signature, 401 challenge_expired, 403 enrolment_not_allowed when the user may not enrol a key, 400 validation_failed for an unusable key, 409 key_exists for a key already registered.
+   */
   AuthController_enroll: {
     requestBody: {
       content: {
@@ -1848,9 +2628,50 @@ export interface operations {
           "application/json": components["schemas"]["EnrollResult"];
         };
       };
+      /** @description `validation_failed`, `malformed_body`. */
+      400: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `keyfile_invalid`, `challenge_expired`. */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `enrolment_not_allowed`, `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `key_exists`. */
+      409: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `account_locked`. */
+      423: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
     };
   };
-  /** The open step of a pending login (after an SSO login that also needs the key file). */
+  /**
+   * ログイン途中の次の手順 / The open step of a pending login
+   * @description SSOでログインした後にキーファイルも必要な場合に、ログイン画面が続きの手順（keyfile または enroll_keyfile）と challenge、契約コード、メールアドレスを読むためのものです。認証はログイン途中の Cookie のみです。ログイン途中でなければ 401 no_pending_login です。
+   *
+   * After an SSO login that also needs the key file, the login page reads the open step (keyfile or enroll_keyfile), its challenge, the tenant code and the e-mail address here. Only the pending-login cookie authenticates it. 401 no_pending_login when there is none.
+   */
   AuthController_pending: {
     responses: {
       200: {
@@ -1858,14 +2679,26 @@ export interface operations {
           "application/json": components["schemas"]["PendingStepView"];
         };
       };
-      /** @description no_pending_login */
+      /** @description `no_pending_login`. */
       401: {
         content: {
-          "application/json": components["schemas"]["ProblemView"];
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
         };
       };
     };
   };
+  /**
+   * 現在のセッション / The current session
+   * @description ログイン中のユーザー、所属する契約（プラットフォーム運用者は null）、変更系リクエストに付ける csrfToken を返します。セッション（Cookie）が必要で、APIトークンでは使えません。未ログイン・期限切れは 401 unauthenticated です。
+   *
+   * The logged-in user, their tenant (null for a platform operator) and the csrfToken to send as X-CSRF-Token on unsafe requests. Session (cookie) only, not for API tokens. 401 unauthenticated without a live session.
+   */
   AuthController_session: {
     responses: {
       200: {
@@ -1873,21 +2706,64 @@ export interface operations {
           "application/json": components["schemas"]["SessionView"];
         };
       };
+      /** @description `unauthenticated` (no or expired session). */
       401: {
         content: {
-          "application/json": components["schemas"]["ProblemView"];
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `token_not_allowed` (an API token cannot use this route), `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
         };
       };
     };
   };
+  /**
+   * ログアウト / Log out
+   * @description セッションを終了し、Cookie を削除します。セッション（Cookie）と X-CSRF-Token が必要です。解約済みの契約のセッションでも使えます。
+   *
+   * Ends the session and clears its cookie. Needs the session (cookie) and X-CSRF-Token; also works for a session of a cancelled contract.
+   */
   AuthController_logout: {
     responses: {
+      /** @description Logged out. */
       204: {
         content: never;
       };
+      /** @description `unauthenticated` (no or expired session). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `csrf_invalid` (X-CSRF-Token missing or wrong), `token_not_allowed` (an API token cannot use this route), `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
     };
   };
-  /** Sets the password of an invited user from the one-time link. */
+  /**
+   * 招待を受けてパスワードを設定 / Accept an invitation and set the password
+   * @description 招待メールの1回限りのリンクのトークンで、招待されたユーザーのパスワードを設定し有効にします。認証は不要です（トークンが認証の代わりです）。応答はログインに使う契約コード（loginCode。運用者は platform）とメールアドレスで、セッションは開きません。トークンが無効・使用済み・期限切れなら 400 invitation_invalid、パスワードが規則に合わなければ 400 validation_failed です。
+   *
+   * Sets the password of an invited user from the token of the one-time invitation link and activates the user. No authentication (the token stands for it). Answers the tenant code to log in with (loginCode; "platform" for operators) and the e-mail address; no session is opened. 400 invitation_invalid for an unknown, used or expired token; 400 validation_failed for a password that breaks the rules.
+   */
   AuthController_acceptInvitation: {
     requestBody: {
       content: {
@@ -1900,8 +2776,26 @@ export interface operations {
           "application/json": components["schemas"]["AcceptInvitationResult"];
         };
       };
+      /** @description `validation_failed`, `malformed_body`. `invitation_invalid`. */
+      400: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
     };
   };
+  /**
+   * ユーザー一覧 / List users
+   * @description 自分の契約のユーザーを登録順に返します（limit・cursor でページ送り、q でメールアドレスの前方一致）。テナント管理者のセッションのみで、APIトークンでは使えません。
+   *
+   * The users of the caller's tenant, oldest first, page by page (limit, cursor; q filters by e-mail prefix). Tenant administrators in a session only; not for API tokens.
+   */
   UsersController_list: {
     parameters: {
       query?: {
@@ -1918,8 +2812,38 @@ export interface operations {
           "application/json": components["schemas"]["UserPage"];
         };
       };
+      /** @description `validation_failed`. */
+      400: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `unauthenticated` (no or expired session). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `token_not_allowed` (an API token cannot use this route), `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
     };
   };
+  /**
+   * ユーザーを追加 / Create a user
+   * @description パスワードを指定すると有効なユーザーとして作成し、指定しなければ招待状態で作成して1回限りの招待リンク（invitation）を返します。テナント管理者のセッションのみです。同じメールアドレスのユーザーがいれば 409 email_taken です。
+   *
+   * With a password the user is active at once; without one the user is invited and the answer carries the one-time invitation link (invitation). Tenant administrators in a session only. 409 email_taken when a user of the tenant has the e-mail address.
+   */
   UsersController_create: {
     requestBody: {
       content: {
@@ -1932,8 +2856,44 @@ export interface operations {
           "application/json": components["schemas"]["CreatedUserView"];
         };
       };
+      /** @description `validation_failed`, `malformed_body`. */
+      400: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `unauthenticated` (no or expired session). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `csrf_invalid` (X-CSRF-Token missing or wrong), `token_not_allowed` (an API token cannot use this route), `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `email_taken`. */
+      409: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
     };
   };
+  /**
+   * ユーザーを取得 / Get a user
+   * @description 自分の契約のユーザー1人を返します。テナント管理者のセッションのみです。他の契約のIDや存在しないIDは 404 not_found です。
+   *
+   * One user of the caller's tenant. Tenant administrators in a session only. 404 not_found for unknown ids and ids of another tenant.
+   */
   UsersController_get: {
     parameters: {
       path: {
@@ -1946,8 +2906,44 @@ export interface operations {
           "application/json": components["schemas"]["UserView"];
         };
       };
+      /** @description `validation_failed`. */
+      400: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `unauthenticated` (no or expired session). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `token_not_allowed` (an API token cannot use this route), `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `not_found`. */
+      404: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
     };
   };
+  /**
+   * ユーザーを変更 / Update a user
+   * @description 表示名・ロール・状態（active/disabled）を変更します。無効化やロール変更ではそのユーザーのセッションを終了します。テナント管理者のセッションのみです。最後の有効な管理者を外す変更は 409 last_admin、SSO必須の契約の唯一の緊急用管理者は 409 last_break_glass_admin、招待中のユーザーを active にすると 409 user_invited です。
+   *
+   * Changes display name, role or status (active/disabled); disabling a user or changing the role ends the user's sessions. Tenant administrators in a session only. 409 last_admin when the tenant would lose its last active administrator, 409 last_break_glass_admin for the only break-glass administrator of a tenant that enforces SSO, 409 user_invited to activate an invited user (they accept the invitation instead).
+   */
   UsersController_update: {
     parameters: {
       path: {
@@ -1965,8 +2961,50 @@ export interface operations {
           "application/json": components["schemas"]["UserView"];
         };
       };
+      /** @description `validation_failed`, `malformed_body`. */
+      400: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `unauthenticated` (no or expired session). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `csrf_invalid` (X-CSRF-Token missing or wrong), `token_not_allowed` (an API token cannot use this route), `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `not_found`. */
+      404: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `last_admin`, `last_break_glass_admin`, `user_invited`. */
+      409: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
     };
   };
+  /**
+   * 招待リンクを再発行 / Issue a new invitation link
+   * @description 招待中のユーザーに新しい1回限りの招待リンクを発行します（以前のリンクは無効になります）。テナント管理者のセッションのみです。招待中でないユーザーは 409 user_not_invited です。
+   *
+   * Issues a new one-time invitation link for an invited user (the previous link stops working). Tenant administrators in a session only. 409 user_not_invited for a user who is not invited.
+   */
   UsersController_invite: {
     parameters: {
       path: {
@@ -1979,8 +3017,50 @@ export interface operations {
           "application/json": components["schemas"]["InvitationView"];
         };
       };
+      /** @description `validation_failed`. */
+      400: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `unauthenticated` (no or expired session). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `csrf_invalid` (X-CSRF-Token missing or wrong), `token_not_allowed` (an API token cannot use this route), `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `not_found`. */
+      404: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `user_not_invited`. */
+      409: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
     };
   };
+  /**
+   * 自分のキーファイル一覧 / List my key files
+   * @description ログイン中のユーザー自身のキー（ラベル・作成日時・最終使用日時・失効日時。秘密鍵は含みません）を返します。運用者を含むすべてのユーザーのセッションで使えます。APIトークンでは使えません。
+   *
+   * The logged-in user's own keys: label, creation, last use, revocation (never a private key). Any user's session, operators included; not for API tokens.
+   */
   MyKeyfilesController_list: {
     responses: {
       200: {
@@ -1988,8 +3068,32 @@ export interface operations {
           "application/json": components["schemas"]["KeyListDto"];
         };
       };
+      /** @description `unauthenticated` (no or expired session). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `token_not_allowed` (an API token cannot use this route), `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
     };
   };
+  /**
+   * 自分のキーファイルを失効 / Revoke one of my key files
+   * @description 自分のキーを1つ失効させ、そのキーで開いたセッションを終了します。運用者を含むすべてのユーザーのセッションで使えます。自分の有効なキーでなければ 404 not_found です。
+   *
+   * Revokes one of the user's own keys and ends the sessions opened with it. Any user's session, operators included. 404 not_found when it is not an active key of the user.
+   */
   MyKeyfilesController_revoke: {
     parameters: {
       path: {
@@ -1998,11 +3102,48 @@ export interface operations {
       };
     };
     responses: {
+      /** @description Revoked. */
       204: {
         content: never;
       };
+      /** @description `validation_failed`. */
+      400: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `unauthenticated` (no or expired session). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `csrf_invalid` (X-CSRF-Token missing or wrong), `token_not_allowed` (an API token cannot use this route), `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `not_found`. */
+      404: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
     };
   };
+  /**
+   * ユーザーのキーファイル一覧 / List a user's key files
+   * @description 自分の契約のユーザー1人のキー（秘密鍵は含みません）を返します。テナント管理者のセッションのみです。他の契約のユーザーや存在しないユーザーは 404 not_found です。
+   *
+   * The keys of one user of the caller's tenant (never a private key). Tenant administrators in a session only. 404 not_found for unknown users and users of another tenant.
+   */
   UserKeyfilesController_list: {
     parameters: {
       path: {
@@ -2015,8 +3156,44 @@ export interface operations {
           "application/json": components["schemas"]["KeyListDto"];
         };
       };
+      /** @description `validation_failed`. */
+      400: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `unauthenticated` (no or expired session). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `token_not_allowed` (an API token cannot use this route), `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `not_found`. */
+      404: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
     };
   };
+  /**
+   * ユーザーのキーファイルを発行 / Issue a key file for a user
+   * @description 新しい鍵ペアを作り、公開鍵を登録して、秘密鍵を含むキーファイル（*.charlotte-key.json）を一度だけ返します（Content-Disposition: attachment）。パスフレーズを指定すると秘密鍵を暗号化します。テナント管理者のセッションのみです。他の契約のユーザーや存在しないユーザーは 404 not_found です。
+   *
+   * Generates a key pair, registers its public key and answers the key file with the private key (*.charlotte-key.json) once, as an attachment (Content-Disposition). With a passphrase the private key is encrypted. Tenant administrators in a session only. 404 not_found for unknown users and users of another tenant.
+   */
   UserKeyfilesController_issue: {
     parameters: {
       path: {
@@ -2029,12 +3206,50 @@ export interface operations {
       };
     };
     responses: {
-      /** @description The key file itself (shown once): {type: "charlotte-keyfile", version: 1, …} */
+      /** @description The key file itself, answered once (Content-Disposition: attachment). */
       201: {
-        content: never;
+        content: {
+          "application/json": components["schemas"]["KeyFileView"];
+        };
+      };
+      /** @description `validation_failed`, `malformed_body`. */
+      400: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `unauthenticated` (no or expired session). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `csrf_invalid` (X-CSRF-Token missing or wrong), `token_not_allowed` (an API token cannot use this route), `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `not_found`. */
+      404: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
       };
     };
   };
+  /**
+   * ユーザーのキーファイルを失効 / Revoke a user's key file
+   * @description ユーザーのキーを1つ失効させ、そのキーで開いたセッションを終了します。テナント管理者のセッションのみです。そのユーザーの有効なキーでなければ 404 not_found です。
+   *
+   * Revokes one key of a user and ends the sessions opened with it. Tenant administrators in a session only. 404 not_found when it is not an active key of that user of the tenant.
+   */
   UserKeyfilesController_revoke: {
     parameters: {
       path: {
@@ -2044,11 +3259,48 @@ export interface operations {
       };
     };
     responses: {
+      /** @description Revoked. */
       204: {
         content: never;
       };
+      /** @description `validation_failed`. */
+      400: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `unauthenticated` (no or expired session). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `csrf_invalid` (X-CSRF-Token missing or wrong), `token_not_allowed` (an API token cannot use this route), `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `not_found`. */
+      404: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
     };
   };
+  /**
+   * キーファイルをリセット / Reset a user's key files
+   * @description キーファイルを紛失したユーザーのために、すべてのキーを失効させ、すべてのセッションを終了し、次回ログイン時に新しいキーを登録できるようにします。テナント管理者のセッションのみです。他の契約のユーザーや存在しないユーザーは 404 not_found です。
+   *
+   * For a user who lost their key file: revokes every key, ends every session and lets the user enrol a new key at the next login. Tenant administrators in a session only. 404 not_found for unknown users and users of another tenant.
+   */
   UserKeyfilesController_reset: {
     parameters: {
       path: {
@@ -2061,8 +3313,44 @@ export interface operations {
           "application/json": components["schemas"]["KeyfileResetView"];
         };
       };
+      /** @description `validation_failed`. */
+      400: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `unauthenticated` (no or expired session). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `csrf_invalid` (X-CSRF-Token missing or wrong), `token_not_allowed` (an API token cannot use this route), `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `not_found`. */
+      404: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
     };
   };
+  /**
+   * APIトークン一覧 / List API tokens
+   * @description 契約のAPIトークン（名前・スコープ・有効期限・最終使用日時・失効日時。トークン自体は含みません）を返します。テナント管理者のセッションのみです。
+   *
+   * The tenant's API tokens: name, scopes, expiry, last use and revocation (never the token itself). Tenant administrators in a session only.
+   */
   TokensController_list: {
     responses: {
       200: {
@@ -2070,8 +3358,32 @@ export interface operations {
           "application/json": components["schemas"]["TokenListDto"];
         };
       };
+      /** @description `unauthenticated` (no or expired session). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `token_not_allowed` (an API token cannot use this route), `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
     };
   };
+  /**
+   * APIトークンを発行 / Create an API token
+   * @description 名前・スコープ・有効期限（省略時は既定の期間、最長1年）を指定してトークンを発行します。トークンはこの応答で一度だけ返します。テナント管理者のセッションのみで、トークンでトークンは発行できません。期限が過去か1年より先なら 400 validation_failed（expiry_out_of_range）です。
+   *
+   * Creates a token with a name, scopes and an expiry (a default when omitted; at most one year). The token itself is in this answer only, once. Tenant administrators in a session only: a token cannot mint tokens. 400 validation_failed (expiry_out_of_range) for an expiry in the past or more than a year away.
+   */
   TokensController_create: {
     requestBody: {
       content: {
@@ -2084,8 +3396,38 @@ export interface operations {
           "application/json": components["schemas"]["CreatedTokenDto"];
         };
       };
+      /** @description `validation_failed`, `malformed_body`. */
+      400: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `unauthenticated` (no or expired session). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `csrf_invalid` (X-CSRF-Token missing or wrong), `token_not_allowed` (an API token cannot use this route), `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
     };
   };
+  /**
+   * APIトークンを失効 / Revoke an API token
+   * @description トークンを直ちに失効させます。テナント管理者のセッションのみです。他の契約のIDや存在しないIDは 404 not_found です。
+   *
+   * Revokes the token at once. Tenant administrators in a session only. 404 not_found for unknown ids and ids of another tenant.
+   */
   TokensController_revoke: {
     parameters: {
       path: {
@@ -2093,11 +3435,48 @@ export interface operations {
       };
     };
     responses: {
+      /** @description Revoked. */
       204: {
         content: never;
       };
+      /** @description `validation_failed`. */
+      400: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `unauthenticated` (no or expired session). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `csrf_invalid` (X-CSRF-Token missing or wrong), `token_not_allowed` (an API token cannot use this route), `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `not_found`. */
+      404: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
     };
   };
+  /**
+   * SSO設定を取得 / Get the SSO settings
+   * @description 契約のIdP設定（エンティティID・SSO URL・証明書の要約・属性マッピング・JIT・SSO必須・緊急用管理者）と、IdPに登録するSPのURLを返します。テナント管理者のセッションのみです。
+   *
+   * The tenant's IdP settings (entity id, SSO URL, certificate summaries, attribute mapping, JIT, SSO enforcement, break-glass administrators) and the SP URLs to register at the IdP. Tenant administrators in a session only.
+   */
   SsoSettingsController_get: {
     responses: {
       200: {
@@ -2105,8 +3484,32 @@ export interface operations {
           "application/json": components["schemas"]["SsoSettingsView"];
         };
       };
+      /** @description `unauthenticated` (no or expired session). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `token_not_allowed` (an API token cannot use this route), `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
     };
   };
+  /**
+   * SSO設定を保存 / Save the SSO settings
+   * @description IdP設定を保存します（監査ログに記録）。テナント管理者のセッションのみです。証明書や緊急用管理者が不正なら 400 validation_failed です。SSO必須にするには、緊急用管理者を1人以上指定し（409 break_glass_required）、この設定で管理者が一度SSOログインに成功している必要があります（409 sso_not_tested）。
+   *
+   * Saves the IdP settings (audited). Tenant administrators in a session only. 400 validation_failed for unusable certificates or break-glass administrators who are not active administrators. Requiring SSO needs at least one break-glass administrator (409 break_glass_required) and one successful SSO login of an administrator with these IdP settings (409 sso_not_tested).
+   */
   SsoSettingsController_put: {
     requestBody: {
       content: {
@@ -2119,9 +3522,44 @@ export interface operations {
           "application/json": components["schemas"]["SsoSettingsView"];
         };
       };
+      /** @description `validation_failed`, `malformed_body`. */
+      400: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `unauthenticated` (no or expired session). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `csrf_invalid` (X-CSRF-Token missing or wrong), `token_not_allowed` (an API token cannot use this route), `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `break_glass_required`, `sso_not_tested`. */
+      409: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
     };
   };
-  /** Imports IdP metadata XML: raw (application/xml, application/samlmetadata+xml, text/xml) or JSON {xml}. */
+  /**
+   * IdPメタデータを取り込む / Import IdP metadata
+   * @description IdPのメタデータXMLからエンティティID・SSO URL・署名証明書を読み取り、他の設定はそのままで保存します。本文はXMLそのもの（application/xml、application/samlmetadata+xml、text/xml）か JSON {xml} です。テナント管理者のセッションのみです。読み取れないXMLは 400 validation_failed です。エンティティIDが変わるとSSO必須は解除されます。
+   *
+   * Reads entity id, SSO URL and signing certificates from IdP metadata XML and saves them, keeping the other settings. The body is the XML itself (application/xml, application/samlmetadata+xml, text/xml) or JSON {xml}. Tenant administrators in a session only. 400 validation_failed for XML that cannot be read; a new entity id turns SSO enforcement off.
+   */
   SsoSettingsController_metadata: {
     requestBody: {
       content: {
@@ -2134,9 +3572,38 @@ export interface operations {
           "application/json": components["schemas"]["SsoSettingsView"];
         };
       };
+      /** @description `validation_failed`, `malformed_body`. */
+      400: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `unauthenticated` (no or expired session). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `csrf_invalid` (X-CSRF-Token missing or wrong), `token_not_allowed` (an API token cannot use this route), `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
     };
   };
-  /** The calling administrator agrees that their next SSO login (within an hour) may link this account to the tenant's IdP. Only from a session opened with password and key file. */
+  /**
+   * SSOとの連携を承認 / Confirm linking my account to SSO
+   * @description 呼び出した管理者が、1時間以内の次回SSOログインで自分のアカウントを契約のIdPに連携することに同意します。パスワードとキーファイルで開いた管理者のセッションのみです。キーファイルを通っていないセッションは 403 keyfile_session_required、連携済みのアカウントは 409 sso_already_linked です。
+   *
+   * The calling administrator agrees that their next SSO login (within an hour) may link this account to the tenant's IdP. Only from an administrator's session opened with password and key file: 403 keyfile_session_required otherwise; 409 sso_already_linked when the account already signs in through SSO.
+   */
   SsoSettingsController_confirmLink: {
     responses: {
       200: {
@@ -2144,29 +3611,72 @@ export interface operations {
           "application/json": components["schemas"]["SsoLinkConfirmationView"];
         };
       };
-      /** @description `keyfile_session_required`: the session did not pass the key-file step */
-      403: {
-        content: never;
+      /** @description `unauthenticated` (no or expired session). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
       };
-      /** @description `sso_already_linked`: the account already signs in through SSO */
+      /** @description `forbidden` (the role of the user does not allow it), `csrf_invalid` (X-CSRF-Token missing or wrong), `token_not_allowed` (an API token cannot use this route), `contract_cancelled`. `keyfile_session_required`: the session did not pass the key-file step. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `sso_already_linked`: the account already signs in through SSO. */
       409: {
-        content: never;
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
       };
     };
   };
+  /**
+   * SPメタデータ / SP metadata
+   * @description 契約ごとのSP（Charlotte）のメタデータXMLで、IdPの管理者が取り込みます。認証は不要です。SSOが設定されていない契約は 404 not_found です。
+   *
+   * The tenant's SP (Charlotte) metadata XML for the IdP administrator to import. No authentication. 404 not_found when the tenant has no SSO configuration.
+   */
   SamlMetadataController_metadata: {
     parameters: {
       path: {
+        /** @description the tenant code (契約コード) */
         tenant: string;
       };
     };
     responses: {
+      /** @description SAML SP metadata. */
       200: {
-        content: never;
+        content: {
+          "application/samlmetadata+xml": string;
+        };
+      };
+      /** @description `not_found`: no SSO configuration for this tenant. */
+      404: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
       };
     };
   };
-  /** SP-initiated SSO: redirects the browser to the tenant's IdP. */
+  /**
+   * SSOログインを開始 / Start an SSO login
+   * @description ブラウザー用です。SAMLRequest と RelayState を付けて契約のIdPへリダイレクトし（302）、このブラウザーを識別する Cookie を設定します。認証は不要です。SSOが設定されていない契約は 404、IdPのSSO URLが使えなければ 401 の理由コード付きHTMLページ、解約済みの契約は 403 contract_cancelled です。
+   *
+   * For browsers: redirects to the tenant's IdP with a SAMLRequest and an opaque RelayState (302) and sets the cookie that binds the login to this browser. No authentication. An HTML page with the reason code answers 404 when the tenant has no SSO configuration and 401 when its SSO URL cannot be used.
+   */
   SamlLoginController_start: {
     parameters: {
       query?: {
@@ -2174,6 +3684,7 @@ export interface operations {
         returnTo?: unknown;
       };
       path: {
+        /** @description the tenant code (契約コード) */
         tenant: string;
       };
     };
@@ -2182,9 +3693,38 @@ export interface operations {
       302: {
         content: never;
       };
+      /** @description HTML page: the SSO URL cannot be used (sso_url_invalid). */
+      401: {
+        content: {
+          "text/html": string;
+        };
+      };
+      /** @description `contract_cancelled` (problem+json, audited). */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description HTML page: no SSO configuration for this tenant (sso_not_configured). */
+      404: {
+        content: {
+          "text/html": string;
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
     };
   };
-  /** Assertion consumer service (HTTP-POST binding): the browser posts the IdP's SAMLResponse here. */
+  /**
+   * SAML応答の受信（ACS） / Assertion consumer service
+   * @description ブラウザー用です（HTTP-POST バインディング）。IdPの SAMLResponse を検証し、1回限りのコードを付けて /auth/saml/{tenant}/finish へ 303 でリダイレクトします。認証は不要です（署名付きの応答が認証です）。検証できない応答は理由コード付きのHTMLページ（401）で、security の監査イベントを記録します。
+   *
+   * For browsers (HTTP-POST binding): checks the IdP's SAMLResponse and redirects (303) to /auth/saml/{tenant}/finish with a one-time code. No authentication (the signed response is). A response that does not verify answers an HTML page with the reason code (401), recorded as a security audit event.
+   */
   SamlLoginController_acs: {
     parameters: {
       path: {
@@ -2197,13 +3737,38 @@ export interface operations {
       303: {
         content: never;
       };
-      /** @description text/html page with the reason code; a `security` audit event records it */
+      /** @description HTML page: the reason code; a `security` audit event records it. */
       401: {
-        content: never;
+        content: {
+          "text/html": string;
+        };
+      };
+      /** @description `contract_cancelled` (problem+json, audited). */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description HTML page: no SSO configuration for this tenant (sso_not_configured). */
+      404: {
+        content: {
+          "text/html": string;
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
       };
     };
   };
-  /** Finishes an SSO login: checks that this browser started it (binding cookie), then opens the session. */
+  /**
+   * SSOログインを完了 / Finish an SSO login
+   * @description ブラウザー用です。ACS が発行した1回限りのコードと、ログインを始めたブラウザーの Cookie を確かめてセッションを開き、SPA（returnTo）へ 302 でリダイレクトします。キーファイルも必要な契約では /login?sso=keyfile へリダイレクトします。認証は不要です。コードが無効・使用済み、別のブラウザーからの場合は理由コード付きのHTMLページ（401）です。
+   *
+   * For browsers: checks the one-time code from the ACS and the cookie of the browser that started the login, opens the session and redirects (302) to the SPA (returnTo), or to /login?sso=keyfile when the key file is also required. No authentication. An unknown or used code, or another browser, answers an HTML page with the reason code (401).
+   */
   SamlLoginController_finish: {
     parameters: {
       query: {
@@ -2211,6 +3776,7 @@ export interface operations {
         code: unknown;
       };
       path: {
+        /** @description the tenant code (契約コード) */
         tenant: string;
       };
     };
@@ -2219,9 +3785,29 @@ export interface operations {
       302: {
         content: never;
       };
-      /** @description text/html page with the reason code (browser_mismatch, login_code_invalid…), audited */
+      /** @description HTML page: the reason code (browser_mismatch, login_code_invalid…), audited. */
       401: {
-        content: never;
+        content: {
+          "text/html": string;
+        };
+      };
+      /** @description `contract_cancelled` (problem+json, audited). */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description HTML page: no SSO configuration for this tenant (sso_not_configured). */
+      404: {
+        content: {
+          "text/html": string;
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
       };
     };
   };
@@ -2236,6 +3822,24 @@ export interface operations {
       200: {
         content: {
           "application/json": components["schemas"]["IpAllowlistView"];
+        };
+      };
+      /** @description `unauthenticated` (no or expired session). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `token_not_allowed` (an API token cannot use this route), `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
         };
       };
     };
@@ -2258,26 +3862,88 @@ export interface operations {
           "application/json": components["schemas"]["IpAllowlistView"];
         };
       };
-      /** @description `validation_failed`: a malformed CIDR (`invalid_cidr` on `cidrs[i]`), or an enabled empty list */
+      /** @description `validation_failed`, `malformed_body`. `validation_failed`: a malformed CIDR (`invalid_cidr` on `cidrs[i]`), or an enabled empty list */
       400: {
-        content: never;
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `unauthenticated` (no or expired session). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `csrf_invalid` (X-CSRF-Token missing or wrong), `token_not_allowed` (an API token cannot use this route), `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
       };
       /** @description `would_lock_out`: the list excludes your current address; send confirmOwnAddress: true */
       409: {
         content: never;
       };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
     };
   };
+  /**
+   * お知らせ一覧 / List my notices
+   * @description ログイン中のユーザー宛てと契約全体宛てのお知らせを、未読を先に、新しい順に返します（limit・cursor でページ送り。unread は未読の総数）。お知らせの文面は kind からクライアントが組み立てます。テナントの管理者・メンバーのセッションのみで、APIトークンでは使えません。
+   *
+   * The notices (お知らせ) of the logged-in user and those addressed to the whole tenant, unread first, then newest first, page by page (limit, cursor; unread counts all unread notices). Clients word a notice from its kind. Administrators and members in a session only; not for API tokens.
+   */
   NoticesController_list: {
+    parameters: {
+      query?: {
+        limit?: number;
+        /** @description opaque cursor from the previous page (nextCursor) */
+        cursor?: string;
+      };
+    };
     responses: {
       200: {
         content: {
           "application/json": components["schemas"]["NoticeListView"];
         };
       };
+      /** @description `validation_failed`. */
+      400: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `unauthenticated` (no or expired session). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `token_not_allowed` (an API token cannot use this route), `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
     };
   };
-  /** すべて既読にする / Marks every unread notice of the user read. */
+  /**
+   * すべて既読にする / Mark all my notices read
+   * @description ログイン中のユーザーの未読のお知らせ（契約全体宛てを含む）をすべて既読にし、既読にした件数を返します。テナントの管理者・メンバーのセッションのみです。
+   *
+   * Marks every unread notice of the logged-in user read (those addressed to the whole tenant included) and answers how many changed. Administrators and members in a session only.
+   */
   NoticesController_readAll: {
     responses: {
       200: {
@@ -2285,8 +3951,32 @@ export interface operations {
           "application/json": components["schemas"]["NoticesReadAllView"];
         };
       };
+      /** @description `unauthenticated` (no or expired session). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `csrf_invalid` (X-CSRF-Token missing or wrong), `token_not_allowed` (an API token cannot use this route), `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
     };
   };
+  /**
+   * お知らせを既読にする / Mark a notice read
+   * @description お知らせを1件既読にします（既読でも 204）。テナントの管理者・メンバーのセッションのみです。自分宛てでないお知らせや存在しないIDは 404 not_found です。
+   *
+   * Marks one notice read (204 also when it already was). Administrators and members in a session only. 404 not_found for notices not addressed to the user and unknown ids.
+   */
   NoticesController_read: {
     parameters: {
       path: {
@@ -2298,8 +3988,44 @@ export interface operations {
       204: {
         content: never;
       };
+      /** @description `validation_failed`. */
+      400: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `unauthenticated` (no or expired session). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `csrf_invalid` (X-CSRF-Token missing or wrong), `token_not_allowed` (an API token cannot use this route), `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `not_found`. */
+      404: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
     };
   };
+  /**
+   * 通知設定を取得 / Get my notification settings
+   * @description ログイン中のユーザーのメール通知の設定（申請の状況のメール、下書きのまとめメール）を返します。テナントの管理者・メンバーのセッションのみです。
+   *
+   * The logged-in user's mail settings (filing mail, draft digest). Administrators and members in a session only.
+   */
   NotificationPreferencesController_get: {
     responses: {
       200: {
@@ -2307,8 +4033,32 @@ export interface operations {
           "application/json": components["schemas"]["NotificationSettingsView"];
         };
       };
+      /** @description `unauthenticated` (no or expired session). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `token_not_allowed` (an API token cannot use this route), `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
     };
   };
+  /**
+   * 通知設定を保存 / Save my notification settings
+   * @description ログイン中のユーザーのメール通知の設定を保存し、保存後の設定を返します。テナントの管理者・メンバーのセッションのみです。
+   *
+   * Saves the logged-in user's mail settings and answers them. Administrators and members in a session only.
+   */
   NotificationPreferencesController_put: {
     requestBody: {
       content: {
@@ -2321,8 +4071,38 @@ export interface operations {
           "application/json": components["schemas"]["NotificationSettingsView"];
         };
       };
+      /** @description `validation_failed`, `malformed_body`. */
+      400: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `unauthenticated` (no or expired session). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `csrf_invalid` (X-CSRF-Token missing or wrong), `token_not_allowed` (an API token cannot use this route), `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
     };
   };
+  /**
+   * 障害情報一覧（運用者） / List incidents (operators)
+   * @description 障害情報を、未解決を先に、新しい順に最大200件返します。プラットフォーム運用者のセッションのみです。
+   *
+   * Incidents, open ones first, then newest first (at most 200). Platform operators in a session only.
+   */
   OperatorIncidentsController_list: {
     responses: {
       200: {
@@ -2330,9 +4110,32 @@ export interface operations {
           "application/json": components["schemas"]["OperatorIncidentListDto"];
         };
       };
+      /** @description `unauthenticated` (no or expired session). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `token_not_allowed` (an API token cannot use this route), `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
     };
   };
-  /** Creates an incident; every active user of the affected tenants gets an お知らせ, and for serious ones every administrator an e-mail. */
+  /**
+   * 障害情報を登録 / Create an incident
+   * @description 運用からのお知らせ（障害情報）を登録します。対象の契約（all または契約コードの一覧）の有効なユーザー全員にお知らせを出し、serious の場合は管理者全員にメールも送ります。プラットフォーム運用者のセッションのみです。存在しない契約コードは 422 incident_unknown_tenants、開始日時が未来なら 422 incident_start_in_future、本文にメールアドレスを含むと 400 validation_failed です。
+   *
+   * Creates an incident (運用からのお知らせ): every active user of the affected tenants (all, or a list of tenant codes) gets a notice, and for a serious one every administrator an e-mail. Platform operators in a session only. 422 incident_unknown_tenants for tenant codes that do not exist, 422 incident_start_in_future for a start in the future, 400 validation_failed for text that contains an e-mail address.
+   */
   OperatorIncidentsController_create: {
     requestBody: {
       content: {
@@ -2345,8 +4148,44 @@ export interface operations {
           "application/json": components["schemas"]["OperatorIncidentDto"];
         };
       };
+      /** @description `validation_failed`, `malformed_body`. */
+      400: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `unauthenticated` (no or expired session). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `csrf_invalid` (X-CSRF-Token missing or wrong), `token_not_allowed` (an API token cannot use this route), `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `incident_unknown_tenants`, `incident_start_in_future`. */
+      422: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
     };
   };
+  /**
+   * 障害情報を取得（運用者） / Get an incident (operators)
+   * @description 障害情報1件を、更新履歴と対象の契約とともに返します。プラットフォーム運用者のセッションのみです。存在しないIDは 404 not_found です。
+   *
+   * One incident with its updates and affected tenants. Platform operators in a session only. 404 not_found for an unknown id.
+   */
   OperatorIncidentsController_get: {
     parameters: {
       path: {
@@ -2359,9 +4198,44 @@ export interface operations {
           "application/json": components["schemas"]["OperatorIncidentDto"];
         };
       };
+      /** @description `validation_failed`. */
+      400: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `unauthenticated` (no or expired session). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `token_not_allowed` (an API token cannot use this route), `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `not_found`. */
+      404: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
     };
   };
-  /** Adds an update (resolved: true resolves it); told like a creation. 409 incident_resolved once resolved. */
+  /**
+   * 障害情報を更新 / Add an update to an incident
+   * @description 障害情報に経過を追加します（resolved: true で解決）。登録時と同じく対象のユーザーにお知らせを出し、serious の場合は管理者にメールも送ります。プラットフォーム運用者のセッションのみです。存在しないIDは 404 not_found、解決済みの障害情報は 409 incident_resolved です。
+   *
+   * Adds an update to an incident (resolved: true resolves it); told like a creation: a notice for the affected users and, when serious, an e-mail to their administrators. Platform operators in a session only. 404 not_found for an unknown id, 409 incident_resolved once resolved.
+   */
   OperatorIncidentsController_addUpdate: {
     parameters: {
       path: {
@@ -2379,8 +4253,50 @@ export interface operations {
           "application/json": components["schemas"]["OperatorIncidentDto"];
         };
       };
+      /** @description `validation_failed`, `malformed_body`. */
+      400: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `unauthenticated` (no or expired session). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `csrf_invalid` (X-CSRF-Token missing or wrong), `token_not_allowed` (an API token cannot use this route), `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `not_found`. */
+      404: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `incident_resolved`. */
+      409: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
     };
   };
+  /**
+   * 障害情報一覧 / List incidents affecting my tenant
+   * @description 自分の契約に影響する障害情報（運用状況）を、未解決を先に、新しい順に最大100件返します。テナントの管理者・メンバーのセッションのみです。
+   *
+   * The incidents that affect the caller's tenant (運用状況), open ones first, then newest first (at most 100). Administrators and members in a session only.
+   */
   IncidentsController_list: {
     responses: {
       200: {
@@ -2388,8 +4304,32 @@ export interface operations {
           "application/json": components["schemas"]["IncidentListDto"];
         };
       };
+      /** @description `unauthenticated` (no or expired session). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `token_not_allowed` (an API token cannot use this route), `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
     };
   };
+  /**
+   * 障害情報を取得 / Get an incident affecting my tenant
+   * @description 自分の契約に影響する障害情報1件を返します。テナントの管理者・メンバーのセッションのみです。自分の契約に影響しない障害情報や存在しないIDは 404 not_found です。
+   *
+   * One incident that affects the caller's tenant. Administrators and members in a session only. 404 not_found for incidents that do not affect the tenant and unknown ids.
+   */
   IncidentsController_get: {
     parameters: {
       path: {
@@ -2402,9 +4342,44 @@ export interface operations {
           "application/json": components["schemas"]["IncidentDto"];
         };
       };
+      /** @description `validation_failed`. */
+      400: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `unauthenticated` (no or expired session). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `token_not_allowed` (an API token cannot use this route), `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `not_found`. */
+      404: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
     };
   };
-  /** Operator alerts, open ones first (`?status=open|resolved` to filter). */
+  /**
+   * 運用アラート一覧 / List operator alerts
+   * @description 運用アラートを、未解決を先に、新しい順に最大200件返します（status=open または resolved で絞り込み）。プラットフォーム運用者のセッションのみです。
+   *
+   * Operator alerts, open ones first, then newest first (at most 200; status=open or resolved filters). Platform operators in a session only.
+   */
   AlertsController_list: {
     parameters: {
       query?: {
@@ -2418,8 +4393,38 @@ export interface operations {
           "application/json": components["schemas"]["AlertListDto"];
         };
       };
+      /** @description `validation_failed`. */
+      400: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `unauthenticated` (no or expired session). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `token_not_allowed` (an API token cannot use this route), `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
     };
   };
+  /**
+   * 運用アラートを取得 / Get an operator alert
+   * @description 運用アラート1件を返します。プラットフォーム運用者のセッションのみです。存在しないIDは 404 not_found です。
+   *
+   * One operator alert. Platform operators in a session only. 404 not_found for an unknown id.
+   */
   AlertsController_get: {
     parameters: {
       path: {
@@ -2432,13 +4437,44 @@ export interface operations {
           "application/json": components["schemas"]["AlertDto"];
         };
       };
-      /** @description not_found */
+      /** @description `validation_failed`. */
+      400: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `unauthenticated` (no or expired session). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `token_not_allowed` (an API token cannot use this route), `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `not_found`. */
       404: {
-        content: never;
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
       };
     };
   };
-  /** Promotes an open alert to a customer incident for the affected tenants (serious: their administrators get an e-mail). */
+  /**
+   * 運用アラートを障害情報にする / Promote an alert to an incident
+   * @description 未解決の運用アラートから、影響する契約向けの障害情報を作ります（serious の場合は管理者にメールも送ります）。プラットフォーム運用者のセッションのみです。存在しないIDは 404 not_found、すでに障害情報がある場合は 409 alert_has_incident、解決済みのアラートは 409 alert_resolved です。
+   *
+   * Promotes an open alert to a customer incident for the affected tenants (serious: their administrators get an e-mail). Platform operators in a session only. 404 not_found for an unknown id, 409 alert_has_incident when it already has one, 409 alert_resolved for a resolved alert.
+   */
   AlertsController_promote: {
     parameters: {
       path: {
@@ -2457,13 +4493,41 @@ export interface operations {
           "application/json": components["schemas"]["AlertDto"];
         };
       };
-      /** @description not_found */
-      404: {
-        content: never;
+      /** @description `validation_failed`, `malformed_body`. */
+      400: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
       };
-      /** @description alert_has_incident, alert_resolved */
+      /** @description `unauthenticated` (no or expired session). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `csrf_invalid` (X-CSRF-Token missing or wrong), `token_not_allowed` (an API token cannot use this route), `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `not_found`. */
+      404: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `alert_has_incident`, `alert_resolved`. */
       409: {
-        content: never;
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
       };
     };
   };
@@ -2486,6 +4550,18 @@ export interface operations {
           "application/json": components["schemas"]["IpAllowlistResetDto"];
         };
       };
+      /** @description `unauthenticated` (no or expired session). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `csrf_invalid` (X-CSRF-Token missing or wrong), `token_not_allowed` (an API token cannot use this route), `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
       /** @description `not_found`: no tenant with this code */
       404: {
         content: never;
@@ -2494,8 +4570,20 @@ export interface operations {
       409: {
         content: never;
       };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
     };
   };
+  /**
+   * 事業所一覧 / List offices
+   * @description 自分の契約の事業所（事業所整理記号・事業所番号・雇用保険事業所番号・労働保険番号を含む）を返します。管理者・メンバーのセッション、または applications:read スコープのAPIトークンで使えます。
+   *
+   * The offices (事業所) of the caller's tenant with their registration numbers (pension office code and number, employment insurance office number, labour insurance number). Administrators and members in a session, or API tokens with the applications:read scope.
+   */
   OfficesController_list: {
     responses: {
       200: {
@@ -2503,8 +4591,32 @@ export interface operations {
           "application/json": components["schemas"]["OfficeListView"];
         };
       };
+      /** @description `unauthenticated` (no or expired session), `token_invalid` (unknown, expired or revoked token). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `scope_missing` (the token lacks the scope), `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
     };
   };
+  /**
+   * 事業所を登録 / Create an office
+   * @description 事業所を登録します。必須は名称のみで、各番号は入力されたときに形式を確かめます（全角数字やハイフンは整えて保存します）。形式の合わない番号は 400 validation_failed です。管理者・メンバーのセッション、または applications:write スコープのAPIトークンで使えます。
+   *
+   * Creates an office. Only the name is required; the numbers are checked by format when present (full-width digits and hyphens are normalised). 400 validation_failed for a number of the wrong format. Administrators and members in a session, or API tokens with the applications:write scope.
+   */
   OfficesController_create: {
     requestBody: {
       content: {
@@ -2517,8 +4629,38 @@ export interface operations {
           "application/json": components["schemas"]["OfficeView"];
         };
       };
+      /** @description `validation_failed`, `malformed_body`. */
+      400: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `unauthenticated` (no or expired session), `token_invalid` (unknown, expired or revoked token). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `csrf_invalid` (X-CSRF-Token missing or wrong), `scope_missing` (the token lacks the scope), `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
     };
   };
+  /**
+   * 事業所を取得 / Get an office
+   * @description 事業所1件を返します。管理者・メンバーのセッション、または applications:read スコープのAPIトークンで使えます。他の契約のIDや存在しないIDは 404 not_found です。
+   *
+   * One office. Administrators and members in a session, or API tokens with the applications:read scope. 404 not_found for unknown ids and ids of another tenant.
+   */
   OfficesController_get: {
     parameters: {
       path: {
@@ -2531,8 +4673,44 @@ export interface operations {
           "application/json": components["schemas"]["OfficeView"];
         };
       };
+      /** @description `validation_failed`. */
+      400: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `unauthenticated` (no or expired session), `token_invalid` (unknown, expired or revoked token). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `scope_missing` (the token lacks the scope), `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `not_found`. */
+      404: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
     };
   };
+  /**
+   * 事業所を変更 / Update an office
+   * @description 事業所の名称・所在地・各番号を変更します（version が必要）。version が古ければ 409 version_conflict、形式の合わない番号は 400 validation_failed、他の契約のIDや存在しないIDは 404 not_found です。管理者・メンバーのセッション、または applications:write スコープのAPIトークンで使えます。
+   *
+   * Changes the name, address or numbers of an office (version required). 409 version_conflict for a stale version, 400 validation_failed for a number of the wrong format, 404 not_found for unknown ids and ids of another tenant. Administrators and members in a session, or API tokens with the applications:write scope.
+   */
   OfficesController_update: {
     parameters: {
       path: {
@@ -2550,8 +4728,50 @@ export interface operations {
           "application/json": components["schemas"]["OfficeView"];
         };
       };
+      /** @description `validation_failed`, `malformed_body`. */
+      400: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `unauthenticated` (no or expired session), `token_invalid` (unknown, expired or revoked token). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `csrf_invalid` (X-CSRF-Token missing or wrong), `scope_missing` (the token lacks the scope), `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `not_found`. */
+      404: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `version_conflict`. */
+      409: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
     };
   };
+  /**
+   * 手続の一覧 / List the procedures
+   * @description 対応している手続（コード・正式名称・英語名・版・提出期限の規則）と、その入力フォームのスキーマ（JSON Schema と x- 拡張）を返します。SPAはこのスキーマから入力画面を作り、サーバーも同じスキーマで検証します。管理者・メンバーのセッション、または applications:read スコープのAPIトークンで使えます。
+   *
+   * The supported procedures (code, official Japanese name, English name, version, filing deadline rule) with their form schemas (JSON Schema with x- extensions). The SPA renders the editor from them and the server validates with the same schema. Administrators and members in a session, or API tokens with the applications:read scope.
+   */
   ProceduresController_list: {
     responses: {
       200: {
@@ -2559,8 +4779,32 @@ export interface operations {
           "application/json": components["schemas"]["ProcedureListView"];
         };
       };
+      /** @description `unauthenticated` (no or expired session), `token_invalid` (unknown, expired or revoked token). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `scope_missing` (the token lacks the scope), `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
     };
   };
+  /**
+   * 申請一覧 / List applications
+   * @description 自分の契約の申請を新しい順に返します（status・officeId・procedure・from・to で絞り込み、limit・cursor でページ送り）。フォームの内容は含みません。管理者・メンバーのセッション、または applications:read スコープのAPIトークンで使えます。
+   *
+   * The applications of the caller's tenant, newest first, filtered by status, officeId, procedure, from and to, page by page (limit, cursor); without their forms. Administrators and members in a session, or API tokens with the applications:read scope.
+   */
   ApplicationsController_list: {
     parameters: {
       query?: {
@@ -2586,8 +4830,38 @@ export interface operations {
           "application/json": components["schemas"]["ApplicationListView"];
         };
       };
+      /** @description `validation_failed`. */
+      400: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `unauthenticated` (no or expired session), `token_invalid` (unknown, expired or revoked token). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `scope_missing` (the token lacks the scope), `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
     };
   };
+  /**
+   * 申請を作成 / Create an application
+   * @description 手続コード・事業所・件名・フォーム（途中まででも可）で下書きを作成します。型や形式の合わない項目があれば 400 validation_failed（errors の field は form.項目名）、未対応の手続コードも 400 validation_failed、他の契約の事業所や存在しない事業所は 404 not_found です。管理者・メンバーのセッション、または applications:write スコープのAPIトークンで使えます。
+   *
+   * Creates a draft from a procedure code, an office, a title and a form (which may be partial). 400 validation_failed for fields of the wrong type or format (errors name form.<field>) and for an unknown procedure code; 404 not_found for an unknown office or one of another tenant. Administrators and members in a session, or API tokens with the applications:write scope.
+   */
   ApplicationsController_create: {
     requestBody: {
       content: {
@@ -2600,8 +4874,44 @@ export interface operations {
           "application/json": components["schemas"]["ApplicationDetail"];
         };
       };
+      /** @description `validation_failed`, `malformed_body`. */
+      400: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `unauthenticated` (no or expired session), `token_invalid` (unknown, expired or revoked token). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `csrf_invalid` (X-CSRF-Token missing or wrong), `scope_missing` (the token lacks the scope), `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `not_found`: the office. */
+      404: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
     };
   };
+  /**
+   * 申請を取得 / Get an application
+   * @description 申請1件をフォーム・添付書類・経過・e-Govの状況とともに返します。個人番号は伏せて返し、unmask=sensitive で伏せずに返します（ユーザーのセッションのみ。毎回監査ログに記録）。管理者・メンバーのセッション、または applications:read スコープのAPIトークンで使えます。他の契約のIDや存在しないIDは 404 not_found、APIトークンでの unmask は 403 unmask_not_allowed です。
+   *
+   * One application with its form, attachments, timeline and e-Gov state. 個人番号 comes masked; unmask=sensitive shows it (user sessions only, each request audited). Administrators and members in a session, or API tokens with the applications:read scope. 404 not_found for unknown ids and ids of another tenant, 403 unmask_not_allowed for unmask with an API token.
+   */
   ApplicationsController_get: {
     parameters: {
       query?: {
@@ -2618,8 +4928,44 @@ export interface operations {
           "application/json": components["schemas"]["ApplicationDetail"];
         };
       };
+      /** @description `validation_failed`. */
+      400: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `unauthenticated` (no or expired session), `token_invalid` (unknown, expired or revoked token). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `scope_missing` (the token lacks the scope), `contract_cancelled`. `unmask_not_allowed`: unmask with an API token. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `not_found`. */
+      404: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
     };
   };
+  /**
+   * 申請を削除 / Delete an application
+   * @description 下書きまたは提出準備完了の申請を削除します。version を指定すると、古い場合に 409 version_conflict です。それ以外の状態は 409 not_editable、他の契約のIDや存在しないIDは 404 not_found です。管理者・メンバーのセッション、または applications:write スコープのAPIトークンで使えます。
+   *
+   * Deletes an application in draft or ready. With version, a stale one answers 409 version_conflict; other states answer 409 not_editable; unknown ids and ids of another tenant 404 not_found. Administrators and members in a session, or API tokens with the applications:write scope.
+   */
   ApplicationsController_remove: {
     parameters: {
       query?: {
@@ -2631,11 +4977,54 @@ export interface operations {
       };
     };
     responses: {
+      /** @description Deleted. */
       204: {
         content: never;
       };
+      /** @description `validation_failed`. */
+      400: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `unauthenticated` (no or expired session), `token_invalid` (unknown, expired or revoked token). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `csrf_invalid` (X-CSRF-Token missing or wrong), `scope_missing` (the token lacks the scope), `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `not_found`. */
+      404: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `version_conflict`, `not_editable`. */
+      409: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
     };
   };
+  /**
+   * 申請を変更 / Update an application
+   * @description 下書き・提出準備完了・補正待ちの申請の件名・事業所・フォームを変更します（version が必要。フォームは途中まででも保存でき、提出準備完了の申請は下書きに戻ります）。型や形式の合わない項目は 400 validation_failed、version が古ければ 409 version_conflict、編集できない状態なら 409 not_editable、補正待ちで事業所を変えると 409 office_locked、存在しない事業所は 404 not_found です。管理者・メンバーのセッション、または applications:write スコープのAPIトークンで使えます。
+   *
+   * Changes the title, office or form of an application in draft, ready or correction_requested (version required; a partial form saves, and a ready application goes back to draft). 400 validation_failed for fields of the wrong type or format, 409 version_conflict for a stale version, 409 not_editable in other states, 409 office_locked for a new office while correction_requested, 404 not_found for an unknown application or office. Administrators and members in a session, or API tokens with the applications:write scope.
+   */
   ApplicationsController_update: {
     parameters: {
       path: {
@@ -2653,8 +5042,50 @@ export interface operations {
           "application/json": components["schemas"]["ApplicationDetail"];
         };
       };
+      /** @description `validation_failed`, `malformed_body`. */
+      400: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `unauthenticated` (no or expired session), `token_invalid` (unknown, expired or revoked token). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `csrf_invalid` (X-CSRF-Token missing or wrong), `scope_missing` (the token lacks the scope), `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `not_found`. */
+      404: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `version_conflict`, `not_editable`, `office_locked`. */
+      409: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
     };
   };
+  /**
+   * 入力チェック / Check the form
+   * @description 申請のフォームを手続のすべての規則で確かめ、違反をすべて返します（valid、errors）。下書きで違反がなければ提出準備完了（ready）になります。管理者・メンバーのセッション、または applications:write スコープのAPIトークンで使えます。他の契約のIDや存在しないIDは 404 not_found です。
+   *
+   * Checks the form against every rule of the procedure and answers each one it breaks (valid, errors). A draft without errors becomes ready. Administrators and members in a session, or API tokens with the applications:write scope. 404 not_found for unknown ids and ids of another tenant.
+   */
   ApplicationsController_validate: {
     parameters: {
       path: {
@@ -2667,8 +5098,44 @@ export interface operations {
           "application/json": components["schemas"]["ValidationResultView"];
         };
       };
+      /** @description `validation_failed`. */
+      400: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `unauthenticated` (no or expired session), `token_invalid` (unknown, expired or revoked token). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `csrf_invalid` (X-CSRF-Token missing or wrong), `scope_missing` (the token lacks the scope), `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `not_found`. */
+      404: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
     };
   };
+  /**
+   * 添付書類を追加 / Attach a file
+   * @description 編集できる申請（下書き・提出準備完了・補正待ち）にファイルを添付します（multipart/form-data の file）。ファイルはウイルス検査の後に暗号化して保存します。種類は内容で判定し（PDF・JPEG・PNG・XML・CSV）、それ以外は 415 unsupported_file_type、上限を超えると 413 payload_too_large、マルウェアは 422 malware_detected（保存せず監査ログに記録）、検査できないときは 503 scanner_unavailable（保存しません）、ファイルがなければ 400 validation_failed、編集できない状態なら 409 not_editable です。管理者・メンバーのセッション、または applications:write スコープのAPIトークンで使えます。
+   *
+   * Attaches a file (multipart/form-data, field file) to an application that can be edited (draft, ready, correction_requested). The file is scanned for malware, then stored encrypted. Its type is decided by content (PDF, JPEG, PNG, XML, CSV): others answer 415 unsupported_file_type; 413 payload_too_large over the limit; 422 malware_detected (nothing stored, audited); 503 scanner_unavailable (nothing stored); 400 validation_failed without a file; 409 not_editable in other states. Administrators and members in a session, or API tokens with the applications:write scope.
+   */
   AttachmentsController_upload: {
     parameters: {
       path: {
@@ -2689,24 +5156,74 @@ export interface operations {
           "application/json": components["schemas"]["AttachmentView"];
         };
       };
-      /** @description payload_too_large */
+      /** @description `validation_failed`, `malformed_body`. */
+      400: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `unauthenticated` (no or expired session), `token_invalid` (unknown, expired or revoked token). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `csrf_invalid` (X-CSRF-Token missing or wrong), `scope_missing` (the token lacks the scope), `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `not_found`: the application. */
+      404: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `not_editable`. */
+      409: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `payload_too_large`. */
       413: {
-        content: never;
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
       };
-      /** @description unsupported_file_type (PDF, JPEG, PNG, XML, CSV by content) */
+      /** @description `unsupported_file_type` (PDF, JPEG, PNG, XML, CSV by content). */
       415: {
-        content: never;
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
       };
-      /** @description malware_detected: nothing stored; a security audit event */
+      /** @description `malware_detected`: nothing stored; a security audit event. */
       422: {
-        content: never;
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
       };
-      /** @description scanner_unavailable: nothing stored (fail closed) */
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `scanner_unavailable`: nothing stored (fail closed). */
       503: {
-        content: never;
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
       };
     };
   };
+  /**
+   * 添付書類をダウンロード / Download an attachment
+   * @description 添付書類のファイルを、保存時に判定した種類（Content-Type）で返します。管理者・メンバーのセッション、または applications:read スコープのAPIトークンで使えます。他の契約や存在しない申請・添付書類は 404 not_found です。
+   *
+   * The attached file, with the media type decided at upload (Content-Type). Administrators and members in a session, or API tokens with the applications:read scope. 404 not_found for unknown applications or attachments and those of another tenant.
+   */
   AttachmentsController_download: {
     parameters: {
       path: {
@@ -2715,11 +5232,54 @@ export interface operations {
       };
     };
     responses: {
+      /** @description The file (Content-Disposition: attachment). */
       200: {
-        content: never;
+        content: {
+          "application/pdf": string;
+          "image/jpeg": string;
+          "image/png": string;
+          "application/xml": string;
+          "text/csv": string;
+        };
+      };
+      /** @description `validation_failed`. */
+      400: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `unauthenticated` (no or expired session), `token_invalid` (unknown, expired or revoked token). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `scope_missing` (the token lacks the scope), `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `not_found`. */
+      404: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
       };
     };
   };
+  /**
+   * 添付書類を削除 / Delete an attachment
+   * @description 編集できる申請から添付書類を削除します。編集できない状態なら 409 not_editable、他の契約や存在しない申請・添付書類は 404 not_found です。管理者・メンバーのセッション、または applications:write スコープのAPIトークンで使えます。
+   *
+   * Removes an attachment from an application that can be edited. 409 not_editable in other states, 404 not_found for unknown applications or attachments and those of another tenant. Administrators and members in a session, or API tokens with the applications:write scope.
+   */
   AttachmentsController_remove: {
     parameters: {
       path: {
@@ -2728,11 +5288,54 @@ export interface operations {
       };
     };
     responses: {
+      /** @description Deleted. */
       204: {
         content: never;
       };
+      /** @description `validation_failed`. */
+      400: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `unauthenticated` (no or expired session), `token_invalid` (unknown, expired or revoked token). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `csrf_invalid` (X-CSRF-Token missing or wrong), `scope_missing` (the token lacks the scope), `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `not_found`. */
+      404: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `not_editable`. */
+      409: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
     };
   };
+  /**
+   * e-Gov連携の状態 / The e-Gov account link
+   * @description 契約のe-Govアカウントが連携済みか、連携日時、試行モードかを返します。テナントの管理者・メンバーのセッションのみです。
+   *
+   * Whether the tenant's e-Gov account is linked, since when, and whether trial mode (試行モード) is on. Administrators and members in a session only.
+   */
   EgovController_status: {
     responses: {
       200: {
@@ -2740,15 +5343,64 @@ export interface operations {
           "application/json": components["schemas"]["EgovAccountView"];
         };
       };
-    };
-  };
-  EgovController_unlink: {
-    responses: {
-      204: {
-        content: never;
+      /** @description `unauthenticated` (no or expired session). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `token_not_allowed` (an API token cannot use this route), `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
       };
     };
   };
+  /**
+   * e-Gov連携を解除 / Unlink the e-Gov account
+   * @description 契約のe-Govアカウントの連携を解除し、保存しているトークンを消去します（監査ログに記録）。連携していなくても 204 です。テナント管理者のセッションのみです。
+   *
+   * Unlinks the tenant's e-Gov account and erases its stored tokens (audited); 204 also when none was linked. Tenant administrators in a session only.
+   */
+  EgovController_unlink: {
+    responses: {
+      /** @description Unlinked. */
+      204: {
+        content: never;
+      };
+      /** @description `unauthenticated` (no or expired session). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `csrf_invalid` (X-CSRF-Token missing or wrong), `token_not_allowed` (an API token cannot use this route), `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+    };
+  };
+  /**
+   * e-Gov連携を開始 / Start linking the e-Gov account
+   * @description e-Govのログイン画面のURL（authorizeUrl）を返し、連携をこのブラウザーに結び付ける Cookie（10分）を設定します。ブラウザーはそのURLへ移動し、e-Govでログインすると /egov/link/callback に戻ります。テナント管理者のセッションのみです。
+   *
+   * Answers the URL of the e-Gov login (authorizeUrl) and sets a cookie (10 minutes) that binds the link to this browser; the browser goes there, and after the e-Gov login comes back to /egov/link/callback. Tenant administrators in a session only.
+   */
   EgovController_start: {
     responses: {
       200: {
@@ -2756,8 +5408,32 @@ export interface operations {
           "application/json": components["schemas"]["EgovLinkView"];
         };
       };
+      /** @description `unauthenticated` (no or expired session). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `csrf_invalid` (X-CSRF-Token missing or wrong), `token_not_allowed` (an API token cannot use this route), `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
     };
   };
+  /**
+   * e-Govからの戻り先 / Return from the e-Gov login
+   * @description ブラウザー用です。e-Govのログイン後にリダイレクトされ、state（1回限り、連携を始めた契約と管理者に結び付く）と POST /egov/link が設定した Cookie を確かめて連携を完了し、/settings/egov?linked=1 へ 302 でリダイレクトします。失敗した場合は /settings/egov?error=コード へリダイレクトします。セッションは不要です（state と Cookie が認証の代わりです）。
+   *
+   * For browsers: e-Gov redirects here after its login. Checks the state (single use, bound to the tenant and administrator who started the link) and the cookie set by POST /egov/link, finishes the link and redirects (302) to /settings/egov?linked=1, or to /settings/egov?error=<code> when it fails. No session needed (the state and the cookie stand for it).
+   */
   EgovController_callback: {
     parameters: {
       query: {
@@ -2766,11 +5442,24 @@ export interface operations {
       };
     };
     responses: {
-      200: {
+      /** @description to /settings/egov?linked=1, or /settings/egov?error=<code> (egov_link_invalid, egov_link_failed…) */
+      302: {
         content: never;
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
       };
     };
   };
+  /**
+   * e-Gov設定を取得 / Get the e-Gov settings
+   * @description 試行モード（e-Govで確認だけされ、提出されない送信）かどうかを返します。テナント管理者のセッションのみです。
+   *
+   * Whether trial mode is on (filings are sent with X-eGovAPI-Trial: checked by e-Gov, never filed). Tenant administrators in a session only.
+   */
   EgovController_settings: {
     responses: {
       200: {
@@ -2778,8 +5467,32 @@ export interface operations {
           "application/json": components["schemas"]["EgovSettingsView"];
         };
       };
+      /** @description `unauthenticated` (no or expired session). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `token_not_allowed` (an API token cannot use this route), `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
     };
   };
+  /**
+   * e-Gov設定を保存 / Save the e-Gov settings
+   * @description 試行モードを切り替えます（監査ログに egov.trial_mode_changed を記録）。テナント管理者のセッションのみです。
+   *
+   * Turns trial mode on or off (audited as egov.trial_mode_changed). Tenant administrators in a session only.
+   */
   EgovController_updateSettings: {
     requestBody: {
       content: {
@@ -2792,13 +5505,42 @@ export interface operations {
           "application/json": components["schemas"]["EgovSettingsView"];
         };
       };
+      /** @description `validation_failed`, `malformed_body`. */
+      400: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `unauthenticated` (no or expired session). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `csrf_invalid` (X-CSRF-Token missing or wrong), `token_not_allowed` (an API token cannot use this route), `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
     };
   };
+  /**
+   * e-Govへ提出 / Submit to e-Gov
+   * @description 入力チェック済み（ready）の申請をe-Govへの提出として受け付け（202、status: submitting）、送信はバックグラウンドで行います。到達番号と状況は申請の取得で確認できます。Idempotency-Key ヘッダーが必要で、同じキーの再送は同じ結果を返します。e-Gov未連携は 409 egov_not_linked、提出済みは 409 already_submitted、ready でなければ 409 not_ready、署名が必要な手続で電子証明書がなければ 409 egov_signature_required、申請データを組み立てられなければ 422 package_invalid、他の契約のIDや存在しないIDは 404 not_found です。管理者・メンバーのセッション、または applications:write スコープのAPIトークンで使えます。
+   *
+   * Accepts an application that passed the input check (ready) for filing with e-Gov (202, status submitting); the sending runs in the background, and the application shows the 到達番号 and the e-Gov status later. Needs an Idempotency-Key header: a retry with the same key answers the same request. 409 egov_not_linked, 409 already_submitted, 409 not_ready, 409 egov_signature_required (a procedure that must be signed, without a certificate), 422 package_invalid when the filing cannot be built, 404 not_found for unknown ids and ids of another tenant. Administrators and members in a session, or API tokens with the applications:write scope.
+   */
   FilingController_submit: {
     parameters: {
       header: {
-        "idempotency-key": string;
-        /** @description the same key returns the same submission */
+        /** @description the same key returns the same submission (8-100 characters: letters, digits, _ . : -) */
         "Idempotency-Key": string;
       };
       path: {
@@ -2812,8 +5554,56 @@ export interface operations {
           "application/json": components["schemas"]["SubmitAcceptedView"];
         };
       };
+      /** @description `validation_failed`. */
+      400: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `unauthenticated` (no or expired session), `token_invalid` (unknown, expired or revoked token). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `csrf_invalid` (X-CSRF-Token missing or wrong), `scope_missing` (the token lacks the scope), `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `not_found`. */
+      404: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `egov_not_linked`, `already_submitted`, `not_ready`, `egov_signature_required`. */
+      409: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `package_invalid`. */
+      422: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
     };
   };
+  /**
+   * 失敗した申請を下書きに戻す / Reopen a failed filing
+   * @description 提出に失敗した申請を下書きに戻し、直して再提出できるようにします。e-Govが受け取った可能性がある場合（最後の応答が届かなかった場合）は、e-Govで到達していないことを確かめたうえで {confirmNotReceived: true} を送るまで 409 outcome_unknown です。失敗していない申請は 409 not_failed、他の契約のIDや存在しないIDは 404 not_found です。管理者・メンバーのセッション、または applications:write スコープのAPIトークンで使えます。
+   *
+   * Brings a failed filing back to draft, to fix and submit again. When e-Gov may have received it (its last answer never came), 409 outcome_unknown until the body says {confirmNotReceived: true}, after checking on e-Gov that it did not arrive. 409 not_failed for an application whose filing did not fail, 404 not_found for unknown ids and ids of another tenant. Administrators and members in a session, or API tokens with the applications:write scope.
+   */
   FilingController_reopen: {
     parameters: {
       path: {
@@ -2826,19 +5616,60 @@ export interface operations {
       };
     };
     responses: {
-      /** @description A failed filing back to draft, to fix and submit again. 409 not_failed; 409 outcome_unknown when e-Gov may have received it, until the body says {confirmNotReceived: true}. */
+      /** @description Back to draft, with its new version. */
       200: {
         content: {
           "application/json": components["schemas"]["ReopenedView"];
         };
       };
+      /** @description `validation_failed`, `malformed_body`. */
+      400: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `unauthenticated` (no or expired session), `token_invalid` (unknown, expired or revoked token). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `csrf_invalid` (X-CSRF-Token missing or wrong), `scope_missing` (the token lacks the scope), `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `not_found`. */
+      404: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `not_failed`, `outcome_unknown`. */
+      409: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
     };
   };
+  /**
+   * 補正を送る / Send a correction (補正)
+   * @description e-Govから補正を求められた申請（補正待ち）の、その後に編集したフォームを補正として送ります（202、送信はバックグラウンド）。e-Govが受け付けると審査中になります。Idempotency-Key ヘッダーが必要で、同じキーの再送は同じ結果を返します。補正待ちでなければ 409 not_correctable、別の操作の送信中は 409 action_in_progress、version が古ければ 409 version_conflict、同じキーを別の操作に使うと 409 idempotency_key_reused、e-Gov未連携は 409 egov_not_linked、フォームが規則を満たさなければ 422 validation_failed（すべての項目のエラー付き）、申請データを組み立てられなければ 422 package_invalid です。管理者・メンバーのセッション、または applications:write スコープのAPIトークンで使えます。
+   *
+   * 補正: sends the form as edited since e-Gov asked for the correction (status correction_requested) (202; the sending runs in the background). Once e-Gov accepts it the status is under_review. Needs an Idempotency-Key header: a retry with the same key answers the same request. 409 not_correctable, action_in_progress, version_conflict, idempotency_key_reused (the key of another action), egov_not_linked; 422 validation_failed (with every field error) for a form that breaks a rule, 422 package_invalid when the filing cannot be built. Administrators and members in a session, or API tokens with the applications:write scope.
+   */
   FilingController_amend: {
     parameters: {
       header: {
-        "idempotency-key": string;
-        /** @description the same key returns the same request */
+        /** @description the same key returns the same request (8-100 characters: letters, digits, _ . : -) */
         "Idempotency-Key": string;
       };
       path: {
@@ -2851,19 +5682,66 @@ export interface operations {
       };
     };
     responses: {
-      /** @description 補正: sends the form as edited since e-Gov asked for the correction (status correction_requested). 409 not_correctable, action_in_progress, version_conflict; 422 validation_failed, package_invalid. Once e-Gov accepts it the status is under_review. */
+      /** @description Accepted; the action is sent in the background. */
       202: {
         content: {
           "application/json": components["schemas"]["EgovActionAcceptedView"];
         };
       };
+      /** @description `validation_failed`, `malformed_body`. */
+      400: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `unauthenticated` (no or expired session), `token_invalid` (unknown, expired or revoked token). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `csrf_invalid` (X-CSRF-Token missing or wrong), `scope_missing` (the token lacks the scope), `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `not_found`. */
+      404: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `not_correctable`, `action_in_progress`, `version_conflict`, `idempotency_key_reused`, `egov_not_linked`. */
+      409: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `validation_failed` (the form breaks a rule), `package_invalid`. */
+      422: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
     };
   };
+  /**
+   * 申請を取り下げる / Withdraw a filing (取下げ)
+   * @description 到達・審査中・補正待ちの申請の取下げを理由とともに送ります（202、送信はバックグラウンド）。e-Govが受け付けると取下げ済みになります。Idempotency-Key ヘッダーが必要で、同じキーの再送は同じ結果を返します。取り下げられない状態は 409 not_withdrawable、e-Govに届いていなければ 409 not_filed、別の操作の送信中は 409 action_in_progress、同じキーを別の操作に使うと 409 idempotency_key_reused、e-Gov未連携は 409 egov_not_linked、署名が必要な手続で電子証明書がなければ 409 egov_signature_required です。管理者・メンバーのセッション、または applications:write スコープのAPIトークンで使えます。
+   *
+   * 取下げ with a reason, while the case is arrived, under_review or correction_requested (202; the sending runs in the background). Once e-Gov accepts it the status is withdrawn. Needs an Idempotency-Key header: a retry with the same key answers the same request. 409 not_withdrawable, not_filed (no e-Gov case yet), action_in_progress, idempotency_key_reused, egov_not_linked, egov_signature_required. Administrators and members in a session, or API tokens with the applications:write scope.
+   */
   FilingController_withdraw: {
     parameters: {
       header: {
-        "idempotency-key": string;
-        /** @description the same key returns the same request */
+        /** @description the same key returns the same request (8-100 characters: letters, digits, _ . : -) */
         "Idempotency-Key": string;
       };
       path: {
@@ -2876,14 +5754,56 @@ export interface operations {
       };
     };
     responses: {
-      /** @description 取下げ with a reason, while the case is arrived, under_review or correction_requested. 409 not_withdrawable, action_in_progress. Once e-Gov accepts it the status is withdrawn. */
+      /** @description Accepted; the action is sent in the background. */
       202: {
         content: {
           "application/json": components["schemas"]["EgovActionAcceptedView"];
         };
       };
+      /** @description `validation_failed`, `malformed_body`. */
+      400: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `unauthenticated` (no or expired session), `token_invalid` (unknown, expired or revoked token). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `csrf_invalid` (X-CSRF-Token missing or wrong), `scope_missing` (the token lacks the scope), `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `not_found`. */
+      404: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `not_withdrawable`, `not_filed`, `action_in_progress`, `idempotency_key_reused`, `egov_not_linked`, `egov_signature_required`. */
+      409: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
     };
   };
+  /**
+   * 公文書一覧 / List the official documents
+   * @description 申請についてe-Govが発行した公文書（審査結果通知書など）を、発行順にすべて返します（1ページに収まるため nextCursor は常に null）。件名は手続の日本語名で示し、e-Govの内部IDは含みません。管理者・メンバーのセッション、または documents:read スコープのAPIトークンで使えます。他の契約のIDや存在しないIDは 404 not_found です。
+   *
+   * The official documents (公文書) e-Gov issued for the application, all of them, in the order they were issued (one page: nextCursor is always null); titled with the procedure's Japanese name, never with e-Gov's internal ids. Administrators and members in a session, or API tokens with the documents:read scope. 404 not_found for unknown ids and ids of another tenant.
+   */
   FilingController_list: {
     parameters: {
       path: {
@@ -2896,23 +5816,100 @@ export interface operations {
           "application/json": components["schemas"]["DocumentListView"];
         };
       };
+      /** @description `validation_failed`. */
+      400: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `unauthenticated` (no or expired session), `token_invalid` (unknown, expired or revoked token). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `scope_missing` (the token lacks the scope), `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `not_found`. */
+      404: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
     };
   };
+  /**
+   * 公文書をダウンロード / Download an official document
+   * @description 公文書のファイルを返します（多くは PDF か XML。Content-Type は保存時の種類）。inline=1 ではブラウザー内で表示します（PDFのプレビュー）。管理者・メンバーのセッション、または documents:read スコープのAPIトークンで使えます。他の契約や存在しない申請・公文書は 404 not_found です。
+   *
+   * The file of an official document (mostly PDF or XML; Content-Type as stored); inline=1 shows it in the browser (PDF preview). Administrators and members in a session, or API tokens with the documents:read scope. 404 not_found for unknown applications or documents and those of another tenant.
+   */
   FilingController_download: {
     parameters: {
+      query?: {
+        /** @description 1: Content-Disposition inline (preview in the browser) */
+        inline?: "1";
+      };
       path: {
         id: string;
         did: string;
       };
     };
     responses: {
-      /** @description the document; ?inline=1 previews a PDF in the browser */
+      /** @description The document (Content-Disposition: attachment, or inline with inline=1). */
       200: {
-        content: never;
+        content: {
+          "application/octet-stream": string;
+        };
+      };
+      /** @description `validation_failed`. */
+      400: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `unauthenticated` (no or expired session), `token_invalid` (unknown, expired or revoked token). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `scope_missing` (the token lacks the scope), `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `not_found`. */
+      404: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
       };
     };
   };
-  /** This tenant's backup generations, newest first. */
+  /**
+   * バックアップ一覧 / List my tenant's backups
+   * @description 自分の契約のバックアップ世代（種類・保管場所・作成日時・サイズ・SHA-256・件数・検証日時）を新しい順に返します。テナント管理者のセッション、または backups:read スコープのAPIトークンで使えます。
+   *
+   * The backup generations of the caller's tenant, newest first: kind, store, creation, size, SHA-256, counts and verification. Tenant administrators in a session, or API tokens with the backups:read scope.
+   */
   BackupsController_list: {
     responses: {
       200: {
@@ -2920,8 +5917,32 @@ export interface operations {
           "application/json": components["schemas"]["GenerationListDto"];
         };
       };
+      /** @description `unauthenticated` (no or expired session), `token_invalid` (unknown, expired or revoked token). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `scope_missing` (the token lacks the scope), `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
     };
   };
+  /**
+   * 契約のバックアップ一覧 / List a tenant's backups
+   * @description 契約のバックアップ世代を新しい順に返します（件数・サイズ・ハッシュのみ）。プラットフォーム運用者のセッションのみで、契約の内容（申請や個人情報）は扱いません。存在しない契約コードは 404 not_found です。
+   *
+   * The tenant's backup generations, newest first (counts, sizes and hashes). Platform operators in a session only; never tenant content. 404 not_found for an unknown tenant code.
+   */
   OperatorBackupsController_list: {
     parameters: {
       path: {
@@ -2935,9 +5956,44 @@ export interface operations {
           "application/json": components["schemas"]["GenerationListDto"];
         };
       };
+      /** @description `validation_failed`. */
+      400: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `unauthenticated` (no or expired session). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `token_not_allowed` (an API token cannot use this route), `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `not_found`: the tenant. */
+      404: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
     };
   };
-  /** Runs a generation of this tenant now (409 tenant_busy while a restore or deletion runs). */
+  /**
+   * バックアップを今すぐ取得 / Back up a tenant now
+   * @description 契約のバックアップ世代の作成を始めます（202、作成はバックグラウンド。kind は daily か weekly）。プラットフォーム運用者のセッションのみで、契約の内容（申請や個人情報）は扱いません。復元や削除の実行中は 409 tenant_busy、削除済みの契約は 409 tenant_deleted、存在しない契約コードは 404 not_found です。
+   *
+   * Starts a backup generation of the tenant (202; it runs in the background; kind daily or weekly). Platform operators in a session only; never tenant content. 409 tenant_busy while a restore or deletion runs, 409 tenant_deleted, 404 not_found for an unknown tenant code.
+   */
   OperatorBackupsController_start: {
     parameters: {
       path: {
@@ -2956,9 +6012,50 @@ export interface operations {
           "application/json": components["schemas"]["StartedDto"];
         };
       };
+      /** @description `validation_failed`, `malformed_body`. */
+      400: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `unauthenticated` (no or expired session). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `csrf_invalid` (X-CSRF-Token missing or wrong), `token_not_allowed` (an API token cannot use this route), `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `not_found`: the tenant. */
+      404: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `tenant_busy`, `tenant_deleted`. */
+      409: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
     };
   };
-  /** Verifies the generation, then replaces the tenant rows and blobs with it (in the background). */
+  /**
+   * バックアップから復元 / Restore a tenant from a backup
+   * @description バックアップ世代を検証（署名・SHA-256・復号・件数）してから、契約のデータとファイルをその内容で置き換えます（202、復元はバックグラウンド。進み具合は restores/{id}）。監査ログは置き換えません。プラットフォーム運用者のセッションのみで、契約の内容（申請や個人情報）は扱いません。復元や削除の実行中は 409 tenant_busy、削除済みの契約は 409 tenant_deleted、スキーマの版が違えば 409 backup_schema_mismatch、完成していない・検証できない世代は 422 backup_invalid、存在しない契約や世代は 404 not_found です。
+   *
+   * Verifies the generation (signature, SHA-256, decryption, counts), then replaces the tenant's rows and files with it (202; it runs in the background; progress at restores/{id}). Audit logs are not replaced. Platform operators in a session only; never tenant content. 409 tenant_busy, tenant_deleted, backup_schema_mismatch; 422 backup_invalid for a generation that is not complete or does not verify; 404 not_found for an unknown tenant or generation.
+   */
   OperatorBackupsController_restore: {
     parameters: {
       path: {
@@ -2977,8 +6074,56 @@ export interface operations {
           "application/json": components["schemas"]["RestoreDto"];
         };
       };
+      /** @description `validation_failed`, `malformed_body`. */
+      400: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `unauthenticated` (no or expired session). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `csrf_invalid` (X-CSRF-Token missing or wrong), `token_not_allowed` (an API token cannot use this route), `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `not_found`: the tenant or the generation. */
+      404: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `tenant_busy`, `tenant_deleted`, `backup_schema_mismatch`. */
+      409: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `backup_invalid`. */
+      422: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
     };
   };
+  /**
+   * 復元の進み具合 / Restore progress
+   * @description 復元1件の状態（実行中・完了・失敗）と件数を返します。プラットフォーム運用者のセッションのみで、契約の内容（申請や個人情報）は扱いません。存在しない契約や復元は 404 not_found です。
+   *
+   * The state (running, complete, failed) and counts of one restore. Platform operators in a session only; never tenant content. 404 not_found for an unknown tenant or restore.
+   */
   OperatorBackupsController_progress: {
     parameters: {
       path: {
@@ -2993,8 +6138,44 @@ export interface operations {
           "application/json": components["schemas"]["RestoreDto"];
         };
       };
+      /** @description `validation_failed`. */
+      400: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `unauthenticated` (no or expired session). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `token_not_allowed` (an API token cannot use this route), `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `not_found`. */
+      404: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
     };
   };
+  /**
+   * 契約の一覧 / List tenants
+   * @description すべての契約（コード・名称・状態・解約日時・削除予定日時・削除日時）を返します。プラットフォーム運用者のセッションのみで、契約の内容（申請や個人情報）は扱いません。
+   *
+   * Every tenant: code, name, status, cancellation, deletion due date and deletion. Platform operators in a session only; never tenant content.
+   */
   OperatorTenantsController_list: {
     responses: {
       200: {
@@ -3002,11 +6183,36 @@ export interface operations {
           "application/json": components["schemas"]["OperatorTenantListDto"];
         };
       };
+      /** @description `unauthenticated` (no or expired session). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `token_not_allowed` (an API token cannot use this route), `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
     };
   };
+  /**
+   * 契約を取得 / Get a tenant
+   * @description 契約1件の状態を返します。プラットフォーム運用者のセッションのみで、契約の内容（申請や個人情報）は扱いません。存在しない契約コードは 404 not_found です。
+   *
+   * One tenant and its contract state. Platform operators in a session only; never tenant content. 404 not_found for an unknown tenant code.
+   */
   OperatorTenantsController_get: {
     parameters: {
       path: {
+        /** @description The tenant code (契約コード). */
         code: string;
       };
     };
@@ -3016,12 +6222,48 @@ export interface operations {
           "application/json": components["schemas"]["OperatorTenantDto"];
         };
       };
+      /** @description `validation_failed`. */
+      400: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `unauthenticated` (no or expired session). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `token_not_allowed` (an API token cannot use this route), `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `not_found`. */
+      404: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
     };
   };
-  /** Cancels the contract from effectiveAt (default now); 409 tenant_not_active unless active. */
+  /**
+   * 契約を解約 / Cancel a contract
+   * @description effectiveAt（省略時は現在）から契約を解約します。その時点から契約のログイン・セッション・APIトークンは 403 contract_cancelled になり、5営業日後の終わり（日本時間）に削除予定となります。プラットフォーム運用者のセッションのみで、契約の内容（申請や個人情報）は扱いません。有効な契約でなければ 409 tenant_not_active、削除済みは 409 tenant_deleted、過去の effectiveAt は 400 validation_failed、存在しない契約コードは 404 not_found です。
+   *
+   * Cancels the contract from effectiveAt (default now): from then on the tenant's logins, sessions and API tokens answer 403 contract_cancelled, and its deletion is due at the end (JST) of the 5th business day after. Platform operators in a session only; never tenant content. 409 tenant_not_active unless active, 409 tenant_deleted, 400 validation_failed for an effectiveAt in the past, 404 not_found for an unknown tenant code.
+   */
   OperatorTenantsController_cancel: {
     parameters: {
       path: {
+        /** @description The tenant code (契約コード). */
         code: string;
       };
     };
@@ -3036,12 +6278,54 @@ export interface operations {
           "application/json": components["schemas"]["OperatorTenantDto"];
         };
       };
+      /** @description `validation_failed`, `malformed_body`. */
+      400: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `unauthenticated` (no or expired session). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `csrf_invalid` (X-CSRF-Token missing or wrong), `token_not_allowed` (an API token cannot use this route), `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `not_found`. */
+      404: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `tenant_not_active`, `tenant_deleted`. */
+      409: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
     };
   };
-  /** Reinstates a cancelled contract until its deletion has started. */
+  /**
+   * 解約を取り消す / Reinstate a contract
+   * @description 解約した契約を、削除が始まる前であれば元に戻します。プラットフォーム運用者のセッションのみで、契約の内容（申請や個人情報）は扱いません。解約されていなければ 409 tenant_not_cancelled、削除が始まっていれば 409 deletion_started、削除済みは 409 tenant_deleted、存在しない契約コードは 404 not_found です。
+   *
+   * Reinstates a cancelled contract as long as its deletion has not started. Platform operators in a session only; never tenant content. 409 tenant_not_cancelled, deletion_started, tenant_deleted; 404 not_found for an unknown tenant code.
+   */
   OperatorTenantsController_reinstate: {
     parameters: {
       path: {
+        /** @description The tenant code (契約コード). */
         code: string;
       };
     };
@@ -3051,12 +6335,54 @@ export interface operations {
           "application/json": components["schemas"]["OperatorTenantDto"];
         };
       };
+      /** @description `validation_failed`. */
+      400: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `unauthenticated` (no or expired session). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `csrf_invalid` (X-CSRF-Token missing or wrong), `token_not_allowed` (an API token cannot use this route), `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `not_found`. */
+      404: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `tenant_not_cancelled`, `deletion_started`, `tenant_deleted`. */
+      409: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
     };
   };
-  /** Runs the due deletion now (only when cancelled); progress at GET tenants/:code/deletion. */
+  /**
+   * 契約を今すぐ削除 / Delete a cancelled tenant now
+   * @description 解約済みの契約の削除（バックアップ・ファイル・データ・鍵の消去と消去証明書の発行）を今すぐ始めます（202、削除はバックグラウンドで中断しても再開します。進み具合は tenants/{code}/deletion）。プラットフォーム運用者のセッションのみで、契約の内容（申請や個人情報）は扱いません。解約されていなければ 409 tenant_not_cancelled、存在しない契約コードは 404 not_found です。
+   *
+   * Starts the due deletion of a cancelled tenant now: backups, files, rows and keys are erased and a deletion certificate is issued (202; a durable background job that resumes after a crash; progress at tenants/{code}/deletion). Platform operators in a session only; never tenant content. 409 tenant_not_cancelled; 404 not_found for an unknown tenant code.
+   */
   OperatorTenantsController_deleteNow: {
     parameters: {
       path: {
+        /** @description The tenant code (契約コード). */
         code: string;
       };
     };
@@ -3066,11 +6392,54 @@ export interface operations {
           "application/json": components["schemas"]["DeletionStartedDto"];
         };
       };
+      /** @description `validation_failed`. */
+      400: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `unauthenticated` (no or expired session). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `csrf_invalid` (X-CSRF-Token missing or wrong), `token_not_allowed` (an API token cannot use this route), `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `not_found`. */
+      404: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `tenant_not_cancelled`. */
+      409: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
     };
   };
+  /**
+   * 削除の進み具合 / Deletion progress
+   * @description 契約の削除ジョブの状態（現在の段階・完了日時・消去証明書のID）を返します。プラットフォーム運用者のセッションのみで、契約の内容（申請や個人情報）は扱いません。存在しない契約や削除ジョブがない場合は 404 not_found です。
+   *
+   * The state of the tenant's deletion job: its step, completion and the deletion certificate id. Platform operators in a session only; never tenant content. 404 not_found for an unknown tenant or when no deletion was requested.
+   */
   OperatorTenantsController_deletionOf: {
     parameters: {
       path: {
+        /** @description The tenant code (契約コード). */
         code: string;
       };
     };
@@ -3080,9 +6449,44 @@ export interface operations {
           "application/json": components["schemas"]["DeletionJobDto"];
         };
       };
+      /** @description `validation_failed`. */
+      400: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `unauthenticated` (no or expired session). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `token_not_allowed` (an API token cannot use this route), `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `not_found`. */
+      404: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
     };
   };
-  /** The signed certificate (JSON), or its Japanese PDF rendering with Accept: application/pdf. */
+  /**
+   * 消去証明書 / Deletion certificate
+   * @description 署名付きの消去証明書（JSON）を返します。Accept: application/pdf では日本語のPDFを返します。閲覧は監査ログに記録します。プラットフォーム運用者のセッションのみで、契約の内容（申請や個人情報）は扱いません。存在しないIDは 404 not_found、PDF用の日本語フォントがサーバーにない場合は 503 certificate_font_missing です。
+   *
+   * The signed deletion certificate (JSON), or its Japanese PDF rendering with Accept: application/pdf; each read is audited. Platform operators in a session only; never tenant content. 404 not_found for an unknown id, 503 certificate_font_missing when the server lacks the Japanese font for the PDF.
+   */
   OperatorTenantsController_certificate: {
     parameters: {
       path: {
@@ -3090,10 +6494,47 @@ export interface operations {
       };
     };
     responses: {
+      /** @description The certificate (Content-Disposition: attachment). */
       200: {
         content: {
           "application/json": components["schemas"]["DeletionCertificateDto"];
-          "application/pdf": components["schemas"]["DeletionCertificateDto"];
+          "application/pdf": string;
+        };
+      };
+      /** @description `validation_failed`. */
+      400: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `unauthenticated` (no or expired session). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `token_not_allowed` (an API token cannot use this route), `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `not_found`. */
+      404: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `certificate_font_missing` (PDF only; the JSON is available). */
+      503: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
         };
       };
     };
@@ -3111,6 +6552,24 @@ export interface operations {
           "application/json": components["schemas"]["DashboardView"];
         };
       };
+      /** @description `unauthenticated` (no or expired session), `token_invalid` (unknown, expired or revoked token). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `scope_missing` (the token lacks the scope), `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
     };
   };
   /**
@@ -3126,8 +6585,32 @@ export interface operations {
           "application/json": components["schemas"]["OperatorOverviewDto"];
         };
       };
+      /** @description `unauthenticated` (no or expired session). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `token_not_allowed` (an API token cannot use this route), `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
     };
   };
+  /**
+   * 電子証明書の一覧 / List the signing certificates
+   * @description 契約の電子署名用証明書（PKCS#12）の情報（現在の証明書と失効済みの履歴。秘密鍵は含みません）を返します。管理者・メンバーのセッション、または applications:write スコープのAPIトークンで使えます。
+   *
+   * The tenant's e-signature certificates (PKCS#12): the current one and the revoked history, metadata only, never the key. Administrators and members in a session, or API tokens with the applications:write scope.
+   */
   SigningCertificatesController_list: {
     responses: {
       200: {
@@ -3135,8 +6618,32 @@ export interface operations {
           "application/json": components["schemas"]["SigningCertificatesView"];
         };
       };
+      /** @description `unauthenticated` (no or expired session), `token_invalid` (unknown, expired or revoked token). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `scope_missing` (the token lacks the scope), `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
     };
   };
+  /**
+   * 電子証明書を登録 / Upload the signing certificate
+   * @description 電子署名用の PKCS#12 ファイル（.p12/.pfx、64 KiB まで）と PIN を multipart/form-data で受け取り、秘密鍵を暗号化して保存します。以前の証明書は失効させ、履歴として残します。テナント管理者のセッションのみです。ファイルや PIN がなければ 400 validation_failed、大きすぎれば 413 payload_too_large、PIN 違い・読めないファイル・期限切れ・対応しない鍵（RSA 2048 ビット以上のみ）・鍵と証明書の不一致は 422 です。
+   *
+   * Takes the PKCS#12 file (.p12/.pfx, at most 64 KiB) and its PIN as multipart/form-data and stores the key encrypted; the previous certificate is revoked and kept as history. Tenant administrators in a session only. 400 validation_failed without file or PIN, 413 payload_too_large, 422 for a wrong PIN, an unreadable file, an expired certificate, an unsupported key (RSA of 2048 bits or more only) or a key that does not match the certificate.
+   */
   SigningCertificatesController_upload: {
     requestBody: {
       content: {
@@ -3150,32 +6657,88 @@ export interface operations {
           "application/json": components["schemas"]["SigningCertificateView"];
         };
       };
-      /** @description validation_failed: not multipart, no file, no PIN */
+      /** @description `validation_failed`, `malformed_body`. Not multipart, no file, no PIN. */
       400: {
-        content: never;
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
       };
-      /** @description payload_too_large: more than 64 KiB */
+      /** @description `unauthenticated` (no or expired session). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `csrf_invalid` (X-CSRF-Token missing or wrong), `token_not_allowed` (an API token cannot use this route), `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `payload_too_large`: more than 64 KiB. */
       413: {
-        content: never;
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
       };
-      /** @description signing_certificate_bad_pin, signing_certificate_unreadable, signing_certificate_expired, signing_certificate_key_unsupported (RSA ≥ 2048 bits only), signing_certificate_mismatch */
+      /** @description `signing_certificate_bad_pin`, `signing_certificate_unreadable`, `signing_certificate_expired`, `signing_certificate_key_unsupported` (RSA ≥ 2048 bits only), `signing_certificate_mismatch`. */
       422: {
-        content: never;
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
       };
     };
   };
+  /**
+   * 電子証明書を削除 / Remove the signing certificate
+   * @description 現在の電子証明書を失効させ、暗号化して保存していた秘密鍵を消去します。テナント管理者のセッションのみです。有効な証明書がなければ 404 not_found です。
+   *
+   * Revokes the current certificate and erases its sealed key. Tenant administrators in a session only. 404 not_found when there is no active certificate.
+   */
   SigningCertificatesController_remove: {
     responses: {
       /** @description Revoked; its sealed key erased */
       204: {
         content: never;
       };
-      /** @description No active certificate */
+      /** @description `unauthenticated` (no or expired session). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `csrf_invalid` (X-CSRF-Token missing or wrong), `token_not_allowed` (an API token cannot use this route), `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `not_found`: no active certificate. */
       404: {
-        content: never;
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
       };
     };
   };
+  /**
+   * 提出代行証明書の状態 / The office's proxy certificate
+   * @description 事業所の提出代行証明書（社労士が顧問先の代わりに提出するときの証明書）の情報を返します（なければ certificate: null）。管理者・メンバーのセッション、または applications:read スコープのAPIトークンで使えます。他の契約や存在しない事業所は 404 not_found です。
+   *
+   * The office's 提出代行証明書 (the certificate a 社労士 files with on behalf of a client), or certificate: null. Administrators and members in a session, or API tokens with the applications:read scope. 404 not_found for unknown offices and offices of another tenant.
+   */
   ProxyCertificateController_get: {
     parameters: {
       path: {
@@ -3188,8 +6751,44 @@ export interface operations {
           "application/json": components["schemas"]["ProxyCertificateStatusView"];
         };
       };
+      /** @description `validation_failed`. */
+      400: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `unauthenticated` (no or expired session), `token_invalid` (unknown, expired or revoked token). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `scope_missing` (the token lacks the scope), `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `not_found`. */
+      404: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
     };
   };
+  /**
+   * 提出代行証明書を登録 / Upload the office's proxy certificate
+   * @description 事業所の提出代行証明書（PDF または XML、2 MiB まで）を multipart/form-data の file で受け取り、ウイルス検査の後に暗号化して保存します（既存のものは置き換えます）。テナント管理者のセッションのみです。大きすぎれば 413 payload_too_large、PDF・XML 以外は 415 unsupported_file_type、マルウェアは 422 malware_detected、検査できないときは 503 scanner_unavailable（いずれも保存しません）、存在しない事業所は 404 not_found です。
+   *
+   * Takes the office's 提出代行証明書 (PDF or XML, at most 2 MiB) as multipart/form-data (field file), scans it for malware and stores it encrypted, replacing any previous one. Tenant administrators in a session only. 413 payload_too_large, 415 unsupported_file_type, 422 malware_detected, 503 scanner_unavailable (nothing stored in each case), 404 not_found for an unknown office.
+   */
   ProxyCertificateController_put: {
     parameters: {
       path: {
@@ -3210,24 +6809,68 @@ export interface operations {
           "application/json": components["schemas"]["ProxyCertificateView"];
         };
       };
-      /** @description payload_too_large: more than 2 MiB */
+      /** @description `validation_failed`, `malformed_body`. */
+      400: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `unauthenticated` (no or expired session). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `csrf_invalid` (X-CSRF-Token missing or wrong), `token_not_allowed` (an API token cannot use this route), `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `not_found`: the office. */
+      404: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `payload_too_large`: more than 2 MiB. */
       413: {
-        content: never;
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
       };
-      /** @description unsupported_file_type (PDF or XML, by content) */
+      /** @description `unsupported_file_type` (PDF or XML, by content). */
       415: {
-        content: never;
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
       };
-      /** @description malware_detected: nothing stored */
+      /** @description `malware_detected`: nothing stored. */
       422: {
-        content: never;
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
       };
-      /** @description scanner_unavailable: nothing stored (fail closed) */
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `scanner_unavailable`: nothing stored (fail closed). */
       503: {
-        content: never;
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
       };
     };
   };
+  /**
+   * 提出代行証明書を削除 / Remove the office's proxy certificate
+   * @description 事業所の提出代行証明書を削除します。テナント管理者のセッションのみです。証明書がない場合や存在しない事業所は 404 not_found です。
+   *
+   * Removes the office's 提出代行証明書. Tenant administrators in a session only. 404 not_found when the office has none, or for an unknown office.
+   */
   ProxyCertificateController_remove: {
     parameters: {
       path: {
@@ -3235,8 +6878,39 @@ export interface operations {
       };
     };
     responses: {
+      /** @description Removed. */
       204: {
         content: never;
+      };
+      /** @description `validation_failed`. */
+      400: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `unauthenticated` (no or expired session). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `csrf_invalid` (X-CSRF-Token missing or wrong), `token_not_allowed` (an API token cannot use this route), `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `not_found`. */
+      404: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
       };
     };
   };

@@ -19,7 +19,7 @@ async function mountAppAs(role: 'admin' | 'member' | 'operator', path: string) {
     'GET /users': () => jsonResponse(200, { items: [], nextCursor: null }),
     'GET /audit-events': () => jsonResponse(200, { items: [], nextCursor: null }),
     'POST /auth/logout': () => new Response(null, { status: 204 }),
-    'GET /notices': () => jsonResponse(200, { items: [], unread: 0 }),
+    'GET /notices': () => jsonResponse(200, { items: [], nextCursor: null, unread: 0 }),
   });
   const pinia = createPinia();
   setActivePinia(pinia);

@@ -24,7 +24,7 @@ let wrapper: VueWrapper | null = null;
 async function mountBell(handlers: Record<string, Handler> = {}) {
   let unread = 2;
   const fetchMock = stubApi({
-    'GET /notices': () => jsonResponse(200, { items: NOTICES, unread }),
+    'GET /notices': () => jsonResponse(200, { items: NOTICES, nextCursor: null, unread }),
     'POST /notices/n1/read': () => {
       unread = 1;
       return new Response(null, { status: 204 });
@@ -53,7 +53,9 @@ async function mountBell(handlers: Record<string, Handler> = {}) {
 }
 
 function noticeGets(fetchMock: ReturnType<typeof stubApi>): number {
-  return fetchMock.mock.calls.filter(([input, init]) => String(input) === '/api/v1/notices' && (init?.method ?? 'GET') === 'GET').length;
+  return fetchMock.mock.calls.filter(
+    ([input, init]) => new URL(String(input), 'http://localhost').pathname === '/api/v1/notices' && (init?.method ?? 'GET') === 'GET',
+  ).length;
 }
 
 describe('NoticesBell', () => {
@@ -109,6 +111,15 @@ describe('NoticesBell', () => {
     expect(wrapper.get('[data-testid="notices-bell-label"]').text()).toBe('お知らせ（未読 1 件）');
   });
 
+  it('asks for the latest 10 only (the お知らせ page has the rest)', async () => {
+    const { fetchMock } = await mountBell();
+    await vi.waitFor(() => expect(fetchMock.mock.calls.length).toBeGreaterThan(0), WAIT);
+    const url = new URL(String(fetchMock.mock.calls[0]![0]), 'http://localhost');
+    expect(url.pathname).toBe('/api/v1/notices');
+    expect(url.searchParams.get('limit')).toBe('10');
+    expect(url.searchParams.has('cursor')).toBe(false);
+  });
+
   it('words the 補正 and 取下げ notices in Japanese and English', async () => {
     const items: Notice[] = [
       { id: 'a1', kind: 'amended', applicationId: APP, createdAt: '2026-04-05T00:00:00.000Z', readAt: null },
@@ -116,7 +127,7 @@ describe('NoticesBell', () => {
       { id: 'a3', kind: 'withdraw_failed', applicationId: APP, createdAt: '2026-04-05T02:00:00.000Z', readAt: null },
       { id: 'a4', kind: 'some_new_kind', applicationId: APP, createdAt: '2026-04-05T03:00:00.000Z', readAt: null },
     ];
-    const { wrapper, i18n } = await mountBell({ 'GET /notices': () => jsonResponse(200, { items, unread: 4 }) });
+    const { wrapper, i18n } = await mountBell({ 'GET /notices': () => jsonResponse(200, { items, nextCursor: null, unread: 4 }) });
     await vi.waitFor(() => expect(wrapper.get('[data-testid="notices-count"]').text()).toBe('4'), WAIT);
     await wrapper.get('[data-testid="notices-bell"]').trigger('click');
     const texts = () => wrapper.findAll('[data-testid="notice-item"] .notice-text').map((n) => n.text());
@@ -138,7 +149,7 @@ describe('NoticesBell', () => {
   });
 
   it('has no badge without unread notices', async () => {
-    const { wrapper, fetchMock } = await mountBell({ 'GET /notices': () => jsonResponse(200, { items: [], unread: 0 }) });
+    const { wrapper, fetchMock } = await mountBell({ 'GET /notices': () => jsonResponse(200, { items: [], nextCursor: null, unread: 0 }) });
     await vi.waitFor(() => expect(noticeGets(fetchMock)).toBe(1), WAIT);
     await flushPromises();
     expect(wrapper.find('[data-testid="notices-count"]').exists()).toBe(false);
@@ -181,6 +192,7 @@ describe('NoticesBell', () => {
               readAt: null,
             },
           ],
+          nextCursor: null,
           unread: 1,
         }),
       'POST /notices/n9/read': () => new Response(null, { status: 204 }),

@@ -2,6 +2,7 @@ import { ref, type Ref } from 'vue';
 import { useI18n } from 'vue-i18n';
 import type { RouteLocationRaw } from 'vue-router';
 import { NOTICE_KINDS, api, type Notice } from '@/api/client';
+import { usePagedList } from '@/composables/usePagedList';
 
 /**
  * Bumped whenever a page marks お知らせ read, so that the bell (which polls
@@ -28,46 +29,52 @@ export function useNoticeText() {
   return { text, target };
 }
 
+/** How many お知らせ a page of the お知らせ page asks for (the bell asks for fewer). */
+export const NOTICES_PAGE_SIZE = 50;
+
 export interface NoticeList {
   items: Ref<Notice[]>;
   unread: Ref<number>;
+  /** Where the next page starts; null when every お知らせ is shown. */
+  nextCursor: Ref<string | null>;
   loading: Ref<boolean>;
+  loadingMore: Ref<boolean>;
   loadError: Ref<unknown>;
   actionError: Ref<unknown>;
-  load: () => Promise<void>;
+  /** The first page again (`more`: the next one, appended). */
+  load: (more?: boolean) => Promise<void>;
   markRead: (n: Notice) => Promise<void>;
   markAllRead: () => Promise<void>;
 }
 
-/** The お知らせ page's list: as `GET /notices` answers it (unread first), with mark read and mark all read. */
+/**
+ * The お知らせ page's list: as `GET /notices` answers it (unread first, then
+ * newest first), page by page with the cursor, with mark read and mark all read.
+ * Marking one read changes it where it is shown (reloading would lose the pages
+ * loaded so far); a later page may list it again in the read part, and it is
+ * kept once.
+ */
 export function useNoticeList(): NoticeList {
-  const items = ref<Notice[]>([]);
   const unread = ref(0);
-  const loading = ref(false);
-  const loadError = ref<unknown>(null);
   const actionError = ref<unknown>(null);
-
-  async function load(): Promise<void> {
-    loading.value = true;
-    loadError.value = null;
-    try {
-      const list = await api.listNotices();
-      items.value = list.items;
-      unread.value = list.unread;
-    } catch (error) {
-      loadError.value = error;
-    } finally {
-      loading.value = false;
-    }
-  }
+  const pages = usePagedList<Notice>(
+    async (cursor) => {
+      const page = await api.listNotices({ limit: NOTICES_PAGE_SIZE, cursor });
+      unread.value = page.unread;
+      return page;
+    },
+    { keyOf: (n) => n.id },
+  );
 
   async function markRead(n: Notice): Promise<void> {
     if (n.readAt !== null) return;
     actionError.value = null;
     try {
       await api.markNoticeRead(n.id);
+      const readAt = new Date().toISOString();
+      pages.items.value = pages.items.value.map((x) => (x.id === n.id ? { ...x, readAt } : x));
+      unread.value = Math.max(0, unread.value - 1);
       noticesChanged.value++;
-      await load();
     } catch (error) {
       actionError.value = error;
     }
@@ -78,11 +85,22 @@ export function useNoticeList(): NoticeList {
     try {
       await api.markAllNoticesRead();
       noticesChanged.value++;
-      await load();
+      await pages.load();
     } catch (error) {
       actionError.value = error;
     }
   }
 
-  return { items, unread, loading, loadError, actionError, load, markRead, markAllRead };
+  return {
+    items: pages.items,
+    unread,
+    nextCursor: pages.nextCursor,
+    loading: pages.loading,
+    loadingMore: pages.loadingMore,
+    loadError: pages.loadError,
+    actionError,
+    load: pages.load,
+    markRead,
+    markAllRead,
+  };
 }

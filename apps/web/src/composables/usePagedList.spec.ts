@@ -32,6 +32,34 @@ describe(usePagedList.name, () => {
     expect(sut.loading.value || sut.loadingMore.value).toBe(false);
   });
 
+  it('keeps a row that comes again on a later page once, where it was first shown (with keyOf)', async () => {
+    const pages: CursorPage<{ id: string; v: number }>[] = [
+      {
+        items: [
+          { id: 'a', v: 1 },
+          { id: 'b', v: 1 },
+        ],
+        nextCursor: 'c2',
+      },
+      {
+        items: [
+          { id: 'a', v: 2 },
+          { id: 'c', v: 2 },
+        ],
+        nextCursor: null,
+      },
+    ];
+    let call = 0;
+    const sut = usePagedList(async () => pages[call++]!, { keyOf: (row) => row.id });
+    await sut.load();
+    await sut.load(true);
+    expect(sut.items.value).toEqual([
+      { id: 'a', v: 1 },
+      { id: 'b', v: 1 },
+      { id: 'c', v: 2 },
+    ]);
+  });
+
   it('drops the answer of an older request', async () => {
     const calls: ReturnType<typeof deferred<CursorPage<string>>>[] = [];
     const sut = usePagedList<string>(() => {

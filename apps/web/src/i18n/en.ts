@@ -1082,6 +1082,8 @@ const en: MessageSchema = {
       unreadCount: 'You have {count} unread notices.',
       allRead: 'You have no unread notices.',
       loading: 'Loading notices…',
+      more: 'Show more',
+      loadingMore: 'Loading…',
       operator: 'Platform operator accounts have no notices. Please use the operator console.',
     },
     all: 'See all',

@@ -30,7 +30,7 @@ async function mountEditor(
     'GET /procedures': () => jsonResponse(200, { items: [SHAHO_SHUTOKU] }),
     'GET /offices': () => jsonResponse(200, { items: [OFFICE, OFFICE_2] }),
     [`GET /applications/${APP_ID}`]: () => jsonResponse(200, detail),
-    [`GET /applications/${APP_ID}/documents`]: () => jsonResponse(200, { items: [] }),
+    [`GET /applications/${APP_ID}/documents`]: () => jsonResponse(200, { items: [], nextCursor: null }),
     ...handlers,
   });
   const pinia = createPinia();
@@ -767,7 +767,7 @@ describe('ApplicationEditorView: e-Gov submission and 公文書', () => {
       },
     ];
     const { wrapper } = await mountEditor(
-      { [`GET /applications/${APP_ID}/documents`]: () => jsonResponse(200, { items: docs }) },
+      { [`GET /applications/${APP_ID}/documents`]: () => jsonResponse(200, { items: docs, nextCursor: null }) },
       makeApplication({
         status: 'completed',
         timeline: [

@@ -15,8 +15,11 @@ const WAIT = { timeout: 10_000 };
 
 let wrapper: VueWrapper | null = null;
 
-/** A small server: the list as GET /notices answers it (unread first, newest first). */
-function server() {
+/**
+ * A small server: the list as GET /notices answers it (unread first, newest first), a page of
+ * `limit` at a time; like the real one, the cursor is the last row's sort key (opaque to the SPA).
+ */
+function server(extra: Notice[] = []) {
   const notices: Notice[] = [
     { id: 'n1', kind: 'completed', applicationId: APP, createdAt: '2026-04-02T03:00:00.000Z', readAt: null },
     {
@@ -29,11 +32,22 @@ function server() {
       readAt: null,
     },
     { id: 'n3', kind: 'arrived', applicationId: APP, createdAt: '2026-04-01T00:00:00.000Z', readAt: '2026-04-01T01:00:00.000Z' },
+    ...extra,
   ];
-  const sorted = () =>
-    [...notices].sort((a, b) => Number(a.readAt !== null) - Number(b.readAt !== null) || b.createdAt.localeCompare(a.createdAt));
+  const keyOf = (n: Notice) => `${n.readAt === null ? 1 : 0}|${n.createdAt}|${n.id}`;
+  const sorted = () => [...notices].sort((a, b) => keyOf(b).localeCompare(keyOf(a)));
   return stubApi({
-    'GET /notices': () => jsonResponse(200, { items: sorted(), unread: notices.filter((n) => n.readAt === null).length }),
+    'GET /notices': ({ url }) => {
+      const limit = Number(url.searchParams.get('limit') ?? 50);
+      const cursor = url.searchParams.get('cursor');
+      const after = sorted().filter((n) => cursor === null || keyOf(n) < cursor);
+      const page = after.slice(0, limit);
+      return jsonResponse(200, {
+        items: page,
+        nextCursor: after.length > limit ? keyOf(page.at(-1)!) : null,
+        unread: notices.filter((n) => n.readAt === null).length,
+      });
+    },
     'POST /notices/n1/read': () => {
       notices[0]!.readAt = '2026-04-02T04:00:00.000Z';
       return new Response(null, { status: 204 });
@@ -46,8 +60,8 @@ function server() {
   });
 }
 
-async function mountPage(role: 'member' | 'operator' = 'member', locale: 'ja' | 'en' = 'ja') {
-  const fetchMock = server();
+async function mountPage(role: 'member' | 'operator' = 'member', locale: 'ja' | 'en' = 'ja', extra: Notice[] = []) {
+  const fetchMock = server(extra);
   const pinia = createPinia();
   setActivePinia(pinia);
   const session = useSessionStore();
@@ -90,18 +104,55 @@ describe('NoticesView', () => {
     expect(rows(wrapper)[2]!.find('[data-testid="notices-page-read"]').exists()).toBe(false);
   });
 
-  it('marks one read, then all read', async () => {
+  it('marks one read where it is shown, then all read', async () => {
     const { wrapper, fetchMock } = await mountPage();
     await rows(wrapper)[0]!.get('[data-testid="notices-page-read"]').trigger('click');
     await flushPromises();
     expect(fetchMock.mock.calls.some(([u, init]) => String(u) === '/api/v1/notices/n1/read' && init?.method === 'POST')).toBe(true);
-    expect(rows(wrapper).map((r) => r.attributes('data-read'))).toEqual(['false', 'true', 'true']);
-    expect(rows(wrapper)[0]!.text()).toContain('送信の遅延');
+    // In place: the rows do not move under the user's pointer (and pages loaded so far stay).
+    expect(rows(wrapper).map((r) => r.attributes('data-read'))).toEqual(['true', 'false', 'true']);
+    expect(rows(wrapper)[0]!.text()).toContain('手続が終了しました');
+    expect(wrapper.get('[data-testid="notices-page-summary"]').text()).toBe('未読のお知らせが 1 件あります。');
 
     await wrapper.get('[data-testid="notices-page-read-all"]').trigger('click');
     await vi.waitFor(() => expect(rows(wrapper).map((r) => r.attributes('data-read'))).toEqual(['true', 'true', 'true']), WAIT);
     expect(wrapper.get('[data-testid="notices-page-summary"]').text()).toBe('未読のお知らせはありません。');
     expect(wrapper.find('[data-testid="notices-page-read-all"]').exists()).toBe(false);
+  });
+
+  it('loads the next page with the cursor, and keeps a notice that comes again on it once', async () => {
+    // 60 more unread ones, older than n1 and n2: 63 in all, 62 unread.
+    const older: Notice[] = Array.from({ length: 60 }, (_, i) => ({
+      id: `old${String(i).padStart(2, '0')}`,
+      kind: 'arrived',
+      applicationId: APP,
+      createdAt: new Date(Date.UTC(2026, 2, 1) - i * 60_000).toISOString(),
+      readAt: null,
+    }));
+    const { wrapper, fetchMock } = await mountPage('member', 'ja', older);
+    expect(rows(wrapper)).toHaveLength(50);
+    const first = new URL(String(fetchMock.mock.calls[0]![0]), 'http://localhost');
+    expect(first.searchParams.get('limit')).toBe('50');
+    expect(first.searchParams.has('cursor')).toBe(false);
+    // Read meanwhile: n1 moves to the read part, after the cursor, so the next page lists it again.
+    await rows(wrapper)[0]!.get('[data-testid="notices-page-read"]').trigger('click');
+    await flushPromises();
+
+    await wrapper.get('[data-testid="notices-page-more"]').trigger('click');
+    await flushPromises();
+    const next = new URL(String(fetchMock.mock.calls.at(-1)![0]), 'http://localhost');
+    expect(next.searchParams.get('cursor')).toBe(`1|${older[47]!.createdAt}|old47`);
+    const ids = rows(wrapper).map((r) => r.attributes('data-notice-id'));
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids).toHaveLength(63);
+    expect(ids[0]).toBe('n1');
+    expect(wrapper.find('[data-testid="notices-page-more"]').exists()).toBe(false);
+  });
+
+  it('offers no さらに表示 when every notice is shown', async () => {
+    const { wrapper } = await mountPage();
+    expect(rows(wrapper)).toHaveLength(3);
+    expect(wrapper.find('[data-testid="notices-page-more"]').exists()).toBe(false);
   });
 
   it('speaks English for en', async () => {

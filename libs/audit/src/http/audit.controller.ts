@@ -1,8 +1,8 @@
 import { Readable } from 'node:stream';
 import { Controller, Get, Param, Query, Res } from '@nestjs/common';
-import { ApiCookieAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCookieAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { Caller, CurrentCaller, jstCalendarDate, NotFoundError, Public, Roles, Scopes, tenantOf } from '@charlotte/core';
+import { ApiProblems, Caller, CurrentCaller, jstCalendarDate, NotFoundError, Public, Roles, Scopes, tenantOf } from '@charlotte/core';
 import { PublicJwk, SigningKeyService } from '@charlotte/crypto';
 import { AuditService } from '../events/audit.service';
 import { exportChain } from '../events/audit-export';
@@ -19,12 +19,20 @@ import {
 /** Tenant administrators (or API tokens with audit:read) read, verify and export their tenant's audit trail. */
 @ApiTags('audit')
 @ApiCookieAuth()
+@ApiBearerAuth()
 @Roles('admin')
 @Scopes('audit:read')
 @Controller('audit-events')
 export class AuditController {
   constructor(private readonly audit: AuditService) {}
 
+  @ApiOperation({
+    summary: '監査ログ一覧 / List audit events',
+    description: [
+      '自分の契約の監査イベントを新しい順に返します（category・action・actor・from・to で絞り込み、limit・cursor でページ送り）。テナント管理者のセッション、または audit:read スコープのAPIトークンで使えます。',
+      "The audit events of the caller's tenant, newest first, filtered by category, action, actor, from and to, page by page (limit, cursor). Tenant administrators in a session, or API tokens with the audit:read scope.",
+    ].join('\n\n'),
+  })
   @Get()
   @ApiOkResponse({ type: AuditPageDto })
   list(@CurrentCaller() p: Caller, @Query() q: AuditQueryDto): Promise<AuditPageDto> {
@@ -32,15 +40,30 @@ export class AuditController {
   }
 
   @Get('verify')
-  @ApiOperation({ summary: 'Recomputes the hash chain and checks the signed checkpoints.' })
+  @ApiOperation({
+    summary: '監査ログの改ざん検証 / Verify the audit chain',
+    description: [
+      '契約の監査ログのハッシュチェーンを計算し直し、署名付きチェックポイントを確かめます。応答は ok、検証した件数、最初に壊れている連番（なければ null）、先頭のハッシュです。テナント管理者のセッション、または audit:read スコープのAPIトークンで使えます。',
+      "Recomputes the tenant's audit hash chain and checks the signed checkpoints; answers ok, how many events were checked, the first broken sequence number (or null) and the head hash. Tenant administrators in a session, or API tokens with the audit:read scope.",
+    ].join('\n\n'),
+  })
   @ApiOkResponse({ type: VerifyResultDto })
   verify(@CurrentCaller() p: Caller): Promise<VerifyResultDto> {
     return this.audit.verify(tenantOf(p));
   }
 
   @Get('export')
-  @ApiOperation({ summary: 'The whole chain with hashes and checkpoints (jsonl verifies offline with the public key).' })
-  @ApiProduces('application/x-ndjson', 'text/csv')
+  @ApiOperation({
+    summary: '監査ログを書き出す / Export the audit chain',
+    description: [
+      '契約の監査ログ全体を、ハッシュとチェックポイント付きのファイル（format=jsonl または csv、ファイル名は日本時間の日付）として返します。jsonl は公開鍵（/.well-known/charlotte-signing-key.json）でオフライン検証できます。書き出しは監査ログに記録します。テナント管理者のセッション、または audit:read スコープのAPIトークンで使えます。',
+      "The tenant's whole audit chain with hashes and checkpoints as a file (format=jsonl or csv, named by the date in Japan); jsonl verifies offline with the public key of /.well-known/charlotte-signing-key.json. The export itself is audited. Tenant administrators in a session, or API tokens with the audit:read scope.",
+    ].join('\n\n'),
+  })
+  @ApiOkResponse({
+    description: 'The file (Content-Disposition: attachment).',
+    content: { 'application/x-ndjson': { schema: { type: 'string' } }, 'text/csv': { schema: { type: 'string' } } },
+  })
   async export(@CurrentCaller() p: Caller, @Query() q: AuditExportQueryDto, @Res() res: Response): Promise<void> {
     const tenantId = tenantOf(p);
     await this.audit.record({
@@ -58,8 +81,16 @@ export class AuditController {
     Readable.from(exportChain(this.audit, tenantId, q.format, this.audit.signingKey())).pipe(res);
   }
 
+  @ApiOperation({
+    summary: '監査イベントを取得 / Get an audit event',
+    description: [
+      '自分の契約の監査イベント1件を返します。テナント管理者のセッション、または audit:read スコープのAPIトークンで使えます。他の契約のIDや存在しないIDは 404 not_found です。',
+      "One audit event of the caller's tenant. Tenant administrators in a session, or API tokens with the audit:read scope. 404 not_found for unknown ids and ids of another tenant.",
+    ].join('\n\n'),
+  })
   @Get(':id')
   @ApiOkResponse({ type: AuditEventDto })
+  @ApiProblems({ 404: '`not_found`.' })
   async get(@CurrentCaller() p: Caller, @Param() { id }: AuditEventIdParam): Promise<AuditEventDto> {
     const e = await this.audit.get(tenantOf(p), id);
     if (!e) throw new NotFoundError('audit event');
@@ -74,6 +105,13 @@ export class WellKnownController {
   constructor(private readonly signing: SigningKeyService) {}
 
   @Public()
+  @ApiOperation({
+    summary: '署名検証用の公開鍵 / The public signing key',
+    description: [
+      '監査ログのチェックポイントと消去証明書の署名を検証する公開鍵（Ed25519）を JWK Set で返します。認証は不要です。',
+      'The public key (Ed25519) that verifies the signatures of audit checkpoints and deletion certificates, as a JWK Set. No authentication.',
+    ].join('\n\n'),
+  })
   @Get('charlotte-signing-key.json')
   @ApiOkResponse({ type: SigningKeySetDto })
   key(): { keys: PublicJwk[] } {

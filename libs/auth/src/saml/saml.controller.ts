@@ -22,12 +22,12 @@ import {
   ApiOperation,
   ApiParam,
   ApiQuery,
+  ApiResponse,
   ApiSeeOtherResponse,
   ApiTags,
-  ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { APP_CONFIG, AppConfig, Public, requestContext } from '@charlotte/core';
+import { APP_CONFIG, ApiProblems, AppConfig, Public, requestContext } from '@charlotte/core';
 import { LoginThrottle } from '../guards/principal';
 import { SESSION_COOKIE, sessionCookieOptions } from '../sessions/sessions.service';
 import { bindingCookieName, bindingCookieOptions, bindingFor, readBinding } from './saml-binding';
@@ -116,6 +116,10 @@ export class SamlRejectionFilter implements ExceptionFilter {
   }
 }
 
+/** A refusal of the SAML browser endpoints: the HTML page of {@link refusalPage}, not problem+json. */
+const ApiRefusalPage = (status: 401 | 404, why: string) =>
+  ApiResponse({ status, description: `HTML page: ${why}.`, content: { 'text/html': { schema: { type: 'string' } } } });
+
 /** Browser endpoints of SAML Web SSO (HTTP-Redirect to the IdP, HTTP-POST back). */
 @ApiTags('sso')
 @Controller('auth/saml')
@@ -129,9 +133,19 @@ export class SamlLoginController {
   @Public()
   @LoginThrottle()
   @Get(':tenant/login')
-  @ApiOperation({ summary: "SP-initiated SSO: redirects the browser to the tenant's IdP." })
+  @ApiOperation({
+    summary: 'SSOログインを開始 / Start an SSO login',
+    description: [
+      'ブラウザー用です。SAMLRequest と RelayState を付けて契約のIdPへリダイレクトし（302）、このブラウザーを識別する Cookie を設定します。認証は不要です。SSOが設定されていない契約は 404、IdPのSSO URLが使えなければ 401 の理由コード付きHTMLページ、解約済みの契約は 403 contract_cancelled です。',
+      "For browsers: redirects to the tenant's IdP with a SAMLRequest and an opaque RelayState (302) and sets the cookie that binds the login to this browser. No authentication. An HTML page with the reason code answers 404 when the tenant has no SSO configuration and 401 when its SSO URL cannot be used.",
+    ].join('\n\n'),
+  })
+  @ApiParam({ name: 'tenant', description: 'the tenant code (契約コード)' })
   @ApiQuery({ name: 'returnTo', required: false, description: 'same-origin path to open after the login (default /)' })
   @ApiFoundResponse({ description: 'to the IdP with a SAMLRequest and an opaque RelayState' })
+  @ApiRefusalPage(401, 'the SSO URL cannot be used (sso_url_invalid)')
+  @ApiProblems({ 403: '`contract_cancelled` (problem+json, audited).' })
+  @ApiRefusalPage(404, 'no SSO configuration for this tenant (sso_not_configured)')
   async start(
     @Param('tenant') tenant: string,
     @Query('returnTo') returnTo: string | undefined,
@@ -151,14 +165,22 @@ export class SamlLoginController {
   @Post(':tenant/acs')
   @HttpCode(303)
   @UseGuards(SamlAcsGuard)
-  @ApiOperation({ summary: "Assertion consumer service (HTTP-POST binding): the browser posts the IdP's SAMLResponse here." })
+  @ApiOperation({
+    summary: 'SAML応答の受信（ACS） / Assertion consumer service',
+    description: [
+      'ブラウザー用です（HTTP-POST バインディング）。IdPの SAMLResponse を検証し、1回限りのコードを付けて /auth/saml/{tenant}/finish へ 303 でリダイレクトします。認証は不要です（署名付きの応答が認証です）。検証できない応答は理由コード付きのHTMLページ（401）で、security の監査イベントを記録します。',
+      "For browsers (HTTP-POST binding): checks the IdP's SAMLResponse and redirects (303) to /auth/saml/{tenant}/finish with a one-time code. No authentication (the signed response is). A response that does not verify answers an HTML page with the reason code (401), recorded as a security audit event.",
+    ].join('\n\n'),
+  })
   @ApiConsumes('application/x-www-form-urlencoded')
   // The guard reads :tenant from the request; declared here so the document names it.
   @ApiParam({ name: 'tenant', description: 'the tenant code' })
   @ApiSeeOtherResponse({
     description: 'to /auth/saml/{tenant}/finish with a one-time code: the session is opened there, in the browser that started the login',
   })
-  @ApiUnauthorizedResponse({ description: 'text/html page with the reason code; a `security` audit event records it' })
+  @ApiRefusalPage(401, 'the reason code; a `security` audit event records it')
+  @ApiProblems({ 403: '`contract_cancelled` (problem+json, audited).' })
+  @ApiRefusalPage(404, 'no SSO configuration for this tenant (sso_not_configured)')
   acs(@Req() req: Request & { user?: SamlAcsResult }, @Res() res: Response): void {
     const result = req.user as SamlAcsResult;
     res.setHeader('Cache-Control', 'no-store');
@@ -171,13 +193,20 @@ export class SamlLoginController {
   @LoginThrottle()
   @Get(':tenant/finish')
   @ApiOperation({
-    summary: 'Finishes an SSO login: checks that this browser started it (binding cookie), then opens the session.',
+    summary: 'SSOログインを完了 / Finish an SSO login',
+    description: [
+      'ブラウザー用です。ACS が発行した1回限りのコードと、ログインを始めたブラウザーの Cookie を確かめてセッションを開き、SPA（returnTo）へ 302 でリダイレクトします。キーファイルも必要な契約では /login?sso=keyfile へリダイレクトします。認証は不要です。コードが無効・使用済み、別のブラウザーからの場合は理由コード付きのHTMLページ（401）です。',
+      'For browsers: checks the one-time code from the ACS and the cookie of the browser that started the login, opens the session and redirects (302) to the SPA (returnTo), or to /login?sso=keyfile when the key file is also required. No authentication. An unknown or used code, or another browser, answers an HTML page with the reason code (401).',
+    ].join('\n\n'),
   })
+  @ApiParam({ name: 'tenant', description: 'the tenant code (契約コード)' })
   @ApiQuery({ name: 'code', required: true, description: 'the one-time code from the ACS redirect (2 minutes, single use)' })
   @ApiFoundResponse({
     description: 'to the SPA (returnTo) with a session cookie, or to /login?sso=keyfile when the key file is also required',
   })
-  @ApiUnauthorizedResponse({ description: 'text/html page with the reason code (browser_mismatch, login_code_invalid…), audited' })
+  @ApiRefusalPage(401, 'the reason code (browser_mismatch, login_code_invalid…), audited')
+  @ApiProblems({ 403: '`contract_cancelled` (problem+json, audited).' })
+  @ApiRefusalPage(404, 'no SSO configuration for this tenant (sso_not_configured)')
   async finish(@Param('tenant') tenant: string, @Query('code') code: unknown, @Req() req: Request, @Res() res: Response): Promise<void> {
     const result = await this.login.finish(req, tenant, typeof code === 'string' ? code : '', readBinding(req, this.config));
     res.cookie(SESSION_COOKIE, result.token, sessionCookieOptions(this.config, result.expiresAt));

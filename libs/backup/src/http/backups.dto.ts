@@ -50,7 +50,7 @@ export class RestoreDto {
 }
 
 export class TenantCodeParam {
-  @ApiProperty({ description: 'The tenant code (契約コード).' })
+  @ApiProperty({ description: 'The tenant code (契約コード).', pattern: CODE_PATTERN.source })
   @Matches(CODE_PATTERN, { message: 'code must be a tenant code', context: { code: 'tenant_code' } })
   code: string;
 }

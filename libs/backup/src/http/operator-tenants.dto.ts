@@ -4,7 +4,11 @@ import { IdParam, IsInstant } from '@charlotte/core';
 
 /** A 契約コード in the path (same pattern as tenant creation; case is folded by the lookup). */
 export class TenantCodeParam {
-  @ApiProperty({ example: 'acme' })
+  @ApiProperty({
+    example: 'acme',
+    description: 'The tenant code (契約コード).',
+    pattern: '^[A-Za-z0-9](?:[A-Za-z0-9-]{0,30}[A-Za-z0-9])?$',
+  })
   @Matches(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,30}[A-Za-z0-9])?$/, { message: 'code must be a tenant code', context: { code: 'tenant_code' } })
   code: string;
 }

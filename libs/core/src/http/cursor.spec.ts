@@ -36,4 +36,15 @@ describe('cursor', () => {
   it.each(['NaN', '-1', '1e400', '1.5', '9'.repeat(20), ''])('refuses a sequence cursor %j', (s) => {
     expect(() => decodeCursor(b64({ s }), ['s'] as const)).toThrow(ValidationFailedError);
   });
+
+  it('round-trips a flag field and refuses anything but 0 or 1', () => {
+    expect(decodeCursor(encodeCursor({ u: '1', c: '2026-01-01T00:00:00.123456Z', i: id }), ['u', 'c', 'i'] as const)).toEqual({
+      u: '1',
+      c: '2026-01-01T00:00:00.123456Z',
+      i: id,
+    });
+    for (const u of ['2', 'true', '', '01']) {
+      expect(() => decodeCursor(b64({ u, c: '2026-01-01T00:00:00Z', i: id }), ['u', 'c', 'i'] as const)).toThrow(ValidationFailedError);
+    }
+  });
 });

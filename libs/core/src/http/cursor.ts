@@ -10,10 +10,11 @@ export function encodeCursor(key: Record<string, string>): string {
 /**
  * What a cursor field holds. The services share one naming convention for their
  * sort keys, so the kind follows from the name unless the caller says otherwise:
- * `c` a creation timestamp, `i` a row id, `s` a chain sequence number.
+ * `c` a creation timestamp, `i` a row id, `s` a chain sequence number, `u` a
+ * flag (`0` or `1`, e.g. unread first).
  */
-export type CursorFieldKind = 'timestamp' | 'uuid' | 'seq';
-const KIND_BY_NAME: Record<string, CursorFieldKind> = { c: 'timestamp', i: 'uuid', s: 'seq' };
+export type CursorFieldKind = 'timestamp' | 'uuid' | 'seq' | 'flag';
+const KIND_BY_NAME: Record<string, CursorFieldKind> = { c: 'timestamp', i: 'uuid', s: 'seq', u: 'flag' };
 
 // Sequence numbers are bigint in PostgreSQL; 15 digits stay exact in a JS number
 // and far above any real chain length.
@@ -29,6 +30,8 @@ function fieldOk(kind: CursorFieldKind | undefined, v: string): boolean {
       return UUID_PATTERN.test(v);
     case 'seq':
       return SEQ.test(v);
+    case 'flag':
+      return v === '0' || v === '1';
     default:
       return !v.includes('\u0000');
   }

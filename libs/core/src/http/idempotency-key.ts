@@ -26,11 +26,11 @@ const CheckedIdempotencyKey = createParamDecorator((_data: unknown, ctx: Executi
  * handler runs (one rule for every route that records a durable intent: submit, 補正, 取下げ).
  * Nest runs no pipes on `@Headers`, so the check is a custom parameter decorator; `@Headers` is
  * applied to the same parameter as well, only so that the OpenAPI document declares the header
- * exactly as before (both yield the same string; an invalid key rejects the request first).
+ * under its canonical name, once with the routes' @ApiHeader (both yield the same string; an invalid key rejects the request first).
  */
 export const IdempotencyKey =
   (): ParameterDecorator =>
   (target, key, index): void => {
-    Headers('idempotency-key')(target, key, index);
+    Headers('Idempotency-Key')(target, key, index);
     CheckedIdempotencyKey()(target, key, index);
   };

@@ -49,7 +49,16 @@ export class DocumentDto {
   @ApiProperty({ type: String, nullable: true }) acknowledgedAt: string | null;
 }
 
-/** 200 of GET /applications/{id}/documents. */
+/**
+ * 200 of GET /applications/{id}/documents: the list shape of every list of the API. An
+ * application has a handful of 公文書 (one per notice e-Gov issues), so they come in one page.
+ */
 export class DocumentListView {
-  @ApiProperty({ type: [DocumentDto] }) items: DocumentDto[];
+  @ApiProperty({ type: [DocumentDto], description: 'oldest first, in the order e-Gov issued them' }) items: DocumentDto[];
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'always null: every document of the application is in this one page',
+  })
+  nextCursor: string | null;
 }

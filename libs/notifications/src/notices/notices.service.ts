@@ -1,13 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { NotFoundError } from '@charlotte/core';
+import { decodeCursor, encodeCursor, NotFoundError } from '@charlotte/core';
 import { FilingMailService } from '../customer-mail/filing-mail.service';
-import type { NoticeDto } from './dto/notice.dto';
+import type { NoticeDto, NoticeListView } from './dto/notice.dto';
 import { NoticeKind } from './notice-kinds';
 
 /** What the service returns: the OpenAPI shape itself (NoticeDto), declared once. */
 export type NoticeView = NoticeDto;
+/** One page of GET /notices. */
+export type NoticePage = NoticeListView;
 
 /**
  * お知らせ for users: a kind and the application it is about (the SPA words
@@ -52,7 +54,19 @@ export class NoticesService {
     return r.length;
   }
 
-  async list(tenantId: string, userId: string, limit = 50): Promise<{ items: NoticeView[]; unread: number }> {
+  /**
+   * One page of the user's お知らせ (their own and the tenant-wide ones), unread
+   * first, then newest first; `id` breaks ties so that the order is total and a
+   * cursor over it never skips or repeats a row that stays where it was. The
+   * cursor holds the last row's key (`u` unread flag, `c` creation time with its
+   * microseconds, `i` id). A notice read between two pages moves from the unread
+   * part to the read part: it may then come again on a later page (clients keep
+   * one row per id), but no notice is skipped, since a row only ever moves later
+   * in this order (read_at is set once).
+   */
+  async list(tenantId: string, userId: string, opts: { limit?: number; cursor?: string } = {}): Promise<NoticePage> {
+    const limit = opts.limit ?? 50;
+    const after = decodeCursor(opts.cursor, ['u', 'c', 'i'] as const);
     const rows: Array<{
       id: string;
       kind: NoticeKind;
@@ -61,19 +75,28 @@ export class NoticesService {
       title: string | null;
       created_at: Date;
       read_at: Date | null;
+      u: number;
+      c: string;
     }> = await this.ds.query(
-      `SELECT n.id, n.kind, n.application_id, n.incident_id, i.title, n.created_at, n.read_at FROM notices n
-        LEFT JOIN incidents i ON i.id = n.incident_id
+      `SELECT n.id, n.kind, n.application_id, n.incident_id, i.title, n.created_at, n.read_at,
+              (n.read_at IS NULL)::int AS u,
+              to_char(n.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS c
+         FROM notices n
+         LEFT JOIN incidents i ON i.id = n.incident_id
         WHERE n.tenant_id = $1 AND (n.user_id = $2 OR n.user_id IS NULL)
-        ORDER BY (n.read_at IS NULL) DESC, n.created_at DESC LIMIT $3`,
-      [tenantId, userId, limit],
+          AND ($4::int IS NULL OR ((n.read_at IS NULL)::int, n.created_at, n.id) < ($4::int, $5::timestamptz, $6::uuid))
+        ORDER BY (n.read_at IS NULL) DESC, n.created_at DESC, n.id DESC
+        LIMIT $3`,
+      [tenantId, userId, limit + 1, after ? Number(after.u) : null, after?.c ?? null, after?.i ?? null],
     );
     const unread: Array<{ n: number }> = await this.ds.query(
       `SELECT count(*)::int AS n FROM notices WHERE tenant_id = $1 AND (user_id = $2 OR user_id IS NULL) AND read_at IS NULL`,
       [tenantId, userId],
     );
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
     return {
-      items: rows.map((r) => ({
+      items: page.map((r) => ({
         id: r.id,
         kind: r.kind,
         applicationId: r.application_id,
@@ -81,6 +104,7 @@ export class NoticesService {
         readAt: r.read_at ? new Date(r.read_at).toISOString() : null,
         ...(r.incident_id ? { incidentId: r.incident_id, title: r.title ?? '' } : {}),
       })),
+      nextCursor: rows.length > limit && last ? encodeCursor({ u: String(last.u), c: last.c, i: last.id }) : null,
       unread: unread[0].n,
     };
   }

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Put } from '@nestjs/common';
-import { ApiCookieAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiCookieAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, Principal, Roles, tenantOf } from '@charlotte/core';
 import { NotificationSettingsView, UpdateNotificationSettingsDto } from './dto/notification-settings.dto';
 import { NotificationPreferencesService } from './notification-preferences.service';
@@ -15,12 +15,26 @@ import { NotificationPreferencesService } from './notification-preferences.servi
 export class NotificationPreferencesController {
   constructor(private readonly prefs: NotificationPreferencesService) {}
 
+  @ApiOperation({
+    summary: '通知設定を取得 / Get my notification settings',
+    description: [
+      'ログイン中のユーザーのメール通知の設定（申請の状況のメール、下書きのまとめメール）を返します。テナントの管理者・メンバーのセッションのみです。',
+      "The logged-in user's mail settings (filing mail, draft digest). Administrators and members in a session only.",
+    ].join('\n\n'),
+  })
   @Get()
   @ApiOkResponse({ type: NotificationSettingsView })
   get(@CurrentPrincipal() p: Principal): Promise<NotificationSettingsView> {
     return this.prefs.get(tenantOf(p), p.userId);
   }
 
+  @ApiOperation({
+    summary: '通知設定を保存 / Save my notification settings',
+    description: [
+      'ログイン中のユーザーのメール通知の設定を保存し、保存後の設定を返します。テナントの管理者・メンバーのセッションのみです。',
+      "Saves the logged-in user's mail settings and answers them. Administrators and members in a session only.",
+    ].join('\n\n'),
+  })
   @Put()
   @ApiOkResponse({ type: NotificationSettingsView })
   put(@CurrentPrincipal() p: Principal, @Body() dto: UpdateNotificationSettingsDto): Promise<NotificationSettingsView> {

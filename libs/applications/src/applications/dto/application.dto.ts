@@ -173,7 +173,7 @@ export class ApplicationSummary {
 
 export class ApplicationListView {
   @ApiProperty({ type: [ApplicationSummary] }) items: ApplicationSummary[];
-  @ApiPropertyOptional({ type: String, nullable: true }) nextCursor: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'cursor of the next page; null on the last page' }) nextCursor: string | null;
 }
 
 export class TimelineEntry {

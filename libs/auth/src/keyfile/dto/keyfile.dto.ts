@@ -20,13 +20,13 @@ export class IssueKeyfileDto {
 }
 
 export class KeyParams extends IdParam {
-  @ApiProperty({ description: 'the key thumbprint (base64url, 43 characters)' })
+  @ApiProperty({ description: 'the key thumbprint (base64url, 43 characters)', pattern: '^[A-Za-z0-9_-]{43}$' })
   @Matches(/^[A-Za-z0-9_-]{43}$/, { message: 'keyId must be a key thumbprint', context: { code: 'key_thumbprint' } })
   keyId: string;
 }
 
 export class OwnKeyParam {
-  @ApiProperty({ description: 'the key thumbprint (base64url, 43 characters)' })
+  @ApiProperty({ description: 'the key thumbprint (base64url, 43 characters)', pattern: '^[A-Za-z0-9_-]{43}$' })
   @Matches(/^[A-Za-z0-9_-]{43}$/, { message: 'keyId must be a key thumbprint', context: { code: 'key_thumbprint' } })
   keyId: string;
 }
@@ -47,4 +47,33 @@ export class KeyListDto {
 /** 200 of POST /users/{id}/keyfile-reset. */
 export class KeyfileResetView {
   @ApiProperty({ enum: [true] }) ok: true;
+}
+
+/** The passphrase-encrypted private key of a key file (api.md, "Key file"). */
+export class EncryptedPrivateKeyDto {
+  @ApiProperty({ enum: ['PBKDF2-SHA256'] }) kdf: 'PBKDF2-SHA256';
+  @ApiProperty() iterations: number;
+  @ApiProperty({ description: 'base64url' }) salt: string;
+  @ApiProperty({ enum: ['AES-256-GCM'] }) cipher: 'AES-256-GCM';
+  @ApiProperty({ description: 'base64url' }) iv: string;
+  @ApiProperty({ description: 'base64url, with the GCM tag' }) ciphertext: string;
+}
+
+/** 201 of POST /users/{id}/keyfiles: the key file itself (`*.charlotte-key.json`), answered once. */
+export class KeyFileView {
+  @ApiProperty({ enum: ['charlotte-keyfile'] }) type: 'charlotte-keyfile';
+  @ApiProperty({ enum: [1] }) version: 1;
+  @ApiProperty({ description: 'tenant code (契約コード)' }) tenant: string;
+  @ApiProperty({ format: 'uuid' }) userId: string;
+  @ApiProperty() email: string;
+  @ApiProperty({ description: 'RFC 7638 thumbprint of the public key' }) keyId: string;
+  @ApiProperty() createdAt: string;
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    description: 'the private EC P-256 JWK, without a passphrase',
+  })
+  privateKeyJwk?: Record<string, unknown>;
+  @ApiPropertyOptional({ type: EncryptedPrivateKeyDto, description: 'instead of privateKeyJwk, with a passphrase' })
+  encryptedPrivateKey?: EncryptedPrivateKeyDto;
 }

@@ -107,32 +107,5 @@ export class AcceptInvitationResult {
   loginCode: string;
 }
 
-/** One entry of problem+json `errors[]` (see README, "Errors"). */
-export class ProblemFieldErrorView {
-  @ApiProperty({ description: 'the field, as a path in the request (`title`, `attributeMapping.email`, `form.birthDate`)' })
-  field: string;
-  @ApiProperty({ description: 'stable code of the rule broken (`too_short`, `https_url`…); clients translate it', example: 'too_short' })
-  code: string;
-  @ApiPropertyOptional({
-    type: 'object',
-    additionalProperties: { oneOf: [{ type: 'string' }, { type: 'number' }] },
-    description: 'what a translation of the code needs (`min`, `max`, `date`…); never the value sent',
-    example: { min: 1 },
-  })
-  params?: Record<string, string | number>;
-  @ApiProperty({ description: 'English text for integrators (procedure form errors: Japanese, with messageEn)' })
-  message: string;
-  @ApiPropertyOptional({ description: 'procedure form errors only: the English text of the rule' })
-  messageEn?: string;
-}
-
-export class ProblemView {
-  @ApiProperty() type: string;
-  @ApiProperty() title: string;
-  @ApiProperty() status: number;
-  @ApiPropertyOptional() detail?: string;
-  @ApiProperty() code: string;
-  @ApiPropertyOptional({ type: [ProblemFieldErrorView] })
-  errors?: ProblemFieldErrorView[];
-  @ApiPropertyOptional({ description: 'quote it when contacting support' }) requestId?: string;
-}
+// problem+json shapes are declared once, in @charlotte/core (ProblemView, ProblemFieldErrorView).
+export { ProblemFieldErrorView, ProblemView } from '@charlotte/core';

@@ -1,4 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
 import { NOTICE_KINDS, NoticeKind } from '../notice-kinds';
 
 export class NoticeDto {
@@ -13,10 +15,29 @@ export class NoticeDto {
   title?: string;
 }
 
-/** 200 of GET /notices. */
+/** Query of GET /notices: one page of the list. */
+export class ListNoticesQuery {
+  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 50 })
+  @IsOptional()
+  @Transform(({ value }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value))
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  limit?: number;
+
+  @ApiPropertyOptional({ description: 'opaque cursor from the previous page (nextCursor)' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 400)
+  cursor?: string;
+}
+
+/** 200 of GET /notices: one page, unread first, then newest first. */
 export class NoticeListView {
   @ApiProperty({ type: [NoticeDto] }) items: NoticeDto[];
-  @ApiProperty({ description: 'unread notices of the user' }) unread: number;
+  @ApiProperty({ type: String, nullable: true, description: 'cursor of the next page; null on the last page' })
+  nextCursor: string | null;
+  @ApiProperty({ description: 'unread notices of the user (all of them, not only this page)' }) unread: number;
 }
 
 /** 200 of POST /notices/read-all. */
