@@ -1,5 +1,6 @@
 export * from './audit.module';
 export * from './events/audit.service';
+export * from './events/audit-actions';
 export * from './events/audit.types';
 export * from './events/audit-export';
 export * from './events/canonical';
