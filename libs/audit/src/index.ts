@@ -8,3 +8,5 @@ export * from './events/personal-data';
 export * from './jobs/audit.jobs';
 export * from './logs/logging';
 export * from './time/clock-sync';
+export * from './targets/audit-targets';
+export * from './targets/audit-views.service';

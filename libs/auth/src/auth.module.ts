@@ -3,6 +3,7 @@ import { APP_GUARD, Reflector } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '@charlotte/core';
+import { AuthAuditTargets } from './audit-targets';
 import { AuditedThrottlerGuard } from './guards/audited-throttler.guard';
 import { LOGIN_THROTTLE } from './guards/principal';
 import { RolesGuard } from './guards/roles.guard';
@@ -88,6 +89,7 @@ const reflector = new Reflector();
     SamlStrategy,
     SamlAcsGuard,
     SamlRejectionFilter,
+    AuthAuditTargets,
     { provide: APP_GUARD, useClass: AuditedThrottlerGuard },
     { provide: APP_GUARD, useClass: SessionAuthGuard },
     { provide: APP_GUARD, useClass: RolesGuard },

@@ -1,10 +1,11 @@
 import { Readable } from 'node:stream';
 import { Controller, Get, Param, Query, Res } from '@nestjs/common';
-import { ApiCookieAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiCookieAuth, ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Caller, CurrentCaller, jstCalendarDate, NotFoundError, Public, Roles, Scopes, tenantOf } from '@charlotte/core';
 import { PublicJwk, SigningKeyService } from '@charlotte/crypto';
 import { AuditService } from '../events/audit.service';
+import { AuditViewsService } from '../targets/audit-views.service';
 import { exportChain } from '../events/audit-export';
 import {
   AuditEventDto,
@@ -23,12 +24,20 @@ import {
 @Scopes('audit:read')
 @Controller('audit-events')
 export class AuditController {
-  constructor(private readonly audit: AuditService) {}
+  constructor(
+    private readonly audit: AuditService,
+    private readonly views: AuditViewsService,
+  ) {}
 
   @Get()
+  @ApiOperation({
+    summary: '監査ログの一覧 / List audit events',
+    description:
+      "新しい順。対象と実行者の名前（申請のタイトル、ユーザー名など）は閲覧時に解決し、記録そのものには含まれません。\n\nNewest first. Names of targets and actors (application title, user name, …) are resolved when read, within the caller's tenant; they are not part of the hashed events.",
+  })
   @ApiOkResponse({ type: AuditPageDto })
   list(@CurrentCaller() p: Caller, @Query() q: AuditQueryDto): Promise<AuditPageDto> {
-    return this.audit.list(tenantOf(p), { ...q, from: q.from ? new Date(q.from) : undefined, to: q.to ? new Date(q.to) : undefined });
+    return this.views.list(p, { ...q, from: q.from ? new Date(q.from) : undefined, to: q.to ? new Date(q.to) : undefined });
   }
 
   @Get('verify')
@@ -59,9 +68,14 @@ export class AuditController {
   }
 
   @Get(':id')
+  @ApiOperation({
+    summary: '監査ログの1件 / One audit event',
+    description: '対象と実行者の名前は閲覧時に解決します。\n\nNames of target and actor are resolved when read, as in the list.',
+  })
+  @ApiParam({ name: 'id', format: 'uuid', description: 'イベントID / event id' })
   @ApiOkResponse({ type: AuditEventDto })
   async get(@CurrentCaller() p: Caller, @Param() { id }: AuditEventIdParam): Promise<AuditEventDto> {
-    const e = await this.audit.get(tenantOf(p), id);
+    const e = await this.views.get(p, id);
     if (!e) throw new NotFoundError('audit event');
     return e;
   }
