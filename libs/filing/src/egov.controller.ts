@@ -1,5 +1,15 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Logger, Param, Post, Put, Query, Req, Res } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBearerAuth, ApiCookieAuth, ApiHeader, ApiOkResponse, ApiProperty, ApiTags } from '@nestjs/swagger';
+import {
+  ApiAcceptedResponse,
+  ApiBearerAuth,
+  ApiCookieAuth,
+  ApiHeader,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProperty,
+  ApiTags,
+} from '@nestjs/swagger';
 import { Matches } from 'class-validator';
 import type { Request, Response } from 'express';
 import {
@@ -69,8 +79,13 @@ export class EgovController {
 
   @Get('account')
   @Roles('admin', 'member')
+  @ApiOperation({
+    summary: 'e-Gov連携の状態 / The linked e-Gov account',
+    description:
+      '連携しているe-GovアカウントID、連携日時、アクセストークンとリフレッシュトークンの有効期限、試行モード。トークンそのものは返しません。\n\nWhich e-Gov account is linked, when, when its access and refresh tokens expire, and 試行モード. Never a token.',
+  })
   @ApiOkResponse({ type: EgovAccountView })
-  status(@CurrentPrincipal() p: Principal) {
+  status(@CurrentPrincipal() p: Principal): Promise<EgovAccountView> {
     return this.accounts.status(tenantOf(p));
   }
 
@@ -106,6 +121,12 @@ export class EgovController {
 
   @Delete('account')
   @HttpCode(204)
+  @ApiOperation({
+    summary: 'e-Gov連携の解除 / Unlink the e-Gov account',
+    description:
+      '管理者のみ。保管しているトークンを消去し、e-Govのセッションも終了します（監査ログ egov.account_unlinked）。連携していなければ何もしません。\n\nAdministrators only. Erases the stored tokens and ends the e-Gov session (audited as egov.account_unlinked). Nothing happens when no account is linked.',
+  })
+  @ApiNoContentResponse({ description: '解除しました / Unlinked (or was not linked)' })
   unlink(@CurrentPrincipal() p: Principal): Promise<void> {
     return this.accounts.unlink(tenantOf(p));
   }

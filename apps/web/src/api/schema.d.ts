@@ -16,6 +16,12 @@ export interface paths {
     get: operations["HealthController_ready"];
   };
   "/api/v1/audit-events": {
+    /**
+     * 監査ログの一覧 / List audit events
+     * @description 新しい順。対象と実行者の名前（申請のタイトル、ユーザー名など）は閲覧時に解決し、記録そのものには含まれません。
+     *
+     * Newest first. Names of targets and actors (application title, user name, …) are resolved when read, within the caller's tenant; they are not part of the hashed events.
+     */
     get: operations["AuditController_list"];
   };
   "/api/v1/audit-events/verify": {
@@ -27,6 +33,12 @@ export interface paths {
     get: operations["AuditController_export"];
   };
   "/api/v1/audit-events/{id}": {
+    /**
+     * 監査ログの1件 / One audit event
+     * @description 対象と実行者の名前は閲覧時に解決します。
+     *
+     * Names of target and actor are resolved when read, as in the list.
+     */
     get: operations["AuditController_get"];
   };
   "/.well-known/charlotte-signing-key.json": {
@@ -193,7 +205,19 @@ export interface paths {
     delete: operations["AttachmentsController_remove"];
   };
   "/api/v1/egov/account": {
+    /**
+     * e-Gov連携の状態 / The linked e-Gov account
+     * @description 連携しているe-GovアカウントID、連携日時、アクセストークンとリフレッシュトークンの有効期限、試行モード。トークンそのものは返しません。
+     *
+     * Which e-Gov account is linked, when, when its access and refresh tokens expire, and 試行モード. Never a token.
+     */
     get: operations["EgovController_status"];
+    /**
+     * e-Gov連携の解除 / Unlink the e-Gov account
+     * @description 管理者のみ。保管しているトークンを消去し、e-Govのセッションも終了します（監査ログ egov.account_unlinked）。連携していなければ何もしません。
+     *
+     * Administrators only. Erases the stored tokens and ends the e-Gov session (audited as egov.account_unlinked). Nothing happens when no account is linked.
+     */
     delete: operations["EgovController_unlink"];
   };
   "/api/v1/egov/link": {
@@ -287,6 +311,24 @@ export interface components {
       /** @enum {string} */
       status: "ok";
     };
+    AuditActorDto: {
+      /** @enum {string} */
+      type: "user" | "api_token" | "anonymous" | "system";
+      id: string | null;
+      /** @description 表示名（閲覧時に解決、記録には含まれません）。 / The display name, resolved when read for the viewer (not part of the hashed event); null when unknown or not visible to the caller. */
+      label: string | null;
+      /** @description 削除済みの実行者 / The actor no longer exists. */
+      deleted: boolean;
+    };
+    AuditTargetDto: {
+      /** @example application */
+      type: string;
+      id: string | null;
+      /** @description 対象の名前（申請のタイトル、ユーザー名、事業所名など。閲覧時に解決）。 / The name of the target (application title, user name, office name, API token name …), resolved when read within the viewer's tenant; null when unknown, deleted, or not visible to an API token without the matching scope. */
+      label: string | null;
+      /** @description 対象が削除済み / The target no longer exists (or was removed; label then names it if known). */
+      deleted: boolean;
+    };
     AuditEventDto: {
       id: string;
       chain: string;
@@ -299,14 +341,8 @@ export interface components {
       /** @enum {string} */
       outcome: "success" | "failure" | "denied";
       tenantId: string | null;
-      actor: {
-        type?: string;
-        id?: string | null;
-      };
-      target: ({
-        type?: string;
-        id?: string | null;
-      }) | null;
+      actor: components["schemas"]["AuditActorDto"];
+      target: components["schemas"]["AuditTargetDto"] | null;
       requestId: string | null;
       ip: string | null;
       userAgent: string | null;
@@ -1052,8 +1088,25 @@ export interface components {
       version: number;
     };
     EgovAccountView: {
+      /** @description e-Govアカウントが連携済みか / Whether an e-Gov account is linked */
       linked: boolean;
+      /**
+       * Format: date-time
+       * @description 連携日時 / When the account was linked (UTC)
+       */
       linkedAt: string | null;
+      /** @description 連携しているe-GovアカウントID（連携時のIDトークンから。不明な場合はnull） / The e-Gov account id the tokens belong to, from the id token of the link; null when unknown (linked before it was recorded) */
+      accountId: string | null;
+      /**
+       * Format: date-time
+       * @description アクセストークンの有効期限（期限前に自動更新） / When the access token expires (refreshed automatically); null when unknown
+       */
+      accessTokenExpiresAt: string | null;
+      /**
+       * Format: date-time
+       * @description リフレッシュトークンの有効期限（過ぎると再連携が必要） / When the refresh token expires: after it the account must be linked again; null when unknown or unlimited
+       */
+      refreshTokenExpiresAt: string | null;
       /** @description 試行モード: filings are sent with X-eGovAPI-Trial (checked by e-Gov, never filed) */
       trialMode: boolean;
     };
@@ -1495,6 +1548,12 @@ export interface operations {
       };
     };
   };
+  /**
+   * 監査ログの一覧 / List audit events
+   * @description 新しい順。対象と実行者の名前（申請のタイトル、ユーザー名など）は閲覧時に解決し、記録そのものには含まれません。
+   *
+   * Newest first. Names of targets and actors (application title, user name, …) are resolved when read, within the caller's tenant; they are not part of the hashed events.
+   */
   AuditController_list: {
     parameters: {
       query?: {
@@ -1541,9 +1600,16 @@ export interface operations {
       };
     };
   };
+  /**
+   * 監査ログの1件 / One audit event
+   * @description 対象と実行者の名前は閲覧時に解決します。
+   *
+   * Names of target and actor are resolved when read, as in the list.
+   */
   AuditController_get: {
     parameters: {
       path: {
+        /** @description イベントID / event id */
         id: string;
       };
     };
@@ -2441,6 +2507,12 @@ export interface operations {
       };
     };
   };
+  /**
+   * e-Gov連携の状態 / The linked e-Gov account
+   * @description 連携しているe-GovアカウントID、連携日時、アクセストークンとリフレッシュトークンの有効期限、試行モード。トークンそのものは返しません。
+   *
+   * Which e-Gov account is linked, when, when its access and refresh tokens expire, and 試行モード. Never a token.
+   */
   EgovController_status: {
     responses: {
       200: {
@@ -2450,8 +2522,15 @@ export interface operations {
       };
     };
   };
+  /**
+   * e-Gov連携の解除 / Unlink the e-Gov account
+   * @description 管理者のみ。保管しているトークンを消去し、e-Govのセッションも終了します（監査ログ egov.account_unlinked）。連携していなければ何もしません。
+   *
+   * Administrators only. Erases the stored tokens and ends the e-Gov session (audited as egov.account_unlinked). Nothing happens when no account is linked.
+   */
   EgovController_unlink: {
     responses: {
+      /** @description 解除しました / Unlinked (or was not linked) */
       204: {
         content: never;
       };
