@@ -106,16 +106,14 @@ describe('Audit log targets in words (/api/v1/audit-events)', () => {
     const appB = await createApplication(adminB, officeB, 'B社の秘密の申請');
     // An event in A's chain naming B's ids (as a probe for another tenant's id would leave).
     const probe = (action: AuditRecord['action'], type: string, id: string) =>
-      t.app
-        .get(AuditService)
-        .record({
-          category: 'operation',
-          action,
-          outcome: 'denied',
-          tenantId: a.tenantId,
-          actor: { type: 'user', id: a.adminId },
-          target: { type, id },
-        });
+      t.app.get(AuditService).record({
+        category: 'operation',
+        action,
+        outcome: 'denied',
+        tenantId: a.tenantId,
+        actor: { type: 'user', id: a.adminId },
+        target: { type, id },
+      });
     await probe('application.sensitive_viewed', 'application', appB);
     await probe('office.updated', 'office', officeB);
     await probe('user.updated', 'user', b.adminId);
