@@ -126,7 +126,7 @@ export class EgovController {
     description:
       '管理者のみ。保管しているトークンを消去し、e-Govのセッションも終了します（監査ログ egov.account_unlinked）。連携していなければ何もしません。\n\nAdministrators only. Erases the stored tokens and ends the e-Gov session (audited as egov.account_unlinked). Nothing happens when no account is linked.',
   })
-  @ApiNoContentResponse({ description: '解除しました / Unlinked (or was not linked)' })
+  @ApiNoContentResponse({ description: '連携を解除しました（連携していなかった場合も同じ）。 / Unlinked (or was not linked).' })
   unlink(@CurrentPrincipal() p: Principal): Promise<void> {
     return this.accounts.unlink(tenantOf(p));
   }

@@ -5,300 +5,301 @@
  * Do not make direct changes to the file.
  */
 
+
 export interface paths {
-  '/health/live': {
+  "/health/live": {
     /** Liveness: the process answers. */
-    get: operations['HealthController_live'];
+    get: operations["HealthController_live"];
   };
-  '/health/ready': {
+  "/health/ready": {
     /** Readiness: the database and every registered dependency answer. */
-    get: operations['HealthController_ready'];
+    get: operations["HealthController_ready"];
   };
-  '/api/v1/audit-events': {
+  "/api/v1/audit-events": {
     /**
      * 監査ログの一覧 / List audit events
      * @description 新しい順。対象と実行者の名前（申請のタイトル、ユーザー名など）は閲覧時に解決し、記録そのものには含まれません。
      *
      * Newest first. Names of targets and actors (application title, user name, …) are resolved when read, within the caller's tenant; they are not part of the hashed events.
      */
-    get: operations['AuditController_list'];
+    get: operations["AuditController_list"];
   };
-  '/api/v1/audit-events/verify': {
+  "/api/v1/audit-events/verify": {
     /** Recomputes the hash chain and checks the signed checkpoints. */
-    get: operations['AuditController_verify'];
+    get: operations["AuditController_verify"];
   };
-  '/api/v1/audit-events/export': {
+  "/api/v1/audit-events/export": {
     /** The whole chain with hashes and checkpoints (jsonl verifies offline with the public key). */
-    get: operations['AuditController_export'];
+    get: operations["AuditController_export"];
   };
-  '/api/v1/audit-events/{id}': {
+  "/api/v1/audit-events/{id}": {
     /**
      * 監査ログの1件 / One audit event
      * @description 対象と実行者の名前は閲覧時に解決します。
      *
      * Names of target and actor are resolved when read, as in the list.
      */
-    get: operations['AuditController_get'];
+    get: operations["AuditController_get"];
   };
-  '/.well-known/charlotte-signing-key.json': {
-    get: operations['WellKnownController_key'];
+  "/.well-known/charlotte-signing-key.json": {
+    get: operations["WellKnownController_key"];
   };
-  '/api/v1/auth/login': {
+  "/api/v1/auth/login": {
     /** Password step of the login. */
-    post: operations['AuthController_login'];
+    post: operations["AuthController_login"];
   };
-  '/api/v1/auth/keyfile': {
+  "/api/v1/auth/keyfile": {
     /** Key-file step: the ES256 signature over the challenge of the pending login. */
-    post: operations['AuthController_keyfile'];
+    post: operations["AuthController_keyfile"];
   };
-  '/api/v1/auth/keyfile/enroll': {
+  "/api/v1/auth/keyfile/enroll": {
     /** First login: registers the public key generated in the browser. */
-    post: operations['AuthController_enroll'];
+    post: operations["AuthController_enroll"];
   };
-  '/api/v1/auth/login/pending': {
+  "/api/v1/auth/login/pending": {
     /** The open step of a pending login (after an SSO login that also needs the key file). */
-    get: operations['AuthController_pending'];
+    get: operations["AuthController_pending"];
   };
-  '/api/v1/auth/session': {
-    get: operations['AuthController_session'];
+  "/api/v1/auth/session": {
+    get: operations["AuthController_session"];
   };
-  '/api/v1/auth/logout': {
-    post: operations['AuthController_logout'];
+  "/api/v1/auth/logout": {
+    post: operations["AuthController_logout"];
   };
-  '/api/v1/auth/invitations/accept': {
+  "/api/v1/auth/invitations/accept": {
     /** Sets the password of an invited user from the one-time link. */
-    post: operations['AuthController_acceptInvitation'];
+    post: operations["AuthController_acceptInvitation"];
   };
-  '/api/v1/users': {
-    get: operations['UsersController_list'];
-    post: operations['UsersController_create'];
+  "/api/v1/users": {
+    get: operations["UsersController_list"];
+    post: operations["UsersController_create"];
   };
-  '/api/v1/users/{id}': {
-    get: operations['UsersController_get'];
-    patch: operations['UsersController_update'];
+  "/api/v1/users/{id}": {
+    get: operations["UsersController_get"];
+    patch: operations["UsersController_update"];
   };
-  '/api/v1/users/{id}/invite': {
-    post: operations['UsersController_invite'];
+  "/api/v1/users/{id}/invite": {
+    post: operations["UsersController_invite"];
   };
-  '/api/v1/me/keyfiles': {
-    get: operations['MyKeyfilesController_list'];
+  "/api/v1/me/keyfiles": {
+    get: operations["MyKeyfilesController_list"];
   };
-  '/api/v1/me/keyfiles/{keyId}': {
-    delete: operations['MyKeyfilesController_revoke'];
+  "/api/v1/me/keyfiles/{keyId}": {
+    delete: operations["MyKeyfilesController_revoke"];
   };
-  '/api/v1/users/{id}/keyfiles': {
-    get: operations['UserKeyfilesController_list'];
-    post: operations['UserKeyfilesController_issue'];
+  "/api/v1/users/{id}/keyfiles": {
+    get: operations["UserKeyfilesController_list"];
+    post: operations["UserKeyfilesController_issue"];
   };
-  '/api/v1/users/{id}/keyfiles/{keyId}': {
-    delete: operations['UserKeyfilesController_revoke'];
+  "/api/v1/users/{id}/keyfiles/{keyId}": {
+    delete: operations["UserKeyfilesController_revoke"];
   };
-  '/api/v1/users/{id}/keyfile-reset': {
-    post: operations['UserKeyfilesController_reset'];
+  "/api/v1/users/{id}/keyfile-reset": {
+    post: operations["UserKeyfilesController_reset"];
   };
-  '/api/v1/api-tokens': {
-    get: operations['TokensController_list'];
-    post: operations['TokensController_create'];
+  "/api/v1/api-tokens": {
+    get: operations["TokensController_list"];
+    post: operations["TokensController_create"];
   };
-  '/api/v1/api-tokens/{id}': {
-    delete: operations['TokensController_revoke'];
+  "/api/v1/api-tokens/{id}": {
+    delete: operations["TokensController_revoke"];
   };
-  '/api/v1/tenant/sso': {
-    get: operations['SsoSettingsController_get'];
-    put: operations['SsoSettingsController_put'];
+  "/api/v1/tenant/sso": {
+    get: operations["SsoSettingsController_get"];
+    put: operations["SsoSettingsController_put"];
   };
-  '/api/v1/tenant/sso/metadata': {
+  "/api/v1/tenant/sso/metadata": {
     /** Imports IdP metadata XML: raw (application/xml, application/samlmetadata+xml, text/xml) or JSON {xml}. */
-    put: operations['SsoSettingsController_metadata'];
+    put: operations["SsoSettingsController_metadata"];
   };
-  '/api/v1/tenant/sso/link-confirmation': {
+  "/api/v1/tenant/sso/link-confirmation": {
     /** The calling administrator agrees that their next SSO login (within an hour) may link this account to the tenant's IdP. Only from a session opened with password and key file. */
-    post: operations['SsoSettingsController_confirmLink'];
+    post: operations["SsoSettingsController_confirmLink"];
   };
-  '/api/v1/auth/saml/{tenant}/metadata': {
-    get: operations['SamlMetadataController_metadata'];
+  "/api/v1/auth/saml/{tenant}/metadata": {
+    get: operations["SamlMetadataController_metadata"];
   };
-  '/api/v1/auth/saml/{tenant}/login': {
+  "/api/v1/auth/saml/{tenant}/login": {
     /** SP-initiated SSO: redirects the browser to the tenant's IdP. */
-    get: operations['SamlLoginController_start'];
+    get: operations["SamlLoginController_start"];
   };
-  '/api/v1/auth/saml/{tenant}/acs': {
+  "/api/v1/auth/saml/{tenant}/acs": {
     /** Assertion consumer service (HTTP-POST binding): the browser posts the IdP's SAMLResponse here. */
-    post: operations['SamlLoginController_acs'];
+    post: operations["SamlLoginController_acs"];
   };
-  '/api/v1/auth/saml/{tenant}/finish': {
+  "/api/v1/auth/saml/{tenant}/finish": {
     /** Finishes an SSO login: checks that this browser started it (binding cookie), then opens the session. */
-    get: operations['SamlLoginController_finish'];
+    get: operations["SamlLoginController_finish"];
   };
-  '/api/v1/notices': {
-    get: operations['NoticesController_list'];
+  "/api/v1/notices": {
+    get: operations["NoticesController_list"];
   };
-  '/api/v1/notices/read-all': {
+  "/api/v1/notices/read-all": {
     /** すべて既読にする / Marks every unread notice of the user read. */
-    post: operations['NoticesController_readAll'];
+    post: operations["NoticesController_readAll"];
   };
-  '/api/v1/notices/{id}/read': {
-    post: operations['NoticesController_read'];
+  "/api/v1/notices/{id}/read": {
+    post: operations["NoticesController_read"];
   };
-  '/api/v1/me/notification-settings': {
-    get: operations['NotificationPreferencesController_get'];
-    put: operations['NotificationPreferencesController_put'];
+  "/api/v1/me/notification-settings": {
+    get: operations["NotificationPreferencesController_get"];
+    put: operations["NotificationPreferencesController_put"];
   };
-  '/api/v1/operator/incidents': {
-    get: operations['OperatorIncidentsController_list'];
+  "/api/v1/operator/incidents": {
+    get: operations["OperatorIncidentsController_list"];
     /** Creates an incident; every active user of the affected tenants gets an お知らせ, and for serious ones every administrator an e-mail. */
-    post: operations['OperatorIncidentsController_create'];
+    post: operations["OperatorIncidentsController_create"];
   };
-  '/api/v1/operator/incidents/{id}': {
-    get: operations['OperatorIncidentsController_get'];
+  "/api/v1/operator/incidents/{id}": {
+    get: operations["OperatorIncidentsController_get"];
   };
-  '/api/v1/operator/incidents/{id}/updates': {
+  "/api/v1/operator/incidents/{id}/updates": {
     /** Adds an update (resolved: true resolves it); told like a creation. 409 incident_resolved once resolved. */
-    post: operations['OperatorIncidentsController_addUpdate'];
+    post: operations["OperatorIncidentsController_addUpdate"];
   };
-  '/api/v1/incidents': {
-    get: operations['IncidentsController_list'];
+  "/api/v1/incidents": {
+    get: operations["IncidentsController_list"];
   };
-  '/api/v1/incidents/{id}': {
-    get: operations['IncidentsController_get'];
+  "/api/v1/incidents/{id}": {
+    get: operations["IncidentsController_get"];
   };
-  '/api/v1/operator/alerts': {
+  "/api/v1/operator/alerts": {
     /** Operator alerts, open ones first (`?status=open|resolved` to filter). */
-    get: operations['AlertsController_list'];
+    get: operations["AlertsController_list"];
   };
-  '/api/v1/operator/alerts/{id}': {
-    get: operations['AlertsController_get'];
+  "/api/v1/operator/alerts/{id}": {
+    get: operations["AlertsController_get"];
   };
-  '/api/v1/operator/alerts/{id}/incident': {
+  "/api/v1/operator/alerts/{id}/incident": {
     /** Promotes an open alert to a customer incident for the affected tenants (serious: their administrators get an e-mail). */
-    post: operations['AlertsController_promote'];
+    post: operations["AlertsController_promote"];
   };
-  '/api/v1/offices': {
-    get: operations['OfficesController_list'];
-    post: operations['OfficesController_create'];
+  "/api/v1/offices": {
+    get: operations["OfficesController_list"];
+    post: operations["OfficesController_create"];
   };
-  '/api/v1/offices/{id}': {
-    get: operations['OfficesController_get'];
-    patch: operations['OfficesController_update'];
+  "/api/v1/offices/{id}": {
+    get: operations["OfficesController_get"];
+    patch: operations["OfficesController_update"];
   };
-  '/api/v1/procedures': {
-    get: operations['ProceduresController_list'];
+  "/api/v1/procedures": {
+    get: operations["ProceduresController_list"];
   };
-  '/api/v1/applications': {
-    get: operations['ApplicationsController_list'];
-    post: operations['ApplicationsController_create'];
+  "/api/v1/applications": {
+    get: operations["ApplicationsController_list"];
+    post: operations["ApplicationsController_create"];
   };
-  '/api/v1/applications/{id}': {
-    get: operations['ApplicationsController_get'];
-    delete: operations['ApplicationsController_remove'];
-    patch: operations['ApplicationsController_update'];
+  "/api/v1/applications/{id}": {
+    get: operations["ApplicationsController_get"];
+    delete: operations["ApplicationsController_remove"];
+    patch: operations["ApplicationsController_update"];
   };
-  '/api/v1/applications/{id}/validate': {
-    post: operations['ApplicationsController_validate'];
+  "/api/v1/applications/{id}/validate": {
+    post: operations["ApplicationsController_validate"];
   };
-  '/api/v1/applications/{id}/attachments': {
-    post: operations['AttachmentsController_upload'];
+  "/api/v1/applications/{id}/attachments": {
+    post: operations["AttachmentsController_upload"];
   };
-  '/api/v1/applications/{id}/attachments/{aid}': {
-    get: operations['AttachmentsController_download'];
-    delete: operations['AttachmentsController_remove'];
+  "/api/v1/applications/{id}/attachments/{aid}": {
+    get: operations["AttachmentsController_download"];
+    delete: operations["AttachmentsController_remove"];
   };
-  '/api/v1/egov/account': {
+  "/api/v1/egov/account": {
     /**
      * e-Gov連携の状態 / The linked e-Gov account
      * @description 連携しているe-GovアカウントID、連携日時、アクセストークンとリフレッシュトークンの有効期限、試行モード。トークンそのものは返しません。
      *
      * Which e-Gov account is linked, when, when its access and refresh tokens expire, and 試行モード. Never a token.
      */
-    get: operations['EgovController_status'];
+    get: operations["EgovController_status"];
     /**
      * e-Gov連携の解除 / Unlink the e-Gov account
      * @description 管理者のみ。保管しているトークンを消去し、e-Govのセッションも終了します（監査ログ egov.account_unlinked）。連携していなければ何もしません。
      *
      * Administrators only. Erases the stored tokens and ends the e-Gov session (audited as egov.account_unlinked). Nothing happens when no account is linked.
      */
-    delete: operations['EgovController_unlink'];
+    delete: operations["EgovController_unlink"];
   };
-  '/api/v1/egov/link': {
-    post: operations['EgovController_start'];
+  "/api/v1/egov/link": {
+    post: operations["EgovController_start"];
   };
-  '/api/v1/egov/link/callback': {
-    get: operations['EgovController_callback'];
+  "/api/v1/egov/link/callback": {
+    get: operations["EgovController_callback"];
   };
-  '/api/v1/egov/settings': {
-    get: operations['EgovController_settings'];
-    put: operations['EgovController_updateSettings'];
+  "/api/v1/egov/settings": {
+    get: operations["EgovController_settings"];
+    put: operations["EgovController_updateSettings"];
   };
-  '/api/v1/applications/{id}/submit': {
-    post: operations['FilingController_submit'];
+  "/api/v1/applications/{id}/submit": {
+    post: operations["FilingController_submit"];
   };
-  '/api/v1/applications/{id}/reopen': {
-    post: operations['FilingController_reopen'];
+  "/api/v1/applications/{id}/reopen": {
+    post: operations["FilingController_reopen"];
   };
-  '/api/v1/applications/{id}/amend': {
-    post: operations['FilingController_amend'];
+  "/api/v1/applications/{id}/amend": {
+    post: operations["FilingController_amend"];
   };
-  '/api/v1/applications/{id}/withdraw': {
-    post: operations['FilingController_withdraw'];
+  "/api/v1/applications/{id}/withdraw": {
+    post: operations["FilingController_withdraw"];
   };
-  '/api/v1/applications/{id}/documents': {
-    get: operations['FilingController_list'];
+  "/api/v1/applications/{id}/documents": {
+    get: operations["FilingController_list"];
   };
-  '/api/v1/applications/{id}/documents/{did}': {
-    get: operations['FilingController_download'];
+  "/api/v1/applications/{id}/documents/{did}": {
+    get: operations["FilingController_download"];
   };
-  '/api/v1/backups': {
+  "/api/v1/backups": {
     /** This tenant's backup generations, newest first. */
-    get: operations['BackupsController_list'];
+    get: operations["BackupsController_list"];
   };
-  '/api/v1/operator/tenants/{code}/backups': {
-    get: operations['OperatorBackupsController_list'];
+  "/api/v1/operator/tenants/{code}/backups": {
+    get: operations["OperatorBackupsController_list"];
     /** Runs a generation of this tenant now (409 tenant_busy while a restore or deletion runs). */
-    post: operations['OperatorBackupsController_start'];
+    post: operations["OperatorBackupsController_start"];
   };
-  '/api/v1/operator/tenants/{code}/restore': {
+  "/api/v1/operator/tenants/{code}/restore": {
     /** Verifies the generation, then replaces the tenant rows and blobs with it (in the background). */
-    post: operations['OperatorBackupsController_restore'];
+    post: operations["OperatorBackupsController_restore"];
   };
-  '/api/v1/operator/tenants/{code}/restores/{id}': {
-    get: operations['OperatorBackupsController_progress'];
+  "/api/v1/operator/tenants/{code}/restores/{id}": {
+    get: operations["OperatorBackupsController_progress"];
   };
-  '/api/v1/operator/tenants': {
-    get: operations['OperatorTenantsController_list'];
+  "/api/v1/operator/tenants": {
+    get: operations["OperatorTenantsController_list"];
   };
-  '/api/v1/operator/tenants/{code}': {
-    get: operations['OperatorTenantsController_get'];
+  "/api/v1/operator/tenants/{code}": {
+    get: operations["OperatorTenantsController_get"];
   };
-  '/api/v1/operator/tenants/{code}/cancel': {
+  "/api/v1/operator/tenants/{code}/cancel": {
     /** Cancels the contract from effectiveAt (default now); 409 tenant_not_active unless active. */
-    post: operations['OperatorTenantsController_cancel'];
+    post: operations["OperatorTenantsController_cancel"];
   };
-  '/api/v1/operator/tenants/{code}/reinstate': {
+  "/api/v1/operator/tenants/{code}/reinstate": {
     /** Reinstates a cancelled contract until its deletion has started. */
-    post: operations['OperatorTenantsController_reinstate'];
+    post: operations["OperatorTenantsController_reinstate"];
   };
-  '/api/v1/operator/tenants/{code}/delete-now': {
+  "/api/v1/operator/tenants/{code}/delete-now": {
     /** Runs the due deletion now (only when cancelled); progress at GET tenants/:code/deletion. */
-    post: operations['OperatorTenantsController_deleteNow'];
+    post: operations["OperatorTenantsController_deleteNow"];
   };
-  '/api/v1/operator/tenants/{code}/deletion': {
-    get: operations['OperatorTenantsController_deletionOf'];
+  "/api/v1/operator/tenants/{code}/deletion": {
+    get: operations["OperatorTenantsController_deletionOf"];
   };
-  '/api/v1/operator/deletion-certificates/{id}': {
+  "/api/v1/operator/deletion-certificates/{id}": {
     /** The signed certificate (JSON), or its Japanese PDF rendering with Accept: application/pdf. */
-    get: operations['OperatorTenantsController_certificate'];
+    get: operations["OperatorTenantsController_certificate"];
   };
-  '/api/v1/signing-certificates': {
-    get: operations['SigningCertificatesController_list'];
-    post: operations['SigningCertificatesController_upload'];
+  "/api/v1/signing-certificates": {
+    get: operations["SigningCertificatesController_list"];
+    post: operations["SigningCertificatesController_upload"];
   };
-  '/api/v1/signing-certificates/current': {
-    delete: operations['SigningCertificatesController_remove'];
+  "/api/v1/signing-certificates/current": {
+    delete: operations["SigningCertificatesController_remove"];
   };
-  '/api/v1/offices/{id}/proxy-certificate': {
-    get: operations['ProxyCertificateController_get'];
-    put: operations['ProxyCertificateController_put'];
-    delete: operations['ProxyCertificateController_remove'];
+  "/api/v1/offices/{id}/proxy-certificate": {
+    get: operations["ProxyCertificateController_get"];
+    put: operations["ProxyCertificateController_put"];
+    delete: operations["ProxyCertificateController_remove"];
   };
 }
 
@@ -308,11 +309,11 @@ export interface components {
   schemas: {
     LivenessView: {
       /** @enum {string} */
-      status: 'ok';
+      status: "ok";
     };
     AuditActorDto: {
       /** @enum {string} */
-      type: 'user' | 'api_token' | 'anonymous' | 'system';
+      type: "user" | "api_token" | "anonymous" | "system";
       id: string | null;
       /** @description 表示名（閲覧時に解決、記録には含まれません）。 / The display name, resolved when read for the viewer (not part of the hashed event); null when unknown or not visible to the caller. */
       label: string | null;
@@ -335,13 +336,13 @@ export interface components {
       /** @description UTC, microseconds */
       occurredAt: string;
       /** @enum {string} */
-      category: 'operation' | 'access' | 'security' | 'system';
+      category: "operation" | "access" | "security" | "system";
       action: string;
       /** @enum {string} */
-      outcome: 'success' | 'failure' | 'denied';
+      outcome: "success" | "failure" | "denied";
       tenantId: string | null;
-      actor: components['schemas']['AuditActorDto'];
-      target: components['schemas']['AuditTargetDto'] | null;
+      actor: components["schemas"]["AuditActorDto"];
+      target: components["schemas"]["AuditTargetDto"] | null;
       requestId: string | null;
       ip: string | null;
       userAgent: string | null;
@@ -355,7 +356,7 @@ export interface components {
       hash: string;
     };
     AuditPageDto: {
-      items: components['schemas']['AuditEventDto'][];
+      items: components["schemas"]["AuditEventDto"][];
       nextCursor: string | null;
     };
     VerifyResultDto: {
@@ -375,20 +376,20 @@ export interface components {
     };
     SigningJwkDto: {
       /** @enum {string} */
-      kty: 'OKP';
+      kty: "OKP";
       /** @enum {string} */
-      crv: 'Ed25519';
+      crv: "Ed25519";
       /** @description the public key, base64url */
       x: string;
       /** @description RFC 7638 thumbprint */
       kid: string;
       /** @enum {string} */
-      use: 'sig';
+      use: "sig";
       /** @enum {string} */
-      alg: 'EdDSA';
+      alg: "EdDSA";
     };
     SigningKeySetDto: {
-      keys: components['schemas']['SigningJwkDto'][];
+      keys: components["schemas"]["SigningJwkDto"][];
     };
     LoginDto: {
       /**
@@ -405,9 +406,9 @@ export interface components {
       email: string;
       displayName: string;
       /** @enum {string} */
-      role: 'admin' | 'member' | 'operator';
+      role: "admin" | "member" | "operator";
       /** @enum {string} */
-      status: 'invited' | 'active' | 'disabled';
+      status: "invited" | "active" | "disabled";
       lockedUntil: string | null;
       lastLoginAt: string | null;
       createdAt: string;
@@ -423,13 +424,13 @@ export interface components {
        * @description keyfile: sign the challenge with your key file; enroll_keyfile: first login, register a key
        * @enum {string}
        */
-      step: 'keyfile' | 'enroll_keyfile' | 'done';
+      step: "keyfile" | "enroll_keyfile" | "done";
       /** @description 32 random bytes, base64url; sign "charlotte-login:v1:" + challenge with ES256 */
       challenge?: string;
       /** @description the challenge expires after 2 minutes */
       expiresAt?: string;
-      user?: components['schemas']['UserView'];
-      tenant?: components['schemas']['TenantView'] | null;
+      user?: components["schemas"]["UserView"];
+      tenant?: components["schemas"]["TenantView"] | null;
       csrfToken?: string;
     };
     ProblemFieldErrorView: {
@@ -460,7 +461,7 @@ export interface components {
       status: number;
       detail?: string;
       code: string;
-      errors?: components['schemas']['ProblemFieldErrorView'][];
+      errors?: components["schemas"]["ProblemFieldErrorView"][];
       /** @description quote it when contacting support */
       requestId?: string;
     };
@@ -479,17 +480,17 @@ export interface components {
       signature: string;
     };
     EnrollResult: {
-      user: components['schemas']['UserView'];
-      tenant: components['schemas']['TenantView'] | null;
+      user: components["schemas"]["UserView"];
+      tenant: components["schemas"]["TenantView"] | null;
       /** @description Send as X-CSRF-Token on unsafe methods. */
       csrfToken: string;
       /** @enum {string} */
-      step: 'done';
+      step: "done";
       keyId: string;
     };
     PendingStepView: {
       /** @enum {string} */
-      step: 'keyfile' | 'enroll_keyfile';
+      step: "keyfile" | "enroll_keyfile";
       /** @description 32 random bytes, base64url; sign "charlotte-login:v1:" + challenge with ES256 */
       challenge: string;
       /** @description the challenge expires 2 minutes after the SSO login */
@@ -500,8 +501,8 @@ export interface components {
       email: string;
     };
     SessionView: {
-      user: components['schemas']['UserView'];
-      tenant: components['schemas']['TenantView'] | null;
+      user: components["schemas"]["UserView"];
+      tenant: components["schemas"]["TenantView"] | null;
       /** @description Send as X-CSRF-Token on unsafe methods. */
       csrfToken: string;
     };
@@ -513,7 +514,7 @@ export interface components {
     AcceptInvitationResult: {
       ok: boolean;
       /** @description The tenant of the user; null for a platform operator. */
-      tenant: components['schemas']['TenantView'] | null;
+      tenant: components["schemas"]["TenantView"] | null;
       email: string;
       /**
        * @description The 契約コード to type at login: the tenant code, or "platform" for a platform operator.
@@ -522,7 +523,7 @@ export interface components {
       loginCode: string;
     };
     UserPage: {
-      items: components['schemas']['UserView'][];
+      items: components["schemas"]["UserView"][];
       nextCursor: string | null;
     };
     CreateUserDto: {
@@ -534,7 +535,7 @@ export interface components {
       /** @example 山田 太郎 */
       displayName: string;
       /** @enum {string} */
-      role: 'admin' | 'member';
+      role: "admin" | "member";
       /** @description With a password the user is active at once; without, the user is invited (one-time link). 12-128 characters. */
       password?: string;
     };
@@ -548,24 +549,24 @@ export interface components {
       email: string;
       displayName: string;
       /** @enum {string} */
-      role: 'admin' | 'member' | 'operator';
+      role: "admin" | "member" | "operator";
       /** @enum {string} */
-      status: 'invited' | 'active' | 'disabled';
+      status: "invited" | "active" | "disabled";
       lockedUntil: string | null;
       lastLoginAt: string | null;
       createdAt: string;
       updatedAt: string;
-      invitation?: components['schemas']['InvitationView'];
+      invitation?: components["schemas"]["InvitationView"];
     };
     UpdateUserDto: {
       displayName?: string;
       /** @enum {string} */
-      role?: 'admin' | 'member';
+      role?: "admin" | "member";
       /**
        * @description Disable ends every session of the user; active re-enables.
        * @enum {string}
        */
-      status?: 'active' | 'disabled';
+      status?: "active" | "disabled";
     };
     KeyDto: {
       keyId: string;
@@ -574,10 +575,10 @@ export interface components {
       lastUsedAt: string | null;
       revokedAt: string | null;
       /** @enum {string} */
-      issuedBy: 'self' | 'admin';
+      issuedBy: "self" | "admin";
     };
     KeyListDto: {
-      items: components['schemas']['KeyDto'][];
+      items: components["schemas"]["KeyDto"][];
     };
     IssueKeyfileDto: {
       /** @example 事務所PC */
@@ -592,19 +593,19 @@ export interface components {
     ApiTokenDto: {
       id: string;
       name: string;
-      scopes: ('applications:read' | 'applications:write' | 'documents:read' | 'audit:read' | 'backups:read')[];
+      scopes: ("applications:read" | "applications:write" | "documents:read" | "audit:read" | "backups:read")[];
       createdAt: string;
       expiresAt: string;
       lastUsedAt: string | null;
       revokedAt: string | null;
     };
     TokenListDto: {
-      items: components['schemas']['ApiTokenDto'][];
+      items: components["schemas"]["ApiTokenDto"][];
     };
     CreateTokenDto: {
       /** @example 給与システム連携 */
       name: string;
-      scopes: ('applications:read' | 'applications:write' | 'documents:read' | 'audit:read' | 'backups:read')[];
+      scopes: ("applications:read" | "applications:write" | "documents:read" | "audit:read" | "backups:read")[];
       /**
        * @description A date (YYYY-MM-DD: valid through the end of that day in Japan, 23:59:59.999 JST) or an ISO 8601 instant; default 90 days, at most one year ahead.
        * @example 2027-03-03
@@ -614,7 +615,7 @@ export interface components {
     CreatedTokenDto: {
       id: string;
       name: string;
-      scopes: ('applications:read' | 'applications:write' | 'documents:read' | 'audit:read' | 'backups:read')[];
+      scopes: ("applications:read" | "applications:write" | "documents:read" | "audit:read" | "backups:read")[];
       createdAt: string;
       expiresAt: string;
       lastUsedAt: string | null;
@@ -643,15 +644,12 @@ export interface components {
       /** @description PEM X.509 signing certificates of the IdP; two during a rollover */
       certificates: string[];
       /** @enum {string} */
-      nameIdFormat:
-        | 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress'
-        | 'urn:oasis:names:tc:SAML:2.0:nameid-format:persistent'
-        | 'urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified';
-      attributeMapping: components['schemas']['AttributeMappingDto'];
+      nameIdFormat: "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress" | "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent" | "urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified";
+      attributeMapping: components["schemas"]["AttributeMappingDto"];
       /** @description create unknown users at their first SSO login */
       jitEnabled: boolean;
       /** @enum {string} */
-      jitDefaultRole: 'admin' | 'member';
+      jitDefaultRole: "admin" | "member";
       /** @description accept responses the SP did not ask for (off by default) */
       allowIdpInitiated: boolean;
       /**
@@ -685,15 +683,12 @@ export interface components {
       /** @description PEM X.509 signing certificates of the IdP; two during a rollover */
       certificates: string[];
       /** @enum {string} */
-      nameIdFormat:
-        | 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress'
-        | 'urn:oasis:names:tc:SAML:2.0:nameid-format:persistent'
-        | 'urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified';
-      attributeMapping: components['schemas']['AttributeMappingDto'];
+      nameIdFormat: "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress" | "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent" | "urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified";
+      attributeMapping: components["schemas"]["AttributeMappingDto"];
       /** @description create unknown users at their first SSO login */
       jitEnabled: boolean;
       /** @enum {string} */
-      jitDefaultRole: 'admin' | 'member';
+      jitDefaultRole: "admin" | "member";
       /** @description accept responses the SP did not ask for (off by default) */
       allowIdpInitiated: boolean;
       /**
@@ -720,18 +715,7 @@ export interface components {
       /** Format: uuid */
       id: string;
       /** @enum {string} */
-      kind:
-        | 'arrived'
-        | 'correction_requested'
-        | 'review_finished'
-        | 'completed'
-        | 'withdrawn'
-        | 'failed'
-        | 'document_received'
-        | 'amended'
-        | 'amend_failed'
-        | 'withdraw_failed'
-        | 'incident';
+      kind: "arrived" | "correction_requested" | "review_finished" | "completed" | "withdrawn" | "failed" | "document_received" | "amended" | "amend_failed" | "withdraw_failed" | "incident";
       /** Format: uuid */
       applicationId: string | null;
       createdAt: string;
@@ -745,7 +729,7 @@ export interface components {
       title?: string;
     };
     NoticeListView: {
-      items: components['schemas']['NoticeDto'][];
+      items: components["schemas"]["NoticeDto"][];
       /** @description unread notices of the user */
       unread: number;
     };
@@ -770,13 +754,13 @@ export interface components {
        * @description minor: お知らせ only; serious: also an e-mail to every administrator.
        * @enum {string}
        */
-      severity: 'minor' | 'serious';
+      severity: "minor" | "serious";
       /** @example 電子申請の送信が遅延しています */
       title: string;
       /** @description What customers are told (no personal data). */
       body: string;
       /** @description The affected tenants: "all", or their codes (unknown codes answer 422 incident_unknown_tenants). */
-      tenants: 'all' | string[];
+      tenants: "all" | string[];
       /**
        * @description When the incident began (ISO 8601 with Z or ±HH:MM); default now; never in the future.
        * @example 2026-12-03T09:30:00+09:00
@@ -804,11 +788,11 @@ export interface components {
       /** Format: uuid */
       id: string;
       /** @enum {string} */
-      severity: 'minor' | 'serious';
+      severity: "minor" | "serious";
       title: string;
       body: string;
       /** @enum {string} */
-      status: 'open' | 'resolved';
+      status: "open" | "resolved";
       /** Format: date-time */
       startedAt: string;
       /** Format: date-time */
@@ -819,10 +803,10 @@ export interface components {
        */
       updatedAt: string;
       /** @description Oldest first. */
-      updates: components['schemas']['IncidentUpdateDto'][];
+      updates: components["schemas"]["IncidentUpdateDto"][];
       allTenants: boolean;
       /** @description The affected tenants when not allTenants (empty otherwise). */
-      tenants: components['schemas']['IncidentTenantDto'][];
+      tenants: components["schemas"]["IncidentTenantDto"][];
       /**
        * Format: uuid
        * @description The operator who created it; null for an automatic incident.
@@ -836,11 +820,11 @@ export interface components {
       /** Format: date-time */
       createdAt: string;
       /** @description Only in the answer of a creation or an update. */
-      notified?: components['schemas']['IncidentNotifiedDto'];
+      notified?: components["schemas"]["IncidentNotifiedDto"];
     };
     OperatorIncidentListDto: {
       /** @description Open incidents first (newest first), then resolved ones (newest first), at most 200. */
-      items: components['schemas']['OperatorIncidentDto'][];
+      items: components["schemas"]["OperatorIncidentDto"][];
     };
     AddIncidentUpdateDto: {
       body: string;
@@ -851,11 +835,11 @@ export interface components {
       /** Format: uuid */
       id: string;
       /** @enum {string} */
-      severity: 'minor' | 'serious';
+      severity: "minor" | "serious";
       title: string;
       body: string;
       /** @enum {string} */
-      status: 'open' | 'resolved';
+      status: "open" | "resolved";
       /** Format: date-time */
       startedAt: string;
       /** Format: date-time */
@@ -866,11 +850,11 @@ export interface components {
        */
       updatedAt: string;
       /** @description Oldest first. */
-      updates: components['schemas']['IncidentUpdateDto'][];
+      updates: components["schemas"]["IncidentUpdateDto"][];
     };
     IncidentListDto: {
       /** @description Open incidents (newest first), then those resolved in the last 90 days. */
-      items: components['schemas']['IncidentDto'][];
+      items: components["schemas"]["IncidentDto"][];
     };
     AlertDto: {
       /** Format: uuid */
@@ -878,20 +862,7 @@ export interface components {
       /** @description The dedupe key: one open alert per cause (e.g. `health:scanner`, `backup.failed:<tenantId>`). */
       cause: string;
       /** @enum {string} */
-      kind:
-        | 'scanner_down'
-        | 'blob_store'
-        | 'key_provider'
-        | 'database'
-        | 'egov_unreachable'
-        | 'backup_store'
-        | 'backup_failed'
-        | 'backup_verify_failed'
-        | 'backup_remote_failed'
-        | 'deletion_stuck'
-        | 'disk_low'
-        | 'audit_chain_invalid'
-        | 'health';
+      kind: "scanner_down" | "blob_store" | "key_provider" | "database" | "egov_unreachable" | "backup_store" | "backup_failed" | "backup_verify_failed" | "backup_remote_failed" | "deletion_stuck" | "disk_low" | "audit_chain_invalid" | "health";
       /** @description Fixed text of the kind (English); the console shows the kind in Japanese. */
       summary: string;
       /** @description Ids, counts and error classes (e.g. ECONNREFUSED); never personal data or tenant content. */
@@ -901,7 +872,7 @@ export interface components {
       /** @description Whether customers feel it: such an alert becomes an automatic minor incident after ALERT_INCIDENT_AFTER_MINUTES. */
       customerImpact: boolean;
       /** @enum {string} */
-      status: 'open' | 'resolved';
+      status: "open" | "resolved";
       /** Format: date-time */
       openedAt: string;
       /** Format: date-time */
@@ -920,14 +891,14 @@ export interface components {
     };
     AlertListDto: {
       /** @description Open alerts first (newest first), then resolved ones (newest first); at most 200. */
-      items: components['schemas']['AlertDto'][];
+      items: components["schemas"]["AlertDto"][];
     };
     PromoteAlertDto: {
       /**
        * @description minor: an お知らせ to every user of the affected tenants; serious: also an e-mail to their administrators.
        * @enum {string}
        */
-      severity: 'minor' | 'serious';
+      severity: "minor" | "serious";
     };
     OfficeView: {
       id: string;
@@ -942,7 +913,7 @@ export interface components {
       updatedAt: string;
     };
     OfficeListView: {
-      items: components['schemas']['OfficeView'][];
+      items: components["schemas"]["OfficeView"][];
     };
     CreateOfficeDto: {
       /** @description 事業所名 */
@@ -988,7 +959,7 @@ export interface components {
       };
     };
     ProcedureListView: {
-      items: components['schemas']['ProcedureView'][];
+      items: components["schemas"]["ProcedureView"][];
     };
     ApplicationSummary: {
       id: string;
@@ -997,23 +968,13 @@ export interface components {
       procedureVersion: number;
       officeId: string;
       /** @enum {string} */
-      status:
-        | 'draft'
-        | 'ready'
-        | 'submitting'
-        | 'arrived'
-        | 'under_review'
-        | 'correction_requested'
-        | 'review_finished'
-        | 'completed'
-        | 'withdrawn'
-        | 'failed';
+      status: "draft" | "ready" | "submitting" | "arrived" | "under_review" | "correction_requested" | "review_finished" | "completed" | "withdrawn" | "failed";
       version: number;
       createdAt: string;
       updatedAt: string;
     };
     ApplicationListView: {
-      items: components['schemas']['ApplicationSummary'][];
+      items: components["schemas"]["ApplicationSummary"][];
       nextCursor?: string | null;
     };
     CreateApplicationDto: {
@@ -1040,9 +1001,9 @@ export interface components {
     EgovActionDto: {
       id: string;
       /** @enum {string} */
-      kind: 'amend' | 'withdraw';
+      kind: "amend" | "withdraw";
       /** @enum {string} */
-      state: 'pending' | 'sending' | 'done' | 'failed';
+      state: "pending" | "sending" | "done" | "failed";
       /** @description why e-Gov refused it (the government's wording), or the last transient error while retrying */
       lastError?: string | null;
       createdAt: string;
@@ -1075,7 +1036,7 @@ export interface components {
       /** @description hex SHA-256 of the plaintext */
       sha256: string;
       /** @enum {string} */
-      scan: 'clean';
+      scan: "clean";
       createdAt: string;
     };
     ApplicationDetail: {
@@ -1085,17 +1046,7 @@ export interface components {
       procedureVersion: number;
       officeId: string;
       /** @enum {string} */
-      status:
-        | 'draft'
-        | 'ready'
-        | 'submitting'
-        | 'arrived'
-        | 'under_review'
-        | 'correction_requested'
-        | 'review_finished'
-        | 'completed'
-        | 'withdrawn'
-        | 'failed';
+      status: "draft" | "ready" | "submitting" | "arrived" | "under_review" | "correction_requested" | "review_finished" | "completed" | "withdrawn" | "failed";
       version: number;
       createdAt: string;
       updatedAt: string;
@@ -1106,18 +1057,18 @@ export interface components {
       /** @description why the submission failed (status failed) */
       failureReason?: string | null;
       /** @description notices e-Gov sent about this case (sealed at rest) */
-      egovNotices: components['schemas']['EgovCaseNoticeDto'][];
+      egovNotices: components["schemas"]["EgovCaseNoticeDto"][];
       /** @description the latest 補正 (amend) or 取下げ (withdraw) request */
-      lastAction?: components['schemas']['EgovActionDto'] | null;
+      lastAction?: components["schemas"]["EgovActionDto"] | null;
       /** @description 個人番号 masked unless ?unmask=sensitive */
       form: {
         [key: string]: unknown;
       };
       masked: boolean;
       /** @description Fields of the saved draft whose typed value does not fit its type (kept as typed so the user finds it again; 入力チェック refuses it). Empty when every saved value has the right type. */
-      fieldErrors: components['schemas']['FieldErrorView'][];
-      timeline: components['schemas']['TimelineEntry'][];
-      attachments: components['schemas']['AttachmentView'][];
+      fieldErrors: components["schemas"]["FieldErrorView"][];
+      timeline: components["schemas"]["TimelineEntry"][];
+      attachments: components["schemas"]["AttachmentView"][];
     };
     UpdateApplicationDto: {
       /** @description the version read (optimistic concurrency: a stale one answers 409 version_conflict) */
@@ -1131,19 +1082,9 @@ export interface components {
     };
     ValidationResultView: {
       valid: boolean;
-      errors: components['schemas']['FieldErrorView'][];
+      errors: components["schemas"]["FieldErrorView"][];
       /** @enum {string} */
-      status:
-        | 'draft'
-        | 'ready'
-        | 'submitting'
-        | 'arrived'
-        | 'under_review'
-        | 'correction_requested'
-        | 'review_finished'
-        | 'completed'
-        | 'withdrawn'
-        | 'failed';
+      status: "draft" | "ready" | "submitting" | "arrived" | "under_review" | "correction_requested" | "review_finished" | "completed" | "withdrawn" | "failed";
       version: number;
     };
     EgovAccountView: {
@@ -1186,17 +1127,7 @@ export interface components {
        * @description submitting, or the current status when the Idempotency-Key replays
        * @enum {string}
        */
-      status:
-        | 'draft'
-        | 'ready'
-        | 'submitting'
-        | 'arrived'
-        | 'under_review'
-        | 'correction_requested'
-        | 'review_finished'
-        | 'completed'
-        | 'withdrawn'
-        | 'failed';
+      status: "draft" | "ready" | "submitting" | "arrived" | "under_review" | "correction_requested" | "review_finished" | "completed" | "withdrawn" | "failed";
       /** Format: uuid */
       submissionId: string;
     };
@@ -1206,7 +1137,7 @@ export interface components {
     };
     ReopenedView: {
       /** @enum {string} */
-      status: 'draft';
+      status: "draft";
       /** @description the new version of the application */
       version: number;
     };
@@ -1217,21 +1148,11 @@ export interface components {
     EgovActionAcceptedView: {
       actionId: string;
       /** @enum {string} */
-      kind: 'amend' | 'withdraw';
+      kind: "amend" | "withdraw";
       /** @enum {string} */
-      state: 'pending' | 'sending' | 'done' | 'failed';
+      state: "pending" | "sending" | "done" | "failed";
       /** @enum {string} */
-      status:
-        | 'draft'
-        | 'ready'
-        | 'submitting'
-        | 'arrived'
-        | 'under_review'
-        | 'correction_requested'
-        | 'review_finished'
-        | 'completed'
-        | 'withdrawn'
-        | 'failed';
+      status: "draft" | "ready" | "submitting" | "arrived" | "under_review" | "correction_requested" | "review_finished" | "completed" | "withdrawn" | "failed";
     };
     WithdrawApplicationDto: {
       /** @description 取下げ理由 (sent to e-Gov; sealed at rest) */
@@ -1250,7 +1171,7 @@ export interface components {
       acknowledgedAt: string | null;
     };
     DocumentListView: {
-      items: components['schemas']['DocumentDto'][];
+      items: components["schemas"]["DocumentDto"][];
     };
     GenerationDto: {
       /** Format: uuid */
@@ -1258,14 +1179,14 @@ export interface components {
       /** @description The tenant code (契約コード). */
       tenant: string;
       /** @enum {string} */
-      kind: 'daily' | 'weekly';
+      kind: "daily" | "weekly";
       /**
        * @description A weekly generation lives in the remote store.
        * @enum {string}
        */
-      store: 'primary' | 'remote';
+      store: "primary" | "remote";
       /** @enum {string} */
-      state: 'running' | 'complete' | 'failed';
+      state: "running" | "complete" | "failed";
       /** Format: date-time */
       createdAt: string;
       /** Format: date-time */
@@ -1292,7 +1213,7 @@ export interface components {
       error: string | null;
     };
     GenerationListDto: {
-      items: components['schemas']['GenerationDto'][];
+      items: components["schemas"]["GenerationDto"][];
     };
     StartBackupDto: {
       /**
@@ -1300,7 +1221,7 @@ export interface components {
        * @default daily
        * @enum {string}
        */
-      kind?: 'daily' | 'weekly';
+      kind?: "daily" | "weekly";
     };
     StartedDto: {
       /** Format: uuid */
@@ -1319,9 +1240,9 @@ export interface components {
       /** Format: uuid */
       generationId: string;
       /** @enum {string} */
-      state: 'running' | 'complete' | 'failed';
+      state: "running" | "complete" | "failed";
       /** @enum {string|null} */
-      step: 'verifying' | 'restoring' | 'cleaning' | 'done' | null;
+      step: "verifying" | "restoring" | "cleaning" | "done" | null;
       error: string | null;
       /** Format: date-time */
       startedAt: string;
@@ -1334,7 +1255,7 @@ export interface components {
       code: string;
       name: string;
       /** @enum {string} */
-      status: 'active' | 'cancelled' | 'deleted';
+      status: "active" | "cancelled" | "deleted";
       /**
        * Format: date-time
        * @description When the cancellation takes (took) effect.
@@ -1358,7 +1279,7 @@ export interface components {
       certificateId: string | null;
     };
     OperatorTenantListDto: {
-      items: components['schemas']['OperatorTenantDto'][];
+      items: components["schemas"]["OperatorTenantDto"][];
     };
     CancelTenantDto: {
       /**
@@ -1377,7 +1298,7 @@ export interface components {
       /** Format: uuid */
       tenantId: string;
       /** @enum {string} */
-      state: 'running' | 'failed' | 'done';
+      state: "running" | "failed" | "done";
       /** @description The next step (0 plan, 1 backups, 2 blobs, 3 rows, 4 keys, 5 audit, 6 status, 7 certificate, 8 done). */
       step: number;
       /** @description Number of steps (step = steps when done). */
@@ -1409,7 +1330,7 @@ export interface components {
       /** @description Attachments and documents. */
       blobs: number;
       bytes: number;
-      backups: components['schemas']['CertificateBackupsDto'];
+      backups: components["schemas"]["CertificateBackupsDto"];
       keyVersions: number;
     };
     CertificateChecksDto: {
@@ -1420,20 +1341,20 @@ export interface components {
     };
     DeletionCertificateDto: {
       /** @enum {string} */
-      type: 'charlotte-deletion-certificate';
+      type: "charlotte-deletion-certificate";
       version: number;
       /** Format: uuid */
       id: string;
-      tenant: components['schemas']['CertificateTenantDto'];
+      tenant: components["schemas"]["CertificateTenantDto"];
       /** Format: date-time */
       cancelledAt: string | null;
       /** Format: date-time */
       deletionDueAt: string | null;
       /** Format: date-time */
       deletedAt: string;
-      deleted: components['schemas']['CertificateDeletedDto'];
+      deleted: components["schemas"]["CertificateDeletedDto"];
       method: string;
-      checks: components['schemas']['CertificateChecksDto'];
+      checks: components["schemas"]["CertificateChecksDto"];
       /** @description kid of the key in /.well-known/charlotte-signing-key.json */
       keyId: string;
       /** @description Ed25519, base64url, over the canonical JSON of the certificate without signature. */
@@ -1443,7 +1364,7 @@ export interface components {
       /** Format: uuid */
       id: string;
       /** @enum {string} */
-      status: 'active' | 'revoked';
+      status: "active" | "revoked";
       /** @description Subject (名義) on one line, most specific first: `CN=…, O=…, C=JP` */
       subject: string;
       /** @description Subject CN (the holder: a person or the company) */
@@ -1475,9 +1396,9 @@ export interface components {
     };
     SigningCertificatesView: {
       /** @description The certificate packages are signed with, if any */
-      current: components['schemas']['SigningCertificateView'] | null;
+      current: components["schemas"]["SigningCertificateView"] | null;
       /** @description Replaced or removed certificates (public data only), newest first */
-      history: components['schemas']['SigningCertificateView'][];
+      history: components["schemas"]["SigningCertificateView"][];
     };
     SigningCertificateUploadDto: {
       /**
@@ -1493,7 +1414,7 @@ export interface components {
       officeId: string;
       fileName: string;
       /** @enum {string} */
-      contentType: 'application/pdf' | 'application/xml';
+      contentType: "application/pdf" | "application/xml";
       size: number;
       /** @description SHA-256 of the file, hex */
       sha256: string;
@@ -1501,7 +1422,7 @@ export interface components {
       uploadedAt: string;
     };
     ProxyCertificateStatusView: {
-      certificate: components['schemas']['ProxyCertificateView'] | null;
+      certificate: components["schemas"]["ProxyCertificateView"] | null;
     };
   };
   responses: never;
@@ -1516,12 +1437,13 @@ export type $defs = Record<string, never>;
 export type external = Record<string, never>;
 
 export interface operations {
+
   /** Liveness: the process answers. */
   HealthController_live: {
     responses: {
       200: {
         content: {
-          'application/json': components['schemas']['LivenessView'];
+          "application/json": components["schemas"]["LivenessView"];
         };
       };
     };
@@ -1532,7 +1454,7 @@ export interface operations {
       /** @description The Health Check is successful */
       200: {
         content: {
-          'application/json': {
+          "application/json": {
             /** @example ok */
             status?: string;
             /**
@@ -1574,7 +1496,7 @@ export interface operations {
       /** @description The Health Check is not successful */
       503: {
         content: {
-          'application/json': {
+          "application/json": {
             /** @example error */
             status?: string;
             /**
@@ -1635,7 +1557,7 @@ export interface operations {
   AuditController_list: {
     parameters: {
       query?: {
-        category?: 'operation' | 'access' | 'security' | 'system';
+        category?: "operation" | "access" | "security" | "system";
         action?: string;
         /** @description Actor id (user or API token id). */
         actor?: string;
@@ -1650,7 +1572,7 @@ export interface operations {
     responses: {
       200: {
         content: {
-          'application/json': components['schemas']['AuditPageDto'];
+          "application/json": components["schemas"]["AuditPageDto"];
         };
       };
     };
@@ -1660,7 +1582,7 @@ export interface operations {
     responses: {
       200: {
         content: {
-          'application/json': components['schemas']['VerifyResultDto'];
+          "application/json": components["schemas"]["VerifyResultDto"];
         };
       };
     };
@@ -1669,7 +1591,7 @@ export interface operations {
   AuditController_export: {
     parameters: {
       query: {
-        format: 'jsonl' | 'csv';
+        format: "jsonl" | "csv";
       };
     };
     responses: {
@@ -1694,7 +1616,7 @@ export interface operations {
     responses: {
       200: {
         content: {
-          'application/json': components['schemas']['AuditEventDto'];
+          "application/json": components["schemas"]["AuditEventDto"];
         };
       };
     };
@@ -1703,7 +1625,7 @@ export interface operations {
     responses: {
       200: {
         content: {
-          'application/json': components['schemas']['SigningKeySetDto'];
+          "application/json": components["schemas"]["SigningKeySetDto"];
         };
       };
     };
@@ -1712,31 +1634,31 @@ export interface operations {
   AuthController_login: {
     requestBody: {
       content: {
-        'application/json': components['schemas']['LoginDto'];
+        "application/json": components["schemas"]["LoginDto"];
       };
     };
     responses: {
       200: {
         content: {
-          'application/json': components['schemas']['LoginResult'];
+          "application/json": components["schemas"]["LoginResult"];
         };
       };
       /** @description invalid_credentials */
       401: {
         content: {
-          'application/json': components['schemas']['ProblemView'];
+          "application/json": components["schemas"]["ProblemView"];
         };
       };
       /** @description account_locked */
       423: {
         content: {
-          'application/json': components['schemas']['ProblemView'];
+          "application/json": components["schemas"]["ProblemView"];
         };
       };
       /** @description rate_limited */
       429: {
         content: {
-          'application/json': components['schemas']['ProblemView'];
+          "application/json": components["schemas"]["ProblemView"];
         };
       };
     };
@@ -1745,19 +1667,19 @@ export interface operations {
   AuthController_keyfile: {
     requestBody: {
       content: {
-        'application/json': components['schemas']['KeyfileStepDto'];
+        "application/json": components["schemas"]["KeyfileStepDto"];
       };
     };
     responses: {
       200: {
         content: {
-          'application/json': components['schemas']['LoginResult'];
+          "application/json": components["schemas"]["LoginResult"];
         };
       };
       /** @description keyfile_invalid, challenge_expired */
       401: {
         content: {
-          'application/json': components['schemas']['ProblemView'];
+          "application/json": components["schemas"]["ProblemView"];
         };
       };
     };
@@ -1766,13 +1688,13 @@ export interface operations {
   AuthController_enroll: {
     requestBody: {
       content: {
-        'application/json': components['schemas']['EnrollStepDto'];
+        "application/json": components["schemas"]["EnrollStepDto"];
       };
     };
     responses: {
       200: {
         content: {
-          'application/json': components['schemas']['EnrollResult'];
+          "application/json": components["schemas"]["EnrollResult"];
         };
       };
     };
@@ -1782,13 +1704,13 @@ export interface operations {
     responses: {
       200: {
         content: {
-          'application/json': components['schemas']['PendingStepView'];
+          "application/json": components["schemas"]["PendingStepView"];
         };
       };
       /** @description no_pending_login */
       401: {
         content: {
-          'application/json': components['schemas']['ProblemView'];
+          "application/json": components["schemas"]["ProblemView"];
         };
       };
     };
@@ -1797,12 +1719,12 @@ export interface operations {
     responses: {
       200: {
         content: {
-          'application/json': components['schemas']['SessionView'];
+          "application/json": components["schemas"]["SessionView"];
         };
       };
       401: {
         content: {
-          'application/json': components['schemas']['ProblemView'];
+          "application/json": components["schemas"]["ProblemView"];
         };
       };
     };
@@ -1818,13 +1740,13 @@ export interface operations {
   AuthController_acceptInvitation: {
     requestBody: {
       content: {
-        'application/json': components['schemas']['AcceptInvitationDto'];
+        "application/json": components["schemas"]["AcceptInvitationDto"];
       };
     };
     responses: {
       200: {
         content: {
-          'application/json': components['schemas']['AcceptInvitationResult'];
+          "application/json": components["schemas"]["AcceptInvitationResult"];
         };
       };
     };
@@ -1842,7 +1764,7 @@ export interface operations {
     responses: {
       200: {
         content: {
-          'application/json': components['schemas']['UserPage'];
+          "application/json": components["schemas"]["UserPage"];
         };
       };
     };
@@ -1850,13 +1772,13 @@ export interface operations {
   UsersController_create: {
     requestBody: {
       content: {
-        'application/json': components['schemas']['CreateUserDto'];
+        "application/json": components["schemas"]["CreateUserDto"];
       };
     };
     responses: {
       201: {
         content: {
-          'application/json': components['schemas']['CreatedUserView'];
+          "application/json": components["schemas"]["CreatedUserView"];
         };
       };
     };
@@ -1870,7 +1792,7 @@ export interface operations {
     responses: {
       200: {
         content: {
-          'application/json': components['schemas']['UserView'];
+          "application/json": components["schemas"]["UserView"];
         };
       };
     };
@@ -1883,13 +1805,13 @@ export interface operations {
     };
     requestBody: {
       content: {
-        'application/json': components['schemas']['UpdateUserDto'];
+        "application/json": components["schemas"]["UpdateUserDto"];
       };
     };
     responses: {
       200: {
         content: {
-          'application/json': components['schemas']['UserView'];
+          "application/json": components["schemas"]["UserView"];
         };
       };
     };
@@ -1903,7 +1825,7 @@ export interface operations {
     responses: {
       200: {
         content: {
-          'application/json': components['schemas']['InvitationView'];
+          "application/json": components["schemas"]["InvitationView"];
         };
       };
     };
@@ -1912,7 +1834,7 @@ export interface operations {
     responses: {
       200: {
         content: {
-          'application/json': components['schemas']['KeyListDto'];
+          "application/json": components["schemas"]["KeyListDto"];
         };
       };
     };
@@ -1939,7 +1861,7 @@ export interface operations {
     responses: {
       200: {
         content: {
-          'application/json': components['schemas']['KeyListDto'];
+          "application/json": components["schemas"]["KeyListDto"];
         };
       };
     };
@@ -1952,7 +1874,7 @@ export interface operations {
     };
     requestBody: {
       content: {
-        'application/json': components['schemas']['IssueKeyfileDto'];
+        "application/json": components["schemas"]["IssueKeyfileDto"];
       };
     };
     responses: {
@@ -1985,7 +1907,7 @@ export interface operations {
     responses: {
       200: {
         content: {
-          'application/json': components['schemas']['KeyfileResetView'];
+          "application/json": components["schemas"]["KeyfileResetView"];
         };
       };
     };
@@ -1994,7 +1916,7 @@ export interface operations {
     responses: {
       200: {
         content: {
-          'application/json': components['schemas']['TokenListDto'];
+          "application/json": components["schemas"]["TokenListDto"];
         };
       };
     };
@@ -2002,13 +1924,13 @@ export interface operations {
   TokensController_create: {
     requestBody: {
       content: {
-        'application/json': components['schemas']['CreateTokenDto'];
+        "application/json": components["schemas"]["CreateTokenDto"];
       };
     };
     responses: {
       201: {
         content: {
-          'application/json': components['schemas']['CreatedTokenDto'];
+          "application/json": components["schemas"]["CreatedTokenDto"];
         };
       };
     };
@@ -2029,7 +1951,7 @@ export interface operations {
     responses: {
       200: {
         content: {
-          'application/json': components['schemas']['SsoSettingsView'];
+          "application/json": components["schemas"]["SsoSettingsView"];
         };
       };
     };
@@ -2037,13 +1959,13 @@ export interface operations {
   SsoSettingsController_put: {
     requestBody: {
       content: {
-        'application/json': components['schemas']['SsoSettingsDto'];
+        "application/json": components["schemas"]["SsoSettingsDto"];
       };
     };
     responses: {
       200: {
         content: {
-          'application/json': components['schemas']['SsoSettingsView'];
+          "application/json": components["schemas"]["SsoSettingsView"];
         };
       };
     };
@@ -2052,13 +1974,13 @@ export interface operations {
   SsoSettingsController_metadata: {
     requestBody: {
       content: {
-        'application/json': components['schemas']['SsoMetadataDto'];
+        "application/json": components["schemas"]["SsoMetadataDto"];
       };
     };
     responses: {
       200: {
         content: {
-          'application/json': components['schemas']['SsoSettingsView'];
+          "application/json": components["schemas"]["SsoSettingsView"];
         };
       };
     };
@@ -2068,7 +1990,7 @@ export interface operations {
     responses: {
       200: {
         content: {
-          'application/json': components['schemas']['SsoLinkConfirmationView'];
+          "application/json": components["schemas"]["SsoLinkConfirmationView"];
         };
       };
       /** @description `keyfile_session_required`: the session did not pass the key-file step */
@@ -2156,7 +2078,7 @@ export interface operations {
     responses: {
       200: {
         content: {
-          'application/json': components['schemas']['NoticeListView'];
+          "application/json": components["schemas"]["NoticeListView"];
         };
       };
     };
@@ -2166,7 +2088,7 @@ export interface operations {
     responses: {
       200: {
         content: {
-          'application/json': components['schemas']['NoticesReadAllView'];
+          "application/json": components["schemas"]["NoticesReadAllView"];
         };
       };
     };
@@ -2188,7 +2110,7 @@ export interface operations {
     responses: {
       200: {
         content: {
-          'application/json': components['schemas']['NotificationSettingsView'];
+          "application/json": components["schemas"]["NotificationSettingsView"];
         };
       };
     };
@@ -2196,13 +2118,13 @@ export interface operations {
   NotificationPreferencesController_put: {
     requestBody: {
       content: {
-        'application/json': components['schemas']['UpdateNotificationSettingsDto'];
+        "application/json": components["schemas"]["UpdateNotificationSettingsDto"];
       };
     };
     responses: {
       200: {
         content: {
-          'application/json': components['schemas']['NotificationSettingsView'];
+          "application/json": components["schemas"]["NotificationSettingsView"];
         };
       };
     };
@@ -2211,7 +2133,7 @@ export interface operations {
     responses: {
       200: {
         content: {
-          'application/json': components['schemas']['OperatorIncidentListDto'];
+          "application/json": components["schemas"]["OperatorIncidentListDto"];
         };
       };
     };
@@ -2220,13 +2142,13 @@ export interface operations {
   OperatorIncidentsController_create: {
     requestBody: {
       content: {
-        'application/json': components['schemas']['CreateIncidentDto'];
+        "application/json": components["schemas"]["CreateIncidentDto"];
       };
     };
     responses: {
       201: {
         content: {
-          'application/json': components['schemas']['OperatorIncidentDto'];
+          "application/json": components["schemas"]["OperatorIncidentDto"];
         };
       };
     };
@@ -2240,7 +2162,7 @@ export interface operations {
     responses: {
       200: {
         content: {
-          'application/json': components['schemas']['OperatorIncidentDto'];
+          "application/json": components["schemas"]["OperatorIncidentDto"];
         };
       };
     };
@@ -2254,13 +2176,13 @@ export interface operations {
     };
     requestBody: {
       content: {
-        'application/json': components['schemas']['AddIncidentUpdateDto'];
+        "application/json": components["schemas"]["AddIncidentUpdateDto"];
       };
     };
     responses: {
       201: {
         content: {
-          'application/json': components['schemas']['OperatorIncidentDto'];
+          "application/json": components["schemas"]["OperatorIncidentDto"];
         };
       };
     };
@@ -2269,7 +2191,7 @@ export interface operations {
     responses: {
       200: {
         content: {
-          'application/json': components['schemas']['IncidentListDto'];
+          "application/json": components["schemas"]["IncidentListDto"];
         };
       };
     };
@@ -2283,7 +2205,7 @@ export interface operations {
     responses: {
       200: {
         content: {
-          'application/json': components['schemas']['IncidentDto'];
+          "application/json": components["schemas"]["IncidentDto"];
         };
       };
     };
@@ -2293,13 +2215,13 @@ export interface operations {
     parameters: {
       query?: {
         /** @description Only open or only resolved alerts; both when omitted. */
-        status?: 'open' | 'resolved';
+        status?: "open" | "resolved";
       };
     };
     responses: {
       200: {
         content: {
-          'application/json': components['schemas']['AlertListDto'];
+          "application/json": components["schemas"]["AlertListDto"];
         };
       };
     };
@@ -2313,7 +2235,7 @@ export interface operations {
     responses: {
       200: {
         content: {
-          'application/json': components['schemas']['AlertDto'];
+          "application/json": components["schemas"]["AlertDto"];
         };
       };
       /** @description not_found */
@@ -2331,14 +2253,14 @@ export interface operations {
     };
     requestBody: {
       content: {
-        'application/json': components['schemas']['PromoteAlertDto'];
+        "application/json": components["schemas"]["PromoteAlertDto"];
       };
     };
     responses: {
       /** @description The alert, now linked to the incident. */
       200: {
         content: {
-          'application/json': components['schemas']['AlertDto'];
+          "application/json": components["schemas"]["AlertDto"];
         };
       };
       /** @description not_found */
@@ -2355,7 +2277,7 @@ export interface operations {
     responses: {
       200: {
         content: {
-          'application/json': components['schemas']['OfficeListView'];
+          "application/json": components["schemas"]["OfficeListView"];
         };
       };
     };
@@ -2363,13 +2285,13 @@ export interface operations {
   OfficesController_create: {
     requestBody: {
       content: {
-        'application/json': components['schemas']['CreateOfficeDto'];
+        "application/json": components["schemas"]["CreateOfficeDto"];
       };
     };
     responses: {
       201: {
         content: {
-          'application/json': components['schemas']['OfficeView'];
+          "application/json": components["schemas"]["OfficeView"];
         };
       };
     };
@@ -2383,7 +2305,7 @@ export interface operations {
     responses: {
       200: {
         content: {
-          'application/json': components['schemas']['OfficeView'];
+          "application/json": components["schemas"]["OfficeView"];
         };
       };
     };
@@ -2396,13 +2318,13 @@ export interface operations {
     };
     requestBody: {
       content: {
-        'application/json': components['schemas']['UpdateOfficeDto'];
+        "application/json": components["schemas"]["UpdateOfficeDto"];
       };
     };
     responses: {
       200: {
         content: {
-          'application/json': components['schemas']['OfficeView'];
+          "application/json": components["schemas"]["OfficeView"];
         };
       };
     };
@@ -2411,7 +2333,7 @@ export interface operations {
     responses: {
       200: {
         content: {
-          'application/json': components['schemas']['ProcedureListView'];
+          "application/json": components["schemas"]["ProcedureListView"];
         };
       };
     };
@@ -2419,17 +2341,7 @@ export interface operations {
   ApplicationsController_list: {
     parameters: {
       query?: {
-        status?:
-          | 'draft'
-          | 'ready'
-          | 'submitting'
-          | 'arrived'
-          | 'under_review'
-          | 'correction_requested'
-          | 'review_finished'
-          | 'completed'
-          | 'withdrawn'
-          | 'failed';
+        status?: "draft" | "ready" | "submitting" | "arrived" | "under_review" | "correction_requested" | "review_finished" | "completed" | "withdrawn" | "failed";
         officeId?: string;
         /** @description procedure code */
         procedure?: string;
@@ -2445,7 +2357,7 @@ export interface operations {
     responses: {
       200: {
         content: {
-          'application/json': components['schemas']['ApplicationListView'];
+          "application/json": components["schemas"]["ApplicationListView"];
         };
       };
     };
@@ -2453,13 +2365,13 @@ export interface operations {
   ApplicationsController_create: {
     requestBody: {
       content: {
-        'application/json': components['schemas']['CreateApplicationDto'];
+        "application/json": components["schemas"]["CreateApplicationDto"];
       };
     };
     responses: {
       201: {
         content: {
-          'application/json': components['schemas']['ApplicationDetail'];
+          "application/json": components["schemas"]["ApplicationDetail"];
         };
       };
     };
@@ -2468,7 +2380,7 @@ export interface operations {
     parameters: {
       query?: {
         /** @description sensitive: show 個人番号 unmasked (the editor, on the user's 表示 only; sessions only; each request audited). A PATCH may send the masked value back unchanged: the stored number is kept. */
-        unmask?: 'sensitive';
+        unmask?: "sensitive";
       };
       path: {
         id: string;
@@ -2477,7 +2389,7 @@ export interface operations {
     responses: {
       200: {
         content: {
-          'application/json': components['schemas']['ApplicationDetail'];
+          "application/json": components["schemas"]["ApplicationDetail"];
         };
       };
     };
@@ -2506,13 +2418,13 @@ export interface operations {
     };
     requestBody: {
       content: {
-        'application/json': components['schemas']['UpdateApplicationDto'];
+        "application/json": components["schemas"]["UpdateApplicationDto"];
       };
     };
     responses: {
       200: {
         content: {
-          'application/json': components['schemas']['ApplicationDetail'];
+          "application/json": components["schemas"]["ApplicationDetail"];
         };
       };
     };
@@ -2526,7 +2438,7 @@ export interface operations {
     responses: {
       200: {
         content: {
-          'application/json': components['schemas']['ValidationResultView'];
+          "application/json": components["schemas"]["ValidationResultView"];
         };
       };
     };
@@ -2539,7 +2451,7 @@ export interface operations {
     };
     requestBody: {
       content: {
-        'multipart/form-data': {
+        "multipart/form-data": {
           /** Format: binary */
           file: string;
         };
@@ -2548,7 +2460,7 @@ export interface operations {
     responses: {
       201: {
         content: {
-          'application/json': components['schemas']['AttachmentView'];
+          "application/json": components["schemas"]["AttachmentView"];
         };
       };
       /** @description payload_too_large */
@@ -2605,7 +2517,7 @@ export interface operations {
     responses: {
       200: {
         content: {
-          'application/json': components['schemas']['EgovAccountView'];
+          "application/json": components["schemas"]["EgovAccountView"];
         };
       };
     };
@@ -2618,7 +2530,7 @@ export interface operations {
    */
   EgovController_unlink: {
     responses: {
-      /** @description 解除しました / Unlinked (or was not linked) */
+      /** @description 連携を解除しました（連携していなかった場合も同じ）。 / Unlinked (or was not linked). */
       204: {
         content: never;
       };
@@ -2628,7 +2540,7 @@ export interface operations {
     responses: {
       200: {
         content: {
-          'application/json': components['schemas']['EgovLinkView'];
+          "application/json": components["schemas"]["EgovLinkView"];
         };
       };
     };
@@ -2650,7 +2562,7 @@ export interface operations {
     responses: {
       200: {
         content: {
-          'application/json': components['schemas']['EgovSettingsView'];
+          "application/json": components["schemas"]["EgovSettingsView"];
         };
       };
     };
@@ -2658,13 +2570,13 @@ export interface operations {
   EgovController_updateSettings: {
     requestBody: {
       content: {
-        'application/json': components['schemas']['UpdateEgovSettingsDto'];
+        "application/json": components["schemas"]["UpdateEgovSettingsDto"];
       };
     };
     responses: {
       200: {
         content: {
-          'application/json': components['schemas']['EgovSettingsView'];
+          "application/json": components["schemas"]["EgovSettingsView"];
         };
       };
     };
@@ -2672,9 +2584,9 @@ export interface operations {
   FilingController_submit: {
     parameters: {
       header: {
-        'idempotency-key': string;
+        "idempotency-key": string;
         /** @description the same key returns the same submission */
-        'Idempotency-Key': string;
+        "Idempotency-Key": string;
       };
       path: {
         id: string;
@@ -2684,7 +2596,7 @@ export interface operations {
       /** @description {status: "submitting", submissionId} */
       202: {
         content: {
-          'application/json': components['schemas']['SubmitAcceptedView'];
+          "application/json": components["schemas"]["SubmitAcceptedView"];
         };
       };
     };
@@ -2697,14 +2609,14 @@ export interface operations {
     };
     requestBody: {
       content: {
-        'application/json': components['schemas']['ReopenApplicationDto'];
+        "application/json": components["schemas"]["ReopenApplicationDto"];
       };
     };
     responses: {
       /** @description A failed filing back to draft, to fix and submit again. 409 not_failed; 409 outcome_unknown when e-Gov may have received it, until the body says {confirmNotReceived: true}. */
       200: {
         content: {
-          'application/json': components['schemas']['ReopenedView'];
+          "application/json": components["schemas"]["ReopenedView"];
         };
       };
     };
@@ -2712,9 +2624,9 @@ export interface operations {
   FilingController_amend: {
     parameters: {
       header: {
-        'idempotency-key': string;
+        "idempotency-key": string;
         /** @description the same key returns the same request */
-        'Idempotency-Key': string;
+        "Idempotency-Key": string;
       };
       path: {
         id: string;
@@ -2722,14 +2634,14 @@ export interface operations {
     };
     requestBody: {
       content: {
-        'application/json': components['schemas']['AmendApplicationDto'];
+        "application/json": components["schemas"]["AmendApplicationDto"];
       };
     };
     responses: {
       /** @description 補正: sends the form as edited since e-Gov asked for the correction (status correction_requested). 409 not_correctable, action_in_progress, version_conflict; 422 validation_failed, package_invalid. Once e-Gov accepts it the status is under_review. */
       202: {
         content: {
-          'application/json': components['schemas']['EgovActionAcceptedView'];
+          "application/json": components["schemas"]["EgovActionAcceptedView"];
         };
       };
     };
@@ -2737,9 +2649,9 @@ export interface operations {
   FilingController_withdraw: {
     parameters: {
       header: {
-        'idempotency-key': string;
+        "idempotency-key": string;
         /** @description the same key returns the same request */
-        'Idempotency-Key': string;
+        "Idempotency-Key": string;
       };
       path: {
         id: string;
@@ -2747,14 +2659,14 @@ export interface operations {
     };
     requestBody: {
       content: {
-        'application/json': components['schemas']['WithdrawApplicationDto'];
+        "application/json": components["schemas"]["WithdrawApplicationDto"];
       };
     };
     responses: {
       /** @description 取下げ with a reason, while the case is arrived, under_review or correction_requested. 409 not_withdrawable, action_in_progress. Once e-Gov accepts it the status is withdrawn. */
       202: {
         content: {
-          'application/json': components['schemas']['EgovActionAcceptedView'];
+          "application/json": components["schemas"]["EgovActionAcceptedView"];
         };
       };
     };
@@ -2768,7 +2680,7 @@ export interface operations {
     responses: {
       200: {
         content: {
-          'application/json': components['schemas']['DocumentListView'];
+          "application/json": components["schemas"]["DocumentListView"];
         };
       };
     };
@@ -2792,7 +2704,7 @@ export interface operations {
     responses: {
       200: {
         content: {
-          'application/json': components['schemas']['GenerationListDto'];
+          "application/json": components["schemas"]["GenerationListDto"];
         };
       };
     };
@@ -2807,7 +2719,7 @@ export interface operations {
     responses: {
       200: {
         content: {
-          'application/json': components['schemas']['GenerationListDto'];
+          "application/json": components["schemas"]["GenerationListDto"];
         };
       };
     };
@@ -2822,13 +2734,13 @@ export interface operations {
     };
     requestBody: {
       content: {
-        'application/json': components['schemas']['StartBackupDto'];
+        "application/json": components["schemas"]["StartBackupDto"];
       };
     };
     responses: {
       202: {
         content: {
-          'application/json': components['schemas']['StartedDto'];
+          "application/json": components["schemas"]["StartedDto"];
         };
       };
     };
@@ -2843,13 +2755,13 @@ export interface operations {
     };
     requestBody: {
       content: {
-        'application/json': components['schemas']['StartRestoreDto'];
+        "application/json": components["schemas"]["StartRestoreDto"];
       };
     };
     responses: {
       202: {
         content: {
-          'application/json': components['schemas']['RestoreDto'];
+          "application/json": components["schemas"]["RestoreDto"];
         };
       };
     };
@@ -2865,7 +2777,7 @@ export interface operations {
     responses: {
       200: {
         content: {
-          'application/json': components['schemas']['RestoreDto'];
+          "application/json": components["schemas"]["RestoreDto"];
         };
       };
     };
@@ -2874,7 +2786,7 @@ export interface operations {
     responses: {
       200: {
         content: {
-          'application/json': components['schemas']['OperatorTenantListDto'];
+          "application/json": components["schemas"]["OperatorTenantListDto"];
         };
       };
     };
@@ -2888,7 +2800,7 @@ export interface operations {
     responses: {
       200: {
         content: {
-          'application/json': components['schemas']['OperatorTenantDto'];
+          "application/json": components["schemas"]["OperatorTenantDto"];
         };
       };
     };
@@ -2902,13 +2814,13 @@ export interface operations {
     };
     requestBody: {
       content: {
-        'application/json': components['schemas']['CancelTenantDto'];
+        "application/json": components["schemas"]["CancelTenantDto"];
       };
     };
     responses: {
       200: {
         content: {
-          'application/json': components['schemas']['OperatorTenantDto'];
+          "application/json": components["schemas"]["OperatorTenantDto"];
         };
       };
     };
@@ -2923,7 +2835,7 @@ export interface operations {
     responses: {
       200: {
         content: {
-          'application/json': components['schemas']['OperatorTenantDto'];
+          "application/json": components["schemas"]["OperatorTenantDto"];
         };
       };
     };
@@ -2938,7 +2850,7 @@ export interface operations {
     responses: {
       202: {
         content: {
-          'application/json': components['schemas']['DeletionStartedDto'];
+          "application/json": components["schemas"]["DeletionStartedDto"];
         };
       };
     };
@@ -2952,7 +2864,7 @@ export interface operations {
     responses: {
       200: {
         content: {
-          'application/json': components['schemas']['DeletionJobDto'];
+          "application/json": components["schemas"]["DeletionJobDto"];
         };
       };
     };
@@ -2967,8 +2879,8 @@ export interface operations {
     responses: {
       200: {
         content: {
-          'application/json': components['schemas']['DeletionCertificateDto'];
-          'application/pdf': components['schemas']['DeletionCertificateDto'];
+          "application/json": components["schemas"]["DeletionCertificateDto"];
+          "application/pdf": components["schemas"]["DeletionCertificateDto"];
         };
       };
     };
@@ -2977,7 +2889,7 @@ export interface operations {
     responses: {
       200: {
         content: {
-          'application/json': components['schemas']['SigningCertificatesView'];
+          "application/json": components["schemas"]["SigningCertificatesView"];
         };
       };
     };
@@ -2985,14 +2897,14 @@ export interface operations {
   SigningCertificatesController_upload: {
     requestBody: {
       content: {
-        'multipart/form-data': components['schemas']['SigningCertificateUploadDto'];
+        "multipart/form-data": components["schemas"]["SigningCertificateUploadDto"];
       };
     };
     responses: {
       /** @description Stored; any previous certificate is revoked (kept as history) */
       201: {
         content: {
-          'application/json': components['schemas']['SigningCertificateView'];
+          "application/json": components["schemas"]["SigningCertificateView"];
         };
       };
       /** @description validation_failed: not multipart, no file, no PIN */
@@ -3030,7 +2942,7 @@ export interface operations {
     responses: {
       200: {
         content: {
-          'application/json': components['schemas']['ProxyCertificateStatusView'];
+          "application/json": components["schemas"]["ProxyCertificateStatusView"];
         };
       };
     };
@@ -3043,7 +2955,7 @@ export interface operations {
     };
     requestBody: {
       content: {
-        'multipart/form-data': {
+        "multipart/form-data": {
           /** Format: binary */
           file: string;
         };
@@ -3052,7 +2964,7 @@ export interface operations {
     responses: {
       200: {
         content: {
-          'application/json': components['schemas']['ProxyCertificateView'];
+          "application/json": components["schemas"]["ProxyCertificateView"];
         };
       };
       /** @description payload_too_large: more than 2 MiB */
