@@ -10,8 +10,8 @@ interface Ev {
   category: string;
   action: string;
   outcome: string;
-  actor: { type: string; id: string | null };
-  target: { type: string; id: string | null } | null;
+  actor: { type: string; id: string | null; label?: string | null };
+  target: { type: string; id: string | null; label?: string | null } | null;
   requestId: string | null;
   details: Record<string, unknown>;
 }
@@ -101,7 +101,13 @@ describe('Audit trail over HTTP (/api/v1/audit-events)', () => {
         { changes: ['displayName', 'role'], role: 'member', status: 'active' },
       ]),
     );
-    expect(JSON.stringify(evs)).not.toContain('新しい 名前');
+    // The new name is in no event (the chain holds ids only); the list names the user when read (issue 18).
+    const stored = await t.ds.query(`SELECT to_jsonb(e)::text AS row FROM audit_events e WHERE chain_key = $1`, [a.tenantId]);
+    expect(stored.map((r: { row: string }) => r.row).join('\n')).not.toContain('新しい 名前');
+    expect(
+      JSON.stringify(evs.map((e) => ({ ...e, actor: { ...e.actor, label: null }, target: e.target && { ...e.target, label: null } }))),
+    ).not.toContain('新しい 名前');
+    expect(roleChanges[0].target).toMatchObject({ label: '新しい 名前' });
   });
 
   it('records session expiry once', async () => {

@@ -10,6 +10,7 @@ import { ApplicationsNotifications } from './applications/notifications';
 import { AttachmentsController } from './attachments/attachments.controller';
 import { AttachmentsService } from './attachments/attachments.service';
 import { OfficesModule } from './offices/offices.module';
+import { ApplicationsAuditTargets } from './audit-targets';
 
 /**
  * Offices, applications and attachments. Knows nothing of e-Gov: libs/filing plugs in
@@ -19,7 +20,15 @@ import { OfficesModule } from './offices/offices.module';
 @Module({
   imports: [OfficesModule, ProceduresModule, StorageModule, NotificationsModule],
   controllers: [ApplicationsController, AttachmentsController],
-  providers: [EditGuardRegistry, DetailPartRegistry, ApplicationStore, ApplicationsService, AttachmentsService, ApplicationsNotifications],
+  providers: [
+    EditGuardRegistry,
+    DetailPartRegistry,
+    ApplicationStore,
+    ApplicationsService,
+    AttachmentsService,
+    ApplicationsNotifications,
+    ApplicationsAuditTargets,
+  ],
   exports: [OfficesModule, EditGuardRegistry, DetailPartRegistry, ApplicationStore, ApplicationsService, AttachmentsService],
 })
 export class ApplicationsModule {}

@@ -1,5 +1,6 @@
 export * from './audit.module';
 export * from './events/audit.service';
+export * from './events/audit-actions';
 export * from './events/audit.types';
 export * from './events/audit-export';
 export * from './events/canonical';
@@ -7,3 +8,5 @@ export * from './events/personal-data';
 export * from './jobs/audit.jobs';
 export * from './logs/logging';
 export * from './time/clock-sync';
+export * from './targets/audit-targets';
+export * from './targets/audit-views.service';

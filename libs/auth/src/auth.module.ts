@@ -3,6 +3,7 @@ import { APP_GUARD, Reflector } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '@charlotte/core';
+import { AuthAuditTargets } from './audit-targets';
 import { AuditedThrottlerGuard } from './guards/audited-throttler.guard';
 import { LOGIN_THROTTLE } from './guards/principal';
 import { RolesGuard } from './guards/roles.guard';
@@ -92,6 +93,7 @@ const reflector = new Reflector();
     SamlAcsGuard,
     SamlRejectionFilter,
     IpAllowlistService,
+    AuthAuditTargets,
     { provide: APP_GUARD, useClass: AuditedThrottlerGuard },
     { provide: APP_GUARD, useClass: SessionAuthGuard },
     { provide: APP_GUARD, useClass: RolesGuard },

@@ -78,6 +78,23 @@ export class DocumentsService {
     return new Map(rows.map((r) => [r.application_id, r.n]));
   }
 
+  /** The titles of a tenant's official documents by id, as users see them, in one query (other tenants' ids are not found). */
+  async titlesOf(tenantId: string, ids: readonly string[]): Promise<Map<string, string>> {
+    const rows: Array<{ id: string; title_sealed: Buffer; procedure_code: string }> = await this.ds.query(
+      `SELECT d.id, d.title_sealed, a.procedure_code FROM official_documents d
+         JOIN applications a ON a.tenant_id = d.tenant_id AND a.id = d.application_id
+        WHERE d.tenant_id = $1 AND d.id = ANY($2::uuid[])`,
+      [tenantId, ids],
+    );
+    const names = new Map(this.procedures.list().map((d) => [d.code, d.name]));
+    const out = new Map<string, string>();
+    for (const r of rows) {
+      const raw = await this.sealing.openString(tenantId, PURPOSE.documentTitle, r.id, r.title_sealed);
+      out.set(r.id, documentTitle(raw, names.get(r.procedure_code) ?? ''));
+    }
+    return out;
+  }
+
   /** `inline` for the PDF preview, `attachment` otherwise. */
   async download(tenantId: string, applicationId: string, id: string, res: Response, inline: boolean): Promise<void> {
     const rows: Array<{ file_name_sealed: Buffer; content_type: string; size: string; blob_key: string }> = await this.ds.query(

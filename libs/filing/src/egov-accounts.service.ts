@@ -10,8 +10,22 @@ import { PURPOSE } from './sealing-purposes';
 import { FilingErrors } from './errors';
 
 const TOKENS = PURPOSE.egovTokens;
+const ACCOUNT = PURPOSE.egovAccount;
 const VERIFIER = PURPOSE.egovPkceVerifier;
 const sha256 = (s: string) => createHash('sha256').update(s).digest();
+const at = (ms: number | null | undefined): Date | null => (ms === null || ms === undefined ? null : new Date(ms));
+const iso = (d: Date | string | null): string | null => (d === null ? null : new Date(d).toISOString());
+
+/** GET /egov/account: which e-Gov account is linked and until when its tokens work. Never a token. */
+export interface EgovAccountStatus {
+  linked: boolean;
+  linkedAt: string | null;
+  /** The e-Gov account id the tokens belong to (null when unknown: linked before it was recorded). */
+  accountId: string | null;
+  accessTokenExpiresAt: string | null;
+  refreshTokenExpiresAt: string | null;
+  trialMode: boolean;
+}
 
 /** Kept as a named export: the services of this lib and their tests use it. */
 export const egovNotLinked = FilingErrors.egovNotLinked;
@@ -36,15 +50,28 @@ export class EgovAccountsService {
   ) {
     // The token set is sealed with the tenant id as its record id. (PKCE verifiers live ten minutes and are not rotated.)
     rotation.register({ table: 'egov_accounts', column: 'tokens_sealed', purpose: TOKENS, idColumn: 'tenant_id' });
+    rotation.register({ table: 'egov_accounts', column: 'account_sealed', purpose: ACCOUNT, idColumn: 'tenant_id' });
   }
 
   redirectUri(): string {
     return `${this.config.publicUrl}/api/v1/egov/link/callback`;
   }
 
-  async status(tenantId: string): Promise<{ linked: boolean; linkedAt: string | null; trialMode: boolean }> {
-    const r: Array<{ linked_at: Date }> = await this.ds.query(`SELECT linked_at FROM egov_accounts WHERE tenant_id = $1`, [tenantId]);
-    return { linked: !!r[0], linkedAt: r[0] ? new Date(r[0].linked_at).toISOString() : null, trialMode: await this.trialMode(tenantId) };
+  async status(tenantId: string): Promise<EgovAccountStatus> {
+    const r: Array<{ linked_at: Date; account_sealed: Buffer | null; access_expires_at: Date | null; refresh_expires_at: Date | null }> =
+      await this.ds.query(
+        `SELECT linked_at, account_sealed, access_expires_at, refresh_expires_at FROM egov_accounts WHERE tenant_id = $1`,
+        [tenantId],
+      );
+    const row = r[0];
+    return {
+      linked: !!row,
+      linkedAt: row ? iso(row.linked_at) : null,
+      accountId: row?.account_sealed ? await this.sealing.openString(tenantId, ACCOUNT, tenantId, row.account_sealed) : null,
+      accessTokenExpiresAt: row ? iso(row.access_expires_at) : null,
+      refreshTokenExpiresAt: row ? iso(row.refresh_expires_at) : null,
+      trialMode: await this.trialMode(tenantId),
+    };
   }
 
   /**
@@ -101,13 +128,17 @@ export class EgovAccountsService {
     }
     const tenantId = row.tenant_id;
     const verifier = await this.sealing.openString(tenantId, VERIFIER, state, row.verifier_sealed);
-    const tokens = await this.client.exchangeCode(code, verifier, this.redirectUri());
+    const { tokens, accountId } = await this.client.exchangeCode(code, verifier, this.redirectUri());
     const id = randomUUID();
     const sealed = await this.sealing.seal(tenantId, TOKENS, tenantId, JSON.stringify(tokens));
+    // Which e-Gov account logged in (often a mail address: sealed like other personal data).
+    const account = accountId === null ? null : await this.sealing.seal(tenantId, ACCOUNT, tenantId, accountId);
     await this.ds.query(
-      `INSERT INTO egov_accounts (id, tenant_id, tokens_sealed, linked_by) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (tenant_id) DO UPDATE SET tokens_sealed = $3, linked_by = $4, linked_at = now(), updated_at = now()`,
-      [id, tenantId, sealed, row.user_id],
+      `INSERT INTO egov_accounts (id, tenant_id, tokens_sealed, linked_by, account_sealed, access_expires_at, refresh_expires_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)
+       ON CONFLICT (tenant_id) DO UPDATE SET tokens_sealed = $3, linked_by = $4, account_sealed = $5, access_expires_at = $6,
+         refresh_expires_at = $7, linked_at = now(), updated_at = now()`,
+      [id, tenantId, sealed, row.user_id, account, at(tokens.expiresAt), at(tokens.refreshExpiresAt)],
     );
     await this.audit.record({
       category: 'security',
@@ -185,7 +216,7 @@ export class EgovAccountsService {
       ]);
       if (!r[0]) return;
       const tokens = JSON.parse(await this.sealing.openString(tenantId, TOKENS, tenantId, r[0].tokens_sealed)) as EgovTokens;
-      await m.query(`UPDATE egov_accounts SET tokens_sealed = $2, updated_at = now() WHERE tenant_id = $1`, [
+      await m.query(`UPDATE egov_accounts SET tokens_sealed = $2, access_expires_at = now(), updated_at = now() WHERE tenant_id = $1`, [
         tenantId,
         await this.sealing.seal(tenantId, TOKENS, tenantId, JSON.stringify({ ...tokens, expiresAt: 0 })),
       ]);
@@ -219,10 +250,16 @@ export class EgovAccountsService {
           throw new EgovError('auth', 'the e-Gov refresh token was refused: link the account again');
         throw e;
       }
-      await m.query(`UPDATE egov_accounts SET tokens_sealed = $2, updated_at = now() WHERE tenant_id = $1`, [
-        tenantId,
-        await this.sealing.seal(tenantId, TOKENS, tenantId, JSON.stringify(fresh)),
-      ]);
+      // e-Gov rotates the refresh token and restarts its lifetime: the expiries shown follow the new pair.
+      await m.query(
+        `UPDATE egov_accounts SET tokens_sealed = $2, access_expires_at = $3, refresh_expires_at = $4, updated_at = now() WHERE tenant_id = $1`,
+        [
+          tenantId,
+          await this.sealing.seal(tenantId, TOKENS, tenantId, JSON.stringify(fresh)),
+          at(fresh.expiresAt),
+          at(fresh.refreshExpiresAt),
+        ],
+      );
       return fresh.accessToken;
     });
   }

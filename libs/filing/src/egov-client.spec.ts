@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import type { AppConfig } from '@charlotte/core';
 import { validateAgainstSpec, type SpecSchemaName } from '../../../apps/egov-sim/src/spec';
-import { EgovClient, EgovError } from './egov-client';
+import { accountIdOf, EgovClient, EgovError } from './egov-client';
 
 /**
  * The client against a real HTTP server that answers in the recorded real shapes. Every JSON request the
@@ -156,8 +156,14 @@ describe(EgovClient.name, () => {
         : s.path === '/auth/token/introspect'
           ? { status: 200, body: recorded('introspect') }
           : { status: 200, body: recorded('token') };
-    const tokens = await sut.exchangeCode('code-1', 'v'.repeat(43), 'https://app.example/cb');
+    const before = Date.now();
+    const { tokens, accountId } = await sut.exchangeCode('code-1', 'v'.repeat(43), 'https://app.example/cb');
     expect(tokens.refreshToken).toBe('eyJhbGciOiJIUzI1NiJ9.sample-refresh');
+    // refresh_expires_in 86400: the refresh token's end is kept for the settings page
+    expect(tokens.refreshExpiresAt! - before).toBeGreaterThanOrEqual(86_400_000);
+    expect(tokens.refreshExpiresAt! - Date.now()).toBeLessThanOrEqual(86_400_000);
+    // the recorded id token is a placeholder, not a readable JWT: no account name, and no failure
+    expect(accountId).toBeNull();
     expect(await sut.introspect(tokens.accessToken)).toMatchObject({ active: true });
     await sut.logout(tokens.refreshToken);
     expect(seen.map((s) => `${s.method} ${s.path}`)).toEqual(['POST /auth/token', 'POST /auth/token/introspect', 'POST /auth/logout']);
@@ -307,5 +313,23 @@ describe(EgovClient.name, () => {
     const d = await sut.officialDocument('tok', '202604010930000123', 2);
     expect(d.fileNames).toEqual(['kagami.xml', 'tsuchisho.pdf']);
     expect(d.data.subarray(0, 2).toString('latin1')).toBe('PK');
+  });
+});
+
+describe('accountIdOf', () => {
+  const jwt = (claims: object) => `eyJhbGciOiJSUzI1NiJ9.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.sig`;
+
+  it('names the e-Gov account by preferred_username, else sub', () => {
+    expect(accountIdOf(jwt({ sub: 'f81d4fae', preferred_username: 'taro@example.jp' }))).toBe('taro@example.jp');
+    expect(accountIdOf(jwt({ sub: 'sharoushi-001' }))).toBe('sharoushi-001');
+  });
+
+  it('answers null for a missing or unreadable id token, and strips control characters', () => {
+    expect(accountIdOf(undefined)).toBeNull();
+    expect(accountIdOf('not-a-jwt')).toBeNull();
+    expect(accountIdOf('a.%%%.c')).toBeNull();
+    expect(accountIdOf(jwt({ sub: 42 }))).toBeNull();
+    expect(accountIdOf(jwt({ sub: 'taro\u0000\n@example.jp' }))).toBe('taro@example.jp');
+    expect(accountIdOf(jwt({ sub: 'x'.repeat(1000) }))).toHaveLength(256);
   });
 });

@@ -45,6 +45,41 @@ export interface EgovTokens {
   refreshToken: string;
   /** epoch ms */
   expiresAt: number;
+  /** epoch ms when the refresh token expires; null when e-Gov stated no lifetime (refresh_expires_in 0 or absent). */
+  refreshExpiresAt?: number | null;
+}
+
+/** The answer to the code exchange of a link: the tokens, and which e-Gov account logged in. */
+export interface EgovLogin {
+  tokens: EgovTokens;
+  /** From the OpenID Connect id token (preferred_username, else sub); null when there is none. */
+  accountId: string | null;
+}
+
+// eslint-disable-next-line no-control-regex -- control characters are what it removes
+const CONTROL_CHARS = /[\u0000-\u001f\u007f]/g;
+
+/**
+ * The e-Gov account named by an id token, read without checking its signature: it comes straight
+ * from the token endpoint, over TLS, to this authenticated client (OpenID Connect Core 3.1.3.7
+ * allows TLS server validation instead), and it only labels the link for the administrators; it
+ * authorises nothing. Control characters are dropped and the length is capped.
+ */
+export function accountIdOf(idToken: string | undefined): string | null {
+  const payload = idToken?.split('.')[1];
+  if (!payload) return null;
+  let claims: unknown;
+  try {
+    claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+  } catch (e) {
+    if (e instanceof SyntaxError) return null; // not a JWT we can read: the link works without a name
+    throw e;
+  }
+  if (!claims || typeof claims !== 'object') return null;
+  const c = claims as Record<string, unknown>;
+  const name = [c.preferred_username, c.sub].find((v): v is string => typeof v === 'string' && v.trim() !== '');
+  if (!name) return null;
+  return name.replace(CONTROL_CHARS, '').trim().slice(0, 256) || null;
 }
 
 /** A case as GET /apply/{arrive_id} answers it (results, checked). notice_sub_id is an integer. */
@@ -186,13 +221,26 @@ export class EgovClient {
   }
 
   private tokens(body: unknown): EgovTokens {
+    return this.login(body).tokens;
+  }
+
+  private login(body: unknown): EgovLogin {
     const t = parseToken(body);
-    return { accessToken: t.access_token, refreshToken: t.refresh_token, expiresAt: Date.now() + t.expires_in * 1000 };
+    const now = Date.now();
+    return {
+      tokens: {
+        accessToken: t.access_token,
+        refreshToken: t.refresh_token,
+        expiresAt: now + t.expires_in * 1000,
+        refreshExpiresAt: t.refresh_expires_in > 0 ? now + t.refresh_expires_in * 1000 : null,
+      },
+      accountId: accountIdOf(t.id_token),
+    };
   }
 
   /** POST {auth}/token, grant_type=authorization_code with the PKCE verifier. */
-  async exchangeCode(code: string, verifier: string, redirectUri: string): Promise<EgovTokens> {
-    return this.tokens(
+  async exchangeCode(code: string, verifier: string, redirectUri: string): Promise<EgovLogin> {
+    return this.login(
       await this.form('/token', { grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: verifier }),
     );
   }

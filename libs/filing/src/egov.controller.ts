@@ -84,14 +84,14 @@ export class EgovController {
   @Get('account')
   @Roles('admin', 'member')
   @ApiOperation({
-    summary: 'e-Gov連携の状態 / The e-Gov account link',
+    summary: 'e-Gov連携の状態 / The linked e-Gov account',
     description: [
-      '契約のe-Govアカウントが連携済みか、連携日時、試行モードかを返します。テナントの管理者・メンバーのセッションのみです。',
-      "Whether the tenant's e-Gov account is linked, since when, and whether trial mode (試行モード) is on. Administrators and members in a session only.",
+      '連携しているe-GovアカウントID、連携日時、アクセストークンとリフレッシュトークンの有効期限、試行モードかを返します。トークンそのものは返しません。テナントの管理者・メンバーのセッションのみです。',
+      'Which e-Gov account is linked, since when, when its access and refresh tokens expire, and whether trial mode (試行モード) is on; never a token. Administrators and members in a session only.',
     ].join('\n\n'),
   })
   @ApiOkResponse({ type: EgovAccountView })
-  status(@CurrentPrincipal() p: Principal) {
+  status(@CurrentPrincipal() p: Principal): Promise<EgovAccountView> {
     return this.accounts.status(tenantOf(p));
   }
 
@@ -146,11 +146,11 @@ export class EgovController {
   @ApiOperation({
     summary: 'e-Gov連携を解除 / Unlink the e-Gov account',
     description: [
-      '契約のe-Govアカウントの連携を解除し、保存しているトークンを消去します（監査ログに記録）。連携していなくても 204 です。テナント管理者のセッションのみです。',
-      "Unlinks the tenant's e-Gov account and erases its stored tokens (audited); 204 also when none was linked. Tenant administrators in a session only.",
+      '契約のe-Govアカウントの連携を解除し、保存しているトークンを消去して、e-Govのセッションも終了します（監査ログ egov.account_unlinked）。連携していなくても 204 です。テナント管理者のセッションのみです。',
+      "Unlinks the tenant's e-Gov account, erases its stored tokens and ends the e-Gov session (audited as egov.account_unlinked); 204 also when none was linked. Tenant administrators in a session only.",
     ].join('\n\n'),
   })
-  @ApiNoContentResponse({ description: 'Unlinked.' })
+  @ApiNoContentResponse({ description: '連携を解除しました（連携していなかった場合も同じ）。 / Unlinked (or was not linked).' })
   unlink(@CurrentPrincipal() p: Principal): Promise<void> {
     return this.accounts.unlink(tenantOf(p));
   }

@@ -1,5 +1,6 @@
 import { Injectable, Module, OnModuleInit } from '@nestjs/common';
 import { ApplicationsModule, DetailPartRegistry, EditGuardRegistry } from '@charlotte/applications';
+import { AuditTargetRegistry } from '@charlotte/audit';
 import { NotificationsModule } from '@charlotte/notifications';
 import { ProceduresModule } from '@charlotte/procedures';
 import { StorageModule } from '@charlotte/storage';
@@ -28,6 +29,8 @@ class FilingExtensions implements OnModuleInit {
     private readonly parts: DetailPartRegistry,
     private readonly actions: EgovActionsService,
     private readonly caseNotices: CaseNoticesService,
+    private readonly auditTargets: AuditTargetRegistry,
+    private readonly documents: DocumentsService,
   ) {}
 
   onModuleInit(): void {
@@ -45,6 +48,13 @@ class FilingExtensions implements OnModuleInit {
       egovNotices: app.arriveId ? await this.caseNotices.list(tenantId, app.id) : [],
       lastAction: app.arriveId ? await this.actions.latest(tenantId, app.id) : null,
     }));
+    // The audit log names a 公文書 by its title (as the documents list shows it), for tokens with documents:read.
+    this.auditTargets.register({
+      type: 'document',
+      tokenScope: 'documents:read',
+      resolve: async (tenantId, ids) =>
+        new Map([...(await this.documents.titlesOf(tenantId, ids))].map(([id, label]) => [id, { label }] as const)),
+    });
   }
 }
 

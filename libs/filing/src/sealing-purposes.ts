@@ -5,6 +5,8 @@
 export const PURPOSE = {
   egovTokens: 'egov.tokens',
   egovPkceVerifier: 'egov.pkce_verifier',
+  /** The e-Gov account id a link belongs to (from its id token), issue 18. */
+  egovAccount: 'egov.account',
   egovActionReason: 'egov_action.reason',
   egovNoticeTitle: 'egov_notice.title',
   egovNoticeBody: 'egov_notice.body',

@@ -21,6 +21,7 @@ import { Incidents1765000000610 } from './1765000000610-Incidents';
 import { OperatorAlerts1765000000620 } from './1765000000620-OperatorAlerts';
 import { RateLimitHits1765000000630 } from './1765000000630-RateLimitHits';
 import { ScheduledJobRuns1765000000640 } from './1765000000640-ScheduledJobRuns';
+import { EgovAccountIdentity1765000000670 } from './1765000000670-EgovAccountIdentity';
 import { ApplicationDueDate1765000000700 } from './1765000000700-ApplicationDueDate';
 import { IpAllowlist1765000000720 } from './1765000000720-IpAllowlist';
 
@@ -49,6 +50,7 @@ export const MIGRATIONS = [
   OperatorAlerts1765000000620,
   RateLimitHits1765000000630,
   ScheduledJobRuns1765000000640,
+  EgovAccountIdentity1765000000670,
   ApplicationDueDate1765000000700,
   IpAllowlist1765000000720,
 ];

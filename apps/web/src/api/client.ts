@@ -101,17 +101,15 @@ export type CreateUserResponse = Schemas['CreatedUserView'];
 export type UpdateUserRequest = Schemas['UpdateUserDto'];
 
 /**
- * One entry of the tenant's tamper-evident audit trail (hash chain). The
- * document does not mark the members of `actor` and `target` required; the
- * server always sends them.
+ * One entry of the tenant's tamper-evident audit trail (hash chain). `label` and `deleted` of
+ * actor and target are resolved by the server when read, for the viewer (application title, user
+ * name, …); they are not part of the hashed event.
  */
-export type AuditEvent = Omit<Schemas['AuditEventDto'], 'actor' | 'target'> & {
-  actor: { type: AuditActorType; id: string | null };
-  target: { type: string; id: string | null } | null;
-};
+export type AuditEvent = Schemas['AuditEventDto'];
+export type AuditTarget = Schemas['AuditTargetDto'];
 export type AuditCategory = Schemas['AuditEventDto']['category'];
 export type AuditOutcome = Schemas['AuditEventDto']['outcome'];
-export type AuditActorType = 'user' | 'api_token' | 'anonymous' | 'system';
+export type AuditActorType = Schemas['AuditActorDto']['type'];
 export type AuditExportFormat = NonNullable<QueryOf<'AuditController_export'>['format']>;
 export type ListAuditEventsQuery = QueryOf<'AuditController_list'>;
 /** As {@link AuditEvent}: the members of `head` and `checkpoints` are always sent. */

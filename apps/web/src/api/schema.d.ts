@@ -28,9 +28,9 @@ export interface paths {
   "/api/v1/audit-events": {
     /**
      * 監査ログ一覧 / List audit events
-     * @description 自分の契約の監査イベントを新しい順に返します（category・action・actor・from・to で絞り込み、limit・cursor でページ送り）。テナント管理者のセッション、または audit:read スコープのAPIトークンで使えます。
+     * @description 自分の契約の監査イベントを新しい順に返します（category・action・actor・from・to で絞り込み、limit・cursor でページ送り）。対象と実行者の名前（申請のタイトル、ユーザー名など）は閲覧時に閲覧者の契約の中で解決し、記録そのものには含まれません。テナント管理者のセッション、または audit:read スコープのAPIトークンで使えます。
      *
-     * The audit events of the caller's tenant, newest first, filtered by category, action, actor, from and to, page by page (limit, cursor). Tenant administrators in a session, or API tokens with the audit:read scope.
+     * The audit events of the caller's tenant, newest first, filtered by category, action, actor, from and to, page by page (limit, cursor). Names of targets and actors (application title, user name, …) are resolved when read, within the caller's tenant; they are not part of the hashed events. Tenant administrators in a session, or API tokens with the audit:read scope.
      */
     get: operations["AuditController_list"];
   };
@@ -584,17 +584,17 @@ export interface paths {
   };
   "/api/v1/egov/account": {
     /**
-     * e-Gov連携の状態 / The e-Gov account link
-     * @description 契約のe-Govアカウントが連携済みか、連携日時、試行モードかを返します。テナントの管理者・メンバーのセッションのみです。
+     * e-Gov連携の状態 / The linked e-Gov account
+     * @description 連携しているe-GovアカウントID、連携日時、アクセストークンとリフレッシュトークンの有効期限、試行モードかを返します。トークンそのものは返しません。テナントの管理者・メンバーのセッションのみです。
      *
-     * Whether the tenant's e-Gov account is linked, since when, and whether trial mode (試行モード) is on. Administrators and members in a session only.
+     * Which e-Gov account is linked, since when, when its access and refresh tokens expire, and whether trial mode (試行モード) is on; never a token. Administrators and members in a session only.
      */
     get: operations["EgovController_status"];
     /**
      * e-Gov連携を解除 / Unlink the e-Gov account
-     * @description 契約のe-Govアカウントの連携を解除し、保存しているトークンを消去します（監査ログに記録）。連携していなくても 204 です。テナント管理者のセッションのみです。
+     * @description 契約のe-Govアカウントの連携を解除し、保存しているトークンを消去して、e-Govのセッションも終了します（監査ログ egov.account_unlinked）。連携していなくても 204 です。テナント管理者のセッションのみです。
      *
-     * Unlinks the tenant's e-Gov account and erases its stored tokens (audited); 204 also when none was linked. Tenant administrators in a session only.
+     * Unlinks the tenant's e-Gov account, erases its stored tokens and ends the e-Gov session (audited as egov.account_unlinked); 204 also when none was linked. Tenant administrators in a session only.
      */
     delete: operations["EgovController_unlink"];
   };
@@ -868,6 +868,24 @@ export interface components {
       /** @enum {string} */
       status: "ok";
     };
+    AuditActorDto: {
+      /** @enum {string} */
+      type: "user" | "api_token" | "anonymous" | "system";
+      id: string | null;
+      /** @description 表示名（閲覧時に解決、記録には含まれません）。 / The display name, resolved when read for the viewer (not part of the hashed event); null when unknown or not visible to the caller. */
+      label: string | null;
+      /** @description 削除済みの実行者 / The actor no longer exists. */
+      deleted: boolean;
+    };
+    AuditTargetDto: {
+      /** @example application */
+      type: string;
+      id: string | null;
+      /** @description 対象の名前（申請のタイトル、ユーザー名、事業所名など。閲覧時に解決）。 / The name of the target (application title, user name, office name, API token name …), resolved when read within the viewer's tenant; null when unknown, deleted, or not visible to an API token without the matching scope. */
+      label: string | null;
+      /** @description 対象が削除済み / The target no longer exists (or was removed; label then names it if known). */
+      deleted: boolean;
+    };
     AuditEventDto: {
       id: string;
       chain: string;
@@ -880,14 +898,8 @@ export interface components {
       /** @enum {string} */
       outcome: "success" | "failure" | "denied";
       tenantId: string | null;
-      actor: {
-        type?: string;
-        id?: string | null;
-      };
-      target: ({
-        type?: string;
-        id?: string | null;
-      }) | null;
+      actor: components["schemas"]["AuditActorDto"];
+      target: components["schemas"]["AuditTargetDto"] | null;
       requestId: string | null;
       ip: string | null;
       userAgent: string | null;
@@ -1736,8 +1748,25 @@ export interface components {
       version: number;
     };
     EgovAccountView: {
+      /** @description e-Govアカウントが連携済みか / Whether an e-Gov account is linked */
       linked: boolean;
+      /**
+       * Format: date-time
+       * @description 連携日時 / When the account was linked (UTC)
+       */
       linkedAt: string | null;
+      /** @description 連携しているe-GovアカウントID（連携時のIDトークンから。不明な場合はnull） / The e-Gov account id the tokens belong to, from the id token of the link; null when unknown (linked before it was recorded) */
+      accountId: string | null;
+      /**
+       * Format: date-time
+       * @description アクセストークンの有効期限（期限前に自動更新） / When the access token expires (refreshed automatically); null when unknown
+       */
+      accessTokenExpiresAt: string | null;
+      /**
+       * Format: date-time
+       * @description リフレッシュトークンの有効期限（過ぎると再連携が必要） / When the refresh token expires: after it the account must be linked again; null when unknown or unlimited
+       */
+      refreshTokenExpiresAt: string | null;
       /** @description 試行モード: filings are sent with X-eGovAPI-Trial (checked by e-Gov, never filed) */
       trialMode: boolean;
     };
@@ -2309,9 +2338,9 @@ export interface operations {
   };
   /**
    * 監査ログ一覧 / List audit events
-   * @description 自分の契約の監査イベントを新しい順に返します（category・action・actor・from・to で絞り込み、limit・cursor でページ送り）。テナント管理者のセッション、または audit:read スコープのAPIトークンで使えます。
+   * @description 自分の契約の監査イベントを新しい順に返します（category・action・actor・from・to で絞り込み、limit・cursor でページ送り）。対象と実行者の名前（申請のタイトル、ユーザー名など）は閲覧時に閲覧者の契約の中で解決し、記録そのものには含まれません。テナント管理者のセッション、または audit:read スコープのAPIトークンで使えます。
    *
-   * The audit events of the caller's tenant, newest first, filtered by category, action, actor, from and to, page by page (limit, cursor). Tenant administrators in a session, or API tokens with the audit:read scope.
+   * The audit events of the caller's tenant, newest first, filtered by category, action, actor, from and to, page by page (limit, cursor). Names of targets and actors (application title, user name, …) are resolved when read, within the caller's tenant; they are not part of the hashed events. Tenant administrators in a session, or API tokens with the audit:read scope.
    */
   AuditController_list: {
     parameters: {
@@ -5331,10 +5360,10 @@ export interface operations {
     };
   };
   /**
-   * e-Gov連携の状態 / The e-Gov account link
-   * @description 契約のe-Govアカウントが連携済みか、連携日時、試行モードかを返します。テナントの管理者・メンバーのセッションのみです。
+   * e-Gov連携の状態 / The linked e-Gov account
+   * @description 連携しているe-GovアカウントID、連携日時、アクセストークンとリフレッシュトークンの有効期限、試行モードかを返します。トークンそのものは返しません。テナントの管理者・メンバーのセッションのみです。
    *
-   * Whether the tenant's e-Gov account is linked, since when, and whether trial mode (試行モード) is on. Administrators and members in a session only.
+   * Which e-Gov account is linked, since when, when its access and refresh tokens expire, and whether trial mode (試行モード) is on; never a token. Administrators and members in a session only.
    */
   EgovController_status: {
     responses: {
@@ -5365,13 +5394,13 @@ export interface operations {
   };
   /**
    * e-Gov連携を解除 / Unlink the e-Gov account
-   * @description 契約のe-Govアカウントの連携を解除し、保存しているトークンを消去します（監査ログに記録）。連携していなくても 204 です。テナント管理者のセッションのみです。
+   * @description 契約のe-Govアカウントの連携を解除し、保存しているトークンを消去して、e-Govのセッションも終了します（監査ログ egov.account_unlinked）。連携していなくても 204 です。テナント管理者のセッションのみです。
    *
-   * Unlinks the tenant's e-Gov account and erases its stored tokens (audited); 204 also when none was linked. Tenant administrators in a session only.
+   * Unlinks the tenant's e-Gov account, erases its stored tokens and ends the e-Gov session (audited as egov.account_unlinked); 204 also when none was linked. Tenant administrators in a session only.
    */
   EgovController_unlink: {
     responses: {
-      /** @description Unlinked. */
+      /** @description 連携を解除しました（連携していなかった場合も同じ）。 / Unlinked (or was not linked). */
       204: {
         content: never;
       };

@@ -1,33 +1,26 @@
 import { useI18n } from 'vue-i18n';
+import type { RouteLocationRaw } from 'vue-router';
 import type { AuditCategory, AuditEvent } from '@/api/client';
+import ja from '@/i18n/ja';
 
 export const AUDIT_CATEGORIES: readonly AuditCategory[] = ['operation', 'access', 'security', 'system'];
 
-/** Actions with a label in `audit.actions` (other codes are shown as they are). */
-export const KNOWN_AUDIT_ACTIONS: readonly string[] = [
-  'auth.login',
-  'auth.logout',
-  'auth.session_expired',
-  'auth.account_locked',
-  'http.csrf_rejected',
-  'http.rate_limited',
-  'http.ip_not_allowed',
-  'ip_allowlist.changed',
-  'ip_allowlist.disabled',
-  'user.created',
-  'user.updated',
-  'user.role_changed',
-  'user.status_changed',
-  'user.invited',
-  'user.invitation_accepted',
-  'audit.exported',
-  'audit.purged',
-  'system.error',
-];
-const KNOWN = new Set(KNOWN_AUDIT_ACTIONS);
+/**
+ * Every action code the SPA has words for, grouped by their first part (`auth`, `application`,
+ * …), in the order of the messages. The messages are the list: libs/audit's AUDIT_ACTIONS test
+ * keeps them complete, so the filter offers every code the server may write.
+ */
+export const AUDIT_ACTION_GROUPS: ReadonlyArray<{ group: string; codes: readonly string[] }> = Object.entries(ja.audit.actions).map(
+  ([group, verbs]) => ({ group, codes: Object.keys(verbs).map((verb) => `${group}.${verb}`) }),
+);
+const KNOWN: ReadonlySet<string> = new Set(AUDIT_ACTION_GROUPS.flatMap((g) => g.codes));
 
 export function isAuditCategory(value: unknown): value is AuditCategory {
   return typeof value === 'string' && (AUDIT_CATEGORIES as readonly string[]).includes(value);
+}
+
+export function isKnownAuditAction(value: string): boolean {
+  return KNOWN.has(value);
 }
 
 /** The first block of a UUID: enough to tell ids apart on screen. */
@@ -36,15 +29,29 @@ export function shortId(id: string | null | undefined): string {
   return id.length > 8 ? id.slice(0, 8) : id;
 }
 
+/** 対象 in words: what kind of record, its name when the server resolved one, and whether it is gone. */
+export interface TargetWords {
+  kind: string;
+  name: string | null;
+  deleted: boolean;
+  /** Where the record can be opened (applications), when it still exists. */
+  link: RouteLocationRaw | null;
+}
+
 /**
- * Labels of audit events in the current language. `names` maps user ids of
- * the tenant to display names (best effort: unknown users show a short id).
+ * Labels of audit events in the current language. Names of actors and targets come from the
+ * server (resolved for the viewer when read); the raw codes and ids only when nothing better is known.
  */
-export function useAuditLabels(names: () => ReadonlyMap<string, string>) {
+export function useAuditLabels() {
   const { t, te } = useI18n({ useScope: 'global' });
 
-  function actionLabel(action: string): string | null {
-    return KNOWN.has(action) ? t(`audit.actions.${action}`) : null;
+  /** The words for an action code; the code itself for one this SPA does not know yet. */
+  function actionLabel(action: string): string {
+    return KNOWN.has(action) ? t(`audit.actions.${action}`) : action;
+  }
+
+  function actionGroupLabel(group: string): string {
+    return te(`audit.actionGroups.${group}`) ? t(`audit.actionGroups.${group}`) : group;
   }
 
   function actorLabel(actor: AuditEvent['actor']): string {
@@ -54,23 +61,34 @@ export function useAuditLabels(names: () => ReadonlyMap<string, string>) {
       case 'anonymous':
         return t('audit.actors.anonymous');
       case 'api_token':
-        return t('audit.actors.apiToken', { id: shortId(actor.id) });
+        if (actor.label) return t('audit.actors.apiTokenNamed', { name: actor.label });
+        return actor.deleted ? t('audit.actors.apiTokenDeleted') : t('audit.actors.apiToken', { id: shortId(actor.id) });
       default:
-        return (actor.id && names().get(actor.id)) || t('audit.actors.user', { id: shortId(actor.id) });
+        if (actor.label) return actor.deleted ? t('audit.named.deleted', { name: actor.label }) : actor.label;
+        return actor.deleted ? t('audit.actors.userDeleted') : t('audit.actors.user', { id: shortId(actor.id) });
     }
   }
 
-  function targetLabel(target: AuditEvent['target']): string {
-    if (!target) return '';
-    if (target.type === 'user' && target.id) {
-      const name = names().get(target.id);
-      if (name) return name;
-    }
-    const key = `audit.targets.${target.type}`;
+  function targetKind(type: string): string {
     // Only simple names become keys: a dotted type would address a nested key.
-    const type = /^[a-z0-9_]+$/.test(target.type) && te(key) ? t(key) : target.type;
-    return target.id ? `${type} ${shortId(target.id)}` : type;
+    const key = `audit.targets.${type}`;
+    return /^[a-z0-9_]+$/.test(type) && te(key) ? t(key) : type;
   }
 
-  return { actionLabel, actorLabel, targetLabel };
+  function targetWords(target: AuditEvent['target']): TargetWords | null {
+    if (!target) return null;
+    const link = target.type === 'application' && target.id && !target.deleted ? { name: 'application', params: { id: target.id } } : null;
+    return { kind: targetKind(target.type), name: target.label, deleted: target.deleted, link };
+  }
+
+  /** 対象 as one line of text: 申請「山田太郎 資格取得届」, 申請（削除済み）, or the kind and a short id. */
+  function targetLabel(target: AuditEvent['target']): string {
+    const w = targetWords(target);
+    if (!w || !target) return '';
+    if (w.name) return t(w.deleted ? 'audit.named.targetDeleted' : 'audit.named.target', { kind: w.kind, name: w.name });
+    if (w.deleted) return t('audit.named.kindDeleted', { kind: w.kind });
+    return target.id ? `${w.kind} ${shortId(target.id)}` : w.kind;
+  }
+
+  return { actionLabel, actionGroupLabel, actorLabel, targetWords, targetLabel };
 }

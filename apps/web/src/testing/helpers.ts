@@ -69,7 +69,7 @@ export function makeAuditEvent(overrides: Partial<AuditEvent> = {}): AuditEvent 
     action: 'auth.login',
     outcome: 'success',
     tenantId: TENANT.id,
-    actor: { type: 'user', id: '00000000-0000-4000-8000-000000000001' },
+    actor: { type: 'user', id: '00000000-0000-4000-8000-000000000001', label: '管理 太郎', deleted: false },
     target: null,
     requestId: 'req-0001',
     ip: '203.0.113.7',

@@ -23,7 +23,7 @@ const roleChanged = makeAuditEvent({
   occurredAt: '2026-11-26T05:10:00.000001Z',
   category: 'operation',
   action: 'user.role_changed',
-  target: { type: 'user', id: member.id },
+  target: { type: 'user', id: member.id, label: '一般 花子', deleted: false },
   details: { from: 'member', to: 'admin' },
 });
 const csrf = makeAuditEvent({
@@ -31,7 +31,7 @@ const csrf = makeAuditEvent({
   seq: 3,
   action: 'http.csrf_rejected',
   outcome: 'denied',
-  actor: { type: 'anonymous', id: null },
+  actor: { type: 'anonymous', id: null, label: null, deleted: false },
 });
 const unknownAction = makeAuditEvent({
   id: '10000000-0000-4000-8000-000000000004',
@@ -39,21 +39,54 @@ const unknownAction = makeAuditEvent({
   category: 'system',
   action: 'filing.submitted',
   outcome: 'failure',
-  actor: { type: 'system', id: null },
+  actor: { type: 'system', id: null, label: null, deleted: false },
   ip: null,
 });
 const stranger = makeAuditEvent({
   id: '10000000-0000-4000-8000-000000000005',
   seq: 5,
-  actor: { type: 'user', id: 'deadbeef-0000-4000-8000-000000000099' },
+  actor: { type: 'user', id: 'deadbeef-0000-4000-8000-000000000099', label: null, deleted: false },
 });
-
-const usersAnswer: Handler = () => jsonResponse(200, { items: [admin, member], nextCursor: null });
+const APP_ID = '20000000-0000-4000-8000-000000000001';
+const downloaded = makeAuditEvent({
+  id: '10000000-0000-4000-8000-000000000006',
+  seq: 6,
+  category: 'access',
+  action: 'document.downloaded',
+  target: {
+    type: 'document',
+    id: '30000000-0000-4000-8000-000000000001',
+    label: '健康保険・厚生年金保険 被保険者資格取得届 審査結果通知書',
+    deleted: false,
+  },
+});
+const created = makeAuditEvent({
+  id: '10000000-0000-4000-8000-000000000007',
+  seq: 7,
+  category: 'operation',
+  action: 'application.created',
+  target: { type: 'application', id: APP_ID, label: '山田太郎 資格取得届', deleted: false },
+});
+const deletedApp = makeAuditEvent({
+  id: '10000000-0000-4000-8000-000000000008',
+  seq: 8,
+  category: 'operation',
+  action: 'application.deleted',
+  target: { type: 'application', id: '20000000-0000-4000-8000-000000000002', label: null, deleted: true },
+});
+const removedOffice = makeAuditEvent({
+  id: '10000000-0000-4000-8000-000000000009',
+  seq: 9,
+  category: 'operation',
+  action: 'office.updated',
+  actor: { type: 'api_token', id: '40000000-0000-4000-8000-000000000001', label: '給与システム連携', deleted: false },
+  target: { type: 'office', id: '50000000-0000-4000-8000-000000000001', label: '大阪支店', deleted: true },
+});
 
 let wrapper: VueWrapper | null = null;
 
 async function mountAs(current: User, handlers: Record<string, Handler>, path = '/audit') {
-  const fetchMock = stubApi({ 'GET /users': usersAnswer, ...handlers });
+  const fetchMock = stubApi(handlers);
   const pinia = createPinia();
   setActivePinia(pinia);
   const session = useSessionStore();
@@ -66,6 +99,7 @@ async function mountAs(current: User, handlers: Record<string, Handler>, path = 
     routes: [
       { path: '/', name: 'home', component: { render: () => null } },
       { path: '/audit', name: 'audit', component: AuditView },
+      { path: '/applications/:id', name: 'application', component: { render: () => null } },
     ],
   });
   await router.push(path);
@@ -98,7 +132,7 @@ describe('AuditView', () => {
     wrapper = null;
   });
 
-  it('lists events newest first with JST seconds, Japanese labels and actor names', async () => {
+  it('lists events newest first with JST seconds, Japanese labels (never the raw code) and actor names', async () => {
     const { wrapper, fetchMock } = await mountAs(admin, {
       'GET /audit-events': () => jsonResponse(200, { items: [login, roleChanged, csrf, unknownAction, stranger], nextCursor: 'c2' }),
     });
@@ -110,27 +144,26 @@ describe('AuditView', () => {
     // 05:04:03.123456 UTC is 14:04:03 in Tokyo.
     expect(all[0]?.text()).toContain('2026/11/26 14:04:03 JST');
     expect(all[0]?.get('[data-testid="audit-action-label"]').text()).toBe('ログイン');
-    expect(all[0]?.get('[data-testid="audit-action-code"]').text()).toBe('auth.login');
+    expect(all[0]?.get('[data-testid="audit-action"]').text()).not.toContain('auth.login');
     expect(all[0]?.text()).toContain('セキュリティ');
     expect(all[0]?.get('[data-testid="audit-outcome"]').text()).toBe('成功');
     expect(all[0]?.get('[data-testid="audit-actor"]').text()).toBe('管理 太郎');
     expect(all[0]?.text()).toContain('203.0.113.7');
-    expect(all[1]?.get('[data-testid="audit-action-label"]').text()).toBe('権限変更');
-    expect(all[1]?.get('[data-testid="audit-action-code"]').text()).toBe('user.role_changed');
-    // The target user is named too.
-    expect(all[1]?.text()).toContain('一般 花子');
-    expect(all[2]?.get('[data-testid="audit-action-label"]').text()).toBe('CSRF拒否');
-    expect(all[2]?.get('[data-testid="audit-action-code"]').text()).toBe('http.csrf_rejected');
+    expect(all[1]?.get('[data-testid="audit-action"]').text()).toBe('権限を変更');
+    // The target user is named too, by the server.
+    expect(all[1]?.get('[data-testid="audit-target"]').text()).toBe('ユーザー「一般 花子」');
+    expect(all[2]?.get('[data-testid="audit-action"]').text()).toBe('不正なリクエストを拒否（CSRF）');
     expect(all[2]?.get('[data-testid="audit-outcome"]').text()).toBe('拒否');
     expect(all[2]?.get('[data-testid="audit-outcome"]').classes()).toContain('outcome-denied');
     expect(all[2]?.get('[data-testid="audit-actor"]').text()).toBe('匿名');
-    // An action without a label shows its code only.
-    expect(all[3]?.find('[data-testid="audit-action-label"]').exists()).toBe(false);
+    // An action this SPA has no words for (a newer server) shows its code rather than nothing.
     expect(all[3]?.get('[data-testid="audit-action"]').text()).toBe('filing.submitted');
     expect(all[3]?.get('[data-testid="audit-outcome"]').classes()).toContain('outcome-failure');
     expect(all[3]?.get('[data-testid="audit-actor"]').text()).toBe('システム');
-    // A user the /users page did not name falls back to a short id.
+    // A user the server did not name falls back to a short id.
     expect(all[4]?.get('[data-testid="audit-actor"]').text()).toBe('ユーザー deadbeef');
+    // Nothing asks for the user list any more: the names come with the events.
+    expect(fetchMock.mock.calls.some(([input]) => String(input).includes('/users'))).toBe(false);
     expect(wrapper.find('[data-testid="audit-more"]').exists()).toBe(true);
     expect(wrapper.find('[data-testid="audit-empty"]').exists()).toBe(false);
   });
@@ -142,7 +175,15 @@ describe('AuditView', () => {
     expect(wrapper.get('[data-testid="audit-empty"]').text()).toBe('該当する記録はありません。');
 
     await wrapper.get('[data-testid="audit-filter-category"]').setValue('security');
-    await wrapper.get('[data-testid="audit-filter-action"]').setValue(' auth.login ');
+    const action = wrapper.get('[data-testid="audit-filter-action"]');
+    expect(action.element.tagName).toBe('SELECT');
+    // Every option reads in words, grouped by what it is about.
+    const options = action.findAll('option').filter((o) => o.attributes('value'));
+    expect(options.length).toBeGreaterThan(80);
+    for (const o of options) expect(o.text()).not.toMatch(/^[a-z_]+\.[a-z_]+$/);
+    expect(action.get('option[value="document.downloaded"]').text()).toBe('公文書をダウンロード');
+    expect(action.get('option[value="document.downloaded"]').element.parentElement?.getAttribute('label')).toBe('公文書');
+    await action.setValue('auth.login');
     await wrapper.get('[data-testid="audit-filter-from"]').setValue('2026-11-26');
     await wrapper.get('[data-testid="audit-filter-to"]').setValue('2026-11-26');
     await wrapper.get('form').trigger('submit');
@@ -169,7 +210,7 @@ describe('AuditView', () => {
 
     expect((wrapper.get('[data-testid="audit-filter-category"]').element as HTMLSelectElement).value).toBe('access');
     expect((wrapper.get('[data-testid="audit-filter-from"]').element as HTMLInputElement).value).toBe('2026-01-01');
-    expect((wrapper.get('[data-testid="audit-filter-action"]').element as HTMLInputElement).value).toBe('audit.exported');
+    expect((wrapper.get('[data-testid="audit-filter-action"]').element as HTMLSelectElement).value).toBe('audit.exported');
     const [sent] = auditCalls(fetchMock);
     expect(sent?.get('category')).toBe('access');
     expect(sent?.get('action')).toBe('audit.exported');
@@ -307,6 +348,54 @@ describe('AuditView', () => {
     expect(wrapper.get('[data-testid="audit-detail-hash"]').text()).toBe(login.hash);
     await wrapper.get('[data-testid="audit-detail-close"]').trigger('click');
     expect(dialog.open).toBe(false);
+  });
+
+  it('shows 対象 in words: titles, a link to the application, 削除済み for what is gone', async () => {
+    const { wrapper, router } = await mountAs(admin, {
+      'GET /audit-events': () => jsonResponse(200, { items: [created, downloaded, deletedApp, removedOffice], nextCursor: null }),
+    });
+    const [c, d, gone, office] = rows(wrapper);
+    expect(c?.get('[data-testid="audit-action"]').text()).toBe('申請を作成');
+    const link = c!.get('[data-testid="audit-target-link"]');
+    expect(link.text()).toBe('申請「山田太郎 資格取得届」');
+    expect(link.attributes('href')).toBe(`/applications/${APP_ID}`);
+    expect(d?.get('[data-testid="audit-action"]').text()).toBe('公文書をダウンロード');
+    expect(d?.get('[data-testid="audit-target"]').text()).toBe('公文書「健康保険・厚生年金保険 被保険者資格取得届 審査結果通知書」');
+    expect(d?.find('[data-testid="audit-target-link"]').exists()).toBe(false);
+    expect(gone?.get('[data-testid="audit-target"]').text()).toBe('申請（削除済み）');
+    expect(gone?.find('[data-testid="audit-target-link"]').exists()).toBe(false);
+    expect(office?.get('[data-testid="audit-target"]').text()).toBe('事業所「大阪支店」（削除済み）');
+    expect(office?.get('[data-testid="audit-actor"]').text()).toBe('APIトークン「給与システム連携」');
+
+    // The link opens the application, not the drawer.
+    await link.trigger('click');
+    await flushPromises();
+    expect(router.currentRoute.value.name).toBe('application');
+    expect((wrapper.get('[data-testid="audit-detail"]').element as HTMLDialogElement).open).toBe(false);
+  });
+
+  it('shows the action in words in the drawer, with the code as secondary text for support', async () => {
+    const { wrapper } = await mountAs(admin, {
+      'GET /audit-events': () => jsonResponse(200, { items: [created], nextCursor: null }),
+    });
+    await rows(wrapper)[0]!.trigger('click');
+    await flushPromises();
+    const detail = wrapper.get('[data-testid="audit-detail"]');
+    expect(detail.get('[data-testid="audit-detail-action"]').text()).toBe('申請を作成');
+    expect(detail.get('[data-testid="audit-detail-action-code"]').text()).toBe('application.created');
+    expect(detail.get('[data-testid="audit-detail-target"]').text()).toContain('申請「山田太郎 資格取得届」');
+    expect(detail.get('[data-testid="audit-detail-target-link"]').attributes('href')).toBe(`/applications/${APP_ID}`);
+    expect(detail.get('[data-testid="audit-detail-target-ref"]').text()).toBe(`application ${APP_ID}`);
+  });
+
+  it('keeps an unknown action code from the URL selectable', async () => {
+    const { wrapper } = await mountAs(
+      admin,
+      { 'GET /audit-events': () => jsonResponse(200, { items: [], nextCursor: null }) },
+      '/audit?action=filing.legacy',
+    );
+    const select = wrapper.get('[data-testid="audit-filter-action"]').element as HTMLSelectElement;
+    expect(select.value).toBe('filing.legacy');
   });
 
   it('offers both exports as plain download links', async () => {

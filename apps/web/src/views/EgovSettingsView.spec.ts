@@ -15,6 +15,24 @@ vi.mock('@/utils/navigate', () => ({ navigateTo: vi.fn() }));
 const WAIT = { timeout: 10_000 };
 const AUTHORIZE_URL = 'https://account.e-gov.go.jp/auth/authorize?client_id=charlotte&state=s1';
 
+const DAY = 24 * 60 * 60 * 1000;
+const UNLINKED = {
+  linked: false,
+  linkedAt: null,
+  accountId: null,
+  accessTokenExpiresAt: null,
+  refreshTokenExpiresAt: null,
+  trialMode: false,
+};
+const LINKED = {
+  linked: true,
+  linkedAt: '2026-04-01T03:04:00.000Z',
+  accountId: 'sharoushi-001',
+  accessTokenExpiresAt: new Date(Date.now() + 50 * 60 * 1000).toISOString(),
+  refreshTokenExpiresAt: new Date(Date.now() + 120 * DAY).toISOString(),
+  trialMode: false,
+};
+
 let wrapper: VueWrapper | null = null;
 
 async function mountSettings(handlers: Record<string, Handler>, path = '/settings/egov') {
@@ -50,14 +68,17 @@ describe('EgovSettingsView', () => {
 
   it('shows an unlinked account and sends the browser to the e-Gov login to link it', async () => {
     const { wrapper, fetchMock } = await mountSettings({
-      'GET /egov/account': () => jsonResponse(200, { linked: false, linkedAt: null, trialMode: false }),
+      'GET /egov/account': () => jsonResponse(200, UNLINKED),
       'POST /egov/link': () => jsonResponse(200, { authorizeUrl: AUTHORIZE_URL }),
     });
 
     expect(wrapper.get('[data-testid="egov-status"]').text()).toBe('未連携');
     expect(wrapper.find('[data-testid="egov-unlink"]').exists()).toBe(false);
+    expect(wrapper.find('[data-testid="egov-account-id"]').exists()).toBe(false);
     const link = wrapper.get('[data-testid="egov-link"]');
     expect(link.text()).toBe('e-Govアカウントを連携');
+    // Not linked yet: linking is the page's main action.
+    expect(link.classes()).toContain('button-primary');
 
     await link.trigger('click');
     await vi.waitFor(() => expect(navigateTo).toHaveBeenCalledWith(AUTHORIZE_URL), WAIT);
@@ -66,12 +87,21 @@ describe('EgovSettingsView', () => {
 
   it('shows when the account was linked (JST) and unlinks it after confirmation', async () => {
     const { wrapper, fetchMock } = await mountSettings({
-      'GET /egov/account': () => jsonResponse(200, { linked: true, linkedAt: '2026-04-01T03:04:00.000Z', trialMode: false }),
+      'GET /egov/account': () => jsonResponse(200, LINKED),
       'DELETE /egov/account': () => new Response(null, { status: 204 }),
     });
 
     expect(wrapper.get('[data-testid="egov-status"]').text()).toBe('連携済み');
     expect(wrapper.get('[data-testid="egov-linked-at"]').text()).toBe('2026/04/01 12:04 JST');
+    expect(wrapper.get('[data-testid="egov-account-id"]').text()).toBe('sharoushi-001');
+    // Once linked, 「再連携」 is a secondary action and 「連携を解除」 a destructive one, in a section of its own.
+    const relink = wrapper.get('[data-testid="egov-link"]');
+    expect(relink.text()).toBe('再連携');
+    expect(relink.classes()).not.toContain('button-primary');
+    const unlink = wrapper.get('[data-testid="egov-unlink"]');
+    expect(unlink.classes()).toContain('button-danger-outline');
+    expect(wrapper.get('[data-testid="egov-unlink-section"]').element.contains(relink.element)).toBe(false);
+    expect(wrapper.find('[data-testid="egov-expiry-warning"]').exists()).toBe(false);
 
     await wrapper.get('[data-testid="egov-unlink"]').trigger('click');
     const dialog = wrapper.get('[data-testid="egov-unlink-dialog"]');
@@ -84,18 +114,54 @@ describe('EgovSettingsView', () => {
     expect(headersOf(fetchMock, callIndex(fetchMock, 'DELETE', '/egov/account'))['x-csrf-token']).toBe('csrf-admin');
   });
 
+  it('shows when the tokens expire, in JST', async () => {
+    const { wrapper } = await mountSettings({
+      'GET /egov/account': () =>
+        jsonResponse(200, {
+          ...LINKED,
+          accessTokenExpiresAt: '2026-04-01T04:04:00.000Z',
+          refreshTokenExpiresAt: '2099-09-28T03:04:00.000Z',
+        }),
+    });
+    expect(wrapper.get('[data-testid="egov-access-expires"]').text()).toBe('2026/04/01 13:04 JST');
+    expect(wrapper.get('[data-testid="egov-refresh-expires"]').text()).toBe('2099/09/28 12:04 JST');
+    expect(wrapper.text()).toContain('連携の有効期限');
+    expect(wrapper.find('[data-testid="egov-expiry-warning"]').exists()).toBe(false);
+  });
+
+  it('warns when the link expires within 14 days, and when it has expired', async () => {
+    const soon = new Date(Date.now() + 10 * DAY - 60_000).toISOString();
+    const first = await mountSettings({ 'GET /egov/account': () => jsonResponse(200, { ...LINKED, refreshTokenExpiresAt: soon }) });
+    const warning = first.wrapper.get('[data-testid="egov-expiry-warning"]');
+    expect(warning.classes()).toContain('alert-warning');
+    expect(warning.attributes('role')).toBe('alert');
+    expect(warning.text()).toContain('e-Gov連携の有効期限が近づいています（残り10日、');
+    expect(warning.text()).toContain('「再連携」');
+    first.wrapper.unmount();
+
+    const expired = await mountSettings({
+      'GET /egov/account': () => jsonResponse(200, { ...LINKED, refreshTokenExpiresAt: new Date(Date.now() - DAY).toISOString() }),
+    });
+    const error = expired.wrapper.get('[data-testid="egov-expiry-warning"]');
+    expect(error.classes()).toContain('alert-error');
+    expect(error.text()).toBe('e-Gov連携の有効期限が切れています。申請を提出するには、「再連携」からe-Govにもう一度ログインしてください。');
+  });
+
+  it('says so when a link made before the account was recorded has no account id or expiry', async () => {
+    const { wrapper } = await mountSettings({
+      'GET /egov/account': () => jsonResponse(200, { ...LINKED, accountId: null, accessTokenExpiresAt: null, refreshTokenExpiresAt: null }),
+    });
+    expect(wrapper.get('[data-testid="egov-account-id"]').text()).toBe('不明（再連携すると表示されます）');
+    expect(wrapper.get('[data-testid="egov-refresh-expires"]').text()).toBe('不明');
+    expect(wrapper.find('[data-testid="egov-expiry-warning"]').exists()).toBe(false);
+  });
+
   it('reports the outcome of the e-Gov login it came back from', async () => {
-    const ok = await mountSettings(
-      { 'GET /egov/account': () => jsonResponse(200, { linked: true, linkedAt: '2026-04-01T03:04:00.000Z', trialMode: false }) },
-      '/settings/egov?linked=1',
-    );
+    const ok = await mountSettings({ 'GET /egov/account': () => jsonResponse(200, LINKED) }, '/settings/egov?linked=1');
     expect(ok.wrapper.get('[data-testid="egov-linked-notice"]').text()).toBe('e-Govアカウントを連携しました。');
     ok.wrapper.unmount();
 
-    const failed = await mountSettings(
-      { 'GET /egov/account': () => jsonResponse(200, { linked: false, linkedAt: null, trialMode: false }) },
-      '/settings/egov?error=access_denied',
-    );
+    const failed = await mountSettings({ 'GET /egov/account': () => jsonResponse(200, UNLINKED) }, '/settings/egov?error=access_denied');
     expect(failed.wrapper.find('[data-testid="egov-linked-notice"]').exists()).toBe(false);
     const error = failed.wrapper.get('[data-testid="egov-link-error"]');
     expect(error.attributes('role')).toBe('alert');
@@ -105,7 +171,7 @@ describe('EgovSettingsView', () => {
 
   it('shows a refused link request', async () => {
     const { wrapper } = await mountSettings({
-      'GET /egov/account': () => jsonResponse(200, { linked: false, linkedAt: null, trialMode: false }),
+      'GET /egov/account': () => jsonResponse(200, UNLINKED),
       'POST /egov/link': () => problem(403, 'forbidden'),
     });
     await wrapper.get('[data-testid="egov-link"]').trigger('click');
@@ -116,7 +182,7 @@ describe('EgovSettingsView', () => {
   it('explains 試行モード and switches it on and off (PUT /egov/settings)', async () => {
     const bodies: unknown[] = [];
     const { wrapper, fetchMock } = await mountSettings({
-      'GET /egov/account': () => jsonResponse(200, { linked: true, linkedAt: '2026-04-01T03:04:00.000Z', trialMode: false }),
+      'GET /egov/account': () => jsonResponse(200, LINKED),
       'PUT /egov/settings': ({ body }) => {
         bodies.push(body);
         return jsonResponse(200, { trialMode: (body as { trialMode: boolean }).trialMode });
@@ -139,7 +205,7 @@ describe('EgovSettingsView', () => {
 
   it('keeps the switch as it was when saving fails, and says why', async () => {
     const { wrapper } = await mountSettings({
-      'GET /egov/account': () => jsonResponse(200, { linked: true, linkedAt: '2026-04-01T03:04:00.000Z', trialMode: true }),
+      'GET /egov/account': () => jsonResponse(200, { ...LINKED, trialMode: true }),
       'PUT /egov/settings': () => problem(403, 'forbidden'),
     });
     expect(wrapper.find('[data-testid="egov-trial-active"]').exists()).toBe(true);

@@ -178,6 +178,17 @@ export class ApplicationStore {
     return this.sealing.openString(tenantId, PURPOSE.applicationTitle, r.id, r.title_sealed);
   }
 
+  /** The titles of a tenant's applications, by id, in one query (other tenants' ids are not found). */
+  async titlesOf(tenantId: string, ids: readonly string[]): Promise<Map<string, string>> {
+    const rows: Array<Pick<ApplicationRow, 'id' | 'title_sealed'>> = await this.ds.query(
+      `SELECT id, title_sealed FROM applications WHERE tenant_id = $1 AND id = ANY($2::uuid[])`,
+      [tenantId, ids],
+    );
+    const out = new Map<string, string>();
+    for (const r of rows) out.set(r.id, await this.openTitle(tenantId, r));
+    return out;
+  }
+
   sealForm(tenantId: string, id: string, form: Record<string, unknown>): Promise<Buffer> {
     return this.sealing.seal(tenantId, PURPOSE.applicationForm, id, JSON.stringify(form));
   }

@@ -142,6 +142,11 @@ export class ApplicationsService {
     return this.get(tenantId, caller, id, false);
   }
 
+  /** Titles of a tenant's applications by id (unsealed for that tenant only): the audit log names its events with them. */
+  titlesOf(tenantId: string, ids: readonly string[]): Promise<Map<string, string>> {
+    return this.store.titlesOf(tenantId, ids);
+  }
+
   async list(tenantId: string, q: ListApplicationsQuery): Promise<ApplicationListView> {
     const limit = q.limit ?? 50;
     const after = decodeCursor(q.cursor, ['c', 'i'] as const);

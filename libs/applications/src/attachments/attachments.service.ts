@@ -97,6 +97,17 @@ export class AttachmentsService {
   }
 
   /** multipart/form-data with one field `file`; answers once the file is scanned, sealed and stored. */
+  /** The file names of a tenant's attachments, by id, in one query (other tenants' ids are not found). */
+  async namesOf(tenantId: string, ids: readonly string[]): Promise<Map<string, string>> {
+    const rows: Array<{ id: string; name_sealed: Buffer }> = await this.ds.query(
+      `SELECT id, name_sealed FROM attachments WHERE tenant_id = $1 AND id = ANY($2::uuid[])`,
+      [tenantId, ids],
+    );
+    const out = new Map<string, string>();
+    for (const r of rows) out.set(r.id, await this.sealing.openString(tenantId, NAME, r.id, r.name_sealed));
+    return out;
+  }
+
   async upload(tenantId: string, caller: Caller, applicationId: string, req: Request): Promise<AttachmentView> {
     await this.applications.assertEditable(tenantId, applicationId);
     if (!req.is('multipart/form-data')) throw ApplicationsErrors.badUpload('send the file as multipart/form-data in the field "file"');

@@ -3,6 +3,15 @@ import { rowToHashed } from './audit.service';
 import { eventValues } from './canonical';
 import type { PublicJwk } from '@charlotte/crypto';
 
+/**
+ * The CSV holds the hashed columns only, like the JSONL, and no names resolved for the viewer
+ * (issue 18 「対象 in words」, a deliberate choice): the export is the evidence copy of the chain,
+ * so every cell must be what was hashed and be the same whoever exports it and whenever; a name is
+ * neither (a title changes, a record is deleted). Names such as application titles and display
+ * names are personal data kept sealed in the database: a file that leaves the system should not
+ * carry them in the clear. Readers who want words use the audit log page, or the list API, which
+ * names targets and actors at read time.
+ */
 const CSV_COLUMNS = [
   'record_type',
   'chain',

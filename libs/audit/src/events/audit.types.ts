@@ -1,3 +1,4 @@
+import type { AuditAction } from './audit-actions';
 import type { JsonValue } from './canonical';
 
 export type AuditCategory = 'operation' | 'access' | 'security' | 'system';
@@ -16,8 +17,8 @@ export interface AuditTarget {
 /** What a module says happened. Context (tenant, actor, IP, request id) is filled in from the request. */
 export interface AuditRecord {
   category: AuditCategory;
-  /** dotted verb, e.g. `auth.login`, `user.role_changed` */
-  action: string;
+  /** dotted verb from the catalogue (audit-actions.ts), e.g. `auth.login`, `user.role_changed` */
+  action: AuditAction;
   outcome: AuditOutcome;
   actor?: AuditActor;
   target?: AuditTarget;

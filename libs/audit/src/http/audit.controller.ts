@@ -5,6 +5,7 @@ import type { Response } from 'express';
 import { ApiProblems, Caller, CurrentCaller, jstCalendarDate, NotFoundError, Public, Roles, Scopes, tenantOf } from '@charlotte/core';
 import { PublicJwk, SigningKeyService } from '@charlotte/crypto';
 import { AuditService } from '../events/audit.service';
+import { AuditViewsService } from '../targets/audit-views.service';
 import { exportChain } from '../events/audit-export';
 import {
   AuditEventDto,
@@ -24,19 +25,22 @@ import {
 @Scopes('audit:read')
 @Controller('audit-events')
 export class AuditController {
-  constructor(private readonly audit: AuditService) {}
+  constructor(
+    private readonly audit: AuditService,
+    private readonly views: AuditViewsService,
+  ) {}
 
   @ApiOperation({
     summary: '監査ログ一覧 / List audit events',
     description: [
-      '自分の契約の監査イベントを新しい順に返します（category・action・actor・from・to で絞り込み、limit・cursor でページ送り）。テナント管理者のセッション、または audit:read スコープのAPIトークンで使えます。',
-      "The audit events of the caller's tenant, newest first, filtered by category, action, actor, from and to, page by page (limit, cursor). Tenant administrators in a session, or API tokens with the audit:read scope.",
+      '自分の契約の監査イベントを新しい順に返します（category・action・actor・from・to で絞り込み、limit・cursor でページ送り）。対象と実行者の名前（申請のタイトル、ユーザー名など）は閲覧時に閲覧者の契約の中で解決し、記録そのものには含まれません。テナント管理者のセッション、または audit:read スコープのAPIトークンで使えます。',
+      "The audit events of the caller's tenant, newest first, filtered by category, action, actor, from and to, page by page (limit, cursor). Names of targets and actors (application title, user name, …) are resolved when read, within the caller's tenant; they are not part of the hashed events. Tenant administrators in a session, or API tokens with the audit:read scope.",
     ].join('\n\n'),
   })
   @Get()
   @ApiOkResponse({ type: AuditPageDto })
   list(@CurrentCaller() p: Caller, @Query() q: AuditQueryDto): Promise<AuditPageDto> {
-    return this.audit.list(tenantOf(p), { ...q, from: q.from ? new Date(q.from) : undefined, to: q.to ? new Date(q.to) : undefined });
+    return this.views.list(p, { ...q, from: q.from ? new Date(q.from) : undefined, to: q.to ? new Date(q.to) : undefined });
   }
 
   @Get('verify')
@@ -92,7 +96,7 @@ export class AuditController {
   @ApiOkResponse({ type: AuditEventDto })
   @ApiProblems({ 404: '`not_found`.' })
   async get(@CurrentCaller() p: Caller, @Param() { id }: AuditEventIdParam): Promise<AuditEventDto> {
-    const e = await this.audit.get(tenantOf(p), id);
+    const e = await this.views.get(p, id);
     if (!e) throw new NotFoundError('audit event');
     return e;
   }

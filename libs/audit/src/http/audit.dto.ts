@@ -55,6 +55,35 @@ export class AuditExportQueryDto {
 /** The `:id` of this resource (a UUID). */
 export class AuditEventIdParam extends IdParam {}
 
+/** Who acted, with a name resolved at read time for the viewer (never stored in the chain). */
+export class AuditActorDto {
+  @ApiProperty({ enum: ['user', 'api_token', 'anonymous', 'system'] }) type: string;
+  @ApiProperty({ type: String, nullable: true }) id: string | null;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description:
+      '表示名（閲覧時に解決、記録には含まれません）。 / The display name, resolved when read for the viewer (not part of the hashed event); null when unknown or not visible to the caller.',
+  })
+  label: string | null;
+  @ApiProperty({ description: '削除済みの実行者 / The actor no longer exists.' }) deleted: boolean;
+}
+
+/** What the event is about, with a name resolved at read time for the viewer (never stored in the chain). */
+export class AuditTargetDto {
+  @ApiProperty({ example: 'application' }) type: string;
+  @ApiProperty({ type: String, nullable: true }) id: string | null;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description:
+      "対象の名前（申請のタイトル、ユーザー名、事業所名など。閲覧時に解決）。 / The name of the target (application title, user name, office name, API token name …), resolved when read within the viewer's tenant; null when unknown, deleted, or not visible to an API token without the matching scope.",
+  })
+  label: string | null;
+  @ApiProperty({ description: '対象が削除済み / The target no longer exists (or was removed; label then names it if known).' })
+  deleted: boolean;
+}
+
 export class AuditEventDto {
   @ApiProperty() id: string;
   @ApiProperty() chain: string;
@@ -64,9 +93,8 @@ export class AuditEventDto {
   @ApiProperty() action: string;
   @ApiProperty({ enum: ['success', 'failure', 'denied'] }) outcome: string;
   @ApiProperty({ type: String, nullable: true }) tenantId: string | null;
-  @ApiProperty({ type: 'object', properties: { type: { type: 'string' }, id: { type: 'string', nullable: true } } }) actor: object;
-  @ApiProperty({ type: 'object', nullable: true, properties: { type: { type: 'string' }, id: { type: 'string', nullable: true } } })
-  target: object | null;
+  @ApiProperty({ type: AuditActorDto }) actor: AuditActorDto;
+  @ApiProperty({ type: AuditTargetDto, nullable: true }) target: AuditTargetDto | null;
   @ApiProperty({ type: String, nullable: true }) requestId: string | null;
   @ApiProperty({ type: String, nullable: true }) ip: string | null;
   @ApiProperty({ type: String, nullable: true }) userAgent: string | null;

@@ -58,6 +58,24 @@ export class UserNamesService {
     return user;
   }
 
+  /** The display names of a tenant's users, by id, in one query (ids of other tenants are not found). */
+  async namesOf(tenantId: string, ids: readonly string[]): Promise<Map<string, string>> {
+    const rows: Array<{ id: string; display_name: string | null; display_name_sealed: Buffer | null }> = await this.ds.query(
+      `SELECT id, display_name, display_name_sealed FROM users WHERE tenant_id = $1 AND id = ANY($2::uuid[])`,
+      [tenantId, ids],
+    );
+    const out = new Map<string, string>();
+    for (const r of rows) {
+      out.set(
+        r.id,
+        r.display_name_sealed
+          ? await this.sealing.openString(tenantId, DISPLAY_NAME_PURPOSE, r.id, r.display_name_sealed)
+          : (r.display_name ?? ''),
+      );
+    }
+    return out;
+  }
+
   async revealAll<T extends User>(users: T[]): Promise<T[]> {
     for (const u of users) await this.reveal(u);
     return users;

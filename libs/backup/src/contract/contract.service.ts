@@ -9,7 +9,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { AuditService, JsonValue } from '@charlotte/audit';
+import { AuditAction, AuditService, JsonValue } from '@charlotte/audit';
 import { ValidationFailedError } from '@charlotte/core';
 import { recordOnBothChains } from '../audit-both';
 import { BackupErrors } from '../errors';
@@ -146,7 +146,7 @@ export class ContractService {
   }
 
   /** An operator action on a contract: on the platform chain and on the tenant's own chain (while it exists). */
-  async recordBoth(action: string, tenantId: string, details: { [k: string]: JsonValue }, tenantChain = true) {
+  async recordBoth(action: AuditAction, tenantId: string, details: { [k: string]: JsonValue }, tenantChain = true) {
     await recordOnBothChains(
       this.audit,
       tenantId,

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { AuditService } from '@charlotte/audit';
+import { AuditAction, AuditService } from '@charlotte/audit';
 import { AlertsService } from '@charlotte/notifications';
 import { recordOnBothChains } from '../audit-both';
 import { tenantByCode } from '../tenant-lookup';
@@ -43,7 +43,7 @@ export class BackupOperatorService {
   }
 
   private async record(
-    action: string,
+    action: AuditAction,
     outcome: 'success' | 'failure',
     tenantId: string,
     id: string,

@@ -22,8 +22,32 @@ export class ReopenedView {
 
 /** 200 of GET /egov/account. */
 export class EgovAccountView {
-  @ApiProperty() linked: boolean;
-  @ApiProperty({ type: String, nullable: true }) linkedAt: string | null;
+  @ApiProperty({ description: 'e-Govアカウントが連携済みか / Whether an e-Gov account is linked' }) linked: boolean;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: '連携日時 / When the account was linked (UTC)' })
+  linkedAt: string | null;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description:
+      '連携しているe-GovアカウントID（連携時のIDトークンから。不明な場合はnull） / The e-Gov account id the tokens belong to, from the id token of the link; null when unknown (linked before it was recorded)',
+  })
+  accountId: string | null;
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description:
+      'アクセストークンの有効期限（期限前に自動更新） / When the access token expires (refreshed automatically); null when unknown',
+  })
+  accessTokenExpiresAt: string | null;
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description:
+      'リフレッシュトークンの有効期限（過ぎると再連携が必要） / When the refresh token expires: after it the account must be linked again; null when unknown or unlimited',
+  })
+  refreshTokenExpiresAt: string | null;
   @ApiProperty({ description: '試行モード: filings are sent with X-eGovAPI-Trial (checked by e-Gov, never filed)' }) trialMode: boolean;
 }
 

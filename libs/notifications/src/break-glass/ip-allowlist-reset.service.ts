@@ -38,7 +38,7 @@ export class IpAllowlistResetService {
     });
     const event = {
       category: 'security' as const,
-      action: 'ip_allowlist.disabled',
+      action: 'ip_allowlist.disabled' as const,
       outcome: 'success' as const,
       target: { type: 'tenant', id: tenant.id },
       details: { by: 'operator', wasEnabled: out.wasEnabled, entries: out.entries, adminsNotified: out.adminsNotified },

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { AuditService } from '@charlotte/audit';
+import { AuditAction, AuditService } from '@charlotte/audit';
 import { MailOutboxService } from '../mail/mail-outbox.service';
 import { NoticesService } from '../notices/notices.service';
 import { ValidationFailedError } from '@charlotte/core';
@@ -187,7 +187,7 @@ export class IncidentsService {
     return { notified: { notices, mails }, tenantCount };
   }
 
-  private async record(actor: IncidentActor, action: string, id: string, severity: IncidentSeverity, tenants: number): Promise<void> {
+  private async record(actor: IncidentActor, action: AuditAction, id: string, severity: IncidentSeverity, tenants: number): Promise<void> {
     await this.audit.record({
       category: 'operation',
       action,
