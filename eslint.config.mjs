@@ -21,6 +21,7 @@ export const LIB_DEPENDENCIES = {
   applications: ['core', 'crypto', 'audit', 'procedures', 'storage', 'notifications'],
   filing: ['core', 'crypto', 'audit', 'procedures', 'storage', 'applications', 'notifications'],
   backup: ['core', 'crypto', 'audit', 'storage', 'notifications'],
+  webhooks: ['core', 'crypto', 'audit', 'auth', 'notifications', 'filing'],
 };
 const LIBS = Object.keys(LIB_DEPENDENCIES);
 const TEST_FILES = ['**/*.spec.ts', '**/*.int-spec.ts'];

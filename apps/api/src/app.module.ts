@@ -10,6 +10,7 @@ import { CryptoModule } from '@charlotte/crypto';
 import { FilingModule } from '@charlotte/filing';
 import { NotificationsModule } from '@charlotte/notifications';
 import { ProceduresModule } from '@charlotte/procedures';
+import { WebhooksModule } from '@charlotte/webhooks';
 import { KeyRotationJob } from './jobs/key-rotation.job';
 import { appDataSourceOptions } from './schema';
 
@@ -35,6 +36,7 @@ export class AppModule {
         ApplicationsModule,
         FilingModule,
         BackupModule,
+        WebhooksModule,
       ],
       providers: [KeyRotationJob],
     };

@@ -12,5 +12,7 @@ export const NOTICE_KINDS = [
   'withdraw_failed',
   // 運用からのお知らせ: an incident was created, updated or resolved (notices.incident_id says which).
   'incident',
+  // Webhooks: an endpoint that kept failing for a day was switched off (to the tenant's administrators).
+  'webhook_disabled',
 ] as const;
 export type NoticeKind = (typeof NOTICE_KINDS)[number];

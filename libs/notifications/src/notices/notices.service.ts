@@ -73,6 +73,19 @@ export class NoticesService {
   }
 
   /**
+   * One お知らせ per active administrator of the tenant (each with their own read state), in the caller's
+   * transaction: for what only administrators can act on (a webhook switched off). No mail goes with it.
+   */
+  async addForAdmins(m: EntityManager | DataSource, tenantId: string, kind: NoticeKind): Promise<number> {
+    const rows: Array<{ id: string }> = await m.query(
+      `INSERT INTO notices (tenant_id, user_id, kind)
+       SELECT tenant_id, id, $2 FROM users WHERE tenant_id = $1 AND role = 'admin' AND status = 'active' RETURNING id`,
+      [tenantId, kind],
+    );
+    return rows.length;
+  }
+
+  /**
    * One お知らせ of kind `incident` per user (so that each user's read state is their own), in the
    * caller's transaction. Returns how many were written.
    */
