@@ -9,9 +9,10 @@ export const WebhookErrorCode = {
 export type WebhookErrorCode = (typeof WebhookErrorCode)[keyof typeof WebhookErrorCode];
 
 /** Why a URL is refused (`reason` in the problem's field error: the SPA says which rule it broke). */
-export type UrlRefusal = 'not_https' | 'credentials' | 'host' | 'unresolvable' | 'private_address';
+export type UrlRefusal = 'invalid' | 'not_https' | 'credentials' | 'host' | 'unresolvable' | 'private_address';
 
 const DETAIL: Record<UrlRefusal, string> = {
+  invalid: 'The value is not a URL.',
   not_https: 'Webhook URLs must use https.',
   credentials: 'Webhook URLs must not carry a user name or password.',
   host: 'The URL does not name a host.',

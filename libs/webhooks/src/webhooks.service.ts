@@ -87,9 +87,9 @@ export class WebhooksService {
     try {
       return (await this.destinations.check(raw)).url.toString();
     } catch (e) {
-      if (e instanceof DestinationRefused) throw WebhookErrors.urlNotAllowed(e.reason);
-      if (e instanceof TypeError) throw new ValidationFailedError([{ field: 'url', code: 'invalid_format', message: 'url must be a URL' }]);
-      throw e;
+      if (!(e instanceof DestinationRefused)) throw e;
+      if (e.reason === 'invalid') throw new ValidationFailedError([{ field: 'url', code: 'invalid_format', message: 'url must be a URL' }]);
+      throw WebhookErrors.urlNotAllowed(e.reason);
     }
   }
 

@@ -128,7 +128,7 @@ export class WebhookWorker implements OnApplicationBootstrap, OnModuleDestroy {
     try {
       dest = await this.destinations.check(row.url);
     } catch (e) {
-      if (!(e instanceof DestinationRefused) && !(e instanceof TypeError)) throw e;
+      if (!(e instanceof DestinationRefused)) throw e;
       const dns = e instanceof DestinationRefused && e.reason === 'unresolvable';
       return { ok: false, statusCode: null, error: dns ? 'dns' : 'address_not_allowed', responseMs: 0 };
     }

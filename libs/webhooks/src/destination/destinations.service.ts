@@ -47,6 +47,7 @@ export class WebhookDestinations {
 
   /** The checks that need no DNS: a URL the SPA can refuse at once. Throws DestinationRefused. */
   parse(raw: string): URL {
+    if (!URL.canParse(raw)) throw new DestinationRefused('invalid');
     const url = new URL(raw);
     // Plain http would send the signed events (and let anyone on the path change the answer) in clear text.
     if (url.protocol !== 'https:') throw new DestinationRefused('not_https');
