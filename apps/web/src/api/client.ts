@@ -331,6 +331,7 @@ export const NOTICE_KINDS = [
   'amend_failed',
   'withdraw_failed',
   'incident',
+  'webhook_disabled',
 ] as const satisfies readonly NoticeKind[];
 export type NoticeList = Omit<Schemas['NoticeListView'], 'items'> & { items: Notice[] };
 

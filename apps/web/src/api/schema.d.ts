@@ -1401,7 +1401,7 @@ export interface components {
       /** @description 通知するイベント / the events to deliver: application.submitted (提出), application.arrived (到達), application.correction_requested (補正の依頼), application.completed (手続終了), application.failed (送信失敗), document.available (公文書の到着) */
       events: ("application.submitted" | "application.arrived" | "application.correction_requested" | "application.completed" | "application.failed" | "document.available")[];
       /** @description a note for administrators (what receives it) */
-      description?: Record<string, unknown> | null;
+      description?: string | null;
     };
     CreatedWebhookDto: {
       /** Format: uuid */
@@ -1428,7 +1428,7 @@ export interface components {
       /** @description 通知するイベント / the events to deliver: application.submitted (提出), application.arrived (到達), application.correction_requested (補正の依頼), application.completed (手続終了), application.failed (送信失敗), document.available (公文書の到着) */
       events?: ("application.submitted" | "application.arrived" | "application.correction_requested" | "application.completed" | "application.failed" | "document.available")[];
       /** @description a note for administrators; null removes it */
-      description?: Record<string, unknown> | null;
+      description?: string | null;
       /**
        * @description active re-enables a disabled webhook; disabled stops deliveries
        * @enum {string}

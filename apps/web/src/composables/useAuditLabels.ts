@@ -20,6 +20,12 @@ export const KNOWN_AUDIT_ACTIONS: readonly string[] = [
   'audit.exported',
   'audit.purged',
   'system.error',
+  'webhook.created',
+  'webhook.updated',
+  'webhook.deleted',
+  'webhook.disabled',
+  'webhook.enabled',
+  'webhook.redelivered',
 ];
 const KNOWN = new Set(KNOWN_AUDIT_ACTIONS);
 

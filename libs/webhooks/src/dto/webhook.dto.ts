@@ -34,7 +34,7 @@ export class CreateWebhookDto {
   @IsIn(FILING_EVENT_TYPES, { each: true })
   events: FilingEventType[];
 
-  @ApiPropertyOptional({ description: 'a note for administrators (what receives it)', maxLength: 200, nullable: true })
+  @ApiPropertyOptional({ type: String, description: 'a note for administrators (what receives it)', maxLength: 200, nullable: true })
   @IsOptional()
   @IsString()
   @MaxLength(200)
@@ -57,7 +57,7 @@ export class UpdateWebhookDto {
   @IsIn(FILING_EVENT_TYPES, { each: true })
   events?: FilingEventType[];
 
-  @ApiPropertyOptional({ description: 'a note for administrators; null removes it', maxLength: 200, nullable: true })
+  @ApiPropertyOptional({ type: String, description: 'a note for administrators; null removes it', maxLength: 200, nullable: true })
   @IsOptional()
   @IsString()
   @MaxLength(200)
