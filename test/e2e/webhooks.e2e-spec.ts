@@ -325,6 +325,12 @@ describe('Webhooks', () => {
     await post(adminA, '/api/v1/webhooks')
       .send({ url: `${base}/x`, events: [] })
       .expect(400);
+    // Duplicates are taken once, in the order of the contract.
+    const dup = await post(adminA, '/api/v1/webhooks')
+      .send({ url: `${base}/dup`, events: ['application.failed', 'application.arrived', 'application.failed'] })
+      .expect(201);
+    expect(dup.body.events).toEqual(['application.arrived', 'application.failed']);
+    await del(adminA, `/api/v1/webhooks/${dup.body.id}`).expect(204);
     const res = await patch(adminA, `/api/v1/webhooks/${hook.id}`).send({ url: 'https://169.254.169.254/' }).expect(422);
     expect(res.body.code).toBe('webhook_url_not_allowed');
     expect((await t.ds.query(`SELECT count(*)::int AS n FROM webhooks WHERE tenant_id = $1`, [a.tenantId]))[0].n).toBe(1);

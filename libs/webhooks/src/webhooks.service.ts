@@ -6,7 +6,7 @@ import { AuditService } from '@charlotte/audit';
 import { TenantsService } from '@charlotte/auth';
 import { decodeCursor, encodeCursor, NotFoundError, ValidationFailedError } from '@charlotte/core';
 import { SealingService } from '@charlotte/crypto';
-import type { FilingEvent, FilingEventType } from '@charlotte/filing';
+import { FILING_EVENT_TYPES, type FilingEvent, type FilingEventType } from '@charlotte/filing';
 import { DestinationRefused, WebhookDestinations } from './destination/destinations.service';
 import { newWebhookSecret } from './delivery/signature';
 import { WebhookWorker } from './delivery/webhook.worker';
@@ -62,6 +62,9 @@ function deliveryView(d: DeliveryRow): WebhookDeliveryDto {
   };
 }
 
+/** The events chosen, once each, in the order of the contract. */
+const eventsOf = (chosen: readonly string[]): FilingEventType[] => FILING_EVENT_TYPES.filter((e) => chosen.includes(e));
+
 /** The host of a URL, for audit details: never the path or query, where receivers often put their own tokens. */
 const hostOf = (url: string): string => new URL(url).host;
 
@@ -112,11 +115,12 @@ export class WebhooksService {
     if ((await this.repo.count(tenantId)) >= MAX_WEBHOOKS_PER_TENANT) throw WebhookErrors.limitReached(MAX_WEBHOOKS_PER_TENANT);
     const id = randomUUID();
     const secret = newWebhookSecret();
+    const events = eventsOf(dto.events);
     const w = await this.repo.insert(this.ds, {
       id,
       tenantId,
       url,
-      events: dto.events,
+      events,
       description: dto.description?.trim() || null,
       secretSealed: await this.sealing.seal(tenantId, WEBHOOK_SECRET_PURPOSE, id, secret),
       createdBy: userId,
@@ -127,7 +131,7 @@ export class WebhooksService {
       outcome: 'success',
       tenantId,
       target: { type: 'webhook', id },
-      details: { host: hostOf(url), events: dto.events },
+      details: { host: hostOf(url), events },
     });
     return { ...view(w), secret };
   }
@@ -139,7 +143,8 @@ export class WebhooksService {
       if (!before) throw new NotFoundError('webhook');
       const description = dto.description === undefined ? undefined : dto.description?.trim() || null;
       const status = dto.status !== undefined && dto.status !== before.status ? dto.status : undefined;
-      const after = await this.repo.update(m, tenantId, id, { url, events: dto.events, description, status, disabledReason: 'admin' });
+      const events = dto.events ? eventsOf(dto.events) : undefined;
+      const after = await this.repo.update(m, tenantId, id, { url, events, description, status, disabledReason: 'admin' });
       // Switched off: what it still had to send is not sent later by surprise (it can be redelivered).
       if (status === 'disabled') await this.repo.failPending(m, tenantId, id);
       const fields = (['url', 'events', 'description'] as const).filter((f) => dto[f] !== undefined);

@@ -1,19 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import {
-  ArrayMaxSize,
-  ArrayMinSize,
-  ArrayUnique,
-  IsArray,
-  IsIn,
-  IsInt,
-  IsOptional,
-  IsString,
-  Matches,
-  Max,
-  MaxLength,
-  Min,
-} from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { IsOptionalNonNull, UUID_PATTERN } from '@charlotte/core';
 import { FILING_EVENT_TYPES, type FilingEventType } from '@charlotte/filing';
 
@@ -29,8 +16,7 @@ export class CreateWebhookDto {
   @ApiProperty({ enum: FILING_EVENT_TYPES, isArray: true, description: EVENTS_DESCRIPTION })
   @IsArray()
   @ArrayMinSize(1)
-  @ArrayMaxSize(FILING_EVENT_TYPES.length)
-  @ArrayUnique()
+  @ArrayMaxSize(20)
   @IsIn(FILING_EVENT_TYPES, { each: true })
   events: FilingEventType[];
 
@@ -52,8 +38,7 @@ export class UpdateWebhookDto {
   @IsOptionalNonNull()
   @IsArray()
   @ArrayMinSize(1)
-  @ArrayMaxSize(FILING_EVENT_TYPES.length)
-  @ArrayUnique()
+  @ArrayMaxSize(20)
   @IsIn(FILING_EVENT_TYPES, { each: true })
   events?: FilingEventType[];
 
