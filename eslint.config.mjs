@@ -23,6 +23,7 @@ export const LIB_DEPENDENCIES = {
   backup: ['core', 'crypto', 'audit', 'storage', 'notifications'],
   // The homes (tenant dashboard, operator overview): on top, it reads what every lib counts.
   dashboard: ['core', 'crypto', 'audit', 'auth', 'procedures', 'storage', 'notifications', 'applications', 'filing', 'backup'],
+  webhooks: ['core', 'crypto', 'audit', 'auth', 'notifications', 'filing'],
 };
 const LIBS = Object.keys(LIB_DEPENDENCIES);
 const TEST_FILES = ['**/*.spec.ts', '**/*.int-spec.ts'];

@@ -11,6 +11,7 @@ import { DashboardModule } from '@charlotte/dashboard';
 import { FilingModule } from '@charlotte/filing';
 import { NotificationsModule } from '@charlotte/notifications';
 import { ProceduresModule } from '@charlotte/procedures';
+import { WebhooksModule } from '@charlotte/webhooks';
 import { KeyRotationJob } from './jobs/key-rotation.job';
 import { appDataSourceOptions } from './schema';
 
@@ -37,6 +38,7 @@ export class AppModule {
         FilingModule,
         BackupModule,
         DashboardModule,
+        WebhooksModule,
       ],
       providers: [KeyRotationJob],
     };

@@ -96,6 +96,12 @@ export function createAppRouter(history: RouterHistory = createWebHistory(import
             meta: { requiresAdmin: true, titleKey: 'apiTokens.title' },
           },
           {
+            path: 'settings/webhooks',
+            name: 'webhooks',
+            component: () => import('@/views/WebhooksView.vue'),
+            meta: { requiresAdmin: true, titleKey: 'webhooks.title' },
+          },
+          {
             path: 'settings/sso',
             name: 'sso-settings',
             component: () => import('@/views/SsoSettingsView.vue'),

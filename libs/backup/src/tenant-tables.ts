@@ -43,6 +43,8 @@ export const NOT_IN_ARCHIVE: readonly string[] = [
   'egov_link_requests',
   'login_failures',
   'mail_outbox',
+  // the webhook outbox and delivery log: a restored pending row would send an old event again
+  'webhook_deliveries',
   // which incidents (運用からのお知らせ) affect the tenant: the operators' record, not the tenant's
   // data; a restore must not roll it back to the backup's day (a deletion still removes it)
   'incident_tenants',

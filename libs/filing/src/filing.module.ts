@@ -18,6 +18,7 @@ import { StatusTrackerService } from './status-tracker.service';
 import { SubmissionsRepository } from './submissions.repository';
 import { SubmissionsService } from './submissions.service';
 import { FilingErrors } from './errors';
+import { FilingEventsRegistry } from './filing-events';
 import { SigningModule } from './signing/signing.module';
 import { SigningCredentialsService } from './signing/signing-credentials.service';
 
@@ -79,9 +80,18 @@ class FilingExtensions implements OnModuleInit {
     DocumentsService,
     EgovJobs,
     FilingExtensions,
+    FilingEventsRegistry,
     // The tenant's certificate (libs/filing/src/signing) signs packages with XML-DSig (package/signature.ts).
     { provide: SIGNING_CREDENTIALS, useExisting: SigningCredentialsService },
   ],
-  exports: [EgovAccountsService, SubmissionsService, EgovActionsService, StatusTrackerService, EgovJobs, DocumentsService],
+  exports: [
+    EgovAccountsService,
+    SubmissionsService,
+    EgovActionsService,
+    StatusTrackerService,
+    EgovJobs,
+    DocumentsService,
+    FilingEventsRegistry,
+  ],
 })
 export class FilingModule {}

@@ -11,6 +11,7 @@ export * from './case-notices.service';
 export * from './status-tracker.service';
 export * from './documents.service';
 export * from './egov.jobs';
+export * from './filing-events';
 export { buildPackage, EGOV_PROCEDURES } from './package';
 export * from './errors';
 export * from './signing';

@@ -13,6 +13,7 @@ import { CaseNoticesService } from './case-notices.service';
 import { EgovAccountsService } from './egov-accounts.service';
 import { EgovCase, EgovClient, EgovError } from './egov-client';
 import { NoticeKind, NoticesService } from '@charlotte/notifications';
+import { FilingEventsRegistry, FilingEventType } from './filing-events';
 import { PURPOSE } from './sealing-purposes';
 import { SubmissionsRepository } from './submissions.repository';
 
@@ -38,6 +39,12 @@ const NOTIFY: Partial<Record<ApplicationStatus, NoticeKind>> = {
   review_finished: 'review_finished',
   completed: 'completed',
   withdrawn: 'withdrawn',
+};
+
+/** The status changes of the poll that integrators hear about (webhooks); the others are only in the timeline. */
+const EVENT: Partial<Record<ApplicationStatus, FilingEventType>> = {
+  correction_requested: 'application.correction_requested',
+  completed: 'application.completed',
 };
 
 const MIME: Record<string, string> = {
@@ -97,6 +104,7 @@ export class StatusTrackerService {
     private readonly notices: NoticesService,
     private readonly caseNotices: CaseNoticesService,
     private readonly audit: AuditService,
+    private readonly events: FilingEventsRegistry,
   ) {}
 
   /**
@@ -180,6 +188,8 @@ export class StatusTrackerService {
       if (!moved) return false;
       const kind = NOTIFY[next];
       if (kind) await this.notices.add(m, a.tenant_id, await this.submitter(a.tenant_id, a.id), a.id, kind);
+      const type = EVENT[next];
+      if (type) await this.events.emit(m, { tenantId: a.tenant_id, type, applicationId: a.id, status: next });
       return true;
     });
     if (!moved) return { changed: false, egovStatus: null };
@@ -195,7 +205,11 @@ export class StatusTrackerService {
     return { changed: true, egovStatus: null };
   }
 
-  private async fetchDocuments(a: { id: string; tenant_id: string; arrive_id: string }, token: string, c: EgovCase): Promise<void> {
+  private async fetchDocuments(
+    a: { id: string; tenant_id: string; arrive_id: string; status: ApplicationStatus },
+    token: string,
+    c: EgovCase,
+  ): Promise<void> {
     for (const doc of c.official_list ?? []) {
       const have: Array<{ n: number; acked: number }> = await this.ds.query(
         `SELECT count(*)::int AS n, count(acknowledged_at)::int AS acked FROM official_documents WHERE tenant_id = $1 AND application_id = $2 AND notice_sub_id = $3`,
@@ -226,23 +240,35 @@ export class StatusTrackerService {
           await this.blobs.put(key, sealer);
           const ext = (e.name.split('.').pop() ?? '').toLowerCase();
           try {
-            await this.ds.query(
-              `INSERT INTO official_documents (id, tenant_id, application_id, notice_sub_id, entry_index, title_sealed, file_name_sealed, content_type, size, sha256, blob_key)
+            const titleSealed = await this.sealing.seal(a.tenant_id, PURPOSE.documentTitle, id, (doc.doc_title ?? '公文書').slice(0, 300));
+            const nameSealed = await this.sealing.seal(a.tenant_id, PURPOSE.documentName, id, e.name.slice(0, 255));
+            // The row and its document.available event in one transaction (the event exists iff the document does).
+            await this.ds.transaction(async (m) => {
+              await m.query(
+                `INSERT INTO official_documents (id, tenant_id, application_id, notice_sub_id, entry_index, title_sealed, file_name_sealed, content_type, size, sha256, blob_key)
                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-              [
-                id,
-                a.tenant_id,
-                a.id,
-                String(doc.notice_sub_id),
-                i++,
-                await this.sealing.seal(a.tenant_id, PURPOSE.documentTitle, id, (doc.doc_title ?? '公文書').slice(0, 300)),
-                await this.sealing.seal(a.tenant_id, PURPOSE.documentName, id, e.name.slice(0, 255)),
-                MIME[ext] ?? 'application/octet-stream',
-                e.data.length,
-                createHash('sha256').update(e.data).digest(),
-                key,
-              ],
-            );
+                [
+                  id,
+                  a.tenant_id,
+                  a.id,
+                  String(doc.notice_sub_id),
+                  i++,
+                  titleSealed,
+                  nameSealed,
+                  MIME[ext] ?? 'application/octet-stream',
+                  e.data.length,
+                  createHash('sha256').update(e.data).digest(),
+                  key,
+                ],
+              );
+              await this.events.emit(m, {
+                tenantId: a.tenant_id,
+                type: 'document.available',
+                applicationId: a.id,
+                status: a.status,
+                documentId: id,
+              });
+            });
           } catch (err) {
             await this.blobs.delete(key);
             throw err;

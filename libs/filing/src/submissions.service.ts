@@ -14,6 +14,7 @@ import { buildPackage } from './package/package';
 import { EgovPackageError } from './package/errors';
 import { SubmissionRow, SubmissionsRepository } from './submissions.repository';
 import { FilingErrors } from './errors';
+import { FilingEventsRegistry } from './filing-events';
 import { matchOrphanCase } from './egov-api/recovery';
 import { egovFactsOf, procNameOf, SIGNING_CREDENTIALS, SigningCredentialsPort, signaturePolicyOf } from './signing-hook';
 
@@ -50,6 +51,7 @@ export class SubmissionsService {
     private readonly client: EgovClient,
     private readonly notices: NoticesService,
     private readonly audit: AuditService,
+    private readonly events: FilingEventsRegistry,
     @Inject(SIGNING_CREDENTIALS) private readonly signing: SigningCredentialsPort,
   ) {}
 
@@ -71,6 +73,7 @@ export class SubmissionsService {
       const id = randomUUID();
       await this.rows.insert(m, { id, tenantId, applicationId, idempotencyKey, submittedBy: actor, trial });
       await this.store.transition(m, tenantId, applicationId, { from: 'ready', to: 'submitting', actor });
+      await this.events.emit(m, { tenantId, type: 'application.submitted', applicationId, status: 'submitting' });
       return { submissionId: id, status: 'submitting', replay: false };
     });
     if (!out.replay)
@@ -286,6 +289,12 @@ export class SubmissionsService {
       // Only this job moves an application out of submitting: anything else is a broken invariant, not a filing to forget.
       if (!moved) throw new Error(`application ${job.application_id} left submitting while its submission was in flight`);
       await this.notices.add(m, job.tenant_id, job.submitted_by, job.application_id, 'arrived');
+      await this.events.emit(m, {
+        tenantId: job.tenant_id,
+        type: 'application.arrived',
+        applicationId: job.application_id,
+        status: 'arrived',
+      });
     });
     await this.audit.record({
       category: 'operation',
@@ -312,6 +321,12 @@ export class SubmissionsService {
         details: { reason },
       });
       await this.notices.add(m, job.tenant_id, job.submitted_by, job.application_id, 'failed');
+      await this.events.emit(m, {
+        tenantId: job.tenant_id,
+        type: 'application.failed',
+        applicationId: job.application_id,
+        status: 'failed',
+      });
     });
     await this.audit.record({
       category: 'operation',

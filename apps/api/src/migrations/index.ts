@@ -24,6 +24,7 @@ import { ScheduledJobRuns1765000000640 } from './1765000000640-ScheduledJobRuns'
 import { EgovAccountIdentity1765000000670 } from './1765000000670-EgovAccountIdentity';
 import { ApplicationDueDate1765000000700 } from './1765000000700-ApplicationDueDate';
 import { IpAllowlist1765000000720 } from './1765000000720-IpAllowlist';
+import { Webhooks1765000000930 } from './1765000000930-Webhooks';
 
 /** Every migration, in order. `npm run migration:generate` appends new files here. */
 export const MIGRATIONS = [
@@ -53,4 +54,5 @@ export const MIGRATIONS = [
   EgovAccountIdentity1765000000670,
   ApplicationDueDate1765000000700,
   IpAllowlist1765000000720,
+  Webhooks1765000000930,
 ];

@@ -335,6 +335,7 @@ export const NOTICE_KINDS = [
   'withdraw_failed',
   'incident',
   'ip_allowlist_disabled',
+  'webhook_disabled',
 ] as const satisfies readonly NoticeKind[];
 /** One page of GET /notices (unread first, then newest first), with the user's unread count. */
 export type NoticeList = Omit<Schemas['NoticeListView'], 'items'> & { items: Notice[] };

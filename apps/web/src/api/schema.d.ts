@@ -810,6 +810,72 @@ export interface paths {
      */
     get: operations["OperatorOverviewController_get"];
   };
+  "/api/v1/webhooks": {
+    /**
+     * Webhook 一覧 / List webhooks
+     * @description テナントの Webhook の一覧です。
+     *
+     * The webhooks of the tenant.
+     */
+    get: operations["WebhooksController_list"];
+    /**
+     * Webhook の登録 / Create a webhook
+     * @description https の URL（公開アドレスに解決されるもの）と通知するイベントを登録します。署名用シークレットはこの応答でのみ表示されます。
+     *
+     * Registers an https URL (resolving to public addresses only) and the events to deliver. The signing secret is in this answer only. 422 webhook_url_not_allowed for http://, credentials in the URL, or a host resolving to a private, loopback or link-local address.
+     */
+    post: operations["WebhooksController_create"];
+  };
+  "/api/v1/webhooks/{id}": {
+    /**
+     * Webhook の詳細 / Get a webhook
+     * @description シークレットは含みません。
+     *
+     * Without the secret.
+     */
+    get: operations["WebhooksController_get"];
+    /**
+     * Webhook の削除 / Delete a webhook
+     * @description 配信履歴も削除されます。
+     *
+     * Its delivery log goes with it.
+     */
+    delete: operations["WebhooksController_remove"];
+    /**
+     * Webhook の変更・再有効化 / Update or re-enable a webhook
+     * @description URL・イベント・メモを変更し、status で無効化・再有効化します。無効化すると未送信の配信は送信されません。
+     *
+     * Changes the URL, events or note; status disables or re-enables it. Disabling gives up its pending deliveries.
+     */
+    patch: operations["WebhooksController_update"];
+  };
+  "/api/v1/webhooks/{id}/ping": {
+    /**
+     * テスト送信 / Send a test event
+     * @description 種類 ping のイベントをすぐに 1 回だけ送信し、結果を配信履歴に残します（再送はしません）。
+     *
+     * Sends one event of type ping now, once (no retries), and logs it with the deliveries.
+     */
+    post: operations["WebhooksController_ping"];
+  };
+  "/api/v1/webhooks/{id}/deliveries": {
+    /**
+     * 配信履歴 / Delivery log
+     * @description 新しい順の配信履歴です（応答コード、エラーの種類、応答時間。30 日間保存）。
+     *
+     * Newest first, with the response code, error class and response time of the last attempt (kept 30 days).
+     */
+    get: operations["WebhooksController_deliveries"];
+  };
+  "/api/v1/webhooks/{id}/deliveries/{did}/redeliver": {
+    /**
+     * 再送 / Redeliver
+     * @description 同じイベント（同じ ID・本文、新しい署名）を新しい配信として送信します。無効な Webhook には 409 webhook_disabled を返します。
+     *
+     * Queues the same event (same id and body, a fresh signature) as a new delivery; 409 webhook_disabled while the webhook is disabled.
+     */
+    post: operations["WebhooksController_redeliver"];
+  };
   "/api/v1/signing-certificates": {
     /**
      * 電子証明書の一覧 / List the signing certificates
@@ -1347,7 +1413,7 @@ export interface components {
       /** Format: uuid */
       id: string;
       /** @enum {string} */
-      kind: "arrived" | "correction_requested" | "review_finished" | "completed" | "withdrawn" | "failed" | "document_received" | "amended" | "amend_failed" | "withdraw_failed" | "incident" | "ip_allowlist_disabled";
+      kind: "arrived" | "correction_requested" | "review_finished" | "completed" | "withdrawn" | "failed" | "document_received" | "amended" | "amend_failed" | "withdraw_failed" | "incident" | "ip_allowlist_disabled" | "webhook_disabled";
       /** Format: uuid */
       applicationId: string | null;
       createdAt: string;
@@ -2131,6 +2197,111 @@ export interface components {
       failuresSince: string;
       /** @description failed backups, restores and deletions since failuresSince, newest first, at most 10 */
       jobFailures: components["schemas"]["JobFailureDto"][];
+    };
+    WebhookDto: {
+      /** Format: uuid */
+      id: string;
+      url: string;
+      events: ("application.submitted" | "application.arrived" | "application.correction_requested" | "application.completed" | "application.failed" | "document.available")[];
+      description: string | null;
+      /** @enum {string} */
+      status: "active" | "disabled";
+      /**
+       * @description why it is disabled: by an administrator, or automatically after a day of failed deliveries
+       * @enum {string|null}
+       */
+      disabledReason: "admin" | "failures" | null;
+      disabledAt: string | null;
+      createdAt: string;
+      updatedAt: string;
+    };
+    WebhookListDto: {
+      items: components["schemas"]["WebhookDto"][];
+      /** @description always null: a tenant has at most 20 webhooks */
+      nextCursor: string | null;
+    };
+    CreateWebhookDto: {
+      /** @description https URL of the receiver; its host must resolve to public addresses only */
+      url: string;
+      /** @description 通知するイベント / the events to deliver: application.submitted (提出), application.arrived (到達), application.correction_requested (補正の依頼), application.completed (手続終了), application.failed (送信失敗), document.available (公文書の到着) */
+      events: ("application.submitted" | "application.arrived" | "application.correction_requested" | "application.completed" | "application.failed" | "document.available")[];
+      /** @description a note for administrators (what receives it) */
+      description?: string | null;
+    };
+    CreatedWebhookDto: {
+      /** Format: uuid */
+      id: string;
+      url: string;
+      events: ("application.submitted" | "application.arrived" | "application.correction_requested" | "application.completed" | "application.failed" | "document.available")[];
+      description: string | null;
+      /** @enum {string} */
+      status: "active" | "disabled";
+      /**
+       * @description why it is disabled: by an administrator, or automatically after a day of failed deliveries
+       * @enum {string|null}
+       */
+      disabledReason: "admin" | "failures" | null;
+      disabledAt: string | null;
+      createdAt: string;
+      updatedAt: string;
+      /** @description 署名用シークレット（この応答でのみ表示） / the signing secret, shown in this answer only: Charlotte-Signature is v1=<hex HMAC-SHA256(secret, timestamp + "." + body)> */
+      secret: string;
+    };
+    UpdateWebhookDto: {
+      /** @description a new https URL (checked like at creation) */
+      url?: string;
+      /** @description 通知するイベント / the events to deliver: application.submitted (提出), application.arrived (到達), application.correction_requested (補正の依頼), application.completed (手続終了), application.failed (送信失敗), document.available (公文書の到着) */
+      events?: ("application.submitted" | "application.arrived" | "application.correction_requested" | "application.completed" | "application.failed" | "document.available")[];
+      /** @description a note for administrators; null removes it */
+      description?: string | null;
+      /**
+       * @description active re-enables a disabled webhook; disabled stops deliveries
+       * @enum {string}
+       */
+      status?: "active" | "disabled";
+    };
+    WebhookDeliveryDto: {
+      /** Format: uuid */
+      id: string;
+      /**
+       * Format: uuid
+       * @description the event (Charlotte-Webhook-Id; the same for a redelivery)
+       */
+      eventId: string;
+      /** @description the event type, or ping */
+      type: string;
+      /** @enum {string} */
+      status: "pending" | "delivered" | "failed";
+      attempts: number;
+      /** @description the receiver's HTTP status code at the last attempt */
+      statusCode: number | null;
+      /**
+       * @description why the last attempt failed
+       * @enum {string|null}
+       */
+      error: "timeout" | "connection" | "tls" | "redirect" | "http_status" | "address_not_allowed" | "dns" | "webhook_disabled" | "internal" | null;
+      /** @description milliseconds until the answer (or the failure) of the last attempt */
+      responseTimeMs: number | null;
+      createdAt: string;
+      lastAttemptAt: string | null;
+      /** @description pending: when the next attempt is due */
+      nextAttemptAt: string | null;
+      deliveredAt: string | null;
+      /**
+       * Format: uuid
+       * @description the delivery this one redelivers
+       */
+      redeliveryOf: string | null;
+    };
+    WebhookPingDto: {
+      /** @description the ping as logged (one attempt, never retried) */
+      delivery: components["schemas"]["WebhookDeliveryDto"];
+      /** @description whether the receiver answered 2xx */
+      ok: boolean;
+    };
+    WebhookDeliveryListDto: {
+      items: components["schemas"]["WebhookDeliveryDto"][];
+      nextCursor: string | null;
     };
     SigningCertificateView: {
       /** Format: uuid */
@@ -6621,6 +6792,364 @@ export interface operations {
         };
       };
       /** @description `forbidden` (the role of the user does not allow it), `token_not_allowed` (an API token cannot use this route), `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+    };
+  };
+  /**
+   * Webhook 一覧 / List webhooks
+   * @description テナントの Webhook の一覧です。
+   *
+   * The webhooks of the tenant.
+   */
+  WebhooksController_list: {
+    responses: {
+      200: {
+        content: {
+          "application/json": components["schemas"]["WebhookListDto"];
+        };
+      };
+      /** @description `unauthenticated` (no or expired session). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `token_not_allowed` (an API token cannot use this route), `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+    };
+  };
+  /**
+   * Webhook の登録 / Create a webhook
+   * @description https の URL（公開アドレスに解決されるもの）と通知するイベントを登録します。署名用シークレットはこの応答でのみ表示されます。
+   *
+   * Registers an https URL (resolving to public addresses only) and the events to deliver. The signing secret is in this answer only. 422 webhook_url_not_allowed for http://, credentials in the URL, or a host resolving to a private, loopback or link-local address.
+   */
+  WebhooksController_create: {
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["CreateWebhookDto"];
+      };
+    };
+    responses: {
+      201: {
+        content: {
+          "application/json": components["schemas"]["CreatedWebhookDto"];
+        };
+      };
+      /** @description `validation_failed`, `malformed_body`. */
+      400: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `unauthenticated` (no or expired session). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `csrf_invalid` (X-CSRF-Token missing or wrong), `token_not_allowed` (an API token cannot use this route), `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+    };
+  };
+  /**
+   * Webhook の詳細 / Get a webhook
+   * @description シークレットは含みません。
+   *
+   * Without the secret.
+   */
+  WebhooksController_get: {
+    parameters: {
+      path: {
+        /** @description Webhook の ID / the webhook */
+        id: string;
+      };
+    };
+    responses: {
+      200: {
+        content: {
+          "application/json": components["schemas"]["WebhookDto"];
+        };
+      };
+      /** @description `validation_failed`. */
+      400: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `unauthenticated` (no or expired session). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `token_not_allowed` (an API token cannot use this route), `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+    };
+  };
+  /**
+   * Webhook の削除 / Delete a webhook
+   * @description 配信履歴も削除されます。
+   *
+   * Its delivery log goes with it.
+   */
+  WebhooksController_remove: {
+    parameters: {
+      path: {
+        /** @description Webhook の ID / the webhook */
+        id: string;
+      };
+    };
+    responses: {
+      /** @description Deleted. */
+      204: {
+        content: never;
+      };
+      /** @description `validation_failed`. */
+      400: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `unauthenticated` (no or expired session). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `csrf_invalid` (X-CSRF-Token missing or wrong), `token_not_allowed` (an API token cannot use this route), `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+    };
+  };
+  /**
+   * Webhook の変更・再有効化 / Update or re-enable a webhook
+   * @description URL・イベント・メモを変更し、status で無効化・再有効化します。無効化すると未送信の配信は送信されません。
+   *
+   * Changes the URL, events or note; status disables or re-enables it. Disabling gives up its pending deliveries.
+   */
+  WebhooksController_update: {
+    parameters: {
+      path: {
+        /** @description Webhook の ID / the webhook */
+        id: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["UpdateWebhookDto"];
+      };
+    };
+    responses: {
+      200: {
+        content: {
+          "application/json": components["schemas"]["WebhookDto"];
+        };
+      };
+      /** @description `validation_failed`, `malformed_body`. */
+      400: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `unauthenticated` (no or expired session). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `csrf_invalid` (X-CSRF-Token missing or wrong), `token_not_allowed` (an API token cannot use this route), `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+    };
+  };
+  /**
+   * テスト送信 / Send a test event
+   * @description 種類 ping のイベントをすぐに 1 回だけ送信し、結果を配信履歴に残します（再送はしません）。
+   *
+   * Sends one event of type ping now, once (no retries), and logs it with the deliveries.
+   */
+  WebhooksController_ping: {
+    parameters: {
+      path: {
+        /** @description Webhook の ID / the webhook */
+        id: string;
+      };
+    };
+    responses: {
+      200: {
+        content: {
+          "application/json": components["schemas"]["WebhookPingDto"];
+        };
+      };
+      /** @description `validation_failed`. */
+      400: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `unauthenticated` (no or expired session). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `csrf_invalid` (X-CSRF-Token missing or wrong), `token_not_allowed` (an API token cannot use this route), `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+    };
+  };
+  /**
+   * 配信履歴 / Delivery log
+   * @description 新しい順の配信履歴です（応答コード、エラーの種類、応答時間。30 日間保存）。
+   *
+   * Newest first, with the response code, error class and response time of the last attempt (kept 30 days).
+   */
+  WebhooksController_deliveries: {
+    parameters: {
+      query?: {
+        limit?: number;
+        /** @description Opaque cursor from the previous page. */
+        cursor?: string;
+      };
+      path: {
+        /** @description Webhook の ID / the webhook */
+        id: string;
+      };
+    };
+    responses: {
+      200: {
+        content: {
+          "application/json": components["schemas"]["WebhookDeliveryListDto"];
+        };
+      };
+      /** @description `validation_failed`. */
+      400: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `unauthenticated` (no or expired session). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `token_not_allowed` (an API token cannot use this route), `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+    };
+  };
+  /**
+   * 再送 / Redeliver
+   * @description 同じイベント（同じ ID・本文、新しい署名）を新しい配信として送信します。無効な Webhook には 409 webhook_disabled を返します。
+   *
+   * Queues the same event (same id and body, a fresh signature) as a new delivery; 409 webhook_disabled while the webhook is disabled.
+   */
+  WebhooksController_redeliver: {
+    parameters: {
+      path: {
+        /** @description Webhook の ID / the webhook */
+        id: string;
+        /** @description 配信の ID / the delivery */
+        did: string;
+      };
+    };
+    responses: {
+      202: {
+        content: {
+          "application/json": components["schemas"]["WebhookDeliveryDto"];
+        };
+      };
+      /** @description `validation_failed`. */
+      400: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `unauthenticated` (no or expired session). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `csrf_invalid` (X-CSRF-Token missing or wrong), `token_not_allowed` (an API token cannot use this route), `contract_cancelled`. */
       403: {
         content: {
           "application/problem+json": components["schemas"]["ProblemView"];

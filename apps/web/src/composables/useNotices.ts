@@ -19,9 +19,10 @@ export function useNoticeText() {
     return (NOTICE_KINDS as readonly string[]).includes(n.kind) ? t(`notices.kinds.${n.kind}`) : t('notices.unknown', { kind: n.kind });
   }
 
-  /** An incident opens the 運用状況 page at that incident; anything else its application (or nothing). */
+  /** An incident opens the 運用状況 page at that incident, a disabled webhook the Webhook page; anything else its application (or nothing). */
   function target(n: Notice): RouteLocationRaw | null {
     if (n.kind === 'incident' && n.incidentId) return { name: 'status', hash: `#${n.incidentId}` };
+    if (n.kind === 'webhook_disabled') return { name: 'webhooks' };
     if (n.applicationId) return { name: 'application', params: { id: n.applicationId } };
     return null;
   }

@@ -32,6 +32,12 @@ export const AUDIT_ACTIONS = [
   'api_token.created',
   'api_token.revoked',
   'api_token.used',
+  'webhook.created',
+  'webhook.updated',
+  'webhook.deleted',
+  'webhook.disabled',
+  'webhook.enabled',
+  'webhook.redelivered',
   'sso.settings_changed',
   'notification.settings_changed',
   // offices, applications, attachments, documents

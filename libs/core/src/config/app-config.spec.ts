@@ -52,6 +52,27 @@ describe(loadConfig.name, () => {
     expect(() => loadConfig({ AUDIT_VERIFY_CRON: 'daily' })).toThrow(/AUDIT_VERIFY_CRON must be a cron expression/);
   });
 
+  it('takes WEBHOOK_ALLOW_HOSTS as host:port pairs only, and a readable WEBHOOK_CA_FILE', () => {
+    expect(loadConfig({}).webhookAllowHosts).toEqual([]);
+    expect(loadConfig({}).webhookCaFile).toBeUndefined();
+    expect(loadConfig({ WEBHOOK_ALLOW_HOSTS: 'Hooks.Internal.example:8443, 10.0.0.5:443,[fd00::1]:9000' }).webhookAllowHosts).toEqual([
+      'hooks.internal.example:8443',
+      '10.0.0.5:443',
+      '[fd00::1]:9000',
+    ]);
+    // A whole host (every port) would open every service on it: the port is required.
+    for (const bad of ['hooks.internal.example', 'https://hooks.example:443', 'host:99999', 'a b:1'])
+      expect(() => loadConfig({ WEBHOOK_ALLOW_HOSTS: bad })).toThrow(/WEBHOOK_ALLOW_HOSTS/);
+    expect(() => loadConfig({ WEBHOOK_CA_FILE: '/nonexistent/ca.pem' })).toThrow(/WEBHOOK_CA_FILE cannot be read/);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'charlotte-config-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'ca.pem'), '-----BEGIN CERTIFICATE-----\n');
+      expect(loadConfig({ WEBHOOK_CA_FILE: 'ca.pem' }, dir).webhookCaFile).toBe(path.join(dir, 'ca.pem'));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('takes TRUST_PROXY as a hop count or a list of proxy addresses, never as "trust everyone"', () => {
     expect(loadConfig({}).trustProxy).toBe(false);
     expect(loadConfig({ TRUST_PROXY: 'false' }).trustProxy).toBe(false);

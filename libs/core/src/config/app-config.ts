@@ -121,6 +121,12 @@ export interface AppConfig {
   mailDigestCron: string;
   /** Operator alerts (libs/notifications/src/alerts): monitor period, thresholds, the daily audit verification. */
   alerts: AlertsConfig;
+  /**
+   * Webhooks: `host:port` pairs (lower case) whose receivers may sit on private addresses (WEBHOOK_ALLOW_HOSTS,
+   * on-premise receivers and tests), and a PEM file of extra CAs trusted for receivers (WEBHOOK_CA_FILE).
+   */
+  webhookAllowHosts: string[];
+  webhookCaFile: string | undefined;
 }
 
 export interface AlertsConfig {
@@ -343,6 +349,27 @@ function trustProxySetting(r: EnvReader): false | number | string[] {
   return list;
 }
 
+/**
+ * WEBHOOK_ALLOW_HOSTS: a comma list of `host:port` (a name, an IPv4 address or a bracketed IPv6 one) whose
+ * webhook receivers may resolve to private or loopback addresses. The port is required: allowing a whole host
+ * would open every service on it to requests the tenant shapes (SSRF).
+ */
+function webhookAllowHostsSetting(r: EnvReader): string[] {
+  const v = r.optionalString('WEBHOOK_ALLOW_HOSTS');
+  if (v === undefined) return [];
+  const list = v
+    .split(',')
+    .map((x) => x.trim().toLowerCase())
+    .filter(Boolean);
+  const bad = list.filter(
+    (x) =>
+      !/^([a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*|\[[0-9a-f:.]+\]):\d{1,5}$/.test(x) ||
+      Number(x.slice(x.lastIndexOf(':') + 1)) > 65535,
+  );
+  if (bad.length) r.problems.push(`WEBHOOK_ALLOW_HOSTS must be a comma list of host:port; bad: "${bad.join(', ')}"`);
+  return list;
+}
+
 /** Reads and validates the environment; throws ConfigError naming every bad variable. */
 export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConfig {
   const r = new EnvReader(env, cwd);
@@ -385,6 +412,10 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
   const operatorAlertEmail = r.optionalString('OPERATOR_ALERT_EMAIL');
   if (operatorAlertEmail !== undefined && !/^[^\s@,;<>]+@[^\s@,;<>]+$/.test(operatorAlertEmail))
     r.problems.push('OPERATOR_ALERT_EMAIL must be an e-mail address');
+
+  const webhookAllowHosts = webhookAllowHostsSetting(r);
+  const webhookCaFile = r.optionalString('WEBHOOK_CA_FILE');
+  if (webhookCaFile && !readable(path.resolve(cwd, webhookCaFile))) r.problems.push(`WEBHOOK_CA_FILE cannot be read: "${webhookCaFile}"`);
 
   const config: AppConfig = {
     nodeEnv,
@@ -484,6 +515,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
       auditVerifyCron: r.string('AUDIT_VERIFY_CRON', '30 3 * * *'),
       incidentAfterMinutes: r.int('ALERT_INCIDENT_AFTER_MINUTES', 30, 0, 7 * 24 * 60),
     },
+    webhookAllowHosts,
+    webhookCaFile: webhookCaFile ? path.resolve(cwd, webhookCaFile) : undefined,
   };
   for (const [name, cron] of [
     ['BACKUP_CRON', config.backup.cron],

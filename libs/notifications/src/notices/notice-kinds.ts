@@ -14,5 +14,7 @@ export const NOTICE_KINDS = [
   'incident',
   // The platform operators switched the tenant's IP allow-list off (break-glass), to its administrators.
   'ip_allowlist_disabled',
+  // Webhooks: an endpoint that kept failing for a day was switched off (to the tenant's administrators).
+  'webhook_disabled',
 ] as const;
 export type NoticeKind = (typeof NOTICE_KINDS)[number];

@@ -43,7 +43,8 @@ export class NoticesService {
 
   /**
    * One お知らせ per active administrator of the tenant (settings and security events that only
-   * administrators can act on), in the caller's transaction. Returns how many were written.
+   * administrators can act on: the IP allow-list lifted, a webhook switched off), in the caller's transaction;
+   * no mail goes with it. Returns how many were written.
    */
   async addForAdmins(m: EntityManager | DataSource, tenantId: string, kind: NoticeKind): Promise<number> {
     const r: unknown[] = await m.query(
