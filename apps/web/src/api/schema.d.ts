@@ -4062,7 +4062,7 @@ export interface operations {
           "application/json": components["schemas"]["IpAllowlistView"];
         };
       };
-      /** @description `validation_failed`, `malformed_body`. `validation_failed`: a malformed CIDR (`invalid_cidr` on `cidrs[i]`), or an enabled empty list */
+      /** @description `validation_failed`, `malformed_body`. `validation_failed`: a malformed CIDR (`invalid_cidr` on `cidrs[i]`), or an enabled empty list. */
       400: {
         content: {
           "application/problem+json": components["schemas"]["ProblemView"];
@@ -4080,9 +4080,11 @@ export interface operations {
           "application/problem+json": components["schemas"]["ProblemView"];
         };
       };
-      /** @description `would_lock_out`: the list excludes your current address; send confirmOwnAddress: true */
+      /** @description `would_lock_out`: the list excludes your current address; send confirmOwnAddress: true. */
       409: {
-        content: never;
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
       };
       /** @description `rate_limited` (too many requests from this address; see Retry-After). */
       429: {
@@ -4762,13 +4764,17 @@ export interface operations {
           "application/problem+json": components["schemas"]["ProblemView"];
         };
       };
-      /** @description `not_found`: no tenant with this code */
+      /** @description `not_found`: no tenant with this code. */
       404: {
-        content: never;
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
       };
-      /** @description `tenant_deleted`: the tenant was deleted */
+      /** @description `tenant_deleted`: the tenant was deleted. */
       409: {
-        content: never;
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
       };
       /** @description `rate_limited` (too many requests from this address; see Retry-After). */
       429: {

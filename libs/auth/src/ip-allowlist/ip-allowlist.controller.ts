@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Put, Req } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiConflictResponse, ApiCookieAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiCookieAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
-import { CurrentPrincipal, Principal, Roles, tenantOf } from '@charlotte/core';
+import { ApiProblems, CurrentPrincipal, Principal, Roles, tenantOf } from '@charlotte/core';
 import { IpAllowlistDto, IpAllowlistView } from './dto/ip-allowlist.dto';
 import { IpAllowlistService } from './ip-allowlist.service';
 
@@ -34,8 +34,10 @@ export class IpAllowlistController {
       'unless confirmOwnAddress is true; a malformed CIDR answers 400 validation_failed (invalid_cidr) and nothing changes.',
   })
   @ApiOkResponse({ type: IpAllowlistView })
-  @ApiBadRequestResponse({ description: '`validation_failed`: a malformed CIDR (`invalid_cidr` on `cidrs[i]`), or an enabled empty list' })
-  @ApiConflictResponse({ description: '`would_lock_out`: the list excludes your current address; send confirmOwnAddress: true' })
+  @ApiProblems({
+    400: '`validation_failed`: a malformed CIDR (`invalid_cidr` on `cidrs[i]`), or an enabled empty list.',
+    409: '`would_lock_out`: the list excludes your current address; send confirmOwnAddress: true.',
+  })
   put(@CurrentPrincipal() p: Principal, @Body() dto: IpAllowlistDto, @Req() req: Request): Promise<IpAllowlistView> {
     return this.allowlist.put(tenantOf(p), dto, req.ip, p.userId);
   }

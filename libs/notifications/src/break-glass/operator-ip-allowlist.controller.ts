@@ -1,6 +1,6 @@
 import { Controller, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiConflictResponse, ApiCookieAuth, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
-import { Roles } from '@charlotte/core';
+import { ApiCookieAuth, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiProblems, Roles } from '@charlotte/core';
 import { IpAllowlistResetDto, IpAllowlistTenantParam } from './ip-allowlist-reset.dto';
 import { IpAllowlistResetService } from './ip-allowlist-reset.service';
 
@@ -23,8 +23,7 @@ export class OperatorIpAllowlistController {
   })
   @ApiParam({ name: 'code', description: '契約コード / tenant code', example: 'acme' })
   @ApiOkResponse({ type: IpAllowlistResetDto })
-  @ApiNotFoundResponse({ description: '`not_found`: no tenant with this code' })
-  @ApiConflictResponse({ description: '`tenant_deleted`: the tenant was deleted' })
+  @ApiProblems({ 404: '`not_found`: no tenant with this code.', 409: '`tenant_deleted`: the tenant was deleted.' })
   disable(@Param() { code }: IpAllowlistTenantParam): Promise<IpAllowlistResetDto> {
     return this.reset.disable(code);
   }
