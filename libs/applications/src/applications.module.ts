@@ -10,6 +10,7 @@ import { ApplicationsNotifications } from './applications/notifications';
 import { AttachmentsController } from './attachments/attachments.controller';
 import { AttachmentsService } from './attachments/attachments.service';
 import { OfficesModule } from './offices/offices.module';
+import { ClientsModule } from './clients/clients.module';
 
 /**
  * Offices, applications and attachments. Knows nothing of e-Gov: libs/filing plugs in
@@ -17,9 +18,9 @@ import { OfficesModule } from './offices/offices.module';
  * what its mails need (notifications.ts).
  */
 @Module({
-  imports: [OfficesModule, ProceduresModule, StorageModule, NotificationsModule],
+  imports: [OfficesModule, ClientsModule, ProceduresModule, StorageModule, NotificationsModule],
   controllers: [ApplicationsController, AttachmentsController],
   providers: [EditGuardRegistry, DetailPartRegistry, ApplicationStore, ApplicationsService, AttachmentsService, ApplicationsNotifications],
-  exports: [OfficesModule, EditGuardRegistry, DetailPartRegistry, ApplicationStore, ApplicationsService, AttachmentsService],
+  exports: [OfficesModule, ClientsModule, EditGuardRegistry, DetailPartRegistry, ApplicationStore, ApplicationsService, AttachmentsService],
 })
 export class ApplicationsModule {}

@@ -188,7 +188,7 @@ export class FilingController {
   @Scopes('documents:read')
   @ApiOkResponse({ type: DocumentListView })
   async list(@CurrentCaller() c: Caller, @Param() { id }: IdParam): Promise<{ items: DocumentView[] }> {
-    return { items: await this.documents.list(tenantOf(c), id) };
+    return { items: await this.documents.list(tenantOf(c), c, id) };
   }
 
   @Get('documents/:did')
@@ -200,6 +200,6 @@ export class FilingController {
     @Query('inline') inline: string | undefined,
     @Res() res: Response,
   ): Promise<void> {
-    await this.documents.download(tenantOf(c), p.id, p.did, res, inline === '1');
+    await this.documents.download(tenantOf(c), c, p.id, p.did, res, inline === '1');
   }
 }

@@ -21,6 +21,7 @@ import { Incidents1765000000610 } from './1765000000610-Incidents';
 import { OperatorAlerts1765000000620 } from './1765000000620-OperatorAlerts';
 import { RateLimitHits1765000000630 } from './1765000000630-RateLimitHits';
 import { ScheduledJobRuns1765000000640 } from './1765000000640-ScheduledJobRuns';
+import { Clients1765000001910 } from './1765000001910-Clients';
 
 /** Every migration, in order. `npm run migration:generate` appends new files here. */
 export const MIGRATIONS = [
@@ -47,4 +48,5 @@ export const MIGRATIONS = [
   OperatorAlerts1765000000620,
   RateLimitHits1765000000630,
   ScheduledJobRuns1765000000640,
+  Clients1765000001910,
 ];

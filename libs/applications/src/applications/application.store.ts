@@ -7,6 +7,7 @@ import { PURPOSE } from '../sealing-purposes';
 import type { ApplicationStatus } from './dto/application.dto';
 import { EditGuardRegistry } from './extensions';
 import { ApplicationsErrors } from '../errors';
+import type { ClientAccess } from '../clients/client-access';
 
 /** One `applications` row as the store reads it (declared once; every reader uses this type). */
 export interface ApplicationRow {
@@ -94,8 +95,11 @@ const CHANGEABLE: ReadonlyArray<keyof ApplicationChanges> = [
 ];
 
 export interface ListFilter {
+  /** What the caller sees (顧問先 assignments): part of the query, never a filter after loading. */
+  access: ClientAccess;
   status?: ApplicationStatus;
   officeId?: string;
+  clientId?: string;
   procedure?: string;
   /** JST calendar days, YYYY-MM-DD. */
   from?: string;
@@ -171,10 +175,10 @@ export class ApplicationStore {
     await this.guards.check(m, tenantId, id, r.status);
   }
 
-  /** One page of a tenant's applications, newest first; `c` is the cursor's creation time. */
-  async page(tenantId: string, f: ListFilter): Promise<Array<ApplicationSummaryRow & { c: string }>> {
-    const where = ['tenant_id = $1'];
+  /** One page of a tenant's applications the caller sees, newest first; `c` is the cursor's creation time. */
+  async page(tenantId: string, f: ListFilter): Promise<Array<ApplicationSummaryRow & { c: string; client_id: string | null }>> {
     const params: unknown[] = [tenantId];
+    const where = ['tenant_id = $1', f.access.applicationCondition('office_id', 'tenant_id', params)];
     const add = (sql: string, v: unknown) => {
       params.push(v);
       where.push(sql.replace('?', `$${params.length}`));
@@ -182,6 +186,8 @@ export class ApplicationStore {
     if (f.status) add('status = ?', f.status);
     if (f.officeId) add('office_id = ?', f.officeId);
     if (f.procedure) add('procedure_code = ?', f.procedure);
+    if (f.clientId)
+      add('office_id IN (SELECT fo.id FROM offices fo WHERE fo.tenant_id = applications.tenant_id AND fo.client_id = ?)', f.clientId);
     // Dates are the user's (JST) calendar days.
     if (f.from) add(`created_at >= (?::date)::timestamp AT TIME ZONE 'Asia/Tokyo'`, f.from);
     if (f.to) add(`created_at < ((?::date) + 1)::timestamp AT TIME ZONE 'Asia/Tokyo'`, f.to);
@@ -192,6 +198,7 @@ export class ApplicationStore {
     params.push(f.limit);
     return this.ds.query(
       `SELECT id, office_id, procedure_code, procedure_version, status, title_sealed, version, created_at, updated_at,
+              (SELECT so.client_id FROM offices so WHERE so.tenant_id = applications.tenant_id AND so.id = applications.office_id) AS client_id,
               to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS c
          FROM applications WHERE ${where.join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT $${params.length}`,
       params,

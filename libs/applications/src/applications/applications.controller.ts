@@ -26,7 +26,7 @@ export class ApplicationsController {
   @Scopes('applications:read')
   @ApiOkResponse({ type: ApplicationListView })
   list(@CurrentCaller() c: Caller, @Query() q: ListApplicationsQuery): Promise<ApplicationListView> {
-    return this.applications.list(tenantOf(c), q);
+    return this.applications.list(tenantOf(c), c, q);
   }
 
   @Post()
@@ -55,7 +55,7 @@ export class ApplicationsController {
   @Scopes('applications:write')
   @ApiQuery({ name: 'version', required: false, type: String, description: 'when given, a stale version answers 409' })
   async remove(@CurrentCaller() c: Caller, @Param() { id }: IdParam, @Query() q: DeleteApplicationQuery): Promise<void> {
-    await this.applications.delete(tenantOf(c), id, q.version);
+    await this.applications.delete(tenantOf(c), c, id, q.version);
   }
 
   @Post(':id/validate')

@@ -58,7 +58,7 @@ export class AttachmentsController {
   @Scopes('applications:read')
   @ApiProduces('application/pdf', 'image/jpeg', 'image/png', 'application/xml', 'text/csv')
   async download(@CurrentCaller() c: Caller, @Param() p: AttachmentParams, @Res() res: Response): Promise<void> {
-    await this.attachments.download(tenantOf(c), p.id, p.aid, res);
+    await this.attachments.download(tenantOf(c), c, p.id, p.aid, res);
   }
 
   @Delete(':aid')

@@ -79,7 +79,7 @@ export class ProxyCertificateController {
   @Scopes('applications:read')
   @ApiOkResponse({ type: ProxyCertificateStatusView })
   async get(@CurrentCaller() c: Caller, @Param() { id }: IdParam): Promise<ProxyCertificateStatusView> {
-    return { certificate: await this.proxies.get(tenantOf(c), id) };
+    return { certificate: await this.proxies.get(tenantOf(c), c, id) };
   }
 
   @Put()
