@@ -487,6 +487,8 @@ export interface components {
       message: string;
       /** @description procedure form errors only: the English text of the rule */
       messageEn?: string;
+      /** @description bulk imports only (POST /clients/import): the data row, from 1 (the header excluded); 0 for the file itself */
+      row?: number;
     };
     ProblemView: {
       type: string;
