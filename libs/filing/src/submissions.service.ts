@@ -64,10 +64,11 @@ export class SubmissionsService {
 
   /** Idempotent by key: the same key answers the same submission; another key for a submitted application is 409. */
   async submit(tenantId: string, caller: Caller, applicationId: string, idempotencyKey: string) {
-    // 顧問先: 404 outside the caller's clients, 403 right_missing without `submit` (before anything else, replays included).
-    await this.clientAccess.forApplication(caller, tenantId, applicationId, 'submit');
     const account = await this.accounts.status(tenantId);
     if (!account.linked) throw egovNotLinked();
+    // 顧問先: 404 outside the caller's clients, 403 right_missing without `submit` (replays included). After the
+    // tenant-wide link check, which says nothing about the application (and answers as before in company tenants).
+    await this.clientAccess.forApplication(caller, tenantId, applicationId, 'submit');
     await this.dryRun(tenantId, applicationId);
     await this.requireSignerIfNeeded(tenantId, applicationId);
     const trial = account.trialMode;

@@ -35,6 +35,10 @@ export function readUpload(req: Request, max: number): Promise<Buffer> {
       }
       const chunks: Buffer[] = [];
       file.on('data', (c: Buffer) => chunks.push(c));
+      // A body cut short ("Unexpected end of form") errors the file stream too: a 400, never an unhandled error.
+      file.on('error', (e: Error) => {
+        failed ??= ApplicationsErrors.badUpload(e.message);
+      });
       file.on('limit', () => {
         failed = ApplicationsErrors.payloadTooLarge(max);
       });
