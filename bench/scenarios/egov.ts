@@ -137,7 +137,7 @@ export const egovSubmissions: Scenario = {
     // ---- setup (not timed): link, one office, N ready applications through the services
     await ensureEgovLinked(ctx);
     const caller = await adminPrincipal(ctx);
-    const office = await ctx.app.get(OfficesService).create(ctx.tenantId, OFFICE);
+    const office = await ctx.app.get(OfficesService).create(ctx.tenantId, caller, OFFICE);
     const applications = ctx.app.get(ApplicationsService);
     const ids: string[] = new Array<string>(n);
     let t0 = process.hrtime.bigint();
@@ -335,7 +335,7 @@ async function seedOpenCases(ctx: BenchContext, target: number): Promise<{ seede
   if (toSeed === 0) return { seeded: 0, open: existing, ms: 0 };
 
   const caller = await adminPrincipal(ctx);
-  const office = await ctx.app.get(OfficesService).create(ctx.tenantId, OFFICE);
+  const office = await ctx.app.get(OfficesService).create(ctx.tenantId, caller, OFFICE);
   const procedures = ctx.app.get(ProceduresService);
   const def = procedures.get(PROCEDURE);
   const formJson = JSON.stringify(procedures.normalize(def, VALID_FORM));

@@ -153,6 +153,7 @@ describe('contract end and certified deletion', () => {
         id: a.tenantId,
         code: 'del-a',
         name: 'del-a 株式会社',
+        kind: 'company', // issue 19: operators see whether a contract is a company or a 社労士 office
         status: 'active',
         cancelledAt: null,
         deletionDueAt: null,

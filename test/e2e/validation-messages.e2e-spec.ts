@@ -192,7 +192,8 @@ describe('Validation messages (problem+json errors[] codes, translated in the SP
       components: { schemas: Record<string, { properties: Record<string, unknown>; required?: string[] }> };
     };
     const item = doc.components.schemas.ProblemFieldErrorView;
-    expect(Object.keys(item.properties).sort()).toEqual(['code', 'field', 'message', 'messageEn', 'params']);
+    // `row`: the data row of a bulk import's problem (POST /clients/import, issue 19).
+    expect(Object.keys(item.properties).sort()).toEqual(['code', 'field', 'message', 'messageEn', 'params', 'row']);
     expect(item.required?.sort()).toEqual(['code', 'field', 'message']);
     expect(doc.components.schemas.ProblemView.properties.errors).toEqual({
       type: 'array',

@@ -75,9 +75,9 @@ export interface Seeded {
   memberEmail: string;
 }
 
-/** A tenant with one admin and one member (through the services, as the CLI does). */
-export async function seedTenant(t: TestApp, code: string): Promise<Seeded> {
-  const tenant = await t.app.get(TenantsService).create(code, `${code} 株式会社`);
+/** A tenant with one admin and one member (through the services, as the CLI does); `kind: 'sharoushi'` for a 社労士 office. */
+export async function seedTenant(t: TestApp, code: string, opts: { kind?: 'company' | 'sharoushi' } = {}): Promise<Seeded> {
+  const tenant = await t.app.get(TenantsService).create(code, `${code} 株式会社`, opts.kind);
   const users = t.app.get(UsersService);
   const admin = await users.create(tenant.id, { email: `admin@${code}.example`, displayName: '管理者', role: 'admin', password: PASSWORD });
   const member = await users.create(tenant.id, {

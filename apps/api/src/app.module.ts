@@ -1,7 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { ApplicationsModule, OfficesModule } from '@charlotte/applications';
+import { ApplicationsModule, ClientsModule, OfficesModule } from '@charlotte/applications';
 import { AuditModule } from '@charlotte/audit';
 import { AuthModule } from '@charlotte/auth';
 import { BackupModule } from '@charlotte/backup';
@@ -39,6 +39,7 @@ export class AppModule {
         BackupModule,
         DashboardModule,
         WebhooksModule,
+        ClientsModule,
       ],
       providers: [KeyRotationJob],
     };

@@ -28,7 +28,7 @@ import { createAppDataSource } from './schema';
 import { certificateVerify, tenantCancel, tenantDelete, tenantReinstate } from './cli/contract-commands';
 
 const USAGE = `Charlotte operations CLI: npm run cli -- <command> [--json]
-  tenant:create --code CODE --name NAME --admin-email EMAIL --admin-password PASSWORD [--admin-name NAME]
+  tenant:create --code CODE --name NAME --admin-email EMAIL --admin-password PASSWORD [--admin-name NAME] [--kind company|sharoushi]
   user:create --tenant CODE --email EMAIL --password PASSWORD --role admin|member [--name NAME]   (--tenant platform --role admin: a further platform operator)
   keyfile:issue --tenant CODE --email EMAIL --out FILE [--label LABEL] [--passphrase P]   (tenant "platform" for operators)
   seed:demo

@@ -72,6 +72,19 @@ export function createAppRouter(history: RouterHistory = createWebHistory(import
             meta: { tenantOnly: true, titleKey: 'editor.title' },
           },
           {
+            path: 'clients',
+            name: 'clients',
+            component: () => import('@/views/ClientsView.vue'),
+            meta: { titleKey: 'clients.title' },
+          },
+          {
+            path: 'clients/:id',
+            name: 'client',
+            component: () => import('@/views/ClientView.vue'),
+            props: true,
+            meta: { titleKey: 'clients.detail.title' },
+          },
+          {
             path: 'offices',
             name: 'offices',
             component: () => import('@/views/OfficesView.vue'),

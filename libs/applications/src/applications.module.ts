@@ -11,6 +11,7 @@ import { AttachmentsController } from './attachments/attachments.controller';
 import { AttachmentsService } from './attachments/attachments.service';
 import { OfficesModule } from './offices/offices.module';
 import { ApplicationsAuditTargets } from './audit-targets';
+import { ClientsModule } from './clients/clients.module';
 
 /**
  * Offices, applications and attachments. Knows nothing of e-Gov: libs/filing plugs in
@@ -18,7 +19,7 @@ import { ApplicationsAuditTargets } from './audit-targets';
  * what its mails need (notifications.ts).
  */
 @Module({
-  imports: [OfficesModule, ProceduresModule, StorageModule, NotificationsModule],
+  imports: [OfficesModule, ClientsModule, ProceduresModule, StorageModule, NotificationsModule],
   controllers: [ApplicationsController, AttachmentsController],
   providers: [
     EditGuardRegistry,
@@ -29,6 +30,6 @@ import { ApplicationsAuditTargets } from './audit-targets';
     ApplicationsNotifications,
     ApplicationsAuditTargets,
   ],
-  exports: [OfficesModule, EditGuardRegistry, DetailPartRegistry, ApplicationStore, ApplicationsService, AttachmentsService],
+  exports: [OfficesModule, ClientsModule, EditGuardRegistry, DetailPartRegistry, ApplicationStore, ApplicationsService, AttachmentsService],
 })
 export class ApplicationsModule {}

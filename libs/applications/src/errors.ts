@@ -16,6 +16,11 @@ export const ApplicationsErrorCode = {
   PayloadTooLarge: 'payload_too_large',
   UnsupportedFileType: 'unsupported_file_type',
   MalwareDetected: 'malware_detected',
+  RightMissing: 'right_missing',
+  NotSharoushi: 'not_sharoushi',
+  ClientInUse: 'client_in_use',
+  ClientCodeTaken: 'client_code_taken',
+  ImportInvalid: 'import_invalid',
 } as const;
 export type ApplicationsErrorCode = (typeof ApplicationsErrorCode)[keyof typeof ApplicationsErrorCode];
 
@@ -23,7 +28,7 @@ const C = ApplicationsErrorCode;
 
 export const ApplicationsErrors = {
   /** Optimistic concurrency: the version the client read is not the current one. */
-  versionConflict: (what: 'application' | 'office' = 'application') =>
+  versionConflict: (what: 'application' | 'office' | 'client' = 'application') =>
     new ConflictError(C.VersionConflict, `The ${what} was changed by someone else; reload it and try again.`),
   notEditable: (status: ApplicationStatus, verb: 'changed' | 'deleted' = 'changed') =>
     new ConflictError(C.NotEditable, `An application in status ${status} can no longer be ${verb}.`),
@@ -48,6 +53,27 @@ export const ApplicationsErrors = {
       C.MalwareDetected,
       'Malware detected',
       `The file was refused: the malware scanner found ${signature}. Nothing was stored.`,
+    ),
+  /** A staff member sees the client but lacks the right this action needs (draft, submit, documents, offices). */
+  rightMissing: (right: string) =>
+    new DomainError(403, C.RightMissing, 'Forbidden', `You are not assigned the right "${right}" for this client (顧問先).`),
+  /** 顧問先 exist in sharoushi tenants only. */
+  notSharoushi: () =>
+    new ConflictError(
+      C.NotSharoushi,
+      'This tenant is a company: 顧問先 (client companies) exist in 社会保険労務士 (sharoushi) tenants only.',
+    ),
+  clientInUse: (offices: number) =>
+    new ConflictError(C.ClientInUse, `The client still has ${offices} office(s); move or remove them before deleting it.`),
+  clientCodeTaken: () => new ConflictError(C.ClientCodeTaken, 'Another client of this tenant already has this code.'),
+  /** A CSV import with at least one bad row: nothing was created; every problem with its row. */
+  importInvalid: (errors: FieldError[]) =>
+    new DomainError(
+      422,
+      C.ImportInvalid,
+      'Import refused',
+      `${errors.length} problem(s) in the file; nothing was imported. Fix the rows listed and import the whole file again.`,
+      errors,
     ),
   /** The form breaks type or format rules a draft must already meet (400 validation_failed). */
   formInvalid: (errors: FieldError[]) => new ValidationFailedError(errors, 'The form has fields of the wrong type or format.'),

@@ -2,6 +2,12 @@
 // events), attachments, and the extension points other libs register with (extensions.ts).
 export * from './applications.module';
 export * from './offices/offices.module';
+export * from './clients/clients.module';
+export { ClientAccess, CLIENT_RIGHTS } from './clients/client-access';
+export type { ClientRight } from './clients/client-access';
+export { ClientAccessService } from './clients/client-access.service';
+export { ClientsService } from './clients/clients.service';
+export * from './clients/dto/client.dto';
 export { actorOf } from './applications/actor';
 export * from './applications/application.store';
 export * from './applications/applications.service';

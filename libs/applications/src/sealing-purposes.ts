@@ -10,4 +10,6 @@ export const PURPOSE = {
   office: 'office',
   attachment: 'attachment',
   attachmentName: 'attachment.name',
+  clientName: 'client.name',
+  clientNotes: 'client.notes',
 } as const;

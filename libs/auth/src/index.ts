@@ -19,7 +19,8 @@ export * from './users/dto/user.dto';
 export { IpAllowlistService } from './ip-allowlist/ip-allowlist.service';
 export { Session, Tenant, User };
 /** Whether a tenant's contract is closed now (SQL on a `tenants` row aliased `t`): other libs skip such tenants. */
-export { CONTRACT_CLOSED_SQL } from './tenants/tenant.entity';
+export { CONTRACT_CLOSED_SQL, TENANT_KINDS } from './tenants/tenant.entity';
+export type { TenantKind } from './tenants/tenant.entity';
 export type { UserRole, UserStatus } from './users/user.entity';
 
 /** Entities owned by libs/auth, for the app's DataSource. */

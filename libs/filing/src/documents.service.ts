@@ -4,10 +4,10 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { Response } from 'express';
 import { DataSource } from 'typeorm';
 import { AuditService } from '@charlotte/audit';
-import { NotFoundError } from '@charlotte/core';
+import { Caller, NotFoundError } from '@charlotte/core';
 import { ProceduresService } from '@charlotte/procedures';
 import { KeyRotationService, SealingService } from '@charlotte/crypto';
-import { ApplicationStore, contentDisposition } from '@charlotte/applications';
+import { ApplicationStore, ClientAccessService, contentDisposition } from '@charlotte/applications';
 import { BLOB_STORE, BlobStore } from '@charlotte/storage';
 import type { DocumentDto } from './dto/filing-views.dto';
 import { PURPOSE } from './sealing-purposes';
@@ -26,6 +26,7 @@ export class DocumentsService {
     private readonly store: ApplicationStore,
     private readonly audit: AuditService,
     private readonly procedures: ProceduresService,
+    private readonly clientAccess: ClientAccessService,
     rotation: KeyRotationService,
   ) {
     // Official documents are kept for years: a tenant key rotation writes them again under the new key version.
@@ -34,7 +35,9 @@ export class DocumentsService {
     rotation.register({ table: 'official_documents', column: 'file_name_sealed', purpose: PURPOSE.documentName });
   }
 
-  async list(tenantId: string, applicationId: string): Promise<DocumentView[]> {
+  async list(tenantId: string, caller: Caller, applicationId: string): Promise<DocumentView[]> {
+    // 顧問先: 404 outside the caller's clients, 403 right_missing without `documents`.
+    await this.clientAccess.forApplication(caller, tenantId, applicationId, 'documents');
     const app = await this.store.row(tenantId, applicationId); // 404 for another tenant's or an unknown application
     // Titles are shown under the procedure's Japanese name, never with the ids e-Gov may put in them.
     const procedureName = this.procedures.list().find((d) => d.code === app.procedure_code)?.name ?? '';
@@ -96,7 +99,8 @@ export class DocumentsService {
   }
 
   /** `inline` for the PDF preview, `attachment` otherwise. */
-  async download(tenantId: string, applicationId: string, id: string, res: Response, inline: boolean): Promise<void> {
+  async download(tenantId: string, caller: Caller, applicationId: string, id: string, res: Response, inline: boolean): Promise<void> {
+    await this.clientAccess.forApplication(caller, tenantId, applicationId, 'documents');
     const rows: Array<{ file_name_sealed: Buffer; content_type: string; size: string; blob_key: string }> = await this.ds.query(
       `SELECT file_name_sealed, content_type, size, blob_key FROM official_documents WHERE tenant_id = $1 AND application_id = $2 AND id = $3`,
       [tenantId, applicationId, id],

@@ -5,7 +5,15 @@ import { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '@charlotte/audit';
 import { Caller } from '@charlotte/core';
 import { KeyRotationService, SealingService } from '@charlotte/crypto';
-import { actorOf, ApplicationsErrors, ApplicationStatus, ApplicationStore, EgovActionDto, WITHDRAWABLE } from '@charlotte/applications';
+import {
+  actorOf,
+  ApplicationsErrors,
+  ApplicationStatus,
+  ApplicationStore,
+  ClientAccessService,
+  EgovActionDto,
+  WITHDRAWABLE,
+} from '@charlotte/applications';
 import { ProceduresService } from '@charlotte/procedures';
 import type { EgovActionAcceptedView } from './dto/filing.dto';
 import { CaseNoticesService } from './case-notices.service';
@@ -59,6 +67,7 @@ export class EgovActionsService {
     private readonly notices: NoticesService,
     private readonly caseNotices: CaseNoticesService,
     private readonly audit: AuditService,
+    private readonly clientAccess: ClientAccessService,
     rotation: KeyRotationService,
   ) {
     rotation.register({ table: 'egov_actions', column: 'reason_sealed', purpose: REASON });
@@ -72,6 +81,8 @@ export class EgovActionsService {
     idempotencyKey: string,
     version: number,
   ): Promise<EgovActionAcceptedView> {
+    // 顧問先: 404 outside the caller's clients, 403 right_missing without `submit` (replays included).
+    await this.clientAccess.forApplication(caller, tenantId, applicationId, 'submit');
     const replay = await this.replay(tenantId, applicationId, idempotencyKey, 'amend');
     if (replay) return replay;
     const app = await this.current(tenantId, applicationId);
@@ -102,6 +113,7 @@ export class EgovActionsService {
     idempotencyKey: string,
     reason: string,
   ): Promise<EgovActionAcceptedView> {
+    await this.clientAccess.forApplication(caller, tenantId, applicationId, 'submit');
     const replay = await this.replay(tenantId, applicationId, idempotencyKey, 'withdraw');
     if (replay) return replay;
     // An application sent in 試行 mode is "arrived" without a case at e-Gov (no arrive_id): nothing to withdraw.

@@ -301,7 +301,7 @@ export class FilingController {
   @ApiOkResponse({ type: DocumentListView })
   @ApiProblems({ 404: '`not_found`.' })
   async list(@CurrentCaller() c: Caller, @Param() { id }: IdParam): Promise<DocumentListView> {
-    const items: DocumentView[] = await this.documents.list(tenantOf(c), id);
+    const items: DocumentView[] = await this.documents.list(tenantOf(c), c, id);
     return { items, nextCursor: null };
   }
 
@@ -326,6 +326,6 @@ export class FilingController {
     @Query('inline') inline: string | undefined,
     @Res() res: Response,
   ): Promise<void> {
-    await this.documents.download(tenantOf(c), p.id, p.did, res, inline === '1');
+    await this.documents.download(tenantOf(c), c, p.id, p.did, res, inline === '1');
   }
 }

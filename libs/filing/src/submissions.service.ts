@@ -4,7 +4,15 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AuditService } from '@charlotte/audit';
 import { Caller } from '@charlotte/core';
-import { actorOf, ApplicationRow, ApplicationStore, AttachmentsService, OfficesService } from '@charlotte/applications';
+import {
+  actorOf,
+  ApplicationRow,
+  ApplicationStore,
+  AttachmentsService,
+  ClientAccess,
+  ClientAccessService,
+  OfficesService,
+} from '@charlotte/applications';
 import { ProceduresService } from '@charlotte/procedures';
 import { EgovAccountsService, egovNotLinked } from './egov-accounts.service';
 import { claimDue, failureReason, retryLater, runDueJobs } from './durable-job';
@@ -53,12 +61,16 @@ export class SubmissionsService {
     private readonly audit: AuditService,
     private readonly events: FilingEventsRegistry,
     @Inject(SIGNING_CREDENTIALS) private readonly signing: SigningCredentialsPort,
+    private readonly clientAccess: ClientAccessService,
   ) {}
 
   /** Idempotent by key: the same key answers the same submission; another key for a submitted application is 409. */
   async submit(tenantId: string, caller: Caller, applicationId: string, idempotencyKey: string) {
     const account = await this.accounts.status(tenantId);
     if (!account.linked) throw egovNotLinked();
+    // 顧問先: 404 outside the caller's clients, 403 right_missing without `submit` (replays included). After the
+    // tenant-wide link check, which says nothing about the application (and answers as before in company tenants).
+    await this.clientAccess.forApplication(caller, tenantId, applicationId, 'submit');
     await this.dryRun(tenantId, applicationId);
     await this.requireSignerIfNeeded(tenantId, applicationId);
     const trial = account.trialMode;
@@ -106,6 +118,8 @@ export class SubmissionsService {
    * filings on e-Gov, that it did not arrive: else it could be filed twice.
    */
   async reopen(tenantId: string, caller: Caller, applicationId: string, confirmNotReceived: boolean) {
+    // Back to draft to fix it: the `draft` right on its client.
+    await this.clientAccess.forApplication(caller, tenantId, applicationId, 'draft');
     const actor = actorOf(caller);
     const out = await this.ds.transaction(async (m) => {
       const app = [await this.store.lock(m, tenantId, applicationId)];
@@ -202,7 +216,8 @@ export class SubmissionsService {
 
   /** 申請者 of a package (and a withdrawal): the office for now (the sharoushi's own contact details are a follow-up). */
   async applicantOf(tenantId: string, officeId: string): Promise<{ name: string; address?: string }> {
-    const office = await this.offices.get(tenantId, officeId);
+    // Building the package (the caller's access was checked at the route): every office.
+    const office = await this.offices.get(tenantId, officeId, ClientAccess.everything());
     return { name: office.name, address: office.address ?? undefined };
   }
 
@@ -219,7 +234,7 @@ export class SubmissionsService {
   ) {
     const def = this.procedures.get(app.procedure_code, app.procedure_version);
     const form = await this.store.openForm(t, app);
-    const office = await this.offices.get(t, app.office_id);
+    const office = await this.offices.get(t, app.office_id, ClientAccess.everything());
     const attachments = withAttachments ? await this.attachments.forPackage(t, app.id) : [];
     // 社労士 filing for a client: the office's 提出代行証明書, zipped and listed as an attachment by the package lib.
     const proxyCertificate = withAttachments ? await this.signing.proxyCertificateFor(t, app.office_id) : undefined;

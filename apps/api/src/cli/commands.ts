@@ -34,14 +34,20 @@ export async function tenantCreate(ctx: INestApplicationContext, flags: Flags): 
   const email = requireFlag(flags, 'admin-email');
   const password = requireFlag(flags, 'admin-password');
   const displayName = typeof flags['admin-name'] === 'string' ? flags['admin-name'] : 'Administrator';
+  const kind = flags.kind === undefined ? 'company' : flags.kind;
+  // api.md: a sharoushi tenant holds 顧問先 (clients); the kind is fixed at creation.
+  if (kind !== 'company' && kind !== 'sharoushi') throw new UsageError('--kind must be company or sharoushi');
   await validUser({ email, displayName, role: 'admin', password });
   const tenants = ctx.get(TenantsService);
-  const tenant = await tenants.create(code, name);
+  const tenant = await tenants.create(code, name, kind);
   try {
     const { user } = await ctx.get(UsersService).create(tenant.id, { email, displayName, role: 'admin', password });
     return {
-      lines: [`tenant ${tenant.code} created (${tenant.id})`, `admin ${user.email} created (${user.id})`],
-      json: { tenant: { id: tenant.id, code: tenant.code, name: tenant.name }, admin: { id: user.id, email: user.email } },
+      lines: [`tenant ${tenant.code} (${tenant.kind}) created (${tenant.id})`, `admin ${user.email} created (${user.id})`],
+      json: {
+        tenant: { id: tenant.id, code: tenant.code, name: tenant.name, kind: tenant.kind },
+        admin: { id: user.id, email: user.email },
+      },
     };
   } catch (e) {
     await ctx.get(DataSource).query('DELETE FROM tenants WHERE id = $1', [tenant.id]);

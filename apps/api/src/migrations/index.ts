@@ -25,6 +25,7 @@ import { EgovAccountIdentity1765000000670 } from './1765000000670-EgovAccountIde
 import { ApplicationDueDate1765000000700 } from './1765000000700-ApplicationDueDate';
 import { IpAllowlist1765000000720 } from './1765000000720-IpAllowlist';
 import { Webhooks1765000000930 } from './1765000000930-Webhooks';
+import { Clients1765000001910 } from './1765000001910-Clients';
 
 /** Every migration, in order. `npm run migration:generate` appends new files here. */
 export const MIGRATIONS = [
@@ -55,4 +56,5 @@ export const MIGRATIONS = [
   ApplicationDueDate1765000000700,
   IpAllowlist1765000000720,
   Webhooks1765000000930,
+  Clients1765000001910,
 ];

@@ -165,6 +165,15 @@ export type CreateOfficeRequest = Schemas['CreateOfficeDto'];
 /** An empty string clears an optional field. */
 export type UpdateOfficeRequest = Schemas['UpdateOfficeDto'];
 
+/** 顧問先 (client companies) of a sharoushi tenant, and staff assignments to them. */
+export type Client = Schemas['ClientView'];
+export type CreateClientRequest = Schemas['CreateClientDto'];
+export type UpdateClientRequest = Schemas['UpdateClientDto'];
+export type ClientAssignments = Schemas['AssignmentsView'];
+export type ClientRight = Schemas['ClientAssignmentDto']['rights'][number];
+export const CLIENT_RIGHTS = ['draft', 'submit', 'documents', 'offices'] as const satisfies readonly ClientRight[];
+export type ClientImportResult = Schemas['ClientImportResultView'];
+
 // --- procedures (form schemas) ---------------------------------------------------
 // The procedure definitions describe these (JSON Schema with Charlotte's `x-`
 // extensions); the OpenAPI document serves them as an opaque object.
@@ -680,10 +689,52 @@ export class ApiClient {
   auditExportUrl(format: AuditExportFormat): string {
     return `${this.baseUrl}/audit-events/export${buildQuery({ format })}`;
   }
+  // --- 顧問先 (clients) -------------------------------------------------------------
+
+  /** The clients the caller sees (staff: their assigned ones); empty in a company tenant. */
+  listClients(): Promise<Schemas['ClientListView']> {
+    return this.request('GET', '/clients');
+  }
+
+  getClient(id: string): Promise<Client> {
+    return this.request('GET', `/clients/${encodeURIComponent(id)}`);
+  }
+
+  /** Admins. 409 `client_code_taken`, `not_sharoushi`. */
+  createClient(body: CreateClientRequest): Promise<Client> {
+    return this.request('POST', '/clients', { body });
+  }
+
+  /** Admins. With `version`, 409 `version_conflict` when changed meanwhile. */
+  updateClient(id: string, body: UpdateClientRequest): Promise<Client> {
+    return this.request('PATCH', `/clients/${encodeURIComponent(id)}`, { body });
+  }
+
+  /** Admins. 409 `client_in_use` while the client has offices. */
+  deleteClient(id: string): Promise<void> {
+    return this.request('DELETE', `/clients/${encodeURIComponent(id)}`);
+  }
+
+  /** Admins: clients and offices from a CSV file; 422 `import_invalid` with `errors[].row` and nothing created. */
+  importClients(file: File): Promise<ClientImportResult> {
+    const body = new FormData();
+    body.append('file', file, file.name);
+    return this.request('POST', '/clients/import', { body });
+  }
+
+  getAssignments(userId: string): Promise<ClientAssignments> {
+    return this.request('GET', `/users/${encodeURIComponent(userId)}/assignments`);
+  }
+
+  setAssignments(userId: string, body: Schemas['AssignmentsDto']): Promise<ClientAssignments> {
+    return this.request('PUT', `/users/${encodeURIComponent(userId)}/assignments`, { body });
+  }
+
   // --- offices -------------------------------------------------------------------
 
-  listOffices(): Promise<Schemas['OfficeListView']> {
-    return this.request('GET', '/offices');
+  /** The offices the caller sees; of one client with `clientId`. */
+  listOffices(query: { clientId?: string } = {}): Promise<Schemas['OfficeListView']> {
+    return this.request('GET', '/offices', { query: { clientId: query.clientId } });
   }
 
   createOffice(body: CreateOfficeRequest): Promise<Office> {
@@ -714,6 +765,7 @@ export class ApiClient {
         due: query.due,
         officeId: query.officeId,
         procedure: query.procedure,
+        clientId: query.clientId,
         from: query.from,
         to: query.to,
         limit: query.limit ?? 50,

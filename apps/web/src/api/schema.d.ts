@@ -876,6 +876,70 @@ export interface paths {
      */
     post: operations["WebhooksController_redeliver"];
   };
+  "/api/v1/clients": {
+    /**
+     * 顧問先の一覧 / List clients
+     * @description 顧問先の一覧です。担当者（member）には担当の顧問先だけが返ります。一般企業の契約では常に空です。
+     *
+     * The clients the caller sees: staff (member) only their assigned ones; always empty in a company tenant.
+     */
+    get: operations["ClientsController_list"];
+    /**
+     * 顧問先の登録 / Create a client
+     * @description 顧問先を登録します（管理者のみ）。顧問先コードは契約内で一意です。一般企業の契約では 409 not_sharoushi です。
+     *
+     * Creates a client (tenant admin). The code is unique in the tenant (409 client_code_taken); 409 not_sharoushi in a company tenant.
+     */
+    post: operations["ClientsController_create"];
+  };
+  "/api/v1/clients/import": {
+    /**
+     * 顧問先と事業所のCSV取込 / Import clients and offices from CSV
+     * @description CSV（UTF-8（BOMあり・なし）またはShift_JIS）から顧問先と事業所を一括登録します。見出し行は code,name,office_name,pension_office_code,pension_office_number,employment_office_number,labor_insurance_number。1行でも誤りがあれば何も登録せず、422 import_invalid で行ごとの誤りを返します（row は見出しを除くデータ行の番号、1から）。既存の顧問先コードの行は、その顧問先に事業所を追加します（顧問先名が一致すること）。1 MB・2,000行まで。
+     *
+     * Creates clients and their offices from a CSV file (UTF-8 with or without BOM, or Shift_JIS; header code,name,office_name,pension_office_code,pension_office_number,employment_office_number,labor_insurance_number). Any bad row: nothing is created and 422 import_invalid lists {row, field, message} (row counts data rows from 1; row 0 is the file or header). A row naming an existing code adds its office to that client (the name must match). At most 1 MB and 2,000 rows.
+     */
+    post: operations["ClientsController_import"];
+  };
+  "/api/v1/clients/{id}": {
+    /**
+     * 顧問先の詳細 / Get a client
+     * @description 担当外の顧問先は 404 です（他の契約と同じ）。
+     *
+     * A client not assigned to the calling staff member answers 404, like another tenant’s.
+     */
+    get: operations["ClientsController_get"];
+    /**
+     * 顧問先の削除 / Delete a client
+     * @description 事業所が残っている顧問先は削除できません（409 client_in_use）。担当の割り当ても削除されます。
+     *
+     * Refused with 409 client_in_use while the client has offices; its staff assignments go with it.
+     */
+    delete: operations["ClientsController_remove"];
+    /**
+     * 顧問先の変更 / Update a client
+     * @description 顧問先名・コード・メモ・顧問先ポータルの利用を変更します（管理者のみ）。version を送ると、古い場合は 409 version_conflict です。
+     *
+     * Changes name, code, notes or the client portal (tenant admin). With `version`, a stale one answers 409 version_conflict.
+     */
+    patch: operations["ClientsController_update"];
+  };
+  "/api/v1/users/{id}/assignments": {
+    /**
+     * 担当顧問先の取得 / Get a user’s client assignments
+     * @description 担当者が扱える顧問先と権限（draft: 申請の作成・編集、submit: 提出・補正・取下げ、documents: 公文書、offices: 事業所の管理）です。all が true なら全顧問先をすべての権限で扱えます。管理者は割り当てに関係なく全顧問先を扱えます。
+     *
+     * The clients a staff member works on and the rights on each (draft, submit, documents, offices); `all`: every client with every right. Admins see every client whatever is stored here. 409 not_sharoushi in a company tenant.
+     */
+    get: operations["AssignmentsController_get"];
+    /**
+     * 担当顧問先の設定 / Set a user’s client assignments
+     * @description 担当顧問先と権限をまとめて置き換えます。割り当てのない担当者はどの顧問先も見られません。
+     *
+     * Replaces the assignments. A staff member without any sees no client (default deny). Unknown clients answer 400 unknown_client.
+     */
+    put: operations["AssignmentsController_put"];
+  };
   "/api/v1/signing-certificates": {
     /**
      * 電子証明書の一覧 / List the signing certificates
@@ -1018,6 +1082,8 @@ export interface components {
       message: string;
       /** @description procedure form errors only: the English text of the rule */
       messageEn?: string;
+      /** @description bulk imports only (POST /clients/import): the data row, from 1 (the header excluded); 0 for the file itself */
+      row?: number;
     };
     ProblemView: {
       /** @example urn:charlotte:problem:validation_failed */
@@ -1075,6 +1141,11 @@ export interface components {
       id: string;
       code: string;
       name: string;
+      /**
+       * @description company, or sharoushi (a 社会保険労務士 office: 顧問先 and staff assignments); always set in the session
+       * @enum {string}
+       */
+      kind?: "company" | "sharoushi";
     };
     LoginResult: {
       /**
@@ -1612,6 +1683,11 @@ export interface components {
     };
     OfficeView: {
       id: string;
+      /**
+       * Format: uuid
+       * @description 顧問先 (client); null in a company tenant
+       */
+      clientId: string | null;
       name: string;
       address?: string | null;
       pensionOfficeCode?: string | null;
@@ -1626,6 +1702,11 @@ export interface components {
       items: components["schemas"]["OfficeView"][];
     };
     CreateOfficeDto: {
+      /**
+       * Format: uuid
+       * @description 顧問先 (client) of the office: required in a sharoushi tenant, refused (409 not_sharoushi) in a company tenant
+       */
+      clientId?: string | null;
       /** @description 事業所名 */
       name: string;
       /** @description 所在地 */
@@ -1640,6 +1721,11 @@ export interface components {
       laborInsuranceNumber?: string;
     };
     UpdateOfficeDto: {
+      /**
+       * Format: uuid
+       * @description 顧問先 (client) of the office: required in a sharoushi tenant, refused (409 not_sharoushi) in a company tenant
+       */
+      clientId?: string | null;
       /** @description 事業所名 */
       name?: string;
       /** @description 所在地 */
@@ -1677,6 +1763,13 @@ export interface components {
       procedureCode: string;
       procedureVersion: number;
       officeId: string;
+      /**
+       * Format: uuid
+       * @description 顧問先 (client) of the office; null in a company tenant
+       */
+      clientId: string | null;
+      /** @description 顧問先名 (client name); null in a company tenant */
+      clientName: string | null;
       /** @enum {string} */
       status: "draft" | "ready" | "submitting" | "arrived" | "under_review" | "correction_requested" | "review_finished" | "completed" | "withdrawn" | "failed";
       version: number;
@@ -1764,6 +1857,13 @@ export interface components {
       procedureCode: string;
       procedureVersion: number;
       officeId: string;
+      /**
+       * Format: uuid
+       * @description 顧問先 (client) of the office; null in a company tenant
+       */
+      clientId: string | null;
+      /** @description 顧問先名 (client name); null in a company tenant */
+      clientName: string | null;
       /** @enum {string} */
       status: "draft" | "ready" | "submitting" | "arrived" | "under_review" | "correction_requested" | "review_finished" | "completed" | "withdrawn" | "failed";
       version: number;
@@ -1983,6 +2083,11 @@ export interface components {
       id: string;
       code: string;
       name: string;
+      /**
+       * @description company, or sharoushi (a 社会保険労務士 office holding 顧問先)
+       * @enum {string}
+       */
+      kind: "company" | "sharoushi";
       /** @enum {string} */
       status: "active" | "cancelled" | "deleted";
       /**
@@ -2302,6 +2407,69 @@ export interface components {
     WebhookDeliveryListDto: {
       items: components["schemas"]["WebhookDeliveryDto"][];
       nextCursor: string | null;
+    };
+    ClientView: {
+      /** Format: uuid */
+      id: string;
+      name: string;
+      code: string | null;
+      notes: string | null;
+      portalEnabled: boolean;
+      /** @description offices (事業所) of this client */
+      officeCount: number;
+      /** @description the caller's rights on this client (all of them for admins) */
+      myRights: ("draft" | "submit" | "documents" | "offices")[];
+      version: number;
+      /** Format: date-time */
+      createdAt: string;
+      /** Format: date-time */
+      updatedAt: string;
+    };
+    ClientListView: {
+      items: components["schemas"]["ClientView"][];
+    };
+    CreateClientDto: {
+      /** @description 顧問先名 (sealed at rest) */
+      name: string;
+      /**
+       * @description 顧問先コード, unique in the tenant (letters, digits, - and _; up to 50)
+       * @example C001
+       */
+      code?: string;
+      /** @description メモ for the office (sealed at rest) */
+      notes?: string;
+    };
+    ImportedCounts: {
+      /** @description clients created (rows naming an existing code add offices to that client) */
+      clients: number;
+      offices: number;
+    };
+    ClientImportResultView: {
+      created: components["schemas"]["ImportedCounts"];
+    };
+    UpdateClientDto: {
+      /** @description the version read: when given, a stale one answers 409 version_conflict */
+      version?: number;
+      name?: string;
+      code?: string | null;
+      notes?: string | null;
+      /** @description the client portal (its users log in to see their applications and 公文書) */
+      portalEnabled?: boolean;
+    };
+    ClientAssignmentDto: {
+      /** Format: uuid */
+      clientId: string;
+      /** @description draft: create and edit applications and attachments; submit: submit, 補正, 取下げ; documents: 公文書; offices: manage offices */
+      rights: ("draft" | "submit" | "documents" | "offices")[];
+    };
+    AssignmentsView: {
+      all: boolean;
+      clients: components["schemas"]["ClientAssignmentDto"][];
+    };
+    AssignmentsDto: {
+      /** @description every client, with every right (the list below is kept for when this is turned off) */
+      all: boolean;
+      clients: components["schemas"]["ClientAssignmentDto"][];
     };
     SigningCertificateView: {
       /** Format: uuid */
@@ -4791,10 +4959,22 @@ export interface operations {
    * The offices (事業所) of the caller's tenant with their registration numbers (pension office code and number, employment insurance office number, labour insurance number). Administrators and members in a session, or API tokens with the applications:read scope.
    */
   OfficesController_list: {
+    parameters: {
+      query?: {
+        /** @description only the offices of this 顧問先 (client) */
+        clientId?: string;
+      };
+    };
     responses: {
       200: {
         content: {
           "application/json": components["schemas"]["OfficeListView"];
+        };
+      };
+      /** @description `validation_failed`. */
+      400: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
         };
       };
       /** @description `unauthenticated` (no or expired session), `token_invalid` (unknown, expired or revoked token). */
@@ -5021,6 +5201,8 @@ export interface operations {
         officeId?: string;
         /** @description procedure code */
         procedure?: string;
+        /** @description 顧問先 (client): the applications of its offices (sharoushi tenants) */
+        clientId?: string;
         /** @description created on or after this date (YYYY-MM-DD, JST; years 1900–9999) */
         from?: string;
         /** @description created on or before this date (YYYY-MM-DD, JST; years 1900–9999) */
@@ -7144,6 +7326,372 @@ export interface operations {
         };
       };
       /** @description `validation_failed`. */
+      400: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `unauthenticated` (no or expired session). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `csrf_invalid` (X-CSRF-Token missing or wrong), `token_not_allowed` (an API token cannot use this route), `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+    };
+  };
+  /**
+   * 顧問先の一覧 / List clients
+   * @description 顧問先の一覧です。担当者（member）には担当の顧問先だけが返ります。一般企業の契約では常に空です。
+   *
+   * The clients the caller sees: staff (member) only their assigned ones; always empty in a company tenant.
+   */
+  ClientsController_list: {
+    responses: {
+      200: {
+        content: {
+          "application/json": components["schemas"]["ClientListView"];
+        };
+      };
+      /** @description `unauthenticated` (no or expired session), `token_invalid` (unknown, expired or revoked token). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `scope_missing` (the token lacks the scope), `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+    };
+  };
+  /**
+   * 顧問先の登録 / Create a client
+   * @description 顧問先を登録します（管理者のみ）。顧問先コードは契約内で一意です。一般企業の契約では 409 not_sharoushi です。
+   *
+   * Creates a client (tenant admin). The code is unique in the tenant (409 client_code_taken); 409 not_sharoushi in a company tenant.
+   */
+  ClientsController_create: {
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["CreateClientDto"];
+      };
+    };
+    responses: {
+      201: {
+        content: {
+          "application/json": components["schemas"]["ClientView"];
+        };
+      };
+      /** @description `validation_failed`, `malformed_body`. */
+      400: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `unauthenticated` (no or expired session), `token_invalid` (unknown, expired or revoked token). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `csrf_invalid` (X-CSRF-Token missing or wrong), `scope_missing` (the token lacks the scope), `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+    };
+  };
+  /**
+   * 顧問先と事業所のCSV取込 / Import clients and offices from CSV
+   * @description CSV（UTF-8（BOMあり・なし）またはShift_JIS）から顧問先と事業所を一括登録します。見出し行は code,name,office_name,pension_office_code,pension_office_number,employment_office_number,labor_insurance_number。1行でも誤りがあれば何も登録せず、422 import_invalid で行ごとの誤りを返します（row は見出しを除くデータ行の番号、1から）。既存の顧問先コードの行は、その顧問先に事業所を追加します（顧問先名が一致すること）。1 MB・2,000行まで。
+   *
+   * Creates clients and their offices from a CSV file (UTF-8 with or without BOM, or Shift_JIS; header code,name,office_name,pension_office_code,pension_office_number,employment_office_number,labor_insurance_number). Any bad row: nothing is created and 422 import_invalid lists {row, field, message} (row counts data rows from 1; row 0 is the file or header). A row naming an existing code adds its office to that client (the name must match). At most 1 MB and 2,000 rows.
+   */
+  ClientsController_import: {
+    requestBody: {
+      content: {
+        "multipart/form-data": {
+          /** Format: binary */
+          file: string;
+        };
+      };
+    };
+    responses: {
+      200: {
+        content: {
+          "application/json": components["schemas"]["ClientImportResultView"];
+        };
+      };
+      /** @description `validation_failed`, `malformed_body`. */
+      400: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `unauthenticated` (no or expired session), `token_invalid` (unknown, expired or revoked token). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `csrf_invalid` (X-CSRF-Token missing or wrong), `scope_missing` (the token lacks the scope), `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description payload_too_large (over 1 MB) */
+      413: {
+        content: never;
+      };
+      /** @description import_invalid: errors [{row, field, code, message}], nothing created */
+      422: {
+        content: never;
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+    };
+  };
+  /**
+   * 顧問先の詳細 / Get a client
+   * @description 担当外の顧問先は 404 です（他の契約と同じ）。
+   *
+   * A client not assigned to the calling staff member answers 404, like another tenant’s.
+   */
+  ClientsController_get: {
+    parameters: {
+      path: {
+        /** @description 顧問先 (client) id / client id */
+        id: string;
+      };
+    };
+    responses: {
+      200: {
+        content: {
+          "application/json": components["schemas"]["ClientView"];
+        };
+      };
+      /** @description `validation_failed`. */
+      400: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `unauthenticated` (no or expired session), `token_invalid` (unknown, expired or revoked token). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `scope_missing` (the token lacks the scope), `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+    };
+  };
+  /**
+   * 顧問先の削除 / Delete a client
+   * @description 事業所が残っている顧問先は削除できません（409 client_in_use）。担当の割り当ても削除されます。
+   *
+   * Refused with 409 client_in_use while the client has offices; its staff assignments go with it.
+   */
+  ClientsController_remove: {
+    parameters: {
+      path: {
+        /** @description 顧問先 (client) id / client id */
+        id: string;
+      };
+    };
+    responses: {
+      /** @description deleted */
+      204: {
+        content: never;
+      };
+      /** @description `validation_failed`. */
+      400: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `unauthenticated` (no or expired session), `token_invalid` (unknown, expired or revoked token). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `csrf_invalid` (X-CSRF-Token missing or wrong), `scope_missing` (the token lacks the scope), `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+    };
+  };
+  /**
+   * 顧問先の変更 / Update a client
+   * @description 顧問先名・コード・メモ・顧問先ポータルの利用を変更します（管理者のみ）。version を送ると、古い場合は 409 version_conflict です。
+   *
+   * Changes name, code, notes or the client portal (tenant admin). With `version`, a stale one answers 409 version_conflict.
+   */
+  ClientsController_update: {
+    parameters: {
+      path: {
+        /** @description 顧問先 (client) id / client id */
+        id: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["UpdateClientDto"];
+      };
+    };
+    responses: {
+      200: {
+        content: {
+          "application/json": components["schemas"]["ClientView"];
+        };
+      };
+      /** @description `validation_failed`, `malformed_body`. */
+      400: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `unauthenticated` (no or expired session), `token_invalid` (unknown, expired or revoked token). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `csrf_invalid` (X-CSRF-Token missing or wrong), `scope_missing` (the token lacks the scope), `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+    };
+  };
+  /**
+   * 担当顧問先の取得 / Get a user’s client assignments
+   * @description 担当者が扱える顧問先と権限（draft: 申請の作成・編集、submit: 提出・補正・取下げ、documents: 公文書、offices: 事業所の管理）です。all が true なら全顧問先をすべての権限で扱えます。管理者は割り当てに関係なく全顧問先を扱えます。
+   *
+   * The clients a staff member works on and the rights on each (draft, submit, documents, offices); `all`: every client with every right. Admins see every client whatever is stored here. 409 not_sharoushi in a company tenant.
+   */
+  AssignmentsController_get: {
+    parameters: {
+      path: {
+        /** @description ユーザーID / user id */
+        id: string;
+      };
+    };
+    responses: {
+      200: {
+        content: {
+          "application/json": components["schemas"]["AssignmentsView"];
+        };
+      };
+      /** @description `validation_failed`. */
+      400: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `unauthenticated` (no or expired session). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `token_not_allowed` (an API token cannot use this route), `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+    };
+  };
+  /**
+   * 担当顧問先の設定 / Set a user’s client assignments
+   * @description 担当顧問先と権限をまとめて置き換えます。割り当てのない担当者はどの顧問先も見られません。
+   *
+   * Replaces the assignments. A staff member without any sees no client (default deny). Unknown clients answer 400 unknown_client.
+   */
+  AssignmentsController_put: {
+    parameters: {
+      path: {
+        /** @description ユーザーID / user id */
+        id: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["AssignmentsDto"];
+      };
+    };
+    responses: {
+      200: {
+        content: {
+          "application/json": components["schemas"]["AssignmentsView"];
+        };
+      };
+      /** @description `validation_failed`, `malformed_body`. */
       400: {
         content: {
           "application/problem+json": components["schemas"]["ProblemView"];

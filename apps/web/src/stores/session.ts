@@ -28,6 +28,8 @@ export const useSessionStore = defineStore('session', () => {
   const isAdmin = computed(() => user.value?.role === 'admin');
   /** A platform operator (契約コード `platform`): no tenant, the operator console only. */
   const isOperator = computed(() => user.value?.role === 'operator');
+  /** A 社会保険労務士 office: 顧問先 (clients), staff assignments, a client on every office. */
+  const isSharoushi = computed(() => tenant.value?.kind === 'sharoushi');
 
   function apply(next: { user: User; tenant?: Tenant | null; csrfToken: string }): void {
     user.value = next.user;
@@ -101,5 +103,5 @@ export const useSessionStore = defineStore('session', () => {
     loaded.value = true;
   }
 
-  return { user, tenant, loaded, isAuthenticated, isAdmin, isOperator, ensureLoaded, refresh, login, complete, logout, clear };
+  return { user, tenant, loaded, isAuthenticated, isAdmin, isOperator, isSharoushi, ensureLoaded, refresh, login, complete, logout, clear };
 });

@@ -3,6 +3,7 @@ import type { ApplicationDetail, Office, Procedure, ProcedureSchema } from '@/ap
 
 export const OFFICE: Office = {
   id: '30000000-0000-4000-8000-000000000001',
+  clientId: null,
   name: '株式会社アクメ 本社',
   address: '東京都千代田区丸の内1-1-1',
   pensionOfficeCode: '01-イロハ',
@@ -179,6 +180,8 @@ export function makeApplication(overrides: Partial<ApplicationDetail> = {}): App
     procedureCode: 'shaho-shutoku',
     procedureVersion: 1,
     officeId: OFFICE.id,
+    clientId: null,
+    clientName: null,
     status: 'draft',
     version: 3,
     createdAt: '2026-04-01T00:00:00.000Z',

@@ -119,6 +119,7 @@ export function makeOperatorTenant(overrides: Partial<OperatorTenant> = {}): Ope
     id: TENANT.id,
     code: TENANT.code,
     name: TENANT.name,
+    kind: 'company',
     status: 'active',
     cancelledAt: null,
     deletionDueAt: null,

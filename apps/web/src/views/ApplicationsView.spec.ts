@@ -25,7 +25,11 @@ const correction = summary({ id: '40000000-0000-4000-8000-000000000003', title: 
 
 let wrapper: VueWrapper | null = null;
 
-async function mountAt(path: string, handlers: Record<string, Handler>) {
+async function mountAt(
+  path: string,
+  handlers: Record<string, Handler>,
+  tenant: typeof TENANT & { kind?: 'company' | 'sharoushi' } = TENANT,
+) {
   const fetchMock = stubApi({
     'GET /offices': () => jsonResponse(200, { items: [OFFICE, OFFICE_2] }),
     'GET /procedures': () => jsonResponse(200, { items: [SHAHO_SHUTOKU, KOYO_SHUTOKU] }),
@@ -35,7 +39,7 @@ async function mountAt(path: string, handlers: Record<string, Handler>) {
   setActivePinia(pinia);
   const session = useSessionStore();
   session.user = makeUser({ role: 'member' });
-  session.tenant = TENANT;
+  session.tenant = tenant;
   session.loaded = true;
   api.setCsrfToken('csrf-member');
   const router = createRouter({
@@ -212,5 +216,65 @@ describe('ApplicationsView', () => {
     await flushPromises();
     expect(sent).toEqual({ procedureCode: 'shaho-shutoku', officeId: OFFICE.id, title: '山田太郎 資格取得届' });
     expect(router.currentRoute.value.fullPath).toBe('/applications/40000000-0000-4000-8000-000000000077');
+  });
+});
+
+describe('ApplicationsView in a sharoushi tenant (status board across 顧問先)', () => {
+  afterEach(() => {
+    wrapper?.unmount();
+    wrapper = null;
+  });
+
+  const ALPHA = '50000000-0000-4000-8000-00000000000a';
+  const client = {
+    id: ALPHA,
+    name: '株式会社アルファ',
+    code: 'A001',
+    notes: null,
+    portalEnabled: false,
+    officeCount: 1,
+    myRights: ['draft'],
+    version: 1,
+    createdAt: '2026-04-01T00:00:00.000Z',
+    updatedAt: '2026-04-01T00:00:00.000Z',
+  };
+
+  it('shows each application’s client, filters by client through the URL, and offers that client’s offices only', async () => {
+    const { wrapper, fetchMock, router } = await mountAt(
+      '/applications',
+      {
+        'GET /offices': () =>
+          jsonResponse(200, {
+            items: [
+              { ...OFFICE, clientId: ALPHA },
+              { ...OFFICE_2, clientId: null },
+            ],
+          }),
+        'GET /clients': () => jsonResponse(200, { items: [client] }),
+        'GET /applications': () =>
+          jsonResponse(200, { items: [summary({ clientId: ALPHA, clientName: '株式会社アルファ' })], nextCursor: null }),
+      },
+      { ...TENANT, kind: 'sharoushi' },
+    );
+    expect(wrapper.get('[data-testid="app-client"]').text()).toBe('株式会社アルファ');
+    await wrapper.get('[data-testid="apps-filter-client"]').setValue(ALPHA);
+    await wrapper.get('[data-testid="apps-filters"]').trigger('submit');
+    await flushPromises();
+    expect(router.currentRoute.value.query.clientId).toBe(ALPHA);
+    expect(listQueries(fetchMock).at(-1)).toMatchObject({ clientId: ALPHA });
+    // The office filter narrows to the client's offices.
+    expect(wrapper.findAll('[data-testid="apps-filter-office"] option').map((o) => o.text())).toEqual(['すべて', OFFICE.name]);
+
+    await wrapper.get('[data-testid="app-new"]').trigger('click');
+    expect((wrapper.get('[data-testid="app-new-client"]').element as HTMLSelectElement).value).toBe(ALPHA);
+    expect((wrapper.get('[data-testid="app-new-office"]').element as HTMLSelectElement).value).toBe(OFFICE.id);
+  });
+
+  it('has no client column or filter in a company tenant', async () => {
+    const { wrapper } = await mountAt('/applications', {
+      'GET /applications': () => jsonResponse(200, { items: [draft], nextCursor: null }),
+    });
+    expect(wrapper.find('[data-testid="app-client"]').exists()).toBe(false);
+    expect(wrapper.find('[data-testid="apps-filter-client"]').exists()).toBe(false);
   });
 });

@@ -142,3 +142,54 @@ describe('OfficesView', () => {
     expect(wrapper.get('[data-testid="offices-notice"]').text()).toContain('更新しました');
   });
 });
+
+describe('OfficesView in a sharoushi tenant', () => {
+  afterEach(() => {
+    wrapper?.unmount();
+    wrapper = null;
+  });
+
+  const ALPHA = '50000000-0000-4000-8000-00000000000a';
+  const alpha = {
+    id: ALPHA,
+    name: '株式会社アルファ',
+    code: 'A001',
+    notes: null,
+    portalEnabled: false,
+    officeCount: 1,
+    myRights: ['offices'],
+    version: 1,
+    createdAt: '2026-04-01T00:00:00.000Z',
+    updatedAt: '2026-04-01T00:00:00.000Z',
+  };
+
+  it('shows each office’s client and puts a new office under the chosen client', async () => {
+    let sent: unknown = null;
+    stubApi({
+      'GET /offices': () => jsonResponse(200, { items: [{ ...OFFICE, clientId: ALPHA }] }),
+      'GET /clients': () => jsonResponse(200, { items: [alpha] }),
+      'POST /offices': ({ body }) => {
+        sent = body;
+        return jsonResponse(201, { ...OFFICE_2, clientId: ALPHA, name: '大阪支店' });
+      },
+    });
+    const pinia = createPinia();
+    setActivePinia(pinia);
+    useSessionStore().user = makeUser({ role: 'member' });
+    useSessionStore().tenant = { ...TENANT, kind: 'sharoushi' };
+    api.setCsrfToken('csrf-member');
+    wrapper = mount(OfficesView, { global: { plugins: [pinia, createAppI18n('ja')] }, attachTo: document.body });
+    await flushPromises();
+
+    expect(wrapper.get('[data-testid="office-row-client"]').text()).toBe('株式会社アルファ');
+    await wrapper.get('[data-testid="office-new"]').trigger('click');
+    // The only client is chosen already; the field is labelled and required.
+    const select = wrapper.get('[data-testid="office-clientId"]');
+    expect((select.element as HTMLSelectElement).value).toBe(ALPHA);
+    expect(wrapper.find('label[for="office-clientId"]').text()).toContain('顧問先');
+    await wrapper.get('[data-testid="office-name"]').setValue('大阪支店');
+    await wrapper.get('[data-testid="office-save"]').trigger('submit');
+    await flushPromises();
+    expect(sent).toEqual({ name: '大阪支店', clientId: ALPHA });
+  });
+});

@@ -7,6 +7,7 @@ import { PURPOSE } from '../sealing-purposes';
 import type { ApplicationStatus } from './dto/application.dto';
 import { EditGuardRegistry } from './extensions';
 import { ApplicationsErrors } from '../errors';
+import type { ClientAccess } from '../clients/client-access';
 
 /** One `applications` row as the store reads it (declared once; every reader uses this type). */
 export interface ApplicationRow {
@@ -117,10 +118,13 @@ const CHANGEABLE: ReadonlyArray<keyof ApplicationChanges> = [
 ];
 
 export interface ListFilter {
+  /** What the caller sees (顧問先 assignments): part of the query, never a filter after loading. */
+  access: ClientAccess;
   status?: ApplicationStatus | readonly ApplicationStatus[];
   /** Not filed yet and due before `today` (overdue), or from `today` to `until` (due soon). JST days. */
   due?: { today: string; until?: string };
   officeId?: string;
+  clientId?: string;
   procedure?: string;
   /** JST calendar days, YYYY-MM-DD. */
   from?: string;
@@ -210,10 +214,10 @@ export class ApplicationStore {
     await this.guards.check(m, tenantId, id, r.status);
   }
 
-  /** One page of a tenant's applications, newest first; `c` is the cursor's creation time. */
-  async page(tenantId: string, f: ListFilter): Promise<Array<ApplicationSummaryRow & { c: string }>> {
-    const where = ['tenant_id = $1'];
+  /** One page of a tenant's applications the caller sees, newest first; `c` is the cursor's creation time. */
+  async page(tenantId: string, f: ListFilter): Promise<Array<ApplicationSummaryRow & { c: string; client_id: string | null }>> {
     const params: unknown[] = [tenantId];
+    const where = ['tenant_id = $1', f.access.applicationCondition('office_id', 'tenant_id', params)];
     const add = (sql: string, v: unknown) => {
       params.push(v);
       where.push(sql.replace('?', `$${params.length}`));
@@ -229,6 +233,8 @@ export class ApplicationStore {
     }
     if (f.officeId) add('office_id = ?', f.officeId);
     if (f.procedure) add('procedure_code = ?', f.procedure);
+    if (f.clientId)
+      add('office_id IN (SELECT fo.id FROM offices fo WHERE fo.tenant_id = applications.tenant_id AND fo.client_id = ?)', f.clientId);
     // Dates are the user's (JST) calendar days.
     if (f.from) add(`created_at >= (?::date)::timestamp AT TIME ZONE 'Asia/Tokyo'`, f.from);
     if (f.to) add(`created_at < ((?::date) + 1)::timestamp AT TIME ZONE 'Asia/Tokyo'`, f.to);
@@ -239,6 +245,7 @@ export class ApplicationStore {
     params.push(f.limit);
     return this.ds.query(
       `SELECT ${SUMMARY_COLUMNS},
+              (SELECT so.client_id FROM offices so WHERE so.tenant_id = applications.tenant_id AND so.id = applications.office_id) AS client_id,
               to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS c
          FROM applications WHERE ${where.join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT $${params.length}`,
       params,
@@ -252,11 +259,13 @@ export class ApplicationStore {
     );
   }
 
-  /** How many applications the tenant has in each status (statuses without any are absent). */
-  async statusCounts(tenantId: string): Promise<Partial<Record<ApplicationStatus, number>>> {
+  /** How many applications the caller sees in each status (statuses without any are absent). */
+  async statusCounts(tenantId: string, access: ClientAccess): Promise<Partial<Record<ApplicationStatus, number>>> {
+    const params: unknown[] = [tenantId];
+    const visible = access.applicationCondition('office_id', 'tenant_id', params);
     const rows: Array<{ status: ApplicationStatus; n: number }> = await this.ds.query(
-      `SELECT status, count(*)::int AS n FROM applications WHERE tenant_id = $1 GROUP BY status`,
-      [tenantId],
+      `SELECT status, count(*)::int AS n FROM applications WHERE tenant_id = $1 AND ${visible} GROUP BY status`,
+      params,
     );
     return Object.fromEntries(rows.map((r) => [r.status, r.n]));
   }
@@ -267,35 +276,42 @@ export class ApplicationStore {
    */
   async deadlines(
     tenantId: string,
+    access: ClientAccess,
     today: string,
     until: string,
     limit: number,
   ): Promise<{ rows: ApplicationSummaryRow[]; total: number; overdue: number }> {
+    const params: unknown[] = [tenantId, NOT_FILED, until, limit];
+    const visible = access.applicationCondition('office_id', 'tenant_id', params);
     const rows: ApplicationSummaryRow[] = await this.ds.query(
       `SELECT ${SUMMARY_COLUMNS} FROM applications
-          WHERE tenant_id = $1 AND status = ANY($2) AND due_date <= $3::date
+          WHERE tenant_id = $1 AND status = ANY($2) AND due_date <= $3::date AND ${visible}
           ORDER BY applications.due_date, created_at, id LIMIT $4`,
-      [tenantId, NOT_FILED, until, limit],
+      params,
     );
+    const countParams: unknown[] = [tenantId, NOT_FILED, until, today];
+    const countVisible = access.applicationCondition('office_id', 'tenant_id', countParams);
     const counts: Array<{ total: number; overdue: number }> = await this.ds.query(
       `SELECT count(*)::int AS total, count(*) FILTER (WHERE due_date < $4::date)::int AS overdue FROM applications
-          WHERE tenant_id = $1 AND status = ANY($2) AND due_date <= $3::date`,
-      [tenantId, NOT_FILED, until, today],
+          WHERE tenant_id = $1 AND status = ANY($2) AND due_date <= $3::date AND ${countVisible}`,
+      countParams,
     );
     return { rows, total: counts[0]?.total ?? 0, overdue: counts[0]?.overdue ?? 0 };
   }
 
-  /** The tenant's latest 手続終了, newest first, with when they got there (the `completed` status event). */
-  recentlyCompleted(tenantId: string, limit: number): Promise<Array<ApplicationSummaryRow & { completed_at: Date }>> {
+  /** The latest 手続終了 the caller sees, newest first, with when they got there (the `completed` status event). */
+  recentlyCompleted(tenantId: string, access: ClientAccess, limit: number): Promise<Array<ApplicationSummaryRow & { completed_at: Date }>> {
+    const params: unknown[] = [tenantId, limit];
+    const visible = access.applicationCondition('a.office_id', 'a.tenant_id', params);
     return this.ds.query(
       `SELECT ${SUMMARY_COLUMNS}, completed_at FROM (
           SELECT a.*, COALESCE(
                    (SELECT max(e.at) FROM application_events e
                      WHERE e.tenant_id = a.tenant_id AND e.application_id = a.id AND e.to_status = 'completed'),
                    a.updated_at) AS completed_at
-            FROM applications a WHERE a.tenant_id = $1 AND a.status = 'completed') c
+            FROM applications a WHERE a.tenant_id = $1 AND a.status = 'completed' AND ${visible}) c
         ORDER BY completed_at DESC, id DESC LIMIT $2`,
-      [tenantId, limit],
+      params,
     );
   }
 

@@ -42,7 +42,7 @@ export class ApplicationsController {
   @Scopes('applications:read')
   @ApiOkResponse({ type: ApplicationListView })
   list(@CurrentCaller() c: Caller, @Query() q: ListApplicationsQuery): Promise<ApplicationListView> {
-    return this.applications.list(tenantOf(c), q);
+    return this.applications.list(tenantOf(c), c, q);
   }
 
   @ApiOperation({
@@ -104,7 +104,7 @@ export class ApplicationsController {
   @ApiProblems({ 404: '`not_found`.', 409: '`version_conflict`, `not_editable`.' })
   @ApiQuery({ name: 'version', required: false, type: String, description: 'when given, a stale version answers 409' })
   async remove(@CurrentCaller() c: Caller, @Param() { id }: IdParam, @Query() q: DeleteApplicationQuery): Promise<void> {
-    await this.applications.delete(tenantOf(c), id, q.version);
+    await this.applications.delete(tenantOf(c), c, id, q.version);
   }
 
   @ApiOperation({

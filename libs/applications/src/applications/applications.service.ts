@@ -7,7 +7,6 @@ import { Caller, decodeCursor, encodeCursor, ValidationFailedError } from '@char
 import { KeyRotationService } from '@charlotte/crypto';
 import { addDays, ProceduresService, todayInJapan } from '@charlotte/procedures';
 import { AttachmentsService } from '../attachments/attachments.service';
-import { OfficesService } from '../offices/offices.service';
 import {
   ApplicationDetail,
   ApplicationListView,
@@ -23,6 +22,8 @@ import { PURPOSE } from '../sealing-purposes';
 import { ApplicationChanges, ApplicationStore, ApplicationSummaryRow, EDITABLE, NOT_FILED } from './application.store';
 import { DetailPartRegistry } from './extensions';
 import { ApplicationsErrors } from '../errors';
+import { ClientAccessService } from '../clients/client-access.service';
+import { ClientsService } from '../clients/clients.service';
 
 /** Draft errors a saved draft may carry: text typed into a number or date field. */
 const KEPT_AS_TYPED = new Set(['invalid_type', 'date_format', 'invalid_date']);
@@ -44,11 +45,12 @@ export class ApplicationsService {
   constructor(
     @InjectDataSource() private readonly ds: DataSource,
     private readonly procedures: ProceduresService,
-    private readonly offices: OfficesService,
     private readonly audit: AuditService,
     private readonly store: ApplicationStore,
     private readonly attachments: AttachmentsService,
     private readonly detailParts: DetailPartRegistry,
+    private readonly clientAccess: ClientAccessService,
+    private readonly clients: ClientsService,
     rotation: KeyRotationService,
   ) {
     // A tenant key rotation re-encrypts these too (attachment blobs: see the note on issue 7).
@@ -63,13 +65,20 @@ export class ApplicationsService {
     return r.due_date !== null && r.due_date < today && NOT_FILED.includes(r.status);
   }
 
-  private async summary(tenantId: string, r: ApplicationSummaryRow): Promise<ApplicationSummary> {
+  private async summary(
+    tenantId: string,
+    r: ApplicationSummaryRow,
+    clientId: string | null,
+    names: Map<string, string>,
+  ): Promise<ApplicationSummary> {
     return {
       id: r.id,
       title: await this.store.openTitle(tenantId, r),
       procedureCode: r.procedure_code,
       procedureVersion: r.procedure_version,
       officeId: r.office_id,
+      clientId,
+      clientName: clientId ? (names.get(clientId) ?? null) : null,
       status: r.status,
       version: r.version,
       createdAt: new Date(r.created_at).toISOString(),
@@ -108,7 +117,8 @@ export class ApplicationsService {
     const draft = this.draftForm(dto.procedureCode, undefined, form);
     const def = draft.def;
     const stored = this.procedures.normalize(def, draft.form);
-    await this.offices.assertExists(tenantId, dto.officeId);
+    // 404 for an office of another tenant or of a client not assigned to the caller; 403 right_missing without `draft`.
+    await this.clientAccess.office(tenantId, await this.clientAccess.of(caller), dto.officeId, 'draft');
     const id = randomUUID();
     const actor = actorOf(caller);
     const [title, sealedForm] = await Promise.all([
@@ -147,11 +157,14 @@ export class ApplicationsService {
     return this.store.titlesOf(tenantId, ids);
   }
 
-  async list(tenantId: string, q: ListApplicationsQuery): Promise<ApplicationListView> {
+  /** The status board: every application the caller sees, across clients, filterable by client, office, procedure and status. */
+  async list(tenantId: string, caller: Caller, q: ListApplicationsQuery): Promise<ApplicationListView> {
     const limit = q.limit ?? 50;
     const after = decodeCursor(q.cursor, ['c', 'i'] as const);
     const today = todayInJapan();
     const rows = await this.store.page(tenantId, {
+      access: await this.clientAccess.of(caller),
+      clientId: q.clientId,
       status: q.status,
       due: q.due === 'overdue' ? { today } : q.due === 'week' ? { today, until: addDays(today, 7) } : undefined,
       officeId: q.officeId,
@@ -162,15 +175,21 @@ export class ApplicationsService {
       limit: limit + 1,
     });
     const page = rows.slice(0, limit);
-    // Only the titles of the rows returned are opened.
+    // Only the titles (and client names) of the rows returned are opened.
+    const names = await this.clients.names(
+      tenantId,
+      page.flatMap((r) => (r.client_id ? [r.client_id] : [])),
+    );
     const items: ApplicationSummary[] = [];
-    for (const r of page) items.push(await this.summary(tenantId, r));
+    for (const r of page) items.push(await this.summary(tenantId, r, r.client_id, names));
     const last = page[page.length - 1];
     return { items, nextCursor: rows.length > limit && last ? encodeCursor({ c: last.c, i: last.id }) : null };
   }
 
   async get(tenantId: string, caller: Caller, id: string, unmask: boolean): Promise<ApplicationDetail> {
     if (unmask && caller.kind !== 'session') throw ApplicationsErrors.unmaskNotAllowed();
+    // 404 outside the caller's clients, before anything is read.
+    const { clientId } = await this.clientAccess.application(tenantId, await this.clientAccess.of(caller), id);
     const r = await this.store.row(tenantId, id);
     const def = this.procedures.get(r.procedure_code, r.procedure_version);
     const form = await this.store.openForm(tenantId, r);
@@ -193,7 +212,7 @@ export class ApplicationsService {
         target: { type: 'application', id },
       });
     const detail = {
-      ...(await this.summary(tenantId, r)),
+      ...(await this.summary(tenantId, r, clientId, await this.clients.names(tenantId, clientId ? [clientId] : []))),
       // Parts other libs registered (libs/filing: arriveId, egovStatus, failureReason, egovNotices, lastAction).
       ...(await this.detailParts.render(tenantId, {
         id,
@@ -217,7 +236,10 @@ export class ApplicationsService {
   async update(tenantId: string, caller: Caller, id: string, dto: UpdateApplicationDto): Promise<ApplicationDetail> {
     const actor = actorOf(caller);
     const changes: string[] = [];
+    const access = await this.clientAccess.of(caller);
     await this.ds.transaction(async (m) => {
+      // 404 outside the caller's clients before the row is read; 403 right_missing without `draft`.
+      await this.clientAccess.application(tenantId, access, id, 'draft', m);
       const r = await this.store.lock(m, tenantId, id);
       if (r.version !== dto.version) throw ApplicationsErrors.versionConflict();
       await this.store.assertEditable(tenantId, id, m, r);
@@ -243,7 +265,7 @@ export class ApplicationsService {
         changes.push('title');
       }
       if (dto.officeId !== undefined && dto.officeId !== r.office_id) {
-        await this.offices.assertExists(tenantId, dto.officeId);
+        await this.clientAccess.office(tenantId, access, dto.officeId, 'draft', m);
         set.office_id = dto.officeId;
         changes.push('office');
       }
@@ -265,8 +287,10 @@ export class ApplicationsService {
   }
 
   /** Deletes a draft (or ready) application, its attachments' rows, then their stored files. */
-  async delete(tenantId: string, id: string, expectedVersion?: number): Promise<void> {
+  async delete(tenantId: string, caller: Caller, id: string, expectedVersion?: number): Promise<void> {
+    const access = await this.clientAccess.of(caller);
     const blobKeys = await this.ds.transaction(async (m) => {
+      await this.clientAccess.application(tenantId, access, id, 'draft', m);
       const r = await this.store.lock(m, tenantId, id);
       if (expectedVersion !== undefined && r.version !== expectedVersion) throw ApplicationsErrors.versionConflict();
       if (!EDITABLE.includes(r.status)) throw ApplicationsErrors.notEditable(r.status, 'deleted');
@@ -288,7 +312,9 @@ export class ApplicationsService {
   /** Every rule the form breaks, at once; a valid draft becomes `ready`. */
   async validate(tenantId: string, caller: Caller, id: string): Promise<ValidationResultView> {
     const actor = actorOf(caller);
+    const access = await this.clientAccess.of(caller);
     const out = await this.ds.transaction(async (m) => {
+      await this.clientAccess.application(tenantId, access, id, 'draft', m);
       const r = await this.store.lock(m, tenantId, id);
       const def = this.procedures.get(r.procedure_code, r.procedure_version);
       const form = await this.store.openForm(tenantId, r);

@@ -86,7 +86,7 @@ export class AttachmentsController {
   })
   @ApiProblems({ 404: '`not_found`.' })
   async download(@CurrentCaller() c: Caller, @Param() p: AttachmentParams, @Res() res: Response): Promise<void> {
-    await this.attachments.download(tenantOf(c), p.id, p.aid, res);
+    await this.attachments.download(tenantOf(c), c, p.id, p.aid, res);
   }
 
   @ApiOperation({

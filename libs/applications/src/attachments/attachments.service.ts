@@ -23,6 +23,7 @@ import { ApplicationStore } from '../applications/application.store';
 import { AttachmentView } from '../applications/dto/application.dto';
 import { PURPOSE } from '../sealing-purposes';
 import { ApplicationsErrors } from '../errors';
+import { ClientAccessService } from '../clients/client-access.service';
 
 const CONTENT = PURPOSE.attachment;
 const NAME = PURPOSE.attachmentName;
@@ -78,6 +79,7 @@ export class AttachmentsService {
     private readonly sealing: SealingService,
     private readonly applications: ApplicationStore,
     private readonly audit: AuditService,
+    private readonly clientAccess: ClientAccessService,
     rotation: KeyRotationService,
   ) {
     // A tenant key rotation writes the files again under the new key version.
@@ -109,6 +111,11 @@ export class AttachmentsService {
   }
 
   async upload(tenantId: string, caller: Caller, applicationId: string, req: Request): Promise<AttachmentView> {
+    // 404 outside the caller's clients (顧問先), 403 right_missing without `draft`; before the body is read.
+    await this.clientAccess.forApplication(caller, tenantId, applicationId, 'draft').catch((e: unknown) => {
+      req.resume();
+      throw e;
+    });
     await this.applications.assertEditable(tenantId, applicationId);
     if (!req.is('multipart/form-data')) throw ApplicationsErrors.badUpload('send the file as multipart/form-data in the field "file"');
     const max = this.config.attachmentMaxBytes;
@@ -283,7 +290,8 @@ export class AttachmentsService {
   }
 
   /** Streams the file: read from the store, opened on the fly; an `access` audit event. */
-  async download(tenantId: string, applicationId: string, id: string, res: Response): Promise<void> {
+  async download(tenantId: string, caller: Caller, applicationId: string, id: string, res: Response): Promise<void> {
+    await this.clientAccess.forApplication(caller, tenantId, applicationId);
     const r = await this.row(tenantId, applicationId, id);
     const fileName = await this.sealing.openString(tenantId, NAME, id, r.name_sealed);
     const stored = await this.blobs.get(r.blob_key);
@@ -316,6 +324,7 @@ export class AttachmentsService {
   }
 
   async remove(tenantId: string, caller: Caller, applicationId: string, id: string): Promise<void> {
+    await this.clientAccess.forApplication(caller, tenantId, applicationId, 'draft');
     await this.applications.assertEditable(tenantId, applicationId);
     const r = await this.row(tenantId, applicationId, id);
     await this.ds.transaction(async (m) => {

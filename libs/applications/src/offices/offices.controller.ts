@@ -1,8 +1,9 @@
-import { Body, Controller, Get, Param, Patch, Post } from '@nestjs/common';
+import { Body, Controller, Get, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiCookieAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiProblems, Caller, CurrentCaller, IdParam, Roles, Scopes, tenantOf } from '@charlotte/core';
-import { CreateOfficeDto, OfficeListView, OfficeView, UpdateOfficeDto } from './dto/office.dto';
+import { CreateOfficeDto, ListOfficesQuery, OfficeListView, OfficeView, UpdateOfficeDto } from './dto/office.dto';
 import { OfficesService } from './offices.service';
+import { ClientAccessService } from '../clients/client-access.service';
 
 /** Offices (事業所) of the caller's tenant. */
 @ApiTags('offices')
@@ -11,7 +12,10 @@ import { OfficesService } from './offices.service';
 @Roles('admin', 'member')
 @Controller('offices')
 export class OfficesController {
-  constructor(private readonly offices: OfficesService) {}
+  constructor(
+    private readonly offices: OfficesService,
+    private readonly access: ClientAccessService,
+  ) {}
 
   @ApiOperation({
     summary: '事業所一覧 / List offices',
@@ -23,8 +27,8 @@ export class OfficesController {
   @Get()
   @Scopes('applications:read')
   @ApiOkResponse({ type: OfficeListView })
-  async list(@CurrentCaller() c: Caller): Promise<OfficeListView> {
-    return { items: await this.offices.list(tenantOf(c)) };
+  async list(@CurrentCaller() c: Caller, @Query() q: ListOfficesQuery): Promise<OfficeListView> {
+    return { items: await this.offices.list(tenantOf(c), await this.access.of(c), q) };
   }
 
   @ApiOperation({
@@ -38,7 +42,7 @@ export class OfficesController {
   @Scopes('applications:write')
   @ApiCreatedResponse({ type: OfficeView })
   create(@CurrentCaller() c: Caller, @Body() dto: CreateOfficeDto): Promise<OfficeView> {
-    return this.offices.create(tenantOf(c), dto);
+    return this.offices.create(tenantOf(c), c, dto);
   }
 
   @ApiOperation({
@@ -52,8 +56,8 @@ export class OfficesController {
   @Scopes('applications:read')
   @ApiOkResponse({ type: OfficeView })
   @ApiProblems({ 404: '`not_found`.' })
-  get(@CurrentCaller() c: Caller, @Param() { id }: IdParam): Promise<OfficeView> {
-    return this.offices.get(tenantOf(c), id);
+  async get(@CurrentCaller() c: Caller, @Param() { id }: IdParam): Promise<OfficeView> {
+    return this.offices.get(tenantOf(c), id, await this.access.of(c));
   }
 
   @ApiOperation({
@@ -68,6 +72,6 @@ export class OfficesController {
   @ApiOkResponse({ type: OfficeView })
   @ApiProblems({ 404: '`not_found`.', 409: '`version_conflict`.' })
   update(@CurrentCaller() c: Caller, @Param() { id }: IdParam, @Body() dto: UpdateOfficeDto): Promise<OfficeView> {
-    return this.offices.update(tenantOf(c), id, dto);
+    return this.offices.update(tenantOf(c), c, id, dto);
   }
 }

@@ -43,6 +43,11 @@ export const AUDIT_ACTIONS = [
   // offices, applications, attachments, documents
   'office.created',
   'office.updated',
+  'client.created',
+  'client.updated',
+  'client.deleted',
+  'client.assignments_changed',
+  'client.imported',
   'application.created',
   'application.updated',
   'application.deleted',

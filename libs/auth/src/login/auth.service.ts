@@ -391,7 +391,7 @@ export class AuthService {
       .getOneOrFail();
     await this.names.reveal(user);
     const t = (user as User & { tenant?: Tenant | null }).tenant;
-    return { user: UserView.of(user), tenant: t ? { id: t.id, code: t.code, name: t.name } : null, csrfToken };
+    return { user: UserView.of(user), tenant: t ? { id: t.id, code: t.code, name: t.name, kind: t.kind } : null, csrfToken };
   }
 
   async logout(sessionId: string): Promise<void> {

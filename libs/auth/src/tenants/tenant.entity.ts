@@ -2,6 +2,10 @@ import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateCol
 
 export type TenantStatus = 'active' | 'cancelled' | 'deleted';
 
+/** A company files for itself; a 社会保険労務士 office (sharoushi) files for its 顧問先 (clients). */
+export const TENANT_KINDS = ['company', 'sharoushi'] as const;
+export type TenantKind = (typeof TENANT_KINDS)[number];
+
 /** One contract (ご契約): a company or a 社会保険労務士 office. */
 @Entity({ name: 'tenants' })
 export class Tenant {
@@ -17,6 +21,10 @@ export class Tenant {
 
   @Column({ type: 'text', default: 'active' })
   status: TenantStatus;
+
+  /** Set at creation (tenant:create --kind); a company tenant is simply a tenant without clients. */
+  @Column({ type: 'text', default: 'company' })
+  kind: TenantKind;
 
   /**
    * Contract lifecycle (owned by libs/backup ContractService): when a cancellation takes

@@ -5,7 +5,7 @@ import { AuditService } from '@charlotte/audit';
 import { FieldError, ValidationFailedError } from '@charlotte/core';
 import { AuthErrors } from '../errors';
 import { TenantKeysService } from '@charlotte/crypto';
-import { Tenant } from './tenant.entity';
+import { Tenant, TENANT_KINDS, TenantKind } from './tenant.entity';
 
 /** Reserved: the login "tenant" of platform operators. */
 export const PLATFORM_TENANT_CODE = 'platform';
@@ -19,7 +19,7 @@ export class TenantsService {
     private readonly keys: TenantKeysService,
   ) {}
 
-  async create(code: string, name: string): Promise<Tenant> {
+  async create(code: string, name: string, kind: TenantKind = 'company'): Promise<Tenant> {
     const normalized = code.trim().toLowerCase();
     const errors: FieldError[] = [];
     if (!TENANT_CODE_PATTERN.test(normalized) || normalized === PLATFORM_TENANT_CODE) {
@@ -31,6 +31,7 @@ export class TenantsService {
     }
     if (!name.trim() || name.length > 200)
       errors.push({ field: 'name', code: 'length_between', params: { min: 1, max: 200 }, message: 'name must be 1-200 characters' });
+    if (!TENANT_KINDS.includes(kind)) errors.push({ field: 'kind', code: 'not_in_list', message: 'kind must be company or sharoushi' });
     if (errors.length) throw new ValidationFailedError(errors);
     const repo = this.ds.getRepository(Tenant);
     if (await repo.exists({ where: { code: normalized } })) {
@@ -39,7 +40,7 @@ export class TenantsService {
     // The tenant and its first data key exist together or not at all.
     const tenant = await this.ds.transaction(async (m) => {
       const r = m.getRepository(Tenant);
-      const t = await r.save(r.create({ code: normalized, name: name.trim(), status: 'active' }));
+      const t = await r.save(r.create({ code: normalized, name: name.trim(), status: 'active', kind }));
       await this.keys.createFor(t.id, m);
       return t;
     });
@@ -49,6 +50,7 @@ export class TenantsService {
       outcome: 'success',
       tenantId: null,
       target: { type: 'tenant', id: tenant.id },
+      details: { kind },
     });
     return tenant;
   }

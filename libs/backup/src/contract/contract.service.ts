@@ -29,6 +29,8 @@ export interface OperatorTenantView {
   id: string;
   code: string;
   name: string;
+  /** company, or sharoushi (a 社会保険労務士 office holding 顧問先). */
+  kind: 'company' | 'sharoushi';
   status: ContractStatus;
   cancelledAt: string | null;
   deletionDueAt: string | null;
@@ -44,6 +46,7 @@ interface TenantRow {
   id: string;
   code: string;
   name: string;
+  kind: 'company' | 'sharoushi';
   status: ContractStatus;
   cancelled_at: Date | null;
   deletion_due_at: Date | null;
@@ -64,7 +67,7 @@ export class ContractService {
 
   private async rows(where: string, params: unknown[]): Promise<TenantRow[]> {
     return this.ds.query(
-      `SELECT t.id, t.code, t.name, t.status, t.cancelled_at, t.deletion_due_at, t.deleted_at, t.reinstated_at,
+      `SELECT t.id, t.code, t.name, t.kind, t.status, t.cancelled_at, t.deletion_due_at, t.deleted_at, t.reinstated_at,
               (SELECT max(g.completed_at) FROM backup_generations g WHERE g.tenant_id = t.id AND g.state = 'complete') AS last_backup_at,
               (SELECT c.id FROM deletion_certificates c WHERE c.tenant_id = t.id) AS certificate_id
          FROM tenants t ${where} ORDER BY t.code`,
@@ -77,6 +80,7 @@ export class ContractService {
       id: r.id,
       code: r.code,
       name: r.name,
+      kind: r.kind,
       status: r.status,
       cancelledAt: iso(r.cancelled_at),
       deletionDueAt: iso(r.deletion_due_at),

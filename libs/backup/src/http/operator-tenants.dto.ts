@@ -34,6 +34,8 @@ export class OperatorTenantDto {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty() code: string;
   @ApiProperty() name: string;
+  @ApiProperty({ enum: ['company', 'sharoushi'], description: 'company, or sharoushi (a 社会保険労務士 office holding 顧問先)' })
+  kind: 'company' | 'sharoushi';
   @ApiProperty({ enum: ['active', 'cancelled', 'deleted'] }) status: 'active' | 'cancelled' | 'deleted';
   @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'When the cancellation takes (took) effect.' })
   cancelledAt: string | null;

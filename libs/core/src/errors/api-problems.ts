@@ -19,6 +19,10 @@ export class ProblemFieldErrorView {
   message: string;
   @ApiPropertyOptional({ description: 'procedure form errors only: the English text of the rule' })
   messageEn?: string;
+  @ApiPropertyOptional({
+    description: 'bulk imports only (POST /clients/import): the data row, from 1 (the header excluded); 0 for the file itself',
+  })
+  row?: number;
 }
 
 /** application/problem+json (RFC 9457) with our stable `code`: every 4xx and 5xx of the API. */

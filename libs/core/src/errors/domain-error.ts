@@ -14,6 +14,8 @@ export interface FieldError {
   message: string;
   /** Procedure form errors only: the English text of a rule of the procedure definition. */
   messageEn?: string;
+  /** Bulk imports only: the data row (from 1, the header excluded) the problem is in. */
+  row?: number;
 }
 
 /**

@@ -41,6 +41,7 @@ export const VALIDATION_CODES = [
   'action_name',
   'not_blank',
   'datetime_with_offset',
+  'client_code',
 ] as const;
 export type ValidationCode = (typeof VALIDATION_CODES)[number];
 

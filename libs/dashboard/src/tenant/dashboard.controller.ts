@@ -23,6 +23,6 @@ export class DashboardController {
   })
   @ApiOkResponse({ type: DashboardView })
   get(@CurrentCaller() c: Caller): Promise<DashboardView> {
-    return this.dashboard.get(tenantOf(c));
+    return this.dashboard.get(tenantOf(c), c);
   }
 }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { ApplicationStore, IN_REVIEW, OfficesService } from '@charlotte/applications';
+import type { Caller } from '@charlotte/core';
+import { ApplicationStore, ClientAccessService, IN_REVIEW, OfficesService } from '@charlotte/applications';
 import type { ApplicationSummaryRow } from '@charlotte/applications';
 import { KeyfilesService } from '@charlotte/auth';
 import { DocumentsService, EgovAccountsService } from '@charlotte/filing';
@@ -27,14 +28,17 @@ export class DashboardService {
     private readonly documents: DocumentsService,
     private readonly egov: EgovAccountsService,
     private readonly keyfiles: KeyfilesService,
+    private readonly clientAccess: ClientAccessService,
   ) {}
 
-  async get(tenantId: string, now = new Date()): Promise<DashboardView> {
+  /** What `caller` sees: in a sharoushi tenant, staff count and list only their assigned clients' applications. */
+  async get(tenantId: string, caller: Caller, now = new Date()): Promise<DashboardView> {
     const today = todayInJapan(now);
+    const access = await this.clientAccess.of(caller);
     const [byStatus, deadlines, completed, onboarding] = await Promise.all([
-      this.store.statusCounts(tenantId),
-      this.store.deadlines(tenantId, today, addDays(today, DEADLINE_DAYS), DEADLINE_ITEMS),
-      this.store.recentlyCompleted(tenantId, RECENT_COMPLETED),
+      this.store.statusCounts(tenantId, access),
+      this.store.deadlines(tenantId, access, today, addDays(today, DEADLINE_DAYS), DEADLINE_ITEMS),
+      this.store.recentlyCompleted(tenantId, access, RECENT_COMPLETED),
       this.onboarding(tenantId),
     ]);
     const counts: DashboardCountsDto = {

@@ -4,9 +4,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Request } from 'express';
 import { DataSource } from 'typeorm';
-import { ApplicationsErrors, cleanFileName, OfficesService } from '@charlotte/applications';
+import { ApplicationsErrors, cleanFileName, ClientAccessService, OfficesService } from '@charlotte/applications';
 import { AuditService } from '@charlotte/audit';
-import { NotFoundError } from '@charlotte/core';
+import { Caller, NotFoundError } from '@charlotte/core';
 import { KeyRotationService, SealingService } from '@charlotte/crypto';
 import {
   BLOB_STORE,
@@ -54,6 +54,7 @@ export class ProxyCertificatesService {
     private readonly sealing: SealingService,
     private readonly offices: OfficesService,
     private readonly audit: AuditService,
+    private readonly clientAccess: ClientAccessService,
     rotation: KeyRotationService,
   ) {
     rotation.registerBlobs({ table: 'office_proxy_certificates', keyColumn: 'blob_key', purpose: PURPOSE.proxyCertificate, store: blobs });
@@ -91,8 +92,9 @@ export class ProxyCertificatesService {
     };
   }
 
-  async get(tenantId: string, officeId: string): Promise<ProxyCertificateView | null> {
-    await this.offices.assertExists(tenantId, officeId);
+  async get(tenantId: string, caller: Caller, officeId: string): Promise<ProxyCertificateView | null> {
+    // 顧問先: 404 for an office of a client not assigned to the calling staff member (PUT and DELETE are admins' only).
+    await this.clientAccess.forOffice(caller, tenantId, officeId);
     const r = await this.row(tenantId, officeId);
     return r ? this.view(tenantId, r) : null;
   }

@@ -107,7 +107,7 @@ export class ProxyCertificateController {
   @ApiOkResponse({ type: ProxyCertificateStatusView })
   @ApiProblems({ 404: '`not_found`.' })
   async get(@CurrentCaller() c: Caller, @Param() { id }: IdParam): Promise<ProxyCertificateStatusView> {
-    return { certificate: await this.proxies.get(tenantOf(c), id) };
+    return { certificate: await this.proxies.get(tenantOf(c), c, id) };
   }
 
   @Put()

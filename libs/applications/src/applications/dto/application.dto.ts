@@ -100,6 +100,11 @@ export class ListApplicationsQuery {
   @Matches(/^[a-z][a-z0-9-]{1,63}$/, { message: 'procedure must be a procedure code', context: { code: 'procedure_code' } })
   procedure?: string;
 
+  @ApiPropertyOptional({ format: 'uuid', description: '顧問先 (client): the applications of its offices (sharoushi tenants)' })
+  @IsOptional()
+  @Matches(UUID_PATTERN, { message: 'clientId must be a UUID', context: { code: 'uuid' } })
+  clientId?: string;
+
   // A day that exists, checked here: '2026-02-30' or '0000-00-00' reached the SQL ::date cast and answered 500 (issue 13, finding 12).
   @ApiPropertyOptional({ description: 'created on or after this date (YYYY-MM-DD, JST; years 1900–9999)' })
   @IsOptional()
@@ -155,6 +160,10 @@ export class ApplicationSummary {
   @ApiProperty() procedureCode: string;
   @ApiProperty() procedureVersion: number;
   @ApiProperty() officeId: string;
+  @ApiProperty({ type: String, format: 'uuid', nullable: true, description: '顧問先 (client) of the office; null in a company tenant' })
+  clientId: string | null;
+  @ApiProperty({ type: String, nullable: true, description: '顧問先名 (client name); null in a company tenant' })
+  clientName: string | null;
   @ApiProperty({ enum: APPLICATION_STATUSES }) status: ApplicationStatus;
   @ApiProperty() version: number;
   @ApiProperty() createdAt: string;

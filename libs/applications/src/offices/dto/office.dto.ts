@@ -1,7 +1,19 @@
 import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
-import { IsInt, IsOptional, IsString, Length, Min } from 'class-validator';
+import { IsInt, IsOptional, IsString, Length, Matches, Min, ValidateIf } from 'class-validator';
+import { UUID_PATTERN } from '@charlotte/core';
 
 export class CreateOfficeDto {
+  @ApiPropertyOptional({
+    type: String,
+    format: 'uuid',
+    nullable: true,
+    description: '顧問先 (client) of the office: required in a sharoushi tenant, refused (409 not_sharoushi) in a company tenant',
+  })
+  @IsOptional()
+  @ValidateIf((_, v) => v !== null)
+  @Matches(UUID_PATTERN, { message: 'clientId must be a UUID', context: { code: 'uuid' } })
+  clientId?: string | null;
+
   @ApiProperty({ description: '事業所名', maxLength: 200 })
   @IsString()
   @Length(1, 200)
@@ -47,6 +59,8 @@ export class UpdateOfficeDto extends PartialType(CreateOfficeDto) {
 
 export class OfficeView {
   @ApiProperty() id: string;
+  @ApiProperty({ type: String, format: 'uuid', nullable: true, description: '顧問先 (client); null in a company tenant' })
+  clientId: string | null;
   @ApiProperty() name: string;
   @ApiPropertyOptional({ type: String, nullable: true }) address: string | null;
   @ApiPropertyOptional({ type: String, nullable: true }) pensionOfficeCode: string | null;
@@ -60,4 +74,11 @@ export class OfficeView {
 
 export class OfficeListView {
   @ApiProperty({ type: [OfficeView] }) items: OfficeView[];
+}
+
+export class ListOfficesQuery {
+  @ApiPropertyOptional({ format: 'uuid', description: 'only the offices of this 顧問先 (client)' })
+  @IsOptional()
+  @Matches(UUID_PATTERN, { message: 'clientId must be a UUID', context: { code: 'uuid' } })
+  clientId?: string;
 }

@@ -36,6 +36,11 @@ export class TenantView {
   @ApiProperty() id: string;
   @ApiProperty() code: string;
   @ApiProperty() name: string;
+  @ApiPropertyOptional({
+    enum: ['company', 'sharoushi'],
+    description: 'company, or sharoushi (a 社会保険労務士 office: 顧問先 and staff assignments); always set in the session',
+  })
+  kind?: 'company' | 'sharoushi';
 }
 
 export class SessionView {
