@@ -19,6 +19,10 @@ import { SubmissionsService } from './submissions.service';
 import { FilingErrors } from './errors';
 import { SigningModule } from './signing/signing.module';
 import { SigningCredentialsService } from './signing/signing-credentials.service';
+import { ApprovalGate } from './approvals/approval-gate.service';
+import { ApprovalsRepository } from './approvals/approvals.repository';
+import { ApprovalsService } from './approvals/approvals.service';
+import { ApprovalRoutesController, ApprovalsController } from './approvals/approvals.controller';
 
 /** What this lib adds to libs/applications through its extension points (the dependency stays one-way). */
 @Injectable()
@@ -28,6 +32,7 @@ class FilingExtensions implements OnModuleInit {
     private readonly parts: DetailPartRegistry,
     private readonly actions: EgovActionsService,
     private readonly caseNotices: CaseNoticesService,
+    private readonly approvals: ApprovalGate,
   ) {}
 
   onModuleInit(): void {
@@ -37,6 +42,8 @@ class FilingExtensions implements OnModuleInit {
       if (status !== 'correction_requested') return;
       if (await this.actions.inFlight(m, tenantId, applicationId)) throw FilingErrors.actionInProgress();
     });
+    // 承認フロー: an edit of the application cancels its pending approval (what was approved is what is filed).
+    this.guards.onEdited((m, tenantId, applicationId, _status, actor) => this.approvals.cancelOnEdit(m, tenantId, applicationId, actor));
     // The e-Gov side of the application detail (GET /applications/{id}).
     this.parts.register(async (tenantId, app) => ({
       arriveId: app.arriveId ?? null,
@@ -55,7 +62,7 @@ class FilingExtensions implements OnModuleInit {
  */
 @Module({
   imports: [ApplicationsModule, ProceduresModule, StorageModule, SigningModule, NotificationsModule],
-  controllers: [EgovController, FilingController],
+  controllers: [EgovController, FilingController, ApprovalRoutesController, ApprovalsController],
   providers: [
     SubmissionsRepository,
     EgovActionsRepository,
@@ -69,6 +76,9 @@ class FilingExtensions implements OnModuleInit {
     DocumentsService,
     EgovJobs,
     FilingExtensions,
+    ApprovalsRepository,
+    ApprovalGate,
+    ApprovalsService,
     // The tenant's certificate (libs/filing/src/signing) signs packages with XML-DSig (package/signature.ts).
     { provide: SIGNING_CREDENTIALS, useExisting: SigningCredentialsService },
   ],

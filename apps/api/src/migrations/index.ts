@@ -22,6 +22,7 @@ import { OperatorAlerts1765000000620 } from './1765000000620-OperatorAlerts';
 import { RateLimitHits1765000000630 } from './1765000000630-RateLimitHits';
 import { ScheduledJobRuns1765000000640 } from './1765000000640-ScheduledJobRuns';
 import { IpAllowlist1765000000720 } from './1765000000720-IpAllowlist';
+import { ApprovalRoutes1765000000730 } from './1765000000730-ApprovalRoutes';
 
 /** Every migration, in order. `npm run migration:generate` appends new files here. */
 export const MIGRATIONS = [
@@ -49,4 +50,5 @@ export const MIGRATIONS = [
   RateLimitHits1765000000630,
   ScheduledJobRuns1765000000640,
   IpAllowlist1765000000720,
+  ApprovalRoutes1765000000730,
 ];

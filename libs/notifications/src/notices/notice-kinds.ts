@@ -14,5 +14,10 @@ export const NOTICE_KINDS = [
   'incident',
   // The platform operators switched the tenant's IP allow-list off (break-glass), to its administrators.
   'ip_allowlist_disabled',
+  // 承認フロー: to the approvers of a step (requested, cancelled by an edit), to the requester (approved, sent back, cancelled).
+  'approval_requested',
+  'approval_approved',
+  'approval_sent_back',
+  'approval_cancelled',
 ] as const;
 export type NoticeKind = (typeof NOTICE_KINDS)[number];
