@@ -47,7 +47,7 @@ describe('Approval routes (承認フロー)', () => {
     await sim?.close();
   });
 
-  const routes = (who: LoggedIn, body: unknown) => who.agent.put('/api/v1/approval-routes').set('X-CSRF-Token', who.csrf).send(body);
+  const routes = (who: LoggedIn, body: object) => who.agent.put('/api/v1/approval-routes').set('X-CSRF-Token', who.csrf).send(body);
   async function ready(who: LoggedIn, title: string): Promise<string> {
     const app = await who.agent
       .post('/api/v1/applications')
@@ -64,7 +64,7 @@ describe('Approval routes (承認フロー)', () => {
       .post(`/api/v1/approvals/${id}/approve`)
       .set('X-CSRF-Token', who.csrf)
       .send(comment ? { comment } : {});
-  const sendBack = (who: LoggedIn, id: string, body: unknown) =>
+  const sendBack = (who: LoggedIn, id: string, body: object) =>
     who.agent.post(`/api/v1/approvals/${id}/send-back`).set('X-CSRF-Token', who.csrf).send(body);
   const app = async (id: string) => (await admin.agent.get(`/api/v1/applications/${id}`).expect(200)).body;
   const submissions = async (id: string) =>
@@ -136,6 +136,12 @@ describe('Approval routes (承認フロー)', () => {
 
     const done = await approve(admin, approvalId, '確認しました').expect(200);
     expect(done.body).toMatchObject({ status: 'approved', canDecide: false, applicationVersion: expect.any(Number) });
+    expect(done.body.people).toEqual(
+      expect.arrayContaining([
+        { id: a.adminId, name: '管理者' },
+        { id: a.memberId, name: '一般' },
+      ]),
+    );
     expect(done.body.steps[0].decisions).toEqual([
       { userId: a.adminId, decision: 'approved', comment: '確認しました', at: expect.any(String) },
     ]);

@@ -72,6 +72,18 @@ export function createAppRouter(history: RouterHistory = createWebHistory(import
             meta: { tenantOnly: true, titleKey: 'editor.title' },
           },
           {
+            path: 'approvals',
+            name: 'approvals',
+            component: () => import('@/views/ApprovalsView.vue'),
+            meta: { tenantOnly: true, titleKey: 'approvals.inboxTitle' },
+          },
+          {
+            path: 'settings/approval-routes',
+            name: 'approval-routes',
+            component: () => import('@/views/ApprovalRoutesView.vue'),
+            meta: { requiresAdmin: true, titleKey: 'approvals.routesTitle' },
+          },
+          {
             path: 'offices',
             name: 'offices',
             component: () => import('@/views/OfficesView.vue'),

@@ -1324,6 +1324,12 @@ export interface components {
       mode: "any" | "all";
       decisions: components["schemas"]["ApprovalDecisionView"][];
     };
+    ApprovalPersonView: {
+      /** Format: uuid */
+      id: string;
+      /** @description display name (表示名) */
+      name: string;
+    };
     ApprovalView: {
       /** Format: uuid */
       id: string;
@@ -1352,6 +1358,8 @@ export interface components {
       decidedAt: string | null;
       /** @description whether the caller may approve or send back now */
       canDecide: boolean;
+      /** @description the names of the requester, the approvers and who decided */
+      people: components["schemas"]["ApprovalPersonView"][];
     };
     ApprovalListView: {
       items: components["schemas"]["ApprovalView"][];

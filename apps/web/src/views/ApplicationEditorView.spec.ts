@@ -1216,6 +1216,7 @@ describe('ApplicationEditorView: e-Gov state, 補正 and 取下げ', () => {
     const expected: Record<ApplicationDetail['status'], { amend: boolean; withdraw: boolean }> = {
       draft: { amend: false, withdraw: false },
       ready: { amend: false, withdraw: false },
+      awaiting_approval: { amend: false, withdraw: false },
       submitting: { amend: false, withdraw: false },
       arrived: { amend: false, withdraw: true },
       under_review: { amend: false, withdraw: true },

@@ -5,6 +5,8 @@ import { DataSource } from 'typeorm';
 import { AuditService } from '@charlotte/audit';
 import { FieldError, NotFoundError, Principal, ValidationFailedError } from '@charlotte/core';
 import { ApplicationStore } from '@charlotte/applications';
+import { DISPLAY_NAME_PURPOSE } from '@charlotte/auth';
+import { SealingService } from '@charlotte/crypto';
 import { NoticesService } from '@charlotte/notifications';
 import { EgovActionsService } from '../egov-actions.service';
 import { SubmissionsService } from '../submissions.service';
@@ -29,6 +31,7 @@ export class ApprovalsService {
     private readonly actions: EgovActionsService,
     private readonly notices: NoticesService,
     private readonly audit: AuditService,
+    private readonly sealing: SealingService,
   ) {}
 
   async routes(tenantId: string): Promise<ApprovalRoutesView> {
@@ -235,6 +238,20 @@ export class ApprovalsService {
       tenantId,
       rows.map((r) => r.id),
     );
+    const ids = new Set<string>();
+    for (const r of rows) {
+      r.steps.forEach((s) => s.approvers.forEach((u) => ids.add(u)));
+      if (r.requested_by.startsWith('user:')) ids.add(r.requested_by.slice(5));
+    }
+    decisions.forEach((d) => ids.add(d.user_id));
+    const people = [];
+    for (const u of await this.rows.names(tenantId, [...ids]))
+      people.push({
+        id: u.id,
+        name: u.display_name_sealed
+          ? await this.sealing.openString(tenantId, DISPLAY_NAME_PURPOSE, u.id, u.display_name_sealed)
+          : (u.display_name ?? ''),
+      });
     const out: ApprovalView[] = [];
     for (const r of rows) {
       const mine = decisions.filter((d) => d.approval_id === r.id);
@@ -268,6 +285,10 @@ export class ApprovalsService {
           r.status === 'pending' &&
           eligibleApprovers(step.approvers, r.allow_self_approval, r.requested_by).includes(userId) &&
           !mine.some((d) => d.step === r.current_step && d.user_id === userId),
+        people: people.filter(
+          (x) =>
+            r.steps.some((s) => s.approvers.includes(x.id)) || r.requested_by === `user:${x.id}` || mine.some((d) => d.user_id === x.id),
+        ),
       });
     }
     return out;

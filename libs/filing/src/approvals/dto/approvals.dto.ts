@@ -155,6 +155,11 @@ export class ApprovalStepStateView extends ApprovalStepView {
   @ApiProperty({ type: [ApprovalDecisionView] }) decisions: ApprovalDecisionView[];
 }
 
+export class ApprovalPersonView {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ description: 'display name (表示名)' }) name: string;
+}
+
 export class ApprovalView {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ format: 'uuid' }) applicationId: string;
@@ -170,6 +175,8 @@ export class ApprovalView {
   @ApiProperty({ format: 'date-time' }) requestedAt: string;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) decidedAt: string | null;
   @ApiProperty({ description: 'whether the caller may approve or send back now' }) canDecide: boolean;
+  @ApiProperty({ type: [ApprovalPersonView], description: 'the names of the requester, the approvers and who decided' })
+  people: ApprovalPersonView[];
 }
 
 export class ApprovalListView {
