@@ -31,6 +31,7 @@ async function mountEditor(
     'GET /offices': () => jsonResponse(200, { items: [OFFICE, OFFICE_2] }),
     [`GET /applications/${APP_ID}`]: () => jsonResponse(200, detail),
     [`GET /applications/${APP_ID}/documents`]: () => jsonResponse(200, { items: [] }),
+    'GET /approvals': () => jsonResponse(200, { items: [] }),
     ...handlers,
   });
   const pinia = createPinia();
