@@ -109,7 +109,7 @@ describe('SPA: approval before filing (承認フロー)', () => {
     // Approve with a comment: the filing starts (送信中), then the job sends it once.
     await panel.getByLabel('コメント').fill('内容を確認しました');
     await panel.getByTestId('approval-approve').click();
-    await panel.getByTestId('approval-notice').filter({ hasText: '承認しました。' }).waitFor();
+    await page.getByTestId('approval-notice').filter({ hasText: '承認しました。' }).waitFor();
     await page.locator('[data-testid="app-status"][data-status="submitting"]').waitFor();
     expect(await t.app.get(SubmissionsService).runDue()).toBe(1);
     expect(sim.state.cases.size).toBe(1);
