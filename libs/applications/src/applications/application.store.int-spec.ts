@@ -179,7 +179,7 @@ describe(ApplicationStore.name, () => {
       const id = await seeded('awaiting_approval');
       const seen: string[] = [];
       guards.onEdited(async (m, t, applicationId, status, actor) => {
-        if (applicationId === id) seen.push(`${status}/${actor}/${m === ds ? 'outside' : 'in-tx'}`);
+        if (applicationId === id) seen.push(`${status}/${actor}/${m.queryRunner?.isTransactionActive ? 'in-tx' : 'outside'}`);
       });
       await ds.transaction((m) => sut.edited(m, tenantId, id, 'awaiting_approval', 'user:x'));
       expect((await sut.row(tenantId, id)).status).toBe('draft');

@@ -83,15 +83,6 @@ export class ApprovalsRepository {
     return new Set(rows.map((r) => r.id));
   }
 
-  /** The display names of users of the tenant (sealed, or plain from before sealing). */
-  names(tenantId: string, ids: string[]): Promise<Array<{ id: string; display_name: string | null; display_name_sealed: Buffer | null }>> {
-    if (!ids.length) return Promise.resolve([]);
-    return this.ds.query(`SELECT id, display_name, display_name_sealed FROM users WHERE tenant_id = $1 AND id = ANY($2::uuid[])`, [
-      tenantId,
-      ids,
-    ]);
-  }
-
   /**
    * The 顧問先 of an application's office, when offices have a `client_id` column (the client
    * companies of issue 19 are added separately): until then every application matches the routes

@@ -5,9 +5,7 @@ import { DataSource } from 'typeorm';
 import { AuditService } from '@charlotte/audit';
 import { FieldError, NotFoundError, Principal, ValidationFailedError } from '@charlotte/core';
 import { ApplicationStore } from '@charlotte/applications';
-import { DISPLAY_NAME_PURPOSE } from '@charlotte/auth';
-import { SealingService } from '@charlotte/crypto';
-import { NoticesService } from '@charlotte/notifications';
+import { NoticesService, UserDirectoryService } from '@charlotte/notifications';
 import { EgovActionsService } from '../egov-actions.service';
 import { SubmissionsService } from '../submissions.service';
 import { ApprovalErrors } from './approval-errors';
@@ -31,7 +29,7 @@ export class ApprovalsService {
     private readonly actions: EgovActionsService,
     private readonly notices: NoticesService,
     private readonly audit: AuditService,
-    private readonly sealing: SealingService,
+    private readonly directory: UserDirectoryService,
   ) {}
 
   async routes(tenantId: string): Promise<ApprovalRoutesView> {
@@ -244,14 +242,7 @@ export class ApprovalsService {
       if (r.requested_by.startsWith('user:')) ids.add(r.requested_by.slice(5));
     }
     decisions.forEach((d) => ids.add(d.user_id));
-    const people = [];
-    for (const u of await this.rows.names(tenantId, [...ids]))
-      people.push({
-        id: u.id,
-        name: u.display_name_sealed
-          ? await this.sealing.openString(tenantId, DISPLAY_NAME_PURPOSE, u.id, u.display_name_sealed)
-          : (u.display_name ?? ''),
-      });
+    const people = await this.directory.displayNames(tenantId, [...ids]);
     const out: ApprovalView[] = [];
     for (const r of rows) {
       const mine = decisions.filter((d) => d.approval_id === r.id);
