@@ -296,6 +296,15 @@ const en: MessageSchema = {
         changed: 'IP restriction changed',
         disabled: 'IP restriction lifted (operator)',
       },
+      approval_route: {
+        updated: 'Approval routes changed',
+      },
+      approval: {
+        requested: 'Approval requested',
+        approved: 'Approved',
+        sent_back: 'Sent back',
+        cancelled: 'Approval request cancelled (application changed)',
+      },
       user: {
         created: 'User created',
         updated: 'User updated',

@@ -294,6 +294,15 @@ const ja = {
         changed: 'IPアドレス制限の変更',
         disabled: 'IPアドレス制限の解除（運用担当者）',
       },
+      approval_route: {
+        updated: '承認フローの変更',
+      },
+      approval: {
+        requested: '承認の依頼',
+        approved: '承認',
+        sent_back: '差し戻し',
+        cancelled: '承認依頼の取り消し（申請の変更）',
+      },
       user: {
         created: 'ユーザー作成',
         updated: 'ユーザー更新',
