@@ -75,14 +75,26 @@ export function createAppRouter(history: RouterHistory = createWebHistory(import
             path: 'clients',
             name: 'clients',
             component: () => import('@/views/ClientsView.vue'),
-            meta: { titleKey: 'clients.title' },
+            meta: { tenantOnly: true, titleKey: 'clients.title' },
           },
           {
             path: 'clients/:id',
             name: 'client',
             component: () => import('@/views/ClientView.vue'),
             props: true,
-            meta: { titleKey: 'clients.detail.title' },
+            meta: { tenantOnly: true, titleKey: 'clients.detail.title' },
+          },
+          {
+            path: 'approvals',
+            name: 'approvals',
+            component: () => import('@/views/ApprovalsView.vue'),
+            meta: { tenantOnly: true, titleKey: 'approvals.inboxTitle' },
+          },
+          {
+            path: 'settings/approval-routes',
+            name: 'approval-routes',
+            component: () => import('@/views/ApprovalRoutesView.vue'),
+            meta: { requiresAdmin: true, titleKey: 'approvals.routesTitle' },
           },
           {
             path: 'offices',

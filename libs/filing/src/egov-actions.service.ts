@@ -30,8 +30,17 @@ import { CorrectType } from './egov-api/types';
 import { matchOrphanCase } from './egov-api/recovery';
 import { buildWithdrawalPackage } from './withdrawal-package';
 import { procNameOf } from './signing-hook';
+import { ApprovalGate } from './approvals/approval-gate.service';
+import type { ApprovalAcceptedView } from './approvals/dto/approvals.dto';
 
 export type { EgovActionKind, EgovActionState } from './egov-actions.repository';
+
+/** A 補正/取下げ started by the last approval of its route (承認フロー), as its requester's request. */
+export interface ApprovedRequest {
+  kind: 'approved';
+  actor: string;
+}
+const actorOfRequest = (who: Caller | ApprovedRequest) => (who.kind === 'approved' ? who.actor : actorOf(who));
 
 const REASON = PURPOSE.egovActionReason;
 
@@ -68,6 +77,7 @@ export class EgovActionsService {
     private readonly caseNotices: CaseNoticesService,
     private readonly audit: AuditService,
     private readonly clientAccess: ClientAccessService,
+    private readonly approvals: ApprovalGate,
     rotation: KeyRotationService,
   ) {
     rotation.register({ table: 'egov_actions', column: 'reason_sealed', purpose: REASON });
@@ -76,13 +86,14 @@ export class EgovActionsService {
   /** 補正: sends the application as it is now (edited since the correction request) for the case waiting for correction. */
   async amend(
     tenantId: string,
-    caller: Caller,
+    caller: Caller | ApprovedRequest,
     applicationId: string,
     idempotencyKey: string,
     version: number,
-  ): Promise<EgovActionAcceptedView> {
+  ): Promise<EgovActionAcceptedView | ApprovalAcceptedView> {
     // 顧問先: 404 outside the caller's clients, 403 right_missing without `submit` (replays included).
-    await this.clientAccess.forApplication(caller, tenantId, applicationId, 'submit');
+    // An approved request was checked when it was made (it runs as its requester).
+    if (caller.kind !== 'approved') await this.clientAccess.forApplication(caller, tenantId, applicationId, 'submit');
     const replay = await this.replay(tenantId, applicationId, idempotencyKey, 'amend');
     if (replay) return replay;
     const app = await this.current(tenantId, applicationId);
@@ -99,21 +110,32 @@ export class EgovActionsService {
         errors.map((e) => ({ field: `form.${e.field}`, code: e.code, message: e.message, messageEn: e.messageEn })),
       );
     await this.submissions.dryRun(tenantId, applicationId);
-    return this.record(tenantId, caller, applicationId, 'amend', idempotencyKey, null, (status, v) => {
-      if (status !== 'correction_requested') throw FilingErrors.notCorrectable();
-      if (v !== version) throw ApplicationsErrors.versionConflict();
-    });
+    return this.record(
+      tenantId,
+      actorOfRequest(caller),
+      applicationId,
+      'amend',
+      idempotencyKey,
+      null,
+      (status, v) => {
+        if (status !== 'correction_requested') throw FilingErrors.notCorrectable();
+        if (v !== version) throw ApplicationsErrors.versionConflict();
+      },
+      caller.kind === 'approved' ? undefined : { amendVersion: version },
+    );
   }
 
   /** 取下げ with the applicant's reason (sealed: it may name the insured person). */
   async withdraw(
     tenantId: string,
-    caller: Caller,
+    caller: Caller | ApprovedRequest,
     applicationId: string,
     idempotencyKey: string,
     reason: string,
-  ): Promise<EgovActionAcceptedView> {
-    await this.clientAccess.forApplication(caller, tenantId, applicationId, 'submit');
+  ): Promise<EgovActionAcceptedView | ApprovalAcceptedView> {
+    // 顧問先: 404 outside the caller's clients, 403 right_missing without `submit` (replays included).
+    // An approved request was checked when it was made (it runs as its requester).
+    if (caller.kind !== 'approved') await this.clientAccess.forApplication(caller, tenantId, applicationId, 'submit');
     const replay = await this.replay(tenantId, applicationId, idempotencyKey, 'withdraw');
     if (replay) return replay;
     // An application sent in 試行 mode is "arrived" without a case at e-Gov (no arrive_id): nothing to withdraw.
@@ -122,9 +144,18 @@ export class EgovActionsService {
     if (!(await this.accounts.status(tenantId)).linked) throw egovNotLinked();
     // The withdrawal package is signed like any package: refused now when it cannot be.
     await this.submissions.requireSignerIfNeeded(tenantId, applicationId);
-    return this.record(tenantId, caller, applicationId, 'withdraw', idempotencyKey, reason.trim(), (status) => {
-      if (!WITHDRAWABLE.includes(status)) throw FilingErrors.notWithdrawable(status);
-    });
+    return this.record(
+      tenantId,
+      actorOfRequest(caller),
+      applicationId,
+      'withdraw',
+      idempotencyKey,
+      reason.trim(),
+      (status) => {
+        if (!WITHDRAWABLE.includes(status)) throw FilingErrors.notWithdrawable(status);
+      },
+      caller.kind === 'approved' ? undefined : {},
+    );
   }
 
   private current(tenantId: string, applicationId: string) {
@@ -137,7 +168,7 @@ export class EgovActionsService {
     applicationId: string,
     key: string,
     kind: EgovActionKind,
-  ): Promise<EgovActionAcceptedView | undefined> {
+  ): Promise<Required<Omit<EgovActionAcceptedView, 'approvalId'>> | undefined> {
     const r = await this.rows.byKey(tenantId, applicationId, key);
     if (!r) return undefined;
     if (r.kind !== kind) throw FilingErrors.idempotencyKeyReused(r.kind);
@@ -145,16 +176,21 @@ export class EgovActionsService {
     return { actionId: r.id, kind: r.kind, state: r.state, status: app.status };
   }
 
+  /**
+   * Records the action for the worker; with `gate` (a request not yet approved) an applicable
+   * approval route (承認フロー) parks it instead: 202 {status: awaiting_approval, approvalId}, and
+   * its last approval calls amend/withdraw again with `approved` (the requester as actor, no gate).
+   */
   private async record(
     tenantId: string,
-    caller: Caller,
+    actor: string,
     applicationId: string,
     kind: EgovActionKind,
     key: string,
     reason: string | null,
     check: (status: ApplicationStatus, version: number) => void,
-  ): Promise<EgovActionAcceptedView> {
-    const actor = actorOf(caller);
+    gate?: { amendVersion?: number },
+  ): Promise<EgovActionAcceptedView | ApprovalAcceptedView> {
     const id = randomUUID();
     const reasonSealed = reason === null ? null : await this.sealing.seal(tenantId, REASON, id, reason);
     const out = await this.ds.transaction(async (m) => {
@@ -165,10 +201,21 @@ export class EgovActionsService {
       check(app[0].status, app[0].version);
       const busy = await this.rows.inFlight(m, tenantId, applicationId);
       if (busy) throw FilingErrors.actionInProgress(busy.kind);
+      if (gate) {
+        const parked = await this.approvals.park(m, tenantId, app[0], kind, actor, key, {
+          amendVersion: gate.amendVersion,
+          reasonSealed: reason === null ? undefined : (approvalId) => this.approvals.sealReason(tenantId, approvalId, reason),
+        });
+        if (parked) return { parked: true as const, approvalId: parked.approvalId, created: parked.created };
+      }
       await this.rows.insert(m, { id, tenantId, applicationId, kind, key, reasonSealed, requestedBy: actor });
       await this.store.event(m, tenantId, applicationId, `${kind}_requested`, actor, { action: id });
       return { actionId: id, kind, state: 'pending' as const, status: app[0].status, replayed: false };
     });
+    if ('parked' in out) {
+      if (out.created) await this.approvals.requested(tenantId, out.approvalId, applicationId, kind);
+      return { status: 'awaiting_approval', approvalId: out.approvalId };
+    }
     if (!out.replayed)
       await this.audit.record({
         category: 'operation',

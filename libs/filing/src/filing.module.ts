@@ -21,6 +21,10 @@ import { FilingErrors } from './errors';
 import { FilingEventsRegistry } from './filing-events';
 import { SigningModule } from './signing/signing.module';
 import { SigningCredentialsService } from './signing/signing-credentials.service';
+import { ApprovalGate } from './approvals/approval-gate.service';
+import { ApprovalsRepository } from './approvals/approvals.repository';
+import { ApprovalsService } from './approvals/approvals.service';
+import { ApprovalRoutesController, ApprovalsController } from './approvals/approvals.controller';
 
 /** What this lib adds to libs/applications through its extension points (the dependency stays one-way). */
 @Injectable()
@@ -32,6 +36,7 @@ class FilingExtensions implements OnModuleInit {
     private readonly caseNotices: CaseNoticesService,
     private readonly auditTargets: AuditTargetRegistry,
     private readonly documents: DocumentsService,
+    private readonly approvals: ApprovalGate,
   ) {}
 
   onModuleInit(): void {
@@ -41,6 +46,8 @@ class FilingExtensions implements OnModuleInit {
       if (status !== 'correction_requested') return;
       if (await this.actions.inFlight(m, tenantId, applicationId)) throw FilingErrors.actionInProgress();
     });
+    // 承認フロー: an edit of the application cancels its pending approval (what was approved is what is filed).
+    this.guards.onEdited((m, tenantId, applicationId, _status, actor) => this.approvals.cancelOnEdit(m, tenantId, applicationId, actor));
     // The e-Gov side of the application detail (GET /applications/{id}).
     this.parts.register(async (tenantId, app) => ({
       arriveId: app.arriveId ?? null,
@@ -66,7 +73,7 @@ class FilingExtensions implements OnModuleInit {
  */
 @Module({
   imports: [ApplicationsModule, ProceduresModule, StorageModule, SigningModule, NotificationsModule],
-  controllers: [EgovController, FilingController],
+  controllers: [EgovController, FilingController, ApprovalRoutesController, ApprovalsController],
   providers: [
     SubmissionsRepository,
     EgovActionsRepository,
@@ -81,6 +88,9 @@ class FilingExtensions implements OnModuleInit {
     EgovJobs,
     FilingExtensions,
     FilingEventsRegistry,
+    ApprovalsRepository,
+    ApprovalGate,
+    ApprovalsService,
     // The tenant's certificate (libs/filing/src/signing) signs packages with XML-DSig (package/signature.ts).
     { provide: SIGNING_CREDENTIALS, useExisting: SigningCredentialsService },
   ],

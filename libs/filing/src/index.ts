@@ -17,3 +17,5 @@ export * from './errors';
 export * from './signing';
 export * from './signing-hook';
 export * as egovApi from './egov-api';
+export { ApprovalsService } from './approvals/approvals.service';
+export * from './approvals/dto/approvals.dto';

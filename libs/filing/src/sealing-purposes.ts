@@ -18,4 +18,7 @@ export const PURPOSE = {
   /** An office's 提出代行証明書: its content (blob) and its file name. */
   proxyCertificate: 'filing.proxy_certificate',
   proxyCertificateName: 'filing.proxy_certificate.name',
+  /** 承認フロー: an approver's comment, and the 取下げ reason of a withdrawal waiting for approval. */
+  approvalComment: 'approval.comment',
+  approvalReason: 'approval.reason',
 } as const;

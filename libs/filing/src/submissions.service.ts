@@ -25,6 +25,9 @@ import { FilingErrors } from './errors';
 import { FilingEventsRegistry } from './filing-events';
 import { matchOrphanCase } from './egov-api/recovery';
 import { egovFactsOf, procNameOf, SIGNING_CREDENTIALS, SigningCredentialsPort, signaturePolicyOf } from './signing-hook';
+import { ApprovalGate } from './approvals/approval-gate.service';
+import type { ApprovalRow } from './approvals/approvals.repository';
+import type { EntityManager } from 'typeorm';
 
 /** egov_status of an application sent in 試行 mode: checked by e-Gov, not filed (no case to follow). */
 export const TRIAL_EGOV_STATUS = '試行（形式チェックのみ・申請されていません）';
@@ -62,10 +65,20 @@ export class SubmissionsService {
     private readonly events: FilingEventsRegistry,
     @Inject(SIGNING_CREDENTIALS) private readonly signing: SigningCredentialsPort,
     private readonly clientAccess: ClientAccessService,
+    private readonly approvals: ApprovalGate,
   ) {}
 
-  /** Idempotent by key: the same key answers the same submission; another key for a submitted application is 409. */
-  async submit(tenantId: string, caller: Caller, applicationId: string, idempotencyKey: string) {
+  /**
+   * Idempotent by key: the same key answers the same submission; another key for a submitted application is 409.
+   * When an approval route (承認フロー) applies, nothing is filed: the application waits for approval
+   * ({status: awaiting_approval, approvalId}) and the last approval starts the filing (startApproved).
+   */
+  async submit(
+    tenantId: string,
+    caller: Caller,
+    applicationId: string,
+    idempotencyKey: string,
+  ): Promise<{ status: string; submissionId?: string; approvalId?: string }> {
     const account = await this.accounts.status(tenantId);
     if (!account.linked) throw egovNotLinked();
     // 顧問先: 404 outside the caller's clients, 403 right_missing without `submit` (replays included). After the
@@ -81,6 +94,25 @@ export class SubmissionsService {
       const same = existing.find((e) => e.idempotency_key === idempotencyKey);
       if (same) return { submissionId: same.id, status: app[0].status, replay: true };
       if (existing.some((e) => e.state !== 'failed')) throw FilingErrors.alreadySubmitted();
+      if (app[0].status === 'ready' || app[0].status === 'awaiting_approval') {
+        const parked = await this.approvals.park(
+          m,
+          tenantId,
+          // The version the approvers approve: the one the move to awaiting_approval below gives it.
+          { id: applicationId, version: app[0].version + (app[0].status === 'ready' ? 1 : 0) },
+          'submit',
+          actor,
+          idempotencyKey,
+        );
+        if (parked?.created)
+          await this.store.transition(m, tenantId, applicationId, {
+            from: 'ready',
+            to: 'awaiting_approval',
+            actor,
+            details: { approvalId: parked.approvalId },
+          });
+        if (parked) return { parked: true as const, approvalId: parked.approvalId, status: 'awaiting_approval', replay: !parked.created };
+      }
       if (app[0].status !== 'ready') throw FilingErrors.notReady();
       const id = randomUUID();
       await this.rows.insert(m, { id, tenantId, applicationId, idempotencyKey, submittedBy: actor, trial });
@@ -88,6 +120,10 @@ export class SubmissionsService {
       await this.events.emit(m, { tenantId, type: 'application.submitted', applicationId, status: 'submitting' });
       return { submissionId: id, status: 'submitting', replay: false };
     });
+    if ('parked' in out && out.parked) {
+      if (!out.replay) await this.approvals.requested(tenantId, out.approvalId, applicationId, 'submit');
+      return { status: out.status, approvalId: out.approvalId };
+    }
     if (!out.replay)
       await this.audit.record({
         category: 'operation',
@@ -98,6 +134,57 @@ export class SubmissionsService {
         details: { submission: out.submissionId, trial },
       });
     return { status: out.status, submissionId: out.submissionId };
+  }
+
+  /**
+   * The last approval of a submission (in the approver's transaction, under the application's row
+   * lock): the filing starts as a normal submission by the requester, with the key of their submit.
+   * The partial unique index on submissions and the `awaiting_approval` precondition of the
+   * transition make a second start impossible. Returns the submission id.
+   */
+  async startApproved(
+    m: EntityManager,
+    tenantId: string,
+    approval: Pick<ApprovalRow, 'application_id' | 'idempotency_key' | 'requested_by'>,
+    approver: string,
+  ) {
+    const account = await this.accounts.status(tenantId);
+    if (!account.linked) throw egovNotLinked();
+    const id = randomUUID();
+    await this.rows.insert(m, {
+      id,
+      tenantId,
+      applicationId: approval.application_id,
+      idempotencyKey: approval.idempotency_key,
+      submittedBy: approval.requested_by,
+      trial: account.trialMode,
+    });
+    const moved = await this.store.transition(m, tenantId, approval.application_id, {
+      from: 'awaiting_approval',
+      to: 'submitting',
+      actor: approver,
+      details: { approved: true },
+    });
+    if (!moved) throw FilingErrors.notReady();
+    return { submissionId: id, trial: account.trialMode };
+  }
+
+  /** Audit of a filing started by its last approval (after the approver's transaction committed). */
+  async approvedSubmitted(
+    tenantId: string,
+    applicationId: string,
+    submissionId: string,
+    trial: boolean,
+    approvalId: string,
+  ): Promise<void> {
+    await this.audit.record({
+      category: 'operation',
+      action: 'application.submitted',
+      outcome: 'success',
+      tenantId,
+      target: { type: 'application', id: applicationId },
+      details: { submission: submissionId, trial, approval: approvalId },
+    });
   }
 
   /**

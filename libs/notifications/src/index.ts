@@ -2,6 +2,7 @@
 export * from './notifications.module';
 export * from './notices/notice-kinds';
 export * from './notices/notices.service';
+export { UserDirectoryService } from './directory/user-directory.service';
 export * from './notices/dto/notice.dto';
 export * from './mail';
 export * from './preferences/notification-preferences.service';

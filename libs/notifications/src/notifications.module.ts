@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ALERT_CONTROLLERS, ALERT_EXPORTS, ALERT_PROVIDERS } from './alerts/alerts.providers';
 import { AuthModule } from '@charlotte/auth';
+import { UserDirectoryService } from './directory/user-directory.service';
 import { IpAllowlistResetService } from './break-glass/ip-allowlist-reset.service';
 import { OperatorIpAllowlistController } from './break-glass/operator-ip-allowlist.controller';
 import { DraftDigestJob } from './customer-mail/draft-digest.job';
@@ -39,6 +40,7 @@ import { NotificationPreferencesService } from './preferences/notification-prefe
   ],
   providers: [
     NoticesService,
+    UserDirectoryService,
     MailTransport,
     MailAttachmentRegistry,
     MailWorker,
@@ -57,6 +59,7 @@ import { NotificationPreferencesService } from './preferences/notification-prefe
   ],
   exports: [
     NoticesService,
+    UserDirectoryService,
     MailOutboxService,
     MailWorker,
     MailAttachmentRegistry,

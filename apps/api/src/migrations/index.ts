@@ -24,6 +24,7 @@ import { ScheduledJobRuns1765000000640 } from './1765000000640-ScheduledJobRuns'
 import { EgovAccountIdentity1765000000670 } from './1765000000670-EgovAccountIdentity';
 import { ApplicationDueDate1765000000700 } from './1765000000700-ApplicationDueDate';
 import { IpAllowlist1765000000720 } from './1765000000720-IpAllowlist';
+import { ApprovalRoutes1765000000730 } from './1765000000730-ApprovalRoutes';
 import { Webhooks1765000000930 } from './1765000000930-Webhooks';
 import { Clients1765000001910 } from './1765000001910-Clients';
 
@@ -55,6 +56,7 @@ export const MIGRATIONS = [
   EgovAccountIdentity1765000000670,
   ApplicationDueDate1765000000700,
   IpAllowlist1765000000720,
+  ApprovalRoutes1765000000730,
   Webhooks1765000000930,
   Clients1765000001910,
 ];

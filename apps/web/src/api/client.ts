@@ -270,6 +270,7 @@ export type ApplicationStatus = ApplicationSummary['status'];
 export const APPLICATION_STATUSES = [
   'draft',
   'ready',
+  'awaiting_approval',
   'submitting',
   'arrived',
   'under_review',
@@ -316,6 +317,14 @@ export type ApplicationDetail = Omit<Schemas['ApplicationDetail'], 'form'> & {
 export type ActionAccepted = Schemas['EgovActionAcceptedView'];
 /** 202 answer of POST /applications/:id/submit. */
 export type SubmitResult = Schemas['SubmitAcceptedView'];
+/** 承認フロー: the tenant's approval routes, and one approval request with its steps and decisions. */
+export type ApprovalRoutes = Schemas['ApprovalRoutesView'];
+export type ApprovalRoute = Schemas['ApprovalRouteView'];
+export type ApprovalRoutesRequest = Schemas['ApprovalRoutesDto'];
+export type ApprovalAction = ApprovalRoute['appliesTo'][number];
+export type ApprovalMode = ApprovalRoute['steps'][number]['mode'];
+export type Approval = Schemas['ApprovalView'];
+export type ApprovalStatus = Approval['status'];
 /** A 公文書 (official document) the government issued for an application. */
 export type ApplicationDocument = Schemas['DocumentDto'];
 
@@ -345,6 +354,10 @@ export const NOTICE_KINDS = [
   'incident',
   'ip_allowlist_disabled',
   'webhook_disabled',
+  'approval_requested',
+  'approval_approved',
+  'approval_sent_back',
+  'approval_cancelled',
 ] as const satisfies readonly NoticeKind[];
 /** One page of GET /notices (unread first, then newest first), with the user's unread count. */
 export type NoticeList = Omit<Schemas['NoticeListView'], 'items'> & { items: Notice[] };
@@ -635,6 +648,34 @@ export class ApiClient {
   /** 409 would_lock_out when the list excludes the caller's address, unless confirmOwnAddress. */
   updateIpAllowlist(body: UpdateIpAllowlistRequest): Promise<IpAllowlist> {
     return this.request('PUT', '/tenant/ip-allowlist', { body });
+  }
+
+  // --- approval routes (承認フロー) -------------------------------------------
+
+  getApprovalRoutes(): Promise<ApprovalRoutes> {
+    return this.request('GET', '/approval-routes');
+  }
+
+  /** Replaces every route; 400 validation_failed names the approver or route at fault. */
+  updateApprovalRoutes(body: ApprovalRoutesRequest): Promise<ApprovalRoutes> {
+    return this.request('PUT', '/approval-routes', { body });
+  }
+
+  /** `assigned: 'me'`: waiting for my decision; `applicationId`: the requests of one application, newest first. */
+  listApprovals(query: { assigned?: 'me'; applicationId?: string } = {}): Promise<{ items: Approval[] }> {
+    return this.request('GET', '/approvals', { query });
+  }
+
+  getApproval(id: string): Promise<Approval> {
+    return this.request('GET', `/approvals/${encodeURIComponent(id)}`);
+  }
+
+  approve(id: string, comment?: string): Promise<Approval> {
+    return this.request('POST', `/approvals/${encodeURIComponent(id)}/approve`, { body: comment ? { comment } : {} });
+  }
+
+  sendBack(id: string, comment: string): Promise<Approval> {
+    return this.request('POST', `/approvals/${encodeURIComponent(id)}/send-back`, { body: { comment } });
   }
 
   // --- single sign-on (tenant admin) -----------------------------------------

@@ -686,6 +686,58 @@ export interface paths {
      */
     get: operations["FilingController_download"];
   };
+  "/api/v1/approval-routes": {
+    /**
+     * 承認フローの取得 / Get the approval routes
+     * @description 提出・補正・取下げの前に必要な承認フロー（対象の操作、承認ステップと承認者、全員/いずれか1人）を返します。
+     *
+     * The approval routes required before submission, 補正 or 取下げ: the actions they apply to, the steps with their approvers, any/all.
+     */
+    get: operations["ApprovalRoutesController_get"];
+    /**
+     * 承認フローの保存 / Save the approval routes
+     * @description 承認フローを一覧ごと置き換えます。承認者はこのテナントの有効なユーザーに限ります。進行中の承認は開始時のステップのまま進みます。
+     *
+     * Replaces the whole list of routes. Approvers must be active users of the tenant; two routes of the same client cannot apply to the same action (400 validation_failed: approver_not_active, route_overlap). Approvals under way keep the steps they started with.
+     */
+    put: operations["ApprovalRoutesController_put"];
+  };
+  "/api/v1/approvals": {
+    /**
+     * 承認依頼の一覧 / List approval requests
+     * @description assigned=me: 自分の判断を待っている承認依頼。applicationId: その申請の承認依頼（新しい順）。指定なし: 最近の承認依頼。
+     *
+     * assigned=me: the requests waiting for my decision; applicationId: the requests of one application, newest first; neither: recent requests.
+     */
+    get: operations["ApprovalsController_list"];
+  };
+  "/api/v1/approvals/{id}": {
+    /**
+     * 承認依頼の取得 / Get an approval request
+     * @description 承認依頼のステップ、各承認者の判断とコメントを返します。
+     *
+     * An approval request with its steps, and each decision with its comment.
+     */
+    get: operations["ApprovalsController_get"];
+  };
+  "/api/v1/approvals/{id}/approve": {
+    /**
+     * 承認 / Approve
+     * @description 現在のステップを承認します。最後のステップが承認されると、依頼者の申請として提出（または補正・取下げ）が始まります（一度だけ）。
+     *
+     * Approves the current step. When the last step is approved, the filing (or 補正, 取下げ) starts, once, as the requester’s own request.
+     */
+    post: operations["ApprovalsController_approve"];
+  };
+  "/api/v1/approvals/{id}/send-back": {
+    /**
+     * 差し戻し / Send back
+     * @description コメントを付けて依頼者に差し戻します。提出の承認依頼なら申請は下書きに戻ります。
+     *
+     * Sends the request back to the requester with a comment; for a submission the application goes back to draft.
+     */
+    post: operations["ApprovalsController_sendBack"];
+  };
   "/api/v1/backups": {
     /**
      * バックアップ一覧 / List my tenant's backups
@@ -1484,7 +1536,7 @@ export interface components {
       /** Format: uuid */
       id: string;
       /** @enum {string} */
-      kind: "arrived" | "correction_requested" | "review_finished" | "completed" | "withdrawn" | "failed" | "document_received" | "amended" | "amend_failed" | "withdraw_failed" | "incident" | "ip_allowlist_disabled" | "webhook_disabled";
+      kind: "arrived" | "correction_requested" | "review_finished" | "completed" | "withdrawn" | "failed" | "document_received" | "amended" | "amend_failed" | "withdraw_failed" | "incident" | "ip_allowlist_disabled" | "webhook_disabled" | "approval_requested" | "approval_approved" | "approval_sent_back" | "approval_cancelled";
       /** Format: uuid */
       applicationId: string | null;
       createdAt: string;
@@ -1771,7 +1823,7 @@ export interface components {
       /** @description 顧問先名 (client name); null in a company tenant */
       clientName: string | null;
       /** @enum {string} */
-      status: "draft" | "ready" | "submitting" | "arrived" | "under_review" | "correction_requested" | "review_finished" | "completed" | "withdrawn" | "failed";
+      status: "draft" | "ready" | "awaiting_approval" | "submitting" | "arrived" | "under_review" | "correction_requested" | "review_finished" | "completed" | "withdrawn" | "failed";
       version: number;
       createdAt: string;
       updatedAt: string;
@@ -1865,7 +1917,7 @@ export interface components {
       /** @description 顧問先名 (client name); null in a company tenant */
       clientName: string | null;
       /** @enum {string} */
-      status: "draft" | "ready" | "submitting" | "arrived" | "under_review" | "correction_requested" | "review_finished" | "completed" | "withdrawn" | "failed";
+      status: "draft" | "ready" | "awaiting_approval" | "submitting" | "arrived" | "under_review" | "correction_requested" | "review_finished" | "completed" | "withdrawn" | "failed";
       version: number;
       createdAt: string;
       updatedAt: string;
@@ -1910,7 +1962,7 @@ export interface components {
       valid: boolean;
       errors: components["schemas"]["FieldErrorView"][];
       /** @enum {string} */
-      status: "draft" | "ready" | "submitting" | "arrived" | "under_review" | "correction_requested" | "review_finished" | "completed" | "withdrawn" | "failed";
+      status: "draft" | "ready" | "awaiting_approval" | "submitting" | "arrived" | "under_review" | "correction_requested" | "review_finished" | "completed" | "withdrawn" | "failed";
       version: number;
     };
     EgovAccountView: {
@@ -1950,12 +2002,20 @@ export interface components {
     };
     SubmitAcceptedView: {
       /**
-       * @description submitting, or the current status when the Idempotency-Key replays
+       * @description submitting; awaiting_approval when an approval route (承認フロー) applies; or the current status when the Idempotency-Key replays
        * @enum {string}
        */
-      status: "draft" | "ready" | "submitting" | "arrived" | "under_review" | "correction_requested" | "review_finished" | "completed" | "withdrawn" | "failed";
-      /** Format: uuid */
-      submissionId: string;
+      status: "draft" | "ready" | "awaiting_approval" | "submitting" | "arrived" | "under_review" | "correction_requested" | "review_finished" | "completed" | "withdrawn" | "failed";
+      /**
+       * Format: uuid
+       * @description the submission (absent while the application awaits approval)
+       */
+      submissionId?: string;
+      /**
+       * Format: uuid
+       * @description the approval request, when an approval route applies (GET /approvals/{id})
+       */
+      approvalId?: string;
     };
     ReopenApplicationDto: {
       /** @description needed when the last attempt may have reached e-Gov: the user checked the e-Gov account and it did not arrive */
@@ -1972,13 +2032,19 @@ export interface components {
       version: number;
     };
     EgovActionAcceptedView: {
-      actionId: string;
+      /** @description absent while the request awaits approval */
+      actionId?: string;
       /** @enum {string} */
-      kind: "amend" | "withdraw";
+      kind?: "amend" | "withdraw";
       /** @enum {string} */
-      state: "pending" | "sending" | "done" | "failed";
+      state?: "pending" | "sending" | "done" | "failed";
       /** @enum {string} */
-      status: "draft" | "ready" | "submitting" | "arrived" | "under_review" | "correction_requested" | "review_finished" | "completed" | "withdrawn" | "failed";
+      status: "draft" | "ready" | "awaiting_approval" | "submitting" | "arrived" | "under_review" | "correction_requested" | "review_finished" | "completed" | "withdrawn" | "failed";
+      /**
+       * Format: uuid
+       * @description the approval request, when an approval route applies
+       */
+      approvalId?: string;
     };
     WithdrawApplicationDto: {
       /** @description 取下げ理由 (sent to e-Gov; sealed at rest) */
@@ -2001,6 +2067,116 @@ export interface components {
       items: components["schemas"]["DocumentDto"][];
       /** @description always null: every document of the application is in this one page */
       nextCursor: string | null;
+    };
+    ApprovalStepView: {
+      approvers: string[];
+      /** @enum {string} */
+      mode: "any" | "all";
+    };
+    ApprovalRouteView: {
+      /** Format: uuid */
+      id: string;
+      /** Format: uuid */
+      clientId: string | null;
+      appliesTo: ("submit" | "amend" | "withdraw")[];
+      steps: components["schemas"]["ApprovalStepView"][];
+      allowSelfApproval: boolean;
+    };
+    ApprovalRoutesView: {
+      routes: components["schemas"]["ApprovalRouteView"][];
+    };
+    ApprovalStepDto: {
+      /** @description active users of the tenant */
+      approvers: string[];
+      /**
+       * @description `any`: one approver of the step suffices; `all`: every approver must approve
+       * @enum {string}
+       */
+      mode: "any" | "all";
+    };
+    ApprovalRouteDto: {
+      /**
+       * Format: uuid
+       * @description kept when given (a new id otherwise)
+       */
+      id?: string;
+      /**
+       * Format: uuid
+       * @description 顧問先 (client company) the route is for; null: every application without a route of its own client
+       */
+      clientId?: string | null;
+      appliesTo: ("submit" | "amend" | "withdraw")[];
+      /** @description in order; each step must be approved before the next */
+      steps: components["schemas"]["ApprovalStepDto"][];
+      /** @description whether an approver may approve a request they made themselves (default false) */
+      allowSelfApproval?: boolean;
+    };
+    ApprovalRoutesDto: {
+      /** @description the whole list (replaces the stored one); [] turns approvals off */
+      routes: components["schemas"]["ApprovalRouteDto"][];
+    };
+    ApprovalDecisionView: {
+      /** Format: uuid */
+      userId: string;
+      /** @enum {string} */
+      decision: "approved" | "sent_back";
+      comment: string | null;
+      /** Format: date-time */
+      at: string;
+    };
+    ApprovalStepStateView: {
+      approvers: string[];
+      /** @enum {string} */
+      mode: "any" | "all";
+      decisions: components["schemas"]["ApprovalDecisionView"][];
+    };
+    ApprovalPersonView: {
+      /** Format: uuid */
+      id: string;
+      /** @description display name (表示名) */
+      name: string;
+    };
+    ApprovalView: {
+      /** Format: uuid */
+      id: string;
+      /** Format: uuid */
+      applicationId: string;
+      /** @description procedure code of the application */
+      procedureCode: string;
+      /** @enum {string} */
+      action: "submit" | "amend" | "withdraw";
+      /** @enum {string} */
+      status: "pending" | "approved" | "sent_back" | "cancelled";
+      /** @description index of the step waiting for decisions (0-based) */
+      currentStep: number;
+      steps: components["schemas"]["ApprovalStepStateView"][];
+      allowSelfApproval: boolean;
+      /** @description the application version this approval is for */
+      applicationVersion: number;
+      /**
+       * Format: uuid
+       * @description the requesting user (null for an API token)
+       */
+      requestedBy: string | null;
+      /** Format: date-time */
+      requestedAt: string;
+      /** Format: date-time */
+      decidedAt: string | null;
+      /** @description whether the caller may approve or send back now */
+      canDecide: boolean;
+      /** @description the names of the requester, the approvers and who decided */
+      people: components["schemas"]["ApprovalPersonView"][];
+    };
+    ApprovalListView: {
+      items: components["schemas"]["ApprovalView"][];
+    };
+    ApproveDto: {
+      /** @description コメント (sealed at rest) */
+      comment?: string;
+    };
+    SendBackDto: {
+      /** @description 差し戻しの理由 (shown to the requester; sealed at rest) */
+      comment: string;
     };
     GenerationDto: {
       /** Format: uuid */
@@ -2215,7 +2391,7 @@ export interface components {
       procedureName: string;
       procedureNameEn: string;
       /** @enum {string} */
-      status: "draft" | "ready" | "submitting" | "arrived" | "under_review" | "correction_requested" | "review_finished" | "completed" | "withdrawn" | "failed";
+      status: "draft" | "ready" | "awaiting_approval" | "submitting" | "arrived" | "under_review" | "correction_requested" | "review_finished" | "completed" | "withdrawn" | "failed";
       /**
        * @description 提出期限 (YYYY-MM-DD, JST)
        * @example 2026-04-06
@@ -5194,7 +5370,7 @@ export interface operations {
   ApplicationsController_list: {
     parameters: {
       query?: {
-        /** @description a status (draft, ready, submitting, arrived, under_review, correction_requested, review_finished, completed, withdrawn, failed), or several separated by commas */
+        /** @description a status (draft, ready, awaiting_approval, submitting, arrived, under_review, correction_requested, review_finished, completed, withdrawn, failed), or several separated by commas */
         status?: string;
         /** @description overdue: not filed yet and its 提出期限 has passed (JST); week: not filed yet and due today or in the next 7 days */
         due?: "overdue" | "week";
@@ -6283,6 +6459,284 @@ export interface operations {
         content: {
           "application/problem+json": components["schemas"]["ProblemView"];
         };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+    };
+  };
+  /**
+   * 承認フローの取得 / Get the approval routes
+   * @description 提出・補正・取下げの前に必要な承認フロー（対象の操作、承認ステップと承認者、全員/いずれか1人）を返します。
+   *
+   * The approval routes required before submission, 補正 or 取下げ: the actions they apply to, the steps with their approvers, any/all.
+   */
+  ApprovalRoutesController_get: {
+    responses: {
+      200: {
+        content: {
+          "application/json": components["schemas"]["ApprovalRoutesView"];
+        };
+      };
+      /** @description `unauthenticated` (no or expired session). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `token_not_allowed` (an API token cannot use this route), `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+    };
+  };
+  /**
+   * 承認フローの保存 / Save the approval routes
+   * @description 承認フローを一覧ごと置き換えます。承認者はこのテナントの有効なユーザーに限ります。進行中の承認は開始時のステップのまま進みます。
+   *
+   * Replaces the whole list of routes. Approvers must be active users of the tenant; two routes of the same client cannot apply to the same action (400 validation_failed: approver_not_active, route_overlap). Approvals under way keep the steps they started with.
+   */
+  ApprovalRoutesController_put: {
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["ApprovalRoutesDto"];
+      };
+    };
+    responses: {
+      200: {
+        content: {
+          "application/json": components["schemas"]["ApprovalRoutesView"];
+        };
+      };
+      /** @description `validation_failed`, `malformed_body`. `validation_failed` */
+      400: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `unauthenticated` (no or expired session). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `csrf_invalid` (X-CSRF-Token missing or wrong), `token_not_allowed` (an API token cannot use this route), `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+    };
+  };
+  /**
+   * 承認依頼の一覧 / List approval requests
+   * @description assigned=me: 自分の判断を待っている承認依頼。applicationId: その申請の承認依頼（新しい順）。指定なし: 最近の承認依頼。
+   *
+   * assigned=me: the requests waiting for my decision; applicationId: the requests of one application, newest first; neither: recent requests.
+   */
+  ApprovalsController_list: {
+    parameters: {
+      query?: {
+        /** @description `me`: the approvals waiting for my decision */
+        assigned?: "me";
+        /** @description the approvals of one application, newest first */
+        applicationId?: string;
+      };
+    };
+    responses: {
+      200: {
+        content: {
+          "application/json": components["schemas"]["ApprovalListView"];
+        };
+      };
+      /** @description `validation_failed`. */
+      400: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `unauthenticated` (no or expired session). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `token_not_allowed` (an API token cannot use this route), `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+    };
+  };
+  /**
+   * 承認依頼の取得 / Get an approval request
+   * @description 承認依頼のステップ、各承認者の判断とコメントを返します。
+   *
+   * An approval request with its steps, and each decision with its comment.
+   */
+  ApprovalsController_get: {
+    parameters: {
+      path: {
+        id: string;
+      };
+    };
+    responses: {
+      200: {
+        content: {
+          "application/json": components["schemas"]["ApprovalView"];
+        };
+      };
+      /** @description `validation_failed`. */
+      400: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `unauthenticated` (no or expired session). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `token_not_allowed` (an API token cannot use this route), `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `not_found` (also for another tenant’s id) */
+      404: {
+        content: never;
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+    };
+  };
+  /**
+   * 承認 / Approve
+   * @description 現在のステップを承認します。最後のステップが承認されると、依頼者の申請として提出（または補正・取下げ）が始まります（一度だけ）。
+   *
+   * Approves the current step. When the last step is approved, the filing (or 補正, 取下げ) starts, once, as the requester’s own request.
+   */
+  ApprovalsController_approve: {
+    parameters: {
+      path: {
+        id: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["ApproveDto"];
+      };
+    };
+    responses: {
+      200: {
+        content: {
+          "application/json": components["schemas"]["ApprovalView"];
+        };
+      };
+      /** @description `validation_failed`, `malformed_body`. */
+      400: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `unauthenticated` (no or expired session). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `csrf_invalid` (X-CSRF-Token missing or wrong), `token_not_allowed` (an API token cannot use this route), `contract_cancelled`. `not_approver`, `self_approval_not_allowed` */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `approval_not_pending`, `approval_already_decided` */
+      409: {
+        content: never;
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+    };
+  };
+  /**
+   * 差し戻し / Send back
+   * @description コメントを付けて依頼者に差し戻します。提出の承認依頼なら申請は下書きに戻ります。
+   *
+   * Sends the request back to the requester with a comment; for a submission the application goes back to draft.
+   */
+  ApprovalsController_sendBack: {
+    parameters: {
+      path: {
+        id: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["SendBackDto"];
+      };
+    };
+    responses: {
+      200: {
+        content: {
+          "application/json": components["schemas"]["ApprovalView"];
+        };
+      };
+      /** @description `validation_failed`, `malformed_body`. */
+      400: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `unauthenticated` (no or expired session). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `csrf_invalid` (X-CSRF-Token missing or wrong), `token_not_allowed` (an API token cannot use this route), `contract_cancelled`. `not_approver`, `self_approval_not_allowed` */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `approval_not_pending` */
+      409: {
+        content: never;
       };
       /** @description `rate_limited` (too many requests from this address; see Retry-After). */
       429: {

@@ -38,6 +38,8 @@ export const STATUS_PLACES: Readonly<Record<ApplicationStatus, StatusPlace>> = {
   draft: { track: 'draft', step: 0 },
   // 入力チェック passed: 提出 is what is left.
   ready: { track: 'draft', step: 2 },
+  // 承認待ち: submitted, waiting for the approvers (承認フロー) before anything goes to e-Gov.
+  awaiting_approval: { track: 'draft', step: 2 },
   submitting: { track: 'filing', step: step('submitting') },
   arrived: { track: 'filing', step: step('arrived') },
   under_review: { track: 'filing', step: step('under_review') },

@@ -31,6 +31,7 @@ async function mountEditor(
     'GET /offices': () => jsonResponse(200, { items: [OFFICE, OFFICE_2] }),
     [`GET /applications/${APP_ID}`]: () => jsonResponse(200, detail),
     [`GET /applications/${APP_ID}/documents`]: () => jsonResponse(200, { items: [], nextCursor: null }),
+    'GET /approvals': () => jsonResponse(200, { items: [] }),
     ...handlers,
   });
   const pinia = createPinia();
@@ -1216,6 +1217,7 @@ describe('ApplicationEditorView: e-Gov state, 補正 and 取下げ', () => {
     const expected: Record<ApplicationDetail['status'], { amend: boolean; withdraw: boolean }> = {
       draft: { amend: false, withdraw: false },
       ready: { amend: false, withdraw: false },
+      awaiting_approval: { amend: false, withdraw: false },
       submitting: { amend: false, withdraw: false },
       arrived: { amend: false, withdraw: true },
       under_review: { amend: false, withdraw: true },

@@ -164,16 +164,27 @@ describe(ApplicationStore.name, () => {
   });
 
   describe('assertEditable', () => {
-    it.each(['draft', 'ready', 'correction_requested'] as const)('lets %s be edited', async (status) => {
+    it.each(['draft', 'ready', 'awaiting_approval', 'correction_requested'] as const)('lets %s be edited', async (status) => {
       await expect(sut.assertEditable(tenantId, await seeded(status))).resolves.toBeUndefined();
     });
 
-    it.each(APPLICATION_STATUSES.filter((s) => !['draft', 'ready', 'correction_requested'].includes(s)))(
+    it.each(APPLICATION_STATUSES.filter((s) => !['draft', 'ready', 'awaiting_approval', 'correction_requested'].includes(s)))(
       'refuses an edit in %s (409 not_editable)',
       async (status) => {
         await expect(sut.assertEditable(tenantId, await seeded(status))).rejects.toMatchObject({ code: 'not_editable' });
       },
     );
+
+    it('brings an application awaiting approval back to draft after an edit, and tells the edit hooks (承認フロー)', async () => {
+      const id = await seeded('awaiting_approval');
+      const seen: string[] = [];
+      guards.onEdited(async (m, t, applicationId, status, actor) => {
+        if (applicationId === id) seen.push(`${status}/${actor}/${m.queryRunner?.isTransactionActive ? 'in-tx' : 'outside'}`);
+      });
+      await ds.transaction((m) => sut.edited(m, tenantId, id, 'awaiting_approval', 'user:x'));
+      expect((await sut.row(tenantId, id)).status).toBe('draft');
+      expect(seen).toEqual(['awaiting_approval/user:x/in-tx']);
+    });
 
     it('asks the registered edit guards, in the caller transaction', async () => {
       const id = await seeded('correction_requested');

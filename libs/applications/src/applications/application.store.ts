@@ -53,8 +53,12 @@ export interface ApplicationEventRow {
   details: Record<string, unknown>;
 }
 
-/** Before submission the user may still change or delete an application. */
-export const EDITABLE: readonly ApplicationStatus[] = ['draft', 'ready'];
+/**
+ * Before submission the user may still change or delete an application. An application awaiting
+ * approval is still editable: the edit cancels the approval (libs/filing, through the EditHookRegistry)
+ * and brings it back to draft, so what the approvers approved is always what is filed.
+ */
+export const EDITABLE: readonly ApplicationStatus[] = ['draft', 'ready', 'awaiting_approval'];
 /** When e-Gov asks for a correction (補正), form, title and attachments are editable again, until the 補正 is sent. */
 export const CORRECTABLE: readonly ApplicationStatus[] = [...EDITABLE, 'correction_requested'];
 /** Where a 取下げ may be asked for: the case is at e-Gov and review has not ended. */
@@ -81,6 +85,9 @@ export const TRANSITIONS: ReadonlyArray<{ from: ApplicationStatus; to: Applicati
   { from: 'draft', to: 'ready', by: 'POST /validate: the form passed every rule' },
   { from: 'ready', to: 'draft', by: 'PATCH: a change after validation needs a new validation' },
   { from: 'ready', to: 'submitting', by: 'POST /submit' },
+  { from: 'ready', to: 'awaiting_approval', by: 'POST /submit when an approval route (承認フロー) applies' },
+  { from: 'awaiting_approval', to: 'submitting', by: 'the last approval of the route: the filing starts' },
+  { from: 'awaiting_approval', to: 'draft', by: 'POST /approvals/{id}/send-back, or an edit that cancels the approval' },
   { from: 'submitting', to: 'arrived', by: 'the submission worker: e-Gov accepted the package' },
   { from: 'submitting', to: 'failed', by: 'the submission worker: e-Gov refused it or the attempts ran out' },
   { from: 'failed', to: 'draft', by: 'POST /reopen' },
@@ -212,6 +219,17 @@ export class ApplicationStore {
     if (!CORRECTABLE.includes(r.status)) throw ApplicationsErrors.notEditable(r.status);
     // In the caller's transaction (under its row lock): edits and the 補正 being sent exclude each other.
     await this.guards.check(m, tenantId, id, r.status);
+  }
+
+  /**
+   * After an edit written in `m` (under the row lock) of an application that had `status`: one
+   * awaiting approval goes back to draft (its approval is cancelled by the registered hooks, and a
+   * changed form needs a new validation anyway), then the edit hooks run.
+   */
+  async edited(m: EntityManager, tenantId: string, id: string, status: ApplicationStatus, actor: string): Promise<void> {
+    if (status === 'awaiting_approval')
+      await this.transition(m, tenantId, id, { from: 'awaiting_approval', to: 'draft', actor, details: { approvalCancelled: true } });
+    await this.guards.edited(m, tenantId, id, status, actor);
   }
 
   /** One page of a tenant's applications the caller sees, newest first; `c` is the cursor's creation time. */

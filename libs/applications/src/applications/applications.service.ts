@@ -274,6 +274,8 @@ export class ApplicationsService {
       if (r.status === 'ready' && changes.length > 0)
         await this.store.transition(m, tenantId, id, { from: 'ready', to: 'draft', actor, set, details: { changes } });
       else await this.store.change(m, tenantId, id, set, { kind: 'updated', actor, details: { changes } });
+      // An application awaiting approval goes back to draft and its approval is cancelled (承認フロー).
+      if (changes.length > 0) await this.store.edited(m, tenantId, id, r.status, actor);
     });
     await this.audit.record({
       category: 'operation',

@@ -20,6 +20,19 @@ export type EditGuard = (
   status: ApplicationStatus,
 ) => Promise<void>;
 
+/**
+ * Told, in the editing transaction and under the application's row lock, that an application was
+ * edited (form, title, office, attachments) while it had `status`. libs/filing cancels a pending
+ * approval (承認フロー) there: what the approvers approved must be what is filed.
+ */
+export type EditHook = (
+  m: EntityManager,
+  tenantId: string,
+  applicationId: string,
+  status: ApplicationStatus,
+  actor: string,
+) => Promise<void>;
+
 /** What a detail part sees of the application: its id and the columns other libs keep on its row. */
 export interface DetailPartInput {
   id: string;
@@ -35,9 +48,19 @@ export type DetailPart = (tenantId: string, app: DetailPartInput) => Promise<Par
 @Injectable()
 export class EditGuardRegistry {
   private readonly guards: EditGuard[] = [];
+  private readonly hooks: EditHook[] = [];
 
   register(guard: EditGuard): void {
     this.guards.push(guard);
+  }
+
+  /** Registers a hook run after every edit (see EditHook). */
+  onEdited(hook: EditHook): void {
+    this.hooks.push(hook);
+  }
+
+  async edited(m: EntityManager, tenantId: string, applicationId: string, status: ApplicationStatus, actor: string): Promise<void> {
+    for (const h of this.hooks) await h(m, tenantId, applicationId, status, actor);
   }
 
   async check(m: EntityManager | DataSource, tenantId: string, applicationId: string, status: ApplicationStatus): Promise<void> {

@@ -20,7 +20,7 @@ import {
 } from '@charlotte/storage';
 import { actorOf } from '../applications/actor';
 import { ApplicationStore } from '../applications/application.store';
-import { AttachmentView } from '../applications/dto/application.dto';
+import { ApplicationStatus, AttachmentView } from '../applications/dto/application.dto';
 import { PURPOSE } from '../sealing-purposes';
 import { ApplicationsErrors } from '../errors';
 import { ClientAccessService } from '../clients/client-access.service';
@@ -245,7 +245,7 @@ export class AttachmentsService {
       const name = await this.sealing.seal(tenantId, NAME, id, fileName);
       await this.ds.transaction(async (m) => {
         // The application may have been submitted or deleted while the file was uploading.
-        await this.lockEditable(m, tenantId, applicationId);
+        const status = await this.lockEditable(m, tenantId, applicationId);
         await m.query(
           `INSERT INTO attachments (id, tenant_id, application_id, name_sealed, content_type, size, sha256, blob_key, scan, created_by)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'clean', $9)`,
@@ -256,6 +256,7 @@ export class AttachmentsService {
           size,
           type: type.type,
         });
+        await this.applications.edited(m, tenantId, applicationId, status, actorOf(caller));
       });
     } catch (e) {
       await this.blobs.delete(key);
@@ -318,9 +319,10 @@ export class AttachmentsService {
   }
 
   /** Under the application's row lock: it may have been submitted, deleted or its 補正 sent meanwhile. */
-  private async lockEditable(m: EntityManager, tenantId: string, applicationId: string): Promise<void> {
+  private async lockEditable(m: EntityManager, tenantId: string, applicationId: string): Promise<ApplicationStatus> {
     const app = await this.applications.lock(m, tenantId, applicationId);
     await this.applications.assertEditable(tenantId, applicationId, m, app);
+    return app.status;
   }
 
   async remove(tenantId: string, caller: Caller, applicationId: string, id: string): Promise<void> {
@@ -328,9 +330,10 @@ export class AttachmentsService {
     await this.applications.assertEditable(tenantId, applicationId);
     const r = await this.row(tenantId, applicationId, id);
     await this.ds.transaction(async (m) => {
-      await this.lockEditable(m, tenantId, applicationId);
+      const status = await this.lockEditable(m, tenantId, applicationId);
       await m.query(`DELETE FROM attachments WHERE tenant_id = $1 AND id = $2`, [tenantId, id]);
       await this.applications.event(m, tenantId, applicationId, 'attachment_removed', actorOf(caller), { attachmentId: id });
+      await this.applications.edited(m, tenantId, applicationId, status, actorOf(caller));
     });
     await this.blobs.delete(r.blob_key);
     await this.audit.record({

@@ -17,6 +17,11 @@ export const AUDIT_ACTIONS = [
   'http.ip_not_allowed',
   'ip_allowlist.changed',
   'ip_allowlist.disabled',
+  'approval_route.updated',
+  'approval.requested',
+  'approval.approved',
+  'approval.sent_back',
+  'approval.cancelled',
   // users, keys and tokens
   'user.created',
   'user.updated',

@@ -1,4 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { APPLICATION_STATUSES, ApplicationStatus } from '@charlotte/applications';
 
 /**
@@ -9,9 +9,16 @@ import { APPLICATION_STATUSES, ApplicationStatus } from '@charlotte/applications
 
 /** 202 of POST /applications/{id}/submit. */
 export class SubmitAcceptedView {
-  @ApiProperty({ enum: APPLICATION_STATUSES, description: 'submitting, or the current status when the Idempotency-Key replays' })
+  @ApiProperty({
+    enum: APPLICATION_STATUSES,
+    description:
+      'submitting; awaiting_approval when an approval route (承認フロー) applies; or the current status when the Idempotency-Key replays',
+  })
   status: ApplicationStatus;
-  @ApiProperty({ format: 'uuid' }) submissionId: string;
+  @ApiPropertyOptional({ format: 'uuid', description: 'the submission (absent while the application awaits approval)' })
+  submissionId?: string;
+  @ApiPropertyOptional({ format: 'uuid', description: 'the approval request, when an approval route applies (GET /approvals/{id})' })
+  approvalId?: string;
 }
 
 /** 200 of POST /applications/{id}/reopen. */

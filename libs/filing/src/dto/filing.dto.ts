@@ -18,11 +18,16 @@ export class WithdrawApplicationDto {
   reason: string;
 }
 
+/**
+ * 202 of 補正/取下げ: the action recorded, or, when an approval route (承認フロー) applies,
+ * `{status: "awaiting_approval", approvalId}` only (the action starts once approved).
+ */
 export class EgovActionAcceptedView {
-  @ApiProperty() actionId: string;
-  @ApiProperty({ enum: ['amend', 'withdraw'] }) kind: 'amend' | 'withdraw';
-  @ApiProperty({ enum: ['pending', 'sending', 'done', 'failed'] }) state: 'pending' | 'sending' | 'done' | 'failed';
+  @ApiPropertyOptional({ description: 'absent while the request awaits approval' }) actionId?: string;
+  @ApiPropertyOptional({ enum: ['amend', 'withdraw'] }) kind?: 'amend' | 'withdraw';
+  @ApiPropertyOptional({ enum: ['pending', 'sending', 'done', 'failed'] }) state?: 'pending' | 'sending' | 'done' | 'failed';
   @ApiProperty({ enum: APPLICATION_STATUSES }) status: ApplicationStatus;
+  @ApiPropertyOptional({ format: 'uuid', description: 'the approval request, when an approval route applies' }) approvalId?: string;
 }
 
 export class ReopenApplicationDto {

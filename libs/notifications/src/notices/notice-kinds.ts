@@ -16,5 +16,10 @@ export const NOTICE_KINDS = [
   'ip_allowlist_disabled',
   // Webhooks: an endpoint that kept failing for a day was switched off (to the tenant's administrators).
   'webhook_disabled',
+  // 承認フロー: to the approvers of a step (requested, cancelled by an edit), to the requester (approved, sent back, cancelled).
+  'approval_requested',
+  'approval_approved',
+  'approval_sent_back',
+  'approval_cancelled',
 ] as const;
 export type NoticeKind = (typeof NOTICE_KINDS)[number];

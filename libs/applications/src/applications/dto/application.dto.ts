@@ -6,6 +6,8 @@ import { IsCalendarDate, IsOptionalNonNull, UUID_PATTERN } from '@charlotte/core
 export const APPLICATION_STATUSES = [
   'draft',
   'ready',
+  // 承認待ち: submitted while an approval route (承認フロー) applies; nothing has gone to e-Gov yet.
+  'awaiting_approval',
   'submitting',
   'arrived',
   'under_review',

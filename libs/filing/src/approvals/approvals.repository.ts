@@ -1,0 +1,220 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import type { ApprovalAction, ApprovalMode, ApprovalStatus } from './dto/approvals.dto';
+
+type Db = EntityManager | DataSource;
+
+export interface StoredStep {
+  approvers: string[];
+  mode: ApprovalMode;
+}
+
+export interface RouteRow {
+  id: string;
+  client_id: string | null;
+  applies_to: ApprovalAction[];
+  steps: StoredStep[];
+  allow_self_approval: boolean;
+}
+
+export interface ApprovalRow {
+  id: string;
+  tenant_id: string;
+  application_id: string;
+  procedure_code: string;
+  action: ApprovalAction;
+  steps: StoredStep[];
+  allow_self_approval: boolean;
+  current_step: number;
+  status: ApprovalStatus;
+  application_version: number;
+  requested_by: string;
+  idempotency_key: string;
+  amend_version: number | null;
+  reason_sealed: Buffer | null;
+  created_at: Date;
+  decided_at: Date | null;
+}
+
+export interface DecisionRow {
+  id: string;
+  step: number;
+  user_id: string;
+  decision: 'approved' | 'sent_back';
+  comment_sealed: Buffer | null;
+  created_at: Date;
+}
+
+const APPROVAL_COLUMNS = `r.id, r.tenant_id, r.application_id, a.procedure_code, r.action, r.steps, r.allow_self_approval, r.current_step,
+  r.status, r.application_version, r.requested_by, r.idempotency_key, r.amend_version, r.reason_sealed, r.created_at, r.decided_at`;
+
+/** The SQL of approval routes, requests and decisions; every method takes the tenant first. */
+@Injectable()
+export class ApprovalsRepository {
+  private officeClientColumn?: Promise<boolean>;
+
+  constructor(@InjectDataSource() private readonly ds: DataSource) {}
+
+  routes(tenantId: string, m: Db = this.ds): Promise<RouteRow[]> {
+    return m.query(
+      `SELECT id, client_id, applies_to, steps, allow_self_approval FROM approval_routes WHERE tenant_id = $1 ORDER BY position`,
+      [tenantId],
+    );
+  }
+
+  async replaceRoutes(m: EntityManager, tenantId: string, userId: string, routes: RouteRow[]): Promise<void> {
+    await m.query(`DELETE FROM approval_routes WHERE tenant_id = $1`, [tenantId]);
+    for (const [i, r] of routes.entries())
+      await m.query(
+        `INSERT INTO approval_routes (id, tenant_id, position, client_id, applies_to, steps, allow_self_approval, updated_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+        [r.id, tenantId, i, r.client_id, r.applies_to, JSON.stringify(r.steps), r.allow_self_approval, userId],
+      );
+  }
+
+  /** Which of `ids` are active users of the tenant (approvers must be). */
+  async activeUsers(tenantId: string, ids: string[]): Promise<Set<string>> {
+    if (!ids.length) return new Set();
+    const rows: Array<{ id: string }> = await this.ds.query(
+      `SELECT id FROM users WHERE tenant_id = $1 AND id = ANY($2::uuid[]) AND status = 'active' AND role IN ('admin', 'member')`,
+      [tenantId, ids],
+    );
+    return new Set(rows.map((r) => r.id));
+  }
+
+  /**
+   * The 顧問先 of an application's office, when offices have a `client_id` column (the client
+   * companies of issue 19 are added separately): until then every application matches the routes
+   * without a client only. The one place to change when that column lands.
+   */
+  async clientOf(m: Db, tenantId: string, applicationId: string): Promise<string | null> {
+    this.officeClientColumn ??= this.ds
+      .query(
+        `SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'offices' AND column_name = 'client_id'`,
+      )
+      .then((r: unknown[]) => r.length > 0);
+    if (!(await this.officeClientColumn)) return null;
+    const rows: Array<{ client_id: string | null }> = await m.query(
+      `SELECT o.client_id FROM applications a JOIN offices o ON o.id = a.office_id AND o.tenant_id = a.tenant_id WHERE a.tenant_id = $1 AND a.id = $2`,
+      [tenantId, applicationId],
+    );
+    return rows[0]?.client_id ?? null;
+  }
+
+  async insert(
+    m: EntityManager,
+    r: Pick<
+      ApprovalRow,
+      | 'id'
+      | 'tenant_id'
+      | 'application_id'
+      | 'action'
+      | 'steps'
+      | 'allow_self_approval'
+      | 'application_version'
+      | 'requested_by'
+      | 'idempotency_key'
+      | 'amend_version'
+      | 'reason_sealed'
+    > & { route_id: string },
+  ): Promise<void> {
+    await m.query(
+      `INSERT INTO approval_requests (id, tenant_id, application_id, route_id, action, steps, allow_self_approval, application_version,
+         requested_by, idempotency_key, amend_version, reason_sealed)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+      [
+        r.id,
+        r.tenant_id,
+        r.application_id,
+        r.route_id,
+        r.action,
+        JSON.stringify(r.steps),
+        r.allow_self_approval,
+        r.application_version,
+        r.requested_by,
+        r.idempotency_key,
+        r.amend_version,
+        r.reason_sealed,
+      ],
+    );
+  }
+
+  async get(tenantId: string, id: string, m: Db = this.ds, forUpdate = false): Promise<ApprovalRow | undefined> {
+    const rows: ApprovalRow[] = await m.query(
+      `SELECT ${APPROVAL_COLUMNS} FROM approval_requests r JOIN applications a ON a.id = r.application_id AND a.tenant_id = r.tenant_id
+        WHERE r.tenant_id = $1 AND r.id = $2${forUpdate ? ' FOR UPDATE OF r' : ''}`,
+      [tenantId, id],
+    );
+    return rows[0];
+  }
+
+  pendingFor(m: Db, tenantId: string, applicationId: string): Promise<ApprovalRow[]> {
+    return m.query(
+      `SELECT ${APPROVAL_COLUMNS} FROM approval_requests r JOIN applications a ON a.id = r.application_id AND a.tenant_id = r.tenant_id
+        WHERE r.tenant_id = $1 AND r.application_id = $2 AND r.status = 'pending' FOR UPDATE OF r`,
+      [tenantId, applicationId],
+    );
+  }
+
+  /** Pending approvals whose current step lists `userId` (whether or not they decided already: filtered by the caller). */
+  assignedTo(tenantId: string, userId: string): Promise<ApprovalRow[]> {
+    return this.ds.query(
+      `SELECT ${APPROVAL_COLUMNS} FROM approval_requests r JOIN applications a ON a.id = r.application_id AND a.tenant_id = r.tenant_id
+        WHERE r.tenant_id = $1 AND r.status = 'pending' AND (r.steps -> r.current_step -> 'approvers') ? $2
+        ORDER BY r.created_at LIMIT 200`,
+      [tenantId, userId],
+    );
+  }
+
+  ofApplication(tenantId: string, applicationId: string): Promise<ApprovalRow[]> {
+    return this.ds.query(
+      `SELECT ${APPROVAL_COLUMNS} FROM approval_requests r JOIN applications a ON a.id = r.application_id AND a.tenant_id = r.tenant_id
+        WHERE r.tenant_id = $1 AND r.application_id = $2 ORDER BY r.created_at DESC LIMIT 50`,
+      [tenantId, applicationId],
+    );
+  }
+
+  recent(tenantId: string): Promise<ApprovalRow[]> {
+    return this.ds.query(
+      `SELECT ${APPROVAL_COLUMNS} FROM approval_requests r JOIN applications a ON a.id = r.application_id AND a.tenant_id = r.tenant_id
+        WHERE r.tenant_id = $1 ORDER BY r.created_at DESC LIMIT 100`,
+      [tenantId],
+    );
+  }
+
+  decisions(tenantId: string, approvalIds: string[], m: Db = this.ds): Promise<Array<DecisionRow & { approval_id: string }>> {
+    if (!approvalIds.length) return Promise.resolve([]);
+    return m.query(
+      `SELECT id, approval_id, step, user_id, decision, comment_sealed, created_at FROM approval_decisions
+        WHERE tenant_id = $1 AND approval_id = ANY($2::uuid[]) ORDER BY created_at`,
+      [tenantId, approvalIds],
+    );
+  }
+
+  /** false when this approver already decided this step (the unique index: a double click counts once). */
+  async addDecision(
+    m: EntityManager,
+    tenantId: string,
+    d: { id: string; approvalId: string; step: number; userId: string; decision: 'approved' | 'sent_back'; comment: Buffer | null },
+  ): Promise<boolean> {
+    const rows: unknown[] = await m.query(
+      `INSERT INTO approval_decisions (id, tenant_id, approval_id, step, user_id, decision, comment_sealed) VALUES ($1, $2, $3, $4, $5, $6, $7)
+       ON CONFLICT (approval_id, step, user_id) DO NOTHING RETURNING id`,
+      [d.id, tenantId, d.approvalId, d.step, d.userId, d.decision, d.comment],
+    );
+    return rows.length > 0;
+  }
+
+  async setStep(m: EntityManager, tenantId: string, id: string, step: number): Promise<void> {
+    await m.query(`UPDATE approval_requests SET current_step = $3 WHERE tenant_id = $1 AND id = $2`, [tenantId, id, step]);
+  }
+
+  async close(m: EntityManager, tenantId: string, id: string, status: Exclude<ApprovalStatus, 'pending'>): Promise<void> {
+    await m.query(`UPDATE approval_requests SET status = $3, decided_at = now() WHERE tenant_id = $1 AND id = $2 AND status = 'pending'`, [
+      tenantId,
+      id,
+      status,
+    ]);
+  }
+}
