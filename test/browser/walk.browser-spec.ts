@@ -63,6 +63,9 @@ const ALLOWED_WORDS: ReadonlyMap<string, string> = new Map([
   ['XML', 'file format (IdP メタデータ XML)'],
   ['ID', 'as written in Japanese (アカウントID, 到達番号 ID)'],
   ['IP', 'IPアドレス, as written in Japanese'],
+  ['CIDR', 'CIDR表記: the network notation as Japanese network admins write it (IPアドレス制限)'],
+  ['CSRF', 'glossed (不正なリクエストを拒否（CSRF）): the attack name security staff search for in the audit log'],
+  ['Webhook', 'as Japanese SaaS write it (freee, kintone, Slack): the integrators’ term, glossed on its page'],
   ['Enter', 'the key name as printed on a Japanese keyboard (Enter キー)'],
   ['JST', 'the time zone written after times, as the app does everywhere'],
   ['SHA', 'SHA-256: the name of the hash shown beside digests'],
@@ -140,6 +143,7 @@ describe('SPA: the walk of every page (issue 18)', () => {
     filedId: string;
     incidentId: string;
     inviteToken: string;
+    clientId: string;
   };
   const report: string[] = [];
 
@@ -213,6 +217,22 @@ describe('SPA: the walk of every page (issue 18)', () => {
       [tenant.id, member.user.id, filed.body.id, admin.user.id],
     );
 
+    // A 社労士 office as it works with 顧問先 (a company tenant sees a subset of these pages): the tenant
+    // holds a client, the office belongs to it, and the member is assigned to it with every right.
+    await t.ds.query(`UPDATE tenants SET kind = 'sharoushi' WHERE id = $1`, [tenant.id]);
+    const a = await login(t, 'acme', users.admin.email);
+    const client = await a.agent
+      .post('/api/v1/clients')
+      .set('X-CSRF-Token', a.csrf)
+      .send({ name: '株式会社アルファ', code: 'C001' })
+      .expect(201);
+    await t.ds.query(`UPDATE offices SET client_id = $2 WHERE id = $1`, [office.body.id, client.body.id]);
+    await a.agent
+      .put(`/api/v1/users/${member.user.id}/assignments`)
+      .set('X-CSRF-Token', a.csrf)
+      .send({ all: false, clients: [{ clientId: client.body.id, rights: ['draft', 'submit', 'documents', 'offices'] }] })
+      .expect(200);
+
     const op = await login(t, 'platform', OPERATOR_EMAIL);
     const incident = await op.agent
       .post('/api/v1/operator/incidents')
@@ -229,6 +249,7 @@ describe('SPA: the walk of every page (issue 18)', () => {
       filedId: filed.body.id,
       incidentId: incident.body.id,
       inviteToken: invited.invitation!.token,
+      clientId: client.body.id,
     };
     browser = await launchChromium();
     fs.rmSync(OUT, { recursive: true, force: true });
@@ -251,6 +272,8 @@ describe('SPA: the walk of every page (issue 18)', () => {
         return [one(`/applications/${seed.draftId}`, 'draft'), one(`/applications/${seed.filedId}`, 'filed')];
       case 'invite':
         return [one(`/invite/${seed.inviteToken}`)];
+      case 'client':
+        return [one(`/clients/${seed.clientId}`)];
       case 'operator-incident':
         return [one(`/operator/incidents/${seed.incidentId}`)];
       case 'operator-tenant':

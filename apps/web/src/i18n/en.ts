@@ -135,7 +135,7 @@ const en: MessageSchema = {
       correctionRequested: 'Correction requested',
       failed: 'Failed to send',
       value: '{n}',
-      linkLabel: 'Show the {n} applications: {label}',
+      linkHint: '(show the list)',
     },
     deadlines: {
       heading: 'Filing deadlines',

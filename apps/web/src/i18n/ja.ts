@@ -132,7 +132,7 @@ const ja = {
       correctionRequested: '補正待ち',
       failed: '送信エラー',
       value: '{n}件',
-      linkLabel: '{label}の申請 {n}件を一覧で見る',
+      linkHint: '（一覧を表示）',
     },
     deadlines: {
       heading: '提出期限',

@@ -141,7 +141,9 @@ describe('HomeView (dashboard)', () => {
       '/applications?status=submitting,arrived,under_review,review_finished',
     );
     expect(card('correctionRequested').attributes('href')).toBe('/applications?status=correction_requested');
-    expect(card('draft').attributes('aria-label')).toBe('下書きの申請 3件を一覧で見る');
+    // Its name is the visible text (no aria-label hiding it, WCAG 2.5.3) and where it leads.
+    expect(card('draft').attributes('aria-label')).toBeUndefined();
+    expect(card('draft').text().replace(/\s+/g, '')).toBe('下書き3件（一覧を表示）');
     // 送信エラー only when there is one.
     expect(wrapper.find('[data-testid="count-failed"]').exists()).toBe(false);
   });
