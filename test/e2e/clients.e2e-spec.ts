@@ -503,4 +503,38 @@ describe('Clients (顧問先), assignments and the access policy', () => {
       ]);
     });
   });
+
+  describe('approval routes per client', () => {
+    it('parks a submission only for the client whose route applies', async () => {
+      await send(admin, 'put', '/api/v1/approval-routes')
+        .send({ routes: [{ clientId: clientB, appliesTo: ['submit'], steps: [{ approvers: [sr.memberId], mode: 'any' }] }] })
+        .expect(200);
+      try {
+        const file = async (clientId: string, key: string) => {
+          const officeId = (
+            await post(admin, '/api/v1/offices', {
+              name: '本社',
+              clientId,
+              address: '東京都千代田区霞が関1-2-2',
+              pensionOfficeCode: '01-イロハ',
+              pensionOfficeNumber: '12345',
+            }).expect(201)
+          ).body.id;
+          const app = (
+            await post(admin, '/api/v1/applications', { procedureCode: 'shaho-shutoku', officeId, title: '承認', form: VALID_FORM }).expect(
+              201,
+            )
+          ).body;
+          await post(admin, `/api/v1/applications/${app.id}/validate`, {}).expect(200);
+          const r = await send(admin, 'post', `/api/v1/applications/${app.id}/submit`).set('Idempotency-Key', key);
+          expect([r.status, r.body.code, r.body.detail]).toEqual([202, undefined, undefined]);
+          return r.body;
+        };
+        expect((await file(clientB, 'clients-e2e-route-b')).status).toBe('awaiting_approval');
+        expect((await file(clientA, 'clients-e2e-route-a')).status).not.toBe('awaiting_approval');
+      } finally {
+        await send(admin, 'put', '/api/v1/approval-routes').send({ routes: [] }).expect(200);
+      }
+    });
+  });
 });

@@ -52,8 +52,6 @@ const APPROVAL_COLUMNS = `r.id, r.tenant_id, r.application_id, a.procedure_code,
 /** The SQL of approval routes, requests and decisions; every method takes the tenant first. */
 @Injectable()
 export class ApprovalsRepository {
-  private officeClientColumn?: Promise<boolean>;
-
   constructor(@InjectDataSource() private readonly ds: DataSource) {}
 
   routes(tenantId: string, m: Db = this.ds): Promise<RouteRow[]> {
@@ -83,18 +81,8 @@ export class ApprovalsRepository {
     return new Set(rows.map((r) => r.id));
   }
 
-  /**
-   * The 顧問先 of an application's office, when offices have a `client_id` column (the client
-   * companies of issue 19 are added separately): until then every application matches the routes
-   * without a client only. The one place to change when that column lands.
-   */
+  /** The 顧問先 of an application's office (null in a company tenant): which per-client route applies. */
   async clientOf(m: Db, tenantId: string, applicationId: string): Promise<string | null> {
-    this.officeClientColumn ??= this.ds
-      .query(
-        `SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'offices' AND column_name = 'client_id'`,
-      )
-      .then((r: unknown[]) => r.length > 0);
-    if (!(await this.officeClientColumn)) return null;
     const rows: Array<{ client_id: string | null }> = await m.query(
       `SELECT o.client_id FROM applications a JOIN offices o ON o.id = a.office_id AND o.tenant_id = a.tenant_id WHERE a.tenant_id = $1 AND a.id = $2`,
       [tenantId, applicationId],
