@@ -401,6 +401,18 @@ describe('Clients (顧問先), assignments and the access policy', () => {
         `SELECT details FROM audit_events WHERE action = 'client.imported' ORDER BY occurred_at DESC, seq DESC LIMIT 1`,
       );
       expect(audit[0].details).toEqual({ rows: 3, clients: 2, offices: 2 });
+      // The same file again (as after correcting a row elsewhere) doubles nothing; a new office is still added.
+      const again = await upload(
+        Buffer.from(
+          csv([
+            'U001,株式会社ユーティーエフ,本社,01-イロハ,１２３４５,1301-123456-7,13-1-01-123456-000',
+            'U001,株式会社ユーティーエフ,大阪支店,,,,',
+            'U001,株式会社ユーティーエフ,福岡支店,,,,',
+          ]),
+        ),
+      ).expect(200);
+      expect(again.body).toEqual({ created: { clients: 0, offices: 1 } });
+      expect(await counts()).toEqual({ c: before.c + 2, o: before.o + 3 });
     });
 
     it('imports UTF-8 with a BOM, and adds offices to an existing code', async () => {

@@ -73,11 +73,11 @@ export class ClientsController {
       'CSV（UTF-8（BOMあり・なし）またはShift_JIS）から顧問先と事業所を一括登録します。見出し行は ' +
       'code,name,office_name,pension_office_code,pension_office_number,employment_office_number,labor_insurance_number。' +
       '1行でも誤りがあれば何も登録せず、422 import_invalid で行ごとの誤りを返します（row は見出しを除くデータ行の番号、1から）。' +
-      '既存の顧問先コードの行は、その顧問先に事業所を追加します（顧問先名が一致すること）。1 MB・2,000行まで。\n\n' +
+      '既存の顧問先コードの行は、その顧問先に事業所を追加します（顧問先名が一致すること）。すでに同じ内容の事業所がある行は追加しないため、同じファイルを取り込み直しても重複しません。1 MB・2,000行まで。\n\n' +
       'Creates clients and their offices from a CSV file (UTF-8 with or without BOM, or Shift_JIS; header ' +
       'code,name,office_name,pension_office_code,pension_office_number,employment_office_number,labor_insurance_number). ' +
       'Any bad row: nothing is created and 422 import_invalid lists {row, field, message} (row counts data rows from 1; row 0 is the file or header). ' +
-      'A row naming an existing code adds its office to that client (the name must match). At most 1 MB and 2,000 rows.',
+      'A row naming an existing code adds its office to that client (the name must match); an office identical to one the client already has is not added again, so importing the same file twice duplicates nothing. At most 1 MB and 2,000 rows.',
   })
   @ApiConsumes('multipart/form-data')
   @ApiBody({ schema: { type: 'object', properties: { file: { type: 'string', format: 'binary' } }, required: ['file'] } })

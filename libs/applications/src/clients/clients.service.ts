@@ -324,6 +324,14 @@ export class ClientsService {
       if (data.office_name) entry.offices.push(this.offices.normalise(officeOf(data)));
     }
     if (problems.length) throw ApplicationsErrors.importInvalid(problems.slice(0, IMPORT_MAX_ERRORS));
+    // Importing the same file again (say, after correcting one row) must not double the offices: an office
+    // identical to one the client already has, or to an earlier row, is left out (it is not counted as created).
+    const known = new Set<string>();
+    for (const entry of plan.values()) {
+      if (!entry.id) continue;
+      for (const o of await this.offices.list(tenantId, ClientAccess.everything(), { clientId: entry.id }))
+        known.add(officeKey(entry.id, o));
+    }
     const created = await this.ds.transaction(async (m) => {
       let clients = 0;
       let offices = 0;
@@ -331,6 +339,9 @@ export class ClientsService {
         const clientId = entry.id ?? (await this.insert(m, tenantId, { name: entry.name, code, notes: null }));
         if (!entry.id) clients++;
         for (const o of entry.offices) {
+          const key = officeKey(clientId, o);
+          if (known.has(key)) continue;
+          known.add(key);
           await this.offices.insert(m, tenantId, clientId, o);
           offices++;
         }
@@ -414,4 +425,19 @@ function officeOf(d: ImportRow) {
     employmentOfficeNumber: d.employment_office_number || undefined,
     laborInsuranceNumber: d.labor_insurance_number || undefined,
   };
+}
+
+/** What makes two offices of a client the same for the import: every field of the CSV row. */
+function officeKey(
+  clientId: string,
+  o: Pick<OfficeData, 'name' | 'pensionOfficeCode' | 'pensionOfficeNumber' | 'employmentOfficeNumber' | 'laborInsuranceNumber'>,
+): string {
+  return JSON.stringify([
+    clientId,
+    o.name,
+    o.pensionOfficeCode ?? null,
+    o.pensionOfficeNumber ?? null,
+    o.employmentOfficeNumber ?? null,
+    o.laborInsuranceNumber ?? null,
+  ]);
 }
