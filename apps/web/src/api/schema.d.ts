@@ -6628,9 +6628,11 @@ export interface operations {
           "application/problem+json": components["schemas"]["ProblemView"];
         };
       };
-      /** @description `not_found` (also for another tenant’s id) */
+      /** @description `not_found` (also for another tenant’s id). */
       404: {
-        content: never;
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
       };
       /** @description `rate_limited` (too many requests from this address; see Retry-After). */
       429: {
@@ -6681,9 +6683,11 @@ export interface operations {
           "application/problem+json": components["schemas"]["ProblemView"];
         };
       };
-      /** @description `approval_not_pending`, `approval_already_decided` */
+      /** @description `approval_not_pending`, `approval_already_decided`. */
       409: {
-        content: never;
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
       };
       /** @description `rate_limited` (too many requests from this address; see Retry-After). */
       429: {
@@ -6734,9 +6738,11 @@ export interface operations {
           "application/problem+json": components["schemas"]["ProblemView"];
         };
       };
-      /** @description `approval_not_pending` */
+      /** @description `approval_not_pending`. */
       409: {
-        content: never;
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
       };
       /** @description `rate_limited` (too many requests from this address; see Retry-After). */
       429: {
@@ -7921,13 +7927,17 @@ export interface operations {
           "application/problem+json": components["schemas"]["ProblemView"];
         };
       };
-      /** @description payload_too_large (over 1 MB) */
+      /** @description `payload_too_large` (over 1 MB). */
       413: {
-        content: never;
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
       };
-      /** @description import_invalid: errors [{row, field, code, message}], nothing created */
+      /** @description `import_invalid`: `errors` [{row, field, code, message}]; nothing was created. */
       422: {
-        content: never;
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
       };
       /** @description `rate_limited` (too many requests from this address; see Retry-After). */
       429: {

@@ -9,11 +9,10 @@ import {
   ApiOkResponse,
   ApiOperation,
   ApiParam,
-  ApiResponse,
   ApiTags,
 } from '@nestjs/swagger';
 import type { Request } from 'express';
-import { Caller, CurrentCaller, CurrentPrincipal, IdParam, Principal, Roles, Scopes, tenantOf } from '@charlotte/core';
+import { ApiProblems, Caller, CurrentCaller, CurrentPrincipal, IdParam, Principal, Roles, Scopes, tenantOf } from '@charlotte/core';
 import { IMPORT_MAX_BYTES } from './client-csv';
 import { ClientsService } from './clients.service';
 import {
@@ -82,8 +81,10 @@ export class ClientsController {
   @ApiConsumes('multipart/form-data')
   @ApiBody({ schema: { type: 'object', properties: { file: { type: 'string', format: 'binary' } }, required: ['file'] } })
   @ApiOkResponse({ type: ClientImportResultView })
-  @ApiResponse({ status: 413, description: 'payload_too_large (over 1 MB)' })
-  @ApiResponse({ status: 422, description: 'import_invalid: errors [{row, field, code, message}], nothing created' })
+  @ApiProblems({
+    413: '`payload_too_large` (over 1 MB).',
+    422: '`import_invalid`: `errors` [{row, field, code, message}]; nothing was created.',
+  })
   async import(@CurrentPrincipal() p: Principal, @Req() req: Request): Promise<ClientImportResultView> {
     return this.clients.import(tenantOf(p), await readUpload(req, IMPORT_MAX_BYTES));
   }

@@ -1,16 +1,14 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
-  ApiConflictResponse,
   ApiCookieAuth,
   ApiForbiddenResponse,
-  ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
   ApiParam,
   ApiTags,
 } from '@nestjs/swagger';
-import { CurrentPrincipal, IdParam, Principal, Roles, tenantOf } from '@charlotte/core';
+import { ApiProblems, CurrentPrincipal, IdParam, Principal, Roles, tenantOf } from '@charlotte/core';
 import { ApprovalsService } from './approvals.service';
 import {
   ApprovalListView,
@@ -85,7 +83,7 @@ export class ApprovalsController {
   })
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiOkResponse({ type: ApprovalView })
-  @ApiNotFoundResponse({ description: '`not_found` (also for another tenant’s id)' })
+  @ApiProblems({ 404: '`not_found` (also for another tenant’s id).' })
   get(@CurrentPrincipal() p: Principal, @Param() { id }: IdParam): Promise<ApprovalView> {
     return this.approvals.get(tenantOf(p), p, id);
   }
@@ -101,7 +99,7 @@ export class ApprovalsController {
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiOkResponse({ type: ApprovalView })
   @ApiForbiddenResponse({ description: '`not_approver`, `self_approval_not_allowed`' })
-  @ApiConflictResponse({ description: '`approval_not_pending`, `approval_already_decided`' })
+  @ApiProblems({ 409: '`approval_not_pending`, `approval_already_decided`.' })
   approve(@CurrentPrincipal() p: Principal, @Param() { id }: IdParam, @Body() dto: ApproveDto): Promise<ApprovalView> {
     return this.approvals.approve(tenantOf(p), p, id, dto.comment || undefined);
   }
@@ -117,7 +115,7 @@ export class ApprovalsController {
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiOkResponse({ type: ApprovalView })
   @ApiForbiddenResponse({ description: '`not_approver`, `self_approval_not_allowed`' })
-  @ApiConflictResponse({ description: '`approval_not_pending`' })
+  @ApiProblems({ 409: '`approval_not_pending`.' })
   sendBack(@CurrentPrincipal() p: Principal, @Param() { id }: IdParam, @Body() dto: SendBackDto): Promise<ApprovalView> {
     return this.approvals.sendBack(tenantOf(p), p, id, dto.comment);
   }
