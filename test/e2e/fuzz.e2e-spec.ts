@@ -189,6 +189,8 @@ describe('OpenAPI-driven fuzzing', () => {
       ]);
       // …and the failed-login counters of its address (a fuzzed login with this e-mail may have locked it).
       await t.ds.query(`DELETE FROM login_failures WHERE user_id = $1`, [tenant[`${role}Id`]]);
+      // …and an IP allow-list a valid fuzzed PUT switched on (confirmOwnAddress: true), as the operators' break-glass does.
+      await t.ds.query(`UPDATE tenant_ip_allowlists SET enabled = false WHERE tenant_id = $1`, [tenant.tenantId]);
       if (!keys[0]?.n) await giveKey(t, tenant.code, tenant.tenantId, tenant[`${role}Id`], tenant[email]);
       sessions[name] = await login(t, tenant.code, tenant[email]);
     }
