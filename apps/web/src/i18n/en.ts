@@ -1879,6 +1879,7 @@ const en: MessageSchema = {
     too_large: 'Enter {max} or less.',
     too_few_items: 'Give at least {min} entries.',
     too_many_items: 'Give at most {max} entries.',
+    duplicate_items: 'The same value is given more than once. Remove the duplicates.',
     not_in_list: 'Choose one of the options.',
     invalid_email: 'Enter an e-mail address.',
     invalid_date: 'Enter a valid date (e.g. 2026-04-01).',

@@ -1874,6 +1874,7 @@ const ja = {
     too_large: '{max}以下の値を入力してください。',
     too_few_items: '{min}件以上指定してください。',
     too_many_items: '{max}件以内で指定してください。',
+    duplicate_items: '同じ値が2回以上指定されています。重複を取り除いてください。',
     not_in_list: '選択肢の中から選んでください。',
     invalid_email: 'メールアドレスの形式で入力してください。',
     invalid_date: '日付を正しく入力してください（例: 2026-04-01）。',

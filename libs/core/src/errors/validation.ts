@@ -23,6 +23,7 @@ export const VALIDATION_CODES = [
   'too_large',
   'too_few_items',
   'too_many_items',
+  'duplicate_items',
   'not_in_list',
   'invalid_email',
   'invalid_date',
@@ -90,6 +91,7 @@ const BY_CONSTRAINT: Readonly<Record<string, Resolver>> = {
   isLength: lengthRule,
   arrayMinSize: ([min]) => ({ code: 'too_few_items', params: { min: Number(min) } }),
   arrayMaxSize: ([max]) => ({ code: 'too_many_items', params: { max: Number(max) } }),
+  arrayUnique: () => ({ code: 'duplicate_items' }),
   // A bare pattern says nothing a user can act on: each @Matches names its meaning in `context.code`.
   matches: () => ({ code: 'invalid_format' }),
 };
