@@ -43,6 +43,28 @@ export interface ScenarioResult {
   total: number;
   /** Free-form details (status code counts, settings), kept in the JSON line only. */
   details?: Record<string, unknown>;
+  /**
+   * The figure the goal is about when it is not one of the columns above (a ratio, MiB of RSS,
+   * events/s...), with its unit. Default: the column the goal names.
+   */
+  figure?: { value: number; unit: string };
+  /** What the same work costs without Charlotte, measured in the same run (raw AES-GCM, `clamdscan` alone, ...). */
+  reference?: { label: string; value: number; unit: string };
+  /** figure / reference (or reference / figure when the goal says so), as compared with the goal. */
+  ratio?: number;
+  /** The issue's goal for this row; the report prints ✅/❌ against it. */
+  goal?: Goal;
+}
+
+/**
+ * A goal from an issue: `metric` names what is compared (`p99Ms`, `opsPerSec`, `ratio` or `figure`),
+ * `op` and `value` the bound, `text` how the table prints it ("p99 < 50 ms", "≤ 1.5×").
+ */
+export interface Goal {
+  metric: 'p99Ms' | 'opsPerSec' | 'ratio' | 'figure';
+  op: '<' | '<=' | '>=' | '>';
+  value: number;
+  text: string;
 }
 
 export interface Scenario {
