@@ -8,6 +8,7 @@ export const ApprovalErrors = {
       'You cannot approve a request you made yourself: the approval route does not allow it.',
       'self_approval_not_allowed',
     ),
+  notRequester: () => new ForbiddenError('Only the user who requested this approval can withdraw the request.', 'not_requester'),
   notPending: () => new ConflictError('approval_not_pending', 'This approval was already decided, sent back or cancelled.'),
   alreadyDecided: () => new ConflictError('approval_already_decided', 'You already approved this step.'),
   noEligibleApprover: () =>

@@ -67,10 +67,14 @@ export class ApprovalsController {
   @ApiOperation({
     summary: '承認依頼の一覧 / List approval requests',
     description:
-      'assigned=me: 自分の判断を待っている承認依頼。applicationId: その申請の承認依頼（新しい順）。指定なし: 最近の承認依頼。\n\n' +
-      'assigned=me: the requests waiting for my decision; applicationId: the requests of one application, newest first; neither: recent requests.',
+      'assigned=me: 自分の判断を待っている承認依頼（古い順）。applicationId: その申請の承認依頼（新しい順）。指定なし: 承認依頼（新しい順）。' +
+      '担当していない顧問先の申請の承認依頼は含みません。limit（1〜100、既定50）件ずつ、nextCursor で次のページを取得します。\n\n' +
+      'assigned=me: the requests waiting for my decision, oldest first; applicationId: the requests of one application, newest first; ' +
+      'neither: the requests of the tenant, newest first. Requests on applications of 顧問先 the caller does not see are left out. ' +
+      'Pages of `limit` (1-100, default 50); `nextCursor` gives the next page.',
   })
   @ApiOkResponse({ type: ApprovalListView })
+  @ApiProblems({ 400: '`validation_failed` (limit, cursor, applicationId).' })
   list(@CurrentPrincipal() p: Principal, @Query() q: ListApprovalsQuery): Promise<ApprovalListView> {
     return this.approvals.list(tenantOf(p), p, q);
   }
@@ -83,7 +87,7 @@ export class ApprovalsController {
   })
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiOkResponse({ type: ApprovalView })
-  @ApiProblems({ 404: '`not_found` (also for another tenant’s id).' })
+  @ApiProblems({ 404: '`not_found` (also for another tenant’s id, or an application of a 顧問先 the caller does not see).' })
   get(@CurrentPrincipal() p: Principal, @Param() { id }: IdParam): Promise<ApprovalView> {
     return this.approvals.get(tenantOf(p), p, id);
   }
@@ -99,7 +103,10 @@ export class ApprovalsController {
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiOkResponse({ type: ApprovalView })
   @ApiForbiddenResponse({ description: '`not_approver`, `self_approval_not_allowed`' })
-  @ApiProblems({ 409: '`approval_not_pending`, `approval_already_decided`.' })
+  @ApiProblems({
+    404: '`not_found` (another tenant’s id; an approver who no longer sees the 顧問先, or was disabled).',
+    409: '`approval_not_pending`, `approval_already_decided`.',
+  })
   approve(@CurrentPrincipal() p: Principal, @Param() { id }: IdParam, @Body() dto: ApproveDto): Promise<ApprovalView> {
     return this.approvals.approve(tenantOf(p), p, id, dto.comment || undefined);
   }
@@ -115,8 +122,31 @@ export class ApprovalsController {
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiOkResponse({ type: ApprovalView })
   @ApiForbiddenResponse({ description: '`not_approver`, `self_approval_not_allowed`' })
-  @ApiProblems({ 409: '`approval_not_pending`.' })
+  @ApiProblems({
+    404: '`not_found` (another tenant’s id; an approver who no longer sees the 顧問先, or was disabled).',
+    409: '`approval_not_pending`.',
+  })
   sendBack(@CurrentPrincipal() p: Principal, @Param() { id }: IdParam, @Body() dto: SendBackDto): Promise<ApprovalView> {
     return this.approvals.sendBack(tenantOf(p), p, id, dto.comment);
+  }
+
+  @Post(':id/cancel')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: '承認依頼の取り下げ / Withdraw an approval request',
+    description:
+      '依頼者本人が、判断待ちの承認依頼を取り下げます。提出の承認依頼なら申請は下書きに戻り、現在のステップの承認者にお知らせが届きます。\n\n' +
+      'The requester withdraws their own pending approval request. For a submission the application goes back to draft; the approvers ' +
+      'of the current step get a notice (お知らせ).',
+  })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiOkResponse({ type: ApprovalView })
+  @ApiProblems({
+    403: '`not_requester`: only the requester can withdraw the request.',
+    404: '`not_found` (also for another tenant’s id, or an application of a 顧問先 the caller does not see).',
+    409: '`approval_not_pending`.',
+  })
+  cancel(@CurrentPrincipal() p: Principal, @Param() { id }: IdParam): Promise<ApprovalView> {
+    return this.approvals.cancel(tenantOf(p), p, id);
   }
 }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import type { ClientAccess } from '@charlotte/applications';
 import type { ApprovalAction, ApprovalMode, ApprovalStatus } from './dto/approvals.dto';
 
 type Db = EntityManager | DataSource;
@@ -71,14 +72,14 @@ export class ApprovalsRepository {
       );
   }
 
-  /** Which of `ids` are active users of the tenant (approvers must be). */
-  async activeUsers(tenantId: string, ids: string[]): Promise<Set<string>> {
-    if (!ids.length) return new Set();
-    const rows: Array<{ id: string }> = await this.ds.query(
-      `SELECT id FROM users WHERE tenant_id = $1 AND id = ANY($2::uuid[]) AND status = 'active' AND role IN ('admin', 'member')`,
+  /** Which of `ids` are active users of the tenant with role admin or member (approvers must be), and their role. */
+  async activeUsers(tenantId: string, ids: string[], m: Db = this.ds): Promise<Map<string, 'admin' | 'member'>> {
+    if (!ids.length) return new Map();
+    const rows: Array<{ id: string; role: 'admin' | 'member' }> = await m.query(
+      `SELECT id, role FROM users WHERE tenant_id = $1 AND id = ANY($2::uuid[]) AND status = 'active' AND role IN ('admin', 'member')`,
       [tenantId, ids],
     );
-    return new Set(rows.map((r) => r.id));
+    return new Map(rows.map((r) => [r.id, r.role]));
   }
 
   /** The 顧問先 of an application's office (null in a company tenant): which per-client route applies. */
@@ -145,30 +146,61 @@ export class ApprovalsRepository {
     );
   }
 
-  /** Pending approvals whose current step lists `userId` (whether or not they decided already: filtered by the caller). */
-  assignedTo(tenantId: string, userId: string): Promise<ApprovalRow[]> {
+  /**
+   * One page of a tenant's approval requests the caller sees (顧問先 visibility is part of the query,
+   * as for applications: a request on a client the caller does not see is never read). Keyset on
+   * (created_at, id): `assignedTo` is a queue, oldest first, and holds only what that user can decide
+   * now (an approver of the current step, not the requester unless the route allows it, not yet
+   * decided); otherwise newest first, of one application or of the whole tenant. `c` is the row's
+   * creation time with its microseconds (the cursor).
+   */
+  page(
+    tenantId: string,
+    access: ClientAccess,
+    f: { assignedTo?: string; applicationId?: string; limit: number; after?: { c: string; i: string } },
+  ): Promise<Array<ApprovalRow & { c: string }>> {
+    const params: unknown[] = [tenantId];
+    const where = ['r.tenant_id = $1', access.applicationCondition('a.office_id', 'a.tenant_id', params)];
+    const add = (sql: (n: number) => string, v: unknown) => {
+      params.push(v);
+      where.push(sql(params.length));
+    };
+    const asc = f.assignedTo !== undefined;
+    if (f.assignedTo !== undefined) {
+      where.push(`r.status = 'pending'`);
+      add((n) => `(r.steps -> r.current_step -> 'approvers') ? $${n}::text`, f.assignedTo);
+      add((n) => `(r.allow_self_approval OR r.requested_by <> $${n}::text)`, `user:${f.assignedTo}`);
+      add(
+        (n) =>
+          `NOT EXISTS (SELECT 1 FROM approval_decisions d WHERE d.tenant_id = r.tenant_id AND d.approval_id = r.id
+             AND d.step = r.current_step AND d.user_id = $${n}::uuid)`,
+        f.assignedTo,
+      );
+    }
+    if (f.applicationId !== undefined) add((n) => `r.application_id = $${n}::uuid`, f.applicationId);
+    if (f.after) {
+      params.push(f.after.c, f.after.i);
+      where.push(`(r.created_at, r.id) ${asc ? '>' : '<'} ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
+    }
+    params.push(f.limit + 1);
+    const dir = asc ? 'ASC' : 'DESC';
     return this.ds.query(
-      `SELECT ${APPROVAL_COLUMNS} FROM approval_requests r JOIN applications a ON a.id = r.application_id AND a.tenant_id = r.tenant_id
-        WHERE r.tenant_id = $1 AND r.status = 'pending' AND (r.steps -> r.current_step -> 'approvers') ? $2
-        ORDER BY r.created_at LIMIT 200`,
-      [tenantId, userId],
+      `SELECT ${APPROVAL_COLUMNS}, to_char(r.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS c
+         FROM approval_requests r JOIN applications a ON a.id = r.application_id AND a.tenant_id = r.tenant_id
+        WHERE ${where.join(' AND ')}
+        ORDER BY r.created_at ${dir}, r.id ${dir} LIMIT $${params.length}`,
+      params,
     );
   }
 
-  ofApplication(tenantId: string, applicationId: string): Promise<ApprovalRow[]> {
-    return this.ds.query(
-      `SELECT ${APPROVAL_COLUMNS} FROM approval_requests r JOIN applications a ON a.id = r.application_id AND a.tenant_id = r.tenant_id
-        WHERE r.tenant_id = $1 AND r.application_id = $2 ORDER BY r.created_at DESC LIMIT 50`,
-      [tenantId, applicationId],
-    );
-  }
-
-  recent(tenantId: string): Promise<ApprovalRow[]> {
-    return this.ds.query(
-      `SELECT ${APPROVAL_COLUMNS} FROM approval_requests r JOIN applications a ON a.id = r.application_id AND a.tenant_id = r.tenant_id
-        WHERE r.tenant_id = $1 ORDER BY r.created_at DESC LIMIT 100`,
-      [tenantId],
-    );
+  /** Which of `ids` are clients (顧問先) of the tenant: a route names one of its own clients or none. */
+  async clientsOf(tenantId: string, ids: string[]): Promise<Set<string>> {
+    if (!ids.length) return new Set();
+    const rows: Array<{ id: string }> = await this.ds.query(`SELECT id FROM clients WHERE tenant_id = $1 AND id = ANY($2::uuid[])`, [
+      tenantId,
+      ids,
+    ]);
+    return new Set(rows.map((r) => r.id));
   }
 
   decisions(tenantId: string, approvalIds: string[], m: Db = this.ds): Promise<Array<DecisionRow & { approval_id: string }>> {

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '@charlotte/audit';
-import { FieldError, NotFoundError, Principal, ValidationFailedError } from '@charlotte/core';
-import { ApplicationStore } from '@charlotte/applications';
+import { decodeCursor, encodeCursor, FieldError, NotFoundError, Principal, ValidationFailedError } from '@charlotte/core';
+import { ApplicationStore, ClientAccess, ClientAccessService } from '@charlotte/applications';
 import { NoticesService, UserDirectoryService } from '@charlotte/notifications';
 import { EgovActionsService } from '../egov-actions.service';
 import { SubmissionsService } from '../submissions.service';
@@ -30,6 +30,7 @@ export class ApprovalsService {
     private readonly notices: NoticesService,
     private readonly audit: AuditService,
     private readonly directory: UserDirectoryService,
+    private readonly clientAccess: ClientAccessService,
   ) {}
 
   async routes(tenantId: string): Promise<ApprovalRoutesView> {
@@ -45,20 +46,38 @@ export class ApprovalsService {
     const errors: FieldError[] = [];
     const everyone = [...new Set(dto.routes.flatMap((r) => r.steps.flatMap((s) => s.approvers.map((u) => u.toLowerCase()))))];
     const active = await this.rows.activeUsers(tenantId, everyone);
+    // A route's 顧問先 must be a client of this tenant: another tenant's client id (or a made-up one) would
+    // be stored as a route nobody can see the point of, and would tell nothing about the other tenant.
+    const named = [...new Set(dto.routes.map((r) => r.clientId?.toLowerCase()).filter((c): c is string => !!c))];
+    const known = await this.rows.clientsOf(tenantId, named);
+    // What each staff approver sees of the clients (admins see every client): an approver of a client's route
+    // must be able to open that client's applications, or the request would wait for someone who gets 404.
+    const scopes = new Map<string, ClientAccess>();
+    const scopeOf = async (u: string): Promise<ClientAccess> => {
+      if (active.get(u) === 'admin') return ClientAccess.everything();
+      let got = scopes.get(u);
+      if (!got) scopes.set(u, (got = await this.clientAccess.ofUser(tenantId, u)));
+      return got;
+    };
     const seen = new Map<string, number>();
-    dto.routes.forEach((r, i) => {
-      r.steps.forEach((s, j) =>
-        s.approvers.forEach((u, k) => {
-          if (!active.has(u.toLowerCase()))
+    for (const [i, r] of dto.routes.entries()) {
+      const clientId = r.clientId ? r.clientId.toLowerCase() : null;
+      if (clientId && !known.has(clientId))
+        errors.push({ field: `routes[${i}].clientId`, code: 'unknown_client', message: 'clientId must be a client of this tenant' });
+      for (const [j, s] of r.steps.entries())
+        for (const [k, raw] of s.approvers.entries()) {
+          const u = raw.toLowerCase();
+          const field = `routes[${i}].steps[${j}].approvers[${k}]`;
+          if (!active.has(u)) errors.push({ field, code: 'approver_not_active', message: 'approvers must be active users of this tenant' });
+          else if (clientId && known.has(clientId) && !(await scopeOf(u)).sees(clientId))
             errors.push({
-              field: `routes[${i}].steps[${j}].approvers[${k}]`,
-              code: 'approver_not_active',
-              message: 'approvers must be active users of this tenant',
+              field,
+              code: 'approver_cannot_see_client',
+              message: 'approvers of a client route must see that client (assigned to it, or to all clients, or an administrator)',
             });
-        }),
-      );
+        }
       for (const a of r.appliesTo) {
-        const key = `${r.clientId ?? ''}/${a}`;
+        const key = `${clientId ?? ''}/${a}`;
         if (seen.has(key))
           errors.push({
             field: `routes[${i}].appliesTo`,
@@ -68,11 +87,11 @@ export class ApprovalsService {
           });
         else seen.set(key, i);
       }
-    });
+    }
     if (errors.length) throw new ValidationFailedError(errors);
     const rows: RouteRow[] = dto.routes.map((r) => ({
       id: r.id ?? randomUUID(),
-      client_id: r.clientId ?? null,
+      client_id: r.clientId ? r.clientId.toLowerCase() : null,
       applies_to: r.appliesTo,
       steps: r.steps.map((s) => ({ approvers: s.approvers.map((u) => u.toLowerCase()), mode: s.mode })),
       allow_self_approval: r.allowSelfApproval === true,
@@ -91,38 +110,60 @@ export class ApprovalsService {
     return this.routes(tenantId);
   }
 
+  /** One page of approval requests the caller sees (see ApprovalsRepository.page). */
   async list(tenantId: string, p: Principal, q: ListApprovalsQuery): Promise<ApprovalListView> {
-    let rows: ApprovalRow[];
-    if (q.assigned === 'me') {
-      const decided = await this.rows.decisions(
-        tenantId,
-        (rows = await this.rows.assignedTo(tenantId, p.userId)).map((r) => r.id),
-      );
-      rows = rows.filter(
-        (r) =>
-          eligibleApprovers(r.steps[r.current_step].approvers, r.allow_self_approval, r.requested_by).includes(p.userId) &&
-          !decided.some((d) => d.approval_id === r.id && d.step === r.current_step && d.user_id === p.userId),
-      );
-    } else if (q.applicationId) rows = await this.rows.ofApplication(tenantId, q.applicationId);
-    else rows = await this.rows.recent(tenantId);
-    return { items: await this.views(tenantId, p.userId, rows) };
+    const limit = q.limit ?? 50;
+    const after = decodeCursor(q.cursor, ['c', 'i'] as const);
+    const access = await this.clientAccess.of(p);
+    const rows = await this.rows.page(tenantId, access, {
+      assignedTo: q.assigned === 'me' ? p.userId : undefined,
+      applicationId: q.applicationId?.toLowerCase(),
+      limit,
+      after,
+    });
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return {
+      items: await this.views(tenantId, p.userId, page),
+      nextCursor: rows.length > limit && last ? encodeCursor({ c: last.c, i: last.id }) : null,
+    };
   }
 
   async get(tenantId: string, p: Principal, id: string): Promise<ApprovalView> {
-    const r = await this.rows.get(tenantId, id);
-    if (!r) throw new NotFoundError('approval');
+    const r = await this.visible(tenantId, p, id);
     return (await this.views(tenantId, p.userId, [r]))[0];
+  }
+
+  /**
+   * The request, if the caller may see it: in the tenant, and on an application of a 顧問先 the caller
+   * sees now (404 otherwise, like another tenant's id). Asked again at decision time, so a staff member
+   * who lost the assignment, or a user who was disabled or is no longer admin/member, cannot decide on
+   * a request whose route still names them.
+   */
+  private async visible(tenantId: string, p: Principal, id: string, m?: EntityManager): Promise<ApprovalRow> {
+    const r = await this.rows.get(tenantId, id, m);
+    if (!r) throw new NotFoundError('approval');
+    if (!(await this.rows.activeUsers(tenantId, [p.userId], m)).has(p.userId)) throw new NotFoundError('approval');
+    const access = await this.clientAccess.of(p, m);
+    try {
+      await this.clientAccess.application(tenantId, access, r.application_id, undefined, m);
+    } catch (e) {
+      if (e instanceof NotFoundError) throw new NotFoundError('approval');
+      throw e;
+    }
+    return r;
   }
 
   async approve(tenantId: string, p: Principal, id: string, comment: string | undefined): Promise<ApprovalView> {
     const actor = `user:${p.userId}`;
-    const first = await this.rows.get(tenantId, id);
-    if (!first) throw new NotFoundError('approval');
+    const first = await this.visible(tenantId, p, id);
     const out = await this.ds.transaction(async (m) => {
       // The application's row lock first (as an edit takes it), then the request's.
       const app = await this.store.lock(m, tenantId, first.application_id);
       const a = await this.rows.get(tenantId, id, m, true);
       if (!a) throw new NotFoundError('approval');
+      // Under the locks: an assignment removed or a user disabled a moment ago counts.
+      await this.visible(tenantId, p, id, m);
       const step = this.assertCanDecide(a, p.userId);
       const decisionId = randomUUID();
       const sealed = comment ? await this.gate.sealComment(tenantId, decisionId, comment) : null;
@@ -173,12 +214,12 @@ export class ApprovalsService {
 
   async sendBack(tenantId: string, p: Principal, id: string, comment: string): Promise<ApprovalView> {
     const actor = `user:${p.userId}`;
-    const first = await this.rows.get(tenantId, id);
-    if (!first) throw new NotFoundError('approval');
+    const first = await this.visible(tenantId, p, id);
     const a = await this.ds.transaction(async (m) => {
       await this.store.lock(m, tenantId, first.application_id);
       const a = await this.rows.get(tenantId, id, m, true);
       if (!a) throw new NotFoundError('approval');
+      await this.visible(tenantId, p, id, m);
       this.assertCanDecide(a, p.userId);
       const decisionId = randomUUID();
       const added = await this.rows.addDecision(m, tenantId, {
@@ -208,6 +249,42 @@ export class ApprovalsService {
       tenantId,
       target: { type: 'approval', id },
       details: { applicationId: a.application_id, step: a.current_step },
+    });
+    return this.get(tenantId, p, id);
+  }
+
+  /**
+   * 取り下げ of a pending request by its requester: the request is cancelled, an application waiting
+   * for the approval of its submission is a draft again, and the approvers of the current step are
+   * told (お知らせ). Only the requester: an approver has send-back, an admin edits the routes.
+   */
+  async cancel(tenantId: string, p: Principal, id: string): Promise<ApprovalView> {
+    const actor = `user:${p.userId}`;
+    const first = await this.visible(tenantId, p, id);
+    const a = await this.ds.transaction(async (m) => {
+      await this.store.lock(m, tenantId, first.application_id);
+      const a = await this.rows.get(tenantId, id, m, true);
+      if (!a) throw new NotFoundError('approval');
+      if (a.requested_by !== actor) throw ApprovalErrors.notRequester();
+      if (a.status !== 'pending') throw ApprovalErrors.notPending();
+      await this.rows.close(m, tenantId, a.id, 'cancelled');
+      if (a.action === 'submit')
+        await this.store.transition(m, tenantId, a.application_id, {
+          from: 'awaiting_approval',
+          to: 'draft',
+          actor,
+          details: { approvalId: a.id, withdrawn: true },
+        });
+      await this.gate.notifyStep(m, tenantId, a.application_id, a.steps[a.current_step]?.approvers ?? [], 'approval_cancelled', actor);
+      return a;
+    });
+    await this.audit.record({
+      category: 'operation',
+      action: 'approval.cancelled',
+      outcome: 'success',
+      tenantId,
+      target: { type: 'approval', id },
+      details: { applicationId: a.application_id, reason: 'withdrawn' },
     });
     return this.get(tenantId, p, id);
   }

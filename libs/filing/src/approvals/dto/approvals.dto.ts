@@ -7,10 +7,13 @@ import {
   IsArray,
   IsBoolean,
   IsIn,
+  IsInt,
   IsOptional,
   IsString,
   Length,
   Matches,
+  Max,
+  Min,
   ValidateNested,
 } from 'class-validator';
 import { IsOptionalNonNull, UUID_PATTERN } from '@charlotte/core';
@@ -142,6 +145,20 @@ export class ListApprovalsQuery {
   @IsOptional()
   @Matches(UUID_PATTERN, { message: 'applicationId must be a UUID', context: { code: 'uuid' } })
   applicationId?: string;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 50 })
+  @IsOptional()
+  @Transform(({ value }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value))
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  limit?: number;
+
+  @ApiPropertyOptional({ description: 'opaque cursor from the previous page (nextCursor)' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 400)
+  cursor?: string;
 }
 
 export class ApprovalDecisionView {
@@ -179,8 +196,11 @@ export class ApprovalView {
   people: ApprovalPersonView[];
 }
 
+/** One page: assigned=me oldest first (a queue), otherwise newest first. */
 export class ApprovalListView {
   @ApiProperty({ type: [ApprovalView] }) items: ApprovalView[];
+  @ApiProperty({ type: String, nullable: true, description: 'cursor of the next page; null on the last page' })
+  nextCursor: string | null;
 }
 
 export class ApprovalAcceptedView {
