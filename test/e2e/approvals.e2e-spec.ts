@@ -1,8 +1,14 @@
-import { EgovActionsService, SubmissionsService } from '@charlotte/filing';
+import { execFile } from 'node:child_process';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+import { EgovActionsService, StatusTrackerService, SubmissionsService } from '@charlotte/filing';
 import { UsersService } from '@charlotte/auth';
 import type { EgovSim } from '../../apps/egov-sim/src/server';
 import { giveKey, login, LoggedIn, PASSWORD, seedTenant, Seeded, startTestApp, TestApp } from '../support/app';
 import { egovEnv, linkEgovAccount, startTestSim, VALID_FORM } from '../support/egov';
+
+const run = promisify(execFile);
+const root = path.resolve(__dirname, '../..');
 
 /**
  * Approval routes (承認フロー, issue 19): a submission (or 補正/取下げ) a route applies to waits
@@ -11,7 +17,7 @@ import { egovEnv, linkEgovAccount, startTestSim, VALID_FORM } from '../support/e
  */
 describe('Approval routes (承認フロー)', () => {
   let sim: EgovSim;
-  const now = Date.now();
+  let now = Date.now();
   let t: TestApp;
   let a: Seeded;
   let admin: LoggedIn;
@@ -22,8 +28,14 @@ describe('Approval routes (承認フロー)', () => {
   let key = 0;
 
   beforeAll(async () => {
+    // Attachments are scanned by a real clamd, as everywhere (an added attachment cancels an approval).
+    let clamdSocket = process.env.CLAMD_SOCKET ?? '';
+    if (!clamdSocket) {
+      const out = await run('bash', [path.join(root, 'scripts/clamd-start.sh')], { timeout: 120_000 });
+      clamdSocket = /CLAMD_SOCKET=(\S+)/.exec(out.stdout)?.[1] ?? '';
+    }
     sim = await startTestSim(() => now);
-    t = await startTestApp(egovEnv(sim));
+    t = await startTestApp({ ...egovEnv(sim), CLAMD_SOCKET: clamdSocket });
     a = await seedTenant(t, 'appr-a');
     const u = await t.app
       .get(UsersService)
@@ -41,7 +53,7 @@ describe('Approval routes (承認フロー)', () => {
         .send({ name: '本社', address: '東京都千代田区霞が関1-2-2', pensionOfficeCode: '01-イロハ', pensionOfficeNumber: '12345' })
         .expect(201)
     ).body.id;
-  });
+  }, 180_000);
   afterAll(async () => {
     await t?.close();
     await sim?.close();
@@ -322,5 +334,307 @@ describe('Approval routes (承認フロー)', () => {
     expect(await actions()).toEqual([{ kind: 'withdraw', requested_by: `user:${a.memberId}` }]);
     await t.app.get(EgovActionsService).runDue();
     expect((await app(id)).status).toBe('withdrawn');
+  });
+
+  const cancel = (who: LoggedIn, id: string) => who.agent.post(`/api/v1/approvals/${id}/cancel`).set('X-CSRF-Token', who.csrf).send({});
+  const kinds = async (who: LoggedIn) =>
+    (await who.agent.get('/api/v1/notices').query({ limit: 100 }).expect(200)).body.items.map((n: { kind: string }) => n.kind) as string[];
+
+  it('lets the requester withdraw (取り下げ) a pending request: draft again, approvers told, audited; nobody else can', async () => {
+    await routes(admin, oneStep([a.adminId, secondId])).expect(200);
+    const id = await ready(member, '承認 取り下げ');
+    const approvalId = (await submit(member, id).expect(202)).body.approvalId as string;
+    await t.ds.query(`UPDATE notices SET read_at = now() WHERE user_id = $1`, [secondId]);
+    // An approver is not the requester; another tenant does not see it.
+    expect((await cancel(admin, approvalId).expect(403)).body.code).toBe('not_requester');
+    const b = await seedTenant(t, 'appr-d');
+    await cancel(await login(t, 'appr-d', b.adminEmail), approvalId).expect(404);
+    expect((await app(id)).status).toBe('awaiting_approval');
+
+    const done = await cancel(member, approvalId).expect(200);
+    expect(done.body).toMatchObject({ id: approvalId, status: 'cancelled', canDecide: false });
+    expect((await app(id)).status).toBe('draft');
+    expect(await kinds(second)).toContain('approval_cancelled');
+    const unread = await t.ds.query(`SELECT kind FROM notices WHERE user_id = $1 AND read_at IS NULL`, [secondId]);
+    expect(unread.map((r: { kind: string }) => r.kind)).toEqual(['approval_cancelled']);
+    const audit = await t.ds.query(`SELECT action, details FROM audit_events WHERE action = 'approval.cancelled' AND target_id = $1`, [
+      approvalId,
+    ]);
+    expect(audit).toEqual([{ action: 'approval.cancelled', details: { applicationId: id, reason: 'withdrawn' } }]);
+    // Withdrawn is final: no second withdrawal, no approval.
+    expect((await cancel(member, approvalId).expect(409)).body.code).toBe('approval_not_pending');
+    expect((await approve(second, approvalId).expect(409)).body.code).toBe('approval_not_pending');
+    expect(await submissions(id)).toBe(0);
+    // The draft is validated and submitted again: a new request.
+    await member.agent.post(`/api/v1/applications/${id}/validate`).set('X-CSRF-Token', member.csrf).expect(200);
+    expect((await submit(member, id).expect(202)).body.approvalId).not.toBe(approvalId);
+  });
+
+  it('pages GET /approvals by cursor (limit 1..100), every request once', async () => {
+    await routes(admin, oneStep([a.adminId])).expect(200);
+    const mine: string[] = [];
+    for (let i = 0; i < 3; i++) mine.push((await submit(member, await ready(member, `承認 ページ ${i}`)).expect(202)).body.approvalId);
+    for (const bad of [{ limit: 0 }, { limit: 101 }, { limit: 'x' }, { cursor: 'not a cursor!' }, { cursor: 'eyJjIjoieCJ9' }])
+      expect(
+        (
+          await admin.agent
+            .get('/api/v1/approvals')
+            .query({ assigned: 'me', ...bad })
+            .expect(400)
+        ).body.code,
+      ).toBe('validation_failed');
+    for (const query of [{ assigned: 'me' }, {}]) {
+      const all = (
+        await admin.agent
+          .get('/api/v1/approvals')
+          .query({ ...query, limit: 100 })
+          .expect(200)
+      ).body;
+      expect(all.nextCursor).toBeNull();
+      const ids: string[] = [];
+      let cursor: string | null = null;
+      let pages = 0;
+      do {
+        const page: { items: Array<{ id: string }>; nextCursor: string | null } = (
+          await admin.agent
+            .get('/api/v1/approvals')
+            .query({ ...query, limit: 2, ...(cursor ? { cursor } : {}) })
+            .expect(200)
+        ).body;
+        expect(page.items.length).toBeLessThanOrEqual(2);
+        ids.push(...page.items.map((x) => x.id));
+        cursor = page.nextCursor;
+        pages++;
+      } while (cursor && pages < 100);
+      expect(ids).toEqual(all.items.map((x: { id: string }) => x.id));
+      expect(new Set(ids).size).toBe(ids.length);
+      expect(ids).toEqual(expect.arrayContaining(mine));
+      expect(pages).toBeGreaterThanOrEqual(2);
+    }
+    // The queue is oldest first; the tenant's list newest first.
+    const queue = (await admin.agent.get('/api/v1/approvals').query({ assigned: 'me', limit: 100 }).expect(200)).body.items;
+    const at = queue.map((x: { requestedAt: string }) => x.requestedAt);
+    expect(at).toEqual([...at].sort());
+    const latest = (await admin.agent.get('/api/v1/approvals').query({ limit: 1 }).expect(200)).body.items;
+    expect(latest[0].id).toBe(mine[2]);
+    for (const id of mine) await cancel(member, id).expect(200);
+  });
+
+  it('cancels a pending approval when an attachment is added (scanned by clamd as always)', async () => {
+    await routes(admin, oneStep([a.adminId])).expect(200);
+    const id = await ready(member, '承認 添付');
+    const approvalId = (await submit(member, id).expect(202)).body.approvalId;
+    await member.agent
+      .post(`/api/v1/applications/${id}/attachments`)
+      .set('X-CSRF-Token', member.csrf)
+      .attach('file', Buffer.from('%PDF-1.4\n% 追加資料\n%%EOF\n'), { filename: 'tsuika.pdf', contentType: 'application/pdf' })
+      .expect(201);
+    expect((await app(id)).status).toBe('draft');
+    expect((await admin.agent.get(`/api/v1/approvals/${approvalId}`).expect(200)).body.status).toBe('cancelled');
+    expect((await approve(admin, approvalId).expect(409)).body.code).toBe('approval_not_pending');
+    const audit = await t.ds.query(`SELECT details FROM audit_events WHERE action = 'approval.cancelled' AND target_id = $1`, [approvalId]);
+    expect(audit).toEqual([{ details: { applicationId: id, reason: 'edited' } }]);
+    expect(await submissions(id)).toBe(0);
+  });
+
+  it('holds a 補正 a route applies to until approved; the amendment then reaches e-Gov exactly once', async () => {
+    await routes(admin, { routes: [{ appliesTo: ['amend'], steps: [{ approvers: [a.adminId], mode: 'any' }] }] }).expect(200);
+    sim.state.setFailurePlan([{ correctionFor: 'next' }]);
+    const id = await ready(member, '承認 補正');
+    expect((await submit(member, id).expect(202)).body.status).toBe('submitting');
+    await t.app.get(SubmissionsService).runDue();
+    const tracker = t.app.get(StatusTrackerService);
+    now += 1500;
+    await tracker.pollAll();
+    now += 1500;
+    await tracker.pollAll();
+    const before = await app(id);
+    expect(before.status).toBe('correction_requested');
+    const simCase = sim.state.cases.get(before.arriveId)!;
+    expect(simCase.packages).toHaveLength(1);
+    const fixed = (
+      await member.agent
+        .patch(`/api/v1/applications/${id}`)
+        .set('X-CSRF-Token', member.csrf)
+        .send({ version: before.version, form: { ...VALID_FORM, address: '東京都千代田区霞が関1-2-3' } })
+        .expect(200)
+    ).body;
+    const amend = (k: string) =>
+      member.agent
+        .post(`/api/v1/applications/${id}/amend`)
+        .set('X-CSRF-Token', member.csrf)
+        .set('Idempotency-Key', k)
+        .send({ version: fixed.version });
+    const parked = await amend('appr-amend-0001').expect(202);
+    expect(parked.body).toEqual({ status: 'awaiting_approval', approvalId: expect.any(String) });
+    expect((await amend('appr-amend-0001').expect(202)).body).toEqual(parked.body);
+    const actions = () => t.ds.query(`SELECT kind, requested_by FROM egov_actions WHERE application_id = $1`, [id]);
+    expect(await actions()).toEqual([]);
+    await t.app.get(EgovActionsService).runDue();
+    expect(simCase.packages).toHaveLength(1);
+    expect((await app(id)).status).toBe('correction_requested');
+
+    const approved = await approve(admin, parked.body.approvalId).expect(200);
+    expect(approved.body).toMatchObject({ status: 'approved', action: 'amend' });
+    expect(await actions()).toEqual([{ kind: 'amend', requested_by: `user:${a.memberId}` }]);
+    expect((await approve(admin, parked.body.approvalId).expect(409)).body.code).toBe('approval_not_pending');
+    await t.app.get(EgovActionsService).runDue();
+    await t.app.get(EgovActionsService).runDue();
+    expect(simCase.packages).toHaveLength(2);
+    expect((await app(id)).status).toBe('under_review');
+    // A replay of the request's key answers the action, and sends nothing more.
+    await amend('appr-amend-0001').expect(202);
+    await t.app.get(EgovActionsService).runDue();
+    expect(simCase.packages).toHaveLength(2);
+    expect(await actions()).toHaveLength(1);
+  });
+
+  describe('in a sharoushi tenant (顧問先)', () => {
+    let sr: Seeded;
+    let srAdmin: LoggedIn;
+    let staff: LoggedIn;
+    let staffId: string;
+    let nobodyId: string;
+    let clientA: string;
+    let clientB: string;
+    let srOffice: string;
+
+    beforeAll(async () => {
+      sr = await seedTenant(t, 'appr-sr', { kind: 'sharoushi' });
+      srAdmin = await login(t, 'appr-sr', sr.adminEmail);
+      const users = t.app.get(UsersService);
+      const s1 = await users.create(sr.tenantId, {
+        email: 'staff@appr-sr.example',
+        displayName: '担当',
+        role: 'member',
+        password: PASSWORD,
+      });
+      staffId = s1.user.id;
+      await giveKey(t, 'appr-sr', sr.tenantId, staffId, s1.user.email);
+      staff = await login(t, 'appr-sr', s1.user.email);
+      nobodyId = sr.memberId; // a staff member with no assignment
+      const post = (url: string, body: object) => srAdmin.agent.post(url).set('X-CSRF-Token', srAdmin.csrf).send(body);
+      clientA = (await post('/api/v1/clients', { name: '株式会社アルファ', code: 'A001' }).expect(201)).body.id;
+      clientB = (await post('/api/v1/clients', { name: '株式会社ベータ', code: 'B001' }).expect(201)).body.id;
+      srOffice = (
+        await post('/api/v1/offices', {
+          clientId: clientA,
+          name: 'アルファ本社',
+          address: '東京都千代田区霞が関1-2-2',
+          pensionOfficeCode: '01-イロハ',
+          pensionOfficeNumber: '12345',
+        }).expect(201)
+      ).body.id;
+      await srAdmin.agent
+        .put(`/api/v1/users/${staffId}/assignments`)
+        .set('X-CSRF-Token', srAdmin.csrf)
+        .send({ all: false, clients: [{ clientId: clientA, rights: [] }] })
+        .expect(200);
+      await linkEgovAccount(t, srAdmin, sim);
+    });
+
+    const assign = (clients: string[]) =>
+      srAdmin.agent
+        .put(`/api/v1/users/${staffId}/assignments`)
+        .set('X-CSRF-Token', srAdmin.csrf)
+        .send({ all: false, clients: clients.map((clientId) => ({ clientId, rights: [] })) })
+        .expect(200);
+    const clientRoute = (clientId: string, approvers: string[]) => ({
+      routes: [{ clientId, appliesTo: ['submit'], steps: [{ approvers, mode: 'any' }] }],
+    });
+
+    it("refuses a route for a client that is not one of the tenant's, and approvers who cannot see the client; nothing saved", async () => {
+      await routes(srAdmin, clientRoute(clientA, [staffId])).expect(200);
+      const saved = (await srAdmin.agent.get('/api/v1/approval-routes').expect(200)).body;
+      // An unknown client, and a client of another tenant (a company tenant has none: a sharoushi one).
+      const other = await seedTenant(t, 'appr-sr2', { kind: 'sharoushi' });
+      const otherAdmin = await login(t, 'appr-sr2', other.adminEmail);
+      const foreign = (
+        await otherAdmin.agent.post('/api/v1/clients').set('X-CSRF-Token', otherAdmin.csrf).send({ name: '他社の顧問先' }).expect(201)
+      ).body.id;
+      for (const clientId of ['00000000-0000-4000-8000-000000000000', foreign]) {
+        const res = await routes(srAdmin, clientRoute(clientId, [sr.adminId])).expect(400);
+        expect(res.body.code).toBe('validation_failed');
+        expect(res.body.errors).toEqual([expect.objectContaining({ field: 'routes[0].clientId', code: 'unknown_client' })]);
+      }
+      // A staff member not assigned to the client (or assigned to another one) cannot approve its requests.
+      const blind = await routes(srAdmin, {
+        routes: [
+          { clientId: clientB, appliesTo: ['submit'], steps: [{ approvers: [sr.adminId, staffId], mode: 'any' }] },
+          {
+            clientId: clientA,
+            appliesTo: ['submit'],
+            steps: [{ approvers: [staffId] }, { approvers: [nobodyId] }].map((x) => ({ ...x, mode: 'any' })),
+          },
+        ],
+      }).expect(400);
+      expect(blind.body.errors).toEqual([
+        expect.objectContaining({ field: 'routes[0].steps[0].approvers[1]', code: 'approver_cannot_see_client' }),
+        expect.objectContaining({ field: 'routes[1].steps[1].approvers[0]', code: 'approver_cannot_see_client' }),
+      ]);
+      expect((await srAdmin.agent.get('/api/v1/approval-routes').expect(200)).body).toEqual(saved);
+      // Assigned to all clients: fine; a route without a client is not checked against clients.
+      await srAdmin.agent
+        .put(`/api/v1/users/${staffId}/assignments`)
+        .set('X-CSRF-Token', srAdmin.csrf)
+        .send({ all: true, clients: [] })
+        .expect(200);
+      await routes(srAdmin, clientRoute(clientB, [staffId])).expect(200);
+      await assign([clientA]);
+      await routes(srAdmin, {
+        routes: [{ clientId: null, appliesTo: ['submit'], steps: [{ approvers: [nobodyId], mode: 'any' }] }],
+      }).expect(200);
+    });
+
+    it('refuses the decision (404) to an approver who lost the assignment, and lets them decide again once assigned', async () => {
+      await routes(srAdmin, clientRoute(clientA, [staffId])).expect(200);
+      const id = (
+        await srAdmin.agent
+          .post('/api/v1/applications')
+          .set('X-CSRF-Token', srAdmin.csrf)
+          .send({ procedureCode: 'shaho-shutoku', officeId: srOffice, title: '顧問先の承認', form: VALID_FORM })
+          .expect(201)
+      ).body.id;
+      await srAdmin.agent.post(`/api/v1/applications/${id}/validate`).set('X-CSRF-Token', srAdmin.csrf).expect(200);
+      const approvalId = (await submit(srAdmin, id).expect(202)).body.approvalId;
+      expect(
+        (await staff.agent.get('/api/v1/approvals').query({ assigned: 'me' }).expect(200)).body.items.map((x: { id: string }) => x.id),
+      ).toEqual([approvalId]);
+
+      await assign([clientB]);
+      expect((await approve(staff, approvalId).expect(404)).body.code).toBe('not_found');
+      expect((await sendBack(staff, approvalId, { comment: '確認不可' }).expect(404)).body.code).toBe('not_found');
+      await staff.agent.get(`/api/v1/approvals/${approvalId}`).expect(404);
+      expect((await staff.agent.get('/api/v1/approvals').query({ assigned: 'me' }).expect(200)).body.items).toEqual([]);
+      expect((await staff.agent.get('/api/v1/approvals').query({ applicationId: id }).expect(200)).body.items).toEqual([]);
+      expect((await staff.agent.get('/api/v1/approvals').expect(200)).body.items).toEqual([]);
+      const row = await t.ds.query(`SELECT status FROM approval_requests WHERE id = $1`, [approvalId]);
+      expect(row).toEqual([{ status: 'pending' }]);
+
+      await assign([clientA]);
+      await approve(staff, approvalId).expect(200);
+      expect((await srAdmin.agent.get(`/api/v1/applications/${id}`).expect(200)).body.status).toBe('submitting');
+    });
+
+    it('refuses the decision to an approver who was disabled', async () => {
+      await routes(srAdmin, clientRoute(clientA, [staffId])).expect(200);
+      const id = (
+        await srAdmin.agent
+          .post('/api/v1/applications')
+          .set('X-CSRF-Token', srAdmin.csrf)
+          .send({ procedureCode: 'shaho-shutoku', officeId: srOffice, title: '顧問先の承認 無効', form: VALID_FORM })
+          .expect(201)
+      ).body.id;
+      await srAdmin.agent.post(`/api/v1/applications/${id}/validate`).set('X-CSRF-Token', srAdmin.csrf).expect(200);
+      const approvalId = (await submit(srAdmin, id).expect(202)).body.approvalId;
+      await t.ds.query(`UPDATE users SET status = 'disabled' WHERE id = $1`, [staffId]);
+      try {
+        expect([401, 404]).toContain((await approve(staff, approvalId)).status);
+      } finally {
+        await t.ds.query(`UPDATE users SET status = 'active' WHERE id = $1`, [staffId]);
+      }
+      expect((await t.ds.query(`SELECT status FROM approval_requests WHERE id = $1`, [approvalId]))[0].status).toBe('pending');
+      expect((await srAdmin.agent.get(`/api/v1/applications/${id}`).expect(200)).body.status).toBe('awaiting_approval');
+    });
   });
 });

@@ -519,7 +519,7 @@ describe('Clients (顧問先), assignments and the access policy', () => {
   describe('approval routes per client', () => {
     it('parks a submission only for the client whose route applies', async () => {
       await send(admin, 'put', '/api/v1/approval-routes')
-        .send({ routes: [{ clientId: clientB, appliesTo: ['submit'], steps: [{ approvers: [sr.memberId], mode: 'any' }] }] })
+        .send({ routes: [{ clientId: clientB, appliesTo: ['submit'], steps: [{ approvers: [staffBId], mode: 'any' }] }] })
         .expect(200);
       try {
         const file = async (clientId: string, key: string) => {
