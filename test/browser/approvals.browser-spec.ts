@@ -129,4 +129,59 @@ describe('SPA: approval before filing (承認フロー)', () => {
     await page.getByTestId('nav-approvals').click();
     await page.getByTestId('approvals-empty').waitFor();
   });
+
+  it('the requester withdraws (取り下げ) their pending request on the application page: back to draft, the approver is told', async () => {
+    const admin = await login(t, 'acme', acme.adminEmail);
+    const member = await login(t, 'acme', acme.memberEmail);
+    const officeId = (await member.agent.get('/api/v1/offices').expect(200)).body.items[0].id;
+    const id = (
+      await member.agent
+        .post('/api/v1/applications')
+        .set('X-CSRF-Token', member.csrf)
+        .send({ procedureCode: 'shaho-shutoku', officeId, title: '資格取得（取り下げ）', form: VALID_FORM })
+        .expect(201)
+    ).body.id;
+    await member.agent.post(`/api/v1/applications/${id}/validate`).set('X-CSRF-Token', member.csrf).expect(200);
+    const submitted = await member.agent
+      .post(`/api/v1/applications/${id}/submit`)
+      .set('X-CSRF-Token', member.csrf)
+      .set('Idempotency-Key', 'browser-approval-0002')
+      .expect(202);
+    const approvalId = submitted.body.approvalId as string;
+
+    // The approver sees no 取り下げ (it is not their request).
+    await page.goto(`${base}/applications/${id}`);
+    await page.getByTestId('approval-panel').waitFor();
+    expect(await page.getByTestId('approval-withdraw').count()).toBe(0);
+
+    // The requester, in a session of their own.
+    const memberContext = await browser.newContext({ locale: 'ja-JP', viewport: { width: 1280, height: 900 } });
+    try {
+      const mp = await memberContext.newPage();
+      mp.setDefaultTimeout(15_000);
+      await loginThroughSpa(mp, base, {
+        tenant: 'acme',
+        email: acme.memberEmail,
+        password: PASSWORD,
+        userId: acme.memberId,
+        key: testKeys.get(`acme/${acme.memberEmail}`)!,
+      });
+      await mp.goto(`${base}/applications/${id}`);
+      const panel = mp.getByTestId('approval-panel');
+      await panel.waitFor();
+      await panel.getByRole('button', { name: '承認依頼を取り下げる' }).click();
+      await mp.getByTestId('approval-notice').filter({ hasText: '承認依頼を取り下げました。' }).waitFor();
+      await mp.locator('[data-testid="app-status"][data-status="draft"]').waitFor();
+      expect(await mp.getByTestId('approval-withdraw').count()).toBe(0);
+    } finally {
+      await memberContext.close();
+    }
+    expect((await admin.agent.get(`/api/v1/approvals/${approvalId}`).expect(200)).body.status).toBe('cancelled');
+    const kinds = (await admin.agent.get('/api/v1/notices').expect(200)).body.items.map((n: { kind: string }) => n.kind);
+    expect(kinds).toContain('approval_cancelled');
+    // Nothing waits for the approver any more.
+    await page.getByTestId('nav-approvals').click();
+    await page.getByTestId('approvals-empty').waitFor();
+    expect(sim.state.cases.size).toBe(1);
+  });
 });

@@ -58,7 +58,6 @@ const BOUNDED_LISTS = new Map<string, string>([
   ['GET /api/v1/operator/tenants/{code}/backups', 'backup generations kept by the retention policy'],
   ['GET /api/v1/operator/tenants', 'the platform tenants (contracts, tens to hundreds)'],
   ['GET /api/v1/clients', "a 社労士 office's 顧問先 (tens to hundreds; the SPA's client selectors need them all)"],
-  ['GET /api/v1/approvals', 'pending approvals assigned to me, or the latest 100 of the tenant'],
 ]);
 
 /** Path parameters that are ids: UUIDs, declared as such so that clients validate them. */

@@ -661,9 +661,15 @@ export class ApiClient {
     return this.request('PUT', '/approval-routes', { body });
   }
 
-  /** `assigned: 'me'`: waiting for my decision; `applicationId`: the requests of one application, newest first. */
-  listApprovals(query: { assigned?: 'me'; applicationId?: string } = {}): Promise<{ items: Approval[] }> {
-    return this.request('GET', '/approvals', { query });
+  /**
+   * `assigned: 'me'`: waiting for my decision, oldest first; `applicationId`: the requests of one application,
+   * newest first. One page of `limit` (1–100, default 50); `nextCursor` fetches the next.
+   */
+  listApprovals(
+    query: { assigned?: 'me'; applicationId?: string; limit?: number; cursor?: string | null } = {},
+  ): Promise<{ items: Approval[]; nextCursor: string | null }> {
+    const { cursor, ...rest } = query;
+    return this.request('GET', '/approvals', { query: cursor ? { ...rest, cursor } : rest });
   }
 
   getApproval(id: string): Promise<Approval> {
@@ -676,6 +682,11 @@ export class ApiClient {
 
   sendBack(id: string, comment: string): Promise<Approval> {
     return this.request('POST', `/approvals/${encodeURIComponent(id)}/send-back`, { body: { comment } });
+  }
+
+  /** 取り下げ by the requester: the request is cancelled (a submission's application is a draft again). */
+  cancelApproval(id: string): Promise<Approval> {
+    return this.request('POST', `/approvals/${encodeURIComponent(id)}/cancel`, { body: {} });
   }
 
   // --- single sign-on (tenant admin) -----------------------------------------

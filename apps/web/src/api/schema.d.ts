@@ -705,9 +705,9 @@ export interface paths {
   "/api/v1/approvals": {
     /**
      * 承認依頼の一覧 / List approval requests
-     * @description assigned=me: 自分の判断を待っている承認依頼。applicationId: その申請の承認依頼（新しい順）。指定なし: 最近の承認依頼。
+     * @description assigned=me: 自分の判断を待っている承認依頼（古い順）。applicationId: その申請の承認依頼（新しい順）。指定なし: 承認依頼（新しい順）。担当していない顧問先の申請の承認依頼は含みません。limit（1〜100、既定50）件ずつ、nextCursor で次のページを取得します。
      *
-     * assigned=me: the requests waiting for my decision; applicationId: the requests of one application, newest first; neither: recent requests.
+     * assigned=me: the requests waiting for my decision, oldest first; applicationId: the requests of one application, newest first; neither: the requests of the tenant, newest first. Requests on applications of 顧問先 the caller does not see are left out. Pages of `limit` (1-100, default 50); `nextCursor` gives the next page.
      */
     get: operations["ApprovalsController_list"];
   };
@@ -737,6 +737,15 @@ export interface paths {
      * Sends the request back to the requester with a comment; for a submission the application goes back to draft.
      */
     post: operations["ApprovalsController_sendBack"];
+  };
+  "/api/v1/approvals/{id}/cancel": {
+    /**
+     * 承認依頼の取り下げ / Withdraw an approval request
+     * @description 依頼者本人が、判断待ちの承認依頼を取り下げます。提出の承認依頼なら申請は下書きに戻り、現在のステップの承認者にお知らせが届きます。
+     *
+     * The requester withdraws their own pending approval request. For a submission the application goes back to draft; the approvers of the current step get a notice (お知らせ).
+     */
+    post: operations["ApprovalsController_cancel"];
   };
   "/api/v1/backups": {
     /**
@@ -2169,6 +2178,8 @@ export interface components {
     };
     ApprovalListView: {
       items: components["schemas"]["ApprovalView"][];
+      /** @description cursor of the next page; null on the last page */
+      nextCursor: string | null;
     };
     ApproveDto: {
       /** @description コメント (sealed at rest) */
@@ -6547,9 +6558,9 @@ export interface operations {
   };
   /**
    * 承認依頼の一覧 / List approval requests
-   * @description assigned=me: 自分の判断を待っている承認依頼。applicationId: その申請の承認依頼（新しい順）。指定なし: 最近の承認依頼。
+   * @description assigned=me: 自分の判断を待っている承認依頼（古い順）。applicationId: その申請の承認依頼（新しい順）。指定なし: 承認依頼（新しい順）。担当していない顧問先の申請の承認依頼は含みません。limit（1〜100、既定50）件ずつ、nextCursor で次のページを取得します。
    *
-   * assigned=me: the requests waiting for my decision; applicationId: the requests of one application, newest first; neither: recent requests.
+   * assigned=me: the requests waiting for my decision, oldest first; applicationId: the requests of one application, newest first; neither: the requests of the tenant, newest first. Requests on applications of 顧問先 the caller does not see are left out. Pages of `limit` (1-100, default 50); `nextCursor` gives the next page.
    */
   ApprovalsController_list: {
     parameters: {
@@ -6558,6 +6569,9 @@ export interface operations {
         assigned?: "me";
         /** @description the approvals of one application, newest first */
         applicationId?: string;
+        limit?: number;
+        /** @description opaque cursor from the previous page (nextCursor) */
+        cursor?: string;
       };
     };
     responses: {
@@ -6566,7 +6580,7 @@ export interface operations {
           "application/json": components["schemas"]["ApprovalListView"];
         };
       };
-      /** @description `validation_failed`. */
+      /** @description `validation_failed`. `validation_failed` (limit, cursor, applicationId). */
       400: {
         content: {
           "application/problem+json": components["schemas"]["ProblemView"];
@@ -6628,7 +6642,7 @@ export interface operations {
           "application/problem+json": components["schemas"]["ProblemView"];
         };
       };
-      /** @description `not_found` (also for another tenant’s id). */
+      /** @description `not_found` (also for another tenant’s id, or an application of a 顧問先 the caller does not see). */
       404: {
         content: {
           "application/problem+json": components["schemas"]["ProblemView"];
@@ -6679,6 +6693,12 @@ export interface operations {
       };
       /** @description `forbidden` (the role of the user does not allow it), `csrf_invalid` (X-CSRF-Token missing or wrong), `token_not_allowed` (an API token cannot use this route), `contract_cancelled`. `not_approver`, `self_approval_not_allowed` */
       403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `not_found` (another tenant’s id; an approver who no longer sees the 顧問先, or was disabled). */
+      404: {
         content: {
           "application/problem+json": components["schemas"]["ProblemView"];
         };
@@ -6734,6 +6754,68 @@ export interface operations {
       };
       /** @description `forbidden` (the role of the user does not allow it), `csrf_invalid` (X-CSRF-Token missing or wrong), `token_not_allowed` (an API token cannot use this route), `contract_cancelled`. `not_approver`, `self_approval_not_allowed` */
       403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `not_found` (another tenant’s id; an approver who no longer sees the 顧問先, or was disabled). */
+      404: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `approval_not_pending`. */
+      409: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+    };
+  };
+  /**
+   * 承認依頼の取り下げ / Withdraw an approval request
+   * @description 依頼者本人が、判断待ちの承認依頼を取り下げます。提出の承認依頼なら申請は下書きに戻り、現在のステップの承認者にお知らせが届きます。
+   *
+   * The requester withdraws their own pending approval request. For a submission the application goes back to draft; the approvers of the current step get a notice (お知らせ).
+   */
+  ApprovalsController_cancel: {
+    parameters: {
+      path: {
+        id: string;
+      };
+    };
+    responses: {
+      200: {
+        content: {
+          "application/json": components["schemas"]["ApprovalView"];
+        };
+      };
+      /** @description `validation_failed`. */
+      400: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `unauthenticated` (no or expired session). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `csrf_invalid` (X-CSRF-Token missing or wrong), `token_not_allowed` (an API token cannot use this route), `contract_cancelled`. `not_requester`: only the requester can withdraw the request. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `not_found` (also for another tenant’s id, or an application of a 顧問先 the caller does not see). */
+      404: {
         content: {
           "application/problem+json": components["schemas"]["ProblemView"];
         };

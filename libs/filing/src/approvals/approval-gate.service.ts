@@ -124,6 +124,16 @@ export class ApprovalGate {
       await this.rows.close(m, tenantId, a.id, 'cancelled');
       await this.notifyStep(m, tenantId, applicationId, a.steps[a.current_step]?.approvers ?? [], 'approval_cancelled', actor);
       if (a.requested_by !== actor) await this.notices.add(m, tenantId, a.requested_by, applicationId, 'approval_cancelled');
+      // Checked (issue 19 leftovers): the cancellation itself (the UPDATE above, the notices, the move to draft)
+      // is atomic with the edit, all in `m` under the application's row lock. The audit event is not written
+      // in `m`: AuditService appends to the tenant's hash chain in its own transaction and resolves once that
+      // committed, i.e. before the edit commits. So the event can never be missing for a committed
+      // cancellation (a failing audit write throws here and rolls the edit back), and the only divergence is
+      // an event for a cancellation whose edit then failed to commit (the hook is the edit's last step, so
+      // only the COMMIT itself can still fail): the request then reads `pending` with an `approval.cancelled`
+      // event, which an audit reader can tell. Writing the event inside `m` would hold the tenant's chain head
+      // locked for the rest of the edit; recording it after the commit (as approve/send-back/cancel do) would
+      // need the edit hook to hand work back to its caller. Kept as is, deliberately.
       await this.audit.record({
         category: 'operation',
         action: 'approval.cancelled',
