@@ -113,4 +113,26 @@ describe('ApprovalPanel', () => {
     });
     expect(w2.find('[data-testid="approval-panel"]').exists()).toBe(false);
   });
+
+  it('offers 取り下げ to the requester only, and withdraws the request', async () => {
+    const mine = approval({ requestedBy: ME, canDecide: false, steps: [{ approvers: [REQUESTER], mode: 'any', decisions: [] }] });
+    const { wrapper: w, fetchMock } = await mountPanel({
+      'GET /approvals': () => jsonResponse(200, { items: [mine], nextCursor: null }),
+      [`POST /approvals/${mine.id}/cancel`]: () => jsonResponse(200, { ...mine, status: 'cancelled' }),
+    });
+    const button = w.get('[data-testid="approval-withdraw"]');
+    expect(button.classes()).toContain('button-danger-outline');
+    await button.trigger('click');
+    await flushPromises();
+    expect(
+      fetchMock.mock.calls.some(([url, init]) => String(url).endsWith(`/approvals/${mine.id}/cancel`) && init?.method === 'POST'),
+    ).toBe(true);
+    expect(w.emitted('changed')).toHaveLength(1);
+    expect(w.get('[data-testid="approval-notice"]').text()).toBe('承認依頼を取り下げました。');
+  });
+
+  it('offers no 取り下げ to an approver', async () => {
+    const { wrapper: w } = await mountPanel({ 'GET /approvals': () => jsonResponse(200, { items: [approval()], nextCursor: null }) });
+    expect(w.find('[data-testid="approval-withdraw"]').exists()).toBe(false);
+  });
 });
