@@ -47,6 +47,7 @@
  * stopped/removed in all cases.
  */
 import './lib/aliases';
+import * as os from 'node:os';
 import { QUICK } from './lib/quick';
 import { startEnvironment, type BenchEnvironment } from './lib/environment';
 import { type Failure, machineInfo, renderJson, renderTable, type RunInfo } from './lib/report';
@@ -88,6 +89,7 @@ function selectedScenarios() {
 
 async function main(): Promise<number> {
   const load = loadSettings();
+  const loadAtStart = os.loadavg()[0];
   const scenarios = selectedScenarios();
   let env: BenchEnvironment | undefined;
 
@@ -146,6 +148,7 @@ async function main(): Promise<number> {
       load,
       seededUsers: seeded.members + 1,
       quick: QUICK,
+      loadAverage: { start: loadAtStart, end: os.loadavg()[0] },
     };
     process.stdout.write(`\n${renderTable(info, results, failures)}\n\n${renderJson(info, results, failures)}\n`);
     if (failures.length) {

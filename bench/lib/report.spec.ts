@@ -134,3 +134,12 @@ describe('bench report: rendering', () => {
     expect(by['no goal']).toMatchObject({ met: null, goal: null });
   });
 });
+
+describe('bench report: machine load', () => {
+  it('says when other work competed for the CPU', () => {
+    expect(renderTable({ ...info, loadAverage: { start: 14, end: 9.5 } }, [], [])).toContain(
+      '1-min load average 14.0 at the start, 9.5 at the end (2 cores: other work competed for the CPU, figures are pessimistic)',
+    );
+    expect(renderTable({ ...info, loadAverage: { start: 0.4, end: 1.2 } }, [], [])).toContain('(2 cores)');
+  });
+});

@@ -9,6 +9,8 @@ export interface RunInfo {
   seededUsers: number;
   /** BENCH_QUICK=1: smaller sizes, same rows. */
   quick?: boolean;
+  /** 1-minute load average when the run started and when it ended: other work on the machine skews every figure. */
+  loadAverage?: { start: number; end: number };
 }
 
 /** A scenario that did not produce a valid measurement; `measured` when it got as far as measuring. */
@@ -175,6 +177,12 @@ export function renderTable(info: RunInfo, results: ScenarioResult[], failures: 
     `load:     autocannon, ${info.load.connections} connections, ${info.load.durationSec} s per scenario, ` +
       (info.load.workers > 0 ? `${info.load.workers} worker thread(s)` : 'on the app event loop') +
       `; tenant with ${info.seededUsers} users`,
+    ...(info.loadAverage
+      ? [
+          `busy:     1-min load average ${info.loadAverage.start.toFixed(1)} at the start, ${info.loadAverage.end.toFixed(1)} at the end ` +
+            `(${info.machine.cores} cores${Math.max(info.loadAverage.start, info.loadAverage.end) > info.machine.cores ? ': other work competed for the CPU, figures are pessimistic' : ''})`,
+        ]
+      : []),
     `sizes:    ${info.quick ? 'BENCH_QUICK=1 (smaller sizes, same rows: figures are not the goals’ sizes)' : 'full'}`,
     '',
     `Goals: ${met} met, ${missed} not met${unknown ? `, ${unknown} not measurable in this run` : ''}` +
