@@ -377,6 +377,17 @@ export const applicationsList: Scenario = {
           (showPlans ? `\nEXPLAIN (ANALYZE, BUFFERS) at ${size}:\n${x.plan.join('\n')}` : ''),
       );
     }
+    // Not rows (no goal in the issue): what the tenant's home costs at this size, for docs/scale.md.
+    for (const [label, re] of [
+      ['status counts', /GROUP BY status/],
+      ['latest 手続終了', /completed_at DESC/],
+    ] as const) {
+      const x = await explainRequest(ctx, '/api/v1/dashboard', s.cookie, re);
+      log(
+        `GET /api/v1/dashboard: ${x.statements} SQL statements per request; its ${label} query runs in ${x.executionMs ?? '?'} ms` +
+          (showPlans ? `\nEXPLAIN (ANALYZE, BUFFERS) at ${size}:\n${x.plan.join('\n')}` : ''),
+      );
+    }
     const detailName = 'application detail (form, timeline, 2 attachments)';
     const detailPath = `/api/v1/applications/${s.detailId}`;
     const dx = await explainRequest(ctx, detailPath, s.cookie, /FROM applications WHERE tenant_id = \$1 AND id = \$2/);
