@@ -23,7 +23,7 @@
  *                      default: the full sizes the goals are stated for. Scenarios see it as
  *                      `ctx.quick` (sized(ctx, full, quick) in lib/types.ts); the env sizes below
  *                      get quick defaults from lib/quick.ts (QUICK_DEFAULTS: 2 s per measurement,
- *                      100,000 audit events, 40 submissions, 2,000 poll cases, 10,000 applications
+ *                      100,000 audit events, 20 submissions, 1,000 poll cases, 10,000 applications
  *                      + 64 MiB backup, 2 × 20,000 applications for the list); explicit values win.
  *   DATABASE_URL       external PostgreSQL server (see above); DATABASE_POOL_SIZE is passed on
  *   BENCH_EGOV_SUBMISSIONS   applications submitted in "egov submissions end to end" (default 200)

@@ -11,9 +11,9 @@ export const QUICK = /^(1|true|yes)$/i.test(process.env.BENCH_QUICK?.trim() ?? '
 export const QUICK_DEFAULTS: Record<string, string> = {
   BENCH_DURATION: '2', // seconds per measurement (full: 10)
   BENCH_AUDIT_VERIFY_EVENTS: '100000', // full: 1,000,000
-  BENCH_EGOV_SUBMISSIONS: '40', // full: 200
-  BENCH_EGOV_POLL_CASES: '2000', // full: 10,000
-  BENCH_EGOV_POLL_CHANGING: '100', // full: 500
+  BENCH_EGOV_SUBMISSIONS: '20', // full: 200
+  BENCH_EGOV_POLL_CASES: '1000', // full: 10,000
+  BENCH_EGOV_POLL_CHANGING: '50', // full: 500
   BENCH_BACKUP_APPS: '10000', // full: 100,000
   BENCH_BACKUP_MB: '64', // full: 1,024
 };
