@@ -86,6 +86,8 @@ export async function ensureEgovLinked(ctx: BenchContext): Promise<void> {
     headers: { ...headers, 'x-csrf-token': ctx.adminCsrf },
   });
   const { authorizeUrl } = (await start.json()) as { authorizeUrl?: string };
+  // The cookie that binds the link to the browser that started it (checked at the callback).
+  const binding = start.headers.getSetCookie().map((c) => c.split(';')[0]);
   if (start.status !== 200 || !authorizeUrl) throw new Error(`POST /api/v1/egov/link answered ${start.status}`);
   const page = await request('e-Gov login page', authorizeUrl, { redirect: 'manual' });
   const requestId = /name="request_id" value="([^"]+)"/.exec(await page.text())?.[1];
@@ -101,7 +103,7 @@ export async function ensureEgovLinked(ctx: BenchContext): Promise<void> {
   const back = new URL(location);
   // The redirect names the app's PUBLIC_URL; the callback itself goes to the app we started.
   const cb = await request('e-Gov link callback', `${ctx.baseUrl}${back.pathname}${back.search}`, {
-    headers: { cookie: ctx.adminCookie },
+    headers: { cookie: [ctx.adminCookie, ...binding].join('; ') },
     redirect: 'manual',
   });
   const to = cb.headers.get('location') ?? '';

@@ -18,7 +18,15 @@ export interface BenchContext {
   load: LoadSettings;
   /** The in-process e-Gov simulator the app files with (lib/egov.ts). */
   egov: BenchEgov;
+  /**
+   * BENCH_QUICK=1: the same rows at smaller sizes (whole run < 3 min on 2 cores). Scenarios pick
+   * their sizes with `sized(ctx, full, quick)`; env-configured sizes get quick defaults in lib/quick.ts.
+   */
+  quick: boolean;
 }
+
+/** `full` by default, `quick` under BENCH_QUICK=1. */
+export const sized = <T>(ctx: Pick<BenchContext, 'quick'>, full: T, quick: T): T => (ctx.quick ? quick : full);
 
 export interface LoadSettings {
   connections: number;

@@ -307,6 +307,10 @@ async function measure(ctx: BenchContext): Promise<ScenarioResult[]> {
         ...base,
         p50Ms: backupSec * 1000,
         p99Ms: backupSec * 1000,
+        figure: { value: backupSec, unit: 's' },
+        ...(referenceSec ? { reference: { label: 'pg_dump --data-only + tar + fsync', value: referenceSec, unit: 's' } } : {}),
+        ...(ratio !== undefined ? { ratio } : {}),
+        goal: { metric: 'ratio', op: '<=', value: RATIO_GOAL, text: `≤ ${RATIO_GOAL}× pg_dump + tar` },
         details: {
           unit: 'MiB/s of sealed archive; p50/p99 = the backup time',
           applications: apps,
@@ -333,6 +337,8 @@ async function measure(ctx: BenchContext): Promise<ScenarioResult[]> {
         name: 'backup peak RSS',
         opsPerSec: archiveMiB / backupSec,
         ...base,
+        figure: { value: checkedAgainst === 'peak' ? peakMiB : growthMiB, unit: `MiB (${checkedAgainst})` },
+        goal: { metric: 'figure', op: '<=', value: RSS_GOAL_MIB, text: `RSS ≤ ${RSS_GOAL_MIB} MiB` },
         details: {
           unit: 'MiB/s during the measured backup',
           rssBaselineMiB: round(baselineMiB, 1),

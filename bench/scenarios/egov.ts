@@ -58,7 +58,7 @@ const VALID_FORM = {
   postalCode: '100-0013',
   address: '東京都千代田区霞が関1-2-2',
 };
-const OFFICE = { name: 'Bench 本社', pensionOfficeCode: '01-イロハ', pensionOfficeNumber: '12345' };
+const OFFICE = { name: 'Bench 本社', address: '東京都千代田区霞が関1-2-2', pensionOfficeCode: '01-イロハ', pensionOfficeNumber: '12345' };
 /** Sealing purposes of ApplicationsService (AAD: tenant, purpose, application id). */
 const TITLE_PURPOSE = 'application.title';
 const FORM_PURPOSE = 'application.form';

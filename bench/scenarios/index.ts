@@ -1,4 +1,5 @@
 import type { Scenario } from '../lib/types';
+import { applicationsList } from './applications';
 import { auditScenarios } from './audit';
 import { authSession } from './auth-session';
 import { backupScenario } from './backup';
@@ -22,4 +23,6 @@ export const SCENARIOS: Scenario[] = [
   ...cryptoScenarios,
   ...egovScenarios,
   backupScenario,
+  // Last: it adds a million rows to applications, which the rows above should not pay for.
+  applicationsList,
 ];
