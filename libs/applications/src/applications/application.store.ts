@@ -317,18 +317,24 @@ export class ApplicationStore {
     return { rows, total: counts[0]?.total ?? 0, overdue: counts[0]?.overdue ?? 0 };
   }
 
-  /** The latest 手続終了 the caller sees, newest first, with when they got there (the `completed` status event). */
+  /**
+   * The latest 手続終了 the caller sees, newest first, with when they got there (the `completed` status
+   * event; 手続終了 is final, so an application has one). Walks the partial index
+   * application_events_completed_idx newest first and stops after `limit` visible rows, so the cost
+   * does not grow with the tenant's history (issue 20: it looked up every completed application's
+   * event before sorting, ~200 ms at 20,000 applications).
+   */
   recentlyCompleted(tenantId: string, access: ClientAccess, limit: number): Promise<Array<ApplicationSummaryRow & { completed_at: Date }>> {
     const params: unknown[] = [tenantId, limit];
     const visible = access.applicationCondition('a.office_id', 'a.tenant_id', params);
     return this.ds.query(
       `SELECT ${SUMMARY_COLUMNS}, completed_at FROM (
-          SELECT a.*, COALESCE(
-                   (SELECT max(e.at) FROM application_events e
-                     WHERE e.tenant_id = a.tenant_id AND e.application_id = a.id AND e.to_status = 'completed'),
-                   a.updated_at) AS completed_at
-            FROM applications a WHERE a.tenant_id = $1 AND a.status = 'completed' AND ${visible}) c
-        ORDER BY completed_at DESC, id DESC LIMIT $2`,
+          SELECT a.*, e.at AS completed_at
+            FROM application_events e
+            JOIN applications a ON a.tenant_id = e.tenant_id AND a.id = e.application_id
+           WHERE e.tenant_id = $1 AND e.to_status = 'completed' AND a.status = 'completed' AND ${visible}
+           ORDER BY e.at DESC, e.application_id DESC LIMIT $2) c
+        ORDER BY completed_at DESC, id DESC`,
       params,
     );
   }
