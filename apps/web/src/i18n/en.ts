@@ -168,6 +168,11 @@ const en: MessageSchema = {
       done: 'Done',
       todo: 'To do',
       steps: {
+        client: {
+          title: 'Register a client',
+          hint: 'Register the client companies your office files for. Offices and applications are kept per client; a CSV file can import many at once.',
+          link: 'Register a client',
+        },
         office: {
           title: 'Register an office',
           hint: "Register the office's name, address and identifiers (事業所整理記号 and so on) printed on the forms.",
