@@ -22,6 +22,7 @@ const en: MessageSchema = {
     none: 'No file chosen',
   },
   shell: {
+    settings: 'Settings',
     webhooks: 'Webhook',
     approvals: 'Awaiting my approval',
     approvalRoutes: 'Approval routes',

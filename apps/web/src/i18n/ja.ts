@@ -20,6 +20,7 @@ const ja = {
     none: '選択されていません',
   },
   shell: {
+    settings: '設定',
     webhooks: 'Webhook',
     approvals: '承認待ち',
     approvalRoutes: '承認フロー',
