@@ -71,6 +71,9 @@ describe('SPA: audit log in words', () => {
     await page.getByTestId('audit-filter-action').selectOption({ label: '申請を作成' });
     await page.getByTestId('audit-search').click();
     await page.waitForURL((u) => u.searchParams.get('action') === 'application.created');
+    // The URL changes before the filtered answer arrives: wait for the list to be replaced (the
+    // unfiltered rows stay on screen meanwhile), failing on a timeout when it never narrows to one.
+    await page.getByTestId('audit-row').nth(1).waitFor({ state: 'detached' });
     await page.getByTestId('audit-row').first().waitFor();
     expect(await page.getByTestId('audit-row').count()).toBe(1);
 
