@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { login, PASSWORD, seedTenant, Seeded, startTestApp, TestApp, testKeys } from '../support/app';
-import { launchChromium, loginThroughSpa, WEB_DIST } from '../support/browser';
+import { clickNav, launchChromium, loginThroughSpa, WEB_DIST } from '../support/browser';
 
 /**
  * Issue 18 「監査ログ in words」 in a real Chromium: the audit log reads in Japanese (labels, never
@@ -46,7 +46,7 @@ describe('SPA: audit log in words', () => {
       userId: acme.adminId,
       key: testKeys.get(`words/${acme.adminEmail}`)!,
     });
-    await page.getByTestId('nav-audit').click();
+    await clickNav(page, 'nav-audit');
     await page.getByTestId('audit-row').first().waitFor();
 
     const table = await page.getByTestId('audit-table').innerText();
@@ -71,6 +71,9 @@ describe('SPA: audit log in words', () => {
     await page.getByTestId('audit-filter-action').selectOption({ label: '申請を作成' });
     await page.getByTestId('audit-search').click();
     await page.waitForURL((u) => u.searchParams.get('action') === 'application.created');
+    // The URL changes before the filtered answer arrives: wait for the list to be replaced (the
+    // unfiltered rows stay on screen meanwhile), failing on a timeout when it never narrows to one.
+    await page.getByTestId('audit-row').nth(1).waitFor({ state: 'detached' });
     await page.getByTestId('audit-row').first().waitFor();
     expect(await page.getByTestId('audit-row').count()).toBe(1);
 

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { PASSWORD, seedTenant, Seeded, startTestApp, TestApp, testKeys } from '../support/app';
-import { launchChromium, WEB_DIST, writeKeyFile } from '../support/browser';
+import { clickNav, launchChromium, WEB_DIST, writeKeyFile } from '../support/browser';
 import { expectNoAxeViolations } from '../support/axe';
 
 /** The audit log page in a real Chromium: the admin sees the trail and verifies it. */
@@ -43,7 +43,7 @@ describe('SPA: audit log page', () => {
       .setInputFiles(writeKeyFile(keyDir, 'acme', acme.adminEmail, acme.adminId, testKeys.get(`acme/${acme.adminEmail}`)!));
     await page.waitForURL((u) => !u.pathname.startsWith('/login'));
 
-    await page.getByTestId('nav-audit').click();
+    await clickNav(page, 'nav-audit');
     await page.getByTestId('audit-row').first().waitFor();
     const text = await page.getByTestId('audit-table').innerText();
     expect(text).toContain('ログイン');

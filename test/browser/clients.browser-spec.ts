@@ -2,7 +2,7 @@ import * as net from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { UsersService } from '@charlotte/auth';
 import { giveKey, login, LoggedIn, PASSWORD, seedTenant, Seeded, startTestApp, TestApp, testKeys } from '../support/app';
-import { launchChromium, loginThroughSpa, WEB_DIST } from '../support/browser';
+import { clickNav, launchChromium, loginThroughSpa, WEB_DIST } from '../support/browser';
 
 /**
  * 顧問先 in Chromium (issue 19): the admin of a 社労士 office assigns one of its two clients to a
@@ -69,7 +69,7 @@ describe('SPA: a sharoushi staff member sees only assigned clients', () => {
     const page = await pageFor(sr.adminEmail, sr.adminId);
     await page.getByTestId('nav-clients').click();
     await page.getByTestId('client-row').filter({ hasText: '株式会社ベータ' }).waitFor();
-    await page.getByTestId('nav-users').click();
+    await clickNav(page, 'nav-users');
     const row = page.getByTestId('user-row').filter({ hasText: staffEmail });
     await row.getByTestId('user-assignments-open').click();
     const alpha = page.getByTestId('user-assignment-row').filter({ hasText: '株式会社アルファ' });

@@ -6,7 +6,7 @@ import { EgovActionsService, StatusTrackerService, SubmissionsService } from '@c
 import { problem } from '../../apps/egov-sim/src/http';
 import type { EgovSim } from '../../apps/egov-sim/src/server';
 import { PASSWORD, seedTenant, Seeded, startTestApp, TestApp, testKeys } from '../support/app';
-import { launchChromium, loginThroughSpa, WEB_DIST } from '../support/browser';
+import { clickNav, launchChromium, loginThroughSpa, WEB_DIST } from '../support/browser';
 import { egovEnv, EgovProxy, startAppOn, startEgovProxy, startTestSim, VALID_FORM } from '../support/egov';
 
 /** Where this spec leaves its screenshots (git-ignored). */
@@ -127,7 +127,7 @@ describe('SPA: filing with e-Gov (simulator)', () => {
 
   it('links e-Gov, submits a ready application, follows it to 手続終了 and downloads the official PDF', async () => {
     // 1. e-Gov settings: link, log in at the simulator, back with ?linked=1.
-    await page.getByTestId('nav-egov').click();
+    await clickNav(page, 'nav-egov');
     await page.locator('[data-testid="egov-status"][data-linked="false"]').filter({ hasText: '未連携' }).waitFor();
     await page.getByTestId('egov-link').click();
     const simOrigin = new URL(sim.authUrl.replace('127.0.0.1', 'localhost')).origin;

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import type { Browser, Page } from 'playwright-core';
 import { login, PASSWORD, seedTenant, Seeded, startTestApp, TestApp, testKeys } from '../support/app';
-import { launchChromium, loginThroughSpa, WEB_DIST } from '../support/browser';
+import { clickNav, launchChromium, loginThroughSpa, WEB_DIST } from '../support/browser';
 
 const run = promisify(execFile);
 
@@ -81,7 +81,7 @@ describe('SPA: Japanese date and file inputs in an en-US browser', () => {
   });
 
   it('takes the API token expiry as a Japanese date (全角 and slashes), not the browser-locale date picker', async () => {
-    await page.getByTestId('nav-api-tokens').click();
+    await clickNav(page, 'nav-api-tokens');
     const expires = page.getByTestId('token-create-expires');
     await expires.waitFor();
     expect(await page.locator('input[type="date"]').count()).toBe(0);

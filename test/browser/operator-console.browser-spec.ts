@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { UsersService } from '@charlotte/auth';
 import { giveKey, PASSWORD, seedTenant, Seeded, startTestApp, TestApp, testKeys } from '../support/app';
-import { launchChromium, loginThroughSpa, WEB_DIST } from '../support/browser';
+import { clickNav, launchChromium, loginThroughSpa, WEB_DIST } from '../support/browser';
 import { expectNoAxeViolations } from '../support/axe';
 
 /** Where this spec leaves its screenshots (git-ignored). */
@@ -212,7 +212,7 @@ describe('SPA: operator console (backups, contract end, deletion)', () => {
         userId: acme.adminId,
         key: testKeys.get(`acme/${acme.adminEmail}`)!,
       });
-      await adminPage.getByTestId('nav-backups').click();
+      await clickNav(adminPage, 'nav-backups');
       await adminPage.waitForURL((u) => u.pathname === '/backups');
       await adminPage.locator(`[data-testid="generation-row"][data-generation-id="${id}"]`).waitFor();
       const explanation = await adminPage.getByTestId('backups-explanation').innerText();

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { makeTestP12 } from '../../libs/filing/src/signing/test-pkcs12';
 import { PASSWORD, seedTenant, Seeded, startTestApp, TestApp, testKeys } from '../support/app';
-import { launchChromium, loginThroughSpa, WEB_DIST } from '../support/browser';
+import { clickNav, launchChromium, loginThroughSpa, WEB_DIST } from '../support/browser';
 
 const SHOTS = '/tmp/shots-signing';
 const PIN = 'browser-PIN-2468';
@@ -53,7 +53,7 @@ describe('SPA: electronic-signature certificate (電子署名用証明書)', () 
 
   it('refuses a wrong PIN with a Japanese message and stores nothing; the right PIN shows 名義, 有効期間, 指紋 and 残り日数', async () => {
     const good = makeTestP12({ pin: PIN, commonName: '山田 太郎', organization: 'テスト社会保険労務士法人' });
-    await page.getByTestId('nav-signing').click();
+    await clickNav(page, 'nav-signing');
     await page.waitForURL(`${base}/settings/signing`);
     await page.getByRole('heading', { level: 1, name: '電子署名用証明書' }).waitFor();
     await page.getByTestId('signing-none').filter({ hasText: '登録されていません' }).waitFor();

@@ -2,7 +2,7 @@ import * as net from 'node:net';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { SsoSettingsService } from '@charlotte/auth';
 import { PASSWORD, seedTenant, Seeded, startTestApp, TestApp, testKeys } from '../support/app';
-import { launchChromium, loginThroughSpa, WEB_DIST } from '../support/browser';
+import { clickNav, launchChromium, loginThroughSpa, WEB_DIST } from '../support/browser';
 import { idpMetadataXml, makeIdpCert, startBrowserIdp } from '../support/saml-idp';
 
 async function freePort(): Promise<number> {
@@ -75,7 +75,7 @@ describe('SPA: SAML SSO login through a test IdP', () => {
       userId: acme.adminId,
       key: testKeys.get(`acme/${acme.adminEmail}`)!,
     });
-    await page.getByTestId('nav-sso').click();
+    await clickNav(page, 'nav-sso');
     await page.getByTestId('sso-metadata-xml').fill(idpMetadataXml(IDP, idp.ssoUrl, [cert.base64Der]));
     await page.getByTestId('sso-metadata-import').click();
     await page.getByTestId('sso-cert-info-0').filter({ hasText: 'browser-sso-idp' }).waitFor();

@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { PASSWORD, seedTenant, Seeded, startTestApp, TestApp, testKeys } from '../support/app';
-import { launchChromium, loginThroughSpa, WEB_DIST } from '../support/browser';
+import { clickNav, launchChromium, loginThroughSpa, WEB_DIST } from '../support/browser';
 import { idpMetadataXml, makeIdpCert } from '../support/saml-idp';
 
 /** The SSO settings page in Chromium: import IdP metadata, see the certificate, try to enforce too early. */
@@ -35,7 +35,7 @@ describe('SPA: SSO settings page', () => {
       key: testKeys.get(`acme/${acme.adminEmail}`)!,
     });
 
-    await page.getByTestId('nav-sso').click();
+    await clickNav(page, 'nav-sso');
     await page.getByTestId('sso-acs-url').waitFor();
     expect(await page.getByTestId('sso-acs-url').innerText()).toContain('/api/v1/auth/saml/acme/acs');
     await page

@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { PASSWORD, seedTenant, Seeded, startTestApp, TestApp, testKeys } from '../support/app';
-import { launchChromium, loginThroughSpa, WEB_DIST } from '../support/browser';
+import { clickNav, launchChromium, loginThroughSpa, WEB_DIST } from '../support/browser';
 import { idpMetadataXml, makeIdpCert } from '../support/saml-idp';
 
 /** Words of the server's English messages (class-validator's and ours) that once reached Japanese users. */
@@ -49,7 +49,7 @@ describe('SPA: validation messages in the user’s language', () => {
       userId: acme.adminId,
       key: testKeys.get(`acme/${acme.adminEmail}`)!,
     });
-    await page.getByTestId('nav-sso').click();
+    await clickNav(page, 'nav-sso');
     await page.getByTestId('sso-acs-url').waitFor();
 
     // Metadata that is XML but not an IdP's: refused by the server with a code.

@@ -89,6 +89,30 @@ describe('Dashboard and filing deadlines (/api/v1/dashboard, dueDate)', () => {
       await giveKey(t, 'dash-b-spare', b.tenantId, b.memberId, b.memberEmail);
       expect(steps(await dashboard(adminB)).keyfile).toBe(false);
     });
+
+    it('starts a 社労士 office with 「顧問先を登録」, ticked by its first client and by no other tenant’s', async () => {
+      const s = await seedTenant(t, 'dash-s', { kind: 'sharoushi' });
+      const adminS = await login(t, 'dash-s', s.adminEmail);
+      const memberS = await login(t, 'dash-s', s.memberEmail);
+      const first = await dashboard(adminS);
+      expect(first.onboarding.steps.map((x: { key: string }) => x.key)).toEqual(['client', 'office', 'egov', 'application', 'keyfile']);
+      expect(steps(first)).toEqual({ client: false, office: false, egov: false, application: false, keyfile: false });
+      // Staff see the same checklist (it describes the tenant, not what the caller is assigned to).
+      expect(steps(await dashboard(memberS)).client).toBe(false);
+
+      // Another 社労士 tenant's client does not count.
+      const other = await seedTenant(t, 'dash-s2', { kind: 'sharoushi' });
+      const adminOther = await login(t, 'dash-s2', other.adminEmail);
+      await post(adminOther, '/api/v1/clients', { name: '株式会社ベータ', code: 'B001' }).expect(201);
+      expect(steps(await dashboard(adminS)).client).toBe(false);
+      expect(steps(await dashboard(adminOther)).client).toBe(true);
+
+      await post(adminS, '/api/v1/clients', { name: '株式会社アルファ', code: 'A001' }).expect(201);
+      expect(steps(await dashboard(adminS)).client).toBe(true);
+      expect(steps(await dashboard(memberS)).client).toBe(true);
+      // A company tenant has no such step.
+      expect(Object.keys(steps(await dashboard(adminB)))).toEqual(['office', 'egov', 'application', 'keyfile']);
+    });
   });
 
   describe('提出期限 (dueDate) stored on save', () => {
@@ -238,7 +262,8 @@ describe('Dashboard and filing deadlines (/api/v1/dashboard, dueDate)', () => {
       await op.agent.get('/api/v1/dashboard').expect(403);
       const overview = await op.agent.get('/api/v1/operator/overview').expect(200);
       expect(overview.body).toMatchObject({
-        tenants: { active: 2, cancelled: 0, deleted: 0 },
+        // dash-a, dash-b and the two 社労士 offices of the checklist test.
+        tenants: { active: 4, cancelled: 0, deleted: 0 },
         openAlerts: 0,
         openIncidents: 0,
         jobFailures: [],

@@ -69,3 +69,19 @@ export async function loginThroughSpa(
   await page.getByTestId('keyfile-input').setInputFiles(writeKeyFile(dir, user.tenant, user.email, user.userId, user.key));
   await page.waitForURL((u) => !u.pathname.startsWith('/login'));
 }
+
+/**
+ * Follows a link of the main navigation as a person would: on a phone it first unfolds
+ * 「メニュー」, and a link of the 「設定」 menu is reached by opening that menu first.
+ */
+export async function clickNav(page: import('playwright-core').Page, testid: string): Promise<void> {
+  const link = page.getByTestId(testid);
+  await link.waitFor({ state: 'attached' });
+  const toggle = page.getByTestId('nav-toggle');
+  if ((await toggle.isVisible()) && (await toggle.getAttribute('aria-expanded')) !== 'true') await toggle.click();
+  if (await link.evaluate((el) => el.closest('#shell-settings-list') !== null)) {
+    const settings = page.getByTestId('nav-settings');
+    if ((await settings.getAttribute('aria-expanded')) !== 'true') await settings.click();
+  }
+  await link.click();
+}

@@ -856,9 +856,9 @@ export interface paths {
   "/api/v1/dashboard": {
     /**
      * ホーム（件数・提出期限・手続終了・はじめにやること） / Dashboard (counts, deadlines, completed, onboarding)
-     * @description 自テナントの申請の状態別件数（下書き・提出準備完了・審査中・補正待ち・送信エラー）、提出期限が過ぎた申請と14日以内に期限が来る申請、直近の手続終了5件（公文書の件数つき）、新しいテナント向けのチェックリスト（事業所を登録・e-Govと連携・申請を作成・キーファイルを安全に保管）を返します。期限の判定は日本時間の今日が基準です。
+     * @description 自テナントの申請の状態別件数（下書き・提出準備完了・審査中・補正待ち・送信エラー）、提出期限が過ぎた申請と14日以内に期限が来る申請、直近の手続終了5件（公文書の件数つき）、新しいテナント向けのチェックリスト（社労士事務所では顧問先を登録から・事業所を登録・e-Govと連携・申請を作成・キーファイルを安全に保管）を返します。期限の判定は日本時間の今日が基準です。
      *
-     * The caller's tenant: application counts by status (draft, ready, in review, correction requested, failed), the applications past their filing deadline and those due in the next 14 days, the latest 5 completed ones with their number of official documents, and the onboarding checklist of a new tenant (office, e-Gov link, first application, key files kept safe). Deadlines are judged against today in Japan (JST).
+     * The caller's tenant: application counts by status (draft, ready, in review, correction requested, failed), the applications past their filing deadline and those due in the next 14 days, the latest 5 completed ones with their number of official documents, and the onboarding checklist of a new tenant (for a sharoushi office first its clients, then office, e-Gov link, first application, key files kept safe). Deadlines are judged against today in Japan (JST).
      */
     get: operations["DashboardController_get"];
   };
@@ -2437,10 +2437,10 @@ export interface components {
     };
     OnboardingStepDto: {
       /**
-       * @description office: an office (事業所) is registered; egov: an e-Gov account is linked; application: an application exists; keyfile: the administrators hold at least two active key files together (a spare key or a second administrator, so a lost key does not lock the tenant out)
+       * @description client: a 顧問先 (client company) is registered — listed first, and only, for a tenant of kind sharoushi; office: an office (事業所) is registered; egov: an e-Gov account is linked; application: an application exists; keyfile: the administrators hold at least two active key files together (a spare key or a second administrator, so a lost key does not lock the tenant out)
        * @enum {string}
        */
-      key: "office" | "egov" | "application" | "keyfile";
+      key: "client" | "office" | "egov" | "application" | "keyfile";
       done: boolean;
     };
     OnboardingDto: {
@@ -7471,9 +7471,9 @@ export interface operations {
   };
   /**
    * ホーム（件数・提出期限・手続終了・はじめにやること） / Dashboard (counts, deadlines, completed, onboarding)
-   * @description 自テナントの申請の状態別件数（下書き・提出準備完了・審査中・補正待ち・送信エラー）、提出期限が過ぎた申請と14日以内に期限が来る申請、直近の手続終了5件（公文書の件数つき）、新しいテナント向けのチェックリスト（事業所を登録・e-Govと連携・申請を作成・キーファイルを安全に保管）を返します。期限の判定は日本時間の今日が基準です。
+   * @description 自テナントの申請の状態別件数（下書き・提出準備完了・審査中・補正待ち・送信エラー）、提出期限が過ぎた申請と14日以内に期限が来る申請、直近の手続終了5件（公文書の件数つき）、新しいテナント向けのチェックリスト（社労士事務所では顧問先を登録から・事業所を登録・e-Govと連携・申請を作成・キーファイルを安全に保管）を返します。期限の判定は日本時間の今日が基準です。
    *
-   * The caller's tenant: application counts by status (draft, ready, in review, correction requested, failed), the applications past their filing deadline and those due in the next 14 days, the latest 5 completed ones with their number of official documents, and the onboarding checklist of a new tenant (office, e-Gov link, first application, key files kept safe). Deadlines are judged against today in Japan (JST).
+   * The caller's tenant: application counts by status (draft, ready, in review, correction requested, failed), the applications past their filing deadline and those due in the next 14 days, the latest 5 completed ones with their number of official documents, and the onboarding checklist of a new tenant (for a sharoushi office first its clients, then office, e-Gov link, first application, key files kept safe). Deadlines are judged against today in Japan (JST).
    */
   DashboardController_get: {
     responses: {

@@ -8,7 +8,8 @@ import { createAppI18n } from '@/i18n';
 import { api } from '@/api/client';
 import { TENANT, headersOf, jsonResponse, makeOperator, makeUser, stubApi } from '@/testing/helpers';
 
-async function mountAppAs(role: 'admin' | 'member' | 'operator', path: string) {
+/** `attach`: mounted in the document (focus and visibility work only there); unmount it at the end. */
+async function mountAppAs(role: 'admin' | 'member' | 'operator', path: string, attach = false) {
   const fetchMock = stubApi({
     'GET /auth/session': () =>
       role === 'operator'
@@ -26,13 +27,17 @@ async function mountAppAs(role: 'admin' | 'member' | 'operator', path: string) {
   api.setCsrfToken(null);
   const router = createAppRouter(createMemoryHistory());
   await router.push(path);
-  const wrapper = mount(App, { global: { plugins: [pinia, router, createAppI18n('ja')] } });
+  const wrapper = mount(App, {
+    global: { plugins: [pinia, router, createAppI18n('ja')] },
+    ...(attach ? { attachTo: document.body } : {}),
+  });
   await vi.waitFor(() => expect(wrapper.find('[data-testid="logout"]').exists()).toBe(true), { timeout: 10_000 });
   return { wrapper, router, fetchMock };
 }
 
 describe('AppShell', () => {
-  it('shows tenant, user and role, and the users link to admins', async () => {
+  // The first test pays for loading every view (slow on a busy machine).
+  it('shows tenant, user and role, and the users link to admins', { timeout: 20_000 }, async () => {
     const { wrapper } = await mountAppAs('admin', '/');
 
     expect(wrapper.get('[data-testid="shell-tenant"]').text()).toContain('株式会社アクメ');
@@ -61,6 +66,93 @@ describe('AppShell', () => {
     expect(wrapper.get('[data-testid="nav-offices"]').text()).toBe('事業所');
     expect(wrapper.get('[data-testid="nav-offices"]').attributes('href')).toBe('/offices');
     expect(wrapper.get('[data-testid="nav-notification-settings"]').text()).toBe('通知設定');
+  });
+
+  it('keeps daily work on the top bar and folds the tenant settings into the 「設定」 disclosure', async () => {
+    const { wrapper } = await mountAppAs('admin', '/', true);
+    const top = wrapper.findAll('#shell-nav-list > li > a').map((a) => a.attributes('data-testid'));
+    expect(top).toEqual(['nav-home', 'nav-applications', 'nav-approvals', 'nav-offices', 'nav-status']);
+    const inMenu = wrapper.findAll('#shell-settings-list a').map((a) => a.attributes('data-testid'));
+    expect(inMenu).toEqual([
+      'nav-users',
+      'nav-audit',
+      'nav-backups',
+      'nav-api-tokens',
+      'nav-webhooks',
+      'nav-approval-routes',
+      'nav-ip-allowlist',
+      'nav-sso',
+      'nav-egov',
+      'nav-signing',
+      'nav-keys',
+      'nav-notification-settings',
+    ]);
+    // The user's own settings start a section of their own.
+    expect(wrapper.get('[data-testid="nav-keys"]').element.parentElement!.classList).toContain('nav-section-start');
+
+    const button = wrapper.get('[data-testid="nav-settings"]');
+    expect(button.element.tagName).toBe('BUTTON');
+    expect(button.text()).toBe('設定');
+    expect(button.attributes('aria-controls')).toBe('shell-settings-list');
+    expect(button.attributes('aria-expanded')).toBe('false');
+    expect(wrapper.get('#shell-settings-list').isVisible()).toBe(false);
+
+    await button.trigger('click');
+    expect(button.attributes('aria-expanded')).toBe('true');
+    expect(wrapper.get('#shell-settings-list').isVisible()).toBe(true);
+    await button.trigger('click');
+    expect(button.attributes('aria-expanded')).toBe('false');
+    wrapper.unmount();
+  });
+
+  it('closes the 「設定」 menu on Esc (focus back on its button), on a click outside and on navigation; arrows move between its links', async () => {
+    const { wrapper, router } = await mountAppAs('admin', '/', true);
+    const button = wrapper.get('[data-testid="nav-settings"]');
+    const expanded = () => wrapper.get('[data-testid="nav-settings"]').attributes('aria-expanded');
+
+    // ArrowDown on the button opens the menu on its first link; the arrows go round.
+    (button.element as HTMLElement).focus();
+    await button.trigger('keydown', { key: 'ArrowDown' });
+    await flushPromises();
+    expect(expanded()).toBe('true');
+    expect(document.activeElement).toBe(wrapper.get('[data-testid="nav-users"]').element);
+    await wrapper.get('[data-testid="nav-users"]').trigger('keydown', { key: 'ArrowUp' });
+    expect(document.activeElement).toBe(wrapper.get('[data-testid="nav-notification-settings"]').element);
+    await wrapper.get('[data-testid="nav-notification-settings"]').trigger('keydown', { key: 'ArrowDown' });
+    expect(document.activeElement).toBe(wrapper.get('[data-testid="nav-users"]').element);
+
+    // Esc closes it and returns the focus to the button.
+    await wrapper.get('[data-testid="nav-users"]').trigger('keydown', { key: 'Escape' });
+    expect(expanded()).toBe('false');
+    expect(document.activeElement).toBe(button.element);
+
+    // A click outside closes it; a click inside does not.
+    await button.trigger('click');
+    wrapper.get('[data-testid="nav-settings-list"]').element.dispatchEvent(new Event('pointerdown', { bubbles: true }));
+    await flushPromises();
+    expect(expanded()).toBe('true');
+    wrapper.get('[data-testid="shell-user"]').element.dispatchEvent(new Event('pointerdown', { bubbles: true }));
+    await flushPromises();
+    expect(expanded()).toBe('false');
+
+    // Following a link closes it, and the button shows that the page is one of its own.
+    await button.trigger('click');
+    await router.push('/backups');
+    await flushPromises();
+    expect(expanded()).toBe('false');
+    expect(wrapper.get('[data-testid="nav-settings"]').classes()).toContain('active');
+    wrapper.unmount();
+  });
+
+  it('gives members only their own settings in the 「設定」 menu', async () => {
+    const { wrapper } = await mountAppAs('member', '/');
+    expect(wrapper.findAll('#shell-settings-list a').map((a) => a.attributes('data-testid'))).toEqual([
+      'nav-keys',
+      'nav-notification-settings',
+    ]);
+    // The first entry of the menu draws no separator above it.
+    expect(wrapper.get('[data-testid="nav-keys"]').element.parentElement!.classList).not.toContain('nav-section-start');
+    expect(wrapper.get('[data-testid="nav-settings"]').classes()).not.toContain('active');
   });
 
   it('folds the menu behind 「メニュー」 (shown on a phone), opens it, and closes it on navigation', async () => {

@@ -21,7 +21,14 @@ const en: MessageSchema = {
     choose: 'Choose file',
     none: 'No file chosen',
   },
+  secretOnce: {
+    copy: 'Copy',
+    copied: 'Copied to the clipboard.',
+    copyFailed: 'Could not copy. Copy the selected text by hand.',
+    close: 'Close',
+  },
   shell: {
+    settings: 'Settings',
     webhooks: 'Webhook',
     approvals: 'Awaiting my approval',
     approvalRoutes: 'Approval routes',
@@ -168,6 +175,11 @@ const en: MessageSchema = {
       done: 'Done',
       todo: 'To do',
       steps: {
+        client: {
+          title: 'Register a client',
+          hint: 'Register the client companies your office files for. Offices and applications are kept per client; a CSV file can import many at once.',
+          link: 'Register a client',
+        },
         office: {
           title: 'Register an office',
           hint: "Register the office's name, address and identifiers (事業所整理記号 and so on) printed on the forms.",
@@ -707,10 +719,6 @@ const en: MessageSchema = {
       title: 'Your new token',
       once: 'This token is shown only once, on this screen. It cannot be shown again once you close it: copy it now and keep it in a safe place.',
       label: 'Token “{name}”',
-      copy: 'Copy',
-      copied: 'Copied to the clipboard.',
-      copyFailed: 'Could not copy. Select the token and copy it by hand.',
-      close: 'Close',
     },
     tableCaption: 'API tokens',
     name: 'Name',
@@ -1970,10 +1978,6 @@ const en: MessageSchema = {
       label: 'Signing secret',
       signatureHint:
         'The receiver checks that the Charlotte-Signature header equals "v1=" and the hex HMAC-SHA256 (key: the secret, over: timestamp + "." + body).',
-      copy: 'Copy',
-      copied: 'Copied.',
-      copyFailed: 'Could not copy. Copy the selected text instead.',
-      close: 'Close',
     },
     events: {
       application_submitted: 'An application is submitted',

@@ -19,7 +19,14 @@ const ja = {
     choose: 'ファイルを選択',
     none: '選択されていません',
   },
+  secretOnce: {
+    copy: 'コピー',
+    copied: 'クリップボードにコピーしました。',
+    copyFailed: 'コピーできませんでした。選択された文字列を手動でコピーしてください。',
+    close: '閉じる',
+  },
   shell: {
+    settings: '設定',
     webhooks: 'Webhook',
     approvals: '承認待ち',
     approvalRoutes: '承認フロー',
@@ -165,6 +172,11 @@ const ja = {
       done: '完了',
       todo: '未完了',
       steps: {
+        client: {
+          title: '顧問先を登録',
+          hint: '事務所が手続を代行する顧問先（会社）を登録します。事業所と申請は顧問先ごとに管理します。CSVでまとめて取り込むこともできます。',
+          link: '顧問先を登録する',
+        },
         office: {
           title: '事業所を登録',
           hint: '申請書に記載する事業所の名称・所在地・事業所整理記号などを登録します。',
@@ -706,10 +718,6 @@ const ja = {
       title: '発行したトークン',
       once: 'このトークンはこの画面で一度だけ表示されます。画面を閉じると再表示できませんので、今すぐコピーして安全な場所に保管してください。',
       label: 'トークン「{name}」',
-      copy: 'コピー',
-      copied: 'クリップボードにコピーしました。',
-      copyFailed: 'コピーできませんでした。トークンを選択して手動でコピーしてください。',
-      close: '閉じる',
     },
     tableCaption: 'APIトークン一覧',
     name: '名前',
@@ -1964,10 +1972,6 @@ const ja = {
       label: '署名用シークレット',
       signatureHint:
         '受信側では、Charlotte-Signature ヘッダーの値が「v1=」とHMAC-SHA256（キー: シークレット、対象: タイムスタンプ + 「.」 + 本文）の16進表記に一致することを確認してください。',
-      copy: 'コピー',
-      copied: 'コピーしました。',
-      copyFailed: 'コピーできませんでした。選択された文字列をコピーしてください。',
-      close: '閉じる',
     },
     events: {
       application_submitted: '申請を提出したとき',

@@ -118,6 +118,33 @@ describe('HomeView (dashboard)', () => {
     expect(wrapper.get('[data-testid="completed-empty"]').text()).toBe('まだ手続終了の申請はありません。');
   });
 
+  it("starts a 社労士 office's checklist with 「顧問先を登録」, linked to the 顧問先 page", async () => {
+    const { wrapper } = await mountAs(makeUser({ role: 'admin' }), {
+      'GET /dashboard': () =>
+        jsonResponse(
+          200,
+          makeDashboard({
+            onboarding: {
+              steps: [
+                { key: 'client', done: false },
+                { key: 'office', done: false },
+                { key: 'egov', done: false },
+                { key: 'application', done: false },
+                { key: 'keyfile', done: false },
+              ],
+              complete: false,
+            },
+          }),
+        ),
+    });
+    const steps = wrapper.findAll('[data-testid="onboarding-step"]');
+    expect(steps.map((s) => s.attributes('data-step'))).toEqual(['client', 'office', 'egov', 'application', 'keyfile']);
+    expect(steps[0]!.text()).toContain('顧問先を登録');
+    expect(wrapper.get('[data-testid="onboarding-link-client"]').text()).toBe('顧問先を登録する');
+    expect(wrapper.get('[data-testid="onboarding-link-client"]').attributes('href')).toBe('/clients');
+    expect(wrapper.get('[data-testid="onboarding-progress"]').text()).toBe('5項目中 0項目完了');
+  });
+
   it('hides the checklist once every step is done, and from members', async () => {
     const done = await mountAs(makeUser({ role: 'admin' }), { 'GET /dashboard': () => jsonResponse(200, busy) });
     expect(done.wrapper.find('[data-testid="onboarding"]').exists()).toBe(false);

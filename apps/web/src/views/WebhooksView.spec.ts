@@ -85,7 +85,7 @@ describe('WebhooksView', () => {
       url: 'https://erp.example.jp/hooks/charlotte',
       events: ['application.arrived', 'application.correction_requested', 'application.completed', 'application.failed'],
     });
-    expect(wrapper.get('[data-testid="webhook-created-secret"]').text()).toBe('whsec_abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG');
+    expect(wrapper.get('[data-testid="webhook-created-value"]').text()).toBe('whsec_abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG');
     expect(wrapper.get('[data-testid="webhook-created"]').text()).toContain('この画面でのみ表示されます');
     expect(wrapper.findAll('[data-testid="webhook-row"]')).toHaveLength(1);
     expect(wrapper.get('[data-testid="webhook-row"]').text()).not.toContain('whsec_');

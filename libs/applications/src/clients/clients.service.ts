@@ -108,6 +108,12 @@ export class ClientsService {
     return this.view(tenantId, access, rows[0]);
   }
 
+  /** How many 顧問先 the tenant has (the home's checklist); nothing is opened. */
+  async count(tenantId: string): Promise<number> {
+    const rows: Array<{ n: number }> = await this.ds.query(`SELECT count(*)::int AS n FROM clients WHERE tenant_id = $1`, [tenantId]);
+    return rows[0]?.n ?? 0;
+  }
+
   /** Names of clients by id (the status board's column); ids of other tenants are simply absent. */
   async names(tenantId: string, ids: string[]): Promise<Map<string, string>> {
     const out = new Map<string, string>();

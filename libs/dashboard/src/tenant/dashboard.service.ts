@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import type { Caller } from '@charlotte/core';
-import { ApplicationStore, ClientAccessService, IN_REVIEW, OfficesService } from '@charlotte/applications';
+import { ApplicationStore, ClientAccessService, ClientsService, IN_REVIEW, OfficesService } from '@charlotte/applications';
 import type { ApplicationSummaryRow } from '@charlotte/applications';
 import { KeyfilesService } from '@charlotte/auth';
 import { DocumentsService, EgovAccountsService } from '@charlotte/filing';
 import { addDays, ProceduresService, todayInJapan } from '@charlotte/procedures';
-import { DashboardCountsDto, DashboardView, OnboardingDto, OnboardingStepKey } from './dto/dashboard.dto';
+import { DashboardCountsDto, DashboardView, ONBOARDING_STEPS, OnboardingDto, OnboardingStepKey } from './dto/dashboard.dto';
 
 /** Upcoming deadlines are those of the next two weeks (today and the 14 days after it). */
 export const DEADLINE_DAYS = 14;
@@ -29,6 +29,7 @@ export class DashboardService {
     private readonly egov: EgovAccountsService,
     private readonly keyfiles: KeyfilesService,
     private readonly clientAccess: ClientAccessService,
+    private readonly clients: ClientsService,
   ) {}
 
   /** What `caller` sees: in a sharoushi tenant, staff count and list only their assigned clients' applications. */
@@ -90,21 +91,28 @@ export class DashboardService {
     };
   }
 
-  /** The checklist of a new tenant, in the order its steps are taken. */
+  /**
+   * The checklist of a new tenant, in the order its steps are taken. A 社労士 office starts with its
+   * 顧問先: their offices and applications hang on them (a company tenant has no clients, no such step).
+   */
   private async onboarding(tenantId: string): Promise<OnboardingDto> {
-    const [offices, egov, anyApplication, adminKeys] = await Promise.all([
+    const [kind, clients, offices, egov, anyApplication, adminKeys] = await Promise.all([
+      this.clientAccess.tenantKind(tenantId),
+      this.clients.count(tenantId),
       this.offices.count(tenantId),
       this.egov.status(tenantId),
       this.store.any(tenantId),
       this.keyfiles.activeAdminKeyCount(tenantId),
     ]);
     const done: Record<OnboardingStepKey, boolean> = {
+      client: clients > 0,
       office: offices > 0,
       egov: egov.linked,
       application: anyApplication,
       keyfile: adminKeys >= SAFE_ADMIN_KEYS,
     };
-    const steps = (['office', 'egov', 'application', 'keyfile'] as const).map((key) => ({ key, done: done[key] }));
+    const keys = ONBOARDING_STEPS.filter((key) => key !== 'client' || kind === 'sharoushi');
+    const steps = keys.map((key) => ({ key, done: done[key] }));
     return { steps, complete: steps.every((s) => s.done) };
   }
 }

@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { APPLICATION_STATUSES, type ApplicationStatus } from '@charlotte/applications';
 
-export const ONBOARDING_STEPS = ['office', 'egov', 'application', 'keyfile'] as const;
+export const ONBOARDING_STEPS = ['client', 'office', 'egov', 'application', 'keyfile'] as const;
 export type OnboardingStepKey = (typeof ONBOARDING_STEPS)[number];
 
 export class DashboardCountsDto {
@@ -48,7 +48,7 @@ export class OnboardingStepDto {
   @ApiProperty({
     enum: ONBOARDING_STEPS,
     description:
-      'office: an office (事業所) is registered; egov: an e-Gov account is linked; application: an application exists; keyfile: the administrators hold at least two active key files together (a spare key or a second administrator, so a lost key does not lock the tenant out)',
+      'client: a 顧問先 (client company) is registered — listed first, and only, for a tenant of kind sharoushi; office: an office (事業所) is registered; egov: an e-Gov account is linked; application: an application exists; keyfile: the administrators hold at least two active key files together (a spare key or a second administrator, so a lost key does not lock the tenant out)',
   })
   key: OnboardingStepKey;
   @ApiProperty() done: boolean;
