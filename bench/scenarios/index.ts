@@ -1,4 +1,5 @@
 import type { Scenario } from '../lib/types';
+import { attachmentScenarios } from './attachments';
 import { auditScenarios } from './audit';
 import { authSession } from './auth-session';
 import { backupScenario } from './backup';
@@ -20,6 +21,7 @@ export const SCENARIOS: Scenario[] = [
   ...loginScenarios,
   ...auditScenarios,
   ...cryptoScenarios,
+  ...attachmentScenarios,
   ...egovScenarios,
   backupScenario,
 ];
