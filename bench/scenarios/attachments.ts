@@ -5,17 +5,21 @@
  * open stream → HTTP), each next to what the same bytes cost without Charlotte,
  * measured in the same run with alternating rounds:
  *
- *   upload      one client uploads the file (streamed from a temporary file) and
+ *   upload      one client (curl, streaming the file from disk) uploads the file and
  *               waits for the 201; reference: `clamdscan --stream` of the same file
  *               against the same clamd (the scan alone, which the upload cannot beat:
  *               it waits for clamd's verdict). ratio = upload / clamdscan [≤ 1.5×].
- *   peak RSS    8 clients upload the file at once; RSS of this process (app and
- *               clients) sampled every 5 ms, over the baseline just before
- *               [≤ +128 MiB]. The clients stream from disk, so they add no file-sized buffers.
- *   download    GET of the attachment, body read to its end; reference: reading the
- *               plain file from disk (fs.createReadStream to a counting sink, page
- *               cache warm) [≤ 1.5×]. The bare-HTTP cost (the plain file served by a
- *               node:http server on loopback) is measured too and kept in details.
+ *   peak RSS    8 curl clients upload the file at once; RSS of this process (the app;
+ *               the clients are other processes) sampled every 5 ms, over the
+ *               baseline just before [≤ +128 MiB].
+ *   download    GET of the attachment with curl into /dev/null; reference: curl
+ *               reading the plain file (file://, page cache warm) [≤ 1.5×]. curl
+ *               fetching the plain file from a bare node:http server on loopback (what
+ *               HTTP alone costs) is measured too and kept in details.
+ *
+ * Clients are separate processes on both sides of each ratio (curl, clamdscan): the
+ * same process start-up cost is in both, and none of the client's work runs on the
+ * app's event loop or counts in its RSS.
  *
  * Sizes: 20 MB (20,000,000 bytes: the default ATTACHMENT_MAX_BYTES is 20 MiB) in both
  * modes; BENCH_QUICK=1 only takes fewer rounds. Rounds: BENCH_ATTACH_ROUNDS (default
@@ -28,8 +32,6 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import { APP_CONFIG, type AppConfig } from '@charlotte/core';
 import type { BenchContext, Scenario, ScenarioResult } from '../lib/types';
@@ -106,79 +108,48 @@ async function api<T>(s: Session, method: string, url: string, body?: object): P
   return JSON.parse(text) as T;
 }
 
-/** multipart/form-data with the file streamed from disk (64 KiB reads): the client holds no copy of it. */
-function upload(s: Session, applicationId: string, file: string): Promise<{ status: number; body: string }> {
-  const boundary = `----charlottebench${randomBytes(8).toString('hex')}`;
-  const pre = Buffer.from(
-    `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="bench.pdf"\r\nContent-Type: application/pdf\r\n\r\n`,
-  );
-  const post = Buffer.from(`\r\n--${boundary}--\r\n`);
-  const url = new URL(`${s.baseUrl}/api/v1/applications/${applicationId}/attachments`);
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      {
-        host: url.hostname,
-        port: url.port,
-        path: url.pathname,
-        method: 'POST',
-        agent: false,
-        headers: {
-          cookie: s.cookie,
-          'x-csrf-token': s.csrf,
-          accept: 'application/json',
-          'content-type': `multipart/form-data; boundary=${boundary}`,
-          'content-length': String(pre.length + FILE_BYTES + post.length),
-        },
-      },
-      (res) => {
-        const parts: Buffer[] = [];
-        res.on('data', (d: Buffer) => parts.push(d));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(parts).toString('utf8') }));
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.write(pre);
-    const rs = fs.createReadStream(file, { highWaterMark: 64 * 1024 });
-    rs.on('error', reject);
-    rs.on('end', () => req.end(post));
-    rs.pipe(req, { end: false });
+/**
+ * The clients are curl processes, like the clamdscan reference: they stream the file from
+ * disk and cost the app's process (its event loop, its RSS) nothing, as real clients would.
+ * `Expect:` is sent empty so that curl does not wait for a 100-continue round trip.
+ */
+async function curl(args: string[]): Promise<{ status: number; bytes: number; body: string }> {
+  const { stdout } = await run('curl', ['-sS', '--noproxy', '*', '-H', 'Expect:', '-w', '\n%{http_code} %{size_download}', ...args], {
+    timeout: 120_000,
+    maxBuffer: 1024 * 1024,
+    encoding: 'utf8',
   });
+  const nl = stdout.lastIndexOf('\n');
+  const [status, bytes] = stdout
+    .slice(nl + 1)
+    .split(' ')
+    .map(Number);
+  return { status, bytes, body: stdout.slice(0, nl) };
 }
 
 async function uploadOk(s: Session, applicationId: string, file: string): Promise<string> {
-  const res = await upload(s, applicationId, file);
+  const res = await curl([
+    '-H',
+    `cookie: ${s.cookie}`,
+    '-H',
+    `x-csrf-token: ${s.csrf}`,
+    '-H',
+    'accept: application/json',
+    '-F',
+    `file=@${file};type=application/pdf;filename=bench.pdf`,
+    `${s.baseUrl}/api/v1/applications/${applicationId}/attachments`,
+  ]);
   if (res.status !== 201) throw new Error(`upload: ${res.status} ${res.body.slice(0, 300)}`);
   const view = JSON.parse(res.body) as { id: string; size: number };
   if (view.size !== FILE_BYTES) throw new Error(`upload stored ${view.size} bytes for ${FILE_BYTES}`);
   return view.id;
 }
 
-/** Reads `url`'s body to its end; bytes received. */
-function getBody(url: string, headers: Record<string, string>): Promise<{ status: number; bytes: number }> {
-  return new Promise((resolve, reject) => {
-    const req = http.get(url, { headers, agent: false }, (res) => {
-      let bytes = 0;
-      res.on('data', (d: Buffer) => (bytes += d.length));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, bytes }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-  });
-}
-
-async function readPlain(file: string): Promise<number> {
-  let bytes = 0;
-  await pipeline(
-    fs.createReadStream(file, { highWaterMark: 64 * 1024 }),
-    new Writable({
-      write(chunk: Buffer, _e, cb) {
-        bytes += chunk.length;
-        cb();
-      },
-    }),
-  );
-  return bytes;
+/** GETs `url` with curl into /dev/null; fails unless 200 (for http) and the whole file. */
+async function download(url: string, headers: string[] = []): Promise<void> {
+  const res = await curl([...headers.flatMap((h) => ['-H', h]), '-o', '/dev/null', url]);
+  const okStatus = url.startsWith('file:') ? res.status === 0 : res.status === 200;
+  if (!okStatus || res.bytes !== FILE_BYTES) throw new Error(`GET ${url}: ${res.status}, ${res.bytes} bytes`);
 }
 
 /** A bare node:http server that streams the plain file: what a download costs without sealing, auth or audit. */
@@ -212,6 +183,60 @@ async function clamdscanAvailable(): Promise<string | undefined> {
   } catch (e) {
     return `clamdscan is not available (${e instanceof Error ? e.message.split('\n')[0] : String(e)}); install Debian's clamdscan (scripts/setup-system.sh)`;
   }
+}
+
+/**
+ * CPU seconds, for the CPU-time view of the ratios (kept in details): on a machine shared
+ * with other work the wall times stretch with the load, CPU time much less.
+ *   self      this process (the app; the bench's own work here is small)
+ *   children  waited-for child processes (curl, clamdscan): /proc/self/stat cutime + cstime
+ *   clamd     the clamd daemon the app scans with (its pid file next to its socket), 0 if unknown
+ */
+interface Cpu {
+  self: number;
+  children: number;
+  clamd: number;
+}
+const TICK = 100; // USER_HZ on Linux
+
+function statTimes(pid: string | number): number[] | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat
+      .slice(stat.lastIndexOf(')') + 2)
+      .split(' ')
+      .map(Number);
+  } catch {
+    return undefined;
+  }
+}
+
+function cpuNow(clamdPid: string | undefined): Cpu {
+  const u = process.cpuUsage();
+  // Fields after "(comm) ": state is index 0, so utime/stime/cutime/cstime are 11..14.
+  const self = statTimes('self');
+  const clamd = clamdPid ? statTimes(clamdPid) : undefined;
+  return {
+    self: (u.user + u.system) / 1e6,
+    children: self ? (self[13] + self[14]) / TICK : 0,
+    clamd: clamd ? (clamd[11] + clamd[12]) / TICK : 0,
+  };
+}
+
+const cpuDiff = (a: Cpu, b: Cpu): Cpu => ({ self: b.self - a.self, children: b.children - a.children, clamd: b.clamd - a.clamd });
+const cpuSum = (xs: Cpu[]): Cpu =>
+  xs.reduce((t, x) => ({ self: t.self + x.self, children: t.children + x.children, clamd: t.clamd + x.clamd }));
+const cpuTotal = (c: Cpu) => c.self + c.children + c.clamd;
+const cpuMs = (c: Cpu, n: number) => ({
+  appMs: round((c.self * 1000) / n),
+  clientMs: round((c.children * 1000) / n),
+  clamdMs: round((c.clamd * 1000) / n),
+});
+
+async function timedCpu<T>(clamdPid: string | undefined, fn: () => Promise<T>): Promise<{ ms: number; cpu: Cpu; value: T }> {
+  const c0 = cpuNow(clamdPid);
+  const { ms, value } = await timed(fn);
+  return { ms, cpu: cpuDiff(c0, cpuNow(clamdPid)), value };
 }
 
 function result(name: string, latenciesMs: number[], extra: Partial<ScenarioResult>): ScenarioResult {
@@ -250,52 +275,62 @@ export async function measureAttachments(ctx: BenchContext, clamdSocket: string)
     const firstId = await uploadOk(s, appId, file);
 
     // ---- upload vs clamdscan --stream, alternating
+    const clamdPid = (() => {
+      try {
+        return fs.readFileSync(path.join(path.dirname(clamdSocket), 'clamd.pid'), 'utf8').trim() || undefined;
+      } catch {
+        return undefined;
+      }
+    })();
     const up: number[] = [];
     const ref: number[] = [];
+    const upCpu: Cpu[] = [];
+    const refCpu: Cpu[] = [];
     for (let i = 0; i < n; i++) {
-      ref.push((await timed(() => clamdscan(conf, file))).ms);
-      up.push((await timed(() => uploadOk(s, appId, file))).ms);
+      const r = await timedCpu(clamdPid, () => clamdscan(conf, file));
+      ref.push(r.ms);
+      refCpu.push(r.cpu);
+      const u = await timedCpu(clamdPid, () => uploadOk(s, appId, file));
+      up.push(u.ms);
+      upCpu.push(u.cpu);
     }
     const upMed = median(up);
     const refMed = median(ref);
     const upRatio = upMed / refMed;
-    log(`20 MB upload: median ${round(upMed)} ms vs clamdscan --stream ${round(refMed)} ms (ratio ${round(upRatio)})`);
+    const upCpuTotal = cpuSum(upCpu);
+    const refCpuTotal = cpuSum(refCpu);
+    const upCpuRatio = cpuTotal(upCpuTotal) / cpuTotal(refCpuTotal);
+    log(
+      `20 MB upload: median ${round(upMed)} ms vs clamdscan --stream ${round(refMed)} ms (ratio ${round(upRatio)}); ` +
+        `CPU per upload ${JSON.stringify(cpuMs(upCpuTotal, n))} vs per clamdscan ${JSON.stringify(cpuMs(refCpuTotal, n))} ` +
+        `(CPU ratio ${round(upCpuRatio)}; load ${os
+          .loadavg()
+          .map((l) => round(l, 1))
+          .join(' ')})`,
+    );
 
-    // ---- download vs reading the plain file (and vs a bare HTTP server of the plain file)
-    const dlHeaders = { cookie: ctx.adminCookie, accept: 'application/pdf' };
+    // ---- download vs reading the plain file (and vs a bare HTTP server of the plain file), all with curl
+    const dlHeaders = [`cookie: ${ctx.adminCookie}`, 'accept: application/pdf'];
     const dlUrl = `${ctx.baseUrl}/api/v1/applications/${appId}/attachments/${firstId}`;
+    const fileUrl = `file://${file}`;
     const plain = await plainServer(file);
     const dl: number[] = [];
     const disk: number[] = [];
     const bare: number[] = [];
+    const dlCpu: Cpu[] = [];
+    const diskCpu: Cpu[] = [];
     try {
-      const check = await getBody(dlUrl, dlHeaders);
-      if (check.status !== 200 || check.bytes !== FILE_BYTES) throw new Error(`download: ${check.status}, ${check.bytes} bytes`);
-      await readPlain(file);
+      await download(dlUrl, dlHeaders);
+      await download(fileUrl);
+      await download(plain.url);
       for (let i = 0; i < n * 2; i++) {
-        disk.push(
-          (
-            await timed(async () => {
-              if ((await readPlain(file)) !== FILE_BYTES) throw new Error('short read of the plain file');
-            })
-          ).ms,
-        );
-        bare.push(
-          (
-            await timed(async () => {
-              const r = await getBody(plain.url, {});
-              if (r.status !== 200 || r.bytes !== FILE_BYTES) throw new Error('bare HTTP server gave a short file');
-            })
-          ).ms,
-        );
-        dl.push(
-          (
-            await timed(async () => {
-              const r = await getBody(dlUrl, dlHeaders);
-              if (r.status !== 200 || r.bytes !== FILE_BYTES) throw new Error(`download: ${r.status}, ${r.bytes} bytes`);
-            })
-          ).ms,
-        );
+        const d = await timedCpu(undefined, () => download(fileUrl));
+        disk.push(d.ms);
+        diskCpu.push(d.cpu);
+        bare.push((await timed(() => download(plain.url))).ms);
+        const o = await timedCpu(undefined, () => download(dlUrl, dlHeaders));
+        dl.push(o.ms);
+        dlCpu.push(o.cpu);
       }
     } finally {
       await plain.close();
@@ -304,9 +339,12 @@ export async function measureAttachments(ctx: BenchContext, clamdSocket: string)
     const diskMed = median(disk);
     const bareMed = median(bare);
     const dlRatio = dlMed / diskMed;
+    const dlCpuTotal = cpuSum(dlCpu);
+    const diskCpuTotal = cpuSum(diskCpu);
     log(
       `20 MB download: median ${round(dlMed)} ms vs plain file read ${round(diskMed)} ms (ratio ${round(dlRatio)}); ` +
-        `bare HTTP of the plain file ${round(bareMed)} ms (ratio ${round(dlMed / bareMed)})`,
+        `bare HTTP of the plain file ${round(bareMed)} ms (ratio ${round(dlMed / bareMed)}); ` +
+        `CPU per download ${JSON.stringify(cpuMs(dlCpuTotal, n * 2))} vs plain read ${JSON.stringify(cpuMs(diskCpuTotal, n * 2))}`,
     );
 
     // ---- peak RSS, 8 concurrent uploads
@@ -345,6 +383,10 @@ export async function measureAttachments(ctx: BenchContext, clamdSocket: string)
           uploadMsMedian: round(upMed),
           uploadMBperSec: round(mbps(upMed)),
           clamdscanMsMedian: round(refMed),
+          cpuPerUpload: cpuMs(upCpuTotal, n),
+          cpuPerClamdscan: cpuMs(refCpuTotal, n),
+          cpuRatio: round(upCpuRatio, 3),
+          loadAverage: os.loadavg().map((l) => round(l, 2)),
           clamdscanMs: ref.map((x) => round(x)),
           uploadMs: up.map((x) => round(x)),
         },
@@ -363,7 +405,7 @@ export async function measureAttachments(ctx: BenchContext, clamdSocket: string)
       }),
       result('20 MB download (open stream)', dl, {
         figure: { value: round(dlMed), unit: 'ms (median)' },
-        reference: { label: 'reading the plain file', value: round(diskMed), unit: 'ms (median)' },
+        reference: { label: 'reading the plain file (curl file://)', value: round(diskMed), unit: 'ms (median)' },
         ratio: round(dlRatio, 3),
         goal: { metric: 'ratio', op: '<=', value: RATIO_GOAL, text: `≤ ${RATIO_GOAL}×` },
         details: {
@@ -375,6 +417,9 @@ export async function measureAttachments(ctx: BenchContext, clamdSocket: string)
           plainReadMsMedian: round(diskMed),
           bareHttpMsMedian: round(bareMed),
           ratioVsBareHttp: round(dlMed / bareMed, 3),
+          cpuPerDownload: cpuMs(dlCpuTotal, n * 2),
+          cpuPerPlainRead: cpuMs(diskCpuTotal, n * 2),
+          loadAverage: os.loadavg().map((l) => round(l, 2)),
         },
       }),
     ];
