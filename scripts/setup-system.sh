@@ -9,6 +9,8 @@
 #               runs its own clamd with offline signatures; the package's own clamd and
 #               freshclam services are not used: on systemd machines clamd's service
 #               is skipped until an official database exists; freshclam retries in the background)
+#   clamdscan - clamd's own client: `npm run bench` times `clamdscan --stream` of the same
+#               file as the reference of the upload row
 set -euo pipefail
 
 need=()
@@ -22,6 +24,8 @@ have softhsm2 || { command -v softhsm2-util >/dev/null 2>&1 && [ -e /usr/lib/sof
 have fonts-ipaexfont-gothic || need+=(fonts-ipaexfont-gothic)
 # ClamAV: clamd, started by scripts/clamd-start.sh for dev and tests
 have clamav-daemon || [ -x /usr/sbin/clamd ] || need+=(clamav-daemon)
+# clamdscan: the reference the upload benchmark compares with (bench/scenarios/attachments.ts)
+have clamdscan || command -v clamdscan >/dev/null 2>&1 || need+=(clamdscan)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0

@@ -1,12 +1,16 @@
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { promisify } from 'node:util';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Client } from 'pg';
 import { AppConfig, DatabaseHandle, loadConfig, openDatabase } from '@charlotte/core';
 import { createApp } from '../../apps/api/src/app.factory';
 import { type BenchEgov, startBenchEgov } from './egov';
+
+const execFileP = promisify(execFile);
 
 /**
  * The system under test: the whole app (createApp, as main.ts builds it) on a
@@ -22,6 +26,8 @@ export interface BenchEnvironment {
   baseUrl: string;
   config: AppConfig;
   egov: BenchEgov;
+  /** clamd's Unix socket the app scans uploads with (CLAMD_SOCKET, or the one scripts/clamd-start.sh started/reused). */
+  clamdSocket: string;
   database: { kind: 'embedded' | 'external'; description: string; serverVersion?: string };
   stop(): Promise<void>;
 }
@@ -69,6 +75,8 @@ export async function startEnvironment(log: (m: string) => void): Promise<BenchE
       description = 'embedded (temporary DATA_DIR)';
     }
 
+    const clamdSocket = await locateClamd(log);
+
     const egov = await startBenchEgov();
     cleanups.push({ what: 'stop the e-Gov simulator', run: () => egov.sim.close() });
 
@@ -80,6 +88,7 @@ export async function startEnvironment(log: (m: string) => void): Promise<BenchE
       RATE_LIMIT_API_PER_MINUTE: RATE_LIMIT_API,
       RATE_LIMIT_LOGIN_PER_MINUTE: RATE_LIMIT_LOGIN,
       ...egov.env,
+      CLAMD_SOCKET: clamdSocket,
       // Optional knob, passed through when set.
       DATABASE_POOL_SIZE: process.env.DATABASE_POOL_SIZE,
     };
@@ -112,6 +121,7 @@ export async function startEnvironment(log: (m: string) => void): Promise<BenchE
       baseUrl,
       config,
       egov,
+      clamdSocket,
       database: { kind: serverUrl ? 'external' : 'embedded', description, serverVersion },
       stop,
     };
@@ -139,4 +149,22 @@ async function serverVersionOf(app: NestExpressApplication): Promise<string | un
   } catch {
     return undefined;
   }
+}
+
+/**
+ * clamd for the upload rows, as scripts/test.sh gets it: CLAMD_SOCKET when set, else
+ * scripts/clamd-start.sh (starts or reuses the development clamd with the offline
+ * signatures and prints CLAMD_SOCKET=...). Left running afterwards, like the tests do:
+ * it is shared and idempotent.
+ */
+async function locateClamd(log: (m: string) => void): Promise<string> {
+  const given = process.env.CLAMD_SOCKET?.trim();
+  if (given) return given;
+  const script = path.resolve(__dirname, '../../../../scripts/clamd-start.sh');
+  const fallback = path.resolve(process.cwd(), 'scripts/clamd-start.sh');
+  const { stdout } = await execFileP('bash', [fs.existsSync(script) ? script : fallback], { timeout: 120_000 });
+  const socket = /^CLAMD_SOCKET=(.+)$/m.exec(stdout)?.[1]?.trim();
+  if (!socket) throw new Error(`scripts/clamd-start.sh printed no CLAMD_SOCKET: ${stdout.slice(0, 300)}`);
+  log(`clamd on ${socket}`);
+  return socket;
 }

@@ -1,5 +1,6 @@
 import type { Scenario } from '../lib/types';
 import { applicationsList } from './applications';
+import { attachmentScenarios } from './attachments';
 import { auditScenarios } from './audit';
 import { authSession } from './auth-session';
 import { backupScenario } from './backup';
@@ -21,6 +22,7 @@ export const SCENARIOS: Scenario[] = [
   ...loginScenarios,
   ...auditScenarios,
   ...cryptoScenarios,
+  ...attachmentScenarios,
   ...egovScenarios,
   backupScenario,
   // Last: it adds a million rows to applications, which the rows above should not pay for.

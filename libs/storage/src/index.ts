@@ -5,4 +5,5 @@ export * from './tokens';
 export * from './blobs';
 export * from './scanning/scanner';
 export { ClamdScanner, scanWhileStreaming } from './scanning/clamd-scanner';
+export { chunksOf } from './scanning/chunks';
 export { SNIFF_BYTES, sniffType } from './scanning/sniff';

@@ -11,6 +11,7 @@ import { KeyRotationService, SealingService } from '@charlotte/crypto';
 import {
   BLOB_STORE,
   BlobStore,
+  chunksOf,
   MALWARE_SCANNER,
   MalwareScanner,
   ScannerUnavailableError,
@@ -165,7 +166,8 @@ export class AttachmentsService {
   ): Promise<AttachmentView> {
     const max = this.config.attachmentMaxBytes;
     // The head decides the type by content (and the name's extension must agree).
-    const it = file[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+    // chunksOf: busboy's chunks as they come, never joined into copies (Readable's own iterator does).
+    const it = chunksOf(file) as AsyncIterator<Buffer>;
     let head = Buffer.alloc(0);
     let ended = false;
     while (head.length < SNIFF_BYTES) {

@@ -173,7 +173,9 @@ describe(sealedStreamSize.name, () => {
     expect(sealedStreamSize(0)).toBe(SEALED_STREAM_HEADER_BYTES + SEALED_CHUNK_OVERHEAD);
     expect(sealedStreamSize(DEFAULT_CHUNK_SIZE)).toBe(28 + DEFAULT_CHUNK_SIZE + 21);
     expect(sealedStreamSize(DEFAULT_CHUNK_SIZE + 1)).toBe(28 + DEFAULT_CHUNK_SIZE + 1 + 42);
-    expect(sealedStreamSize(100 * 1024 * 1024)).toBe(28 + 100 * 1024 * 1024 + 1600 * 21);
+    // 256 KiB chunks by default; 64 KiB ones (the former default) when asked for.
+    expect(sealedStreamSize(100 * 1024 * 1024)).toBe(28 + 100 * 1024 * 1024 + 400 * 21);
+    expect(sealedStreamSize(100 * 1024 * 1024, 64 * 1024)).toBe(28 + 100 * 1024 * 1024 + 1600 * 21);
     expect(() => sealedStreamSize(-1)).toThrow(SealedArgumentError);
     expect(() => sealedStreamSize(1.5)).toThrow(SealedArgumentError);
     expect(() => sealedStreamSize(1, 10)).toThrow(SealedArgumentError);
@@ -199,6 +201,20 @@ describe(createOpenStream.name, () => {
     const { output, error } = await open(Buffer.from(PINNED_STREAM_HEX, 'hex'), fixedCtx, () => fixedDek);
     expect(error).toBeUndefined();
     expect(output.toString('utf8')).toBe('charlotte '.repeat(30));
+  });
+
+  it('opens a stream sealed with the former default chunk size of 64 KiB (format stability)', async () => {
+    expect(DEFAULT_CHUNK_SIZE).not.toBe(64 * 1024);
+    const fixedDek = Buffer.from('000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f', 'hex');
+    const fixedCtx: SealContext = { tenantId: 'tenant-a', purpose: 'attachment.content', recordId: 'att-64k' };
+    const sealed64k = Buffer.from(PINNED_64K_STREAM_HEX, 'hex');
+    expect(sealed64k.readUInt32BE(8)).toBe(64 * 1024);
+    const { output, error } = await open(sealed64k, fixedCtx, (v) => {
+      expect(v).toBe(3);
+      return fixedDek;
+    });
+    expect(error).toBeUndefined();
+    expect(output.toString('utf8')).toBe('64 KiB chunks, the default until 2026-12 '.repeat(2));
   });
 
   it('refuses every single flipped byte with the error of the field it hit, emitting only authenticated chunks', async () => {
@@ -368,6 +384,13 @@ describe(createOpenStream.name, () => {
     }
   });
 });
+
+/**
+ * createSealStream(000102..1f, 3, {tenant-a, attachment.content, att-64k}, {chunkSize: 65536}) over
+ * '64 KiB chunks, the default until 2026-12 ' x 2, made once with the code of that time.
+ */
+const PINNED_64K_STREAM_HEX =
+  '434853010000000300010000953244fb02bf85840d324fe15475166701000000521288e5345cf20efdccb5df0b7c6cd3ce78e36783f189337122ec4c0e0fa5c0a6f22764daf257a5a48cd118421741904bf931e9ed431b4c091519bed5c923c2685f6dc645f52547b51a31af12d08c7015219576cbb54706deb92e720fdfdade2608d1';
 
 /** createSealStream(000102..1f, 5, {tenant-a, attachment.content, att-1}, {chunkSize: 256}) over 'charlotte ' x 30, made once. */
 const PINNED_STREAM_HEX =

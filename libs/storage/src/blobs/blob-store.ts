@@ -1,3 +1,6 @@
+import { Readable } from 'node:stream';
+import { chunksOf } from '../scanning/chunks';
+
 /**
  * The BlobStore port (architecture.md, "Runtime: blobs"): attachments, official
  * documents and backup archives. Blobs are already-encrypted bytes (sealed
@@ -228,7 +231,8 @@ export class BlobSource {
 
   async *chunks(): AsyncGenerator<Buffer> {
     this.started = true;
-    const iterator = (this.body as AsyncIterable<unknown>)[Symbol.asyncIterator]();
+    // A Readable through chunksOf: its chunks as pushed (a sealed stream's record pieces), never joined into copies.
+    const iterator = this.body instanceof Readable ? chunksOf(this.body) : (this.body as AsyncIterable<unknown>)[Symbol.asyncIterator]();
     try {
       for (;;) {
         let step: IteratorResult<unknown>;

@@ -28,6 +28,7 @@ import * as net from 'node:net';
 import { once } from 'node:events';
 import { PassThrough, Readable } from 'node:stream';
 import { metrics } from '@charlotte/core';
+import { chunksOf } from './chunks';
 import { MalwareScanner, ScanInput, ScanVerdict, ScannerUnavailableError } from './scanner';
 
 /** Seconds from connecting to clamd to its verdict; the upload is read meanwhile, so large files count fully. */
@@ -245,7 +246,8 @@ class ClamdSession {
  * decides how to end it (for an HTTP upload, draining it lets the 503 reach the client).
  */
 function iterate(input: ScanInput): AsyncIterator<unknown> {
-  if (input instanceof Readable) return input.iterator({ destroyOnReturn: false });
+  // chunksOf, not input.iterator(): the same outcomes without joining buffered chunks into copies.
+  if (input instanceof Readable) return chunksOf(input, { destroyOnReturn: false });
   return (input as AsyncIterable<unknown>)[Symbol.asyncIterator]();
 }
 
