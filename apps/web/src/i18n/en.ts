@@ -521,6 +521,13 @@ const en: MessageSchema = {
         assignments_changed: 'Client assignments changed',
         imported: 'Clients imported from CSV',
       },
+      client_user: {
+        invited: 'Client portal user invited',
+      },
+      client_request: {
+        created: 'Request sent',
+        closed: 'Request closed',
+      },
       application: {
         created: 'Application created',
         updated: 'Application edited',

@@ -520,6 +520,13 @@ const ja = {
         assignments_changed: '担当顧問先を変更',
         imported: '顧問先をCSVから取込',
       },
+      client_user: {
+        invited: '顧問先ポータルのユーザーを招待',
+      },
+      client_request: {
+        created: '依頼を送信',
+        closed: '依頼を完了',
+      },
       application: {
         created: '申請を作成',
         updated: '申請を編集',
