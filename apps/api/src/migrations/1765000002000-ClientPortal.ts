@@ -19,9 +19,7 @@ export class ClientPortal1765000002000 implements MigrationInterface {
     await q.query(`ALTER TABLE users DROP CONSTRAINT users_role_check`);
     await q.query(`ALTER TABLE users ADD CONSTRAINT users_role_check CHECK (role IN ('admin', 'member', 'operator', 'client'))`);
     await q.query(`ALTER TABLE users ADD COLUMN client_id uuid`);
-    await q.query(
-      `ALTER TABLE users ADD CONSTRAINT users_client_fk FOREIGN KEY (tenant_id, client_id) REFERENCES clients (tenant_id, id)`,
-    );
+    await q.query(`ALTER TABLE users ADD CONSTRAINT users_client_fk FOREIGN KEY (tenant_id, client_id) REFERENCES clients (tenant_id, id)`);
     await q.query(`ALTER TABLE users ADD CONSTRAINT users_client_role_check CHECK ((role = 'client') = (client_id IS NOT NULL))`);
     await q.query(`CREATE INDEX users_client_idx ON users (tenant_id, client_id) WHERE client_id IS NOT NULL`);
     await q.query(`
