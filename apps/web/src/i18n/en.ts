@@ -428,6 +428,7 @@ const en: MessageSchema = {
       system: 'System',
     },
     targets: {
+      client_request: 'Request',
       webhook: 'Webhook',
       client: 'Client',
       user: 'User',

@@ -427,6 +427,7 @@ const ja = {
       system: 'システム',
     },
     targets: {
+      client_request: '依頼',
       webhook: 'Webhook',
       client: '顧問先',
       user: 'ユーザー',

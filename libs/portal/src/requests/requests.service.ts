@@ -176,6 +176,17 @@ export class RequestsService {
     return this.get(tenantId, p, id);
   }
 
+  /** Titles of a tenant's 依頼 by id (the audit log names its events with them, for that tenant's viewers only). */
+  async titlesOf(tenantId: string, ids: readonly string[]): Promise<Map<string, string>> {
+    const rows: Array<{ id: string; title_sealed: Buffer }> = await this.ds.query(
+      `SELECT id, title_sealed FROM client_requests WHERE tenant_id = $1 AND id = ANY($2::uuid[])`,
+      [tenantId, [...ids]],
+    );
+    const out = new Map<string, string>();
+    for (const r of rows) out.set(r.id, await this.sealing.openString(tenantId, PURPOSE.requestTitle, r.id, r.title_sealed));
+    return out;
+  }
+
   private async views(tenantId: string, rows: Row[]): Promise<RequestView[]> {
     if (!rows.length) return [];
     const people = await this.names.namesOf(tenantId, [
