@@ -24,6 +24,8 @@ export const LIB_DEPENDENCIES = {
   // The homes (tenant dashboard, operator overview): on top, it reads what every lib counts.
   dashboard: ['core', 'crypto', 'audit', 'auth', 'procedures', 'storage', 'notifications', 'applications', 'filing', 'backup'],
   webhooks: ['core', 'crypto', 'audit', 'auth', 'notifications', 'filing'],
+  // 顧問先ポータル: portal users (auth) who see their client's applications (applications) and send 依頼.
+  portal: ['core', 'crypto', 'audit', 'auth', 'notifications', 'procedures', 'storage', 'applications'],
 };
 const LIBS = Object.keys(LIB_DEPENDENCIES);
 const TEST_FILES = ['**/*.spec.ts', '**/*.int-spec.ts'];

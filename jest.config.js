@@ -6,7 +6,7 @@
  */
 const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.jest.json' }] };
 const moduleNameMapper = {
-  '^@charlotte/(core|auth|crypto|audit|procedures|storage|applications|filing|backup|notifications|dashboard|webhooks)$':
+  '^@charlotte/(core|auth|crypto|audit|procedures|storage|applications|filing|backup|notifications|dashboard|webhooks|portal)$':
     '<rootDir>/libs/$1/src',
 };
 const common = { rootDir: __dirname, transform, moduleNameMapper, testEnvironment: 'node', moduleFileExtensions: ['ts', 'js', 'json'] };

@@ -93,12 +93,20 @@ const MESSAGE_ROOTS = new Set(Object.keys(ja));
 /** A raw i18n key on screen (`editor.status.title`): a dotted identifier whose first segment is a top-level key of the messages. */
 const KEY_LIKE = /\b[a-z][A-Za-z0-9]*(?:\.[A-Za-z0-9_]+)+\b/g;
 
-type Role = 'guest' | 'admin' | 'member' | 'operator';
+type Role = 'guest' | 'admin' | 'member' | 'operator' | 'client';
 
 interface RouteInfo {
   name: string;
   path: string;
-  meta: { public?: boolean; guestOnly?: boolean; requiresAdmin?: boolean; requiresOperator?: boolean; tenantOnly?: boolean };
+  meta: {
+    public?: boolean;
+    guestOnly?: boolean;
+    requiresAdmin?: boolean;
+    requiresOperator?: boolean;
+    tenantOnly?: boolean;
+    clientPortal?: boolean;
+    clientOnly?: boolean;
+  };
 }
 
 interface Target {
@@ -139,6 +147,7 @@ describe('SPA: the walk of every page (issue 18)', () => {
     adminId: string;
     memberId: string;
     operatorId: string;
+    clientUserId: string;
     draftId: string;
     filedId: string;
     incidentId: string;
@@ -151,6 +160,7 @@ describe('SPA: the walk of every page (issue 18)', () => {
     admin: { tenant: 'acme', email: 'admin@acme.example' },
     member: { tenant: 'acme', email: 'member@acme.example' },
     operator: { tenant: 'platform', email: OPERATOR_EMAIL },
+    client: { tenant: 'acme', email: 'keiri@alpha.example' },
   } as const;
 
   beforeAll(async () => {
@@ -232,6 +242,21 @@ describe('SPA: the walk of every page (issue 18)', () => {
       .set('X-CSRF-Token', a.csrf)
       .send({ all: false, clients: [{ clientId: client.body.id, rights: ['draft', 'submit', 'documents', 'offices'] }] })
       .expect(200);
+    // Its 顧問先ポータル: a user of the client (role client) who has sent the office a 依頼.
+    await a.agent.patch(`/api/v1/clients/${client.body.id}`).set('X-CSRF-Token', a.csrf).send({ portalEnabled: true }).expect(200);
+    const clientUser = await us.create(
+      tenant.id,
+      { email: users.client.email, displayName: '経理 花子', role: 'client', password: PASSWORD },
+      client.body.id,
+    );
+    await giveKey(t, 'acme', tenant.id, clientUser.user.id, clientUser.user.email);
+    await t.ds.query(`UPDATE user_keys SET label = 'ノートパソコン' WHERE user_id = $1`, [clientUser.user.id]);
+    const c = await login(t, 'acme', users.client.email);
+    await c.agent
+      .post('/api/v1/requests')
+      .set('X-CSRF-Token', c.csrf)
+      .send({ title: '4月入社の資格取得届のお願い', body: '新入社員3名の資格取得届をお願いします。' })
+      .expect(201);
 
     const op = await login(t, 'platform', OPERATOR_EMAIL);
     const incident = await op.agent
@@ -245,6 +270,7 @@ describe('SPA: the walk of every page (issue 18)', () => {
       adminId: admin.user.id,
       memberId: member.user.id,
       operatorId: operator.id,
+      clientUserId: clientUser.user.id,
       draftId: draft.body.id,
       filedId: filed.body.id,
       incidentId: incident.body.id,
@@ -274,6 +300,8 @@ describe('SPA: the walk of every page (issue 18)', () => {
         return [one(`/invite/${seed.inviteToken}`)];
       case 'client':
         return [one(`/clients/${seed.clientId}`)];
+      case 'portal-application':
+        return [one(`/portal/applications/${seed.draftId}`, 'draft'), one(`/portal/applications/${seed.filedId}`, 'filed')];
       case 'operator-incident':
         return [one(`/operator/incidents/${seed.incidentId}`)];
       case 'operator-tenant':
@@ -290,6 +318,9 @@ describe('SPA: the walk of every page (issue 18)', () => {
     // Public pages (login, an invitation, not found) are walked once, as a guest: a logged-in user meets them only by accident.
     if (role === 'guest') return r.meta.public === true;
     if (r.meta.public) return false;
+    // A 顧問先's portal user reaches the pages opened to the portal only; the office never its portal pages.
+    if (role === 'client') return r.meta.clientPortal === true;
+    if (r.meta.clientOnly) return false;
     if (r.meta.requiresAdmin) return role === 'admin';
     if (r.meta.requiresOperator) return role === 'operator';
     if (r.meta.tenantOnly) return role !== 'operator';
@@ -462,7 +493,8 @@ describe('SPA: the walk of every page (issue 18)', () => {
         await page.goto(`${base}/login`);
       } else {
         const u = users[role];
-        const userId = role === 'admin' ? seed.adminId : role === 'member' ? seed.memberId : seed.operatorId;
+        const userId =
+          role === 'admin' ? seed.adminId : role === 'member' ? seed.memberId : role === 'client' ? seed.clientUserId : seed.operatorId;
         await loginThroughSpa(page, base, { ...u, password: PASSWORD, userId, key: testKeys.get(`${u.tenant}/${u.email}`)! });
       }
       await settle();
@@ -532,4 +564,5 @@ describe('SPA: the walk of every page (issue 18)', () => {
   it('walks every page a tenant admin reaches', () => walk('admin'), 180_000);
   it('walks every page a tenant member reaches', () => walk('member'), 180_000);
   it('walks every page a platform operator reaches', () => walk('operator'), 180_000);
+  it('walks every page a client portal user reaches', () => walk('client'), 180_000);
 });

@@ -58,6 +58,7 @@ const BOUNDED_LISTS = new Map<string, string>([
   ['GET /api/v1/operator/tenants/{code}/backups', 'backup generations kept by the retention policy'],
   ['GET /api/v1/operator/tenants', 'the platform tenants (contracts, tens to hundreds)'],
   ['GET /api/v1/clients', "a 社労士 office's 顧問先 (tens to hundreds; the SPA's client selectors need them all)"],
+  ['GET /api/v1/clients/{id}/users', "a 顧問先's portal users (a few per client; at most 500)"],
 ]);
 
 /** Path parameters that are ids: UUIDs, declared as such so that clients validate them. */

@@ -10,6 +10,7 @@ import { CryptoModule } from '@charlotte/crypto';
 import { DashboardModule } from '@charlotte/dashboard';
 import { FilingModule } from '@charlotte/filing';
 import { NotificationsModule } from '@charlotte/notifications';
+import { PortalModule } from '@charlotte/portal';
 import { ProceduresModule } from '@charlotte/procedures';
 import { WebhooksModule } from '@charlotte/webhooks';
 import { KeyRotationJob } from './jobs/key-rotation.job';
@@ -40,6 +41,7 @@ export class AppModule {
         DashboardModule,
         WebhooksModule,
         ClientsModule,
+        PortalModule,
       ],
       providers: [KeyRotationJob],
     };

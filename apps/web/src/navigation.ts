@@ -13,6 +13,8 @@ export interface NavContext {
   tenant: boolean;
   /** The tenant is a 社労士 office (it has 顧問先). */
   sharoushi: boolean;
+  /** A 顧問先's portal user (role client): the portal menu only, never the office's. */
+  client: boolean;
 }
 
 export interface NavEntry {
@@ -31,20 +33,25 @@ export interface NavEntry {
 }
 
 const all = (c: NavContext) => c.user;
-const tenant = (c: NavContext) => c.tenant;
+/** The office's own people (a tenant user who is not a portal user). */
+const staff = (c: NavContext) => c.tenant && !c.client;
+const portal = (c: NavContext) => c.client;
 const admin = (c: NavContext) => c.admin;
 const operator = (c: NavContext) => c.operator;
 
 export const NAV: readonly NavEntry[] = [
-  { route: 'home', testid: 'nav-home', label: 'shell.home', group: 'main', show: all, exact: true },
+  { route: 'home', testid: 'nav-home', label: 'shell.home', group: 'main', show: (c) => c.user && !c.client, exact: true },
+  { route: 'portal', testid: 'nav-portal', label: 'shell.portalHome', group: 'main', show: portal },
+  { route: 'requests', testid: 'nav-requests', label: 'shell.requests', group: 'main', show: portal },
   { route: 'operator-tenants', testid: 'nav-operator-tenants', label: 'shell.operatorTenants', group: 'main', show: operator },
   { route: 'operator-incidents', testid: 'nav-operator-incidents', label: 'shell.operatorIncidents', group: 'main', show: operator },
   { route: 'operator-alerts', testid: 'nav-operator-alerts', label: 'shell.operatorAlerts', group: 'main', show: operator },
-  { route: 'applications', testid: 'nav-applications', label: 'shell.applications', group: 'main', show: tenant },
-  { route: 'clients', testid: 'nav-clients', label: 'shell.clients', group: 'main', show: (c) => c.tenant && c.sharoushi },
-  { route: 'approvals', testid: 'nav-approvals', label: 'shell.approvals', group: 'main', show: tenant },
-  { route: 'offices', testid: 'nav-offices', label: 'shell.offices', group: 'main', show: tenant },
-  { route: 'status', testid: 'nav-status', label: 'shell.status', group: 'main', show: tenant },
+  { route: 'applications', testid: 'nav-applications', label: 'shell.applications', group: 'main', show: staff },
+  { route: 'clients', testid: 'nav-clients', label: 'shell.clients', group: 'main', show: (c) => staff(c) && c.sharoushi },
+  { route: 'requests', testid: 'nav-requests', label: 'shell.requestsInbox', group: 'main', show: (c) => staff(c) && c.sharoushi },
+  { route: 'approvals', testid: 'nav-approvals', label: 'shell.approvals', group: 'main', show: staff },
+  { route: 'offices', testid: 'nav-offices', label: 'shell.offices', group: 'main', show: staff },
+  { route: 'status', testid: 'nav-status', label: 'shell.status', group: 'main', show: staff },
   // The tenant's settings (administrators).
   { route: 'users', testid: 'nav-users', label: 'shell.users', group: 'settings', show: admin },
   { route: 'audit', testid: 'nav-audit', label: 'shell.audit', group: 'settings', show: admin },
@@ -63,7 +70,7 @@ export const NAV: readonly NavEntry[] = [
     testid: 'nav-notification-settings',
     label: 'shell.notificationSettings',
     group: 'settings',
-    show: tenant,
+    show: staff,
   },
 ];
 

@@ -14,6 +14,13 @@ declare module 'vue-router' {
     requiresOperator?: boolean;
     /** A tenant's content (applications, offices, its mail settings): not for platform operators, who have no tenant. */
     tenantOnly?: boolean;
+    /**
+     * Also for the users of a 顧問先's portal (role client). Every route without it sends them to
+     * their portal home: default deny, as on the server (which answers them 404 elsewhere).
+     */
+    clientPortal?: boolean;
+    /** Only for the users of a 顧問先's portal (the office has its own pages for the same data). */
+    clientOnly?: boolean;
     /** i18n key of the document title. */
     titleKey?: string;
   }
@@ -72,6 +79,25 @@ export function createAppRouter(history: RouterHistory = createWebHistory(import
             meta: { tenantOnly: true, titleKey: 'editor.title' },
           },
           {
+            path: 'portal',
+            name: 'portal',
+            component: () => import('@/views/PortalHomeView.vue'),
+            meta: { tenantOnly: true, clientPortal: true, clientOnly: true, titleKey: 'portal.title' },
+          },
+          {
+            path: 'portal/applications/:id',
+            name: 'portal-application',
+            component: () => import('@/views/PortalApplicationView.vue'),
+            props: true,
+            meta: { tenantOnly: true, clientPortal: true, clientOnly: true, titleKey: 'portal.detail.title' },
+          },
+          {
+            path: 'requests',
+            name: 'requests',
+            component: () => import('@/views/RequestsView.vue'),
+            meta: { tenantOnly: true, clientPortal: true, titleKey: 'requests.title' },
+          },
+          {
             path: 'clients',
             name: 'clients',
             component: () => import('@/views/ClientsView.vue'),
@@ -112,7 +138,7 @@ export function createAppRouter(history: RouterHistory = createWebHistory(import
             path: 'keys',
             name: 'keys',
             component: () => import('@/views/KeysView.vue'),
-            meta: { titleKey: 'keys.title' },
+            meta: { clientPortal: true, titleKey: 'keys.title' },
           },
           {
             path: 'api-tokens',
@@ -172,13 +198,13 @@ export function createAppRouter(history: RouterHistory = createWebHistory(import
             path: 'notices',
             name: 'notices',
             component: () => import('@/views/NoticesView.vue'),
-            meta: { titleKey: 'notices.title' },
+            meta: { clientPortal: true, titleKey: 'notices.title' },
           },
           {
             path: 'status',
             name: 'status',
             component: () => import('@/views/StatusView.vue'),
-            meta: { titleKey: 'statusPage.title' },
+            meta: { clientPortal: true, titleKey: 'statusPage.title' },
           },
           {
             path: 'operator/incidents',
@@ -239,6 +265,12 @@ export function createAppRouter(history: RouterHistory = createWebHistory(import
     if (!session.isAuthenticated) {
       return { name: 'login', query: to.fullPath === '/' ? {} : { redirect: to.fullPath } };
     }
+    // A 顧問先's portal user: the portal pages only (their home instead of the office's).
+    if (session.isClient && !to.meta.clientPortal) {
+      if (to.name !== 'home') useFlashStore().show('portal.forbidden', '/portal', 'error');
+      return { name: 'portal' };
+    }
+    if (to.meta.clientOnly && !session.isClient) return { name: 'home' };
     if (to.meta.requiresAdmin && !session.isAdmin) {
       useFlashStore().show('home.forbidden', '/', 'error');
       return { name: 'home' };

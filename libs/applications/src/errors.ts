@@ -65,6 +65,12 @@ export const ApplicationsErrors = {
     ),
   clientInUse: (offices: number) =>
     new ConflictError(C.ClientInUse, `The client still has ${offices} office(s); move or remove them before deleting it.`),
+  /** Same code as above: the client is still in use, here by the users of its portal (who are disabled, never deleted). */
+  clientHasPortalUsers: (users: number) =>
+    new ConflictError(
+      C.ClientInUse,
+      `The client has ${users} portal user(s); a client whose portal was used is kept (turn its portal off instead).`,
+    ),
   clientCodeTaken: () => new ConflictError(C.ClientCodeTaken, 'Another client of this tenant already has this code.'),
   /** A CSV import with at least one bad row: nothing was created; every problem with its row. */
   importInvalid: (errors: FieldError[]) =>

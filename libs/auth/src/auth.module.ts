@@ -13,6 +13,7 @@ import { AuthService } from './login/auth.service';
 import { OperatorBootstrapService } from './operators/operator-bootstrap.service';
 import { PasswordService } from './password/password.service';
 import { SessionCleanupJob } from './sessions/session-cleanup.job';
+import { SessionGates } from './sessions/session-gates';
 import { SessionsService } from './sessions/sessions.service';
 import { TenantsService } from './tenants/tenants.service';
 import { UsersController } from './users/users.controller';
@@ -75,6 +76,7 @@ const reflector = new Reflector();
   ],
   providers: [
     PasswordService,
+    SessionGates,
     SessionsService,
     TenantsService,
     UsersService,
@@ -100,6 +102,7 @@ const reflector = new Reflector();
   ],
   exports: [
     PasswordService,
+    SessionGates,
     SessionsService,
     TenantsService,
     UsersService,

@@ -23,6 +23,7 @@ export const AuthErrorCode = {
   UserInvited: 'user_invited',
   UserNotInvited: 'user_not_invited',
   LastAdmin: 'last_admin',
+  ClientUserRole: 'client_user_role',
   LastBreakGlassAdmin: 'last_break_glass_admin',
   InvitationInvalid: 'invitation_invalid',
   EmailTaken: 'email_taken',
@@ -73,6 +74,8 @@ export const AuthErrors = {
   csrfInvalid: () => new DomainError(403, C.CsrfInvalid, 'CSRF check failed', 'The X-CSRF-Token header is missing or wrong.'),
   userInvited: () => new DomainError(409, C.UserInvited, 'Conflict', 'An invited user becomes active by accepting the invitation.'),
   userNotInvited: () => new DomainError(409, C.UserNotInvited, 'Conflict', 'Only invited users can receive an invitation link.'),
+  clientUserRole: () =>
+    new ConflictError(C.ClientUserRole, 'A user of a client portal (顧問先ポータル) keeps the role client; invite a staff member instead.'),
   lastAdmin: () => new ConflictError(C.LastAdmin, 'The tenant must keep at least one active administrator.'),
   lastBreakGlassAdmin: () =>
     new ConflictError(

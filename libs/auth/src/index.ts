@@ -11,6 +11,7 @@ export * from './login/auth.service';
 export * from './operators/operator-bootstrap.service';
 export * from './password/password.service';
 export * from './sessions/sessions.service';
+export * from './sessions/session-gates';
 export * from './tenants/tenants.service';
 export * from './users/users.service';
 export * from './users/user-names.service';

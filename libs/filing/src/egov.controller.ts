@@ -19,6 +19,7 @@ import {
   ApiProblems,
   AppConfig,
   Caller,
+  ClientPortal,
   CurrentCaller,
   DomainError,
   CurrentPrincipal,
@@ -290,12 +291,13 @@ export class FilingController {
   }
 
   @Get('documents')
+  @ClientPortal()
   @Scopes('documents:read')
   @ApiOperation({
     summary: '公文書一覧 / List the official documents',
     description: [
-      '申請についてe-Govが発行した公文書（審査結果通知書など）を、発行順にすべて返します（1ページに収まるため nextCursor は常に null）。件名は手続の日本語名で示し、e-Govの内部IDは含みません。管理者・メンバーのセッション、または documents:read スコープのAPIトークンで使えます。他の契約のIDや存在しないIDは 404 not_found です。',
-      "The official documents (公文書) e-Gov issued for the application, all of them, in the order they were issued (one page: nextCursor is always null); titled with the procedure's Japanese name, never with e-Gov's internal ids. Administrators and members in a session, or API tokens with the documents:read scope. 404 not_found for unknown ids and ids of another tenant.",
+      '申請についてe-Govが発行した公文書（審査結果通知書など）を、発行順にすべて返します（1ページに収まるため nextCursor は常に null）。件名は手続の日本語名で示し、e-Govの内部IDは含みません。管理者・メンバー・顧問先ポータルのユーザー（自分の顧問先の申請のみ）のセッション、または documents:read スコープのAPIトークンで使えます。他の契約のIDや存在しないIDは 404 not_found です。',
+      "The official documents (公文書) e-Gov issued for the application, all of them, in the order they were issued (one page: nextCursor is always null); titled with the procedure's Japanese name, never with e-Gov's internal ids. Administrators, members and client portal users (their own client's applications only) in a session, or API tokens with the documents:read scope. 404 not_found for unknown ids and ids of another tenant.",
     ].join('\n\n'),
   })
   @ApiOkResponse({ type: DocumentListView })
@@ -306,6 +308,7 @@ export class FilingController {
   }
 
   @Get('documents/:did')
+  @ClientPortal()
   @Scopes('documents:read')
   @ApiOperation({
     summary: '公文書をダウンロード / Download an official document',

@@ -1,6 +1,6 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiBearerAuth, ApiCookieAuth, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
-import { Roles, Scopes } from '@charlotte/core';
+import { ClientPortal, Roles, Scopes } from '@charlotte/core';
 import { ProceduresService } from './procedures.service';
 
 class ProcedureView {
@@ -27,6 +27,7 @@ export class ProceduresController {
   constructor(private readonly procedures: ProceduresService) {}
 
   @Get()
+  @ClientPortal()
   @Scopes('applications:read')
   @ApiOperation({
     summary: '手続の一覧 / List the procedures',

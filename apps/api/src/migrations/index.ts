@@ -27,6 +27,7 @@ import { IpAllowlist1765000000720 } from './1765000000720-IpAllowlist';
 import { ApprovalRoutes1765000000730 } from './1765000000730-ApprovalRoutes';
 import { Webhooks1765000000930 } from './1765000000930-Webhooks';
 import { Clients1765000001910 } from './1765000001910-Clients';
+import { ClientPortal1765000002000 } from './1765000002000-ClientPortal';
 import { CompletedEventsIndex1765000002100 } from './1765000002100-CompletedEventsIndex';
 
 /** Every migration, in order. `npm run migration:generate` appends new files here. */
@@ -60,5 +61,6 @@ export const MIGRATIONS = [
   ApprovalRoutes1765000000730,
   Webhooks1765000000930,
   Clients1765000001910,
+  ClientPortal1765000002000,
   CompletedEventsIndex1765000002100,
 ];

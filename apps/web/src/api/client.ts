@@ -173,6 +173,9 @@ export type ClientAssignments = Schemas['AssignmentsView'];
 export type ClientRight = Schemas['ClientAssignmentDto']['rights'][number];
 export const CLIENT_RIGHTS = ['draft', 'submit', 'documents', 'offices'] as const satisfies readonly ClientRight[];
 export type ClientImportResult = Schemas['ClientImportResultView'];
+/** 依頼: a request from a client portal user to the office. */
+export type ClientRequest = Schemas['RequestView'];
+export type ClientRequestStatus = ClientRequest['status'];
 
 // --- procedures (form schemas) ---------------------------------------------------
 // The procedure definitions describe these (JSON Schema with Charlotte's `x-`
@@ -358,6 +361,8 @@ export const NOTICE_KINDS = [
   'approval_approved',
   'approval_sent_back',
   'approval_cancelled',
+  'client_request_created',
+  'client_request_closed',
 ] as const satisfies readonly NoticeKind[];
 /** One page of GET /notices (unread first, then newest first), with the user's unread count. */
 export type NoticeList = Omit<Schemas['NoticeListView'], 'items'> & { items: Notice[] };
@@ -402,6 +407,8 @@ export const UNEXPECTED_RESPONSE = 'unexpected_response';
 export const CONTRACT_CANCELLED = 'contract_cancelled';
 /** The tenant's IP allow-list refuses this address: sessions, tokens and logins answer 403 with this code. */
 export const IP_NOT_ALLOWED = 'ip_not_allowed';
+/** The 顧問先ポータル of a client portal user's company was turned off: their logins and sessions answer 403 with this code. */
+export const PORTAL_DISABLED = 'portal_disabled';
 
 /** Codes assumed when an answer carries no `code` (e.g. a proxy's error page). */
 const STATUS_CODES: Readonly<Record<number, string>> = {
@@ -772,6 +779,35 @@ export class ApiClient {
     const body = new FormData();
     body.append('file', file, file.name);
     return this.request('POST', '/clients/import', { body });
+  }
+
+  /** A client's portal users (admins and the staff who see the client). */
+  listClientUsers(clientId: string): Promise<Schemas['ClientUserListView']> {
+    return this.request('GET', `/clients/${encodeURIComponent(clientId)}/users`);
+  }
+
+  /** Invites a portal user (a one-time link). 409 `portal_disabled` while the portal is off, `email_taken`. */
+  inviteClientUser(clientId: string, body: Schemas['InviteClientUserDto']): Promise<CreateUserResponse> {
+    return this.request('POST', `/clients/${encodeURIComponent(clientId)}/users`, { body });
+  }
+
+  // --- 依頼 (requests from client portal users) -------------------------------------
+
+  listRequests(
+    query: { status?: ClientRequestStatus; clientId?: string; limit?: number; cursor?: string } = {},
+  ): Promise<Page<ClientRequest>> {
+    return this.request('GET', '/requests', {
+      query: { status: query.status, clientId: query.clientId, limit: query.limit ?? 50, cursor: query.cursor },
+    });
+  }
+
+  /** Client portal users only (403 `portal_users_only` for the office). */
+  createRequest(body: Schemas['CreateRequestDto']): Promise<ClientRequest> {
+    return this.request('POST', '/requests', { body });
+  }
+
+  closeRequest(id: string): Promise<ClientRequest> {
+    return this.request('POST', `/requests/${encodeURIComponent(id)}/close`);
   }
 
   getAssignments(userId: string): Promise<ClientAssignments> {

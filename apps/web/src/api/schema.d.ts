@@ -159,9 +159,9 @@ export interface paths {
     get: operations["UsersController_get"];
     /**
      * ユーザーを変更 / Update a user
-     * @description 表示名・ロール・状態（active/disabled）を変更します。無効化やロール変更ではそのユーザーのセッションを終了します。テナント管理者のセッションのみです。最後の有効な管理者を外す変更は 409 last_admin、SSO必須の契約の唯一の緊急用管理者は 409 last_break_glass_admin、招待中のユーザーを active にすると 409 user_invited です。
+     * @description 表示名・ロール・状態（active/disabled）を変更します。無効化やロール変更ではそのユーザーのセッションを終了します。テナント管理者のセッションのみです。最後の有効な管理者を外す変更は 409 last_admin、SSO必須の契約の唯一の緊急用管理者は 409 last_break_glass_admin、招待中のユーザーを active にすると 409 user_invited、顧問先ポータルのユーザーのロール変更は 409 client_user_role です。
      *
-     * Changes display name, role or status (active/disabled); disabling a user or changing the role ends the user's sessions. Tenant administrators in a session only. 409 last_admin when the tenant would lose its last active administrator, 409 last_break_glass_admin for the only break-glass administrator of a tenant that enforces SSO, 409 user_invited to activate an invited user (they accept the invitation instead).
+     * Changes display name, role or status (active/disabled); disabling a user or changing the role ends the user's sessions. Tenant administrators in a session only. 409 last_admin when the tenant would lose its last active administrator, 409 last_break_glass_admin for the only break-glass administrator of a tenant that enforces SSO, 409 user_invited to activate an invited user (they accept the invitation instead), 409 client_user_role to change the role of a client portal user.
      */
     patch: operations["UsersController_update"];
   };
@@ -340,9 +340,9 @@ export interface paths {
   "/api/v1/notices": {
     /**
      * お知らせ一覧 / List my notices
-     * @description ログイン中のユーザー宛てと契約全体宛てのお知らせを、未読を先に、新しい順に返します（limit・cursor でページ送り。unread は未読の総数）。お知らせの文面は kind からクライアントが組み立てます。テナントの管理者・メンバーのセッションのみで、APIトークンでは使えません。
+     * @description ログイン中のユーザー宛てと契約全体宛てのお知らせを、未読を先に、新しい順に返します（limit・cursor でページ送り。unread は未読の総数）。お知らせの文面は kind からクライアントが組み立てます。テナントの管理者・メンバー・顧問先ポータルのユーザー（自分宛てのみ）のセッションで使え、APIトークンでは使えません。
      *
-     * The notices (お知らせ) of the logged-in user and those addressed to the whole tenant, unread first, then newest first, page by page (limit, cursor; unread counts all unread notices). Clients word a notice from its kind. Administrators and members in a session only; not for API tokens.
+     * The notices (お知らせ) of the logged-in user and those addressed to the whole tenant, unread first, then newest first, page by page (limit, cursor; unread counts all unread notices). Clients word a notice from its kind. Administrators, members and client portal users (their own notices only) in a session; not for API tokens.
      */
     get: operations["NoticesController_list"];
   };
@@ -512,9 +512,9 @@ export interface paths {
   "/api/v1/applications": {
     /**
      * 申請一覧 / List applications
-     * @description 自分の契約の申請を新しい順に返します（status・officeId・procedure・from・to で絞り込み、limit・cursor でページ送り）。フォームの内容は含みません。管理者・メンバーのセッション、または applications:read スコープのAPIトークンで使えます。
+     * @description 自分の契約の申請を新しい順に返します（status・officeId・procedure・from・to で絞り込み、limit・cursor でページ送り）。フォームの内容は含みません。管理者・メンバーのセッション、または applications:read スコープのAPIトークンで使えます。顧問先ポータルのユーザーには自分の顧問先の申請（下書きを含む）だけが返ります。
      *
-     * The applications of the caller's tenant, newest first, filtered by status, officeId, procedure, from and to, page by page (limit, cursor); without their forms. Administrators and members in a session, or API tokens with the applications:read scope.
+     * The applications of the caller's tenant, newest first, filtered by status, officeId, procedure, from and to, page by page (limit, cursor); without their forms. Administrators and members in a session, or API tokens with the applications:read scope. A client portal user gets their own client's applications only (drafts included).
      */
     get: operations["ApplicationsController_list"];
     /**
@@ -528,9 +528,9 @@ export interface paths {
   "/api/v1/applications/{id}": {
     /**
      * 申請を取得 / Get an application
-     * @description 申請1件をフォーム・添付書類・経過・e-Govの状況とともに返します。個人番号は伏せて返し、unmask=sensitive で伏せずに返します（ユーザーのセッションのみ。毎回監査ログに記録）。管理者・メンバーのセッション、または applications:read スコープのAPIトークンで使えます。他の契約のIDや存在しないIDは 404 not_found、APIトークンでの unmask は 403 unmask_not_allowed です。
+     * @description 申請1件をフォーム・添付書類・経過・e-Govの状況とともに返します。個人番号は伏せて返し、unmask=sensitive で伏せずに返します（ユーザーのセッションのみ。毎回監査ログに記録）。管理者・メンバーのセッション、または applications:read スコープのAPIトークンで使えます。顧問先ポータルのユーザーは自分の顧問先の申請を閲覧だけできます（個人番号は伏せたまま）。他の契約のIDや存在しないIDは 404 not_found、APIトークンと顧問先ポータルのユーザーの unmask は 403 unmask_not_allowed です。
      *
-     * One application with its form, attachments, timeline and e-Gov state. 個人番号 comes masked; unmask=sensitive shows it (user sessions only, each request audited). Administrators and members in a session, or API tokens with the applications:read scope. 404 not_found for unknown ids and ids of another tenant, 403 unmask_not_allowed for unmask with an API token.
+     * One application with its form, attachments, timeline and e-Gov state. 個人番号 comes masked; unmask=sensitive shows it (user sessions only, each request audited). Administrators and members in a session, or API tokens with the applications:read scope. A client portal user may read their own client's applications (個人番号 stays masked). 404 not_found for unknown ids and ids of another tenant, 403 unmask_not_allowed for unmask with an API token or by a client portal user.
      */
     get: operations["ApplicationsController_get"];
     /**
@@ -671,9 +671,9 @@ export interface paths {
   "/api/v1/applications/{id}/documents": {
     /**
      * 公文書一覧 / List the official documents
-     * @description 申請についてe-Govが発行した公文書（審査結果通知書など）を、発行順にすべて返します（1ページに収まるため nextCursor は常に null）。件名は手続の日本語名で示し、e-Govの内部IDは含みません。管理者・メンバーのセッション、または documents:read スコープのAPIトークンで使えます。他の契約のIDや存在しないIDは 404 not_found です。
+     * @description 申請についてe-Govが発行した公文書（審査結果通知書など）を、発行順にすべて返します（1ページに収まるため nextCursor は常に null）。件名は手続の日本語名で示し、e-Govの内部IDは含みません。管理者・メンバー・顧問先ポータルのユーザー（自分の顧問先の申請のみ）のセッション、または documents:read スコープのAPIトークンで使えます。他の契約のIDや存在しないIDは 404 not_found です。
      *
-     * The official documents (公文書) e-Gov issued for the application, all of them, in the order they were issued (one page: nextCursor is always null); titled with the procedure's Japanese name, never with e-Gov's internal ids. Administrators and members in a session, or API tokens with the documents:read scope. 404 not_found for unknown ids and ids of another tenant.
+     * The official documents (公文書) e-Gov issued for the application, all of them, in the order they were issued (one page: nextCursor is always null); titled with the procedure's Japanese name, never with e-Gov's internal ids. Administrators, members and client portal users (their own client's applications only) in a session, or API tokens with the documents:read scope. 404 not_found for unknown ids and ids of another tenant.
      */
     get: operations["FilingController_list"];
   };
@@ -972,9 +972,9 @@ export interface paths {
     get: operations["ClientsController_get"];
     /**
      * 顧問先の削除 / Delete a client
-     * @description 事業所が残っている顧問先は削除できません（409 client_in_use）。担当の割り当ても削除されます。
+     * @description 事業所または顧問先ポータルのユーザーが残っている顧問先は削除できません（409 client_in_use）。担当の割り当てと依頼も削除されます。
      *
-     * Refused with 409 client_in_use while the client has offices; its staff assignments go with it.
+     * Refused with 409 client_in_use while the client has offices or portal users; its staff assignments and requests (依頼) go with it.
      */
     delete: operations["ClientsController_remove"];
     /**
@@ -1000,6 +1000,47 @@ export interface paths {
      * Replaces the assignments. A staff member without any sees no client (default deny). Unknown clients answer 400 unknown_client.
      */
     put: operations["AssignmentsController_put"];
+  };
+  "/api/v1/clients/{id}/users": {
+    /**
+     * 顧問先ポータルのユーザー一覧 / List a client’s portal users
+     * @description 顧問先のポータルのユーザーを登録順に返します（1顧問先あたり数名）。管理者と、その顧問先の担当者が使えます。担当外の顧問先は 404 not_found です。
+     *
+     * The client's portal users, oldest first (a few per client). Tenant admins and the staff who see the client. 404 not_found for a client not visible to the caller.
+     */
+    get: operations["ClientUsersController_list"];
+    /**
+     * 顧問先ポータルのユーザーを招待 / Invite a client portal user
+     * @description 顧問先の担当者をポータルのユーザー（ロール client）として招待し、1回限りの招待リンクを返します（POST /users の招待と同じ。初回にパスワードを設定してキーファイルを登録します）。このユーザーは自分の顧問先の申請（下書きを含む、閲覧のみ）と公文書だけを見られ、依頼を送れます。管理者、またはその顧問先の offices 権限を持つ担当者が使えます。ポータルが無効の顧問先は 409 portal_disabled、同じメールアドレスのユーザーがいれば 409 email_taken、担当外の顧問先は 404 not_found、offices 権限がなければ 403 right_missing です。
+     *
+     * Invites a person of the client company as a portal user (role client) and answers the one-time invitation link (as POST /users without a password: a password and a key file are set at first login). That user sees only this client's applications (read-only, drafts included) and 公文書, and sends requests (依頼). Tenant admins, or staff with the offices right on the client. 409 portal_disabled while the portal is off, 409 email_taken when a user of the tenant has the address, 404 not_found for a client not visible to the caller, 403 right_missing without the offices right.
+     */
+    post: operations["ClientUsersController_invite"];
+  };
+  "/api/v1/requests": {
+    /**
+     * 依頼の一覧 / List requests
+     * @description 顧問先からの依頼を新しい順に返します（status・clientId で絞り込み、limit・cursor でページ送り）。顧問先ポータルのユーザーには自分の顧問先の依頼、担当者には担当の顧問先の依頼、管理者にはすべてが返ります。
+     *
+     * Requests (依頼) from clients, newest first, filtered by status and clientId, page by page (limit, cursor). A client portal user gets their own client's, staff those of their assigned clients, admins all.
+     */
+    get: operations["RequestsController_list"];
+    /**
+     * 依頼を送る / Send a request
+     * @description 顧問先ポータルのユーザーが事務所へ依頼（件名1〜200文字、本文1〜10000文字）を送ります。顧問先の担当者と管理者にお知らせが届きます。事務所のユーザーは 403 portal_users_only です。
+     *
+     * A client portal user sends a request (依頼; title 1-200 characters, body 1-10000) to the office; the client's staff and the admins get an お知らせ. Office users get 403 portal_users_only.
+     */
+    post: operations["RequestsController_create"];
+  };
+  "/api/v1/requests/{id}/close": {
+    /**
+     * 依頼を完了にする / Close a request
+     * @description 依頼を完了にします（完了済みならそのまま返します）。その顧問先を担当する事務所のユーザー、管理者、またはその顧問先のポータルのユーザーが使えます。依頼した人にお知らせが届きます。見えない依頼や存在しないIDは 404 not_found です。
+     *
+     * Closes a request (a closed one is answered as it is). Office users who see the client, admins, or the client's portal users. The requester gets an お知らせ. 404 not_found for requests not visible to the caller and unknown ids.
+     */
+    post: operations["RequestsController_close"];
   };
   "/api/v1/signing-certificates": {
     /**
@@ -1190,7 +1231,12 @@ export interface components {
       email: string;
       displayName: string;
       /** @enum {string} */
-      role: "admin" | "member" | "operator";
+      role: "admin" | "member" | "operator" | "client";
+      /**
+       * Format: uuid
+       * @description role client only: the 顧問先 whose portal the user logs in to
+       */
+      clientId?: string;
       /** @enum {string} */
       status: "invited" | "active" | "disabled";
       lockedUntil: string | null;
@@ -1306,7 +1352,12 @@ export interface components {
       email: string;
       displayName: string;
       /** @enum {string} */
-      role: "admin" | "member" | "operator";
+      role: "admin" | "member" | "operator" | "client";
+      /**
+       * Format: uuid
+       * @description role client only: the 顧問先 whose portal the user logs in to
+       */
+      clientId?: string;
       /** @enum {string} */
       status: "invited" | "active" | "disabled";
       lockedUntil: string | null;
@@ -1545,7 +1596,7 @@ export interface components {
       /** Format: uuid */
       id: string;
       /** @enum {string} */
-      kind: "arrived" | "correction_requested" | "review_finished" | "completed" | "withdrawn" | "failed" | "document_received" | "amended" | "amend_failed" | "withdraw_failed" | "incident" | "ip_allowlist_disabled" | "webhook_disabled" | "approval_requested" | "approval_approved" | "approval_sent_back" | "approval_cancelled";
+      kind: "arrived" | "correction_requested" | "review_finished" | "completed" | "withdrawn" | "failed" | "document_received" | "amended" | "amend_failed" | "withdraw_failed" | "incident" | "ip_allowlist_disabled" | "webhook_disabled" | "approval_requested" | "approval_approved" | "approval_sent_back" | "approval_cancelled" | "client_request_created" | "client_request_closed";
       /** Format: uuid */
       applicationId: string | null;
       createdAt: string;
@@ -2658,6 +2709,54 @@ export interface components {
       all: boolean;
       clients: components["schemas"]["ClientAssignmentDto"][];
     };
+    InviteClientUserDto: {
+      /**
+       * @description Unique in the tenant, case-insensitively.
+       * @example keiri@alpha.example.co.jp
+       */
+      email: string;
+      /** @example 経理 花子 */
+      displayName: string;
+    };
+    ClientUserListView: {
+      items: components["schemas"]["UserView"][];
+    };
+    RequestPerson: {
+      /** Format: uuid */
+      id: string;
+      displayName: string;
+    };
+    RequestView: {
+      /** Format: uuid */
+      id: string;
+      /** Format: uuid */
+      clientId: string;
+      /** @description 顧問先名 */
+      clientName: string;
+      title: string;
+      body: string;
+      /** @enum {string} */
+      status: "open" | "closed";
+      /** Format: date-time */
+      createdAt: string;
+      createdBy: components["schemas"]["RequestPerson"];
+      /** Format: date-time */
+      closedAt: string | null;
+      closedBy: components["schemas"]["RequestPerson"] | null;
+    };
+    RequestPage: {
+      items: components["schemas"]["RequestView"][];
+      nextCursor: string | null;
+    };
+    CreateRequestDto: {
+      /**
+       * @description 件名 (sealed at rest)
+       * @example 4月入社の3名の資格取得届をお願いします
+       */
+      title: string;
+      /** @description 本文 (sealed at rest) */
+      body: string;
+    };
     SigningCertificateView: {
       /** Format: uuid */
       id: string;
@@ -3495,9 +3594,9 @@ export interface operations {
   };
   /**
    * ユーザーを変更 / Update a user
-   * @description 表示名・ロール・状態（active/disabled）を変更します。無効化やロール変更ではそのユーザーのセッションを終了します。テナント管理者のセッションのみです。最後の有効な管理者を外す変更は 409 last_admin、SSO必須の契約の唯一の緊急用管理者は 409 last_break_glass_admin、招待中のユーザーを active にすると 409 user_invited です。
+   * @description 表示名・ロール・状態（active/disabled）を変更します。無効化やロール変更ではそのユーザーのセッションを終了します。テナント管理者のセッションのみです。最後の有効な管理者を外す変更は 409 last_admin、SSO必須の契約の唯一の緊急用管理者は 409 last_break_glass_admin、招待中のユーザーを active にすると 409 user_invited、顧問先ポータルのユーザーのロール変更は 409 client_user_role です。
    *
-   * Changes display name, role or status (active/disabled); disabling a user or changing the role ends the user's sessions. Tenant administrators in a session only. 409 last_admin when the tenant would lose its last active administrator, 409 last_break_glass_admin for the only break-glass administrator of a tenant that enforces SSO, 409 user_invited to activate an invited user (they accept the invitation instead).
+   * Changes display name, role or status (active/disabled); disabling a user or changing the role ends the user's sessions. Tenant administrators in a session only. 409 last_admin when the tenant would lose its last active administrator, 409 last_break_glass_admin for the only break-glass administrator of a tenant that enforces SSO, 409 user_invited to activate an invited user (they accept the invitation instead), 409 client_user_role to change the role of a client portal user.
    */
   UsersController_update: {
     parameters: {
@@ -3540,7 +3639,7 @@ export interface operations {
           "application/problem+json": components["schemas"]["ProblemView"];
         };
       };
-      /** @description `last_admin`, `last_break_glass_admin`, `user_invited`. */
+      /** @description `last_admin`, `last_break_glass_admin`, `user_invited`, `client_user_role`. */
       409: {
         content: {
           "application/problem+json": components["schemas"]["ProblemView"];
@@ -4451,9 +4550,9 @@ export interface operations {
   };
   /**
    * お知らせ一覧 / List my notices
-   * @description ログイン中のユーザー宛てと契約全体宛てのお知らせを、未読を先に、新しい順に返します（limit・cursor でページ送り。unread は未読の総数）。お知らせの文面は kind からクライアントが組み立てます。テナントの管理者・メンバーのセッションのみで、APIトークンでは使えません。
+   * @description ログイン中のユーザー宛てと契約全体宛てのお知らせを、未読を先に、新しい順に返します（limit・cursor でページ送り。unread は未読の総数）。お知らせの文面は kind からクライアントが組み立てます。テナントの管理者・メンバー・顧問先ポータルのユーザー（自分宛てのみ）のセッションで使え、APIトークンでは使えません。
    *
-   * The notices (お知らせ) of the logged-in user and those addressed to the whole tenant, unread first, then newest first, page by page (limit, cursor; unread counts all unread notices). Clients word a notice from its kind. Administrators and members in a session only; not for API tokens.
+   * The notices (お知らせ) of the logged-in user and those addressed to the whole tenant, unread first, then newest first, page by page (limit, cursor; unread counts all unread notices). Clients word a notice from its kind. Administrators, members and client portal users (their own notices only) in a session; not for API tokens.
    */
   NoticesController_list: {
     parameters: {
@@ -5374,9 +5473,9 @@ export interface operations {
   };
   /**
    * 申請一覧 / List applications
-   * @description 自分の契約の申請を新しい順に返します（status・officeId・procedure・from・to で絞り込み、limit・cursor でページ送り）。フォームの内容は含みません。管理者・メンバーのセッション、または applications:read スコープのAPIトークンで使えます。
+   * @description 自分の契約の申請を新しい順に返します（status・officeId・procedure・from・to で絞り込み、limit・cursor でページ送り）。フォームの内容は含みません。管理者・メンバーのセッション、または applications:read スコープのAPIトークンで使えます。顧問先ポータルのユーザーには自分の顧問先の申請（下書きを含む）だけが返ります。
    *
-   * The applications of the caller's tenant, newest first, filtered by status, officeId, procedure, from and to, page by page (limit, cursor); without their forms. Administrators and members in a session, or API tokens with the applications:read scope.
+   * The applications of the caller's tenant, newest first, filtered by status, officeId, procedure, from and to, page by page (limit, cursor); without their forms. Administrators and members in a session, or API tokens with the applications:read scope. A client portal user gets their own client's applications only (drafts included).
    */
   ApplicationsController_list: {
     parameters: {
@@ -5483,9 +5582,9 @@ export interface operations {
   };
   /**
    * 申請を取得 / Get an application
-   * @description 申請1件をフォーム・添付書類・経過・e-Govの状況とともに返します。個人番号は伏せて返し、unmask=sensitive で伏せずに返します（ユーザーのセッションのみ。毎回監査ログに記録）。管理者・メンバーのセッション、または applications:read スコープのAPIトークンで使えます。他の契約のIDや存在しないIDは 404 not_found、APIトークンでの unmask は 403 unmask_not_allowed です。
+   * @description 申請1件をフォーム・添付書類・経過・e-Govの状況とともに返します。個人番号は伏せて返し、unmask=sensitive で伏せずに返します（ユーザーのセッションのみ。毎回監査ログに記録）。管理者・メンバーのセッション、または applications:read スコープのAPIトークンで使えます。顧問先ポータルのユーザーは自分の顧問先の申請を閲覧だけできます（個人番号は伏せたまま）。他の契約のIDや存在しないIDは 404 not_found、APIトークンと顧問先ポータルのユーザーの unmask は 403 unmask_not_allowed です。
    *
-   * One application with its form, attachments, timeline and e-Gov state. 個人番号 comes masked; unmask=sensitive shows it (user sessions only, each request audited). Administrators and members in a session, or API tokens with the applications:read scope. 404 not_found for unknown ids and ids of another tenant, 403 unmask_not_allowed for unmask with an API token.
+   * One application with its form, attachments, timeline and e-Gov state. 個人番号 comes masked; unmask=sensitive shows it (user sessions only, each request audited). Administrators and members in a session, or API tokens with the applications:read scope. A client portal user may read their own client's applications (個人番号 stays masked). 404 not_found for unknown ids and ids of another tenant, 403 unmask_not_allowed for unmask with an API token or by a client portal user.
    */
   ApplicationsController_get: {
     parameters: {
@@ -5515,7 +5614,7 @@ export interface operations {
           "application/problem+json": components["schemas"]["ProblemView"];
         };
       };
-      /** @description `forbidden` (the role of the user does not allow it), `scope_missing` (the token lacks the scope), `contract_cancelled`. `unmask_not_allowed`: unmask with an API token. */
+      /** @description `forbidden` (the role of the user does not allow it), `scope_missing` (the token lacks the scope), `contract_cancelled`. `unmask_not_allowed`: unmask with an API token or by a client portal user. */
       403: {
         content: {
           "application/problem+json": components["schemas"]["ProblemView"];
@@ -6375,9 +6474,9 @@ export interface operations {
   };
   /**
    * 公文書一覧 / List the official documents
-   * @description 申請についてe-Govが発行した公文書（審査結果通知書など）を、発行順にすべて返します（1ページに収まるため nextCursor は常に null）。件名は手続の日本語名で示し、e-Govの内部IDは含みません。管理者・メンバーのセッション、または documents:read スコープのAPIトークンで使えます。他の契約のIDや存在しないIDは 404 not_found です。
+   * @description 申請についてe-Govが発行した公文書（審査結果通知書など）を、発行順にすべて返します（1ページに収まるため nextCursor は常に null）。件名は手続の日本語名で示し、e-Govの内部IDは含みません。管理者・メンバー・顧問先ポータルのユーザー（自分の顧問先の申請のみ）のセッション、または documents:read スコープのAPIトークンで使えます。他の契約のIDや存在しないIDは 404 not_found です。
    *
-   * The official documents (公文書) e-Gov issued for the application, all of them, in the order they were issued (one page: nextCursor is always null); titled with the procedure's Japanese name, never with e-Gov's internal ids. Administrators and members in a session, or API tokens with the documents:read scope. 404 not_found for unknown ids and ids of another tenant.
+   * The official documents (公文書) e-Gov issued for the application, all of them, in the order they were issued (one page: nextCursor is always null); titled with the procedure's Japanese name, never with e-Gov's internal ids. Administrators, members and client portal users (their own client's applications only) in a session, or API tokens with the documents:read scope. 404 not_found for unknown ids and ids of another tenant.
    */
   FilingController_list: {
     parameters: {
@@ -8076,9 +8175,9 @@ export interface operations {
   };
   /**
    * 顧問先の削除 / Delete a client
-   * @description 事業所が残っている顧問先は削除できません（409 client_in_use）。担当の割り当ても削除されます。
+   * @description 事業所または顧問先ポータルのユーザーが残っている顧問先は削除できません（409 client_in_use）。担当の割り当てと依頼も削除されます。
    *
-   * Refused with 409 client_in_use while the client has offices; its staff assignments go with it.
+   * Refused with 409 client_in_use while the client has offices or portal users; its staff assignments and requests (依頼) go with it.
    */
   ClientsController_remove: {
     parameters: {
@@ -8251,6 +8350,263 @@ export interface operations {
       };
       /** @description `forbidden` (the role of the user does not allow it), `csrf_invalid` (X-CSRF-Token missing or wrong), `token_not_allowed` (an API token cannot use this route), `contract_cancelled`. */
       403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+    };
+  };
+  /**
+   * 顧問先ポータルのユーザー一覧 / List a client’s portal users
+   * @description 顧問先のポータルのユーザーを登録順に返します（1顧問先あたり数名）。管理者と、その顧問先の担当者が使えます。担当外の顧問先は 404 not_found です。
+   *
+   * The client's portal users, oldest first (a few per client). Tenant admins and the staff who see the client. 404 not_found for a client not visible to the caller.
+   */
+  ClientUsersController_list: {
+    parameters: {
+      path: {
+        /** @description 顧問先 (client) id / client id */
+        id: string;
+      };
+    };
+    responses: {
+      200: {
+        content: {
+          "application/json": components["schemas"]["ClientUserListView"];
+        };
+      };
+      /** @description `validation_failed`. */
+      400: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `unauthenticated` (no or expired session). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `token_not_allowed` (an API token cannot use this route), `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `not_found`. */
+      404: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+    };
+  };
+  /**
+   * 顧問先ポータルのユーザーを招待 / Invite a client portal user
+   * @description 顧問先の担当者をポータルのユーザー（ロール client）として招待し、1回限りの招待リンクを返します（POST /users の招待と同じ。初回にパスワードを設定してキーファイルを登録します）。このユーザーは自分の顧問先の申請（下書きを含む、閲覧のみ）と公文書だけを見られ、依頼を送れます。管理者、またはその顧問先の offices 権限を持つ担当者が使えます。ポータルが無効の顧問先は 409 portal_disabled、同じメールアドレスのユーザーがいれば 409 email_taken、担当外の顧問先は 404 not_found、offices 権限がなければ 403 right_missing です。
+   *
+   * Invites a person of the client company as a portal user (role client) and answers the one-time invitation link (as POST /users without a password: a password and a key file are set at first login). That user sees only this client's applications (read-only, drafts included) and 公文書, and sends requests (依頼). Tenant admins, or staff with the offices right on the client. 409 portal_disabled while the portal is off, 409 email_taken when a user of the tenant has the address, 404 not_found for a client not visible to the caller, 403 right_missing without the offices right.
+   */
+  ClientUsersController_invite: {
+    parameters: {
+      path: {
+        /** @description 顧問先 (client) id / client id */
+        id: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["InviteClientUserDto"];
+      };
+    };
+    responses: {
+      201: {
+        content: {
+          "application/json": components["schemas"]["CreatedUserView"];
+        };
+      };
+      /** @description `validation_failed`, `malformed_body`. */
+      400: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `unauthenticated` (no or expired session). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `csrf_invalid` (X-CSRF-Token missing or wrong), `token_not_allowed` (an API token cannot use this route), `contract_cancelled`. `right_missing`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `not_found`. */
+      404: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `portal_disabled`, `email_taken`. */
+      409: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+    };
+  };
+  /**
+   * 依頼の一覧 / List requests
+   * @description 顧問先からの依頼を新しい順に返します（status・clientId で絞り込み、limit・cursor でページ送り）。顧問先ポータルのユーザーには自分の顧問先の依頼、担当者には担当の顧問先の依頼、管理者にはすべてが返ります。
+   *
+   * Requests (依頼) from clients, newest first, filtered by status and clientId, page by page (limit, cursor). A client portal user gets their own client's, staff those of their assigned clients, admins all.
+   */
+  RequestsController_list: {
+    parameters: {
+      query?: {
+        status?: "open" | "closed";
+        /** @description only this 顧問先 (office staff) */
+        clientId?: string;
+        limit?: number;
+        /** @description Opaque cursor from the previous page. */
+        cursor?: string;
+      };
+    };
+    responses: {
+      200: {
+        content: {
+          "application/json": components["schemas"]["RequestPage"];
+        };
+      };
+      /** @description `validation_failed`. */
+      400: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `unauthenticated` (no or expired session). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `token_not_allowed` (an API token cannot use this route), `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+    };
+  };
+  /**
+   * 依頼を送る / Send a request
+   * @description 顧問先ポータルのユーザーが事務所へ依頼（件名1〜200文字、本文1〜10000文字）を送ります。顧問先の担当者と管理者にお知らせが届きます。事務所のユーザーは 403 portal_users_only です。
+   *
+   * A client portal user sends a request (依頼; title 1-200 characters, body 1-10000) to the office; the client's staff and the admins get an お知らせ. Office users get 403 portal_users_only.
+   */
+  RequestsController_create: {
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["CreateRequestDto"];
+      };
+    };
+    responses: {
+      201: {
+        content: {
+          "application/json": components["schemas"]["RequestView"];
+        };
+      };
+      /** @description `validation_failed`, `malformed_body`. */
+      400: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `unauthenticated` (no or expired session). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `csrf_invalid` (X-CSRF-Token missing or wrong), `token_not_allowed` (an API token cannot use this route), `contract_cancelled`. `portal_users_only`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `rate_limited` (too many requests from this address; see Retry-After). */
+      429: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+    };
+  };
+  /**
+   * 依頼を完了にする / Close a request
+   * @description 依頼を完了にします（完了済みならそのまま返します）。その顧問先を担当する事務所のユーザー、管理者、またはその顧問先のポータルのユーザーが使えます。依頼した人にお知らせが届きます。見えない依頼や存在しないIDは 404 not_found です。
+   *
+   * Closes a request (a closed one is answered as it is). Office users who see the client, admins, or the client's portal users. The requester gets an お知らせ. 404 not_found for requests not visible to the caller and unknown ids.
+   */
+  RequestsController_close: {
+    parameters: {
+      path: {
+        /** @description 依頼ID / request id */
+        id: string;
+      };
+    };
+    responses: {
+      200: {
+        content: {
+          "application/json": components["schemas"]["RequestView"];
+        };
+      };
+      /** @description `validation_failed`. */
+      400: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `unauthenticated` (no or expired session). */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `forbidden` (the role of the user does not allow it), `csrf_invalid` (X-CSRF-Token missing or wrong), `token_not_allowed` (an API token cannot use this route), `contract_cancelled`. */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ProblemView"];
+        };
+      };
+      /** @description `not_found`. */
+      404: {
         content: {
           "application/problem+json": components["schemas"]["ProblemView"];
         };

@@ -3,6 +3,7 @@ import { useI18n } from 'vue-i18n';
 import type { RouteLocationRaw } from 'vue-router';
 import { NOTICE_KINDS, api, type Notice } from '@/api/client';
 import { usePagedList } from '@/composables/usePagedList';
+import { useSessionStore } from '@/stores/session';
 
 /**
  * Bumped whenever a page marks お知らせ read, so that the bell (which polls
@@ -13,6 +14,7 @@ export const noticesChanged = ref(0);
 /** How an お知らせ reads and where it leads: shared by the bell and the お知らせ page. */
 export function useNoticeText() {
   const { t } = useI18n();
+  const session = useSessionStore();
 
   function text(n: Notice): string {
     if (n.kind === 'incident') return t('notices.incident', { title: n.title ?? '' });
@@ -23,7 +25,8 @@ export function useNoticeText() {
   function target(n: Notice): RouteLocationRaw | null {
     if (n.kind === 'incident' && n.incidentId) return { name: 'status', hash: `#${n.incidentId}` };
     if (n.kind === 'webhook_disabled') return { name: 'webhooks' };
-    if (n.applicationId) return { name: 'application', params: { id: n.applicationId } };
+    if (n.kind === 'client_request_created' || n.kind === 'client_request_closed') return { name: 'requests' };
+    if (n.applicationId) return { name: session.isClient ? 'portal-application' : 'application', params: { id: n.applicationId } };
     return null;
   }
 

@@ -5,6 +5,7 @@ import {
   ApiError,
   CONTRACT_CANCELLED,
   IP_NOT_ALLOWED,
+  PORTAL_DISABLED,
   type LoginDone,
   type LoginRequest,
   type LoginResponse,
@@ -30,6 +31,8 @@ export const useSessionStore = defineStore('session', () => {
   const isOperator = computed(() => user.value?.role === 'operator');
   /** A 社会保険労務士 office: 顧問先 (clients), staff assignments, a client on every office. */
   const isSharoushi = computed(() => tenant.value?.kind === 'sharoushi');
+  /** A user of a 顧問先's portal (role client): the portal pages only, read-only. */
+  const isClient = computed(() => user.value?.role === 'client');
 
   function apply(next: { user: User; tenant?: Tenant | null; csrfToken: string }): void {
     user.value = next.user;
@@ -54,7 +57,10 @@ export const useSessionStore = defineStore('session', () => {
       // navigation asks again.
       // So is 403 contract_cancelled: the contract ended, the session with it; and
       // 403 ip_not_allowed: the session cannot be used from this address (the login page then says why).
-      if (error instanceof ApiError && (error.status === 401 || error.code === CONTRACT_CANCELLED || error.code === IP_NOT_ALLOWED)) {
+      if (
+        error instanceof ApiError &&
+        (error.status === 401 || error.code === CONTRACT_CANCELLED || error.code === IP_NOT_ALLOWED || error.code === PORTAL_DISABLED)
+      ) {
         loaded.value = true;
         return;
       }
@@ -103,5 +109,20 @@ export const useSessionStore = defineStore('session', () => {
     loaded.value = true;
   }
 
-  return { user, tenant, loaded, isAuthenticated, isAdmin, isOperator, isSharoushi, ensureLoaded, refresh, login, complete, logout, clear };
+  return {
+    user,
+    tenant,
+    loaded,
+    isAuthenticated,
+    isAdmin,
+    isOperator,
+    isSharoushi,
+    isClient,
+    ensureLoaded,
+    refresh,
+    login,
+    complete,
+    logout,
+    clear,
+  };
 });

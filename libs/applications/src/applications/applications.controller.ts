@@ -9,7 +9,7 @@ import {
   ApiQuery,
   ApiTags,
 } from '@nestjs/swagger';
-import { ApiProblems, Caller, CurrentCaller, IdParam, Roles, Scopes, tenantOf } from '@charlotte/core';
+import { ApiProblems, Caller, ClientPortal, CurrentCaller, IdParam, Roles, Scopes, tenantOf } from '@charlotte/core';
 import { ApplicationsService } from './applications.service';
 import {
   ApplicationDetail,
@@ -34,11 +34,12 @@ export class ApplicationsController {
   @ApiOperation({
     summary: '申請一覧 / List applications',
     description: [
-      '自分の契約の申請を新しい順に返します（status・officeId・procedure・from・to で絞り込み、limit・cursor でページ送り）。フォームの内容は含みません。管理者・メンバーのセッション、または applications:read スコープのAPIトークンで使えます。',
-      "The applications of the caller's tenant, newest first, filtered by status, officeId, procedure, from and to, page by page (limit, cursor); without their forms. Administrators and members in a session, or API tokens with the applications:read scope.",
+      '自分の契約の申請を新しい順に返します（status・officeId・procedure・from・to で絞り込み、limit・cursor でページ送り）。フォームの内容は含みません。管理者・メンバーのセッション、または applications:read スコープのAPIトークンで使えます。顧問先ポータルのユーザーには自分の顧問先の申請（下書きを含む）だけが返ります。',
+      "The applications of the caller's tenant, newest first, filtered by status, officeId, procedure, from and to, page by page (limit, cursor); without their forms. Administrators and members in a session, or API tokens with the applications:read scope. A client portal user gets their own client's applications only (drafts included).",
     ].join('\n\n'),
   })
   @Get()
+  @ClientPortal()
   @Scopes('applications:read')
   @ApiOkResponse({ type: ApplicationListView })
   list(@CurrentCaller() c: Caller, @Query() q: ListApplicationsQuery): Promise<ApplicationListView> {
@@ -63,14 +64,15 @@ export class ApplicationsController {
   @ApiOperation({
     summary: '申請を取得 / Get an application',
     description: [
-      '申請1件をフォーム・添付書類・経過・e-Govの状況とともに返します。個人番号は伏せて返し、unmask=sensitive で伏せずに返します（ユーザーのセッションのみ。毎回監査ログに記録）。管理者・メンバーのセッション、または applications:read スコープのAPIトークンで使えます。他の契約のIDや存在しないIDは 404 not_found、APIトークンでの unmask は 403 unmask_not_allowed です。',
-      'One application with its form, attachments, timeline and e-Gov state. 個人番号 comes masked; unmask=sensitive shows it (user sessions only, each request audited). Administrators and members in a session, or API tokens with the applications:read scope. 404 not_found for unknown ids and ids of another tenant, 403 unmask_not_allowed for unmask with an API token.',
+      '申請1件をフォーム・添付書類・経過・e-Govの状況とともに返します。個人番号は伏せて返し、unmask=sensitive で伏せずに返します（ユーザーのセッションのみ。毎回監査ログに記録）。管理者・メンバーのセッション、または applications:read スコープのAPIトークンで使えます。顧問先ポータルのユーザーは自分の顧問先の申請を閲覧だけできます（個人番号は伏せたまま）。他の契約のIDや存在しないIDは 404 not_found、APIトークンと顧問先ポータルのユーザーの unmask は 403 unmask_not_allowed です。',
+      "One application with its form, attachments, timeline and e-Gov state. 個人番号 comes masked; unmask=sensitive shows it (user sessions only, each request audited). Administrators and members in a session, or API tokens with the applications:read scope. A client portal user may read their own client's applications (個人番号 stays masked). 404 not_found for unknown ids and ids of another tenant, 403 unmask_not_allowed for unmask with an API token or by a client portal user.",
     ].join('\n\n'),
   })
   @Get(':id')
+  @ClientPortal()
   @Scopes('applications:read')
   @ApiOkResponse({ type: ApplicationDetail })
-  @ApiProblems({ 403: '`unmask_not_allowed`: unmask with an API token.', 404: '`not_found`.' })
+  @ApiProblems({ 403: '`unmask_not_allowed`: unmask with an API token or by a client portal user.', 404: '`not_found`.' })
   get(@CurrentCaller() c: Caller, @Param() { id }: IdParam, @Query() q: GetApplicationQuery): Promise<ApplicationDetail> {
     return this.applications.get(tenantOf(c), c, id, q.unmask === 'sensitive');
   }

@@ -187,7 +187,8 @@ export class ApplicationsService {
   }
 
   async get(tenantId: string, caller: Caller, id: string, unmask: boolean): Promise<ApplicationDetail> {
-    if (unmask && caller.kind !== 'session') throw ApplicationsErrors.unmaskNotAllowed();
+    // Tokens, and the users of a client's portal (read-only; 個人番号 stays masked for them), never unmask.
+    if (unmask && (caller.kind !== 'session' || caller.role === 'client')) throw ApplicationsErrors.unmaskNotAllowed();
     // 404 outside the caller's clients, before anything is read.
     const { clientId } = await this.clientAccess.application(tenantId, await this.clientAccess.of(caller), id);
     const r = await this.store.row(tenantId, id);

@@ -18,6 +18,9 @@ type Db = EntityManager | DataSource;
  *   to them (or all, when assigned "all"), default none; offices without a client: admins only.
  * - API tokens belong to the tenant, not to a user (an admin creates them): they see every client,
  *   limited by their scopes as everywhere else.
+ * - Users of a client's portal (role client): exactly their own client, read-only with the
+ *   `documents` right only (no draft, submit or offices); the roles guard keeps them off every
+ *   route not opened to the portal.
  */
 @Injectable()
 export class ClientAccessService {
@@ -31,9 +34,21 @@ export class ClientAccessService {
 
   /** What this caller may see and do. */
   async of(caller: Caller, m: Db = this.ds): Promise<ClientAccess> {
+    // Before the company shortcut: a portal user never sees more than their own client.
+    if (caller.kind === 'session' && caller.role === 'client') return this.ofPortalUser(caller.tenantId ?? '', caller.userId, m);
     if (caller.kind === 'token' || caller.role === 'admin' || !caller.tenantId) return ClientAccess.everything();
     if ((await this.tenantKind(caller.tenantId, m)) === 'company') return ClientAccess.everything();
     return this.ofUser(caller.tenantId, caller.userId, m);
+  }
+
+  /** A portal user's access: their client (the `users` row of libs/auth, read only for this), documents only. */
+  async ofPortalUser(tenantId: string, userId: string, m: Db = this.ds): Promise<ClientAccess> {
+    const rows: Array<{ client_id: string | null }> = await m.query(
+      `SELECT client_id FROM users WHERE tenant_id = $1 AND id = $2 AND role = 'client'`,
+      [tenantId, userId],
+    );
+    const clientId = rows[0]?.client_id;
+    return ClientAccess.assigned(clientId ? [{ clientId, rights: ['documents'] }] : []);
   }
 
   /** A staff member's assignments as stored (no row: nothing). */

@@ -122,8 +122,8 @@ export class ClientsController {
   @ApiOperation({
     summary: '顧問先の削除 / Delete a client',
     description:
-      '事業所が残っている顧問先は削除できません（409 client_in_use）。担当の割り当ても削除されます。\n\n' +
-      'Refused with 409 client_in_use while the client has offices; its staff assignments go with it.',
+      '事業所または顧問先ポータルのユーザーが残っている顧問先は削除できません（409 client_in_use）。担当の割り当てと依頼も削除されます。\n\n' +
+      'Refused with 409 client_in_use while the client has offices or portal users; its staff assignments and requests (依頼) go with it.',
   })
   @ApiParam(ID)
   @ApiNoContentResponse({ description: 'deleted' })

@@ -232,6 +232,12 @@ export class ClientsService {
         id,
       ]);
       if (n[0].n > 0) throw ApplicationsErrors.clientInUse(n[0].n);
+      // Its portal users (role client) hang on it too: they are disabled, never deleted (the audit trail names them).
+      const u: Array<{ n: number }> = await m.query(`SELECT count(*)::int AS n FROM users WHERE tenant_id = $1 AND client_id = $2`, [
+        tenantId,
+        id,
+      ]);
+      if (u[0].n > 0) throw ApplicationsErrors.clientHasPortalUsers(u[0].n);
       await m.query(`DELETE FROM clients WHERE tenant_id = $1 AND id = $2`, [tenantId, id]);
     });
     await this.audit.record({

@@ -53,6 +53,10 @@ export const AUDIT_ACTIONS = [
   'client.deleted',
   'client.assignments_changed',
   'client.imported',
+  // 顧問先ポータル (client portal): invitations of its users and their 依頼 (requests) to the office
+  'client_user.invited',
+  'client_request.created',
+  'client_request.closed',
   'application.created',
   'application.updated',
   'application.deleted',

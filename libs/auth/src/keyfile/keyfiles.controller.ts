@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Res } from '@nestjs/common';
 import { ApiCookieAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { ApiProblems, CurrentPrincipal, Principal, Roles, tenantOf } from '@charlotte/core';
+import { ApiProblems, ClientPortal, CurrentPrincipal, Principal, Roles, tenantOf } from '@charlotte/core';
 import { UserIdParam } from '../users/dto/user.dto';
 import { IssueKeyfileDto, KeyfileResetView, KeyFileView, KeyListDto, KeyParams, OwnKeyParam } from './dto/keyfile.dto';
 import { KeyfilesService } from './keyfiles.service';
@@ -21,6 +21,7 @@ export class MyKeyfilesController {
     ].join('\n\n'),
   })
   @Get()
+  @ClientPortal()
   @ApiOkResponse({ type: KeyListDto })
   async list(@CurrentPrincipal() p: Principal): Promise<KeyListDto> {
     return { items: await this.keys.list(p.tenantId, p.userId) };
@@ -34,6 +35,7 @@ export class MyKeyfilesController {
     ].join('\n\n'),
   })
   @Delete(':keyId')
+  @ClientPortal()
   @HttpCode(204)
   @ApiNoContentResponse({ description: 'Revoked.' })
   @ApiProblems({ 404: '`not_found`.' })

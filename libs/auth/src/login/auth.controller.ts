@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
 import { ApiCookieAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { APP_CONFIG, ApiProblems, AppConfig, Public } from '@charlotte/core';
+import { APP_CONFIG, ApiProblems, AppConfig, ClientPortal, Public } from '@charlotte/core';
 import { AuthErrors } from '../errors';
 import { CurrentPrincipal, LoginThrottle, Principal } from '../guards/principal';
 import { AllowClosedContract } from '../guards/session-auth.guard';
@@ -156,6 +156,7 @@ export class AuthController {
   }
 
   @Get('session')
+  @ClientPortal()
   @ApiCookieAuth()
   @ApiOperation({
     summary: '現在のセッション / The current session',
@@ -171,6 +172,7 @@ export class AuthController {
   }
 
   @Post('logout')
+  @ClientPortal()
   @HttpCode(204)
   @ApiCookieAuth()
   @AllowClosedContract()

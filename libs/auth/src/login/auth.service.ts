@@ -6,10 +6,11 @@ import { APP_CONFIG, AppConfig, DomainError, ValidationFailedError } from '@char
 import { parsePublicJwk, verifyChallengeSignature } from '../keyfile/keyfile-crypto';
 import { KeyfilesService } from '../keyfile/keyfiles.service';
 import { PasswordService } from '../password/password.service';
+import { SessionGates } from '../sessions/session-gates';
 import { SessionsService } from '../sessions/sessions.service';
 import { PLATFORM_TENANT_CODE } from '../tenants/tenants.service';
 import { CONTRACT_CLOSED_SQL, contractClosed, Tenant } from '../tenants/tenant.entity';
-import { User } from '../users/user.entity';
+import { User, UserRole } from '../users/user.entity';
 import { UserView } from '../users/dto/user.dto';
 import { UserNamesService } from '../users/user-names.service';
 import { AuthErrors } from '../errors';
@@ -56,7 +57,21 @@ export class AuthService {
     private readonly names: UserNamesService,
     private readonly throttle: LoginThrottleService,
     private readonly ipAllowlist: IpAllowlistService,
+    private readonly gates: SessionGates,
   ) {}
+
+  /**
+   * The checks higher libs add (SessionGates: a 顧問先 portal turned off answers 403 portal_disabled),
+   * told only after the right password like a closed contract; the refusal is a security event.
+   */
+  private async assertGates(tenantId: string | null, userId: string, role: UserRole): Promise<void> {
+    try {
+      await this.gates.check({ userId, tenantId, role });
+    } catch (e) {
+      if (e instanceof DomainError) await this.refused(tenantId, e.code, userId, 'denied');
+      throw e;
+    }
+  }
 
   /** Security event for a refused login step; ids and reason codes only. */
   private refused(tenantId: string | null, reason: string, userId?: string, outcome: 'failure' | 'denied' = 'failure') {
@@ -141,6 +156,7 @@ export class AuthService {
       await this.refused(tenantId, 'contract_cancelled', row.id, 'denied');
       throw AuthErrors.contractCancelled();
     }
+    await this.assertGates(tenantId, row.id, row.role as UserRole);
     // An allow-list for administrators only: told after the right password (a stranger must not
     // learn which addresses are administrators'), before any pending session or cookie.
     await this.ipAllowlist.assertAllowed(
@@ -315,7 +331,9 @@ export class AuthService {
   ): Promise<LoginOutcome> {
     // Again at the second step: the key-file step may come from another address than the
     // password step (a pending cookie carried elsewhere), and the list may have changed since.
-    const role: Array<{ role: string }> = await this.ds.query('SELECT role FROM users WHERE id = $1', [pending.userId]);
+    const role: Array<{ role: UserRole }> = await this.ds.query('SELECT role FROM users WHERE id = $1', [pending.userId]);
+    // The portal may have been turned off since the password step.
+    await this.assertGates(pending.tenantId, pending.userId, role[0]?.role ?? 'member');
     await this.ipAllowlist.assertAllowed(
       pending.tenantId,
       role[0]?.role === 'admin' ? 'admin' : 'member',

@@ -7,6 +7,7 @@ import { APP_CONFIG, AppConfig } from '@charlotte/core';
 import { AuthErrors } from '../errors';
 import { CONTRACT_CLOSED_SQL } from '../tenants/tenant.entity';
 import type { UserRole } from '../users/user.entity';
+import { SessionGates } from './session-gates';
 
 export const SESSION_COOKIE = 'charlotte_session';
 
@@ -38,6 +39,7 @@ export class SessionsService {
     @InjectDataSource() private readonly ds: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly audit: AuditService,
+    private readonly gates: SessionGates,
   ) {}
 
   /** Starts a new session (always a new id and token: no fixation). */
@@ -94,6 +96,8 @@ export class SessionsService {
     // restores it) but answers 403 contract_cancelled instead of 401.
     // (Logout alone may still end such a session: options.allowClosedContract.)
     if (s.closed && !options.allowClosedContract) throw AuthErrors.contractCancelled();
+    // What higher libs add (the client portal turned off: 403 portal_disabled). Logout stays possible.
+    if (!options.allowClosedContract) await this.gates.check({ userId: s.user_id, tenantId: s.tenant_id, role: s.role });
     if (Date.now() - new Date(s.last_seen_at).getTime() > TOUCH_INTERVAL_MS) {
       await this.ds.query('UPDATE sessions SET last_seen_at = now() WHERE id = $1', [s.id]);
     }

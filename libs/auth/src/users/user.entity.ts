@@ -1,6 +1,6 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 
-export type UserRole = 'admin' | 'member' | 'operator';
+export type UserRole = 'admin' | 'member' | 'operator' | 'client';
 export type UserStatus = 'invited' | 'active' | 'disabled';
 
 /**
@@ -35,6 +35,10 @@ export class User {
 
   @Column({ type: 'text' })
   status: UserStatus;
+
+  /** Role `client` only: the 顧問先 whose portal this user logs in to (NULL for every other role). */
+  @Column({ name: 'client_id', type: 'uuid', nullable: true })
+  clientId: string | null;
 
   @Column({ name: 'password_hash', type: 'text', nullable: true, select: false })
   passwordHash: string | null;

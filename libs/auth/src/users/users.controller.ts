@@ -71,13 +71,13 @@ export class UsersController {
   @ApiOperation({
     summary: 'ユーザーを変更 / Update a user',
     description: [
-      '表示名・ロール・状態（active/disabled）を変更します。無効化やロール変更ではそのユーザーのセッションを終了します。テナント管理者のセッションのみです。最後の有効な管理者を外す変更は 409 last_admin、SSO必須の契約の唯一の緊急用管理者は 409 last_break_glass_admin、招待中のユーザーを active にすると 409 user_invited です。',
-      "Changes display name, role or status (active/disabled); disabling a user or changing the role ends the user's sessions. Tenant administrators in a session only. 409 last_admin when the tenant would lose its last active administrator, 409 last_break_glass_admin for the only break-glass administrator of a tenant that enforces SSO, 409 user_invited to activate an invited user (they accept the invitation instead).",
+      '表示名・ロール・状態（active/disabled）を変更します。無効化やロール変更ではそのユーザーのセッションを終了します。テナント管理者のセッションのみです。最後の有効な管理者を外す変更は 409 last_admin、SSO必須の契約の唯一の緊急用管理者は 409 last_break_glass_admin、招待中のユーザーを active にすると 409 user_invited、顧問先ポータルのユーザーのロール変更は 409 client_user_role です。',
+      "Changes display name, role or status (active/disabled); disabling a user or changing the role ends the user's sessions. Tenant administrators in a session only. 409 last_admin when the tenant would lose its last active administrator, 409 last_break_glass_admin for the only break-glass administrator of a tenant that enforces SSO, 409 user_invited to activate an invited user (they accept the invitation instead), 409 client_user_role to change the role of a client portal user.",
     ].join('\n\n'),
   })
   @Patch(':id')
   @ApiOkResponse({ type: UserView })
-  @ApiProblems({ 404: '`not_found`.', 409: '`last_admin`, `last_break_glass_admin`, `user_invited`.' })
+  @ApiProblems({ 404: '`not_found`.', 409: '`last_admin`, `last_break_glass_admin`, `user_invited`, `client_user_role`.' })
   async update(@CurrentPrincipal() p: Principal, @Param() { id }: UserIdParam, @Body() dto: UpdateUserDto): Promise<UserView> {
     return UserView.of(await this.users.update(tenantOf(p), id, dto));
   }

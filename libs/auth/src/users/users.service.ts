@@ -67,8 +67,31 @@ export class UsersService {
     return this.names.reveal(u);
   }
 
+  /**
+   * Invites a user of a 顧問先's portal (role `client`, always invited: a one-time link, then a password
+   * and a key file at first login, like every invited user). The caller (libs/portal) has checked
+   * the client: the database still refuses a client of another tenant (composite foreign key).
+   */
+  createClientUser(tenantId: string, clientId: string, dto: { email: string; displayName: string }) {
+    return this.create(tenantId, { email: dto.email, displayName: dto.displayName, role: 'client' }, clientId);
+  }
+
+  /** The portal users of one 顧問先 (a few per client; bounded at 500), oldest first. */
+  async listByClient(tenantId: string, clientId: string): Promise<User[]> {
+    const rows = await this.ds.getRepository(User).find({
+      where: { tenantId, clientId, role: 'client' },
+      order: { createdAt: 'ASC', id: 'ASC' },
+      take: 500,
+    });
+    return this.names.revealAll(rows);
+  }
+
   /** Creates an active user (with a password) or an invited one (without). */
-  async create(tenantId: string, dto: CreateUserDto): Promise<{ user: User; invitation?: Invitation }> {
+  async create(
+    tenantId: string,
+    dto: Omit<CreateUserDto, 'role'> & { role: 'admin' | 'member' | 'client' },
+    clientId: string | null = null,
+  ): Promise<{ user: User; invitation?: Invitation }> {
     const email = dto.email.toLowerCase();
     const passwordHash = dto.password ? await this.passwords.hash(dto.password) : null;
     const invitation = dto.password ? undefined : this.newInvitation();
@@ -81,6 +104,7 @@ export class UsersService {
         displayNamePlain: null,
         displayNameSealed: await this.names.seal(tenantId, id, dto.displayName),
         role: dto.role,
+        clientId: dto.role === 'client' ? clientId : null,
         status: dto.password ? 'active' : 'invited',
         passwordHash,
         invitationTokenHash: invitation ? hashToken(invitation.token) : null,
@@ -149,6 +173,8 @@ export class UsersService {
         throw AuthErrors.lastAdmin();
       }
       const roleChanged = dto.role !== undefined && dto.role !== user.role;
+      // A portal user belongs to one 顧問先 (users.client_id, NOT NULL iff role client): never staff.
+      if (roleChanged && user.role === 'client') throw AuthErrors.clientUserRole();
       const disabled = dto.status === 'disabled' && user.status !== 'disabled';
       if (((roleChanged && dto.role !== 'admin') || disabled) && (await this.dropFromBreakGlass(em, tenantId, id)))
         changes.push('breakGlass');

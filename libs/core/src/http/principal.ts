@@ -1,7 +1,7 @@
 import { createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
 import type { Request } from 'express';
 
-export type PrincipalRole = 'admin' | 'member' | 'operator';
+export type PrincipalRole = 'admin' | 'member' | 'operator' | 'client';
 
 /**
  * Who is calling, as resolved by the authentication guard (libs/auth).
@@ -45,6 +45,17 @@ export const ROLES = 'charlotte:roles';
 
 /** Restricts a route to these roles; checked by the roles guard after authentication. Default: any authenticated user. */
 export const Roles = (...roles: PrincipalRole[]): MethodDecorator & ClassDecorator => SetMetadata(ROLES, roles);
+
+export const CLIENT_PORTAL = 'charlotte:clientPortal';
+
+/**
+ * Opens one route (a method, never a whole controller, so that a route added later is not opened
+ * by accident) to users of role `client` (顧問先ポータル, issue 19). Every other route answers such a
+ * session 404 not_found, whatever its @Roles say: the roles guard denies by default, so a route
+ * nobody thought about stays closed to the portal. The route itself must still narrow what it
+ * shows to the client user's own 顧問先 (ClientAccessService does for applications and documents).
+ */
+export const ClientPortal = (): MethodDecorator => SetMetadata(CLIENT_PORTAL, true);
 
 /** Injects the session principal (session-only routes: tokens never reach them). */
 export const CurrentPrincipal = createParamDecorator((_: unknown, ctx: ExecutionContext): Principal => {

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Param, Post } from '@nestjs/common';
 import { ApiCookieAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiProblems, CurrentPrincipal, IdParam, Principal, Roles, tenantOf } from '@charlotte/core';
+import { ApiProblems, ClientPortal, CurrentPrincipal, IdParam, Principal, Roles, tenantOf } from '@charlotte/core';
 import {
   AddIncidentUpdateDto,
   CreateIncidentDto,
@@ -91,6 +91,7 @@ export class IncidentsController {
     ].join('\n\n'),
   })
   @Get()
+  @ClientPortal()
   @ApiOkResponse({ type: IncidentListDto })
   async list(@CurrentPrincipal() p: Principal): Promise<IncidentListDto> {
     return { items: await this.incidents.listForTenant(tenantOf(p)) };
@@ -104,6 +105,7 @@ export class IncidentsController {
     ].join('\n\n'),
   })
   @Get(':id')
+  @ClientPortal()
   @ApiOkResponse({ type: IncidentDto })
   @ApiProblems({ 404: '`not_found`.' })
   get(@CurrentPrincipal() p: Principal, @Param() { id }: IdParam): Promise<IncidentDto> {

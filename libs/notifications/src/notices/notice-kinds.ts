@@ -21,5 +21,8 @@ export const NOTICE_KINDS = [
   'approval_approved',
   'approval_sent_back',
   'approval_cancelled',
+  // 顧問先ポータル: a client user sent a 依頼 (to the client's staff and the admins); a 依頼 was closed (to its requester).
+  'client_request_created',
+  'client_request_closed',
 ] as const;
 export type NoticeKind = (typeof NOTICE_KINDS)[number];

@@ -56,6 +56,20 @@ export class NoticesService {
   }
 
   /**
+   * One お知らせ per listed user (the staff of a 顧問先 and the requester of a 依頼), in the caller's
+   * transaction; no mail goes with it. Ids outside the tenant are skipped. Returns how many were written.
+   */
+  async addForUsers(m: EntityManager | DataSource, tenantId: string, userIds: readonly string[], kind: NoticeKind): Promise<number> {
+    if (!userIds.length) return 0;
+    const r: unknown[] = await m.query(
+      `INSERT INTO notices (tenant_id, user_id, kind)
+       SELECT tenant_id, id, $3 FROM users WHERE tenant_id = $1 AND id = ANY($2::uuid[]) AND status = 'active' RETURNING id`,
+      [tenantId, [...new Set(userIds)], kind],
+    );
+    return r.length;
+  }
+
+  /**
    * One page of the user's お知らせ (their own and the tenant-wide ones), unread
    * first, then newest first; `id` breaks ties so that the order is total and a
    * cursor over it never skips or repeats a row that stays where it was. The
@@ -65,7 +79,7 @@ export class NoticesService {
    * one row per id), but no notice is skipped, since a row only ever moves later
    * in this order (read_at is set once).
    */
-  async list(tenantId: string, userId: string, opts: { limit?: number; cursor?: string } = {}): Promise<NoticePage> {
+  async list(tenantId: string, userId: string, opts: { limit?: number; cursor?: string; ownOnly?: boolean } = {}): Promise<NoticePage> {
     const limit = opts.limit ?? 50;
     const after = decodeCursor(opts.cursor, ['u', 'c', 'i'] as const);
     const rows: Array<{
@@ -84,15 +98,15 @@ export class NoticesService {
               to_char(n.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS c
          FROM notices n
          LEFT JOIN incidents i ON i.id = n.incident_id
-        WHERE n.tenant_id = $1 AND (n.user_id = $2 OR n.user_id IS NULL)
+        WHERE n.tenant_id = $1 AND (n.user_id = $2 OR (n.user_id IS NULL AND NOT $7::boolean))
           AND ($4::int IS NULL OR ((n.read_at IS NULL)::int, n.created_at, n.id) < ($4::int, $5::timestamptz, $6::uuid))
         ORDER BY (n.read_at IS NULL) DESC, n.created_at DESC, n.id DESC
         LIMIT $3`,
-      [tenantId, userId, limit + 1, after ? Number(after.u) : null, after?.c ?? null, after?.i ?? null],
+      [tenantId, userId, limit + 1, after ? Number(after.u) : null, after?.c ?? null, after?.i ?? null, opts.ownOnly === true],
     );
     const unread: Array<{ n: number }> = await this.ds.query(
-      `SELECT count(*)::int AS n FROM notices WHERE tenant_id = $1 AND (user_id = $2 OR user_id IS NULL) AND read_at IS NULL`,
-      [tenantId, userId],
+      `SELECT count(*)::int AS n FROM notices WHERE tenant_id = $1 AND (user_id = $2 OR (user_id IS NULL AND NOT $3::boolean)) AND read_at IS NULL`,
+      [tenantId, userId, opts.ownOnly === true],
     );
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
@@ -124,19 +138,19 @@ export class NoticesService {
     return users.length;
   }
 
-  async markRead(tenantId: string, userId: string, id: string): Promise<void> {
+  async markRead(tenantId: string, userId: string, id: string, ownOnly = false): Promise<void> {
     const r: [unknown[], number] = await this.ds.query(
-      `UPDATE notices SET read_at = COALESCE(read_at, now()) WHERE tenant_id = $1 AND id = $2 AND (user_id = $3 OR user_id IS NULL)`,
-      [tenantId, id, userId],
+      `UPDATE notices SET read_at = COALESCE(read_at, now()) WHERE tenant_id = $1 AND id = $2 AND (user_id = $3 OR (user_id IS NULL AND NOT $4::boolean))`,
+      [tenantId, id, userId, ownOnly],
     );
     if (r[1] === 0) throw new NotFoundError('notice');
   }
 
   /** Marks every unread お知らせ of the user read (their own and the tenant-wide ones); answers how many changed. */
-  async markAllRead(tenantId: string, userId: string): Promise<number> {
+  async markAllRead(tenantId: string, userId: string, ownOnly = false): Promise<number> {
     const r: [unknown[], number] = await this.ds.query(
-      `UPDATE notices SET read_at = now() WHERE tenant_id = $1 AND (user_id = $2 OR user_id IS NULL) AND read_at IS NULL`,
-      [tenantId, userId],
+      `UPDATE notices SET read_at = now() WHERE tenant_id = $1 AND (user_id = $2 OR (user_id IS NULL AND NOT $3::boolean)) AND read_at IS NULL`,
+      [tenantId, userId, ownOnly],
     );
     return r[1];
   }

@@ -82,7 +82,9 @@ export class UserView {
   @ApiProperty() id: string;
   @ApiProperty() email: string;
   @ApiProperty() displayName: string;
-  @ApiProperty({ enum: ['admin', 'member', 'operator'] }) role: UserRole;
+  @ApiProperty({ enum: ['admin', 'member', 'operator', 'client'] }) role: UserRole;
+  @ApiPropertyOptional({ format: 'uuid', description: 'role client only: the 顧問先 whose portal the user logs in to' })
+  clientId?: string;
   @ApiProperty({ enum: ['invited', 'active', 'disabled'] }) status: UserStatus;
   @ApiProperty({ type: String, nullable: true }) lockedUntil: string | null;
   @ApiProperty({ type: String, nullable: true }) lastLoginAt: string | null;
@@ -95,6 +97,7 @@ export class UserView {
       email: u.email,
       displayName: u.displayName,
       role: u.role,
+      ...(u.clientId ? { clientId: u.clientId } : {}),
       status: u.status,
       lockedUntil: u.lockedUntil && u.lockedUntil.getTime() > Date.now() ? u.lockedUntil.toISOString() : null,
       lastLoginAt: u.lastLoginAt?.toISOString() ?? null,
