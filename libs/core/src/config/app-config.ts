@@ -78,6 +78,12 @@ export interface AppConfig {
   /** How long an unwrapped tenant key stays in memory, and how many at most. */
   keyCacheTtlSeconds: number;
   keyCacheMax: number;
+  /**
+   * How long a tenant's key status (current DEK version, destroyed or not) is
+   * trusted by seal() without asking PostgreSQL (ms). Rotation and shredding in
+   * this process take effect at once; in another API instance within this bound.
+   */
+  keyStatusCacheTtlMs: number;
   /** Uploads: largest attachment accepted (bytes). */
   attachmentMaxBytes: number;
   /** ClamAV: clamd's Unix socket, or host and port (CLAMD_HOST wins when set). */
@@ -470,6 +476,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
     pkcs11Pin: r.optionalString('PKCS11_PIN'),
     keyCacheTtlSeconds: r.int('KEY_CACHE_TTL_SECONDS', 300, 0, 86400),
     keyCacheMax: r.int('KEY_CACHE_MAX', 1000, 1, 1_000_000),
+    keyStatusCacheTtlMs: r.int('KEY_STATUS_CACHE_TTL_MS', 2000, 0, 60000),
     // At most clamd's StreamMaxLength (64M in scripts/clamd-start.sh): above it clamd answers an error, not a verdict.
     attachmentMaxBytes: r.int('ATTACHMENT_MAX_BYTES', 20 * 1024 * 1024, 1024, 64 * 1024 * 1024),
     clamdSocket: r.string('CLAMD_SOCKET', '/tmp/charlotte-clamd/clamd.sock'),
