@@ -18,7 +18,7 @@ import { EgovAccountsService, egovNotLinked } from './egov-accounts.service';
 import { claimDue, failureReason, retryLater, runDueJobs } from './durable-job';
 import { EgovClient, EgovError } from './egov-client';
 import { NoticesService } from '@charlotte/notifications';
-import { buildPackage } from './package/package';
+import { buildPackage, checkPackage } from './package/package';
 import { EgovPackageError } from './package/errors';
 import { SubmissionRow, SubmissionsRepository } from './submissions.repository';
 import { FilingErrors } from './errors';
@@ -233,11 +233,15 @@ export class SubmissionsService {
     return { status: 'draft' as const, version: out.version };
   }
 
-  /** Builds the package without attachments first, so what the user must fix (e.g. the office's 事業所整理記号) is a 422 now, not a failed filing later. */
+  /**
+   * Checks the package (without attachments) first, so what the user must fix (e.g. the office's
+   * 事業所整理記号) is a 422 now, not a failed filing later. Only checks: the package is built once,
+   * by the worker that sends it (checkPackage throws what buildPackage would).
+   */
   async dryRun(tenantId: string, applicationId: string): Promise<void> {
     const app = await this.store.row(tenantId, applicationId);
     try {
-      await buildPackage(await this.packageInput(tenantId, app, false));
+      checkPackage(await this.packageInput(tenantId, app, false));
     } catch (e) {
       if (e instanceof EgovPackageError) throw FilingErrors.packageInvalid(e.message, e.path, e.code.replace(/^egov_package_/, ''));
       throw e;
