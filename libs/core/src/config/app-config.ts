@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import { isIP } from 'node:net';
+import * as os from 'node:os';
 import * as path from 'node:path';
 
 /**
@@ -48,6 +49,12 @@ export interface AppConfig {
   rateLimitApiPerMinute: number;
   argon2MemoryKib: number;
   argon2Iterations: number;
+  /**
+   * argon2id hashes computed at once (the rest wait their turn). Default: the CPU count. More
+   * than the cores only makes each one slower, and every running hash holds a libuv thread
+   * that file writes (logs) and async crypto also need.
+   */
+  argon2MaxConcurrent: number;
   invitationTtlHours: number;
   shutdownTimeoutMs: number;
   webDistDir: string;
@@ -452,6 +459,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
     // OWASP Password Storage Cheat Sheet minimum for argon2id: m=19 MiB, t=2, p=1.
     argon2MemoryKib: r.int('ARGON2_MEMORY_KIB', 19456, 8192, 1048576),
     argon2Iterations: r.int('ARGON2_ITERATIONS', 2, 1, 10),
+    argon2MaxConcurrent: r.int('ARGON2_MAX_CONCURRENT', Math.max(1, os.availableParallelism()), 1, 256),
     invitationTtlHours: r.int('INVITATION_TTL_HOURS', 72, 1, 24 * 30),
     shutdownTimeoutMs: r.int('SHUTDOWN_TIMEOUT_MS', 10000, 0, 600000),
     webDistDir: path.resolve(cwd, r.string('WEB_DIST_DIR', './apps/web/dist')),
