@@ -3,7 +3,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AuditService } from '@charlotte/audit';
-import { Caller } from '@charlotte/core';
+import { APP_CONFIG, AppConfig, Caller } from '@charlotte/core';
 import {
   actorOf,
   ApplicationRow,
@@ -66,6 +66,7 @@ export class SubmissionsService {
     @Inject(SIGNING_CREDENTIALS) private readonly signing: SigningCredentialsPort,
     private readonly clientAccess: ClientAccessService,
     private readonly approvals: ApprovalGate,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   /**
@@ -248,18 +249,26 @@ export class SubmissionsService {
     }
   }
 
-  /** Works through every due submission (scheduled; tests call it directly). Returns how many were handled. */
-  runDue(): Promise<number> {
+  /**
+   * Works through every due submission (scheduled; tests call it directly), up to
+   * EGOV_SEND_CONCURRENCY at once and EGOV_SEND_CONCURRENCY_PER_TENANT per tenant; an attempt
+   * whose outcome is unknown runs alone for its tenant (it adopts an orphan case). Returns how
+   * many were handled.
+   */
+  runDue(limits = { global: this.config.egovSendConcurrency, perTenant: this.config.egovSendConcurrencyPerTenant }): Promise<number> {
     return runDueJobs(
-      () =>
+      (excludeTenants) =>
         claimDue<Claimed>(
           this.ds,
           'submissions',
           'id, tenant_id, application_id, attempts, sending_started_at, outcome_unknown_since, submitted_by, trial',
+          excludeTenants,
         ),
       (job) => this.send(job),
       (job, e) => this.failed(job, e),
       'egov_submit',
+      limits,
+      (job) => !!job.outcome_unknown_since && !job.trial,
     );
   }
 

@@ -116,6 +116,12 @@ export interface AppConfig {
   egovClientId: string;
   egovClientSecret: string;
   egovTimeoutMs: number;
+  /**
+   * e-Gov jobs (submissions, 補正, 取下げ) one instance sends at once, in all and for one tenant
+   * (EGOV_SEND_CONCURRENCY, EGOV_SEND_CONCURRENCY_PER_TENANT). N instances send up to N times as many.
+   */
+  egovSendConcurrency: number;
+  egovSendConcurrencyPerTenant: number;
   /** How often the status of filed applications is polled. */
   egovPollCron: string;
   /** Whether `npm start` also starts the simulator (apps/egov-sim) on the embedded default. */
@@ -504,6 +510,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
     egovClientId: r.string('EGOV_CLIENT_ID', 'charlotte-dev'),
     egovClientSecret: r.string('EGOV_CLIENT_SECRET', 'charlotte-dev-secret'),
     egovTimeoutMs: r.int('EGOV_TIMEOUT_MS', 30000, 100, 600000),
+    egovSendConcurrency: r.int('EGOV_SEND_CONCURRENCY', 8, 1, 64),
+    egovSendConcurrencyPerTenant: r.int('EGOV_SEND_CONCURRENCY_PER_TENANT', 2, 1, 64),
     egovPollCron: r.string('EGOV_POLL_CRON', '*/10 * * * *'),
     egovSimPort: r.int('EGOV_SIM_PORT', 3100, 1, 65535),
     backup: {
