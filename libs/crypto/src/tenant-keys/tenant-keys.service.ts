@@ -61,6 +61,11 @@ export class TenantKeysService implements OnModuleDestroy {
    */
   private readonly statusCache = new Map<string, StatusEntry>();
   private generation = 0;
+  /** Status reads in flight, shared by the callers that miss the cache at the same time. */
+  private readonly statusReads = new Map<
+    string,
+    { generation: number; read: Promise<{ current_version: number; destroyed_at: Date | null } | undefined> }
+  >();
 
   constructor(
     @InjectDataSource() private readonly ds: DataSource,
@@ -192,7 +197,16 @@ export class TenantKeysService implements OnModuleDestroy {
       return hit.currentVersion;
     }
     const generation = this.generation;
-    const s = await this.readStatus(tenantId);
+    // Callers that miss together (a poll's workers sealing for one tenant) share one read.
+    let pending = this.statusReads.get(tenantId);
+    if (!pending || pending.generation !== generation) {
+      const read = this.readStatus(tenantId).finally(() => {
+        if (this.statusReads.get(tenantId)?.read === read) this.statusReads.delete(tenantId);
+      });
+      pending = { generation, read };
+      this.statusReads.set(tenantId, pending);
+    }
+    const s = await pending.read;
     if (!s) throw CryptoErrors.tenantKeysMissing();
     this.statusPut(tenantId, s.current_version, !!s.destroyed_at, generation);
     if (s.destroyed_at) throw new TenantKeysDestroyedError();
