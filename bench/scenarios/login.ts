@@ -8,8 +8,7 @@ function percentile(sorted: number[], p: number): number {
 /**
  * Full login (password step with argon2id at the configured cost, then the
  * ES256 key-file step) in a closed loop with `concurrency` clients. Goal
- * (issues 4 and 20): p99 < 300 ms with 1 and with 4 clients, with OWASP's
- * minimum argon2id parameters.
+ * (issues 4 and 20): p99 < 300 ms with 1 and with 4 clients, OWASP's minimum argon2id parameters.
  */
 function loginScenario(concurrency: number): Scenario {
   const name = `login password + key file (${concurrency} client${concurrency > 1 ? 's' : ''})`;
@@ -40,7 +39,6 @@ function loginScenario(concurrency: number): Scenario {
         non2xx: 0,
         errors: 0,
         total: latencies.length,
-        // Issue 20: p99 < 300 ms with 1 and with 4 concurrent clients (argon2id at the OWASP minimum, unchanged).
         goal: { metric: 'p99Ms', op: '<', value: 300, text: 'p99 < 300 ms' },
       };
     },
