@@ -11,10 +11,11 @@ bash scripts/setup-system.sh || echo "start: some Debian packages are missing (s
 if [ -z "${CLAMD_HOST:-}" ] && [ -z "${CLAMD_SOCKET:-}" ]; then
   eval "$(bash scripts/clamd-start.sh | grep '^CLAMD_SOCKET=' | sed 's/^/export /')" || echo "start: clamd did not start; uploads will answer 503 until it runs" >&2
 fi
-npm run -s build
+# Builds only what changed since the last start (SPA, API, simulator): nothing when nothing did.
+node scripts/build-if-changed.js web api
 # The e-Gov simulator (apps/egov-sim) stands in for e-Gov unless EGOV_API_BASE points elsewhere.
 if [ -z "${EGOV_API_BASE:-}" ]; then
-  npx tsc -p apps/egov-sim/tsconfig.build.json
+  node scripts/build-if-changed.js sim
   node dist/egov-sim/apps/egov-sim/src/main.js &
   sim=$!
   # The simulator reviews in seconds: poll it every 15 s (not every 10 minutes) so a demo filing finishes while you watch.

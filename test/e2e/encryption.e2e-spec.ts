@@ -11,6 +11,7 @@ import { EgovActionsService, SigningCredentialsService, StatusTrackerService, Su
 import { makeTestP12 } from '../../libs/filing/src/signing/test-pkcs12';
 import { KeyRotationJob } from '../../apps/api/src/jobs/key-rotation.job';
 import type { EgovSim } from '../../apps/egov-sim/src/server';
+import { countQueries, type QueryFigures } from '../../bench/lib/query-counter';
 import { login, LoggedIn, seedTenant, Seeded, startTestApp, TestApp } from '../support/app';
 import { egovEnv, linkEgovAccount, startTestSim, VALID_FORM } from '../support/egov';
 
@@ -250,6 +251,43 @@ describe('Envelope encryption (local key provider)', () => {
         )
       ).toString(),
     ).toBe('ok');
+  });
+
+  it('seal reads tenant_key_status once per TTL; a rotation and a shred in this process take effect at once', async () => {
+    const keys = t.app.get(TenantKeysService);
+    const d = await seedTenant(t, 'enc-d');
+    const statusReads = (f: QueryFigures) =>
+      f.statements.filter((x) => x.sql.includes('FROM tenant_key_status')).reduce((n, x) => n + x.count, 0);
+    keys.clearCache();
+    const q = countQueries();
+    for (let i = 0; i < 20; i++) await sealing.seal(d.tenantId, 'note', `n${i}`, 'v');
+    expect(statusReads(q.stop())).toBe(1);
+    // Rotation: the very next seal uses the new version.
+    const v = await keys.rotateTenant(d.tenantId);
+    const afterRotation = await sealing.seal(d.tenantId, 'note', 'r', 'rotated');
+    expect(sealing.keyVersionOf(afterRotation)).toBe(v);
+    // Shredding: the very next seal refuses, with or without a cached DEK, and keeps refusing.
+    await keys.destroyTenantKeys(d.tenantId);
+    const q2 = countQueries();
+    await expect(sealing.seal(d.tenantId, 'note', 's', 'after shred')).rejects.toMatchObject({ code: 'tenant_keys_destroyed' });
+    await expect(sealing.sealStream(d.tenantId, 'file', 's')).rejects.toMatchObject({ code: 'tenant_keys_destroyed' });
+    expect(q2.stop().count).toBe(0);
+    await expect(sealing.open(d.tenantId, 'note', 'r', afterRotation)).rejects.toMatchObject({ code: 'tenant_keys_destroyed' });
+  });
+
+  it('a shred by another instance (another connection) stops seals here within KEY_STATUS_CACHE_TTL_MS', async () => {
+    const e = await seedTenant(t, 'enc-e');
+    await sealing.seal(e.tenantId, 'note', 'x', 'cached'); // status and DEK now cached in this process
+    const other = new Client({ connectionString: t.db.url });
+    await other.connect();
+    try {
+      await other.query(`DELETE FROM tenant_keys WHERE tenant_id = $1`, [e.tenantId]);
+      await other.query(`UPDATE tenant_key_status SET destroyed_at = now() WHERE tenant_id = $1`, [e.tenantId]);
+    } finally {
+      await other.end();
+    }
+    await new Promise((r) => setTimeout(r, t.config.keyStatusCacheTtlMs + 50));
+    await expect(sealing.seal(e.tenantId, 'note', 'y', 'late')).rejects.toMatchObject({ code: 'tenant_keys_destroyed' });
   });
 
   describe('proof test: no canary in a database dump, the logs or the data directory', () => {

@@ -676,3 +676,87 @@ describe('Filing resilience: the server is killed while it sends', () => {
     expect(await transitions(t.ds, appId)).toEqual(['ready', 'submitting', 'arrived', 'under_review']);
   }, 60_000);
 });
+
+describe('Filing resilience: jobs sent side by side (EGOV_SEND_CONCURRENCY, _PER_TENANT)', () => {
+  let sim: EgovSim;
+  let proxy: EgovProxy;
+  let t: TestApp;
+  let other: Instance;
+  const tenants: Array<{ admin: LoggedIn; officeId: string }> = [];
+
+  beforeAll(async () => {
+    sim = await startEgovSim({ ...SIM_CLIENT, clock: { arriveToReviewMs: 3600_000, reviewToFinishMs: 3600_000 } });
+    proxy = await startEgovProxy(sim);
+    const env = { ...egovEnv(sim, proxy.url), EGOV_SEND_CONCURRENCY: '3', EGOV_SEND_CONCURRENCY_PER_TENANT: '2' };
+    t = await startTestApp(env);
+    other = await startAppOn(t, env);
+    for (const code of ['conc-a', 'conc-b']) {
+      const { admin, officeId } = await linkedTenant(t, sim, code);
+      tenants.push({ admin, officeId });
+    }
+  });
+  afterAll(async () => {
+    await other?.close();
+    await t?.close();
+    await proxy?.close();
+    await sim?.close();
+  });
+
+  it('sends up to 3 at once, 2 per tenant, on two instances at once, and files each application exactly once', async () => {
+    const ids: string[] = [];
+    for (const [i, { admin, officeId }] of tenants.entries())
+      for (let k = 0; k < 6; k++) ids.push(await submitted(admin, officeId, `side by side ${i}-${k}`));
+    // Every POST /apply answers after 400 ms, so that the sends overlap when they may.
+    proxy.rules.push({ method: 'POST', path: '/apply', times: 100, delayMs: 400 });
+    // In-flight e-Gov calls of each instance, in all and per access token (one per tenant), and their peaks.
+    const peaks: Array<{ all: number; tenant: number }> = [];
+    const restore: Array<() => void> = [];
+    for (const app of [t.app, other.app]) {
+      const client = app.get(EgovClient);
+      const apply = client.apply.bind(client);
+      const running = new Map<string, number>();
+      let all = 0;
+      const peak = { all: 0, tenant: 0 };
+      peaks.push(peak);
+      client.apply = (async (token: string, ...rest: unknown[]) => {
+        all++;
+        running.set(token, (running.get(token) ?? 0) + 1);
+        peak.all = Math.max(peak.all, all);
+        peak.tenant = Math.max(peak.tenant, running.get(token)!);
+        try {
+          return await (apply as (...a: unknown[]) => Promise<unknown>)(token, ...rest);
+        } finally {
+          all--;
+          running.set(token, running.get(token)! - 1);
+        }
+      }) as typeof client.apply;
+      restore.push(() => (client.apply = apply));
+    }
+    try {
+      // Both instances work the same queue at the same time (as two servers would).
+      const handled = await Promise.all([t.app.get(SubmissionsService).runDue(), other.app.get(SubmissionsService).runDue()]);
+      expect(handled[0] + handled[1]).toBe(12);
+    } finally {
+      for (const r of restore) r();
+    }
+    // The bounds hold per instance, and they are reached (the sends did overlap).
+    for (const p of peaks) {
+      expect(p.all).toBeLessThanOrEqual(3);
+      expect(p.tenant).toBeLessThanOrEqual(2);
+    }
+    expect(Math.max(...peaks.map((p) => p.all))).toBe(3);
+    expect(Math.max(...peaks.map((p) => p.tenant))).toBe(2);
+    // Exactly once: one POST /apply per application, one case each at e-Gov, one submission row each.
+    expect(proxy.count('POST', '/apply')).toBe(12);
+    const arriveIds = new Set<string>();
+    for (const id of ids) {
+      const row = await appRow(t.ds, id);
+      expect(row.status).toBe('arrived');
+      arriveIds.add(row.arrive_id!);
+      expect(await transitions(t.ds, id)).toEqual(['ready', 'submitting', 'arrived']);
+      const subs = await t.ds.query(`SELECT state, attempts FROM submissions WHERE application_id = $1`, [id]);
+      expect(subs).toEqual([{ state: 'sent', attempts: 1 }]);
+    }
+    expect(arriveIds.size).toBe(12);
+  });
+});

@@ -34,41 +34,124 @@ export function retryable(e: unknown): boolean {
   return !(e instanceof EgovPackageError);
 }
 
-/** Claims the next due job of `table` (or undefined), returning the `returning` columns. */
-export async function claimDue<T>(ds: DataSource, table: JobTable, returning: string): Promise<T | undefined> {
+/**
+ * Claims the next due job of `table` (or undefined), returning the `returning` columns.
+ * `excludeTenants`: tenants whose jobs are not taken now (they have as many in flight as allowed).
+ */
+export async function claimDue<T>(
+  ds: DataSource,
+  table: JobTable,
+  returning: string,
+  excludeTenants: readonly string[] = [],
+): Promise<T | undefined> {
   const r: [T[], number] = await ds.query(
     `UPDATE ${table} SET state = 'sending', attempts = attempts + 1, sending_started_at = COALESCE(sending_started_at, now()),
             next_attempt_at = now() + make_interval(secs => $1), updated_at = now()
       WHERE id = (SELECT id FROM ${table} WHERE state IN ('pending', 'sending') AND next_attempt_at <= now()
+                     AND tenant_id <> ALL($2::uuid[])
                    ORDER BY next_attempt_at FOR UPDATE SKIP LOCKED LIMIT 1)
       RETURNING ${returning}`,
-    [LEASE_MS / 1000],
+    [LEASE_MS / 1000, excludeTenants],
   );
   return r[0][0];
 }
 
+/** How many jobs one process sends at once: in all (`global`) and for one tenant (`perTenant`). */
+export interface JobConcurrency {
+  global: number;
+  perTenant: number;
+}
+
 /**
  * Claims and handles due jobs until none is left; returns how many were handled.
- * Each failed attempt counts in `charlotte_job_failures_total{job=metric}`.
+ * Up to `limits.global` jobs are sent at once, at most `limits.perTenant` of one
+ * tenant (default 1 and 1: one at a time). Each job row is claimed by exactly one
+ * worker (claimDue: FOR UPDATE SKIP LOCKED under a lease), and a submission row
+ * exists at most once per application (partial unique index), so running jobs side
+ * by side never sends an application twice. A job for which `exclusive` answers
+ * true (an attempt whose outcome is unknown: it looks for its case among the
+ * tenant's recent arrivals) runs alone for its tenant: it waits until the
+ * tenant's other jobs in this process are done, and none starts beside it, so
+ * that it cannot take another job's case for its own. Claims are made one at a
+ * time. Each failed attempt counts in `charlotte_job_failures_total{job=metric}`.
  */
-export async function runDueJobs<T>(
-  claim: () => Promise<T | undefined>,
+export async function runDueJobs<T extends { tenant_id: string }>(
+  claim: (excludeTenants: readonly string[]) => Promise<T | undefined>,
   send: (job: T) => Promise<void>,
   failed: (job: T, e: unknown) => Promise<void>,
   metric?: string,
+  limits: JobConcurrency = { global: 1, perTenant: 1 },
+  exclusive: (job: T) => boolean = () => false,
 ): Promise<number> {
+  const inFlight = new Map<string, number>();
+  /** Tenants with an exclusive job claimed (waiting or running): nothing else of theirs is claimed. */
+  const exclusiveTenants = new Set<string>();
+  /** Resolvers waiting for a tenant's in-flight count to fall to zero. */
+  const drained = new Map<string, Array<() => void>>();
+  let claiming: Promise<unknown> = Promise.resolve();
   let n = 0;
-  for (;;) {
-    const job = await claim();
-    if (!job) return n;
-    n++;
-    try {
-      await send(job);
-    } catch (e) {
-      if (metric) countJobFailures(metric);
-      await failed(job, e);
+  /** Jobs claimed and not finished; and the workers waiting for one of them to finish. */
+  let active = 0;
+  let finished: Array<() => void> = [];
+
+  const done = (tenant: string) => {
+    const left = (inFlight.get(tenant) ?? 1) - 1;
+    if (left > 0) return void inFlight.set(tenant, left);
+    inFlight.delete(tenant);
+    for (const wake of drained.get(tenant) ?? []) wake();
+    drained.delete(tenant);
+  };
+
+  /** One claim at a time, so the exclusions it is given are exact in this process. */
+  const claimNext = (): Promise<T | undefined> => {
+    const next = claiming.then(async () => {
+      const excluded = new Set(exclusiveTenants);
+      for (const [tenant, count] of inFlight) if (count >= limits.perTenant) excluded.add(tenant);
+      const job = await claim([...excluded]);
+      if (job && exclusive(job)) exclusiveTenants.add(job.tenant_id);
+      else if (job) inFlight.set(job.tenant_id, (inFlight.get(job.tenant_id) ?? 0) + 1);
+      return job;
+    });
+    claiming = next.catch(() => undefined);
+    return next;
+  };
+
+  const worker = async () => {
+    for (;;) {
+      const job = await claimNext();
+      if (!job) {
+        // Nothing that may start now. While jobs are still running, what they held back (their
+        // tenant's limit, an exclusive job) may start when one ends: wait for that, then look again.
+        if (active === 0) return;
+        await new Promise<void>((wake) => finished.push(wake));
+        continue;
+      }
+      n++;
+      active++;
+      const tenant = job.tenant_id;
+      const alone = exclusive(job);
+      if (alone) {
+        if (inFlight.has(tenant)) await new Promise<void>((wake) => drained.set(tenant, [...(drained.get(tenant) ?? []), wake]));
+        inFlight.set(tenant, 1);
+      }
+      try {
+        await send(job);
+      } catch (e) {
+        if (metric) countJobFailures(metric);
+        await failed(job, e);
+      } finally {
+        if (alone) exclusiveTenants.delete(tenant);
+        done(tenant);
+        active--;
+        const waiting = finished;
+        finished = [];
+        for (const wake of waiting) wake();
+      }
     }
-  }
+  };
+
+  await Promise.all(Array.from({ length: Math.max(1, limits.global) }, worker));
+  return n;
 }
 
 const jobLogger = new Logger('EgovJobs');

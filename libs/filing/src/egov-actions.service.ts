@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '@charlotte/audit';
-import { Caller } from '@charlotte/core';
+import { APP_CONFIG, AppConfig, Caller } from '@charlotte/core';
 import { KeyRotationService, SealingService } from '@charlotte/crypto';
 import {
   actorOf,
@@ -79,6 +79,7 @@ export class EgovActionsService {
     private readonly clientAccess: ClientAccessService,
     private readonly approvals: ApprovalGate,
     rotation: KeyRotationService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     rotation.register({ table: 'egov_actions', column: 'reason_sealed', purpose: REASON });
   }
@@ -248,17 +249,21 @@ export class EgovActionsService {
   }
 
   /** Works through every due 補正/取下げ (scheduled with the submission worker; tests call it directly). */
-  runDue(): Promise<number> {
+  runDue(limits = { global: this.config.egovSendConcurrency, perTenant: this.config.egovSendConcurrencyPerTenant }): Promise<number> {
     return runDueJobs(
-      () =>
+      (excludeTenants) =>
         claimDue<Claimed>(
           this.ds,
           'egov_actions',
           'id, tenant_id, application_id, kind, attempts, sending_started_at, requested_by, reason_sealed',
+          excludeTenants,
         ),
       (job) => this.send(job),
       (job, e) => this.failed(job, e),
       'egov_actions',
+      limits,
+      // A retry may look for its case among the tenant's recent arrivals: alone for its tenant.
+      (job) => job.attempts > 1,
     );
   }
 

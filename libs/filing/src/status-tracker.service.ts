@@ -168,7 +168,10 @@ export class StatusTrackerService {
     token: string,
   ): Promise<{ changed: boolean; egovStatus: string | null }> {
     const c: EgovCase = await this.client.getCase(token, a.arrive_id);
-    await this.fetchDocuments(a, token, c);
+    // Who is told (the document's notice and the status's): read once per case.
+    let submitter: Promise<string | null> | undefined;
+    const submitterOnce = () => (submitter ??= this.submitter(a.tenant_id, a.id));
+    await this.fetchDocuments(a, token, c, submitterOnce);
     // Before the status: a user told "correction requested" finds what to correct.
     await this.caseNotices.sync(a.tenant_id, a.id, token, c);
     const next = mapEgovStatus(
@@ -187,7 +190,7 @@ export class StatusTrackerService {
       // Moved meanwhile (a 補正 or 取下げ answered, another poll): the next run sees the new state.
       if (!moved) return false;
       const kind = NOTIFY[next];
-      if (kind) await this.notices.add(m, a.tenant_id, await this.submitter(a.tenant_id, a.id), a.id, kind);
+      if (kind) await this.notices.add(m, a.tenant_id, await submitterOnce(), a.id, kind);
       const type = EVENT[next];
       if (type) await this.events.emit(m, { tenantId: a.tenant_id, type, applicationId: a.id, status: next });
       return true;
@@ -209,12 +212,19 @@ export class StatusTrackerService {
     a: { id: string; tenant_id: string; arrive_id: string; status: ApplicationStatus },
     token: string,
     c: EgovCase,
+    submitter: () => Promise<string | null>,
   ): Promise<void> {
-    for (const doc of c.official_list ?? []) {
-      const have: Array<{ n: number; acked: number }> = await this.ds.query(
-        `SELECT count(*)::int AS n, count(acknowledged_at)::int AS acked FROM official_documents WHERE tenant_id = $1 AND application_id = $2 AND notice_sub_id = $3`,
-        [a.tenant_id, a.id, String(doc.notice_sub_id)],
-      );
+    const offered = c.official_list ?? [];
+    if (offered.length === 0) return;
+    // What is already stored and acknowledged, for every offered document in one statement.
+    const rows: Array<{ notice_sub_id: string; n: number; acked: number }> = await this.ds.query(
+      `SELECT notice_sub_id, count(*)::int AS n, count(acknowledged_at)::int AS acked FROM official_documents
+        WHERE tenant_id = $1 AND application_id = $2 AND notice_sub_id = ANY($3::text[]) GROUP BY notice_sub_id`,
+      [a.tenant_id, a.id, offered.map((d) => String(d.notice_sub_id))],
+    );
+    const stock = new Map(rows.map((r) => [r.notice_sub_id, r]));
+    for (const doc of offered) {
+      const have = [stock.get(String(doc.notice_sub_id)) ?? { n: 0, acked: 0 }];
       if (have[0].n === 0) {
         let got: { fileName: string; data: Buffer };
         try {
@@ -231,34 +241,41 @@ export class StatusTrackerService {
           got.fileName.toLowerCase().endsWith('.zip') || got.data.subarray(0, 2).toString('latin1') === 'PK'
             ? await unzip(got.data)
             : [{ name: got.fileName, data: got.data }];
-        let i = 0;
-        for (const e of entries) {
-          const id = randomUUID();
-          const key = `tenants/${a.tenant_id}/documents/${id}`;
-          const sealer = await this.sealing.sealStream(a.tenant_id, PURPOSE.document, id);
-          Readable.from([e.data]).pipe(sealer);
-          await this.blobs.put(key, sealer);
-          const ext = (e.name.split('.').pop() ?? '').toLowerCase();
-          try {
-            const titleSealed = await this.sealing.seal(a.tenant_id, PURPOSE.documentTitle, id, (doc.doc_title ?? '公文書').slice(0, 300));
+        // Every entry sealed into the store first, then all their rows and document.available events in one
+        // transaction (an event exists iff its document does); on failure the stored files are removed.
+        const title = (doc.doc_title ?? '公文書').slice(0, 300);
+        const stored: Array<{ id: string; key: string; name: string; data: Buffer; titleSealed: Buffer; nameSealed: Buffer }> = [];
+        const written: string[] = [];
+        try {
+          for (const e of entries) {
+            const id = randomUUID();
+            const key = `tenants/${a.tenant_id}/documents/${id}`;
+            const sealer = await this.sealing.sealStream(a.tenant_id, PURPOSE.document, id);
+            Readable.from([e.data]).pipe(sealer);
+            written.push(key); // removed on failure, even if only part of it was written
+            await this.blobs.put(key, sealer);
+            const titleSealed = await this.sealing.seal(a.tenant_id, PURPOSE.documentTitle, id, title);
             const nameSealed = await this.sealing.seal(a.tenant_id, PURPOSE.documentName, id, e.name.slice(0, 255));
-            // The row and its document.available event in one transaction (the event exists iff the document does).
-            await this.ds.transaction(async (m) => {
+            stored.push({ id, key, name: e.name, data: e.data, titleSealed, nameSealed });
+          }
+          await this.ds.transaction(async (m) => {
+            for (const [i, e] of stored.entries()) {
+              const ext = (e.name.split('.').pop() ?? '').toLowerCase();
               await m.query(
                 `INSERT INTO official_documents (id, tenant_id, application_id, notice_sub_id, entry_index, title_sealed, file_name_sealed, content_type, size, sha256, blob_key)
                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
                 [
-                  id,
+                  e.id,
                   a.tenant_id,
                   a.id,
                   String(doc.notice_sub_id),
-                  i++,
-                  titleSealed,
-                  nameSealed,
+                  i,
+                  e.titleSealed,
+                  e.nameSealed,
                   MIME[ext] ?? 'application/octet-stream',
                   e.data.length,
                   createHash('sha256').update(e.data).digest(),
-                  key,
+                  e.key,
                 ],
               );
               await this.events.emit(m, {
@@ -266,13 +283,13 @@ export class StatusTrackerService {
                 type: 'document.available',
                 applicationId: a.id,
                 status: a.status,
-                documentId: id,
+                documentId: e.id,
               });
-            });
-          } catch (err) {
-            await this.blobs.delete(key);
-            throw err;
-          }
+            }
+          });
+        } catch (err) {
+          for (const key of written) await this.blobs.delete(key);
+          throw err;
         }
         await this.audit.record({
           category: 'operation',
@@ -283,7 +300,7 @@ export class StatusTrackerService {
           target: { type: 'application', id: a.id },
           details: { files: entries.length },
         });
-        await this.notices.add(this.ds, a.tenant_id, await this.submitter(a.tenant_id, a.id), a.id, 'document_received');
+        await this.notices.add(this.ds, a.tenant_id, await submitter(), a.id, 'document_received');
       }
       if (have[0].acked === 0 && !doc.doc_download_date) {
         // Stored first, acknowledged after: a crash in between re-acknowledges, never loses the document.

@@ -3,7 +3,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AuditService } from '@charlotte/audit';
-import { Caller } from '@charlotte/core';
+import { APP_CONFIG, AppConfig, Caller } from '@charlotte/core';
 import {
   actorOf,
   ApplicationRow,
@@ -18,7 +18,7 @@ import { EgovAccountsService, egovNotLinked } from './egov-accounts.service';
 import { claimDue, failureReason, retryLater, runDueJobs } from './durable-job';
 import { EgovClient, EgovError } from './egov-client';
 import { NoticesService } from '@charlotte/notifications';
-import { buildPackage } from './package/package';
+import { buildPackage, checkPackage } from './package/package';
 import { EgovPackageError } from './package/errors';
 import { SubmissionRow, SubmissionsRepository } from './submissions.repository';
 import { FilingErrors } from './errors';
@@ -66,6 +66,7 @@ export class SubmissionsService {
     @Inject(SIGNING_CREDENTIALS) private readonly signing: SigningCredentialsPort,
     private readonly clientAccess: ClientAccessService,
     private readonly approvals: ApprovalGate,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   /**
@@ -233,29 +234,41 @@ export class SubmissionsService {
     return { status: 'draft' as const, version: out.version };
   }
 
-  /** Builds the package without attachments first, so what the user must fix (e.g. the office's 事業所整理記号) is a 422 now, not a failed filing later. */
+  /**
+   * Checks the package (without attachments) first, so what the user must fix (e.g. the office's
+   * 事業所整理記号) is a 422 now, not a failed filing later. Only checks: the package is built once,
+   * by the worker that sends it (checkPackage throws what buildPackage would).
+   */
   async dryRun(tenantId: string, applicationId: string): Promise<void> {
     const app = await this.store.row(tenantId, applicationId);
     try {
-      await buildPackage(await this.packageInput(tenantId, app, false));
+      checkPackage(await this.packageInput(tenantId, app, false));
     } catch (e) {
       if (e instanceof EgovPackageError) throw FilingErrors.packageInvalid(e.message, e.path, e.code.replace(/^egov_package_/, ''));
       throw e;
     }
   }
 
-  /** Works through every due submission (scheduled; tests call it directly). Returns how many were handled. */
-  runDue(): Promise<number> {
+  /**
+   * Works through every due submission (scheduled; tests call it directly), up to
+   * EGOV_SEND_CONCURRENCY at once and EGOV_SEND_CONCURRENCY_PER_TENANT per tenant; an attempt
+   * whose outcome is unknown runs alone for its tenant (it adopts an orphan case). Returns how
+   * many were handled.
+   */
+  runDue(limits = { global: this.config.egovSendConcurrency, perTenant: this.config.egovSendConcurrencyPerTenant }): Promise<number> {
     return runDueJobs(
-      () =>
+      (excludeTenants) =>
         claimDue<Claimed>(
           this.ds,
           'submissions',
           'id, tenant_id, application_id, attempts, sending_started_at, outcome_unknown_since, submitted_by, trial',
+          excludeTenants,
         ),
       (job) => this.send(job),
       (job, e) => this.failed(job, e),
       'egov_submit',
+      limits,
+      (job) => !!job.outcome_unknown_since && !job.trial,
     );
   }
 

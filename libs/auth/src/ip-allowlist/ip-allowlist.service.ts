@@ -7,6 +7,12 @@ import { AuthErrors } from '../errors';
 import { addressAllowed, allowListOf, parseCidr } from './cidr';
 import { IpAllowlistAppliesTo, IpAllowlistDto, IpAllowlistView } from './dto/ip-allowlist.dto';
 
+/** A tenant's list read once for the checks of one request (IpAllowlistService.snapshot). */
+export interface IpAllowlistSnapshot {
+  readonly tenantId: string;
+  readonly row: Readonly<Row> | undefined;
+}
+
 interface Row {
   enabled: boolean;
   cidrs: string[];
@@ -152,9 +158,17 @@ export class IpAllowlistService {
     return { wasEnabled: row?.was ?? false, entries: row?.entries ?? 0 };
   }
 
+  /**
+   * The tenant's list as it is now, for the checks of one request (the password step checks it
+   * twice: before the user is known and after): one read instead of one per check.
+   */
+  async snapshot(tenantId: string): Promise<IpAllowlistSnapshot> {
+    return { tenantId, row: await this.row(this.ds, tenantId) };
+  }
+
   /** Whether the tenant's list lets `ip` in for this subject (no list, or off: yes). */
-  async allows(tenantId: string, subject: IpSubject, ip: string | undefined): Promise<boolean> {
-    const r = await this.row(this.ds, tenantId);
+  async allows(tenantId: string, subject: IpSubject, ip: string | undefined, list?: IpAllowlistSnapshot): Promise<boolean> {
+    const r = list && list.tenantId === tenantId ? list.row : await this.row(this.ds, tenantId);
     if (!r?.enabled) return true;
     // `admins`: administrators and API tokens (minted by administrators, long-lived, one factor,
     // and able to read the audit trail and backups) are held to the list; members are not. Before
@@ -174,9 +188,10 @@ export class IpAllowlistService {
     ip: string | undefined,
     at: IpCheckPoint,
     actor?: { type: 'user' | 'api_token'; id: string },
+    list?: IpAllowlistSnapshot,
   ): Promise<void> {
     // Operators (no tenant) are not subject to a tenant's list.
-    if (!tenantId || (await this.allows(tenantId, subject, ip))) return;
+    if (!tenantId || (await this.allows(tenantId, subject, ip, list))) return;
     if (at.kind === 'login') {
       await this.audit.record({
         category: 'security',

@@ -53,6 +53,11 @@ export class LoginThrottleService {
     return (ip ?? 'unknown').slice(0, 64);
   }
 
+  /** The `source` of this address's counter in login_failures. */
+  sourceOf(ip: string | undefined): string {
+    return LoginThrottleService.source(ip);
+  }
+
   /**
    * When the subject is locked for this address (or everywhere, by the
    * backstop, when `keyless`), the end of the lock; otherwise undefined.
@@ -103,18 +108,22 @@ export class LoginThrottleService {
     return until ? new Date(until) : undefined;
   }
 
-  /** After a complete login from this address: its counter and the backstop start again. */
+  /**
+   * After a complete login from this address: its counter and the backstop start again, and the
+   * user's last_login_at is now. One statement (it is on the path of every login): the lock
+   * still shown to the administrators is one that holds for another address.
+   */
   async succeeded(userId: string, ip: string | undefined): Promise<void> {
-    await this.ds.query(`DELETE FROM login_failures WHERE subject = $1 AND source IN ($2, '${ALL_SOURCES}')`, [
-      userId,
-      LoginThrottleService.source(ip),
-    ]);
-    // What the administrators see: a lock that still holds for another address.
     await this.ds.query(
-      `UPDATE users SET locked_until = (SELECT max(locked_until) FROM login_failures WHERE subject = $1::text AND locked_until > now()),
+      `WITH cleared AS (
+         DELETE FROM login_failures WHERE subject = $1::text AND source IN ($2, '${ALL_SOURCES}')
+       )
+       UPDATE users SET last_login_at = now(),
+              locked_until = (SELECT max(locked_until) FROM login_failures
+                               WHERE subject = $1::text AND source NOT IN ($2, '${ALL_SOURCES}') AND locked_until > now()),
               failed_login_count = 0, failed_window_start = NULL
         WHERE id = $1::uuid`,
-      [userId],
+      [userId, LoginThrottleService.source(ip)],
     );
   }
 

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import { isIP } from 'node:net';
+import * as os from 'node:os';
 import * as path from 'node:path';
 
 /**
@@ -48,6 +49,12 @@ export interface AppConfig {
   rateLimitApiPerMinute: number;
   argon2MemoryKib: number;
   argon2Iterations: number;
+  /**
+   * argon2id hashes computed at once (the rest wait their turn). Default: the CPU count. More
+   * than the cores only makes each one slower, and every running hash holds a libuv thread
+   * that file writes (logs) and async crypto also need.
+   */
+  argon2MaxConcurrent: number;
   invitationTtlHours: number;
   shutdownTimeoutMs: number;
   webDistDir: string;
@@ -78,6 +85,12 @@ export interface AppConfig {
   /** How long an unwrapped tenant key stays in memory, and how many at most. */
   keyCacheTtlSeconds: number;
   keyCacheMax: number;
+  /**
+   * How long a tenant's key status (current DEK version, destroyed or not) is
+   * trusted by seal() without asking PostgreSQL (ms). Rotation and shredding in
+   * this process take effect at once; in another API instance within this bound.
+   */
+  keyStatusCacheTtlMs: number;
   /** Uploads: largest attachment accepted (bytes). */
   attachmentMaxBytes: number;
   /** ClamAV: clamd's Unix socket, or host and port (CLAMD_HOST wins when set). */
@@ -103,6 +116,12 @@ export interface AppConfig {
   egovClientId: string;
   egovClientSecret: string;
   egovTimeoutMs: number;
+  /**
+   * e-Gov jobs (submissions, 補正, 取下げ) one instance sends at once, in all and for one tenant
+   * (EGOV_SEND_CONCURRENCY, EGOV_SEND_CONCURRENCY_PER_TENANT). N instances send up to N times as many.
+   */
+  egovSendConcurrency: number;
+  egovSendConcurrencyPerTenant: number;
   /** How often the status of filed applications is polled. */
   egovPollCron: string;
   /** Whether `npm start` also starts the simulator (apps/egov-sim) on the embedded default. */
@@ -446,6 +465,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
     // OWASP Password Storage Cheat Sheet minimum for argon2id: m=19 MiB, t=2, p=1.
     argon2MemoryKib: r.int('ARGON2_MEMORY_KIB', 19456, 8192, 1048576),
     argon2Iterations: r.int('ARGON2_ITERATIONS', 2, 1, 10),
+    argon2MaxConcurrent: r.int('ARGON2_MAX_CONCURRENT', Math.max(1, os.availableParallelism()), 1, 256),
     invitationTtlHours: r.int('INVITATION_TTL_HOURS', 72, 1, 24 * 30),
     shutdownTimeoutMs: r.int('SHUTDOWN_TIMEOUT_MS', 10000, 0, 600000),
     webDistDir: path.resolve(cwd, r.string('WEB_DIST_DIR', './apps/web/dist')),
@@ -470,6 +490,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
     pkcs11Pin: r.optionalString('PKCS11_PIN'),
     keyCacheTtlSeconds: r.int('KEY_CACHE_TTL_SECONDS', 300, 0, 86400),
     keyCacheMax: r.int('KEY_CACHE_MAX', 1000, 1, 1_000_000),
+    keyStatusCacheTtlMs: r.int('KEY_STATUS_CACHE_TTL_MS', 2000, 0, 60000),
     // At most clamd's StreamMaxLength (64M in scripts/clamd-start.sh): above it clamd answers an error, not a verdict.
     attachmentMaxBytes: r.int('ATTACHMENT_MAX_BYTES', 20 * 1024 * 1024, 1024, 64 * 1024 * 1024),
     clamdSocket: r.string('CLAMD_SOCKET', '/tmp/charlotte-clamd/clamd.sock'),
@@ -489,6 +510,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
     egovClientId: r.string('EGOV_CLIENT_ID', 'charlotte-dev'),
     egovClientSecret: r.string('EGOV_CLIENT_SECRET', 'charlotte-dev-secret'),
     egovTimeoutMs: r.int('EGOV_TIMEOUT_MS', 30000, 100, 600000),
+    egovSendConcurrency: r.int('EGOV_SEND_CONCURRENCY', 8, 1, 64),
+    egovSendConcurrencyPerTenant: r.int('EGOV_SEND_CONCURRENCY_PER_TENANT', 2, 1, 64),
     egovPollCron: r.string('EGOV_POLL_CRON', '*/10 * * * *'),
     egovSimPort: r.int('EGOV_SIM_PORT', 3100, 1, 65535),
     backup: {

@@ -34,6 +34,13 @@ interface CacheEntry {
   expires: number;
 }
 
+interface StatusEntry {
+  currentVersion: number;
+  /** Destroyed is final: such an entry never expires. */
+  destroyed: boolean;
+  expires: number;
+}
+
 /** The AAD that binds a wrapped DEK to its tenant and version (moving it to another row fails). */
 const wrapAad = (tenantId: string, version: number) => Buffer.from(`charlotte-dek-v1|${tenantId}|${version}`, 'utf8');
 
@@ -45,6 +52,20 @@ const wrapAad = (tenantId: string, version: number) => Buffer.from(`charlotte-de
 @Injectable()
 export class TenantKeysService implements OnModuleDestroy {
   private readonly cache = new Map<string, CacheEntry>();
+  /**
+   * tenant_key_status per tenant, so that seal() does not read it on every
+   * call. Rotation and shredding in this process replace the entry at once;
+   * another instance's change is seen within keyStatusCacheTtlMs. `generation`
+   * rises with every local change, so a read that started before one cannot
+   * put its older answer back into the cache.
+   */
+  private readonly statusCache = new Map<string, StatusEntry>();
+  private generation = 0;
+  /** Status reads in flight, shared by the callers that miss the cache at the same time. */
+  private readonly statusReads = new Map<
+    string,
+    { generation: number; read: Promise<{ current_version: number; destroyed_at: Date | null } | undefined> }
+  >();
 
   constructor(
     @InjectDataSource() private readonly ds: DataSource,
@@ -62,6 +83,8 @@ export class TenantKeysService implements OnModuleDestroy {
   clearCache(): void {
     for (const e of this.cache.values()) e.dek.fill(0);
     this.cache.clear();
+    this.statusCache.clear();
+    this.generation++;
   }
 
   private cacheGet(tenantId: string, version: number): Buffer | undefined {
@@ -92,6 +115,8 @@ export class TenantKeysService implements OnModuleDestroy {
   }
 
   private forgetTenant(tenantId: string): void {
+    this.statusCache.delete(tenantId);
+    this.generation++;
     for (const [k, e] of this.cache) {
       if (k.startsWith(`${tenantId}:`)) {
         e.dek.fill(0);
@@ -147,20 +172,59 @@ export class TenantKeysService implements OnModuleDestroy {
     return created;
   }
 
-  private async status(tenantId: string): Promise<{ current_version: number; destroyed_at: Date | null }> {
+  private async readStatus(tenantId: string): Promise<{ current_version: number; destroyed_at: Date | null } | undefined> {
     const r: Array<{ current_version: number; destroyed_at: Date | null }> = await this.ds.query(
       `SELECT current_version, destroyed_at FROM tenant_key_status WHERE tenant_id = $1`,
       [tenantId],
     );
-    if (!r[0]) throw CryptoErrors.tenantKeysMissing();
-    if (r[0].destroyed_at) throw new TenantKeysDestroyedError();
     return r[0];
+  }
+
+  /** Always from PostgreSQL (the reason a key row is missing). */
+  private async status(tenantId: string): Promise<{ current_version: number; destroyed_at: Date | null }> {
+    const s = await this.readStatus(tenantId);
+    if (!s) throw CryptoErrors.tenantKeysMissing();
+    if (s.destroyed_at) throw new TenantKeysDestroyedError();
+    return s;
+  }
+
+  /** The current version, from the status cache while it is fresh. */
+  private async currentVersion(tenantId: string): Promise<number> {
+    const now = Date.now();
+    const hit = this.statusCache.get(tenantId);
+    if (hit && (hit.destroyed || hit.expires > now)) {
+      if (hit.destroyed) throw new TenantKeysDestroyedError();
+      return hit.currentVersion;
+    }
+    const generation = this.generation;
+    // Callers that miss together (a poll's workers sealing for one tenant) share one read.
+    let pending = this.statusReads.get(tenantId);
+    if (!pending || pending.generation !== generation) {
+      const read = this.readStatus(tenantId).finally(() => {
+        if (this.statusReads.get(tenantId)?.read === read) this.statusReads.delete(tenantId);
+      });
+      pending = { generation, read };
+      this.statusReads.set(tenantId, pending);
+    }
+    const s = await pending.read;
+    if (!s) throw CryptoErrors.tenantKeysMissing();
+    this.statusPut(tenantId, s.current_version, !!s.destroyed_at, generation);
+    if (s.destroyed_at) throw new TenantKeysDestroyedError();
+    return s.current_version;
+  }
+
+  private statusPut(tenantId: string, currentVersion: number, destroyed: boolean, generation: number): void {
+    const ttl = this.config.keyStatusCacheTtlMs;
+    if (generation !== this.generation || (ttl <= 0 && !destroyed)) return;
+    this.statusCache.delete(tenantId);
+    while (this.statusCache.size >= this.config.keyCacheMax) this.statusCache.delete(this.statusCache.keys().next().value as string);
+    this.statusCache.set(tenantId, { currentVersion, destroyed, expires: Date.now() + ttl });
   }
 
   /** The DEK for new writes. */
   async current(tenantId: string): Promise<{ version: number; dek: Buffer }> {
-    const s = await this.status(tenantId);
-    return { version: s.current_version, dek: await this.get(tenantId, s.current_version) };
+    const version = await this.currentVersion(tenantId);
+    return { version, dek: await this.get(tenantId, version) };
   }
 
   /** A DEK by version (to open what was sealed with it). */
@@ -182,7 +246,7 @@ export class TenantKeysService implements OnModuleDestroy {
 
   /** Starts a new DEK version for new writes; older versions stay for reading until re-encrypted. */
   async rotateTenant(tenantId: string): Promise<number> {
-    return this.ds.transaction(async (m) => {
+    const next = await this.ds.transaction(async (m) => {
       const r: Array<{ current_version: number; destroyed_at: Date | null }> = await m.query(
         `SELECT current_version, destroyed_at FROM tenant_key_status WHERE tenant_id = $1 FOR UPDATE`,
         [tenantId],
@@ -194,6 +258,10 @@ export class TenantKeysService implements OnModuleDestroy {
       await m.query(`UPDATE tenant_key_status SET current_version = $2, updated_at = now() WHERE tenant_id = $1`, [tenantId, next]);
       return next;
     });
+    // Committed: new writes in this process use the new version from now on.
+    this.generation++;
+    this.statusPut(tenantId, next, false, this.generation);
+    return next;
   }
 
   /**
@@ -248,6 +316,8 @@ export class TenantKeysService implements OnModuleDestroy {
       );
     });
     this.forgetTenant(tenantId);
+    // Final: every later seal in this process refuses without asking PostgreSQL.
+    this.statusPut(tenantId, 0, true, this.generation);
   }
 
   /** Rows per DEK version (rotation progress). */

@@ -5,6 +5,7 @@
 export {
   buildPackage,
   buildWithdrawalPackage,
+  checkPackage,
   DEFAULT_MAX_ATTACHMENT_BYTES,
   DEFAULT_MAX_TOTAL_BYTES,
   PROXY_CERTIFICATE_TITLE,

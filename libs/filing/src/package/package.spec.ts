@@ -1,10 +1,23 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { EgovPackageError } from './errors';
-import { buildPackage } from './package';
+import { buildPackage, checkPackage } from './package';
 import { EGOV_PROCEDURES, egovMappingFor } from './procedure-ids';
-import type { EgovPackage, PackageAttachment, PackageFile, PackageInput, PackageSigner } from './types';
-import { attachment, bytes, definition, elements, MY_NUMBER, onlyText, packageInput, parseXml, unzip, VALID_FORMS } from './test-helpers';
+import type { BuildPackageOptions, EgovPackage, PackageAttachment, PackageFile, PackageInput, PackageSigner } from './types';
+import {
+  APPLICANT,
+  attachment,
+  bytes,
+  definition,
+  elements,
+  MY_NUMBER,
+  OFFICE,
+  onlyText,
+  packageInput,
+  parseXml,
+  unzip,
+  VALID_FORMS,
+} from './test-helpers';
 import type { UnzippedEntry } from './test-helpers';
 
 const formFile = (code: string): string => `${egovMappingFor(definition(code)).formId}_01.xml`;
@@ -396,5 +409,52 @@ describe(buildPackage.name, () => {
       const boom = new Error('HSM unavailable');
       expect(await rejection(buildPackage(input(), { signer: { sign: () => Promise.reject(boom) } }))).toBe(boom);
     });
+  });
+});
+
+/** The check at submit time (SubmissionsService.dryRun): the same refusals as buildPackage, no package built. */
+describe(checkPackage.name, () => {
+  function syncError(f: () => void): EgovPackageError {
+    try {
+      f();
+    } catch (e) {
+      if (e instanceof EgovPackageError) return e;
+      throw e;
+    }
+    throw new Error('expected an EgovPackageError, nothing was thrown');
+  }
+
+  it.each(Object.keys(VALID_FORMS))('accepts what buildPackage builds (%s), reading no attachment', async (code) => {
+    const a = attachment('a.pdf', bytes(10));
+    const input = packageInput(code, { attachments: [a] });
+    expect(() => checkPackage(input)).not.toThrow();
+    expect(a.opens()).toBe(0);
+    await buildPackage(input);
+  });
+
+  // Every row has three elements: a shorter row would make jest pass `done` as the third argument.
+  const bad: Array<[string, () => PackageInput, BuildPackageOptions]> = [
+    ['a bad form', () => packageInput('shaho-shutoku', { form: { ...VALID_FORMS['shaho-shutoku'], birthDate: '1990-02-30' } }), {}],
+    [
+      'an office without its 事業所整理記号',
+      () => packageInput('shaho-shutoku', { office: { ...OFFICE, pensionOfficeCode: undefined } }),
+      {},
+    ],
+    ['an applicant without a name', () => packageInput('shaho-shutoku', { applicant: { ...APPLICANT, name: '' } }), {}],
+    [
+      'an attachment over the limit',
+      () => packageInput('shaho-shutoku', { attachments: [attachment('big.pdf', bytes(2000))] }),
+      { maxAttachmentBytes: 1999 },
+    ],
+    [
+      'an attachment title that is not a string',
+      () => packageInput('shaho-shutoku', { attachments: [{ ...attachment('a.pdf', bytes(1)), title: 5 as unknown as string }] }),
+      {},
+    ],
+  ];
+  it.each(bad)('refuses %s with the error buildPackage throws', async (_, input, options) => {
+    const checked = syncError(() => checkPackage(input(), options));
+    const built = await packageError(buildPackage(input(), options));
+    expect([checked.code, checked.path, checked.message]).toEqual([built.code, built.path, built.message]);
   });
 });

@@ -272,19 +272,7 @@ async function assemble(
  */
 export async function buildPackage(input: PackageInput, options: BuildPackageOptions = {}): Promise<EgovPackage> {
   const createdAt = options.createdAt ?? new Date();
-  const maxAttachmentBytes = options.maxAttachmentBytes ?? DEFAULT_MAX_ATTACHMENT_BYTES;
-  const maxTotalBytes = options.maxTotalBytes ?? DEFAULT_MAX_TOTAL_BYTES;
-  const procId = resolveProcId(input);
-  const sources = [...input.attachments, ...(input.proxyCertificate ? [proxyAttachment(input.proxyCertificate)] : [])];
-  checkDeclared(sources, maxAttachmentBytes, maxTotalBytes);
-
-  // Built before any attachment is read: a bad form fails fast and cheaply.
-  const formName = formFileName(input.procedure, 1);
-  const formXml = Buffer.from(buildFormXml({ ...input, submittedAt: createdAt }), 'utf8');
-  const names = uniqueSafeFileNames(
-    sources.map((a) => a.fileName),
-    [KOUSEI_FILE_NAME, formName],
-  );
+  const { procId, sources, formName, formXml, names } = prepare(input, options, createdAt);
 
   // Sequential on purpose: one attachment open at a time keeps memory and blob-store connections bounded.
   const infos: AttachmentFileInfo[] = [];
@@ -299,9 +287,7 @@ export async function buildPackage(input: PackageInput, options: BuildPackageOpt
     } else {
       sha256 = await digestAttachment(a, path);
     }
-    if (a.title !== undefined && typeof a.title !== 'string')
-      throw new EgovPackageError('egov_package_invalid_input', `${path}.title must be a string`, path);
-    infos.push({ fileName: names[i], contentType: a.contentType, size: a.size, sha256, ...(a.title ? { title: a.title } : {}) });
+    infos.push(attachmentInfo(a, path, names[i], sha256));
   }
 
   const kousei = Buffer.from(buildKouseiXml(input, { forms: [{ fileName: formName }], attachments: infos }), 'utf8');
@@ -312,6 +298,45 @@ export async function buildPackage(input: PackageInput, options: BuildPackageOpt
   ];
   const streamed = options.signer ? [] : infos.map((info, i) => ({ attachment: sources[i], expected: info, path: `attachments[${i}]` }));
   return assemble(procId, files, streamed, infos, options.signer, createdAt);
+}
+
+/**
+ * Everything buildPackage refuses that the user can fix (手続, office, form, applicant, declared
+ * attachments), checked without reading an attachment, hashing, signing or zipping: the check at
+ * submit time, so that the package itself is built once per submission, by the worker that sends
+ * it. Throws the EgovPackageError that buildPackage would throw for the same input; attachments
+ * are checked by their declared metadata only (their bytes are read when the package is built).
+ */
+export function checkPackage(input: PackageInput, options: Omit<BuildPackageOptions, 'signer'> = {}): void {
+  const createdAt = options.createdAt ?? new Date();
+  const { sources, formName, names } = prepare(input, options, createdAt);
+  // kousei.xml as it will be, with each attachment's declared metadata (no digest yet).
+  const infos = sources.map((a, i) => attachmentInfo(a, `attachments[${i}]`, names[i], '0'.repeat(64)));
+  buildKouseiXml(input, { forms: [{ fileName: formName }], attachments: infos });
+}
+
+/** The part of a build that reads no attachment: 手続ID, declared sizes, the form XML and the file names. */
+function prepare(input: PackageInput, options: Omit<BuildPackageOptions, 'signer'>, createdAt: Date) {
+  const maxAttachmentBytes = options.maxAttachmentBytes ?? DEFAULT_MAX_ATTACHMENT_BYTES;
+  const maxTotalBytes = options.maxTotalBytes ?? DEFAULT_MAX_TOTAL_BYTES;
+  const procId = resolveProcId(input);
+  const sources = [...input.attachments, ...(input.proxyCertificate ? [proxyAttachment(input.proxyCertificate)] : [])];
+  checkDeclared(sources, maxAttachmentBytes, maxTotalBytes);
+
+  // Built before any attachment is read: a bad form fails fast and cheaply.
+  const formName = formFileName(input.procedure, 1);
+  const formXml = Buffer.from(buildFormXml({ ...input, submittedAt: createdAt }), 'utf8');
+  const names = uniqueSafeFileNames(
+    sources.map((a) => a.fileName),
+    [KOUSEI_FILE_NAME, formName],
+  );
+  return { procId, sources, formName, formXml, names };
+}
+
+function attachmentInfo(a: PackageAttachment, path: string, fileName: string, sha256: string): AttachmentFileInfo {
+  if (a.title !== undefined && typeof a.title !== 'string')
+    throw new EgovPackageError('egov_package_invalid_input', `${path}.title must be a string`, path);
+  return { fileName, contentType: a.contentType, size: a.size, sha256, ...(a.title ? { title: a.title } : {}) };
 }
 
 /** The file name of the 取下げ依頼 XML and its 様式. */
