@@ -9,7 +9,7 @@ import type { PostgresDataSourceOptions } from 'typeorm/driver/postgres/Postgres
 import { APP_CONFIG, AppConfig, decodeCursor, encodeCursor, metrics, Page, requestContext } from '@charlotte/core';
 import { SigningKeyService } from '@charlotte/crypto';
 import { chainHash, checkpointMessage, eventCanonical, eventValues, GENESIS_HASH, HashedEvent, JsonValue } from './canonical';
-import { isoMicrosOf, joinRange, JoinState, RangeResult, RangeSpec, rangeCopySql, RangeVerifier } from './chain-range';
+import { isoMicrosOf, joinRange, RANGE_PLAN_SQL, JoinState, RangeResult, RangeSpec, rangeCopySql, RangeVerifier } from './chain-range';
 import { assertNoPersonalData, PersonalDataInAuditError } from './personal-data';
 import { AuditEventView, AuditRecord, PLATFORM_CHAIN, VerifyResult } from './audit.types';
 import { verifyRangesInWorkers } from './verify-pool';
@@ -470,6 +470,7 @@ export class AuditService {
     try {
       await qr.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
       try {
+        await qr.query(RANGE_PLAN_SQL);
         return await this.verifyIn(qr, chain, opts.ranges);
       } finally {
         await qr.query('ROLLBACK').catch(() => undefined);

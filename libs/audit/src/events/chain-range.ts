@@ -1,4 +1,5 @@
-import { chainHashFast, eventCanonical, HashedEvent, JsonValue } from './canonical';
+import { hash as sha256Once } from 'node:crypto';
+import { canonicalJson, JsonValue } from './canonical';
 
 /**
  * Verification of one range of a chain (seq > after AND seq <= upTo), read as
@@ -36,6 +37,13 @@ const FIELDS = 17;
 
 const literal = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
+/**
+ * For the transaction that reads ranges: walk the primary key in seq order. Without
+ * fresh statistics (a chain just written) the planner picks a bitmap scan and a sort
+ * of the whole range, several times slower than the index in order.
+ */
+export const RANGE_PLAN_SQL = 'SET LOCAL enable_bitmapscan = off; SET LOCAL enable_sort = off; SET LOCAL enable_seqscan = off';
+
 /** COPY of one range in binary (no text conversion on the server; COPY takes no bind parameters). */
 export function rangeCopySql(chain: string, r: RangeSpec): string {
   if (!Number.isSafeInteger(r.after) || (r.upTo !== null && !Number.isSafeInteger(r.upTo)))
@@ -50,11 +58,27 @@ export function isoMicrosOf(us: number): string {
   return `${new Date(ms).toISOString().slice(0, -1)}${String(us - ms * 1000).padStart(3, '0')}Z`;
 }
 
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
-function uuidAt(b: Buffer, o: number): string {
-  const h = (i: number) => HEX[b[o + i]];
-  return `${h(0)}${h(1)}${h(2)}${h(3)}-${h(4)}${h(5)}-${h(6)}${h(7)}-${h(8)}${h(9)}-${h(10)}${h(11)}${h(12)}${h(13)}${h(14)}${h(15)}`;
-}
+const HEX_DIGIT = Buffer.from('0123456789abcdef', 'latin1');
+// The text columns (indexes in COLUMNS) and the fixed parts of the canonical JSON of an event, in key order (eventCanonical).
+const TEXT_FIELDS = [3, 4, 5, 7, 8, 9, 10, 11, 12, 13];
+const ascii = (s: string) => Buffer.from(s, 'latin1');
+const NULL = ascii('null');
+const K_ACTION = ascii('{"action":');
+const K_ACTOR_ID = ascii(',"actorId":');
+const K_ACTOR_TYPE = ascii(',"actorType":');
+const K_CATEGORY = ascii(',"category":');
+const K_CHAIN = ascii(',"chain":');
+const K_DETAILS = ascii(',"details":');
+const K_ID = ascii(',"id":');
+const K_IP = ascii(',"ip":');
+const K_OCCURRED_AT = ascii(',"occurredAt":"');
+const K_OUTCOME = ascii('","outcome":');
+const K_REQUEST_ID = ascii(',"requestId":');
+const K_SEQ = ascii(',"seq":');
+const K_TARGET_ID = ascii(',"targetId":');
+const K_TARGET_TYPE = ascii(',"targetType":');
+const K_TENANT_ID = ascii(',"tenantId":');
+const K_USER_AGENT = ascii(',"userAgent":');
 
 const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
 /** PostgreSQL timestamps count microseconds from 2000-01-01 UTC. */
@@ -74,12 +98,18 @@ export class RangeVerifier {
   private expectedSeq = 0;
   private prev: Buffer | null = null;
   readonly result: RangeResult = { first: null, checked: 0, last: null, broken: null };
+  private scratch = Buffer.allocUnsafe(16 * 1024);
+  private readonly chainJson: Buffer;
+  private lastSecond = NaN;
+  private secondPrefix = '';
 
   constructor(
     private readonly chain: string,
     /** Signed head checkpoints: seq → hash. */
     private readonly headCheckpoints: Map<number, Buffer>,
-  ) {}
+  ) {
+    this.chainJson = Buffer.from(JSON.stringify(chain), 'utf8');
+  }
 
   /** True while more rows are useful (no break found yet). */
   get open(): boolean {
@@ -152,45 +182,20 @@ export class RangeVerifier {
 
   private row(b: Buffer): boolean {
     const pos = this.pos;
-    const text = (i: number): string | null => {
-      const len = pos[i * 2 + 1];
-      return len < 0 ? null : b.toString('utf8', pos[i * 2], pos[i * 2] + len);
-    };
-    const uuid = (i: number): string | null => (pos[i * 2 + 1] < 0 ? null : uuidAt(b, pos[i * 2]));
     const seq = int64At(b, pos[0]);
-    const prevHash = b.subarray(pos[30], pos[30] + pos[31]);
     const r = this.result;
     if (this.prev === null) {
-      // the first row of the range: its link to the range before is checked by joinRanges
+      // the first row of the range: its link to the range before is checked by joinRange
+      const prevHash = Buffer.from(b.subarray(pos[30], pos[30] + pos[31]));
       r.first = { seq, prevHash };
       this.expectedSeq = seq;
       this.prev = prevHash;
     }
     const expected = this.expectedSeq;
     if (seq !== expected) return this.broken(expected, seq > expected ? 'gap' : 'sequence');
-    if (!prevHash.equals(this.prev)) return this.broken(seq, 'link');
-    const jsonb = pos[28];
-    if (b[jsonb] !== 1) throw new Error('unknown jsonb binary version');
-    const e: HashedEvent = {
-      chain: this.chain,
-      seq,
-      id: uuidAt(b, pos[2]),
-      occurredAt: isoMicrosOf(int64At(b, pos[4]) + PG_EPOCH_US),
-      category: text(3)!,
-      action: text(4)!,
-      outcome: text(5)!,
-      tenantId: uuid(6),
-      actorType: text(7)!,
-      actorId: text(8),
-      targetType: text(9),
-      targetId: text(10),
-      requestId: text(11),
-      ip: text(12),
-      userAgent: text(13),
-      details: JSON.parse(b.toString('utf8', jsonb + 1, jsonb + pos[29])) as { [k: string]: JsonValue },
-    };
-    const h = chainHashFast(this.prev, eventCanonical(e));
-    if (!h.equals(b.subarray(pos[32], pos[32] + pos[33]))) return this.broken(seq, 'hash');
+    if (this.prev.compare(b, pos[30], pos[30] + pos[31]) !== 0) return this.broken(seq, 'link');
+    const h = this.hashRow(b, seq);
+    if (h.compare(b, pos[32], pos[32] + pos[33]) !== 0) return this.broken(seq, 'hash');
     const cp = this.headCheckpoints.get(seq);
     if (cp && !cp.equals(h)) return this.broken(seq, 'checkpoint_mismatch');
     this.prev = h;
@@ -198,6 +203,105 @@ export class RangeVerifier {
     r.checked++;
     r.last = { seq, hash: h };
     return true;
+  }
+
+  /**
+   * chainHash(prev, eventCanonical(row)) written straight from the COPY bytes:
+   * the same UTF-8 bytes as the string path (a unit test compares them), without
+   * decoding every column into a string first. ASCII text without characters
+   * JSON escapes is copied as is; anything else goes through JSON.stringify.
+   */
+  private hashRow(b: Buffer, seq: number): Buffer {
+    if (!Number.isSafeInteger(seq)) throw new TypeError('seq must be a safe integer');
+    const pos = this.pos;
+    const jsonb = pos[28];
+    if (b[jsonb] !== 1) throw new Error('unknown jsonb binary version');
+    const details = canonicalJson(JSON.parse(b.toString('utf8', jsonb + 1, jsonb + pos[29])) as JsonValue);
+    // bound: every text byte escaped (\u00XX: 6 bytes), details UTF-16 → ≤ 3 bytes each, fixed parts
+    let need = 32 + 512 + this.chainJson.length + details.length * 3;
+    for (const i of TEXT_FIELDS) if (pos[i * 2 + 1] > 0) need += pos[i * 2 + 1] * 6;
+    if (need > this.scratch.length) this.scratch = Buffer.allocUnsafe(need * 2);
+    const out = this.scratch;
+    // byte loops rather than Buffer#copy: the pieces are short and copy() costs more to call than to run
+    const prev = this.prev!;
+    for (let k = 0; k < 32; k++) out[k] = prev[k];
+    let o = 32;
+    const lit = (l: Buffer) => {
+      for (let k = 0; k < l.length; k++) out[o++] = l[k];
+    };
+    const str = (i: number) => {
+      const start = pos[i * 2];
+      const len = pos[i * 2 + 1];
+      if (len < 0) return lit(NULL);
+      const end = start + len;
+      for (let k = start; k < end; k++) {
+        const c = b[k];
+        if (c < 0x20 || c === 0x22 || c === 0x5c || c >= 0x80) {
+          o += out.write(JSON.stringify(b.toString('utf8', start, end)), o, 'utf8');
+          return;
+        }
+      }
+      out[o++] = 0x22;
+      for (let k = start; k < end; k++) out[o++] = b[k];
+      out[o++] = 0x22;
+    };
+    const uuid = (i: number) => {
+      if (pos[i * 2 + 1] < 0) return lit(NULL);
+      const start = pos[i * 2];
+      out[o++] = 0x22;
+      for (let k = 0; k < 16; k++) {
+        if (k === 4 || k === 6 || k === 8 || k === 10) out[o++] = 0x2d; // -
+        const v = b[start + k];
+        out[o++] = HEX_DIGIT[v >> 4];
+        out[o++] = HEX_DIGIT[v & 15];
+      }
+      out[o++] = 0x22;
+    };
+    lit(K_ACTION);
+    str(4);
+    lit(K_ACTOR_ID);
+    str(8);
+    lit(K_ACTOR_TYPE);
+    str(7);
+    lit(K_CATEGORY);
+    str(3);
+    lit(K_CHAIN);
+    lit(this.chainJson);
+    lit(K_DETAILS);
+    o += out.write(details, o, 'utf8');
+    lit(K_ID);
+    uuid(1);
+    lit(K_IP);
+    str(12);
+    lit(K_OCCURRED_AT);
+    o += out.write(this.iso(int64At(b, pos[4]) + PG_EPOCH_US), o, 'latin1');
+    lit(K_OUTCOME);
+    str(5);
+    lit(K_REQUEST_ID);
+    str(11);
+    lit(K_SEQ);
+    o += out.write(String(seq), o, 'latin1');
+    lit(K_TARGET_ID);
+    str(10);
+    lit(K_TARGET_TYPE);
+    str(9);
+    lit(K_TENANT_ID);
+    uuid(6);
+    lit(K_USER_AGENT);
+    str(13);
+    out[o++] = 0x7d; // }
+    return sha256Once('sha256', out.subarray(0, o), 'buffer');
+  }
+
+  /** isoMicrosOf(us) with the date and time up to the second reused while it stays the same. */
+  private iso(us: number): string {
+    const ms = Math.floor(us / 1000);
+    const second = Math.floor(ms / 1000);
+    if (second !== this.lastSecond) {
+      this.secondPrefix = new Date(second * 1000).toISOString().slice(0, -4); // …HH:MM:SS.
+      this.lastSecond = second;
+    }
+    return `${this.secondPrefix}${String(ms - second * 1000).padStart(3, '0')}${String(us - ms * 1000).padStart(3, '0')}Z`;
   }
 
   private broken(seq: number, reason: string): false {

@@ -6,29 +6,39 @@ import type { VerifyWorkerData } from './verify-worker';
 
 // Compiled (dist: npm start, the CLI, the bench): the worker is the .js beside this file.
 const WORKER_JS = path.join(__dirname, 'verify-worker.js');
-// From source (jest runs the TypeScript through ts-jest): the worker loads the .ts
-// through typescript's transpileModule. The worker imports only relative files,
-// pg and node built-ins, so a plain CommonJS transpile is enough.
-const WORKER_TS = path.join(__dirname, 'verify-worker.ts');
+// From source (jest runs the TypeScript through ts-jest): the three files the worker
+// needs (it imports only them, pg and node built-ins) are transpiled once in this
+// thread and handed to the worker, which compiles them instead of the missing .js.
+const WORKER_SOURCES = ['verify-worker.ts', 'chain-range.ts', 'canonical.ts'].map((f) => path.join(__dirname, f));
 const TS_BOOTSTRAP = `
 const { workerData } = require('node:worker_threads');
 const Module = require('node:module');
-const fs = require('node:fs');
-const req = Module.createRequire(workerData.entry);
-const ts = req('typescript');
 Module._extensions['.ts'] = function (m, filename) {
-  const out = ts.transpileModule(fs.readFileSync(filename, 'utf8'), {
-    fileName: filename,
-    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
-  });
-  m._compile(out.outputText, filename);
+  m._compile(workerData.compiled[filename], filename);
 };
-req(workerData.entry);
+Module.createRequire(workerData.entry)(workerData.entry);
 `;
+let compiled: Record<string, string> | undefined;
+
+function transpiled(): Record<string, string> {
+  if (!compiled) {
+    // only ever reached from source (tests), where typescript is installed
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const ts = require('typescript') as typeof import('typescript');
+    compiled = {};
+    for (const file of WORKER_SOURCES) {
+      compiled[file] = ts.transpileModule(fs.readFileSync(file, 'utf8'), {
+        fileName: file,
+        compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
+      }).outputText;
+    }
+  }
+  return compiled;
+}
 
 function startWorker(data: VerifyWorkerData): Worker {
   if (fs.existsSync(WORKER_JS)) return new Worker(WORKER_JS, { workerData: data });
-  return new Worker(TS_BOOTSTRAP, { eval: true, workerData: { ...data, entry: WORKER_TS } });
+  return new Worker(TS_BOOTSTRAP, { eval: true, workerData: { ...data, entry: WORKER_SOURCES[0], compiled: transpiled() } });
 }
 
 const asBuffer = (u: Uint8Array) => Buffer.from(u.buffer, u.byteOffset, u.byteLength);

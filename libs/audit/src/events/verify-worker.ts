@@ -7,7 +7,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { Client, ClientConfig } from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
-import { RangeResult, RangeSpec, rangeCopySql, RangeVerifier } from './chain-range';
+import { RANGE_PLAN_SQL, RangeResult, RangeSpec, rangeCopySql, RangeVerifier } from './chain-range';
 
 export interface VerifyWorkerData {
   connection: ClientConfig;
@@ -27,6 +27,7 @@ async function run(d: VerifyWorkerData): Promise<void> {
   try {
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     await client.query(`SET TRANSACTION SNAPSHOT ${client.escapeLiteral(d.snapshot)}`);
+    await client.query(RANGE_PLAN_SQL);
     const verifier = new RangeVerifier(d.chain, new Map(d.checkpoints.map(([seq, h]) => [seq, asBuffer(h)])));
     const stream = client.query(copyTo(rangeCopySql(d.chain, d.range)));
     for await (const chunk of stream as AsyncIterable<Buffer>) {
