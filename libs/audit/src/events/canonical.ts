@@ -1,4 +1,4 @@
-import { createHash, hash as sha256Once } from 'node:crypto';
+import { createHash } from 'node:crypto';
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [k: string]: JsonValue };
 
@@ -37,18 +37,6 @@ export const GENESIS_HASH = Buffer.alloc(32);
 /** hash = SHA-256(prev_hash ‖ canonical JSON of the event). */
 export function chainHash(prevHash: Buffer, canonical: string): Buffer {
   return createHash('sha256').update(prevHash).update(canonical, 'utf8').digest();
-}
-
-// One scratch buffer for chainHashFast (synchronous use only).
-const scratch = Buffer.allocUnsafe(64 * 1024);
-
-/** chainHash with one allocation less and a one-shot digest: the same bytes, hashed the same way. */
-export function chainHashFast(prevHash: Buffer, canonical: string): Buffer {
-  // a UTF-16 code unit is at most 3 UTF-8 bytes: it always fits, never truncated
-  if (prevHash.length !== 32 || canonical.length * 3 > scratch.length - 32) return chainHash(prevHash, canonical);
-  prevHash.copy(scratch, 0);
-  const n = scratch.write(canonical, 32, 'utf8');
-  return sha256Once('sha256', scratch.subarray(0, 32 + n), 'buffer');
 }
 
 /** The hashed form of one event: every column that carries meaning, in one object. */
