@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { availableParallelism } from 'node:os';
 import type { ClientConfig, PoolClient } from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import { DataSource, QueryRunner } from 'typeorm';
@@ -16,12 +15,6 @@ import { verifyRangesInWorkers } from './verify-pool';
 
 /** Chains at least this long are verified in parallel ranges (below, starting workers costs more than it saves). */
 const PARALLEL_FROM = 50_000;
-
-/** Worker threads of one verification: AUDIT_VERIFY_THREADS, by default one per core (at least 2). */
-function verifyThreads(): number {
-  const n = Number(process.env.AUDIT_VERIFY_THREADS);
-  return Number.isInteger(n) && n >= 1 ? n : Math.max(2, availableParallelism());
-}
 
 /**
  * Cuts seq lo..hi into n ranges of equal width, the first open below (from seq > 0)
@@ -508,7 +501,7 @@ export class AuditService {
     );
     const lo = Number(span[0]?.lo ?? 0);
     const hi = Number(span[0]?.hi ?? 0);
-    const n = forcedRanges ?? (hi - lo + 1 >= PARALLEL_FROM ? verifyThreads() : 1);
+    const n = forcedRanges ?? (hi - lo + 1 >= PARALLEL_FROM ? this.config.auditVerifyThreads : 1);
     const ranges = splitRanges(lo, hi, n);
     if (ranges.length === 1) {
       state = joinRange(state, await this.verifyRangeHere(qr, chain, ranges[0], headCps));
