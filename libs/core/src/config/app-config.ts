@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import { isIP } from 'node:net';
-import { availableParallelism } from 'node:os';
+import * as os from 'node:os';
 import * as path from 'node:path';
 
 /**
@@ -461,7 +461,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
     auditRetentionDays: r.int('AUDIT_RETENTION_DAYS', 1827, 1, 36500),
     auditCheckpointCron: r.string('AUDIT_CHECKPOINT_CRON', '0 * * * *'),
     // one per core (at least 2: the database works while the threads hash)
-    auditVerifyThreads: r.int('AUDIT_VERIFY_THREADS', Math.max(2, availableParallelism()), 1, 64),
+    auditVerifyThreads: r.int('AUDIT_VERIFY_THREADS', Math.max(2, os.availableParallelism()), 1, 64),
     clockSyncRequired: r.bool('CLOCK_SYNC_REQUIRED', false),
     // OWASP 2023: PBKDF2-HMAC-SHA256 needs at least 600,000 iterations.
     keyfilePbkdf2Iterations: r.int('KEYFILE_PBKDF2_ITERATIONS', 600000, 600000, 10000000),
