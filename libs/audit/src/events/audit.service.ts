@@ -1,12 +1,41 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import type { ClientConfig, PoolClient } from 'pg';
+import { to as copyTo } from 'pg-copy-streams';
 import { DataSource, QueryRunner } from 'typeorm';
+import type { PostgresDataSourceOptions } from 'typeorm/driver/postgres/PostgresDataSourceOptions';
 import { APP_CONFIG, AppConfig, decodeCursor, encodeCursor, metrics, Page, requestContext } from '@charlotte/core';
 import { SigningKeyService } from '@charlotte/crypto';
 import { chainHash, checkpointMessage, eventCanonical, eventValues, GENESIS_HASH, HashedEvent, JsonValue } from './canonical';
+import { isoMicrosOf, joinRange, RANGE_PLAN_SQL, JoinState, RangeResult, RangeSpec, rangeCopySql, RangeVerifier } from './chain-range';
 import { assertNoPersonalData, PersonalDataInAuditError } from './personal-data';
 import { AuditEventView, AuditRecord, PLATFORM_CHAIN, VerifyResult } from './audit.types';
+import { verifyRangesInWorkers } from './verify-pool';
+
+/** Chains at least this long are verified in parallel ranges (below, starting workers costs more than it saves). */
+const PARALLEL_FROM = 50_000;
+
+/**
+ * Cuts seq lo..hi into n ranges of equal width, the first open below (from seq > 0)
+ * and the last open above, so that together they read what one pass reads.
+ */
+export function splitRanges(lo: number, hi: number, n: number): RangeSpec[] {
+  const width = Math.ceil((hi - lo + 1) / Math.max(1, n));
+  if (n <= 1 || width <= 0 || hi < lo) return [{ after: 0, upTo: null }];
+  const out: RangeSpec[] = [];
+  for (let after = 0, i = 0; i < n; i++) {
+    const upTo = i === n - 1 ? null : lo - 1 + width * (i + 1);
+    if (upTo !== null && upTo >= hi) {
+      out.push({ after, upTo: null });
+      break;
+    }
+    out.push({ after, upTo });
+    if (upTo === null) break;
+    after = upTo;
+  }
+  return out;
+}
 
 /** Events durably appended, by category (a closed set); rate() of it is the audit append rate. */
 const appended = () => metrics.counter('charlotte_audit_events_appended_total', 'Audit events appended to a chain', ['category'] as const);
@@ -21,9 +50,7 @@ const TS = `(extract(epoch FROM occurred_at) * 1000000)::bigint::text`;
 
 /** ISO 8601 UTC with microseconds from epoch microseconds (the hashed form of occurred_at). */
 export function isoMicros(epochMicros: string): string {
-  const us = Number(epochMicros);
-  const ms = Math.floor(us / 1000);
-  return `${new Date(ms).toISOString().slice(0, -1)}${String(us - ms * 1000).padStart(3, '0')}Z`;
+  return isoMicrosOf(Number(epochMicros));
 }
 const EVENT_COLUMNS = `chain_key, seq, id, ${TS} AS occurred_at, category, action, outcome, tenant_id, actor_type, actor_id,
   target_type, target_id, request_id, ip, user_agent, details, prev_hash, hash`;
@@ -394,8 +421,8 @@ export class AuditService {
     }
   }
 
-  async checkpoints(chain: string): Promise<CheckpointRow[]> {
-    return this.ds.query(
+  async checkpoints(chain: string, runner: DataSource | QueryRunner = this.ds): Promise<CheckpointRow[]> {
+    return runner.query(
       `SELECT chain_key, kind, seq, hash, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS created_at, key_id, signature
          FROM audit_checkpoints WHERE chain_key = $1 ORDER BY seq, id`,
       [chain],
@@ -422,53 +449,118 @@ export class AuditService {
    * Recomputes a chain: every hash, the sequence without gaps, the links, the
    * head row, and every checkpoint's signature and position. Reports the first
    * sequence number where the stored history stops matching.
+   *
+   * Everything is read in one snapshot (REPEATABLE READ), the events as binary
+   * COPY. A long chain is cut into ranges of seq verified in parallel by worker
+   * threads, each on its own connection in the same snapshot; each range starts
+   * from the prev_hash of its own first row and joinRange checks that row against
+   * the range before, so the verdict is exactly that of one pass.
+   * `ranges` forces the number of ranges (tests); 1 verifies in this thread.
    */
-  async verify(chain: string): Promise<VerifyResult> {
-    const cps = await this.checkpoints(chain);
+  async verify(chain: string, opts: { ranges?: number } = {}): Promise<VerifyResult> {
+    const qr = this.ds.createQueryRunner();
+    await qr.connect();
+    try {
+      await qr.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      try {
+        await qr.query(RANGE_PLAN_SQL);
+        return await this.verifyIn(qr, chain, opts.ranges);
+      } finally {
+        await qr.query('ROLLBACK').catch(() => undefined);
+      }
+    } finally {
+      await qr.release();
+    }
+  }
+
+  private async verifyIn(qr: QueryRunner, chain: string, forcedRanges?: number): Promise<VerifyResult> {
+    const cps = await this.checkpoints(chain, qr);
     const invalid = cps.filter((c) => !this.checkpointValid(c));
     const valid = cps.filter((c) => !invalid.includes(c));
     const purge = valid.filter((c) => c.kind === 'purge').pop();
-    let expectedSeq = purge ? Number(purge.seq) + 1 : 1;
-    let prev = purge ? purge.hash : GENESIS_HASH;
     const headCps = new Map(valid.filter((c) => c.kind === 'head').map((c) => [Number(c.seq), c.hash]));
-    let checked = 0;
-    // the last verified event (hex only when reported: hot loop)
-    const lastOf = () => (checked ? { seq: expectedSeq - 1, hash: prev.toString('hex') } : null);
-    const broken = (seq: number, reason: string): VerifyResult => ({
-      ok: false,
-      checked,
-      firstBrokenSeq: seq,
-      head: lastOf(),
-      checkpoints: { checked: cps.length, invalid: invalid.length },
-      reason,
-    });
-    if (invalid.length) {
-      return broken(Number(invalid[0].seq), 'checkpoint_signature_invalid');
-    }
-    for await (const rows of this.events(chain)) {
-      for (const r of rows) {
-        const seq = Number(r.seq);
-        if (seq !== expectedSeq) return broken(expectedSeq, seq > expectedSeq ? 'gap' : 'sequence');
-        if (!r.prev_hash.equals(prev)) return broken(seq, 'link');
-        const h = chainHash(prev, eventCanonical(rowToHashed(r)));
-        if (!h.equals(r.hash)) return broken(seq, 'hash');
-        const cp = headCps.get(seq);
-        if (cp && !cp.equals(h)) return broken(seq, 'checkpoint_mismatch');
-        prev = h;
-        expectedSeq++;
-        checked++;
+    let state: JoinState = {
+      expectedSeq: purge ? Number(purge.seq) + 1 : 1,
+      prev: purge ? purge.hash : GENESIS_HASH,
+      checked: 0,
+      last: null,
+      broken: null,
+    };
+    const result = (s: JoinState, broken: { seq: number; reason: string } | null): VerifyResult => {
+      const head = s.last ? { seq: s.last.seq, hash: s.last.hash.toString('hex') } : null;
+      const checkpoints = { checked: cps.length, invalid: invalid.length };
+      if (broken) return { ok: false, checked: s.checked, firstBrokenSeq: broken.seq, head, checkpoints, reason: broken.reason };
+      return { ok: true, checked: s.checked, firstBrokenSeq: null, head, checkpoints };
+    };
+    if (invalid.length) return result(state, { seq: Number(invalid[0].seq), reason: 'checkpoint_signature_invalid' });
+
+    // Rows with seq <= 0 are not part of a chain (numbering starts at 1) and never were read.
+    const span: Array<{ lo: string | null; hi: string | null }> = await qr.query(
+      'SELECT min(seq) AS lo, max(seq) AS hi FROM audit_events WHERE chain_key = $1 AND seq > 0',
+      [chain],
+    );
+    const lo = Number(span[0]?.lo ?? 0);
+    const hi = Number(span[0]?.hi ?? 0);
+    const n = forcedRanges ?? (hi - lo + 1 >= PARALLEL_FROM ? this.config.auditVerifyThreads : 1);
+    const ranges = splitRanges(lo, hi, n);
+    if (ranges.length === 1) {
+      state = joinRange(state, await this.verifyRangeHere(qr, chain, ranges[0], headCps));
+    } else {
+      const snapshot: Array<{ id: string }> = await qr.query('SELECT pg_export_snapshot() AS id');
+      const connection = await this.workerConnection();
+      const checkpoints = [...headCps].map(([seq, h]): [number, Uint8Array] => [seq, new Uint8Array(h)]);
+      const { results, terminate } = verifyRangesInWorkers(
+        ranges.map((range) => ({ connection, snapshot: snapshot[0].id, chain, range, checkpoints })),
+      );
+      try {
+        // joined in seq order as they finish: a break ends the verification early
+        for (const r of results) {
+          state = joinRange(state, await r);
+          if (state.broken) break;
+        }
+      } finally {
+        await terminate();
       }
     }
+    if (state.broken) return result(state, state.broken);
     const lastCp = Math.max(0, ...headCps.keys());
-    if (lastCp >= expectedSeq) return broken(expectedSeq, 'truncated_before_checkpoint');
-    const head: Array<{ head_seq: string; head_hash: Buffer }> = await this.ds.query(
+    if (lastCp >= state.expectedSeq) return result(state, { seq: state.expectedSeq, reason: 'truncated_before_checkpoint' });
+    const head: Array<{ head_seq: string; head_hash: Buffer }> = await qr.query(
       'SELECT head_seq, head_hash FROM audit_chains WHERE chain_key = $1',
       [chain],
     );
-    if (head[0] && (Number(head[0].head_seq) !== expectedSeq - 1 || !head[0].head_hash.equals(prev))) {
-      return broken(expectedSeq, 'head_mismatch');
+    if (head[0] && (Number(head[0].head_seq) !== state.expectedSeq - 1 || !head[0].head_hash.equals(state.prev))) {
+      return result(state, { seq: state.expectedSeq, reason: 'head_mismatch' });
     }
-    return { ok: true, checked, firstBrokenSeq: null, head: lastOf(), checkpoints: { checked: cps.length, invalid: 0 } };
+    return result(state, null);
+  }
+
+  /** One range read as binary COPY on the verifying connection, checked in this thread chunk by chunk. */
+  private async verifyRangeHere(qr: QueryRunner, chain: string, range: RangeSpec, headCps: Map<number, Buffer>): Promise<RangeResult> {
+    const client = (qr as unknown as { databaseConnection: PoolClient }).databaseConnection;
+    const verifier = new RangeVerifier(chain, headCps);
+    const stream = client.query(copyTo(rangeCopySql(chain, range))) as unknown as AsyncIterable<Buffer> & { destroy(): void };
+    // After a break the rest is read and dropped: the connection goes back to the pool clean.
+    for await (const chunk of stream) if (verifier.open) verifier.push(chunk);
+    return verifier.end();
+  }
+
+  /** How the worker threads connect: the options of this data source (a worker cannot share its pool). */
+  private async workerConnection(): Promise<ClientConfig> {
+    const o = this.ds.options as PostgresDataSourceOptions;
+    const password = typeof o.password === 'function' ? await o.password() : o.password;
+    const extra = (o.extra ?? {}) as { options?: string; ssl?: ClientConfig['ssl'] };
+    return {
+      connectionString: o.url,
+      host: o.host,
+      port: o.port,
+      user: o.username,
+      password,
+      database: o.database,
+      ssl: (o.ssl as ClientConfig['ssl']) ?? extra.ssl,
+      options: extra.options,
+      application_name: 'charlotte-audit-verify',
+    };
   }
 
   /** Signs the head of every chain that moved since its last checkpoint. Returns how many were signed. */

@@ -67,6 +67,8 @@ export interface AppConfig {
   logRetentionDays: number;
   auditRetentionDays: number;
   auditCheckpointCron: string;
+  /** Worker threads (and connections) of one verification of a long audit chain. */
+  auditVerifyThreads: number;
   clockSyncRequired: boolean;
   keyfilePbkdf2Iterations: number;
   /** 32-byte HMAC key for values we hand out and take back (SAML RelayState); default DATA_DIR/keys/mac.key. */
@@ -477,6 +479,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
     logRetentionDays: r.int('LOG_RETENTION_DAYS', 1827, 1, 36500),
     auditRetentionDays: r.int('AUDIT_RETENTION_DAYS', 1827, 1, 36500),
     auditCheckpointCron: r.string('AUDIT_CHECKPOINT_CRON', '0 * * * *'),
+    // one per core (at least 2: the database works while the threads hash)
+    auditVerifyThreads: r.int('AUDIT_VERIFY_THREADS', Math.max(2, os.availableParallelism()), 1, 64),
     clockSyncRequired: r.bool('CLOCK_SYNC_REQUIRED', false),
     // OWASP 2023: PBKDF2-HMAC-SHA256 needs at least 600,000 iterations.
     keyfilePbkdf2Iterations: r.int('KEYFILE_PBKDF2_ITERATIONS', 600000, 600000, 10000000),
