@@ -167,6 +167,8 @@ export class SubmissionsService {
       details: { approved: true },
     });
     if (!moved) throw FilingErrors.notReady();
+    // The same event as a direct submission, in the same transaction (webhooks: application.submitted).
+    await this.events.emit(m, { tenantId, type: 'application.submitted', applicationId: approval.application_id, status: 'submitting' });
     return { submissionId: id, trial: account.trialMode };
   }
 
