@@ -385,6 +385,14 @@ describe('Client portal (顧問先ポータル)', () => {
     });
   });
 
+  it('cannot be named an approver: an approval route with a portal user answers 400 approver_not_active and saves nothing', async () => {
+    const res = await send(admin, 'put', '/api/v1/approval-routes')
+      .send({ routes: [{ clientId: clientA, appliesTo: ['submit'], steps: [{ approvers: [portalId], mode: 'any' }] }] })
+      .expect(400);
+    expect(res.body.errors).toEqual([expect.objectContaining({ field: 'routes[0].steps[0].approvers[0]', code: 'approver_not_active' })]);
+    expect((await admin.agent.get('/api/v1/approval-routes').expect(200)).body.routes).toEqual([]);
+  });
+
   describe('portal turned off', () => {
     it('refuses the open session and the login of its users (403 portal_disabled), and lets them in again when turned on', async () => {
       await send(admin, 'patch', `/api/v1/clients/${clientA}`).send({ portalEnabled: false }).expect(200);
