@@ -59,9 +59,10 @@ export class IpAllowlistService {
   ) {}
 
   private async row(db: DataSource | EntityManager, tenantId: string): Promise<IpAllowlistRow | undefined> {
-    const r: IpAllowlistRow[] = await db.query('SELECT enabled, cidrs, applies_to, updated_at FROM tenant_ip_allowlists WHERE tenant_id = $1', [
-      tenantId,
-    ]);
+    const r: IpAllowlistRow[] = await db.query(
+      'SELECT enabled, cidrs, applies_to, updated_at FROM tenant_ip_allowlists WHERE tenant_id = $1',
+      [tenantId],
+    );
     return r[0];
   }
 

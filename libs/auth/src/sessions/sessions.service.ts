@@ -120,7 +120,12 @@ export class SessionsService {
           row:
             s.al_enabled === null
               ? undefined
-              : { enabled: s.al_enabled, cidrs: s.al_cidrs ?? [], applies_to: s.al_applies_to ?? 'all', updated_at: s.al_updated_at as Date },
+              : {
+                  enabled: s.al_enabled,
+                  cidrs: s.al_cidrs ?? [],
+                  applies_to: s.al_applies_to ?? 'all',
+                  updated_at: s.al_updated_at as Date,
+                },
         }
       : undefined;
     return { sessionId: s.id, userId: s.user_id, tenantId: s.tenant_id, role: s.role, csrfToken: s.csrf_token, ipAllowlist };
