@@ -2,7 +2,7 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { metricsRegistry } from '@charlotte/core';
 import { PASSWORD, seedTenant, Seeded, startTestApp, TestApp } from '../support/app';
-import { PgThrottlerStorage } from '../../libs/auth/src/rate-limits/pg-throttler-storage';
+import { localBatchOf, PgThrottlerStorage } from '../../libs/auth/src/rate-limits/pg-throttler-storage';
 import { RateLimitCleanupJob } from '../../libs/auth/src/rate-limits/rate-limit-cleanup.job';
 
 /**
@@ -85,6 +85,71 @@ describe(PgThrottlerStorage.name, () => {
     await sut.increment('k-window', 500, 10, 500, 'api');
     await sleep(600);
     expect((await sut.increment('k-window', 500, 10, 500, 'api')).totalHits).toBe(1);
+  });
+
+  const rowHits = async (key: string) =>
+    ((await ds.query(`SELECT hits FROM rate_limit_hits WHERE key = $1`, [key])) as Array<{ hits: number }>)[0]?.hits;
+
+  it('counts up to 1 % of the limit in the instance, and sends those hits within the sync interval (issue 20)', async () => {
+    const s = new PgThrottlerStorage(ds, 300);
+    try {
+      expect(localBatchOf(1000)).toBe(10);
+      // The first hit of a counter is written (the instance reads the shared total).
+      expect((await s.increment('k-local', 60_000, 1000, 60_000, 'api')).totalHits).toBe(1);
+      expect(await rowHits('k-local')).toBe(1);
+      for (let i = 2; i <= 6; i++) expect((await s.increment('k-local', 60_000, 1000, 60_000, 'api')).totalHits).toBe(i);
+      // Five hits counted here only…
+      expect(await rowHits('k-local')).toBe(1);
+      // …and in PostgreSQL after the next sync.
+      await sleep(700);
+      expect(await rowHits('k-local')).toBe(6);
+      // A full batch is sent at once: hits 7..15 stay local, the 16th sends 10.
+      for (let i = 7; i <= 16; i++) await s.increment('k-local', 60_000, 1000, 60_000, 'api');
+      expect(await rowHits('k-local')).toBe(16);
+    } finally {
+      s.onApplicationShutdown();
+    }
+  });
+
+  it('keeps one limit across two instances, at most N × (batch − 1) over it, and both see the block', async () => {
+    // No timer sends during the test: only the batch and the limit make an instance write.
+    const a1 = new PgThrottlerStorage(ds, 3_600_000);
+    const b1 = new PgThrottlerStorage(ds, 3_600_000);
+    try {
+      const limit = 300; // batch 3
+      let admitted = 0;
+      const blocked = { a: false, b: false };
+      for (let i = 0; i < 400 && !(blocked.a && blocked.b); i++) {
+        const on = i % 3 === 0 ? 'b' : 'a'; // uneven, so the instances' views differ
+        const r = await (on === 'a' ? a1 : b1).increment('k-two', 60_000, limit, 60_000, 'api');
+        if (r.isBlocked) blocked[on] = true;
+        else {
+          expect(blocked[on]).toBe(false); // once blocked, it stays blocked
+          admitted++;
+        }
+      }
+      expect(blocked).toEqual({ a: true, b: true });
+      expect(admitted).toBeGreaterThanOrEqual(limit);
+      expect(admitted).toBeLessThanOrEqual(limit + 2 * (localBatchOf(limit) - 1));
+      // The block is in PostgreSQL: a third instance refuses at its first request.
+      const c1 = new PgThrottlerStorage(ds, 3_600_000);
+      try {
+        expect((await c1.increment('k-two', 60_000, limit, 60_000, 'api')).isBlocked).toBe(true);
+      } finally {
+        c1.onApplicationShutdown();
+      }
+    } finally {
+      a1.onApplicationShutdown();
+      b1.onApplicationShutdown();
+    }
+  });
+
+  it('writes every hit of a limit under 200 a window (the login limit: batch 1)', async () => {
+    expect(localBatchOf(199)).toBe(1);
+    for (let i = 1; i <= 5; i++) {
+      await sut.increment('k-exact', 60_000, 30, 60_000, 'login');
+      expect(await rowHits('k-exact')).toBe(i);
+    }
   });
 
   it('has its expired rows removed by the cleanup job, and only those', async () => {

@@ -70,6 +70,7 @@ export class ApplicationsService {
     r: ApplicationSummaryRow,
     clientId: string | null,
     names: Map<string, string>,
+    today = todayInJapan(),
   ): Promise<ApplicationSummary> {
     return {
       id: r.id,
@@ -84,7 +85,7 @@ export class ApplicationsService {
       createdAt: new Date(r.created_at).toISOString(),
       updatedAt: new Date(r.updated_at).toISOString(),
       dueDate: r.due_date,
-      overdue: ApplicationsService.isOverdue(r),
+      overdue: ApplicationsService.isOverdue(r, today),
     };
   }
 
@@ -181,7 +182,7 @@ export class ApplicationsService {
       page.flatMap((r) => (r.client_id ? [r.client_id] : [])),
     );
     const items: ApplicationSummary[] = [];
-    for (const r of page) items.push(await this.summary(tenantId, r, r.client_id, names));
+    for (const r of page) items.push(await this.summary(tenantId, r, r.client_id, names, today));
     const last = page[page.length - 1];
     return { items, nextCursor: rows.length > limit && last ? encodeCursor({ c: last.c, i: last.id }) : null };
   }

@@ -85,6 +85,7 @@ export class SessionAuthGuard implements CanActivate {
       req.ip,
       { kind: 'request', route: routeOf(context), method: req.method },
       { type: 'user', id: session.userId },
+      session.ipAllowlist,
     );
     if (!SAFE_METHODS.has(req.method) && !sameToken(req.header('x-csrf-token'), session.csrfToken)) {
       await this.audit.record({
@@ -97,7 +98,8 @@ export class SessionAuthGuard implements CanActivate {
       });
       throw AuthErrors.csrfInvalid();
     }
-    req.principal = { kind: 'session', ...session };
+    const { ipAllowlist: _list, ...resolved } = session;
+    req.principal = { kind: 'session', ...resolved };
     requestContext.assign({ tenantId: session.tenantId, userId: session.userId, principal: `user:${session.userId}` });
     return true;
   }

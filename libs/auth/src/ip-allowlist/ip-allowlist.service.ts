@@ -10,10 +10,11 @@ import { IpAllowlistAppliesTo, IpAllowlistDto, IpAllowlistView } from './dto/ip-
 /** A tenant's list read once for the checks of one request (IpAllowlistService.snapshot). */
 export interface IpAllowlistSnapshot {
   readonly tenantId: string;
-  readonly row: Readonly<Row> | undefined;
+  readonly row: Readonly<IpAllowlistRow> | undefined;
 }
 
-interface Row {
+/** A row of tenant_ip_allowlists as the checks read it (also read by the session lookup's join). */
+export interface IpAllowlistRow {
   enabled: boolean;
   cidrs: string[];
   applies_to: IpAllowlistAppliesTo;
@@ -57,10 +58,11 @@ export class IpAllowlistService {
     private readonly audit: AuditService,
   ) {}
 
-  private async row(db: DataSource | EntityManager, tenantId: string): Promise<Row | undefined> {
-    const r: Row[] = await db.query('SELECT enabled, cidrs, applies_to, updated_at FROM tenant_ip_allowlists WHERE tenant_id = $1', [
-      tenantId,
-    ]);
+  private async row(db: DataSource | EntityManager, tenantId: string): Promise<IpAllowlistRow | undefined> {
+    const r: IpAllowlistRow[] = await db.query(
+      'SELECT enabled, cidrs, applies_to, updated_at FROM tenant_ip_allowlists WHERE tenant_id = $1',
+      [tenantId],
+    );
     return r[0];
   }
 
@@ -108,7 +110,7 @@ export class IpAllowlistService {
     // The caller is an administrator: both `all` and `admins` restrict them.
     if (dto.enabled && !dto.confirmOwnAddress && !addressAllowed(allowListOf(cidrs), callerIp)) throw AuthErrors.wouldLockOut();
     const old = await this.ds.transaction(async (m) => {
-      const before: Array<Pick<Row, 'enabled' | 'cidrs'>> = await m.query(
+      const before: Array<Pick<IpAllowlistRow, 'enabled' | 'cidrs'>> = await m.query(
         'SELECT enabled, cidrs FROM tenant_ip_allowlists WHERE tenant_id = $1 FOR UPDATE',
         [tenantId],
       );

@@ -5,6 +5,8 @@ import { DataSource } from 'typeorm';
 import { AuditService } from '@charlotte/audit';
 import { APP_CONFIG, AppConfig } from '@charlotte/core';
 import { AuthErrors } from '../errors';
+import type { IpAllowlistAppliesTo } from '../ip-allowlist/dto/ip-allowlist.dto';
+import type { IpAllowlistSnapshot } from '../ip-allowlist/ip-allowlist.service';
 import { CONTRACT_CLOSED_SQL } from '../tenants/tenant.entity';
 import type { UserRole } from '../users/user.entity';
 import { SessionGates } from './session-gates';
@@ -22,6 +24,11 @@ export interface ResolvedSession {
   tenantId: string | null;
   role: UserRole;
   csrfToken: string;
+  /**
+   * The session tenant's IP allow-list, read by the same statement (no second round trip per
+   * request, and never stale: it is the row as it is now). Absent for operators (no tenant).
+   */
+  ipAllowlist?: IpAllowlistSnapshot;
 }
 
 function sha256(token: string): Buffer {
@@ -74,11 +81,17 @@ export class SessionsService {
       csrf_token: string;
       last_seen_at: Date;
       closed: boolean;
+      al_enabled: boolean | null;
+      al_cidrs: string[] | null;
+      al_applies_to: IpAllowlistAppliesTo | null;
+      al_updated_at: Date | null;
     }> = await this.ds.query(
-      `SELECT s.id, s.user_id, s.tenant_id, u.role, s.csrf_token, s.last_seen_at, (u.tenant_id IS NOT NULL AND ${CONTRACT_CLOSED_SQL}) AS closed
+      `SELECT s.id, s.user_id, s.tenant_id, u.role, s.csrf_token, s.last_seen_at, (u.tenant_id IS NOT NULL AND ${CONTRACT_CLOSED_SQL}) AS closed,
+              al.enabled AS al_enabled, al.cidrs AS al_cidrs, al.applies_to AS al_applies_to, al.updated_at AS al_updated_at
          FROM sessions s
          JOIN users u ON u.id = s.user_id
          LEFT JOIN tenants t ON t.id = u.tenant_id
+         LEFT JOIN tenant_ip_allowlists al ON al.tenant_id = s.tenant_id
         WHERE s.token_hash = $1
           AND s.stage = 'full'
           AND s.revoked_at IS NULL
@@ -101,7 +114,21 @@ export class SessionsService {
     if (Date.now() - new Date(s.last_seen_at).getTime() > TOUCH_INTERVAL_MS) {
       await this.ds.query('UPDATE sessions SET last_seen_at = now() WHERE id = $1', [s.id]);
     }
-    return { sessionId: s.id, userId: s.user_id, tenantId: s.tenant_id, role: s.role, csrfToken: s.csrf_token };
+    const ipAllowlist: IpAllowlistSnapshot | undefined = s.tenant_id
+      ? {
+          tenantId: s.tenant_id,
+          row:
+            s.al_enabled === null
+              ? undefined
+              : {
+                  enabled: s.al_enabled,
+                  cidrs: s.al_cidrs ?? [],
+                  applies_to: s.al_applies_to ?? 'all',
+                  updated_at: s.al_updated_at as Date,
+                },
+        }
+      : undefined;
+    return { sessionId: s.id, userId: s.user_id, tenantId: s.tenant_id, role: s.role, csrfToken: s.csrf_token, ipAllowlist };
   }
 
   /**

@@ -20,6 +20,32 @@ describe(encodeSealContext.name, () => {
     expect(c.equals(d)).toBe(false);
   });
 
+  it('gives the pinned bytes again for a pair encoded before (the tenant and purpose part is reused), and a fresh buffer each time', () => {
+    const pinned = (tenant: string, purpose: string, record: string) =>
+      Buffer.concat(
+        [SEAL_AAD_DOMAIN, tenant, purpose, record].flatMap((f) => {
+          const b = Buffer.from(f, 'utf8');
+          const len = Buffer.alloc(4);
+          len.writeUInt32BE(b.length);
+          return [len, b];
+        }),
+      );
+    const first = encodeSealContext({ tenantId: 'tenant-r', purpose: 'application.title', recordId: 'r1' });
+    first.fill(0); // a caller scribbling on its copy changes nothing for the next one
+    for (const r of ['r1', 'r2', 'レコード'])
+      expect(
+        encodeSealContext({ tenantId: 'tenant-r', purpose: 'application.title', recordId: r }).equals(
+          pinned('tenant-r', 'application.title', r),
+        ),
+      ).toBe(true);
+  });
+
+  it('still refuses a bad purpose whose pair would collide with a cached one if tenant and purpose were simply joined', () => {
+    encodeSealContext({ tenantId: 'a\u0000b', purpose: 'c', recordId: 'r' });
+    expect(() => encodeSealContext({ tenantId: 'a', purpose: 'b\u0000c', recordId: 'r' })).toThrow(SealedArgumentError);
+    expect(() => encodeSealContext({ tenantId: 'a\u0000b', purpose: 'C', recordId: 'r' })).toThrow(SealedArgumentError);
+  });
+
   it('gives different bytes for each field', () => {
     const base = encodeSealContext(ctx);
     expect(encodeSealContext({ ...ctx, tenantId: 'tenant-2' }).equals(base)).toBe(false);

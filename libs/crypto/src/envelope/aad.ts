@@ -61,9 +61,30 @@ export function assertSealContext(ctx: SealContext): void {
  */
 export function encodeSealContext(ctx: SealContext): Buffer {
   if (typeof ctx !== 'object' || ctx === null) throw new SealedArgumentError('SealContext is required');
-  const tenant = field('tenantId', ctx.tenantId);
-  if (typeof ctx.purpose !== 'string' || !SEAL_PURPOSE_PATTERN.test(ctx.purpose))
+  const head = headOf(ctx.tenantId, ctx.purpose);
+  const record = lengthPrefixed([field('recordId', ctx.recordId)]);
+  return Buffer.concat([head, record]);
+}
+
+/**
+ * The encoded (domain, tenantId, purpose) part, which a page of 50 values shares: validated and
+ * encoded once per pair (issue 20; the list opened 50 titles with 50 identical encodings). Only
+ * pairs that passed the checks are kept, keyed by the exact strings, so a hit gives the bytes
+ * the checks would have produced. Bounded: emptied when full.
+ */
+const HEADS = new Map<string, Buffer>();
+const MAX_HEADS = 1000;
+
+function headOf(tenantId: unknown, purpose: unknown): Buffer {
+  // Length-prefixed: no (tenant, purpose) pair, valid or not, shares its key with another.
+  const k = typeof tenantId === 'string' && typeof purpose === 'string' ? `${purpose.length}:${purpose}${tenantId}` : undefined;
+  const hit = k === undefined ? undefined : HEADS.get(k);
+  if (hit) return hit;
+  const tenant = field('tenantId', tenantId);
+  if (typeof purpose !== 'string' || !SEAL_PURPOSE_PATTERN.test(purpose))
     throw new SealedArgumentError(`SealContext.purpose must match ${SEAL_PURPOSE_PATTERN}`);
-  const record = field('recordId', ctx.recordId);
-  return lengthPrefixed([Buffer.from(SEAL_AAD_DOMAIN, 'ascii'), tenant, Buffer.from(ctx.purpose, 'ascii'), record]);
+  const head = lengthPrefixed([Buffer.from(SEAL_AAD_DOMAIN, 'ascii'), tenant, Buffer.from(purpose, 'ascii')]);
+  if (HEADS.size >= MAX_HEADS) HEADS.clear();
+  HEADS.set(k as string, head);
+  return head;
 }

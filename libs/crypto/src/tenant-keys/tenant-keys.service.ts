@@ -52,6 +52,8 @@ const wrapAad = (tenantId: string, version: number) => Buffer.from(`charlotte-de
 @Injectable()
 export class TenantKeysService implements OnModuleDestroy {
   private readonly cache = new Map<string, CacheEntry>();
+  /** The key last inserted into `cache` (when still there, it is the most recently used). */
+  private lastUsed: string | undefined;
   /**
    * tenant_key_status per tenant, so that seal() does not read it on every
    * call. Rotation and shredding in this process replace the entry at once;
@@ -96,9 +98,13 @@ export class TenantKeysService implements OnModuleDestroy {
       this.cache.delete(k);
       return undefined;
     }
-    // Map keeps insertion order: re-insert to make this the most recently used.
-    this.cache.delete(k);
-    this.cache.set(k, e);
+    // Map keeps insertion order: re-insert to make this the most recently used (unless it is
+    // already: a page opens 50 values with one key, issue 20).
+    if (k !== this.lastUsed) {
+      this.cache.delete(k);
+      this.cache.set(k, e);
+      this.lastUsed = k;
+    }
     return e.dek;
   }
 
@@ -112,6 +118,7 @@ export class TenantKeysService implements OnModuleDestroy {
     }
     // A copy: callers may zero what they got; the cache zeroes its own on eviction.
     this.cache.set(`${tenantId}:${version}`, { dek: Buffer.from(dek), expires: Date.now() + ttl });
+    this.lastUsed = `${tenantId}:${version}`;
   }
 
   private forgetTenant(tenantId: string): void {
