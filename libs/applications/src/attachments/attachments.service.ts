@@ -51,6 +51,13 @@ export function contentDisposition(fileName: string): string {
   return `attachment; filename="${fallback}"; filename*=UTF-8''${encoded}`;
 }
 
+/**
+ * Reads of the sealed file for a download: 1 MiB instead of the stream default of 64 KiB,
+ * so that a 256 KiB sealed chunk usually sits in one read and is opened with one
+ * decipher call, and a 20 MB download is 20 reads rather than 306 (bench, issue 20).
+ */
+const DOWNLOAD_READ_BYTES = 1024 * 1024;
+
 const tooLarge = ApplicationsErrors.payloadTooLarge;
 const unsupported = ApplicationsErrors.unsupportedFileType;
 
@@ -297,7 +304,7 @@ export class AttachmentsService {
     await this.clientAccess.forApplication(caller, tenantId, applicationId);
     const r = await this.row(tenantId, applicationId, id);
     const fileName = await this.sealing.openString(tenantId, NAME, id, r.name_sealed);
-    const stored = await this.blobs.get(r.blob_key);
+    const stored = await this.blobs.get(r.blob_key, { readChunkBytes: DOWNLOAD_READ_BYTES });
     await this.audit.record({
       category: 'access',
       action: 'attachment.downloaded',

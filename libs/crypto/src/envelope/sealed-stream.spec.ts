@@ -132,6 +132,26 @@ describe(createSealStream.name, () => {
     expect(output.equals(plaintext)).toBe(true);
   });
 
+  it('round-trips large writes in both directions, handing out no piece larger than 64 KiB', async () => {
+    // Issue 20: a fresh Buffer above malloc's mmap threshold costs page faults, so the
+    // cipher works (and its outputs come) in at most 64 KiB, however large the writes.
+    const plaintext = randomBytes(3 * 1024 * 1024 + 777);
+    const chunkSize = 1024 * 1024;
+    const sealWrites = slices(plaintext, () => 3 * 1024 * 1024);
+    const sealed = await run(createSealStream(dek, KV, ctx, { chunkSize }), sealWrites);
+    expect(sealed.error).toBeUndefined();
+    const pieces: number[] = [];
+    const opener = createOpenStream(byVersion, ctx);
+    opener.on('data', (c: Buffer) => pieces.push(c.length));
+    const { output, error } = await run(
+      opener,
+      slices(sealed.output, () => 2 * 1024 * 1024),
+    );
+    expect(error).toBeUndefined();
+    expect(output.equals(plaintext)).toBe(true);
+    expect(Math.max(...pieces)).toBeLessThanOrEqual(64 * 1024);
+  });
+
   it('works one byte at a time, both ways', async () => {
     const plaintext = randomBytes(3 * CS + 5);
     const sealed = await seal(plaintext, CS, () => 1);

@@ -245,6 +245,46 @@ describe(ClamdScanner.name, () => {
       }
     });
 
+    it('gathers small input chunks into INSTREAM chunks of at most maxChunk bytes, every byte sent in order', async () => {
+      // Parses the framing like clamd: zINSTREAM\0, then <uint32 BE length><data> until a zero length.
+      const lengths: number[] = [];
+      let payload = Buffer.alloc(0);
+      const server = await fakeClamd((conn) => {
+        let seen = Buffer.alloc(0);
+        let started = false;
+        conn.on('data', (d: Buffer) => {
+          seen = Buffer.concat([seen, d]);
+          if (!started) {
+            if (seen.length < 10) return;
+            expect(seen.subarray(0, 10).toString('latin1')).toBe('zINSTREAM\0');
+            seen = seen.subarray(10);
+            started = true;
+          }
+          while (seen.length >= 4) {
+            const n = seen.readUInt32BE(0);
+            if (seen.length < 4 + n) return;
+            lengths.push(n);
+            payload = Buffer.concat([payload, seen.subarray(4, 4 + n)]);
+            seen = seen.subarray(4 + n);
+            if (n === 0) {
+              conn.end('stream: OK\0');
+              return;
+            }
+          }
+        });
+      });
+      try {
+        const data = randomBytes(300_000);
+        const scanner = new ClamdScanner({ host: '127.0.0.1', port: server.port, timeoutMs: 5_000, maxChunk: 100_000 });
+        await expect(scanner.scan(chunked(data, 7_001))).resolves.toEqual({ clean: true });
+        expect(sha256(payload)).toBe(sha256(data));
+        // 42 input chunks of 7,001 bytes went out as three full chunks and the end marker, not 43 chunks.
+        expect(lengths).toEqual([100_000, 100_000, 100_000, 0]);
+      } finally {
+        await server.close();
+      }
+    });
+
     it('times out when the input stalls', async () => {
       const server = await fakeClamd((conn) => conn.resume());
       try {
