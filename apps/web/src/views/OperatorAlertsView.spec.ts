@@ -21,6 +21,7 @@ async function mountAs(user: User, handlers: Record<string, Handler>) {
   useSessionStore().loaded = true;
   const router = createAppRouter(createMemoryHistory());
   wrapper = mount(OperatorAlertsView, { global: { plugins: [pinia, router, createAppI18n('ja')] }, attachTo: document.body });
+  await router.isReady().catch(() => undefined); // the lazy route components of the initial navigation
   await flushPromises();
   return { wrapper, fetchMock };
 }

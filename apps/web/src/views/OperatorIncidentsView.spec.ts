@@ -25,6 +25,7 @@ async function mountAs(user: User, handlers: Record<string, Handler>, component:
     component === 'list'
       ? mount(OperatorIncidentsView, { global, attachTo: document.body })
       : mount(OperatorIncidentView, { props: { id }, global, attachTo: document.body });
+  await router.isReady().catch(() => undefined); // the lazy route components of the initial navigation
   await flushPromises();
   return { wrapper, fetchMock };
 }

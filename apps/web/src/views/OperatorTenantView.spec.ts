@@ -40,6 +40,7 @@ async function mountAs(user: User, handlers: Record<string, Handler>, locale: 'j
     global: { plugins: [pinia, router, createAppI18n(locale)] },
     attachTo: document.body,
   });
+  await router.isReady().catch(() => undefined); // the lazy route components of the initial navigation
   await flushPromises();
   return { wrapper, fetchMock };
 }

@@ -21,6 +21,10 @@ async function mountAs(user: User, handlers: Record<string, Handler>) {
   useSessionStore().loaded = true;
   const router = createAppRouter(createMemoryHistory());
   wrapper = mount(OperatorTenantsView, { global: { plugins: [pinia, router, createAppI18n('ja')] }, attachTo: document.body });
+  // The plugin starts the initial navigation, which loads the lazy route components (AppShell, HomeView):
+  // wait for it, or the import can still be running when the test environment is torn down (an
+  // unhandled EnvironmentTeardownError that fails the whole run).
+  await router.isReady().catch(() => undefined);
   await flushPromises();
   return { wrapper, fetchMock };
 }
