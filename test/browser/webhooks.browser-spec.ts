@@ -1,14 +1,10 @@
-import { execFileSync } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { WebhookDestinations } from '@charlotte/webhooks';
 import { PASSWORD, seedTenant, Seeded, startTestApp, TestApp, testKeys } from '../support/app';
 import { expectNoAxeViolations } from '../support/axe';
 import { launchChromium, loginThroughSpa, WEB_DIST } from '../support/browser';
+import { startWebhookReceiver, WebhookReceiver } from '../support/webhook-receiver';
 
 /**
  * The Webhook page in Chromium (issue 19), against a real HTTPS receiver as in
@@ -19,10 +15,7 @@ import { launchChromium, loginThroughSpa, WEB_DIST } from '../support/browser';
  * it in the delivery log with its response code, and disables the webhook.
  */
 describe('SPA: Webhook page', () => {
-  let dir: string;
-  let receiver: https.Server;
-  let port: number;
-  const received: Array<{ path: string; type: string }> = [];
+  let receiver: WebhookReceiver;
   let t: TestApp;
   let acme: Seeded;
   let browser: Browser;
@@ -30,44 +23,8 @@ describe('SPA: Webhook page', () => {
   let page: Page;
 
   beforeAll(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'charlotte-webhooks-browser-'));
-    const f = (n: string) => path.join(dir, n);
-    const ssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'ignore' });
-    ssl('ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', f('ca.key'));
-    ssl('req', '-x509', '-new', '-key', f('ca.key'), '-out', f('ca.pem'), '-days', '2', '-subj', '/CN=Charlotte Test Webhook CA');
-    ssl('ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', f('leaf.key'));
-    ssl('req', '-new', '-key', f('leaf.key'), '-out', f('leaf.csr'), '-subj', '/CN=receiver.test');
-    fs.writeFileSync(f('leaf.ext'), 'subjectAltName=DNS:receiver.test\nbasicConstraints=CA:FALSE\n');
-    ssl(
-      'x509',
-      '-req',
-      '-in',
-      f('leaf.csr'),
-      '-CA',
-      f('ca.pem'),
-      '-CAkey',
-      f('ca.key'),
-      '-CAcreateserial',
-      '-out',
-      f('leaf.pem'),
-      '-days',
-      '2',
-      '-extfile',
-      f('leaf.ext'),
-    );
-    receiver = https.createServer({ key: fs.readFileSync(f('leaf.key')), cert: fs.readFileSync(f('leaf.pem')) }, (req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as { type?: string };
-        received.push({ path: req.url ?? '/', type: body.type ?? '' });
-        res.writeHead(204).end();
-      });
-    });
-    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-    port = (receiver.address() as AddressInfo).port;
-
-    t = await startTestApp({ WEB_DIST_DIR: WEB_DIST, WEBHOOK_CA_FILE: f('ca.pem'), WEBHOOK_ALLOW_HOSTS: `receiver.test:${port}` });
+    receiver = await startWebhookReceiver();
+    t = await startTestApp({ WEB_DIST_DIR: WEB_DIST, WEBHOOK_CA_FILE: receiver.caFile, WEBHOOK_ALLOW_HOSTS: receiver.hostPort });
     // `receiver.test` is in no DNS: the guard resolves it to 127.0.0.1 (allowed through WEBHOOK_ALLOW_HOSTS only).
     t.app.get(WebhookDestinations).resolve = async (host) =>
       host === 'receiver.test' ? [{ address: '127.0.0.1', family: 4 }] : Promise.reject(new Error(`unexpected lookup of ${host}`));
@@ -81,9 +38,7 @@ describe('SPA: Webhook page', () => {
   afterAll(async () => {
     await browser?.close();
     await t?.close();
-    receiver?.closeAllConnections();
-    await new Promise<void>((resolve) => (receiver ? receiver.close(() => resolve()) : resolve()));
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    await receiver?.close();
   });
 
   it('registers a receiver, shows the secret once, pings it, shows the delivery with its code, and disables it', async () => {
@@ -116,7 +71,7 @@ describe('SPA: Webhook page', () => {
     await page.getByTestId('webhooks-empty').waitFor();
     await expectNoAxeViolations(page, 'webhooks (empty)');
 
-    const url = `https://receiver.test:${port}/hooks`;
+    const url = `${receiver.base}/hooks`;
     await page.getByTestId('webhook-url').fill(url);
     await page.getByTestId('webhook-description').fill('基幹システム連携');
     await page.getByTestId('webhook-create-submit').click();
@@ -139,7 +94,7 @@ describe('SPA: Webhook page', () => {
 
     await page.getByTestId('webhook-ping').click();
     await page.getByTestId('webhooks-notice').filter({ hasText: 'テスト送信に成功しました（応答コード 204）' }).waitFor();
-    expect(received).toEqual([{ path: '/hooks', type: 'ping' }]);
+    expect(receiver.received.map((r) => ({ path: r.path, type: r.body.type }))).toEqual([{ path: '/hooks', type: 'ping' }]);
 
     await page.getByTestId('webhook-deliveries').click();
     await page.getByTestId('webhook-delivery-row').waitFor();
