@@ -185,13 +185,15 @@ export class PgThrottlerStorage implements ThrottlerStorage, OnApplicationShutdo
     this.counters.set(id, {
       ...k,
       hits: r.hits,
-      windowEnd: now + Number(r.expire_ms),
+      // now() is the transaction's start: a window opened by a concurrent transaction that started
+      // later can look up to a few ms longer than the window itself. Never more than one window.
+      windowEnd: now + Math.min(Number(r.expire_ms), k.ttl),
       blockedUntil: r.blocked && Number(r.block_ms) > 0 ? now + Number(r.block_ms) : 0,
       pending,
     });
     return {
       totalHits: r.hits,
-      timeToExpire: r.time_to_expire,
+      timeToExpire: Math.min(r.time_to_expire, secs(k.ttl)),
       isBlocked: r.blocked,
       timeToBlockExpire: r.blocked ? r.time_to_block_expire : 0,
     };
